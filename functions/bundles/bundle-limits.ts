@@ -1,0 +1,19 @@
+export interface BundleLimits {
+  /** Tar entries of any kind. */
+  readonly maxEntries: number;
+  /** Sum of the entries' unpacked sizes: the tar-bomb guard. */
+  readonly maxUnpackedBytes: number;
+}
+
+const GiB = 1024 ** 3;
+
+export const DEFAULT_BUNDLE_LIMITS: BundleLimits = {
+  maxEntries: 10_000,
+  maxUnpackedBytes: 20 * GiB,
+};
+
+/** `params.json` and `labels.txt` are read into memory, so they have their own small caps. */
+export const SIDECAR_LIMITS = {
+  'params.json': 64 * 1024,
+  'labels.txt': 1024 * 1024,
+} as const;

@@ -1,0 +1,11 @@
+/** Where bundle bytes live. Keys come from bundle-keys; the store never interprets them. */
+export interface BundleStore {
+  /** Stores bytes at a key; S3 verifies them against the sha256 given. */
+  put(key: string, bytes: Buffer, sha256Hex: string): Promise<void>;
+  get(key: string): Promise<Buffer>;
+  delete(key: string): Promise<void>;
+  /** Deletes every object under a prefix; returns how many it deleted. */
+  deletePrefix(prefix: string): Promise<number>;
+  /** Cheap round trip proving the bucket answers. */
+  ping(): Promise<void>;
+}

@@ -1,0 +1,40 @@
+/**
+ * Errors the domain raises on purpose. The kind says what went wrong in terms any caller
+ * understands; the HTTP layer alone turns a kind into a status code, so domain code never
+ * speaks HTTP.
+ */
+export type ErrorKind =
+  | 'invalid'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'conflict'
+  | 'stale'
+  | 'too_large'
+  | 'unsupported_media_type'
+  | 'bad_gateway'
+  | 'unavailable'
+  | 'timeout';
+
+export class AppError extends Error {
+  readonly kind: ErrorKind;
+  /** A stable machine-readable code, e.g. `model_not_found`. */
+  readonly code: string;
+  /** Extra response headers the error needs (e.g. `Allow` on a 405). */
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(kind: ErrorKind, code: string, message: string, options?: { headers?: Record<string, string>; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.kind = kind;
+    this.code = code;
+    this.headers = options?.headers ?? {};
+  }
+}
+
+export const invalid = (code: string, message: string): AppError => new AppError('invalid', code, message);
+export const notFound = (code: string, message: string): AppError => new AppError('not_found', code, message);
+export const conflict = (code: string, message: string): AppError => new AppError('conflict', code, message);
+
+export const isAppError = (error: unknown): error is AppError => error instanceof AppError;

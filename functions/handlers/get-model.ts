@@ -1,0 +1,9 @@
+import { routeHandler } from '../http/route-handler';
+import { jsonResponse } from '../http/responses';
+import { getServices } from '../platform/services';
+import { modelEtag, modelView } from '../registry/model-views';
+
+export const handler = routeHandler('getModel', async ({ actor, params }) => {
+  const { model, versions } = await getServices().registry.getModel(actor, params.name ?? '');
+  return jsonResponse(200, modelView(model, versions), { etag: modelEtag(model) });
+});

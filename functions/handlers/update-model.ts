@@ -1,0 +1,13 @@
+import { expectedRevision } from '../http/if-match';
+import { routeHandler } from '../http/route-handler';
+import { jsonResponse } from '../http/responses';
+import { getServices } from '../platform/services';
+import { modelEtag, modelView } from '../registry/model-views';
+
+export const handler = routeHandler('updateModel', async ({ actor, params, body, headers }) => {
+  const { registry } = getServices();
+  const name = params.name ?? '';
+  await registry.updateModel(actor, name, body, expectedRevision(headers['if-match']));
+  const { model, versions } = await registry.getModel(actor, name);
+  return jsonResponse(200, modelView(model, versions), { etag: modelEtag(model) });
+});

@@ -1,0 +1,20 @@
+import { formatBytes } from '../http/body-limit';
+import { readBundleUpload } from '../http/bundle-body';
+import { routeHandler } from '../http/route-handler';
+import { jsonResponse } from '../http/responses';
+import { getServices } from '../platform/services';
+import { versionView } from '../registry/model-views';
+
+const tooLargeForDirectUpload = (size: number, limit: number): string =>
+  `The bundle is ${formatBytes(size)}, over the ${formatBytes(limit)} one request can carry to MLHub ` +
+  '(a Lambda invocation holds 6 MB, and binary bodies travel base64-encoded). ' +
+  'Larger bundles must be uploaded straight to storage in parts on presigned URLs.';
+
+export const handler = routeHandler('uploadBundle', async ({ actor, params, event, body }) => {
+  const name = params.name ?? '';
+  const upload = readBundleUpload(event, body);
+  const version = await getServices().registry.addVersion(actor, name, upload);
+  return jsonResponse(201, { model: name, ...versionView(version) }, {
+    location: `/model/${encodeURIComponent(name)}/download?version=${version.version}`,
+  });
+}, { tooLargeMessage: tooLargeForDirectUpload });

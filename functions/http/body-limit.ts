@@ -1,0 +1,25 @@
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { AppError } from '../errors/app-error';
+import type { RouteSpec } from '../routes/route-table';
+import { bodyByteLength } from './request-body';
+import type { HttpResult } from './responses';
+
+export type TooLargeMessage = (size: number, limit: number) => string;
+
+const defaultTooLarge: TooLargeMessage = (size, limit) =>
+  `The request body is ${size} bytes; this endpoint accepts at most ${limit} bytes`;
+
+export const formatBytes = (bytes: number): string =>
+  bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(2)} MiB` : bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${bytes} B`;
+
+/** Refuses an oversized body from its encoded length, before anything decodes or parses it. */
+export function bodyLimit(route: RouteSpec, message: TooLargeMessage = defaultTooLarge): MiddlewareObj<APIGatewayProxyEventV2, HttpResult> {
+  return {
+    before: async (request) => {
+      if (route.body === 'none') return;
+      const size = bodyByteLength(request.event);
+      if (size > route.bodyLimit) throw new AppError('too_large', 'payload_too_large', message(size, route.bodyLimit));
+    },
+  };
+}

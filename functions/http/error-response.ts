@@ -1,0 +1,61 @@
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { AppError, isAppError } from '../errors/app-error';
+import { statusForKind } from '../errors/error-status';
+import { errorBody, jsonResponse, type HttpResult } from './responses';
+
+interface MiddyHttpError {
+  statusCode: number;
+  message: string;
+  cause?: { package?: string };
+}
+
+function isMiddyHttpError(error: unknown): error is MiddyHttpError {
+  return typeof error === 'object' && error !== null && typeof (error as MiddyHttpError).statusCode === 'number';
+}
+
+/** Middy's own middlewares throw http-errors; translate them into MLHub's error vocabulary. */
+function fromMiddyError(error: MiddyHttpError): AppError | undefined {
+  const source = error.cause?.package ?? '';
+  if (source === '@middy/http-json-body-parser') {
+    return error.message === 'Unsupported Media Type'
+      ? new AppError('unsupported_media_type', 'unsupported_media_type', "Send the body as JSON with 'Content-Type: application/json'")
+      : new AppError('invalid', 'invalid_json', 'The request body is not valid JSON');
+  }
+  if (source === '@middy/http-multipart-body-parser') {
+    return new AppError('invalid', 'invalid_multipart', 'The request body is not valid multipart/form-data');
+  }
+  return undefined;
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && error.name === 'TimeoutError';
+}
+
+export function toErrorResponse(error: unknown, requestId: string): HttpResult {
+  const appError = isAppError(error)
+    ? error
+    : isMiddyHttpError(error)
+      ? fromMiddyError(error)
+      : isTimeout(error)
+        ? new AppError('timeout', 'timeout', 'The request took too long and was abandoned')
+        : undefined;
+  if (appError) {
+    return jsonResponse(statusForKind(appError.kind), errorBody(appError.code, appError.message), { ...appError.headers });
+  }
+  // Unexpected failures are logged with the request id and never echo internals to the caller.
+  console.error(JSON.stringify({ level: 'ERROR', requestId, message: 'unhandled error', error: String((error as Error)?.stack ?? error) }));
+  return jsonResponse(500, errorBody('internal_error', `Internal error (request id ${requestId})`));
+}
+
+/** Outermost middleware: every failure leaves as `{"error":{"code","message"}}`. */
+export function errorResponses(): MiddlewareObj<APIGatewayProxyEventV2, HttpResult> {
+  return {
+    onError: async (request) => {
+      const requestId = request.event.requestContext?.requestId ?? 'unknown';
+      const response = toErrorResponse(request.error, requestId);
+      response.headers['x-request-id'] = requestId;
+      request.response = response;
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import middy from '@middy/core';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import httpMultipartBodyParser from '@middy/http-multipart-body-parser';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { invalid } from '../errors/app-error';
+import { resolveActor, type Actor } from '../identity/actor';
+import { routeById, type RouteSpec } from '../routes/route-table';
+import { bodyLimit, type TooLargeMessage } from './body-limit';
+import { errorResponses } from './error-response';
+import type { HttpResult } from './responses';
+
+export interface RouteRequest {
+  readonly route: RouteSpec;
+  readonly event: APIGatewayProxyEventV2;
+  readonly requestId: string;
+  readonly actor: Actor;
+  readonly params: Readonly<Record<string, string | undefined>>;
+  readonly query: Readonly<Record<string, string | undefined>>;
+  /** Lowercased names, as API Gateway's payload v2.0 delivers them. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  /** JSON routes: the parsed document. Bundle routes: the multipart fields, or the raw body. */
+  readonly body: unknown;
+}
+
+export interface RouteHandlerOptions {
+  readonly tooLargeMessage?: TooLargeMessage;
+}
+
+function requireJsonBody(): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResult> {
+  return {
+    before: async (request) => {
+      if (!request.event.body) throw invalid('missing_body', 'This endpoint needs a JSON request body');
+    },
+  };
+}
+
+/**
+ * Wraps a route's logic in the middleware every MLHub handler shares: JSON errors, the route's
+ * body limit, body parsing for its body kind, and the acting user.
+ */
+export function routeHandler(routeId: string, handle: (request: RouteRequest) => Promise<HttpResult>, options: RouteHandlerOptions = {}) {
+  const route = routeById(routeId);
+  const chain = middy<APIGatewayProxyEventV2, HttpResult, Error, Context>()
+    .use(errorResponses())
+    .use(bodyLimit(route, options.tooLargeMessage));
+  if (route.body === 'json') chain.use(requireJsonBody()).use(httpJsonBodyParser());
+  if (route.body === 'bundle') chain.use(httpMultipartBodyParser({ disableContentTypeError: true }));
+
+  return chain.handler(async (event) => {
+    const response = await handle({
+      route,
+      event,
+      requestId: event.requestContext.requestId,
+      actor: resolveActor(),
+      params: event.pathParameters ?? {},
+      query: event.queryStringParameters ?? {},
+      headers: event.headers ?? {},
+      body: event.body,
+    });
+    response.headers['x-request-id'] = event.requestContext.requestId;
+    return response;
+  });
+}

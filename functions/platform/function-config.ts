@@ -1,0 +1,48 @@
+import { DEFAULT_BUNDLE_LIMITS, type BundleLimits } from '../bundles/bundle-limits';
+
+/**
+ * What a function needs to know about its deployment, all from environment variables: the CDK
+ * stack sets them in the cloud, the local runtime sets them on one machine. Endpoints and
+ * credentials come from the AWS SDK's own variables (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_S3…).
+ */
+export interface FunctionConfig {
+  readonly tableName: string;
+  readonly bucketName: string;
+  /** Path-style S3 addressing, for S3 servers that are not reached by virtual-host names. */
+  readonly s3ForcePathStyle: boolean;
+  readonly bundleLimits: BundleLimits;
+}
+
+export const CONFIG_ENV = {
+  table: 'MLHUB_TABLE',
+  bucket: 'MLHUB_BUCKET',
+  s3ForcePathStyle: 'MLHUB_S3_FORCE_PATH_STYLE',
+  maxBundleEntries: 'MLHUB_MAX_BUNDLE_ENTRIES',
+  maxUnpackedBytes: 'MLHUB_MAX_UNPACKED_BYTES',
+} as const;
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`Environment variable ${name} is not set`);
+  return value;
+}
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`Environment variable ${name} must be a positive integer, got '${raw}'`);
+  return value;
+}
+
+export function loadFunctionConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig {
+  return {
+    tableName: required(env, CONFIG_ENV.table),
+    bucketName: required(env, CONFIG_ENV.bucket),
+    s3ForcePathStyle: env[CONFIG_ENV.s3ForcePathStyle] === 'true',
+    bundleLimits: {
+      maxEntries: positiveInteger(env, CONFIG_ENV.maxBundleEntries, DEFAULT_BUNDLE_LIMITS.maxEntries),
+      maxUnpackedBytes: positiveInteger(env, CONFIG_ENV.maxUnpackedBytes, DEFAULT_BUNDLE_LIMITS.maxUnpackedBytes),
+    },
+  };
+}

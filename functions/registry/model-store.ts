@@ -1,0 +1,50 @@
+import type { ModelFields } from './model-fields';
+import type { ModelRecord, ModelWithVersions, VersionRecord, VersionStatus } from './model-records';
+
+/** A page of listing rows, newest first, each with the sort key the next page starts below. */
+export interface ListingPage {
+  readonly rows: readonly { readonly model: ModelRecord; readonly sortKey: string }[];
+  /** True when the index may hold more rows below the last one returned. */
+  readonly more: boolean;
+}
+
+export interface ListingQuery {
+  /** Only rows whose sort key is strictly below this one. */
+  readonly before?: string;
+  readonly limit: number;
+}
+
+/** `any` is `If-Match: *`: the update needs only that the model exists. */
+export type ExpectedRevision = 'any' | readonly number[];
+
+export type CommitOutcome = 'committed' | 'superseded' | 'model_gone';
+
+/**
+ * Persistence for models and their versions. Every write is a single-item conditional write,
+ * so the store works without transactions (dynalite has none) and never half-applies a change.
+ */
+export interface ModelStore {
+  /** Fails with a conflict if the name is taken (or still being deleted). */
+  createModel(model: ModelRecord): Promise<void>;
+  /** The model and its versions, oldest version first; undefined if absent. */
+  getModel(name: string): Promise<ModelWithVersions | undefined>;
+  getModelRecord(name: string): Promise<ModelRecord | undefined>;
+  /** Fails with not_found if absent, stale if the revision does not match. */
+  updateModel(name: string, fields: ModelFields, expected: ExpectedRevision, now: string): Promise<ModelRecord>;
+  /** Hands out the next version number of an active model. */
+  allocateVersion(name: string): Promise<number>;
+  putVersion(version: VersionRecord): Promise<void>;
+  setVersionStatus(name: string, version: number, from: VersionStatus, to: VersionStatus): Promise<void>;
+  getVersion(name: string, version: number): Promise<VersionRecord | undefined>;
+  deleteVersion(name: string, version: number): Promise<void>;
+  /** Makes `version` the latest ready one unless a newer one already is, or the model went away. */
+  commitLatestVersion(name: string, version: number, now: string): Promise<CommitOutcome>;
+  /** Marks the model as being deleted and takes it out of listings; returns undefined if absent. */
+  beginDelete(name: string): Promise<ModelRecord | undefined>;
+  /** Removes every item of the model, its record last. Returns how many versions it removed. */
+  deleteModelItems(name: string): Promise<number>;
+  listByOwner(owner: string, query: ListingQuery): Promise<ListingPage>;
+  listPublic(query: ListingQuery): Promise<ListingPage>;
+  /** Cheap round trip proving the table answers. */
+  ping(): Promise<void>;
+}

@@ -1,0 +1,14 @@
+/** Key scheme of the model item collection: one partition per model. */
+
+export const modelPartition = (name: string): string => `MODEL#${name}`;
+export const META_SORT_KEY = 'META';
+export const VERSION_SORT_PREFIX = 'VER#';
+
+/** Zero-padded so that sort order equals numeric order. */
+export const versionSortKey = (version: number): string => `${VERSION_SORT_PREFIX}${String(version).padStart(10, '0')}`;
+
+export const ownerPartition = (owner: string): string => `OWNER#${owner}`;
+export const PUBLIC_PARTITION = 'PUBLIC';
+
+/** Newest-first listings sort on creation time; the name breaks ties and keeps keys unique. */
+export const listingSortKey = (createdAt: string, name: string): string => `${createdAt}#${name}`;

@@ -1,0 +1,106 @@
+/**
+ * The one list of MLHub's HTTP endpoints. The local gateway serves from it, the CDK stack builds
+ * one API Gateway route and one Lambda function per entry, and the tests enumerate it. Nothing
+ * else lists routes.
+ */
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
+
+/**
+ * - `none`: anyone, no identity needed (health).
+ * - `optional`: anonymous callers allowed; what they see depends on who they are.
+ * - `required`: the caller must be signed in.
+ */
+export type AuthMode = 'none' | 'optional' | 'required';
+
+/** How a handler reads its request body. */
+export type BodyKind = 'none' | 'json' | 'bundle';
+
+export interface RouteSpec {
+  /** Stable identifier: names the Lambda function and the OpenAPI operation. */
+  readonly id: string;
+  readonly method: HttpMethod;
+  /** API Gateway path syntax: `{param}` matches one path segment. */
+  readonly path: string;
+  /** Module under `functions/handlers/` exporting `handler`. */
+  readonly handler: string;
+  readonly auth: AuthMode;
+  readonly body: BodyKind;
+  /** Largest request body accepted, in bytes (0: no body expected). */
+  readonly bodyLimit: number;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  readonly summary: string;
+}
+
+/** API Gateway's own cap on a request, whatever the route. */
+export const API_GATEWAY_REQUEST_LIMIT = 10 * 1024 * 1024;
+
+/** Lambda's cap on a synchronous invocation's event (and its response). */
+export const LAMBDA_PAYLOAD_LIMIT = 6 * 1024 * 1024;
+
+/** Room left in the event for headers, request context and JSON framing around the body. */
+const EVENT_ENVELOPE_ALLOWANCE = 64 * 1024;
+
+/**
+ * The largest binary body one Lambda invocation can carry: API Gateway base64-encodes binary
+ * bodies, so 3 bytes cost 4 characters of the 6 MB event.
+ */
+export const LAMBDA_BINARY_BODY_LIMIT = Math.floor(((LAMBDA_PAYLOAD_LIMIT - EVENT_ENVELOPE_ALLOWANCE) * 3) / 4);
+
+/** Metadata documents stay well inside DynamoDB's 400 KB item. */
+export const JSON_BODY_LIMIT = 256 * 1024;
+
+const metadataRoute = { memoryMb: 512, timeoutSeconds: 10 } as const;
+
+export const ROUTES: readonly RouteSpec[] = [
+  {
+    id: 'getStatus', method: 'GET', path: '/status', handler: 'get-status',
+    auth: 'none', body: 'none', bodyLimit: 0, memoryMb: 256, timeoutSeconds: 5,
+    summary: 'Service health and the state of its stores',
+  },
+  {
+    id: 'listModels', method: 'GET', path: '/models', handler: 'list-models',
+    auth: 'optional', body: 'none', bodyLimit: 0, ...metadataRoute,
+    summary: 'List models, newest first (limit, cursor)',
+  },
+  {
+    id: 'createModel', method: 'POST', path: '/model/{name}', handler: 'create-model',
+    auth: 'required', body: 'json', bodyLimit: JSON_BODY_LIMIT, ...metadataRoute,
+    summary: 'Create a model record',
+  },
+  {
+    id: 'getModel', method: 'GET', path: '/model/{name}', handler: 'get-model',
+    auth: 'optional', body: 'none', bodyLimit: 0, ...metadataRoute,
+    summary: 'Read a model record with its versions',
+  },
+  {
+    id: 'updateModel', method: 'PUT', path: '/model/{name}', handler: 'update-model',
+    auth: 'required', body: 'json', bodyLimit: JSON_BODY_LIMIT, ...metadataRoute,
+    summary: 'Update a model record (If-Match for optimistic locking)',
+  },
+  {
+    id: 'deleteModel', method: 'DELETE', path: '/model/{name}', handler: 'delete-model',
+    auth: 'required', body: 'none', bodyLimit: 0, memoryMb: 512, timeoutSeconds: 29,
+    summary: 'Delete a model record and all its bundles',
+  },
+  {
+    id: 'uploadBundle', method: 'POST', path: '/model/{name}/upload', handler: 'upload-bundle',
+    auth: 'required', body: 'bundle', bodyLimit: LAMBDA_BINARY_BODY_LIMIT, memoryMb: 1024, timeoutSeconds: 29,
+    summary: 'Upload a .tar.gz bundle as a new version',
+  },
+  {
+    id: 'downloadBundle', method: 'GET', path: '/model/{name}/download', handler: 'download-bundle',
+    auth: 'optional', body: 'none', bodyLimit: 0, memoryMb: 1024, timeoutSeconds: 29,
+    summary: 'Download the bundle of the latest (or ?version=N) version',
+  },
+];
+
+/** Answers every request that no route takes: 404 for unknown paths, 405 for known paths. */
+export const FALLBACK_HANDLER = 'not-routed';
+
+export function routeById(id: string): RouteSpec {
+  const route = ROUTES.find((candidate) => candidate.id === id);
+  if (!route) throw new Error(`No route with id '${id}' in the route table`);
+  return route;
+}

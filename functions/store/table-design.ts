@@ -1,0 +1,22 @@
+/**
+ * The shape of MLHub's single DynamoDB table. The CDK stack and the local runtime both create
+ * the table from this, so the two worlds cannot drift apart.
+ */
+export interface IndexDesign {
+  readonly indexName: string;
+  readonly partitionKey: string;
+  readonly sortKey: string;
+}
+
+export const TABLE_DESIGN = {
+  partitionKey: 'PK',
+  sortKey: 'SK',
+  indexes: {
+    /** A user's own models, newest first. */
+    byOwner: { indexName: 'byOwner', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' },
+    /** Sparse: only public models carry these keys, newest first. */
+    publicModels: { indexName: 'publicModels', partitionKey: 'GSI2PK', sortKey: 'GSI2SK' },
+  },
+} as const satisfies { partitionKey: string; sortKey: string; indexes: Record<string, IndexDesign> };
+
+export const ALL_INDEXES: readonly IndexDesign[] = Object.values(TABLE_DESIGN.indexes);

@@ -1,0 +1,168 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { matchRoute } from '../functions/routes/match-route';
+import { API_GATEWAY_REQUEST_LIMIT, LAMBDA_PAYLOAD_LIMIT, type RouteSpec } from '../functions/routes/route-table';
+import { newRequestId, toApiGatewayEvent, type RouteBinding } from './api-gateway-event';
+import { lambdaContext } from './lambda-context';
+
+export type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
+
+export interface GatewayOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly routes: readonly RouteSpec[];
+  /** Loads the module a route names and returns its `handler`. */
+  readonly loadHandler: (module: string) => Promise<LambdaHandler>;
+  /** The module that answers requests no route takes (404/405). */
+  readonly fallbackModule: string;
+  readonly log?: (line: string) => void;
+}
+
+export interface RunningGateway {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+interface StructuredResult {
+  statusCode?: number;
+  headers?: Record<string, string | number | boolean>;
+  multiValueHeaders?: Record<string, (string | number | boolean)[]>;
+  cookies?: string[];
+  body?: string;
+  isBase64Encoded?: boolean;
+}
+
+class RequestTooLarge extends Error {}
+
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  response.end(text);
+}
+
+async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(request.headers['content-length'] ?? 0);
+  if (declared > limit) throw new RequestTooLarge();
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of request) {
+    length += (chunk as Buffer).length;
+    if (length > limit) throw new RequestTooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** API Gateway (payload v2.0) accepts a plain value too, and answers it as 200 JSON. */
+function normaliseResult(result: unknown): StructuredResult {
+  if (typeof result === 'object' && result !== null && 'statusCode' in result) return result as StructuredResult;
+  return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: typeof result === 'string' ? result : JSON.stringify(result) };
+}
+
+/**
+ * The local stand-in for API Gateway's HTTP API: it serves the route table, hands each request to
+ * its Lambda handler as a payload v2.0 event, and keeps API Gateway's and Lambda's size limits.
+ */
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const handlers = new Map<string, Promise<LambdaHandler>>();
+  const handlerFor = (module: string): Promise<LambdaHandler> => {
+    let loaded = handlers.get(module);
+    if (!loaded) {
+      loaded = options.loadHandler(module);
+      handlers.set(module, loaded);
+    }
+    return loaded;
+  };
+  const log = options.log ?? (() => undefined);
+
+  async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
+    const requestId = newRequestId();
+    response.setHeader('apigw-requestid', requestId);
+    const method = request.method ?? 'GET';
+    const url = request.url ?? '/';
+    try {
+      let body: Buffer;
+      try {
+        body = await readBody(request, API_GATEWAY_REQUEST_LIMIT);
+      } catch (error) {
+        if (!(error instanceof RequestTooLarge)) throw error;
+        response.setHeader('connection', 'close');
+        sendJson(response, 413, { error: { code: 'payload_too_large', message: `Requests are limited to ${API_GATEWAY_REQUEST_LIMIT} bytes by API Gateway` } });
+        request.resume();
+        return;
+      }
+
+      const rawPath = url.split('?')[0] ?? '/';
+      let match;
+      try {
+        match = matchRoute(options.routes, method, rawPath);
+      } catch {
+        match = { kind: 'no_route' as const };
+      }
+      const route = match.kind === 'matched' ? match.route : undefined;
+      const binding: RouteBinding = route && match.kind === 'matched'
+        ? { routeKey: `${route.method} ${route.path}`, pathParameters: match.params }
+        : { routeKey: '$default' };
+      const event = toApiGatewayEvent(
+        { method, url, headers: request.headers, body, sourceIp: request.socket.remoteAddress ?? '127.0.0.1', localPort: request.socket.localPort ?? 0 },
+        binding,
+        requestId,
+      );
+      if (Buffer.byteLength(JSON.stringify(event)) > LAMBDA_PAYLOAD_LIMIT) {
+        // On AWS, Lambda refuses such an invocation before MLHub runs; here it gets a clear answer.
+        sendJson(response, 413, { error: { code: 'payload_too_large', message: `The request does not fit in one Lambda invocation (${LAMBDA_PAYLOAD_LIMIT} bytes, binary bodies base64-encoded)` } });
+        return;
+      }
+
+      const module = route ? route.handler : options.fallbackModule;
+      const handler = await handlerFor(module);
+      const context = lambdaContext(`mlhub-${route?.id ?? 'notRouted'}`, requestId, route?.memoryMb ?? 128, route?.timeoutSeconds ?? 3);
+      const result = normaliseResult(await handler(event, context));
+      const payload = result.body === undefined ? Buffer.alloc(0) : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+      if ((result.body?.length ?? 0) > LAMBDA_PAYLOAD_LIMIT) {
+        log(`response of ${module} exceeds Lambda's ${LAMBDA_PAYLOAD_LIMIT} byte limit; AWS would fail this request`);
+        sendJson(response, 502, { message: 'Internal Server Error' });
+        return;
+      }
+      for (const [name, value] of Object.entries(result.headers ?? {})) response.setHeader(name, String(value));
+      for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) response.setHeader(name, values.map(String));
+      if (result.cookies?.length) response.setHeader('set-cookie', result.cookies);
+      response.setHeader('content-length', payload.length);
+      response.writeHead(result.statusCode ?? 200);
+      response.end(payload);
+    } catch (error) {
+      // What API Gateway answers when the integration itself fails.
+      log(`unhandled failure for ${method} ${url}: ${(error as Error)?.stack ?? String(error)}`);
+      if (!response.headersSent) sendJson(response, 500, { message: 'Internal Server Error' });
+      else response.destroy();
+    } finally {
+      const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+      log(`${method} ${url} ${response.statusCode} ${elapsed.toFixed(1)}ms`);
+    }
+  }
+
+  const server: Server = createServer((request, response) => {
+    void serve(request, response);
+  });
+  server.listen(options.port, options.host);
+  await Promise.race([
+    once(server, 'listening'),
+    once(server, 'error').then(([error]) => {
+      throw error;
+    }),
+  ]);
+  const { port } = server.address() as AddressInfo;
+  const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    url: `http://${shownHost}:${port}`,
+    port,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}

@@ -1,0 +1,49 @@
+import { startLocalRuntime } from './runtime';
+
+const DEFAULT_PORT = 8083;
+
+function portFromEnv(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return DEFAULT_PORT;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`PORT must be a number from 0 to 65535, got '${raw}'`);
+    process.exit(2);
+  }
+  return port;
+}
+
+const host = process.env.HOST || '127.0.0.1';
+const port = portFromEnv(process.env.PORT);
+const dataDir = process.env.MLHUB_DATA_DIR || '.mlhub';
+const quiet = process.env.MLHUB_ACCESS_LOG === 'off';
+
+try {
+  const runtime = await startLocalRuntime({ host, port, dataDir, ...(quiet ? {} : { log: (line: string) => console.log(line) }) });
+  console.log(`MLHub is running at ${runtime.url}`);
+  console.log(`  data      ${runtime.dataDir}`);
+  console.log(`  DynamoDB  ${runtime.dynamoEndpoint} (dynalite, table ${runtime.tableName})`);
+  console.log(`  S3        ${runtime.s3Endpoint} (s3rver, bucket ${runtime.bucketName})`);
+  console.log('Press Ctrl-C to stop.');
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping MLHub...`);
+    runtime.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`Could not stop cleanly: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+} catch (error) {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') console.error(`Port ${port} on ${host} is already in use; set PORT to use another one.`);
+  else if (code === 'EADDRNOTAVAIL') console.error(`Cannot listen on ${host}; set HOST to an address of this machine.`);
+  else console.error(`MLHub could not start: ${(error as Error)?.stack ?? String(error)}`);
+  process.exit(1);
+}
