@@ -7,9 +7,9 @@ export interface EmbeddedServer {
   close(): Promise<void>;
 }
 
-/** dynalite speaking the DynamoDB wire protocol, its LevelDB files under `directory`. */
-export async function startDynamoServer(options: { directory: string; host: string }): Promise<EmbeddedServer> {
-  const server = dynalite({ path: options.directory, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+/** dynalite speaking the DynamoDB wire protocol, its LevelDB files under `directory` (in memory without one). */
+export async function startDynamoServer(options: { directory?: string; host: string }): Promise<EmbeddedServer> {
+  const server = dynalite({ ...(options.directory ? { path: options.directory } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   server.listen(0, options.host);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;

@@ -31,17 +31,38 @@ interface S3rverEvent {
   Records?: { eventName?: string; s3?: { bucket?: { name?: string }; object?: { key?: string; size?: number } } }[];
 }
 
+interface FilesystemStore {
+  deleteObject(bucket: string, key: string): Promise<void>;
+}
+
+/**
+ * s3rver's DeleteObjects removes keys concurrently, and each removal prunes empty parent folders;
+ * two removals under one folder then race and the request fails with InternalError. One at a
+ * time is what S3 semantics need anyway.
+ */
+function serialiseDeletes(s3rver: S3rver): void {
+  const store = (s3rver as unknown as { store: FilesystemStore }).store;
+  const deleteOne = store.deleteObject.bind(store);
+  let queue: Promise<unknown> = Promise.resolve();
+  store.deleteObject = (bucket, key) => {
+    const run = queue.then(() => deleteOne(bucket, key));
+    queue = run.catch(() => undefined);
+    return run;
+  };
+}
+
 /**
  * s3rver on disk, behind a SigV4 check: s3rver accepts any signature for a known key, AWS does
  * not, and MLHub's security rests on presigned URLs failing when altered or expired.
  */
-export async function startS3Server(options: { directory: string; host: string; buckets: readonly string[] }): Promise<LocalS3Server> {
+export async function startS3Server(options: { directory: string; host: string; port?: number; buckets: readonly string[] }): Promise<LocalS3Server> {
   const s3rver = new S3rver({
     directory: options.directory,
     silent: true,
     configureBuckets: options.buckets.map((name) => ({ name })),
   });
   await s3rver.configureBuckets();
+  serialiseDeletes(s3rver);
   const verifier = new SigV4Verifier(new Map([[LOCAL_S3_CREDENTIALS.accessKeyId, LOCAL_S3_CREDENTIALS.secretAccessKey]]));
   const forward = s3rver.callback();
 
@@ -61,7 +82,7 @@ export async function startS3Server(options: { directory: string; host: string; 
         sendS3Error(response, 'AccessDenied', `Signature check failed: ${String(error)}`);
       });
   });
-  server.listen(0, options.host);
+  server.listen(options.port ?? 0, options.host);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
 

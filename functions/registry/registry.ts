@@ -158,8 +158,14 @@ export class Registry {
     return { ...pending, status: 'ready' };
   }
 
+  /**
+   * S3 writes are atomic, so after a failed put there is no object to remove; a failing delete must
+   * not keep the version record from going. A model delete sweeps the whole prefix in any case.
+   */
   private async discardVersion(version: VersionRecord): Promise<void> {
-    await this.deps.bundles.delete(version.bundleKey);
+    await this.deps.bundles.delete(version.bundleKey).catch((error: unknown) => {
+      console.warn(JSON.stringify({ level: 'WARN', message: 'could not remove discarded bundle', key: version.bundleKey, error: String(error) }));
+    });
     await this.deps.models.deleteVersion(version.name, version.version);
   }
 

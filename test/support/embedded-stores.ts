@@ -1,0 +1,90 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DEFAULT_BUNDLE_LIMITS } from '../../functions/bundles/bundle-limits';
+import { S3BundleStore } from '../../functions/bundles/s3-bundle-store';
+import { DynamoModelStore } from '../../functions/registry/dynamo-model-store';
+import { Registry } from '../../functions/registry/registry';
+import { startDynamoServer, type EmbeddedServer } from '../../local/dynamodb-server';
+import { ensureTable } from '../../local/provision';
+import { LOCAL_S3_CREDENTIALS, startS3Server, type LocalS3Server } from '../../local/s3-server';
+
+const TABLE = 'mlhub-test';
+const BUCKET = 'mlhub-test-bundles';
+const region = 'us-east-1';
+
+/**
+ * The registry over real DynamoDB and S3 wire protocols (dynalite and s3rver, in this process),
+ * for domain tests that need no HTTP. The S3 server can be stopped and restarted on the same
+ * port and directory to play an outage.
+ */
+export interface EmbeddedStores {
+  readonly registry: Registry;
+  readonly models: DynamoModelStore;
+  readonly documents: DynamoDBDocumentClient;
+  readonly s3: S3Client;
+  readonly bucket: string;
+  /** Keys of every object in the bucket under a prefix. */
+  objectKeys(prefix?: string): Promise<string[]>;
+  /** Sort keys of every item in a model's partition. */
+  itemKeys(name: string): Promise<string[]>;
+  stopS3(): Promise<void>;
+  restartS3(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startEmbeddedStores(options: { now?: () => Date } = {}): Promise<EmbeddedStores> {
+  const directory = await mkdtemp(join(tmpdir(), 'mlhub-s3-'));
+  const dynamo: EmbeddedServer = await startDynamoServer({ host: '127.0.0.1' });
+  let s3Server: LocalS3Server | undefined = await startS3Server({ directory, host: '127.0.0.1', buckets: [BUCKET] });
+  const s3Port = Number(new URL(s3Server.endpoint).port);
+
+  const dynamoClient = new DynamoDBClient({ endpoint: dynamo.endpoint, region, credentials: LOCAL_S3_CREDENTIALS });
+  await ensureTable(dynamoClient, TABLE);
+  const documents = DynamoDBDocumentClient.from(dynamoClient, { marshallOptions: { removeUndefinedValues: true } });
+  const s3 = new S3Client({
+    endpoint: s3Server.endpoint, region, forcePathStyle: true, credentials: LOCAL_S3_CREDENTIALS,
+    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED', maxAttempts: 1,
+  });
+  const models = new DynamoModelStore(documents, TABLE);
+  const registry = new Registry({ models, bundles: new S3BundleStore(s3, BUCKET), bundleLimits: DEFAULT_BUNDLE_LIMITS, ...(options.now ? { now: options.now } : {}) });
+
+  return {
+    registry,
+    models,
+    documents,
+    s3,
+    bucket: BUCKET,
+    async objectKeys(prefix = '') {
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
+      return (listed.Contents ?? []).map((object) => object.Key ?? '').sort();
+    },
+    async itemKeys(name) {
+      const result = await documents.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': `MODEL#${name}` }, ConsistentRead: true }));
+      return (result.Items ?? []).map((item) => String(item.SK));
+    },
+    async stopS3() {
+      await s3Server?.close();
+      s3Server = undefined;
+    },
+    async restartS3() {
+      s3Server = await startS3Server({ directory, host: '127.0.0.1', port: s3Port, buckets: [BUCKET] });
+    },
+    async close() {
+      await s3Server?.close();
+      await dynamo.close();
+      dynamoClient.destroy();
+      s3.destroy();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A clock that moves one second per reading, so creation order is unambiguous. */
+export function steppingClock(start = Date.UTC(2026, 0, 1)): () => Date {
+  let tick = 0;
+  return () => new Date(start + 1000 * tick++);
+}

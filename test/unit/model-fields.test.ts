@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { parseModelDocument } from '../../functions/registry/model-fields';
+
+describe('parseModelDocument', () => {
+  it('reads the seed body', () => {
+    expect(parseModelDocument({ model: 'mnist', type: 'TensorFlow', meta: {} })).toEqual({ name: 'mnist', fields: { type: 'TensorFlow', meta: {} } });
+  });
+
+  it("accepts the original MLHub's meta_data, description, reference and discipline", () => {
+    const parsed = parseModelDocument({ type: 'sklearn', meta_data: { k: 1 }, description: 'd', reference: 'doi:10.1/x', discipline: 'HEP' });
+    expect(parsed.fields).toEqual({ type: 'ScikitLearn', meta: { k: 1 }, description: 'd', reference: 'doi:10.1/x', discipline: 'HEP' });
+  });
+
+  it('rejects meta and meta_data that disagree', () => {
+    expect(() => parseModelDocument({ meta: { a: 1 }, meta_data: { a: 2 } })).toThrow(/either 'meta' or 'meta_data'/);
+  });
+
+  it('names unknown fields and lists the allowed ones', () => {
+    expect(() => parseModelDocument({ type: 'onnx', colour: 'red' })).toThrow(/unknown field\(s\) 'colour'; allowed: model, type/);
+  });
+
+  it('ignores the read-only fields of a record sent back', () => {
+    expect(parseModelDocument({ type: 'onnx', owner: 'x', versions: [], revision: 3 }).fields).toEqual({ type: 'ONNX' });
+  });
+
+  it.each([
+    ['an array', []],
+    ['a string', 'mnist'],
+    ['null', null],
+  ])('rejects %s as the body', (_label, body) => {
+    expect(() => parseModelDocument(body)).toThrow(/must be a JSON object/);
+  });
+
+  it('says which field has the wrong type', () => {
+    expect(() => parseModelDocument({ meta: [1, 2] })).toThrow(/meta must be a JSON object/);
+    expect(() => parseModelDocument({ type: 5 })).toThrow(/type must be a string/);
+  });
+});

@@ -1,0 +1,187 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '../../functions/errors/app-error';
+import type { Actor } from '../../functions/identity/actor';
+import { startEmbeddedStores, steppingClock, type EmbeddedStores } from '../support/embedded-stores';
+import { makeTarGz, sampleBundle } from '../support/tarballs';
+
+const alice: Actor = { id: 'alice' };
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+async function failure(promise: Promise<unknown>): Promise<AppError> {
+  const outcome = await promise.then(() => undefined, (error: unknown) => error);
+  expect(outcome).toBeInstanceOf(AppError);
+  return outcome as AppError;
+}
+
+let stores: EmbeddedStores;
+beforeAll(async () => {
+  stores = await startEmbeddedStores({ now: steppingClock() });
+});
+afterAll(async () => {
+  await stores?.close();
+});
+
+describe('Registry: records', () => {
+  it('creates a model owned by the actor, private, at revision 1', async () => {
+    const model = await stores.registry.createModel(alice, 'rec-create', { model: 'rec-create', type: 'tf', meta: { layers: 3 } });
+    expect(model).toMatchObject({ name: 'rec-create', type: 'TensorFlow', meta: { layers: 3 }, owner: 'alice', visibility: 'private', revision: 1, state: 'active' });
+    const read = await stores.registry.getModel(alice, 'rec-create');
+    expect(read.model).toEqual(model);
+    expect(read.versions).toEqual([]);
+  });
+
+  it('refuses a second model with the same name', async () => {
+    await stores.registry.createModel(alice, 'rec-dup', { type: 'onnx' });
+    const error = await failure(stores.registry.createModel(alice, 'rec-dup', { type: 'onnx' }));
+    expect([error.kind, error.code]).toEqual(['conflict', 'model_exists']);
+  });
+
+  it('refuses a body that names another model, or has no type', async () => {
+    expect((await failure(stores.registry.createModel(alice, 'rec-a', { model: 'rec-b', type: 'onnx' }))).code).toBe('name_mismatch');
+    expect((await failure(stores.registry.createModel(alice, 'rec-a', { meta: {} }))).code).toBe('missing_type');
+    expect(await stores.itemKeys('rec-a')).toEqual([]);
+  });
+
+  it('updates given fields, keeps the others, and bumps the revision', async () => {
+    await stores.registry.createModel(alice, 'rec-upd', { type: 'onnx', description: 'first', meta: { a: 1 } });
+    const updated = await stores.registry.updateModel(alice, 'rec-upd', { meta: { a: 2 } }, 'any');
+    expect(updated).toMatchObject({ description: 'first', meta: { a: 2 }, revision: 2 });
+  });
+
+  it('applies an update only to the revision the client read', async () => {
+    await stores.registry.createModel(alice, 'rec-lock', { type: 'onnx' });
+    await stores.registry.updateModel(alice, 'rec-lock', { description: 'by A' }, [1]);
+    const stale = await failure(stores.registry.updateModel(alice, 'rec-lock', { description: 'by B' }, [1]));
+    expect([stale.kind, stale.code]).toEqual(['stale', 'revision_mismatch']);
+    expect((await stores.registry.getModel(alice, 'rec-lock')).model.description).toBe('by A');
+  });
+
+  it('reports a missing model as not found for every operation', async () => {
+    const attempts = [
+      () => stores.registry.getModel(alice, 'rec-none'),
+      () => stores.registry.updateModel(alice, 'rec-none', { type: 'onnx' }, 'any'),
+      () => stores.registry.deleteModel(alice, 'rec-none'),
+      () => stores.registry.addVersion(alice, 'rec-none', { bytes: Buffer.alloc(1) }),
+      () => stores.registry.getBundle(alice, 'rec-none'),
+    ];
+    for (const attempt of attempts) expect((await failure(attempt())).code).toBe('model_not_found');
+  });
+});
+
+describe('Registry: versions', () => {
+  it('numbers uploads 1, 2, … and serves each version byte-exact', async () => {
+    await stores.registry.createModel(alice, 'ver-seq', { type: 'onnx' });
+    const first = await sampleBundle('one');
+    const second = await sampleBundle('two');
+    const v1 = await stores.registry.addVersion(alice, 'ver-seq', { bytes: first, filename: 'one.tar.gz' });
+    const v2 = await stores.registry.addVersion(alice, 'ver-seq', { bytes: second });
+    expect([v1.version, v2.version]).toEqual([1, 2]);
+    expect(v1).toMatchObject({ status: 'ready', sha256: sha256(first), size: first.length, filename: 'one.tar.gz', createdBy: 'alice' });
+    expect((await stores.registry.getBundle(alice, 'ver-seq')).bytes).toEqual(second);
+    expect((await stores.registry.getBundle(alice, 'ver-seq', 1)).bytes).toEqual(first);
+    const { model, versions } = await stores.registry.getModel(alice, 'ver-seq');
+    expect(model.latestVersion).toBe(2);
+    expect(versions.map((version) => [version.version, version.status])).toEqual([[1, 'ready'], [2, 'ready']]);
+    expect(await stores.objectKeys('models/ver-seq/')).toEqual(['models/ver-seq/1/bundle.tar.gz', 'models/ver-seq/2/bundle.tar.gz']);
+  });
+
+  it('gives concurrent uploads distinct versions and ends on the highest', async () => {
+    await stores.registry.createModel(alice, 'ver-race', { type: 'onnx' });
+    const bundles = await Promise.all([1, 2, 3, 4, 5].map((i) => sampleBundle(`m${i}`)));
+    const versions = await Promise.all(bundles.map((bytes) => stores.registry.addVersion(alice, 'ver-race', { bytes })));
+    expect(versions.map((version) => version.version).sort()).toEqual([1, 2, 3, 4, 5]);
+    expect((await stores.registry.getModel(alice, 'ver-race')).model.latestVersion).toBe(5);
+  });
+
+  it('writes nothing for a bundle that fails the checks', async () => {
+    await stores.registry.createModel(alice, 'ver-bad', { type: 'onnx' });
+    const error = await failure(stores.registry.addVersion(alice, 'ver-bad', { bytes: await makeTarGz([{ name: '../escape', content: 'x' }]) }));
+    expect(error.code).toBe('invalid_bundle');
+    expect(await stores.itemKeys('ver-bad')).toEqual(['META']);
+    expect(await stores.objectKeys('models/ver-bad/')).toEqual([]);
+    expect((await stores.registry.getModel(alice, 'ver-bad')).model.versionCounter).toBe(0);
+  });
+
+  it('leaves no version behind when storage fails mid-upload', async () => {
+    await stores.registry.createModel(alice, 'ver-outage', { type: 'onnx' });
+    await stores.stopS3();
+    try {
+      await expect(stores.registry.addVersion(alice, 'ver-outage', { bytes: await sampleBundle() })).rejects.toThrow();
+    } finally {
+      await stores.restartS3();
+    }
+    expect(await stores.itemKeys('ver-outage')).toEqual(['META']);
+    expect(await stores.objectKeys('models/ver-outage/')).toEqual([]);
+    const retried = await stores.registry.addVersion(alice, 'ver-outage', { bytes: await sampleBundle() });
+    expect(retried.status).toBe('ready');
+  });
+
+  it('answers missing versions and empty models precisely', async () => {
+    await stores.registry.createModel(alice, 'ver-empty', { type: 'onnx' });
+    expect((await failure(stores.registry.getBundle(alice, 'ver-empty'))).code).toBe('no_bundle');
+    await stores.registry.addVersion(alice, 'ver-empty', { bytes: await sampleBundle() });
+    expect((await failure(stores.registry.getBundle(alice, 'ver-empty', 9))).code).toBe('version_not_found');
+  });
+});
+
+describe('Registry: delete', () => {
+  it('removes the record, every version and every object, and only that model', async () => {
+    await stores.registry.createModel(alice, 'del-m', { type: 'onnx' });
+    await stores.registry.createModel(alice, 'del-m2', { type: 'onnx' });
+    await stores.registry.addVersion(alice, 'del-m', { bytes: await sampleBundle() });
+    await stores.registry.addVersion(alice, 'del-m', { bytes: await sampleBundle() });
+    await stores.registry.addVersion(alice, 'del-m2', { bytes: await sampleBundle() });
+    expect(await stores.registry.deleteModel(alice, 'del-m')).toEqual({ name: 'del-m', versions: 2, objects: 2 });
+    expect(await stores.itemKeys('del-m')).toEqual([]);
+    expect(await stores.objectKeys('models/del-m/')).toEqual([]);
+    expect(await stores.objectKeys('models/del-m2/')).toEqual(['models/del-m2/1/bundle.tar.gz']);
+    expect((await failure(stores.registry.getModel(alice, 'del-m'))).code).toBe('model_not_found');
+  });
+
+  it('can be retried after an interruption, and hides the model meanwhile', async () => {
+    await stores.registry.createModel(alice, 'del-retry', { type: 'onnx' });
+    await stores.registry.addVersion(alice, 'del-retry', { bytes: await sampleBundle() });
+    await stores.stopS3();
+    try {
+      await expect(stores.registry.deleteModel(alice, 'del-retry')).rejects.toThrow();
+    } finally {
+      await stores.restartS3();
+    }
+    expect((await failure(stores.registry.getModel(alice, 'del-retry'))).code).toBe('model_not_found');
+    expect((await failure(stores.registry.addVersion(alice, 'del-retry', { bytes: await sampleBundle() }))).code).toBe('model_not_found');
+    expect((await failure(stores.registry.createModel(alice, 'del-retry', { type: 'onnx' }))).code).toBe('model_exists');
+    expect(await stores.registry.deleteModel(alice, 'del-retry')).toMatchObject({ versions: 1, objects: 1 });
+    expect(await stores.itemKeys('del-retry')).toEqual([]);
+    await expect(stores.registry.createModel(alice, 'del-retry', { type: 'onnx' })).resolves.toMatchObject({ revision: 1 });
+  });
+});
+
+describe('Registry: listing', () => {
+  it('pages through own and public models newest first, each once', async () => {
+    const lister: Actor = { id: 'lister' };
+    const names = ['list-a', 'list-b', 'list-c', 'list-d', 'list-e'];
+    for (const name of names) await stores.registry.createModel(lister, name, { type: 'onnx' });
+    // Another user's public model, and one of the lister's own made public: each must appear once.
+    const now = new Date().toISOString();
+    await stores.models.createModel({ name: 'list-public', type: 'ONNX', meta: {}, owner: 'someone', visibility: 'public', createdAt: '2030-01-01T00:00:00.000Z', updatedAt: now, revision: 1, versionCounter: 0, state: 'active' });
+    await stores.models.createModel({ name: 'list-own-public', type: 'ONNX', meta: {}, owner: 'lister', visibility: 'public', createdAt: '2029-01-01T00:00:00.000Z', updatedAt: now, revision: 1, versionCounter: 0, state: 'active' });
+    await stores.models.createModel({ name: 'list-private-other', type: 'ONNX', meta: {}, owner: 'someone', visibility: 'private', createdAt: '2031-01-01T00:00:00.000Z', updatedAt: now, revision: 1, versionCounter: 0, state: 'active' });
+
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await stores.registry.listModels(lister, { limit: 2, ...(cursor ? { cursor } : {}) });
+      expect(page.models.length).toBeLessThanOrEqual(2);
+      seen.push(...page.models.map((model) => model.name));
+      cursor = page.nextCursor;
+      pages += 1;
+    } while (cursor && pages < 20);
+    const publicNames = seen.filter((name) => !name.startsWith('list-') || ['list-public', 'list-own-public'].includes(name));
+    expect(seen.filter((name) => name.startsWith('list-'))).toEqual(['list-public', 'list-own-public', 'list-e', 'list-d', 'list-c', 'list-b', 'list-a']);
+    expect(publicNames).toContain('list-public');
+    expect(seen).not.toContain('list-private-other');
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+});

@@ -1,0 +1,83 @@
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { Hash } from '@smithy/hash-node';
+import { describe, expect, it } from 'vitest';
+import { SigV4Verifier } from '../../local/sigv4-verifier';
+
+const credentials = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' };
+const endpoint = 'http://127.0.0.1:4599';
+const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials });
+const verifier = (now = new Date()) => new SigV4Verifier(new Map([[credentials.accessKeyId, credentials.secretAccessKey]]), () => now);
+
+function incoming(url: string, method = 'GET', headers: Record<string, string> = {}) {
+  const parsed = new URL(url);
+  return { method, url: parsed.pathname + parsed.search, headers: { host: parsed.host, ...headers } };
+}
+
+describe('SigV4Verifier, presigned URLs made by the AWS SDK', () => {
+  it('accepts an intact GET URL with response overrides', async () => {
+    const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: 'b', Key: 'models/a b/1/bundle.tar.gz', ResponseContentDisposition: 'attachment; filename="a.tar.gz"' }), { expiresIn: 300 });
+    await expect(verifier().verify(incoming(url))).resolves.toEqual({ ok: true, accessKeyId: credentials.accessKeyId });
+  });
+
+  it('accepts an intact PUT URL', async () => {
+    const url = await getSignedUrl(client, new PutObjectCommand({ Bucket: 'b', Key: 'uploads/x' }), { expiresIn: 300 });
+    await expect(verifier().verify(incoming(url, 'PUT'))).resolves.toMatchObject({ ok: true });
+  });
+
+  it.each([
+    ['another key', (url: string) => url.replace('bundle.tar.gz', 'other.tar.gz')],
+    ['another expiry', (url: string) => url.replace('X-Amz-Expires=300', 'X-Amz-Expires=900')],
+    ['an added parameter', (url: string) => `${url}&partNumber=2`],
+    ['a flipped signature digit', (url: string) => url.replace(/X-Amz-Signature=([0-9a-f])/, (_m, d: string) => `X-Amz-Signature=${d === '0' ? '1' : '0'}`)],
+  ])('rejects a URL with %s', async (_label, tamper) => {
+    const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: 'b', Key: 'models/m/1/bundle.tar.gz' }), { expiresIn: 300 });
+    await expect(verifier().verify(incoming(tamper(url)))).resolves.toMatchObject({ ok: false, code: 'SignatureDoesNotMatch' });
+  });
+
+  it('rejects a URL used with another method', async () => {
+    const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: 'b', Key: 'k' }), { expiresIn: 300 });
+    await expect(verifier().verify(incoming(url, 'DELETE'))).resolves.toMatchObject({ ok: false, code: 'SignatureDoesNotMatch' });
+  });
+
+  it('rejects an expired URL', async () => {
+    const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: 'b', Key: 'k' }), { expiresIn: 60 });
+    const later = new Date(Date.now() + 61_000);
+    await expect(verifier(later).verify(incoming(url))).resolves.toEqual({ ok: false, code: 'AccessDenied', message: 'Request has expired' });
+  });
+
+  it('rejects an unknown access key', async () => {
+    const stranger = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'OTHER', secretAccessKey: 'x' } });
+    const url = await getSignedUrl(stranger, new GetObjectCommand({ Bucket: 'b', Key: 'k' }), { expiresIn: 60 });
+    await expect(verifier().verify(incoming(url))).resolves.toMatchObject({ ok: false, code: 'InvalidAccessKeyId' });
+  });
+});
+
+describe('SigV4Verifier, signed headers', () => {
+  async function signed(secret: string, date = new Date()) {
+    const signer = new SignatureV4({ service: 's3', region: 'us-east-1', credentials: { ...credentials, secretAccessKey: secret }, sha256: Hash.bind(null, 'sha256'), uriEscapePath: false });
+    const request = await signer.sign(new HttpRequest({
+      method: 'GET', protocol: 'http:', hostname: '127.0.0.1', port: 4599, path: '/b/k', query: { 'list-type': '2', prefix: 'models/' },
+      headers: { host: '127.0.0.1:4599', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+    }), { signingDate: date });
+    return { method: 'GET', url: '/b/k?list-type=2&prefix=models%2F', headers: request.headers as Record<string, string> };
+  }
+
+  it('accepts a request signed with the right secret', async () => {
+    await expect(verifier().verify(await signed(credentials.secretAccessKey))).resolves.toMatchObject({ ok: true });
+  });
+
+  it('rejects a request signed with another secret', async () => {
+    await expect(verifier().verify(await signed('wrong'))).resolves.toMatchObject({ ok: false, code: 'SignatureDoesNotMatch' });
+  });
+
+  it('rejects a request signed long ago', async () => {
+    await expect(verifier().verify(await signed(credentials.secretAccessKey, new Date(Date.now() - 3_600_000)))).resolves.toMatchObject({ ok: false, code: 'AccessDenied' });
+  });
+
+  it('leaves unsigned requests to the server', async () => {
+    await expect(verifier().verify({ method: 'GET', url: '/b/k', headers: {} })).resolves.toBeUndefined();
+  });
+});
