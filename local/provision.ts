@@ -1,7 +1,8 @@
+import type {
+  DynamoDBClient} from '@aws-sdk/client-dynamodb';
 import {
   CreateTableCommand,
   DescribeTableCommand,
-  DynamoDBClient,
   waitUntilTableExists,
   type AttributeDefinition,
 } from '@aws-sdk/client-dynamodb';

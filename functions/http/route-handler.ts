@@ -4,6 +4,7 @@ import httpMultipartBodyParser from '@middy/http-multipart-body-parser';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { invalid } from '../errors/app-error';
 import { resolveActor, type Actor } from '../identity/actor';
+import { checkModelName } from '../registry/model-name';
 import { routeById, type RouteSpec } from '../routes/route-table';
 import { bodyLimit, type TooLargeMessage } from './body-limit';
 import { errorResponses } from './error-response';
@@ -26,6 +27,16 @@ export interface RouteHandlerOptions {
   readonly tooLargeMessage?: TooLargeMessage;
 }
 
+/** The model named in the path is checked before anything reads the body. */
+function checkModelNameInPath(): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResult> {
+  return {
+    before: async (request) => {
+      const name = request.event.pathParameters?.name;
+      if (name !== undefined) checkModelName(name);
+    },
+  };
+}
+
 function requireJsonBody(): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResult> {
   return {
     before: async (request) => {
@@ -42,6 +53,7 @@ export function routeHandler(routeId: string, handle: (request: RouteRequest) =>
   const route = routeById(routeId);
   const chain = middy<APIGatewayProxyEventV2, HttpResult, Error, Context>()
     .use(errorResponses())
+    .use(checkModelNameInPath())
     .use(bodyLimit(route, options.tooLargeMessage));
   if (route.body === 'json') chain.use(requireJsonBody()).use(httpJsonBodyParser());
   if (route.body === 'bundle') chain.use(httpMultipartBodyParser({ disableContentTypeError: true }));

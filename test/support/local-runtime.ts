@@ -1,0 +1,74 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface RunningMlhub {
+  readonly url: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly dynamoEndpoint: string;
+  readonly s3Endpoint: string;
+  readonly pid: number;
+  /** Everything the process printed so far. */
+  output(): string;
+  /** SIGTERM, then wait for the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export interface StartOptions {
+  readonly dataDir?: string;
+  readonly env?: Record<string, string>;
+}
+
+/**
+ * Starts MLHub the way `npm start` does (tsx local/start.ts), in its own process, on a free port
+ * and a scratch data folder, and reads the addresses it prints.
+ */
+export async function startMlhub(options: StartOptions = {}): Promise<RunningMlhub> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'mlhub-data-')));
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+    cwd: repoRoot,
+    env: { ...process.env, PORT: '0', MLHUB_DATA_DIR: dataDir, MLHUB_ACCESS_LOG: 'off', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+
+  const deadline = Date.now() + 45_000;
+  while (!/Press Ctrl-C to stop/.test(output)) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`MLHub did not start:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const field = (pattern: RegExp) => {
+    const value = pattern.exec(output)?.[1];
+    if (!value) throw new Error(`MLHub's startup output lacks ${pattern}:\n${output}`);
+    return value;
+  };
+  const url = field(/MLHub is running at (\S+)/);
+  return {
+    url,
+    port: Number(new URL(url).port),
+    dataDir,
+    dynamoEndpoint: field(/DynamoDB\s+(\S+)/),
+    s3Endpoint: field(/S3\s+(\S+)/),
+    pid: child.pid ?? -1,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+export async function removeDataDir(dataDir: string): Promise<void> {
+  await rm(dataDir, { recursive: true, force: true });
+}
