@@ -82,23 +82,11 @@ export class DynamoModelStore implements ModelStore {
   async getModel(name: string): Promise<ModelWithVersions | undefined> {
     let model: ModelRecord | undefined;
     const versions: VersionRecord[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.client.send(new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': TABLE_DESIGN.partitionKey },
-        ExpressionAttributeValues: { ':pk': modelPartition(name) },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }));
-      for (const item of page.Items ?? []) {
-        const sortKey = String(item[TABLE_DESIGN.sortKey]);
-        if (sortKey === META_SORT_KEY) model = stripKeys<ModelRecord>(item);
-        else if (sortKey.startsWith(VERSION_SORT_PREFIX)) versions.push(stripKeys<VersionRecord>(item));
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    for await (const item of this.partitionItems(name)) {
+      const sortKey = String(item[TABLE_DESIGN.sortKey]);
+      if (sortKey === META_SORT_KEY) model = stripKeys<ModelRecord>(item);
+      else if (sortKey.startsWith(VERSION_SORT_PREFIX)) versions.push(stripKeys<VersionRecord>(item));
+    }
     return model ? { model, versions } : undefined;
   }
 
@@ -230,20 +218,7 @@ export class DynamoModelStore implements ModelStore {
 
   async deleteModelItems(name: string): Promise<number> {
     const keys: Item[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.client.send(new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: '#pk = :pk',
-        ProjectionExpression: '#pk, #sk',
-        ExpressionAttributeNames: { '#pk': TABLE_DESIGN.partitionKey, '#sk': TABLE_DESIGN.sortKey },
-        ExpressionAttributeValues: { ':pk': modelPartition(name) },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }));
-      keys.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    for await (const key of this.partitionItems(name, { keysOnly: true })) keys.push(key);
 
     // The record goes last, so an interrupted delete can be retried and still finds the model.
     const children = keys.filter((key) => key[TABLE_DESIGN.sortKey] !== META_SORT_KEY);
@@ -285,6 +260,24 @@ export class DynamoModelStore implements ModelStore {
     }));
     const rows = (result.Items ?? []).map((item) => ({ model: stripKeys<ModelRecord>(item), sortKey: String(item[index.sortKey]) }));
     return { rows, more: result.LastEvaluatedKey !== undefined };
+  }
+
+  /** Every item of a model's partition, page after page, read consistently. */
+  private async *partitionItems(name: string, options: { keysOnly?: boolean } = {}): AsyncGenerator<Item> {
+    let startKey: Item | undefined;
+    do {
+      const page = await this.client.send(new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk',
+        ...(options.keysOnly ? { ProjectionExpression: '#pk, #sk' } : {}),
+        ExpressionAttributeNames: { '#pk': TABLE_DESIGN.partitionKey, ...(options.keysOnly ? { '#sk': TABLE_DESIGN.sortKey } : {}) },
+        ExpressionAttributeValues: { ':pk': modelPartition(name) },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }));
+      yield* page.Items ?? [];
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
   }
 
   async ping(): Promise<void> {
