@@ -17,6 +17,8 @@ export interface GatewayOptions {
   readonly loadHandler: (module: string) => Promise<LambdaHandler>;
   /** The module that answers requests no route takes (404/405). */
   readonly fallbackModule: string;
+  /** Documents served at fixed paths outside the route table (the local issuer's JWKS). */
+  readonly staticDocuments?: ReadonlyMap<string, unknown>;
   readonly log?: (line: string) => void;
 }
 
@@ -43,17 +45,38 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
   response.end(text);
 }
 
-async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(request.headers['content-length'] ?? 0);
-  if (declared > limit) throw new RequestTooLarge();
-  const chunks: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of request) {
-    length += (chunk as Buffer).length;
-    if (length > limit) throw new RequestTooLarge();
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+const DISCARD_TIMEOUT_MS = 30_000;
+
+/**
+ * Collects the body up to the limit. Past it, the rest is read and dropped (for at most
+ * DISCARD_TIMEOUT_MS) before failing: answering while the client still sends would break its
+ * pipe before it reads the 413.
+ */
+function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    let tooLarge = Number(request.headers['content-length'] ?? 0) > limit;
+    const timer = setTimeout(() => {
+      request.destroy();
+      reject(new RequestTooLarge());
+    }, DISCARD_TIMEOUT_MS);
+    timer.unref();
+    request.on('data', (chunk: Buffer) => {
+      length += chunk.length;
+      if (length > limit) tooLarge = true;
+      if (!tooLarge) chunks.push(chunk);
+    });
+    request.on('end', () => {
+      clearTimeout(timer);
+      if (tooLarge) reject(new RequestTooLarge());
+      else resolve(Buffer.concat(chunks));
+    });
+    request.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
 }
 
 /** API Gateway (payload v2.0) accepts a plain value too, and answers it as 200 JSON. */
@@ -90,13 +113,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         body = await readBody(request, API_GATEWAY_REQUEST_LIMIT);
       } catch (error) {
         if (!(error instanceof RequestTooLarge)) throw error;
-        response.setHeader('connection', 'close');
         sendJson(response, 413, { error: { code: 'payload_too_large', message: `Requests are limited to ${API_GATEWAY_REQUEST_LIMIT} bytes by API Gateway` } });
-        request.resume();
         return;
       }
 
       const rawPath = url.split('?')[0] ?? '/';
+      const document = method === 'GET' ? options.staticDocuments?.get(rawPath) : undefined;
+      if (document !== undefined) {
+        sendJson(response, 200, document, { 'cache-control': 'max-age=300' });
+        return;
+      }
       let match;
       try {
         match = matchRoute(options.routes, method, rawPath);

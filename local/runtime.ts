@@ -2,10 +2,12 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { IDENTITY_ENV } from '../functions/identity/identity-config';
 import { CONFIG_ENV } from '../functions/platform/function-config';
 import { FALLBACK_HANDLER, ROUTES } from '../functions/routes/route-table';
 import { startDynamoServer } from './dynamodb-server';
 import { startGateway, type LambdaHandler } from './gateway';
+import { openLocalIssuer, type LocalIssuer } from './local-issuer';
 import { ensureTable } from './provision';
 import { LOCAL_S3_CREDENTIALS, startS3Server } from './s3-server';
 
@@ -13,11 +15,14 @@ export interface LocalRuntimeOptions {
   readonly host: string;
   readonly port: number;
   readonly dataDir: string;
+  /** Single-user development mode: requests without credentials act as this user. */
+  readonly devUser?: string;
   readonly log?: (line: string) => void;
 }
 
 export interface LocalRuntime {
   readonly url: string;
+  readonly devUser?: string;
   readonly dataDir: string;
   readonly dynamoEndpoint: string;
   readonly s3Endpoint: string;
@@ -60,6 +65,19 @@ function functionEnvironment(dynamoEndpoint: string, s3Endpoint: string): Record
   };
 }
 
+const JWKS_PATH = '/.well-known/jwks.json';
+
+/** Handlers verify local sign-in tokens exactly as cloud ones: against a JWKS fetched over HTTP. */
+function identityEnvironment(issuer: LocalIssuer, port: number, options: LocalRuntimeOptions): Record<string, string> {
+  const reachable = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    [IDENTITY_ENV.issuer]: issuer.issuer,
+    [IDENTITY_ENV.audience]: issuer.audience,
+    [IDENTITY_ENV.jwksUri]: `http://${reachable}:${port}${JWKS_PATH}`,
+    ...(options.devUser ? { [IDENTITY_ENV.devUser]: options.devUser } : {}),
+  };
+}
+
 /** Everything MLHub needs on one machine: DynamoDB, S3 and the API, with data on disk. */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const dataDir = resolve(options.dataDir);
@@ -83,17 +101,25 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     await ensureTable(dynamoClient, LOCAL_TABLE);
     dynamoClient.destroy();
 
+    const issuer = await openLocalIssuer(dataDir);
     const gateway = await startGateway({
       host: options.host,
       port: options.port,
       routes: ROUTES,
       loadHandler,
       fallbackModule: FALLBACK_HANDLER,
+      staticDocuments: new Map<string, unknown>([
+        [JWKS_PATH, issuer.jwks],
+        ['/.well-known/openid-configuration', { issuer: issuer.issuer, jwks_uri: JWKS_PATH, id_token_signing_alg_values_supported: ['ES256'] }],
+      ]),
       ...(options.log ? { log: options.log } : {}),
     });
     stops.push(gateway.close);
+    Object.assign(process.env, identityEnvironment(issuer, gateway.port, options));
+    if (!options.devUser) delete process.env[IDENTITY_ENV.devUser];
     return {
       url: gateway.url,
+      ...(options.devUser ? { devUser: options.devUser } : {}),
       dataDir,
       dynamoEndpoint: dynamo.endpoint,
       s3Endpoint: s3.endpoint,

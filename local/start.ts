@@ -16,11 +16,23 @@ const host = process.env.HOST || '127.0.0.1';
 const port = portFromEnv(process.env.PORT);
 const dataDir = process.env.MLHUB_DATA_DIR || '.mlhub';
 const quiet = process.env.MLHUB_ACCESS_LOG === 'off';
+const authMode = process.env.MLHUB_AUTH || 'dev';
+if (authMode !== 'dev' && authMode !== 'required') {
+  console.error(`MLHUB_AUTH must be 'dev' (requests without a token act as the user 'local') or 'required', got '${authMode}'`);
+  process.exit(2);
+}
 
 try {
-  const runtime = await startLocalRuntime({ host, port, dataDir, ...(quiet ? {} : { log: (line: string) => console.log(line) }) });
+  const runtime = await startLocalRuntime({
+    host, port, dataDir,
+    ...(authMode === 'dev' ? { devUser: 'local' } : {}),
+    ...(quiet ? {} : { log: (line: string) => console.log(line) }),
+  });
   console.log(`MLHub is running at ${runtime.url}`);
   console.log(`  data      ${runtime.dataDir}`);
+  console.log(runtime.devUser
+    ? `  identity  dev mode: requests without a token act as '${runtime.devUser}' (MLHUB_AUTH=required to turn off)`
+    : '  identity  tokens required: get one with npm run token -- <user>');
   console.log(`  DynamoDB  ${runtime.dynamoEndpoint} (dynalite, table ${runtime.tableName})`);
   console.log(`  S3        ${runtime.s3Endpoint} (s3rver, bucket ${runtime.bucketName})`);
   console.log('Press Ctrl-C to stop.');

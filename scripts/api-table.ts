@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { ROUTES, type RouteSpec } from '../functions/routes/route-table';
 import { formatBytes } from '../functions/http/body-limit';
 
-const AUTH_LABEL: Record<RouteSpec['auth'], string> = { none: 'anyone', optional: 'anyone (sees what they may)', required: 'signed-in user' };
+const AUTH_LABEL: Record<RouteSpec['auth'], string> = { none: 'anyone', optional: 'anyone (sees what they may)', required: 'signed in (session or token)', session: 'signed in (session only)' };
 
 /** The README's API table, made from the route table so the two cannot disagree. */
 export function apiTableMarkdown(): string {

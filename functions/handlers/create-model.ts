@@ -5,5 +5,5 @@ import { modelEtag, modelView } from '../registry/model-views';
 
 export const handler = routeHandler('createModel', async ({ actor, params, body }) => {
   const model = await getServices().registry.createModel(actor, params.name ?? '', body);
-  return jsonResponse(201, modelView(model, []), { location: `/model/${encodeURIComponent(model.name)}`, etag: modelEtag(model) });
+  return jsonResponse(201, modelView(model, [], { level: 'owner', grants: [] }), { location: `/model/${encodeURIComponent(model.name)}`, etag: modelEtag(model) });
 });

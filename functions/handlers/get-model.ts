@@ -4,6 +4,6 @@ import { getServices } from '../platform/services';
 import { modelEtag, modelView } from '../registry/model-views';
 
 export const handler = routeHandler('getModel', async ({ actor, params }) => {
-  const { model, versions } = await getServices().registry.getModel(actor, params.name ?? '');
-  return jsonResponse(200, modelView(model, versions), { etag: modelEtag(model) });
+  const { model, versions, grants, level } = await getServices().registry.getModel(actor, params.name ?? '');
+  return jsonResponse(200, modelView(model, versions, { level, grants }), { etag: modelEtag(model) });
 });

@@ -1,5 +1,5 @@
 import { routeHandler } from '../http/route-handler';
-import { positiveIntegerParam } from '../http/query-params';
+import { parseFlag, positiveIntegerParam } from '../http/query-params';
 import { jsonResponse } from '../http/responses';
 import { getServices } from '../platform/services';
 import { modelSummaryView } from '../registry/model-views';
@@ -10,11 +10,12 @@ const MAX_PAGE = 100;
 /** Like the Hugging Face Hub, the body is a plain array and the next page is a `Link: rel="next"`. */
 export const handler = routeHandler('listModels', async ({ actor, query, headers, event }) => {
   const limit = positiveIntegerParam(query, 'limit', MAX_PAGE) ?? DEFAULT_PAGE;
-  const page = await getServices().registry.listModels(actor, { limit, ...(query.cursor !== undefined ? { cursor: query.cursor } : {}) });
+  const mine = parseFlag(query, 'mine');
+  const page = await getServices().registry.listModels(actor, { limit, mine, ...(query.cursor !== undefined ? { cursor: query.cursor } : {}) });
   const responseHeaders: Record<string, string> = {};
   if (page.nextCursor) {
     const origin = `${headers['x-forwarded-proto'] ?? 'https'}://${headers.host ?? 'localhost'}`;
-    const next = new URLSearchParams({ limit: String(limit), cursor: page.nextCursor });
+    const next = new URLSearchParams({ limit: String(limit), ...(mine ? { mine: '1' } : {}), cursor: page.nextCursor });
     responseHeaders.link = `<${origin}${event.rawPath}?${next.toString()}>; rel="next"`;
     responseHeaders['x-next-cursor'] = page.nextCursor;
   }

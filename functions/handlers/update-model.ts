@@ -8,6 +8,6 @@ export const handler = routeHandler('updateModel', async ({ actor, params, body,
   const { registry } = getServices();
   const name = params.name ?? '';
   await registry.updateModel(actor, name, body, expectedRevision(headers['if-match']));
-  const { model, versions } = await registry.getModel(actor, name);
-  return jsonResponse(200, modelView(model, versions), { etag: modelEtag(model) });
+  const { model, versions, grants, level } = await registry.getModel(actor, name);
+  return jsonResponse(200, modelView(model, versions, { level, grants }), { etag: modelEtag(model) });
 });

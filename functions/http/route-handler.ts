@@ -3,7 +3,8 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpMultipartBodyParser from '@middy/http-multipart-body-parser';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { invalid } from '../errors/app-error';
-import { resolveActor, type Actor } from '../identity/actor';
+import type { Actor } from '../identity/actor';
+import { getServices } from '../platform/services';
 import { checkModelName } from '../registry/model-name';
 import { routeById, type RouteSpec } from '../routes/route-table';
 import { bodyLimit, type TooLargeMessage } from './body-limit';
@@ -27,6 +28,17 @@ export interface RouteHandlerOptions {
   readonly tooLargeMessage?: TooLargeMessage;
 }
 
+const actors = new WeakMap<APIGatewayProxyEventV2, Actor>();
+
+/** Who is calling is settled first: a 401 comes before any complaint about the request itself. */
+function identifyCaller(route: RouteSpec): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResult> {
+  return {
+    before: async (request) => {
+      actors.set(request.event, await getServices().authenticate(route, request.event.headers?.authorization));
+    },
+  };
+}
+
 /** The model named in the path is checked before anything reads the body. */
 function checkModelNameInPath(): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResult> {
   return {
@@ -46,13 +58,14 @@ function requireJsonBody(): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResu
 }
 
 /**
- * Wraps a route's logic in the middleware every MLHub handler shares: JSON errors, the route's
- * body limit, body parsing for its body kind, and the acting user.
+ * Wraps a route's logic in the middleware every MLHub handler shares: JSON errors, the caller's
+ * identity, the route's body limit, and body parsing for its body kind.
  */
 export function routeHandler(routeId: string, handle: (request: RouteRequest) => Promise<HttpResult>, options: RouteHandlerOptions = {}) {
   const route = routeById(routeId);
   const chain = middy<APIGatewayProxyEventV2, HttpResult, Error, Context>()
     .use(errorResponses())
+    .use(identifyCaller(route))
     .use(checkModelNameInPath())
     .use(bodyLimit(route, options.tooLargeMessage));
   if (route.body === 'json') chain.use(requireJsonBody()).use(httpJsonBodyParser());
@@ -63,7 +76,7 @@ export function routeHandler(routeId: string, handle: (request: RouteRequest) =>
       route,
       event,
       requestId: event.requestContext.requestId,
-      actor: resolveActor(),
+      actor: actors.get(event) as Actor,
       params: event.pathParameters ?? {},
       query: event.queryStringParameters ?? {},
       headers: event.headers ?? {},

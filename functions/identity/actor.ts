@@ -1,14 +1,17 @@
+/** How a caller proved who they are. */
+export type Credential = 'session' | 'token' | 'dev' | 'none';
+
 /** Who is making a request. Every domain call takes one, so access rules have a single seam. */
 export interface Actor {
+  /** The user id (the OIDC subject, e.g. a Cognito sub or an ORCID iD); '' when anonymous. */
   readonly id: string;
+  readonly anonymous: boolean;
+  readonly credential: Credential;
+  /** Personal access tokens may be read-only; sessions may do all the user may. */
+  readonly scope: 'read' | 'write';
 }
 
-/**
- * Until identity lands, every request acts as the built-in local user: the seed's curl
- * commands carry no credentials.
- */
-export const LOCAL_USER: Actor = Object.freeze({ id: 'local' });
+export const ANONYMOUS: Actor = Object.freeze({ id: '', anonymous: true, credential: 'none', scope: 'read' });
 
-export function resolveActor(): Actor {
-  return LOCAL_USER;
-}
+export const userActor = (id: string, credential: Exclude<Credential, 'none'>, scope: 'read' | 'write' = 'write'): Actor =>
+  Object.freeze({ id, anonymous: false, credential, scope });

@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
+  BatchGetCommand,
   BatchWriteCommand,
   DeleteCommand,
   GetCommand,
@@ -7,26 +8,47 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { GrantRole } from '../access/access-policy';
+import type { Grant } from '../access/access-settings';
 import { AppError, conflict, notFound } from '../errors/app-error';
-import { TABLE_DESIGN } from '../store/table-design';
+import { TABLE_DESIGN, type IndexDesign } from '../store/table-design';
 import type { ModelFields } from './model-fields';
-import type { ModelRecord, ModelWithVersions, VersionRecord, VersionStatus } from './model-records';
+import type { ModelRecord, ModelWithVersions, Visibility, VersionRecord, VersionStatus } from './model-records';
 import type { CommitOutcome, ExpectedRevision, ListingPage, ListingQuery, ModelStore } from './model-store';
 import {
+  GRANT_SORT_PREFIX,
   META_SORT_KEY,
   PUBLIC_PARTITION,
   VERSION_SORT_PREFIX,
   listingSortKey,
   modelPartition,
+  grantSortKey,
   ownerPartition,
+  sharedPartition,
   versionSortKey,
 } from './table-keys';
 
 type Item = Record<string, unknown>;
 
 const { byOwner, publicModels } = TABLE_DESIGN.indexes;
-const KEY_ATTRIBUTES = [TABLE_DESIGN.partitionKey, TABLE_DESIGN.sortKey, byOwner.partitionKey, byOwner.sortKey, publicModels.partitionKey, publicModels.sortKey, 'kind'];
+const KEY_ATTRIBUTES = [TABLE_DESIGN.partitionKey, TABLE_DESIGN.sortKey, byOwner.partitionKey, byOwner.sortKey, publicModels.partitionKey, publicModels.sortKey, 'kind', 'modelName'];
 const BATCH_WRITE_SIZE = 25;
+const BATCH_GET_SIZE = 100;
+
+/**
+ * Runs batch requests until DynamoDB has processed every element, backing off while it hands
+ * some back unprocessed (as it does under throttling).
+ */
+async function untilProcessed(elements: Item[], batchSize: number, send: (batch: Item[]) => Promise<Item[]>): Promise<void> {
+  for (let i = 0; i < elements.length; i += batchSize) {
+    let pending = elements.slice(i, i + batchSize);
+    for (let attempt = 0; pending.length > 0; attempt += 1) {
+      if (attempt > 8) throw new Error(`DynamoDB left ${pending.length} requests unprocessed`);
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
+      pending = await send(pending);
+    }
+  }
+}
 
 const isConditionFailure = (error: unknown): boolean =>
   error instanceof Error && error.name === 'ConditionalCheckFailedException';
@@ -45,7 +67,7 @@ function modelItem(model: ModelRecord): Item {
     kind: 'model',
     [byOwner.partitionKey]: ownerPartition(model.owner),
     [byOwner.sortKey]: sortKey,
-    ...(model.visibility === 'public' ? { [publicModels.partitionKey]: PUBLIC_PARTITION, [publicModels.sortKey]: sortKey } : {}),
+    ...(model.visibility === 'public' ? publicKeys(model) : {}),
     ...model,
   };
 }
@@ -54,6 +76,16 @@ const metaKey = (name: string) => ({ [TABLE_DESIGN.partitionKey]: modelPartition
 const versionKey = (name: string, version: number) => ({
   [TABLE_DESIGN.partitionKey]: modelPartition(name),
   [TABLE_DESIGN.sortKey]: versionSortKey(version),
+});
+
+const grantKey = (name: string, user: string) => ({
+  [TABLE_DESIGN.partitionKey]: modelPartition(name),
+  [TABLE_DESIGN.sortKey]: grantSortKey(user),
+});
+
+const publicKeys = (model: Pick<ModelRecord, 'createdAt' | 'name'>) => ({
+  [publicModels.partitionKey]: PUBLIC_PARTITION,
+  [publicModels.sortKey]: listingSortKey(model.createdAt, model.name),
 });
 
 const UPDATABLE_FIELDS: readonly (keyof ModelFields)[] = ['type', 'meta', 'description', 'reference', 'discipline'];
@@ -82,17 +114,76 @@ export class DynamoModelStore implements ModelStore {
   async getModel(name: string): Promise<ModelWithVersions | undefined> {
     let model: ModelRecord | undefined;
     const versions: VersionRecord[] = [];
+    const grants: Grant[] = [];
     for await (const item of this.partitionItems(name)) {
       const sortKey = String(item[TABLE_DESIGN.sortKey]);
       if (sortKey === META_SORT_KEY) model = stripKeys<ModelRecord>(item);
       else if (sortKey.startsWith(VERSION_SORT_PREFIX)) versions.push(stripKeys<VersionRecord>(item));
+      else if (sortKey.startsWith(GRANT_SORT_PREFIX)) grants.push(stripKeys<Grant>(item));
     }
-    return model ? { model, versions } : undefined;
+    return model ? { model, versions, grants } : undefined;
   }
 
   async getModelRecord(name: string): Promise<ModelRecord | undefined> {
     const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: metaKey(name), ConsistentRead: true }));
     return result.Item ? stripKeys<ModelRecord>(result.Item) : undefined;
+  }
+
+  async getModelAccess(name: string, user: string): Promise<{ model?: ModelRecord; grant?: GrantRole }> {
+    const [model, grant] = await Promise.all([
+      this.getModelRecord(name),
+      user === '' ? Promise.resolve(undefined) : this.client.send(new GetCommand({ TableName: this.tableName, Key: grantKey(name, user), ConsistentRead: true })).then((result) => result.Item?.role as GrantRole | undefined),
+    ]);
+    return { ...(model ? { model } : {}), ...(grant ? { grant } : {}) };
+  }
+
+  async putGrant(name: string, grant: Grant, modelCreatedAt: string): Promise<void> {
+    await this.client.send(new PutCommand({
+      TableName: this.tableName,
+      Item: {
+        ...grantKey(name, grant.user),
+        kind: 'grant',
+        [byOwner.partitionKey]: sharedPartition(grant.user),
+        [byOwner.sortKey]: listingSortKey(modelCreatedAt, name),
+        modelName: name,
+        ...grant,
+      },
+    }));
+  }
+
+  async deleteGrant(name: string, user: string): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: grantKey(name, user) }));
+  }
+
+  async setVisibility(name: string, visibility: Visibility, now: string): Promise<ModelRecord> {
+    const current = await this.getModelRecord(name);
+    if (!current || current.state !== 'active') throw notFound('model_not_found', `Model '${name}' does not exist`);
+    const keys = publicKeys(current);
+    const names: Record<string, string> = { '#pk': TABLE_DESIGN.partitionKey, '#state': 'state', '#visibility': 'visibility', '#updatedAt': 'updatedAt', '#gpk': publicModels.partitionKey, '#gsk': publicModels.sortKey };
+    const values: Record<string, unknown> = { ':active': 'active', ':visibility': visibility, ':now': now };
+    let update = 'SET #visibility = :visibility, #updatedAt = :now';
+    if (visibility === 'public') {
+      values[':gpk'] = keys[publicModels.partitionKey];
+      values[':gsk'] = keys[publicModels.sortKey];
+      update += ', #gpk = :gpk, #gsk = :gsk';
+    } else {
+      update += ' REMOVE #gpk, #gsk';
+    }
+    try {
+      const result = await this.client.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: metaKey(name),
+        UpdateExpression: update,
+        ConditionExpression: 'attribute_exists(#pk) AND #state = :active',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      }));
+      return stripKeys<ModelRecord>(result.Attributes ?? {});
+    } catch (error) {
+      if (isConditionFailure(error)) throw notFound('model_not_found', `Model '${name}' does not exist`);
+      throw error;
+    }
   }
 
   async updateModel(name: string, fields: ModelFields, expected: ExpectedRevision, now: string): Promise<ModelRecord> {
@@ -222,32 +313,43 @@ export class DynamoModelStore implements ModelStore {
 
     // The record goes last, so an interrupted delete can be retried and still finds the model.
     const children = keys.filter((key) => key[TABLE_DESIGN.sortKey] !== META_SORT_KEY);
-    for (let i = 0; i < children.length; i += BATCH_WRITE_SIZE) {
-      await this.batchDelete(children.slice(i, i + BATCH_WRITE_SIZE));
-    }
+    await this.batchDelete(children);
     await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: metaKey(name) }));
     return children.filter((key) => String(key[TABLE_DESIGN.sortKey]).startsWith(VERSION_SORT_PREFIX)).length;
   }
 
   private async batchDelete(keys: Item[]): Promise<void> {
-    let pending: Item[] = keys.map((Key) => ({ DeleteRequest: { Key } }));
-    for (let attempt = 0; pending.length > 0; attempt += 1) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
-      if (attempt > 8) throw new Error(`DynamoDB left ${pending.length} deletes unprocessed`);
-      const result = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
-      pending = (result.UnprocessedItems?.[this.tableName] ?? []) as Item[];
-    }
+    await untilProcessed(keys.map((Key) => ({ DeleteRequest: { Key } })), BATCH_WRITE_SIZE, async (batch) => {
+      const result = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: batch } }));
+      return (result.UnprocessedItems?.[this.tableName] ?? []) as Item[];
+    });
   }
 
   listByOwner(owner: string, query: ListingQuery): Promise<ListingPage> {
-    return this.queryListing(byOwner, ownerPartition(owner), query);
+    return this.listingPage(byOwner, ownerPartition(owner), query);
   }
 
   listPublic(query: ListingQuery): Promise<ListingPage> {
-    return this.queryListing(publicModels, PUBLIC_PARTITION, query);
+    return this.listingPage(publicModels, PUBLIC_PARTITION, query);
   }
 
-  private async queryListing(index: { indexName: string; partitionKey: string; sortKey: string }, partition: string, query: ListingQuery): Promise<ListingPage> {
+  async listSharedWith(user: string, query: ListingQuery): Promise<ListingPage> {
+    const { items, more } = await this.queryIndex(byOwner, sharedPartition(user), query);
+    const records = await this.batchGetRecords(items.map((item) => String(item.modelName)));
+    const rows = items.flatMap((item) => {
+      const model = records.get(String(item.modelName));
+      return model && model.state === 'active' ? [{ model, sortKey: String(item[byOwner.sortKey]) }] : [];
+    });
+    return { rows, more };
+  }
+
+  private async listingPage(index: IndexDesign, partition: string, query: ListingQuery): Promise<ListingPage> {
+    const { items, more } = await this.queryIndex(index, partition, query);
+    return { rows: items.map((item) => ({ model: stripKeys<ModelRecord>(item), sortKey: String(item[index.sortKey]) })), more };
+  }
+
+  /** One page of an index partition, newest first, strictly below the cursor's sort key. */
+  private async queryIndex(index: IndexDesign, partition: string, query: ListingQuery): Promise<{ items: Item[]; more: boolean }> {
     const below = query.before !== undefined;
     const result = await this.client.send(new QueryCommand({
       TableName: this.tableName,
@@ -258,8 +360,20 @@ export class DynamoModelStore implements ModelStore {
       ScanIndexForward: false,
       Limit: query.limit,
     }));
-    const rows = (result.Items ?? []).map((item) => ({ model: stripKeys<ModelRecord>(item), sortKey: String(item[index.sortKey]) }));
-    return { rows, more: result.LastEvaluatedKey !== undefined };
+    return { items: result.Items ?? [], more: result.LastEvaluatedKey !== undefined };
+  }
+
+  private async batchGetRecords(names: readonly string[]): Promise<Map<string, ModelRecord>> {
+    const found = new Map<string, ModelRecord>();
+    await untilProcessed([...new Set(names)].map(metaKey), BATCH_GET_SIZE, async (keys) => {
+      const result = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
+      for (const item of result.Responses?.[this.tableName] ?? []) {
+        const record = stripKeys<ModelRecord>(item);
+        found.set(record.name, record);
+      }
+      return (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Item[];
+    });
+    return found;
   }
 
   /** Every item of a model's partition, page after page, read consistently. */

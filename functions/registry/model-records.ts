@@ -1,3 +1,4 @@
+import type { Grant } from '../access/access-settings';
 import type { BundleManifest } from '../bundles/bundle-manifest';
 import type { ModelType } from './model-type';
 
@@ -46,4 +47,5 @@ export interface VersionRecord {
 export interface ModelWithVersions {
   readonly model: ModelRecord;
   readonly versions: readonly VersionRecord[];
+  readonly grants: readonly Grant[];
 }

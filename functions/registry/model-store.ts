@@ -1,5 +1,7 @@
+import type { GrantRole } from '../access/access-policy';
+import type { Grant } from '../access/access-settings';
 import type { ModelFields } from './model-fields';
-import type { ModelRecord, ModelWithVersions, VersionRecord, VersionStatus } from './model-records';
+import type { ModelRecord, ModelWithVersions, Visibility, VersionRecord, VersionStatus } from './model-records';
 
 /** A page of listing rows, newest first, each with the sort key the next page starts below. */
 export interface ListingPage {
@@ -29,6 +31,12 @@ export interface ModelStore {
   /** The model and its versions, oldest version first; undefined if absent. */
   getModel(name: string): Promise<ModelWithVersions | undefined>;
   getModelRecord(name: string): Promise<ModelRecord | undefined>;
+  /** The record and the role granted to one user, read together for an access check. */
+  getModelAccess(name: string, user: string): Promise<{ model?: ModelRecord; grant?: GrantRole }>;
+  putGrant(name: string, grant: Grant, modelCreatedAt: string): Promise<void>;
+  deleteGrant(name: string, user: string): Promise<void>;
+  /** Changes visibility of an active model, moving it into or out of the public listing. */
+  setVisibility(name: string, visibility: Visibility, now: string): Promise<ModelRecord>;
   /** Fails with not_found if absent, stale if the revision does not match. */
   updateModel(name: string, fields: ModelFields, expected: ExpectedRevision, now: string): Promise<ModelRecord>;
   /** Hands out the next version number of an active model. */
@@ -45,6 +53,8 @@ export interface ModelStore {
   deleteModelItems(name: string): Promise<number>;
   listByOwner(owner: string, query: ListingQuery): Promise<ListingPage>;
   listPublic(query: ListingQuery): Promise<ListingPage>;
+  /** Models shared with the user through a grant (the records are read, so deleted ones drop out). */
+  listSharedWith(user: string, query: ListingQuery): Promise<ListingPage>;
   /** Cheap round trip proving the table answers. */
   ping(): Promise<void>;
 }

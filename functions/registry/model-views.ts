@@ -1,3 +1,5 @@
+import { atLeast, type AccessLevel } from '../access/access-policy';
+import type { Grant } from '../access/access-settings';
 import type { ModelRecord, VersionRecord } from './model-records';
 
 /** The ETag of a model record: its metadata revision. */
@@ -36,6 +38,18 @@ export function modelSummaryView(model: ModelRecord) {
   };
 }
 
-export function modelView(model: ModelRecord, versions: readonly VersionRecord[]) {
-  return { ...modelSummaryView(model), versions: versions.map(versionView) };
+export const grantView = (grant: Grant) => ({ user: grant.user, role: grant.role, granted: grant.grantedAt, granted_by: grant.grantedBy });
+
+export function accessView(access: { name: string; owner: string; visibility: string; grants: readonly Grant[] }) {
+  return { model: access.name, owner: access.owner, visibility: access.visibility, grants: access.grants.map(grantView) };
+}
+
+/** The full record. Who else has access is shown only to those who may see the sharing settings. */
+export function modelView(model: ModelRecord, versions: readonly VersionRecord[], access?: { level: AccessLevel; grants: readonly Grant[] }) {
+  const showGrants = access !== undefined && atLeast(access.level, 'write');
+  return {
+    ...modelSummaryView(model),
+    ...(showGrants ? { grants: access.grants.map(grantView) } : {}),
+    versions: versions.map(versionView),
+  };
 }

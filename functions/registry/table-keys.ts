@@ -7,6 +7,11 @@ export const VERSION_SORT_PREFIX = 'VER#';
 /** Zero-padded so that sort order equals numeric order. */
 export const versionSortKey = (version: number): string => `${VERSION_SORT_PREFIX}${String(version).padStart(10, '0')}`;
 
+export const GRANT_SORT_PREFIX = 'GRANT#';
+export const grantSortKey = (user: string): string => `${GRANT_SORT_PREFIX}${user}`;
+/** Grant items sit in the owner index under the grantee, so "shared with me" is one query. */
+export const sharedPartition = (user: string): string => `SHARED#${user}`;
+
 export const ownerPartition = (owner: string): string => `OWNER#${owner}`;
 export const PUBLIC_PARTITION = 'PUBLIC';
 

@@ -9,9 +9,14 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
 /**
  * - `none`: anyone, no identity needed (health).
  * - `optional`: anonymous callers allowed; what they see depends on who they are.
- * - `required`: the caller must be signed in.
+ * - `required`: the caller must be signed in, with a session or a personal access token.
+ * - `session`: the caller must be signed in with a session; personal access tokens are refused
+ *   (a token cannot mint or revoke tokens).
  */
-export type AuthMode = 'none' | 'optional' | 'required';
+export type AuthMode = 'none' | 'optional' | 'required' | 'session';
+
+/** What a personal access token needs to call the route: `read` tokens may only read. */
+export type TokenScope = 'read' | 'write';
 
 /** How a handler reads its request body. */
 export type BodyKind = 'none' | 'json' | 'bundle';
@@ -25,6 +30,7 @@ export interface RouteSpec {
   /** Module under `functions/handlers/` exporting `handler`. */
   readonly handler: string;
   readonly auth: AuthMode;
+  readonly scope: TokenScope;
   readonly body: BodyKind;
   /** Largest request body accepted, in bytes (0: no body expected). */
   readonly bodyLimit: number;
@@ -56,43 +62,68 @@ const metadataRoute = { memoryMb: 512, timeoutSeconds: 10 } as const;
 export const ROUTES: readonly RouteSpec[] = [
   {
     id: 'getStatus', method: 'GET', path: '/status', handler: 'get-status',
-    auth: 'none', body: 'none', bodyLimit: 0, memoryMb: 256, timeoutSeconds: 5,
+    scope: 'read', auth: 'none', body: 'none', bodyLimit: 0, memoryMb: 256, timeoutSeconds: 5,
     summary: 'Service health and the state of its stores',
   },
   {
     id: 'listModels', method: 'GET', path: '/models', handler: 'list-models',
-    auth: 'optional', body: 'none', bodyLimit: 0, ...metadataRoute,
+    scope: 'read', auth: 'optional', body: 'none', bodyLimit: 0, ...metadataRoute,
     summary: 'List models, newest first (limit, cursor)',
   },
   {
     id: 'createModel', method: 'POST', path: '/model/{name}', handler: 'create-model',
-    auth: 'required', body: 'json', bodyLimit: JSON_BODY_LIMIT, ...metadataRoute,
+    scope: 'write', auth: 'required', body: 'json', bodyLimit: JSON_BODY_LIMIT, ...metadataRoute,
     summary: 'Create a model record',
   },
   {
     id: 'getModel', method: 'GET', path: '/model/{name}', handler: 'get-model',
-    auth: 'optional', body: 'none', bodyLimit: 0, ...metadataRoute,
+    scope: 'read', auth: 'optional', body: 'none', bodyLimit: 0, ...metadataRoute,
     summary: 'Read a model record with its versions',
   },
   {
     id: 'updateModel', method: 'PUT', path: '/model/{name}', handler: 'update-model',
-    auth: 'required', body: 'json', bodyLimit: JSON_BODY_LIMIT, ...metadataRoute,
+    scope: 'write', auth: 'required', body: 'json', bodyLimit: JSON_BODY_LIMIT, ...metadataRoute,
     summary: 'Update a model record (If-Match for optimistic locking)',
   },
   {
     id: 'deleteModel', method: 'DELETE', path: '/model/{name}', handler: 'delete-model',
-    auth: 'required', body: 'none', bodyLimit: 0, memoryMb: 512, timeoutSeconds: 29,
+    scope: 'write', auth: 'required', body: 'none', bodyLimit: 0, memoryMb: 512, timeoutSeconds: 29,
     summary: 'Delete a model record and all its bundles',
   },
   {
     id: 'uploadBundle', method: 'POST', path: '/model/{name}/upload', handler: 'upload-bundle',
-    auth: 'required', body: 'bundle', bodyLimit: LAMBDA_BINARY_BODY_LIMIT, memoryMb: 1024, timeoutSeconds: 29,
+    scope: 'write', auth: 'required', body: 'bundle', bodyLimit: LAMBDA_BINARY_BODY_LIMIT, memoryMb: 1024, timeoutSeconds: 29,
     summary: 'Upload a .tar.gz bundle as a new version',
   },
   {
     id: 'downloadBundle', method: 'GET', path: '/model/{name}/download', handler: 'download-bundle',
-    auth: 'optional', body: 'none', bodyLimit: 0, memoryMb: 1024, timeoutSeconds: 29,
+    scope: 'read', auth: 'optional', body: 'none', bodyLimit: 0, memoryMb: 1024, timeoutSeconds: 29,
     summary: 'Download the bundle of the latest (or ?version=N) version',
+  },
+  {
+    id: 'getAccess', method: 'GET', path: '/model/{name}/access', handler: 'get-access',
+    scope: 'read', auth: 'required', body: 'none', bodyLimit: 0, ...metadataRoute,
+    summary: "Read a model's privacy settings: visibility and grants (owner and writers)",
+  },
+  {
+    id: 'putAccess', method: 'PUT', path: '/model/{name}/access', handler: 'put-access',
+    scope: 'write', auth: 'required', body: 'json', bodyLimit: JSON_BODY_LIMIT, ...metadataRoute,
+    summary: "Change a model's visibility and grants (owner only)",
+  },
+  {
+    id: 'createToken', method: 'POST', path: '/tokens', handler: 'create-token',
+    scope: 'write', auth: 'session', body: 'json', bodyLimit: 16 * 1024, ...metadataRoute,
+    summary: 'Create a personal access token (shown once)',
+  },
+  {
+    id: 'listTokens', method: 'GET', path: '/tokens', handler: 'list-tokens',
+    scope: 'read', auth: 'session', body: 'none', bodyLimit: 0, ...metadataRoute,
+    summary: 'List your personal access tokens (never their secrets)',
+  },
+  {
+    id: 'deleteToken', method: 'DELETE', path: '/tokens/{id}', handler: 'delete-token',
+    scope: 'write', auth: 'session', body: 'none', bodyLimit: 0, ...metadataRoute,
+    summary: 'Revoke a personal access token',
   },
 ];
 

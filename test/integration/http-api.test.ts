@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LAMBDA_BINARY_BODY_LIMIT, ROUTES, type RouteSpec } from '../../functions/routes/route-table';
 import { call, expectError, json, type JsonReply } from '../support/http';
@@ -14,6 +15,21 @@ async function createModel(name: string, type = 'ONNX'): Promise<JsonReply<{ rev
   const reply = await api('POST', `/model/${name}`, json({ model: name, type, meta: {} }));
   expect(reply.status).toBe(201);
   return reply as JsonReply<{ revision: number }>;
+}
+
+/** Sends `megabytes` of zeros chunked, with no Content-Length, so only counting can catch it. */
+function streamedWithoutLength(path: string, megabytes: number): Promise<JsonReply> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(path, mlhub.url);
+    const request = httpRequest({ host: url.hostname, port: url.port, path, method: 'POST', headers: { 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' } }, (response) => {
+      let text = '';
+      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: new Headers(), body: JSON.parse(text) as unknown }));
+    });
+    request.on('error', reject);
+    for (let i = 0; i < megabytes; i += 1) request.write(Buffer.alloc(1024 * 1024));
+    request.end();
+  });
 }
 
 /** The model has exactly these versions and the bucket exactly these objects: nothing half-written. */
@@ -161,6 +177,7 @@ describe('bundles', () => {
     const tooBig = Buffer.alloc(LAMBDA_BINARY_BODY_LIMIT + 1, 1);
     expectError(await api('POST', '/model/up-big/upload', octets(tooBig)), 413, 'payload_too_large', /presigned URLs/);
     expectError(await api('POST', '/model/up-big/upload', octets(Buffer.alloc(11 * 1024 * 1024, 1))), 413, 'payload_too_large', /API Gateway/);
+    expectError(await streamedWithoutLength('/model/up-big/upload', 11), 413, 'payload_too_large', /API Gateway/);
     await expectStored('up-big', []);
   });
 

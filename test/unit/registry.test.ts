@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../functions/errors/app-error';
-import type { Actor } from '../../functions/identity/actor';
+import { userActor, type Actor } from '../../functions/identity/actor';
 import { startEmbeddedStores, steppingClock, type EmbeddedStores } from '../support/embedded-stores';
 import { makeTarGz, sampleBundle } from '../support/tarballs';
 
-const alice: Actor = { id: 'alice' };
+const alice: Actor = userActor('alice', 'session');
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 async function failure(promise: Promise<unknown>): Promise<AppError> {
@@ -159,7 +159,7 @@ describe('Registry: delete', () => {
 
 describe('Registry: listing', () => {
   it('pages through own and public models newest first, each once', async () => {
-    const lister: Actor = { id: 'lister' };
+    const lister: Actor = userActor('lister', 'session');
     const names = ['list-a', 'list-b', 'list-c', 'list-d', 'list-e'];
     for (const name of names) await stores.registry.createModel(lister, name, { type: 'onnx' });
     // Another user's public model, and one of the lister's own made public: each must appear once.

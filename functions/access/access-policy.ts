@@ -1,0 +1,62 @@
+import { AppError } from '../errors/app-error';
+import type { Actor } from '../identity/actor';
+import type { ModelRecord } from '../registry/model-records';
+
+export type GrantRole = 'read' | 'write';
+export type AccessLevel = 'none' | 'read' | 'write' | 'owner';
+
+/** Everything one can do to a model, and the least access each needs. */
+export const REQUIRED_LEVEL = {
+  view: 'read',
+  download: 'read',
+  predict: 'read',
+  edit: 'write',
+  upload: 'write',
+  viewAccess: 'write',
+  manageAccess: 'owner',
+  delete: 'owner',
+  publish: 'owner',
+} as const satisfies Record<string, AccessLevel>;
+
+export type ModelAction = keyof typeof REQUIRED_LEVEL;
+
+const RANK: Readonly<Record<AccessLevel, number>> = { none: 0, read: 1, write: 2, owner: 3 };
+
+export const atLeast = (level: AccessLevel, needed: AccessLevel): boolean => RANK[level] >= RANK[needed];
+
+/** What the actor may do to the model: owner, a grant, public reading, or nothing. */
+export function accessLevel(actor: Actor, model: Pick<ModelRecord, 'owner' | 'visibility'>, grant: GrantRole | undefined): AccessLevel {
+  if (!actor.anonymous && actor.id === model.owner) return 'owner';
+  if (!actor.anonymous && grant) return grant;
+  return model.visibility === 'public' ? 'read' : 'none';
+}
+
+/** The one answer for "no such model": a model someone may not see does not exist for them. */
+export const modelNotFound = (name: string): AppError => new AppError('not_found', 'model_not_found', `Model '${name}' does not exist`);
+
+const DENIALS: Readonly<Record<ModelAction, string>> = {
+  view: 'see',
+  download: 'download',
+  predict: 'run',
+  edit: 'change',
+  upload: 'upload versions of',
+  viewAccess: 'see the sharing settings of',
+  manageAccess: 'change the sharing settings of',
+  delete: 'delete',
+  publish: 'publish',
+};
+
+/**
+ * The single access check every model operation passes through. A model the actor may not see
+ * answers exactly as a missing one (404); one they may see but not act on answers 403.
+ */
+export function authorize(actor: Actor, name: string, model: ModelRecord | undefined, grant: GrantRole | undefined, action: ModelAction): AccessLevel {
+  if (!model || model.state !== 'active') throw modelNotFound(name);
+  const level = accessLevel(actor, model, grant);
+  if (level === 'none') throw modelNotFound(name);
+  if (!atLeast(level, REQUIRED_LEVEL[action])) {
+    const who = REQUIRED_LEVEL[action] === 'owner' ? 'only its owner' : 'only its owner and writers';
+    throw new AppError('forbidden', 'forbidden', `You may not ${DENIALS[action]} model '${name}': ${who} may`);
+  }
+  return level;
+}

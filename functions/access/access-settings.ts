@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { invalid } from '../errors/app-error';
+import type { Visibility } from '../registry/model-records';
+import type { GrantRole } from './access-policy';
+
+export interface Grant {
+  readonly user: string;
+  readonly role: GrantRole;
+  readonly grantedAt: string;
+  readonly grantedBy: string;
+}
+
+export interface AccessChange {
+  readonly visibility?: Visibility;
+  /** The complete new list of grants, replacing the old one. */
+  readonly grants?: readonly { readonly user: string; readonly role: GrantRole }[];
+}
+
+export const MAX_GRANTS = 100;
+
+const accessDocument = z
+  .object({
+    visibility: z.enum(['private', 'public'], { error: "must be 'private' or 'public'" }).optional(),
+    grants: z
+      .array(
+        z.object({
+          user: z.string({ error: 'must be a string' }).trim().min(1, 'must not be empty').max(256, 'must be at most 256 characters'),
+          role: z.enum(['read', 'write'], { error: "must be 'read' or 'write'" }),
+        }).strict(),
+      )
+      .max(MAX_GRANTS, `may hold at most ${MAX_GRANTS} users`)
+      .optional(),
+    // Fields of the GET answer that a client may send back unchanged.
+    model: z.unknown().optional(),
+    owner: z.unknown().optional(),
+  })
+  .strict();
+
+export function parseAccessChange(body: unknown, owner: string): AccessChange {
+  const parsed = accessDocument.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.join('.') || 'body';
+    const message = issue?.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}; allowed: visibility, grants` : `${where} ${issue?.message}`;
+    throw invalid('invalid_body', `Invalid access settings: ${message}`);
+  }
+  const { visibility, grants } = parsed.data;
+  if (visibility === undefined && grants === undefined) throw invalid('invalid_body', "Send 'visibility', 'grants', or both");
+  if (grants) {
+    const users = grants.map((grant) => grant.user);
+    const repeated = users.find((user, i) => users.indexOf(user) !== i);
+    if (repeated !== undefined) throw invalid('invalid_body', `User '${repeated}' appears twice in grants`);
+    if (users.includes(owner)) throw invalid('invalid_body', 'The owner already has full access and cannot be granted a role');
+  }
+  return { ...(visibility ? { visibility } : {}), ...(grants ? { grants } : {}) };
+}

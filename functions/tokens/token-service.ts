@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { AppError, invalid, notFound } from '../errors/app-error';
+import type { Actor } from '../identity/actor';
+import { newTokenSecret, parseAccessToken, secretMatches } from './token-format';
+import type { AccessTokenRecord, TokenScope, TokenStore } from './token-records';
+
+const DAY_MS = 24 * 3600 * 1000;
+export const MAX_TOKEN_DAYS = 366;
+export const DEFAULT_TOKEN_DAYS = 90;
+
+const newTokenRequest = z
+  .object({
+    name: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
+    scope: z.enum(['read', 'write'], { error: "must be 'read' or 'write'" }).default('read'),
+    expires_in_days: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(MAX_TOKEN_DAYS, `must be at most ${MAX_TOKEN_DAYS}`).default(DEFAULT_TOKEN_DAYS),
+  })
+  .strict();
+
+export interface CreatedToken {
+  readonly record: AccessTokenRecord;
+  /** The token itself, shown to its owner once and never stored. */
+  readonly token: string;
+}
+
+export interface TokenHolder {
+  readonly user: string;
+  readonly scope: TokenScope;
+}
+
+/** Personal access tokens: issued to signed-in users for scripts, with an expiry and a scope. */
+export class TokenService {
+  constructor(private readonly store: TokenStore, private readonly now: () => Date = () => new Date()) {}
+
+  async create(actor: Actor, body: unknown): Promise<CreatedToken> {
+    const parsed = newTokenRequest.safeParse(body ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const field = issue?.path.join('.') || 'body';
+      const message = issue?.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}; allowed: name, scope, expires_in_days` : `${field} ${issue?.message}`;
+      throw invalid('invalid_body', `Invalid token request: ${message}`);
+    }
+    const now = this.now();
+    const secret = newTokenSecret();
+    const record: AccessTokenRecord = {
+      id: secret.id,
+      user: actor.id,
+      name: parsed.data.name,
+      scope: parsed.data.scope,
+      secretHash: secret.secretHash,
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + parsed.data.expires_in_days * DAY_MS).toISOString(),
+    };
+    await this.store.put(record);
+    return { record, token: secret.token };
+  }
+
+  list(actor: Actor): Promise<AccessTokenRecord[]> {
+    return this.store.listByUser(actor.id);
+  }
+
+  async revoke(actor: Actor, id: string): Promise<void> {
+    if (!(await this.store.delete(actor.id, id))) throw notFound('token_not_found', `You have no token with id '${id.slice(0, 40)}'`);
+  }
+
+  /** The user and scope a presented token stands for; fails alike for unknown, revoked, wrong or expired tokens. */
+  async resolve(token: string): Promise<TokenHolder> {
+    const parts = parseAccessToken(token);
+    const record = parts ? await this.store.get(parts.id) : undefined;
+    if (!parts || !record || !secretMatches(parts.secret, record.secretHash)) {
+      throw new AppError('unauthenticated', 'invalid_token', 'The access token is not valid (unknown or revoked)');
+    }
+    if (Date.parse(record.expiresAt) <= this.now().getTime()) {
+      throw new AppError('unauthenticated', 'invalid_token', 'The access token has expired');
+    }
+    return { user: record.user, scope: record.scope };
+  }
+}
+
+export const tokenView = (record: AccessTokenRecord) => ({
+  id: record.id,
+  name: record.name,
+  scope: record.scope,
+  created: record.createdAt,
+  expires: record.expiresAt,
+});
