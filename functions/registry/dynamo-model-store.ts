@@ -106,7 +106,7 @@ export class DynamoModelStore implements ModelStore {
         ExpressionAttributeNames: { '#pk': TABLE_DESIGN.partitionKey },
       }));
     } catch (error) {
-      if (isConditionFailure(error)) throw conflict('model_exists', `Model '${model.name}' already exists`);
+      if (isConditionFailure(error)) throw conflict('model_exists', `The model name '${model.name}' is already taken`);
       throw error;
     }
   }
