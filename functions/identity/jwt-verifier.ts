@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { AppError } from '../errors/app-error';
 import type { IdentityConfig } from './identity-config';
 
 export class InvalidTokenError extends Error {}
@@ -14,6 +15,10 @@ function describe(error: unknown): string {
   if (error instanceof joseErrors.JOSEError) return 'the token is malformed';
   return 'the token could not be verified';
 }
+
+/** The keys could not be fetched: that is the service's trouble, not the caller's token. */
+const issuerUnreachable = (error: unknown): boolean =>
+  error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid || !(error instanceof joseErrors.JOSEError);
 
 function checkAudience(payload: JWTPayload, audience: string | undefined): void {
   if (!audience) return;
@@ -42,6 +47,9 @@ export function createJwtVerifier(config: IdentityConfig): VerifyJwt {
     try {
       ({ payload } = await jwtVerify(token, keys, { issuer, algorithms: ACCEPTED_ALGORITHMS, clockTolerance: 5, requiredClaims: ['exp'] }));
     } catch (error) {
+      if (issuerUnreachable(error)) {
+        throw new AppError('unavailable', 'identity_unavailable', 'The sign-in service could not be reached to check the token; try again shortly', { cause: error });
+      }
       throw new InvalidTokenError(describe(error));
     }
     checkAudience(payload, config.audience);

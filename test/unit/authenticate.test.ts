@@ -77,6 +77,11 @@ describe('createJwtVerifier', () => {
     await expect(verifier({ tokenUse: 'id' })(await token({ sub: 'a', client_id: CLIENT, token_use: 'access' }))).rejects.toThrow(/access token was sent where an id token/);
   });
 
+  it('reports an unreachable issuer as unavailable, not as a bad token', async () => {
+    const offline = createJwtVerifier({ issuer: ISSUER, audience: CLIENT, jwksUri: 'http://127.0.0.1:9/jwks.json', userClaim: 'sub' });
+    await expect(offline(await token({ sub: 'a', aud: CLIENT }))).rejects.toMatchObject({ kind: 'unavailable', code: 'identity_unavailable' });
+  });
+
   it('refuses every token when no issuer is configured', async () => {
     await expect(createJwtVerifier({ userClaim: 'sub' })(await token({ sub: 'a', aud: CLIENT }))).rejects.toThrow(/accepts no sign-in tokens/);
   });
