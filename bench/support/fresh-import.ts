@@ -1,0 +1,42 @@
+import { execFile } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** Runs in the child: times the import from inside, so process start-up is not counted. */
+const PROBE = [
+  'const started = performance.now();',
+  'const loaded = await import(process.argv[1]);',
+  'const importMs = performance.now() - started;',
+  'process.stdout.write(JSON.stringify({ importMs, exports: Object.keys(loaded) }));',
+].join('\n');
+
+export interface FreshImport {
+  /** Time spent in `import()` inside the child. */
+  readonly importMs: number;
+  /** Wall time of the whole child process, start-up included. */
+  readonly processMs: number;
+  readonly exports: readonly string[];
+  readonly stderr: string;
+}
+
+export interface FreshImportOptions {
+  /** NODE_OPTIONS for the child, e.g. the handlers' runtime options. */
+  readonly nodeOptions?: string;
+}
+
+/**
+ * Imports a module in a new `node` process with an almost empty environment (like a fresh Lambda
+ * sandbox before any configuration is read), and reports the timings and the module's exports.
+ * Rejects when the import fails.
+ */
+export async function importInFreshNode(file: string, options: FreshImportOptions = {}): Promise<FreshImport> {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '' };
+  if (options.nodeOptions) env.NODE_OPTIONS = options.nodeOptions;
+  const started = performance.now();
+  const { stdout, stderr } = await run(process.execPath, ['--input-type=module', '-e', PROBE, pathToFileURL(file).href], { env, encoding: 'utf8' });
+  const processMs = performance.now() - started;
+  const result = JSON.parse(stdout) as { importMs: number; exports: string[] };
+  return { ...result, processMs, stderr };
+}

@@ -1,0 +1,98 @@
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { modelPrefix } from '../../functions/bundles/bundle-keys';
+import { TABLE_DESIGN } from '../../functions/store/table-design';
+import type { AccessTarget, IndexTarget, RouteAccess } from './route-access';
+
+/** `models/<any one name>/`: model names contain no "/", so its "*" spans exactly one name. */
+export const ANY_MODEL_PREFIX = modelPrefix('*');
+
+/** Every object under any model's prefix, and nothing else in the bucket. */
+export const BUNDLE_OBJECTS_PATTERN = `${ANY_MODEL_PREFIX}*`;
+
+/** The concrete resources a route's access applies to. */
+export interface AccessTargets {
+  readonly tableArn: string;
+  readonly bucketArn: string;
+  /** Configured SageMaker endpoint ARN patterns; may be empty. */
+  readonly modelEndpointArns: readonly string[];
+}
+
+interface Scope {
+  readonly resources: readonly string[];
+  readonly conditions?: Record<string, Record<string, string>>;
+}
+
+const isIndexTarget = (target: AccessTarget): target is IndexTarget => target.endsWith('Index');
+
+/** An index by its name, never `index/*`, so an index added later is not readable by default. */
+function indexArn(target: IndexTarget, tableArn: string): string {
+  const index = TABLE_DESIGN.indexes[target.slice(0, -'Index'.length) as keyof typeof TABLE_DESIGN.indexes];
+  return `${tableArn}/index/${index.indexName}`;
+}
+
+function scopeOf(target: AccessTarget, targets: AccessTargets): Scope {
+  if (isIndexTarget(target)) return { resources: [indexArn(target, targets.tableArn)] };
+  switch (target) {
+    case 'table':
+      return { resources: [targets.tableArn] };
+    case 'bucket':
+      return { resources: [targets.bucketArn] };
+    case 'bundleListing':
+      return { resources: [targets.bucketArn], conditions: { StringLike: { 's3:prefix': ANY_MODEL_PREFIX } } };
+    case 'bundleObjects':
+      return { resources: [`${targets.bucketArn}/${BUNDLE_OBJECTS_PATTERN}`] };
+    case 'modelEndpoints':
+      return { resources: targets.modelEndpointArns };
+  }
+}
+
+const statementId = (target: AccessTarget): string => target.charAt(0).toUpperCase() + target.slice(1);
+
+/**
+ * One IAM statement per target the route touches. A target with no resources (SageMaker when no
+ * endpoint is configured) yields no statement at all, never a wildcard.
+ */
+export function accessStatements(access: RouteAccess, targets: AccessTargets): PolicyStatement[] {
+  const statements: PolicyStatement[] = [];
+  for (const [target, actions] of Object.entries(access) as [AccessTarget, readonly string[] | undefined][]) {
+    if (!actions || actions.length === 0) continue;
+    const scope = scopeOf(target, targets);
+    if (scope.resources.length === 0) continue;
+    statements.push(new PolicyStatement({
+      sid: statementId(target),
+      actions: [...actions],
+      resources: [...scope.resources],
+      ...(scope.conditions ? { conditions: scope.conditions } : {}),
+    }));
+  }
+  return statements;
+}
+
+export interface Acknowledgement {
+  readonly id: string;
+  readonly reason: string;
+}
+
+/**
+ * The cdk-nag IAM5 (wildcard) findings a route's access raises by design, each with its reason.
+ * cdk-nag names a resource by its template form, so the bucket's ARN appears as
+ * `<LogicalId.Arn>`.
+ */
+export function accessAcknowledgements(access: RouteAccess, targets: AccessTargets & { readonly bucketLogicalId: string }): Acknowledgement[] {
+  const acknowledgements: Acknowledgement[] = [];
+  if (access.bundleObjects?.length) {
+    acknowledgements.push({
+      id: `AwsSolutions-IAM5[Resource::<${targets.bucketLogicalId}.Arn>/${BUNDLE_OBJECTS_PATTERN}]`,
+      reason: `Bundle keys are made per model and version at run time (functions/bundles/bundle-keys.ts); ${BUNDLE_OBJECTS_PATTERN} is the narrowest pattern covering them and excludes the rest of the bucket`,
+    });
+  }
+  if (access.modelEndpoints?.length) {
+    for (const arn of targets.modelEndpointArns.filter((pattern) => pattern.includes('*'))) {
+      acknowledgements.push({
+        id: `AwsSolutions-IAM5[Resource::${arn}]`,
+        reason: 'An endpoint name pattern the deployer configured in modelBackends, limited to one account and region',
+      });
+    }
+  }
+  return acknowledgements;
+}

@@ -1,0 +1,84 @@
+import type { TABLE_DESIGN } from '../../functions/store/table-design';
+
+/**
+ * What each route's function may do to MLHub's data, and nothing more. The entries follow the
+ * calls each handler makes through functions/registry/dynamo-model-store.ts,
+ * functions/tokens/dynamo-token-store.ts and functions/bundles/s3-bundle-store.ts; a change there
+ * that needs a new call needs a change here.
+ *
+ * Every route but the health check may be called with a personal access token, which is looked
+ * up by key (GetItem) before anything else happens.
+ */
+
+export type TableAction =
+  | 'dynamodb:GetItem'
+  | 'dynamodb:BatchGetItem'
+  | 'dynamodb:Query'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:DeleteItem'
+  | 'dynamodb:BatchWriteItem';
+
+export type BundleObjectAction = 's3:GetObject' | 's3:PutObject' | 's3:DeleteObject';
+
+/** A global secondary index of the table design, as an access target: `byOwnerIndex`, `publicModelsIndex`. */
+export type IndexTarget = `${keyof typeof TABLE_DESIGN.indexes}Index`;
+
+export type RouteAccess = {
+  /** Items of the table itself. */
+  readonly table?: readonly TableAction[];
+  /** The bucket as a whole: HeadBucket is authorised as s3:ListBucket. */
+  readonly bucket?: readonly 's3:ListBucket'[];
+  /** Listing keys, only under the bundle prefix. */
+  readonly bundleListing?: readonly 's3:ListBucket'[];
+  /** Bundle objects, only under the bundle prefix. */
+  readonly bundleObjects?: readonly BundleObjectAction[];
+  /** The SageMaker endpoints configured in modelBackends (nothing, when none are configured). */
+  readonly modelEndpoints?: readonly 'sagemaker:InvokeEndpoint'[];
+} & {
+  /** One index, by name. */
+  readonly [index in IndexTarget]?: readonly 'dynamodb:Query'[];
+};
+
+export type AccessTarget = keyof RouteAccess;
+
+/** By route id (functions/routes/route-table.ts). */
+export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
+  // Probes both stores: GetItem on a key that never exists, and HeadBucket. Needs no identity.
+  getStatus: { table: ['dynamodb:GetItem'], bucket: ['s3:ListBucket'] },
+  // Own models, public models, and models shared with the caller (grant items, then their records).
+  listModels: { table: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'], byOwnerIndex: ['dynamodb:Query'], publicModelsIndex: ['dynamodb:Query'] },
+  createModel: { table: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
+  // Reads the model's whole item collection (record, versions, grants) in one query.
+  getModel: { table: ['dynamodb:GetItem', 'dynamodb:Query'] },
+  // Checks the caller's grant, updates conditionally, then reads the model back.
+  updateModel: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'] },
+  // Marks the record, sweeps the model's objects (list + DeleteObjects), then its items.
+  deleteModel: {
+    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'],
+    bundleListing: ['s3:ListBucket'],
+    bundleObjects: ['s3:DeleteObject'],
+  },
+  // Allocates a version, records it as pending, stores the bytes, commits; undoes both on failure.
+  uploadBundle: {
+    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+    bundleObjects: ['s3:PutObject', 's3:DeleteObject'],
+  },
+  downloadBundle: { table: ['dynamodb:GetItem'], bundleObjects: ['s3:GetObject'] },
+  getAccess: { table: ['dynamodb:GetItem', 'dynamodb:Query'] },
+  // Grant items are put and deleted one by one; visibility is an update of the record.
+  putAccess: { table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'] },
+  createToken: { table: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
+  // A user's tokens are listed from their own partition of the owner index.
+  listTokens: { table: ['dynamodb:GetItem'], byOwnerIndex: ['dynamodb:Query'] },
+  deleteToken: { table: ['dynamodb:GetItem', 'dynamodb:DeleteItem'] },
+};
+
+/** The fallback only shapes 404 and 405 answers. */
+export const FALLBACK_ACCESS: RouteAccess = {};
+
+export function routeAccess(routeId: string): RouteAccess {
+  const access = ROUTE_ACCESS[routeId];
+  if (!access) throw new Error(`Route '${routeId}' has no entry in ROUTE_ACCESS (lib/access/route-access.ts): say what data it may touch`);
+  return access;
+}

@@ -1,0 +1,139 @@
+import { Duration, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  CorsHttpMethod,
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+  PayloadFormatVersion,
+  type CorsPreflightOptions,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ROUTES, type RouteSpec } from '../../functions/routes/route-table';
+import type { RouteFunctions } from '../functions/route-functions';
+
+export interface MlHubHttpApiProps {
+  readonly functions: RouteFunctions;
+  /** Browser origins allowed to call the API; none means no CORS at all. */
+  readonly corsOrigins: readonly string[];
+  readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+  readonly logRetention: RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/** Request headers browsers may send beyond the CORS-safelisted ones. */
+const CORS_REQUEST_HEADERS = ['authorization', 'content-type', 'if-match'];
+
+/** Response headers MLHub's handlers set that browser code needs to read. */
+const CORS_RESPONSE_HEADERS = ['allow', 'content-disposition', 'etag', 'link', 'location', 'x-next-cursor', 'x-request-id', 'x-mlhub-version', 'x-mlhub-sha256'];
+
+/** One JSON object per request; the $context variables of HTTP APIs. */
+const ACCESS_LOG_FIELDS = {
+  requestId: '$context.requestId',
+  requestTime: '$context.requestTime',
+  sourceIp: '$context.identity.sourceIp',
+  userAgent: '$context.identity.userAgent',
+  method: '$context.httpMethod',
+  path: '$context.path',
+  routeKey: '$context.routeKey',
+  protocol: '$context.protocol',
+  status: '$context.status',
+  responseLength: '$context.responseLength',
+  responseLatency: '$context.responseLatency',
+  integrationStatus: '$context.integration.status',
+  integrationLatency: '$context.integration.latency',
+  integrationError: '$context.integration.error',
+  errorMessage: '$context.error.message',
+};
+
+/** Every distinct path in the route table, once. */
+export function routePaths(routes: readonly RouteSpec[]): string[] {
+  return [...new Set(routes.map((route) => route.path))];
+}
+
+function corsPreflight(origins: readonly string[], routes: readonly RouteSpec[]): CorsPreflightOptions | undefined {
+  if (origins.length === 0) return undefined;
+  return {
+    allowOrigins: [...origins],
+    allowMethods: [...new Set(routes.map((route) => CorsHttpMethod[route.method]))],
+    allowHeaders: CORS_REQUEST_HEADERS,
+    exposeHeaders: CORS_RESPONSE_HEADERS,
+    maxAge: Duration.hours(1),
+  };
+}
+
+/**
+ * Why a route has no API Gateway authorizer (cdk-nag APIG4). MLHub authenticates in the handler
+ * (functions/identity/authenticate.ts), by the route table's auth mode: it accepts OIDC JWTs and
+ * MLHub personal access tokens, and a JWT authorizer could verify only the first.
+ */
+function whyNoAuthorizer(route: RouteSpec | 'fallback'): string {
+  if (route === 'fallback') return 'Answers only JSON 404/405 errors and touches no data; an authorizer would turn them into 401s';
+  if (route.auth === 'none') return "The health check is open by design (auth 'none' in the route table) and tells only the service version and whether its stores answer";
+  if (route.auth === 'optional') {
+    return "Open to anonymous callers by design (auth 'optional' in the route table): public models are readable by anyone; the handler identifies callers who present a token and decides what they may see";
+  }
+  return `Auth '${route.auth}' is enforced in the handler, which verifies OIDC JWTs and MLHub personal access tokens (an API Gateway JWT authorizer cannot verify the latter) and answers 401/403 as JSON errors`;
+}
+
+const acknowledgeNoAuthorizer = (scope: Construct, route: RouteSpec | 'fallback'): void =>
+  Validations.of(scope).acknowledge({ id: 'AwsSolutions-APIG4', reason: whyNoAuthorizer(route) });
+
+const lambdaIntegration = (id: string, handler: IFunction): HttpLambdaIntegration =>
+  new HttpLambdaIntegration(id, handler, { payloadFormatVersion: PayloadFormatVersion.VERSION_2_0 });
+
+/**
+ * The HTTP API, generated from the route table: one route per entry, to that route's function.
+ * Everything else reaches the fallback function: `ANY <path>` for each known path (so a wrong
+ * method gets a JSON 405 with Allow) and `$default` for unknown paths (a JSON 404).
+ */
+export class MlHubHttpApi extends Construct {
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  readonly accessLogs: LogGroup;
+
+  constructor(scope: Construct, id: string, props: MlHubHttpApiProps) {
+    super(scope, id);
+    const fallback = lambdaIntegration('NotRouted', props.functions.fallback.function);
+
+    this.api = new HttpApi(this, 'Api', {
+      apiName: Stack.of(this).stackName,
+      description: 'MLHub REST API',
+      createDefaultStage: false,
+      defaultIntegration: fallback,
+      corsPreflight: corsPreflight(props.corsOrigins, ROUTES),
+    });
+
+    this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
+    this.stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: props.throttle.rateLimit, burstLimit: props.throttle.burstLimit },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
+    });
+
+    for (const route of ROUTES) {
+      const routeFunction = props.functions.byRoute.get(route.id);
+      if (!routeFunction) throw new Error(`No function was built for route '${route.id}'`);
+      const added = this.api.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration: lambdaIntegration(route.id, routeFunction.function) });
+      for (const httpRoute of added) acknowledgeNoAuthorizer(httpRoute, route);
+    }
+    for (const path of routePaths(ROUTES)) {
+      for (const httpRoute of this.api.addRoutes({ path, methods: [HttpMethod.ANY], integration: fallback })) acknowledgeNoAuthorizer(httpRoute, 'fallback');
+    }
+    acknowledgeNoAuthorizer(this.api.node.findChild('DefaultRoute'), 'fallback');
+  }
+
+  /** The stage's base URL, ending in '/'. */
+  get url(): string {
+    return this.stage.url;
+  }
+}

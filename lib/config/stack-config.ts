@@ -1,0 +1,194 @@
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { MODEL_TYPES, type ModelType } from '../../functions/registry/model-type';
+
+/**
+ * Where a model type's predictions are served. Stored now so that inference can be wired later;
+ * a SageMaker pattern is also what the stack grants `sagemaker:InvokeEndpoint` on.
+ */
+export type ModelBackend =
+  | { readonly url: string }
+  | { readonly sagemakerEndpointArns: readonly string[] };
+
+export type ModelBackends = Readonly<Partial<Record<ModelType, ModelBackend>>>;
+
+/** Everything a deployment may choose. See the README's "Deploy to AWS" section. */
+export interface StackConfig {
+  /** Names the stack (`MlHub-<stage>`), so several deployments can share one account. */
+  readonly stage: string;
+  /** `retain` keeps the table and buckets when the stack is deleted (and protects the table from deletion). */
+  readonly removalPolicy: 'retain' | 'destroy';
+  /** Browser origins allowed to call the API and to upload to the bundle bucket on presigned URLs. */
+  readonly corsOrigins: readonly string[];
+  readonly modelBackends: ModelBackends;
+  readonly logRetentionDays: RetentionDays;
+  /** Stage-wide API Gateway throttling: steady requests per second, and the burst above it. */
+  readonly throttleRateLimit: number;
+  readonly throttleBurstLimit: number;
+  /** Days an overwritten or deleted bundle object survives as a noncurrent version. */
+  readonly noncurrentVersionDays: number;
+}
+
+export const DEFAULT_STACK_CONFIG: StackConfig = {
+  stage: 'dev',
+  removalPolicy: 'retain',
+  corsOrigins: [],
+  modelBackends: {},
+  logRetentionDays: RetentionDays.THREE_MONTHS,
+  throttleRateLimit: 50,
+  throttleBurstLimit: 100,
+  noncurrentVersionDays: 30,
+};
+
+export type StackOption = keyof StackConfig;
+
+export const STACK_OPTIONS = Object.keys(DEFAULT_STACK_CONFIG) as StackOption[];
+
+/** The environment variable that sets an option when no `-c option=value` is given: `MLHUB_DEPLOY_<OPTION>`. */
+export function optionEnvName(option: StackOption): string {
+  return `MLHUB_DEPLOY_${option.replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase()}`;
+}
+
+/** Reads a raw option value: CDK context (`-c key=value` or cdk.json) first, then the environment. */
+export type OptionLookup = (option: StackOption) => unknown;
+
+export class StackConfigError extends Error {
+  constructor(option: StackOption, problem: string) {
+    super(`Invalid stack option '${option}' (context '${option}' or env ${optionEnvName(option)}): ${problem}`);
+    this.name = 'StackConfigError';
+  }
+}
+
+const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;
+const SAGEMAKER_ENDPOINT_ARN = /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:endpoint\/[A-Za-z0-9*-]+$/;
+const RETENTION_DAYS = new Set(Object.values(RetentionDays).filter((value): value is RetentionDays => typeof value === 'number'));
+
+/** Context values given with `-c` arrive as strings; values from cdk.json keep their JSON type. */
+function fromJsonText(raw: unknown): unknown {
+  if (typeof raw !== 'string') return raw;
+  const text = raw.trim();
+  if (!text.startsWith('{') && !text.startsWith('[')) return raw;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return raw;
+  }
+}
+
+function stringOption(option: StackOption, raw: unknown): string {
+  if (typeof raw !== 'string') throw new StackConfigError(option, `expected a string, got ${JSON.stringify(raw)}`);
+  return raw.trim();
+}
+
+function wholeNumber(option: StackOption, raw: unknown, min: number, max: number): number {
+  const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new StackConfigError(option, `expected a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function parseStage(raw: unknown): string {
+  const stage = stringOption('stage', raw);
+  if (!STAGE_PATTERN.test(stage)) throw new StackConfigError('stage', `'${stage}' must be 1-20 lowercase letters, digits or '-', starting with a letter`);
+  return stage;
+}
+
+function parseRemovalPolicy(raw: unknown): StackConfig['removalPolicy'] {
+  const policy = stringOption('removalPolicy', raw).toLowerCase();
+  if (policy !== 'retain' && policy !== 'destroy') throw new StackConfigError('removalPolicy', `expected 'retain' or 'destroy', got '${policy}'`);
+  return policy;
+}
+
+function parseOrigin(raw: unknown): string {
+  const text = stringOption('corsOrigins', raw);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new StackConfigError('corsOrigins', `'${text}' is not an origin such as https://app.example.org`);
+  }
+  // An origin is scheme, host and port only; anything else would never match a browser's Origin header.
+  if (url.origin !== text || (url.protocol !== 'https:' && url.hostname !== 'localhost')) {
+    throw new StackConfigError('corsOrigins', `'${text}' must be an https origin (scheme and host, no path), or http://localhost`);
+  }
+  return text;
+}
+
+function parseCorsOrigins(raw: unknown): readonly string[] {
+  const list = fromJsonText(raw);
+  const items = typeof list === 'string' ? list.split(',').map((item) => item.trim()).filter((item) => item !== '') : list;
+  if (!Array.isArray(items)) throw new StackConfigError('corsOrigins', 'expected a comma-separated list or a JSON array of origins');
+  return [...new Set(items.map(parseOrigin))];
+}
+
+function parseBackend(type: string, raw: unknown): ModelBackend {
+  const entry = raw as { url?: unknown; sagemakerEndpointArns?: unknown } | null;
+  const keys = entry && typeof entry === 'object' ? Object.keys(entry) : [];
+  if (keys.length !== 1 || (keys[0] !== 'url' && keys[0] !== 'sagemakerEndpointArns')) {
+    throw new StackConfigError('modelBackends', `${type}: give exactly one of "url" or "sagemakerEndpointArns"`);
+  }
+  if (entry?.url !== undefined) {
+    const url = stringOption('modelBackends', entry.url);
+    if (!/^https?:\/\//.test(url) || !URL.canParse(url)) throw new StackConfigError('modelBackends', `${type}: '${url}' is not an http(s) URL`);
+    return { url };
+  }
+  const arns = entry?.sagemakerEndpointArns;
+  if (!Array.isArray(arns) || arns.length === 0) throw new StackConfigError('modelBackends', `${type}: "sagemakerEndpointArns" must be a non-empty array`);
+  for (const arn of arns) {
+    if (typeof arn !== 'string' || !SAGEMAKER_ENDPOINT_ARN.test(arn)) {
+      throw new StackConfigError('modelBackends', `${type}: '${String(arn)}' is not a SageMaker endpoint ARN (arn:aws:sagemaker:<region>:<account>:endpoint/<name>, '*' allowed in the name)`);
+    }
+  }
+  return { sagemakerEndpointArns: arns as string[] };
+}
+
+function parseModelBackends(raw: unknown): ModelBackends {
+  const value = fromJsonText(raw);
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new StackConfigError('modelBackends', 'expected a JSON object keyed by model type');
+  }
+  const backends: Partial<Record<ModelType, ModelBackend>> = {};
+  for (const [type, entry] of Object.entries(value)) {
+    if (!(MODEL_TYPES as readonly string[]).includes(type)) {
+      throw new StackConfigError('modelBackends', `unknown model type '${type}'; use one of ${MODEL_TYPES.join(', ')}`);
+    }
+    backends[type as ModelType] = parseBackend(type, entry);
+  }
+  return backends;
+}
+
+function parseRetention(raw: unknown): RetentionDays {
+  const days = wholeNumber('logRetentionDays', raw, 1, Number.MAX_SAFE_INTEGER);
+  if (!RETENTION_DAYS.has(days)) {
+    throw new StackConfigError('logRetentionDays', `CloudWatch Logs accepts only ${[...RETENTION_DAYS].join(', ')} days, got ${days}`);
+  }
+  return days;
+}
+
+const PARSERS: { readonly [option in StackOption]: (raw: unknown) => StackConfig[option] } = {
+  stage: parseStage,
+  removalPolicy: parseRemovalPolicy,
+  corsOrigins: parseCorsOrigins,
+  modelBackends: parseModelBackends,
+  logRetentionDays: parseRetention,
+  // API Gateway's account-level ceilings are 10,000 rps and a 5,000 burst.
+  throttleRateLimit: (raw) => wholeNumber('throttleRateLimit', raw, 1, 10_000),
+  throttleBurstLimit: (raw) => wholeNumber('throttleBurstLimit', raw, 1, 5_000),
+  noncurrentVersionDays: (raw) => wholeNumber('noncurrentVersionDays', raw, 1, 3650),
+};
+
+function parseOption<K extends StackOption>(option: K, lookup: OptionLookup): StackConfig[K] {
+  const raw = lookup(option);
+  return raw === undefined || raw === '' ? DEFAULT_STACK_CONFIG[option] : PARSERS[option](raw);
+}
+
+/** Builds the stack configuration from an option lookup, filling in defaults and rejecting bad values. */
+export function readStackConfig(lookup: OptionLookup): StackConfig {
+  return Object.fromEntries(STACK_OPTIONS.map((option) => [option, parseOption(option, lookup)])) as unknown as StackConfig;
+}
+
+/** Every SageMaker endpoint ARN pattern configured for any model type. */
+export function sagemakerEndpointArns(backends: ModelBackends): readonly string[] {
+  const arns = Object.values(backends).flatMap((backend) => ('sagemakerEndpointArns' in backend ? backend.sagemakerEndpointArns : []));
+  return [...new Set(arns)];
+}

@@ -1,0 +1,88 @@
+import { join } from 'node:path';
+import { Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import { Policy, Role, ServicePrincipal, type PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { HANDLER_NODE_OPTIONS, PROJECT_ROOT, handlerEntry, nodejsFunctionBundling } from './handler-bundling';
+
+/**
+ * Pinned rather than "latest": a runtime change is a deliberate, tested upgrade, not a side
+ * effect of upgrading aws-cdk-lib.
+ */
+export const LAMBDA_RUNTIME = Runtime.NODEJS_22_X;
+
+export interface RouteFunctionProps {
+  /** Module under functions/handlers/ that exports `handler`. */
+  readonly handler: string;
+  readonly description: string;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  readonly environment: Readonly<Record<string, string>>;
+  /** What the function may do to data; none for a function that touches none. */
+  readonly dataAccess: readonly PolicyStatement[];
+  /** IAM findings the data access is known to raise, each with the reason it stands. */
+  readonly dataAccessAcknowledgements?: readonly { readonly id: string; readonly reason: string }[];
+  readonly logRetention: RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * One Lambda function for one handler, with its own role and log group. The role can write only
+ * to this function's logs and traces; data access is a separate policy, so an acknowledgement
+ * for tracing can never hide a wildcard on data.
+ */
+export class RouteFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: RouteFunctionProps) {
+    super(scope, id);
+
+    this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
+    // Instead of AWSLambdaBasicExecutionRole, which may create and write any log group in the account.
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs ${props.handler}: ${props.description}`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: handlerEntry(props.handler),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      bundling: nodejsFunctionBundling(),
+      runtime: LAMBDA_RUNTIME,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memoryMb,
+      timeout: Duration.seconds(props.timeoutSeconds),
+      description: props.description,
+      environment: { ...props.environment, NODE_OPTIONS: HANDLER_NODE_OPTIONS },
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      tracing: Tracing.ACTIVE,
+    });
+
+    if (props.dataAccess.length > 0) {
+      const dataPolicy = new Policy(this, 'DataAccess', { statements: [...props.dataAccess], roles: [this.role] });
+      // The first invocation must not race the policy's attachment.
+      this.function.node.addDependency(dataPolicy);
+      for (const acknowledgement of props.dataAccessAcknowledgements ?? []) Validations.of(dataPolicy).acknowledge(acknowledgement);
+    }
+
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: `${LAMBDA_RUNTIME.name} is pinned on purpose (a supported LTS runtime); moving to a newer one is a tested upgrade, not a CDK side effect`,
+    });
+    // The role's default policy holds only the log-group grant above and the tracing grant Lambda adds.
+    const executionPolicy = this.role.node.findChild('DefaultPolicy');
+    Validations.of(executionPolicy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions; this policy holds only them and the write grant on the function\'s own log group',
+    });
+  }
+}

@@ -1,0 +1,94 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, ObjectOwnership, type CorsRule } from 'aws-cdk-lib/aws-s3';
+import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
+import { Construct } from 'constructs';
+import { ALL_INDEXES, TABLE_DESIGN } from '../../functions/store/table-design';
+
+export interface MlHubStorageProps {
+  readonly removalPolicy: RemovalPolicy;
+  /** Browser origins that may use presigned URLs on the bundle bucket; none means no CORS rule. */
+  readonly corsOrigins: readonly string[];
+  readonly noncurrentVersionDays: number;
+}
+
+/** The epoch-seconds attribute after which DynamoDB may delete an item. */
+const TOKEN_EXPIRY_ATTRIBUTE = 'ttl';
+
+/** Private, encrypted, TLS-only: the settings every MLHub bucket shares. */
+const PRIVATE_BUCKET = {
+  encryption: BucketEncryption.S3_MANAGED,
+  blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+  enforceSSL: true,
+  minimumTLSVersion: 1.2,
+  objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+} as const;
+
+function presignedUploadCors(origins: readonly string[]): CorsRule[] | undefined {
+  if (origins.length === 0) return undefined;
+  return [{
+    allowedOrigins: [...origins],
+    // PUT for single and multipart part uploads, POST to complete them, GET and HEAD for downloads.
+    allowedMethods: [HttpMethods.PUT, HttpMethods.POST, HttpMethods.GET, HttpMethods.HEAD],
+    allowedHeaders: ['*'],
+    // A browser completing a multipart upload must read each part's ETag.
+    exposedHeaders: ['ETag'],
+    maxAge: 3600,
+  }];
+}
+
+/** MLHub's state: the metadata table (from the shared table design) and the bundle bucket. */
+export class MlHubStorage extends Construct {
+  readonly table: Table;
+  readonly bundleBucket: Bucket;
+  readonly accessLogBucket: Bucket;
+
+  constructor(scope: Construct, id: string, props: MlHubStorageProps) {
+    super(scope, id);
+    // The log bucket forbids ACLs, so S3 logging must be let in by bucket policy, whatever cdk.json says.
+    this.node.setContext(S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
+    const retained = props.removalPolicy === RemovalPolicy.RETAIN;
+
+    this.table = new Table(this, 'Table', {
+      partitionKey: { name: TABLE_DESIGN.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE_DESIGN.sortKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.AWS_MANAGED,
+      // A table that must outlive the stack must also resist a stray delete; a disposable one must not.
+      deletionProtection: retained,
+      // Personal access tokens carry their expiry here (functions/tokens/dynamo-token-store.ts); DynamoDB sweeps them.
+      timeToLiveAttribute: TOKEN_EXPIRY_ATTRIBUTE,
+      removalPolicy: props.removalPolicy,
+    });
+    for (const index of ALL_INDEXES) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.indexName,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        projectionType: ProjectionType.ALL,
+      });
+    }
+
+    this.accessLogBucket = new Bucket(this, 'AccessLogBucket', { ...PRIVATE_BUCKET, removalPolicy: props.removalPolicy });
+
+    this.bundleBucket = new Bucket(this, 'BundleBucket', {
+      ...PRIVATE_BUCKET,
+      // Deleting a model leaves delete markers; its bytes stay recoverable for noncurrentVersionDays.
+      versioned: true,
+      serverAccessLogsBucket: this.accessLogBucket,
+      serverAccessLogsPrefix: 'bundle-bucket/',
+      cors: presignedUploadCors(props.corsOrigins),
+      lifecycleRules: [
+        { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        {
+          id: 'expire-noncurrent-versions',
+          noncurrentVersionExpiration: Duration.days(props.noncurrentVersionDays),
+          // Once its versions are gone, a deleted object's marker is clutter.
+          expiredObjectDeleteMarker: true,
+        },
+      ],
+      removalPolicy: props.removalPolicy,
+    });
+  }
+}

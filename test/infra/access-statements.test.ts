@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { bundleKey } from '../../functions/bundles/bundle-keys';
+import { ROUTES } from '../../functions/routes/route-table';
+import { TABLE_DESIGN } from '../../functions/store/table-design';
+import { accessAcknowledgements, accessStatements, BUNDLE_OBJECTS_PATTERN } from '../../lib/access/access-statements';
+import { ROUTE_ACCESS, routeAccess } from '../../lib/access/route-access';
+import { iamPatternMatches } from './support/template-views';
+
+const TABLE = 'arn:aws:dynamodb:eu-west-1:123456789012:table/mlhub';
+const BUCKET = 'arn:aws:s3:::mlhub-bundles';
+const ENDPOINTS = ['arn:aws:sagemaker:eu-west-1:123456789012:endpoint/torch-*', 'arn:aws:sagemaker:eu-west-1:123456789012:endpoint/keras-prod'];
+const targets = (modelEndpointArns: readonly string[] = ENDPOINTS) => ({ tableArn: TABLE, bucketArn: BUCKET, modelEndpointArns, bucketLogicalId: 'Bucket' });
+
+const json = (statements: ReturnType<typeof accessStatements>) => statements.map((statement) => statement.toStatementJson() as Record<string, unknown>);
+
+describe('route access map', () => {
+  it('has an entry for every route and none for a route that does not exist', () => {
+    expect(Object.keys(ROUTE_ACCESS).sort()).toEqual(ROUTES.map((route) => route.id).sort());
+    expect(() => routeAccess('noSuchRoute')).toThrow(/no entry in ROUTE_ACCESS/);
+  });
+});
+
+describe('access statements', () => {
+  it('grants SageMaker endpoints exactly as configured', () => {
+    const [statement, ...others] = json(accessStatements({ modelEndpoints: ['sagemaker:InvokeEndpoint'] }, targets()));
+    expect(others).toEqual([]);
+    expect(statement).toMatchObject({ Effect: 'Allow', Action: 'sagemaker:InvokeEndpoint', Resource: ENDPOINTS });
+  });
+
+  it('grants no SageMaker permission at all when no endpoint is configured', () => {
+    expect(accessStatements({ modelEndpoints: ['sagemaker:InvokeEndpoint'], table: ['dynamodb:GetItem'] }, targets([])).map((statement) => statement.actions)).toEqual([['dynamodb:GetItem']]);
+  });
+
+  it('names each index it queries, never all of them', () => {
+    const [statement] = json(accessStatements({ byOwnerIndex: ['dynamodb:Query'] }, targets()));
+    expect(statement?.Resource).toBe(`${TABLE}/index/${TABLE_DESIGN.indexes.byOwner.indexName}`);
+  });
+
+  it('reaches every bundle key, and nothing outside the bundle prefix', () => {
+    const [statement] = json(accessStatements({ bundleObjects: ['s3:GetObject'] }, targets()));
+    const pattern = String(statement?.Resource);
+    expect(pattern).toBe(`${BUCKET}/${BUNDLE_OBJECTS_PATTERN}`);
+    expect(iamPatternMatches(pattern, `${BUCKET}/${bundleKey('bert.base-uncased', 3)}`)).toBe(true);
+    expect(iamPatternMatches(pattern, `${BUCKET}/uploads/bert/part-1`)).toBe(false);
+    expect(iamPatternMatches(pattern, `${BUCKET}-other/${bundleKey('bert', 3)}`)).toBe(false);
+  });
+
+  it('grants nothing for no access', () => {
+    expect(accessStatements({}, targets())).toEqual([]);
+  });
+});
+
+describe('access acknowledgements', () => {
+  it('explains the bundle-object wildcard in the form cdk-nag reports it', () => {
+    expect(accessAcknowledgements({ bundleObjects: ['s3:GetObject'] }, targets()).map((acknowledgement) => acknowledgement.id))
+      .toEqual([`AwsSolutions-IAM5[Resource::<Bucket.Arn>/${BUNDLE_OBJECTS_PATTERN}]`]);
+  });
+
+  it('explains configured endpoint patterns only where a route uses them, and only the ones with a wildcard', () => {
+    expect(accessAcknowledgements({ modelEndpoints: ['sagemaker:InvokeEndpoint'] }, targets()).map((acknowledgement) => acknowledgement.id))
+      .toEqual([`AwsSolutions-IAM5[Resource::${ENDPOINTS[0]}]`]);
+    expect(accessAcknowledgements({ table: ['dynamodb:GetItem'] }, targets())).toEqual([]);
+  });
+});
