@@ -30,7 +30,7 @@ export class DynamoTokenStore implements TokenStore {
         [byOwner.partitionKey]: tokensOf(token.user),
         [byOwner.sortKey]: `${token.createdAt}#${token.id}`,
         // DynamoDB's TTL sweeps expired tokens in the cloud; the expiry is also checked on use.
-        ttl: Math.floor(Date.parse(token.expiresAt) / 1000),
+        [TABLE_DESIGN.timeToLiveAttribute]: Math.floor(Date.parse(token.expiresAt) / 1000),
         ...token,
       },
       ConditionExpression: 'attribute_not_exists(#pk)',

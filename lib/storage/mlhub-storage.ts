@@ -12,9 +12,6 @@ export interface MlHubStorageProps {
   readonly noncurrentVersionDays: number;
 }
 
-/** The epoch-seconds attribute after which DynamoDB may delete an item. */
-const TOKEN_EXPIRY_ATTRIBUTE = 'ttl';
-
 /** Private, encrypted, TLS-only: the settings every MLHub bucket shares. */
 const PRIVATE_BUCKET = {
   encryption: BucketEncryption.S3_MANAGED,
@@ -58,7 +55,7 @@ export class MlHubStorage extends Construct {
       // A table that must outlive the stack must also resist a stray delete; a disposable one must not.
       deletionProtection: retained,
       // Personal access tokens carry their expiry here (functions/tokens/dynamo-token-store.ts); DynamoDB sweeps them.
-      timeToLiveAttribute: TOKEN_EXPIRY_ATTRIBUTE,
+      timeToLiveAttribute: TABLE_DESIGN.timeToLiveAttribute,
       removalPolicy: props.removalPolicy,
     });
     for (const index of ALL_INDEXES) {
