@@ -2,11 +2,11 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
-  HeadBucketCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { BUNDLE_ROOT } from './bundle-keys';
 import type { BundleStore } from './bundle-store';
 
 const DELETE_BATCH = 1000;
@@ -57,7 +57,8 @@ export class S3BundleStore implements BundleStore {
     return deleted;
   }
 
+  /** Lists nothing under the bundle prefix: proves the bucket answers with the narrowest grant. */
   async ping(): Promise<void> {
-    await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: BUNDLE_ROOT, MaxKeys: 0 }));
   }
 }
