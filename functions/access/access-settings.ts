@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { invalid } from '../errors/app-error';
 import type { Visibility } from '../registry/model-records';
 import type { GrantRole } from './access-policy';
@@ -18,23 +18,20 @@ export interface AccessChange {
 
 export const MAX_GRANTS = 100;
 
-const accessDocument = z
-  .object({
-    visibility: z.enum(['private', 'public'], { error: "must be 'private' or 'public'" }).optional(),
-    grants: z
-      .array(
-        z.object({
-          user: z.string({ error: 'must be a string' }).trim().min(1, 'must not be empty').max(256, 'must be at most 256 characters'),
-          role: z.enum(['read', 'write'], { error: "must be 'read' or 'write'" }),
-        }).strict(),
-      )
-      .max(MAX_GRANTS, `may hold at most ${MAX_GRANTS} users`)
-      .optional(),
-    // Fields of the GET answer that a client may send back unchanged.
-    model: z.unknown().optional(),
-    owner: z.unknown().optional(),
-  })
-  .strict();
+const accessDocument = z.strictObject({
+  visibility: z.optional(z.enum(['private', 'public'], { error: "must be 'private' or 'public'" })),
+  grants: z.optional(
+    z.array(
+      z.strictObject({
+        user: z.string({ error: 'must be a string' }).check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(256, 'must be at most 256 characters')),
+        role: z.enum(['read', 'write'], { error: "must be 'read' or 'write'" }),
+      }),
+    ).check(z.maxLength(MAX_GRANTS, `may hold at most ${MAX_GRANTS} users`)),
+  ),
+  // Fields of the GET answer that a client may send back unchanged.
+  model: z.optional(z.unknown()),
+  owner: z.optional(z.unknown()),
+});
 
 export function parseAccessChange(body: unknown, owner: string): AccessChange {
   const parsed = accessDocument.safeParse(body);

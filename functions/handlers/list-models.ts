@@ -1,7 +1,7 @@
 import { routeHandler } from '../http/route-handler';
 import { parseFlag, positiveIntegerParam } from '../http/query-params';
 import { jsonResponse } from '../http/responses';
-import { getServices } from '../platform/services';
+import { modelRegistry } from '../platform/table-services';
 import { modelSummaryView } from '../registry/model-views';
 
 const DEFAULT_PAGE = 50;
@@ -11,7 +11,7 @@ const MAX_PAGE = 100;
 export const handler = routeHandler('listModels', async ({ actor, query, headers, event }) => {
   const limit = positiveIntegerParam(query, 'limit', MAX_PAGE) ?? DEFAULT_PAGE;
   const mine = parseFlag(query, 'mine');
-  const page = await getServices().registry.listModels(actor, { limit, mine, ...(query.cursor !== undefined ? { cursor: query.cursor } : {}) });
+  const page = await modelRegistry().listModels(actor, { limit, mine, ...(query.cursor !== undefined ? { cursor: query.cursor } : {}) });
   const responseHeaders: Record<string, string> = {};
   if (page.nextCursor) {
     const origin = `${headers['x-forwarded-proto'] ?? 'https'}://${headers.host ?? 'localhost'}`;

@@ -1,11 +1,11 @@
 import { expectedRevision } from '../http/if-match';
 import { routeHandler } from '../http/route-handler';
 import { jsonResponse } from '../http/responses';
-import { getServices } from '../platform/services';
+import { modelRegistry } from '../platform/table-services';
 import { modelEtag, modelView } from '../registry/model-views';
 
 export const handler = routeHandler('updateModel', async ({ actor, params, body, headers }) => {
-  const { registry } = getServices();
+  const registry = modelRegistry();
   const name = params.name ?? '';
   await registry.updateModel(actor, name, body, expectedRevision(headers['if-match']));
   const { model, versions, grants, level } = await registry.getModel(actor, name);

@@ -2,7 +2,7 @@ import { formatBytes } from '../http/body-limit';
 import { readBundleUpload } from '../http/bundle-body';
 import { routeHandler } from '../http/route-handler';
 import { jsonResponse } from '../http/responses';
-import { getServices } from '../platform/services';
+import { versionRegistry } from '../platform/bundle-services';
 import { versionView } from '../registry/model-views';
 
 const tooLargeForDirectUpload = (size: number, limit: number): string =>
@@ -13,7 +13,7 @@ const tooLargeForDirectUpload = (size: number, limit: number): string =>
 export const handler = routeHandler('uploadBundle', async ({ actor, params, event, body }) => {
   const name = params.name ?? '';
   const upload = readBundleUpload(event, body);
-  const version = await getServices().registry.addVersion(actor, name, upload);
+  const version = await versionRegistry().addVersion(actor, name, upload);
   return jsonResponse(201, { model: name, ...versionView(version) }, {
     location: `/model/${encodeURIComponent(name)}/download?version=${version.version}`,
   });

@@ -4,7 +4,7 @@ import httpMultipartBodyParser from '@middy/http-multipart-body-parser';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { invalid } from '../errors/app-error';
 import type { Actor } from '../identity/actor';
-import { getServices } from '../platform/services';
+import { tableServices } from '../platform/table-services';
 import { checkModelName } from '../registry/model-name';
 import { routeById, type RouteSpec } from '../routes/route-table';
 import { bodyLimit, type TooLargeMessage } from './body-limit';
@@ -34,7 +34,7 @@ const actors = new WeakMap<APIGatewayProxyEventV2, Actor>();
 function identifyCaller(route: RouteSpec): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResult> {
   return {
     before: async (request) => {
-      actors.set(request.event, await getServices().authenticate(route, request.event.headers?.authorization));
+      actors.set(request.event, await tableServices().authenticate(route, request.event.headers?.authorization));
     },
   };
 }

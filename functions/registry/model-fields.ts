@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { invalid } from '../errors/app-error';
 import { normaliseModelType, type ModelType } from './model-type';
 
@@ -14,26 +14,24 @@ export interface ModelFields {
 /** Fields the service owns. A client that sends back a record it read may include them; they are ignored. */
 const READ_ONLY_FIELDS = ['owner', 'visibility', 'created', 'updated', 'revision', 'latest_version', 'versions', 'user', 'version', 'bundle'] as const;
 
-const text = (max: number) => z.string().max(max, `must be at most ${max} characters`);
-const metaObject = z.record(z.string(), z.unknown(), { error: 'must be a JSON object' });
+const text = (max: number) => z.optional(z.string({ error: 'must be a string' }).check(z.maxLength(max, `must be at most ${max} characters`)));
+const metaObject = z.optional(z.record(z.string(), z.unknown(), { error: 'must be a JSON object' }));
 
-const modelDocument = z
-  .object({
-    model: z.string({ error: 'must be a string' }).optional(),
-    type: z.string({ error: 'must be a string' }).optional(),
-    meta: metaObject.optional(),
-    // The original MLHub called it meta_data; both are accepted.
-    meta_data: metaObject.optional(),
-    description: text(10_000).optional(),
-    reference: text(2_000).optional(),
-    discipline: text(200).optional(),
-    ...Object.fromEntries(READ_ONLY_FIELDS.map((field) => [field, z.unknown().optional()])),
-  })
-  .strict();
+const modelDocument = z.strictObject({
+  model: z.optional(z.string({ error: 'must be a string' })),
+  type: z.optional(z.string({ error: 'must be a string' })),
+  meta: metaObject,
+  // The original MLHub called it meta_data; both are accepted.
+  meta_data: metaObject,
+  description: text(10_000),
+  reference: text(2_000),
+  discipline: text(200),
+  ...Object.fromEntries(READ_ONLY_FIELDS.map((field) => [field, z.optional(z.unknown())])),
+});
 
 const ALLOWED_FIELDS = ['model', 'type', 'meta (or meta_data)', 'description', 'reference', 'discipline'].join(', ');
 
-function describeIssues(error: z.ZodError): string {
+function describeIssues(error: z.core.$ZodError): string {
   return error.issues
     .map((issue) => {
       if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.map((k) => `'${k}'`).join(', ')}; allowed: ${ALLOWED_FIELDS}`;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { AppError, invalid, notFound } from '../errors/app-error';
 import type { Actor } from '../identity/actor';
 import { newTokenSecret, parseAccessToken, secretMatches } from './token-format';
@@ -8,13 +8,18 @@ const DAY_MS = 24 * 3600 * 1000;
 export const MAX_TOKEN_DAYS = 366;
 export const DEFAULT_TOKEN_DAYS = 90;
 
-const newTokenRequest = z
-  .object({
-    name: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
-    scope: z.enum(['read', 'write'], { error: "must be 'read' or 'write'" }).default('read'),
-    expires_in_days: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(MAX_TOKEN_DAYS, `must be at most ${MAX_TOKEN_DAYS}`).default(DEFAULT_TOKEN_DAYS),
-  })
-  .strict();
+const newTokenRequest = z.strictObject({
+  name: z.string({ error: 'must be a string' }).check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(100, 'must be at most 100 characters')),
+  scope: z._default(z.enum(['read', 'write'], { error: "must be 'read' or 'write'" }), 'read'),
+  expires_in_days: z._default(
+    z.number({ error: 'must be a number' }).check(
+      z.int({ error: 'must be a whole number' }),
+      z.minimum(1, 'must be at least 1'),
+      z.maximum(MAX_TOKEN_DAYS, `must be at most ${MAX_TOKEN_DAYS}`),
+    ),
+    DEFAULT_TOKEN_DAYS,
+  ),
+});
 
 export interface CreatedToken {
   readonly record: AccessTokenRecord;

@@ -7,7 +7,9 @@ import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_BUNDLE_LIMITS } from '../../functions/bundles/bundle-limits';
 import { S3BundleStore } from '../../functions/bundles/s3-bundle-store';
 import { DynamoModelStore } from '../../functions/registry/dynamo-model-store';
-import { Registry } from '../../functions/registry/registry';
+import { ModelRegistry } from '../../functions/registry/model-registry';
+import { ModelRemoval } from '../../functions/registry/model-removal';
+import { VersionRegistry } from '../../functions/registry/version-registry';
 import { startDynamoServer, type EmbeddedServer } from '../../local/dynamodb-server';
 import { ensureTable } from '../../local/provision';
 import { LOCAL_S3_CREDENTIALS, startS3Server, type LocalS3Server } from '../../local/s3-server';
@@ -22,7 +24,9 @@ const region = 'us-east-1';
  * port and directory to play an outage.
  */
 export interface EmbeddedStores {
-  readonly registry: Registry;
+  readonly registry: ModelRegistry;
+  readonly versions: VersionRegistry;
+  readonly removal: ModelRemoval;
   readonly models: DynamoModelStore;
   readonly documents: DynamoDBDocumentClient;
   readonly s3: S3Client;
@@ -50,10 +54,15 @@ export async function startEmbeddedStores(options: { now?: () => Date } = {}): P
     requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED', maxAttempts: 1,
   });
   const models = new DynamoModelStore(documents, TABLE);
-  const registry = new Registry({ models, bundles: new S3BundleStore(s3, BUCKET), bundleLimits: DEFAULT_BUNDLE_LIMITS, ...(options.now ? { now: options.now } : {}) });
+  const bundles = new S3BundleStore(s3, BUCKET);
+  const registry = new ModelRegistry(models, options.now);
+  const versions = new VersionRegistry({ models, bundles, bundleLimits: DEFAULT_BUNDLE_LIMITS, ...(options.now ? { now: options.now } : {}) });
+  const removal = new ModelRemoval({ models, bundles });
 
   return {
     registry,
+    versions,
+    removal,
     models,
     documents,
     s3,

@@ -1,0 +1,41 @@
+import { createAuthenticator, type Authenticate } from '../identity/authenticate';
+import { loadIdentityConfig } from '../identity/identity-config';
+import { createJwtVerifier } from '../identity/jwt-verifier';
+import { DynamoModelStore } from '../registry/dynamo-model-store';
+import { ModelRegistry } from '../registry/model-registry';
+import { DynamoTokenStore } from '../tokens/dynamo-token-store';
+import { TokenService } from '../tokens/token-service';
+import { createDocumentClient } from './aws-clients';
+import { loadFunctionConfig } from './function-config';
+import { lazy } from './lazy';
+
+export interface TableServices {
+  readonly models: DynamoModelStore;
+  readonly tokens: TokenService;
+  readonly authenticate: Authenticate;
+}
+
+/**
+ * What every handler needs: the table and the caller's identity. Only DynamoDB's client is built
+ * here, so handlers that never touch bundles never bundle the S3 client. Built on first use
+ * rather than at import, so that a missing setting surfaces as an error response instead of a
+ * failed cold start; kept for the environment's life so warm invocations reuse connections and
+ * the issuer's cached keys.
+ */
+export const tableServices = lazy((): TableServices => {
+  const config = loadFunctionConfig();
+  const identity = loadIdentityConfig();
+  const documents = createDocumentClient();
+  const tokens = new TokenService(new DynamoTokenStore(documents, config.tableName));
+  return {
+    models: new DynamoModelStore(documents, config.tableName),
+    tokens,
+    authenticate: createAuthenticator({
+      verifyJwt: createJwtVerifier(identity),
+      resolveAccessToken: (token) => tokens.resolve(token),
+      ...(identity.devUser ? { devUser: identity.devUser } : {}),
+    }),
+  };
+});
+
+export const modelRegistry = lazy(() => new ModelRegistry(tableServices().models));

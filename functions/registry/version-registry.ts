@@ -1,0 +1,93 @@
+import { Readable } from 'node:stream';
+import { modelNotFound } from '../access/access-policy';
+import { AppError, notFound } from '../errors/app-error';
+import type { Actor } from '../identity/actor';
+import { bundleKey } from '../bundles/bundle-keys';
+import type { BundleLimits } from '../bundles/bundle-limits';
+import type { BundleStore } from '../bundles/bundle-store';
+import { inspectBundle } from '../bundles/inspect-bundle';
+import { loadAuthorized } from './authorized-model';
+import type { VersionRecord } from './model-records';
+import type { ModelStore } from './model-store';
+
+export interface VersionRegistryDeps {
+  readonly models: ModelStore;
+  readonly bundles: BundleStore;
+  readonly bundleLimits: BundleLimits;
+  readonly now?: () => Date;
+}
+
+export interface NewBundle {
+  readonly bytes: Buffer;
+  readonly filename?: string;
+}
+
+/** A model's immutable versions: adding one from a checked bundle, and reading one back. */
+export class VersionRegistry {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: VersionRegistryDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /**
+   * Adds an immutable version. The version item is written as pending before its bytes, so no
+   * object ever exists without a record; the model record is updated last, as the commit point.
+   */
+  async addVersion(actor: Actor, name: string, bundle: NewBundle): Promise<VersionRecord> {
+    await loadAuthorized(this.deps.models, actor, name, 'upload');
+    const inspected = await inspectBundle(Readable.from([bundle.bytes]), this.deps.bundleLimits);
+
+    const version = await this.deps.models.allocateVersion(name);
+    const pending: VersionRecord = {
+      name,
+      version,
+      status: 'pending',
+      bundleKey: bundleKey(name, version),
+      sha256: inspected.sha256,
+      size: inspected.size,
+      createdAt: this.now().toISOString(),
+      createdBy: actor.id,
+      ...(bundle.filename ? { filename: bundle.filename } : {}),
+      manifest: inspected.manifest,
+    };
+    await this.deps.models.putVersion(pending);
+    try {
+      await this.deps.bundles.put(pending.bundleKey, bundle.bytes, inspected.sha256);
+      await this.deps.models.setVersionStatus(name, version, 'pending', 'ready');
+    } catch (error) {
+      await this.discardVersion(pending);
+      throw error;
+    }
+    const outcome = await this.deps.models.commitLatestVersion(name, version, this.now().toISOString());
+    if (outcome === 'model_gone') {
+      await this.discardVersion(pending);
+      throw modelNotFound(name);
+    }
+    return { ...pending, status: 'ready' };
+  }
+
+  /**
+   * S3 writes are atomic, so after a failed put there is no object to remove; a failing delete must
+   * not keep the version record from going. A model delete sweeps the whole prefix in any case.
+   */
+  private async discardVersion(version: VersionRecord): Promise<void> {
+    await this.deps.bundles.delete(version.bundleKey).catch((error: unknown) => {
+      console.warn(JSON.stringify({ level: 'WARN', message: 'could not remove discarded bundle', key: version.bundleKey, error: String(error) }));
+    });
+    await this.deps.models.deleteVersion(version.name, version.version);
+  }
+
+  /** A ready version's record and bytes: the latest one unless a version is named. */
+  async getBundle(actor: Actor, name: string, requested?: number): Promise<{ version: VersionRecord; bytes: Buffer }> {
+    const model = await loadAuthorized(this.deps.models, actor, name, 'download');
+    const number = requested ?? model.latestVersion;
+    if (number === undefined) throw notFound('no_bundle', `Model '${name}' has no uploaded bundle yet; POST one to /model/${name}/upload`);
+    const version = await this.deps.models.getVersion(name, number);
+    if (!version) throw notFound('version_not_found', `Model '${name}' has no version ${number}`);
+    if (version.status !== 'ready') {
+      throw new AppError('conflict', 'version_not_ready', `Version ${number} of model '${name}' is ${version.status}, not ready`);
+    }
+    return { version, bytes: await this.deps.bundles.get(version.bundleKey) };
+  }
+}
