@@ -1,6 +1,5 @@
 import middy from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
-import httpMultipartBodyParser from '@middy/http-multipart-body-parser';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { invalid } from '../errors/app-error';
 import type { Actor } from '../identity/actor';
@@ -26,6 +25,8 @@ export interface RouteRequest {
 
 export interface RouteHandlerOptions {
   readonly tooLargeMessage?: TooLargeMessage;
+  /** How a `bundle` route reads a body that is not the raw bundle (e.g. a multipart form). */
+  readonly bundleBodyParser?: middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResult>;
 }
 
 const actors = new WeakMap<APIGatewayProxyEventV2, Actor>();
@@ -69,7 +70,7 @@ export function routeHandler(routeId: string, handle: (request: RouteRequest) =>
     .use(checkModelNameInPath())
     .use(bodyLimit(route, options.tooLargeMessage));
   if (route.body === 'json') chain.use(requireJsonBody()).use(httpJsonBodyParser());
-  if (route.body === 'bundle') chain.use(httpMultipartBodyParser({ disableContentTypeError: true }));
+  if (route.body === 'bundle' && options.bundleBodyParser) chain.use(options.bundleBodyParser);
 
   return chain.handler(async (event) => {
     const response = await handle({
