@@ -1,0 +1,113 @@
+import type * as OnnxRuntime from 'onnxruntime-node';
+import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
+import { conflict, invalid } from '../../errors/app-error';
+import type { OnnxRuntimeSpec } from '../backend-spec';
+import type { ModelFileCache } from '../model-file-cache';
+import { planFeeds, type DeclaredInput, type Feeds } from '../onnx/fit-input';
+import { onnxModelFiles } from '../onnx/onnx-model-file';
+import { SessionCache } from '../onnx/session-cache';
+import { predictionFromOutputs, type RowPrediction } from '../predictions';
+import { nest } from '../tensor';
+import { redact } from './backend-failures';
+import type { InferenceBackend, PredictJob } from './inference-backend';
+
+type Ort = typeof OnnxRuntime;
+
+/** Loaded on first use, so functions that never run ONNX never load the native binding. */
+let ortModule: Promise<Ort> | undefined;
+const loadOrt = (): Promise<Ort> => (ortModule ??= import('onnxruntime-node'));
+
+function declaredInputs(session: InferenceSession): DeclaredInput[] {
+  return session.inputMetadata.flatMap((input) => (input.isTensor ? [{ name: input.name, type: input.type, shape: input.shape }] : []));
+}
+
+const tensorOutputs = (session: InferenceSession): string[] =>
+  session.outputMetadata.filter((output) => output.isTensor).map((output) => output.name);
+
+/** A tensor's values as JSON-friendly values: int64 as numbers, bool as booleans. */
+function plainValues(tensor: OrtTensor): ArrayLike<unknown> {
+  const data = tensor.data as ArrayLike<unknown>;
+  if (tensor.type === 'int64' || tensor.type === 'uint64') return Array.from(data as BigInt64Array, (value) => Number(value));
+  if (tensor.type === 'bool') return Array.from(data as Uint8Array, (value) => value !== 0);
+  return data;
+}
+
+/** Splits each output along its batch axis into one prediction per row, keeping each row's shape. */
+function rowPredictions(results: Record<string, OrtTensor>, names: readonly string[], rows: number, model: string): RowPrediction[] {
+  const perRow: Record<string, unknown>[] = Array.from({ length: rows }, () => ({}));
+  for (const name of names) {
+    const tensor = results[name];
+    if (!tensor) continue;
+    const dims = tensor.dims.map(Number);
+    const values = plainValues(tensor);
+    if (dims.length > 0 && dims[0] === rows) {
+      const rowDims = dims.slice(1);
+      const size = rowDims.reduce((count, dim) => count * dim, 1);
+      for (let row = 0; row < rows; row += 1) perRow[row]![name] = nest(values, rowDims, row * size);
+    } else if (rows === 1) {
+      perRow[0]![name] = nest(values, dims);
+    } else {
+      throw conflict('unbatched_output', `Model '${model}' gives output '${name}' of shape [${dims.join(', ')}] for ${rows} rows; send one row per request`);
+    }
+  }
+  return perRow.map(predictionFromOutputs);
+}
+
+/**
+ * The built-in backend: runs a bundle's .onnx file in ONNX Runtime, in this process. Files come
+ * from the disk cache, sessions from the memory cache, both keyed by the bundle's sha256; input
+ * names, types and shapes come from the model itself.
+ */
+export class OnnxRuntimeBackend implements InferenceBackend<OnnxRuntimeSpec> {
+  readonly kind = 'onnxruntime' as const;
+  private readonly sessions: SessionCache;
+
+  constructor(private readonly files: ModelFileCache, sessionCacheSize: number) {
+    this.sessions = new SessionCache(sessionCacheSize);
+  }
+
+  async predict(job: PredictJob<OnnxRuntimeSpec>): Promise<RowPrediction[]> {
+    const { version, modelName } = job;
+    const modelFiles = onnxModelFiles(version.manifest, job.params.modelFile);
+    if (!modelFiles) throw conflict('no_onnx_model', `The bundle of ${modelName} v${version.version} holds no .onnx file for the built-in ONNX Runtime`);
+    const key = `${version.sha256}/${modelFiles[0]}`;
+    return this.sessions.with(key, () => this.load(job, modelFiles), async (session) => {
+      const plan = planFeeds(declaredInputs(session), job.input, job.params, job.limits, modelName);
+      const ort = await loadOrt();
+      const outputs = tensorOutputs(session);
+      const predictions: RowPrediction[] = [];
+      for (const feeds of plan.runs) {
+        let results: Record<string, OrtTensor>;
+        try {
+          results = await session.run(toOrtFeeds(ort, feeds), outputs);
+        } catch (error) {
+          // Shapes and types were checked against the model's declaration; what is left is input
+          // the graph itself refuses (e.g. a dimension two inputs must share).
+          throw invalid('invalid_input', `ONNX Runtime refused the input for model '${modelName}': ${redact(String((error as Error)?.message ?? error))}`);
+        }
+        const rows = plan.runs.length === 1 ? plan.rows : 1;
+        predictions.push(...rowPredictions(results, outputs, rows, modelName));
+      }
+      return predictions;
+    });
+  }
+
+  private async load(job: PredictJob<OnnxRuntimeSpec>, modelFiles: readonly string[]): Promise<InferenceSession> {
+    const [path] = await this.files.files(job.version, modelFiles);
+    const ort = await loadOrt();
+    try {
+      return await ort.InferenceSession.create(path!, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+    } catch (error) {
+      const message = redact(String((error as Error)?.message ?? error).replaceAll(path!, modelFiles[0]!));
+      throw conflict('model_unloadable', `ONNX Runtime could not load ${modelFiles[0]} from ${job.modelName} v${job.version.version}: ${message}`);
+    }
+  }
+}
+
+function toOrtFeeds(ort: Ort, feeds: Feeds): Record<string, OrtTensor> {
+  const tensors: Record<string, OrtTensor> = {};
+  for (const [name, feed] of Object.entries(feeds)) {
+    tensors[name] = new ort.Tensor(feed.type as 'float32', feed.data as Float32Array, feed.dims);
+  }
+  return tensors;
+}

@@ -1,0 +1,77 @@
+import type { OpenInferenceSpec } from '../backend-spec';
+import { predictionFromOutputs, type RowPrediction } from '../predictions';
+import { nest, type Tensor } from '../tensor';
+import { backendFailed } from './backend-failures';
+import { postJson, type Fetch } from './http-transport';
+import type { InferenceBackend, PredictJob } from './inference-backend';
+import { batchTensor, isPlainObject, namedRowCount } from './remote-input';
+
+interface ResponseOutput {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly data: unknown;
+}
+
+const inferUrl = (spec: OpenInferenceSpec): string =>
+  `${spec.url}/v2/models/${encodeURIComponent(spec.model)}${spec.version ? `/versions/${encodeURIComponent(spec.version)}` : ''}/infer`;
+
+/** Row-major values however the server nested them (the protocol allows flat or nested `data`). */
+const flatten = (data: unknown): unknown[] => (Array.isArray(data) ? data.flat(Infinity) : [data]);
+
+function requestInput(name: string, tensor: Tensor, datatype: string): Record<string, unknown> {
+  const data = Array.from(tensor.data);
+  return { name, shape: tensor.shape.length === 0 ? [1] : [...tensor.shape], datatype, data: datatype === 'BOOL' ? data.map((value) => value !== 0) : data };
+}
+
+function readOutputs(answer: unknown, kind: 'oip'): ResponseOutput[] {
+  if (!isPlainObject(answer) || !Array.isArray(answer.outputs)) throw backendFailed(kind, 'its answer has no "outputs" list');
+  return answer.outputs.map((output) => {
+    if (!isPlainObject(output) || typeof output.name !== 'string' || !Array.isArray(output.shape) || !output.shape.every((dim) => Number.isSafeInteger(dim) && dim >= 0)) {
+      throw backendFailed(kind, 'its answer has an output without a name or shape');
+    }
+    return { name: output.name, shape: output.shape as number[], data: output.data };
+  });
+}
+
+/**
+ * The Open Inference Protocol (KServe v2), as MLServer, Triton and KServe speak it:
+ * `POST /v2/models/{m}[/versions/{v}]/infer` with typed, shaped, row-major tensors. Rows and
+ * images go as one input (named by the spec, params.json's input_name, or `input-0`); named
+ * inputs go as they are. Outputs are split along their first axis, one part per row.
+ */
+export class OpenInferenceBackend implements InferenceBackend<OpenInferenceSpec> {
+  readonly kind = 'oip' as const;
+
+  constructor(private readonly fetchImpl: Fetch) {}
+
+  async predict(job: PredictJob<OpenInferenceSpec>): Promise<RowPrediction[]> {
+    const { spec, input } = job;
+    let rows: number;
+    let inputs: Record<string, unknown>[];
+    if (input.kind === 'named') {
+      rows = namedRowCount(input.tensors);
+      inputs = [...input.tensors].map(([name, tensor]) => requestInput(name, tensor, spec.datatype));
+    } else {
+      const batch = batchTensor(job);
+      rows = batch.shape[0] ?? 1;
+      inputs = [requestInput(spec.inputName ?? job.params.inputName ?? 'input-0', batch, spec.datatype)];
+    }
+    const answer = await postJson(this.fetchImpl, { kind: this.kind, url: inferUrl(spec), payload: { inputs }, signal: job.signal, model: spec.model });
+    const perRow: Record<string, unknown>[] = Array.from({ length: rows }, () => ({}));
+    for (const output of readOutputs(answer, this.kind)) {
+      const values = flatten(output.data);
+      const total = output.shape.reduce((count, dim) => count * dim, 1);
+      if (values.length !== total) throw backendFailed(this.kind, `output '${output.name}' has ${values.length} values for shape [${output.shape.join(', ')}]`);
+      if (output.shape[0] === rows) {
+        const rowShape = output.shape.slice(1);
+        const size = total / Math.max(rows, 1);
+        for (let row = 0; row < rows; row += 1) perRow[row]![output.name] = nest(values, rowShape, row * size);
+      } else if (rows === 1) {
+        perRow[0]![output.name] = nest(values, output.shape);
+      } else {
+        throw backendFailed(this.kind, `output '${output.name}' has shape [${output.shape.join(', ')}] for ${rows} rows`);
+      }
+    }
+    return perRow.map(predictionFromOutputs);
+  }
+}

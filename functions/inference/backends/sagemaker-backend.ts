@@ -1,0 +1,136 @@
+import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { invalid } from '../../errors/app-error';
+import type { SageMakerSpec } from '../backend-spec';
+import { predictionFromOutputs, type RowPrediction } from '../predictions';
+import { nest, splitRows } from '../tensor';
+import { backendBusy, backendFailed, backendRejectedInput, backendUnreachable, isAbort } from './backend-failures';
+import type { InferenceBackend, PredictJob } from './inference-backend';
+import { batchTensor, isPlainObject, namedRowCount, nestedRows, splitAnswer } from './remote-input';
+
+interface Payload {
+  readonly body: Uint8Array;
+  readonly contentType: string;
+  readonly rows: number;
+}
+
+const isJson = (type: string): boolean => type === 'application/json' || type.endsWith('+json');
+const isImageType = (type: string): boolean => type.startsWith('image/') || type === 'application/x-image';
+
+function csvLine(values: ArrayLike<number>): string {
+  return Array.from(values).join(',');
+}
+
+/** MLHub's request in the endpoint's content type: JSON rows, CSV lines, or an image's own bytes. */
+function payloadFor(job: PredictJob<SageMakerSpec>): Payload {
+  const { spec, input } = job;
+  const type = spec.contentType;
+  if (isImageType(type)) {
+    if (input.kind !== 'image') throw invalid('invalid_input', `This model's SageMaker endpoint takes images (${type}); send a PNG or JPEG`);
+    const actual = input.image.format === 'png' ? 'image/png' : 'image/jpeg';
+    return { body: input.image.bytes, contentType: type.startsWith('image/') ? actual : type, rows: 1 };
+  }
+  if (type === 'text/csv') {
+    if (input.kind === 'named') throw invalid('invalid_input', "This model's SageMaker endpoint takes CSV rows; send {\"input\": [...]} rather than named inputs");
+    const batch = batchTensor(job);
+    const lines = splitRows(batch).map((row) => csvLine(row.data));
+    return { body: Buffer.from(lines.join('\n')), contentType: type, rows: lines.length };
+  }
+  if (isJson(type)) {
+    if (input.kind === 'named') {
+      const inputs = Object.fromEntries([...input.tensors].map(([name, tensor]) => [name, nest(tensor.data, tensor.shape)]));
+      return { body: Buffer.from(JSON.stringify({ inputs })), contentType: type, rows: namedRowCount(input.tensors) };
+    }
+    const rows = nestedRows(batchTensor(job));
+    const json = spec.jsonFormat === 'array' ? rows : { instances: rows };
+    return { body: Buffer.from(JSON.stringify(json)), contentType: type, rows: rows.length };
+  }
+  throw backendFailed('sagemaker', `MLHub cannot write content type ${type}; use application/json, text/csv or an image type`);
+}
+
+/** Numbers per line, for CSV answers (one line per row, or one line for a lone row). */
+function parseCsv(text: string): number[][] | undefined {
+  const lines = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line.length > 0);
+  const rows = lines.map((line) => line.split(',').map((cell) => Number(cell.trim())));
+  return rows.every((row) => row.every(Number.isFinite)) ? rows : undefined;
+}
+
+function readAnswer(body: Uint8Array, contentType: string, rows: number, job: PredictJob<SageMakerSpec>): RowPrediction[] {
+  const text = Buffer.from(body).toString('utf8');
+  let parsed: unknown;
+  let isJsonAnswer = true;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    isJsonAnswer = false;
+  }
+  if (isJsonAnswer) {
+    if (isPlainObject(parsed) && 'predictions' in parsed) {
+      return splitAnswer(parsed.predictions, rows, job, 'predictions').map((value) => (isPlainObject(value) ? predictionFromOutputs(value) : { output: value }));
+    }
+    return splitAnswer(parsed, rows, job, 'predictions').map((output) => ({ output }));
+  }
+  const csv = parseCsv(text);
+  if (!csv) throw backendFailed('sagemaker', `its answer (${contentType || 'no content type'}) is neither JSON nor CSV`);
+  if (csv.length === rows) return csv.map((values) => ({ output: values.length === 1 ? values[0] : values }));
+  if (rows > 1 && csv.length === 1 && csv[0]!.length === rows) return csv[0]!.map((output) => ({ output }));
+  if (rows === 1) return [{ output: csv.flat() }];
+  throw backendFailed('sagemaker', `it answered ${csv.length} lines for ${rows} rows`);
+}
+
+interface ServiceError {
+  readonly name?: string;
+  readonly OriginalStatusCode?: number;
+  readonly OriginalMessage?: string;
+  readonly $metadata?: { readonly httpStatusCode?: number };
+}
+
+function failure(error: unknown): Error {
+  const service = error as ServiceError;
+  const status = service?.$metadata?.httpStatusCode;
+  if (status === undefined) return backendUnreachable('sagemaker', error);
+  switch (service.name) {
+    case 'ModelError': {
+      const original = service.OriginalStatusCode ?? 0;
+      if (original >= 400 && original < 500) return backendRejectedInput('sagemaker', service.OriginalMessage);
+      return backendFailed('sagemaker', `the model failed${original ? ` (HTTP ${original})` : ''}`, error);
+    }
+    case 'ThrottlingException':
+    case 'ModelNotReadyException':
+    case 'ServiceUnavailable':
+      return backendBusy('sagemaker', error);
+    default:
+      // SageMaker's own messages name the account and region: keep only the error's name.
+      return backendFailed('sagemaker', `${service.name ?? 'error'} (HTTP ${status})`, error);
+  }
+}
+
+/**
+ * A SageMaker real-time endpoint through InvokeEndpoint. The endpoint and content type come from
+ * the model's metadata; the client (and so region, credentials and any endpoint override) is the
+ * deployment's.
+ */
+export class SageMakerBackend implements InferenceBackend<SageMakerSpec> {
+  readonly kind = 'sagemaker' as const;
+
+  constructor(private readonly client: SageMakerRuntimeClient | undefined) {}
+
+  async predict(job: PredictJob<SageMakerSpec>): Promise<RowPrediction[]> {
+    if (!this.client) throw backendFailed(this.kind, 'this deployment has no SageMaker client');
+    const { spec } = job;
+    const payload = payloadFor(job);
+    let answer: { Body?: Uint8Array; ContentType?: string };
+    try {
+      answer = await this.client.send(new InvokeEndpointCommand({
+        EndpointName: spec.endpoint,
+        Body: payload.body,
+        ContentType: payload.contentType,
+        Accept: spec.accept ?? 'application/json',
+        ...(spec.targetVariant ? { TargetVariant: spec.targetVariant } : {}),
+      }), { abortSignal: job.signal });
+    } catch (error) {
+      if (isAbort(error, job.signal)) throw error;
+      throw failure(error);
+    }
+    return readAnswer(answer.Body ?? new Uint8Array(), answer.ContentType ?? '', payload.rows, job);
+  }
+}

@@ -1,0 +1,134 @@
+import { conflict } from '../../errors/app-error';
+import type { ImageInput } from '../predict-input';
+import type { ImageLayoutName, ModelParams } from '../model-params';
+import { formatShape, type Tensor } from '../tensor';
+import { decodeImage, type Raster } from './decode-image';
+import { resizePlane } from './resize-image';
+
+/** Where the pixels go in the model's input: `flat` is row-major height, width, channel. */
+export interface ImageTarget {
+  readonly layout: ImageLayoutName;
+  readonly channels: 1 | 3 | 4;
+  readonly width: number;
+  readonly height: number;
+  /** The tensor shape for one image, batch dimension of 1 included. */
+  readonly shape: readonly number[];
+}
+
+/** A model input dimension: a fixed size, or a symbolic/unknown one. */
+export type DeclaredDim = number | string;
+
+const fixed = (dim: DeclaredDim | undefined): number | undefined => (typeof dim === 'number' && dim > 0 ? dim : undefined);
+const isChannelCount = (dim: number | undefined): dim is 1 | 3 | 4 => dim === 1 || dim === 3 || dim === 4;
+
+function targetFor(layout: ImageLayoutName, channels: 1 | 3 | 4, width: number, height: number, rank: number): ImageTarget {
+  const shape = layout === 'flat' ? [1, height * width * channels]
+    : rank === 3 ? [1, height, width]
+      : layout === 'NCHW' ? [1, channels, height, width] : [1, height, width, channels];
+  return { layout, channels, width, height, shape };
+}
+
+const unknownSize = (where: string): Error =>
+  conflict('image_size_unknown', `${where}; set "img_width" and "img_height" (and "img_channels") in the bundle's params.json`);
+
+/**
+ * Fits an image to a model's declared input shape: [N, C, H, W] (NCHW), [N, H, W, C] (NHWC),
+ * [N, H, W] (one channel) or [N, H·W·C] (flat). Fixed dimensions of the model win over
+ * params.json; params.json fills in what the model leaves open and settles NCHW against NHWC
+ * when the shape alone cannot.
+ */
+export function imageTargetForShape(declared: readonly DeclaredDim[], params: ModelParams['image'], inputName: string): ImageTarget {
+  const rank = declared.length;
+  const where = `The model input '${inputName}' has shape ${formatShape(declared)}`;
+  if (rank === 4) {
+    const first = fixed(declared[1]);
+    const last = fixed(declared[3]);
+    const layout: ImageLayoutName = params.layout && params.layout !== 'flat' ? params.layout
+      : isChannelCount(first) && !isChannelCount(last) ? 'NCHW'
+        : isChannelCount(last) && !isChannelCount(first) ? 'NHWC'
+          : params.channels !== undefined && last === params.channels ? 'NHWC' : 'NCHW';
+    const [channelDim, heightDim, widthDim] = layout === 'NCHW' ? [declared[1], declared[2], declared[3]] : [declared[3], declared[1], declared[2]];
+    const channels = fixed(channelDim) ?? params.channels ?? 3;
+    if (!isChannelCount(channels)) throw conflict('image_shape_unsupported', `${where}: ${channels} channels is not an image`);
+    const height = fixed(heightDim) ?? params.height;
+    const width = fixed(widthDim) ?? params.width;
+    if (!height || !width) throw unknownSize(`${where} with an open image size`);
+    return targetFor(layout, channels, width, height, rank);
+  }
+  if (rank === 3) {
+    const height = fixed(declared[1]) ?? params.height;
+    const width = fixed(declared[2]) ?? params.width;
+    if (!height || !width) throw unknownSize(`${where} with an open image size`);
+    return targetFor('NHWC', 1, width, height, rank);
+  }
+  if (rank === 2) {
+    const channels = params.channels ?? 1;
+    const length = fixed(declared[1]);
+    let width = params.width;
+    let height = params.height;
+    if ((!width || !height) && length !== undefined) {
+      const side = Math.round(Math.sqrt(length / channels));
+      if (side * side * channels === length) width = height = side;
+    }
+    if (!width || !height) throw unknownSize(`${where}, which is not a square image`);
+    if (length !== undefined && width * height * channels !== length) {
+      throw conflict('image_shape_unsupported', `${where}, but params.json describes ${width}×${height}×${channels} = ${width * height * channels} values`);
+    }
+    return targetFor('flat', channels, width, height, rank);
+  }
+  throw conflict('image_shape_unsupported', `${where}, which does not take images: expected [N, C, H, W], [N, H, W, C], [N, H, W] or [N, H·W·C]`);
+}
+
+/** For a backend that does not declare shapes: params.json says it all, NHWC by default as in TensorFlow. */
+export function imageTargetFromParams(params: ModelParams['image'], backend: string): ImageTarget {
+  if (!params.width || !params.height) {
+    throw unknownSize(`Sending an image to the ${backend} backend needs its size`);
+  }
+  return targetFor(params.layout ?? 'NHWC', params.channels ?? 3, params.width, params.height, 4);
+}
+
+/** One plane per channel: grey is ITU-R BT.601 luma (alpha ignored, as PIL's convert('L') does). */
+function channelPlanes(raster: Raster, channels: 1 | 3 | 4): Float64Array[] {
+  const pixels = raster.width * raster.height;
+  const planes = Array.from({ length: channels }, () => new Float64Array(pixels));
+  const { rgba } = raster;
+  for (let i = 0; i < pixels; i += 1) {
+    const r = rgba[i * 4] ?? 0;
+    const g = rgba[i * 4 + 1] ?? 0;
+    const b = rgba[i * 4 + 2] ?? 0;
+    if (channels === 1) {
+      planes[0]![i] = 0.299 * r + 0.587 * g + 0.114 * b;
+    } else {
+      planes[0]![i] = r;
+      planes[1]![i] = g;
+      planes[2]![i] = b;
+      if (channels === 4) planes[3]![i] = rgba[i * 4 + 3] ?? 0;
+    }
+  }
+  return planes;
+}
+
+const perChannel = (value: readonly number[] | number, channel: number): number =>
+  typeof value === 'number' ? value : (value[channel] ?? value[value.length - 1] ?? 0);
+
+/** Decodes, converts channels, resizes, scales and normalises an image, then lays it out for the target. */
+export function imageToTensor(image: ImageInput, target: ImageTarget, params: ModelParams['image'], maxPixels: number): Tensor {
+  const raster = decodeImage(image, maxPixels);
+  const { width, height, channels } = target;
+  const planes = channelPlanes(raster, channels).map((plane, channel) => {
+    const resized = resizePlane(plane, raster.width, raster.height, width, height);
+    const mean = perChannel(params.mean, channel);
+    const std = perChannel(params.std, channel);
+    return resized.map((value) => (value * params.scale - mean) / std);
+  });
+  const data = new Float64Array(width * height * channels);
+  const pixels = width * height;
+  for (let channel = 0; channel < channels; channel += 1) {
+    const plane = planes[channel]!;
+    for (let pixel = 0; pixel < pixels; pixel += 1) {
+      const index = target.layout === 'NCHW' ? channel * pixels + pixel : pixel * channels + channel;
+      data[index] = plane[pixel] ?? 0;
+    }
+  }
+  return { shape: target.shape, data };
+}

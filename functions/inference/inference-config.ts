@@ -1,0 +1,110 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MODEL_TYPES, type ModelType } from '../registry/model-type';
+import { BackendSpecError, parseBackendSpec } from './backend-spec';
+
+/** Bounds on what one predict request may ask for; beyond them MLHub answers 413. */
+export interface InputLimits {
+  /** Numbers in a JSON input, all tensors together. */
+  readonly maxInputElements: number;
+  /** Bytes of an uploaded image. */
+  readonly maxImageBytes: number;
+  /** Width × height of an image once decoded (a small PNG can decode to gigabytes). */
+  readonly maxImagePixels: number;
+}
+
+export interface InferenceConfig {
+  /** How long a prediction may take, bundle download and backend call included, before a 504. */
+  readonly deadlineMs: number;
+  /** Where model files are unpacked, one folder per bundle sha256. Lambda can write only /tmp. */
+  readonly modelCacheDir: string;
+  /** ONNX Runtime sessions kept in memory, least recently used dropped first. */
+  readonly sessionCacheSize: number;
+  readonly limits: InputLimits;
+  /** Per model type, the backend used when a model's metadata names none (raw JSON, read per model). */
+  readonly defaultBackends: Readonly<Partial<Record<ModelType, unknown>>>;
+  /**
+   * Backend URLs a model's own metadata may point at: origins such as `https://tfs.internal:8501`,
+   * optionally with a path prefix, or `http://127.0.0.1:*` for any port. Anything else is refused,
+   * so a model owner cannot make MLHub call arbitrary hosts. Deployment defaults are trusted.
+   */
+  readonly allowedBackendUrls: readonly string[];
+  /** SageMaker endpoints a model's metadata may name; undefined allows any (IAM has the last word). */
+  readonly allowedSageMakerEndpoints?: readonly string[];
+}
+
+export const INFERENCE_ENV = {
+  deadlineMs: 'MLHUB_PREDICT_DEADLINE_MS',
+  modelCacheDir: 'MLHUB_MODEL_CACHE_DIR',
+  sessionCacheSize: 'MLHUB_ONNX_SESSION_CACHE_SIZE',
+  maxInputElements: 'MLHUB_PREDICT_MAX_ELEMENTS',
+  maxImageBytes: 'MLHUB_PREDICT_MAX_IMAGE_BYTES',
+  maxImagePixels: 'MLHUB_PREDICT_MAX_IMAGE_PIXELS',
+  allowedBackendUrls: 'MLHUB_BACKEND_URL_ALLOWLIST',
+  allowedSageMakerEndpoints: 'MLHUB_SAGEMAKER_ENDPOINT_ALLOWLIST',
+} as const;
+
+/** `MLHUB_BACKEND_TENSORFLOW`, `MLHUB_BACKEND_PYTORCH`, `MLHUB_BACKEND_KERAS`, `MLHUB_BACKEND_SCIKITLEARN`, `MLHUB_BACKEND_ONNX`. */
+export const defaultBackendEnvName = (type: ModelType): string => `MLHUB_BACKEND_${type.toUpperCase()}`;
+
+export const DEFAULT_INPUT_LIMITS: InputLimits = {
+  maxInputElements: 1_000_000,
+  maxImageBytes: 4 * 1024 * 1024,
+  maxImagePixels: 4096 * 4096,
+};
+
+/** Under API Gateway's 30 s integration timeout, so the caller gets MLHub's 504 rather than the gateway's. */
+export const DEFAULT_DEADLINE_MS = 25_000;
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`Environment variable ${name} must be a positive integer, got '${raw}'`);
+  return value;
+}
+
+const list = (raw: string | undefined): string[] => (raw ?? '').split(',').map((item) => item.trim()).filter((item) => item.length > 0);
+
+function defaultBackends(env: NodeJS.ProcessEnv): Partial<Record<ModelType, unknown>> {
+  const defaults: Partial<Record<ModelType, unknown>> = {};
+  for (const type of MODEL_TYPES) {
+    const name = defaultBackendEnvName(type);
+    const raw = env[name]?.trim();
+    if (!raw) continue;
+    let value: unknown = raw;
+    if (raw.startsWith('{')) {
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        throw new Error(`Environment variable ${name} is not valid JSON`);
+      }
+    }
+    try {
+      // Checked now so a bad deployment fails at cold start, not on some later request.
+      parseBackendSpec(value, 'model');
+    } catch (error) {
+      if (error instanceof BackendSpecError) throw new Error(`Environment variable ${name}: the backend ${error.message}`);
+      throw error;
+    }
+    defaults[type] = value;
+  }
+  return defaults;
+}
+
+export function loadInferenceConfig(env: NodeJS.ProcessEnv = process.env): InferenceConfig {
+  const endpoints = env[INFERENCE_ENV.allowedSageMakerEndpoints];
+  return {
+    deadlineMs: positiveInteger(env, INFERENCE_ENV.deadlineMs, DEFAULT_DEADLINE_MS),
+    modelCacheDir: env[INFERENCE_ENV.modelCacheDir] || join(tmpdir(), 'mlhub-models'),
+    sessionCacheSize: positiveInteger(env, INFERENCE_ENV.sessionCacheSize, 8),
+    limits: {
+      maxInputElements: positiveInteger(env, INFERENCE_ENV.maxInputElements, DEFAULT_INPUT_LIMITS.maxInputElements),
+      maxImageBytes: positiveInteger(env, INFERENCE_ENV.maxImageBytes, DEFAULT_INPUT_LIMITS.maxImageBytes),
+      maxImagePixels: positiveInteger(env, INFERENCE_ENV.maxImagePixels, DEFAULT_INPUT_LIMITS.maxImagePixels),
+    },
+    defaultBackends: defaultBackends(env),
+    allowedBackendUrls: list(env[INFERENCE_ENV.allowedBackendUrls]),
+    ...(endpoints === undefined || endpoints.trim() === '*' ? {} : { allowedSageMakerEndpoints: list(endpoints) }),
+  };
+}

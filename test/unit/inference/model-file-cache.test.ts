@@ -1,0 +1,90 @@
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ModelVersionRef } from '../../../functions/inference/backends/inference-backend';
+import { ModelFileCache } from '../../../functions/inference/model-file-cache';
+import { BundleShelf, modelBundle, temporaryFolder } from '../../support/inference/bundles';
+import { makeTarGz } from '../../support/tarballs';
+
+async function reference(shelf: BundleShelf, key: string, bundle: Buffer): Promise<ModelVersionRef> {
+  const version = await shelf.add(key, bundle);
+  return { name: 'm', version: version.version, sha256: version.sha256, bundleKey: key, manifest: version.manifest! };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<{ code: string; kind: string; message: string }> {
+  return promise.then(() => { throw new Error('expected a failure'); }, (error: { code: string; kind: string; message: string }) => error);
+}
+
+describe('ModelFileCache', () => {
+  let folder: Awaited<ReturnType<typeof temporaryFolder>>;
+  let shelf: BundleShelf;
+  let cache: ModelFileCache;
+
+  beforeEach(async () => {
+    folder = await temporaryFolder('mlhub-file-cache-');
+    shelf = new BundleShelf();
+    cache = new ModelFileCache({ directory: folder.path, openBundle: shelf.open });
+  });
+
+  afterEach(async () => {
+    await folder.remove();
+  });
+
+  it('unpacks only the files asked for, under the bundle\'s sha256, from inside its root folder', async () => {
+    const big = Buffer.alloc(300_000, 7);
+    const version = await reference(shelf, 'k1', await modelBundle({ 'model.onnx': 'graph', 'weights/model.onnx.data': big, 'huge.ckpt': Buffer.alloc(100_000) }, 'mnist'));
+    const paths = await cache.files(version, ['model.onnx', 'weights/model.onnx.data']);
+    expect(paths).toEqual([join(folder.path, version.sha256, 'model.onnx'), join(folder.path, version.sha256, 'weights/model.onnx.data')]);
+    expect(await readFile(paths[0]!, 'utf8')).toBe('graph');
+    expect((await readFile(paths[1]!)).equals(big)).toBe(true);
+    expect((await readdir(join(folder.path, version.sha256))).sort()).toEqual(['model.onnx', 'weights']);
+  });
+
+  it('reads a bundle whose files sit at the top level', async () => {
+    const version = await reference(shelf, 'k2', await makeTarGz([{ name: 'model.onnx', content: 'top' }, { name: 'labels.txt', content: 'a' }]));
+    const [path] = await cache.files(version, ['model.onnx']);
+    expect(await readFile(path!, 'utf8')).toBe('top');
+  });
+
+  it('opens the bundle once for concurrent callers and not at all once the files are there', async () => {
+    const version = await reference(shelf, 'k3', await modelBundle({ 'model.onnx': 'once' }));
+    const results = await Promise.all([1, 2, 3, 4, 5].map(() => cache.files(version, ['model.onnx'])));
+    expect(new Set(results.flat()).size).toBe(1);
+    expect(shelf.opened).toEqual(['k3']);
+    const again = new ModelFileCache({ directory: folder.path, openBundle: shelf.open });
+    await again.files(version, ['model.onnx']);
+    expect(shelf.opened).toEqual(['k3']);
+  });
+
+  it('leaves nothing behind when the stored bytes do not match the sha256', async () => {
+    const version = await reference(shelf, 'k4', await modelBundle({ 'model.onnx': 'original' }));
+    shelf.tamper('k4', await modelBundle({ 'model.onnx': 'swapped' }));
+    const error = await rejection(cache.files(version, ['model.onnx']));
+    expect(error.code).toBe('bundle_corrupt');
+    const left = await readdir(join(folder.path, version.sha256)).catch(() => []);
+    expect(left).toEqual([]);
+  });
+
+  it('answers 409 for a file the bundle does not hold, and 503 when storage fails', async () => {
+    const version = await reference(shelf, 'k5', await modelBundle({ 'model.onnx': 'x' }));
+    const missing = await rejection(cache.files(version, ['other.onnx']));
+    expect(missing.kind).toBe('conflict');
+    expect(missing.message).toContain("'model/other.onnx'");
+
+    const broken = new ModelFileCache({ directory: folder.path, openBundle: () => Promise.reject(new Error('NoSuchKey')) });
+    const unreadable = await rejection(broken.files({ ...version, sha256: 'f'.repeat(64) }, ['model.onnx']));
+    expect(unreadable.kind).toBe('unavailable');
+  });
+
+  it('refuses paths that would leave the cache folder', async () => {
+    const version = await reference(shelf, 'k6', await modelBundle({ 'model.onnx': 'x' }));
+    await expect(cache.files(version, ['../escape.onnx'])).rejects.toThrow(/contains '\.\.'/);
+    await expect(cache.files({ ...version, sha256: '../../etc' }, ['model.onnx'])).rejects.toThrow(/sha256/);
+  });
+
+  it('writes files readable only by their owner', async () => {
+    const version = await reference(shelf, 'k7', await modelBundle({ 'model.onnx': 'private' }));
+    const [path] = await cache.files(version, ['model.onnx']);
+    expect((await stat(path!)).mode & 0o077).toBe(0);
+  });
+});
