@@ -8,6 +8,7 @@ import { FALLBACK_HANDLER, ROUTES } from '../functions/routes/route-table';
 import { startDynamoServer } from './dynamodb-server';
 import { startGateway, type LambdaHandler } from './gateway';
 import { openLocalIssuer, type LocalIssuer } from './local-issuer';
+import { seedDemoModel } from './demo-model';
 import { ensureTable } from './provision';
 import { LOCAL_S3_CREDENTIALS, startS3Server } from './s3-server';
 
@@ -22,6 +23,8 @@ export interface LocalRuntimeOptions {
 
 export interface LocalRuntime {
   readonly url: string;
+  /** True when this start published the demo model into a new data folder. */
+  readonly demoSeeded?: boolean;
   readonly devUser?: string;
   readonly dataDir: string;
   readonly dynamoEndpoint: string;
@@ -98,7 +101,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     delete process.env.AWS_PROFILE;
     Object.assign(process.env, functionEnvironment(dynamo.endpoint, s3.endpoint));
     const dynamoClient = new DynamoDBClient({});
-    await ensureTable(dynamoClient, LOCAL_TABLE);
+    const table = await ensureTable(dynamoClient, LOCAL_TABLE);
     dynamoClient.destroy();
 
     const issuer = await openLocalIssuer(dataDir);
@@ -117,8 +120,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     stops.push(gateway.close);
     Object.assign(process.env, identityEnvironment(issuer, gateway.port, options));
     if (!options.devUser) delete process.env[IDENTITY_ENV.devUser];
+    // A new data folder starts with the demo model, so the README's predict example just works.
+    const demo = table === 'created' ? await seedDemoModel(gateway.url, await issuer.sign('local', { expiresIn: '5m' })) : undefined;
     return {
       url: gateway.url,
+      ...(demo ? { demoSeeded: true } : {}),
       ...(options.devUser ? { devUser: options.devUser } : {}),
       dataDir,
       dynamoEndpoint: dynamo.endpoint,

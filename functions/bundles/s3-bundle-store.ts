@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { BUNDLE_ROOT } from './bundle-keys';
 import type { BundleStore } from './bundle-store';
+import { Readable } from 'node:stream';
 
 const DELETE_BATCH = 1000;
 
@@ -34,6 +35,12 @@ export class S3BundleStore implements BundleStore {
     const result = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
     if (!result.Body) throw new Error(`S3 returned no body for ${key}`);
     return Buffer.from(await result.Body.transformToByteArray());
+  }
+
+  async open(key: string): Promise<Readable> {
+    const result = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    if (!(result.Body instanceof Readable)) throw new Error(`S3 returned no stream for ${key}`);
+    return result.Body;
   }
 
   async delete(key: string): Promise<void> {

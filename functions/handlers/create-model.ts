@@ -1,9 +1,19 @@
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { mediaType } from '../http/request-body';
 import { routeHandler } from '../http/route-handler';
 import { jsonResponse } from '../http/responses';
 import { modelRegistry } from '../platform/table-services';
 import { modelEtag, modelView } from '../registry/model-views';
+import { handler as predict } from './predict-model';
 
-export const handler = routeHandler('createModel', async ({ actor, params, body }) => {
+const create = routeHandler('createModel', async ({ actor, params, body }) => {
   const model = await modelRegistry().createModel(actor, params.name ?? '', body);
   return jsonResponse(201, modelView(model, [], { level: 'owner', grants: [] }), { location: `/model/${encodeURIComponent(model.name)}`, etag: modelEtag(model) });
 });
+
+/**
+ * The seed predicts by posting an image form to the model itself
+ * (`curl http://localhost:8083/model/mnist -F 'image=@./img4.png'`); everything else here creates.
+ */
+export const handler = (event: APIGatewayProxyEventV2, context: Context) =>
+  mediaType(event.headers?.['content-type']) === 'multipart/form-data' ? predict(event, context) : create(event, context);

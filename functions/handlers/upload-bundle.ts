@@ -1,7 +1,7 @@
-import httpMultipartBodyParser from '@middy/http-multipart-body-parser';
 import { formatBytes } from '../http/body-limit';
 import { readBundleUpload } from '../http/bundle-body';
-import { routeHandler, type RouteHandlerOptions } from '../http/route-handler';
+import { multipartForms } from '../http/body-parsers';
+import { routeHandler } from '../http/route-handler';
 import { jsonResponse } from '../http/responses';
 import { versionRegistry } from '../platform/bundle-services';
 import { versionView } from '../registry/model-views';
@@ -20,7 +20,5 @@ export const handler = routeHandler('uploadBundle', async ({ actor, params, even
   });
 }, {
   tooLargeMessage: tooLargeForDirectUpload,
-  // Only multipart bodies are parsed; raw bundles pass through untouched. Middy types this
-  // middleware for REST API (v1) events; it reads only the headers and body that v2 events share.
-  bundleBodyParser: httpMultipartBodyParser({ disableContentTypeError: true }) as unknown as RouteHandlerOptions['bundleBodyParser'],
+  bodyParsers: [multipartForms()],
 });

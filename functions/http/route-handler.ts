@@ -19,14 +19,19 @@ export interface RouteRequest {
   readonly query: Readonly<Record<string, string | undefined>>;
   /** Lowercased names, as API Gateway's payload v2.0 delivers them. */
   readonly headers: Readonly<Record<string, string | undefined>>;
-  /** JSON routes: the parsed document. Bundle routes: the multipart fields, or the raw body. */
+  /** JSON routes: the parsed document. Others: what their body parsers made of it, or the raw body. */
   readonly body: unknown;
+  /** Milliseconds left before Lambda ends this invocation. */
+  readonly remainingMs: () => number;
 }
 
 export interface RouteHandlerOptions {
   readonly tooLargeMessage?: TooLargeMessage;
-  /** How a `bundle` route reads a body that is not the raw bundle (e.g. a multipart form). */
-  readonly bundleBodyParser?: middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResult>;
+  /**
+   * Parsers for `bundle` and `predict` bodies, which may come in several forms; each parser
+   * should leave alone the forms it does not read.
+   */
+  readonly bodyParsers?: readonly middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResult>[];
 }
 
 const actors = new WeakMap<APIGatewayProxyEventV2, Actor>();
@@ -70,9 +75,9 @@ export function routeHandler(routeId: string, handle: (request: RouteRequest) =>
     .use(checkModelNameInPath())
     .use(bodyLimit(route, options.tooLargeMessage));
   if (route.body === 'json') chain.use(requireJsonBody()).use(httpJsonBodyParser());
-  if (route.body === 'bundle' && options.bundleBodyParser) chain.use(options.bundleBodyParser);
+  if (route.body === 'bundle' || route.body === 'predict') for (const parser of options.bodyParsers ?? []) chain.use(parser);
 
-  return chain.handler(async (event) => {
+  return chain.handler(async (event, context) => {
     const response = await handle({
       route,
       event,
@@ -82,6 +87,7 @@ export function routeHandler(routeId: string, handle: (request: RouteRequest) =>
       query: event.queryStringParameters ?? {},
       headers: event.headers ?? {},
       body: event.body,
+      remainingMs: () => context.getRemainingTimeInMillis(),
     });
     response.headers['x-request-id'] = event.requestContext.requestId;
     return response;

@@ -1,13 +1,13 @@
 import { Readable } from 'node:stream';
 import { modelNotFound } from '../access/access-policy';
-import { AppError, notFound } from '../errors/app-error';
+import { AppError, conflict, notFound } from '../errors/app-error';
 import type { Actor } from '../identity/actor';
 import { bundleKey } from '../bundles/bundle-keys';
 import type { BundleLimits } from '../bundles/bundle-limits';
 import type { BundleStore } from '../bundles/bundle-store';
 import { inspectBundle } from '../bundles/inspect-bundle';
 import { loadAuthorized } from './authorized-model';
-import type { VersionRecord } from './model-records';
+import type { ModelRecord, VersionRecord } from './model-records';
 import type { ModelStore } from './model-store';
 
 export interface VersionRegistryDeps {
@@ -76,6 +76,20 @@ export class VersionRegistry {
       console.warn(JSON.stringify({ level: 'WARN', message: 'could not remove discarded bundle', key: version.bundleKey, error: String(error) }));
     });
     await this.deps.models.deleteVersion(version.name, version.version);
+  }
+
+  /**
+   * The version a prediction runs on: the one named, or the latest ready one. A model with nothing
+   * ready to run answers 409, since the request is fine and the model is not.
+   */
+  async readyVersion(actor: Actor, name: string, requested?: number): Promise<{ model: ModelRecord; version: VersionRecord }> {
+    const model = await loadAuthorized(this.deps.models, actor, name, 'predict');
+    const number = requested ?? model.latestVersion;
+    if (number === undefined) throw conflict('no_ready_bundle', `Model '${name}' has no ready bundle to predict with; upload one to /model/${name}/upload`);
+    const version = await this.deps.models.getVersion(name, number);
+    if (!version) throw notFound('version_not_found', `Model '${name}' has no version ${number}`);
+    if (version.status !== 'ready') throw conflict('no_ready_bundle', `Version ${number} of model '${name}' is ${version.status}, not ready to predict with`);
+    return { model, version };
   }
 
   /** A ready version's record and bytes: the latest one unless a version is named. */

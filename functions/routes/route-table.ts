@@ -18,8 +18,11 @@ export type AuthMode = 'none' | 'optional' | 'required' | 'session';
 /** What a personal access token needs to call the route: `read` tokens may only read. */
 export type TokenScope = 'read' | 'write';
 
-/** How a handler reads its request body. */
-export type BodyKind = 'none' | 'json' | 'bundle';
+/**
+ * How a handler reads its request body: not at all, as JSON, as a bundle (raw or a multipart
+ * `file`), or as prediction input (JSON, an image, or a multipart `image`).
+ */
+export type BodyKind = 'none' | 'json' | 'bundle' | 'predict';
 
 export interface RouteSpec {
   /** Stable identifier: names the Lambda function and the OpenAPI operation. */
@@ -37,6 +40,11 @@ export interface RouteSpec {
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
   readonly summary: string;
+  /**
+   * Another route whose work this route's handler also does for some requests (the seed posts
+   * image forms to the model itself to predict); its function needs that route's access too.
+   */
+  readonly alsoAnswersAs?: string;
 }
 
 /** API Gateway's own cap on a request, whatever the route. */
@@ -58,6 +66,8 @@ export const LAMBDA_BINARY_BODY_LIMIT = Math.floor(((LAMBDA_PAYLOAD_LIMIT - EVEN
 export const JSON_BODY_LIMIT = 256 * 1024;
 
 const metadataRoute = { memoryMb: 512, timeoutSeconds: 10 } as const;
+/** ONNX Runtime wants memory (and the CPU Lambda gives with it); remote backends want time. */
+const predictRoute = { memoryMb: 2048, timeoutSeconds: 29 } as const;
 
 export const ROUTES: readonly RouteSpec[] = [
   {
@@ -73,7 +83,8 @@ export const ROUTES: readonly RouteSpec[] = [
   {
     id: 'createModel', method: 'POST', path: '/model/{name}', handler: 'create-model',
     scope: 'write', auth: 'required', body: 'json', bodyLimit: JSON_BODY_LIMIT, ...metadataRoute,
-    summary: 'Create a model record',
+    summary: "Create a model record (an image form posted here is a prediction, as in the seed)",
+    alsoAnswersAs: 'predictModel',
   },
   {
     id: 'getModel', method: 'GET', path: '/model/{name}', handler: 'get-model',
@@ -99,6 +110,16 @@ export const ROUTES: readonly RouteSpec[] = [
     id: 'downloadBundle', method: 'GET', path: '/model/{name}/download', handler: 'download-bundle',
     scope: 'read', auth: 'optional', body: 'none', bodyLimit: 0, memoryMb: 1024, timeoutSeconds: 29,
     summary: 'Download the bundle of the latest (or ?version=N) version',
+  },
+  {
+    id: 'predictModel', method: 'POST', path: '/model/{name}/predict', handler: 'predict-model',
+    scope: 'read', auth: 'optional', body: 'predict', bodyLimit: LAMBDA_BINARY_BODY_LIMIT, ...predictRoute,
+    summary: 'Predict: JSON input (one vector, a batch, or named inputs) or an image (?version=N)',
+  },
+  {
+    id: 'predictModelWithGet', method: 'GET', path: '/model/{name}/predict', handler: 'predict-model',
+    scope: 'read', auth: 'optional', body: 'predict', bodyLimit: LAMBDA_BINARY_BODY_LIMIT, ...predictRoute,
+    summary: "Predict with a JSON body on GET, as the seed's curl does (prefer POST)",
   },
   {
     id: 'getAccess', method: 'GET', path: '/model/{name}/access', handler: 'get-access',

@@ -6,7 +6,8 @@
  *   npx tsx scripts/models/make-demo-model.ts [output folder, default models/demo]
  *
  * Writes <out>/mnist/{model.onnx, labels.txt, params.json}, <out>/mnist.tar.gz and
- * <out>/images/img0.png … img9.png. Fails if the model misreads any sample image.
+ * <out>/images/img0.png … img9.png with the same digits as JSON input (img0.json …). Fails if the
+ * model misreads any sample image.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -102,8 +103,13 @@ async function main(): Promise<void> {
   await mkdir(join(out, 'images'), { recursive: true });
   for (const [name, content] of files) await writeFile(join(out, 'mnist', name), content);
   await writeFile(join(out, 'mnist.tar.gz'), await tarGz('mnist', files));
-  for (const [digit, pixels] of samples.entries()) await writeFile(join(out, 'images', `img${digit}.png`), png(pixels, 28));
-  console.log(`wrote ${join(out, 'mnist')}/, ${join(out, 'mnist.tar.gz')} and ${CLASSES} sample images in ${join(out, 'images')}/`);
+  for (const [digit, pixels] of samples.entries()) {
+    await writeFile(join(out, 'images', `img${digit}.png`), png(pixels, 28));
+    // The same digit as a JSON vector, scaled as the model expects, for `curl -d @imgN.json`.
+    const vector = Array.from(toFeatures(pixels), (value) => Math.round(value * 1000) / 1000);
+    await writeFile(join(out, 'images', `img${digit}.json`), `${JSON.stringify({ input: vector })}\n`);
+  }
+  console.log(`wrote ${join(out, 'mnist')}/, ${join(out, 'mnist.tar.gz')} and ${CLASSES} sample digits (PNG and JSON) in ${join(out, 'images')}/`);
 }
 
 await main();

@@ -1,10 +1,11 @@
+import { readFile } from 'node:fs/promises';
 import { SignJWT, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../functions/routes/route-table';
 import { LOCAL_AUDIENCE, openLocalIssuer } from '../../local/local-issuer';
 import { call, json, type JsonReply } from '../support/http';
 import { removeDataDir, startMlhub, type RunningMlhub } from '../support/local-runtime';
-import { sampleBundle } from '../support/tarballs';
+import { getWithJsonBody } from '../support/get-with-body';
 
 /*
  * Every route, for every kind of caller and every kind of model, with the status each cell must
@@ -35,6 +36,8 @@ const EXPECTED: Record<string, Record<Caller, Row>> = {
   createToken: { anonymous: all(401), owner: all(201), reader: all(201), writer: all(201), stranger: all(201), ...badCredentials },
   listTokens: { anonymous: all(401), owner: all(200), reader: all(200), writer: all(200), stranger: all(200), ...badCredentials },
   deleteToken: { anonymous: all(401), owner: all(404), reader: all(404), writer: all(404), stranger: all(404), ...badCredentials },
+  predictModel: { anonymous: [404, 404, 200], owner: all(200), reader: [404, 200, 200], writer: [404, 200, 200], stranger: [404, 404, 200], ...badCredentials },
+  predictModelWithGet: { anonymous: [404, 404, 200], owner: all(200), reader: [404, 200, 200], writer: [404, 200, 200], stranger: [404, 404, 200], ...badCredentials },
 };
 
 const SETTINGS: Record<Kind, unknown> = {
@@ -44,7 +47,9 @@ const SETTINGS: Record<Kind, unknown> = {
 };
 
 let mlhub: RunningMlhub;
+/** The demo classifier, so that predictions run for real. */
 let bundle: Buffer;
+let digit: Buffer;
 const authorization = new Map<Caller, string>();
 let counter = 0;
 const unique = (prefix: string) => `${prefix}-${(counter += 1)}`;
@@ -85,13 +90,19 @@ async function exercise(routeId: string, caller: Caller, kind: Kind): Promise<Js
     case 'createToken': return api(caller, 'POST', '/tokens', json({ name: 'matrix' }));
     case 'listTokens': return api(caller, 'GET', '/tokens');
     case 'deleteToken': return api(caller, 'DELETE', '/tokens/0000000000000000');
+    case 'predictModel': return api(caller, 'POST', `/model/${name}/predict`, { body: digit, headers: { 'content-type': 'application/json' } });
+    case 'predictModelWithGet': {
+      const credentials = authorization.get(caller);
+      return getWithJsonBody(mlhub.url, `/model/${name}/predict`, digit, credentials ? { authorization: credentials } : {});
+    }
     default: throw new Error(`The matrix does not know how to call route ${routeId}`);
   }
 }
 
 beforeAll(async () => {
   mlhub = await startMlhub({ env: { MLHUB_AUTH: 'required' } });
-  bundle = await sampleBundle();
+  bundle = await readFile(new URL('../../models/demo/mnist.tar.gz', import.meta.url));
+  digit = await readFile(new URL('../../models/demo/images/img3.json', import.meta.url));
   const issuer = await openLocalIssuer(mlhub.dataDir);
   const session = async (user: string) => `Bearer ${await issuer.sign(user)}`;
   authorization.set('owner', await session('olive'));
@@ -150,7 +161,7 @@ describe('privacy', () => {
     // fail even for outsiders; that 409 is checked below to say nothing more than that.
     for (const route of ROUTES.filter((candidate) => candidate.path.includes('{name}') && candidate.id !== 'createModel')) {
       for (const caller of ['anonymous', 'stranger', 'reader'] as const) {
-        const body = route.body === 'json' ? JSON.stringify({ type: 'onnx', description: 'x', visibility: 'public' }) : route.body === 'bundle' ? bundle : undefined;
+        const body = route.method === 'GET' ? undefined : route.body === 'json' ? JSON.stringify({ type: 'onnx', description: 'x', visibility: 'public' }) : route.body === 'none' ? undefined : bundle;
         const headers = { 'content-type': route.body === 'json' ? 'application/json' : 'application/octet-stream' };
         const init = body === undefined ? {} : { body, headers };
         const aboutSecret = await api(caller, route.method, route.path.replace('{name}', secret), init);

@@ -1,0 +1,159 @@
+import { readFile } from 'node:fs/promises';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_MODEL } from '../../local/demo-model';
+import { getWithJsonBody } from '../support/get-with-body';
+import { call, expectError, json, type JsonReply } from '../support/http';
+import { modelBundle } from '../support/inference/bundles';
+import { encodeJpeg, encodePng, enlarge, type TestImage } from '../support/inference/images';
+import { startProtocolServer, closedPort, type ProtocolServer } from '../support/inference/protocol-server';
+import { argmax, linearScores, softmaxOf } from '../support/inference/reference';
+import { linearTestModel } from '../support/inference/test-models';
+import { removeDataDir, startMlhub, type RunningMlhub } from '../support/local-runtime';
+
+interface Prediction { output?: number[]; outputs?: Record<string, unknown>; label?: string; probability?: number }
+type PredictReply = JsonReply<{ model: string; version: number; predictions: Prediction[] }>;
+
+let mlhub: RunningMlhub;
+let tfServing: ProtocolServer;
+const api = (method: string, path: string, init?: Parameters<typeof call>[3]) => call(mlhub.url, method, path, init);
+const demoDigit = (digit: number, kind: 'png' | 'json') => readFile(new URL(`../../models/demo/images/img${digit}.${kind}`, import.meta.url));
+
+function decodeGrey(png: Buffer): TestImage {
+  const decoded = PNG.sync.read(png);
+  const values = new Uint8Array(decoded.width * decoded.height);
+  for (let i = 0; i < values.length; i += 1) values[i] = decoded.data[i * 4] as number;
+  return { width: decoded.width, height: decoded.height, channels: 1, values };
+}
+
+/** A model MLHub has never seen: 4 × 4 grey images, 3 classes, with weights the test knows. */
+const custom = linearTestModel({ inputName: 'x', inputShape: ['N', 16], outputName: 'scores', features: 16, classes: 3, softmax: false, seed: 11 });
+
+beforeAll(async () => {
+  tfServing = await startProtocolServer((request) => {
+    const body = JSON.parse(request.body.toString()) as { instances: number[][] };
+    // TF Serving's REST answer for the row form: one prediction per instance.
+    return { status: 200, json: { predictions: body.instances.map((row) => [row.reduce((sum, value) => sum + value, 0)]) } };
+  });
+  mlhub = await startMlhub({ env: { MLHUB_BACKEND_URL_ALLOWLIST: `${tfServing.url},http://127.0.0.1:*` } });
+  await api('POST', '/model/custom', json({ type: 'onnx' }));
+  const bundle = await modelBundle({ 'model.onnx': Buffer.from(custom.onnx), 'labels.txt': 'cat\ndog\nbird\n', 'params.json': JSON.stringify({ img_width: 4, img_height: 4, img_channels: 1, softmax: true }) });
+  expect((await api('POST', '/model/custom/upload', { body: bundle, headers: { 'content-type': 'application/octet-stream' } })).status).toBe(201);
+});
+
+afterAll(async () => {
+  await mlhub?.stop();
+  await tfServing?.close();
+  if (mlhub) await removeDataDir(mlhub.dataDir);
+});
+
+describe('the demo model, published on first start', () => {
+  it('reads every sample digit from its JSON vector, with the POST and the GET forms', async () => {
+    for (const digit of [0, 3, 7]) {
+      const body = await demoDigit(digit, 'json');
+      for (const send of [postJson, getWithBody]) {
+        const reply = (await send(`/model/${DEMO_MODEL}/predict`, body)) as PredictReply;
+        expect(reply.status).toBe(200);
+        expect(reply.body).toMatchObject({ model: DEMO_MODEL, version: 1 });
+        expect(reply.body.predictions).toHaveLength(1);
+        expect(reply.body.predictions[0]?.label).toBe(String(digit));
+      }
+    }
+  });
+
+  it("reads digits sent as the seed's image form, a multipart image, and a raw PNG", async () => {
+    const png = await demoDigit(4, 'png');
+    const seedForm = new FormData();
+    seedForm.append('image', new Blob([png], { type: 'image/png' }), 'img4.png');
+    expect(((await api('POST', `/model/${DEMO_MODEL}`, { body: seedForm })) as PredictReply).body.predictions[0]?.label).toBe('4');
+    const form = new FormData();
+    form.append('image', new Blob([png], { type: 'image/png' }), 'img4.png');
+    expect(((await api('POST', `/model/${DEMO_MODEL}/predict`, { body: form })) as PredictReply).body.predictions[0]?.label).toBe('4');
+    expect(((await api('POST', `/model/${DEMO_MODEL}/predict`, { body: png, headers: { 'content-type': 'image/png' } })) as PredictReply).body.predictions[0]?.label).toBe('4');
+  });
+
+  it('reads a JPEG at three times the model size', async () => {
+    const big = encodeJpeg(enlarge(decodeGrey(await demoDigit(9, 'png')), 3));
+    const reply = (await api('POST', `/model/${DEMO_MODEL}/predict`, { body: big, headers: { 'content-type': 'image/jpeg' } })) as PredictReply;
+    expect(reply.body.predictions[0]?.label).toBe('9');
+  });
+});
+
+describe('a model uploaded in the test', () => {
+  const row = (seed: number) => Array.from({ length: 16 }, (_, i) => ((i * 7 + seed * 5) % 11) / 10);
+  // The model gives raw scores; params.json asks for softmax, which only the label's probability uses.
+  const reference = (features: number[]) => linearScores(features, custom.weights, custom.bias);
+
+  it('predicts a vector and a batch as the reference computes them', async () => {
+    const one = (await api('POST', '/model/custom/predict', json({ input: row(1) }))) as PredictReply;
+    expect(one.status).toBe(200);
+    expectClose(one.body.predictions[0]?.output ?? [], reference(row(1)));
+    const batch = (await api('POST', '/model/custom/predict', json({ input: [row(1), row(2), row(3)] }))) as PredictReply;
+    expect(batch.body.predictions).toHaveLength(3);
+    batch.body.predictions.forEach((prediction, i) => {
+      const expected = reference(row(i + 1));
+      expectClose(prediction.output ?? [], expected);
+      expect(prediction.label).toBe(['cat', 'dog', 'bird'][argmax(expected)]);
+      expect(prediction.probability).toBeCloseTo(Math.max(...softmaxOf(expected)), 4);
+    });
+  });
+
+  it('predicts named inputs', async () => {
+    const reply = (await api('POST', '/model/custom/predict', json({ inputs: { x: [row(4)] } }))) as PredictReply;
+    expectClose(reply.body.predictions[0]?.output ?? [], reference(row(4)));
+  });
+
+  it('predicts a PNG at twice the model size, scaled by 1/255', async () => {
+    const image: TestImage = { width: 4, height: 4, channels: 1, values: Uint8Array.from({ length: 16 }, (_, i) => i * 16) };
+    const reply = (await api('POST', '/model/custom/predict', { body: encodePng(enlarge(image, 2)), headers: { 'content-type': 'image/png' } })) as PredictReply;
+    expectClose(reply.body.predictions[0]?.output ?? [], reference(Array.from(image.values, (value) => value / 255)));
+  });
+});
+
+describe('prediction failures', () => {
+  it('answers input of the wrong shape with 400 naming what the model expects', async () => {
+    expectError(await api('POST', '/model/custom/predict', json({ input: [1, 2, 3] })), 400, 'invalid_input', /16/);
+    expectError(await api('POST', '/model/custom/predict', json({ rows: [1] })), 400, 'invalid_input');
+    expectError(await api('POST', '/model/custom/predict', { body: '{"input": [1,', headers: { 'content-type': 'application/json' } }), 400, 'invalid_json');
+  });
+
+  it('answers a model with nothing to run with 409, and unknown models and versions with 404', async () => {
+    await api('POST', '/model/empty', json({ type: 'onnx' }));
+    expectError(await api('POST', '/model/empty/predict', json({ input: [1] })), 409, 'no_ready_bundle');
+    expectError(await api('POST', '/model/custom/predict?version=9', json({ input: [1] })), 404, 'version_not_found');
+    expectError(await api('POST', '/model/nobody/predict', json({ input: [1] })), 404, 'model_not_found');
+  });
+
+  it('answers oversized input with 413 and other media with 415', async () => {
+    expectError(await api('POST', '/model/custom/predict', { body: Buffer.alloc(5 * 1024 * 1024, 1), headers: { 'content-type': 'image/png' } }), 413, 'payload_too_large');
+    expectError(await api('POST', '/model/custom/predict', { body: 'a,b', headers: { 'content-type': 'text/csv' } }), 415, 'unsupported_media_type');
+  });
+
+  it('runs a model served by TF Serving, and answers 502 naming the backend, not its address, when it is down', async () => {
+    // Every prediction runs on a ready version, even when the weights are served elsewhere.
+    const savedModel = await modelBundle({ 'saved_model.pb': 'graph' });
+    const upload = (name: string) => api('POST', `/model/${name}/upload`, { body: savedModel, headers: { 'content-type': 'application/octet-stream' } });
+    await api('POST', '/model/remote', json({ type: 'tf', meta: { backend: { kind: 'tfserving', url: tfServing.url, model: 'half_plus' } } }));
+    await upload('remote');
+    const reply = (await api('POST', '/model/remote/predict', json({ input: [[1, 2], [3, 4]] }))) as PredictReply;
+    expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+    expect(reply.body.predictions.map((prediction) => prediction.output)).toEqual([[3], [7]]);
+    expect(tfServing.requests.at(-1)).toMatchObject({ method: 'POST', path: '/v1/models/half_plus:predict' });
+
+    const down = `http://127.0.0.1:${await closedPort()}`;
+    await api('POST', '/model/remote-down', json({ type: 'tf', meta: { backend: { kind: 'tfserving', url: down } } }));
+    await upload('remote-down');
+    const failed = await api('POST', '/model/remote-down/predict', json({ input: [[1, 2]] }));
+    expectError(failed, 502, 'backend_unavailable', /TF Serving|tfserving/i);
+    expect(JSON.stringify(failed.body)).not.toContain(down.split('//')[1]);
+  });
+});
+
+const postJson = (path: string, body: Buffer) => api('POST', path, { body, headers: { 'content-type': 'application/json' } });
+
+const getWithBody = (path: string, body: Buffer) => getWithJsonBody(mlhub.url, path, body);
+
+function expectClose(actual: number[], expected: number[]): void {
+  expect(actual).toHaveLength(expected.length);
+  actual.forEach((value, i) => expect(value).toBeCloseTo(expected[i] as number, 4));
+}
