@@ -1,8 +1,9 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { MlHubHttpApi } from './api/mlhub-http-api';
-import { sagemakerEndpointArns, type StackConfig } from './config/stack-config';
+import { identitySource, sagemakerEndpointArns, type StackConfig } from './config/stack-config';
 import { RouteFunctions } from './functions/route-functions';
+import { MlHubIdentity } from './identity/mlhub-identity';
 import { MlHubStorage } from './storage/mlhub-storage';
 
 export interface MlHubStackProps extends StackProps {
@@ -12,10 +13,14 @@ export interface MlHubStackProps extends StackProps {
 /** The stack's id (and CloudFormation name) for a stage. */
 export const stackIdFor = (stage: string): string => `MlHub-${stage}`;
 
-/** MLHub in one stack: storage, one function per route wired to it, and the HTTP API in front. */
+/**
+ * MLHub in one stack: storage, identity (its own Cognito user pool, or an external issuer), one
+ * function per route wired to both, and the HTTP API in front.
+ */
 export class MlHubStack extends Stack {
   readonly config: StackConfig;
   readonly storage: MlHubStorage;
+  readonly identity: MlHubIdentity;
   readonly functions: RouteFunctions;
   readonly httpApi: MlHubHttpApi;
 
@@ -30,8 +35,10 @@ export class MlHubStack extends Stack {
       corsOrigins: config.corsOrigins,
       noncurrentVersionDays: config.noncurrentVersionDays,
     });
+    this.identity = new MlHubIdentity(this, 'Identity', { source: identitySource(config), removalPolicy });
     this.functions = new RouteFunctions(this, 'Functions', {
       storage: this.storage,
+      identityEnvironment: this.identity.functionEnvironment,
       modelEndpointArns: sagemakerEndpointArns(config.modelBackends),
       logRetention: config.logRetentionDays,
       removalPolicy,
@@ -47,5 +54,11 @@ export class MlHubStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.url, description: 'Base URL of the MLHub API' });
     new CfnOutput(this, 'TableName', { value: this.storage.table.tableName, description: 'DynamoDB table holding model metadata' });
     new CfnOutput(this, 'BundleBucketName', { value: this.storage.bundleBucket.bucketName, description: 'S3 bucket holding model bundles' });
+    new CfnOutput(this, 'OidcIssuer', { value: this.identity.issuer, description: 'Issuer (iss) of the sign-in tokens MLHub accepts' });
+    const { userPool, userPoolClient } = this.identity;
+    if (userPool && userPoolClient) {
+      new CfnOutput(this, 'UserPoolId', { value: userPool.userPoolId, description: 'Cognito user pool holding MLHub accounts' });
+      new CfnOutput(this, 'UserPoolClientId', { value: userPoolClient.userPoolClientId, description: 'App client to sign in through (no secret): the aud of accepted ID tokens' });
+    }
   }
 }

@@ -1,5 +1,5 @@
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { modelPrefix } from '../../functions/bundles/bundle-keys';
+import { BUNDLE_ROOT, modelPrefix } from '../../functions/bundles/bundle-keys';
 import { TABLE_DESIGN } from '../../functions/store/table-design';
 import type { AccessTarget, IndexTarget, RouteAccess } from './route-access';
 
@@ -35,8 +35,9 @@ function scopeOf(target: AccessTarget, targets: AccessTargets): Scope {
   switch (target) {
     case 'table':
       return { resources: [targets.tableArn] };
-    case 'bucket':
-      return { resources: [targets.bucketArn] };
+    case 'bundleRootListing':
+      // StringEquals: a request for exactly this prefix, and for no other part of the bucket.
+      return { resources: [targets.bucketArn], conditions: { StringEquals: { 's3:prefix': BUNDLE_ROOT } } };
     case 'bundleListing':
       return { resources: [targets.bucketArn], conditions: { StringLike: { 's3:prefix': ANY_MODEL_PREFIX } } };
     case 'bundleObjects':

@@ -27,9 +27,9 @@ export type IndexTarget = `${keyof typeof TABLE_DESIGN.indexes}Index`;
 export type RouteAccess = {
   /** Items of the table itself. */
   readonly table?: readonly TableAction[];
-  /** The bucket as a whole: HeadBucket is authorised as s3:ListBucket. */
-  readonly bucket?: readonly 's3:ListBucket'[];
-  /** Listing keys, only under the bundle prefix. */
+  /** Listing at the bundle root itself (a request whose prefix is exactly BUNDLE_ROOT), as the status probe does. */
+  readonly bundleRootListing?: readonly 's3:ListBucket'[];
+  /** Listing keys, only under one model's prefix. */
   readonly bundleListing?: readonly 's3:ListBucket'[];
   /** Bundle objects, only under the bundle prefix. */
   readonly bundleObjects?: readonly BundleObjectAction[];
@@ -44,8 +44,8 @@ export type AccessTarget = keyof RouteAccess;
 
 /** By route id (functions/routes/route-table.ts). */
 export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
-  // Probes both stores: GetItem on a key that never exists, and HeadBucket. Needs no identity.
-  getStatus: { table: ['dynamodb:GetItem'], bucket: ['s3:ListBucket'] },
+  // Probes both stores: GetItem on a key that never exists, and a listing of no keys at the bundle root. Needs no identity.
+  getStatus: { table: ['dynamodb:GetItem'], bundleRootListing: ['s3:ListBucket'] },
   // Own models, public models, and models shared with the caller (grant items, then their records).
   listModels: { table: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'], byOwnerIndex: ['dynamodb:Query'], publicModelsIndex: ['dynamodb:Query'] },
   createModel: { table: ['dynamodb:GetItem', 'dynamodb:PutItem'] },

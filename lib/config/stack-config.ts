@@ -26,7 +26,27 @@ export interface StackConfig {
   readonly throttleBurstLimit: number;
   /** Days an overwritten or deleted bundle object survives as a noncurrent version. */
   readonly noncurrentVersionDays: number;
+  /**
+   * An external OIDC issuer (ORCID, an institution's IdP, another Cognito pool): the exact `iss`
+   * of the tokens to accept. Unset, the stack creates its own Cognito user pool and app client.
+   */
+  readonly oidcIssuer: string | undefined;
+  /** The external issuer's client id for MLHub: the `aud` of its tokens. Required with oidcIssuer. */
+  readonly oidcAudience: string | undefined;
+  /** Where the external issuer publishes its keys, when not at `<issuer>/.well-known/jwks.json`. */
+  readonly oidcJwksUri: string | undefined;
+  /** Which of the external issuer's tokens to accept: `id` tokens, `access` tokens, or `any`. */
+  readonly oidcTokenUse: OidcTokenUse;
+  /** The claim of the external issuer's tokens that names the user. */
+  readonly oidcUserClaim: string;
+  /** Whether anyone may create an account in the stack's user pool, or only administrators. */
+  readonly userPoolSelfSignUp: boolean;
+  /** Cognito threat protection for the stack's user pool; anything but `off` needs the (paid) Plus feature plan. */
+  readonly userPoolThreatProtection: ThreatProtection;
 }
+
+export type OidcTokenUse = 'id' | 'access' | 'any';
+export type ThreatProtection = 'off' | 'audit' | 'enforced';
 
 export const DEFAULT_STACK_CONFIG: StackConfig = {
   stage: 'dev',
@@ -37,6 +57,13 @@ export const DEFAULT_STACK_CONFIG: StackConfig = {
   throttleRateLimit: 50,
   throttleBurstLimit: 100,
   noncurrentVersionDays: 30,
+  oidcIssuer: undefined,
+  oidcAudience: undefined,
+  oidcJwksUri: undefined,
+  oidcTokenUse: 'id',
+  oidcUserClaim: 'sub',
+  userPoolSelfSignUp: false,
+  userPoolThreatProtection: 'off',
 };
 
 export type StackOption = keyof StackConfig;
@@ -165,6 +192,50 @@ function parseRetention(raw: unknown): RetentionDays {
   return days;
 }
 
+function oneOf<T extends string>(option: StackOption, raw: unknown, allowed: readonly T[]): T {
+  const value = stringOption(option, raw).toLowerCase();
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new StackConfigError(option, `expected ${allowed.map((item) => `'${item}'`).join(', ')}, got '${value}'`);
+  }
+  return value as T;
+}
+
+function booleanOption(option: StackOption, raw: unknown): boolean {
+  if (typeof raw === 'boolean') return raw;
+  return oneOf(option, raw, ['true', 'false']) === 'true';
+}
+
+/**
+ * An https URL compared exactly, as a token's `iss` is: kept as given (no trailing slash added),
+ * with no query, fragment or credentials.
+ */
+function httpsUrl(option: StackOption, raw: unknown, what: string): string {
+  const text = stringOption(option, raw);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new StackConfigError(option, `'${text}' is not ${what}`);
+  }
+  if (url.protocol !== 'https:' || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new StackConfigError(option, `'${text}' must be an https URL with no query, fragment or credentials (${what})`);
+  }
+  return text;
+}
+
+function parseAudience(raw: unknown): string {
+  const audience = stringOption('oidcAudience', raw);
+  // One client id; a list would silently accept tokens issued to other applications.
+  if (!/^[^\s,]{1,256}$/.test(audience)) throw new StackConfigError('oidcAudience', `'${audience}' must be one client id: 1-256 characters, no spaces or commas`);
+  return audience;
+}
+
+function parseUserClaim(raw: unknown): string {
+  const claim = stringOption('oidcUserClaim', raw);
+  if (!/^[A-Za-z_][A-Za-z0-9_:.-]{0,63}$/.test(claim)) throw new StackConfigError('oidcUserClaim', `'${claim}' is not a claim name such as sub or cognito:username`);
+  return claim;
+}
+
 const PARSERS: { readonly [option in StackOption]: (raw: unknown) => StackConfig[option] } = {
   stage: parseStage,
   removalPolicy: parseRemovalPolicy,
@@ -175,7 +246,38 @@ const PARSERS: { readonly [option in StackOption]: (raw: unknown) => StackConfig
   throttleRateLimit: (raw) => wholeNumber('throttleRateLimit', raw, 1, 10_000),
   throttleBurstLimit: (raw) => wholeNumber('throttleBurstLimit', raw, 1, 5_000),
   noncurrentVersionDays: (raw) => wholeNumber('noncurrentVersionDays', raw, 1, 3650),
+  oidcIssuer: (raw) => httpsUrl('oidcIssuer', raw, "an issuer URL such as https://orcid.org, exactly as the tokens' iss claim gives it"),
+  oidcAudience: parseAudience,
+  oidcJwksUri: (raw) => httpsUrl('oidcJwksUri', raw, 'a JWKS URL such as https://orcid.org/oauth/jwks'),
+  oidcTokenUse: (raw) => oneOf('oidcTokenUse', raw, ['id', 'access', 'any']),
+  oidcUserClaim: parseUserClaim,
+  userPoolSelfSignUp: (raw) => booleanOption('userPoolSelfSignUp', raw),
+  userPoolThreatProtection: (raw) => oneOf('userPoolThreatProtection', raw, ['off', 'audit', 'enforced']),
 };
+
+/** Options that describe an external issuer, and mean nothing without one. */
+const EXTERNAL_ISSUER_OPTIONS = ['oidcAudience', 'oidcJwksUri', 'oidcTokenUse', 'oidcUserClaim'] as const satisfies readonly StackOption[];
+
+/** Options that shape the stack's own user pool, which an external issuer replaces. */
+const USER_POOL_OPTIONS = ['userPoolSelfSignUp', 'userPoolThreatProtection'] as const satisfies readonly StackOption[];
+
+const isGiven = (raw: unknown): boolean => raw !== undefined && raw !== '';
+
+/** The identity options agree with each other: an external issuer, or the stack's own user pool, never half of each. */
+function checkIdentityOptions(config: StackConfig, given: (option: StackOption) => boolean): void {
+  if (config.oidcIssuer === undefined) {
+    for (const option of EXTERNAL_ISSUER_OPTIONS) {
+      if (given(option)) throw new StackConfigError(option, "applies only to an external issuer: set oidcIssuer too, or leave it out to use the stack's own Cognito user pool");
+    }
+    return;
+  }
+  if (config.oidcAudience === undefined) {
+    throw new StackConfigError('oidcAudience', `is required with oidcIssuer '${config.oidcIssuer}': give the client id its tokens are issued to (their aud claim), or MLHub would accept tokens issued to any application`);
+  }
+  for (const option of USER_POOL_OPTIONS) {
+    if (given(option)) throw new StackConfigError(option, `configures the stack's own Cognito user pool, which is not created when oidcIssuer is set ('${config.oidcIssuer}')`);
+  }
+}
 
 function parseOption<K extends StackOption>(option: K, lookup: OptionLookup): StackConfig[K] {
   const raw = lookup(option);
@@ -184,7 +286,36 @@ function parseOption<K extends StackOption>(option: K, lookup: OptionLookup): St
 
 /** Builds the stack configuration from an option lookup, filling in defaults and rejecting bad values. */
 export function readStackConfig(lookup: OptionLookup): StackConfig {
-  return Object.fromEntries(STACK_OPTIONS.map((option) => [option, parseOption(option, lookup)])) as unknown as StackConfig;
+  const config = Object.fromEntries(STACK_OPTIONS.map((option) => [option, parseOption(option, lookup)])) as unknown as StackConfig;
+  checkIdentityOptions(config, (option) => isGiven(lookup(option)));
+  return config;
+}
+
+/** Who vouches for callers: the stack's own Cognito user pool, or an external OIDC issuer. */
+export type IdentitySource =
+  | { readonly kind: 'userPool'; readonly selfSignUp: boolean; readonly threatProtection: ThreatProtection }
+  | {
+    readonly kind: 'external';
+    readonly issuer: string;
+    readonly audience: string;
+    readonly jwksUri: string | undefined;
+    readonly tokenUse: OidcTokenUse;
+    readonly userClaim: string;
+  };
+
+export function identitySource(config: StackConfig): IdentitySource {
+  if (config.oidcIssuer === undefined) {
+    return { kind: 'userPool', selfSignUp: config.userPoolSelfSignUp, threatProtection: config.userPoolThreatProtection };
+  }
+  if (config.oidcAudience === undefined) throw new StackConfigError('oidcAudience', 'is required with oidcIssuer');
+  return {
+    kind: 'external',
+    issuer: config.oidcIssuer,
+    audience: config.oidcAudience,
+    jwksUri: config.oidcJwksUri,
+    tokenUse: config.oidcTokenUse,
+    userClaim: config.oidcUserClaim,
+  };
 }
 
 /** Every SageMaker endpoint ARN pattern configured for any model type. */

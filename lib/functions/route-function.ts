@@ -5,6 +5,7 @@ import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-l
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { IDENTITY_ENV } from '../../functions/identity/identity-config';
 import { HANDLER_NODE_OPTIONS, PROJECT_ROOT, handlerEntry, nodejsFunctionBundling } from './handler-bundling';
 
 /**
@@ -40,6 +41,10 @@ export class RouteFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: RouteFunctionProps) {
     super(scope, id);
+    // Single-user development mode lets every request without credentials act as one user.
+    if (IDENTITY_ENV.devUser in props.environment) {
+      throw new Error(`${props.handler}: ${IDENTITY_ENV.devUser} is the local runtime's single-user mode and must never reach a deployed function`);
+    }
 
     this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
     // Instead of AWSLambdaBasicExecutionRole, which may create and write any log group in the account.

@@ -14,6 +14,8 @@ const FALLBACK_SIZE = { memoryMb: 256, timeoutSeconds: 5 } as const;
 
 export interface RouteFunctionsProps {
   readonly storage: MlHubStorage;
+  /** Who may vouch for callers, by IDENTITY_ENV name (lib/identity/mlhub-identity.ts). */
+  readonly identityEnvironment: Readonly<Record<string, string>>;
   readonly modelEndpointArns: readonly string[];
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
@@ -30,7 +32,9 @@ interface FunctionSpec {
 
 /**
  * One function per route in the route table, plus the fallback, each wired to the storage: told
- * where the data is, and allowed exactly the access its route needs (lib/access/route-access.ts).
+ * where the data is and who may vouch for callers, and allowed exactly the access its route needs
+ * (lib/access/route-access.ts). The fallback authenticates no one and touches no data, so it is
+ * told neither.
  */
 export class RouteFunctions extends Construct {
   /** By route id. */
@@ -68,7 +72,8 @@ export class RouteFunctions extends Construct {
       memoryMb: route.memoryMb,
       timeoutSeconds: route.timeoutSeconds,
       access: routeAccess(route.id),
-      environment: dataLocation,
+      // Every route handler authenticates first (even the open ones build the same services).
+      environment: { ...dataLocation, ...props.identityEnvironment },
     })]));
     this.fallback = build('NotRouted', {
       handler: FALLBACK_HANDLER,

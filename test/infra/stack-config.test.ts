@@ -2,6 +2,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_STACK_CONFIG,
+  identitySource,
   optionEnvName,
   readStackConfig,
   sagemakerEndpointArns,
@@ -15,8 +16,9 @@ const ENDPOINT = 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/mlhub-*';
 const read = (given: Partial<Record<StackOption, unknown>>) => readStackConfig((option) => given[option]);
 
 describe('stack configuration', () => {
-  it('defaults to a retained dev stage with no CORS, no backends, 90-day logs and modest throttling', () => {
-    expect(read({})).toEqual({
+  it('defaults to a retained dev stage with no CORS, no backends, 90-day logs, modest throttling and its own closed user pool', () => {
+    const config = read({});
+    expect(config).toStrictEqual({
       stage: 'dev',
       removalPolicy: 'retain',
       corsOrigins: [],
@@ -25,7 +27,15 @@ describe('stack configuration', () => {
       throttleRateLimit: 50,
       throttleBurstLimit: 100,
       noncurrentVersionDays: 30,
+      oidcIssuer: undefined,
+      oidcAudience: undefined,
+      oidcJwksUri: undefined,
+      oidcTokenUse: 'id',
+      oidcUserClaim: 'sub',
+      userPoolSelfSignUp: false,
+      userPoolThreatProtection: 'off',
     });
+    expect(identitySource(config)).toEqual({ kind: 'userPool', selfSignUp: false, threatProtection: 'off' });
   });
 
   it('reads every option from command-line strings', () => {
@@ -38,8 +48,10 @@ describe('stack configuration', () => {
       throttleRateLimit: '200',
       throttleBurstLimit: '400',
       noncurrentVersionDays: '7',
+      userPoolSelfSignUp: 'TRUE',
+      userPoolThreatProtection: 'Enforced',
     });
-    expect(config).toEqual({
+    expect(config).toStrictEqual({
       stage: 'prod',
       removalPolicy: 'destroy',
       corsOrigins: ['https://a.example.org', 'http://localhost:3000'],
@@ -48,7 +60,42 @@ describe('stack configuration', () => {
       throttleRateLimit: 200,
       throttleBurstLimit: 400,
       noncurrentVersionDays: 7,
+      oidcIssuer: undefined,
+      oidcAudience: undefined,
+      oidcJwksUri: undefined,
+      oidcTokenUse: 'id',
+      oidcUserClaim: 'sub',
+      userPoolSelfSignUp: true,
+      userPoolThreatProtection: 'enforced',
     });
+  });
+
+  it('reads an external issuer, ORCID for instance, with its client id, keys, token use and user claim', () => {
+    const config = read({
+      oidcIssuer: 'https://orcid.org',
+      oidcAudience: 'APP-ABCDEFGHIJKLMNOP',
+      oidcJwksUri: 'https://orcid.org/oauth/jwks',
+      oidcTokenUse: 'ID',
+      oidcUserClaim: 'sub',
+    });
+    expect(identitySource(config)).toEqual({
+      kind: 'external',
+      // Exactly as given: the token's iss has no trailing slash, so none may be added.
+      issuer: 'https://orcid.org',
+      audience: 'APP-ABCDEFGHIJKLMNOP',
+      jwksUri: 'https://orcid.org/oauth/jwks',
+      tokenUse: 'id',
+      userClaim: 'sub',
+    });
+  });
+
+  it('defaults an external issuer to ID tokens naming the user by sub, with keys where the issuer puts them', () => {
+    const config = read({ oidcIssuer: 'https://login.example.edu/realms/research', oidcAudience: 'mlhub' });
+    expect(identitySource(config)).toEqual({
+      kind: 'external', issuer: 'https://login.example.edu/realms/research', audience: 'mlhub', jwksUri: undefined, tokenUse: 'id', userClaim: 'sub',
+    });
+    expect(read({ oidcIssuer: 'https://idp.example.org', oidcAudience: 'mlhub', oidcTokenUse: 'any', oidcUserClaim: 'cognito:username' }))
+      .toMatchObject({ oidcTokenUse: 'any', oidcUserClaim: 'cognito:username' });
   });
 
   it('takes JSON values from cdk.json as they are', () => {
@@ -75,7 +122,28 @@ describe('stack configuration', () => {
     [{ throttleRateLimit: '0' }, /whole number from 1/],
     [{ throttleBurstLimit: '2.5' }, /whole number/],
     [{ noncurrentVersionDays: 'soon' }, /whole number/],
+    [{ oidcIssuer: 'orcid.org', oidcAudience: 'APP-1' }, /'orcid.org' is not an issuer URL/],
+    [{ oidcIssuer: 'http://orcid.org', oidcAudience: 'APP-1' }, /must be an https URL/],
+    [{ oidcIssuer: 'https://orcid.org?x=1', oidcAudience: 'APP-1' }, /no query, fragment or credentials/],
+    [{ oidcIssuer: 'https://orcid.org', oidcAudience: 'APP-1', oidcJwksUri: 'http://orcid.org/oauth/jwks' }, /oidcJwksUri.*must be an https URL/],
+    [{ oidcIssuer: 'https://orcid.org', oidcAudience: 'APP-1,APP-2' }, /must be one client id/],
+    [{ oidcIssuer: 'https://orcid.org', oidcAudience: 'APP-1', oidcTokenUse: 'refresh' }, /expected 'id', 'access', 'any', got 'refresh'/],
+    [{ oidcIssuer: 'https://orcid.org', oidcAudience: 'APP-1', oidcUserClaim: 'a claim' }, /is not a claim name/],
+    [{ userPoolSelfSignUp: 'yes' }, /expected 'true', 'false', got 'yes'/],
+    [{ userPoolThreatProtection: 'on' }, /expected 'off', 'audit', 'enforced', got 'on'/],
   ])('rejects %j', (given, message) => {
+    expect(() => read(given)).toThrow(message);
+  });
+
+  it.each([
+    [{ oidcIssuer: 'https://orcid.org' }, /'oidcAudience' .*is required with oidcIssuer 'https:\/\/orcid.org': give the client id/],
+    [{ oidcAudience: 'APP-1' }, /'oidcAudience' .*applies only to an external issuer: set oidcIssuer too/],
+    [{ oidcJwksUri: 'https://orcid.org/oauth/jwks' }, /'oidcJwksUri' .*applies only to an external issuer/],
+    [{ oidcTokenUse: 'access' }, /'oidcTokenUse' .*applies only to an external issuer/],
+    [{ oidcUserClaim: 'email' }, /'oidcUserClaim' .*applies only to an external issuer/],
+    [{ oidcIssuer: 'https://orcid.org', oidcAudience: 'APP-1', userPoolSelfSignUp: 'true' }, /'userPoolSelfSignUp' .*not created when oidcIssuer is set/],
+    [{ oidcIssuer: 'https://orcid.org', oidcAudience: 'APP-1', userPoolThreatProtection: 'off' }, /'userPoolThreatProtection' .*not created when oidcIssuer is set/],
+  ])('rejects the half-given identity options %j', (given, message) => {
     expect(() => read(given)).toThrow(message);
   });
 
@@ -93,6 +161,13 @@ describe('stack configuration', () => {
       'MLHUB_DEPLOY_THROTTLE_RATE_LIMIT',
       'MLHUB_DEPLOY_THROTTLE_BURST_LIMIT',
       'MLHUB_DEPLOY_NONCURRENT_VERSION_DAYS',
+      'MLHUB_DEPLOY_OIDC_ISSUER',
+      'MLHUB_DEPLOY_OIDC_AUDIENCE',
+      'MLHUB_DEPLOY_OIDC_JWKS_URI',
+      'MLHUB_DEPLOY_OIDC_TOKEN_USE',
+      'MLHUB_DEPLOY_OIDC_USER_CLAIM',
+      'MLHUB_DEPLOY_USER_POOL_SELF_SIGN_UP',
+      'MLHUB_DEPLOY_USER_POOL_THREAT_PROTECTION',
     ]);
     expect(STACK_OPTIONS).toEqual(Object.keys(DEFAULT_STACK_CONFIG));
   });

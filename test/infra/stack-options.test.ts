@@ -2,12 +2,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { optionEnvName, STACK_OPTIONS } from '../../lib/config/stack-config';
+import { IDENTITY_ENV } from '../../functions/identity/identity-config';
+import { ROUTES } from '../../functions/routes/route-table';
+import { optionEnvName, STACK_OPTIONS, type IdentitySource } from '../../lib/config/stack-config';
 import { PROJECT_ROOT } from '../../lib/functions/handler-bundling';
+import { MlHubIdentity } from '../../lib/identity/mlhub-identity';
 import { createMlHubApp } from '../../lib/mlhub-app';
-import { synthesizeMlHub, type SynthesizedMlHub } from './support/synthesize';
-import { asList, logicalIdOf, resourceById, resourcesOfType, type Statement } from './support/template-views';
+import { acknowledgementsIn, synthesizeMlHub, type SynthesizedMlHub } from './support/synthesize';
+import { asList, logicalIdOf, resourceById, resourcesOfType, type Resource, type Statement } from './support/template-views';
 
 const NO_BUNDLING = { [BUNDLING_STACKS]: [] };
 
@@ -23,10 +27,14 @@ describe('a disposable stack with default options', () => {
     expect(synth.stack.stackName).toBe('MlHub-dev');
   });
 
-  it('deletes its table, buckets and log groups with the stack, and lets the table be deleted', () => {
+  it('deletes its table, buckets, user pool and log groups with the stack, and lets the table and user pool be deleted', () => {
     const table = resourceById(synth.template, logicalIdOf(synth.stack.storage.table));
     expect(table.DeletionPolicy).toBe('Delete');
     expect(table.Properties.DeletionProtectionEnabled).toBe(false);
+    const [pool, ...others] = Object.values(resourcesOfType(synth.template, 'AWS::Cognito::UserPool'));
+    expect(others).toEqual([]);
+    expect(pool?.DeletionPolicy).toBe('Delete');
+    expect(pool?.Properties.DeletionProtection).toBe('INACTIVE');
     for (const type of ['AWS::S3::Bucket', 'AWS::Logs::LogGroup']) {
       for (const resource of Object.values(resourcesOfType(synth.template, type))) expect(resource.DeletionPolicy, type).toBe('Delete');
     }
@@ -57,6 +65,108 @@ describe('a disposable stack with default options', () => {
   });
 });
 
+/** The environment variables of every route function (the fallback authenticates no one). */
+function routeFunctionVariables(synthesized: SynthesizedMlHub): Record<string, unknown>[] {
+  return ROUTES.map((route) => {
+    const routeFunction = synthesized.stack.functions.byRoute.get(route.id);
+    if (!routeFunction) throw new Error(`no function for ${route.id}`);
+    const resource: Resource = resourceById(synthesized.template, logicalIdOf(routeFunction.function));
+    return (resource.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+  });
+}
+
+const ORCID = {
+  oidcIssuer: 'https://orcid.org',
+  oidcAudience: 'APP-ABCDEFGHIJKLMNOP',
+  oidcJwksUri: 'https://orcid.org/oauth/jwks',
+};
+
+describe('with an external OIDC issuer (ORCID)', () => {
+  let orcid: SynthesizedMlHub;
+
+  beforeAll(() => {
+    orcid = synthesizeMlHub({ options: ORCID, bundling: false });
+  }, 120_000);
+
+  it('creates no Cognito resources at all', () => {
+    const cognito = Object.values(orcid.template.toJSON().Resources as Record<string, Resource>).filter((resource) => resource.Type.startsWith('AWS::Cognito::'));
+    expect(cognito).toEqual([]);
+    expect(orcid.stack.identity.userPool).toBeUndefined();
+    expect(orcid.stack.identity.userPoolClient).toBeUndefined();
+  });
+
+  it('points every route function at the issuer, its client id and its keys, for ID tokens naming the user by sub', () => {
+    const all = routeFunctionVariables(orcid);
+    expect(all).toHaveLength(ROUTES.length);
+    for (const variables of all) {
+      expect(variables[IDENTITY_ENV.issuer]).toBe('https://orcid.org');
+      expect(variables[IDENTITY_ENV.audience]).toBe('APP-ABCDEFGHIJKLMNOP');
+      expect(variables[IDENTITY_ENV.jwksUri]).toBe('https://orcid.org/oauth/jwks');
+      expect(variables[IDENTITY_ENV.tokenUse]).toBe('id');
+      expect(variables[IDENTITY_ENV.userClaim]).toBeUndefined();
+      expect(variables[IDENTITY_ENV.devUser]).toBeUndefined();
+    }
+  });
+
+  it('outputs the issuer, and no user pool or client', () => {
+    const outputs = orcid.template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs.OidcIssuer?.Value).toBe('https://orcid.org');
+    expect(outputs.UserPoolId).toBeUndefined();
+    expect(outputs.UserPoolClientId).toBeUndefined();
+  });
+
+  it('passes cdk-nag with no Cognito acknowledgement left over', () => {
+    expect(orcid.validationReport.pluginReports.flatMap((report) => report.violations)).toEqual([]);
+    expect(acknowledgementsIn(orcid.app).filter((acknowledgement) => acknowledgement.id.startsWith('AwsSolutions-COG'))).toEqual([]);
+  });
+});
+
+describe('the identity environment functions get', () => {
+  const environmentFor = (source: IdentitySource) =>
+    new MlHubIdentity(new Stack(new App(), 'IdentityOnly'), 'Identity', { source, removalPolicy: RemovalPolicy.DESTROY }).functionEnvironment;
+
+  it('names a user claim other than sub, and leaves the token use open when any token is accepted', () => {
+    expect(environmentFor({ kind: 'external', issuer: 'https://idp.example.org', audience: 'mlhub', jwksUri: undefined, tokenUse: 'any', userClaim: 'cognito:username' })).toEqual({
+      [IDENTITY_ENV.issuer]: 'https://idp.example.org',
+      [IDENTITY_ENV.audience]: 'mlhub',
+      [IDENTITY_ENV.userClaim]: 'cognito:username',
+    });
+    expect(environmentFor({ kind: 'external', issuer: 'https://idp.example.org', audience: 'mlhub', jwksUri: undefined, tokenUse: 'access', userClaim: 'sub' }))
+      .toEqual({ [IDENTITY_ENV.issuer]: 'https://idp.example.org', [IDENTITY_ENV.audience]: 'mlhub', [IDENTITY_ENV.tokenUse]: 'access' });
+  });
+});
+
+describe('user pool options', () => {
+  let open: SynthesizedMlHub;
+
+  beforeAll(() => {
+    open = synthesizeMlHub({ options: { userPoolSelfSignUp: 'true', userPoolThreatProtection: 'enforced' }, bundling: false });
+  }, 120_000);
+
+  it('lets anyone sign up when asked', () => {
+    const [pool] = Object.values(resourcesOfType(open.template, 'AWS::Cognito::UserPool'));
+    expect(pool?.Properties.AdminCreateUserConfig).toEqual({ AllowAdminCreateUserOnly: false });
+  });
+
+  it('moves to the Plus plan with enforced threat protection when asked, and needs no COG8 acknowledgement then', () => {
+    const [pool] = Object.values(resourcesOfType(open.template, 'AWS::Cognito::UserPool'));
+    expect(pool?.Properties.UserPoolTier).toBe('PLUS');
+    expect(pool?.Properties.UserPoolAddOns).toEqual({ AdvancedSecurityMode: 'ENFORCED' });
+    expect(open.validationReport.pluginReports.flatMap((report) => report.violations)).toEqual([]);
+    expect(acknowledgementsIn(open.app).map((acknowledgement) => acknowledgement.id)).not.toContain('AwsSolutions-COG8');
+  });
+
+  it('acknowledges COG8 on the user pool itself when threat protection is off, and audits when asked', () => {
+    const cog8 = acknowledgementsIn(synth.app).filter((acknowledgement) => acknowledgement.id === 'AwsSolutions-COG8');
+    expect(cog8.map((acknowledgement) => acknowledgement.constructPath)).toEqual([synth.stack.identity.userPool?.node.path]);
+    expect(cog8[0]?.reason).toMatch(/Plus feature plan/);
+    const audit = createMlHubApp({ context: { ...NO_BUNDLING, userPoolThreatProtection: 'audit' }, env: {} });
+    const auditPool = audit.stack.identity.userPool?.node.defaultChild as { userPoolTier?: string; userPoolAddOns?: unknown };
+    expect(auditPool.userPoolTier).toBe('PLUS');
+    expect(auditPool.userPoolAddOns).toEqual({ advancedSecurityMode: 'AUDIT' });
+  });
+});
+
 describe('the MLHub app', () => {
   it('reads options from MLHUB_DEPLOY_* variables, and prefers context to them', () => {
     const { config, stack } = createMlHubApp({
@@ -65,6 +175,23 @@ describe('the MLHub app', () => {
     });
     expect(config).toMatchObject({ stage: 'staging', throttleRateLimit: 7, corsOrigins: ['https://c.example.org'] });
     expect(stack.stackName).toBe('MlHub-staging');
+  });
+
+  it('reads the external issuer from MLHUB_DEPLOY_OIDC_* variables', () => {
+    const { config, stack } = createMlHubApp({
+      context: NO_BUNDLING,
+      env: { MLHUB_DEPLOY_OIDC_ISSUER: 'https://orcid.org', MLHUB_DEPLOY_OIDC_AUDIENCE: 'APP-ABCDEFGHIJKLMNOP', MLHUB_DEPLOY_OIDC_JWKS_URI: 'https://orcid.org/oauth/jwks' },
+    });
+    expect(config).toMatchObject(ORCID);
+    expect(stack.identity.userPool).toBeUndefined();
+    expect(stack.identity.functionEnvironment[IDENTITY_ENV.issuer]).toBe('https://orcid.org');
+  });
+
+  it('refuses to build a stack from inconsistent identity options, naming the option and its variable', () => {
+    expect(() => createMlHubApp({ context: NO_BUNDLING, env: { MLHUB_DEPLOY_OIDC_ISSUER: 'https://orcid.org' } }))
+      .toThrow(/Invalid stack option 'oidcAudience' \(context 'oidcAudience' or env MLHUB_DEPLOY_OIDC_AUDIENCE\): is required with oidcIssuer/);
+    expect(() => createMlHubApp({ context: { ...NO_BUNDLING, ...ORCID, userPoolSelfSignUp: 'true' }, env: {} }))
+      .toThrow(/'userPoolSelfSignUp'.*not created when oidcIssuer is set/);
   });
 
   it('stops synthesis at an unacknowledged cdk-nag finding', () => {

@@ -6,7 +6,15 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleHandlers, DEPLOYED_HANDLERS, type HandlerBundle } from '../../bench/support/handler-bundles';
-import { bundleKey, modelPrefix } from '../../functions/bundles/bundle-keys';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { App, Stack, RemovalPolicy } from 'aws-cdk-lib';
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { BUNDLE_ROOT, bundleKey, modelPrefix } from '../../functions/bundles/bundle-keys';
+import { S3BundleStore } from '../../functions/bundles/s3-bundle-store';
+import { IDENTITY_ENV, loadIdentityConfig } from '../../functions/identity/identity-config';
+import { createJwtVerifier } from '../../functions/identity/jwt-verifier';
 import { CONFIG_ENV } from '../../functions/platform/function-config';
 import { ROUTES, type RouteSpec } from '../../functions/routes/route-table';
 import { ALL_INDEXES, TABLE_DESIGN } from '../../functions/store/table-design';
@@ -14,7 +22,7 @@ import { DynamoTokenStore } from '../../functions/tokens/dynamo-token-store';
 import { BUNDLE_OBJECTS_PATTERN } from '../../lib/access/access-statements';
 import { ROUTE_ACCESS, type AccessTarget } from '../../lib/access/route-access';
 import { BUNDLE_FILE } from '../../lib/functions/handler-bundling';
-import type { RouteFunction } from '../../lib/functions/route-function';
+import { RouteFunction } from '../../lib/functions/route-function';
 import { acknowledgementsIn, synthesizeMlHub, type SynthesizedMlHub } from './support/synthesize';
 import {
   arnOf,
@@ -23,6 +31,7 @@ import {
   iamPatternMatches,
   logicalIdOf,
   referencedId,
+  resolveTemplateValue,
   resourceById,
   resourcesOfType,
   statementsOfRole,
@@ -52,7 +61,7 @@ const READ_ACTIONS = new Set(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dyna
 const isDataAction = (action: string): boolean => /^(dynamodb|s3|sagemaker):/.test(action);
 
 let synth: SynthesizedMlHub;
-let ids: { table: string; bucket: string; logBucket: string; api: string };
+let ids: { table: string; bucket: string; logBucket: string; api: string; userPool: string; userPoolClient: string };
 let bundleDir: string;
 let bundles: Map<string, HandlerBundle>;
 
@@ -86,6 +95,8 @@ beforeAll(async () => {
     bucket: logicalIdOf(synth.stack.storage.bundleBucket),
     logBucket: logicalIdOf(synth.stack.storage.accessLogBucket),
     api: logicalIdOf(synth.stack.httpApi.api),
+    userPool: logicalIdOf(synth.stack.identity.userPool as NonNullable<typeof synth.stack.identity.userPool>),
+    userPoolClient: logicalIdOf(synth.stack.identity.userPoolClient as NonNullable<typeof synth.stack.identity.userPoolClient>),
   };
   bundleDir = await mkdtemp(join(tmpdir(), 'mlhub-stack-bundles-'));
   bundles = new Map((await bundleHandlers(DEPLOYED_HANDLERS, bundleDir)).map((bundle) => [bundle.handler, bundle]));
@@ -172,7 +183,7 @@ describe('least privilege', () => {
       table: [arnOf(ids.table)],
       byOwnerIndex: [arnWithSuffix(ids.table, `/index/${TABLE_DESIGN.indexes.byOwner.indexName}`)],
       publicModelsIndex: [arnWithSuffix(ids.table, `/index/${TABLE_DESIGN.indexes.publicModels.indexName}`)],
-      bucket: [arnOf(ids.bucket)],
+      bundleRootListing: [arnOf(ids.bucket)],
       bundleListing: [arnOf(ids.bucket)],
       bundleObjects: [arnWithSuffix(ids.bucket, `/${BUNDLE_OBJECTS_PATTERN}`)],
       modelEndpoints: [ENDPOINT_PATTERN],
@@ -226,6 +237,21 @@ describe('least privilege', () => {
     expect(iamPatternMatches(prefix, '')).toBe(false);
   });
 
+  it('lets the status probe list exactly the bundle root, which is the prefix its ping asks for', async () => {
+    const [listing, ...others] = dataStatements(functionOf('getStatus')).filter((statement) => asList(statement.Action).includes('s3:ListBucket'));
+    expect(others).toEqual([]);
+    expect(listing?.Resource).toEqual(arnOf(ids.bucket));
+    expect(listing?.Condition).toEqual({ StringEquals: { 's3:prefix': BUNDLE_ROOT } });
+    // What the deployed probe sends must be what the grant allows.
+    const sent: Record<string, unknown>[] = [];
+    const client = { send: async (command: { input: Record<string, unknown> }) => { sent.push(command.input); return {}; } };
+    await new S3BundleStore(client as unknown as S3Client, 'bucket').ping();
+    expect(sent).toEqual([expect.objectContaining({ Prefix: BUNDLE_ROOT, MaxKeys: 0 })]);
+    // Only the status probe lists the bundle root; the delete sweep lists within one model.
+    const rootListers = ROUTES.filter((route) => dataStatements(functionOf(route.id)).some((statement) => JSON.stringify(statement.Condition ?? {}).includes('StringEquals')));
+    expect(rootListers.map((route) => route.id)).toEqual(['getStatus']);
+  });
+
   it('allows sagemaker:InvokeEndpoint only on configured endpoints, and only to routes that ask for them', () => {
     for (const route of ROUTES) {
       const invoke = dataStatements(functionOf(route.id)).filter((statement) => asList(statement.Action).includes('sagemaker:InvokeEndpoint'));
@@ -245,6 +271,149 @@ describe('least privilege', () => {
         { actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], resources: ['*'] },
       ]));
     }
+  });
+});
+
+/** The environment variables of a Lambda function resource. */
+const variablesOf = (resource: Resource): Record<string, unknown> => (resource.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+
+describe('identity: the stack\'s own Cognito user pool', () => {
+  /** What CloudFormation would substitute for each reference a function's environment makes. */
+  const DEPLOYED = { 'AWS::Region': 'eu-west-1', 'AWS::URLSuffix': 'amazonaws.com' };
+  const deployedRefs = (): Record<string, string> => ({
+    ...DEPLOYED,
+    [ids.table]: 'mlhub-table',
+    [ids.bucket]: 'mlhub-bundles',
+    [ids.userPool]: 'eu-west-1_AbCdEf123',
+    [ids.userPoolClient]: '4mlhubclientid0000000000',
+  });
+
+  it('creates one user pool: email sign-in, verified addresses, required authenticator-app MFA, a strong password policy', () => {
+    expect(Object.keys(resourcesOfType(synth.template, 'AWS::Cognito::UserPool'))).toEqual([ids.userPool]);
+    const pool = resourceById(synth.template, ids.userPool);
+    expect(pool.Properties).toMatchObject({
+      UsernameAttributes: ['email'],
+      UsernameConfiguration: { CaseSensitive: false },
+      AutoVerifiedAttributes: ['email'],
+      UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: ['email'] },
+      MfaConfiguration: 'ON',
+      EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+      AccountRecoverySetting: { RecoveryMechanisms: [{ Name: 'verified_email', Priority: 1 }] },
+      // Only administrators create accounts unless the deployer opens sign-up.
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+    });
+    const policy = (pool.Properties.Policies as { PasswordPolicy: Record<string, unknown> }).PasswordPolicy;
+    expect(policy.MinimumLength).toBeGreaterThanOrEqual(12);
+    expect(policy).toMatchObject({ RequireLowercase: true, RequireUppercase: true, RequireNumbers: true, RequireSymbols: true });
+    // No SMS: no SNS role, no per-message cost.
+    expect(pool.Properties.SmsConfiguration).toBeUndefined();
+    expect(Object.keys(resourcesOfType(synth.template, 'AWS::IAM::Role')).filter((id) => id.startsWith(ids.userPool))).toEqual([]);
+  });
+
+  it('stays on the Essentials plan without threat protection by default', () => {
+    const pool = resourceById(synth.template, ids.userPool);
+    expect(pool.Properties.UserPoolTier).toBe('ESSENTIALS');
+    expect(pool.Properties.UserPoolAddOns).toBeUndefined();
+  });
+
+  it('keeps the user pool, deletion-protected, when the stack is retained: every owner and grant names its users', () => {
+    const pool = resourceById(synth.template, ids.userPool);
+    expect(pool.DeletionPolicy).toBe('Retain');
+    expect(pool.UpdateReplacePolicy).toBe('Retain');
+    expect(pool.Properties.DeletionProtection).toBe('ACTIVE');
+  });
+
+  it('creates one public app client: no secret, SRP and password sign-in, no hosted-UI flows, hour-long tokens', () => {
+    expect(Object.keys(resourcesOfType(synth.template, 'AWS::Cognito::UserPoolClient'))).toEqual([ids.userPoolClient]);
+    const client = resourceById(synth.template, ids.userPoolClient);
+    expect(client.Properties.UserPoolId).toEqual({ Ref: ids.userPool });
+    expect(client.Properties.GenerateSecret).toBe(false);
+    expect([...(client.Properties.ExplicitAuthFlows as string[])].sort()).toEqual(['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH']);
+    // Not CDK's default of the implicit and code grants to https://example.com.
+    expect(client.Properties.AllowedOAuthFlowsUserPoolClient).toBe(false);
+    expect(client.Properties.AllowedOAuthFlows).toBeUndefined();
+    expect(client.Properties.CallbackURLs).toBeUndefined();
+    expect(client.Properties).toMatchObject({
+      TokenValidityUnits: { IdToken: 'minutes', AccessToken: 'minutes', RefreshToken: 'minutes' },
+      IdTokenValidity: 60,
+      AccessTokenValidity: 60,
+      RefreshTokenValidity: 30 * 24 * 60,
+      PreventUserExistenceErrors: 'ENABLED',
+      EnableTokenRevocation: true,
+    });
+  });
+
+  it('points every route function at the pool\'s issuer and app client, for ID tokens, users named by sub', () => {
+    for (const route of ROUTES) {
+      const variables = variablesOf(functionResource(functionOf(route.id)));
+      const issuer = variables[IDENTITY_ENV.issuer];
+      expect(JSON.stringify(issuer), route.id).toContain(JSON.stringify({ Ref: ids.userPool }));
+      expect(resolveTemplateValue(issuer, deployedRefs())).toBe('https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123');
+      expect(variables[IDENTITY_ENV.audience]).toEqual({ Ref: ids.userPoolClient });
+      expect(variables[IDENTITY_ENV.tokenUse]).toBe('id');
+      // Cognito publishes its keys where the functions look by default, and names users by sub.
+      expect(variables[IDENTITY_ENV.jwksUri]).toBeUndefined();
+      expect(variables[IDENTITY_ENV.userClaim]).toBeUndefined();
+    }
+  });
+
+  it('gives the functions an identity configuration under which a Cognito ID token is accepted and its access token refused', async () => {
+    const refs = deployedRefs();
+    const environment = Object.fromEntries(Object.entries(variablesOf(functionResource(functionOf('createModel'))))
+      .map(([name, value]) => [name, resolveTemplateValue(value, refs)]));
+    const config = loadIdentityConfig(environment);
+    expect(config).toMatchObject({
+      issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123',
+      audience: refs[ids.userPoolClient],
+      jwksUri: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123/.well-known/jwks.json',
+      tokenUse: 'id',
+      userClaim: 'sub',
+    });
+    expect(config.devUser).toBeUndefined();
+
+    // Tokens shaped as Cognito issues them, checked against keys served from here.
+    const { privateKey, publicKey } = await generateKeyPair('RS256');
+    const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'cognito-test', alg: 'RS256', use: 'sig' };
+    const server: Server = createServer((_request, response) => response.end(JSON.stringify({ keys: [jwk] })));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const verify = createJwtVerifier({ ...config, jwksUri: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json` });
+      const sign = (claims: Record<string, unknown>) => new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'cognito-test' })
+        .setIssuer(config.issuer as string).setSubject('7c1e9a52-0000-4000-8000-00000000abcd').setIssuedAt().setExpirationTime('1h').sign(privateKey);
+      const idToken = await sign({ aud: config.audience, token_use: 'id', email: 'ada@example.org' });
+      const accessToken = await sign({ client_id: config.audience, token_use: 'access', scope: 'aws.cognito.signin.user.admin' });
+      await expect(verify(idToken)).resolves.toBe('7c1e9a52-0000-4000-8000-00000000abcd');
+      await expect(verify(accessToken)).rejects.toThrow(/access token was sent where an id token is needed/);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('never puts a function into single-user development mode', () => {
+    const functions = Object.values(resourcesOfType(synth.template, 'AWS::Lambda::Function'));
+    expect(functions).toHaveLength(ROUTES.length + 1);
+    for (const resource of functions) expect(Object.keys(variablesOf(resource))).not.toContain(IDENTITY_ENV.devUser);
+  });
+
+  it('refuses to build a function whose environment holds the development user', () => {
+    const stack = new Stack(new App(), 'DevUserGuard');
+    expect(() => new RouteFunction(stack, 'Leaky', {
+      handler: 'get-status',
+      description: 'must not build',
+      memoryMb: 128,
+      timeoutSeconds: 3,
+      environment: { [IDENTITY_ENV.devUser]: 'local' },
+      dataAccess: [],
+      logRetention: 30,
+      removalPolicy: RemovalPolicy.DESTROY,
+    })).toThrow(/MLHUB_DEV_USER is the local runtime's single-user mode/);
+  });
+
+  it('outputs the issuer, the user pool id and the app client id', () => {
+    const outputs = synth.template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(resolveTemplateValue(outputs.OidcIssuer?.Value, deployedRefs())).toBe('https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123');
+    expect(outputs.UserPoolId?.Value).toEqual({ Ref: ids.userPool });
+    expect(outputs.UserPoolClientId?.Value).toEqual({ Ref: ids.userPoolClient });
   });
 });
 

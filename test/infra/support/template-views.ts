@@ -61,3 +61,24 @@ export function iamPatternMatches(pattern: string, value: string): boolean {
   const source = pattern.split('').map((char) => (char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('');
   return new RegExp(`^${source}$`).test(value);
 }
+
+/**
+ * A template value as CloudFormation would resolve it, given what each `Ref` stands for
+ * (pseudo parameters included): `Ref` and `Fn::Join` only, which is all environment variables use.
+ */
+export function resolveTemplateValue(value: unknown, refs: Readonly<Record<string, string>>): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    if ('Ref' in value) {
+      const name = String((value as { Ref: unknown }).Ref);
+      const resolved = refs[name];
+      if (resolved === undefined) throw new Error(`No value given for Ref ${name}`);
+      return resolved;
+    }
+    if ('Fn::Join' in value) {
+      const [separator, parts] = (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+      return parts.map((part) => resolveTemplateValue(part, refs)).join(separator);
+    }
+  }
+  throw new Error(`Cannot resolve ${JSON.stringify(value)}`);
+}
