@@ -3,8 +3,7 @@ import { readPredictInput, tooLargeForPrediction } from '../http/predict-body';
 import { positiveIntegerParam } from '../http/query-params';
 import { routeHandler } from '../http/route-handler';
 import { jsonResponse } from '../http/responses';
-import { versionRegistry } from '../platform/bundle-services';
-import { inferenceConfig, inferenceEngine } from '../platform/inference-services';
+import { inferenceConfig, inferenceEngine, readyVersionFor } from '../platform/inference-services';
 
 const MAX_VERSION = 9_999_999_999;
 /** Time kept back from the invocation's deadline to answer 504 as JSON rather than be cut off. */
@@ -14,7 +13,7 @@ const ANSWER_MARGIN_MS = 1000;
 export const handler = routeHandler('predictModel', async ({ actor, params, query, event, body, remainingMs }) => {
   const requested = positiveIntegerParam(query, 'version', MAX_VERSION);
   // The model is looked up first: one the caller may not see answers 404 whatever the input.
-  const { model, version } = await versionRegistry().readyVersion(actor, params.name ?? '', requested);
+  const { model, version } = await readyVersionFor()(actor, params.name ?? '', requested);
   const input = readPredictInput(event, body, inferenceConfig().limits);
   const result = await inferenceEngine().predict({ model, version, input, deadlineMs: remainingMs() - ANSWER_MARGIN_MS });
   return jsonResponse(200, result);

@@ -1,3 +1,4 @@
+import { integerFromEnv } from '../platform/env-values';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MODEL_TYPES, type ModelType } from '../registry/model-type';
@@ -31,6 +32,11 @@ export interface InferenceConfig {
   readonly allowedBackendUrls: readonly string[];
   /** SageMaker endpoints a model's metadata may name; undefined allows any (IAM has the last word). */
   readonly allowedSageMakerEndpoints?: readonly string[];
+  /**
+   * How long a warm function reuses which version a caller predicts with (and that they may):
+   * the delay before a revoked grant or a new upload reaches predictions. 0 turns it off.
+   */
+  readonly lookupCacheMs: number;
 }
 
 export const INFERENCE_ENV = {
@@ -42,6 +48,7 @@ export const INFERENCE_ENV = {
   maxImagePixels: 'MLHUB_PREDICT_MAX_IMAGE_PIXELS',
   allowedBackendUrls: 'MLHUB_BACKEND_URL_ALLOWLIST',
   allowedSageMakerEndpoints: 'MLHUB_SAGEMAKER_ENDPOINT_ALLOWLIST',
+  lookupCacheMs: 'MLHUB_PREDICT_LOOKUP_CACHE_MS',
 } as const;
 
 /** `MLHUB_BACKEND_TENSORFLOW`, `MLHUB_BACKEND_PYTORCH`, `MLHUB_BACKEND_KERAS`, `MLHUB_BACKEND_SCIKITLEARN`, `MLHUB_BACKEND_ONNX`. */
@@ -53,16 +60,10 @@ export const DEFAULT_INPUT_LIMITS: InputLimits = {
   maxImagePixels: 4096 * 4096,
 };
 
+export const DEFAULT_LOOKUP_CACHE_MS = 5000;
+
 /** Under API Gateway's 30 s integration timeout, so the caller gets MLHub's 504 rather than the gateway's. */
 export const DEFAULT_DEADLINE_MS = 25_000;
-
-function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`Environment variable ${name} must be a positive integer, got '${raw}'`);
-  return value;
-}
 
 const list = (raw: string | undefined): string[] => (raw ?? '').split(',').map((item) => item.trim()).filter((item) => item.length > 0);
 
@@ -95,16 +96,17 @@ function defaultBackends(env: NodeJS.ProcessEnv): Partial<Record<ModelType, unkn
 export function loadInferenceConfig(env: NodeJS.ProcessEnv = process.env): InferenceConfig {
   const endpoints = env[INFERENCE_ENV.allowedSageMakerEndpoints];
   return {
-    deadlineMs: positiveInteger(env, INFERENCE_ENV.deadlineMs, DEFAULT_DEADLINE_MS),
+    deadlineMs: integerFromEnv(env, INFERENCE_ENV.deadlineMs, DEFAULT_DEADLINE_MS),
     modelCacheDir: env[INFERENCE_ENV.modelCacheDir] || join(tmpdir(), 'mlhub-models'),
-    sessionCacheSize: positiveInteger(env, INFERENCE_ENV.sessionCacheSize, 8),
+    sessionCacheSize: integerFromEnv(env, INFERENCE_ENV.sessionCacheSize, 8),
     limits: {
-      maxInputElements: positiveInteger(env, INFERENCE_ENV.maxInputElements, DEFAULT_INPUT_LIMITS.maxInputElements),
-      maxImageBytes: positiveInteger(env, INFERENCE_ENV.maxImageBytes, DEFAULT_INPUT_LIMITS.maxImageBytes),
-      maxImagePixels: positiveInteger(env, INFERENCE_ENV.maxImagePixels, DEFAULT_INPUT_LIMITS.maxImagePixels),
+      maxInputElements: integerFromEnv(env, INFERENCE_ENV.maxInputElements, DEFAULT_INPUT_LIMITS.maxInputElements),
+      maxImageBytes: integerFromEnv(env, INFERENCE_ENV.maxImageBytes, DEFAULT_INPUT_LIMITS.maxImageBytes),
+      maxImagePixels: integerFromEnv(env, INFERENCE_ENV.maxImagePixels, DEFAULT_INPUT_LIMITS.maxImagePixels),
     },
     defaultBackends: defaultBackends(env),
     allowedBackendUrls: list(env[INFERENCE_ENV.allowedBackendUrls]),
+    lookupCacheMs: integerFromEnv(env, INFERENCE_ENV.lookupCacheMs, DEFAULT_LOOKUP_CACHE_MS, { min: 0 }),
     ...(endpoints === undefined || endpoints.trim() === '*' ? {} : { allowedSageMakerEndpoints: list(endpoints) }),
   };
 }

@@ -1,4 +1,5 @@
 import { DEFAULT_BUNDLE_LIMITS, type BundleLimits } from '../bundles/bundle-limits';
+import { integerFromEnv } from './env-values';
 
 /**
  * What a function needs to know about its deployment, all from environment variables: the CDK
@@ -27,22 +28,14 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   return value;
 }
 
-function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`Environment variable ${name} must be a positive integer, got '${raw}'`);
-  return value;
-}
-
 export function loadFunctionConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig {
   return {
     tableName: required(env, CONFIG_ENV.table),
     bucketName: required(env, CONFIG_ENV.bucket),
     s3ForcePathStyle: env[CONFIG_ENV.s3ForcePathStyle] === 'true',
     bundleLimits: {
-      maxEntries: positiveInteger(env, CONFIG_ENV.maxBundleEntries, DEFAULT_BUNDLE_LIMITS.maxEntries),
-      maxUnpackedBytes: positiveInteger(env, CONFIG_ENV.maxUnpackedBytes, DEFAULT_BUNDLE_LIMITS.maxUnpackedBytes),
+      maxEntries: integerFromEnv(env, CONFIG_ENV.maxBundleEntries, DEFAULT_BUNDLE_LIMITS.maxEntries),
+      maxUnpackedBytes: integerFromEnv(env, CONFIG_ENV.maxUnpackedBytes, DEFAULT_BUNDLE_LIMITS.maxUnpackedBytes),
     },
   };
 }

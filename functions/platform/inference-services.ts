@@ -1,7 +1,8 @@
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { loadInferenceConfig } from '../inference/inference-config';
 import { InferenceEngine } from '../inference/inference-engine';
-import { bundleStore } from './bundle-services';
+import { cacheReadyVersions } from '../registry/ready-version-cache';
+import { bundleStore, versionRegistry } from './bundle-services';
 import { lazy } from './lazy';
 
 export const inferenceConfig = lazy(() => loadInferenceConfig());
@@ -12,3 +13,9 @@ export const inferenceEngine = lazy(() => new InferenceEngine({
   openBundle: (key) => bundleStore().open(key),
   sagemaker: new SageMakerRuntimeClient({}),
 }));
+
+/** Which version a caller predicts with, remembered briefly so predictions cost no table reads. */
+export const readyVersionFor = lazy(() => cacheReadyVersions(
+  (actor, name, requested) => versionRegistry().readyVersion(actor, name, requested),
+  { ttlMs: inferenceConfig().lookupCacheMs },
+));
