@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import S3rver from 's3rver';
 import type { EmbeddedServer } from './dynamodb-server';
+import { extendS3rver } from './s3rver-extensions';
 import { SigV4Verifier } from './sigv4-verifier';
 
 /** s3rver's built-in account; it is a fixed local placeholder, not a credential. */
@@ -31,26 +32,6 @@ interface S3rverEvent {
   Records?: { eventName?: string; s3?: { bucket?: { name?: string }; object?: { key?: string; size?: number } } }[];
 }
 
-interface FilesystemStore {
-  deleteObject(bucket: string, key: string): Promise<void>;
-}
-
-/**
- * s3rver's DeleteObjects removes keys concurrently, and each removal prunes empty parent folders;
- * two removals under one folder then race and the request fails with InternalError. One at a
- * time is what S3 semantics need anyway.
- */
-function serialiseDeletes(s3rver: S3rver): void {
-  const store = (s3rver as unknown as { store: FilesystemStore }).store;
-  const deleteOne = store.deleteObject.bind(store);
-  let queue: Promise<unknown> = Promise.resolve();
-  store.deleteObject = (bucket, key) => {
-    const run = queue.then(() => deleteOne(bucket, key));
-    queue = run.catch(() => undefined);
-    return run;
-  };
-}
-
 /**
  * s3rver on disk, behind a SigV4 check: s3rver accepts any signature for a known key, AWS does
  * not, and MLHub's security rests on presigned URLs failing when altered or expired.
@@ -62,7 +43,7 @@ export async function startS3Server(options: { directory: string; host: string; 
     configureBuckets: options.buckets.map((name) => ({ name })),
   });
   await s3rver.configureBuckets();
-  serialiseDeletes(s3rver);
+  const extension = extendS3rver(s3rver);
   const verifier = new SigV4Verifier(new Map([[LOCAL_S3_CREDENTIALS.accessKeyId, LOCAL_S3_CREDENTIALS.secretAccessKey]]));
   const forward = s3rver.callback();
 
@@ -75,7 +56,9 @@ export async function startS3Server(options: { directory: string; host: string; 
           sendS3Error(response, verdict.code, verdict.message);
           return;
         }
-        forward(request, response);
+        return extension(request, response).then((handled) => {
+          if (!handled) forward(request, response);
+        });
       })
       .catch((error: unknown) => {
         request.resume();
