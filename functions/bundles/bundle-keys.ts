@@ -5,3 +5,9 @@ export const BUNDLE_ROOT = 'models/';
 export const modelPrefix = (name: string): string => `${BUNDLE_ROOT}${name}/`;
 
 export const bundleKey = (name: string, version: number): string => `${modelPrefix(name)}${version}/bundle.tar.gz`;
+
+/** The model and version a bundle key belongs to, or undefined for any other key. */
+export function parseBundleKey(key: string): { name: string; version: number } | undefined {
+  const match = /^models\/([^/]+)\/([1-9][0-9]*)\/bundle\.tar\.gz$/.exec(key);
+  return match ? { name: match[1] as string, version: Number(match[2]) } : undefined;
+}

@@ -1,16 +1,26 @@
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   PutObjectCommand,
+  UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { ReceivedPart } from '../uploads/upload-records';
 import { BUNDLE_ROOT } from './bundle-keys';
 import type { BundleStore } from './bundle-store';
 import { Readable } from 'node:stream';
 
 const DELETE_BATCH = 1000;
+/** Signing Content-Length makes S3 refuse a body of any other size. */
+const SIZE_BOUND = new Set(['content-length']);
 
 /** BundleStore on one S3 bucket. */
 export class S3BundleStore implements BundleStore {
@@ -62,6 +72,71 @@ export class S3BundleStore implements BundleStore {
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     return deleted;
+  }
+
+  async sizeOf(key: string): Promise<number | undefined> {
+    try {
+      return (await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }))).ContentLength;
+    } catch (error) {
+      if ((error as Error).name === 'NotFound' || (error as Error).name === 'NoSuchKey') return undefined;
+      throw error;
+    }
+  }
+
+  presignDownload(key: string, filename: string, expiresSeconds: number): Promise<string> {
+    return getSignedUrl(this.client, new GetObjectCommand({
+      Bucket: this.bucket,
+      Key: key,
+      ResponseContentDisposition: `attachment; filename="${filename}"`,
+      ResponseContentType: 'application/gzip',
+    }), { expiresIn: expiresSeconds });
+  }
+
+  presignPut(key: string, size: number, expiresSeconds: number): Promise<string> {
+    return getSignedUrl(this.client, new PutObjectCommand({ Bucket: this.bucket, Key: key, ContentLength: size }), { expiresIn: expiresSeconds, signableHeaders: SIZE_BOUND });
+  }
+
+  async startMultipart(key: string): Promise<string> {
+    const result = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ContentType: 'application/gzip' }));
+    if (!result.UploadId) throw new Error(`S3 gave no upload id for ${key}`);
+    return result.UploadId;
+  }
+
+  presignPart(key: string, uploadId: string, part: number, size: number, expiresSeconds: number): Promise<string> {
+    return getSignedUrl(this.client, new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumber: part, ContentLength: size }), { expiresIn: expiresSeconds, signableHeaders: SIZE_BOUND });
+  }
+
+  async listParts(key: string, uploadId: string): Promise<ReceivedPart[] | undefined> {
+    const parts: ReceivedPart[] = [];
+    let marker: string | undefined;
+    try {
+      do {
+        const page = await this.client.send(new ListPartsCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker }));
+        for (const part of page.Parts ?? []) parts.push({ number: part.PartNumber ?? 0, size: part.Size ?? 0, etag: part.ETag ?? '' });
+        marker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
+      } while (marker);
+    } catch (error) {
+      if ((error as Error).name === 'NoSuchUpload') return undefined;
+      throw error;
+    }
+    return parts;
+  }
+
+  async completeMultipart(key: string, uploadId: string, parts: readonly ReceivedPart[]): Promise<void> {
+    await this.client.send(new CompleteMultipartUploadCommand({
+      Bucket: this.bucket,
+      Key: key,
+      UploadId: uploadId,
+      MultipartUpload: { Parts: parts.map((part) => ({ PartNumber: part.number, ETag: part.etag })) },
+    }));
+  }
+
+  async abortMultipart(key: string, uploadId: string): Promise<void> {
+    try {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }));
+    } catch (error) {
+      if ((error as Error).name !== 'NoSuchUpload') throw error;
+    }
   }
 
   /** Lists nothing under the bundle prefix: proves the bucket answers with the narrowest grant. */

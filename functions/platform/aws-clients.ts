@@ -9,6 +9,10 @@ export function createDocumentClient(): DynamoDBDocumentClient {
   });
 }
 
+/**
+ * Checksums only where S3 demands them: otherwise the presigner bakes the checksum of an empty
+ * body into every presigned upload URL, and S3 then refuses the real bytes.
+ */
 export function createS3Client(config: Pick<FunctionConfig, 's3ForcePathStyle'>): S3Client {
-  return new S3Client({ forcePathStyle: config.s3ForcePathStyle });
+  return new S3Client({ forcePathStyle: config.s3ForcePathStyle, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
 }

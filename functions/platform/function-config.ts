@@ -12,6 +12,16 @@ export interface FunctionConfig {
   /** Path-style S3 addressing, for S3 servers that are not reached by virtual-host names. */
   readonly s3ForcePathStyle: boolean;
   readonly bundleLimits: BundleLimits;
+  readonly uploads: UploadLimits;
+}
+
+export interface UploadLimits {
+  /** The largest bundle an upload session may declare: checked before any byte moves. */
+  readonly maxBundleBytes: number;
+  /** How long a presigned URL stays valid. */
+  readonly presignSeconds: number;
+  /** How long an upload session may stay open (S3 aborts incomplete multipart uploads after a day). */
+  readonly sessionSeconds: number;
 }
 
 export const CONFIG_ENV = {
@@ -20,7 +30,13 @@ export const CONFIG_ENV = {
   s3ForcePathStyle: 'MLHUB_S3_FORCE_PATH_STYLE',
   maxBundleEntries: 'MLHUB_MAX_BUNDLE_ENTRIES',
   maxUnpackedBytes: 'MLHUB_MAX_UNPACKED_BYTES',
+  maxBundleBytes: 'MLHUB_MAX_BUNDLE_BYTES',
+  presignSeconds: 'MLHUB_PRESIGN_SECONDS',
 } as const;
+
+export const DEFAULT_MAX_BUNDLE_BYTES = 100 * 1024 ** 3;
+const DEFAULT_PRESIGN_SECONDS = 900;
+const SESSION_SECONDS = 24 * 3600;
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
@@ -36,6 +52,11 @@ export function loadFunctionConfig(env: NodeJS.ProcessEnv = process.env): Functi
     bundleLimits: {
       maxEntries: integerFromEnv(env, CONFIG_ENV.maxBundleEntries, DEFAULT_BUNDLE_LIMITS.maxEntries),
       maxUnpackedBytes: integerFromEnv(env, CONFIG_ENV.maxUnpackedBytes, DEFAULT_BUNDLE_LIMITS.maxUnpackedBytes),
+    },
+    uploads: {
+      maxBundleBytes: integerFromEnv(env, CONFIG_ENV.maxBundleBytes, DEFAULT_MAX_BUNDLE_BYTES),
+      presignSeconds: integerFromEnv(env, CONFIG_ENV.presignSeconds, DEFAULT_PRESIGN_SECONDS),
+      sessionSeconds: SESSION_SECONDS,
     },
   };
 }

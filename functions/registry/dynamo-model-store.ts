@@ -13,7 +13,8 @@ import type { Grant } from '../access/access-settings';
 import { AppError, conflict, notFound } from '../errors/app-error';
 import { TABLE_DESIGN, type IndexDesign } from '../store/table-design';
 import type { ModelFields } from './model-fields';
-import type { ModelRecord, ModelWithVersions, Visibility, VersionRecord, VersionStatus } from './model-records';
+import type { SessionState, UploadSession } from '../uploads/upload-records';
+import type { ModelRecord, ModelWithVersions, Visibility, VersionOutcome, VersionRecord, VersionStatus } from './model-records';
 import type { CommitOutcome, ExpectedRevision, ListingPage, ListingQuery, ModelStore } from './model-store';
 import {
   GRANT_SORT_PREFIX,
@@ -23,6 +24,8 @@ import {
   listingSortKey,
   modelPartition,
   grantSortKey,
+  UPLOAD_SORT_PREFIX,
+  uploadSortKey,
   ownerPartition,
   sharedPartition,
   versionSortKey,
@@ -31,7 +34,7 @@ import {
 type Item = Record<string, unknown>;
 
 const { byOwner, publicModels } = TABLE_DESIGN.indexes;
-const KEY_ATTRIBUTES = [TABLE_DESIGN.partitionKey, TABLE_DESIGN.sortKey, byOwner.partitionKey, byOwner.sortKey, publicModels.partitionKey, publicModels.sortKey, 'kind', 'modelName'];
+const KEY_ATTRIBUTES = [TABLE_DESIGN.partitionKey, TABLE_DESIGN.sortKey, byOwner.partitionKey, byOwner.sortKey, publicModels.partitionKey, publicModels.sortKey, 'kind', 'modelName', 'finalizeUntil', 'finalizer'];
 const BATCH_WRITE_SIZE = 25;
 const BATCH_GET_SIZE = 100;
 
@@ -260,6 +263,93 @@ export class DynamoModelStore implements ModelStore {
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: { ':from': from, ':to': to },
     }));
+  }
+
+  async resolvePendingVersion(name: string, version: number, outcome: VersionOutcome): Promise<boolean> {
+    const fields: Record<string, unknown> = outcome.status === 'ready'
+      ? { status: 'ready', sha256: outcome.sha256, size: outcome.size, manifest: outcome.manifest }
+      : { status: 'rejected', reason: outcome.reason };
+    const names: Record<string, string> = { '#status': 'status', '#claim': 'finalizeUntil' };
+    const values: Record<string, unknown> = { ':pending': 'pending' };
+    const assignments = Object.entries(fields).map(([field, value]) => {
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      return `#${field} = :${field}`;
+    });
+    try {
+      await this.client.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: versionKey(name, version),
+        UpdateExpression: `SET ${assignments.join(', ')} REMOVE #claim`,
+        ConditionExpression: '#status = :pending',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async claimFinalization(name: string, version: number, claimant: string, until: string, now: string): Promise<boolean> {
+    try {
+      await this.client.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: versionKey(name, version),
+        UpdateExpression: 'SET #claim = :until, #claimant = :claimant',
+        ConditionExpression: '#status = :pending AND (attribute_not_exists(#claim) OR #claim < :now)',
+        ExpressionAttributeNames: { '#status': 'status', '#claim': 'finalizeUntil', '#claimant': 'finalizer' },
+        ExpressionAttributeValues: { ':pending': 'pending', ':until': until, ':claimant': claimant, ':now': now },
+      }));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async putUploadSession(session: UploadSession): Promise<void> {
+    await this.client.send(new PutCommand({
+      TableName: this.tableName,
+      Item: { [TABLE_DESIGN.partitionKey]: modelPartition(session.name), [TABLE_DESIGN.sortKey]: uploadSortKey(session.id), kind: 'upload', ...session },
+      ConditionExpression: 'attribute_not_exists(#pk)',
+      ExpressionAttributeNames: { '#pk': TABLE_DESIGN.partitionKey },
+    }));
+  }
+
+  async getUploadSession(name: string, id: string): Promise<UploadSession | undefined> {
+    const result = await this.client.send(new GetCommand({
+      TableName: this.tableName,
+      Key: { [TABLE_DESIGN.partitionKey]: modelPartition(name), [TABLE_DESIGN.sortKey]: uploadSortKey(id) },
+      ConsistentRead: true,
+    }));
+    return result.Item ? stripKeys<UploadSession>(result.Item) : undefined;
+  }
+
+  async listUploadSessions(name: string): Promise<UploadSession[]> {
+    const sessions: UploadSession[] = [];
+    for await (const item of this.partitionItems(name)) {
+      if (String(item[TABLE_DESIGN.sortKey]).startsWith(UPLOAD_SORT_PREFIX)) sessions.push(stripKeys<UploadSession>(item));
+    }
+    return sessions;
+  }
+
+  async setUploadSessionState(name: string, id: string, from: SessionState, to: SessionState): Promise<boolean> {
+    try {
+      await this.client.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: { [TABLE_DESIGN.partitionKey]: modelPartition(name), [TABLE_DESIGN.sortKey]: uploadSortKey(id) },
+        UpdateExpression: 'SET #state = :to',
+        ConditionExpression: '#state = :from',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':from': from, ':to': to },
+      }));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   async getVersion(name: string, version: number): Promise<VersionRecord | undefined> {

@@ -42,7 +42,16 @@ export interface VersionRecord {
   readonly createdBy: string;
   readonly filename?: string;
   readonly manifest?: BundleManifest;
+  /** The upload session filling a pending version. */
+  readonly uploadId?: string;
+  /** Why a rejected version was refused. */
+  readonly reason?: string;
 }
+
+/** How a pending version ends: its checked bundle, or the reason it was refused. */
+export type VersionOutcome =
+  | { readonly status: 'ready'; readonly sha256: string; readonly size: number; readonly manifest: BundleManifest }
+  | { readonly status: 'rejected'; readonly reason: string };
 
 export interface ModelWithVersions {
   readonly model: ModelRecord;

@@ -1,7 +1,8 @@
 import type { GrantRole } from '../access/access-policy';
 import type { Grant } from '../access/access-settings';
 import type { ModelFields } from './model-fields';
-import type { ModelRecord, ModelWithVersions, Visibility, VersionRecord, VersionStatus } from './model-records';
+import type { UploadSession, SessionState } from '../uploads/upload-records';
+import type { ModelRecord, ModelWithVersions, Visibility, VersionOutcome, VersionRecord, VersionStatus } from './model-records';
 
 /** A page of listing rows, newest first, each with the sort key the next page starts below. */
 export interface ListingPage {
@@ -45,6 +46,18 @@ export interface ModelStore {
   setVersionStatus(name: string, version: number, from: VersionStatus, to: VersionStatus): Promise<void>;
   getVersion(name: string, version: number): Promise<VersionRecord | undefined>;
   deleteVersion(name: string, version: number): Promise<void>;
+  /** Ends a pending version as ready or rejected; false if it was no longer pending. */
+  resolvePendingVersion(name: string, version: number, outcome: VersionOutcome): Promise<boolean>;
+  /**
+   * Claims the right to check a pending version's bundle until `until`, so the S3 event and the
+   * client's complete call do not both stream the same bytes; false if someone else holds it.
+   */
+  claimFinalization(name: string, version: number, claimant: string, until: string, now: string): Promise<boolean>;
+  putUploadSession(session: UploadSession): Promise<void>;
+  getUploadSession(name: string, id: string): Promise<UploadSession | undefined>;
+  listUploadSessions(name: string): Promise<UploadSession[]>;
+  /** Moves a session between states; false if it was not in `from`. */
+  setUploadSessionState(name: string, id: string, from: SessionState, to: SessionState): Promise<boolean>;
   /** Makes `version` the latest ready one unless a newer one already is, or the model went away. */
   commitLatestVersion(name: string, version: number, now: string): Promise<CommitOutcome>;
   /** Marks the model as being deleted and takes it out of listings; returns undefined if absent. */

@@ -7,6 +7,9 @@ export const VERSION_SORT_PREFIX = 'VER#';
 /** Zero-padded so that sort order equals numeric order. */
 export const versionSortKey = (version: number): string => `${VERSION_SORT_PREFIX}${String(version).padStart(10, '0')}`;
 
+export const UPLOAD_SORT_PREFIX = 'UPLOAD#';
+export const uploadSortKey = (id: string): string => `${UPLOAD_SORT_PREFIX}${id}`;
+
 export const GRANT_SORT_PREFIX = 'GRANT#';
 export const grantSortKey = (user: string): string => `${GRANT_SORT_PREFIX}${user}`;
 /** Grant items sit in the owner index under the grantee, so "shared with me" is one query. */

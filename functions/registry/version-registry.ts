@@ -92,8 +92,8 @@ export class VersionRegistry {
     return { model, version };
   }
 
-  /** A ready version's record and bytes: the latest one unless a version is named. */
-  async getBundle(actor: Actor, name: string, requested?: number): Promise<{ version: VersionRecord; bytes: Buffer }> {
+  /** A ready version to download: the latest one unless a version is named. */
+  async downloadableVersion(actor: Actor, name: string, requested?: number): Promise<VersionRecord> {
     const model = await loadAuthorized(this.deps.models, actor, name, 'download');
     const number = requested ?? model.latestVersion;
     if (number === undefined) throw notFound('no_bundle', `Model '${name}' has no uploaded bundle yet; POST one to /model/${name}/upload`);
@@ -102,6 +102,12 @@ export class VersionRegistry {
     if (version.status !== 'ready') {
       throw new AppError('conflict', 'version_not_ready', `Version ${number} of model '${name}' is ${version.status}, not ready`);
     }
+    return version;
+  }
+
+  /** A ready version's record and bytes, for bundles small enough to hold in memory. */
+  async getBundle(actor: Actor, name: string, requested?: number): Promise<{ version: VersionRecord; bytes: Buffer }> {
+    const version = await this.downloadableVersion(actor, name, requested);
     return { version, bytes: await this.deps.bundles.get(version.bundleKey) };
   }
 }

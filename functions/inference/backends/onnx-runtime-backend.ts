@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type * as OnnxRuntime from 'onnxruntime-node';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { conflict, invalid } from '../../errors/app-error';
@@ -13,9 +14,17 @@ import type { InferenceBackend, PredictJob } from './inference-backend';
 
 type Ort = typeof OnnxRuntime;
 
+/**
+ * `require` for this module's own location. In Lambda, onnxruntime-node comes from a layer at
+ * /opt/nodejs/node_modules, which Node finds through NODE_PATH: CommonJS resolution honours
+ * NODE_PATH, ESM resolution (`import()` of a bare specifier) does not, so the package is
+ * required, never imported (lib/functions/onnx-runtime-layer.ts builds the layer).
+ */
+const requireHere = createRequire(import.meta.url);
+
 /** Loaded on first use, so functions that never run ONNX never load the native binding. */
-let ortModule: Promise<Ort> | undefined;
-const loadOrt = (): Promise<Ort> => (ortModule ??= import('onnxruntime-node'));
+let ortModule: Ort | undefined;
+export const loadOnnxRuntime = async (): Promise<Ort> => (ortModule ??= requireHere('onnxruntime-node') as Ort);
 
 function declaredInputs(session: InferenceSession): DeclaredInput[] {
   return session.inputMetadata.flatMap((input) => (input.isTensor ? [{ name: input.name, type: input.type, shape: input.shape }] : []));
@@ -73,7 +82,7 @@ export class OnnxRuntimeBackend implements InferenceBackend<OnnxRuntimeSpec> {
     const key = `${version.sha256}/${modelFiles[0]}`;
     return this.sessions.with(key, () => this.load(job, modelFiles), async (session) => {
       const plan = planFeeds(declaredInputs(session), job.input, job.params, job.limits, modelName);
-      const ort = await loadOrt();
+      const ort = await loadOnnxRuntime();
       const outputs = tensorOutputs(session);
       const predictions: RowPrediction[] = [];
       for (const feeds of plan.runs) {
@@ -94,7 +103,7 @@ export class OnnxRuntimeBackend implements InferenceBackend<OnnxRuntimeSpec> {
 
   private async load(job: PredictJob<OnnxRuntimeSpec>, modelFiles: readonly string[]): Promise<InferenceSession> {
     const [path] = await this.files.files(job.version, modelFiles);
-    const ort = await loadOrt();
+    const ort = await loadOnnxRuntime();
     try {
       return await ort.InferenceSession.create(path!, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
     } catch (error) {

@@ -1,0 +1,218 @@
+import { randomBytes } from 'node:crypto';
+import * as z from 'zod/mini';
+import { AppError, conflict, invalid, notFound } from '../errors/app-error';
+import type { Actor } from '../identity/actor';
+import { bundleKey } from '../bundles/bundle-keys';
+import type { BundleStore } from '../bundles/bundle-store';
+import type { UploadLimits } from '../platform/function-config';
+import { loadAuthorized } from '../registry/authorized-model';
+import type { VersionRecord } from '../registry/model-records';
+import type { ModelStore } from '../registry/model-store';
+import { partLength, planParts, type PartPlan } from './part-plan';
+import type { ReceivedPart, UploadSession } from './upload-records';
+import type { VersionFinalizer } from './version-finalizer';
+
+/** Presigned part URLs handed out per answer; the client asks for more as it goes. */
+export const URLS_PER_ANSWER = 100;
+const POLL_MS = 250;
+
+const newUploadRequest = z.strictObject({
+  size: z.number({ error: 'must be a number of bytes' }).check(z.int({ error: 'must be a whole number of bytes' }), z.minimum(1, 'must be at least 1')),
+  sha256: z.optional(z.string({ error: 'must be a string' }).check(z.regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'))),
+  filename: z.optional(z.string({ error: 'must be a string' }).check(z.minLength(1, 'must not be empty'), z.maxLength(255, 'must be at most 255 characters'))),
+});
+
+export interface PartUrl {
+  readonly number: number;
+  readonly size: number;
+  readonly url: string;
+}
+
+export interface SessionStatus {
+  readonly session: UploadSession;
+  readonly received: readonly ReceivedPart[];
+  /** Fresh URLs: for the requested parts, or else for the first parts still missing. */
+  readonly urls: readonly PartUrl[];
+}
+
+export interface UploadSessionDeps {
+  readonly models: ModelStore;
+  readonly bundles: BundleStore;
+  readonly finalizer: VersionFinalizer;
+  readonly limits: UploadLimits;
+  readonly now?: () => Date;
+}
+
+const planOf = (session: UploadSession): PartPlan =>
+  session.mode === 'single'
+    ? { mode: 'single', size: session.size }
+    : { mode: 'multipart', size: session.size, partSize: session.partSize as number, partCount: session.partCount as number };
+
+/**
+ * Resumable uploads straight to S3 on presigned URLs. The size is checked against the limit
+ * before any byte moves; each URL is bound to one key, one part and that part's exact length,
+ * and is issued only after the access check. Completing hands the bytes to the finalizer.
+ */
+export class UploadSessions {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: UploadSessionDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async start(actor: Actor, name: string, body: unknown): Promise<SessionStatus> {
+    await loadAuthorized(this.deps.models, actor, name, 'upload');
+    const parsed = newUploadRequest.safeParse(body ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const detail = issue?.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}; allowed: size, sha256, filename` : `${issue?.path.join('.') || 'body'} ${issue?.message}`;
+      throw invalid('invalid_body', `Invalid upload request: ${detail}`);
+    }
+    const { size, sha256, filename } = parsed.data;
+    if (size > this.deps.limits.maxBundleBytes) {
+      throw new AppError('too_large', 'bundle_too_large', `The bundle is ${size} bytes; this MLHub accepts bundles of at most ${this.deps.limits.maxBundleBytes} bytes`);
+    }
+    const plan = planParts(size);
+    const { models, bundles } = this.deps;
+    const id = randomBytes(12).toString('hex');
+    const number = await models.allocateVersion(name);
+    const key = bundleKey(name, number);
+    const now = this.now();
+    await models.putVersion({
+      name, version: number, status: 'pending', bundleKey: key, sha256: sha256 ?? '', size, createdAt: now.toISOString(), createdBy: actor.id, uploadId: id,
+      ...(filename ? { filename } : {}),
+    });
+    try {
+      const s3UploadId = plan.mode === 'multipart' ? await bundles.startMultipart(key) : undefined;
+      const session: UploadSession = {
+        id, name, version: number, bundleKey: key, size, mode: plan.mode, createdBy: actor.id, createdAt: now.toISOString(),
+        expiresAt: new Date(now.getTime() + this.deps.limits.sessionSeconds * 1000).toISOString(), state: 'open',
+        ...(sha256 ? { sha256 } : {}), ...(filename ? { filename } : {}),
+        ...(plan.mode === 'multipart' ? { partSize: plan.partSize, partCount: plan.partCount, s3UploadId } : {}),
+      };
+      await models.putUploadSession(session);
+      return { session, received: [], urls: await this.sign(session, firstParts(plan, [])) };
+    } catch (error) {
+      await models.deleteVersion(name, number);
+      throw error;
+    }
+  }
+
+  async status(actor: Actor, name: string, id: string, requested?: readonly number[]): Promise<SessionStatus> {
+    const session = await this.openSession(actor, name, id);
+    const received = await this.received(session);
+    const plan = planOf(session);
+    const wanted = requested ?? firstParts(plan, received);
+    if (plan.mode === 'multipart' && wanted.some((part) => part < 1 || part > plan.partCount)) {
+      throw invalid('invalid_parts', `This upload has parts 1 to ${plan.partCount}`);
+    }
+    return { session, received, urls: session.state === 'open' ? await this.sign(session, wanted) : [] };
+  }
+
+  async list(actor: Actor, name: string): Promise<UploadSession[]> {
+    await loadAuthorized(this.deps.models, actor, name, 'upload');
+    const now = this.now().toISOString();
+    return (await this.deps.models.listUploadSessions(name)).filter((session) => session.state === 'open' && session.expiresAt > now);
+  }
+
+  /**
+   * Assembles the parts and waits, up to the deadline, for the bundle to be checked. Calling it
+   * again after a timeout or a lost answer picks up where it stopped.
+   */
+  async complete(actor: Actor, name: string, id: string, deadline: number): Promise<VersionRecord> {
+    const session = await this.session(actor, name, id);
+    if (session.state === 'aborted') throw conflict('upload_aborted', `Upload ${id} was aborted; start a new one`);
+    if (session.state === 'open') {
+      this.checkNotExpired(session);
+      await this.assemble(session);
+      await this.deps.models.setUploadSessionState(name, id, 'open', 'completed');
+    }
+    let result = await this.deps.finalizer.finalize(name, session.version, `complete:${id}`);
+    while ((result === 'busy' || result === 'pending') && Date.now() + POLL_MS < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      result = await this.deps.finalizer.finalize(name, session.version, `complete:${id}`);
+    }
+    const version = await this.deps.models.getVersion(name, session.version);
+    if (!version) throw notFound('version_not_found', `Version ${session.version} of model '${name}' no longer exists`);
+    return version;
+  }
+
+  async abort(actor: Actor, name: string, id: string): Promise<void> {
+    const session = await this.session(actor, name, id);
+    if (session.state === 'completed') throw conflict('upload_completed', `Upload ${id} is already complete`);
+    if (session.state === 'aborted') return;
+    await this.deps.models.setUploadSessionState(name, id, 'open', 'aborted');
+    if (session.s3UploadId) await this.deps.bundles.abortMultipart(session.bundleKey, session.s3UploadId);
+    else await this.deps.bundles.delete(session.bundleKey);
+    await this.deps.models.deleteVersion(name, session.version);
+  }
+
+  private async session(actor: Actor, name: string, id: string): Promise<UploadSession> {
+    await loadAuthorized(this.deps.models, actor, name, 'upload');
+    const session = /^[0-9a-f]{24}$/.test(id) ? await this.deps.models.getUploadSession(name, id) : undefined;
+    if (!session) throw notFound('upload_not_found', `Model '${name}' has no upload ${id.slice(0, 40)}`);
+    return session;
+  }
+
+  private async openSession(actor: Actor, name: string, id: string): Promise<UploadSession> {
+    const session = await this.session(actor, name, id);
+    if (session.state === 'open') this.checkNotExpired(session);
+    return session;
+  }
+
+  private checkNotExpired(session: UploadSession): void {
+    if (session.expiresAt <= this.now().toISOString()) {
+      throw conflict('upload_expired', `Upload ${session.id} expired at ${session.expiresAt}; start a new one`);
+    }
+  }
+
+  private async received(session: UploadSession): Promise<ReceivedPart[]> {
+    if (session.mode === 'single') {
+      const size = await this.deps.bundles.sizeOf(session.bundleKey);
+      return size === undefined ? [] : [{ number: 1, size, etag: '' }];
+    }
+    if (session.state !== 'open') return [];
+    return (await this.deps.bundles.listParts(session.bundleKey, session.s3UploadId as string)) ?? [];
+  }
+
+  private async assemble(session: UploadSession): Promise<void> {
+    const plan = planOf(session);
+    if (plan.mode === 'single') {
+      if ((await this.deps.bundles.sizeOf(session.bundleKey)) === undefined) throw conflict('upload_incomplete', 'The bundle has not been uploaded yet: PUT it to the URL first');
+      return;
+    }
+    const parts = await this.deps.bundles.listParts(session.bundleKey, session.s3UploadId as string);
+    if (!parts) throw conflict('upload_incomplete', `Upload ${session.id} has no parts left to assemble; start a new one`);
+    const byNumber = new Map(parts.map((part) => [part.number, part]));
+    const missing: number[] = [];
+    for (let number = 1; number <= plan.partCount; number += 1) {
+      const part = byNumber.get(number);
+      if (!part || part.size !== partLength(plan, number)) missing.push(number);
+    }
+    if (missing.length > 0) {
+      throw conflict('upload_incomplete', `${missing.length} of ${plan.partCount} parts are missing or short (first: ${missing.slice(0, 10).join(', ')}); upload them, then complete again`);
+    }
+    await this.deps.bundles.completeMultipart(session.bundleKey, session.s3UploadId as string, parts);
+  }
+
+  private sign(session: UploadSession, parts: readonly number[]): Promise<PartUrl[]> {
+    const { bundles, limits } = this.deps;
+    const plan = planOf(session);
+    if (plan.mode === 'single') {
+      return bundles.presignPut(session.bundleKey, session.size, limits.presignSeconds).then((url) => [{ number: 1, size: session.size, url }]);
+    }
+    return Promise.all(parts.slice(0, URLS_PER_ANSWER).map(async (number) => {
+      const size = partLength(plan, number);
+      return { number, size, url: await bundles.presignPart(session.bundleKey, session.s3UploadId as string, number, size, limits.presignSeconds) };
+    }));
+  }
+}
+
+/** The first parts not yet received, up to one answer's worth. */
+function firstParts(plan: PartPlan, received: readonly ReceivedPart[]): number[] {
+  if (plan.mode === 'single') return [1];
+  const have = new Set(received.map((part) => part.number));
+  const missing: number[] = [];
+  for (let number = 1; number <= plan.partCount && missing.length < URLS_PER_ANSWER; number += 1) if (!have.has(number)) missing.push(number);
+  return missing;
+}
