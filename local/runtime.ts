@@ -4,12 +4,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IDENTITY_ENV } from '../functions/identity/identity-config';
 import { CONFIG_ENV } from '../functions/platform/function-config';
-import { FALLBACK_HANDLER, ROUTES } from '../functions/routes/route-table';
+import { EVENT_SUBSCRIPTIONS, FALLBACK_HANDLER, ROUTES } from '../functions/routes/route-table';
 import { startDynamoServer } from './dynamodb-server';
 import { startGateway, type LambdaHandler } from './gateway';
 import { openLocalIssuer, type LocalIssuer } from './local-issuer';
 import { seedDemoModel } from './demo-model';
 import { ensureTable } from './provision';
+import { routeStorageEvents, type EventHandler } from './storage-events';
 import { LOCAL_S3_CREDENTIALS, startS3Server } from './s3-server';
 
 export interface LocalRuntimeOptions {
@@ -40,8 +41,8 @@ export const LOCAL_REGION = 'us-east-1';
 
 const handlersDir = fileURLToPath(new URL('../functions/handlers/', import.meta.url));
 
-async function loadHandler(module: string): Promise<LambdaHandler> {
-  const loaded = (await import(pathToFileURL(join(handlersDir, `${module}.ts`)).href)) as { handler?: LambdaHandler };
+async function loadHandler<Handler = LambdaHandler>(module: string): Promise<Handler> {
+  const loaded = (await import(pathToFileURL(join(handlersDir, `${module}.ts`)).href)) as { handler?: Handler };
   if (typeof loaded.handler !== 'function') throw new Error(`functions/handlers/${module}.ts exports no handler`);
   return loaded.handler;
 }
@@ -118,6 +119,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       ...(options.log ? { log: options.log } : {}),
     });
     stops.push(gateway.close);
+    s3.onObjectEvent(routeStorageEvents({ subscriptions: EVENT_SUBSCRIPTIONS, loadHandler: (module) => loadHandler<EventHandler>(module), log: options.log ?? ((line) => console.error(line)) }));
     Object.assign(process.env, identityEnvironment(issuer, gateway.port, options));
     if (!options.devUser) delete process.env[IDENTITY_ENV.devUser];
     // A new data folder starts with the demo model, so the README's predict example just works.

@@ -156,3 +156,25 @@ export function routeById(id: string): RouteSpec {
   if (!route) throw new Error(`No route with id '${id}' in the route table`);
   return route;
 }
+
+/** A handler run by storage events rather than HTTP: in the cloud a bucket notification, locally the S3 server's events. */
+export interface EventSubscription {
+  readonly id: string;
+  readonly source: 'bundle-bucket';
+  /** S3 event names, as in bucket notifications. */
+  readonly events: readonly string[];
+  readonly prefix: string;
+  readonly suffix: string;
+  readonly handler: string;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  readonly summary: string;
+}
+
+export const EVENT_SUBSCRIPTIONS: readonly EventSubscription[] = [
+  {
+    id: 'finalizeUpload', source: 'bundle-bucket', events: ['s3:ObjectCreated:*'], prefix: 'models/', suffix: '/bundle.tar.gz',
+    handler: 'finalize-upload', memoryMb: 2048, timeoutSeconds: 900,
+    summary: 'Checks each bundle a presigned upload stored, and makes its version ready or rejected',
+  },
+];
