@@ -4,12 +4,15 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { DEFAULT_BUNDLE_LIMITS } from '../../functions/bundles/bundle-limits';
+import { DEFAULT_BUNDLE_LIMITS, type BundleLimits } from '../../functions/bundles/bundle-limits';
 import { S3BundleStore } from '../../functions/bundles/s3-bundle-store';
 import { DynamoModelStore } from '../../functions/registry/dynamo-model-store';
 import { ModelRegistry } from '../../functions/registry/model-registry';
 import { ModelRemoval } from '../../functions/registry/model-removal';
 import { VersionRegistry } from '../../functions/registry/version-registry';
+import { UploadSessions } from '../../functions/uploads/upload-sessions';
+import { VersionFinalizer } from '../../functions/uploads/version-finalizer';
+import type { UploadLimits } from '../../functions/platform/function-config';
 import { startDynamoServer, type EmbeddedServer } from '../../local/dynamodb-server';
 import { ensureTable } from '../../local/provision';
 import { LOCAL_S3_CREDENTIALS, startS3Server, type LocalS3Server } from '../../local/s3-server';
@@ -27,6 +30,8 @@ export interface EmbeddedStores {
   readonly registry: ModelRegistry;
   readonly versions: VersionRegistry;
   readonly removal: ModelRemoval;
+  readonly uploads: UploadSessions;
+  readonly finalizer: VersionFinalizer;
   readonly models: DynamoModelStore;
   readonly documents: DynamoDBDocumentClient;
   readonly s3: S3Client;
@@ -40,7 +45,9 @@ export interface EmbeddedStores {
   close(): Promise<void>;
 }
 
-export async function startEmbeddedStores(options: { now?: () => Date } = {}): Promise<EmbeddedStores> {
+export const TEST_UPLOAD_LIMITS: UploadLimits = { maxBundleBytes: 64 * 1024 * 1024, presignSeconds: 300, sessionSeconds: 3600 };
+
+export async function startEmbeddedStores(options: { now?: () => Date; uploadLimits?: UploadLimits; bundleLimits?: BundleLimits } = {}): Promise<EmbeddedStores> {
   const directory = await mkdtemp(join(tmpdir(), 'mlhub-s3-'));
   const dynamo: EmbeddedServer = await startDynamoServer({ host: '127.0.0.1' });
   let s3Server: LocalS3Server | undefined = await startS3Server({ directory, host: '127.0.0.1', buckets: [BUCKET] });
@@ -58,11 +65,15 @@ export async function startEmbeddedStores(options: { now?: () => Date } = {}): P
   const registry = new ModelRegistry(models, options.now);
   const versions = new VersionRegistry({ models, bundles, bundleLimits: DEFAULT_BUNDLE_LIMITS, ...(options.now ? { now: options.now } : {}) });
   const removal = new ModelRemoval({ models, bundles });
+  const finalizer = new VersionFinalizer({ models, bundles, bundleLimits: options.bundleLimits ?? DEFAULT_BUNDLE_LIMITS });
+  const uploads = new UploadSessions({ models, bundles, finalizer, limits: options.uploadLimits ?? TEST_UPLOAD_LIMITS });
 
   return {
     registry,
     versions,
     removal,
+    uploads,
+    finalizer,
     models,
     documents,
     s3,
