@@ -10,7 +10,7 @@ export function versionView(version: VersionRecord) {
   return {
     version: version.version,
     status: version.status,
-    sha256: version.sha256,
+    sha256: version.sha256 || null,
     size: version.size,
     created: version.createdAt,
     created_by: version.createdBy,
@@ -18,6 +18,7 @@ export function versionView(version: VersionRecord) {
     framework: manifest?.framework ?? null,
     file_count: manifest?.fileCount ?? null,
     unpacked_bytes: manifest?.unpackedBytes ?? null,
+    ...(version.status === 'rejected' ? { reason: version.reason ?? null } : {}),
   };
 }
 

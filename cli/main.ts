@@ -1,0 +1,239 @@
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ApiClient, modelPath } from './api-client';
+import { CliError } from './cli-error';
+import { DEFAULT_URL, loadConfig, saveConfig } from './config-store';
+import { Output, humanBytes } from './output';
+import { bundleNameFor, packDirectory } from './pack-directory';
+import { pullBundle } from './pull-bundle';
+import { pushBundle } from './push-bundle';
+
+interface GlobalOptions {
+  json?: boolean;
+  url?: string;
+  token?: string;
+}
+
+const positiveInt = (value: string): number => {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
+  return number;
+};
+
+async function context(command: Command): Promise<{ api: ApiClient; out: Output }> {
+  const options = command.optsWithGlobals<GlobalOptions>();
+  const saved = await loadConfig();
+  const url = (options.url ?? saved.url).replace(/\/+$/, '');
+  const token = options.token ?? saved.token;
+  return { api: new ApiClient({ url, ...(token ? { token } : {}) }), out: new Output(Boolean(options.json)) };
+}
+
+interface ModelSummary { model: string; type: string; owner: string; visibility: string; latest_version: number | null; created: string }
+
+export function buildProgram(): Command {
+  const program = new Command('mlhub')
+    .description('Store, version, share and run ML models on an MLHub')
+    .option('--json', 'print results as JSON, for scripts')
+    .option('--url <url>', `MLHub's address (default: the saved login, or ${DEFAULT_URL})`)
+    .option('--token <token>', 'a bearer token (default: the saved login, or MLHUB_TOKEN)')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program.command('login')
+    .description('save the MLHub address and a token for the next commands')
+    .option('--local', 'sign in to a local `npm start` with a token from its data folder')
+    .option('--user <user>', 'the user to act as, with --local', 'local')
+    .option('--data-dir <dir>', "the local MLHub's data folder, with --local", process.env.MLHUB_DATA_DIR || '.mlhub')
+    .action(async (options: { local?: boolean; user: string; dataDir: string }, command: Command) => {
+      const globals = command.optsWithGlobals<GlobalOptions>();
+      const url = (globals.url ?? process.env.MLHUB_URL ?? DEFAULT_URL).replace(/\/+$/, '');
+      let token = globals.token ?? process.env.MLHUB_TOKEN;
+      if (options.local) {
+        const { openLocalIssuer } = await import('../local/local-issuer');
+        token = await (await openLocalIssuer(options.dataDir)).sign(options.user, { expiresIn: '30d' });
+      }
+      if (!token) throw new CliError('Give --token <token> (a sign-in token or a personal access token), or --local for a local MLHub');
+      const api = new ApiClient({ url, token });
+      const status = await api.json<{ status: string; version: string }>('GET', '/status');
+      await api.json('GET', '/models?limit=1');
+      const path = await saveConfig({ url, token });
+      new Output(Boolean(globals.json)).result({ url, saved: path, service: status }, () => `Signed in to ${url} (MLHub ${status.version}); saved to ${path}`);
+    });
+
+  program.command('create <name>')
+    .description('create a model record')
+    .requiredOption('-t, --type <type>', 'TensorFlow, PyTorch, Keras, ScikitLearn or ONNX')
+    .option('-d, --description <text>', 'what the model does')
+    .option('--meta <json>', 'metadata as a JSON object')
+    .option('--public', 'make it readable by anyone')
+    .action(async (name: string, options: { type: string; description?: string; meta?: string; public?: boolean }, command: Command) => {
+      const { api, out } = await context(command);
+      let meta: unknown = {};
+      if (options.meta !== undefined) {
+        try {
+          meta = JSON.parse(options.meta);
+        } catch {
+          throw new CliError('--meta must be a JSON object, e.g. --meta \'{"epochs": 10}\'');
+        }
+      }
+      const created = await api.json<ModelSummary>('POST', modelPath(name), { json: { type: options.type, meta, ...(options.description ? { description: options.description } : {}) } });
+      if (options.public) await api.json('PUT', `${modelPath(name)}/access`, { json: { visibility: 'public' } });
+      out.result({ ...created, visibility: options.public ? 'public' : created.visibility }, () => `Created ${name} (${created.type})`);
+    });
+
+  program.command('ls')
+    .description('list the models you can see, newest first')
+    .option('--mine', 'only your own')
+    .option('-n, --limit <n>', 'at most this many', positiveInt)
+    .action(async (options: { mine?: boolean; limit?: number }, command: Command) => {
+      const { api, out } = await context(command);
+      const models: ModelSummary[] = [];
+      let cursor: string | null = null;
+      do {
+        const query = new URLSearchParams({ limit: String(Math.min(100, options.limit ?? 100)), ...(options.mine ? { mine: '1' } : {}), ...(cursor ? { cursor } : {}) });
+        const response = await api.request('GET', `/models?${query.toString()}`);
+        models.push(...(await ApiClient.read<ModelSummary[]>(response, 'GET /models')));
+        cursor = response.headers.get('x-next-cursor');
+      } while (cursor && (options.limit === undefined || models.length < options.limit));
+      const shown = options.limit === undefined ? models : models.slice(0, options.limit);
+      out.result(shown, () => shown.length === 0 ? 'No models.' : shown.map((model) =>
+        `${model.model.padEnd(32)} ${model.type.padEnd(11)} v${String(model.latest_version ?? '-').padEnd(4)} ${model.visibility.padEnd(8)} ${model.owner}`).join('\n'));
+    });
+
+  program.command('show <name>')
+    .description("a model's record and versions")
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const { api, out } = await context(command);
+      const model = await api.json<ModelSummary & { description: string | null; versions: { version: number; status: string; size: number; sha256: string | null; created: string }[] }>('GET', modelPath(name));
+      out.result(model, () => [
+        `${model.model} (${model.type}), ${model.visibility}, owned by ${model.owner}`,
+        ...(model.description ? [model.description] : []),
+        ...model.versions.map((version) => `  v${version.version}  ${version.status.padEnd(8)} ${humanBytes(version.size).padStart(10)}  ${version.sha256 ?? ''}  ${version.created}`),
+      ].join('\n'));
+    });
+
+  program.command('rm <name>')
+    .description('delete a model and all its bundles')
+    .option('-y, --yes', 'do not ask (scripts must pass it)')
+    .action(async (name: string, options: { yes?: boolean }, command: Command) => {
+      const { api, out } = await context(command);
+      if (!options.yes) throw new CliError(`Deleting ${name} removes every version for good; run again with --yes to do it`);
+      const deleted = await api.json<{ versions_deleted: number }>('DELETE', modelPath(name));
+      out.result(deleted, () => `Deleted ${name} and its ${deleted.versions_deleted} version(s)`);
+    });
+
+  program.command('push <name> <path>')
+    .description('upload a .tar.gz (or a folder, packed on the fly) as a new version; run it again to resume')
+    .option('-p, --parallel <n>', 'parts sent at once', positiveInt, 4)
+    .addOption(new Option('--create <type>', 'create the model first if it does not exist, with this type'))
+    .action(async (name: string, path: string, options: { parallel: number; create?: string }, command: Command) => {
+      const { api, out } = await context(command);
+      const info = await stat(path).catch(() => {
+        throw new CliError(`${path} does not exist`);
+      });
+      if (options.create) {
+        const response = await api.request('POST', modelPath(name), { json: { type: options.create } });
+        if (response.status !== 201 && response.status !== 409) await ApiClient.read(response, 'create');
+      }
+      let scratch: string | undefined;
+      let file = path;
+      let filename: string | undefined;
+      try {
+        if (info.isDirectory()) {
+          scratch = await mkdtemp(join(tmpdir(), 'mlhub-push-'));
+          filename = bundleNameFor(path);
+          file = join(scratch, filename);
+          await packDirectory(path, file);
+        }
+        const hashing = out.progress('hashing  ', (await stat(file)).size);
+        let bar: ReturnType<Output['progress']> | undefined;
+        const result = await pushBundle(api, name, file, {
+          parallel: options.parallel,
+          ...(filename ? { filename } : {}),
+          events: {
+            hashing: (done) => hashing.update(done),
+            uploading: (done, total) => {
+              if (!bar) {
+                hashing.stop();
+                bar = out.progress('uploading', total);
+              }
+              bar.update(done);
+            },
+          },
+        });
+        bar?.stop();
+        out.result(result, () => `Pushed ${name} v${result.version}: ${humanBytes(result.size)}, sha256 ${result.sha256}` +
+          (result.resumed ? ` (resumed: ${result.partsSkipped} of ${result.partsTotal} parts were already there)` : ''));
+      } finally {
+        if (scratch) await rm(scratch, { recursive: true, force: true });
+      }
+    });
+
+  program.command('pull <name>')
+    .description("download a version's bundle and check its sha256")
+    .option('-v, --version <n>', 'which version (default: the latest)', positiveInt)
+    .option('-o, --output <file>', 'where to write it (default: <name>-v<N>.tar.gz)')
+    .action(async (name: string, options: { version?: number; output?: string }, command: Command) => {
+      const { api, out } = await context(command);
+      let bar: ReturnType<Output['progress']> | undefined;
+      const result = await pullBundle(api, name, {
+        ...(options.version ? { version: options.version } : {}),
+        ...(options.output ? { output: options.output } : {}),
+        onBytes: (done, total) => {
+          bar ??= out.progress('downloading', total);
+          bar.update(done);
+        },
+      });
+      bar?.stop();
+      out.result(result, () => `Saved ${name} v${result.version} to ${result.file} (${humanBytes(result.size)}, sha256 verified)`);
+    });
+
+  program.command('predict <name>')
+    .description('run a prediction: a JSON input, a JSON file, or an image')
+    .option('-i, --input <json>', 'input as JSON: [1, 2, 3], [[...], [...]], or {"inputs": {...}}')
+    .option('-f, --input-file <file>', 'a JSON file holding {"input": ...} or {"inputs": ...}')
+    .option('--image <file>', 'a PNG or JPEG')
+    .option('-v, --version <n>', 'which version (default: the latest)', positiveInt)
+    .action(async (name: string, options: { input?: string; inputFile?: string; image?: string; version?: number }, command: Command) => {
+      const { api, out } = await context(command);
+      const given = [options.input, options.inputFile, options.image].filter((value) => value !== undefined);
+      if (given.length !== 1) throw new CliError('Give exactly one of --input, --input-file or --image');
+      const path = `${modelPath(name)}/predict${options.version ? `?version=${options.version}` : ''}`;
+      let answer: { predictions: { label?: string; probability?: number; output?: unknown }[] };
+      if (options.image) {
+        const bytes = await readFile(options.image).catch(() => {
+          throw new CliError(`${options.image} cannot be read`);
+        });
+        const type = bytes[0] === 0x89 ? 'image/png' : 'image/jpeg';
+        answer = await api.json('POST', path, { body: bytes, contentType: type });
+      } else {
+        let document: unknown;
+        try {
+          document = JSON.parse(options.input ?? await readFile(options.inputFile as string, 'utf8'));
+        } catch (error) {
+          if (error instanceof CliError) throw error;
+          throw new CliError(options.input ? '--input must be JSON, e.g. --input \'[0.1, 0.2]\'' : `${options.inputFile} is not JSON`);
+        }
+        const body = Array.isArray(document) ? { input: document } : document;
+        answer = await api.json('POST', path, { json: body });
+      }
+      out.result(answer, () => answer.predictions.map((prediction, row) =>
+        prediction.label !== undefined ? `${row}: ${prediction.label} (${((prediction.probability ?? 0) * 100).toFixed(1)}%)` : `${row}: ${JSON.stringify(prediction.output ?? prediction)}`).join('\n'));
+    });
+
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv as string[], { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    const message = error instanceof CliError ? error.message : (error as Error)?.message ?? String(error);
+    process.stderr.write(`mlhub: ${message}\n`);
+    return error instanceof CliError ? error.exitCode : 1;
+  }
+}
