@@ -40,6 +40,7 @@ export class MlHubStack extends Stack {
       storage: this.storage,
       identityEnvironment: this.identity.functionEnvironment,
       modelEndpointArns: sagemakerEndpointArns(config.modelBackends),
+      inference: { modelBackends: config.modelBackends, backendUrlAllowlist: config.backendUrlAllowlist },
       logRetention: config.logRetentionDays,
       removalPolicy,
     });

@@ -24,6 +24,8 @@ export interface FreshImport {
 export interface FreshImportOptions {
   /** NODE_OPTIONS for the child, e.g. the handlers' runtime options. */
   readonly nodeOptions?: string;
+  /** NODE_PATH for the child: where Lambda would find layer packages (/opt/nodejs/node_modules). */
+  readonly nodePath?: string;
 }
 
 /**
@@ -34,6 +36,7 @@ export interface FreshImportOptions {
 export async function importInFreshNode(file: string, options: FreshImportOptions = {}): Promise<FreshImport> {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '' };
   if (options.nodeOptions) env.NODE_OPTIONS = options.nodeOptions;
+  if (options.nodePath) env.NODE_PATH = options.nodePath;
   const started = performance.now();
   const { stdout, stderr } = await run(process.execPath, ['--input-type=module', '-e', PROBE, pathToFileURL(file).href], { env, encoding: 'utf8' });
   const processMs = performance.now() - started;

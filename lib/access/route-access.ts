@@ -1,4 +1,5 @@
 import type { TABLE_DESIGN } from '../../functions/store/table-design';
+import { answeredRoutes } from '../routes/answered-routes';
 
 /**
  * What each route's function may do to MLHub's data, and nothing more. The entries follow the
@@ -42,7 +43,18 @@ export type RouteAccess = {
 
 export type AccessTarget = keyof RouteAccess;
 
-/** By route id (functions/routes/route-table.ts). */
+/** Both predict routes run the same handler. */
+const PREDICT_ACCESS: RouteAccess = {
+  table: ['dynamodb:GetItem'],
+  bundleObjects: ['s3:GetObject'],
+  modelEndpoints: ['sagemaker:InvokeEndpoint'],
+};
+
+/**
+ * By route id (functions/routes/route-table.ts): what the route's own handler logic calls. A
+ * route that also answers as another (`alsoAnswersAs`) gets that route's access as well, through
+ * functionAccess below; its entry here need not repeat it.
+ */
 export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   // Probes both stores: GetItem on a key that never exists, and a listing of no keys at the bundle root. Needs no identity.
   getStatus: { table: ['dynamodb:GetItem'], bundleRootListing: ['s3:ListBucket'] },
@@ -65,6 +77,10 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
     bundleObjects: ['s3:PutObject', 's3:DeleteObject'],
   },
   downloadBundle: { table: ['dynamodb:GetItem'], bundleObjects: ['s3:GetObject'] },
+  // The model's record and the caller's grant, then the version (GetItem each); the bundle is
+  // streamed from S3 to unpack an ONNX model into /tmp; SageMaker-served models are invoked.
+  predictModel: PREDICT_ACCESS,
+  predictModelWithGet: PREDICT_ACCESS,
   getAccess: { table: ['dynamodb:GetItem', 'dynamodb:Query'] },
   // Grant items are put and deleted one by one; visibility is an update of the record.
   putAccess: { table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'] },
@@ -81,4 +97,26 @@ export function routeAccess(routeId: string): RouteAccess {
   const access = ROUTE_ACCESS[routeId];
   if (!access) throw new Error(`Route '${routeId}' has no entry in ROUTE_ACCESS (lib/access/route-access.ts): say what data it may touch`);
   return access;
+}
+
+/** Several routes' access as one: per target, every action any of them needs, once. */
+export function unionOfAccess(accesses: readonly RouteAccess[]): RouteAccess {
+  const union: Partial<Record<AccessTarget, string[]>> = {};
+  for (const access of accesses) {
+    for (const [target, actions] of Object.entries(access) as [AccessTarget, readonly string[] | undefined][]) {
+      for (const action of actions ?? []) {
+        const list = (union[target] ??= []);
+        if (!list.includes(action)) list.push(action);
+      }
+    }
+  }
+  return union as RouteAccess;
+}
+
+/**
+ * What a route's function may do: its route's access, and that of every route it also answers
+ * as (functions/routes/route-table.ts `alsoAnswersAs`), since its handler does their work too.
+ */
+export function functionAccess(routeId: string): RouteAccess {
+  return unionOfAccess(answeredRoutes(routeId).map((route) => routeAccess(route.id)));
 }

@@ -1,13 +1,22 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { BackendSpecError, parseBackendSpec, type BackendSpec } from '../../functions/inference/backend-spec';
 import { MODEL_TYPES, type ModelType } from '../../functions/registry/model-type';
 
 /**
- * Where a model type's predictions are served. Stored now so that inference can be wired later;
- * a SageMaker pattern is also what the stack grants `sagemaker:InvokeEndpoint` on.
+ * What the stack knows about one model type's backends. Given in `modelBackends` as the type's
+ * default backend, written as a model's `meta.backend` is (functions/inference/backend-spec.ts),
+ * with the SageMaker endpoints the predict functions may invoke beside it:
+ *   {"kind": "tfserving", "url": "https://tfs.example.org", "model": "{model}"}
+ *   {"kind": "sagemaker", "endpoint": "torch-{model}", "sagemakerEndpointArns": ["arn:aws:sagemaker:…:endpoint/torch-*"]}
+ *   {"sagemakerEndpointArns": ["arn:aws:sagemaker:…:endpoint/keras-prod"]}   (no default: models name their endpoint)
+ *   "onnxruntime"
  */
-export type ModelBackend =
-  | { readonly url: string }
-  | { readonly sagemakerEndpointArns: readonly string[] };
+export interface ModelBackend {
+  /** The type's default backend, exactly as the engine reads it from MLHUB_BACKEND_<TYPE>: a kind, or a spec object. */
+  readonly defaultBackend?: string | Readonly<Record<string, unknown>>;
+  /** SageMaker endpoint ARNs (a `*` allowed in the name) the predict functions may invoke: `sagemaker:InvokeEndpoint` is granted on exactly these. */
+  readonly sagemakerEndpointArns: readonly string[];
+}
 
 export type ModelBackends = Readonly<Partial<Record<ModelType, ModelBackend>>>;
 
@@ -19,7 +28,13 @@ export interface StackConfig {
   readonly removalPolicy: 'retain' | 'destroy';
   /** Browser origins allowed to call the API and to upload to the bundle bucket on presigned URLs. */
   readonly corsOrigins: readonly string[];
+  /** Per model type: its default backend and the SageMaker endpoints the predict functions may invoke. */
   readonly modelBackends: ModelBackends;
+  /**
+   * Backend URLs a model's own `meta.backend` may name (MLHUB_BACKEND_URL_ALLOWLIST): origins such
+   * as `https://tfs.example.org`, optionally with a path prefix, or with `:*` for any port.
+   */
+  readonly backendUrlAllowlist: readonly string[];
   readonly logRetentionDays: RetentionDays;
   /** Stage-wide API Gateway throttling: steady requests per second, and the burst above it. */
   readonly throttleRateLimit: number;
@@ -53,6 +68,7 @@ export const DEFAULT_STACK_CONFIG: StackConfig = {
   removalPolicy: 'retain',
   corsOrigins: [],
   modelBackends: {},
+  backendUrlAllowlist: [],
   logRetentionDays: RetentionDays.THREE_MONTHS,
   throttleRateLimit: 50,
   throttleBurstLimit: 100,
@@ -148,25 +164,71 @@ function parseCorsOrigins(raw: unknown): readonly string[] {
   return [...new Set(items.map(parseOrigin))];
 }
 
-function parseBackend(type: string, raw: unknown): ModelBackend {
-  const entry = raw as { url?: unknown; sagemakerEndpointArns?: unknown } | null;
-  const keys = entry && typeof entry === 'object' ? Object.keys(entry) : [];
-  if (keys.length !== 1 || (keys[0] !== 'url' && keys[0] !== 'sagemakerEndpointArns')) {
-    throw new StackConfigError('modelBackends', `${type}: give exactly one of "url" or "sagemakerEndpointArns"`);
-  }
-  if (entry?.url !== undefined) {
-    const url = stringOption('modelBackends', entry.url);
-    if (!/^https?:\/\//.test(url) || !URL.canParse(url)) throw new StackConfigError('modelBackends', `${type}: '${url}' is not an http(s) URL`);
-    return { url };
-  }
-  const arns = entry?.sagemakerEndpointArns;
-  if (!Array.isArray(arns) || arns.length === 0) throw new StackConfigError('modelBackends', `${type}: "sagemakerEndpointArns" must be a non-empty array`);
-  for (const arn of arns) {
+/** The endpoint name of a SageMaker endpoint ARN pattern. */
+export const endpointNameOf = (arn: string): string => arn.slice(arn.indexOf(':endpoint/') + ':endpoint/'.length);
+
+/** IAM's wildcard matching, for the names in endpoint ARNs (which hold no `?`). */
+const globMatches = (pattern: string, value: string): boolean =>
+  new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(value);
+
+function parseEndpointArns(type: string, raw: unknown): string[] {
+  if (!Array.isArray(raw) || raw.length === 0) throw new StackConfigError('modelBackends', `${type}: "sagemakerEndpointArns" must be a non-empty array`);
+  for (const arn of raw) {
     if (typeof arn !== 'string' || !SAGEMAKER_ENDPOINT_ARN.test(arn)) {
       throw new StackConfigError('modelBackends', `${type}: '${String(arn)}' is not a SageMaker endpoint ARN (arn:aws:sagemaker:<region>:<account>:endpoint/<name>, '*' allowed in the name)`);
     }
+    // SageMaker writes endpoint names in lowercase in its ARNs, and IAM compares them as written.
+    if (endpointNameOf(arn) !== endpointNameOf(arn).toLowerCase()) {
+      throw new StackConfigError('modelBackends', `${type}: '${arn}' would never match: SageMaker endpoint ARNs carry the name in lowercase`);
+    }
   }
-  return { sagemakerEndpointArns: arns as string[] };
+  return [...new Set(raw as string[])];
+}
+
+/**
+ * Whether every endpoint a default SageMaker backend can name is among the granted ARNs. `{model}`
+ * stands for any model name, so it must fall under a `*` of the same ARN.
+ */
+function endpointGranted(endpoint: string, arns: readonly string[]): boolean {
+  const name = endpoint.toLowerCase().replaceAll('{model}', '*');
+  return arns.some((arn) => globMatches(endpointNameOf(arn), name));
+}
+
+/** Checked as the engine checks MLHUB_BACKEND_<TYPE> at cold start, so a bad value stops the deploy instead. */
+function checkedSpec(type: string, raw: unknown): BackendSpec {
+  try {
+    return parseBackendSpec(raw, 'model');
+  } catch (error) {
+    if (error instanceof BackendSpecError) throw new StackConfigError('modelBackends', `${type}: the backend ${error.message}`);
+    throw error;
+  }
+}
+
+function parseDefaultBackend(type: string, raw: string | Record<string, unknown>, arns: readonly string[]): ModelBackend['defaultBackend'] {
+  if (typeof raw === 'object' && raw.kind === undefined && raw.url !== undefined) {
+    throw new StackConfigError('modelBackends', `${type}: say which protocol the server at "url" speaks with "kind": tfserving, torchserve, oip or tfaas`);
+  }
+  if (checkedSpec(type, raw).kind === 'sagemaker') {
+    const endpoint = typeof raw === 'object' ? String(raw.endpoint) : '';
+    if (arns.length === 0 || !endpointGranted(endpoint, arns)) {
+      throw new StackConfigError('modelBackends', `${type}: the default SageMaker endpoint '${endpoint}' must fall under one of its "sagemakerEndpointArns" (with '*' where the name holds {model}), or the functions could not invoke it`);
+    }
+  }
+  return raw;
+}
+
+function parseBackend(type: string, raw: unknown): ModelBackend {
+  if (typeof raw === 'string') return { defaultBackend: parseDefaultBackend(type, raw.trim(), []), sagemakerEndpointArns: [] };
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new StackConfigError('modelBackends', `${type}: expected a backend such as {"kind": "tfserving", "url": "https://…"}, {"sagemakerEndpointArns": […]}, or a kind such as "onnxruntime"`);
+  }
+  const { sagemakerEndpointArns: rawArns, ...backend } = raw as Record<string, unknown>;
+  const arns = rawArns === undefined ? [] : parseEndpointArns(type, rawArns);
+  if (Object.keys(backend).length === 0) {
+    if (arns.length === 0) throw new StackConfigError('modelBackends', `${type}: give a default backend ("kind": …) or "sagemakerEndpointArns"`);
+    return { sagemakerEndpointArns: arns };
+  }
+  return { defaultBackend: parseDefaultBackend(type, backend, arns), sagemakerEndpointArns: arns };
 }
 
 function parseModelBackends(raw: unknown): ModelBackends {
@@ -182,6 +244,25 @@ function parseModelBackends(raw: unknown): ModelBackends {
     backends[type as ModelType] = parseBackend(type, entry);
   }
   return backends;
+}
+
+/**
+ * An allow-list entry as the engine reads it (functions/inference/backend-selection.ts): scheme,
+ * host, an optional port or `:*`, an optional path prefix.
+ */
+const BACKEND_URL_ENTRY = /^https?:\/\/[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:(\d{1,5}|\*))?(\/[^?#\s,]*)?$/i;
+
+function parseBackendUrlAllowlist(raw: unknown): readonly string[] {
+  const list = fromJsonText(raw);
+  const items = typeof list === 'string' ? list.split(',').map((item) => item.trim()).filter((item) => item !== '') : list;
+  if (!Array.isArray(items)) throw new StackConfigError('backendUrlAllowlist', 'expected a comma-separated list or a JSON array of URLs');
+  return [...new Set(items.map((item) => {
+    const entry = stringOption('backendUrlAllowlist', item);
+    if (!BACKEND_URL_ENTRY.test(entry)) {
+      throw new StackConfigError('backendUrlAllowlist', `'${entry}' is not an origin such as https://tfs.example.org, optionally with a port (or :* for any) and a path prefix`);
+    }
+    return entry;
+  }))];
 }
 
 function parseRetention(raw: unknown): RetentionDays {
@@ -241,6 +322,7 @@ const PARSERS: { readonly [option in StackOption]: (raw: unknown) => StackConfig
   removalPolicy: parseRemovalPolicy,
   corsOrigins: parseCorsOrigins,
   modelBackends: parseModelBackends,
+  backendUrlAllowlist: parseBackendUrlAllowlist,
   logRetentionDays: parseRetention,
   // API Gateway's account-level ceilings are 10,000 rps and a 5,000 burst.
   throttleRateLimit: (raw) => wholeNumber('throttleRateLimit', raw, 1, 10_000),
@@ -320,6 +402,5 @@ export function identitySource(config: StackConfig): IdentitySource {
 
 /** Every SageMaker endpoint ARN pattern configured for any model type. */
 export function sagemakerEndpointArns(backends: ModelBackends): readonly string[] {
-  const arns = Object.values(backends).flatMap((backend) => ('sagemakerEndpointArns' in backend ? backend.sagemakerEndpointArns : []));
-  return [...new Set(arns)];
+  return [...new Set(Object.values(backends).flatMap((backend) => backend.sagemakerEndpointArns))];
 }

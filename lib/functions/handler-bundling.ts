@@ -9,6 +9,12 @@ export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The source of a handler module named in the route table. */
 export const handlerEntry = (handler: string): string => join(PROJECT_ROOT, 'functions', 'handlers', `${handler}.ts`);
 
+/**
+ * The package the inference engine requires at run time (functions/inference/backends/onnx-runtime-backend.ts):
+ * its native binaries cannot be bundled.
+ */
+export const ONNX_RUNTIME_PACKAGE = 'onnxruntime-node';
+
 /** NodejsFunction's name for an ESM bundle; the Lambda handler is `index.handler`. */
 export const BUNDLE_FILE = 'index.mjs';
 
@@ -36,7 +42,9 @@ export const HANDLER_BUNDLE = {
   mainFields: ['module', 'main'],
   banner: REQUIRE_SHIM,
   // Bundle the AWS SDK rather than use the runtime's copy: tree-shaken, and the version our lockfile pins.
-  externalModules: [] as string[],
+  // Only onnxruntime-node stays out; the functions that predict get it from a layer
+  // (lib/functions/onnx-runtime-layer.ts).
+  externalModules: [ONNX_RUNTIME_PACKAGE] as string[],
 } as const;
 
 /** Lambda reads source maps only when asked to. */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Size, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import { Policy, Role, ServicePrincipal, type PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, LoggingFormat, Runtime, Tracing, type ILayerVersion } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -14,6 +14,9 @@ import { HANDLER_NODE_OPTIONS, PROJECT_ROOT, handlerEntry, nodejsFunctionBundlin
  */
 export const LAMBDA_RUNTIME = Runtime.NODEJS_22_X;
 
+/** Every function's architecture, and so the one binary the ONNX Runtime layer ships. */
+export const LAMBDA_ARCHITECTURE = Architecture.ARM_64;
+
 export interface RouteFunctionProps {
   /** Module under functions/handlers/ that exports `handler`. */
   readonly handler: string;
@@ -21,6 +24,10 @@ export interface RouteFunctionProps {
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
   readonly environment: Readonly<Record<string, string>>;
+  /** Layers the handler needs at run time (the ONNX Runtime, for functions that predict); none by default. */
+  readonly layers?: readonly ILayerVersion[];
+  /** Size of /tmp; Lambda's default (512 MB) when unset. */
+  readonly ephemeralStorageMb?: number;
   /** What the function may do to data; none for a function that touches none. */
   readonly dataAccess: readonly PolicyStatement[];
   /** IAM findings the data access is known to raise, each with the reason it stands. */
@@ -61,8 +68,10 @@ export class RouteFunction extends Construct {
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       bundling: nodejsFunctionBundling(),
       runtime: LAMBDA_RUNTIME,
-      architecture: Architecture.ARM_64,
+      architecture: LAMBDA_ARCHITECTURE,
       memorySize: props.memoryMb,
+      ...(props.ephemeralStorageMb !== undefined ? { ephemeralStorageSize: Size.mebibytes(props.ephemeralStorageMb) } : {}),
+      ...(props.layers?.length ? { layers: [...props.layers] } : {}),
       timeout: Duration.seconds(props.timeoutSeconds),
       description: props.description,
       environment: { ...props.environment, NODE_OPTIONS: HANDLER_NODE_OPTIONS },

@@ -1,13 +1,18 @@
 import { Stack, type RemovalPolicy } from 'aws-cdk-lib';
+import type { ILayerVersion } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { CONFIG_ENV } from '../../functions/platform/function-config';
 import { FALLBACK_HANDLER, ROUTES } from '../../functions/routes/route-table';
 import { accessAcknowledgements, accessStatements } from '../access/access-statements';
-import { FALLBACK_ACCESS, routeAccess, type RouteAccess } from '../access/route-access';
+import { FALLBACK_ACCESS, functionAccess, type RouteAccess } from '../access/route-access';
+import type { ModelBackends } from '../config/stack-config';
 import type { MlHubStorage } from '../storage/mlhub-storage';
-import { RouteFunction } from './route-function';
+import { inferenceEnvironment, PREDICT_EPHEMERAL_STORAGE_MB } from './inference-runtime';
+import { OnnxRuntimeLayer } from './onnx-runtime-layer';
+import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, RouteFunction } from './route-function';
+import { routeRuntime, type RouteRuntime } from './route-runtime';
 
 /** The fallback only formats errors: small and quick, whatever the routes need. */
 const FALLBACK_SIZE = { memoryMb: 256, timeoutSeconds: 5 } as const;
@@ -17,6 +22,8 @@ export interface RouteFunctionsProps {
   /** Who may vouch for callers, by IDENTITY_ENV name (lib/identity/mlhub-identity.ts). */
   readonly identityEnvironment: Readonly<Record<string, string>>;
   readonly modelEndpointArns: readonly string[];
+  /** What the functions that predict are told about backends (lib/functions/inference-runtime.ts). */
+  readonly inference: { readonly modelBackends: ModelBackends; readonly backendUrlAllowlist: readonly string[] };
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
 }
@@ -28,19 +35,24 @@ interface FunctionSpec {
   readonly timeoutSeconds: number;
   readonly access: RouteAccess;
   readonly environment: Readonly<Record<string, string>>;
+  readonly layers?: readonly ILayerVersion[];
+  readonly ephemeralStorageMb?: number;
 }
 
 /**
  * One function per route in the route table, plus the fallback, each wired to the storage: told
  * where the data is and who may vouch for callers, and allowed exactly the access its route needs
- * (lib/access/route-access.ts). The fallback authenticates no one and touches no data, so it is
- * told neither.
+ * (lib/access/route-access.ts). A function whose route runs predictions (or also answers as one
+ * that does) gets the ONNX Runtime layer, the inference configuration and room in /tmp; no other
+ * function does. The fallback authenticates no one and touches no data, so it is told neither.
  */
 export class RouteFunctions extends Construct {
   /** By route id. */
   readonly byRoute: ReadonlyMap<string, RouteFunction>;
   /** Answers 404 and 405 for whatever no route takes. */
   readonly fallback: RouteFunction;
+  /** onnxruntime-node for the functions that predict; undefined when no route does. */
+  readonly onnxRuntimeLayer?: OnnxRuntimeLayer;
 
   constructor(scope: Construct, id: string, props: RouteFunctionsProps) {
     super(scope, id);
@@ -60,21 +72,38 @@ export class RouteFunctions extends Construct {
       memoryMb: spec.memoryMb,
       timeoutSeconds: spec.timeoutSeconds,
       environment: spec.environment,
+      ...(spec.layers ? { layers: spec.layers } : {}),
+      ...(spec.ephemeralStorageMb !== undefined ? { ephemeralStorageMb: spec.ephemeralStorageMb } : {}),
       dataAccess: accessStatements(spec.access, targets),
       dataAccessAcknowledgements: accessAcknowledgements(spec.access, targets),
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
     });
 
-    this.byRoute = new Map(ROUTES.map((route) => [route.id, build(route.id, {
-      handler: route.handler,
-      description: `${route.method} ${route.path}: ${route.summary}`,
-      memoryMb: route.memoryMb,
-      timeoutSeconds: route.timeoutSeconds,
-      access: routeAccess(route.id),
-      // Every route handler authenticates first (even the open ones build the same services).
-      environment: { ...dataLocation, ...props.identityEnvironment },
-    })]));
+    const runtimes = new Map(ROUTES.map((route) => [route.id, routeRuntime(route.id)]));
+    if ([...runtimes.values()].some((runtime) => runtime.inference)) {
+      this.onnxRuntimeLayer = new OnnxRuntimeLayer(this, 'OnnxRuntime', { architecture: LAMBDA_ARCHITECTURE, runtime: LAMBDA_RUNTIME });
+    }
+    const layer = this.onnxRuntimeLayer?.layerVersion;
+
+    this.byRoute = new Map(ROUTES.map((route) => {
+      const runtime = runtimes.get(route.id) as RouteRuntime;
+      const predicts = runtime.inference && layer !== undefined;
+      return [route.id, build(route.id, {
+        handler: route.handler,
+        description: `${route.method} ${route.path}: ${route.summary}`,
+        memoryMb: runtime.memoryMb,
+        timeoutSeconds: runtime.timeoutSeconds,
+        access: functionAccess(route.id),
+        environment: {
+          // Every route handler authenticates first (even the open ones build the same services).
+          ...dataLocation,
+          ...props.identityEnvironment,
+          ...(predicts ? inferenceEnvironment({ ...props.inference, timeoutSeconds: runtime.timeoutSeconds }) : {}),
+        },
+        ...(predicts ? { layers: [layer], ephemeralStorageMb: PREDICT_EPHEMERAL_STORAGE_MB } : {}),
+      })];
+    }));
     this.fallback = build('NotRouted', {
       handler: FALLBACK_HANDLER,
       description: 'Answers 404 for unknown paths and 405 for known paths with another method',

@@ -23,6 +23,7 @@ describe('stack configuration', () => {
       removalPolicy: 'retain',
       corsOrigins: [],
       modelBackends: {},
+      backendUrlAllowlist: [],
       logRetentionDays: RetentionDays.THREE_MONTHS,
       throttleRateLimit: 50,
       throttleBurstLimit: 100,
@@ -43,7 +44,8 @@ describe('stack configuration', () => {
       stage: 'prod',
       removalPolicy: 'DESTROY',
       corsOrigins: 'https://a.example.org, http://localhost:3000,https://a.example.org',
-      modelBackends: `{"ONNX":{"url":"https://onnx.example.org/v2"},"PyTorch":{"sagemakerEndpointArns":["${ENDPOINT}"]}}`,
+      modelBackends: `{"ONNX":{"kind":"oip","url":"https://onnx.example.org/v2"},"PyTorch":{"sagemakerEndpointArns":["${ENDPOINT}"]}}`,
+      backendUrlAllowlist: 'https://tfs.example.org, http://127.0.0.1:*,https://tfs.example.org',
       logRetentionDays: '365',
       throttleRateLimit: '200',
       throttleBurstLimit: '400',
@@ -55,7 +57,11 @@ describe('stack configuration', () => {
       stage: 'prod',
       removalPolicy: 'destroy',
       corsOrigins: ['https://a.example.org', 'http://localhost:3000'],
-      modelBackends: { ONNX: { url: 'https://onnx.example.org/v2' }, PyTorch: { sagemakerEndpointArns: [ENDPOINT] } },
+      modelBackends: {
+        ONNX: { defaultBackend: { kind: 'oip', url: 'https://onnx.example.org/v2' }, sagemakerEndpointArns: [] },
+        PyTorch: { sagemakerEndpointArns: [ENDPOINT] },
+      },
+      backendUrlAllowlist: ['https://tfs.example.org', 'http://127.0.0.1:*'],
       logRetentionDays: 365,
       throttleRateLimit: 200,
       throttleBurstLimit: 400,
@@ -99,10 +105,29 @@ describe('stack configuration', () => {
   });
 
   it('takes JSON values from cdk.json as they are', () => {
-    const config = read({ corsOrigins: ['https://b.example.org'], throttleRateLimit: 10, modelBackends: { Keras: { url: 'http://keras.internal:8501' } } });
+    const config = read({
+      corsOrigins: ['https://b.example.org'],
+      throttleRateLimit: 10,
+      modelBackends: { Keras: { kind: 'tfserving', url: 'http://keras.example.org:8501', model: '{model}' }, ONNX: 'onnxruntime' },
+      backendUrlAllowlist: ['https://tfs.example.org/v1'],
+    });
     expect(config.corsOrigins).toEqual(['https://b.example.org']);
     expect(config.throttleRateLimit).toBe(10);
-    expect(config.modelBackends).toEqual({ Keras: { url: 'http://keras.internal:8501' } });
+    expect(config.modelBackends).toEqual({
+      Keras: { defaultBackend: { kind: 'tfserving', url: 'http://keras.example.org:8501', model: '{model}' }, sagemakerEndpointArns: [] },
+      ONNX: { defaultBackend: 'onnxruntime', sagemakerEndpointArns: [] },
+    });
+    expect(config.backendUrlAllowlist).toEqual(['https://tfs.example.org/v1']);
+  });
+
+  it('takes a default SageMaker backend with the endpoints it may invoke, whose ARNs must cover its endpoint', () => {
+    const config = read({ modelBackends: JSON.stringify({ PyTorch: { kind: 'sagemaker', endpoint: 'mlhub-{model}', content_type: 'application/json', sagemakerEndpointArns: [ENDPOINT] } }) });
+    expect(config.modelBackends.PyTorch).toEqual({
+      defaultBackend: { kind: 'sagemaker', endpoint: 'mlhub-{model}', content_type: 'application/json' },
+      sagemakerEndpointArns: [ENDPOINT],
+    });
+    const exact = 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/mnist-prod';
+    expect(read({ modelBackends: JSON.stringify({ Keras: { kind: 'sagemaker', endpoint: 'MNIST-Prod', sagemakerEndpointArns: [exact] } }) }).modelBackends.Keras?.sagemakerEndpointArns).toEqual([exact]);
   });
 
   it.each([
@@ -113,11 +138,25 @@ describe('stack configuration', () => {
     [{ corsOrigins: 'http://a.example.org' }, /https origin/],
     [{ corsOrigins: 'not a url' }, /not an origin/],
     [{ modelBackends: '{"Caffe":{"url":"https://x.example.org"}}' }, /unknown model type 'Caffe'/],
-    [{ modelBackends: `{"ONNX":{"url":"https://x.example.org","sagemakerEndpointArns":["${ENDPOINT}"]}}` }, /exactly one of/],
+    [{ modelBackends: '{"ONNX":{"url":"https://x.example.org"}}' }, /ONNX: say which protocol the server at "url" speaks with "kind"/],
     [{ modelBackends: '{"ONNX":{"sagemakerEndpointArns":["*"]}}' }, /not a SageMaker endpoint ARN/],
     [{ modelBackends: '{"ONNX":{"sagemakerEndpointArns":["arn:aws:sagemaker:*:*:endpoint/x"]}}' }, /not a SageMaker endpoint ARN/],
-    [{ modelBackends: '{"ONNX":{"url":"ftp://x.example.org"}}' }, /not an http\(s\) URL/],
+    [{ modelBackends: '{"ONNX":{"sagemakerEndpointArns":["arn:aws:sagemaker:us-east-1:123456789012:endpoint/MNIST"]}}' }, /carry the name in lowercase/],
+    [{ modelBackends: '{"ONNX":{"sagemakerEndpointArns":[]}}' }, /non-empty array/],
+    [{ modelBackends: '{"ONNX":{}}' }, /give a default backend/],
+    [{ modelBackends: '{"ONNX":["onnxruntime"]}' }, /expected a backend/],
+    [{ modelBackends: '{"ONNX":{"kind":"tfserving","url":"ftp://x.example.org"}}' }, /ONNX: the backend "url" must be http or https/],
+    [{ modelBackends: '{"ONNX":{"kind":"caffe2"}}' }, /ONNX: the backend "kind" must be one of/],
+    [{ modelBackends: '{"ONNX":"tfserving"}' }, /ONNX: the backend needs "url"/],
+    [{ modelBackends: '{"PyTorch":{"kind":"sagemaker","endpoint":"torch"}}' }, /default SageMaker endpoint 'torch' must fall under one of its "sagemakerEndpointArns"/],
+    [{ modelBackends: `{"PyTorch":{"kind":"sagemaker","endpoint":"torch-{model}","sagemakerEndpointArns":["${ENDPOINT}"]}}` }, /'torch-\{model\}' must fall under/],
+    [{ modelBackends: '{"PyTorch":{"kind":"sagemaker","endpoint":"mlhub-{model}","sagemakerEndpointArns":["arn:aws:sagemaker:us-east-1:123456789012:endpoint/mlhub-a*"]}}' }, /must fall under/],
     [{ modelBackends: 'ONNX=https://x' }, /JSON object/],
+    [{ backendUrlAllowlist: 'tfs.example.org' }, /'tfs.example.org' is not an origin/],
+    [{ backendUrlAllowlist: 'https://tfs.example.org?x=1' }, /is not an origin/],
+    [{ backendUrlAllowlist: 'https://user@tfs.example.org' }, /is not an origin/],
+    [{ backendUrlAllowlist: 'https://*.example.org' }, /is not an origin/],
+    [{ backendUrlAllowlist: '{"url":"https://tfs.example.org"}' }, /comma-separated list or a JSON array/],
     [{ logRetentionDays: '15' }, /CloudWatch Logs accepts only/],
     [{ throttleRateLimit: '0' }, /whole number from 1/],
     [{ throttleBurstLimit: '2.5' }, /whole number/],
@@ -157,6 +196,7 @@ describe('stack configuration', () => {
       'MLHUB_DEPLOY_REMOVAL_POLICY',
       'MLHUB_DEPLOY_CORS_ORIGINS',
       'MLHUB_DEPLOY_MODEL_BACKENDS',
+      'MLHUB_DEPLOY_BACKEND_URL_ALLOWLIST',
       'MLHUB_DEPLOY_LOG_RETENTION_DAYS',
       'MLHUB_DEPLOY_THROTTLE_RATE_LIMIT',
       'MLHUB_DEPLOY_THROTTLE_BURST_LIMIT',
@@ -173,7 +213,7 @@ describe('stack configuration', () => {
   });
 
   it('collects the SageMaker endpoint patterns of every model type, once each', () => {
-    const config = read({ modelBackends: JSON.stringify({ PyTorch: { sagemakerEndpointArns: [ENDPOINT] }, Keras: { sagemakerEndpointArns: [ENDPOINT] }, ONNX: { url: 'https://x.example.org' } }) });
+    const config = read({ modelBackends: JSON.stringify({ PyTorch: { sagemakerEndpointArns: [ENDPOINT] }, Keras: { sagemakerEndpointArns: [ENDPOINT] }, ONNX: { kind: 'tfaas', url: 'https://x.example.org' } }) });
     expect(sagemakerEndpointArns(config.modelBackends)).toEqual([ENDPOINT]);
     expect(sagemakerEndpointArns({})).toEqual([]);
   });

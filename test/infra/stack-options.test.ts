@@ -5,9 +5,11 @@ import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IDENTITY_ENV } from '../../functions/identity/identity-config';
+import { INFERENCE_ENV } from '../../functions/inference/inference-config';
 import { ROUTES } from '../../functions/routes/route-table';
-import { optionEnvName, STACK_OPTIONS, type IdentitySource } from '../../lib/config/stack-config';
+import { optionEnvName, readStackConfig, STACK_OPTIONS, type IdentitySource } from '../../lib/config/stack-config';
 import { PROJECT_ROOT } from '../../lib/functions/handler-bundling';
+import type { RouteFunction } from '../../lib/functions/route-function';
 import { MlHubIdentity } from '../../lib/identity/mlhub-identity';
 import { createMlHubApp } from '../../lib/mlhub-app';
 import { acknowledgementsIn, synthesizeMlHub, type SynthesizedMlHub } from './support/synthesize';
@@ -50,6 +52,16 @@ describe('a disposable stack with default options', () => {
       .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
       .flatMap((statement) => asList(statement.Action));
     expect(actions.filter((action) => action.startsWith('sagemaker:'))).toEqual([]);
+  });
+
+  it('tells the functions that predict that models may name no backend URL and no SageMaker endpoint of their own', () => {
+    for (const routeId of ['predictModel', 'predictModelWithGet', 'createModel']) {
+      const routeFunction = synth.stack.functions.byRoute.get(routeId) as RouteFunction;
+      const variables = (resourceById(synth.template, logicalIdOf(routeFunction.function)).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(variables[INFERENCE_ENV.allowedBackendUrls], routeId).toBe('');
+      expect(variables[INFERENCE_ENV.allowedSageMakerEndpoints], routeId).toBe('');
+      expect(Object.keys(variables).filter((name) => /^MLHUB_BACKEND_(?!URL_ALLOWLIST)/.test(name)), routeId).toEqual([]);
+    }
   });
 
   it('keeps logs 90 days, throttles at 50 requests a second (burst 100), and keeps old bundle versions 30 days', () => {
@@ -208,5 +220,13 @@ describe('the README deploy guide', () => {
   it.each(STACK_OPTIONS.map((option) => [option]))('documents the %s option and its environment variable', (option) => {
     expect(deploySection).toContain(`\`${option}\``);
     expect(deploySection).toContain(`\`${optionEnvName(option)}\``);
+  });
+
+  it('gives backend examples the stack accepts', () => {
+    const given = Object.fromEntries([...deploySection.matchAll(/-c (modelBackends|backendUrlAllowlist)=('([^']*)'|\S+)/g)].map((match) => [match[1], match[3] ?? match[2]]));
+    expect(Object.keys(given).sort()).toEqual(['backendUrlAllowlist', 'modelBackends']);
+    const config = readStackConfig((option) => given[option]);
+    expect(Object.keys(config.modelBackends).sort()).toEqual(['PyTorch', 'TensorFlow']);
+    expect(config.backendUrlAllowlist).toHaveLength(1);
   });
 });

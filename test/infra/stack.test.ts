@@ -15,13 +15,18 @@ import { BUNDLE_ROOT, bundleKey, modelPrefix } from '../../functions/bundles/bun
 import { S3BundleStore } from '../../functions/bundles/s3-bundle-store';
 import { IDENTITY_ENV, loadIdentityConfig } from '../../functions/identity/identity-config';
 import { createJwtVerifier } from '../../functions/identity/jwt-verifier';
+import { selectBackend } from '../../functions/inference/backend-selection';
+import { defaultBackendEnvName, INFERENCE_ENV, loadInferenceConfig } from '../../functions/inference/inference-config';
+import { readModelParams } from '../../functions/inference/model-params';
 import { CONFIG_ENV } from '../../functions/platform/function-config';
+import { MODEL_TYPES } from '../../functions/registry/model-type';
 import { ROUTES, type RouteSpec } from '../../functions/routes/route-table';
 import { ALL_INDEXES, TABLE_DESIGN } from '../../functions/store/table-design';
 import { DynamoTokenStore } from '../../functions/tokens/dynamo-token-store';
 import { BUNDLE_OBJECTS_PATTERN } from '../../lib/access/access-statements';
 import { ROUTE_ACCESS, type AccessTarget } from '../../lib/access/route-access';
-import { BUNDLE_FILE } from '../../lib/functions/handler-bundling';
+import { BUNDLE_FILE, ONNX_RUNTIME_PACKAGE } from '../../lib/functions/handler-bundling';
+import { onnxRuntimeLayerFiles } from '../../lib/functions/onnx-runtime-layer-contents';
 import { RouteFunction } from '../../lib/functions/route-function';
 import { acknowledgementsIn, synthesizeMlHub, type SynthesizedMlHub } from './support/synthesize';
 import {
@@ -40,6 +45,9 @@ import {
 } from './support/template-views';
 
 const ENDPOINT_PATTERN = 'arn:aws:sagemaker:eu-west-1:123456789012:endpoint/mlhub-torch-*';
+const TORCH_BACKEND = { kind: 'sagemaker', endpoint: 'mlhub-torch-{model}', content_type: 'application/json' };
+const TF_BACKEND = { kind: 'tfserving', url: 'https://tfserving.example.org', model: '{model}' };
+const URL_ALLOWLIST = ['https://tfs.example.org/v1', 'http://127.0.0.1:*'];
 const ORIGINS = ['https://models.example.org', 'http://localhost:5173'];
 
 /** Given as `cdk deploy -c key=value` gives them: every value a string. */
@@ -47,9 +55,10 @@ const OPTIONS = {
   stage: 'test',
   corsOrigins: ORIGINS.join(','),
   modelBackends: JSON.stringify({
-    PyTorch: { sagemakerEndpointArns: [ENDPOINT_PATTERN] },
-    TensorFlow: { url: 'https://tfserving.example.org/v1/models' },
+    PyTorch: { ...TORCH_BACKEND, sagemakerEndpointArns: [ENDPOINT_PATTERN] },
+    TensorFlow: TF_BACKEND,
   }),
+  backendUrlAllowlist: URL_ALLOWLIST.join(','),
   logRetentionDays: '30',
   throttleRateLimit: '25',
   throttleBurstLimit: '40',
@@ -74,6 +83,9 @@ const functionResource = (routeFunction: RouteFunction): Resource => resourceByI
 const dataStatements = (routeFunction: RouteFunction): Statement[] =>
   statementsOfRole(synth.template, logicalIdOf(routeFunction.role)).filter((statement) => asList(statement.Action).some(isDataAction));
 const dataActions = (routeFunction: RouteFunction): string[] => dataStatements(routeFunction).flatMap((statement) => asList(statement.Action));
+
+/** The routes whose work a route's function does: itself and the one it also answers as (one level is all the table uses). */
+const answering = (route: RouteSpec): RouteSpec[] => [route, ...ROUTES.filter((other) => other.id === route.alsoAnswersAs)];
 
 /** `action on resource` pairs, comparable across the template and the expectation. */
 const grantPairs = (statements: readonly { actions: readonly string[]; resources: readonly unknown[] }[]): string[] =>
@@ -131,10 +143,10 @@ describe('routes and functions', () => {
     expect(Object.keys(resourcesOfType(synth.template, 'AWS::Lambda::Function'))).toHaveLength(ROUTES.length + 1);
   });
 
-  it.each(ROUTES.map((route) => [route.id, route] as const))('%s runs with its route table memory and timeout, on arm64 Node.js, traced, logging JSON', (routeId, route: RouteSpec) => {
+  it.each(ROUTES.map((route) => [route.id, route] as const))('%s runs with its route table memory and timeout (raised to those of a route it also answers as), on arm64 Node.js, traced, logging JSON', (routeId, route: RouteSpec) => {
     const properties = functionResource(functionOf(routeId)).Properties;
-    expect(properties.MemorySize).toBe(route.memoryMb);
-    expect(properties.Timeout).toBe(route.timeoutSeconds);
+    expect(properties.MemorySize).toBe(Math.max(...answering(route).map((answered) => answered.memoryMb)));
+    expect(properties.Timeout).toBe(Math.max(...answering(route).map((answered) => answered.timeoutSeconds)));
     expect(properties.Runtime).toMatch(/^nodejs2[24]\.x$/);
     expect(properties.Architectures).toEqual(['arm64']);
     expect(properties.Handler).toBe('index.handler');
@@ -191,9 +203,9 @@ describe('least privilege', () => {
     return byTarget[target];
   };
 
-  it.each(ROUTES.map((route) => [route.id]))('%s holds exactly the data grants ROUTE_ACCESS gives its route', (routeId) => {
-    const access = ROUTE_ACCESS[routeId] ?? {};
-    const expected = grantPairs(Object.entries(access).map(([target, actions]) => ({ actions: actions ?? [], resources: expectedResources(target as AccessTarget) })));
+  it.each(ROUTES.map((route) => [route.id, route] as const))('%s holds exactly the data grants ROUTE_ACCESS gives its route, and any route it also answers as', (routeId, route: RouteSpec) => {
+    const expected = [...new Set(grantPairs(answering(route).flatMap((answered) => Object.entries(ROUTE_ACCESS[answered.id] ?? {})
+      .map(([target, actions]) => ({ actions: actions ?? [], resources: expectedResources(target as AccessTarget) })))))].sort();
     const actual = grantPairs(dataStatements(functionOf(routeId)).map((statement) => ({ actions: asList(statement.Action), resources: asList(statement.Resource) })));
     expect(actual).toEqual(expected);
   });
@@ -255,7 +267,7 @@ describe('least privilege', () => {
   it('allows sagemaker:InvokeEndpoint only on configured endpoints, and only to routes that ask for them', () => {
     for (const route of ROUTES) {
       const invoke = dataStatements(functionOf(route.id)).filter((statement) => asList(statement.Action).includes('sagemaker:InvokeEndpoint'));
-      const wanted = (ROUTE_ACCESS[route.id]?.modelEndpoints ?? []).length > 0;
+      const wanted = answering(route).some((answered) => (ROUTE_ACCESS[answered.id]?.modelEndpoints ?? []).length > 0);
       expect(invoke.flatMap((statement) => asList(statement.Resource)), route.id).toEqual(wanted ? [ENDPOINT_PATTERN] : []);
     }
   });
@@ -276,6 +288,112 @@ describe('least privilege', () => {
 
 /** The environment variables of a Lambda function resource. */
 const variablesOf = (resource: Resource): Record<string, unknown> => (resource.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+
+describe('predictions', () => {
+  /** Routes whose handler runs the inference engine: predict bodies, and routes that also answer as one. */
+  const predicting = ROUTES.filter((route) => answering(route).some((answered) => answered.body === 'predict'));
+  const allFunctions = () => [...ROUTES.map((route) => [route.id, functionOf(route.id)] as const), ['fallback', synth.stack.functions.fallback] as const];
+  const layerIds = (routeFunction: RouteFunction): string[] => ((functionResource(routeFunction).Properties.Layers ?? []) as unknown[]).map((layer) => referencedId(layer) as string);
+  const layers = () => Object.keys(resourcesOfType(synth.template, 'AWS::Lambda::LayerVersion'));
+
+  /** What the engine would read in a deployed predict function, Refs resolved. */
+  const deployedInferenceEnvironment = (routeId: string): Record<string, string> => Object.fromEntries(Object.entries(variablesOf(functionResource(functionOf(routeId))))
+    .filter(([, value]) => typeof value === 'string') as [string, string][]);
+
+  it('are served by both predict routes and by createModel, which also answers as predictModel (the seed\'s image form)', () => {
+    expect(predicting.map((route) => route.id).sort()).toEqual(['createModel', 'predictModel', 'predictModelWithGet']);
+  });
+
+  it('run with the ONNX Runtime layer, and no other function has it', () => {
+    const [layerId, ...otherLayers] = layers();
+    expect(otherLayers).toEqual([]);
+    for (const [id, routeFunction] of allFunctions()) {
+      expect(layerIds(routeFunction), id).toEqual(predicting.some((route) => route.id === id) ? [layerId] : []);
+    }
+  });
+
+  it('get the layer exactly where the bundle leaves onnxruntime-node out, and reach it only through require (ESM import() ignores NODE_PATH)', () => {
+    for (const [id, routeFunction] of allFunctions()) {
+      const handler = id === 'fallback' ? 'not-routed' : (ROUTES.find((route) => route.id === id) as RouteSpec).handler;
+      const code = readFileSync((bundles.get(handler) as HandlerBundle).file, 'utf8');
+      // A call with the package name as its only argument: the engine's require (minified), not, say, package.json's dependency list.
+      const requires = new RegExp(`[\\w$]\\(\\s*["']${ONNX_RUNTIME_PACKAGE}["']\\s*\\)`).test(code);
+      expect(requires, `${id} bundle requires ${ONNX_RUNTIME_PACKAGE}`).toBe(layerIds(routeFunction).length > 0);
+      expect(code, id).not.toMatch(/import\s*\(\s*["']onnxruntime-node["']\s*\)|from\s*["']onnxruntime-node["']|import\s*["']onnxruntime-node["']/);
+    }
+  });
+
+  it('build the layer for the functions\' architecture and runtime, holding the pruned package for that architecture', () => {
+    const layer = resourceById(synth.template, layers()[0] as string);
+    const predictFunction = functionResource(functionOf('predictModel')).Properties;
+    expect(layer.Properties.CompatibleArchitectures).toEqual(predictFunction.Architectures);
+    expect(layer.Properties.CompatibleRuntimes).toEqual([predictFunction.Runtime]);
+    expect(layer.Properties.LicenseInfo).toBe('MIT');
+    const key = String((layer.Properties.Content as { S3Key: string }).S3Key);
+    const assetDir = join(synth.assemblyDir, `asset.${key.replace(/\.zip$/, '')}`);
+    const expected = onnxRuntimeLayerFiles('arm64');
+    for (const file of expected) expect(readFileSync(join(assetDir, file.target)).length, file.target).toBe(readFileSync(file.source).length);
+    expect(expected.some((file) => file.target.endsWith('/linux/arm64/onnxruntime_binding.node'))).toBe(true);
+  });
+
+  it('have the route table\'s memory and timeout, and gigabytes of /tmp for unpacked models', () => {
+    for (const route of ROUTES) {
+      const properties = functionResource(functionOf(route.id)).Properties;
+      if (!predicting.includes(route)) {
+        expect(properties.EphemeralStorage, route.id).toBeUndefined();
+        continue;
+      }
+      expect(properties.MemorySize, route.id).toBeGreaterThanOrEqual(2048);
+      expect(properties.Timeout, route.id).toBe(29);
+      const { Size } = properties.EphemeralStorage as { Size: number };
+      expect(Size, route.id).toBeGreaterThanOrEqual(2048);
+      expect(Size, route.id).toBeLessThanOrEqual(10240);
+    }
+  });
+
+  it('get the inference configuration from the stack options, and no other function does', () => {
+    const inferenceNames = [...Object.values(INFERENCE_ENV), ...MODEL_TYPES.map(defaultBackendEnvName)];
+    for (const [id, routeFunction] of allFunctions()) {
+      const names = Object.keys(variablesOf(functionResource(routeFunction)));
+      if (predicting.some((route) => route.id === id)) expect(names, id).toEqual(expect.arrayContaining([INFERENCE_ENV.modelCacheDir, INFERENCE_ENV.allowedBackendUrls]));
+      else expect(names.filter((name) => inferenceNames.includes(name)), id).toEqual([]);
+      // Lambda's own NODE_PATH (with /opt/nodejs/node_modules) must stand.
+      expect(names, id).not.toContain('NODE_PATH');
+    }
+  });
+
+  it('read a configuration the engine accepts: defaults by type, the URL allow-list, the model cache in /tmp, a deadline inside the timeout', () => {
+    for (const route of predicting) {
+      const config = loadInferenceConfig(deployedInferenceEnvironment(route.id));
+      expect(config.defaultBackends, route.id).toEqual({ PyTorch: TORCH_BACKEND, TensorFlow: TF_BACKEND });
+      expect(config.allowedBackendUrls).toEqual(URL_ALLOWLIST);
+      // An ARN pattern cannot be listed by name: IAM, which grants exactly the pattern, decides.
+      expect(config.allowedSageMakerEndpoints).toBeUndefined();
+      expect(config.modelCacheDir.startsWith('/tmp/')).toBe(true);
+      expect(config.deadlineMs).toBeLessThan((functionResource(functionOf(route.id)).Properties.Timeout as number) * 1000);
+      expect(config.deadlineMs).toBeLessThan(30_000);
+    }
+  });
+
+  it('send a PyTorch model without a backend of its own to an endpoint the function may invoke, and an ONNX one to the built-in runtime', () => {
+    const config = loadInferenceConfig(deployedInferenceEnvironment('predictModel'));
+    const manifest = { root: '', fileCount: 1, unpackedBytes: 10, files: [{ path: 'model.onnx', size: 10 }] };
+    const torch = selectBackend({ name: 'resnet-50', type: 'PyTorch', meta: {} }, manifest, readModelParams(undefined), config);
+    expect(torch).toMatchObject({ kind: 'sagemaker', endpoint: 'mlhub-torch-resnet-50' });
+    const [invoke] = dataStatements(functionOf('predictModel')).filter((statement) => asList(statement.Action).includes('sagemaker:InvokeEndpoint'));
+    const endpointArn = `arn:aws:sagemaker:eu-west-1:123456789012:endpoint/${(torch as { endpoint: string }).endpoint.toLowerCase()}`;
+    expect(asList(invoke?.Resource).some((resource) => iamPatternMatches(String(resource), endpointArn))).toBe(true);
+    expect(selectBackend({ name: 'mnist', type: 'ONNX', meta: {} }, manifest, readModelParams(undefined), config)).toEqual({ kind: 'onnxruntime' });
+  });
+
+  it('let createModel do what predictModel does, through alsoAnswersAs: read bundles and invoke the configured endpoints', () => {
+    const pairs = (routeId: string) => grantPairs(dataStatements(functionOf(routeId)).map((statement) => ({ actions: asList(statement.Action), resources: asList(statement.Resource) })));
+    expect(pairs('createModel')).toEqual(expect.arrayContaining(pairs('predictModel')));
+    expect(pairs('createModel')).toContain(`sagemaker:InvokeEndpoint on ${JSON.stringify(ENDPOINT_PATTERN)}`);
+    expect(pairs('createModel')).toContain(`s3:GetObject on ${JSON.stringify(arnWithSuffix(ids.bucket, `/${BUNDLE_OBJECTS_PATTERN}`))}`);
+    expect(pairs('predictModel').filter((pair) => !/^(dynamodb:GetItem|s3:GetObject|sagemaker:InvokeEndpoint) /.test(pair))).toEqual([]);
+  });
+});
 
 describe('identity: the stack\'s own Cognito user pool', () => {
   /** What CloudFormation would substitute for each reference a function's environment makes. */

@@ -1,0 +1,66 @@
+import { DEFAULT_DEADLINE_MS, defaultBackendEnvName, INFERENCE_ENV } from '../../functions/inference/inference-config';
+import { MODEL_TYPES } from '../../functions/registry/model-type';
+import { endpointNameOf, sagemakerEndpointArns, type ModelBackends } from '../config/stack-config';
+
+/**
+ * Room in /tmp for unpacked model files (the engine keeps one folder per bundle sha256 there):
+ * well above a function's default 512 MB, for ONNX models of a few GB.
+ */
+export const PREDICT_EPHEMERAL_STORAGE_MB = 4096;
+
+/** The only writable place in Lambda. */
+export const LAMBDA_MODEL_CACHE_DIR = '/tmp/mlhub-models';
+
+/** Kept back from the function's timeout, so the engine answers 504 itself, as JSON, before Lambda stops it. */
+const DEADLINE_MARGIN_MS = 2000;
+
+/** Lambda's limit on all of a function's environment variables together. */
+const LAMBDA_ENVIRONMENT_LIMIT = 4096;
+
+/** Left for the rest of the environment (table, bucket, issuer, NODE_OPTIONS…). */
+const OTHER_ENVIRONMENT_ALLOWANCE = 1024;
+
+export interface InferenceEnvironmentProps {
+  readonly modelBackends: ModelBackends;
+  readonly backendUrlAllowlist: readonly string[];
+  readonly timeoutSeconds: number;
+}
+
+/**
+ * The SageMaker endpoints a model's own `meta.backend` may name, as MLHUB_SAGEMAKER_ENDPOINT_ALLOWLIST
+ * reads them: the names of the configured ARNs; none at all when no ARN is configured, so such a
+ * model answers 409 (not allowed) rather than 502 (denied by IAM). The variable lists exact names
+ * only, so once any ARN holds a `*` it allows any name (`*`) and IAM, which grants exactly those
+ * ARNs, decides.
+ */
+export function sagemakerEndpointAllowlist(arns: readonly string[]): string {
+  const names = arns.map(endpointNameOf);
+  return names.some((name) => name.includes('*')) ? '*' : names.join(',');
+}
+
+/**
+ * The inference configuration (functions/inference/inference-config.ts) of a function that runs
+ * predictions, from the stack's options:
+ * - modelBackends: each type's default backend as MLHUB_BACKEND_<TYPE>, exactly as given (a kind,
+ *   or the spec's JSON); types with none fall back to the built-in ONNX Runtime;
+ * - backendUrlAllowlist: MLHUB_BACKEND_URL_ALLOWLIST (empty: models may name no URL of their own);
+ * - the SageMaker ARNs of every type: MLHUB_SAGEMAKER_ENDPOINT_ALLOWLIST (see above);
+ * - the model file cache in /tmp, and a deadline inside the function's timeout.
+ */
+export function inferenceEnvironment(props: InferenceEnvironmentProps): Record<string, string> {
+  const environment: Record<string, string> = {
+    [INFERENCE_ENV.modelCacheDir]: LAMBDA_MODEL_CACHE_DIR,
+    [INFERENCE_ENV.deadlineMs]: String(Math.min(DEFAULT_DEADLINE_MS, props.timeoutSeconds * 1000 - DEADLINE_MARGIN_MS)),
+    [INFERENCE_ENV.allowedBackendUrls]: props.backendUrlAllowlist.join(','),
+    [INFERENCE_ENV.allowedSageMakerEndpoints]: sagemakerEndpointAllowlist(sagemakerEndpointArns(props.modelBackends)),
+  };
+  for (const type of MODEL_TYPES) {
+    const backend = props.modelBackends[type]?.defaultBackend;
+    if (backend !== undefined) environment[defaultBackendEnvName(type)] = typeof backend === 'string' ? backend : JSON.stringify(backend);
+  }
+  const size = Object.entries(environment).reduce((total, [name, value]) => total + name.length + value.length, 0);
+  if (size > LAMBDA_ENVIRONMENT_LIMIT - OTHER_ENVIRONMENT_ALLOWANCE) {
+    throw new Error(`The inference configuration from modelBackends and backendUrlAllowlist takes ${size} bytes of environment; Lambda allows ${LAMBDA_ENVIRONMENT_LIMIT} for all of a function's variables: shorten them`);
+  }
+  return environment;
+}
