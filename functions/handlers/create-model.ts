@@ -4,7 +4,6 @@ import { routeHandler } from '../http/route-handler';
 import { jsonResponse } from '../http/responses';
 import { modelRegistry } from '../platform/table-services';
 import { modelEtag, modelView } from '../registry/model-views';
-import { handler as predict } from './predict-model';
 
 const create = routeHandler('createModel', async ({ actor, params, body }) => {
   const model = await modelRegistry().createModel(actor, params.name ?? '', body);
@@ -14,6 +13,10 @@ const create = routeHandler('createModel', async ({ actor, params, body }) => {
 /**
  * The seed predicts by posting an image form to the model itself
  * (`curl http://localhost:8083/model/mnist -F 'image=@./img4.png'`); everything else here creates.
+ * The predict handler is loaded on the first such form, so creating models never pays its start-up.
  */
-export const handler = (event: APIGatewayProxyEventV2, context: Context) =>
-  mediaType(event.headers?.['content-type']) === 'multipart/form-data' ? predict(event, context) : create(event, context);
+export const handler = async (event: APIGatewayProxyEventV2, context: Context) => {
+  if (mediaType(event.headers?.['content-type']) !== 'multipart/form-data') return create(event, context);
+  const { handler: predict } = await import('./predict-model');
+  return predict(event, context);
+};

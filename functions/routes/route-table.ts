@@ -112,6 +112,31 @@ export const ROUTES: readonly RouteSpec[] = [
     summary: 'Download the bundle of the latest (or ?version=N) version',
   },
   {
+    id: 'createUpload', method: 'POST', path: '/model/{name}/uploads', handler: 'create-upload',
+    scope: 'write', auth: 'required', body: 'json', bodyLimit: 16 * 1024, ...metadataRoute,
+    summary: 'Start a resumable upload {size, sha256?, filename?}: presigned PUT or part URLs',
+  },
+  {
+    id: 'listUploads', method: 'GET', path: '/model/{name}/uploads', handler: 'list-uploads',
+    scope: 'write', auth: 'required', body: 'none', bodyLimit: 0, ...metadataRoute,
+    summary: "A model's open uploads, to resume one",
+  },
+  {
+    id: 'getUpload', method: 'GET', path: '/model/{name}/uploads/{id}', handler: 'get-upload',
+    scope: 'write', auth: 'required', body: 'none', bodyLimit: 0, ...metadataRoute,
+    summary: 'Parts received so far, and fresh URLs (?parts=N-M) to resume',
+  },
+  {
+    id: 'completeUpload', method: 'POST', path: '/model/{name}/uploads/{id}/complete', handler: 'complete-upload',
+    scope: 'write', auth: 'required', body: 'none', bodyLimit: 0, memoryMb: 2048, timeoutSeconds: 29,
+    summary: 'Assemble the parts and check the bundle: 200 ready, 202 still checking, 400 refused',
+  },
+  {
+    id: 'abortUpload', method: 'DELETE', path: '/model/{name}/uploads/{id}', handler: 'abort-upload',
+    scope: 'write', auth: 'required', body: 'none', bodyLimit: 0, ...metadataRoute,
+    summary: 'Abort an upload: its parts and pending version go',
+  },
+  {
     id: 'predictModel', method: 'POST', path: '/model/{name}/predict', handler: 'predict-model',
     scope: 'read', auth: 'optional', body: 'predict', bodyLimit: LAMBDA_BINARY_BODY_LIMIT, ...predictRoute,
     summary: 'Predict: JSON input (one vector, a batch, or named inputs) or an image (?version=N)',

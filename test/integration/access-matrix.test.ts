@@ -36,6 +36,12 @@ const EXPECTED: Record<string, Record<Caller, Row>> = {
   createToken: { anonymous: all(401), owner: all(201), reader: all(201), writer: all(201), stranger: all(201), ...badCredentials },
   listTokens: { anonymous: all(401), owner: all(200), reader: all(200), writer: all(200), stranger: all(200), ...badCredentials },
   deleteToken: { anonymous: all(401), owner: all(404), reader: all(404), writer: all(404), stranger: all(404), ...badCredentials },
+  createUpload: { anonymous: all(401), owner: all(201), reader: [404, 403, 403], writer: [404, 201, 201], stranger: [404, 404, 403], ...badCredentials },
+  listUploads: { anonymous: all(401), owner: all(200), reader: [404, 403, 403], writer: [404, 200, 200], stranger: [404, 404, 403], ...badCredentials },
+  getUpload: { anonymous: all(401), owner: all(200), reader: [404, 403, 403], writer: [404, 200, 200], stranger: [404, 404, 403], ...badCredentials },
+  // Nothing was uploaded, so those who may complete learn that it is incomplete.
+  completeUpload: { anonymous: all(401), owner: all(409), reader: [404, 403, 403], writer: [404, 409, 409], stranger: [404, 404, 403], ...badCredentials },
+  abortUpload: { anonymous: all(401), owner: all(200), reader: [404, 403, 403], writer: [404, 200, 200], stranger: [404, 404, 403], ...badCredentials },
   predictModel: { anonymous: [404, 404, 200], owner: all(200), reader: [404, 200, 200], writer: [404, 200, 200], stranger: [404, 404, 200], ...badCredentials },
   predictModelWithGet: { anonymous: [404, 404, 200], owner: all(200), reader: [404, 200, 200], writer: [404, 200, 200], stranger: [404, 404, 200], ...badCredentials },
 };
@@ -67,6 +73,13 @@ async function makeModel(kind: Kind, name = unique(`mx-${kind}`)): Promise<strin
 }
 
 const models = {} as Record<Kind, string>;
+const uploads = {} as Record<Kind, string>;
+
+async function startUpload(name: string): Promise<string> {
+  const reply = await api('olive', 'POST', `/model/${name}/uploads`, json({ size: 100 }));
+  expect(reply.status).toBe(201);
+  return (reply.body as { upload_id: string }).upload_id;
+}
 
 /** Calls one route the way a client would, against a model of the given kind. */
 async function exercise(routeId: string, caller: Caller, kind: Kind): Promise<JsonReply> {
@@ -90,6 +103,11 @@ async function exercise(routeId: string, caller: Caller, kind: Kind): Promise<Js
     case 'createToken': return api(caller, 'POST', '/tokens', json({ name: 'matrix' }));
     case 'listTokens': return api(caller, 'GET', '/tokens');
     case 'deleteToken': return api(caller, 'DELETE', '/tokens/0000000000000000');
+    case 'createUpload': return api(caller, 'POST', `/model/${name}/uploads`, json({ size: 100 }));
+    case 'listUploads': return api(caller, 'GET', `/model/${name}/uploads`);
+    case 'getUpload': return api(caller, 'GET', `/model/${name}/uploads/${uploads[kind]}`);
+    case 'completeUpload': return api(caller, 'POST', `/model/${name}/uploads/${await startUpload(name)}/complete`);
+    case 'abortUpload': return api(caller, 'DELETE', `/model/${name}/uploads/${await startUpload(name)}`);
     case 'predictModel': return api(caller, 'POST', `/model/${name}/predict`, { body: digit, headers: { 'content-type': 'application/json' } });
     case 'predictModelWithGet': {
       const credentials = authorization.get(caller);
@@ -118,7 +136,10 @@ beforeAll(async () => {
   const pat = created.body as { id: string; token: string };
   expect((await api('olive', 'DELETE', `/tokens/${pat.id}`)).status).toBe(200);
   authorization.set('revoked', `Bearer ${pat.token}`);
-  for (const kind of KINDS) models[kind] = await makeModel(kind);
+  for (const kind of KINDS) {
+    models[kind] = await makeModel(kind);
+    uploads[kind] = await startUpload(models[kind]);
+  }
 });
 
 afterAll(async () => {
