@@ -28,10 +28,10 @@ export class ApiClient {
         ...(options.redirect ? { redirect: options.redirect } : {}),
       });
     } catch (error) {
-      const code = (error as { cause?: { code?: string } }).cause?.code;
-      throw new CliError(code === 'ECONNREFUSED'
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      throw new CliError(cause?.code === 'ECONNREFUSED'
         ? `No MLHub answers at ${this.config.url}; start one with npm start, or run mlhub login --url <url>`
-        : `Could not reach MLHub at ${this.config.url}: ${(error as Error).message}`);
+        : `Could not reach MLHub at ${this.config.url}: ${cause?.message ?? (error as Error).message}`);
     }
   }
 

@@ -19,6 +19,8 @@ export interface LocalRuntimeOptions {
   readonly dataDir: string;
   /** Single-user development mode: requests without credentials act as this user. */
   readonly devUser?: string;
+  /** Gets a line for every request the embedded S3 server answers (to watch uploads). */
+  readonly s3RequestLog?: (line: string) => void;
   readonly log?: (line: string) => void;
 }
 
@@ -95,7 +97,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   try {
     const dynamo = await startDynamoServer({ directory: join(dataDir, 'dynamodb'), host: '127.0.0.1' });
     stops.push(dynamo.close);
-    const s3 = await startS3Server({ directory: join(dataDir, 's3'), host: '127.0.0.1', buckets: [LOCAL_BUCKET] });
+    const s3 = await startS3Server({
+      directory: join(dataDir, 's3'), host: '127.0.0.1', buckets: [LOCAL_BUCKET],
+      ...(options.s3RequestLog ? { requestLog: options.s3RequestLog } : {}),
+    });
     stops.push(s3.close);
 
     delete process.env.AWS_SESSION_TOKEN;

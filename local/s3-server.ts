@@ -36,7 +36,16 @@ interface S3rverEvent {
  * s3rver on disk, behind a SigV4 check: s3rver accepts any signature for a known key, AWS does
  * not, and MLHub's security rests on presigned URLs failing when altered or expired.
  */
-export async function startS3Server(options: { directory: string; host: string; port?: number; buckets: readonly string[] }): Promise<LocalS3Server> {
+export interface S3ServerOptions {
+  readonly directory: string;
+  readonly host: string;
+  readonly port?: number;
+  readonly buckets: readonly string[];
+  /** Called with `s3 <METHOD> <path?query> <status>` for every request, e.g. to watch uploads. */
+  readonly requestLog?: (line: string) => void;
+}
+
+export async function startS3Server(options: S3ServerOptions): Promise<LocalS3Server> {
   const s3rver = new S3rver({
     directory: options.directory,
     silent: true,
@@ -48,6 +57,10 @@ export async function startS3Server(options: { directory: string; host: string; 
   const forward = s3rver.callback();
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    if (options.requestLog) {
+      const log = options.requestLog;
+      response.on('finish', () => log(`s3 ${request.method} ${request.url} ${response.statusCode}`));
+    }
     verifier
       .verify({ method: request.method ?? 'GET', url: request.url ?? '/', headers: request.headers })
       .then((verdict) => {

@@ -27,6 +27,7 @@ try {
   const runtime = await startLocalRuntime({
     host, port, dataDir,
     ...(authMode === 'dev' ? { devUser: 'local' } : {}),
+    ...(process.env.MLHUB_S3_REQUEST_LOG === 'on' ? { s3RequestLog: (line: string) => console.log(line) } : {}),
     ...(quiet ? {} : { log: (line: string) => console.log(line) }),
   });
   console.log(`MLHub is running at ${runtime.url}`);
