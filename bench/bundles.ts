@@ -8,7 +8,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FALLBACK_HANDLER, ROUTES } from '../functions/routes/route-table';
+import { EVENT_SUBSCRIPTIONS, FALLBACK_HANDLER, ROUTES } from '../functions/routes/route-table';
 import { HANDLER_NODE_OPTIONS, ONNX_RUNTIME_PACKAGE, PROJECT_ROOT } from '../lib/functions/handler-bundling';
 import { buildOnnxRuntimeLayer, LAYER_NODE_MODULES, onnxRuntimeLayerFiles, onnxRuntimePackage, type LayerFile } from '../lib/functions/onnx-runtime-layer-contents';
 import { importInFreshNode } from './support/fresh-import';
@@ -46,7 +46,11 @@ const ms = (value: number): string => `${value.toFixed(1)} ms`;
 
 function servedBy(handler: string): string {
   if (handler === FALLBACK_HANDLER) return 'fallback (404/405)';
-  return ROUTES.filter((route) => route.handler === handler).map((route) => `${route.method} ${route.path}`).join(', ');
+  return [
+    ...ROUTES.filter((route) => route.handler === handler).map((route) => `${route.method} ${route.path}`),
+    ...EVENT_SUBSCRIPTIONS.filter((subscription) => subscription.handler === handler)
+      .map((subscription) => `${subscription.events.join(', ')} on ${subscription.prefix}*${subscription.suffix}`),
+  ].join(', ');
 }
 
 /** Every target once per round, starting one further along each round, so no target always runs first. */

@@ -29,6 +29,8 @@ export interface PushResult {
   readonly partsSkipped: number;
   readonly partsSent: number;
   readonly seconds: number;
+  /** Where the time went: reading the file for its sha256, sending parts, and MLHub assembling and checking them. */
+  readonly phases: { readonly hashing: number; readonly uploading: number; readonly completing: number };
 }
 
 export interface PushEvents {
@@ -51,6 +53,7 @@ export async function pushBundle(api: ApiClient, name: string, file: string, opt
   const { size } = await stat(file);
   let hashed = 0;
   const sha256 = await fileSha256(file, (count) => options.events?.hashing?.((hashed += count), size));
+  const hashedAt = Date.now();
   const base = `${modelPath(name)}/uploads`;
 
   const open = await api.json<{ upload_id: string; size: number; sha256: string | null }[]>('GET', base);
@@ -98,12 +101,15 @@ export async function pushBundle(api: ApiClient, name: string, file: string, opt
     for (let part = queue.shift(); part !== undefined; part = queue.shift()) await sendOne(part);
   }));
 
+  const uploadedAt = Date.now();
   const version = await finish(api, name, `${base}/${status.upload_id}/complete`, status.version);
+  const finishedAt = Date.now();
   if (version.status === 'rejected') throw new CliError(`MLHub refused the bundle: ${version.reason ?? 'it failed the checks'}`);
   if (version.sha256 !== sha256) throw new CliError(`The stored bundle's sha256 ${version.sha256} differs from the local ${sha256}`);
   return {
     model: name, version: version.version, size, sha256, uploadId: status.upload_id, resumed: previous !== undefined,
-    partsTotal: status.part_count, partsSkipped: status.part_count - missing.length, partsSent: missing.length, seconds: (Date.now() - started) / 1000,
+    partsTotal: status.part_count, partsSkipped: status.part_count - missing.length, partsSent: missing.length, seconds: (finishedAt - started) / 1000,
+    phases: { hashing: (hashedAt - started) / 1000, uploading: (uploadedAt - hashedAt) / 1000, completing: (finishedAt - uploadedAt) / 1000 },
   };
 }
 

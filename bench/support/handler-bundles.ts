@@ -1,11 +1,15 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
-import { FALLBACK_HANDLER, ROUTES } from '../../functions/routes/route-table';
+import { EVENT_SUBSCRIPTIONS, FALLBACK_HANDLER, ROUTES } from '../../functions/routes/route-table';
 import { BUNDLE_FILE, esbuildBundleOptions } from '../../lib/functions/handler-bundling';
 
-/** Every handler module the stack deploys: one per route, and the fallback. */
-export const DEPLOYED_HANDLERS: readonly string[] = [...new Set([...ROUTES.map((route) => route.handler), FALLBACK_HANDLER])];
+/** Every handler module the stack deploys: one per route, the fallback, and one per storage event subscription. */
+export const DEPLOYED_HANDLERS: readonly string[] = [...new Set([
+  ...ROUTES.map((route) => route.handler),
+  FALLBACK_HANDLER,
+  ...EVENT_SUBSCRIPTIONS.map((subscription) => subscription.handler),
+])];
 
 export interface BundleContributor {
   /** An npm package, or a folder of this repository. */

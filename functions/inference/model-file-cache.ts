@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { extract as tarExtract } from 'tar-stream';
 import { normaliseEntryName, unsafePathReason } from '../bundles/archive-paths';
+import { INFLATE_CHUNK_BYTES } from '../bundles/inspect-bundle';
 import { AppError, conflict } from '../errors/app-error';
 import type { ModelVersionRef } from './backends/inference-backend';
 
@@ -76,7 +77,7 @@ export class ModelFileCache {
     let source: Readable | undefined;
     try {
       source = await this.options.openBundle(version.bundleKey);
-      const flowing = pipeline(source, hashing, createGunzip(), extract);
+      const flowing = pipeline(source, hashing, createGunzip({ chunkSize: INFLATE_CHUNK_BYTES }), extract);
       // The loop below reports the first failure; keep the pipeline's own rejection from going unhandled.
       flowing.catch(() => undefined);
       for await (const entry of extract) {
