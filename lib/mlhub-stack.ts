@@ -2,6 +2,7 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { MlHubHttpApi } from './api/mlhub-http-api';
 import { identitySource, sagemakerEndpointArns, type StackConfig } from './config/stack-config';
+import { EventFunctions } from './functions/event-functions';
 import { RouteFunctions } from './functions/route-functions';
 import { MlHubIdentity } from './identity/mlhub-identity';
 import { MlHubStorage } from './storage/mlhub-storage';
@@ -15,13 +16,15 @@ export const stackIdFor = (stage: string): string => `MlHub-${stage}`;
 
 /**
  * MLHub in one stack: storage, identity (its own Cognito user pool, or an external issuer), one
- * function per route wired to both, and the HTTP API in front.
+ * function per route wired to both, the HTTP API in front, and one function per storage event
+ * subscription (the upload finalizer), invoked by the bundle bucket's notifications.
  */
 export class MlHubStack extends Stack {
   readonly config: StackConfig;
   readonly storage: MlHubStorage;
   readonly identity: MlHubIdentity;
   readonly functions: RouteFunctions;
+  readonly eventFunctions: EventFunctions;
   readonly httpApi: MlHubHttpApi;
 
   constructor(scope: Construct, id: string, props: MlHubStackProps) {
@@ -41,9 +44,11 @@ export class MlHubStack extends Stack {
       identityEnvironment: this.identity.functionEnvironment,
       modelEndpointArns: sagemakerEndpointArns(config.modelBackends),
       inference: { modelBackends: config.modelBackends, backendUrlAllowlist: config.backendUrlAllowlist },
+      uploads: { maxBundleBytes: config.maxBundleBytes, presignSeconds: config.presignSeconds },
       logRetention: config.logRetentionDays,
       removalPolicy,
     });
+    this.eventFunctions = new EventFunctions(this, 'Events', { storage: this.storage, logRetention: config.logRetentionDays, removalPolicy });
     this.httpApi = new MlHubHttpApi(this, 'Http', {
       functions: this.functions,
       corsOrigins: config.corsOrigins,
@@ -55,6 +60,10 @@ export class MlHubStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.url, description: 'Base URL of the MLHub API' });
     new CfnOutput(this, 'TableName', { value: this.storage.table.tableName, description: 'DynamoDB table holding model metadata' });
     new CfnOutput(this, 'BundleBucketName', { value: this.storage.bundleBucket.bucketName, description: 'S3 bucket holding model bundles' });
+    for (const { subscription, failedEvents } of this.eventFunctions.bySubscription.values()) {
+      const id = `${subscription.id.charAt(0).toUpperCase()}${subscription.id.slice(1)}FailedEvents`;
+      new CfnOutput(this, id, { value: failedEvents.queueUrl, description: `SQS queue holding ${subscription.id} events that failed every try, with their errors` });
+    }
     new CfnOutput(this, 'OidcIssuer', { value: this.identity.issuer, description: 'Issuer (iss) of the sign-in tokens MLHub accepts' });
     const { userPool, userPoolClient } = this.identity;
     if (userPool && userPoolClient) {

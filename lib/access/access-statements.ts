@@ -1,6 +1,9 @@
+import { Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { BUNDLE_ROOT, modelPrefix } from '../../functions/bundles/bundle-keys';
 import { TABLE_DESIGN } from '../../functions/store/table-design';
+import type { MlHubStorage } from '../storage/mlhub-storage';
 import type { AccessTarget, IndexTarget, RouteAccess } from './route-access';
 
 /** `models/<any one name>/`: model names contain no "/", so its "*" spans exactly one name. */
@@ -15,6 +18,17 @@ export interface AccessTargets {
   readonly bucketArn: string;
   /** Configured SageMaker endpoint ARN patterns; may be empty. */
   readonly modelEndpointArns: readonly string[];
+}
+
+/** The stack's storage as access targets, with the bucket's logical id that cdk-nag names it by. */
+export function storageAccessTargets(storage: MlHubStorage, modelEndpointArns: readonly string[]): AccessTargets & { readonly bucketLogicalId: string } {
+  const { table, bundleBucket } = storage;
+  return {
+    tableArn: table.tableArn,
+    bucketArn: bundleBucket.bucketArn,
+    modelEndpointArns,
+    bucketLogicalId: Stack.of(bundleBucket).getLogicalId(bundleBucket.node.defaultChild as CfnBucket),
+  };
 }
 
 interface Scope {
@@ -40,6 +54,9 @@ function scopeOf(target: AccessTarget, targets: AccessTargets): Scope {
       return { resources: [targets.bucketArn], conditions: { StringEquals: { 's3:prefix': BUNDLE_ROOT } } };
     case 'bundleListing':
       return { resources: [targets.bucketArn], conditions: { StringLike: { 's3:prefix': ANY_MODEL_PREFIX } } };
+    case 'bundleKeyLookup':
+      // No condition, on purpose: see RouteAccess.bundleKeyLookup.
+      return { resources: [targets.bucketArn] };
     case 'bundleObjects':
       return { resources: [`${targets.bucketArn}/${BUNDLE_OBJECTS_PATTERN}`] };
     case 'modelEndpoints':

@@ -5,10 +5,17 @@ import { answeredRoutes } from '../routes/answered-routes';
  * What each route's function may do to MLHub's data, and nothing more. The entries follow the
  * calls each handler makes through functions/registry/dynamo-model-store.ts,
  * functions/tokens/dynamo-token-store.ts and functions/bundles/s3-bundle-store.ts; a change there
- * that needs a new call needs a change here.
+ * that needs a new call needs a change here. (Functions run by storage events get theirs from
+ * lib/access/event-access.ts, in the same terms.)
  *
  * Every route but the health check may be called with a personal access token, which is looked
  * up by key (GetItem) before anything else happens.
+ *
+ * A presigned URL acts with the permissions of the role that signed it, checked when it is used:
+ * a function that signs upload URLs needs s3:PutObject itself, and one that signs download URLs
+ * s3:GetObject. S3 authorizes multipart calls as follows: CreateMultipartUpload, UploadPart and
+ * CompleteMultipartUpload as s3:PutObject, ListParts as s3:ListMultipartUploadParts,
+ * AbortMultipartUpload as s3:AbortMultipartUpload, HeadObject as s3:GetObject.
  */
 
 export type TableAction =
@@ -20,7 +27,12 @@ export type TableAction =
   | 'dynamodb:DeleteItem'
   | 'dynamodb:BatchWriteItem';
 
-export type BundleObjectAction = 's3:GetObject' | 's3:PutObject' | 's3:DeleteObject';
+export type BundleObjectAction =
+  | 's3:GetObject'
+  | 's3:PutObject'
+  | 's3:DeleteObject'
+  | 's3:ListMultipartUploadParts'
+  | 's3:AbortMultipartUpload';
 
 /** A global secondary index of the table design, as an access target: `byOwnerIndex`, `publicModelsIndex`. */
 export type IndexTarget = `${keyof typeof TABLE_DESIGN.indexes}Index`;
@@ -32,6 +44,16 @@ export type RouteAccess = {
   readonly bundleRootListing?: readonly 's3:ListBucket'[];
   /** Listing keys, only under one model's prefix. */
   readonly bundleListing?: readonly 's3:ListBucket'[];
+  /**
+   * Listing on the bucket with no prefix condition, for functions that ask whether a bundle object
+   * exists yet (HeadObject): S3 answers 404 for a missing key only to a caller allowed to list the
+   * bucket, and 403 otherwise, which the bundle store cannot tell from a real refusal. S3 does not
+   * document that a grant limited by s3:prefix counts for that check (a HEAD carries no prefix), so
+   * this one has no condition. The bucket holds bundle objects only (access logs go to their own
+   * bucket), so it reveals no key outside the bundle root; objects stay readable only through
+   * bundleObjects.
+   */
+  readonly bundleKeyLookup?: readonly 's3:ListBucket'[];
   /** Bundle objects, only under the bundle prefix. */
   readonly bundleObjects?: readonly BundleObjectAction[];
   /** The SageMaker endpoints configured in modelBackends (nothing, when none are configured). */
@@ -42,6 +64,20 @@ export type RouteAccess = {
 };
 
 export type AccessTarget = keyof RouteAccess;
+
+/**
+ * VersionFinalizer (functions/uploads/version-finalizer.ts), wherever it runs: on the bucket's
+ * ObjectCreated event and inside completeUpload. It reads the version and its upload session,
+ * claims the version, resolves it ready or rejected and commits it as the model's latest (reading
+ * the record back when that commit is refused), all single-item reads and updates; it asks whether
+ * the object is there (HeadObject, so bundleKeyLookup), streams it once (GetObject), and deletes a
+ * rejected one, or one whose model was deleted meanwhile.
+ */
+export const FINALIZE_ACCESS: RouteAccess = {
+  table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  bundleObjects: ['s3:GetObject', 's3:DeleteObject'],
+  bundleKeyLookup: ['s3:ListBucket'],
+};
 
 /** Both predict routes run the same handler. */
 const PREDICT_ACCESS: RouteAccess = {
@@ -76,7 +112,39 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
     table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
     bundleObjects: ['s3:PutObject', 's3:DeleteObject'],
   },
+  // Reads the model, grant and version; a small bundle is read and returned, a larger one answered
+  // with a presigned GET URL, which acts with this function's s3:GetObject.
   downloadBundle: { table: ['dynamodb:GetItem'], bundleObjects: ['s3:GetObject'] },
+  // Upload sessions (functions/uploads/upload-sessions.ts). Each first loads the model and the
+  // caller's grant (GetItem), and all but start read the session item (GetItem).
+  // Start: allocates a version (UpdateItem), records it as pending and puts the session (PutItem),
+  // deletes the version again if S3 refuses (DeleteItem); starts a multipart upload and signs the
+  // single PUT URL or the part URLs (s3:PutObject for all three).
+  createUpload: {
+    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+    bundleObjects: ['s3:PutObject'],
+  },
+  // A model's sessions are items of its partition, read in one query; S3 is not asked.
+  listUploads: { table: ['dynamodb:GetItem', 'dynamodb:Query'] },
+  // Lists the parts received (ListParts), or asks whether the single PUT has arrived (HeadObject),
+  // then signs fresh part URLs (s3:PutObject, as the URLs act with it).
+  getUpload: {
+    table: ['dynamodb:GetItem'],
+    bundleObjects: ['s3:GetObject', 's3:PutObject', 's3:ListMultipartUploadParts'],
+    bundleKeyLookup: ['s3:ListBucket'],
+  },
+  // Checks a single PUT arrived (HeadObject) or lists the parts and completes the multipart upload
+  // (s3:PutObject), marks the session completed (UpdateItem), then runs the finalizer itself.
+  completeUpload: unionOfAccess([
+    { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], bundleObjects: ['s3:GetObject', 's3:PutObject', 's3:ListMultipartUploadParts'], bundleKeyLookup: ['s3:ListBucket'] },
+    FINALIZE_ACCESS,
+  ]),
+  // Marks the session aborted (UpdateItem), aborts the multipart upload or deletes the single
+  // object, and deletes the pending version (DeleteItem).
+  abortUpload: {
+    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    bundleObjects: ['s3:AbortMultipartUpload', 's3:DeleteObject'],
+  },
   // The model's record and the caller's grant, then the version (GetItem each); the bundle is
   // streamed from S3 to unpack an ONNX model into /tmp; SageMaker-served models are invoked.
   predictModel: PREDICT_ACCESS,

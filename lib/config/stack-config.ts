@@ -1,5 +1,6 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BackendSpecError, parseBackendSpec, type BackendSpec } from '../../functions/inference/backend-spec';
+import { DEFAULT_MAX_BUNDLE_BYTES } from '../../functions/platform/function-config';
 import { MODEL_TYPES, type ModelType } from '../../functions/registry/model-type';
 
 /**
@@ -42,6 +43,14 @@ export interface StackConfig {
   /** Days an overwritten or deleted bundle object survives as a noncurrent version. */
   readonly noncurrentVersionDays: number;
   /**
+   * The largest bundle an upload session may declare (MLHUB_MAX_BUNDLE_BYTES), refused with 413
+   * before any byte moves. The finalizer must stream a bundle within its timeout, so this is also
+   * a promise about how fast it reads.
+   */
+  readonly maxBundleBytes: number;
+  /** How long presigned upload and download URLs stay valid (MLHUB_PRESIGN_SECONDS). */
+  readonly presignSeconds: number;
+  /**
    * An external OIDC issuer (ORCID, an institution's IdP, another Cognito pool): the exact `iss`
    * of the tokens to accept. Unset, the stack creates its own Cognito user pool and app client.
    */
@@ -73,6 +82,8 @@ export const DEFAULT_STACK_CONFIG: StackConfig = {
   throttleRateLimit: 50,
   throttleBurstLimit: 100,
   noncurrentVersionDays: 30,
+  maxBundleBytes: DEFAULT_MAX_BUNDLE_BYTES,
+  presignSeconds: 900,
   oidcIssuer: undefined,
   oidcAudience: undefined,
   oidcJwksUri: undefined,
@@ -265,6 +276,22 @@ function parseBackendUrlAllowlist(raw: unknown): readonly string[] {
   }))];
 }
 
+const BYTE_UNITS: Readonly<Record<string, number>> = { b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
+
+/** The bounds of maxBundleBytes: a bundle must be allowed past one multipart part, and S3 stores objects of at most 5 TiB. */
+export const MAX_BUNDLE_BYTES_RANGE = { min: 1024 ** 2, max: 5 * 1024 ** 4 } as const;
+
+/** Bytes, as a whole number or with a binary unit: `53687091200`, `50GiB`, `512 MiB`. */
+function parseByteSize(option: StackOption, raw: unknown, range: { readonly min: number; readonly max: number }): number {
+  const text = typeof raw === 'number' ? String(raw) : stringOption(option, raw);
+  const match = /^(\d+)\s*([KMGT]iB|B)?$/i.exec(text);
+  const bytes = match ? Number(match[1]) * (BYTE_UNITS[(match[2] ?? 'b').toLowerCase()] as number) : Number.NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < range.min || bytes > range.max) {
+    throw new StackConfigError(option, `expected a whole number of bytes from ${range.min} to ${range.max}, or a size in KiB, MiB, GiB or TiB such as 50GiB, got ${JSON.stringify(raw)}`);
+  }
+  return bytes;
+}
+
 function parseRetention(raw: unknown): RetentionDays {
   const days = wholeNumber('logRetentionDays', raw, 1, Number.MAX_SAFE_INTEGER);
   if (!RETENTION_DAYS.has(days)) {
@@ -328,6 +355,10 @@ const PARSERS: { readonly [option in StackOption]: (raw: unknown) => StackConfig
   throttleRateLimit: (raw) => wholeNumber('throttleRateLimit', raw, 1, 10_000),
   throttleBurstLimit: (raw) => wholeNumber('throttleBurstLimit', raw, 1, 5_000),
   noncurrentVersionDays: (raw) => wholeNumber('noncurrentVersionDays', raw, 1, 3650),
+  maxBundleBytes: (raw) => parseByteSize('maxBundleBytes', raw, MAX_BUNDLE_BYTES_RANGE),
+  // A URL signed with a function's temporary credentials dies with them, whatever it says, and
+  // Lambda promises them for no fixed time: keep URLs short, and let clients ask for fresh ones.
+  presignSeconds: (raw) => wholeNumber('presignSeconds', raw, 60, 3600),
   oidcIssuer: (raw) => httpsUrl('oidcIssuer', raw, "an issuer URL such as https://orcid.org, exactly as the tokens' iss claim gives it"),
   oidcAudience: parseAudience,
   oidcJwksUri: (raw) => httpsUrl('oidcJwksUri', raw, 'a JWKS URL such as https://orcid.org/oauth/jwks'),

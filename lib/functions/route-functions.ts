@@ -1,11 +1,10 @@
-import { Stack, type RemovalPolicy } from 'aws-cdk-lib';
+import type { RemovalPolicy } from 'aws-cdk-lib';
 import type { ILayerVersion } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { CONFIG_ENV } from '../../functions/platform/function-config';
 import { FALLBACK_HANDLER, ROUTES } from '../../functions/routes/route-table';
-import { accessAcknowledgements, accessStatements } from '../access/access-statements';
+import { accessAcknowledgements, accessStatements, storageAccessTargets } from '../access/access-statements';
 import { FALLBACK_ACCESS, functionAccess, type RouteAccess } from '../access/route-access';
 import type { ModelBackends } from '../config/stack-config';
 import type { MlHubStorage } from '../storage/mlhub-storage';
@@ -13,6 +12,7 @@ import { inferenceEnvironment, PREDICT_EPHEMERAL_STORAGE_MB } from './inference-
 import { OnnxRuntimeLayer } from './onnx-runtime-layer';
 import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, RouteFunction } from './route-function';
 import { routeRuntime, type RouteRuntime } from './route-runtime';
+import { uploadEnvironment, type UploadSettings } from './upload-environment';
 
 /** The fallback only formats errors: small and quick, whatever the routes need. */
 const FALLBACK_SIZE = { memoryMb: 256, timeoutSeconds: 5 } as const;
@@ -24,6 +24,8 @@ export interface RouteFunctionsProps {
   readonly modelEndpointArns: readonly string[];
   /** What the functions that predict are told about backends (lib/functions/inference-runtime.ts). */
   readonly inference: { readonly modelBackends: ModelBackends; readonly backendUrlAllowlist: readonly string[] };
+  /** The size limit and URL lifetime, told to the functions whose routes read them (lib/functions/upload-environment.ts). */
+  readonly uploads: UploadSettings;
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
 }
@@ -44,7 +46,9 @@ interface FunctionSpec {
  * where the data is and who may vouch for callers, and allowed exactly the access its route needs
  * (lib/access/route-access.ts). A function whose route runs predictions (or also answers as one
  * that does) gets the ONNX Runtime layer, the inference configuration and room in /tmp; no other
- * function does. The fallback authenticates no one and touches no data, so it is told neither.
+ * function does. The functions whose routes start uploads or sign URLs are told the size limit
+ * and URL lifetime (lib/functions/upload-environment.ts). The fallback authenticates no one and
+ * touches no data, so it is told neither. (Functions run by storage events: lib/functions/event-functions.ts.)
  */
 export class RouteFunctions extends Construct {
   /** By route id. */
@@ -57,12 +61,7 @@ export class RouteFunctions extends Construct {
   constructor(scope: Construct, id: string, props: RouteFunctionsProps) {
     super(scope, id);
     const { table, bundleBucket } = props.storage;
-    const targets = {
-      tableArn: table.tableArn,
-      bucketArn: bundleBucket.bucketArn,
-      modelEndpointArns: props.modelEndpointArns,
-      bucketLogicalId: Stack.of(this).getLogicalId(bundleBucket.node.defaultChild as CfnBucket),
-    };
+    const targets = storageAccessTargets(props.storage, props.modelEndpointArns);
     // Every registry handler builds both stores on first use, so each needs both names.
     const dataLocation = { [CONFIG_ENV.table]: table.tableName, [CONFIG_ENV.bucket]: bundleBucket.bucketName };
 
@@ -99,6 +98,7 @@ export class RouteFunctions extends Construct {
           // Every route handler authenticates first (even the open ones build the same services).
           ...dataLocation,
           ...props.identityEnvironment,
+          ...uploadEnvironment(route.id, props.uploads),
           ...(predicts ? inferenceEnvironment({ ...props.inference, timeoutSeconds: runtime.timeoutSeconds }) : {}),
         },
         ...(predicts ? { layers: [layer], ephemeralStorageMb: PREDICT_EPHEMERAL_STORAGE_MB } : {}),

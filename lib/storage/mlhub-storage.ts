@@ -21,14 +21,19 @@ const PRIVATE_BUCKET = {
   objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
 } as const;
 
-function presignedUploadCors(origins: readonly string[]): CorsRule[] | undefined {
+/**
+ * What browser code may do with presigned URLs on the bundle bucket: PUT a single bundle or a
+ * multipart part (functions/uploads/upload-sessions.ts), GET and HEAD a download. No POST: a
+ * browser never creates or completes a multipart upload itself, MLHub's functions do.
+ */
+function presignedUrlCors(origins: readonly string[]): CorsRule[] | undefined {
   if (origins.length === 0) return undefined;
   return [{
     allowedOrigins: [...origins],
-    // PUT for single and multipart part uploads, POST to complete them, GET and HEAD for downloads.
-    allowedMethods: [HttpMethods.PUT, HttpMethods.POST, HttpMethods.GET, HttpMethods.HEAD],
+    allowedMethods: [HttpMethods.PUT, HttpMethods.GET, HttpMethods.HEAD],
+    // A presigned PUT signs Content-Length only, so the browser may send whatever else it needs.
     allowedHeaders: ['*'],
-    // A browser completing a multipart upload must read each part's ETag.
+    // A browser resuming or verifying a multipart upload reads each part's ETag.
     exposedHeaders: ['ETag'],
     maxAge: 3600,
   }];
@@ -75,8 +80,10 @@ export class MlHubStorage extends Construct {
       versioned: true,
       serverAccessLogsBucket: this.accessLogBucket,
       serverAccessLogsPrefix: 'bundle-bucket/',
-      cors: presignedUploadCors(props.corsOrigins),
+      cors: presignedUrlCors(props.corsOrigins),
       lifecycleRules: [
+        // Parts of an upload never completed (abandoned, or its session expired after a day) cost
+        // storage and are listed nowhere; S3 removes them. A session never outlives this.
         { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
         {
           id: 'expire-noncurrent-versions',

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { bundleKey } from '../../functions/bundles/bundle-keys';
-import { ROUTES } from '../../functions/routes/route-table';
+import { EVENT_SUBSCRIPTIONS, ROUTES } from '../../functions/routes/route-table';
 import { TABLE_DESIGN } from '../../functions/store/table-design';
 import { accessAcknowledgements, accessStatements, BUNDLE_OBJECTS_PATTERN } from '../../lib/access/access-statements';
-import { ROUTE_ACCESS, routeAccess } from '../../lib/access/route-access';
+import { EVENT_ACCESS, eventAccess } from '../../lib/access/event-access';
+import { FINALIZE_ACCESS, ROUTE_ACCESS, routeAccess } from '../../lib/access/route-access';
 import { iamPatternMatches } from './support/template-views';
 
 const TABLE = 'arn:aws:dynamodb:eu-west-1:123456789012:table/mlhub';
@@ -17,6 +18,21 @@ describe('route access map', () => {
   it('has an entry for every route and none for a route that does not exist', () => {
     expect(Object.keys(ROUTE_ACCESS).sort()).toEqual(ROUTES.map((route) => route.id).sort());
     expect(() => routeAccess('noSuchRoute')).toThrow(/no entry in ROUTE_ACCESS/);
+  });
+});
+
+describe('event access map', () => {
+  it('has an entry for every storage event subscription and none for one that does not exist', () => {
+    expect(Object.keys(EVENT_ACCESS).sort()).toEqual(EVENT_SUBSCRIPTIONS.map((subscription) => subscription.id).sort());
+    expect(() => eventAccess('noSuchSubscription')).toThrow(/no entry in EVENT_ACCESS/);
+  });
+
+  it('gives the finalizer the same access wherever it runs: on the S3 event, and inside completeUpload', () => {
+    expect(EVENT_ACCESS.finalizeUpload).toBe(FINALIZE_ACCESS);
+    const complete = ROUTE_ACCESS.completeUpload ?? {};
+    for (const [target, actions] of Object.entries(FINALIZE_ACCESS)) {
+      expect(complete[target as keyof typeof complete], target).toEqual(expect.arrayContaining(actions as string[]));
+    }
   });
 });
 
@@ -43,6 +59,17 @@ describe('access statements', () => {
     expect(iamPatternMatches(pattern, `${BUCKET}/${bundleKey('bert.base-uncased', 3)}`)).toBe(true);
     expect(iamPatternMatches(pattern, `${BUCKET}/uploads/bert/part-1`)).toBe(false);
     expect(iamPatternMatches(pattern, `${BUCKET}-other/${bundleKey('bert', 3)}`)).toBe(false);
+  });
+
+  it('lets a bundle key lookup list the bucket with no prefix condition, and nothing else', () => {
+    const [statement, ...others] = json(accessStatements({ bundleKeyLookup: ['s3:ListBucket'] }, targets()));
+    expect(others).toEqual([]);
+    expect(statement).toEqual({ Sid: 'BundleKeyLookup', Effect: 'Allow', Action: 's3:ListBucket', Resource: BUCKET });
+  });
+
+  it('puts multipart actions on bundle keys only', () => {
+    const [statement] = json(accessStatements({ bundleObjects: ['s3:ListMultipartUploadParts', 's3:AbortMultipartUpload'] }, targets()));
+    expect(statement).toMatchObject({ Action: ['s3:ListMultipartUploadParts', 's3:AbortMultipartUpload'], Resource: `${BUCKET}/${BUNDLE_OBJECTS_PATTERN}` });
   });
 
   it('grants nothing for no access', () => {

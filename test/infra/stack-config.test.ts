@@ -1,5 +1,6 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
+import { CONFIG_ENV, loadFunctionConfig } from '../../functions/platform/function-config';
 import {
   DEFAULT_STACK_CONFIG,
   identitySource,
@@ -28,6 +29,8 @@ describe('stack configuration', () => {
       throttleRateLimit: 50,
       throttleBurstLimit: 100,
       noncurrentVersionDays: 30,
+      maxBundleBytes: 100 * 1024 ** 3,
+      presignSeconds: 900,
       oidcIssuer: undefined,
       oidcAudience: undefined,
       oidcJwksUri: undefined,
@@ -50,6 +53,8 @@ describe('stack configuration', () => {
       throttleRateLimit: '200',
       throttleBurstLimit: '400',
       noncurrentVersionDays: '7',
+      maxBundleBytes: '250 GiB',
+      presignSeconds: '1800',
       userPoolSelfSignUp: 'TRUE',
       userPoolThreatProtection: 'Enforced',
     });
@@ -66,6 +71,8 @@ describe('stack configuration', () => {
       throttleRateLimit: 200,
       throttleBurstLimit: 400,
       noncurrentVersionDays: 7,
+      maxBundleBytes: 250 * 1024 ** 3,
+      presignSeconds: 1800,
       oidcIssuer: undefined,
       oidcAudience: undefined,
       oidcJwksUri: undefined,
@@ -161,6 +168,13 @@ describe('stack configuration', () => {
     [{ throttleRateLimit: '0' }, /whole number from 1/],
     [{ throttleBurstLimit: '2.5' }, /whole number/],
     [{ noncurrentVersionDays: 'soon' }, /whole number/],
+    [{ maxBundleBytes: '1000' }, /maxBundleBytes.*from 1048576 to 5497558138880/],
+    [{ maxBundleBytes: '6TiB' }, /from 1048576 to 5497558138880/],
+    [{ maxBundleBytes: '5TB' }, /a size in KiB, MiB, GiB or TiB such as 50GiB, got "5TB"/],
+    [{ maxBundleBytes: '1.5GiB' }, /whole number of bytes/],
+    [{ maxBundleBytes: '-1' }, /whole number of bytes/],
+    [{ presignSeconds: '59' }, /presignSeconds.*whole number from 60 to 3600/],
+    [{ presignSeconds: '7200' }, /whole number from 60 to 3600/],
     [{ oidcIssuer: 'orcid.org', oidcAudience: 'APP-1' }, /'orcid.org' is not an issuer URL/],
     [{ oidcIssuer: 'http://orcid.org', oidcAudience: 'APP-1' }, /must be an https URL/],
     [{ oidcIssuer: 'https://orcid.org?x=1', oidcAudience: 'APP-1' }, /no query, fragment or credentials/],
@@ -201,6 +215,8 @@ describe('stack configuration', () => {
       'MLHUB_DEPLOY_THROTTLE_RATE_LIMIT',
       'MLHUB_DEPLOY_THROTTLE_BURST_LIMIT',
       'MLHUB_DEPLOY_NONCURRENT_VERSION_DAYS',
+      'MLHUB_DEPLOY_MAX_BUNDLE_BYTES',
+      'MLHUB_DEPLOY_PRESIGN_SECONDS',
       'MLHUB_DEPLOY_OIDC_ISSUER',
       'MLHUB_DEPLOY_OIDC_AUDIENCE',
       'MLHUB_DEPLOY_OIDC_JWKS_URI',
@@ -210,6 +226,21 @@ describe('stack configuration', () => {
       'MLHUB_DEPLOY_USER_POOL_THREAT_PROTECTION',
     ]);
     expect(STACK_OPTIONS).toEqual(Object.keys(DEFAULT_STACK_CONFIG));
+  });
+
+  it('reads the bundle size limit in bytes or binary units, from the command line or cdk.json', () => {
+    expect(read({ maxBundleBytes: '1048576' }).maxBundleBytes).toBe(1024 ** 2);
+    expect(read({ maxBundleBytes: '512MiB' }).maxBundleBytes).toBe(512 * 1024 ** 2);
+    expect(read({ maxBundleBytes: '2048 kib' }).maxBundleBytes).toBe(2 * 1024 ** 2);
+    expect(read({ maxBundleBytes: '5TiB' }).maxBundleBytes).toBe(5 * 1024 ** 4);
+    expect(read({ maxBundleBytes: 2 * 1024 ** 3 }).maxBundleBytes).toBe(2 * 1024 ** 3);
+    expect(read({ presignSeconds: 60 }).presignSeconds).toBe(60);
+  });
+
+  it('defaults the upload settings to what the functions assume when not told (MLHUB_MAX_BUNDLE_BYTES, MLHUB_PRESIGN_SECONDS unset)', () => {
+    const { uploads } = loadFunctionConfig({ [CONFIG_ENV.table]: 't', [CONFIG_ENV.bucket]: 'b' });
+    expect({ maxBundleBytes: DEFAULT_STACK_CONFIG.maxBundleBytes, presignSeconds: DEFAULT_STACK_CONFIG.presignSeconds })
+      .toEqual({ maxBundleBytes: uploads.maxBundleBytes, presignSeconds: uploads.presignSeconds });
   });
 
   it('collects the SageMaker endpoint patterns of every model type, once each', () => {

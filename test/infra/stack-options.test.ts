@@ -6,6 +6,7 @@ import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IDENTITY_ENV } from '../../functions/identity/identity-config';
 import { INFERENCE_ENV } from '../../functions/inference/inference-config';
+import { CONFIG_ENV } from '../../functions/platform/function-config';
 import { ROUTES } from '../../functions/routes/route-table';
 import { optionEnvName, readStackConfig, STACK_OPTIONS, type IdentitySource } from '../../lib/config/stack-config';
 import { PROJECT_ROOT } from '../../lib/functions/handler-bundling';
@@ -70,6 +71,21 @@ describe('a disposable stack with default options', () => {
     expect(stage?.Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
     const rules = (resourceById(synth.template, logicalIdOf(synth.stack.storage.bundleBucket)).Properties.LifecycleConfiguration as { Rules: Record<string, unknown>[] }).Rules;
     expect(rules).toContainEqual(expect.objectContaining({ NoncurrentVersionExpiration: { NoncurrentDays: 30 } }));
+  });
+
+  it('tells the function that starts uploads a 100 GiB limit, and those that sign URLs a 15-minute lifetime', () => {
+    const variables = (routeId: string) => (resourceById(synth.template, logicalIdOf((synth.stack.functions.byRoute.get(routeId) as RouteFunction).function)).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(variables('createUpload')).toMatchObject({ [CONFIG_ENV.maxBundleBytes]: String(100 * 1024 ** 3), [CONFIG_ENV.presignSeconds]: '900' });
+    for (const routeId of ['getUpload', 'downloadBundle']) {
+      expect(variables(routeId)[CONFIG_ENV.presignSeconds], routeId).toBe('900');
+      expect(variables(routeId)[CONFIG_ENV.maxBundleBytes], routeId).toBeUndefined();
+    }
+  });
+
+  it('deletes the failed-event queues with the stack too', () => {
+    for (const { failedEvents } of synth.stack.eventFunctions.bySubscription.values()) {
+      expect(resourceById(synth.template, logicalIdOf(failedEvents)).DeletionPolicy).toBe('Delete');
+    }
   });
 
   it('passes cdk-nag as well', () => {

@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { App, Stack, RemovalPolicy } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { BUNDLE_ROOT, bundleKey, modelPrefix } from '../../functions/bundles/bundle-keys';
 import { S3BundleStore } from '../../functions/bundles/s3-bundle-store';
@@ -18,13 +19,16 @@ import { createJwtVerifier } from '../../functions/identity/jwt-verifier';
 import { selectBackend } from '../../functions/inference/backend-selection';
 import { defaultBackendEnvName, INFERENCE_ENV, loadInferenceConfig } from '../../functions/inference/inference-config';
 import { readModelParams } from '../../functions/inference/model-params';
-import { CONFIG_ENV } from '../../functions/platform/function-config';
+import { CONFIG_ENV, loadFunctionConfig } from '../../functions/platform/function-config';
 import { MODEL_TYPES } from '../../functions/registry/model-type';
-import { ROUTES, type RouteSpec } from '../../functions/routes/route-table';
+import { EVENT_SUBSCRIPTIONS, ROUTES, type RouteSpec } from '../../functions/routes/route-table';
 import { ALL_INDEXES, TABLE_DESIGN } from '../../functions/store/table-design';
 import { DynamoTokenStore } from '../../functions/tokens/dynamo-token-store';
 import { BUNDLE_OBJECTS_PATTERN } from '../../lib/access/access-statements';
-import { ROUTE_ACCESS, type AccessTarget } from '../../lib/access/route-access';
+import { EVENT_ACCESS } from '../../lib/access/event-access';
+import { ROUTE_ACCESS, type AccessTarget, type RouteAccess } from '../../lib/access/route-access';
+import { BUCKET_NOTIFICATIONS_HANDLER_ID, type EventFunction } from '../../lib/functions/event-functions';
+import { ROUTE_UPLOAD_SETTINGS } from '../../lib/functions/upload-environment';
 import { BUNDLE_FILE, ONNX_RUNTIME_PACKAGE } from '../../lib/functions/handler-bundling';
 import { onnxRuntimeLayerFiles } from '../../lib/functions/onnx-runtime-layer-contents';
 import { RouteFunction } from '../../lib/functions/route-function';
@@ -63,10 +67,12 @@ const OPTIONS = {
   throttleRateLimit: '25',
   throttleBurstLimit: '40',
   noncurrentVersionDays: '14',
+  maxBundleBytes: '50GiB',
+  presignSeconds: '600',
 };
 
 /** Actions that change nothing; anything else is a write. */
-const READ_ACTIONS = new Set(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan', 's3:GetObject', 's3:ListBucket', 'sagemaker:InvokeEndpoint']);
+const READ_ACTIONS = new Set(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan', 's3:GetObject', 's3:ListBucket', 's3:ListMultipartUploadParts', 'sagemaker:InvokeEndpoint']);
 const isDataAction = (action: string): boolean => /^(dynamodb|s3|sagemaker):/.test(action);
 
 let synth: SynthesizedMlHub;
@@ -79,6 +85,11 @@ const functionOf = (routeId: string): RouteFunction => {
   if (!routeFunction) throw new Error(`no function for ${routeId}`);
   return routeFunction;
 };
+const eventFunctionOf = (subscriptionId: string): EventFunction => {
+  const eventFunction = synth.stack.eventFunctions.bySubscription.get(subscriptionId);
+  if (!eventFunction) throw new Error(`no function for event subscription ${subscriptionId}`);
+  return eventFunction;
+};
 const functionResource = (routeFunction: RouteFunction): Resource => resourceById(synth.template, logicalIdOf(routeFunction.function));
 const dataStatements = (routeFunction: RouteFunction): Statement[] =>
   statementsOfRole(synth.template, logicalIdOf(routeFunction.role)).filter((statement) => asList(statement.Action).some(isDataAction));
@@ -87,9 +98,21 @@ const dataActions = (routeFunction: RouteFunction): string[] => dataStatements(r
 /** The routes whose work a route's function does: itself and the one it also answers as (one level is all the table uses). */
 const answering = (route: RouteSpec): RouteSpec[] => [route, ...ROUTES.filter((other) => other.id === route.alsoAnswersAs)];
 
-/** `action on resource` pairs, comparable across the template and the expectation. */
-const grantPairs = (statements: readonly { actions: readonly string[]; resources: readonly unknown[] }[]): string[] =>
-  statements.flatMap(({ actions, resources }) => actions.flatMap((action) => resources.map((resource) => `${action} on ${JSON.stringify(resource)}`))).sort();
+/** `action on resource [if condition]` pairs, comparable across the template and the expectation. */
+const grantPairs = (statements: readonly { actions: readonly string[]; resources: readonly unknown[]; condition?: unknown }[]): string[] =>
+  statements.flatMap(({ actions, resources, condition }) => actions.flatMap((action) => resources.map((resource) =>
+    `${action} on ${JSON.stringify(resource)}${condition === undefined ? '' : ` if ${JSON.stringify(condition)}`}`))).sort();
+
+/** A role's data grants, as grantPairs. */
+const dataGrantPairs = (routeFunction: RouteFunction): string[] =>
+  grantPairs(dataStatements(routeFunction).map((statement) => ({ actions: asList(statement.Action), resources: asList(statement.Resource), condition: statement.Condition })));
+
+/** Every function the stack builds from the route table and the event table, and the fallback. */
+const allHandlerFunctions = (): [string, RouteFunction][] => [
+  ...ROUTES.map((route) => [route.id, functionOf(route.id)] as [string, RouteFunction]),
+  ['fallback', synth.stack.functions.fallback],
+  ...EVENT_SUBSCRIPTIONS.map((subscription) => [subscription.id, eventFunctionOf(subscription.id).handler] as [string, RouteFunction]),
+];
 
 const apiRoutes = () => Object.values(resourcesOfType(synth.template, 'AWS::ApiGatewayV2::Route'));
 
@@ -140,7 +163,8 @@ describe('routes and functions', () => {
     for (const route of apiRoutes().filter((candidate) => /^(ANY |\$default)/.test(String(candidate.Properties.RouteKey)))) {
       expect(functionBehind(route), String(route.Properties.RouteKey)).toBe(fallback);
     }
-    expect(Object.keys(resourcesOfType(synth.template, 'AWS::Lambda::Function'))).toHaveLength(ROUTES.length + 1);
+    // One per route, the fallback, one per storage event subscription, and CDK's bucket notifications handler.
+    expect(Object.keys(resourcesOfType(synth.template, 'AWS::Lambda::Function'))).toHaveLength(ROUTES.length + 1 + EVENT_SUBSCRIPTIONS.length + 1);
   });
 
   it.each(ROUTES.map((route) => [route.id, route] as const))('%s runs with its route table memory and timeout (raised to those of a route it also answers as), on arm64 Node.js, traced, logging JSON', (routeId, route: RouteSpec) => {
@@ -170,7 +194,12 @@ describe('routes and functions', () => {
   });
 
   it('deploys each handler bundled as minified ESM with the AWS SDK inside and an external, sources-free source map', () => {
-    const deployed = [...ROUTES.map((route) => [functionOf(route.id), route.handler] as const), [synth.stack.functions.fallback, 'not-routed'] as const];
+    const deployed = [
+      ...ROUTES.map((route) => [functionOf(route.id), route.handler] as const),
+      [synth.stack.functions.fallback, 'not-routed'] as const,
+      ...EVENT_SUBSCRIPTIONS.map((subscription) => [eventFunctionOf(subscription.id).handler, subscription.handler] as const),
+    ];
+    expect([...new Set(deployed.map(([, handler]) => handler))].sort()).toEqual([...DEPLOYED_HANDLERS].sort());
     for (const [routeFunction, handler] of deployed) {
       const key = String((functionResource(routeFunction).Properties.Code as { S3Key: string }).S3Key);
       const assetDir = join(synth.assemblyDir, `asset.${key.replace(/\.zip$/, '')}`);
@@ -189,25 +218,31 @@ describe('routes and functions', () => {
 });
 
 describe('least privilege', () => {
-  /** The template form of each access target, written out independently of lib/access. */
-  const expectedResources = (target: AccessTarget): unknown[] => {
-    const byTarget: Record<AccessTarget, unknown[]> = {
-      table: [arnOf(ids.table)],
-      byOwnerIndex: [arnWithSuffix(ids.table, `/index/${TABLE_DESIGN.indexes.byOwner.indexName}`)],
-      publicModelsIndex: [arnWithSuffix(ids.table, `/index/${TABLE_DESIGN.indexes.publicModels.indexName}`)],
-      bundleRootListing: [arnOf(ids.bucket)],
-      bundleListing: [arnOf(ids.bucket)],
-      bundleObjects: [arnWithSuffix(ids.bucket, `/${BUNDLE_OBJECTS_PATTERN}`)],
-      modelEndpoints: [ENDPOINT_PATTERN],
+  /** The template form of each access target, condition included, written out independently of lib/access. */
+  const expectedScope = (target: AccessTarget): { resources: unknown[]; condition?: unknown } => {
+    const byTarget: Record<AccessTarget, { resources: unknown[]; condition?: unknown }> = {
+      table: { resources: [arnOf(ids.table)] },
+      byOwnerIndex: { resources: [arnWithSuffix(ids.table, `/index/${TABLE_DESIGN.indexes.byOwner.indexName}`)] },
+      publicModelsIndex: { resources: [arnWithSuffix(ids.table, `/index/${TABLE_DESIGN.indexes.publicModels.indexName}`)] },
+      bundleRootListing: { resources: [arnOf(ids.bucket)], condition: { StringEquals: { 's3:prefix': 'models/' } } },
+      bundleListing: { resources: [arnOf(ids.bucket)], condition: { StringLike: { 's3:prefix': 'models/*/' } } },
+      bundleKeyLookup: { resources: [arnOf(ids.bucket)] },
+      bundleObjects: { resources: [arnWithSuffix(ids.bucket, '/models/*/*')] },
+      modelEndpoints: { resources: [ENDPOINT_PATTERN] },
     };
     return byTarget[target];
   };
+  const expectedPairs = (accesses: readonly RouteAccess[]): string[] => [...new Set(grantPairs(accesses.flatMap((access) => Object.entries(access)
+    .map(([target, actions]) => ({ actions: actions ?? [], ...expectedScope(target as AccessTarget) })))))].sort();
 
   it.each(ROUTES.map((route) => [route.id, route] as const))('%s holds exactly the data grants ROUTE_ACCESS gives its route, and any route it also answers as', (routeId, route: RouteSpec) => {
-    const expected = [...new Set(grantPairs(answering(route).flatMap((answered) => Object.entries(ROUTE_ACCESS[answered.id] ?? {})
-      .map(([target, actions]) => ({ actions: actions ?? [], resources: expectedResources(target as AccessTarget) })))))].sort();
-    const actual = grantPairs(dataStatements(functionOf(routeId)).map((statement) => ({ actions: asList(statement.Action), resources: asList(statement.Resource) })));
-    expect(actual).toEqual(expected);
+    expect(dataGrantPairs(functionOf(routeId))).toEqual(expectedPairs(answering(route).map((answered) => ROUTE_ACCESS[answered.id] ?? {})));
+  });
+
+  it.each(EVENT_SUBSCRIPTIONS.map((subscription) => [subscription.id]))('the %s event function holds exactly the data grants EVENT_ACCESS gives it', (subscriptionId) => {
+    const access = EVENT_ACCESS[subscriptionId];
+    expect(access).toBeDefined();
+    expect(dataGrantPairs(eventFunctionOf(subscriptionId).handler)).toEqual(expectedPairs([access as RouteAccess]));
   });
 
   it('gives the fallback no data access at all', () => {
@@ -227,15 +262,17 @@ describe('least privilege', () => {
     }
   });
 
-  it('gives GET routes read-only grants', () => {
-    for (const route of ROUTES.filter((candidate) => candidate.method === 'GET')) {
-      expect(dataActions(functionOf(route.id)).filter((action) => !READ_ACTIONS.has(action)), route.id).toEqual([]);
-    }
+  it('gives GET routes read-only grants, but for the s3:PutObject that the part URLs getUpload signs act with', () => {
+    const writes = Object.fromEntries(ROUTES.filter((candidate) => candidate.method === 'GET')
+      .map((route) => [route.id, dataActions(functionOf(route.id)).filter((action) => !READ_ACTIONS.has(action))] as const)
+      .filter(([, actions]) => actions.length > 0));
+    expect(writes).toEqual({ getUpload: ['s3:PutObject'] });
   });
 
-  it('lets only the upload and delete functions write to S3', () => {
-    const writers = ROUTES.filter((route) => dataActions(functionOf(route.id)).some((action) => action.startsWith('s3:') && !READ_ACTIONS.has(action)));
-    expect(writers.map((route) => route.id).sort()).toEqual(['deleteModel', 'uploadBundle']);
+  it('lets only the upload, upload session, finalizer and delete functions write to S3', () => {
+    const writesToS3 = (routeFunction: RouteFunction) => dataActions(routeFunction).some((action) => action.startsWith('s3:') && !READ_ACTIONS.has(action));
+    const writers = allHandlerFunctions().filter(([, routeFunction]) => writesToS3(routeFunction)).map(([id]) => id);
+    expect(writers.sort()).toEqual(['abortUpload', 'completeUpload', 'createUpload', 'deleteModel', 'finalizeUpload', 'getUpload', 'uploadBundle']);
   });
 
   it('scopes object grants to bundle keys, and listing to the bundle prefix', () => {
@@ -247,6 +284,10 @@ describe('least privilege', () => {
     const prefix = (listing?.Condition as { StringLike: { 's3:prefix': string } }).StringLike['s3:prefix'];
     expect(iamPatternMatches(prefix, modelPrefix('resnet-50'))).toBe(true);
     expect(iamPatternMatches(prefix, '')).toBe(false);
+    // Listing with no condition only where a missing bundle must answer 404 to HeadObject.
+    const unconditioned = allHandlerFunctions().filter(([, routeFunction]) => dataStatements(routeFunction)
+      .some((statement) => asList(statement.Action).includes('s3:ListBucket') && statement.Condition === undefined)).map(([id]) => id);
+    expect(unconditioned.sort()).toEqual(['completeUpload', 'finalizeUpload', 'getUpload']);
   });
 
   it('lets the status probe list exactly the bundle root, which is the prefix its ping asks for', async () => {
@@ -272,15 +313,18 @@ describe('least privilege', () => {
     }
   });
 
-  it('limits each execution role to its own log group and X-Ray, with no managed policies', () => {
-    for (const routeFunction of [...synth.stack.functions.byRoute.values(), synth.stack.functions.fallback]) {
+  it('limits each execution role to its own log group and X-Ray (and an event function\'s to its failed-event queue), with no managed policies', () => {
+    const failedEventQueues = new Map([...synth.stack.eventFunctions.bySubscription.values()].map((eventFunction) => [eventFunction.handler, eventFunction.failedEvents]));
+    for (const [id, routeFunction] of allHandlerFunctions()) {
       const role = resourceById(synth.template, logicalIdOf(routeFunction.role));
-      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      expect(role.Properties.ManagedPolicyArns, id).toBeUndefined();
       const other = statementsOfRole(synth.template, logicalIdOf(routeFunction.role)).filter((statement) => !asList(statement.Action).some(isDataAction));
       const pairs = grantPairs(other.map((statement) => ({ actions: asList(statement.Action), resources: asList(statement.Resource) })));
-      expect(pairs).toEqual(grantPairs([
+      const queue = failedEventQueues.get(routeFunction);
+      expect(pairs, id).toEqual(grantPairs([
         { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [arnOf(logicalIdOf(routeFunction.logGroup))] },
         { actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], resources: ['*'] },
+        ...(queue ? [{ actions: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], resources: [arnOf(logicalIdOf(queue))] }] : []),
       ]));
     }
   });
@@ -288,6 +332,153 @@ describe('least privilege', () => {
 
 /** The environment variables of a Lambda function resource. */
 const variablesOf = (resource: Resource): Record<string, unknown> => (resource.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+
+describe('upload sessions', () => {
+  const objects = (actions: string[]) => ({ actions, resources: [arnWithSuffix(ids.bucket, '/models/*/*')] });
+  const table = (actions: string[]) => ({ actions, resources: [arnOf(ids.table)] });
+  /** Listing with no prefix condition: what makes S3 answer 404, not 403, to a HeadObject for a bundle not yet there. */
+  const keyLookup = () => ({ actions: ['s3:ListBucket'], resources: [arnOf(ids.bucket)] });
+
+  /** Written out call by call (lib/access/route-access.ts explains each), independently of ROUTE_ACCESS. */
+  const EXPECTED: Record<string, () => Parameters<typeof grantPairs>[0]> = {
+    createUpload: () => [table(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']), objects(['s3:PutObject'])],
+    listUploads: () => [table(['dynamodb:GetItem', 'dynamodb:Query'])],
+    getUpload: () => [table(['dynamodb:GetItem']), objects(['s3:GetObject', 's3:PutObject', 's3:ListMultipartUploadParts']), keyLookup()],
+    completeUpload: () => [table(['dynamodb:GetItem', 'dynamodb:UpdateItem']), objects(['s3:GetObject', 's3:PutObject', 's3:ListMultipartUploadParts', 's3:DeleteObject']), keyLookup()],
+    abortUpload: () => [table(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']), objects(['s3:AbortMultipartUpload', 's3:DeleteObject'])],
+    downloadBundle: () => [table(['dynamodb:GetItem']), objects(['s3:GetObject'])],
+  };
+
+  it.each(Object.keys(EXPECTED).map((routeId) => [routeId]))('%s holds exactly the grants its calls and the URLs it signs need', (routeId) => {
+    expect(dataGrantPairs(functionOf(routeId))).toEqual(grantPairs(EXPECTED[routeId]?.() ?? []));
+  });
+
+  it('covers every upload session route in the route table', () => {
+    const sessionRoutes = ROUTES.filter((route) => route.path.includes('/uploads')).map((route) => route.id);
+    expect(sessionRoutes.sort()).toEqual(Object.keys(EXPECTED).filter((id) => id !== 'downloadBundle').sort());
+  });
+
+  it('lets completeUpload do everything the finalizer does, since it runs it too', () => {
+    expect(dataGrantPairs(functionOf('completeUpload'))).toEqual(expect.arrayContaining(dataGrantPairs(eventFunctionOf('finalizeUpload').handler)));
+  });
+
+  it('tells the function that starts uploads the configured size limit, and those that sign URLs their lifetime; no other function', () => {
+    const told = Object.fromEntries(allHandlerFunctions().map(([id, routeFunction]) => {
+      const variables = variablesOf(functionResource(routeFunction)) ?? {};
+      return [id, [CONFIG_ENV.maxBundleBytes, CONFIG_ENV.presignSeconds].filter((name) => name in variables).map((name) => `${name}=${String(variables[name])}`)];
+    }).filter(([, settings]) => (settings as string[]).length > 0));
+    expect(told).toEqual({
+      createUpload: [`${CONFIG_ENV.maxBundleBytes}=${50 * 1024 ** 3}`, `${CONFIG_ENV.presignSeconds}=600`],
+      getUpload: [`${CONFIG_ENV.presignSeconds}=600`],
+      downloadBundle: [`${CONFIG_ENV.presignSeconds}=600`],
+    });
+  });
+
+  it('names only routes that exist in its table of who reads the upload settings', () => {
+    for (const routeId of Object.keys(ROUTE_UPLOAD_SETTINGS)) expect(ROUTES.map((route) => route.id), routeId).toContain(routeId);
+  });
+
+  it('gives the functions settings that the function configuration reads back', () => {
+    const variables = Object.fromEntries(Object.entries(variablesOf(functionResource(functionOf('createUpload')))).filter(([, value]) => typeof value === 'string')) as Record<string, string>;
+    const { uploads } = loadFunctionConfig({ ...variables, [CONFIG_ENV.table]: 't', [CONFIG_ENV.bucket]: 'b' });
+    expect(uploads).toMatchObject({ maxBundleBytes: 50 * 1024 ** 3, presignSeconds: 600 });
+  });
+});
+
+describe('storage events', () => {
+  const notificationConfigurations = () => {
+    const [resource, ...others] = Object.values(resourcesOfType(synth.template, 'Custom::S3BucketNotifications'));
+    expect(others).toEqual([]);
+    expect(resource?.Properties.BucketName).toEqual({ Ref: ids.bucket });
+    return (resource?.Properties.NotificationConfiguration as { LambdaFunctionConfigurations?: { Events: string[]; Filter: { Key: { FilterRules: { Name: string; Value: string }[] } }; LambdaFunctionArn: unknown }[] }).LambdaFunctionConfigurations ?? [];
+  };
+
+  it('builds one function per event subscription, from the event table: its handler, memory and timeout, on arm64 Node.js, traced, logging JSON to its own log group', () => {
+    expect([...synth.stack.eventFunctions.bySubscription.keys()].sort()).toEqual(EVENT_SUBSCRIPTIONS.map((subscription) => subscription.id).sort());
+    for (const subscription of EVENT_SUBSCRIPTIONS) {
+      const { handler } = eventFunctionOf(subscription.id);
+      const properties = functionResource(handler).Properties;
+      expect(properties).toMatchObject({ MemorySize: subscription.memoryMb, Timeout: subscription.timeoutSeconds, Architectures: ['arm64'], Handler: 'index.handler', TracingConfig: { Mode: 'Active' } });
+      expect(properties.Runtime).toBe(functionResource(functionOf('getStatus')).Properties.Runtime);
+      const logging = properties.LoggingConfig as { LogFormat: string; LogGroup: unknown };
+      expect(logging.LogFormat).toBe('JSON');
+      expect(referencedId(logging.LogGroup)).toBe(logicalIdOf(handler.logGroup));
+      expect(resourceById(synth.template, logicalIdOf(handler.logGroup)).Properties.RetentionInDays).toBe(30);
+    }
+  });
+
+  it('tells an event function where the data is and nothing about identity: S3 calls it, no user does', () => {
+    for (const subscription of EVENT_SUBSCRIPTIONS) {
+      const variables = variablesOf(functionResource(eventFunctionOf(subscription.id).handler));
+      expect(Object.keys(variables).sort()).toEqual([CONFIG_ENV.bucket, CONFIG_ENV.table, 'NODE_OPTIONS'].sort());
+      expect(variables[CONFIG_ENV.table]).toEqual({ Ref: ids.table });
+      expect(variables[CONFIG_ENV.bucket]).toEqual({ Ref: ids.bucket });
+    }
+  });
+
+  it('has the bundle bucket notify each subscription\'s function of its events under its prefix and suffix, and nothing else', () => {
+    const expected = EVENT_SUBSCRIPTIONS.flatMap((subscription) => subscription.events.map((event) => ({
+      Events: [event],
+      Filter: { Key: { FilterRules: expect.arrayContaining([{ Name: 'prefix', Value: subscription.prefix }, { Name: 'suffix', Value: subscription.suffix }]) } },
+      LambdaFunctionArn: arnOf(logicalIdOf(eventFunctionOf(subscription.id).handler.function)),
+    })));
+    const configurations = notificationConfigurations();
+    expect(configurations).toHaveLength(expected.length);
+    expect(configurations).toEqual(expected);
+    for (const configuration of configurations) expect(configuration.Filter.Key.FilterRules).toHaveLength(2);
+  });
+
+  it('sends the finalizer every bundle an upload stores, and nothing else in the bucket', () => {
+    const [finalize] = notificationConfigurations();
+    const rules = Object.fromEntries((finalize?.Filter.Key.FilterRules ?? []).map((rule) => [rule.Name, rule.Value]));
+    const notified = (key: string) => key.startsWith(rules.prefix ?? '') && key.endsWith(rules.suffix ?? '');
+    expect(finalize?.Events).toEqual(['s3:ObjectCreated:*']);
+    expect(notified(bundleKey('resnet-50', 12))).toBe(true);
+    expect(notified('models/resnet-50/12/other.bin')).toBe(false);
+    expect(notified('bundle-bucket/2026-01-01-access-log')).toBe(false);
+  });
+
+  it('lets S3 invoke each event function only for the bundle bucket of this account', () => {
+    for (const subscription of EVENT_SUBSCRIPTIONS) {
+      const functionId = logicalIdOf(eventFunctionOf(subscription.id).handler.function);
+      const permissions = Object.values(resourcesOfType(synth.template, 'AWS::Lambda::Permission')).filter((permission) => referencedId(permission.Properties.FunctionName) === functionId);
+      expect(permissions.map((permission) => permission.Properties)).toEqual([{
+        Action: 'lambda:InvokeFunction', FunctionName: arnOf(functionId), Principal: 's3.amazonaws.com', SourceAccount: { Ref: 'AWS::AccountId' }, SourceArn: arnOf(ids.bucket),
+      }]);
+    }
+  });
+
+  it('retries a failed event twice, keeps one up to 6 hours, then leaves it with its error in an encrypted, TLS-only queue for 14 days', () => {
+    const configs = Object.values(resourcesOfType(synth.template, 'AWS::Lambda::EventInvokeConfig'));
+    expect(configs).toHaveLength(EVENT_SUBSCRIPTIONS.length);
+    for (const subscription of EVENT_SUBSCRIPTIONS) {
+      const { handler, failedEvents } = eventFunctionOf(subscription.id);
+      const queueId = logicalIdOf(failedEvents);
+      const config = configs.find((candidate) => candidate.Properties.FunctionName && referencedId(candidate.Properties.FunctionName) === logicalIdOf(handler.function));
+      expect(config?.Properties).toMatchObject({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 6 * 3600, Qualifier: '$LATEST', DestinationConfig: { OnFailure: { Destination: arnOf(queueId) } } });
+      const queue = resourceById(synth.template, queueId);
+      expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+      expect(queue.DeletionPolicy).toBe('Retain');
+      const policy = Object.values(resourcesOfType(synth.template, 'AWS::SQS::QueuePolicy')).find((candidate) => asList(candidate.Properties.Queues as unknown[]).some((ref) => referencedId(ref) === queueId));
+      expect((policy?.Properties.PolicyDocument as { Statement: Statement[] }).Statement).toContainEqual(expect.objectContaining({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+      const output = (synth.template.toJSON().Outputs as Record<string, { Value: unknown }>)[`${subscription.id.charAt(0).toUpperCase()}${subscription.id.slice(1)}FailedEvents`];
+      expect(output?.Value).toEqual({ Ref: queueId });
+    }
+  });
+
+  it('lets CDK\'s bucket notifications handler write the bundle bucket\'s notifications and nothing else, beyond its own logs', () => {
+    const handlerRole = synth.stack.node.findChild(BUCKET_NOTIFICATIONS_HANDLER_ID).node.findChild('Role') as IConstruct;
+    const statements = statementsOfRole(synth.template, logicalIdOf(handlerRole));
+    expect(grantPairs(statements.map((statement) => ({ actions: asList(statement.Action), resources: asList(statement.Resource) }))))
+      .toEqual([`s3:PutBucketNotification on ${JSON.stringify(arnOf(ids.bucket))}`]);
+    expect(JSON.stringify(resourceById(synth.template, logicalIdOf(handlerRole)).Properties.ManagedPolicyArns)).toContain(':iam::aws:policy/service-role/AWSLambdaBasicExecutionRole');
+    const acknowledged = acknowledgementsIn(synth.app).filter((acknowledgement) => acknowledgement.constructPath.startsWith(`${synth.stack.node.path}/${BUCKET_NOTIFICATIONS_HANDLER_ID}`));
+    expect(acknowledged.map(({ constructPath, id }) => ({ constructPath, id }))).toEqual([{
+      constructPath: handlerRole.node.path,
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    }]);
+  });
+});
 
 describe('predictions', () => {
   /** Routes whose handler runs the inference engine: predict bodies, and routes that also answer as one. */
@@ -509,8 +700,9 @@ describe('identity: the stack\'s own Cognito user pool', () => {
 
   it('never puts a function into single-user development mode', () => {
     const functions = Object.values(resourcesOfType(synth.template, 'AWS::Lambda::Function'));
-    expect(functions).toHaveLength(ROUTES.length + 1);
-    for (const resource of functions) expect(Object.keys(variablesOf(resource))).not.toContain(IDENTITY_ENV.devUser);
+    expect(functions).toHaveLength(ROUTES.length + 1 + EVENT_SUBSCRIPTIONS.length + 1);
+    // CDK's bucket notifications handler has no environment at all.
+    for (const resource of functions) expect(Object.keys((resource.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {})).not.toContain(IDENTITY_ENV.devUser);
   });
 
   it('refuses to build a function whose environment holds the development user', () => {
@@ -578,17 +770,24 @@ describe('storage', () => {
     });
   });
 
-  it('lets the configured origins use presigned URLs on the bundle bucket, and read ETags for multipart uploads', () => {
+  it('lets the configured origins PUT bundles and parts and GET downloads on presigned URLs, and read ETags; nothing else', () => {
     const [rule, ...others] = (resourceById(synth.template, ids.bucket).Properties.CorsConfiguration as { CorsRules: Record<string, string[]>[] }).CorsRules;
     expect(others).toEqual([]);
     expect(rule?.AllowedOrigins).toEqual(ORIGINS);
-    expect(rule?.AllowedMethods).toContain('PUT');
-    expect(rule?.ExposedHeaders).toContain('ETag');
+    expect([...(rule?.AllowedMethods ?? [])].sort()).toEqual(['GET', 'HEAD', 'PUT']);
+    expect(rule?.ExposedHeaders).toEqual(['ETag']);
   });
 
-  it('aborts incomplete multipart uploads after a day and expires noncurrent versions after the configured days', () => {
+  it('aborts incomplete multipart uploads after a day, never before an upload session expires, and expires noncurrent versions after the configured days', () => {
     const rules = (resourceById(synth.template, ids.bucket).Properties.LifecycleConfiguration as { Rules: Record<string, unknown>[] }).Rules;
-    expect(rules).toContainEqual(expect.objectContaining({ Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }));
+    const abort = rules.filter((rule) => rule.AbortIncompleteMultipartUpload !== undefined);
+    expect(abort).toEqual([expect.objectContaining({ Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } })]);
+    // For the whole bucket: no prefix or filter narrows it.
+    expect(abort[0]?.Prefix).toBeUndefined();
+    expect(abort[0]?.Filter).toBeUndefined();
+    // S3 aborts at the first midnight (UTC) at least that many days after initiation: never inside an open session.
+    const { sessionSeconds } = loadFunctionConfig({ [CONFIG_ENV.table]: 't', [CONFIG_ENV.bucket]: 'b' }).uploads;
+    expect(sessionSeconds).toBeLessThanOrEqual((abort[0]?.AbortIncompleteMultipartUpload as { DaysAfterInitiation: number }).DaysAfterInitiation * 24 * 3600);
     expect(rules).toContainEqual(expect.objectContaining({ Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: 14 } }));
   });
 

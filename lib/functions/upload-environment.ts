@@ -1,0 +1,32 @@
+import { CONFIG_ENV } from '../../functions/platform/function-config';
+import { answeredRoutes } from '../routes/answered-routes';
+
+/** The deployment's upload settings (stack options maxBundleBytes and presignSeconds). */
+export interface UploadSettings {
+  readonly maxBundleBytes: number;
+  readonly presignSeconds: number;
+}
+
+export type UploadSetting = keyof UploadSettings;
+
+/**
+ * Which upload settings each route's handler reads (functions/platform/function-config.ts
+ * `uploads`), by route id. Other routes read none, and are told none.
+ */
+export const ROUTE_UPLOAD_SETTINGS: Readonly<Record<string, readonly UploadSetting[]>> = {
+  // Refuses a declared size over the limit before any byte moves, then signs the first URLs.
+  createUpload: ['maxBundleBytes', 'presignSeconds'],
+  // Signs fresh part URLs, so that a client can resume.
+  getUpload: ['presignSeconds'],
+  // Signs the GET URL that a large bundle's download redirects to.
+  downloadBundle: ['presignSeconds'],
+};
+
+/**
+ * The upload settings of a route's function as environment variables: those its route reads,
+ * and those of every route it also answers as.
+ */
+export function uploadEnvironment(routeId: string, settings: UploadSettings): Record<string, string> {
+  const wanted = new Set(answeredRoutes(routeId).flatMap((route) => ROUTE_UPLOAD_SETTINGS[route.id] ?? []));
+  return Object.fromEntries([...wanted].map((setting) => [CONFIG_ENV[setting], String(settings[setting])]));
+}
