@@ -13,9 +13,13 @@ const matchesEvent = (patterns: readonly string[], eventName: string): boolean =
     return bare.endsWith('*') ? eventName.startsWith(bare.slice(0, -1)) : eventName === bare;
   });
 
+/** Lambda retries a failed asynchronous invocation twice; locally the waits are seconds, not minutes. */
+const RETRY_DELAYS_MS = [1000, 2000];
+
 /**
  * Delivers the local S3 server's events to the handlers subscribed to them, as S3 bucket
- * notifications invoke Lambda in the cloud: asynchronously, one record per invocation.
+ * notifications invoke Lambda in the cloud: asynchronously, one record per invocation, retried
+ * twice after a failure.
  */
 export function routeStorageEvents(options: {
   readonly subscriptions: readonly EventSubscription[];
@@ -25,10 +29,21 @@ export function routeStorageEvents(options: {
   return (event) => {
     for (const subscription of options.subscriptions) {
       if (!matchesEvent(subscription.events, event.eventName) || !event.key.startsWith(subscription.prefix) || !event.key.endsWith(subscription.suffix)) continue;
-      const requestId = newRequestId();
-      options.loadHandler(subscription.handler)
-        .then((handler) => handler({ Records: [event.raw] } as S3Event, lambdaContext(`mlhub-${subscription.id}`, requestId, subscription.memoryMb, subscription.timeoutSeconds)))
-        .catch((error: unknown) => options.log(`${subscription.id} failed for ${event.key}: ${(error as Error)?.stack ?? String(error)}`));
+      const invoke = async (attempt: number): Promise<void> => {
+        try {
+          const handler = await options.loadHandler(subscription.handler);
+          await handler({ Records: [event.raw] } as S3Event, lambdaContext(`mlhub-${subscription.id}`, newRequestId(), subscription.memoryMb, subscription.timeoutSeconds));
+        } catch (error) {
+          const delay = RETRY_DELAYS_MS[attempt];
+          if (delay === undefined) {
+            options.log(`${subscription.id} failed for ${event.key} after ${attempt + 1} attempts: ${(error as Error)?.message ?? String(error)}`);
+            return;
+          }
+          await new Promise((resolve) => setTimeout(resolve, delay).unref());
+          await invoke(attempt + 1);
+        }
+      };
+      void invoke(0);
     }
   };
 }

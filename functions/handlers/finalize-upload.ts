@@ -14,6 +14,8 @@ export async function handler(event: S3Event): Promise<{ results: { key: string;
     if (!target) continue;
     const status = await versionFinalizer().finalize(target.name, target.version, `event:${record.responseElements?.['x-amz-request-id'] ?? 'local'}`);
     console.log(JSON.stringify({ level: 'INFO', message: 'bundle checked', key, status }));
+    // Someone else is checking it (a client's complete call): fail, so the retry checks it if they do not finish.
+    if (status === 'busy') throw new Error(`${key} is being checked elsewhere; the retry will look again`);
     results.push({ key, status });
   }
   return { results };

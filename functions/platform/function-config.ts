@@ -34,8 +34,9 @@ export const CONFIG_ENV = {
   presignSeconds: 'MLHUB_PRESIGN_SECONDS',
 } as const;
 
-export const DEFAULT_MAX_BUNDLE_BYTES = 100 * 1024 ** 3;
-const DEFAULT_PRESIGN_SECONDS = 900;
+/** What one finalize run can stream in its 15 minutes at about 100 MiB/s, with room to spare. */
+export const DEFAULT_MAX_BUNDLE_BYTES = 50 * 1024 ** 3;
+export const DEFAULT_PRESIGN_SECONDS = 900;
 const SESSION_SECONDS = 24 * 3600;
 
 function required(env: NodeJS.ProcessEnv, name: string): string {

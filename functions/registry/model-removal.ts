@@ -27,6 +27,10 @@ export class ModelRemoval {
     authorize(actor, name, resumable, access.grant, 'delete');
     const model = await this.deps.models.beginDelete(name);
     if (!model) throw modelNotFound(name);
+    // Open multipart uploads hold parts that no prefix sweep sees.
+    for (const session of await this.deps.models.listUploadSessions(name)) {
+      if (session.state === 'open' && session.s3UploadId) await this.deps.bundles.abortMultipart(session.bundleKey, session.s3UploadId);
+    }
     const objects = await this.deps.bundles.deletePrefix(modelPrefix(name));
     const versions = await this.deps.models.deleteModelItems(name);
     return { name, versions, objects };

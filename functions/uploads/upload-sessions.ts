@@ -14,6 +14,11 @@ import type { VersionFinalizer } from './version-finalizer';
 
 /** Presigned part URLs handed out per answer; the client asks for more as it goes. */
 export const URLS_PER_ANSWER = 100;
+/**
+ * Bundles up to this size are checked while the client waits for complete; larger ones are left
+ * to the S3 event's check, which has minutes rather than the API's 30 seconds.
+ */
+export const INLINE_CHECK_BYTES = 1024 ** 3;
 const POLL_MS = 250;
 
 const newUploadRequest = z.strictObject({
@@ -127,10 +132,13 @@ export class UploadSessions {
       await this.assemble(session);
       await this.deps.models.setUploadSessionState(name, id, 'open', 'completed');
     }
-    let result = await this.deps.finalizer.finalize(name, session.version, `complete:${id}`);
-    while ((result === 'busy' || result === 'pending') && Date.now() + POLL_MS < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-      result = await this.deps.finalizer.finalize(name, session.version, `complete:${id}`);
+    if (session.size <= INLINE_CHECK_BYTES) {
+      const until = new Date(deadline);
+      let result = await this.deps.finalizer.finalize(name, session.version, `complete:${id}`, { until });
+      while ((result === 'busy' || result === 'pending') && Date.now() + POLL_MS < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+        result = await this.deps.finalizer.finalize(name, session.version, `complete:${id}`, { until });
+      }
     }
     const version = await this.deps.models.getVersion(name, session.version);
     if (!version) throw notFound('version_not_found', `Version ${session.version} of model '${name}' no longer exists`);

@@ -1,6 +1,7 @@
 import { AppError } from '../errors/app-error';
 import type { BundleLimits } from '../bundles/bundle-limits';
 import type { BundleStore } from '../bundles/bundle-store';
+import { bundleKey } from '../bundles/bundle-keys';
 import { inspectBundle } from '../bundles/inspect-bundle';
 import type { ModelStore } from '../registry/model-store';
 import type { VersionStatus } from '../registry/model-records';
@@ -17,6 +18,11 @@ export interface FinalizerDeps {
 /** Long enough to stream a very large bundle once; a crashed checker's claim lapses after it. */
 const CLAIM_MS = 15 * 60 * 1000;
 
+export interface FinalizeOptions {
+  /** When the caller must have finished by: its claim lapses then, so nobody waits on a dead check. */
+  readonly until?: Date;
+}
+
 /**
  * Turns a pending version whose bytes have arrived into a ready or a rejected one. The object is
  * streamed once: its size and sha256 must match what the upload declared, and it must be a safe
@@ -30,16 +36,21 @@ export class VersionFinalizer {
     this.now = deps.now ?? (() => new Date());
   }
 
-  async finalize(name: string, number: number, claimant: string): Promise<FinalizeResult> {
+  async finalize(name: string, number: number, claimant: string, options: FinalizeOptions = {}): Promise<FinalizeResult> {
     const { models, bundles } = this.deps;
     const version = await models.getVersion(name, number);
-    if (!version) return 'missing';
+    if (!version) {
+      // Bytes that arrived after their upload was aborted or their model deleted belong to nothing.
+      await bundles.delete(bundleKey(name, number));
+      return 'missing';
+    }
     // Direct uploads finish their own versions; only presigned sessions are finished here.
     if (version.status !== 'pending' || !version.uploadId) return version.status;
     const stored = await bundles.sizeOf(version.bundleKey);
     if (stored === undefined) return 'pending';
     const now = this.now();
-    if (!(await models.claimFinalization(name, number, claimant, new Date(now.getTime() + CLAIM_MS).toISOString(), now.toISOString()))) return 'busy';
+    const until = options.until ?? new Date(now.getTime() + CLAIM_MS);
+    if (!(await models.claimFinalization(name, number, claimant, until.toISOString(), now.toISOString()))) return 'busy';
 
     const session = await models.getUploadSession(name, version.uploadId);
     const declaredSize = session?.size ?? version.size;

@@ -105,7 +105,8 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   deleteModel: {
     table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'],
     bundleListing: ['s3:ListBucket'],
-    bundleObjects: ['s3:DeleteObject'],
+    // Open multipart uploads of the model are aborted before its objects are swept.
+    bundleObjects: ['s3:DeleteObject', 's3:AbortMultipartUpload'],
   },
   // Allocates a version, records it as pending, stores the bytes, commits; undoes both on failure.
   uploadBundle: {

@@ -1,6 +1,6 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BackendSpecError, parseBackendSpec, type BackendSpec } from '../../functions/inference/backend-spec';
-import { DEFAULT_MAX_BUNDLE_BYTES } from '../../functions/platform/function-config';
+import { DEFAULT_MAX_BUNDLE_BYTES, DEFAULT_PRESIGN_SECONDS } from '../../functions/platform/function-config';
 import { MODEL_TYPES, type ModelType } from '../../functions/registry/model-type';
 
 /**
@@ -83,7 +83,7 @@ export const DEFAULT_STACK_CONFIG: StackConfig = {
   throttleBurstLimit: 100,
   noncurrentVersionDays: 30,
   maxBundleBytes: DEFAULT_MAX_BUNDLE_BYTES,
-  presignSeconds: 900,
+  presignSeconds: DEFAULT_PRESIGN_SECONDS,
   oidcIssuer: undefined,
   oidcAudience: undefined,
   oidcJwksUri: undefined,

@@ -73,9 +73,9 @@ describe('a disposable stack with default options', () => {
     expect(rules).toContainEqual(expect.objectContaining({ NoncurrentVersionExpiration: { NoncurrentDays: 30 } }));
   });
 
-  it('tells the function that starts uploads a 100 GiB limit, and those that sign URLs a 15-minute lifetime', () => {
+  it('tells the function that starts uploads a 50 GiB limit, and those that sign URLs a 15-minute lifetime', () => {
     const variables = (routeId: string) => (resourceById(synth.template, logicalIdOf((synth.stack.functions.byRoute.get(routeId) as RouteFunction).function)).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(variables('createUpload')).toMatchObject({ [CONFIG_ENV.maxBundleBytes]: String(100 * 1024 ** 3), [CONFIG_ENV.presignSeconds]: '900' });
+    expect(variables('createUpload')).toMatchObject({ [CONFIG_ENV.maxBundleBytes]: String(50 * 1024 ** 3), [CONFIG_ENV.presignSeconds]: '900' });
     for (const routeId of ['getUpload', 'downloadBundle']) {
       expect(variables(routeId)[CONFIG_ENV.presignSeconds], routeId).toBe('900');
       expect(variables(routeId)[CONFIG_ENV.maxBundleBytes], routeId).toBeUndefined();

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { S3BundleStore } from '../../functions/bundles/s3-bundle-store';
 import { AppError } from '../../functions/errors/app-error';
 import { userActor, type Actor } from '../../functions/identity/actor';
 import type { SessionStatus } from '../../functions/uploads/upload-sessions';
@@ -133,6 +134,38 @@ describe('upload sessions', () => {
     expect((await stores.registry.getModel(owner, name)).versions).toEqual([]);
     expect((await failure(stores.uploads.complete(owner, name, status.session.id, Date.now() + 1000))).code).toBe('upload_aborted');
     expect(await stores.uploads.list(owner, name)).toEqual([]);
+  });
+
+  it('removes bytes that arrive for an upload that no longer exists', async () => {
+    const name = await model();
+    const bundle = await sampleBundle();
+    const status = await stores.uploads.start(owner, name, { size: bundle.length });
+    await stores.uploads.abort(owner, name, status.session.id);
+    // A client still holding the URL sends the bytes after the abort.
+    expect(await put(status.urls[0]?.url ?? '', bundle)).toBe(200);
+    expect(await stores.finalizer.finalize(name, status.session.version, 'event')).toBe('missing');
+    expect(await stores.objectKeys(`models/${name}/`)).toEqual([]);
+  });
+
+  it('aborts the open multipart uploads of a model being deleted', async () => {
+    const name = await model();
+    const bundle = await bigBundle(10);
+    const status = await stores.uploads.start(owner, name, { size: bundle.length });
+    await sendParts(status, bundle, (part) => part === 1);
+    await stores.removal.deleteModel(owner, name);
+    const bundles = new S3BundleStore(stores.s3, stores.bucket);
+    expect(await bundles.listParts(status.session.bundleKey, status.session.s3UploadId ?? '')).toBeUndefined();
+  });
+
+  it('leaves a claimed check to its claimant until the claim lapses', async () => {
+    const name = await model();
+    const bundle = await sampleBundle();
+    const status = await stores.uploads.start(owner, name, { size: bundle.length });
+    await put(status.urls[0]?.url ?? '', bundle);
+    expect(await stores.models.claimFinalization(name, status.session.version, 'crashed', new Date(Date.now() + 150).toISOString(), new Date().toISOString())).toBe(true);
+    expect(await stores.finalizer.finalize(name, status.session.version, 'event')).toBe('busy');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await stores.finalizer.finalize(name, status.session.version, 'event')).toBe('ready');
   });
 
   it('keeps sessions to those who may upload', async () => {
