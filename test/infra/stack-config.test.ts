@@ -29,7 +29,7 @@ describe('stack configuration', () => {
       throttleRateLimit: 50,
       throttleBurstLimit: 100,
       noncurrentVersionDays: 30,
-      maxBundleBytes: 100 * 1024 ** 3,
+      maxBundleBytes: 50 * 1024 ** 3,
       presignSeconds: 900,
       oidcIssuer: undefined,
       oidcAudience: undefined,
