@@ -79,29 +79,39 @@ export class VersionRegistry {
   }
 
   /**
-   * The version a prediction runs on: the one named, or the latest ready one. A model with nothing
-   * ready to run answers 409, since the request is fine and the model is not.
+   * The ready version an action uses: the one named, or the latest ready one. What the caller
+   * learns when there is none, or when it is not ready, depends on the action.
    */
-  async readyVersion(actor: Actor, name: string, requested?: number): Promise<{ model: ModelRecord; version: VersionRecord }> {
-    const model = await loadAuthorized(this.deps.models, actor, name, 'predict');
+  private async readyVersionFor(
+    actor: Actor, name: string, requested: number | undefined, action: 'predict' | 'download',
+    refuse: { none: () => AppError; notReady: (version: VersionRecord) => AppError },
+  ): Promise<{ model: ModelRecord; version: VersionRecord }> {
+    const model = await loadAuthorized(this.deps.models, actor, name, action);
     const number = requested ?? model.latestVersion;
-    if (number === undefined) throw conflict('no_ready_bundle', `Model '${name}' has no ready bundle to predict with; upload one to /model/${name}/upload`);
+    if (number === undefined) throw refuse.none();
     const version = await this.deps.models.getVersion(name, number);
     if (!version) throw notFound('version_not_found', `Model '${name}' has no version ${number}`);
-    if (version.status !== 'ready') throw conflict('no_ready_bundle', `Version ${number} of model '${name}' is ${version.status}, not ready to predict with`);
+    if (version.status !== 'ready') throw refuse.notReady(version);
     return { model, version };
+  }
+
+  /**
+   * The version a prediction runs on. A model with nothing ready to run answers 409, since the
+   * request is fine and the model is not.
+   */
+  readyVersion(actor: Actor, name: string, requested?: number): Promise<{ model: ModelRecord; version: VersionRecord }> {
+    return this.readyVersionFor(actor, name, requested, 'predict', {
+      none: () => conflict('no_ready_bundle', `Model '${name}' has no ready bundle to predict with; upload one to /model/${name}/upload`),
+      notReady: (version) => conflict('no_ready_bundle', `Version ${version.version} of model '${name}' is ${version.status}, not ready to predict with`),
+    });
   }
 
   /** A ready version to download: the latest one unless a version is named. */
   async downloadableVersion(actor: Actor, name: string, requested?: number): Promise<VersionRecord> {
-    const model = await loadAuthorized(this.deps.models, actor, name, 'download');
-    const number = requested ?? model.latestVersion;
-    if (number === undefined) throw notFound('no_bundle', `Model '${name}' has no uploaded bundle yet; POST one to /model/${name}/upload`);
-    const version = await this.deps.models.getVersion(name, number);
-    if (!version) throw notFound('version_not_found', `Model '${name}' has no version ${number}`);
-    if (version.status !== 'ready') {
-      throw new AppError('conflict', 'version_not_ready', `Version ${number} of model '${name}' is ${version.status}, not ready`);
-    }
+    const { version } = await this.readyVersionFor(actor, name, requested, 'download', {
+      none: () => notFound('no_bundle', `Model '${name}' has no uploaded bundle yet; POST one to /model/${name}/upload`),
+      notReady: (found) => new AppError('conflict', 'version_not_ready', `Version ${found.version} of model '${name}' is ${found.status}, not ready`),
+    });
     return version;
   }
 

@@ -18,11 +18,9 @@ export function spawnCli(args: readonly string[], env: Record<string, string>): 
   });
 }
 
-export function runCli(args: readonly string[], env: Record<string, string>, cwd?: string): Promise<CliRun> {
+export function runCli(args: readonly string[], env: Record<string, string>): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = cwd
-      ? spawn(process.execPath, [`${repoRoot}/bin/mlhub.js`, ...args], { cwd, env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawnCli(args, env);
+    const child = spawnCli(args, env);
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
