@@ -6,7 +6,7 @@ import { answeredRoutes } from '../../lib/routes/answered-routes';
 
 const route = (id: string, fields: Partial<RouteSpec> = {}): RouteSpec => ({
   id, method: 'POST', path: `/${id}`, handler: id, auth: 'required', scope: 'write', body: 'json', bodyLimit: 1024,
-  memoryMb: 512, timeoutSeconds: 10, summary: id, ...fields,
+  memoryMb: 512, timeoutSeconds: 10, summary: id, query: [], ...fields,
 });
 
 describe('routes a function answers for (alsoAnswersAs)', () => {
