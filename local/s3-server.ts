@@ -43,6 +43,8 @@ export interface S3ServerOptions {
   readonly buckets: readonly string[];
   /** Called with `s3 <METHOD> <path?query> <status>` for every request, e.g. to watch uploads. */
   readonly requestLog?: (line: string) => void;
+  /** Gets a line for each failure no client can be told of (a read that broke mid-body); stderr by default. */
+  readonly errorLog?: (line: string) => void;
 }
 
 export async function startS3Server(options: S3ServerOptions): Promise<LocalS3Server> {
@@ -52,9 +54,8 @@ export async function startS3Server(options: S3ServerOptions): Promise<LocalS3Se
     configureBuckets: options.buckets.map((name) => ({ name })),
   });
   await s3rver.configureBuckets();
-  const extension = extendS3rver(s3rver);
+  const extension = extendS3rver(s3rver, options.errorLog ?? ((line) => console.error(line)));
   const verifier = new SigV4Verifier(new Map([[LOCAL_S3_CREDENTIALS.accessKeyId, LOCAL_S3_CREDENTIALS.secretAccessKey]]));
-  const forward = s3rver.callback();
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     if (options.requestLog) {
@@ -69,9 +70,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<LocalS3Se
           sendS3Error(response, verdict.code, verdict.message);
           return;
         }
-        return extension(request, response).then((handled) => {
-          if (!handled) forward(request, response);
-        });
+        return extension.serve(request, response);
       })
       .catch((error: unknown) => {
         request.resume();
