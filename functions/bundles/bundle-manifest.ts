@@ -5,17 +5,39 @@ export interface ManifestFile {
   readonly size: number;
 }
 
+/**
+ * Whether MLHub's built-in ONNX Runtime can run the bundle (see builtin-runtime.ts). It says
+ * nothing about other backends: a model served by SageMaker or TF Serving needs no .onnx file.
+ */
+export type BuiltinRuntimeVerdict =
+  | { readonly runnable: true; /** The .onnx file first, then its external-data files; relative to the root. */ readonly modelFiles: readonly string[] }
+  | { readonly runnable: false; readonly reason: string };
+
 /** What a bundle holds, recorded once when the bundle is checked. */
 export interface BundleManifest {
-  /** The single folder everything sits in (as in `tar cfz mnist.tar.gz mnist`), or '' for the top level. */
+  /**
+   * The single folder everything sits in (as in `tar cfz mnist.tar.gz mnist`), or '' for the top
+   * level. macOS metadata (`._*`, `__MACOSX/`, `.DS_Store`) is left out when finding it.
+   */
   readonly root: string;
+  /** Entries that are not folders: files and links, macOS metadata included. */
   readonly fileCount: number;
+  /**
+   * Bytes the whole gzip stream inflates to (every gzip member, the tar's headers and padding, and
+   * anything after its end-of-archive blocks), as `gzip -dc | wc -c` counts them.
+   */
   readonly unpackedBytes: number;
-  /** Regular files, relative to the root; at most MANIFEST_FILE_LIST_LIMIT of them. */
+  /**
+   * Regular files, relative to the root, without macOS metadata; at most MANIFEST_FILE_LIST_LIMIT
+   * of them. The model files the verdict names, and other .onnx files, come first, so that a
+   * shortened list still leads predict to the same model file.
+   */
   readonly files: readonly ManifestFile[];
   readonly framework?: ModelType;
   readonly params?: Record<string, unknown>;
   readonly labels?: readonly string[];
+  /** Absent from manifests recorded before the verdict existed; versionView works it out then. */
+  readonly builtinRuntime?: BuiltinRuntimeVerdict;
 }
 
 /** Keeps a version's item far inside DynamoDB's 400 KB, whatever the bundle holds. */

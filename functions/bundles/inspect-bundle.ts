@@ -4,11 +4,16 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { extract as tarExtract, type Header } from 'tar-stream';
 import { AppError, invalid } from '../errors/app-error';
-import { linkStaysInside, normaliseEntryName, unsafePathReason } from './archive-paths';
+import { normaliseEntryName, unsafePathReason } from './archive-paths';
+import { ArchiveTree } from './archive-tree';
 import type { BundleLimits } from './bundle-limits';
 import { SIDECAR_LIMITS } from './bundle-limits';
-import { MANIFEST_FILE_LIST_LIMIT, type BundleManifest, type ManifestFile } from './bundle-manifest';
+import { MANIFEST_FILE_LIST_LIMIT, type BuiltinRuntimeVerdict, type BundleManifest, type ManifestFile } from './bundle-manifest';
+import { builtinRuntimeVerdict } from './builtin-runtime';
 import { detectFramework } from './detect-framework';
+import { checkEntryType } from './entry-types';
+import { InflatedMeter } from './inflated-meter';
+import { isMacOsMetadata } from './macos-metadata';
 
 export interface InspectedBundle {
   readonly sha256: string;
@@ -18,7 +23,6 @@ export interface InspectedBundle {
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 export const INFLATE_CHUNK_BYTES = 1024 * 1024;
-const ALLOWED_TYPES = new Set(['file', 'contiguous-file', 'directory', 'symlink', 'link']);
 
 const rejectBundle = (message: string): AppError => invalid('invalid_bundle', message);
 
@@ -64,12 +68,25 @@ async function drain(stream: AsyncIterable<unknown>): Promise<void> {
   }
 }
 
-/** The folder shared by every entry, if all of them sit inside exactly one. */
+/**
+ * The folder holding every entry, if there is one (`tar czf b.tar.gz mnist` makes `mnist/…`,
+ * with or without an entry for the folder itself), else ''. Paths come without macOS metadata.
+ */
 function commonRoot(paths: readonly string[], directories: ReadonlySet<string>): string {
-  const firstSegments = new Set(paths.map((path) => path.split('/')[0]));
-  if (firstSegments.size !== 1) return '';
-  const [only] = firstSegments;
-  return only !== undefined && directories.has(only) && paths.some((path) => path.includes('/')) ? only : '';
+  const first = paths[0]?.split('/')[0];
+  if (first === undefined) return '';
+  const inside = paths.every((path) => path.startsWith(`${first}/`) || (path === first && directories.has(path)));
+  return inside && paths.some((path) => path.startsWith(`${first}/`)) ? first : '';
+}
+
+/** The model files and the other .onnx files first, so a shortened list leads predict to the same choice. */
+function listedFiles(files: readonly ManifestFile[], verdict: BuiltinRuntimeVerdict): ManifestFile[] {
+  const first = new Set(verdict.runnable ? verdict.modelFiles : []);
+  const rank = (file: ManifestFile): number => (first.has(file.path) ? 0 : file.path.toLowerCase().endsWith('.onnx') ? 1 : 2);
+  return files.map((file, index) => ({ file, index }))
+    .sort((a, b) => rank(a.file) - rank(b.file) || a.index - b.index)
+    .slice(0, MANIFEST_FILE_LIST_LIMIT)
+    .map(({ file }) => file);
 }
 
 function parseParams(bytes: Buffer): Record<string, unknown> {
@@ -97,23 +114,32 @@ function describeStreamError(error: unknown): AppError {
 
 /**
  * Streams a .tar.gz once: hashes the compressed bytes, walks the tar without unpacking it, refuses
- * entries that could escape the folder they unpack into or overflow the limits, and records what
- * the bundle holds. Memory stays flat whatever the bundle's size.
+ * what could escape the folder it unpacks into or overflow the limits, and records what the bundle
+ * holds, including whether the built-in runtime can run it. Memory stays flat whatever the
+ * bundle's size (the tree of paths grows with the entry count, which is capped).
+ *
+ * Refused with 400 `invalid_bundle` and the reason: bytes that are not gzip, or not a tar; entry
+ * types off the allow-list (entry-types.ts); absolute or `..` paths; links that resolve outside
+ * the bundle, writes through links and names taken twice (archive-tree.ts); more than
+ * `limits.maxEntries` entries; more than `limits.maxUnpackedBytes` inflated bytes, counted as they
+ * stream (inflated-meter.ts); no files.
  */
 export async function inspectBundle(source: Readable, limits: BundleLimits): Promise<InspectedBundle> {
   const meter = new CompressedMeter();
+  const inflated = new InflatedMeter(limits.maxUnpackedBytes);
   const extract = tarExtract();
   // Large output chunks: with zlib's 16 KiB default, inflating costs several times the hashing.
-  const flowing = pipeline(source, meter, createGunzip({ chunkSize: INFLATE_CHUNK_BYTES }), extract);
+  const flowing = pipeline(source, meter, createGunzip({ chunkSize: INFLATE_CHUNK_BYTES }), inflated, extract);
   // The loop below reports the first failure; keep the pipeline's own rejection from going unhandled.
   flowing.catch(() => undefined);
 
+  const tree = new ArchiveTree();
   const files: ManifestFile[] = [];
-  const allPaths: string[] = [];
+  const contentPaths: string[] = [];
   const directories = new Set<string>();
   const sidecars = new Map<string, Buffer>();
   let entries = 0;
-  let unpackedBytes = 0;
+  let fileCount = 0;
 
   try {
     for await (const entry of extract) {
@@ -123,25 +149,23 @@ export async function inspectBundle(source: Readable, limits: BundleLimits): Pro
       const path = normaliseEntryName(header.name);
       const unsafe = unsafePathReason(path);
       if (unsafe) throw rejectBundle(`Entry '${header.name}' ${unsafe}`);
-      if (!ALLOWED_TYPES.has(header.type ?? 'file')) throw rejectBundle(`Entry '${header.name}' is a ${header.type}; bundles may hold only files, folders and links`);
-      if (header.type === 'symlink' && !linkStaysInside(path, header.linkname ?? '')) {
-        throw rejectBundle(`Symlink '${header.name}' points outside the bundle (${header.linkname})`);
-      }
-      if (header.type === 'link' && unsafePathReason(normaliseEntryName(header.linkname ?? ''))) {
-        throw rejectBundle(`Hard link '${header.name}' points outside the bundle (${header.linkname})`);
-      }
-      unpackedBytes += header.size ?? 0;
-      if (unpackedBytes > limits.maxUnpackedBytes) throw rejectBundle(`The bundle unpacks to more than ${limits.maxUnpackedBytes} bytes`);
+      const checked = checkEntryType(header);
+      if ('refusal' in checked) throw rejectBundle(`Entry '${header.name}' ${checked.refusal}`);
+      const refusal = tree.add(path, checked.type, header.linkname ?? '');
+      if (refusal) throw rejectBundle(`Entry '${header.name}' ${refusal}`);
 
-      if (path !== '') allPaths.push(path);
-      if (header.type === 'directory') directories.add(path);
-      if (header.type === 'file' || header.type === 'contiguous-file') {
-        if (files.length < MANIFEST_FILE_LIST_LIMIT) files.push({ path, size: header.size ?? 0 });
-        const base = path.split('/').pop() ?? '';
-        const cap = SIDECAR_LIMITS[base as keyof typeof SIDECAR_LIMITS];
-        if (cap !== undefined && path.split('/').length <= 2 && !sidecars.has(path)) {
-          sidecars.set(path, await readCapped(entry, cap, base));
-          continue;
+      if (checked.type !== 'directory') fileCount += 1;
+      if (path !== '' && !isMacOsMetadata(path)) {
+        contentPaths.push(path);
+        if (checked.type === 'directory') directories.add(path);
+        if (checked.type === 'file') {
+          files.push({ path, size: header.size ?? 0 });
+          const base = path.split('/').pop() ?? '';
+          const cap = SIDECAR_LIMITS[base as keyof typeof SIDECAR_LIMITS];
+          if (cap !== undefined && path.split('/').length <= 2) {
+            sidecars.set(path, await readCapped(entry, cap, base));
+            continue;
+          }
         }
       }
       await drain(entry);
@@ -153,23 +177,27 @@ export async function inspectBundle(source: Readable, limits: BundleLimits): Pro
     throw describeStreamError(error);
   }
 
-  const fileCount = allPaths.filter((path) => !directories.has(path)).length;
+  const escape = tree.finish();
+  if (escape) throw rejectBundle(escape);
   if (fileCount === 0) throw rejectBundle('The bundle holds no files');
-  const root = commonRoot(allPaths, directories);
+  const root = commonRoot(contentPaths, directories);
   const prefix = root === '' ? '' : `${root}/`;
-  const relativeFiles = files.map((file) => ({ path: file.path.slice(prefix.length), size: file.size }));
+  const relativeFiles = files.filter((file) => file.path.startsWith(prefix)).map((file) => ({ path: file.path.slice(prefix.length), size: file.size }));
   const params = sidecars.get(`${prefix}params.json`);
   const labels = sidecars.get(`${prefix}labels.txt`);
+  const parsedParams = params ? parseParams(params) : undefined;
+  const builtinRuntime = builtinRuntimeVerdict({ files: relativeFiles, ...(parsedParams ? { params: parsedParams } : {}) });
   const framework = detectFramework(relativeFiles.map((file) => file.path));
 
   const manifest: BundleManifest = {
     root,
     fileCount,
-    unpackedBytes,
-    files: relativeFiles,
+    unpackedBytes: inflated.bytes,
+    files: listedFiles(relativeFiles, builtinRuntime),
     ...(framework ? { framework } : {}),
-    ...(params ? { params: parseParams(params) } : {}),
+    ...(parsedParams ? { params: parsedParams } : {}),
     ...(labels ? { labels: parseLabels(labels) } : {}),
+    builtinRuntime,
   };
   return { sha256: meter.hash.digest('hex'), size: meter.size, manifest };
 }

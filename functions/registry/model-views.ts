@@ -1,9 +1,21 @@
 import { atLeast, type AccessLevel } from '../access/access-policy';
 import type { Grant } from '../access/access-settings';
+import { builtinRuntimeVerdict } from '../bundles/builtin-runtime';
+import type { BundleManifest } from '../bundles/bundle-manifest';
 import type { ModelRecord, VersionRecord } from './model-records';
 
 /** The ETag of a model record: its metadata revision. */
 export const modelEtag = (model: ModelRecord): string => `"${model.revision}"`;
+
+/**
+ * Whether the built-in ONNX Runtime can run a ready bundle: `{"runnable": true, "model_file"}` or
+ * `{"runnable": false, "reason"}`. Manifests recorded before the verdict existed get it worked out
+ * by the same rule.
+ */
+function builtinRuntimeView(manifest: BundleManifest) {
+  const verdict = manifest.builtinRuntime ?? builtinRuntimeVerdict(manifest);
+  return verdict.runnable ? { runnable: true, model_file: verdict.modelFiles[0] ?? null } : { runnable: false, reason: verdict.reason };
+}
 
 export function versionView(version: VersionRecord) {
   const manifest = version.manifest;
@@ -18,6 +30,7 @@ export function versionView(version: VersionRecord) {
     framework: manifest?.framework ?? null,
     file_count: manifest?.fileCount ?? null,
     unpacked_bytes: manifest?.unpackedBytes ?? null,
+    builtin_runtime: manifest ? builtinRuntimeView(manifest) : null,
     ...(version.status === 'rejected' ? { reason: version.reason ?? null } : {}),
   };
 }

@@ -21,6 +21,7 @@ import { defaultBackendEnvName, INFERENCE_ENV, loadInferenceConfig } from '../..
 import { readModelParams } from '../../functions/inference/model-params';
 import { CONFIG_ENV, loadFunctionConfig } from '../../functions/platform/function-config';
 import { MODEL_TYPES } from '../../functions/registry/model-type';
+import { routeMethods } from '../../functions/routes/match-route';
 import { EVENT_SUBSCRIPTIONS, ROUTES, type RouteSpec } from '../../functions/routes/route-table';
 import { ALL_INDEXES, TABLE_DESIGN } from '../../functions/store/table-design';
 import { DynamoTokenStore } from '../../functions/tokens/dynamo-token-store';
@@ -145,11 +146,13 @@ describe('routes and functions', () => {
   it('gives every route in the route table an API route to a function of its own', () => {
     const seen = new Set<string>();
     for (const route of ROUTES) {
-      const matching = apiRoutes().filter((candidate) => candidate.Properties.RouteKey === `${route.method} ${route.path}`);
-      expect(matching, `${route.method} ${route.path}`).toHaveLength(1);
-      const target = functionBehind(matching[0] as Resource);
-      expect(target).toBe(logicalIdOf(functionOf(route.id).function));
-      seen.add(target as string);
+      for (const method of routeMethods(route)) {
+        const matching = apiRoutes().filter((candidate) => candidate.Properties.RouteKey === `${method} ${route.path}`);
+        expect(matching, `${method} ${route.path}`).toHaveLength(1);
+        const target = functionBehind(matching[0] as Resource);
+        expect(target).toBe(logicalIdOf(functionOf(route.id).function));
+        seen.add(target as string);
+      }
     }
     expect(seen.size).toBe(ROUTES.length);
     expect(seen.has(logicalIdOf(synth.stack.functions.fallback.function))).toBe(false);
@@ -157,7 +160,7 @@ describe('routes and functions', () => {
 
   it('routes nothing else: a wrong method on a known path, and any unknown path, reach the fallback', () => {
     const paths = [...new Set(ROUTES.map((route) => route.path))];
-    const expected = [...ROUTES.map((route) => `${route.method} ${route.path}`), ...paths.map((path) => `ANY ${path}`), '$default'];
+    const expected = [...ROUTES.flatMap((route) => routeMethods(route).map((method) => `${method} ${route.path}`)), ...paths.map((path) => `ANY ${path}`), '$default'];
     expect(apiRoutes().map((route) => route.Properties.RouteKey).sort()).toEqual(expected.sort());
     const fallback = logicalIdOf(synth.stack.functions.fallback.function);
     for (const route of apiRoutes().filter((candidate) => /^(ANY |\$default)/.test(String(candidate.Properties.RouteKey)))) {
