@@ -13,11 +13,10 @@ interface MultipartFile {
 const isFile = (value: unknown): value is MultipartFile =>
   typeof value === 'object' && value !== null && Buffer.isBuffer((value as MultipartFile).content);
 
-const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/jpg', 'image/pjpeg']);
-
 /**
  * What to predict on, in any form a client sends it: JSON (`input` or `inputs`), a multipart form
  * with an `image` file (the seed's `curl -F 'image=@img4.png'`), or a raw PNG or JPEG body.
+ * Any other image (GIF, WebP, a JPEG labelled image/png…) is refused with 415 naming PNG and JPEG.
  * Parsers earlier in the chain have already turned JSON and forms into objects.
  */
 export function readPredictInput(event: APIGatewayProxyEventV2, parsedBody: unknown, limits: InputLimits): PredictInput {
@@ -28,13 +27,14 @@ export function readPredictInput(event: APIGatewayProxyEventV2, parsedBody: unkn
     const image = form.image;
     if (Array.isArray(image)) throw invalid('invalid_multipart', "Send exactly one 'image' field");
     if (!isFile(image)) throw invalid('missing_image', "The form needs an 'image' field holding a PNG or JPEG file");
-    return parseImageInput(image.content, image.mimetype, limits);
+    return parseImageInput(image.content, mediaType(image.mimetype), limits);
   }
   if (type === 'application/json' || type.endsWith('+json')) {
     if (event.body === undefined || event.body === '') throw invalid('missing_body', 'Send the input as JSON, e.g. {"input": [1, 2, 3]}');
     return parseJsonInput(parsedBody, limits);
   }
-  if (IMAGE_TYPES.has(type)) return parseImageInput(bodyBytes(event), type, limits);
+  // Every image type goes to the image reader, which names the formats MLHub reads when it cannot read this one.
+  if (type.startsWith('image/')) return parseImageInput(bodyBytes(event), type, limits);
   throw new AppError('unsupported_media_type', 'unsupported_media_type',
     `Content-Type '${type || '(none)'}' is not prediction input; send application/json, an image/png or image/jpeg body, or a multipart form with an 'image' file`);
 }

@@ -1,8 +1,7 @@
 import { AppError, invalid } from '../errors/app-error';
 import type { InputLimits } from './inference-config';
-import { formatShape, type Tensor } from './tensor';
-
-export type ImageFormat = 'png' | 'jpeg';
+import { declaredImageFormat, otherImageFormat, READABLE_FORMATS, sniffImageFormat, type ImageFormat } from './images/image-format';
+import { formatShape, positionOf, type Tensor } from './tensor';
 
 export interface ImageInput {
   readonly bytes: Buffer;
@@ -16,9 +15,19 @@ export interface ImageInput {
  * - `image`: a PNG or JPEG, preprocessed later to the model's input.
  */
 export type PredictInput =
-  | { readonly kind: 'rows'; readonly rows: Tensor; readonly single: boolean }
+  | { readonly kind: 'rows'; readonly rows: Tensor; readonly single: boolean; readonly field: string }
   | { readonly kind: 'named'; readonly tensors: ReadonlyMap<string, Tensor> }
   | { readonly kind: 'image'; readonly image: ImageInput };
+
+/** Names the value at a row-major index of the rows as the client wrote them: `input[3][17]`, or `input[17]` for one row. */
+export function rowPosition(input: Extract<PredictInput, { kind: 'rows' }>): (index: number) => string {
+  const shape = input.single ? input.rows.shape.slice(1) : input.rows.shape;
+  return (index) => positionOf(input.field, shape, index);
+}
+
+/** Names the value at a row-major index of a named input: `inputs.x[0][2]`. */
+export const namedPosition = (name: string, tensor: Tensor): ((index: number) => string) =>
+  (index) => positionOf(`inputs.${name}`, tensor.shape, index);
 
 const MAX_DEPTH = 8;
 const MAX_NAMED_INPUTS = 64;
@@ -54,9 +63,18 @@ function probeShape(value: unknown, where: string): number[] {
   return shape;
 }
 
+/**
+ * One input value as a number. JSON has no NaN or Infinity (RFC 8259 §6), so they can only
+ * arrive as strings, which are refused like any string, or as a literal too large for a double
+ * (`1e400`), which JSON.parse turns into ±Infinity: refused too, since no input type holds it.
+ */
 function toNumber(value: unknown, where: string): number {
   if (typeof value === 'number' && Number.isFinite(value)) return value;
   if (typeof value === 'boolean') return value ? 1 : 0;
+  if (typeof value === 'number') throw badInput(`${where} is beyond the range of any number type (its magnitude overflows a 64-bit float); send finite numbers`);
+  if (typeof value === 'string' && /^[+-]?(nan|inf(inity)?)$/i.test(value.trim())) {
+    throw badInput(`${where} is the string ${JSON.stringify(value.slice(0, 20))}: MLHub takes only finite numbers as input, never NaN or Infinity`);
+  }
   const seen = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'string' ? `the string ${JSON.stringify(value.slice(0, 20))}` : typeof value;
   throw badInput(`${where} must hold only numbers (or booleans), found ${seen}`);
 }
@@ -87,9 +105,9 @@ function readTensor(value: unknown, where: string, budget: ElementBudget): Tenso
 
 function parseRows(value: unknown, field: string, budget: ElementBudget): PredictInput {
   if (!Array.isArray(value)) throw badInput(`"${field}" must be an array of numbers (one row) or of rows (a batch); ${FORMS_HINT}`);
-  const tensor = readTensor(value, `"${field}"`, budget);
-  if (tensor.shape.length === 1) return { kind: 'rows', rows: { shape: [1, ...tensor.shape], data: tensor.data }, single: true };
-  return { kind: 'rows', rows: tensor, single: false };
+  const tensor = readTensor(value, field, budget);
+  if (tensor.shape.length === 1) return { kind: 'rows', rows: { shape: [1, ...tensor.shape], data: tensor.data }, single: true, field };
+  return { kind: 'rows', rows: tensor, single: false, field };
 }
 
 function parseNamed(value: unknown, budget: ElementBudget): PredictInput {
@@ -103,8 +121,8 @@ function parseNamed(value: unknown, budget: ElementBudget): PredictInput {
   for (const [name, tensor] of entries) {
     if (name.length === 0 || name.length > 256) throw badInput('Every input name must have 1 to 256 characters');
     tensors.set(name, Array.isArray(tensor)
-      ? readTensor(tensor, `"inputs.${name}"`, budget)
-      : { shape: [], data: [toNumber(tensor, `"inputs.${name}"`)] });
+      ? readTensor(tensor, `inputs.${name}`, budget)
+      : { shape: [], data: [toNumber(tensor, `inputs.${name}`)] });
   }
   return { kind: 'named', tensors };
 }
@@ -127,28 +145,35 @@ export function parseJsonInput(body: unknown, limits: Pick<InputLimits, 'maxInpu
   return values;
 }
 
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+/** Media types that say nothing about the format: the bytes decide. */
+const GENERIC_TYPES = new Set(['', 'application/octet-stream', 'binary/octet-stream']);
 
-/** The format from the bytes themselves; a client's media type may be generic or wrong. */
-export function sniffImageFormat(bytes: Buffer): ImageFormat | undefined {
-  if (bytes.length >= 8 && bytes.subarray(0, 8).equals(PNG_SIGNATURE)) return 'png';
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
-  return undefined;
-}
+const unsupportedImage = (message: string): AppError =>
+  new AppError('unsupported_media_type', 'unsupported_image_type', `${message}; MLHub reads ${READABLE_FORMATS} images`);
 
-const GENERIC_TYPES = new Set(['', 'application/octet-stream', 'image/png', 'image/jpeg', 'image/jpg', 'image/pjpeg']);
+const FORMAT_NAMES: Readonly<Record<ImageFormat, string>> = { png: 'PNG', jpeg: 'JPEG' };
+const FORMAT_TYPES: Readonly<Record<ImageFormat, string>> = { png: 'image/png', jpeg: 'image/jpeg' };
 
-/** An uploaded image (e.g. a multipart `image` field) with its declared media type. */
+/**
+ * An uploaded image (a raw body or a multipart `image` field) with its declared media type,
+ * already normalised by the HTTP layer (lowercase, no parameters). The bytes decide the format;
+ * a declared type that names another format is refused (415), so what the client meant and what
+ * it sent never silently differ.
+ */
 export function parseImageInput(bytes: Buffer, mediaType: string | undefined, limits: Pick<InputLimits, 'maxImageBytes'>): PredictInput {
-  const declared = (mediaType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const declared = mediaType ?? '';
   if (bytes.length === 0) throw badInput('The image is empty');
   if (bytes.length > limits.maxImageBytes) {
     throw new AppError('too_large', 'image_too_large', `The image is ${bytes.length} bytes, over the ${limits.maxImageBytes} bytes a prediction accepts`);
   }
   const format = sniffImageFormat(bytes);
-  if (!format || !GENERIC_TYPES.has(declared)) {
-    const what = format ? `declared as ${declared}` : declared ? `a ${declared} file that is not PNG or JPEG` : 'neither PNG nor JPEG';
-    throw new AppError('unsupported_media_type', 'unsupported_image_type', `The image is ${what}; send a PNG or JPEG`);
+  const sentAs = declared ? ` (sent as ${declared})` : '';
+  if (!format) {
+    const other = otherImageFormat(bytes);
+    throw unsupportedImage(other ? `The image is a ${other} file${sentAs}` : `The image's bytes are neither PNG nor JPEG${sentAs}`);
+  }
+  if (!GENERIC_TYPES.has(declared) && declaredImageFormat(declared) !== format) {
+    throw unsupportedImage(`The image was sent as ${declared}, but its bytes are a ${FORMAT_NAMES[format]} file: send it as ${FORMAT_TYPES[format]}`);
   }
   return { kind: 'image', image: { bytes, format } };
 }

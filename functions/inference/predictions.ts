@@ -59,8 +59,12 @@ function scoresFor(prediction: RowPrediction, labelCount: number, outputName: st
  * summing to 1 within 1e-3) are taken as probabilities; anything else is taken as logits and
  * softmax-ed, unless params.json's "softmax" decides. A single score with two labels is a binary
  * classifier: a probability of the second label (a sigmoid, if it is outside 0-1).
+ * Scores that are not all finite (NaN or ±Infinity, which reach here as the strings of
+ * output-values.ts or as numbers) give no label: no class can be ranked against NaN, and
+ * softmax over an infinity is NaN.
  */
 export function topLabel(scores: readonly number[], labels: readonly string[], forceSoftmax: boolean | undefined): { label: string; probability: number } | undefined {
+  if (!scores.every(Number.isFinite)) return undefined;
   if (scores.length === 1 && labels.length === 2) {
     const raw = scores[0]!;
     const positive = forceSoftmax === true || raw < 0 || raw > 1 ? 1 / (1 + Math.exp(-raw)) : raw;

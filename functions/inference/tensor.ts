@@ -44,3 +44,18 @@ export function flattenNumbers(value: unknown): number[] | undefined {
   };
   return walk(value) ? out : undefined;
 }
+
+/**
+ * Where the value at a row-major index sits in a tensor of the given shape, written the way a
+ * client would index the JSON it sent: `input[3][17]`. A scalar shape gives the label alone.
+ */
+export function positionOf(label: string, shape: readonly number[], index: number): string {
+  let path = '';
+  let rest = index;
+  for (let axis = shape.length - 1; axis >= 0; axis -= 1) {
+    const dim = Math.max(shape[axis] ?? 1, 1);
+    path = `[${rest % dim}]${path}`;
+    rest = Math.floor(rest / dim);
+  }
+  return `${label}${path}`;
+}

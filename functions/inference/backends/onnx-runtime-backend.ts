@@ -7,6 +7,7 @@ import type { ModelFileCache } from '../model-file-cache';
 import { planFeeds, type DeclaredInput, type Feeds } from '../onnx/fit-input';
 import { onnxModelFiles } from '../onnx/onnx-model-file';
 import { SessionCache } from '../onnx/session-cache';
+import { jsonValues } from '../output-values';
 import { predictionFromOutputs, type RowPrediction } from '../predictions';
 import { nest } from '../tensor';
 import { redact } from './backend-failures';
@@ -33,13 +34,6 @@ function declaredInputs(session: InferenceSession): DeclaredInput[] {
 const tensorOutputs = (session: InferenceSession): string[] =>
   session.outputMetadata.filter((output) => output.isTensor).map((output) => output.name);
 
-/** A tensor's values as JSON-friendly values: int64 as numbers, bool as booleans. */
-function plainValues(tensor: OrtTensor): ArrayLike<unknown> {
-  const data = tensor.data as ArrayLike<unknown>;
-  if (tensor.type === 'int64' || tensor.type === 'uint64') return Array.from(data as BigInt64Array, (value) => Number(value));
-  if (tensor.type === 'bool') return Array.from(data as Uint8Array, (value) => value !== 0);
-  return data;
-}
 
 /** Splits each output along its batch axis into one prediction per row, keeping each row's shape. */
 function rowPredictions(results: Record<string, OrtTensor>, names: readonly string[], rows: number, model: string): RowPrediction[] {
@@ -48,7 +42,7 @@ function rowPredictions(results: Record<string, OrtTensor>, names: readonly stri
     const tensor = results[name];
     if (!tensor) continue;
     const dims = tensor.dims.map(Number);
-    const values = plainValues(tensor);
+    const values = jsonValues(tensor.type, tensor.data as ArrayLike<unknown>);
     if (dims.length > 0 && dims[0] === rows) {
       const rowDims = dims.slice(1);
       const size = rowDims.reduce((count, dim) => count * dim, 1);

@@ -2,6 +2,7 @@ import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { AppError, invalid } from '../../errors/app-error';
 import type { ImageInput } from '../predict-input';
+import { applyOrientation, exifOrientation } from './orientation';
 
 /** Decoded pixels, always 8-bit RGBA, row by row from the top left. */
 export interface Raster {
@@ -32,6 +33,12 @@ function decodePng(bytes: Buffer, maxPixels: number): Raster {
   }
 }
 
+/** jpeg-js returns the APP1 EXIF payload as `exifBuffer`, which its type declarations leave out. */
+const exifPayload = (decoded: object): Uint8Array | undefined => {
+  const payload = (decoded as { exifBuffer?: unknown }).exifBuffer;
+  return payload instanceof Uint8Array ? payload : undefined;
+};
+
 function decodeJpeg(bytes: Buffer, maxPixels: number): Raster {
   try {
     const image = jpeg.decode(bytes, {
@@ -41,7 +48,8 @@ function decodeJpeg(bytes: Buffer, maxPixels: number): Raster {
       // Room for the RGBA output plus the decoder's own component buffers.
       maxMemoryUsageInMB: Math.ceil((maxPixels * 8) / (1024 * 1024)) + 64,
     });
-    return { width: image.width, height: image.height, rgba: image.data };
+    // Turned before any resizing, so the model sees the picture as cameras and viewers show it.
+    return applyOrientation({ width: image.width, height: image.height, rgba: image.data }, exifOrientation(exifPayload(image)));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/maxResolutionInMP|maxMemoryUsageInMB/.test(message)) {

@@ -1,4 +1,4 @@
-import { conflict } from '../../errors/app-error';
+import { conflict, invalid } from '../../errors/app-error';
 import type { ImageInput } from '../predict-input';
 import type { ImageLayoutName, ModelParams } from '../model-params';
 import { formatShape, type Tensor } from '../tensor';
@@ -31,30 +31,48 @@ function targetFor(layout: ImageLayoutName, channels: 1 | 3 | 4, width: number, 
 const unknownSize = (where: string): Error =>
   conflict('image_size_unknown', `${where}; set "img_width" and "img_height" (and "img_channels") in the bundle's params.json`);
 
+/** An image sent to a model that takes none: the request is what is wrong (400), not the bundle. */
+const notAnImageInput = (where: string): Error =>
+  invalid('image_not_accepted', `${where}, so it takes no image; send its input as JSON, e.g. {"input": [...]}. ` +
+    `If it does take images, say so in the bundle's params.json ("img_width", "img_height", "img_channels", "img_layout")`);
+
+/** Whether params.json describes an image input at all. */
+const declaresImage = (params: ModelParams['image']): boolean =>
+  params.width !== undefined || params.height !== undefined || params.channels !== undefined || params.layout !== undefined;
+
+const NUMERIC_TYPE = /^(float(16|32|64)?|double|u?int(8|16|32|64))$/;
+
 /**
  * Fits an image to a model's declared input shape: [N, C, H, W] (NCHW), [N, H, W, C] (NHWC),
- * [N, H, W] (one channel) or [N, H·W·C] (flat). Fixed dimensions of the model win over
+ * [N, H, W] (one channel) or [N, H·W·C] (flat). A shape alone says "image" only with a channel
+ * axis of 1, 3 or 4 in a rank-4 input; [N, H, W] and [N, K] are just as often a sequence or a
+ * row of features, so they take images only when params.json describes one. Anything else is
+ * refused with 400, never reshaped into a wrong answer. Fixed dimensions of the model win over
  * params.json; params.json fills in what the model leaves open and settles NCHW against NHWC
  * when the shape alone cannot.
  */
-export function imageTargetForShape(declared: readonly DeclaredDim[], params: ModelParams['image'], inputName: string): ImageTarget {
+export function imageTargetForShape(declared: readonly DeclaredDim[], params: ModelParams['image'], inputName: string, elementType = 'float32'): ImageTarget {
   const rank = declared.length;
   const where = `The model input '${inputName}' has shape ${formatShape(declared)}`;
+  if (!NUMERIC_TYPE.test(elementType)) throw notAnImageInput(`${where} and type ${elementType}`);
+  const described = declaresImage(params);
   if (rank === 4) {
     const first = fixed(declared[1]);
     const last = fixed(declared[3]);
+    if (!described && !isChannelCount(first) && !isChannelCount(last)) throw notAnImageInput(`${where}, with no channel axis of 1, 3 or 4`);
     const layout: ImageLayoutName = params.layout && params.layout !== 'flat' ? params.layout
       : isChannelCount(first) && !isChannelCount(last) ? 'NCHW'
         : isChannelCount(last) && !isChannelCount(first) ? 'NHWC'
           : params.channels !== undefined && last === params.channels ? 'NHWC' : 'NCHW';
     const [channelDim, heightDim, widthDim] = layout === 'NCHW' ? [declared[1], declared[2], declared[3]] : [declared[3], declared[1], declared[2]];
     const channels = fixed(channelDim) ?? params.channels ?? 3;
-    if (!isChannelCount(channels)) throw conflict('image_shape_unsupported', `${where}: ${channels} channels is not an image`);
+    if (!isChannelCount(channels)) throw notAnImageInput(`${where}: ${channels} channels is not an image`);
     const height = fixed(heightDim) ?? params.height;
     const width = fixed(widthDim) ?? params.width;
     if (!height || !width) throw unknownSize(`${where} with an open image size`);
     return targetFor(layout, channels, width, height, rank);
   }
+  if ((rank === 3 || rank === 2) && !described) throw notAnImageInput(`${where}, and its bundle's params.json describes no image`);
   if (rank === 3) {
     const height = fixed(declared[1]) ?? params.height;
     const width = fixed(declared[2]) ?? params.width;
@@ -76,11 +94,15 @@ export function imageTargetForShape(declared: readonly DeclaredDim[], params: Mo
     }
     return targetFor('flat', channels, width, height, rank);
   }
-  throw conflict('image_shape_unsupported', `${where}, which does not take images: expected [N, C, H, W], [N, H, W, C], [N, H, W] or [N, H·W·C]`);
+  throw notAnImageInput(`${where}; images go to inputs shaped [N, C, H, W], [N, H, W, C], [N, H, W] or [N, H·W·C]`);
 }
 
-/** For a backend that does not declare shapes: params.json says it all, NHWC by default as in TensorFlow. */
+/**
+ * For a backend that does not declare shapes: params.json says it all, NHWC by default as in
+ * TensorFlow. A bundle whose params.json describes no image takes none (400).
+ */
 export function imageTargetFromParams(params: ModelParams['image'], backend: string): ImageTarget {
+  if (!declaresImage(params)) throw notAnImageInput(`This model, served by the ${backend} backend, declares no image input in its bundle's params.json`);
   if (!params.width || !params.height) {
     throw unknownSize(`Sending an image to the ${backend} backend needs its size`);
   }

@@ -1,8 +1,9 @@
 import { conflict, invalid } from '../../errors/app-error';
 import type { InputLimits } from '../inference-config';
 import type { ModelParams } from '../model-params';
-import type { PredictInput } from '../predict-input';
+import { namedPosition, rowPosition, type PredictInput } from '../predict-input';
 import { imageTargetForShape, imageToTensor } from '../images/image-tensor';
+import { elementRule, integerRange } from '../element-types';
 import { elementCount, formatShape, type Tensor } from '../tensor';
 
 /** A model input as its ONNX graph declares it; string dims are symbolic (e.g. a dynamic batch). */
@@ -92,47 +93,46 @@ function fitNamed(tensor: Tensor, context: FitContext): number[] {
   throw invalid('invalid_input', `${expects(context)}; got shape ${formatShape(tensor.shape)}`);
 }
 
-const INTEGER_RANGES: Readonly<Record<string, readonly [number, number]>> = {
-  int8: [-128, 127], uint8: [0, 255], int16: [-32768, 32767], uint16: [0, 65535],
-  int32: [-2147483648, 2147483647], uint32: [0, 4294967295],
-  int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER], uint64: [0, Number.MAX_SAFE_INTEGER],
-};
-
 /**
- * Converts values to the input's element type. Integer inputs take only integers in range
- * (an image's pixels are rounded and clamped instead, since preprocessing produced them).
+ * Where the values of a feed came from: a client's JSON, whose positions name a refused value
+ * (`input[3][17]`), or an image's preprocessing, whose pixels are rounded and clamped to an
+ * integer type instead, since MLHub itself produced them.
  */
-export function toFeed(values: ArrayLike<number>, dims: readonly number[], context: FitContext, fromImage = false): FeedTensor {
+export type ValueSource = { readonly position: (index: number) => string } | { readonly fromImage: true };
+
+const shown = (value: number): string => (Object.is(value, -0) ? '0' : String(value));
+
+/** Converts values to the input's element type, refusing (400) any value the type cannot hold as it is. */
+export function toFeed(values: ArrayLike<number>, dims: readonly number[], context: FitContext, source: ValueSource): FeedTensor {
   const { type } = context.input;
-  if (type === 'float32') return { type, dims, data: Float32Array.from(values) };
-  if (type === 'float64') return { type, dims, data: Float64Array.from(values) };
-  if (type === 'bool') {
-    const data = Uint8Array.from(values, (value) => {
-      if (value !== 0 && value !== 1) throw invalid('invalid_input', `${expects(context)}: values must be true/false or 0/1, got ${value}`);
-      return value;
-    });
-    return { type, dims, data };
-  }
-  const range = INTEGER_RANGES[type];
-  if (!range) {
+  const rule = elementRule(type);
+  if (!rule) {
     throw conflict('input_type_unsupported', `Model '${context.model}' takes input '${context.input.name}' of type ${type}, which MLHub cannot feed from JSON`);
   }
-  const integers = Array.from(values, (value) => {
-    const integer = fromImage ? Math.min(Math.max(Math.round(value), range[0]), range[1]) : value;
-    if (!Number.isInteger(integer) || integer < range[0] || integer > range[1]) {
-      throw invalid('invalid_input', `${expects(context)}: values must be integers from ${range[0]} to ${range[1]}, got ${value}`);
+  const range = integerRange(type);
+  let checked: ArrayLike<number> = values;
+  if ('fromImage' in source) {
+    if (range) checked = Array.from(values, (value) => Math.min(Math.max(Math.round(value), range[0]), range[1]));
+  } else {
+    for (let index = 0; index < values.length; index += 1) {
+      const value = values[index]!;
+      if (!rule.accepts(value)) {
+        throw invalid('invalid_input', `${source.position(index)} is ${shown(value)}, but ${expects(context)}, which takes ${rule.takes}`);
+      }
     }
-    return integer;
-  });
+  }
   switch (type) {
-    case 'int8': return { type, dims, data: Int8Array.from(integers) };
-    case 'uint8': return { type, dims, data: Uint8Array.from(integers) };
-    case 'int16': return { type, dims, data: Int16Array.from(integers) };
-    case 'uint16': return { type, dims, data: Uint16Array.from(integers) };
-    case 'int32': return { type, dims, data: Int32Array.from(integers) };
-    case 'uint32': return { type, dims, data: Uint32Array.from(integers) };
-    case 'int64': return { type, dims, data: BigInt64Array.from(integers, (value) => BigInt(value)) };
-    default: return { type, dims, data: BigUint64Array.from(integers, (value) => BigInt(value)) };
+    case 'float32': return { type, dims, data: Float32Array.from(checked) };
+    case 'float64': return { type, dims, data: Float64Array.from(checked) };
+    case 'bool': return { type, dims, data: Uint8Array.from(checked) };
+    case 'int8': return { type, dims, data: Int8Array.from(checked) };
+    case 'uint8': return { type, dims, data: Uint8Array.from(checked) };
+    case 'int16': return { type, dims, data: Int16Array.from(checked) };
+    case 'uint16': return { type, dims, data: Uint16Array.from(checked) };
+    case 'int32': return { type, dims, data: Int32Array.from(checked) };
+    case 'uint32': return { type, dims, data: Uint32Array.from(checked) };
+    case 'int64': return { type, dims, data: BigInt64Array.from(checked, (value) => BigInt(value)) };
+    default: return { type, dims, data: BigUint64Array.from(checked, (value) => BigInt(value)) };
   }
 }
 
@@ -179,6 +179,7 @@ export function planFeeds(declared: readonly DeclaredInput[], input: PredictInpu
     case 'rows': {
       const target = singleInput(declared, params, model);
       const context = { model, input: target };
+      const position = rowPosition(input);
       if (target.shape.length === 1) {
         // A model without a batch axis runs once per row.
         const [, ...rowShape] = input.rows.shape;
@@ -186,12 +187,12 @@ export function planFeeds(declared: readonly DeclaredInput[], input: PredictInpu
         const size = elementCount(rowShape);
         const data = Array.from(input.rows.data);
         const runs = Array.from({ length: input.rows.shape[0] ?? 1 }, (_, row) => ({
-          [target.name]: toFeed(data.slice(row * size, (row + 1) * size), rowShape, context),
+          [target.name]: toFeed(data.slice(row * size, (row + 1) * size), rowShape, context, { position: (index) => position(row * size + index) }),
         }));
         return { runs, rows: runs.length };
       }
       const dims = fitRows(input.rows, context);
-      return planBatch({ [target.name]: toFeed(input.rows.data, dims, context) }, declared, model);
+      return planBatch({ [target.name]: toFeed(input.rows.data, dims, context, { position }) }, declared, model);
     }
     case 'named': {
       const expected = declared.map((item) => item.name);
@@ -206,7 +207,7 @@ export function planFeeds(declared: readonly DeclaredInput[], input: PredictInpu
       for (const item of declared) {
         const tensor = input.tensors.get(item.name)!;
         const context = { model, input: item };
-        feeds[item.name] = toFeed(tensor.data, fitNamed(tensor, context), context);
+        feeds[item.name] = toFeed(tensor.data, fitNamed(tensor, context), context, { position: namedPosition(item.name, tensor) });
       }
       const batches = new Set(Object.values(feeds).map((feed) => feed.dims[0] ?? 1));
       if (batches.size > 1) throw invalid('invalid_input', `Every named input must hold the same number of rows; got ${[...batches].join(' and ')}`);
@@ -215,9 +216,9 @@ export function planFeeds(declared: readonly DeclaredInput[], input: PredictInpu
     case 'image': {
       const target = singleInput(declared, params, model);
       const context = { model, input: target };
-      const layout = imageTargetForShape(target.shape, params.image, target.name);
+      const layout = imageTargetForShape(target.shape, params.image, target.name, target.type);
       const tensor = imageToTensor(input.image, layout, params.image, limits.maxImagePixels);
-      return { runs: [{ [target.name]: toFeed(tensor.data, tensor.shape, context, true) }], rows: 1 };
+      return { runs: [{ [target.name]: toFeed(tensor.data, tensor.shape, context, { fromImage: true }) }], rows: 1 };
     }
   }
 }

@@ -29,10 +29,15 @@ describe('imageTargetForShape', () => {
     [['N', 1, 28, 28], { layout: 'NCHW', channels: 1, width: 28, height: 28, shape: [1, 1, 28, 28] }],
     [['N', 3, 224, 200], { layout: 'NCHW', channels: 3, width: 200, height: 224, shape: [1, 3, 224, 200] }],
     [['N', 32, 24, 3], { layout: 'NHWC', channels: 3, width: 24, height: 32, shape: [1, 32, 24, 3] }],
-    [['N', 28, 28], { layout: 'NHWC', channels: 1, width: 28, height: 28, shape: [1, 28, 28] }],
-    [['N', 784], { layout: 'flat', channels: 1, width: 28, height: 28, shape: [1, 784] }],
   ])('reads %j', (shape, target) => {
     expect(imageTargetForShape(shape, defaults, 'x')).toEqual(target);
+  });
+
+  it.each([
+    [['N', 28, 28], { layout: 'NHWC', channels: 1, width: 28, height: 28, shape: [1, 28, 28] }],
+    [['N', 784], { layout: 'flat', channels: 1, width: 28, height: 28, shape: [1, 784] }],
+  ])('reads %j when params.json describes an image', (shape, target) => {
+    expect(imageTargetForShape(shape, readModelParams({ img_channels: 1 }).image, 'x')).toEqual(target);
   });
 
   it('takes open sizes and the channel order from params.json', () => {
@@ -42,10 +47,26 @@ describe('imageTargetForShape', () => {
     expect(imageTargetForShape(['N', 192], readModelParams({ img_channels: 3 }).image, 'x')).toMatchObject({ layout: 'flat', width: 8, height: 8, channels: 3 });
   });
 
-  it('answers 409 when the size cannot be known or the shape is no image', () => {
-    expect(() => imageTargetForShape(['N', 3, 'h', 'w'], defaults, 'x')).toThrow(/img_width/);
-    expect(() => imageTargetForShape(['N', 10], defaults, 'x')).toThrow(/not a square image/);
-    expect(() => imageTargetForShape(['N', 4, 4, 4, 4], defaults, 'x')).toThrow(/does not take images/);
+  it('answers 409 when an image input\'s size cannot be known from the model and its params.json', () => {
+    const grey = readModelParams({ img_channels: 1 }).image;
+    expect(() => imageTargetForShape(['N', 3, 'h', 'w'], defaults, 'x')).toThrow(expect.objectContaining({ kind: 'conflict', code: 'image_size_unknown', message: expect.stringMatching(/img_width/) }));
+    expect(() => imageTargetForShape(['N', 10], grey, 'x')).toThrow(expect.objectContaining({ kind: 'conflict', message: expect.stringMatching(/not a square image/) }));
+  });
+
+  it.each([
+    ['a row of 16 features', ['N', 16], 'float32'],
+    ['a row of 3 features', ['N', 3], 'float32'],
+    ['a row of 4 features, as iris takes', [1, 4], 'float32'],
+    ['a sequence', ['N', 10, 3], 'float32'],
+    ['a rank-4 input with no channel axis', ['N', 5, 5, 5], 'float32'],
+    ['a rank-5 input', ['N', 4, 4, 4, 4], 'float32'],
+    ['a scalar', [], 'float32'],
+    ['strings', ['N', 1, 4, 4], 'string'],
+    ['booleans', ['N', 1, 4, 4], 'bool'],
+  ])('answers 400, never a reshaped guess, for an image sent to %s', (_what, shape, type) => {
+    expect(() => imageTargetForShape(shape, defaults, 'x', type)).toThrow(expect.objectContaining({
+      kind: 'invalid', code: 'image_not_accepted', message: expect.stringMatching(/takes no image; send its input as JSON/),
+    }));
   });
 });
 

@@ -60,7 +60,8 @@ describe('built-in ONNX Runtime, end to end at the core', () => {
     versions.rgb = await shelf.add('models/rgb/1/bundle.tar.gz', await modelBundle({
       'model.onnx': RGB.onnx, 'labels.txt': 'a\nb\nc\nd\n', 'params.json': JSON.stringify(RGB_PARAMS),
     }));
-    versions.flat = await shelf.add('models/flat/1/bundle.tar.gz', await modelBundle({ 'model.onnx': FLAT.onnx }));
+    versions.flat = await shelf.add('models/flat/1/bundle.tar.gz', await modelBundle({ 'model.onnx': FLAT.onnx, 'params.json': JSON.stringify({ img_channels: 1 }) }));
+    versions.features = await shelf.add('models/features/1/bundle.tar.gz', await modelBundle({ 'model.onnx': FLAT.onnx }));
     versions.fixed = await shelf.add('models/fixed/1/bundle.tar.gz', await modelBundle({ 'model.onnx': FIXED.onnx }));
     versions.named = await shelf.add('models/named/1/bundle.tar.gz', await modelBundle({ 'model.onnx': namedInputsModel() }));
     engine = testEngine(shelf, config);
@@ -140,7 +141,14 @@ describe('built-in ONNX Runtime, end to end at the core', () => {
     expect(result.predictions[0]!.probability).toBeCloseTo(Math.max(...probabilities), 4);
   });
 
-  it('flattens an image for a model that takes [N, 64], inferring 8×8 from the shape', async () => {
+  it('answers 400 for an image sent to a [N, 64] model whose params.json describes no image', async () => {
+    const input = parseImageInput(encodePng(patternImage(8, 8, 1, 23)), 'image/png', config.limits);
+    const error = await rejection(engine.predict({ model: model('features'), version: versions.features!, input }));
+    expect(error).toMatchObject({ kind: 'invalid', code: 'image_not_accepted' });
+    expect(error.message).toContain("'x' has shape [N, 64]");
+  });
+
+  it('flattens an image for a [N, 64] model whose params.json describes one, inferring 8×8 from the shape', async () => {
     const picture = patternImage(8, 8, 1, 23);
     const input = parseImageInput(encodePng(enlarge(picture, 4)), undefined, config.limits);
     const result = await engine.predict({ model: model('flat'), version: versions.flat!, input });

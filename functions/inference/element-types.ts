@@ -1,0 +1,47 @@
+/**
+ * What each tensor element type can hold, for refusing a JSON value before it is converted
+ * rather than letting the conversion change it silently (a typed array turns 1e39 into Infinity
+ * in a Float32Array, 256 into 0 in a Uint8Array, 1.5 into 1 in an Int32Array).
+ */
+
+/** The largest finite float32, (2 − 2^−23) × 2^127 (IEEE 754-2019, binary32). */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
+export interface ElementRule {
+  /** What the type takes, for messages: "integers from 0 to 255". */
+  readonly takes: string;
+  accepts(value: number): boolean;
+}
+
+const integers = (low: number, high: number, note = ''): ElementRule => ({
+  takes: `integers from ${low} to ${high}${note}`,
+  accepts: (value) => Number.isInteger(value) && value >= low && value <= high,
+});
+
+// JSON numbers are IEEE 754 doubles once parsed (RFC 8259 §6), so 64-bit integers past 2^53 − 1
+// have already lost digits by the time MLHub sees them: refused rather than fed rounded.
+const SAFE_NOTE = ' (a JSON number past ±(2^53 − 1) cannot carry an exact 64-bit integer)';
+
+const INTEGER_RANGES: Readonly<Record<string, readonly [number, number]>> = {
+  int8: [-128, 127], uint8: [0, 255], int16: [-32768, 32767], uint16: [0, 65535],
+  int32: [-2147483648, 2147483647], uint32: [0, 4294967295],
+  int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER], uint64: [0, Number.MAX_SAFE_INTEGER],
+};
+
+const RULES: Readonly<Record<string, ElementRule>> = {
+  float32: {
+    takes: `finite numbers within ±${FLOAT32_MAX} (float32)`,
+    // Math.fround rounds as a Float32Array would: what overflows there overflows here.
+    accepts: (value) => Number.isFinite(Math.fround(value)),
+  },
+  float64: { takes: 'finite numbers', accepts: Number.isFinite },
+  bool: { takes: 'true/false or 0/1', accepts: (value) => value === 0 || value === 1 },
+  ...Object.fromEntries(Object.entries(INTEGER_RANGES).map(([type, [low, high]]) =>
+    [type, integers(low, high, type.endsWith('64') ? SAFE_NOTE : '')])),
+};
+
+/** The rule for an ONNX Runtime element type name, or undefined for one MLHub cannot feed from JSON. */
+export const elementRule = (type: string): ElementRule | undefined => RULES[type];
+
+/** The range of an integer type, for clamping preprocessed pixels; undefined for other types. */
+export const integerRange = (type: string): readonly [number, number] | undefined => INTEGER_RANGES[type];
