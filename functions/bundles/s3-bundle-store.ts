@@ -13,14 +13,22 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { ReceivedPart } from '../uploads/upload-records';
+import type { ReceivedPart } from '../versions/upload-records';
 import { BUNDLE_ROOT } from './bundle-keys';
-import type { BundleStore } from './bundle-store';
+import type { BundleStore, StoredObject } from './bundle-store';
+import type { ObjectPin } from '../versions/version-records';
 import { Readable } from 'node:stream';
 
 const DELETE_BATCH = 1000;
-/** Signing Content-Length makes S3 refuse a body of any other size. */
+/**
+ * Signing Content-Length makes S3 refuse a body of any other size; signing `If-None-Match: *`
+ * makes it refuse the PUT once the key holds an object, so a URL writes its object at most once.
+ */
 const SIZE_BOUND = new Set(['content-length']);
+const WRITE_ONCE = new Set(['content-length', 'if-none-match']);
+
+/** A pinned read: exactly the object whose ETag (and, in a versioned bucket, version) the check saw. */
+const pinned = (pin: ObjectPin | undefined) => (pin ? { IfMatch: pin.etag, ...(pin.versionId ? { VersionId: pin.versionId } : {}) } : {});
 
 /** BundleStore on one S3 bucket. */
 export class S3BundleStore implements BundleStore {
@@ -38,17 +46,18 @@ export class S3BundleStore implements BundleStore {
       ContentType: 'application/gzip',
       ChecksumSHA256: Buffer.from(sha256Hex, 'hex').toString('base64'),
       Metadata: { sha256: sha256Hex },
+      IfNoneMatch: '*',
     }));
   }
 
-  async get(key: string): Promise<Buffer> {
-    const result = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+  async get(key: string, pin?: ObjectPin): Promise<Buffer> {
+    const result = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, ...pinned(pin) }));
     if (!result.Body) throw new Error(`S3 returned no body for ${key}`);
     return Buffer.from(await result.Body.transformToByteArray());
   }
 
-  async open(key: string): Promise<Readable> {
-    const result = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+  async open(key: string, pin?: ObjectPin): Promise<Readable> {
+    const result = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, ...pinned(pin) }));
     if (!(result.Body instanceof Readable)) throw new Error(`S3 returned no stream for ${key}`);
     return result.Body;
   }
@@ -74,26 +83,30 @@ export class S3BundleStore implements BundleStore {
     return deleted;
   }
 
-  async sizeOf(key: string): Promise<number | undefined> {
+  async stat(key: string): Promise<StoredObject | undefined> {
     try {
-      return (await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }))).ContentLength;
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return { size: head.ContentLength ?? 0, pin: { etag: head.ETag ?? '', ...(head.VersionId && head.VersionId !== 'null' ? { versionId: head.VersionId } : {}) } };
     } catch (error) {
       if ((error as Error).name === 'NotFound' || (error as Error).name === 'NoSuchKey') return undefined;
       throw error;
     }
   }
 
-  presignDownload(key: string, filename: string, expiresSeconds: number): Promise<string> {
+  presignDownload(key: string, filename: string, expiresSeconds: number, pin?: ObjectPin): Promise<string> {
     return getSignedUrl(this.client, new GetObjectCommand({
       Bucket: this.bucket,
       Key: key,
+      // Only the version id goes into the URL: an If-Match there would be a header every client must send.
+      ...(pin?.versionId ? { VersionId: pin.versionId } : {}),
       ResponseContentDisposition: `attachment; filename="${filename}"`,
       ResponseContentType: 'application/gzip',
     }), { expiresIn: expiresSeconds });
   }
 
-  presignPut(key: string, size: number, expiresSeconds: number): Promise<string> {
-    return getSignedUrl(this.client, new PutObjectCommand({ Bucket: this.bucket, Key: key, ContentLength: size }), { expiresIn: expiresSeconds, signableHeaders: SIZE_BOUND });
+  async presignPut(key: string, size: number, expiresSeconds: number): Promise<{ url: string; headers: Record<string, string> }> {
+    const url = await getSignedUrl(this.client, new PutObjectCommand({ Bucket: this.bucket, Key: key, ContentLength: size, IfNoneMatch: '*' }), { expiresIn: expiresSeconds, signableHeaders: WRITE_ONCE });
+    return { url, headers: { 'if-none-match': '*' } };
   }
 
   async startMultipart(key: string): Promise<string> {
@@ -128,6 +141,7 @@ export class S3BundleStore implements BundleStore {
       Key: key,
       UploadId: uploadId,
       MultipartUpload: { Parts: parts.map((part) => ({ PartNumber: part.number, ETag: part.etag })) },
+      IfNoneMatch: '*',
     }));
   }
 

@@ -1,7 +1,7 @@
 import { routeHandler } from '../http/route-handler';
 import { jsonResponse } from '../http/responses';
 import { uploadSessions } from '../platform/bundle-services';
-import { uploadStatusView } from '../uploads/upload-views';
+import { uploadStatusView } from '../versions/upload-views';
 
 export const handler = routeHandler('createUpload', async ({ actor, params, body }) => {
   const status = await uploadSessions().start(actor, params.name ?? '', body);

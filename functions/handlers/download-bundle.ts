@@ -1,11 +1,11 @@
 import { routeHandler } from '../http/route-handler';
 import { positiveIntegerParam } from '../http/query-params';
 import { binaryResponse, jsonResponse } from '../http/responses';
-import { bundleStore, versionRegistry } from '../platform/bundle-services';
+import { bundleStore, readyVersions } from '../platform/bundle-services';
 import { loadFunctionConfig } from '../platform/function-config';
 import { LAMBDA_BINARY_BODY_LIMIT } from '../routes/route-table';
+import { MAX_VERSION_NUMBER as MAX_VERSION } from '../versions/version-records';
 
-const MAX_VERSION = 9_999_999_999;
 
 /**
  * Small bundles come back in the answer, as the seed's `curl …/download` expects. Larger ones
@@ -14,14 +14,14 @@ const MAX_VERSION = 9_999_999_999;
  */
 export const handler = routeHandler('downloadBundle', async ({ actor, params, query }) => {
   const name = params.name ?? '';
-  const version = await versionRegistry().downloadableVersion(actor, name, positiveIntegerParam(query, 'version', MAX_VERSION));
+  const version = await readyVersions().downloadableVersion(actor, name, positiveIntegerParam(query, 'version', MAX_VERSION));
   const filename = `${name}-v${version.version}.tar.gz`;
   const identity = { etag: `"${version.sha256}"`, 'x-mlhub-version': String(version.version), 'x-mlhub-sha256': version.sha256 };
   if (version.size > LAMBDA_BINARY_BODY_LIMIT) {
-    const url = await bundleStore().presignDownload(version.bundleKey, filename, loadFunctionConfig().uploads.presignSeconds);
+    const url = await bundleStore().presignDownload(version.bundleKey, filename, loadFunctionConfig().uploads.presignSeconds, version.pin);
     return jsonResponse(302, { model: name, version: version.version, size: version.size, url }, { location: url, ...identity, 'cache-control': 'no-store' });
   }
-  return binaryResponse(200, await bundleStore().get(version.bundleKey), {
+  return binaryResponse(200, await bundleStore().get(version.bundleKey, version.pin), {
     'content-type': 'application/gzip',
     'content-disposition': `attachment; filename="${filename}"`,
     ...identity,

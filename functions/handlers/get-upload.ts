@@ -2,8 +2,8 @@ import { invalid } from '../errors/app-error';
 import { routeHandler } from '../http/route-handler';
 import { jsonResponse } from '../http/responses';
 import { uploadSessions } from '../platform/bundle-services';
-import { URLS_PER_ANSWER } from '../uploads/upload-sessions';
-import { uploadStatusView } from '../uploads/upload-views';
+import { URLS_PER_ANSWER } from '../versions/upload-sessions';
+import { uploadStatusView } from '../versions/upload-views';
 
 /** `?parts=5-20` asks for URLs for those parts; without it, for the first parts still missing. */
 function requestedParts(raw: string | undefined): number[] | undefined {

@@ -3,7 +3,7 @@ import { readBundleUpload } from '../http/bundle-body';
 import { multipartForms } from '../http/body-parsers';
 import { routeHandler } from '../http/route-handler';
 import { jsonResponse } from '../http/responses';
-import { versionRegistry } from '../platform/bundle-services';
+import { directUpload } from '../platform/bundle-services';
 import { versionView } from '../registry/model-views';
 
 const tooLargeForDirectUpload = (size: number, limit: number): string =>
@@ -14,7 +14,7 @@ const tooLargeForDirectUpload = (size: number, limit: number): string =>
 export const handler = routeHandler('uploadBundle', async ({ actor, params, event, body }) => {
   const name = params.name ?? '';
   const upload = readBundleUpload(event, body);
-  const version = await versionRegistry().addVersion(actor, name, upload);
+  const version = await directUpload().addVersion(actor, name, upload);
   return jsonResponse(201, { model: name, ...versionView(version) }, {
     location: `/model/${encodeURIComponent(name)}/download?version=${version.version}`,
   });

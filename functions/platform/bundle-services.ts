@@ -1,8 +1,13 @@
 import { S3BundleStore } from '../bundles/s3-bundle-store';
 import { ModelRemoval } from '../registry/model-removal';
-import { VersionRegistry } from '../registry/version-registry';
-import { UploadSessions } from '../uploads/upload-sessions';
-import { VersionFinalizer } from '../uploads/version-finalizer';
+import { DirectUpload } from '../versions/direct-upload';
+import { DynamoUploadSessionStore } from '../versions/dynamo-upload-session-store';
+import { DynamoVersionStore } from '../versions/dynamo-version-store';
+import { PendingSweep } from '../versions/pending-sweep';
+import { ReadyVersions } from '../versions/ready-versions';
+import { UploadSessions } from '../versions/upload-sessions';
+import { VersionFinalizer } from '../versions/version-finalizer';
+import { VersionRemoval } from '../versions/version-removal';
 import { createS3Client } from './aws-clients';
 import { loadFunctionConfig } from './function-config';
 import { lazy } from './lazy';
@@ -14,23 +19,40 @@ export const bundleStore = lazy(() => {
   return new S3BundleStore(createS3Client(config), config.bucketName);
 });
 
-export const versionRegistry = lazy(() => new VersionRegistry({
-  models: tableServices().models,
-  bundles: bundleStore(),
-  bundleLimits: loadFunctionConfig().bundleLimits,
-}));
+/** The version lifecycle's stores, on the same table as the models. */
+const lifecycleStores = lazy(() => {
+  const { tableName } = loadFunctionConfig();
+  const { documents } = tableServices();
+  return { versions: new DynamoVersionStore(documents, tableName), sessions: new DynamoUploadSessionStore(documents, tableName) };
+});
 
-export const modelRemoval = lazy(() => new ModelRemoval({ models: tableServices().models, bundles: bundleStore() }));
+export const readyVersions = lazy(() => new ReadyVersions({ models: tableServices().models, versions: lifecycleStores().versions, bundles: bundleStore() }));
 
 export const versionFinalizer = lazy(() => new VersionFinalizer({
   models: tableServices().models,
+  ...lifecycleStores(),
   bundles: bundleStore(),
   bundleLimits: loadFunctionConfig().bundleLimits,
 }));
 
+export const directUpload = lazy(() => new DirectUpload({
+  models: tableServices().models,
+  versions: lifecycleStores().versions,
+  bundles: bundleStore(),
+  finalizer: versionFinalizer(),
+  bundleLimits: loadFunctionConfig().bundleLimits,
+}));
+
+export const versionRemoval = lazy(() => new VersionRemoval({ models: tableServices().models, ...lifecycleStores(), bundles: bundleStore() }));
+
+export const modelRemoval = lazy(() => new ModelRemoval({ models: tableServices().models, bundles: bundleStore(), versions: versionRemoval() }));
+
 export const uploadSessions = lazy(() => new UploadSessions({
   models: tableServices().models,
+  ...lifecycleStores(),
   bundles: bundleStore(),
   finalizer: versionFinalizer(),
   limits: loadFunctionConfig().uploads,
 }));
+
+export const pendingSweep = lazy(() => new PendingSweep({ ...lifecycleStores(), bundles: bundleStore(), finalizer: versionFinalizer() }));

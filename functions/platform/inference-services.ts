@@ -2,7 +2,7 @@ import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { loadInferenceConfig } from '../inference/inference-config';
 import { InferenceEngine } from '../inference/inference-engine';
 import { cacheReadyVersions } from '../registry/ready-version-cache';
-import { bundleStore, versionRegistry } from './bundle-services';
+import { bundleStore, readyVersions } from './bundle-services';
 import { lazy } from './lazy';
 
 export const inferenceConfig = lazy(() => loadInferenceConfig());
@@ -16,6 +16,6 @@ export const inferenceEngine = lazy(() => new InferenceEngine({
 
 /** Which version a caller predicts with, remembered briefly so predictions cost no table reads. */
 export const readyVersionFor = lazy(() => cacheReadyVersions(
-  (actor, name, requested) => versionRegistry().readyVersion(actor, name, requested),
+  (actor, name, requested) => readyVersions().readyVersion(actor, name, requested),
   { ttlMs: inferenceConfig().lookupCacheMs },
 ));

@@ -5,11 +5,14 @@ import { DynamoModelStore } from '../registry/dynamo-model-store';
 import { ModelRegistry } from '../registry/model-registry';
 import { DynamoTokenStore } from '../tokens/dynamo-token-store';
 import { TokenService } from '../tokens/token-service';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from './aws-clients';
 import { loadFunctionConfig } from './function-config';
 import { lazy } from './lazy';
 
 export interface TableServices {
+  /** The one document client of this environment, for every store on the table. */
+  readonly documents: DynamoDBDocumentClient;
   readonly models: DynamoModelStore;
   readonly tokens: TokenService;
   readonly authenticate: Authenticate;
@@ -28,6 +31,7 @@ export const tableServices = lazy((): TableServices => {
   const documents = createDocumentClient();
   const tokens = new TokenService(new DynamoTokenStore(documents, config.tableName));
   return {
+    documents,
     models: new DynamoModelStore(documents, config.tableName),
     tokens,
     authenticate: createAuthenticator({

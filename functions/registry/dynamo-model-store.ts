@@ -2,19 +2,20 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   BatchGetCommand,
   BatchWriteCommand,
-  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
+  DeleteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { GrantRole } from '../access/access-policy';
 import type { Grant } from '../access/access-settings';
 import { AppError, conflict, notFound } from '../errors/app-error';
+import { conditionally, isConditionFailure, partitionItems, stripKeys, untilProcessed, type Item } from '../store/dynamo-items';
 import { TABLE_DESIGN, type IndexDesign } from '../store/table-design';
+import type { VersionRecord } from '../versions/version-records';
 import type { ModelFields } from './model-fields';
-import type { SessionState, UploadSession } from '../uploads/upload-records';
-import type { ModelRecord, ModelWithVersions, Visibility, VersionOutcome, VersionRecord, VersionStatus } from './model-records';
+import type { ModelRecord, ModelWithVersions, Visibility } from './model-records';
 import type { CommitOutcome, ExpectedRevision, ListingPage, ListingQuery, ModelStore } from './model-store';
 import {
   GRANT_SORT_PREFIX,
@@ -25,42 +26,16 @@ import {
   modelPartition,
   grantSortKey,
   UPLOAD_SORT_PREFIX,
-  uploadSortKey,
   ownerPartition,
   sharedPartition,
-  versionSortKey,
 } from './table-keys';
 
-type Item = Record<string, unknown>;
-
 const { byOwner, publicModels } = TABLE_DESIGN.indexes;
-const KEY_ATTRIBUTES = [TABLE_DESIGN.partitionKey, TABLE_DESIGN.sortKey, byOwner.partitionKey, byOwner.sortKey, publicModels.partitionKey, publicModels.sortKey, 'kind', 'modelName', 'finalizeUntil', 'finalizer'];
 const BATCH_WRITE_SIZE = 25;
 const BATCH_GET_SIZE = 100;
 
-/**
- * Runs batch requests until DynamoDB has processed every element, backing off while it hands
- * some back unprocessed (as it does under throttling).
- */
-async function untilProcessed(elements: Item[], batchSize: number, send: (batch: Item[]) => Promise<Item[]>): Promise<void> {
-  for (let i = 0; i < elements.length; i += batchSize) {
-    let pending = elements.slice(i, i + batchSize);
-    for (let attempt = 0; pending.length > 0; attempt += 1) {
-      if (attempt > 8) throw new Error(`DynamoDB left ${pending.length} requests unprocessed`);
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
-      pending = await send(pending);
-    }
-  }
-}
-
-const isConditionFailure = (error: unknown): boolean =>
-  error instanceof Error && error.name === 'ConditionalCheckFailedException';
-
-function stripKeys<T>(item: Item): T {
-  const record: Item = { ...item };
-  for (const attribute of KEY_ATTRIBUTES) delete record[attribute];
-  return record as T;
-}
+/** Versions that ended without ever being, or no longer being, part of the model: kept as tombstones only. */
+const HIDDEN_VERSION_STATUSES = new Set(['aborted', 'deleted']);
 
 function modelItem(model: ModelRecord): Item {
   const sortKey = listingSortKey(model.createdAt, model.name);
@@ -76,11 +51,6 @@ function modelItem(model: ModelRecord): Item {
 }
 
 const metaKey = (name: string) => ({ [TABLE_DESIGN.partitionKey]: modelPartition(name), [TABLE_DESIGN.sortKey]: META_SORT_KEY });
-const versionKey = (name: string, version: number) => ({
-  [TABLE_DESIGN.partitionKey]: modelPartition(name),
-  [TABLE_DESIGN.sortKey]: versionSortKey(version),
-});
-
 const grantKey = (name: string, user: string) => ({
   [TABLE_DESIGN.partitionKey]: modelPartition(name),
   [TABLE_DESIGN.sortKey]: grantSortKey(user),
@@ -100,31 +70,43 @@ export class DynamoModelStore implements ModelStore {
     private readonly tableName: string,
   ) {}
 
+  /**
+   * A name whose model was deleted keeps a tombstone with its version counter: the new model
+   * takes the name over and goes on counting from there, so no version number is ever reused.
+   */
   async createModel(model: ModelRecord): Promise<void> {
-    try {
-      await this.client.send(new PutCommand({
-        TableName: this.tableName,
-        Item: modelItem(model),
-        ConditionExpression: 'attribute_not_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': TABLE_DESIGN.partitionKey },
-      }));
-    } catch (error) {
-      if (isConditionFailure(error)) throw conflict('model_exists', `The model name '${model.name}' is already taken`);
-      throw error;
-    }
+    const taken = () => conflict('model_exists', `The model name '${model.name}' is already taken`);
+    const fresh = await conditionally(() => this.client.send(new PutCommand({
+      TableName: this.tableName,
+      Item: modelItem(model),
+      ConditionExpression: 'attribute_not_exists(#pk)',
+      ExpressionAttributeNames: { '#pk': TABLE_DESIGN.partitionKey },
+    })));
+    if (fresh) return;
+    const tombstone = await this.getModelRecord(model.name);
+    if (tombstone?.state !== 'deleted') throw taken();
+    const counter = tombstone.versionCounter ?? 0;
+    const revived = await conditionally(() => this.client.send(new PutCommand({
+      TableName: this.tableName,
+      Item: modelItem({ ...model, versionCounter: counter }),
+      ConditionExpression: '#state = :deleted AND #counter = :counter',
+      ExpressionAttributeNames: { '#state': 'state', '#counter': 'versionCounter' },
+      ExpressionAttributeValues: { ':deleted': 'deleted', ':counter': counter },
+    })));
+    if (!revived) throw taken();
   }
 
   async getModel(name: string): Promise<ModelWithVersions | undefined> {
     let model: ModelRecord | undefined;
     const versions: VersionRecord[] = [];
     const grants: Grant[] = [];
-    for await (const item of this.partitionItems(name)) {
+    for await (const item of partitionItems(this.client, this.tableName, modelPartition(name))) {
       const sortKey = String(item[TABLE_DESIGN.sortKey]);
       if (sortKey === META_SORT_KEY) model = stripKeys<ModelRecord>(item);
-      else if (sortKey.startsWith(VERSION_SORT_PREFIX)) versions.push(stripKeys<VersionRecord>(item));
+      else if (sortKey.startsWith(VERSION_SORT_PREFIX) && !HIDDEN_VERSION_STATUSES.has(String(item.status))) versions.push(stripKeys<VersionRecord>(item));
       else if (sortKey.startsWith(GRANT_SORT_PREFIX)) grants.push(stripKeys<Grant>(item));
     }
-    return model ? { model, versions, grants } : undefined;
+    return model && model.state !== 'deleted' ? { model, versions, grants } : undefined;
   }
 
   async getModelRecord(name: string): Promise<ModelRecord | undefined> {
@@ -245,122 +227,6 @@ export class DynamoModelStore implements ModelStore {
     }
   }
 
-  async putVersion(version: VersionRecord): Promise<void> {
-    await this.client.send(new PutCommand({
-      TableName: this.tableName,
-      Item: { ...versionKey(version.name, version.version), kind: 'version', ...version },
-      ConditionExpression: 'attribute_not_exists(#pk)',
-      ExpressionAttributeNames: { '#pk': TABLE_DESIGN.partitionKey },
-    }));
-  }
-
-  async setVersionStatus(name: string, version: number, from: VersionStatus, to: VersionStatus): Promise<void> {
-    await this.client.send(new UpdateCommand({
-      TableName: this.tableName,
-      Key: versionKey(name, version),
-      UpdateExpression: 'SET #status = :to',
-      ConditionExpression: '#status = :from',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':from': from, ':to': to },
-    }));
-  }
-
-  async resolvePendingVersion(name: string, version: number, outcome: VersionOutcome): Promise<boolean> {
-    const fields: Record<string, unknown> = outcome.status === 'ready'
-      ? { status: 'ready', sha256: outcome.sha256, size: outcome.size, manifest: outcome.manifest }
-      : { status: 'rejected', reason: outcome.reason };
-    const names: Record<string, string> = { '#status': 'status', '#claim': 'finalizeUntil' };
-    const values: Record<string, unknown> = { ':pending': 'pending' };
-    const assignments = Object.entries(fields).map(([field, value]) => {
-      names[`#${field}`] = field;
-      values[`:${field}`] = value;
-      return `#${field} = :${field}`;
-    });
-    try {
-      await this.client.send(new UpdateCommand({
-        TableName: this.tableName,
-        Key: versionKey(name, version),
-        UpdateExpression: `SET ${assignments.join(', ')} REMOVE #claim`,
-        ConditionExpression: '#status = :pending',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      }));
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
-  }
-
-  async claimFinalization(name: string, version: number, claimant: string, until: string, now: string): Promise<boolean> {
-    try {
-      await this.client.send(new UpdateCommand({
-        TableName: this.tableName,
-        Key: versionKey(name, version),
-        UpdateExpression: 'SET #claim = :until, #claimant = :claimant',
-        ConditionExpression: '#status = :pending AND (attribute_not_exists(#claim) OR #claim < :now)',
-        ExpressionAttributeNames: { '#status': 'status', '#claim': 'finalizeUntil', '#claimant': 'finalizer' },
-        ExpressionAttributeValues: { ':pending': 'pending', ':until': until, ':claimant': claimant, ':now': now },
-      }));
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
-  }
-
-  async putUploadSession(session: UploadSession): Promise<void> {
-    await this.client.send(new PutCommand({
-      TableName: this.tableName,
-      Item: { [TABLE_DESIGN.partitionKey]: modelPartition(session.name), [TABLE_DESIGN.sortKey]: uploadSortKey(session.id), kind: 'upload', ...session },
-      ConditionExpression: 'attribute_not_exists(#pk)',
-      ExpressionAttributeNames: { '#pk': TABLE_DESIGN.partitionKey },
-    }));
-  }
-
-  async getUploadSession(name: string, id: string): Promise<UploadSession | undefined> {
-    const result = await this.client.send(new GetCommand({
-      TableName: this.tableName,
-      Key: { [TABLE_DESIGN.partitionKey]: modelPartition(name), [TABLE_DESIGN.sortKey]: uploadSortKey(id) },
-      ConsistentRead: true,
-    }));
-    return result.Item ? stripKeys<UploadSession>(result.Item) : undefined;
-  }
-
-  async listUploadSessions(name: string): Promise<UploadSession[]> {
-    const sessions: UploadSession[] = [];
-    for await (const item of this.partitionItems(name)) {
-      if (String(item[TABLE_DESIGN.sortKey]).startsWith(UPLOAD_SORT_PREFIX)) sessions.push(stripKeys<UploadSession>(item));
-    }
-    return sessions;
-  }
-
-  async setUploadSessionState(name: string, id: string, from: SessionState, to: SessionState): Promise<boolean> {
-    try {
-      await this.client.send(new UpdateCommand({
-        TableName: this.tableName,
-        Key: { [TABLE_DESIGN.partitionKey]: modelPartition(name), [TABLE_DESIGN.sortKey]: uploadSortKey(id) },
-        UpdateExpression: 'SET #state = :to',
-        ConditionExpression: '#state = :from',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':from': from, ':to': to },
-      }));
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
-  }
-
-  async getVersion(name: string, version: number): Promise<VersionRecord | undefined> {
-    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: versionKey(name, version), ConsistentRead: true }));
-    return result.Item ? stripKeys<VersionRecord>(result.Item) : undefined;
-  }
-
-  async deleteVersion(name: string, version: number): Promise<void> {
-    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: versionKey(name, version) }));
-  }
-
   async commitLatestVersion(name: string, version: number, now: string): Promise<CommitOutcome> {
     try {
       await this.client.send(new UpdateCommand({
@@ -385,9 +251,9 @@ export class DynamoModelStore implements ModelStore {
         TableName: this.tableName,
         Key: metaKey(name),
         UpdateExpression: `SET #state = :deleting REMOVE ${[byOwner.partitionKey, byOwner.sortKey, publicModels.partitionKey, publicModels.sortKey].join(', ')}`,
-        ConditionExpression: 'attribute_exists(#pk)',
+        ConditionExpression: 'attribute_exists(#pk) AND #state <> :deleted',
         ExpressionAttributeNames: { '#pk': TABLE_DESIGN.partitionKey, '#state': 'state' },
-        ExpressionAttributeValues: { ':deleting': 'deleting' },
+        ExpressionAttributeValues: { ':deleting': 'deleting', ':deleted': 'deleted' },
         ReturnValues: 'ALL_NEW',
       }));
       return stripKeys<ModelRecord>(result.Attributes ?? {});
@@ -397,15 +263,35 @@ export class DynamoModelStore implements ModelStore {
     }
   }
 
-  async deleteModelItems(name: string): Promise<number> {
+  async endModel(name: string, now: string): Promise<void> {
     const keys: Item[] = [];
-    for await (const key of this.partitionItems(name, { keysOnly: true })) keys.push(key);
-
-    // The record goes last, so an interrupted delete can be retried and still finds the model.
-    const children = keys.filter((key) => key[TABLE_DESIGN.sortKey] !== META_SORT_KEY);
+    for await (const key of partitionItems(this.client, this.tableName, modelPartition(name), { keysOnly: true })) keys.push(key);
+    // Grants and sessions go; versions stay as the removal left them (tombstones); the record goes last.
+    const children = keys.filter((key) => {
+      const sortKey = String(key[TABLE_DESIGN.sortKey]);
+      return sortKey.startsWith(GRANT_SORT_PREFIX) || sortKey.startsWith(UPLOAD_SORT_PREFIX);
+    });
     await this.batchDelete(children);
-    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: metaKey(name) }));
-    return children.filter((key) => String(key[TABLE_DESIGN.sortKey]).startsWith(VERSION_SORT_PREFIX)).length;
+    const record = await this.getModelRecord(name);
+    if (!record || record.state !== 'deleting') return;
+    await conditionally(() => this.client.send(new PutCommand({
+      TableName: this.tableName,
+      Item: { ...metaKey(name), kind: 'model', name, state: 'deleted', versionCounter: record.versionCounter ?? 0, deletedAt: now },
+      ConditionExpression: '#state = :deleting',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':deleting': 'deleting' },
+    })));
+  }
+
+  async retractLatestVersion(name: string, version: number, replacement: number | undefined, now: string): Promise<boolean> {
+    return conditionally(() => this.client.send(new UpdateCommand({
+      TableName: this.tableName,
+      Key: metaKey(name),
+      UpdateExpression: replacement === undefined ? 'SET #updatedAt = :now REMOVE #latest' : 'SET #latest = :replacement, #updatedAt = :now',
+      ConditionExpression: '#latest = :version',
+      ExpressionAttributeNames: { '#latest': 'latestVersion', '#updatedAt': 'updatedAt' },
+      ExpressionAttributeValues: { ':version': version, ':now': now, ...(replacement === undefined ? {} : { ':replacement': replacement }) },
+    })));
   }
 
   private async batchDelete(keys: Item[]): Promise<void> {
@@ -464,24 +350,6 @@ export class DynamoModelStore implements ModelStore {
       return (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Item[];
     });
     return found;
-  }
-
-  /** Every item of a model's partition, page after page, read consistently. */
-  private async *partitionItems(name: string, options: { keysOnly?: boolean } = {}): AsyncGenerator<Item> {
-    let startKey: Item | undefined;
-    do {
-      const page = await this.client.send(new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: '#pk = :pk',
-        ...(options.keysOnly ? { ProjectionExpression: '#pk, #sk' } : {}),
-        ExpressionAttributeNames: { '#pk': TABLE_DESIGN.partitionKey, ...(options.keysOnly ? { '#sk': TABLE_DESIGN.sortKey } : {}) },
-        ExpressionAttributeValues: { ':pk': modelPartition(name) },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }));
-      yield* page.Items ?? [];
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
   }
 
   async ping(): Promise<void> {

@@ -1,11 +1,15 @@
 import type { Grant } from '../access/access-settings';
-import type { BundleManifest } from '../bundles/bundle-manifest';
+import type { VersionRecord } from '../versions/version-records';
 import type { ModelType } from './model-type';
 
 export type Visibility = 'private' | 'public';
 
-/** `deleting` marks a model whose removal has begun; it no longer accepts writes or shows in listings. */
-export type ModelState = 'active' | 'deleting';
+/**
+ * `deleting` marks a model whose removal has begun; it no longer accepts writes or shows in
+ * listings. `deleted` is what stays of it: a tombstone holding the version counter, so a model
+ * created again under the name goes on numbering after the old one.
+ */
+export type ModelState = 'active' | 'deleting' | 'deleted';
 
 /** The mutable record of a model. */
 export interface ModelRecord {
@@ -21,40 +25,17 @@ export interface ModelRecord {
   readonly updatedAt: string;
   /** Bumped by every metadata change; exposed as the ETag. */
   readonly revision: number;
-  /** The last version number handed out (some may have failed). */
+  /** The last version number handed out under this name, by this model or an earlier one of the name. */
   readonly versionCounter: number;
   /** The newest version whose bundle is ready. */
   readonly latestVersion?: number;
   readonly state: ModelState;
 }
 
-export type VersionStatus = 'pending' | 'ready' | 'rejected';
-
-/** One immutable version of a model's bundle. */
-export interface VersionRecord {
-  readonly name: string;
-  readonly version: number;
-  readonly status: VersionStatus;
-  readonly bundleKey: string;
-  readonly sha256: string;
-  readonly size: number;
-  readonly createdAt: string;
-  readonly createdBy: string;
-  readonly filename?: string;
-  readonly manifest?: BundleManifest;
-  /** The upload session filling a pending version. */
-  readonly uploadId?: string;
-  /** Why a rejected version was refused. */
-  readonly reason?: string;
-}
-
-/** How a pending version ends: its checked bundle, or the reason it was refused. */
-export type VersionOutcome =
-  | { readonly status: 'ready'; readonly sha256: string; readonly size: number; readonly manifest: BundleManifest }
-  | { readonly status: 'rejected'; readonly reason: string };
-
 export interface ModelWithVersions {
   readonly model: ModelRecord;
   readonly versions: readonly VersionRecord[];
   readonly grants: readonly Grant[];
 }
+
+export type { VersionOutcome, VersionRecord, VersionStatus } from '../versions/version-records';

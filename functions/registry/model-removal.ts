@@ -2,6 +2,7 @@ import { authorize, modelNotFound } from '../access/access-policy';
 import { modelPrefix } from '../bundles/bundle-keys';
 import type { BundleStore } from '../bundles/bundle-store';
 import type { Actor } from '../identity/actor';
+import type { VersionRemoval } from '../versions/version-removal';
 import { checkModelName } from './model-name';
 import type { ModelStore } from './model-store';
 
@@ -11,13 +12,15 @@ export interface DeletedModel {
   readonly objects: number;
 }
 
-/** Deleting a model with everything it owns: records, versions, grants and bundle objects. */
+/** Deleting a model with everything it owns: grants, sessions, bundle objects; versions stay as tombstones. */
 export class ModelRemoval {
-  constructor(private readonly deps: { readonly models: ModelStore; readonly bundles: BundleStore }) {}
+  constructor(private readonly deps: { readonly models: ModelStore; readonly bundles: BundleStore; readonly versions: VersionRemoval; readonly now?: () => Date }) {}
 
   /**
-   * Bundles go first and the record last, so a delete that fails half-way leaves a model that is
-   * still listed as being deleted and can be deleted again; nothing is orphaned.
+   * The model leaves listings first; then its versions end (so no check can make one ready), its
+   * bytes go, and its record becomes a tombstone keeping the version counter, so a model created
+   * again under the name never reuses a number. A delete that fails half-way leaves a model that
+   * is still listed as being deleted and can be deleted again; nothing is orphaned.
    */
   async deleteModel(actor: Actor, name: string): Promise<DeletedModel> {
     checkModelName(name);
@@ -27,12 +30,9 @@ export class ModelRemoval {
     authorize(actor, name, resumable, access.grant, 'delete');
     const model = await this.deps.models.beginDelete(name);
     if (!model) throw modelNotFound(name);
-    // Open multipart uploads hold parts that no prefix sweep sees.
-    for (const session of await this.deps.models.listUploadSessions(name)) {
-      if (session.state === 'open' && session.s3UploadId) await this.deps.bundles.abortMultipart(session.bundleKey, session.s3UploadId);
-    }
+    const versions = await this.deps.versions.endAll(name, actor.id);
     const objects = await this.deps.bundles.deletePrefix(modelPrefix(name));
-    const versions = await this.deps.models.deleteModelItems(name);
+    await this.deps.models.endModel(name, (this.deps.now ?? (() => new Date()))().toISOString());
     return { name, versions, objects };
   }
 }

@@ -1,8 +1,7 @@
 import type { GrantRole } from '../access/access-policy';
 import type { Grant } from '../access/access-settings';
 import type { ModelFields } from './model-fields';
-import type { UploadSession, SessionState } from '../uploads/upload-records';
-import type { ModelRecord, ModelWithVersions, Visibility, VersionOutcome, VersionRecord, VersionStatus } from './model-records';
+import type { ModelRecord, ModelWithVersions, Visibility } from './model-records';
 
 /** A page of listing rows, newest first, each with the sort key the next page starts below. */
 export interface ListingPage {
@@ -23,13 +22,14 @@ export type ExpectedRevision = 'any' | readonly number[];
 export type CommitOutcome = 'committed' | 'superseded' | 'model_gone';
 
 /**
- * Persistence for models and their versions. Every write is a single-item conditional write,
+ * Persistence for models: records, grants and listings (versions and upload sessions have stores
+ * of their own in functions/versions). Every write is a single-item conditional write,
  * so the store works without transactions (dynalite has none) and never half-applies a change.
  */
 export interface ModelStore {
   /** Fails with a conflict if the name is taken (or still being deleted). */
   createModel(model: ModelRecord): Promise<void>;
-  /** The model and its versions, oldest version first; undefined if absent. */
+  /** The model and its live versions (not aborted or deleted), oldest first; undefined if absent or deleted. */
   getModel(name: string): Promise<ModelWithVersions | undefined>;
   getModelRecord(name: string): Promise<ModelRecord | undefined>;
   /** The record and the role granted to one user, read together for an access check. */
@@ -40,30 +40,19 @@ export interface ModelStore {
   setVisibility(name: string, visibility: Visibility, now: string): Promise<ModelRecord>;
   /** Fails with not_found if absent, stale if the revision does not match. */
   updateModel(name: string, fields: ModelFields, expected: ExpectedRevision, now: string): Promise<ModelRecord>;
-  /** Hands out the next version number of an active model. */
+  /** Hands out the next version number of an active model: never one handed out before under the name. */
   allocateVersion(name: string): Promise<number>;
-  putVersion(version: VersionRecord): Promise<void>;
-  setVersionStatus(name: string, version: number, from: VersionStatus, to: VersionStatus): Promise<void>;
-  getVersion(name: string, version: number): Promise<VersionRecord | undefined>;
-  deleteVersion(name: string, version: number): Promise<void>;
-  /** Ends a pending version as ready or rejected; false if it was no longer pending. */
-  resolvePendingVersion(name: string, version: number, outcome: VersionOutcome): Promise<boolean>;
-  /**
-   * Claims the right to check a pending version's bundle until `until`, so the S3 event and the
-   * client's complete call do not both stream the same bytes; false if someone else holds it.
-   */
-  claimFinalization(name: string, version: number, claimant: string, until: string, now: string): Promise<boolean>;
-  putUploadSession(session: UploadSession): Promise<void>;
-  getUploadSession(name: string, id: string): Promise<UploadSession | undefined>;
-  listUploadSessions(name: string): Promise<UploadSession[]>;
-  /** Moves a session between states; false if it was not in `from`. */
-  setUploadSessionState(name: string, id: string, from: SessionState, to: SessionState): Promise<boolean>;
   /** Makes `version` the latest ready one unless a newer one already is, or the model went away. */
   commitLatestVersion(name: string, version: number, now: string): Promise<CommitOutcome>;
   /** Marks the model as being deleted and takes it out of listings; returns undefined if absent. */
   beginDelete(name: string): Promise<ModelRecord | undefined>;
-  /** Removes every item of the model, its record last. Returns how many versions it removed. */
-  deleteModelItems(name: string): Promise<number>;
+  /**
+   * Removes the grants and upload sessions of a model being deleted, then turns its record into a
+   * tombstone that keeps only the name and the version counter.
+   */
+  endModel(name: string, now: string): Promise<void>;
+  /** Points `latest` from `version` to `replacement` (or nowhere); false if `version` was not the latest. */
+  retractLatestVersion(name: string, version: number, replacement: number | undefined, now: string): Promise<boolean>;
   listByOwner(owner: string, query: ListingQuery): Promise<ListingPage>;
   listPublic(query: ListingQuery): Promise<ListingPage>;
   /** Models shared with the user through a grant (the records are read, so deleted ones drop out). */

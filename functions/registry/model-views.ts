@@ -31,7 +31,9 @@ export function versionView(version: VersionRecord) {
     file_count: manifest?.fileCount ?? null,
     unpacked_bytes: manifest?.unpackedBytes ?? null,
     builtin_runtime: manifest ? builtinRuntimeView(manifest) : null,
-    ...(version.status === 'rejected' ? { reason: version.reason ?? null } : {}),
+    ...(version.status === 'rejected' || version.status === 'aborted' || version.status === 'deleted'
+      ? { reason: version.reason ?? null, ...(version.endedAt ? { ended: version.endedAt, ended_by: version.endedBy ?? null } : {}) }
+      : {}),
   };
 }
 

@@ -20,3 +20,10 @@ export const PUBLIC_PARTITION = 'PUBLIC';
 
 /** Newest-first listings sort on creation time; the name breaks ties and keeps keys unique. */
 export const listingSortKey = (createdAt: string, name: string): string => `${createdAt}#${name}`;
+
+/**
+ * Pending versions also sit in the owner index, under one partition ordered by expiry, so the
+ * sweep finds the ones to finish or expire in one query; they leave it when they leave pending.
+ */
+export const PENDING_PARTITION = 'PENDING';
+export const pendingSortKey = (expiresAt: string, name: string, version: number): string => `${expiresAt}#${name}#${versionSortKey(version)}`;

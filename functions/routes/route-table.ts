@@ -149,6 +149,16 @@ export const ROUTES: readonly RouteSpec[] = [
     summary: 'Abort an upload: its parts and pending version go',
   },
   {
+    id: 'getVersion', method: 'GET', path: '/model/{name}/versions/{n}', handler: 'get-version', query: [],
+    scope: 'read', auth: 'optional', body: 'none', bodyLimit: 0, ...metadataRoute,
+    summary: 'Read one version: pending, ready or rejected; 410 Gone with what happened once it was deleted or aborted',
+  },
+  {
+    id: 'deleteVersion', method: 'DELETE', path: '/model/{name}/versions/{n}', handler: 'delete-version', query: [],
+    scope: 'write', auth: 'required', body: 'none', bodyLimit: 0, memoryMb: 512, timeoutSeconds: 29,
+    summary: 'Delete one version (owner only): its bytes go, its number is never reused, and it answers 410 from then on',
+  },
+  {
     id: 'predictModel', method: 'POST', path: '/model/{name}/predict', handler: 'predict-model', query: ['version'],
     scope: 'read', auth: 'optional', body: 'predict', bodyLimit: LAMBDA_BINARY_BODY_LIMIT, ...predictRoute,
     summary: 'Predict: JSON input (one vector, a batch, or named inputs) or an image (?version=N)',

@@ -2,15 +2,17 @@ import { randomBytes } from 'node:crypto';
 import * as z from 'zod/mini';
 import { AppError, conflict, invalid, notFound } from '../errors/app-error';
 import type { Actor } from '../identity/actor';
-import { bundleKey } from '../bundles/bundle-keys';
+import { newBundleKey } from '../bundles/bundle-keys';
 import type { BundleStore } from '../bundles/bundle-store';
 import type { UploadLimits } from '../platform/function-config';
 import { loadAuthorized } from '../registry/authorized-model';
-import type { VersionRecord } from '../registry/model-records';
 import type { ModelStore } from '../registry/model-store';
 import { partLength, planParts, type PartPlan } from './part-plan';
 import type { ReceivedPart, UploadSession } from './upload-records';
-import type { VersionFinalizer } from './version-finalizer';
+import type { UploadSessionStore } from './upload-session-store';
+import { CLAIM_MS, type VersionFinalizer } from './version-finalizer';
+import type { VersionRecord } from './version-records';
+import type { VersionStore } from './version-store';
 
 /** Presigned part URLs handed out per answer; the client asks for more as it goes. */
 export const URLS_PER_ANSWER = 100;
@@ -31,6 +33,8 @@ export interface PartUrl {
   readonly number: number;
   readonly size: number;
   readonly url: string;
+  /** Headers the PUT must carry, as signed into the URL (`If-None-Match: *` on a single PUT). */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 export interface SessionStatus {
@@ -42,6 +46,8 @@ export interface SessionStatus {
 
 export interface UploadSessionDeps {
   readonly models: ModelStore;
+  readonly versions: VersionStore;
+  readonly sessions: UploadSessionStore;
   readonly bundles: BundleStore;
   readonly finalizer: VersionFinalizer;
   readonly limits: UploadLimits;
@@ -78,27 +84,30 @@ export class UploadSessions {
       throw new AppError('too_large', 'bundle_too_large', `The bundle is ${size} bytes; this MLHub accepts bundles of at most ${this.deps.limits.maxBundleBytes} bytes`);
     }
     const plan = planParts(size);
-    const { models, bundles } = this.deps;
+    const { models, versions, sessions, bundles } = this.deps;
     const id = randomBytes(12).toString('hex');
     const number = await models.allocateVersion(name);
-    const key = bundleKey(name, number);
+    const key = newBundleKey(name, number);
     const now = this.now();
-    await models.putVersion({
+    const sessionExpiry = now.getTime() + this.deps.limits.sessionSeconds * 1000;
+    await versions.put({
       name, version: number, status: 'pending', bundleKey: key, sha256: sha256 ?? '', size, createdAt: now.toISOString(), createdBy: actor.id, uploadId: id,
+      // A complete call just inside the session's life may still be checking: the version outlives the session by a claim.
+      expiresAt: new Date(sessionExpiry + CLAIM_MS).toISOString(),
       ...(filename ? { filename } : {}),
     });
     try {
       const s3UploadId = plan.mode === 'multipart' ? await bundles.startMultipart(key) : undefined;
       const session: UploadSession = {
         id, name, version: number, bundleKey: key, size, mode: plan.mode, createdBy: actor.id, createdAt: now.toISOString(),
-        expiresAt: new Date(now.getTime() + this.deps.limits.sessionSeconds * 1000).toISOString(), state: 'open',
+        expiresAt: new Date(sessionExpiry).toISOString(), state: 'open',
         ...(sha256 ? { sha256 } : {}), ...(filename ? { filename } : {}),
         ...(plan.mode === 'multipart' ? { partSize: plan.partSize, partCount: plan.partCount, s3UploadId } : {}),
       };
-      await models.putUploadSession(session);
+      await sessions.put(session);
       return { session, received: [], urls: await this.sign(session, firstParts(plan, [])) };
     } catch (error) {
-      await models.deleteVersion(name, number);
+      await versions.transition(name, number, ['pending'], { status: 'aborted', reason: 'The upload could not be started', by: actor.id }, this.now().toISOString());
       throw error;
     }
   }
@@ -117,47 +126,77 @@ export class UploadSessions {
   async list(actor: Actor, name: string): Promise<UploadSession[]> {
     await loadAuthorized(this.deps.models, actor, name, 'upload');
     const now = this.now().toISOString();
-    return (await this.deps.models.listUploadSessions(name)).filter((session) => session.state === 'open' && session.expiresAt > now);
+    return (await this.deps.sessions.list(name)).filter((session) => session.state === 'open' && session.expiresAt > now);
   }
 
   /**
    * Assembles the parts and waits, up to the deadline, for the bundle to be checked. Calling it
-   * again after a timeout or a lost answer picks up where it stopped.
+   * again after a timeout or a lost answer picks up where it stopped. Answers with the version as
+   * it stands: ready, pending (still being checked), or ended with its reason.
    */
   async complete(actor: Actor, name: string, id: string, deadline: number): Promise<VersionRecord> {
     const session = await this.session(actor, name, id);
+    const before = await this.version(session);
+    // The storage event may have checked a single PUT already: its verdict is the answer.
+    if (before.status !== 'pending') return before;
     if (session.state === 'aborted') throw conflict('upload_aborted', `Upload ${id} was aborted; start a new one`);
-    if (session.state === 'open') {
-      this.checkNotExpired(session);
-      await this.assemble(session);
-      await this.deps.models.setUploadSessionState(name, id, 'open', 'completed');
-    }
-    if (session.size <= INLINE_CHECK_BYTES) {
-      const until = new Date(deadline);
-      let result = await this.deps.finalizer.finalize(name, session.version, `complete:${id}`, { until });
-      while ((result === 'busy' || result === 'pending') && Date.now() + POLL_MS < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-        result = await this.deps.finalizer.finalize(name, session.version, `complete:${id}`, { until });
+    if (session.state === 'open') this.checkNotExpired(session);
+    if ((await this.deps.bundles.stat(session.bundleKey)) === undefined) {
+      try {
+        await this.assemble(session);
+      } catch (error) {
+        const now = await this.version(session);
+        if (now.status !== 'pending') return now;
+        throw error;
       }
     }
-    const version = await this.deps.models.getVersion(name, session.version);
-    if (!version) throw notFound('version_not_found', `Version ${session.version} of model '${name}' no longer exists`);
-    return version;
+    await this.deps.sessions.setState(name, id, 'open', 'completed');
+    if (session.size <= INLINE_CHECK_BYTES) {
+      const until = new Date(deadline);
+      const claimant = `complete:${id}`;
+      let result = await this.deps.finalizer.finalize(name, session.version, claimant, { until });
+      while ((result === 'busy' || result === 'pending') && Date.now() + POLL_MS < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+        result = await this.deps.finalizer.finalize(name, session.version, claimant, { until });
+      }
+    }
+    return this.version(session);
   }
 
+  /**
+   * Ends a pending upload: its version becomes aborted and its bytes go. A version that is no
+   * longer pending (ready, refused) is not touched: 409 says what it became.
+   */
   async abort(actor: Actor, name: string, id: string): Promise<void> {
     const session = await this.session(actor, name, id);
-    if (session.state === 'completed') throw conflict('upload_completed', `Upload ${id} is already complete`);
     if (session.state === 'aborted') return;
-    await this.deps.models.setUploadSessionState(name, id, 'open', 'aborted');
+    const ended = await this.deps.versions.transition(name, session.version, ['pending'],
+      { status: 'aborted', reason: `Upload ${id} was aborted`, by: actor.id }, this.now().toISOString(), { unclaimedAt: this.now().toISOString() });
+    if (!ended) {
+      const version = await this.version(session);
+      if (version.status === 'aborted') return;
+      if (version.status === 'pending') throw conflict('upload_checking', `Upload ${id} is being checked; ask again in a moment`);
+      throw conflict('upload_completed', `Upload ${id} already ended: version ${version.version} is ${version.status}${version.status === 'ready' ? `; delete it with DELETE /model/${name}/versions/${version.version}` : ''}`);
+    }
+    await this.deps.sessions.setState(name, id, 'open', 'aborted');
+    await this.removeBytes(session);
+  }
+
+  /** The bytes of an upload whose version ended without them: its parts, or its object. */
+  async removeBytes(session: UploadSession): Promise<void> {
     if (session.s3UploadId) await this.deps.bundles.abortMultipart(session.bundleKey, session.s3UploadId);
-    else await this.deps.bundles.delete(session.bundleKey);
-    await this.deps.models.deleteVersion(name, session.version);
+    await this.deps.bundles.delete(session.bundleKey);
+  }
+
+  private async version(session: UploadSession): Promise<VersionRecord> {
+    const version = await this.deps.versions.get(session.name, session.version);
+    if (!version) throw notFound('version_not_found', `Version ${session.version} of model '${session.name}' no longer exists`);
+    return version;
   }
 
   private async session(actor: Actor, name: string, id: string): Promise<UploadSession> {
     await loadAuthorized(this.deps.models, actor, name, 'upload');
-    const session = /^[0-9a-f]{24}$/.test(id) ? await this.deps.models.getUploadSession(name, id) : undefined;
+    const session = /^[0-9a-f]{24}$/.test(id) ? await this.deps.sessions.get(name, id) : undefined;
     if (!session) throw notFound('upload_not_found', `Model '${name}' has no upload ${id.slice(0, 40)}`);
     return session;
   }
@@ -176,8 +215,8 @@ export class UploadSessions {
 
   private async received(session: UploadSession): Promise<ReceivedPart[]> {
     if (session.mode === 'single') {
-      const size = await this.deps.bundles.sizeOf(session.bundleKey);
-      return size === undefined ? [] : [{ number: 1, size, etag: '' }];
+      const stored = await this.deps.bundles.stat(session.bundleKey);
+      return stored === undefined ? [] : [{ number: 1, size: stored.size, etag: stored.pin.etag }];
     }
     if (session.state !== 'open') return [];
     return (await this.deps.bundles.listParts(session.bundleKey, session.s3UploadId as string)) ?? [];
@@ -186,8 +225,7 @@ export class UploadSessions {
   private async assemble(session: UploadSession): Promise<void> {
     const plan = planOf(session);
     if (plan.mode === 'single') {
-      if ((await this.deps.bundles.sizeOf(session.bundleKey)) === undefined) throw conflict('upload_incomplete', 'The bundle has not been uploaded yet: PUT it to the URL first');
-      return;
+      throw conflict('upload_incomplete', 'The bundle has not been uploaded yet: PUT it to the URL first');
     }
     const parts = await this.deps.bundles.listParts(session.bundleKey, session.s3UploadId as string);
     if (!parts) throw conflict('upload_incomplete', `Upload ${session.id} has no parts left to assemble; start a new one`);
@@ -207,11 +245,11 @@ export class UploadSessions {
     const { bundles, limits } = this.deps;
     const plan = planOf(session);
     if (plan.mode === 'single') {
-      return bundles.presignPut(session.bundleKey, session.size, limits.presignSeconds).then((url) => [{ number: 1, size: session.size, url }]);
+      return bundles.presignPut(session.bundleKey, session.size, limits.presignSeconds).then(({ url, headers }) => [{ number: 1, size: session.size, url, headers }]);
     }
     return Promise.all(parts.slice(0, URLS_PER_ANSWER).map(async (number) => {
       const size = partLength(plan, number);
-      return { number, size, url: await bundles.presignPart(session.bundleKey, session.s3UploadId as string, number, size, limits.presignSeconds) };
+      return { number, size, url: await bundles.presignPart(session.bundleKey, session.s3UploadId as string, number, size, limits.presignSeconds), headers: {} };
     }));
   }
 }

@@ -1,33 +1,50 @@
+import { accessLevel, atLeast } from '../access/access-policy';
 import { AppError } from '../errors/app-error';
+import { userActor } from '../identity/actor';
 import type { BundleLimits } from '../bundles/bundle-limits';
 import type { BundleStore } from '../bundles/bundle-store';
-import { bundleKey } from '../bundles/bundle-keys';
+import { parseBundleKey } from '../bundles/bundle-keys';
 import { inspectBundle } from '../bundles/inspect-bundle';
 import type { ModelStore } from '../registry/model-store';
-import type { VersionStatus } from '../registry/model-records';
+import type { UploadSessionStore } from './upload-session-store';
+import type { VersionRecord, VersionStatus } from './version-records';
+import type { VersionStore } from './version-store';
 
+/**
+ * - a version status: where the version stands now (`pending` when its bytes have not all arrived);
+ * - `missing`: the key belongs to no version, and its bytes were removed;
+ * - `busy`: someone else holds the claim to check it, and will finish it (or the sweep will).
+ */
 export type FinalizeResult = VersionStatus | 'missing' | 'busy';
 
 export interface FinalizerDeps {
   readonly models: ModelStore;
+  readonly versions: VersionStore;
+  readonly sessions: UploadSessionStore;
   readonly bundles: BundleStore;
   readonly bundleLimits: BundleLimits;
   readonly now?: () => Date;
 }
 
 /** Long enough to stream a very large bundle once; a crashed checker's claim lapses after it. */
-const CLAIM_MS = 15 * 60 * 1000;
+export const CLAIM_MS = 15 * 60 * 1000;
 
 export interface FinalizeOptions {
   /** When the caller must have finished by: its claim lapses then, so nobody waits on a dead check. */
   readonly until?: Date;
 }
 
+const SYSTEM = 'mlhub';
+
 /**
- * Turns a pending version whose bytes have arrived into a ready or a rejected one. The object is
- * streamed once: its size and sha256 must match what the upload declared, and it must be a safe
- * .tar.gz within the limits. A rejected version keeps its reason and loses its object. Safe to
- * run again and from several places at once (the S3 event and the client's complete call).
+ * The one way a pending version becomes ready or rejected, whichever path its bytes came by
+ * (a direct upload, a presigned session's complete call, the storage event, the sweep).
+ *
+ * The object is streamed once, pinned to the ETag it had when looked at: its size and sha256
+ * must match what the upload declared, it must be a safe .tar.gz within the limits, and the
+ * uploader must still be allowed to write to the model. A rejected version keeps its reason and
+ * loses its object. Safe to run again and from several places at once: a claim keeps two checks
+ * from streaming the same bytes, and every change of state is conditional on `pending`.
  */
 export class VersionFinalizer {
   private readonly now: () => Date;
@@ -36,46 +53,90 @@ export class VersionFinalizer {
     this.now = deps.now ?? (() => new Date());
   }
 
-  async finalize(name: string, number: number, claimant: string, options: FinalizeOptions = {}): Promise<FinalizeResult> {
-    const { models, bundles } = this.deps;
-    const version = await models.getVersion(name, number);
-    if (!version) {
-      // Bytes that arrived after their upload was aborted or their model deleted belong to nothing.
-      await bundles.delete(bundleKey(name, number));
+  /** For a stored object's key, as a storage event names it. Bytes that belong to no pending upload are removed. */
+  async finalizeKey(key: string, claimant: string, options: FinalizeOptions = {}): Promise<FinalizeResult | 'ignored'> {
+    const target = parseBundleKey(key);
+    if (!target) return 'ignored';
+    const version = await this.deps.versions.get(target.name, target.version);
+    if (!version || version.bundleKey !== key) {
+      // A URL from an aborted upload, or from a deleted model of the same name, wrote here.
+      await this.deps.bundles.delete(key);
       return 'missing';
     }
-    // Direct uploads finish their own versions; only presigned sessions are finished here.
-    if (version.status !== 'pending' || !version.uploadId) return version.status;
-    const stored = await bundles.sizeOf(version.bundleKey);
+    if (version.status !== 'pending') {
+      // A ready version's object is never written again (If-None-Match); any other end state owns no bytes.
+      if (version.status !== 'ready') await this.deps.bundles.delete(key);
+      return version.status;
+    }
+    return this.check(version, claimant, options);
+  }
+
+  async finalize(name: string, number: number, claimant: string, options: FinalizeOptions = {}): Promise<FinalizeResult> {
+    const version = await this.deps.versions.get(name, number);
+    if (!version) return 'missing';
+    if (version.status !== 'pending') return version.status;
+    return this.check(version, claimant, options);
+  }
+
+  private async check(version: VersionRecord, claimant: string, options: FinalizeOptions): Promise<FinalizeResult> {
+    const { versions, bundles } = this.deps;
+    const { name, version: number } = version;
+    const stored = await bundles.stat(version.bundleKey);
     if (stored === undefined) return 'pending';
     const now = this.now();
     const until = options.until ?? new Date(now.getTime() + CLAIM_MS);
-    if (!(await models.claimFinalization(name, number, claimant, until.toISOString(), now.toISOString()))) return 'busy';
+    if (!(await versions.claim(name, number, claimant, until.toISOString(), now.toISOString()))) {
+      return (await versions.get(name, number))?.status === 'pending' ? 'busy' : this.statusOf(name, number);
+    }
 
-    const session = await models.getUploadSession(name, version.uploadId);
-    const declaredSize = session?.size ?? version.size;
-    const declaredSha = session?.sha256;
-    let reason: string | undefined;
-    if (stored !== declaredSize) {
-      reason = `The stored bundle is ${stored} bytes, not the ${declaredSize} bytes declared`;
-    } else {
+    let reason = await this.refusalBeforeReading(version, stored.size);
+    if (reason === undefined) {
       try {
-        const inspected = await inspectBundle(await bundles.open(version.bundleKey), this.deps.bundleLimits);
+        const inspected = await inspectBundle(await bundles.open(version.bundleKey, stored.pin), this.deps.bundleLimits);
+        const declaredSha = await this.declaredSha256(version);
         if (declaredSha && inspected.sha256 !== declaredSha) {
           reason = `The bundle's sha256 is ${inspected.sha256}, not the ${declaredSha} declared`;
-        } else if (await models.resolvePendingVersion(name, number, { status: 'ready', sha256: inspected.sha256, size: inspected.size, manifest: inspected.manifest })) {
-          const outcome = await models.commitLatestVersion(name, number, this.now().toISOString());
-          if (outcome === 'model_gone') await bundles.delete(version.bundleKey);
+        } else {
+          const outcome = { status: 'ready', sha256: inspected.sha256, size: inspected.size, manifest: inspected.manifest, pin: stored.pin } as const;
+          if (!(await versions.transition(name, number, ['pending'], outcome, this.now().toISOString()))) return this.statusOf(name, number);
+          const committed = await this.deps.models.commitLatestVersion(name, number, this.now().toISOString());
+          if (committed === 'model_gone') await bundles.delete(version.bundleKey);
           return 'ready';
         }
       } catch (error) {
-        if (!(error instanceof AppError && error.code === 'invalid_bundle')) throw error;
-        reason = error.message;
+        if (error instanceof AppError && error.code === 'invalid_bundle') {
+          reason = error.message;
+        } else {
+          // The bytes went while being read (an abort, a delete, an expiry): whoever ended the version says how.
+          const status = await this.statusOf(name, number);
+          if (status !== 'pending') return status;
+          throw error;
+        }
       }
     }
-    if (reason === undefined) return (await models.getVersion(name, number))?.status ?? 'missing';
-    await models.resolvePendingVersion(name, number, { status: 'rejected', reason });
+    if (!(await versions.transition(name, number, ['pending'], { status: 'rejected', reason, by: SYSTEM }, this.now().toISOString()))) return this.statusOf(name, number);
     await bundles.delete(version.bundleKey);
     return 'rejected';
+  }
+
+  /** Why the bytes are refused before a byte is read: the wrong size, or an uploader who may no longer write. */
+  private async refusalBeforeReading(version: VersionRecord, storedSize: number): Promise<string | undefined> {
+    const declaredSize = version.uploadId ? (await this.deps.sessions.get(version.name, version.uploadId))?.size ?? version.size : version.size;
+    if (storedSize !== declaredSize) return `The stored bundle is ${storedSize} bytes, not the ${declaredSize} bytes declared`;
+    const { model, grant } = await this.deps.models.getModelAccess(version.name, version.createdBy);
+    if (!model || model.state !== 'active') return `Model '${version.name}' was deleted during the upload`;
+    if (!atLeast(accessLevel(userActor(version.createdBy, 'session'), model, grant), 'write')) {
+      return `${version.createdBy}, who started this upload, may no longer upload versions of model '${version.name}'`;
+    }
+    return undefined;
+  }
+
+  private async declaredSha256(version: VersionRecord): Promise<string | undefined> {
+    if (!version.uploadId) return version.sha256 || undefined;
+    return (await this.deps.sessions.get(version.name, version.uploadId))?.sha256;
+  }
+
+  private async statusOf(name: string, number: number): Promise<FinalizeResult> {
+    return (await this.deps.versions.get(name, number))?.status ?? 'missing';
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bundleKey } from '../../functions/bundles/bundle-keys';
+import { newBundleKey } from '../../functions/bundles/bundle-keys';
 import { EVENT_SUBSCRIPTIONS, ROUTES } from '../../functions/routes/route-table';
 import { TABLE_DESIGN } from '../../functions/store/table-design';
 import { accessAcknowledgements, accessStatements, BUNDLE_OBJECTS_PATTERN } from '../../lib/access/access-statements';
@@ -56,9 +56,9 @@ describe('access statements', () => {
     const [statement] = json(accessStatements({ bundleObjects: ['s3:GetObject'] }, targets()));
     const pattern = String(statement?.Resource);
     expect(pattern).toBe(`${BUCKET}/${BUNDLE_OBJECTS_PATTERN}`);
-    expect(iamPatternMatches(pattern, `${BUCKET}/${bundleKey('bert.base-uncased', 3)}`)).toBe(true);
+    expect(iamPatternMatches(pattern, `${BUCKET}/${newBundleKey('bert.base-uncased', 3)}`)).toBe(true);
     expect(iamPatternMatches(pattern, `${BUCKET}/uploads/bert/part-1`)).toBe(false);
-    expect(iamPatternMatches(pattern, `${BUCKET}-other/${bundleKey('bert', 3)}`)).toBe(false);
+    expect(iamPatternMatches(pattern, `${BUCKET}-other/${newBundleKey('bert', 3)}`)).toBe(false);
   });
 
   it('lets a bundle key lookup list the bucket with no prefix condition, and nothing else', () => {

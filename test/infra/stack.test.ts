@@ -12,7 +12,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { App, Stack, RemovalPolicy } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
-import { BUNDLE_ROOT, bundleKey, modelPrefix } from '../../functions/bundles/bundle-keys';
+import { BUNDLE_ROOT, newBundleKey, modelPrefix } from '../../functions/bundles/bundle-keys';
 import { S3BundleStore } from '../../functions/bundles/s3-bundle-store';
 import { IDENTITY_ENV, loadIdentityConfig } from '../../functions/identity/identity-config';
 import { createJwtVerifier } from '../../functions/identity/jwt-verifier';
@@ -280,7 +280,7 @@ describe('least privilege', () => {
 
   it('scopes object grants to bundle keys, and listing to the bundle prefix', () => {
     const objectPattern = `/${BUNDLE_OBJECTS_PATTERN}`;
-    expect(iamPatternMatches(objectPattern, `/${bundleKey('resnet-50', 12)}`)).toBe(true);
+    expect(iamPatternMatches(objectPattern, `/${newBundleKey('resnet-50', 12)}`)).toBe(true);
     expect(iamPatternMatches(objectPattern, '/staging/resnet-50/1/bundle.tar.gz')).toBe(false);
     expect(iamPatternMatches(objectPattern, '/models')).toBe(false);
     const listing = dataStatements(functionOf('deleteModel')).find((statement) => asList(statement.Action).includes('s3:ListBucket'));
@@ -436,7 +436,7 @@ describe('storage events', () => {
     const rules = Object.fromEntries((finalize?.Filter.Key.FilterRules ?? []).map((rule) => [rule.Name, rule.Value]));
     const notified = (key: string) => key.startsWith(rules.prefix ?? '') && key.endsWith(rules.suffix ?? '');
     expect(finalize?.Events).toEqual(['s3:ObjectCreated:*']);
-    expect(notified(bundleKey('resnet-50', 12))).toBe(true);
+    expect(notified(newBundleKey('resnet-50', 12))).toBe(true);
     expect(notified('models/resnet-50/12/other.bin')).toBe(false);
     expect(notified('bundle-bucket/2026-01-01-access-log')).toBe(false);
   });

@@ -14,7 +14,7 @@ import { BUNDLE_ROOT } from '../../functions/bundles/bundle-keys';
 import { S3BundleStore } from '../../functions/bundles/s3-bundle-store';
 import { userActor } from '../../functions/identity/actor';
 import { TABLE_DESIGN } from '../../functions/store/table-design';
-import type { SessionStatus } from '../../functions/uploads/upload-sessions';
+import type { SessionStatus } from '../../functions/versions/upload-sessions';
 import { EVENT_SUBSCRIPTIONS } from '../../functions/routes/route-table';
 import { eventAccess } from '../../lib/access/event-access';
 import { functionAccess, type AccessTarget, type RouteAccess } from '../../lib/access/route-access';
@@ -236,7 +236,7 @@ describe('access traced through the calls the code makes', () => {
 
   it('downloadBundle: a small bundle read, a large one signed', async () => {
     const name = await newModel();
-    await stores.versions.addVersion(owner, name, { bytes: await sampleBundle() });
+    await stores.direct.addVersion(owner, name, { bytes: await sampleBundle() });
     const needed = await traced(async () => {
       const version = await stores.versions.downloadableVersion(owner, name);
       await bundles.get(version.bundleKey);
@@ -248,10 +248,10 @@ describe('access traced through the calls the code makes', () => {
   it('uploadBundle: a direct upload, and one undone when S3 refuses the bytes', async () => {
     const name = await newModel();
     const needed = await traced(async () => {
-      await stores.versions.addVersion(owner, name, { bytes: await sampleBundle() });
+      await stores.direct.addVersion(owner, name, { bytes: await sampleBundle() });
       await stores.stopS3();
       try {
-        await expect(stores.versions.addVersion(owner, name, { bytes: await sampleBundle() })).rejects.toThrow();
+        await expect(stores.direct.addVersion(owner, name, { bytes: await sampleBundle() })).rejects.toThrow();
       } finally {
         await stores.restartS3();
       }
@@ -261,7 +261,7 @@ describe('access traced through the calls the code makes', () => {
 
   it('deleteModel: a model with a version and an open upload', async () => {
     const name = await newModel();
-    await stores.versions.addVersion(owner, name, { bytes: await sampleBundle() });
+    await stores.direct.addVersion(owner, name, { bytes: await sampleBundle() });
     await stores.uploads.start(owner, name, { size: 20 * 1024 * 1024 });
     const needed = await traced(() => stores.removal.deleteModel(owner, name));
     expect(union(TOKEN_LOOKUP, needed)).toEqual(granted(functionAccess('deleteModel')));

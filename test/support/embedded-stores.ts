@@ -9,9 +9,14 @@ import { S3BundleStore } from '../../functions/bundles/s3-bundle-store';
 import { DynamoModelStore } from '../../functions/registry/dynamo-model-store';
 import { ModelRegistry } from '../../functions/registry/model-registry';
 import { ModelRemoval } from '../../functions/registry/model-removal';
-import { VersionRegistry } from '../../functions/registry/version-registry';
-import { UploadSessions } from '../../functions/uploads/upload-sessions';
-import { VersionFinalizer } from '../../functions/uploads/version-finalizer';
+import { DirectUpload } from '../../functions/versions/direct-upload';
+import { DynamoUploadSessionStore } from '../../functions/versions/dynamo-upload-session-store';
+import { DynamoVersionStore } from '../../functions/versions/dynamo-version-store';
+import { PendingSweep } from '../../functions/versions/pending-sweep';
+import { ReadyVersions } from '../../functions/versions/ready-versions';
+import { UploadSessions } from '../../functions/versions/upload-sessions';
+import { VersionFinalizer } from '../../functions/versions/version-finalizer';
+import { VersionRemoval } from '../../functions/versions/version-removal';
 import type { UploadLimits } from '../../functions/platform/function-config';
 import { startDynamoServer, type EmbeddedServer } from '../../local/dynamodb-server';
 import { ensureTable } from '../../local/provision';
@@ -28,11 +33,16 @@ const region = 'us-east-1';
  */
 export interface EmbeddedStores {
   readonly registry: ModelRegistry;
-  readonly versions: VersionRegistry;
+  readonly versions: ReadyVersions;
+  readonly direct: DirectUpload;
   readonly removal: ModelRemoval;
+  readonly versionRemoval: VersionRemoval;
   readonly uploads: UploadSessions;
   readonly finalizer: VersionFinalizer;
+  readonly sweep: PendingSweep;
   readonly models: DynamoModelStore;
+  readonly versionStore: DynamoVersionStore;
+  readonly sessionStore: DynamoUploadSessionStore;
   readonly documents: DynamoDBDocumentClient;
   readonly s3: S3Client;
   readonly bucket: string;
@@ -63,18 +73,29 @@ export async function startEmbeddedStores(options: { now?: () => Date; uploadLim
   const models = new DynamoModelStore(documents, TABLE);
   const bundles = new S3BundleStore(s3, BUCKET);
   const registry = new ModelRegistry(models, options.now);
-  const versions = new VersionRegistry({ models, bundles, bundleLimits: DEFAULT_BUNDLE_LIMITS, ...(options.now ? { now: options.now } : {}) });
-  const removal = new ModelRemoval({ models, bundles });
-  const finalizer = new VersionFinalizer({ models, bundles, bundleLimits: options.bundleLimits ?? DEFAULT_BUNDLE_LIMITS });
-  const uploads = new UploadSessions({ models, bundles, finalizer, limits: options.uploadLimits ?? TEST_UPLOAD_LIMITS });
+  const versionStore = new DynamoVersionStore(documents, TABLE);
+  const sessionStore = new DynamoUploadSessionStore(documents, TABLE);
+  const clock = options.now ? { now: options.now } : {};
+  const versions = new ReadyVersions({ models, versions: versionStore, bundles });
+  const finalizer = new VersionFinalizer({ models, versions: versionStore, sessions: sessionStore, bundles, bundleLimits: options.bundleLimits ?? DEFAULT_BUNDLE_LIMITS });
+  const direct = new DirectUpload({ models, versions: versionStore, bundles, finalizer, bundleLimits: DEFAULT_BUNDLE_LIMITS, ...clock });
+  const versionRemoval = new VersionRemoval({ models, versions: versionStore, sessions: sessionStore, bundles, ...clock });
+  const removal = new ModelRemoval({ models, bundles, versions: versionRemoval, ...clock });
+  const uploads = new UploadSessions({ models, versions: versionStore, sessions: sessionStore, bundles, finalizer, limits: options.uploadLimits ?? TEST_UPLOAD_LIMITS });
+  const sweep = new PendingSweep({ versions: versionStore, sessions: sessionStore, bundles, finalizer });
 
   return {
     registry,
     versions,
+    direct,
     removal,
+    versionRemoval,
     uploads,
     finalizer,
+    sweep,
     models,
+    versionStore,
+    sessionStore,
     documents,
     s3,
     bucket: BUCKET,

@@ -62,7 +62,7 @@ describe('Registry: records', () => {
       () => stores.registry.getModel(alice, 'rec-none'),
       () => stores.registry.updateModel(alice, 'rec-none', { type: 'onnx' }, 'any'),
       () => stores.removal.deleteModel(alice, 'rec-none'),
-      () => stores.versions.addVersion(alice, 'rec-none', { bytes: Buffer.alloc(1) }),
+      () => stores.direct.addVersion(alice, 'rec-none', { bytes: Buffer.alloc(1) }),
       () => stores.versions.getBundle(alice, 'rec-none'),
     ];
     for (const attempt of attempts) expect((await failure(attempt())).code).toBe('model_not_found');
@@ -74,8 +74,8 @@ describe('Registry: versions', () => {
     await stores.registry.createModel(alice, 'ver-seq', { type: 'onnx' });
     const first = await sampleBundle('one');
     const second = await sampleBundle('two');
-    const v1 = await stores.versions.addVersion(alice, 'ver-seq', { bytes: first, filename: 'one.tar.gz' });
-    const v2 = await stores.versions.addVersion(alice, 'ver-seq', { bytes: second });
+    const v1 = await stores.direct.addVersion(alice, 'ver-seq', { bytes: first, filename: 'one.tar.gz' });
+    const v2 = await stores.direct.addVersion(alice, 'ver-seq', { bytes: second });
     expect([v1.version, v2.version]).toEqual([1, 2]);
     expect(v1).toMatchObject({ status: 'ready', sha256: sha256(first), size: first.length, filename: 'one.tar.gz', createdBy: 'alice' });
     expect((await stores.versions.getBundle(alice, 'ver-seq')).bytes).toEqual(second);
@@ -89,14 +89,14 @@ describe('Registry: versions', () => {
   it('gives concurrent uploads distinct versions and ends on the highest', async () => {
     await stores.registry.createModel(alice, 'ver-race', { type: 'onnx' });
     const bundles = await Promise.all([1, 2, 3, 4, 5].map((i) => sampleBundle(`m${i}`)));
-    const versions = await Promise.all(bundles.map((bytes) => stores.versions.addVersion(alice, 'ver-race', { bytes })));
+    const versions = await Promise.all(bundles.map((bytes) => stores.direct.addVersion(alice, 'ver-race', { bytes })));
     expect(versions.map((version) => version.version).sort()).toEqual([1, 2, 3, 4, 5]);
     expect((await stores.registry.getModel(alice, 'ver-race')).model.latestVersion).toBe(5);
   });
 
   it('writes nothing for a bundle that fails the checks', async () => {
     await stores.registry.createModel(alice, 'ver-bad', { type: 'onnx' });
-    const error = await failure(stores.versions.addVersion(alice, 'ver-bad', { bytes: await makeTarGz([{ name: '../escape', content: 'x' }]) }));
+    const error = await failure(stores.direct.addVersion(alice, 'ver-bad', { bytes: await makeTarGz([{ name: '../escape', content: 'x' }]) }));
     expect(error.code).toBe('invalid_bundle');
     expect(await stores.itemKeys('ver-bad')).toEqual(['META']);
     expect(await stores.objectKeys('models/ver-bad/')).toEqual([]);
@@ -107,20 +107,20 @@ describe('Registry: versions', () => {
     await stores.registry.createModel(alice, 'ver-outage', { type: 'onnx' });
     await stores.stopS3();
     try {
-      await expect(stores.versions.addVersion(alice, 'ver-outage', { bytes: await sampleBundle() })).rejects.toThrow();
+      await expect(stores.direct.addVersion(alice, 'ver-outage', { bytes: await sampleBundle() })).rejects.toThrow();
     } finally {
       await stores.restartS3();
     }
     expect(await stores.itemKeys('ver-outage')).toEqual(['META']);
     expect(await stores.objectKeys('models/ver-outage/')).toEqual([]);
-    const retried = await stores.versions.addVersion(alice, 'ver-outage', { bytes: await sampleBundle() });
+    const retried = await stores.direct.addVersion(alice, 'ver-outage', { bytes: await sampleBundle() });
     expect(retried.status).toBe('ready');
   });
 
   it('answers missing versions and empty models precisely', async () => {
     await stores.registry.createModel(alice, 'ver-empty', { type: 'onnx' });
     expect((await failure(stores.versions.getBundle(alice, 'ver-empty'))).code).toBe('no_bundle');
-    await stores.versions.addVersion(alice, 'ver-empty', { bytes: await sampleBundle() });
+    await stores.direct.addVersion(alice, 'ver-empty', { bytes: await sampleBundle() });
     expect((await failure(stores.versions.getBundle(alice, 'ver-empty', 9))).code).toBe('version_not_found');
   });
 });
@@ -129,9 +129,9 @@ describe('Registry: delete', () => {
   it('removes the record, every version and every object, and only that model', async () => {
     await stores.registry.createModel(alice, 'del-m', { type: 'onnx' });
     await stores.registry.createModel(alice, 'del-m2', { type: 'onnx' });
-    await stores.versions.addVersion(alice, 'del-m', { bytes: await sampleBundle() });
-    await stores.versions.addVersion(alice, 'del-m', { bytes: await sampleBundle() });
-    await stores.versions.addVersion(alice, 'del-m2', { bytes: await sampleBundle() });
+    await stores.direct.addVersion(alice, 'del-m', { bytes: await sampleBundle() });
+    await stores.direct.addVersion(alice, 'del-m', { bytes: await sampleBundle() });
+    await stores.direct.addVersion(alice, 'del-m2', { bytes: await sampleBundle() });
     expect(await stores.removal.deleteModel(alice, 'del-m')).toEqual({ name: 'del-m', versions: 2, objects: 2 });
     expect(await stores.itemKeys('del-m')).toEqual([]);
     expect(await stores.objectKeys('models/del-m/')).toEqual([]);
@@ -141,7 +141,7 @@ describe('Registry: delete', () => {
 
   it('can be retried after an interruption, and hides the model meanwhile', async () => {
     await stores.registry.createModel(alice, 'del-retry', { type: 'onnx' });
-    await stores.versions.addVersion(alice, 'del-retry', { bytes: await sampleBundle() });
+    await stores.direct.addVersion(alice, 'del-retry', { bytes: await sampleBundle() });
     await stores.stopS3();
     try {
       await expect(stores.removal.deleteModel(alice, 'del-retry')).rejects.toThrow();
@@ -149,7 +149,7 @@ describe('Registry: delete', () => {
       await stores.restartS3();
     }
     expect((await failure(stores.registry.getModel(alice, 'del-retry'))).code).toBe('model_not_found');
-    expect((await failure(stores.versions.addVersion(alice, 'del-retry', { bytes: await sampleBundle() }))).code).toBe('model_not_found');
+    expect((await failure(stores.direct.addVersion(alice, 'del-retry', { bytes: await sampleBundle() }))).code).toBe('model_not_found');
     expect((await failure(stores.registry.createModel(alice, 'del-retry', { type: 'onnx' }))).code).toBe('model_exists');
     expect(await stores.removal.deleteModel(alice, 'del-retry')).toMatchObject({ versions: 1, objects: 1 });
     expect(await stores.itemKeys('del-retry')).toEqual([]);

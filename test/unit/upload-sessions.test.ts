@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3BundleStore } from '../../functions/bundles/s3-bundle-store';
 import { AppError } from '../../functions/errors/app-error';
 import { userActor, type Actor } from '../../functions/identity/actor';
-import type { SessionStatus } from '../../functions/uploads/upload-sessions';
+import type { SessionStatus } from '../../functions/versions/upload-sessions';
 import { startEmbeddedStores, type EmbeddedStores } from '../support/embedded-stores';
 import { makeTar, makeTarGz, sampleBundle } from '../support/tarballs';
 
@@ -24,15 +24,17 @@ async function bigBundle(megabytes: number): Promise<Buffer> {
   return gzipSync(await makeTar([{ name: 'm/', type: 'directory' }, { name: 'm/model.onnx', content: randomBytes(megabytes * 1024 * 1024) }]), { level: 1 });
 }
 
-async function put(url: string, body: Buffer): Promise<number> {
-  return (await fetch(url, { method: 'PUT', body })).status;
+/** PUTs to a presigned URL with the headers the answer lists beside it, as a client must. */
+async function put(target: { url: string; headers?: Readonly<Record<string, string>> } | undefined, body: Buffer): Promise<number> {
+  return (await fetch(target?.url ?? '', { method: 'PUT', body, headers: { ...target?.headers } })).status;
 }
 
 async function sendParts(status: SessionStatus, bundle: Buffer, which?: (part: number) => boolean): Promise<void> {
   const partSize = status.session.partSize ?? bundle.length;
-  for (const { number, url } of status.urls) {
+  for (const part of status.urls) {
+    const { number } = part;
     if (which && !which(number)) continue;
-    expect(await put(url, bundle.subarray((number - 1) * partSize, number * partSize))).toBe(200);
+    expect(await put(part, bundle.subarray((number - 1) * partSize, number * partSize))).toBe(200);
   }
 }
 
@@ -57,7 +59,7 @@ describe('upload sessions', () => {
     const status = await stores.uploads.start(owner, name, { size: bundle.length, sha256: sha(bundle), filename: 'mnist.tar.gz' });
     expect(status.session).toMatchObject({ mode: 'single', version: 1, state: 'open' });
     expect(status.urls).toHaveLength(1);
-    expect(await put(status.urls[0]?.url ?? '', bundle)).toBe(200);
+    expect(await put(status.urls[0], bundle)).toBe(200);
     const version = await stores.uploads.complete(owner, name, status.session.id, Date.now() + 10_000);
     expect(version).toMatchObject({ status: 'ready', sha256: sha(bundle), size: bundle.length, filename: 'mnist.tar.gz' });
     expect((await stores.versions.getBundle(owner, name)).bytes.equals(bundle)).toBe(true);
@@ -92,16 +94,16 @@ describe('upload sessions', () => {
     const bundle = await bigBundle(10);
     const status = await stores.uploads.start(owner, name, { size: bundle.length });
     const first = status.urls[0]?.url ?? '';
-    expect(await put(first, bundle.subarray(0, 1000))).toBe(403);
-    expect(await put(first.replace('partNumber=1', 'partNumber=2'), bundle.subarray(0, 8 * 1024 * 1024))).toBe(403);
-    expect(await put(first.replace(`/${name}/`, '/other-model/'), bundle.subarray(0, 8 * 1024 * 1024))).toBe(403);
+    expect(await put({ url: first }, bundle.subarray(0, 1000))).toBe(403);
+    expect(await put({ url: first.replace('partNumber=1', 'partNumber=2') }, bundle.subarray(0, 8 * 1024 * 1024))).toBe(403);
+    expect(await put({ url: first.replace(`/${name}/`, '/other-model/') }, bundle.subarray(0, 8 * 1024 * 1024))).toBe(403);
   });
 
   it('rejects a bundle whose sha256 differs from the declared one, and removes it', async () => {
     const name = await model();
     const bundle = await sampleBundle();
     const status = await stores.uploads.start(owner, name, { size: bundle.length, sha256: 'f'.repeat(64) });
-    await put(status.urls[0]?.url ?? '', bundle);
+    await put(status.urls[0], bundle);
     const version = await stores.uploads.complete(owner, name, status.session.id, Date.now() + 5000);
     expect(version).toMatchObject({ status: 'rejected' });
     expect(version.reason).toMatch(/sha256 is .* not the f{64} declared/);
@@ -142,7 +144,7 @@ describe('upload sessions', () => {
     const status = await stores.uploads.start(owner, name, { size: bundle.length });
     await stores.uploads.abort(owner, name, status.session.id);
     // A client still holding the URL sends the bytes after the abort.
-    expect(await put(status.urls[0]?.url ?? '', bundle)).toBe(200);
+    expect(await put(status.urls[0], bundle)).toBe(200);
     expect(await stores.finalizer.finalize(name, status.session.version, 'event')).toBe('missing');
     expect(await stores.objectKeys(`models/${name}/`)).toEqual([]);
   });
@@ -161,8 +163,8 @@ describe('upload sessions', () => {
     const name = await model();
     const bundle = await sampleBundle();
     const status = await stores.uploads.start(owner, name, { size: bundle.length });
-    await put(status.urls[0]?.url ?? '', bundle);
-    expect(await stores.models.claimFinalization(name, status.session.version, 'crashed', new Date(Date.now() + 150).toISOString(), new Date().toISOString())).toBe(true);
+    await put(status.urls[0], bundle);
+    expect(await stores.versionStore.claim(name, status.session.version, 'crashed', new Date(Date.now() + 150).toISOString(), new Date().toISOString())).toBe(true);
     expect(await stores.finalizer.finalize(name, status.session.version, 'event')).toBe('busy');
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(await stores.finalizer.finalize(name, status.session.version, 'event')).toBe('ready');

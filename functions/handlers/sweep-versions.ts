@@ -1,0 +1,13 @@
+import type { Context } from 'aws-lambda';
+import { pendingSweep } from '../platform/bundle-services';
+import type { SweepReport } from '../versions/pending-sweep';
+
+/** Time kept back from the invocation's deadline to stop cleanly. */
+const STOP_MARGIN_MS = 10_000;
+
+/** Run on a schedule: expires abandoned pending versions and checks stored ones nobody checked. */
+export async function handler(_event: unknown, context: Context): Promise<SweepReport> {
+  const report = await pendingSweep().sweep(Date.now() + Math.max(0, context.getRemainingTimeInMillis() - STOP_MARGIN_MS));
+  console.log(JSON.stringify({ level: 'INFO', message: 'pending versions swept', ...report }));
+  return report;
+}

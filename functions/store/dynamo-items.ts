@@ -1,0 +1,68 @@
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TABLE_DESIGN } from './table-design';
+
+/** One item as the document client reads and writes it. */
+export type Item = Record<string, unknown>;
+
+const { byOwner, publicModels } = TABLE_DESIGN.indexes;
+
+/** Attributes that place an item in the table and its indexes, or coordinate writers: never part of a record. */
+const KEY_ATTRIBUTES = [TABLE_DESIGN.partitionKey, TABLE_DESIGN.sortKey, byOwner.partitionKey, byOwner.sortKey, publicModels.partitionKey, publicModels.sortKey, 'kind', 'modelName', 'finalizeUntil', 'finalizer'];
+
+/** The record an item holds, without its keys and coordination attributes. */
+export function stripKeys<T>(item: Item): T {
+  const record: Item = { ...item };
+  for (const attribute of KEY_ATTRIBUTES) delete record[attribute];
+  return record as T;
+}
+
+/** A conditional write lost: the item was not in the state the write required. */
+export const isConditionFailure = (error: unknown): boolean =>
+  error instanceof Error && error.name === 'ConditionalCheckFailedException';
+
+/**
+ * Runs a conditional write; false when its condition did not hold, so callers branch on the
+ * outcome of a race instead of catching it.
+ */
+export async function conditionally(write: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await write();
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/** Every item of one partition, page after page, read consistently. */
+export async function* partitionItems(client: DynamoDBDocumentClient, tableName: string, partition: string, options: { keysOnly?: boolean } = {}): AsyncGenerator<Item> {
+  let startKey: Item | undefined;
+  do {
+    const page = await client.send(new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: '#pk = :pk',
+      ...(options.keysOnly ? { ProjectionExpression: '#pk, #sk' } : {}),
+      ExpressionAttributeNames: { '#pk': TABLE_DESIGN.partitionKey, ...(options.keysOnly ? { '#sk': TABLE_DESIGN.sortKey } : {}) },
+      ExpressionAttributeValues: { ':pk': partition },
+      ConsistentRead: true,
+      ExclusiveStartKey: startKey,
+    }));
+    yield* page.Items ?? [];
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+}
+
+/**
+ * Runs batch requests until DynamoDB has processed every element, backing off while it hands
+ * some back unprocessed (as it does under throttling).
+ */
+export async function untilProcessed(elements: Item[], batchSize: number, send: (batch: Item[]) => Promise<Item[]>): Promise<void> {
+  for (let i = 0; i < elements.length; i += batchSize) {
+    let pending = elements.slice(i, i + batchSize);
+    for (let attempt = 0; pending.length > 0; attempt += 1) {
+      if (attempt > 8) throw new Error(`DynamoDB left ${pending.length} requests unprocessed`);
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
+      pending = await send(pending);
+    }
+  }
+}

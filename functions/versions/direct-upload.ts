@@ -1,0 +1,84 @@
+import { Readable } from 'node:stream';
+import { AppError } from '../errors/app-error';
+import type { Actor } from '../identity/actor';
+import { newBundleKey } from '../bundles/bundle-keys';
+import type { BundleLimits } from '../bundles/bundle-limits';
+import type { BundleStore } from '../bundles/bundle-store';
+import { inspectBundle } from '../bundles/inspect-bundle';
+import { loadAuthorized } from '../registry/authorized-model';
+import type { ModelStore } from '../registry/model-store';
+import { CLAIM_MS, type VersionFinalizer } from './version-finalizer';
+import type { VersionRecord } from './version-records';
+import type { VersionStore } from './version-store';
+import { versionGone } from './ready-versions';
+
+export interface DirectUploadDeps {
+  readonly models: ModelStore;
+  readonly versions: VersionStore;
+  readonly bundles: BundleStore;
+  readonly finalizer: VersionFinalizer;
+  readonly bundleLimits: BundleLimits;
+  readonly now?: () => Date;
+}
+
+export interface NewBundle {
+  readonly bytes: Buffer;
+  readonly filename?: string;
+}
+
+/**
+ * The seed's `POST /model/{name}/upload`: a bundle small enough to travel in the request. It
+ * takes the path every upload takes, store the bytes, then finalize, so the version is checked
+ * from exactly what S3 holds, by the same code as a presigned upload.
+ */
+export class DirectUpload {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: DirectUploadDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /**
+   * The version record is written as pending before its bytes, so no object ever exists without a
+   * record; a crash after that leaves a pending version that the sweep aborts at its expiry.
+   * A bundle that fails the checks in memory is refused before a version number is spent.
+   */
+  async addVersion(actor: Actor, name: string, bundle: NewBundle): Promise<VersionRecord> {
+    await loadAuthorized(this.deps.models, actor, name, 'upload');
+    const inspected = await inspectBundle(Readable.from([bundle.bytes]), this.deps.bundleLimits);
+    const { models, versions, bundles, finalizer } = this.deps;
+    const number = await models.allocateVersion(name);
+    const created = this.now();
+    const pending: VersionRecord = {
+      name,
+      version: number,
+      status: 'pending',
+      bundleKey: newBundleKey(name, number),
+      sha256: inspected.sha256,
+      size: inspected.size,
+      createdAt: created.toISOString(),
+      createdBy: actor.id,
+      expiresAt: new Date(created.getTime() + CLAIM_MS).toISOString(),
+      ...(bundle.filename ? { filename: bundle.filename } : {}),
+    };
+    await versions.put(pending);
+    try {
+      await bundles.put(pending.bundleKey, bundle.bytes, inspected.sha256);
+    } catch (error) {
+      await versions.transition(name, number, ['pending'], { status: 'aborted', reason: 'The bundle could not be stored', by: actor.id }, this.now().toISOString());
+      await bundles.delete(pending.bundleKey);
+      throw error;
+    }
+    let result = await finalizer.finalize(name, number, `upload:${number}`);
+    // The storage event may be checking the same bytes: it finishes within the claim; wait for its verdict.
+    for (let waited = 0; result === 'busy' && waited < 20_000; waited += 100) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      result = await finalizer.finalize(name, number, `upload:${number}`);
+    }
+    const version = await versions.get(name, number);
+    if (!version) throw new Error(`Version ${number} of ${name} vanished while being checked`);
+    if (version.status === 'rejected') throw new AppError('invalid', 'invalid_bundle', version.reason ?? 'The bundle was refused');
+    if (version.status === 'aborted' || version.status === 'deleted') throw versionGone(version);
+    return version;
+  }
+}

@@ -1,0 +1,103 @@
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { conditionally, partitionItems, stripKeys, type Item } from '../store/dynamo-items';
+import { TABLE_DESIGN } from '../store/table-design';
+import { PENDING_PARTITION, VERSION_SORT_PREFIX, modelPartition, pendingSortKey, versionSortKey } from '../registry/table-keys';
+import type { VersionOutcome, VersionRecord, VersionStatus } from './version-records';
+import type { TransitionOptions, VersionStore } from './version-store';
+
+const { byOwner } = TABLE_DESIGN.indexes;
+
+const versionKey = (name: string, version: number) => ({
+  [TABLE_DESIGN.partitionKey]: modelPartition(name),
+  [TABLE_DESIGN.sortKey]: versionSortKey(version),
+});
+
+/** The fields an outcome writes onto the version item. */
+function outcomeFields(outcome: VersionOutcome, now: string): Record<string, unknown> {
+  if (outcome.status === 'ready') return { status: 'ready', sha256: outcome.sha256, size: outcome.size, manifest: outcome.manifest, pin: outcome.pin };
+  return { status: outcome.status, reason: outcome.reason, endedAt: now, endedBy: outcome.by };
+}
+
+/** VersionStore on MLHub's one table: the item `VER#<n>` in the model's partition. */
+export class DynamoVersionStore implements VersionStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async put(version: VersionRecord): Promise<void> {
+    const pending = version.status === 'pending' && version.expiresAt
+      ? { [byOwner.partitionKey]: PENDING_PARTITION, [byOwner.sortKey]: pendingSortKey(version.expiresAt, version.name, version.version) }
+      : {};
+    await this.client.send(new PutCommand({
+      TableName: this.tableName,
+      Item: { ...versionKey(version.name, version.version), kind: 'version', ...pending, ...version },
+      ConditionExpression: 'attribute_not_exists(#pk)',
+      ExpressionAttributeNames: { '#pk': TABLE_DESIGN.partitionKey },
+    }));
+  }
+
+  async get(name: string, version: number): Promise<VersionRecord | undefined> {
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: versionKey(name, version), ConsistentRead: true }));
+    return result.Item ? stripKeys<VersionRecord>(result.Item) : undefined;
+  }
+
+  async list(name: string): Promise<VersionRecord[]> {
+    const versions: VersionRecord[] = [];
+    for await (const item of partitionItems(this.client, this.tableName, modelPartition(name))) {
+      if (String(item[TABLE_DESIGN.sortKey]).startsWith(VERSION_SORT_PREFIX)) versions.push(stripKeys<VersionRecord>(item));
+    }
+    return versions;
+  }
+
+  claim(name: string, version: number, claimant: string, until: string, now: string): Promise<boolean> {
+    return conditionally(() => this.client.send(new UpdateCommand({
+      TableName: this.tableName,
+      Key: versionKey(name, version),
+      UpdateExpression: 'SET #claim = :until, #claimant = :claimant',
+      ConditionExpression: '#status = :pending AND (attribute_not_exists(#claim) OR #claim < :now)',
+      ExpressionAttributeNames: { '#status': 'status', '#claim': 'finalizeUntil', '#claimant': 'finalizer' },
+      ExpressionAttributeValues: { ':pending': 'pending', ':until': until, ':claimant': claimant, ':now': now },
+    })));
+  }
+
+  transition(name: string, version: number, from: readonly VersionStatus[], outcome: VersionOutcome, now: string, options: TransitionOptions = {}): Promise<boolean> {
+    const names: Record<string, string> = { '#status': 'status', '#claim': 'finalizeUntil', '#gpk': byOwner.partitionKey, '#gsk': byOwner.sortKey };
+    const values: Item = {};
+    const assignments = Object.entries(outcomeFields(outcome, now)).map(([field, value]) => {
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      return `#${field} = :${field}`;
+    });
+    const allowed = from.map((status, i) => {
+      values[`:from${i}`] = status;
+      return `:from${i}`;
+    });
+    let condition = `#status IN (${allowed.join(', ')})`;
+    if (options.unclaimedAt !== undefined) {
+      values[':unclaimedAt'] = options.unclaimedAt;
+      condition += ' AND (attribute_not_exists(#claim) OR #claim < :unclaimedAt)';
+    }
+    return conditionally(() => this.client.send(new UpdateCommand({
+      TableName: this.tableName,
+      Key: versionKey(name, version),
+      // Leaving pending also leaves the pending index and drops any claim.
+      UpdateExpression: `SET ${assignments.join(', ')} REMOVE #claim, #gpk, #gsk`,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    })));
+  }
+
+  async listPending(limit: number): Promise<VersionRecord[]> {
+    const result = await this.client.send(new QueryCommand({
+      TableName: this.tableName,
+      IndexName: byOwner.indexName,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': byOwner.partitionKey },
+      ExpressionAttributeValues: { ':pk': PENDING_PARTITION },
+      Limit: limit,
+    }));
+    return (result.Items ?? []).map((item) => stripKeys<VersionRecord>(item));
+  }
+}

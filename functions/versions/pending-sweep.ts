@@ -1,0 +1,65 @@
+import type { BundleStore } from '../bundles/bundle-store';
+import type { UploadSessionStore } from './upload-session-store';
+import type { VersionFinalizer } from './version-finalizer';
+import type { VersionStore } from './version-store';
+
+export interface PendingSweepDeps {
+  readonly versions: VersionStore;
+  readonly sessions: UploadSessionStore;
+  readonly bundles: BundleStore;
+  readonly finalizer: VersionFinalizer;
+  readonly now?: () => Date;
+}
+
+export interface SweepReport {
+  /** Pending versions looked at. */
+  readonly seen: number;
+  /** Expired: aborted, bytes removed. */
+  readonly expired: number;
+  /** Stored but never checked (a lost event, a crashed complete): checked now, by verdict. */
+  readonly checked: Readonly<Record<string, number>>;
+}
+
+/** Pending versions looked at per run: the oldest expiries first, so a backlog drains run by run. */
+const BATCH = 100;
+
+/**
+ * Ends what a crash or an abandoned client left pending. Run on a schedule (EventBridge in the
+ * cloud, a timer locally): a pending version past its expiry, and not being checked, becomes
+ * aborted and its bytes go; one whose bytes are all stored but that nobody checked is checked.
+ */
+export class PendingSweep {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: PendingSweepDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Stops starting new work once `deadline` (epoch ms) is near; the next run goes on. */
+  async sweep(deadline: number): Promise<SweepReport> {
+    const { versions, sessions, bundles, finalizer } = this.deps;
+    let expired = 0;
+    const checked: Record<string, number> = {};
+    const pending = await versions.listPending(BATCH);
+    for (const version of pending) {
+      if (Date.now() >= deadline) break;
+      const now = this.now().toISOString();
+      if (version.expiresAt !== undefined && version.expiresAt <= now) {
+        const ended = await versions.transition(version.name, version.version, ['pending'],
+          { status: 'aborted', reason: `The upload was not completed before it expired at ${version.expiresAt}`, by: 'mlhub' }, now, { unclaimedAt: now });
+        if (!ended) continue;
+        expired += 1;
+        const session = version.uploadId ? await sessions.get(version.name, version.uploadId) : undefined;
+        if (session) {
+          await sessions.setState(session.name, session.id, 'open', 'aborted');
+          if (session.s3UploadId) await bundles.abortMultipart(session.bundleKey, session.s3UploadId);
+        }
+        await bundles.delete(version.bundleKey);
+        continue;
+      }
+      const result = await finalizer.finalize(version.name, version.version, 'sweep', { until: new Date(deadline) });
+      if (result !== 'pending' && result !== 'busy') checked[result] = (checked[result] ?? 0) + 1;
+    }
+    return { seen: pending.length, expired, checked };
+  }
+}

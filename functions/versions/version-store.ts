@@ -1,0 +1,28 @@
+import type { VersionOutcome, VersionRecord, VersionStatus } from './version-records';
+
+export interface TransitionOptions {
+  /** Only if no finalization claim is held at this instant (ISO 8601): a running check is never cut off. */
+  readonly unclaimedAt?: string;
+}
+
+/**
+ * Persistence for versions. Every change of state is one conditional write on the version item,
+ * so two writers racing (complete, abort, the storage event, the sweep, a delete) cannot both win.
+ */
+export interface VersionStore {
+  /** Records a new pending version; fails if the number was ever used. */
+  put(version: VersionRecord): Promise<void>;
+  get(name: string, version: number): Promise<VersionRecord | undefined>;
+  /** Every version item of a model, tombstones included, oldest first. */
+  list(name: string): Promise<VersionRecord[]>;
+  /**
+   * Claims the right to check a pending version's bundle until `until`, so the storage event,
+   * the client's complete call and the sweep do not all stream the same bytes; false if someone
+   * else holds an unexpired claim or the version is no longer pending.
+   */
+  claim(name: string, version: number, claimant: string, until: string, now: string): Promise<boolean>;
+  /** Moves a version from one of `from` to the outcome, at `now`; false if it was in none of them. */
+  transition(name: string, version: number, from: readonly VersionStatus[], outcome: VersionOutcome, now: string, options?: TransitionOptions): Promise<boolean>;
+  /** Pending versions, soonest expiry first. */
+  listPending(limit: number): Promise<VersionRecord[]>;
+}
