@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import S3rver from 's3rver';
 import type { EmbeddedServer } from './dynamodb-server';
 import { extendS3rver } from './s3rver-extensions';
-import { SigV4Verifier } from './sigv4-verifier';
+import { checkedRequest, payloadClaim, type PayloadClaim } from './s3-payload';
+import { SigV4Verifier, VERDICT_STATUS } from './sigv4-verifier';
 
 /** s3rver's built-in account; it is a fixed local placeholder, not a credential. */
 export const LOCAL_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
@@ -22,10 +23,11 @@ export interface LocalS3Server extends EmbeddedServer {
   onObjectEvent(listener: (event: S3ObjectEvent) => void): void;
 }
 
-function sendS3Error(response: ServerResponse, code: string, message: string): void {
-  const escaped = message.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  response.writeHead(403, { 'content-type': 'application/xml' });
-  response.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escaped}</Message></Error>`);
+function sendS3Error(response: ServerResponse, status: number, code: string, message: string, detail: Readonly<Record<string, string>> = {}): void {
+  const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const fields = Object.entries(detail).map(([name, value]) => `<${name}>${escape(value)}</${name}>`).join('');
+  response.writeHead(status, { 'content-type': 'application/xml' });
+  response.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escape(message)}</Message>${fields}</Error>`);
 }
 
 interface S3rverEvent {
@@ -33,8 +35,9 @@ interface S3rverEvent {
 }
 
 /**
- * s3rver on disk, behind a SigV4 check: s3rver accepts any signature for a known key, AWS does
- * not, and MLHub's security rests on presigned URLs failing when altered or expired.
+ * s3rver on disk, behind a SigV4 check of every request: s3rver accepts anonymous requests and any
+ * signature for a known key, AWS does not, and MLHub's security rests on nobody but its functions
+ * and the holders of its presigned URLs reading or writing a bundle.
  */
 export interface S3ServerOptions {
   readonly directory: string;
@@ -54,28 +57,57 @@ export async function startS3Server(options: S3ServerOptions): Promise<LocalS3Se
     configureBuckets: options.buckets.map((name) => ({ name })),
   });
   await s3rver.configureBuckets();
-  const extension = extendS3rver(s3rver, options.errorLog ?? ((line) => console.error(line)));
+  const errorLog = options.errorLog ?? ((line: string) => console.error(line));
+  const extension = extendS3rver(s3rver, errorLog);
   const verifier = new SigV4Verifier(new Map([[LOCAL_S3_CREDENTIALS.accessKeyId, LOCAL_S3_CREDENTIALS.secretAccessKey]]));
+
+  /** Signature first, then the body held to what the signature says of it, then S3 itself. */
+  const serve = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    // A CORS preflight carries no credentials by design (Fetch standard, CORS protocol); s3rver
+    // answers it from the bucket's CORS rules without touching any object.
+    if (request.method === 'OPTIONS') return extension.serve(request, response);
+    const verdict = await verifier.verify({ method: request.method ?? 'GET', url: request.url ?? '/', headers: request.headers });
+    if (!verdict.ok) {
+      sendS3Error(response, VERDICT_STATUS[verdict.code], verdict.code, verdict.message, verdict.detail);
+      return;
+    }
+    let claim: PayloadClaim = { kind: 'unsigned' };
+    if (verdict.signedBy === 'header') {
+      try {
+        claim = payloadClaim(request.headers);
+      } catch (error) {
+        const refusal = error as Error & { code: string; status: number };
+        sendS3Error(response, refusal.status, refusal.code, refusal.message);
+        return;
+      }
+    }
+    return extension.serve(checkedRequest(request, claim), response);
+  };
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     if (options.requestLog) {
       const log = options.requestLog;
       response.on('finish', () => log(`s3 ${request.method} ${request.url} ${response.statusCode}`));
     }
-    verifier
-      .verify({ method: request.method ?? 'GET', url: request.url ?? '/', headers: request.headers })
-      .then((verdict) => {
-        if (verdict && !verdict.ok) {
-          request.resume();
-          sendS3Error(response, verdict.code, verdict.message);
-          return;
-        }
-        return extension.serve(request, response);
-      })
-      .catch((error: unknown) => {
+    // A body left unread by an early answer (a refusal, a failed precondition) is drained, so the
+    // client is not left sending into a connection nobody reads.
+    response.once('finish', () => {
+      if (!request.complete) {
+        request.unpipe();
         request.resume();
-        sendS3Error(response, 'AccessDenied', `Signature check failed: ${String(error)}`);
-      });
+      }
+    });
+    request.on('error', () => undefined); // a client that goes away mid-body is the body's consumer's concern
+    serve(request, response).catch((error: unknown) => {
+      errorLog(`s3 ${request.method} ${request.url} failed: ${String(error)}`);
+      if (response.headersSent) response.destroy();
+      else sendS3Error(response, 500, 'InternalError', 'We encountered an internal error. Please try again.');
+    });
+  });
+  server.on('clientError', (error, socket) => {
+    // Malformed HTTP or a reset mid-request: answer if the socket still can, never throw.
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy(error);
   });
   server.listen(options.port ?? 0, options.host);
   await once(server, 'listening');

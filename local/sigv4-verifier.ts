@@ -11,15 +11,36 @@ export interface IncomingSignedRequest {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
 }
 
+/**
+ * `signedBy` says where the signature was: in the query (a presigned URL, whose body is never
+ * signed) or in the Authorization header (whose `x-amz-content-sha256` says what the body is).
+ */
 export type Verdict =
-  | { readonly ok: true; readonly accessKeyId: string }
-  | { readonly ok: false; readonly code: 'AccessDenied' | 'SignatureDoesNotMatch' | 'InvalidAccessKeyId' | 'AuthorizationQueryParametersError'; readonly message: string };
+  | { readonly ok: true; readonly accessKeyId: string; readonly signedBy: 'query' | 'header' }
+  | { readonly ok: false; readonly code: 'AccessDenied' | 'SignatureDoesNotMatch' | 'InvalidAccessKeyId' | 'AuthorizationQueryParametersError'; readonly message: string; readonly detail?: Readonly<Record<string, string>> };
+
+/** The HTTP status S3 answers each refusal with (S3 API Reference, "Error responses"). */
+export const VERDICT_STATUS: Readonly<Record<Extract<Verdict, { ok: false }>['code'], number>> = {
+  AccessDenied: 403,
+  SignatureDoesNotMatch: 403,
+  InvalidAccessKeyId: 403,
+  AuthorizationQueryParametersError: 400,
+};
 
 const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 const ALLOWED_CLOCK_SKEW_MS = 15 * 60 * 1000;
 
-const deny = (code: Extract<Verdict, { ok: false }>['code'], message: string): Verdict => ({ ok: false, code, message });
+const deny = (code: Extract<Verdict, { ok: false }>['code'], message: string, detail?: Record<string, string>): Verdict => ({ ok: false, code, message, ...(detail ? { detail } : {}) });
+
+/**
+ * S3 refuses a signed request carrying `x-amz-*` headers outside its signature, so none can be
+ * added on the way (e.g. `x-amz-meta-*`, or a different `x-amz-content-sha256`).
+ */
+function unsignedAmzHeaders(headers: IncomingSignedRequest['headers'], signedHeaders: readonly string[]): Verdict | undefined {
+  const unsigned = Object.keys(headers).filter((name) => name.startsWith('x-amz-') && !signedHeaders.includes(name));
+  return unsigned.length ? deny('AccessDenied', 'There were headers present in the request which were not signed', { HeadersNotSigned: unsigned.join(', ') }) : undefined;
+}
 
 function parseAmzDate(value: string | undefined): Date | undefined {
   const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value ?? '');
@@ -52,20 +73,30 @@ function parseCredential(credential: string | undefined): Scope | undefined {
 }
 
 /**
- * Verifies AWS Signature Version 4 on requests to the local S3 server, which itself checks only the
- * access key. A presigned URL that was tampered with or has expired fails here as it would on AWS.
- * The signature is recomputed with the SDK's own signer from the request as received.
+ * Verifies AWS Signature Version 4 on every request to the local S3 server, which itself checks
+ * only the access key: a request that is unsigned, signed with another secret, altered on the way
+ * or expired fails here as it would on AWS. The signature is recomputed with the SDK's own signer
+ * from the request as received. The body is held to a signed `x-amz-content-sha256` separately, as
+ * it streams (see s3-payload.ts).
  */
 export class SigV4Verifier {
   constructor(private readonly secrets: ReadonlyMap<string, string>, private readonly now: () => Date = () => new Date()) {}
 
-  async verify(request: IncomingSignedRequest): Promise<Verdict | undefined> {
+  /**
+   * Every request must carry a valid signature, in the query or in the Authorization header: an
+   * anonymous one is refused with 403 AccessDenied, as S3 refuses it on a private bucket, and so
+   * is the older Signature Version 2.
+   */
+  async verify(request: IncomingSignedRequest): Promise<Verdict> {
     const url = new URL(request.url, 'http://placeholder');
-    if (url.searchParams.has('X-Amz-Signature')) return this.verifyPresigned(request, url);
     const authorization = headerValue(request.headers, 'authorization');
+    if (url.searchParams.has('X-Amz-Signature')) {
+      if (authorization !== undefined) return deny('AccessDenied', 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified');
+      return this.verifyPresigned(request, url);
+    }
     if (authorization?.startsWith('AWS4-HMAC-SHA256 ')) return this.verifyHeaderSigned(request, url, authorization);
-    // Anonymous or legacy requests are left to the S3 server's own rules.
-    return undefined;
+    if (authorization !== undefined || url.searchParams.has('Signature')) return deny('AccessDenied', 'Only AWS Signature Version 4 (AWS4-HMAC-SHA256) is accepted');
+    return deny('AccessDenied', 'Access Denied');
   }
 
   private async verifyPresigned(request: IncomingSignedRequest, url: URL): Promise<Verdict> {
@@ -84,6 +115,8 @@ export class SigV4Verifier {
     if (!secret) return deny('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
 
     const signedHeaders = (query.get('X-Amz-SignedHeaders') ?? '').split(';').filter(Boolean);
+    const extra = unsignedAmzHeaders(request.headers, signedHeaders);
+    if (extra) return extra;
     const unsigned = new HttpRequest({
       method: request.method,
       protocol: 'http:',
@@ -104,7 +137,7 @@ export class SigV4Verifier {
     });
     const expected = String(presigned.query?.['X-Amz-Signature'] ?? '');
     return sameSignature(expected, query.get('X-Amz-Signature') ?? '')
-      ? { ok: true, accessKeyId: scope.accessKeyId }
+      ? { ok: true, accessKeyId: scope.accessKeyId, signedBy: 'query' }
       : deny('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.');
   }
 
@@ -126,6 +159,8 @@ export class SigV4Verifier {
     }
     const secret = this.secrets.get(scope.accessKeyId);
     if (!secret) return deny('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
+    const extra = unsignedAmzHeaders(request.headers, signedHeaders);
+    if (extra) return extra;
 
     const query: Record<string, string | string[]> = {};
     for (const [name, value] of url.searchParams.entries()) {
@@ -151,7 +186,7 @@ export class SigV4Verifier {
     });
     const expected = /Signature=([0-9a-f]+)/.exec(String(signed.headers.authorization ?? ''))?.[1] ?? '';
     return sameSignature(expected, fields.Signature)
-      ? { ok: true, accessKeyId: scope.accessKeyId }
+      ? { ok: true, accessKeyId: scope.accessKeyId, signedBy: 'header' }
       : deny('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.');
   }
 }

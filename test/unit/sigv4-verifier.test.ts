@@ -19,7 +19,7 @@ function incoming(url: string, method = 'GET', headers: Record<string, string> =
 describe('SigV4Verifier, presigned URLs made by the AWS SDK', () => {
   it('accepts an intact GET URL with response overrides', async () => {
     const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: 'b', Key: 'models/a b/1/bundle.tar.gz', ResponseContentDisposition: 'attachment; filename="a.tar.gz"' }), { expiresIn: 300 });
-    await expect(verifier().verify(incoming(url))).resolves.toEqual({ ok: true, accessKeyId: credentials.accessKeyId });
+    await expect(verifier().verify(incoming(url))).resolves.toEqual({ ok: true, accessKeyId: credentials.accessKeyId, signedBy: 'query' });
   });
 
   it('accepts an intact PUT URL', async () => {
@@ -77,7 +77,23 @@ describe('SigV4Verifier, signed headers', () => {
     await expect(verifier().verify(await signed(credentials.secretAccessKey, new Date(Date.now() - 3_600_000)))).resolves.toMatchObject({ ok: false, code: 'AccessDenied' });
   });
 
-  it('leaves unsigned requests to the server', async () => {
-    await expect(verifier().verify({ method: 'GET', url: '/b/k', headers: {} })).resolves.toBeUndefined();
+  it('refuses unsigned requests with AccessDenied, as S3 does on a private bucket', async () => {
+    await expect(verifier().verify({ method: 'GET', url: '/b/k', headers: {} })).resolves.toMatchObject({ ok: false, code: 'AccessDenied' });
+    await expect(verifier().verify({ method: 'GET', url: '/b?list-type=2', headers: { host: 'x' } })).resolves.toMatchObject({ ok: false, code: 'AccessDenied' });
+  });
+
+  it('refuses Signature Version 2, in the header or the query', async () => {
+    await expect(verifier().verify({ method: 'GET', url: '/b/k', headers: { authorization: 'AWS AKIDLOCAL:c2lnbmF0dXJl' } })).resolves.toMatchObject({ ok: false, code: 'AccessDenied' });
+    await expect(verifier().verify({ method: 'GET', url: '/b/k?AWSAccessKeyId=AKIDLOCAL&Expires=9999999999&Signature=abc', headers: {} })).resolves.toMatchObject({ ok: false, code: 'AccessDenied' });
+  });
+
+  it('refuses an x-amz-* header added outside the signature', async () => {
+    const request = await signed(credentials.secretAccessKey);
+    await expect(verifier().verify({ ...request, headers: { ...request.headers, 'x-amz-meta-owner': 'mallory' } }))
+      .resolves.toMatchObject({ ok: false, code: 'AccessDenied', detail: { HeadersNotSigned: 'x-amz-meta-owner' } });
+  });
+
+  it('says the signature was in the header', async () => {
+    await expect(verifier().verify(await signed(credentials.secretAccessKey))).resolves.toEqual({ ok: true, accessKeyId: credentials.accessKeyId, signedBy: 'header' });
   });
 });
