@@ -83,3 +83,59 @@ export function smoothImage(width: number, height: number): TestImage {
   }
   return { width, height, channels: 1, values };
 }
+
+/** A JPEG with an APP1 segment holding `payload` inserted right after its SOI marker (ITU T.81 B.2.4.6). */
+export function withApp1(jpegBytes: Buffer, payload: Buffer): Buffer {
+  const header = Buffer.alloc(4);
+  header.writeUInt16BE(0xffe1, 0);
+  header.writeUInt16BE(payload.length + 2, 2);
+  return Buffer.concat([jpegBytes.subarray(0, 2), header, payload, jpegBytes.subarray(2)]);
+}
+
+/**
+ * An EXIF APP1 payload whose IFD0 holds only the Orientation tag (0x0112, SHORT, count 1), in
+ * either byte order (TIFF 6.0 §2: "II" little-endian, "MM" big-endian). `value` is written as
+ * given, so tests can write values outside 1–8 too.
+ */
+export function exifOrientationPayload(value: number, byteOrder: 'II' | 'MM' = 'MM'): Buffer {
+  const tiff = Buffer.alloc(8 + 2 + 12 + 4);
+  const little = byteOrder === 'II';
+  const u16 = (offset: number, n: number) => (little ? tiff.writeUInt16LE(n, offset) : tiff.writeUInt16BE(n, offset));
+  const u32 = (offset: number, n: number) => (little ? tiff.writeUInt32LE(n, offset) : tiff.writeUInt32BE(n, offset));
+  tiff.write(byteOrder, 0, 'latin1');
+  u16(2, 42);
+  u32(4, 8);
+  u16(8, 1);
+  u16(10, 0x0112);
+  u16(12, 3);
+  u32(14, 1);
+  u16(18, value);
+  u32(22, 0);
+  return Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), tiff]);
+}
+
+/**
+ * Where the stored pixel (x, y) of a w × h image is shown for an EXIF orientation, read straight
+ * from the tag's definition (CIPA DC-008, Orientation): the side of the displayed image that the
+ * stored 0th row runs along, and the side the stored 0th column runs along.
+ */
+export function displayedPosition(x: number, y: number, w: number, h: number, orientation: number): { x: number; y: number; width: number; height: number } {
+  const sides: Record<number, readonly [string, string]> = {
+    1: ['top', 'left'], 2: ['top', 'right'], 3: ['bottom', 'right'], 4: ['bottom', 'left'],
+    5: ['left', 'top'], 6: ['right', 'top'], 7: ['right', 'bottom'], 8: ['left', 'bottom'],
+  };
+  const [rowSide, columnSide] = sides[orientation]!;
+  const width = rowSide === 'top' || rowSide === 'bottom' ? w : h;
+  const height = rowSide === 'top' || rowSide === 'bottom' ? h : w;
+  // The stored row y lies y lines in from the row side; the stored column x lies x in from the column side.
+  const fromSide = (side: string, distance: number): { x?: number; y?: number } => {
+    switch (side) {
+      case 'top': return { y: distance };
+      case 'bottom': return { y: height - 1 - distance };
+      case 'left': return { x: distance };
+      default: return { x: width - 1 - distance };
+    }
+  };
+  const position = { ...fromSide(rowSide, y), ...fromSide(columnSide, x) };
+  return { x: position.x!, y: position.y!, width, height };
+}
