@@ -20,6 +20,11 @@ export interface BundleStore {
   /** Streams the bytes, for bundles too large to hold in memory; a pin as for get. */
   open(key: string, pin?: ObjectPin): Promise<Readable>;
   delete(key: string): Promise<void>;
+  /**
+   * Ends a key whose version ended: its bytes are replaced by an empty object, so any URL ever
+   * handed out for the key meets `If-None-Match: *` and is refused (412) from then on.
+   */
+  retire(key: string): Promise<void>;
   /** Deletes every object under a prefix; returns how many it deleted. */
   deletePrefix(prefix: string): Promise<number>;
   /** The stored size and pin, or undefined when there is no object. */

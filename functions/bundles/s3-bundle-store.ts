@@ -62,6 +62,10 @@ export class S3BundleStore implements BundleStore {
     return result.Body;
   }
 
+  async retire(key: string): Promise<void> {
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: Buffer.alloc(0), ContentLength: 0, Metadata: { retired: 'true' } }));
+  }
+
   async delete(key: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }

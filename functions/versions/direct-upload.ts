@@ -66,7 +66,8 @@ export class DirectUpload {
       await bundles.put(pending.bundleKey, bundle.bytes, inspected.sha256);
     } catch (error) {
       await versions.transition(name, number, ['pending'], { status: 'aborted', reason: 'The bundle could not be stored', by: actor.id }, this.now().toISOString());
-      await bundles.delete(pending.bundleKey);
+      // S3 writes are atomic: a failed put stored nothing, and the marker is only a guard against late writes.
+      await bundles.retire(pending.bundleKey).catch(() => undefined);
       throw error;
     }
     let result = await finalizer.finalize(name, number, `upload:${number}`);

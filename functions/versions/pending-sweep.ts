@@ -54,7 +54,7 @@ export class PendingSweep {
           await sessions.setState(session.name, session.id, 'open', 'aborted');
           if (session.s3UploadId) await bundles.abortMultipart(session.bundleKey, session.s3UploadId);
         }
-        await bundles.delete(version.bundleKey);
+        await bundles.retire(version.bundleKey);
         continue;
       }
       const result = await finalizer.finalize(version.name, version.version, 'sweep', { until: new Date(deadline) });

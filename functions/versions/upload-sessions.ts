@@ -13,6 +13,7 @@ import type { UploadSessionStore } from './upload-session-store';
 import { CLAIM_MS, type VersionFinalizer } from './version-finalizer';
 import type { VersionRecord } from './version-records';
 import type { VersionStore } from './version-store';
+import { versionGone } from './ready-versions';
 
 /** Presigned part URLs handed out per answer; the client asks for more as it goes. */
 export const URLS_PER_ANSWER = 100;
@@ -138,7 +139,7 @@ export class UploadSessions {
     const session = await this.session(actor, name, id);
     const before = await this.version(session);
     // The storage event may have checked a single PUT already: its verdict is the answer.
-    if (before.status !== 'pending') return before;
+    if (before.status !== 'pending') return answered(before);
     if (session.state === 'aborted') throw conflict('upload_aborted', `Upload ${id} was aborted; start a new one`);
     if (session.state === 'open') this.checkNotExpired(session);
     if ((await this.deps.bundles.stat(session.bundleKey)) === undefined) {
@@ -146,7 +147,7 @@ export class UploadSessions {
         await this.assemble(session);
       } catch (error) {
         const now = await this.version(session);
-        if (now.status !== 'pending') return now;
+        if (now.status !== 'pending') return answered(now);
         throw error;
       }
     }
@@ -160,7 +161,7 @@ export class UploadSessions {
         result = await this.deps.finalizer.finalize(name, session.version, claimant, { until });
       }
     }
-    return this.version(session);
+    return answered(await this.version(session));
   }
 
   /**
@@ -185,7 +186,7 @@ export class UploadSessions {
   /** The bytes of an upload whose version ended without them: its parts, or its object. */
   async removeBytes(session: UploadSession): Promise<void> {
     if (session.s3UploadId) await this.deps.bundles.abortMultipart(session.bundleKey, session.s3UploadId);
-    await this.deps.bundles.delete(session.bundleKey);
+    await this.deps.bundles.retire(session.bundleKey);
   }
 
   private async version(session: UploadSession): Promise<VersionRecord> {
@@ -252,6 +253,13 @@ export class UploadSessions {
       return { number, size, url: await bundles.presignPart(session.bundleKey, session.s3UploadId as string, number, size, limits.presignSeconds), headers: {} };
     }));
   }
+}
+
+/** What complete answers with: the version while it is pending, ready or refused; an error once it ended otherwise. */
+function answered(version: VersionRecord): VersionRecord {
+  if (version.status === 'aborted') throw conflict('upload_aborted', `Upload ${version.uploadId ?? ''} was aborted${version.reason ? `: ${version.reason}` : ''}; start a new one`);
+  if (version.status === 'deleted') throw versionGone(version);
+  return version;
 }
 
 /** The first parts not yet received, up to one answer's worth. */

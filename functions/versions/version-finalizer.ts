@@ -64,8 +64,8 @@ export class VersionFinalizer {
       return 'missing';
     }
     if (version.status !== 'pending') {
-      // A ready version's object is never written again (If-None-Match); any other end state owns no bytes.
-      if (version.status !== 'ready') await this.deps.bundles.delete(key);
+      // A ready version's object is never written again (If-None-Match); an ended one keeps only its empty marker.
+      if (version.status !== 'ready' && (await this.deps.bundles.stat(key))?.size !== 0) await this.deps.bundles.retire(key);
       return version.status;
     }
     return this.check(version, claimant, options);
@@ -100,7 +100,7 @@ export class VersionFinalizer {
           const outcome = { status: 'ready', sha256: inspected.sha256, size: inspected.size, manifest: inspected.manifest, pin: stored.pin } as const;
           if (!(await versions.transition(name, number, ['pending'], outcome, this.now().toISOString()))) return this.statusOf(name, number);
           const committed = await this.deps.models.commitLatestVersion(name, number, this.now().toISOString());
-          if (committed === 'model_gone') await bundles.delete(version.bundleKey);
+          if (committed === 'model_gone') await bundles.retire(version.bundleKey);
           return 'ready';
         }
       } catch (error) {
@@ -115,7 +115,7 @@ export class VersionFinalizer {
       }
     }
     if (!(await versions.transition(name, number, ['pending'], { status: 'rejected', reason, by: SYSTEM }, this.now().toISOString()))) return this.statusOf(name, number);
-    await bundles.delete(version.bundleKey);
+    await bundles.retire(version.bundleKey);
     return 'rejected';
   }
 

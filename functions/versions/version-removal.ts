@@ -73,7 +73,7 @@ export class VersionRemoval {
       const session = await this.deps.sessions.get(version.name, version.uploadId);
       if (session?.s3UploadId) await this.deps.bundles.abortMultipart(session.bundleKey, session.s3UploadId);
     }
-    await this.deps.bundles.delete(version.bundleKey);
+    await this.deps.bundles.retire(version.bundleKey);
   }
 
   /** If the deleted version was the latest, the newest ready one below it takes its place (or none). */

@@ -48,6 +48,8 @@ export interface EmbeddedStores {
   readonly bucket: string;
   /** Keys of every object in the bucket under a prefix. */
   objectKeys(prefix?: string): Promise<string[]>;
+  /** Keys of the objects that hold bytes: without the empty markers of retired keys. */
+  storedBytes(prefix?: string): Promise<string[]>;
   /** Sort keys of every item in a model's partition. */
   itemKeys(name: string): Promise<string[]>;
   stopS3(): Promise<void>;
@@ -102,6 +104,10 @@ export async function startEmbeddedStores(options: { now?: () => Date; uploadLim
     async objectKeys(prefix = '') {
       const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
       return (listed.Contents ?? []).map((object) => object.Key ?? '').sort();
+    },
+    async storedBytes(prefix = '') {
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
+      return (listed.Contents ?? []).filter((object) => (object.Size ?? 0) > 0).map((object) => object.Key ?? '').sort();
     },
     async itemKeys(name) {
       const result = await documents.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': `MODEL#${name}` }, ConsistentRead: true }));

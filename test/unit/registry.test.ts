@@ -6,6 +6,7 @@ import { startEmbeddedStores, steppingClock, type EmbeddedStores } from '../supp
 import { makeTarGz, sampleBundle } from '../support/tarballs';
 
 const alice: Actor = userActor('alice', 'session');
+const bob: Actor = userActor('bob', 'session');
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 async function failure(promise: Promise<unknown>): Promise<AppError> {
@@ -83,7 +84,10 @@ describe('Registry: versions', () => {
     const { model, versions } = await stores.registry.getModel(alice, 'ver-seq');
     expect(model.latestVersion).toBe(2);
     expect(versions.map((version) => [version.version, version.status])).toEqual([[1, 'ready'], [2, 'ready']]);
-    expect(await stores.objectKeys('models/ver-seq/')).toEqual(['models/ver-seq/1/bundle.tar.gz', 'models/ver-seq/2/bundle.tar.gz']);
+    // Each upload has a key of its own, never reachable from another upload's URL.
+    const keys = await stores.objectKeys('models/ver-seq/');
+    expect(keys).toEqual([v1.bundleKey, (await stores.versions.downloadableVersion(alice, 'ver-seq')).bundleKey].sort());
+    expect(keys.every((key) => /^models\/ver-seq\/[12]\/[0-9a-f]{24}\/bundle\.tar\.gz$/.test(key))).toBe(true);
   });
 
   it('gives concurrent uploads distinct versions and ends on the highest', async () => {
@@ -111,10 +115,13 @@ describe('Registry: versions', () => {
     } finally {
       await stores.restartS3();
     }
-    expect(await stores.itemKeys('ver-outage')).toEqual(['META']);
+    // The number is spent, the version ended with its reason, and no bytes were stored.
+    expect(await stores.versionStore.get('ver-outage', 1)).toMatchObject({ status: 'aborted', reason: 'The bundle could not be stored' });
     expect(await stores.objectKeys('models/ver-outage/')).toEqual([]);
+    expect((await stores.registry.getModel(alice, 'ver-outage')).versions).toEqual([]);
     const retried = await stores.direct.addVersion(alice, 'ver-outage', { bytes: await sampleBundle() });
-    expect(retried.status).toBe('ready');
+    expect(retried).toMatchObject({ status: 'ready', version: 2 });
+    expect((await failure(stores.versions.getBundle(alice, 'ver-outage', 1))).code).toBe('version_gone');
   });
 
   it('answers missing versions and empty models precisely', async () => {
@@ -133,10 +140,17 @@ describe('Registry: delete', () => {
     await stores.direct.addVersion(alice, 'del-m', { bytes: await sampleBundle() });
     await stores.direct.addVersion(alice, 'del-m2', { bytes: await sampleBundle() });
     expect(await stores.removal.deleteModel(alice, 'del-m')).toEqual({ name: 'del-m', versions: 2, objects: 2 });
-    expect(await stores.itemKeys('del-m')).toEqual([]);
+    // What stays is the tombstones: the record keeps the counter, the versions say what happened.
+    expect(await stores.itemKeys('del-m')).toEqual(['META', 'VER#0000000001', 'VER#0000000002']);
+    expect((await stores.versionStore.list('del-m')).map((version) => version.status)).toEqual(['deleted', 'deleted']);
     expect(await stores.objectKeys('models/del-m/')).toEqual([]);
-    expect(await stores.objectKeys('models/del-m2/')).toEqual(['models/del-m2/1/bundle.tar.gz']);
+    expect(await stores.objectKeys('models/del-m2/')).toHaveLength(1);
     expect((await failure(stores.registry.getModel(alice, 'del-m'))).code).toBe('model_not_found');
+    // The name is free again, and its numbers go on from where the deleted model stopped.
+    await stores.registry.createModel(bob, 'del-m', { type: 'onnx' });
+    expect((await failure(stores.versions.getBundle(bob, 'del-m', 2))).code).toBe('version_gone');
+    expect((await stores.direct.addVersion(bob, 'del-m', { bytes: await sampleBundle() })).version).toBe(3);
+    expect((await stores.registry.getModel(bob, 'del-m')).versions.map((version) => version.version)).toEqual([3]);
   });
 
   it('can be retried after an interruption, and hides the model meanwhile', async () => {
@@ -151,8 +165,9 @@ describe('Registry: delete', () => {
     expect((await failure(stores.registry.getModel(alice, 'del-retry'))).code).toBe('model_not_found');
     expect((await failure(stores.direct.addVersion(alice, 'del-retry', { bytes: await sampleBundle() }))).code).toBe('model_not_found');
     expect((await failure(stores.registry.createModel(alice, 'del-retry', { type: 'onnx' }))).code).toBe('model_exists');
-    expect(await stores.removal.deleteModel(alice, 'del-retry')).toMatchObject({ versions: 1, objects: 1 });
-    expect(await stores.itemKeys('del-retry')).toEqual([]);
+    expect(await stores.removal.deleteModel(alice, 'del-retry')).toMatchObject({ objects: 1 });
+    expect(await stores.itemKeys('del-retry')).toEqual(['META', 'VER#0000000001']);
+    expect(await stores.objectKeys('models/del-retry/')).toEqual([]);
     await expect(stores.registry.createModel(alice, 'del-retry', { type: 'onnx' })).resolves.toMatchObject({ revision: 1 });
   });
 });

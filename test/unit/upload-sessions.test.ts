@@ -107,7 +107,7 @@ describe('upload sessions', () => {
     const version = await stores.uploads.complete(owner, name, status.session.id, Date.now() + 5000);
     expect(version).toMatchObject({ status: 'rejected' });
     expect(version.reason).toMatch(/sha256 is .* not the f{64} declared/);
-    expect(await stores.objectKeys(`models/${name}/`)).toEqual([]);
+    expect(await stores.storedBytes(`models/${name}/`)).toEqual([]);
   });
 
   it.each([
@@ -123,7 +123,7 @@ describe('upload sessions', () => {
     const version = await stores.uploads.complete(owner, name, status.session.id, Date.now() + 10_000);
     expect(version.status).toBe('rejected');
     expect(version.reason).toMatch(reason);
-    expect(await stores.objectKeys(`models/${name}/`)).toEqual([]);
+    expect(await stores.storedBytes(`models/${name}/`)).toEqual([]);
     expect((await stores.registry.getModel(owner, name)).model.latestVersion).toBeUndefined();
   });
 
@@ -138,15 +138,15 @@ describe('upload sessions', () => {
     expect(await stores.uploads.list(owner, name)).toEqual([]);
   });
 
-  it('removes bytes that arrive for an upload that no longer exists', async () => {
+  it('refuses bytes sent to the URL of an upload that was aborted', async () => {
     const name = await model();
     const bundle = await sampleBundle();
     const status = await stores.uploads.start(owner, name, { size: bundle.length });
     await stores.uploads.abort(owner, name, status.session.id);
-    // A client still holding the URL sends the bytes after the abort.
-    expect(await put(status.urls[0], bundle)).toBe(200);
-    expect(await stores.finalizer.finalize(name, status.session.version, 'event')).toBe('missing');
-    expect(await stores.objectKeys(`models/${name}/`)).toEqual([]);
+    // A client still holding the URL sends the bytes after the abort: the key is retired, S3 refuses.
+    expect(await put(status.urls[0], bundle)).toBe(412);
+    expect(await stores.finalizer.finalizeKey(status.session.bundleKey, 'event')).toBe('aborted');
+    expect((await new S3BundleStore(stores.s3, stores.bucket).stat(status.session.bundleKey))?.size).toBe(0);
   });
 
   it('aborts the open multipart uploads of a model being deleted', async () => {
