@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -66,7 +67,9 @@ export function toApiGatewayEvent(request: RawRequest, binding: RouteBinding, re
   headers['x-forwarded-port'] = String(request.localPort);
 
   const hasBody = request.body.length > 0;
-  const textual = TEXT_MEDIA.test(headers['content-type'] ?? '') && !headers['content-encoding'];
+  // Text bodies reach Lambda as strings; bytes that are not valid UTF-8 go base64-encoded, so
+  // the handler sees them as sent rather than with U+FFFD in their place.
+  const textual = TEXT_MEDIA.test(headers['content-type'] ?? '') && !headers['content-encoding'] && isUtf8(request.body);
   const host = headers.host ?? 'localhost';
 
   return {

@@ -131,7 +131,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       }
       const route = match.kind === 'matched' ? match.route : undefined;
       const binding: RouteBinding = route && match.kind === 'matched'
-        ? { routeKey: `${route.method} ${route.path}`, pathParameters: match.params }
+        ? { routeKey: `${method === 'HEAD' ? 'HEAD' : route.method} ${route.path}`, pathParameters: match.params }
         : { routeKey: '$default' };
       const event = toApiGatewayEvent(
         { method, url, headers: request.headers, body, sourceIp: request.socket.remoteAddress ?? '127.0.0.1', localPort: request.socket.localPort ?? 0 },
@@ -157,7 +157,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       for (const [name, value] of Object.entries(result.headers ?? {})) response.setHeader(name, String(value));
       for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) response.setHeader(name, values.map(String));
       if (result.cookies?.length) response.setHeader('set-cookie', result.cookies);
-      response.setHeader('content-length', payload.length);
+      // A HEAD answer keeps the Content-Length its GET would have (RFC 9110 §9.3.2); Node sends no body for HEAD.
+      if (method !== 'HEAD' || response.getHeader('content-length') === undefined) response.setHeader('content-length', payload.length);
       response.writeHead(result.statusCode ?? 200);
       response.end(payload);
     } catch (error) {
@@ -175,12 +176,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     void serve(request, response);
   });
   server.listen(options.port, options.host);
-  await Promise.race([
-    once(server, 'listening'),
-    once(server, 'error').then(([error]) => {
-      throw error;
-    }),
-  ]);
+  // events.once takes its listener back once either event comes, so a later error is not a stray rejection.
+  await once(server, 'listening');
+  // Past listening, a server error (e.g. out of file descriptors on accept) is logged, not thrown.
+  server.on('error', (error) => log(`gateway: ${error.message}`));
   const { port } = server.address() as AddressInfo;
   const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {

@@ -1,6 +1,8 @@
 import * as z from 'zod/mini';
 import { invalid } from '../errors/app-error';
 import type { Visibility } from '../registry/model-records';
+import { GRANT_SORT_PREFIX } from '../registry/table-keys';
+import { requireKeyFits } from '../store/storable-values';
 import type { GrantRole } from './access-policy';
 
 export interface Grant {
@@ -25,6 +27,9 @@ const accessDocument = z.strictObject({
       z.strictObject({
         user: z.string({ error: 'must be a string' }).check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(256, 'must be at most 256 characters')),
         role: z.enum(['read', 'write'], { error: "must be 'read' or 'write'" }),
+        // What GET /model/{name}/access shows of a grant, so its answer can be sent back as is.
+        granted: z.optional(z.unknown()),
+        granted_by: z.optional(z.unknown()),
       }),
     ).check(z.maxLength(MAX_GRANTS, `may hold at most ${MAX_GRANTS} users`)),
   ),
@@ -48,6 +53,8 @@ export function parseAccessChange(body: unknown, owner: string): AccessChange {
     const repeated = users.find((user, i) => users.indexOf(user) !== i);
     if (repeated !== undefined) throw invalid('invalid_body', `User '${repeated}' appears twice in grants`);
     if (users.includes(owner)) throw invalid('invalid_body', 'The owner already has full access and cannot be granted a role');
+    // Each grant is keyed by its user, in the table and in the "shared with" index.
+    for (const user of users) requireKeyFits('user', user, { prefix: GRANT_SORT_PREFIX, kind: 'sort' });
   }
-  return { ...(visibility ? { visibility } : {}), ...(grants ? { grants } : {}) };
+  return { ...(visibility ? { visibility } : {}), ...(grants ? { grants: grants.map(({ user, role }) => ({ user, role })) } : {}) };
 }

@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { AppError } from '../errors/app-error';
 import { errorResponses } from '../http/error-response';
+import { headResponses } from '../http/head-response';
 import type { HttpResult } from '../http/responses';
 import { matchRoute } from '../routes/match-route';
 import { ROUTES } from '../routes/route-table';
@@ -17,6 +18,7 @@ export function notRoutedError(method: string, rawPath: string): AppError {
 }
 
 export const handler = middy<APIGatewayProxyEventV2, HttpResult, Error, Context>()
+  .use(headResponses())
   .use(errorResponses())
   .handler(async (event) => {
     throw notRoutedError(event.requestContext.http.method, event.rawPath);

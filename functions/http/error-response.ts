@@ -17,11 +17,6 @@ function isMiddyHttpError(error: unknown): error is MiddyHttpError {
 /** Middy's own middlewares throw http-errors; translate them into MLHub's error vocabulary. */
 function fromMiddyError(error: MiddyHttpError): AppError | undefined {
   const source = error.cause?.package ?? '';
-  if (source === '@middy/http-json-body-parser') {
-    return error.message === 'Unsupported Media Type'
-      ? new AppError('unsupported_media_type', 'unsupported_media_type', "Send the body as JSON with 'Content-Type: application/json'")
-      : new AppError('invalid', 'invalid_json', 'The request body is not valid JSON');
-  }
   if (source === '@middy/http-multipart-body-parser') {
     return new AppError('invalid', 'invalid_multipart', 'The request body is not valid multipart/form-data');
   }

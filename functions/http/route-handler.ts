@@ -1,13 +1,14 @@
 import middy from '@middy/core';
-import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { invalid } from '../errors/app-error';
 import type { Actor } from '../identity/actor';
 import { tableServices } from '../platform/table-services';
 import { checkModelName } from '../registry/model-name';
 import { routeById, type RouteSpec } from '../routes/route-table';
 import { bodyLimit, type TooLargeMessage } from './body-limit';
+import { checkPathIds, checkQueryNames } from './query-params';
 import { errorResponses } from './error-response';
+import { headResponses } from './head-response';
+import { jsonBody } from './json-body';
 import type { HttpResult } from './responses';
 
 export interface RouteRequest {
@@ -55,26 +56,31 @@ function checkModelNameInPath(): middy.MiddlewareObj<APIGatewayProxyEventV2, Htt
   };
 }
 
-function requireJsonBody(): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResult> {
+/** Query parameter names and path identifiers are checked before anything reads the body. */
+function checkRequestLine(route: RouteSpec): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResult> {
   return {
     before: async (request) => {
-      if (!request.event.body) throw invalid('missing_body', 'This endpoint needs a JSON request body');
+      checkQueryNames(route, request.event.queryStringParameters ?? {}, request.event.pathParameters ?? {});
+      checkPathIds(request.event.pathParameters ?? {});
     },
   };
 }
 
 /**
- * Wraps a route's logic in the middleware every MLHub handler shares: JSON errors, the caller's
- * identity, the route's body limit, and body parsing for its body kind.
+ * Wraps a route's logic in the middleware every MLHub handler shares: HEAD for GET routes, JSON
+ * errors, the caller's identity, the model name, query parameter names and path identifiers,
+ * the route's body limit, and body parsing for its body kind.
  */
 export function routeHandler(routeId: string, handle: (request: RouteRequest) => Promise<HttpResult>, options: RouteHandlerOptions = {}) {
   const route = routeById(routeId);
   const chain = middy<APIGatewayProxyEventV2, HttpResult, Error, Context>()
+    .use(headResponses())
     .use(errorResponses())
     .use(identifyCaller(route))
     .use(checkModelNameInPath())
+    .use(checkRequestLine(route))
     .use(bodyLimit(route, options.tooLargeMessage));
-  if (route.body === 'json') chain.use(requireJsonBody()).use(httpJsonBodyParser());
+  if (route.body === 'json') chain.use(jsonBody({ storable: true, otherTypes: 'refuse' }));
   if (route.body === 'bundle' || route.body === 'predict') for (const parser of options.bodyParsers ?? []) chain.use(parser);
 
   return chain.handler(async (event, context) => {

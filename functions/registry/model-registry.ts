@@ -2,6 +2,7 @@ import { authorize, type AccessLevel, type ModelAction } from '../access/access-
 import { parseAccessChange, type Grant } from '../access/access-settings';
 import { AppError, invalid } from '../errors/app-error';
 import type { Actor } from '../identity/actor';
+import { DYNAMODB_LIMITS } from '../store/storable-values';
 import { loadAuthorized } from './authorized-model';
 import { decodeCursor, encodeCursor } from './list-cursor';
 import { parseModelDocument } from './model-fields';
@@ -43,7 +44,7 @@ export class ModelRegistry {
   async createModel(actor: Actor, name: string, body: unknown): Promise<ModelRecord> {
     checkModelName(name);
     if (actor.anonymous) throw new AppError('unauthenticated', 'authentication_required', 'Sign in to create models');
-    const { name: named, fields } = parseModelDocument(body);
+    const { name: named, visibility, fields } = parseModelDocument(body);
     if (named !== undefined && named !== name) {
       throw invalid('name_mismatch', `The body names model '${named}' but the path names '${name}'; they must match`);
     }
@@ -53,11 +54,12 @@ export class ModelRegistry {
       name,
       type: fields.type,
       meta: fields.meta ?? {},
-      ...(fields.description !== undefined ? { description: fields.description } : {}),
-      ...(fields.reference !== undefined ? { reference: fields.reference } : {}),
-      ...(fields.discipline !== undefined ? { discipline: fields.discipline } : {}),
+      // null clears a field; on a new record that is the same as leaving it out.
+      ...(typeof fields.description === 'string' ? { description: fields.description } : {}),
+      ...(typeof fields.reference === 'string' ? { reference: fields.reference } : {}),
+      ...(typeof fields.discipline === 'string' ? { discipline: fields.discipline } : {}),
       owner: actor.id,
-      visibility: 'private',
+      visibility: visibility ?? 'private',
       createdAt: now,
       updatedAt: now,
       revision: 1,
@@ -76,11 +78,26 @@ export class ModelRegistry {
     return { ...(found as ModelWithVersions), level };
   }
 
+  /**
+   * Applies a metadata change. The body may be a record read with `GET /model/{name}`: fields
+   * the service owns are ignored, and so is a `visibility` equal to the current one; a different
+   * one is a 400 pointing to `PUT /model/{name}/access`, never a 200 that changed nothing.
+   * `expected` is the If-Match list; an empty one (only tags that can never match) is a 412.
+   */
   async updateModel(actor: Actor, name: string, body: unknown, expected: ExpectedRevision): Promise<ModelRecord> {
-    await this.authorized(actor, name, 'edit');
-    const { name: named, fields } = parseModelDocument(body);
+    const current = await this.authorized(actor, name, 'edit');
+    const { name: named, visibility, clearsType, fields } = parseModelDocument(body);
     if (named !== undefined && named !== name) {
       throw invalid('name_mismatch', `The body names model '${named}' but the path names '${name}'; renaming is not supported`);
+    }
+    if (clearsType) throw invalid('invalid_body', "Field 'type' is required and cannot be cleared; send one of TensorFlow, PyTorch, Keras, ScikitLearn, ONNX, or leave it out");
+    if (visibility !== undefined && visibility !== current.visibility) {
+      throw invalid('visibility_not_here',
+        `Visibility is changed with PUT /model/${encodeURIComponent(name)}/access {"visibility": "${visibility}"} (by the owner); this PUT changed nothing`);
+    }
+    if (expected !== 'any' && expected.length === 0) {
+      throw new AppError('stale', 'revision_mismatch',
+        `If-Match names no tag that can match: MLHub's ETags are strong, like "${current.revision}", and weak tags (W/"…") never match (RFC 9110 §13.1.1)`);
     }
     return this.models.updateModel(name, fields, expected, this.now().toISOString());
   }
@@ -90,7 +107,12 @@ export class ModelRegistry {
    * them (only their own with `mine`), merged from one index query each.
    */
   async listModels(actor: Actor, options: { limit: number; cursor?: string; mine?: boolean }): Promise<ModelPage> {
+    if (options.mine && actor.anonymous) throw new AppError('unauthenticated', 'authentication_required', 'Sign in to list your own models (?mine=1)');
     const before = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+    // A forged cursor could hold a key longer than DynamoDB compares; none MLHub issued does.
+    if (before !== undefined && Buffer.byteLength(before, 'utf8') > DYNAMODB_LIMITS.sortKeyBytes) {
+      throw invalid('invalid_cursor', 'The cursor is not one MLHub issued; pass back the cursor from the previous page unchanged');
+    }
     const query = { limit: options.limit, ...(before === undefined ? {} : { before }) };
     const { models } = this;
     const sources: Lister[] = actor.anonymous

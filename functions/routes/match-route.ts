@@ -3,7 +3,7 @@ import type { HttpMethod, RouteSpec } from './route-table';
 
 export type RouteMatch =
   | { readonly kind: 'matched'; readonly route: RouteSpec; readonly params: Record<string, string> }
-  | { readonly kind: 'wrong_method'; readonly allowed: readonly HttpMethod[] }
+  | { readonly kind: 'wrong_method'; readonly allowed: readonly (HttpMethod | 'HEAD')[] }
   | { readonly kind: 'no_route' };
 
 const templateCache = new Map<string, readonly string[]>();
@@ -44,14 +44,18 @@ export function matchTemplate(template: string, rawPath: string): Record<string,
   return params;
 }
 
+/** The methods a route answers: its own, and HEAD for a GET route (RFC 9110 §9.3.2). */
+export const routeMethods = (route: RouteSpec): readonly (HttpMethod | 'HEAD')[] => (route.method === 'GET' ? ['GET', 'HEAD'] : [route.method]);
+
 /** Finds the route for a request the way API Gateway does, telling a wrong method from a wrong path. */
 export function matchRoute(routes: readonly RouteSpec[], method: string, rawPath: string): RouteMatch {
-  const allowed: HttpMethod[] = [];
+  const allowed: (HttpMethod | 'HEAD')[] = [];
   for (const route of routes) {
     const params = matchTemplate(route.path, rawPath);
     if (!params) continue;
-    if (route.method === method) return { kind: 'matched', route, params };
-    allowed.push(route.method);
+    const methods = routeMethods(route);
+    if (methods.includes(method as HttpMethod)) return { kind: 'matched', route, params };
+    allowed.push(...methods);
   }
   return allowed.length > 0 ? { kind: 'wrong_method', allowed } : { kind: 'no_route' };
 }

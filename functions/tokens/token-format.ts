@@ -24,6 +24,9 @@ export function newTokenSecret(): IssuedSecret {
   return { id, token: `${TOKEN_PREFIX}${id}_${secret}`, secretHash: hashSecret(secret) };
 }
 
+/** Whether a string has the form of a token id (`DELETE /tokens/{id}`), before any lookup. */
+export const isTokenId = (id: string): boolean => ID_PATTERN.test(id);
+
 export const looksLikeAccessToken = (bearer: string): boolean => bearer.startsWith(TOKEN_PREFIX);
 
 /** Splits a presented token, or undefined when it cannot be one of ours. */

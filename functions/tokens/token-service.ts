@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { AppError, invalid, notFound } from '../errors/app-error';
 import type { Actor } from '../identity/actor';
-import { newTokenSecret, parseAccessToken, secretMatches } from './token-format';
+import { isTokenId, newTokenSecret, parseAccessToken, secretMatches } from './token-format';
 import type { AccessTokenRecord, TokenScope, TokenStore } from './token-records';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -64,6 +64,7 @@ export class TokenService {
   }
 
   async revoke(actor: Actor, id: string): Promise<void> {
+    if (!isTokenId(id)) throw invalid('invalid_token_id', `'${id.slice(0, 40)}' is not a token id: ids are 16 lowercase letters and digits, as GET /tokens lists them`);
     if (!(await this.store.delete(actor.id, id))) throw notFound('token_not_found', `You have no token with id '${id.slice(0, 40)}'`);
   }
 

@@ -13,6 +13,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { routeMethods } from '../../functions/routes/match-route';
 import { ROUTES, type RouteSpec } from '../../functions/routes/route-table';
 import type { RouteFunctions } from '../functions/route-functions';
 
@@ -123,7 +124,9 @@ export class MlHubHttpApi extends Construct {
     for (const route of ROUTES) {
       const routeFunction = props.functions.byRoute.get(route.id);
       if (!routeFunction) throw new Error(`No function was built for route '${route.id}'`);
-      const added = this.api.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration: lambdaIntegration(route.id, routeFunction.function) });
+      // HTTP APIs route HEAD only to HEAD routes (ANY would send it to the fallback's 405), so each GET route gets its HEAD twin.
+      const methods = routeMethods(route).map((method) => HttpMethod[method]);
+      const added = this.api.addRoutes({ path: route.path, methods, integration: lambdaIntegration(route.id, routeFunction.function) });
       for (const httpRoute of added) acknowledgeNoAuthorizer(httpRoute, route);
     }
     for (const path of routePaths(ROUTES)) {

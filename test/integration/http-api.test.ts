@@ -79,7 +79,7 @@ describe('every route in the route table', () => {
   it('a wrong method names the allowed ones', async () => {
     const reply = await api('PATCH', '/model/anything');
     expectError(reply, 405, 'method_not_allowed');
-    expect(reply.headers.get('allow')).toBe('POST, GET, PUT, DELETE');
+    expect(reply.headers.get('allow')).toBe('POST, GET, HEAD, PUT, DELETE');
   });
 });
 

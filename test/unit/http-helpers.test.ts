@@ -1,23 +1,69 @@
 import { describe, expect, it } from 'vitest';
-import { expectedRevision } from '../../functions/http/if-match';
-import { bodyByteLength } from '../../functions/http/request-body';
+import { expectedRevision, MAX_IF_MATCH_TAGS } from '../../functions/http/if-match';
+import { bodyByteLength, isJsonMediaType, mediaType, parseMediaType } from '../../functions/http/request-body';
 import { decodeCursor, encodeCursor } from '../../functions/registry/list-cursor';
 
-describe('expectedRevision (If-Match)', () => {
+describe('expectedRevision (If-Match, RFC 9110 §13.1.1)', () => {
   it('is any revision when absent or *', () => {
     expect(expectedRevision(undefined)).toBe('any');
     expect(expectedRevision(' * ')).toBe('any');
   });
 
-  it('reads one or several strong ETags', () => {
+  it('reads one or several strong ETags, with optional whitespace and empty list elements', () => {
     expect(expectedRevision('"3"')).toEqual([3]);
     expect(expectedRevision('"3", "7"')).toEqual([3, 7]);
+    expect(expectedRevision('"3",\t"7" ,, "3"')).toEqual([3, 7]);
   });
 
-  it('matches nothing for weak or foreign tags', () => {
+  it('matches nothing (so 412) for weak tags or tags MLHub never issues', () => {
     expect(expectedRevision('W/"3"')).toEqual([]);
     expect(expectedRevision('"abc"')).toEqual([]);
-    expect(expectedRevision('3')).toEqual([]);
+    expect(expectedRevision('"0"')).toEqual([]);
+    expect(expectedRevision('""')).toEqual([]);
+    expect(expectedRevision('"99999999999999999999"')).toEqual([]);
+    expect(expectedRevision('W/"1", "abc", "2"')).toEqual([2]);
+  });
+
+  it.each([
+    ['a bare number', '1'],
+    ['an unquoted word', 'abc'],
+    ['an unterminated tag', '"1'],
+    ['* inside a list', '*, "1"'],
+    ['a tag followed by junk', '"1" x'],
+    ['a lower-case weak prefix', 'w/"1"'],
+    ['only commas', ' , ,'],
+    ['a quote inside the tag', '"a"b"'],
+  ])('answers 400 for %s', (_label, header) => {
+    expect(() => expectedRevision(header)).toThrow(expect.objectContaining({ kind: 'invalid', code: 'invalid_if_match' }));
+  });
+
+  it(`refuses more than ${MAX_IF_MATCH_TAGS} tags, and takes exactly that many`, () => {
+    const tags = (count: number) => Array.from({ length: count }, (_, i) => `"${i + 1}"`).join(', ');
+    expect(expectedRevision(tags(MAX_IF_MATCH_TAGS))).toHaveLength(MAX_IF_MATCH_TAGS);
+    expect(() => expectedRevision(tags(MAX_IF_MATCH_TAGS + 1))).toThrow(/more than 50/);
+  });
+});
+
+describe('parseMediaType (RFC 9110 §8.3.1)', () => {
+  it.each([
+    ['application/json', 'application/json', {}],
+    ['Application/JSON', 'application/json', {}],
+    ['application/json ; charset=utf-8', 'application/json', { charset: 'utf-8' }],
+    ['application/json;CHARSET="UTF-8"', 'application/json', { charset: 'UTF-8' }],
+    ['\tapplication/json\t;\tcharset=utf-8 ', 'application/json', { charset: 'utf-8' }],
+    ['multipart/form-data; boundary="a;b"', 'multipart/form-data', { boundary: 'a;b' }],
+    ['text/plain;;', 'text/plain', {}],
+    [undefined, '', {}],
+  ])('reads %j', (header, type, parameters) => {
+    expect(parseMediaType(header)).toEqual({ type, parameters });
+    expect(mediaType(header)).toBe(type);
+  });
+
+  it('knows JSON types', () => {
+    expect(isJsonMediaType('application/json')).toBe(true);
+    expect(isJsonMediaType('application/merge-patch+json')).toBe(true);
+    expect(isJsonMediaType('text/json')).toBe(false);
+    expect(isJsonMediaType('application/jsonx')).toBe(false);
   });
 });
 

@@ -3,7 +3,7 @@ import { parseModelDocument } from '../../functions/registry/model-fields';
 
 describe('parseModelDocument', () => {
   it('reads the seed body', () => {
-    expect(parseModelDocument({ model: 'mnist', type: 'TensorFlow', meta: {} })).toEqual({ name: 'mnist', fields: { type: 'TensorFlow', meta: {} } });
+    expect(parseModelDocument({ model: 'mnist', type: 'TensorFlow', meta: {} })).toEqual({ name: 'mnist', clearsType: false, fields: { type: 'TensorFlow', meta: {} } });
   });
 
   it("accepts the original MLHub's meta_data, description, reference and discipline", () => {
@@ -21,6 +21,23 @@ describe('parseModelDocument', () => {
 
   it('ignores the read-only fields of a record sent back', () => {
     expect(parseModelDocument({ type: 'onnx', owner: 'x', versions: [], revision: 3 }).fields).toEqual({ type: 'ONNX' });
+  });
+
+  it('ignores grants and every other field of a GET answer; reads visibility for the caller to decide', () => {
+    const sentBack = {
+      model: 'm', type: 'ONNX', meta: { k: 1 }, description: null, reference: null, discipline: null, owner: 'a', visibility: 'private',
+      created: 't', updated: 't', revision: 2, latest_version: null, grants: [{ user: 'b', role: 'read' }], versions: [],
+    };
+    expect(parseModelDocument(sentBack)).toEqual({
+      name: 'm', visibility: 'private', clearsType: false, fields: { type: 'ONNX', meta: { k: 1 }, description: null, reference: null, discipline: null },
+    });
+  });
+
+  it('reads null as clearing: meta to {}, text fields to null, and flags a cleared type', () => {
+    expect(parseModelDocument({ meta: null, description: null }).fields).toEqual({ meta: {}, description: null });
+    expect(parseModelDocument({ meta_data: null }).fields).toEqual({ meta: {} });
+    expect(parseModelDocument({ type: null }).clearsType).toBe(true);
+    expect(() => parseModelDocument({ visibility: 'secret' })).toThrow(/visibility must be 'private' or 'public'/);
   });
 
   it.each([

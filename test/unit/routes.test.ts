@@ -50,8 +50,14 @@ describe('matchRoute', () => {
     expect(match.kind === 'matched' && match.route.id).toBe('updateModel');
   });
 
+  it('answers HEAD with the GET route of the same path, and no other', () => {
+    const match = matchRoute(ROUTES, 'HEAD', '/model/mnist/download');
+    expect(match.kind === 'matched' && match.route.id).toBe('downloadBundle');
+    expect(matchRoute(ROUTES, 'HEAD', '/model/mnist/upload')).toEqual({ kind: 'wrong_method', allowed: ['POST'] });
+  });
+
   it('tells a wrong method from an unknown path', () => {
-    expect(matchRoute(ROUTES, 'PATCH', '/model/mnist')).toEqual({ kind: 'wrong_method', allowed: ['POST', 'GET', 'PUT', 'DELETE'] });
+    expect(matchRoute(ROUTES, 'PATCH', '/model/mnist')).toEqual({ kind: 'wrong_method', allowed: ['POST', 'GET', 'HEAD', 'PUT', 'DELETE'] });
     expect(matchRoute(ROUTES, 'GET', '/nothing/here')).toEqual({ kind: 'no_route' });
   });
 
