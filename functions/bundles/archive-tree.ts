@@ -2,44 +2,75 @@ import { normaliseEntryName, unsafePathReason } from './archive-paths';
 import type { AllowedEntryType } from './entry-types';
 
 /**
- * Linux gives up on a path after following 40 symlinks (MAXSYMLINKS, path_resolution(7));
- * resolving a target here spends the same budget, so loops end.
+ * Linux refuses longer paths and symlink targets (PATH_MAX, <linux/limits.h>), so no unpacking
+ * needs them; refusing them also bounds the work each entry costs here.
+ */
+export const MAX_PATH_BYTES = 4096;
+
+/**
+ * Files and folders the tree may hold, folders implied by deeper paths included: 10,000 entries
+ * 2,000 folders deep would otherwise make twenty million.
+ */
+export const MAX_TREE_NODES = 200_000;
+
+/** Archives list a folder's entries together; remembering a few recent folders skips most walks. */
+const RECENT_FOLDERS = 64;
+
+/**
+ * Linux gives up on a path after following 40 symlinks (MAXSYMLINKS, path_resolution(7)); a
+ * target that needs more is refused, so loops end.
  */
 const MAX_LINK_HOPS = 40;
 
-type Node =
-  | { readonly kind: 'directory' | 'file'; readonly path: string }
-  | { readonly kind: 'symlink'; readonly path: string; readonly target: string };
+interface Node {
+  readonly kind: 'directory' | 'file' | 'symlink';
+  /** The entry's path as the archive spells it (normalised), for messages. */
+  readonly path: string;
+  readonly name: string;
+  readonly parent?: Node;
+  readonly target?: string;
+  /** Under each folded name, every spelling the archive used for it. */
+  readonly children?: Map<string, Node[]>;
+}
 
-type Resolution = readonly string[] | 'outside' | 'loop';
+/** Where a path leads: the nodes from the top down, undefined for a part the archive never made. */
+type Place = readonly (Node | undefined)[];
+type Resolution = Place | 'outside' | 'loop';
 
 /**
  * Case-insensitive file systems (macOS, Windows) unpack `D` and `d` to the same place, so a
  * symlink is found under any spelling of its path.
  */
-const fold = (path: string): string => path.normalize('NFC').toUpperCase().toLowerCase();
+const fold = (name: string): string =>
+  (/^[\x20-\x7e]*$/.test(name) ? name.toLowerCase() : name.normalize('NFC').toUpperCase().toLowerCase());
 
-const parentParts = (path: string): string[] => path.split('/').slice(0, -1);
+const directory = (path: string, name: string, parent?: Node): Node => ({ kind: 'directory', path, name, children: new Map(), ...(parent ? { parent } : {}) });
 
 /**
  * The tree an archive unpacks to, built entry by entry in archive order, as `tar x` would build it
  * in an empty folder. It refuses every way an entry could make an unpacking write or point
  * outside that folder:
- * - a symlink whose target, resolved through the links already in the tree, leaves it (absolute
- *   targets, `..` past the top, `..` out of a link to the top such as `d -> .` then `l -> d/..`);
  * - an entry written through a symlink (`d -> .` then `d/l -> ..`): tar would follow `d`;
- * - a hard link to anything but an earlier regular file: a hard link to a symlink is that symlink
- *   at a new place, where its relative target means something else;
  * - a name that is already taken (other than a folder repeated), as when a folder is replaced by
  *   a link and later entries then write through it, or a symlink whose name differs from another
- *   entry's only in case or Unicode normalisation.
- * Every symlink is resolved again against the final tree (finish), because a later link can
- * change where an earlier one leads.
+ *   entry's only in case or Unicode normalisation;
+ * - a hard link to anything but an earlier regular file: a hard link to a symlink is that symlink
+ *   at a new place, where its relative target means something else;
+ * - a symlink whose target, followed through the links in the tree as the kernel follows them,
+ *   leaves the folder (absolute targets, `..` past the top, `..` out of a link to the top such as
+ *   `d -> .` then `l -> d/..`). Symlinks are resolved once the whole archive is read (finish),
+ *   because a later link can change where an earlier one leads.
+ * Work per entry grows with its path's length, which MAX_PATH_BYTES caps.
  */
 export class ArchiveTree {
-  private readonly nodes = new Map<string, Node>();
-  private readonly spellings = new Map<string, string>();
-  private readonly symlinks = new Map<string, Extract<Node, { kind: 'symlink' }>>();
+  private readonly root = directory('', '');
+  private readonly symlinks: Node[] = [];
+  /**
+   * Folders by path. A folder can never turn into a symlink later (that name is taken), so a
+   * remembered one needs no new walk.
+   */
+  private readonly recentFolders = new Map<string, Node>();
+  private nodeCount = 0;
 
   /**
    * Records one entry (its path normalised and already free of `..` and absolute forms). Returns
@@ -47,93 +78,148 @@ export class ArchiveTree {
    */
   add(path: string, type: AllowedEntryType, linkname: string): string | undefined {
     if (path === '') return type === 'directory' ? undefined : 'would replace the folder the bundle unpacks into';
-    const parts = path.split('/');
-    for (let depth = 1; depth < parts.length; depth += 1) {
-      const prefix = parts.slice(0, depth).join('/');
-      const link = this.symlinks.get(fold(prefix));
-      if (link) return `would be written through the symlink '${link.path}'`;
-      const node = this.nodes.get(prefix);
-      if (node && node.kind !== 'directory') return `sits under '${prefix}', which is not a folder`;
-    }
-    const existing = this.nodes.get(path);
+    if (Buffer.byteLength(path) > MAX_PATH_BYTES) return `has a path longer than ${MAX_PATH_BYTES} bytes`;
+    const cut = path.lastIndexOf('/');
+    const name = path.slice(cut + 1);
+    const folder = cut < 0 ? this.root : this.folder(path.slice(0, cut));
+    if (typeof folder === 'string') return folder;
+    const parent = folder;
+    const spellings = parent.children?.get(fold(name)) ?? [];
+    const existing = spellings.find((node) => node.name === name);
     if (existing) return existing.kind === 'directory' && type === 'directory' ? undefined : 'appears twice in the archive';
-    const sameSpelling = this.spellings.get(fold(path));
-    if (sameSpelling !== undefined && (type === 'symlink' || this.symlinks.has(fold(path)))) {
-      return `and '${sameSpelling}' are the same path on case-insensitive file systems, and one of them is a symlink`;
+    const other = spellings[0];
+    if (other && (type === 'symlink' || spellings.some((node) => node.kind === 'symlink'))) {
+      return `and '${other.path}' are the same path on case-insensitive file systems, and one of them is a symlink`;
     }
 
     if (type === 'link') {
-      const target = normaliseEntryName(linkname);
-      const unsafe = unsafePathReason(target);
-      if (unsafe) return `is a hard link whose target ${unsafe} (${linkname})`;
-      if (this.nodes.get(target)?.kind !== 'file') return `is a hard link to '${linkname}', which is not an earlier file in the bundle`;
-    }
-    if (type === 'symlink') {
-      const refusal = this.symlinkRefusal(path, linkname);
+      const refusal = this.hardLinkRefusal(linkname);
       if (refusal) return refusal;
     }
-
-    for (let depth = 1; depth < parts.length; depth += 1) this.record({ kind: 'directory', path: parts.slice(0, depth).join('/') });
     if (type === 'symlink') {
-      const node = { kind: 'symlink' as const, path, target: linkname };
-      this.symlinks.set(fold(path), node);
-      this.record(node);
-    } else {
-      this.record({ kind: type === 'directory' ? 'directory' : 'file', path });
+      const refusal = symlinkTargetRefusal(linkname);
+      if (refusal) return refusal;
+      const node: Node = { kind: 'symlink', path, name, parent, target: linkname };
+      this.symlinks.push(node);
+      return this.attach(parent, node);
     }
-    return undefined;
+    return this.attach(parent, type === 'directory' ? directory(path, name, parent) : { kind: 'file', path, name, parent });
+  }
+
+  /** The folder at `path`, made (with those above it) if the archive has not named it yet, or why not. */
+  private folder(path: string): Node | string {
+    const recent = this.recentFolders.get(path);
+    if (recent) return recent;
+    let folder = this.root;
+    for (const part of path.split('/')) {
+      const spellings = folder.children?.get(fold(part)) ?? [];
+      const link = spellings.find((node) => node.kind === 'symlink');
+      if (link) return `would be written through the symlink '${link.path}'`;
+      let next = spellings.find((node) => node.name === part);
+      if (next && next.kind !== 'directory') return `sits under '${next.path}', which is not a folder`;
+      if (!next) {
+        next = directory(folder === this.root ? part : `${folder.path}/${part}`, part, folder);
+        const refusal = this.attach(folder, next);
+        if (refusal) return refusal;
+      }
+      folder = next;
+    }
+    if (this.recentFolders.size >= RECENT_FOLDERS) this.recentFolders.delete(this.recentFolders.keys().next().value as string);
+    this.recentFolders.set(path, folder);
+    return folder;
   }
 
   /**
-   * Resolves every symlink against the whole tree. Returns why one is refused, worded as a full
-   * sentence, or undefined.
+   * Follows every symlink through the whole tree. Returns why one is refused, as a full sentence,
+   * or undefined. Each link is followed once: where it leads is remembered.
    */
   finish(): string | undefined {
-    for (const link of this.symlinks.values()) {
-      const refusal = this.symlinkRefusal(link.path, link.target);
-      if (refusal) return `Entry '${link.path}' ${refusal}`;
+    const resolved = new Map<Node, Resolution | 'resolving'>();
+    const places = new Map<Node, Place>();
+    for (const link of this.symlinks) {
+      const outcome = this.follow(link, this.placeOf(link, places), resolved, 0);
+      if (outcome === 'outside') return `Entry '${link.path}' is a symlink that points outside the bundle (${link.target}, followed through the bundle's links)`;
+      if (outcome === 'loop') return `Entry '${link.path}' is a symlink that leads through more than ${MAX_LINK_HOPS} links (${link.target})`;
     }
     return undefined;
   }
 
-  private record(node: Node): void {
-    if (this.nodes.has(node.path)) return;
-    this.nodes.set(node.path, node);
-    if (!this.spellings.has(fold(node.path))) this.spellings.set(fold(node.path), node.path);
-  }
-
-  private symlinkRefusal(path: string, target: string): string | undefined {
-    if (target === '') return 'is a symlink with an empty target';
-    if (target.startsWith('/') || /^[A-Za-z]:/.test(target)) return `is a symlink that points outside the bundle (${target} is absolute)`;
-    if (target.includes('\\')) return 'is a symlink whose target contains a backslash';
-    if (target.includes('\0')) return 'is a symlink whose target contains a NUL byte';
-    const resolved = this.resolve(parentParts(path), target, { hops: 0 });
-    if (resolved === 'outside') return `is a symlink that points outside the bundle (${target}, followed through the bundle's links)`;
-    if (resolved === 'loop') return `is a symlink that leads through more than ${MAX_LINK_HOPS} links (${target})`;
+  private attach(parent: Node, node: Node): string | undefined {
+    this.nodeCount += 1;
+    if (this.nodeCount > MAX_TREE_NODES) return `makes the bundle's paths hold more than ${MAX_TREE_NODES} files and folders`;
+    const key = fold(node.name);
+    const spellings = parent.children?.get(key);
+    if (spellings) spellings.push(node);
+    else parent.children?.set(key, [node]);
     return undefined;
   }
 
-  /** Follows `target` from the folder `from` as the kernel would, links included. */
-  private resolve(from: readonly string[], target: string, budget: { hops: number }): Resolution {
-    let stack = [...from];
+  private hardLinkRefusal(linkname: string): string | undefined {
+    const target = normaliseEntryName(linkname);
+    const unsafe = unsafePathReason(target);
+    if (unsafe) return `is a hard link whose target ${unsafe} (${linkname})`;
+    if (Buffer.byteLength(target) > MAX_PATH_BYTES) return `is a hard link whose target is longer than ${MAX_PATH_BYTES} bytes`;
+    let node: Node | undefined = this.root;
+    for (const part of target.split('/')) node = node?.children?.get(fold(part))?.find((candidate) => candidate.name === part);
+    return node?.kind === 'file' ? undefined : `is a hard link to '${linkname}', which is not an earlier file in the bundle`;
+  }
+
+  /** The folders from the top down to the one a link sits in, remembered per folder. */
+  private placeOf(link: Node, places: Map<Node, Place>): Place {
+    const folder = link.parent;
+    if (!folder || folder === this.root) return [];
+    let place = places.get(folder);
+    if (!place) {
+      const chain: Node[] = [];
+      for (let node: Node | undefined = folder; node && node !== this.root; node = node.parent) chain.push(node);
+      place = chain.reverse();
+      places.set(folder, place);
+    }
+    return place;
+  }
+
+  /** Where a link leads, starting from the folder it sits in; `hops` links were followed to reach it. */
+  private follow(link: Node, from: Place, resolved: Map<Node, Resolution | 'resolving'>, hops: number): Resolution {
+    const known = resolved.get(link);
+    if (known === 'resolving' || hops >= MAX_LINK_HOPS) return 'loop';
+    if (known) return known;
+    resolved.set(link, 'resolving');
+    const outcome = this.walk(from, link.target ?? '', resolved, hops + 1);
+    resolved.set(link, outcome);
+    return outcome;
+  }
+
+  /** Follows a relative target from a folder, part by part, as the kernel would. */
+  private walk(from: Place, target: string, resolved: Map<Node, Resolution | 'resolving'>, hops: number): Resolution {
+    let place = [...from];
     for (const part of target.split('/')) {
       if (part === '' || part === '.') continue;
       if (part === '..') {
-        if (stack.length === 0) return 'outside';
-        stack.pop();
+        if (place.length === 0) return 'outside';
+        place.pop();
         continue;
       }
-      const link = this.symlinks.get(fold([...stack, part].join('/')));
+      const folder = place.length === 0 ? this.root : place[place.length - 1];
+      const spellings = folder?.children?.get(fold(part)) ?? [];
+      const link = spellings.find((node) => node.kind === 'symlink');
       if (!link) {
-        stack.push(part);
+        place.push(spellings.find((node) => node.name === part) ?? spellings[0]);
         continue;
       }
-      budget.hops += 1;
-      if (budget.hops > MAX_LINK_HOPS) return 'loop';
-      const followed = this.resolve(stack, link.target, budget);
+      const followed = this.follow(link, place, resolved, hops);
       if (typeof followed === 'string') return followed;
-      stack = [...followed];
+      place = [...followed];
     }
-    return stack;
+    return place;
   }
+}
+
+/** Why a symlink target is refused before it is followed, or undefined. */
+function symlinkTargetRefusal(target: string): string | undefined {
+  if (target === '') return 'is a symlink with an empty target';
+  if (target.startsWith('/') || /^[A-Za-z]:/.test(target)) return `is a symlink that points outside the bundle (${target} is absolute)`;
+  if (target.includes('\\')) return 'is a symlink whose target contains a backslash';
+  if (target.includes('\0')) return 'is a symlink whose target contains a NUL byte';
+  if (Buffer.byteLength(target) > MAX_PATH_BYTES) return `is a symlink whose target is longer than ${MAX_PATH_BYTES} bytes`;
+  return undefined;
 }

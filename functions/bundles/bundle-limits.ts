@@ -1,7 +1,10 @@
 export interface BundleLimits {
   /** Tar entries of any kind. */
   readonly maxEntries: number;
-  /** Sum of the entries' unpacked sizes: the tar-bomb guard. */
+  /**
+   * Bytes the whole gzip stream may inflate to (every member, tar headers and padding, and data
+   * after the tar's end-of-archive), counted while streaming: the decompression-bomb guard.
+   */
   readonly maxUnpackedBytes: number;
 }
 

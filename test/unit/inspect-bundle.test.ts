@@ -144,6 +144,36 @@ describe('inspectBundle: links are resolved against the archive itself', () => {
   });
 });
 
+describe('inspectBundle: the cost of the link checks stays bounded', () => {
+  it('checks thousands of entries at PATH_MAX depth, and links that climb all of it, in seconds', async () => {
+    const deep = Array.from({ length: 2000 }, () => 'a').join('/');
+    const climb = `${'../'.repeat(1999)}top`;
+    const entries: TarEntry[] = [file('top')];
+    for (let i = 0; i < 1500; i += 1) entries.push(file(`${deep.slice(0, 4000 - 8)}/f${i}`), symlink(`${deep.slice(0, 3990)}/l${i}`, climb.slice(0, 3000)));
+    const bytes = await makeTarGz(entries);
+    const started = Date.now();
+    await expect(inspect(bytes, { maxEntries: 10_000, maxUnpackedBytes: 1024 * MiB })).resolves.toBeDefined();
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('refuses paths that imply more folders than the tree may hold', async () => {
+    const deep = Array.from({ length: 2000 }, () => 'a').join('/');
+    const entries = Array.from({ length: 101 }, (_, i) => file(`x${i}/${deep}/f`));
+    await expect(inspect(await makeTarGz(entries))).rejects.toThrow(/more than 200000 files and folders/);
+  });
+
+  it('refuses paths and link targets longer than PATH_MAX', async () => {
+    await expect(inspect(await makeTarGz([file(`${'d/'.repeat(2100)}f`)]))).rejects.toThrow(/has a path longer than 4096 bytes/);
+    await expect(inspect(await makeTarGz([file('f'), symlink('l', `${'./'.repeat(2100)}f`)]))).rejects.toThrow(/target is longer than 4096 bytes/);
+  });
+
+  it('follows a chain of 40 links, and refuses 41', async () => {
+    const chain = (length: number) => [file('f'), ...Array.from({ length }, (_, i) => symlink(`l${i}`, i === length - 1 ? 'f' : `l${i + 1}`))];
+    await expect(inspect(await makeTarGz(chain(40)))).resolves.toBeDefined();
+    await expect(inspect(await makeTarGz(chain(41)))).rejects.toThrow(/leads through more than 40 links/);
+  });
+});
+
 describe('inspectBundle: decompression bombs', () => {
   it('counts data after the tar end-of-archive blocks', async () => {
     const tar = Buffer.concat([await makeTar([file('model.onnx')]), Buffer.alloc(4 * MiB)]);
