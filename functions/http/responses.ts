@@ -10,11 +10,14 @@ export function jsonResponse(statusCode: number, body: unknown, headers: Record<
   };
 }
 
-/** Binary bodies travel base64-encoded between Lambda and API Gateway. */
+/**
+ * Binary bodies travel base64-encoded between Lambda and API Gateway. A body answered whole says
+ * so with `Accept-Ranges: none` (RFC 9110 §14.3) unless the caller serves ranges and says otherwise.
+ */
 export function binaryResponse(statusCode: number, bytes: Buffer, headers: Record<string, string>): HttpResult {
   return {
     statusCode,
-    headers: { 'content-length': String(bytes.length), ...headers },
+    headers: { 'content-length': String(bytes.length), 'accept-ranges': 'none', ...headers },
     body: bytes.toString('base64'),
     isBase64Encoded: true,
   };
