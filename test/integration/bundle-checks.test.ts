@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_BUCKET } from '../../local/runtime';
 import { call, expectError, json } from '../support/http';
 import { removeDataDir, startMlhub, type RunningMlhub } from '../support/local-runtime';
 import { bucketReader } from '../support/s3-inspect';
@@ -57,6 +59,23 @@ describe('bundle checks over HTTP', () => {
     const bomb = gzipSync(Buffer.concat([await makeTar([{ name: 'model.onnx', content: 'w' }]), Buffer.alloc(64 * MiB)]));
     expect(bomb.length).toBeLessThan(128 * 1024);
     await expectRefused('bomb', bomb, new RegExp(`unpacks to more than ${UNPACKED_LIMIT} bytes`));
+  });
+
+  it('refuses the same bomb sent through a presigned upload, at complete, and keeps no bytes', async () => {
+    const bomb = gzipSync(Buffer.concat([await makeTar([{ name: 'model.onnx', content: 'w' }]), Buffer.alloc(64 * MiB)]));
+    expect((await api('POST', '/model/bomb-presigned', json({ type: 'onnx' }))).status).toBe(201);
+    const started = await api('POST', '/model/bomb-presigned/uploads', json({ size: bomb.length }));
+    expect(started.status, JSON.stringify(started.body)).toBe(201);
+    const session = started.body as { upload_id: string; urls: { url: string; headers?: Record<string, string> }[] };
+    expect(session.urls).toHaveLength(1);
+    // Any headers the URL was signed with (such as If-None-Match) go with the PUT.
+    expect((await fetch(session.urls[0]!.url, { method: 'PUT', body: bomb, headers: session.urls[0]!.headers ?? {} })).status).toBe(200);
+    const reason = new RegExp(`unpacks to more than ${UNPACKED_LIMIT} bytes`);
+    expectError(await api('POST', `/model/bomb-presigned/uploads/${session.upload_id}/complete`), 400, 'bundle_rejected', reason);
+    expect((await api('GET', '/model/bomb-presigned')).body).toMatchObject({ latest_version: null, versions: [{ status: 'rejected', reason: expect.stringMatching(reason) }] });
+    // An ended upload's key keeps an empty marker, so its URL cannot write again; no bytes stay.
+    const stored = await bucketReader(mlhub.s3Endpoint).client.send(new ListObjectsV2Command({ Bucket: LOCAL_BUCKET, Prefix: 'models/bomb-presigned/' }));
+    expect((stored.Contents ?? []).map((object) => object.Size)).toEqual((stored.Contents ?? []).map(() => 0));
   });
 
   it('refuses a GNU sparse entry naming it and its type', async () => {
