@@ -30,6 +30,9 @@ function sendS3Error(response: ServerResponse, status: number, code: string, mes
   response.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escape(message)}</Message>${fields}</Error>`);
 }
 
+/** S3 notifications carry the key URL-encoded, a space as `+` (S3 User Guide, "Event message structure"); s3rver's carry it raw. */
+const encodeEventKey = (key: string): string => encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+');
+
 interface S3rverEvent {
   Records?: { eventName?: string; s3?: { bucket?: { name?: string }; object?: { key?: string; size?: number } } }[];
 }
@@ -111,20 +114,28 @@ export async function startS3Server(options: S3ServerOptions): Promise<LocalS3Se
   });
   server.listen(options.port ?? 0, options.host);
   await once(server, 'listening');
+  server.on('error', (error) => errorLog(`s3: ${error.message}`));
   const { port } = server.address() as AddressInfo;
 
   return {
     endpoint: `http://${options.host}:${port}`,
     onObjectEvent(listener) {
+      // s3rver emits inside the request that stored the object: a listener's failure is logged
+      // rather than turning a stored object into a 500.
       s3rver.on('event', (event: S3rverEvent) => {
         for (const record of event.Records ?? []) {
-          listener({
-            eventName: record.eventName ?? '',
-            bucket: record.s3?.bucket?.name ?? '',
-            key: decodeURIComponent(record.s3?.object?.key ?? ''),
-            ...(record.s3?.object?.size !== undefined ? { size: record.s3.object.size } : {}),
-            raw: record,
-          });
+          try {
+            const key = record.s3?.object?.key ?? '';
+            listener({
+              eventName: record.eventName ?? '',
+              bucket: record.s3?.bucket?.name ?? '',
+              key,
+              ...(record.s3?.object?.size !== undefined ? { size: record.s3.object.size } : {}),
+              raw: { ...record, s3: { ...record.s3, object: { ...record.s3?.object, key: encodeEventKey(key) } } },
+            });
+          } catch (error) {
+            errorLog(`s3 event ${record.eventName ?? ''} for ${record.s3?.object?.key ?? ''} not delivered: ${String(error)}`);
+          }
         }
       });
     },

@@ -1,5 +1,8 @@
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { DEMO_MODEL } from './demo-model';
 import { startLocalRuntime } from './runtime';
+import { DataDirInUseError, claimDataDir, type RuntimeClaim } from './runtime-file';
 
 const DEFAULT_PORT = 8083;
 
@@ -15,7 +18,7 @@ function portFromEnv(raw: string | undefined): number {
 
 const host = process.env.HOST || '127.0.0.1';
 const port = portFromEnv(process.env.PORT);
-const dataDir = process.env.MLHUB_DATA_DIR || '.mlhub';
+const dataDir = resolve(process.env.MLHUB_DATA_DIR || '.mlhub');
 const quiet = process.env.MLHUB_ACCESS_LOG === 'off';
 const authMode = process.env.MLHUB_AUTH || 'dev';
 if (authMode !== 'dev' && authMode !== 'required') {
@@ -23,13 +26,35 @@ if (authMode !== 'dev' && authMode !== 'required') {
   process.exit(2);
 }
 
+let claim: RuntimeClaim | undefined;
+
+/*
+ * The last resort, after every stream, socket and server in the runtime got its own error handling.
+ * - An exception nobody caught leaves the process in a state nobody knows (Node.js docs, "Warning:
+ *   Using 'uncaughtException' correctly"): it is logged with its stack and the process stops, its
+ *   data folder released; the stores are consistent on disk (S3 writes land by rename, DynamoDB
+ *   transitions are conditional), so the next start carries on.
+ * - A rejected promise nobody awaited has already unwound its own work; one request's loose end
+ *   should not take every other request down, so it is logged as a bug and MLHub keeps serving.
+ */
+process.on('uncaughtException', (error) => {
+  console.error(`MLHub stopped on an uncaught exception (a bug; please report it): ${error?.stack ?? String(error)}`);
+  void (claim?.release() ?? Promise.resolve()).finally(() => process.exit(70));
+});
+process.on('unhandledRejection', (reason) => {
+  console.error(`BUG: unhandled promise rejection, MLHub keeps serving: ${(reason as Error)?.stack ?? String(reason)}`);
+});
+
 try {
+  await mkdir(dataDir, { recursive: true });
+  claim = await claimDataDir(dataDir);
   const runtime = await startLocalRuntime({
     host, port, dataDir,
     ...(authMode === 'dev' ? { devUser: 'local' } : {}),
     ...(process.env.MLHUB_S3_REQUEST_LOG === 'on' ? { s3RequestLog: (line: string) => console.log(line) } : {}),
     ...(quiet ? {} : { log: (line: string) => console.log(line) }),
   });
+  await claim.publish({ url: runtime.url, s3Endpoint: runtime.s3Endpoint, dynamoEndpoint: runtime.dynamoEndpoint });
   console.log(`MLHub is running at ${runtime.url}`);
   console.log(`  data      ${runtime.dataDir}`);
   console.log(runtime.devUser
@@ -45,7 +70,7 @@ try {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping MLHub...`);
-    runtime.stop().then(
+    runtime.stop().then(() => claim?.release()).then(
       () => process.exit(0),
       (error: unknown) => {
         console.error(`Could not stop cleanly: ${String(error)}`);
@@ -56,9 +81,12 @@ try {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 } catch (error) {
+  await claim?.release().catch(() => undefined);
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE') console.error(`Port ${port} on ${host} is already in use; set PORT to use another one.`);
+  if (error instanceof DataDirInUseError) console.error(error.message);
+  else if (code === 'EADDRINUSE') console.error(`Port ${port} on ${host} is already in use; set PORT to use another one.`);
   else if (code === 'EADDRNOTAVAIL') console.error(`Cannot listen on ${host}; set HOST to an address of this machine.`);
+  else if (/\bLOCK\b/.test((error as Error)?.message ?? '')) console.error(`The data folder ${dataDir} is locked by another process (its DynamoDB files are open); stop it or set MLHUB_DATA_DIR to another folder.`);
   else console.error(`MLHub could not start: ${(error as Error)?.stack ?? String(error)}`);
   process.exit(1);
 }

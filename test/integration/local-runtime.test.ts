@@ -1,6 +1,17 @@
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LOCAL_BUCKET } from '../../local/runtime';
 import { call, json } from '../support/http';
@@ -55,20 +66,111 @@ describe('the embedded S3 server', () => {
     await call(mlhub.url, 'POST', '/model/signed', json({ type: 'onnx' }));
     const bundle = await sampleBundle();
     await call(mlhub.url, 'POST', '/model/signed/upload', { body: bundle, headers: { 'content-type': 'application/octet-stream' } });
-    const { client } = bucketReader(mlhub.s3Endpoint);
-    const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: LOCAL_BUCKET, Key: 'models/signed/1/bundle.tar.gz' }), { expiresIn: 60 });
+    const reader = bucketReader(mlhub.s3Endpoint);
+    const { client } = reader;
+    const [key] = await reader.keys('models/signed/1/');
+    expect(key).toBeDefined();
+    const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: LOCAL_BUCKET, Key: key }), { expiresIn: 60 });
 
     const intact = await fetch(url);
     expect(intact.status).toBe(200);
     expect(Buffer.from(await intact.arrayBuffer())).toEqual(bundle);
 
-    const tampered = await fetch(url.replace('/1/bundle', '/2/bundle'));
+    const tampered = await fetch(url.replace('/1/', '/2/'));
     expect(tampered.status).toBe(403);
     expect(await tampered.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
 
-    const expiredUrl = await getSignedUrl(client, new GetObjectCommand({ Bucket: LOCAL_BUCKET, Key: 'models/signed/1/bundle.tar.gz' }), { expiresIn: 1, signingDate: new Date(Date.now() - 10_000) });
+    const expiredUrl = await getSignedUrl(client, new GetObjectCommand({ Bucket: LOCAL_BUCKET, Key: key }), { expiresIn: 1, signingDate: new Date(Date.now() - 10_000) });
     const expired = await fetch(expiredUrl);
     expect(expired.status).toBe(403);
     expect(await expired.text()).toContain('Request has expired');
+  });
+});
+
+describe('one data folder, one MLHub', () => {
+  it('records its address in runtime.json while it runs, and removes it on a clean stop', async () => {
+    const mlhub = await start();
+    const record = JSON.parse(await readFile(join(mlhub.dataDir, 'runtime.json'), 'utf8')) as { pid: number; url: string; s3Endpoint: string };
+    expect(record).toMatchObject({ pid: mlhub.pid, url: mlhub.url, s3Endpoint: mlhub.s3Endpoint });
+    expect(await mlhub.stop()).toBe(0);
+    await expect(readFile(join(mlhub.dataDir, 'runtime.json'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('a second start on a folder in use says so in one line, and leaves the first one serving', async () => {
+    const first = await start();
+    const failure = await startMlhub({ dataDir: first.dataDir }).then(() => undefined, (error: Error) => error.message);
+    const lines = (failure ?? '').replace(/^MLHub did not start:\n/, '').trim().split('\n');
+    expect(lines).toEqual([`MLHub is already running on this data folder (${first.dataDir}) at ${first.url}, pid ${first.pid}; stop it or set MLHUB_DATA_DIR to another folder`]);
+    expect((await call(first.url, 'GET', '/status')).status).toBe(200);
+    expect(JSON.parse(await readFile(join(first.dataDir, 'runtime.json'), 'utf8'))).toMatchObject({ pid: first.pid });
+  });
+
+  it('a runtime.json left by kill -9 does not block the next start', async () => {
+    const first = await start();
+    process.kill(first.pid, 'SIGKILL');
+    expect(await first.stop()).toBeNull();
+    expect(JSON.parse(await readFile(join(first.dataDir, 'runtime.json'), 'utf8'))).toMatchObject({ pid: first.pid });
+    const second = await start({ dataDir: first.dataDir });
+    expect((await call(second.url, 'GET', '/status')).status).toBe(200);
+    expect(JSON.parse(await readFile(join(second.dataDir, 'runtime.json'), 'utf8'))).toMatchObject({ pid: second.pid, url: second.url });
+  });
+});
+
+describe('no request takes the process down', () => {
+  /** Sends a request by hand and drops the connection at `after` bytes sent (upload) or received (download). */
+  function dropMidway(url: string, method: string, headers: Record<string, string | number>, options: { send?: Buffer; receive?: boolean }): Promise<void> {
+    return new Promise((resolve) => {
+      const outgoing = httpRequest(url, { method, headers });
+      outgoing.on('error', () => resolve());
+      outgoing.on('close', () => resolve());
+      if (options.receive) {
+        outgoing.on('response', (response) => response.once('data', () => outgoing.destroy()));
+        outgoing.end();
+      } else {
+        outgoing.write(options.send ?? Buffer.alloc(0), () => setTimeout(() => outgoing.destroy(), 50));
+      }
+    });
+  }
+
+  async function expectServing(mlhub: RunningMlhub): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(() => process.kill(mlhub.pid, 0)).not.toThrow();
+    expect((await call(mlhub.url, 'GET', '/status')).status).toBe(200);
+    expect(mlhub.output()).not.toMatch(/uncaught|BUG:|Error:.*\n\s+at /);
+  }
+
+  it('objects deleted while GETs stream them, complete racing abort, clients leaving mid-upload and mid-download', async () => {
+    const mlhub = await start();
+    const { client } = bucketReader(mlhub.s3Endpoint);
+    const body = randomBytes(6 * 1024 * 1024);
+
+    for (let round = 0; round < 5; round += 1) {
+      await client.send(new PutObjectCommand({ Bucket: LOCAL_BUCKET, Key: 'faults/doomed', Body: body }));
+      await Promise.allSettled([
+        client.send(new GetObjectCommand({ Bucket: LOCAL_BUCKET, Key: 'faults/doomed' })).then((answer) => answer.Body!.transformToByteArray()),
+        client.send(new DeleteObjectCommand({ Bucket: LOCAL_BUCKET, Key: 'faults/doomed' })),
+      ]);
+
+      const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: LOCAL_BUCKET, Key: `faults/mp-${round}` }));
+      const { ETag } = await client.send(new UploadPartCommand({ Bucket: LOCAL_BUCKET, Key: `faults/mp-${round}`, UploadId, PartNumber: 1, Body: body }));
+      const outcomes = await Promise.allSettled([
+        client.send(new CompleteMultipartUploadCommand({ Bucket: LOCAL_BUCKET, Key: `faults/mp-${round}`, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag }] } })),
+        client.send(new AbortMultipartUploadCommand({ Bucket: LOCAL_BUCKET, Key: `faults/mp-${round}`, UploadId })),
+      ]);
+      expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+    }
+
+    await client.send(new PutObjectCommand({ Bucket: LOCAL_BUCKET, Key: 'faults/big', Body: body }));
+    const download = await getSignedUrl(client, new GetObjectCommand({ Bucket: LOCAL_BUCKET, Key: 'faults/big' }), { expiresIn: 60 });
+    const upload = await getSignedUrl(client, new PutObjectCommand({ Bucket: LOCAL_BUCKET, Key: 'faults/half' }), { expiresIn: 60 });
+    for (let round = 0; round < 5; round += 1) {
+      await dropMidway(download, 'GET', {}, { receive: true });
+      await dropMidway(upload, 'PUT', { 'content-length': body.length }, { send: body.subarray(0, 1024 * 1024) });
+      await dropMidway(`${mlhub.url}/model/faults/upload`, 'POST', { 'content-type': 'application/octet-stream', 'content-length': body.length }, { send: body.subarray(0, 1024 * 1024) });
+      await dropMidway(`${mlhub.url}/model/faults/download`, 'GET', {}, { receive: true });
+    }
+    // A PUT cut short leaves nothing behind: writes land whole or not at all.
+    expect(await bucketReader(mlhub.s3Endpoint).keys('faults/half')).toEqual([]);
+    await expectServing(mlhub);
   });
 });

@@ -1,0 +1,98 @@
+import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/**
+ * `<data folder>/runtime.json`: which process serves a data folder, and where. `npm start` claims
+ * it before opening any store (dynalite's LevelDB allows one process per folder), fills in its
+ * addresses once it listens, and removes it on a clean stop; `mlhub login --local` reads it to find
+ * the API whatever its PORT. A file left by a process that died (kill -9) names a pid that no
+ * longer runs, and is taken over.
+ */
+export interface RuntimeRecord {
+  readonly pid: number;
+  /** ISO 8601. */
+  readonly started: string;
+  /** The API's base URL, e.g. `http://127.0.0.1:8083`; absent while the runtime is starting. */
+  readonly url?: string;
+  readonly s3Endpoint?: string;
+  readonly dynamoEndpoint?: string;
+}
+
+export const RUNTIME_FILE = 'runtime.json';
+
+export class DataDirInUseError extends Error {
+  constructor(readonly dataDir: string, readonly holder: RuntimeRecord) {
+    super(`MLHub is already running on this data folder (${dataDir})${holder.url ? ` at ${holder.url}` : ''}, pid ${holder.pid}; stop it or set MLHUB_DATA_DIR to another folder`);
+    this.name = 'DataDirInUseError';
+  }
+}
+
+/** True when a process with this pid exists (EPERM: it exists but belongs to someone else). */
+export function pidIsAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The record of a data folder's live runtime, or undefined when none runs (no file, or a dead pid). */
+export async function readRuntimeRecord(dataDir: string): Promise<RuntimeRecord | undefined> {
+  let record: Partial<RuntimeRecord>;
+  try {
+    record = JSON.parse(await readFile(join(dataDir, RUNTIME_FILE), 'utf8')) as Partial<RuntimeRecord>;
+  } catch {
+    // Missing, or torn by a crash mid-write: either way no runtime can be found through it.
+    return undefined;
+  }
+  return typeof record.pid === 'number' && pidIsAlive(record.pid) ? (record as RuntimeRecord) : undefined;
+}
+
+export interface RuntimeClaim {
+  /** Records the addresses the runtime listens on. */
+  publish(addresses: Pick<RuntimeRecord, 'url' | 's3Endpoint' | 'dynamoEndpoint'>): Promise<void>;
+  /** Removes the file, if it is still this process's. */
+  release(): Promise<void>;
+}
+
+/**
+ * Claims a data folder for this process; throws DataDirInUseError when a live process holds it.
+ * The file is created with O_EXCL, so of two starts racing for a folder exactly one wins.
+ */
+export async function claimDataDir(dataDir: string, pid: number = process.pid): Promise<RuntimeClaim> {
+  const path = join(dataDir, RUNTIME_FILE);
+  const own: RuntimeRecord = { pid, started: new Date().toISOString() };
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      const file = await open(path, 'wx');
+      await file.writeFile(`${JSON.stringify(own, null, 2)}\n`);
+      await file.close();
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
+    }
+    let holder: RuntimeRecord | undefined;
+    try {
+      holder = JSON.parse(await readFile(path, 'utf8')) as RuntimeRecord;
+    } catch {
+      holder = undefined; // unreadable: left by a crash while it was being written
+    }
+    if (holder && holder.pid !== pid && pidIsAlive(holder.pid)) throw new DataDirInUseError(dataDir, holder);
+    await rm(path, { force: true });
+  }
+
+  const write = async (record: RuntimeRecord) => {
+    const staged = `${path}.${pid}.tmp`;
+    await writeFile(staged, `${JSON.stringify(record, null, 2)}\n`);
+    await rename(staged, path);
+  };
+  return {
+    publish: (addresses) => write({ ...own, ...addresses }),
+    async release() {
+      const current = await readFile(path, 'utf8').then((text) => JSON.parse(text) as RuntimeRecord, () => undefined);
+      if (current?.pid === pid) await rm(path, { force: true });
+    },
+  };
+}
