@@ -45,7 +45,10 @@ export const directUpload = lazy(() => new DirectUpload({
 
 export const versionRemoval = lazy(() => new VersionRemoval({ models: tableServices().models, ...lifecycleStores(), bundles: bundleStore() }));
 
-export const modelRemoval = lazy(() => new ModelRemoval({ models: tableServices().models, bundles: bundleStore(), versions: versionRemoval() }));
+export const modelRemoval = lazy(() => {
+  const { sessionSeconds, presignSeconds } = loadFunctionConfig().uploads;
+  return new ModelRemoval({ models: tableServices().models, bundles: bundleStore(), versions: versionRemoval(), urlLifetimeMs: (sessionSeconds + presignSeconds) * 1000 });
+});
 
 export const uploadSessions = lazy(() => new UploadSessions({
   models: tableServices().models,

@@ -20,7 +20,10 @@ export interface UploadLimits {
   readonly maxBundleBytes: number;
   /** How long a presigned URL stays valid. */
   readonly presignSeconds: number;
-  /** How long an upload session may stay open (S3 aborts incomplete multipart uploads after a day). */
+  /**
+   * How long an upload session may stay open, in seconds (S3 aborts incomplete multipart uploads
+   * after a day); its pending version is aborted by the sweep after that unless its bytes arrived.
+   */
   readonly sessionSeconds: number;
 }
 
@@ -32,12 +35,14 @@ export const CONFIG_ENV = {
   maxUnpackedBytes: 'MLHUB_MAX_UNPACKED_BYTES',
   maxBundleBytes: 'MLHUB_MAX_BUNDLE_BYTES',
   presignSeconds: 'MLHUB_PRESIGN_SECONDS',
+  sessionSeconds: 'MLHUB_UPLOAD_SESSION_SECONDS',
 } as const;
 
 /** What one finalize run can stream in its 15 minutes at about 100 MiB/s, with room to spare. */
 export const DEFAULT_MAX_BUNDLE_BYTES = 50 * 1024 ** 3;
 export const DEFAULT_PRESIGN_SECONDS = 900;
-const SESSION_SECONDS = 24 * 3600;
+/** S3 aborts incomplete multipart uploads after a day (the bucket's lifecycle rule), so no session outlives that. */
+export const DEFAULT_SESSION_SECONDS = 24 * 3600;
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
@@ -57,7 +62,7 @@ export function loadFunctionConfig(env: NodeJS.ProcessEnv = process.env): Functi
     uploads: {
       maxBundleBytes: integerFromEnv(env, CONFIG_ENV.maxBundleBytes, DEFAULT_MAX_BUNDLE_BYTES),
       presignSeconds: integerFromEnv(env, CONFIG_ENV.presignSeconds, DEFAULT_PRESIGN_SECONDS),
-      sessionSeconds: SESSION_SECONDS,
+      sessionSeconds: integerFromEnv(env, CONFIG_ENV.sessionSeconds, DEFAULT_SESSION_SECONDS),
     },
   };
 }

@@ -14,7 +14,14 @@ export interface DeletedModel {
 
 /** Deleting a model with everything it owns: grants, sessions, bundle objects; versions stay as tombstones. */
 export class ModelRemoval {
-  constructor(private readonly deps: { readonly models: ModelStore; readonly bundles: BundleStore; readonly versions: VersionRemoval; readonly now?: () => Date }) {}
+  constructor(private readonly deps: {
+    readonly models: ModelStore;
+    readonly bundles: BundleStore;
+    readonly versions: VersionRemoval;
+    /** How long after a version's creation an upload URL for it may still work (session, then presign lifetime). */
+    readonly urlLifetimeMs: number;
+    readonly now?: () => Date;
+  }) {}
 
   /**
    * The model leaves listings first; then its versions end (so no check can make one ready), its
@@ -30,9 +37,10 @@ export class ModelRemoval {
     authorize(actor, name, resumable, access.grant, 'delete');
     const model = await this.deps.models.beginDelete(name);
     if (!model) throw modelNotFound(name);
-    const versions = await this.deps.versions.endAll(name, actor.id);
+    const ended = await this.deps.versions.endAll(name, actor.id);
     const objects = await this.deps.bundles.deletePrefix(modelPrefix(name));
+    await this.deps.versions.retireRecentKeys(ended, this.deps.urlLifetimeMs);
     await this.deps.models.endModel(name, (this.deps.now ?? (() => new Date()))().toISOString());
-    return { name, versions, objects };
+    return { name, versions: ended.length, objects };
   }
 }

@@ -7,10 +7,17 @@ import type { BundleStore } from '../bundles/bundle-store';
 import { inspectBundle } from '../bundles/inspect-bundle';
 import { loadAuthorized } from '../registry/authorized-model';
 import type { ModelStore } from '../registry/model-store';
-import { CLAIM_MS, type VersionFinalizer } from './version-finalizer';
+import { routeById } from '../routes/route-table';
+import type { VersionFinalizer } from './version-finalizer';
 import type { VersionRecord } from './version-records';
 import type { VersionStore } from './version-store';
 import { versionGone } from './ready-versions';
+
+/**
+ * A direct upload lives within one invocation of its route: once that has surely ended, nobody
+ * but the sweep will finish its version (checking bytes that were stored, expiring the rest).
+ */
+const DIRECT_UPLOAD_MS = (routeById('uploadBundle').timeoutSeconds + 1) * 1000;
 
 export interface DirectUploadDeps {
   readonly models: ModelStore;
@@ -58,7 +65,7 @@ export class DirectUpload {
       size: inspected.size,
       createdAt: created.toISOString(),
       createdBy: actor.id,
-      expiresAt: new Date(created.getTime() + CLAIM_MS).toISOString(),
+      expiresAt: new Date(created.getTime() + DIRECT_UPLOAD_MS).toISOString(),
       ...(bundle.filename ? { filename: bundle.filename } : {}),
     };
     await versions.put(pending);
@@ -70,11 +77,12 @@ export class DirectUpload {
       await bundles.retire(pending.bundleKey).catch(() => undefined);
       throw error;
     }
-    let result = await finalizer.finalize(name, number, `upload:${number}`);
+    const until = new Date(created.getTime() + DIRECT_UPLOAD_MS);
+    let result = await finalizer.finalize(name, number, `upload:${number}`, { until });
     // The storage event may be checking the same bytes: it finishes within the claim; wait for its verdict.
-    for (let waited = 0; result === 'busy' && waited < 20_000; waited += 100) {
+    while (result === 'busy' && Date.now() < until.getTime()) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      result = await finalizer.finalize(name, number, `upload:${number}`);
+      result = await finalizer.finalize(name, number, `upload:${number}`, { until });
     }
     const version = await versions.get(name, number);
     if (!version) throw new Error(`Version ${number} of ${name} vanished while being checked`);

@@ -25,8 +25,9 @@ const BATCH = 100;
 
 /**
  * Ends what a crash or an abandoned client left pending. Run on a schedule (EventBridge in the
- * cloud, a timer locally): a pending version past its expiry, and not being checked, becomes
- * aborted and its bytes go; one whose bytes are all stored but that nobody checked is checked.
+ * cloud, a timer locally): a pending version whose bytes are all stored but that nobody checked
+ * (a lost event, a killed complete or direct upload) is checked once its claim lapses; one
+ * without its bytes past its expiry, and not being checked, becomes aborted and its parts go.
  */
 export class PendingSweep {
   private readonly now: () => Date;
@@ -43,22 +44,24 @@ export class PendingSweep {
     const pending = await versions.listPending(BATCH);
     for (const version of pending) {
       if (Date.now() >= deadline) break;
-      const now = this.now().toISOString();
-      if (version.expiresAt !== undefined && version.expiresAt <= now) {
-        const ended = await versions.transition(version.name, version.version, ['pending'],
-          { status: 'aborted', reason: `The upload was not completed before it expired at ${version.expiresAt}`, by: 'mlhub' }, now, { unclaimedAt: now });
-        if (!ended) continue;
-        expired += 1;
-        const session = version.uploadId ? await sessions.get(version.name, version.uploadId) : undefined;
-        if (session) {
-          await sessions.setState(session.name, session.id, 'open', 'aborted');
-          if (session.s3UploadId) await bundles.abortMultipart(session.bundleKey, session.s3UploadId);
-        }
-        await bundles.retire(version.bundleKey);
+      // Bytes that all arrived are checked whatever the hour: a finished upload is never thrown away.
+      if ((await bundles.stat(version.bundleKey)) !== undefined) {
+        const result = await finalizer.finalize(version.name, version.version, 'sweep', { until: new Date(deadline) });
+        if (result !== 'pending' && result !== 'busy') checked[result] = (checked[result] ?? 0) + 1;
         continue;
       }
-      const result = await finalizer.finalize(version.name, version.version, 'sweep', { until: new Date(deadline) });
-      if (result !== 'pending' && result !== 'busy') checked[result] = (checked[result] ?? 0) + 1;
+      const now = this.now().toISOString();
+      if (version.expiresAt === undefined || version.expiresAt > now) continue;
+      const ended = await versions.transition(version.name, version.version, ['pending'],
+        { status: 'aborted', reason: `The upload was not finished before it expired at ${version.expiresAt}`, by: 'mlhub' }, now, { unclaimedAt: now });
+      if (!ended) continue;
+      expired += 1;
+      const session = version.uploadId ? await sessions.get(version.name, version.uploadId) : undefined;
+      if (session) {
+        await sessions.setState(session.name, session.id, 'open', 'aborted');
+        if (session.s3UploadId) await bundles.abortMultipart(session.bundleKey, session.s3UploadId);
+      }
+      await bundles.retire(version.bundleKey);
     }
     return { seen: pending.length, expired, checked };
   }

@@ -10,7 +10,7 @@ import type { ModelStore } from '../registry/model-store';
 import { partLength, planParts, type PartPlan } from './part-plan';
 import type { ReceivedPart, UploadSession } from './upload-records';
 import type { UploadSessionStore } from './upload-session-store';
-import { CLAIM_MS, type VersionFinalizer } from './version-finalizer';
+import type { VersionFinalizer } from './version-finalizer';
 import type { VersionRecord } from './version-records';
 import type { VersionStore } from './version-store';
 import { versionGone } from './ready-versions';
@@ -93,8 +93,8 @@ export class UploadSessions {
     const sessionExpiry = now.getTime() + this.deps.limits.sessionSeconds * 1000;
     await versions.put({
       name, version: number, status: 'pending', bundleKey: key, sha256: sha256 ?? '', size, createdAt: now.toISOString(), createdBy: actor.id, uploadId: id,
-      // A complete call just inside the session's life may still be checking: the version outlives the session by a claim.
-      expiresAt: new Date(sessionExpiry + CLAIM_MS).toISOString(),
+      // The sweep checks bytes that arrived whatever the hour; only a version still without them expires.
+      expiresAt: new Date(sessionExpiry).toISOString(),
       ...(filename ? { filename } : {}),
     });
     try {

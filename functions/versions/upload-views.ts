@@ -27,6 +27,6 @@ export function uploadStatusView(status: SessionStatus) {
   return {
     ...uploadSessionView(status.session),
     received: status.received.map((part) => ({ part: part.number, size: part.size, etag: part.etag || null })),
-    urls: status.urls.map((url) => ({ part: url.number, size: url.size, method: 'PUT', url: url.url })),
+    urls: status.urls.map((url) => ({ part: url.number, size: url.size, method: 'PUT', url: url.url, headers: url.headers })),
   };
 }

@@ -53,19 +53,28 @@ export class VersionRemoval {
     return after;
   }
 
-  /** Every version of a model being deleted becomes a tombstone; returns how many were live. */
-  async endAll(name: string, by: string): Promise<number> {
-    let ended = 0;
+  /** Every version of a model being deleted becomes a tombstone; returns the ones that were live. */
+  async endAll(name: string, by: string): Promise<VersionRecord[]> {
+    const ended: VersionRecord[] = [];
     for (const version of await this.deps.versions.list(name)) {
       if (version.status === 'deleted' || version.status === 'aborted') continue;
       const moved = await this.deps.versions.transition(name, version.version, ['pending', 'ready', 'rejected'],
         { status: 'deleted', reason: `Model '${name}' was deleted`, by }, this.now().toISOString());
-      if (moved) ended += 1;
+      if (moved) ended.push(version);
     }
     for (const session of await this.deps.sessions.list(name)) {
       if (session.state !== 'aborted' && session.s3UploadId) await this.deps.bundles.abortMultipart(session.bundleKey, session.s3UploadId);
     }
     return ended;
+  }
+
+  /**
+   * Retires the keys of versions whose upload URLs may still work (created within `urlLifetimeMs`),
+   * once the model's objects are gone: a URL kept from before the delete then meets If-None-Match.
+   */
+  async retireRecentKeys(versions: readonly VersionRecord[], urlLifetimeMs: number): Promise<void> {
+    const since = new Date(this.now().getTime() - urlLifetimeMs).toISOString();
+    for (const version of versions) if (version.createdAt >= since) await this.deps.bundles.retire(version.bundleKey);
   }
 
   private async removeBytes(version: VersionRecord): Promise<void> {

@@ -42,6 +42,9 @@ const EXPECTED: Record<string, Record<Caller, Row>> = {
   // Nothing was uploaded, so those who may complete learn that it is incomplete.
   completeUpload: { anonymous: all(401), owner: all(409), reader: [404, 403, 403], writer: [404, 409, 409], stranger: [404, 404, 403], ...badCredentials },
   abortUpload: { anonymous: all(401), owner: all(200), reader: [404, 403, 403], writer: [404, 200, 200], stranger: [404, 404, 403], ...badCredentials },
+  getVersion: { anonymous: [404, 404, 200], owner: all(200), reader: [404, 200, 200], writer: [404, 200, 200], stranger: [404, 404, 200], ...badCredentials },
+  // Each cell deletes a version of a model of its own, so every 200 is a first delete.
+  deleteVersion: { anonymous: all(401), owner: all(200), reader: [404, 403, 403], writer: [404, 403, 403], stranger: [404, 404, 403], ...badCredentials },
   predictModel: { anonymous: [404, 404, 200], owner: all(200), reader: [404, 200, 200], writer: [404, 200, 200], stranger: [404, 404, 200], ...badCredentials },
   predictModelWithGet: { anonymous: [404, 404, 200], owner: all(200), reader: [404, 200, 200], writer: [404, 200, 200], stranger: [404, 404, 200], ...badCredentials },
 };
@@ -108,6 +111,8 @@ async function exercise(routeId: string, caller: Caller, kind: Kind): Promise<Js
     case 'getUpload': return api(caller, 'GET', `/model/${name}/uploads/${uploads[kind]}`);
     case 'completeUpload': return api(caller, 'POST', `/model/${name}/uploads/${await startUpload(name)}/complete`);
     case 'abortUpload': return api(caller, 'DELETE', `/model/${name}/uploads/${await startUpload(name)}`);
+    case 'getVersion': return api(caller, 'GET', `/model/${name}/versions/1`);
+    case 'deleteVersion': return api(caller, 'DELETE', `/model/${await makeModel(kind)}/versions/1`);
     case 'predictModel': return api(caller, 'POST', `/model/${name}/predict`, { body: digit, headers: { 'content-type': 'application/json' } });
     case 'predictModelWithGet': {
       const credentials = authorization.get(caller);

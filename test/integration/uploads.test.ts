@@ -18,15 +18,15 @@ let scratch: string;
 const api = (method: string, path: string, init?: Parameters<typeof call>[3]) => call(mlhub.url, method, path, init);
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-interface Upload { upload_id: string; version: number; urls: { part: number; size: number; url: string }[]; part_size: number }
+interface Upload { upload_id: string; version: number; urls: { part: number; size: number; url: string; headers: Record<string, string> }[]; part_size: number }
 
 async function upload(name: string, bytes: Buffer, declared: { sha256?: string } = {}): Promise<Upload> {
   const started = await api('POST', `/model/${name}/uploads`, json({ size: bytes.length, ...declared }));
   expect(started.status, JSON.stringify(started.body)).toBe(201);
   const session = started.body as Upload;
-  for (const { part, url, size } of session.urls) {
+  for (const { part, url, size, headers } of session.urls) {
     const start = (part - 1) * session.part_size;
-    expect((await fetch(url, { method: 'PUT', body: bytes.subarray(start, start + size) })).status).toBe(200);
+    expect((await fetch(url, { method: 'PUT', body: bytes.subarray(start, start + size), headers })).status).toBe(200);
   }
   return session;
 }
@@ -70,7 +70,7 @@ describe('uploads over HTTP', () => {
     const session = await upload('wrong-sha', await sampleBundle(), { sha256: '0'.repeat(64) });
     expectError(await api('POST', `/model/wrong-sha/uploads/${session.upload_id}/complete`), 400, 'bundle_rejected', /sha256 .* not the 0{64} declared/);
     expect((await api('GET', '/model/wrong-sha')).body).toMatchObject({ latest_version: null, versions: [{ status: 'rejected', reason: expect.stringMatching(/sha256/) }] });
-    expect(await bucketReader(mlhub.s3Endpoint).keys('models/wrong-sha/')).toEqual([]);
+    expect(await bucketReader(mlhub.s3Endpoint).storedKeys('models/wrong-sha/')).toEqual([]);
   });
 
   it('serves a large bundle by redirect, so curl -L -OJ saves it under its name, and Range works', async () => {
@@ -104,6 +104,6 @@ describe('uploads over HTTP', () => {
     const bundle = await sampleBundle();
     const started = (await api('POST', '/model/tamper/uploads', json({ size: bundle.length }))).body as Upload;
     const tampered = started.urls[0]?.url.replace('/tamper/1/', '/tamper/2/') ?? '';
-    expect((await fetch(tampered, { method: 'PUT', body: bundle })).status).toBe(403);
+    expect((await fetch(tampered, { method: 'PUT', body: bundle, headers: started.urls[0]?.headers })).status).toBe(403);
   });
 });

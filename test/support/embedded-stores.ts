@@ -82,7 +82,8 @@ export async function startEmbeddedStores(options: { now?: () => Date; uploadLim
   const finalizer = new VersionFinalizer({ models, versions: versionStore, sessions: sessionStore, bundles, bundleLimits: options.bundleLimits ?? DEFAULT_BUNDLE_LIMITS });
   const direct = new DirectUpload({ models, versions: versionStore, bundles, finalizer, bundleLimits: DEFAULT_BUNDLE_LIMITS, ...clock });
   const versionRemoval = new VersionRemoval({ models, versions: versionStore, sessions: sessionStore, bundles, ...clock });
-  const removal = new ModelRemoval({ models, bundles, versions: versionRemoval, ...clock });
+  const uploadLimits = options.uploadLimits ?? TEST_UPLOAD_LIMITS;
+  const removal = new ModelRemoval({ models, bundles, versions: versionRemoval, urlLifetimeMs: (uploadLimits.sessionSeconds + uploadLimits.presignSeconds) * 1000, ...clock });
   const uploads = new UploadSessions({ models, versions: versionStore, sessions: sessionStore, bundles, finalizer, limits: options.uploadLimits ?? TEST_UPLOAD_LIMITS });
   const sweep = new PendingSweep({ versions: versionStore, sessions: sessionStore, bundles, finalizer });
 

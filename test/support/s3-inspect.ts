@@ -14,5 +14,10 @@ export function bucketReader(s3Endpoint: string) {
       const listed = await client.send(new ListObjectsV2Command({ Bucket: LOCAL_BUCKET, Prefix: prefix }));
       return (listed.Contents ?? []).map((object) => object.Key ?? '').sort();
     },
+    /** Keys of the objects that hold bytes, without the empty markers of retired keys. */
+    async storedKeys(prefix: string): Promise<string[]> {
+      const listed = await client.send(new ListObjectsV2Command({ Bucket: LOCAL_BUCKET, Prefix: prefix }));
+      return (listed.Contents ?? []).filter((object) => (object.Size ?? 0) > 0).map((object) => object.Key ?? '').sort();
+    },
   };
 }

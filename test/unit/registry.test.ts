@@ -143,7 +143,7 @@ describe('Registry: delete', () => {
     // What stays is the tombstones: the record keeps the counter, the versions say what happened.
     expect(await stores.itemKeys('del-m')).toEqual(['META', 'VER#0000000001', 'VER#0000000002']);
     expect((await stores.versionStore.list('del-m')).map((version) => version.status)).toEqual(['deleted', 'deleted']);
-    expect(await stores.objectKeys('models/del-m/')).toEqual([]);
+    expect(await stores.storedBytes('models/del-m/')).toEqual([]);
     expect(await stores.objectKeys('models/del-m2/')).toHaveLength(1);
     expect((await failure(stores.registry.getModel(alice, 'del-m'))).code).toBe('model_not_found');
     // The name is free again, and its numbers go on from where the deleted model stopped.
@@ -167,7 +167,7 @@ describe('Registry: delete', () => {
     expect((await failure(stores.registry.createModel(alice, 'del-retry', { type: 'onnx' }))).code).toBe('model_exists');
     expect(await stores.removal.deleteModel(alice, 'del-retry')).toMatchObject({ objects: 1 });
     expect(await stores.itemKeys('del-retry')).toEqual(['META', 'VER#0000000001']);
-    expect(await stores.objectKeys('models/del-retry/')).toEqual([]);
+    expect(await stores.storedBytes('models/del-retry/')).toEqual([]);
     await expect(stores.registry.createModel(alice, 'del-retry', { type: 'onnx' })).resolves.toMatchObject({ revision: 1 });
   });
 });
