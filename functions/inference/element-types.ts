@@ -1,3 +1,5 @@
+import { invalid } from '../errors/app-error';
+
 /**
  * What each tensor element type can hold, for refusing a JSON value before it is converted
  * rather than letting the conversion change it silently (a typed array turns 1e39 into Infinity
@@ -35,6 +37,8 @@ const RULES: Readonly<Record<string, ElementRule>> = {
     accepts: (value) => Number.isFinite(Math.fround(value)),
   },
   float64: { takes: 'finite numbers', accepts: Number.isFinite },
+  // Values from 65520 on round to infinity in binary16 (IEEE 754-2019, round to nearest even).
+  float16: { takes: 'finite numbers within ±65504 (float16)', accepts: (value) => Number.isFinite(value) && Math.abs(value) < 65520 },
   bool: { takes: 'true/false or 0/1', accepts: (value) => value === 0 || value === 1 },
   ...Object.fromEntries(Object.entries(INTEGER_RANGES).map(([type, [low, high]]) =>
     [type, integers(low, high, type.endsWith('64') ? SAFE_NOTE : '')])),
@@ -45,3 +49,16 @@ export const elementRule = (type: string): ElementRule | undefined => RULES[type
 
 /** The range of an integer type, for clamping preprocessed pixels; undefined for other types. */
 export const integerRange = (type: string): readonly [number, number] | undefined => INTEGER_RANGES[type];
+
+const shown = (value: number): string => (Object.is(value, -0) ? '0' : String(value));
+
+/**
+ * Refuses (400 invalid_input) the first value an element type cannot hold as it is, naming
+ * where it sits (`position`) and what takes it (`subject`, e.g. "Model 'm' expects input 'x' …").
+ */
+export function assertValuesFit(values: ArrayLike<number>, rule: ElementRule, position: (index: number) => string, subject: string): void {
+  for (let index = 0; index < values.length; index += 1) {
+    const value = values[index]!;
+    if (!rule.accepts(value)) throw invalid('invalid_input', `${position(index)} is ${shown(value)}, but ${subject}, which takes ${rule.takes}`);
+  }
+}

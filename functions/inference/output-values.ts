@@ -53,3 +53,22 @@ export function jsonValues(type: string, data: ArrayLike<unknown>): JsonScalar[]
       return Array.from(data as ArrayLike<JsonScalar>);
   }
 }
+
+/**
+ * A number written as text by a backend (a JSON number literal, a CSV cell) as MLHub sends it
+ * on: the same encoding as above, so nothing is rounded on the way. Accepts the spellings
+ * Python's json module and CSV writers use for non-finite values (NaN, Infinity, -Infinity,
+ * inf, nan). An integer literal past ±(2^53 − 1), or a literal beyond a double's range, keeps its
+ * digits as a string. Undefined when the text is not a number.
+ */
+export function jsonNumberFromText(text: string): number | string | undefined {
+  const trimmed = text.trim();
+  if (/^[+-]?nan$/i.test(trimmed)) return 'NaN';
+  const infinite = /^([+-]?)inf(inity)?$/i.exec(trimmed);
+  if (infinite) return infinite[1] === '-' ? '-Infinity' : 'Infinity';
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(trimmed)) return undefined;
+  const value = Number(trimmed);
+  if (!Number.isFinite(value)) return trimmed;
+  if (/^[+-]?\d+$/.test(trimmed) && !Number.isSafeInteger(value)) return trimmed.replace(/^\+/, '');
+  return value;
+}

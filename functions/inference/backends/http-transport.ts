@@ -1,6 +1,7 @@
 import { AppError } from '../../errors/app-error';
 import type { BackendKind } from '../backend-spec';
 import { backendBusy, backendFailed, backendRejectedInput, backendTooLarge, backendUnreachable, isAbort } from './backend-failures';
+import { parseBackendJson } from './backend-json';
 
 export type Fetch = typeof globalThis.fetch;
 
@@ -101,9 +102,10 @@ export async function postJson(fetchImpl: Fetch, request: Omit<BackendRequest, '
   return parseJsonAnswer(request.kind, response.body);
 }
 
+/** A backend's JSON answer, with non-finite and 64-bit values kept exactly (backend-json.ts). */
 export function parseJsonAnswer(kind: BackendKind, body: Buffer): unknown {
   try {
-    return JSON.parse(body.toString('utf8'));
+    return parseBackendJson(body.toString('utf8'));
   } catch (error) {
     throw backendFailed(kind, 'its answer is not JSON', error);
   }

@@ -5,6 +5,8 @@ import { backendFailed } from './backend-failures';
 import { postJson, type Fetch } from './http-transport';
 import type { InferenceBackend, PredictJob } from './inference-backend';
 import { batchTensor, isPlainObject, namedRowCount } from './remote-input';
+import { assertValuesFit, elementRule } from '../element-types';
+import { namedPosition, rowPosition } from '../predict-input';
 
 interface ResponseOutput {
   readonly name: string;
@@ -18,7 +20,16 @@ const inferUrl = (spec: OpenInferenceSpec): string =>
 /** Row-major values however the server nested them (the protocol allows flat or nested `data`). */
 const flatten = (data: unknown): unknown[] => (Array.isArray(data) ? data.flat(Infinity) : [data]);
 
-function requestInput(name: string, tensor: Tensor, datatype: string): Record<string, unknown> {
+/** OIP tensor datatypes (the protocol's "Tensor Data Types" table) as element types MLHub checks values against. */
+const ELEMENT_TYPES: Readonly<Record<string, string>> = {
+  BOOL: 'bool', UINT8: 'uint8', UINT16: 'uint16', UINT32: 'uint32', UINT64: 'uint64',
+  INT8: 'int8', INT16: 'int16', INT32: 'int32', INT64: 'int64', FP16: 'float16', FP32: 'float32', FP64: 'float64',
+};
+
+/** One request input; JSON values are refused (400) where the datatype cannot hold them, as for the built-in runtime. */
+function requestInput(name: string, tensor: Tensor, datatype: string, position?: (index: number) => string): Record<string, unknown> {
+  const rule = elementRule(ELEMENT_TYPES[datatype] ?? '');
+  if (rule && position) assertValuesFit(tensor.data, rule, position, `the model's input '${name}' is ${datatype}`);
   const data = Array.from(tensor.data);
   return { name, shape: tensor.shape.length === 0 ? [1] : [...tensor.shape], datatype, data: datatype === 'BOOL' ? data.map((value) => value !== 0) : data };
 }
@@ -50,11 +61,11 @@ export class OpenInferenceBackend implements InferenceBackend<OpenInferenceSpec>
     let inputs: Record<string, unknown>[];
     if (input.kind === 'named') {
       rows = namedRowCount(input.tensors);
-      inputs = [...input.tensors].map(([name, tensor]) => requestInput(name, tensor, spec.datatype));
+      inputs = [...input.tensors].map(([name, tensor]) => requestInput(name, tensor, spec.datatype, namedPosition(name, tensor)));
     } else {
       const batch = batchTensor(job);
       rows = batch.shape[0] ?? 1;
-      inputs = [requestInput(spec.inputName ?? job.params.inputName ?? 'input-0', batch, spec.datatype)];
+      inputs = [requestInput(spec.inputName ?? job.params.inputName ?? 'input-0', batch, spec.datatype, input.kind === 'rows' ? rowPosition(input) : undefined)];
     }
     const answer = await postJson(this.fetchImpl, { kind: this.kind, url: inferUrl(spec), payload: { inputs }, signal: job.signal, model: spec.model });
     const perRow: Record<string, unknown>[] = Array.from({ length: rows }, () => ({}));

@@ -6,6 +6,8 @@ import { nest, splitRows } from '../tensor';
 import { backendBusy, backendFailed, backendRejectedInput, backendUnreachable, isAbort } from './backend-failures';
 import type { InferenceBackend, PredictJob } from './inference-backend';
 import { batchTensor, isPlainObject, namedRowCount, nestedRows, splitAnswer } from './remote-input';
+import { jsonNumberFromText } from '../output-values';
+import { parseBackendJson } from './backend-json';
 
 interface Payload {
   readonly body: Uint8Array;
@@ -48,10 +50,10 @@ function payloadFor(job: PredictJob<SageMakerSpec>): Payload {
 }
 
 /** Numbers per line, for CSV answers (one line per row, or one line for a lone row). */
-function parseCsv(text: string): number[][] | undefined {
+function parseCsv(text: string): (number | string)[][] | undefined {
   const lines = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line.length > 0);
-  const rows = lines.map((line) => line.split(',').map((cell) => Number(cell.trim())));
-  return rows.every((row) => row.every(Number.isFinite)) ? rows : undefined;
+  const rows = lines.map((line) => line.split(',').map(jsonNumberFromText));
+  return rows.every((row) => row.every((cell) => cell !== undefined)) ? (rows as (number | string)[][]) : undefined;
 }
 
 function readAnswer(body: Uint8Array, contentType: string, rows: number, job: PredictJob<SageMakerSpec>): RowPrediction[] {
@@ -59,7 +61,7 @@ function readAnswer(body: Uint8Array, contentType: string, rows: number, job: Pr
   let parsed: unknown;
   let isJsonAnswer = true;
   try {
-    parsed = JSON.parse(text);
+    parsed = parseBackendJson(text);
   } catch {
     isJsonAnswer = false;
   }

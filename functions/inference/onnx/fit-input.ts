@@ -3,7 +3,7 @@ import type { InputLimits } from '../inference-config';
 import type { ModelParams } from '../model-params';
 import { namedPosition, rowPosition, type PredictInput } from '../predict-input';
 import { imageTargetForShape, imageToTensor } from '../images/image-tensor';
-import { elementRule, integerRange } from '../element-types';
+import { assertValuesFit, elementRule, integerRange } from '../element-types';
 import { elementCount, formatShape, type Tensor } from '../tensor';
 
 /** A model input as its ONNX graph declares it; string dims are symbolic (e.g. a dynamic batch). */
@@ -100,13 +100,12 @@ function fitNamed(tensor: Tensor, context: FitContext): number[] {
  */
 export type ValueSource = { readonly position: (index: number) => string } | { readonly fromImage: true };
 
-const shown = (value: number): string => (Object.is(value, -0) ? '0' : String(value));
-
 /** Converts values to the input's element type, refusing (400) any value the type cannot hold as it is. */
 export function toFeed(values: ArrayLike<number>, dims: readonly number[], context: FitContext, source: ValueSource): FeedTensor {
   const { type } = context.input;
   const rule = elementRule(type);
-  if (!rule) {
+  // float16 would need its bits packed into a Uint16Array; no JSON client has asked for it yet.
+  if (!rule || type === 'float16') {
     throw conflict('input_type_unsupported', `Model '${context.model}' takes input '${context.input.name}' of type ${type}, which MLHub cannot feed from JSON`);
   }
   const range = integerRange(type);
@@ -114,12 +113,7 @@ export function toFeed(values: ArrayLike<number>, dims: readonly number[], conte
   if ('fromImage' in source) {
     if (range) checked = Array.from(values, (value) => Math.min(Math.max(Math.round(value), range[0]), range[1]));
   } else {
-    for (let index = 0; index < values.length; index += 1) {
-      const value = values[index]!;
-      if (!rule.accepts(value)) {
-        throw invalid('invalid_input', `${source.position(index)} is ${shown(value)}, but ${expects(context)}, which takes ${rule.takes}`);
-      }
-    }
+    assertValuesFit(values, rule, source.position, expects(context));
   }
   switch (type) {
     case 'float32': return { type, dims, data: Float32Array.from(checked) };
