@@ -1,0 +1,76 @@
+import { openLocalIssuer } from '../../../local/local-issuer';
+import { call, json } from '../http';
+import type { RunningMlhub } from '../local-runtime';
+import type { FuzzAssets } from './fuzz-assets';
+import type { FuzzWorld } from './request-arbitraries';
+
+/** The owner of every fixture model; the others are granted read, write, or nothing. */
+export const FIXTURE_USERS = { owner: 'olive', reader: 'rita', writer: 'will', stranger: 'sam' } as const;
+
+export interface Callers {
+  /** Authorization header values, sessions first, then the owner's personal access tokens. */
+  readonly all: readonly string[];
+  readonly owner: string;
+}
+
+async function succeed<T>(reply: Promise<{ status: number; body: unknown }>, what: string): Promise<T> {
+  const { status, body } = await reply;
+  if (status >= 300) throw new Error(`Fuzz fixture: ${what} answered ${status} ${JSON.stringify(body)}`);
+  return body as T;
+}
+
+/** Sessions for each fixture user, as the local issuer signs them, and a read and a write token of the owner's. */
+export async function openCallers(mlhub: RunningMlhub): Promise<Callers> {
+  const issuer = await openLocalIssuer(mlhub.dataDir);
+  const sessions = await Promise.all(Object.values(FIXTURE_USERS).map(async (user) => `Bearer ${await issuer.sign(user)}`));
+  const owner = sessions[0] as string;
+  const tokens = [];
+  for (const scope of ['read', 'write']) {
+    const created = await succeed<{ token: string }>(call(mlhub.url, 'POST', '/tokens', { ...json({ name: `fuzz ${scope}`, scope }), headers: { 'content-type': 'application/json', authorization: owner } }), 'creating a token');
+    tokens.push(`Bearer ${created.token}`);
+  }
+  return { all: [...sessions, ...tokens], owner };
+}
+
+export interface Fixtures {
+  readonly world: FuzzWorld;
+  /** True while every fixture still exists: fuzzing a route may have deleted some. */
+  intact(): Promise<boolean>;
+}
+
+/**
+ * Fixtures under their own names: a private model shared with the reader and the writer and a
+ * public one, each with a ready version, an open upload, and a token to revoke.
+ */
+export async function buildFixtures(mlhub: RunningMlhub, callers: Callers, prefix: string, assets: FuzzAssets): Promise<Fixtures> {
+  const asOwner = (method: string, path: string, body?: { body: RequestInit['body']; headers: Record<string, string> }) =>
+    call(mlhub.url, method, path, { ...body, headers: { ...body?.headers, authorization: callers.owner } });
+  const settings = {
+    shared: { visibility: 'private', grants: [{ user: FIXTURE_USERS.reader, role: 'read' }, { user: FIXTURE_USERS.writer, role: 'write' }] },
+    public: { visibility: 'public', grants: [{ user: FIXTURE_USERS.reader, role: 'read' }] },
+  };
+  const names: string[] = [];
+  const ids: string[] = [];
+  for (const [kind, access] of Object.entries(settings)) {
+    const name = `${prefix}-${kind}`;
+    await succeed(asOwner('POST', `/model/${name}`, json({ type: 'onnx', description: `fuzz fixture (${kind})` })), `creating ${name}`);
+    await succeed(asOwner('POST', `/model/${name}/upload`, { body: assets.bundle, headers: { 'content-type': 'application/octet-stream' } }), `uploading to ${name}`);
+    await succeed(asOwner('PUT', `/model/${name}/access`, json(access)), `sharing ${name}`);
+    names.push(name);
+  }
+  // The first prediction loads the inference runtime; paying for it here keeps it out of the time box.
+  await succeed(asOwner('POST', `/model/${names[0]}/predict`, { body: assets.digitJson, headers: { 'content-type': 'application/json' } }), 'predicting');
+  const upload = await succeed<{ upload_id: string }>(asOwner('POST', `/model/${names[0]}/uploads`, json({ size: 100 })), 'starting an upload');
+  ids.push(upload.upload_id);
+  const token = await succeed<{ id: string }>(asOwner('POST', '/tokens', json({ name: `fuzz ${prefix}`, scope: 'write' })), 'creating a token');
+  ids.push(token.id);
+  const found = async (path: string) => (await asOwner('GET', path)).status === 200;
+  return {
+    world: { credentials: callers.all, names, ids },
+    async intact() {
+      const models = await Promise.all(names.map((name) => found(`/model/${name}`)));
+      const tokens = (await asOwner('GET', '/tokens')).body as { id: string }[];
+      return models.every(Boolean) && await found(`/model/${names[0]}/uploads/${upload.upload_id}`) && Array.isArray(tokens) && tokens.some((listed) => listed.id === token.id);
+    },
+  };
+}
