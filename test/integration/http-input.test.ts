@@ -4,7 +4,7 @@ import { MAX_IF_MATCH_TAGS } from '../../functions/http/if-match';
 import { JSON_BODY_LIMIT, ROUTES } from '../../functions/routes/route-table';
 import { DYNAMODB_LIMITS } from '../../functions/store/storable-values';
 import { openLocalIssuer } from '../../local/local-issuer';
-import { call, expectError, json, type JsonReply } from '../support/http';
+import { call, expectError, json } from '../support/http';
 import { removeDataDir, startMlhub, type RunningMlhub } from '../support/local-runtime';
 import { makeTarGz, sampleEntries } from '../support/tarballs';
 
