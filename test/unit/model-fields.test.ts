@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseModelDocument } from '../../functions/registry/model-fields';
+import type { ModelRecord } from '../../functions/registry/model-records';
+import { modelView } from '../../functions/registry/model-views';
 
 describe('parseModelDocument', () => {
   it('reads the seed body', () => {
@@ -31,6 +33,16 @@ describe('parseModelDocument', () => {
     expect(parseModelDocument(sentBack)).toEqual({
       name: 'm', visibility: 'private', clearsType: false, fields: { type: 'ONNX', meta: { k: 1 }, description: null, reference: null, discipline: null },
     });
+  });
+
+  it('accepts every field modelView shows, so any GET answer can be sent back', () => {
+    const record = {
+      name: 'm', type: 'ONNX', meta: { k: 1 }, owner: 'olive', visibility: 'public', createdAt: 't', updatedAt: 't', revision: 3,
+      versionCounter: 0, state: 'active',
+    } as unknown as ModelRecord;
+    const view = modelView(record, [], { level: 'owner', grants: [{ user: 'rita', role: 'read', grantedAt: 't', grantedBy: 'olive' }] });
+    expect(Object.keys(view)).toEqual(expect.arrayContaining(['grants', 'versions', 'latest_version']));
+    expect(parseModelDocument(JSON.parse(JSON.stringify(view))).fields).toEqual({ type: 'ONNX', meta: { k: 1 }, description: null, reference: null, discipline: null });
   });
 
   it('reads null as clearing: meta to {}, text fields to null, and flags a cleared type', () => {
