@@ -34,6 +34,13 @@ describe('toApiGatewayEvent (payload format 2.0)', () => {
     expect(encodedJson.isBase64Encoded).toBe(true);
   });
 
+  it('base64-encodes a text body that is not valid UTF-8, so its bytes reach the handler as sent', () => {
+    const latin1 = Buffer.from('{"d":"caf\u00e9"}', 'latin1');
+    const event = toApiGatewayEvent({ ...base, url: '/x', headers: { 'content-type': 'Application/JSON' }, body: latin1 }, { routeKey: '$default' }, 'r');
+    expect(event.isBase64Encoded).toBe(true);
+    expect(Buffer.from(event.body ?? '', 'base64')).toEqual(latin1);
+  });
+
   it('splits cookies out of the headers and omits absent parts', () => {
     const event = toApiGatewayEvent({ ...base, method: 'GET', url: '/status', headers: { cookie: 'a=1; b=2' }, body: Buffer.alloc(0) }, { routeKey: 'GET /status' }, 'r');
     expect(event.cookies).toEqual(['a=1', 'b=2']);
