@@ -17,17 +17,23 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * The body's text. RFC 8259 §8.1: JSON exchanged between systems is UTF-8. A body that is not
- * valid UTF-8 is refused, instead of having its bad bytes turned into U+FFFD; a leading byte
- * order mark is dropped, as RFC 8259 lets a parser do.
+ * valid UTF-8 is refused (400 `invalid_encoding`), instead of having its bad bytes turned into
+ * U+FFFD; a leading byte order mark is dropped, as RFC 8259 lets a parser do. Another charset
+ * or a content coding (`Content-Encoding: gzip`) is a 415.
  */
 export function decodeJsonText(event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded' | 'headers'>): string {
   const charset = parseMediaType(event.headers?.['content-type']).parameters.charset?.toLowerCase();
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
     throw new AppError('unsupported_media_type', 'unsupported_media_type', `JSON is read as UTF-8 only (RFC 8259 §8.1), not charset '${charset.slice(0, 40)}'`);
   }
+  const coding = event.headers?.['content-encoding']?.trim().toLowerCase();
+  if (coding && coding !== 'identity') {
+    // RFC 9110 §8.4.1: a content coding the server does not accept is a 415.
+    throw new AppError('unsupported_media_type', 'unsupported_media_type', `JSON bodies are read without a content coding; send it without 'Content-Encoding: ${coding.slice(0, 40)}'`);
+  }
   const bytes = event.isBase64Encoded ? bodyBytes(event) : undefined;
   try {
-    return bytes ? utf8.decode(bytes) : (event.body ?? '');
+    return bytes ? utf8.decode(bytes) : (event.body ?? '').replace(/^\uFEFF/, '');
   } catch {
     throw invalid('invalid_encoding', 'The JSON body is not valid UTF-8; send UTF-8 text (RFC 8259 §8.1)');
   }

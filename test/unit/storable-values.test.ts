@@ -109,6 +109,13 @@ describe('jsonBody middleware', () => {
     expect(await run(Buffer.from('{"description":"café"}'), 'application/json')).toEqual({ description: 'café' });
   });
 
+  it('drops a leading byte order mark, and refuses a content coding with 415', async () => {
+    expect(await run('\uFEFF{"a":1}', 'application/json')).toEqual({ a: 1 });
+    expect(await run(Buffer.from('\uFEFF{"a":1}'), 'application/json')).toEqual({ a: 1 });
+    const event = { headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: 'H4sI', isBase64Encoded: true } as unknown as APIGatewayProxyEventV2;
+    await expect(jsonBody({ storable: true, otherTypes: 'refuse' }).before?.({ event } as never)).rejects.toMatchObject({ kind: 'unsupported_media_type', message: expect.stringMatching(/Content-Encoding: gzip/) });
+  });
+
   it('refuses duplicate keys and invalid JSON with 400 invalid_json', async () => {
     await expect(run('{"a":1,"a":2}', 'application/json')).rejects.toMatchObject({ code: 'invalid_json' });
     await expect(run('{"a":', 'application/json')).rejects.toMatchObject({ code: 'invalid_json' });
