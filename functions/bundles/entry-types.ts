@@ -18,20 +18,34 @@ const REFUSED_TYPES: Readonly<Record<string, string>> = {
   fifo: "a FIFO (tar type '6')",
 };
 
+/** Typeflags tar-stream does not name (GNU tar manual, "Basic Tar Format" and "GNU Extensions"). */
+const UNKNOWN_TYPES: Readonly<Record<string, string>> = {
+  S: 'a GNU sparse file',
+  D: 'a GNU dump directory',
+  M: 'a GNU multi-volume continuation',
+  V: 'a GNU volume label',
+  N: 'a GNU old long name',
+  X: 'a Solaris extended header',
+};
+
+const printable = (flag: string): string => (/^[\x21-\x7e]$/.test(flag) ? flag : `\\x${flag.charCodeAt(0).toString(16).padStart(2, '0')}`);
+
 const isAllowed = (type: string): type is AllowedEntryType => (ALLOWED_ENTRY_TYPES as readonly string[]).includes(type);
 
 /**
  * The entry's type if it is on the allow-list, else why it is refused (to follow "Entry 'name'").
- * GNU sparse files are refused in both encodings: the old GNU typeflag 'S' (which tar-stream, like
+ * `typeflag` is the raw type byte, for naming types tar-stream does not know. GNU sparse files are refused in both encodings: the old GNU typeflag 'S' (which tar-stream, like
  * every other type it does not know, reports as null) and PAX sparse formats 0.0-1.0, which look
  * like regular files but carry `GNU.sparse.*` keys (GNU tar manual, "Storing Sparse Files").
  * A directory or link that claims data is refused too: readers disagree on whether to skip it,
  * so what follows it could be read as data by one and as entries by another.
  */
-export function checkEntryType(header: Header): { readonly type: AllowedEntryType } | { readonly refusal: string } {
+export function checkEntryType(header: Header, typeflag?: string): { readonly type: AllowedEntryType } | { readonly refusal: string } {
   const type = header.type;
   if (type === null || type === undefined) {
-    return { refusal: 'is of a tar type MLHub does not accept (such as a GNU sparse file, type \'S\', or a vendor extension); bundles may hold only files, folders, symlinks and hard links' };
+    const known = typeflag === undefined ? undefined : UNKNOWN_TYPES[typeflag];
+    const named = typeflag === undefined ? 'of a tar type' : known ? `${known} (tar type '${typeflag}'),` : `of tar type '${printable(typeflag)}',`;
+    return { refusal: `is ${named} which MLHub does not accept; bundles may hold only files, folders, symlinks and hard links` };
   }
   if (!isAllowed(type)) {
     const described = REFUSED_TYPES[type] ?? `of tar type '${type}'`;

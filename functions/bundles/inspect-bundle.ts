@@ -10,6 +10,7 @@ import type { BundleLimits } from './bundle-limits';
 import { SIDECAR_LIMITS } from './bundle-limits';
 import { MANIFEST_FILE_LIST_LIMIT, type BuiltinRuntimeVerdict, type BundleManifest, type ManifestFile } from './bundle-manifest';
 import { builtinRuntimeVerdict } from './builtin-runtime';
+import { ByteWindow } from './byte-window';
 import { detectFramework } from './detect-framework';
 import { checkEntryType } from './entry-types';
 import { InflatedMeter } from './inflated-meter';
@@ -23,6 +24,18 @@ export interface InspectedBundle {
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 export const INFLATE_CHUNK_BYTES = 1024 * 1024;
+/** A few inflate chunks: more than the streams between gunzip and the tar parser hold. */
+const TYPEFLAG_WINDOW_BYTES = 8 * INFLATE_CHUNK_BYTES;
+
+/**
+ * The raw typeflag of an entry tar-stream could not name: byte 156 of its 512-byte header (POSIX
+ * ustar), which ends where the entry's data starts (tar-stream's `byteOffset`).
+ */
+function typeflagOf(header: Header, recent: ByteWindow): string | undefined {
+  const offset = (header as Header & { byteOffset?: number }).byteOffset;
+  const byte = offset === undefined ? undefined : recent.byteAt(offset - 512 + 156);
+  return byte === undefined ? undefined : String.fromCharCode(byte);
+}
 
 const rejectBundle = (message: string): AppError => invalid('invalid_bundle', message);
 
@@ -127,9 +140,10 @@ function describeStreamError(error: unknown): AppError {
 export async function inspectBundle(source: Readable, limits: BundleLimits): Promise<InspectedBundle> {
   const meter = new CompressedMeter();
   const inflated = new InflatedMeter(limits.maxUnpackedBytes);
+  const recent = new ByteWindow(TYPEFLAG_WINDOW_BYTES);
   const extract = tarExtract();
   // Large output chunks: with zlib's 16 KiB default, inflating costs several times the hashing.
-  const flowing = pipeline(source, meter, createGunzip({ chunkSize: INFLATE_CHUNK_BYTES }), inflated, extract);
+  const flowing = pipeline(source, meter, createGunzip({ chunkSize: INFLATE_CHUNK_BYTES }), inflated, recent, extract);
   // The loop below reports the first failure; keep the pipeline's own rejection from going unhandled.
   flowing.catch(() => undefined);
 
@@ -149,7 +163,7 @@ export async function inspectBundle(source: Readable, limits: BundleLimits): Pro
       const path = normaliseEntryName(header.name);
       const unsafe = unsafePathReason(path);
       if (unsafe) throw rejectBundle(`Entry '${header.name}' ${unsafe}`);
-      const checked = checkEntryType(header);
+      const checked = checkEntryType(header, header.type ? undefined : typeflagOf(header, recent));
       if ('refusal' in checked) throw rejectBundle(`Entry '${header.name}' ${checked.refusal}`);
       const refusal = tree.add(path, checked.type, header.linkname ?? '');
       if (refusal) throw rejectBundle(`Entry '${header.name}' ${refusal}`);

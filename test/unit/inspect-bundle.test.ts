@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -216,17 +216,30 @@ describe('inspectBundle: only the allow-listed entry types pass', () => {
   const withFile = (...raw: Parameters<typeof makeRawTar>[0]) => gzipSync(makeRawTar([{ name: 'model.onnx', typeflag: '0', content: 'w' }, ...raw]));
 
   it.each([
-    ['GNU sparse (S)', 'S', /Entry 'weights.bin' is of a tar type MLHub does not accept \(such as a GNU sparse file/],
-    ['a GNU volume label (V)', 'V', /Entry 'weights.bin' is of a tar type MLHub does not accept/],
-    ['a GNU dump directory (D)', 'D', /is of a tar type MLHub does not accept/],
-    ['a GNU multi-volume continuation (M)', 'M', /is of a tar type MLHub does not accept/],
-    ['a vendor type (A)', 'A', /is of a tar type MLHub does not accept/],
+    ['GNU sparse (S)', 'S', /Entry 'weights.bin' is a GNU sparse file \(tar type 'S'\), which MLHub does not accept/],
+    ['a GNU volume label (V)', 'V', /Entry 'weights.bin' is a GNU volume label \(tar type 'V'\), which MLHub does not accept/],
+    ['a GNU dump directory (D)', 'D', /is a GNU dump directory \(tar type 'D'\)/],
+    ['a GNU multi-volume continuation (M)', 'M', /is a GNU multi-volume continuation \(tar type 'M'\)/],
+    ['a Solaris extended header (X)', 'X', /is a Solaris extended header \(tar type 'X'\)/],
+    ['a vendor type (A)', 'A', /Entry 'weights.bin' is of tar type 'A', which MLHub does not accept/],
+    ['a control byte as type', '\u0001', /is of tar type '\\x01', which MLHub does not accept/],
     ['a contiguous file (7)', '7', /Entry 'weights.bin' is a contiguous file \(tar type '7'\)/],
     ['a character device (3)', '3', /Entry 'weights.bin' is a character device \(tar type '3'\)/],
     ['a block device (4)', '4', /Entry 'weights.bin' is a block device \(tar type '4'\)/],
     ['a FIFO (6)', '6', /Entry 'weights.bin' is a FIFO \(tar type '6'\)/],
   ])('refuses %s', async (_label, typeflag, message) => {
     await expect(inspect(withFile({ name: 'weights.bin', typeflag, content: 'data' }))).rejects.toThrow(message);
+  });
+
+  it('names the type of an unknown entry deep in a large archive, read in small chunks', async () => {
+    const tar = makeRawTar([
+      { name: 'big.bin', typeflag: '0', content: randomBytes(3 * MiB) },
+      { name: 'after/sparse.bin', typeflag: 'S', content: 'data' },
+    ]);
+    const chunks: Buffer[] = [];
+    const gz = gzipSync(tar);
+    for (let i = 0; i < gz.length; i += 1000) chunks.push(gz.subarray(i, i + 1000));
+    await expect(inspectBundle(Readable.from(chunks), DEFAULT_BUNDLE_LIMITS)).rejects.toThrow(/Entry 'after\/sparse.bin' is a GNU sparse file \(tar type 'S'\)/);
   });
 
   it('refuses a PAX-format GNU sparse file, which looks like a regular file', async () => {

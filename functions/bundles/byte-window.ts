@@ -1,0 +1,30 @@
+import { Transform, type TransformCallback } from 'node:stream';
+
+/**
+ * Passes bytes through unchanged and keeps the last `size` of them (by reference, not copied), so
+ * a reader further down can look back at bytes it has already parsed. With 1 MiB chunks a window
+ * of a few MiB covers what the streams in between can buffer.
+ */
+export class ByteWindow extends Transform {
+  private readonly chunks: { readonly start: number; readonly bytes: Buffer }[] = [];
+  private written = 0;
+  private held = 0;
+
+  constructor(private readonly size: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.chunks.push({ start: this.written, bytes: chunk });
+    this.written += chunk.length;
+    this.held += chunk.length;
+    while (this.chunks.length > 1 && this.held - this.chunks[0]!.bytes.length >= this.size) this.held -= this.chunks.shift()!.bytes.length;
+    callback(null, chunk);
+  }
+
+  /** The byte at an absolute offset in the stream, if it is still in the window. */
+  byteAt(offset: number): number | undefined {
+    const chunk = this.chunks.find(({ start, bytes }) => offset >= start && offset < start + bytes.length);
+    return chunk?.bytes[offset - chunk.start];
+  }
+}
