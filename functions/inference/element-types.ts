@@ -62,3 +62,33 @@ export function assertValuesFit(values: ArrayLike<number>, rule: ElementRule, po
     if (!rule.accepts(value)) throw invalid('invalid_input', `${position(index)} is ${shown(value)}, but ${subject}, which takes ${rule.takes}`);
   }
 }
+
+/** Rounds half to even, as IEEE 754's default rounding does. */
+function roundHalfEven(value: number): number {
+  const floor = Math.floor(value);
+  const rest = value - floor;
+  if (rest !== 0.5) return Math.round(value);
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
+/**
+ * The IEEE 754 binary16 bits of a number, rounded once to nearest even (ONNX Runtime takes
+ * float16 tensors as Uint16Array bits). Scaling by powers of two is exact in a double, so the
+ * only rounding is the final one.
+ */
+export function numberToHalf(value: number): number {
+  const sign = value < 0 || Object.is(value, -0) ? 0x8000 : 0;
+  const magnitude = Math.abs(value);
+  if (Number.isNaN(value)) return 0x7e00;
+  if (magnitude < 2 ** -14) return sign | roundHalfEven(magnitude * 2 ** 24); // subnormal; 1024 carries into the first normal
+  let exponent = Math.floor(Math.log2(magnitude));
+  if (2 ** exponent > magnitude) exponent -= 1;
+  if (2 ** (exponent + 1) <= magnitude) exponent += 1;
+  let fraction = roundHalfEven((magnitude / 2 ** exponent - 1) * 1024);
+  if (fraction === 1024) {
+    fraction = 0;
+    exponent += 1;
+  }
+  if (exponent > 15) return sign | 0x7c00;
+  return sign | ((exponent + 15) << 10) | fraction;
+}

@@ -7,14 +7,20 @@ import onnxProto from 'onnx-proto';
  */
 const { onnx } = onnxProto;
 
-export type ElementType = 'float32' | 'float64' | 'int32' | 'int64' | 'uint8' | 'bool';
+export type ElementType = 'float16' | 'float32' | 'float64' | 'int8' | 'int16' | 'int32' | 'int64' | 'uint8' | 'uint16' | 'uint32' | 'uint64' | 'bool';
 
 const DATA_TYPES: Readonly<Record<ElementType, number>> = {
+  float16: onnx.TensorProto.DataType.FLOAT16,
   float32: onnx.TensorProto.DataType.FLOAT,
   float64: onnx.TensorProto.DataType.DOUBLE,
+  int8: onnx.TensorProto.DataType.INT8,
+  int16: onnx.TensorProto.DataType.INT16,
   int32: onnx.TensorProto.DataType.INT32,
   int64: onnx.TensorProto.DataType.INT64,
   uint8: onnx.TensorProto.DataType.UINT8,
+  uint16: onnx.TensorProto.DataType.UINT16,
+  uint32: onnx.TensorProto.DataType.UINT32,
+  uint64: onnx.TensorProto.DataType.UINT64,
   bool: onnx.TensorProto.DataType.BOOL,
 };
 

@@ -17,11 +17,14 @@ interface TfaasRow {
 /** TFaaS's /image answer: `{"filename", "labels": [{"label", "probability"}]}`, best first. */
 function fromImageAnswer(answer: unknown): RowPrediction {
   const labels = isPlainObject(answer) ? answer.labels : undefined;
-  if (!Array.isArray(labels) || !labels.every((item) => isPlainObject(item) && typeof item.label === 'string' && typeof item.probability === 'number')) {
+  // A probability may be "NaN" or "±Infinity" (see backend-json.ts); then no label is chosen, as for every backend.
+  const isScore = (value: unknown): boolean => typeof value === 'number' || value === 'NaN' || value === 'Infinity' || value === '-Infinity';
+  if (!Array.isArray(labels) || !labels.every((item) => isPlainObject(item) && typeof item.label === 'string' && isScore(item.probability))) {
     throw backendFailed('tfaas', 'its answer has no "labels" list');
   }
-  const ranked = labels as { label: string; probability: number }[];
-  const top = ranked.reduce<{ label: string; probability: number } | undefined>((best, item) => (!best || item.probability > best.probability ? item : best), undefined);
+  const ranked = labels as { label: string; probability: number | string }[];
+  const finite = ranked.every((item) => typeof item.probability === 'number' && Number.isFinite(item.probability));
+  const top = finite ? (ranked as { label: string; probability: number }[]).reduce<{ label: string; probability: number } | undefined>((best, item) => (!best || item.probability > best.probability ? item : best), undefined) : undefined;
   return { output: ranked, ...(top ? { label: top.label, probability: top.probability } : {}) };
 }
 

@@ -3,7 +3,7 @@ import type { InputLimits } from '../inference-config';
 import type { ModelParams } from '../model-params';
 import { namedPosition, rowPosition, type PredictInput } from '../predict-input';
 import { imageTargetForShape, imageToTensor } from '../images/image-tensor';
-import { assertValuesFit, elementRule, integerRange } from '../element-types';
+import { assertValuesFit, elementRule, integerRange, numberToHalf } from '../element-types';
 import { elementCount, formatShape, type Tensor } from '../tensor';
 
 /** A model input as its ONNX graph declares it; string dims are symbolic (e.g. a dynamic batch). */
@@ -104,8 +104,7 @@ export type ValueSource = { readonly position: (index: number) => string } | { r
 export function toFeed(values: ArrayLike<number>, dims: readonly number[], context: FitContext, source: ValueSource): FeedTensor {
   const { type } = context.input;
   const rule = elementRule(type);
-  // float16 would need its bits packed into a Uint16Array; no JSON client has asked for it yet.
-  if (!rule || type === 'float16') {
+  if (!rule) {
     throw conflict('input_type_unsupported', `Model '${context.model}' takes input '${context.input.name}' of type ${type}, which MLHub cannot feed from JSON`);
   }
   const range = integerRange(type);
@@ -116,6 +115,7 @@ export function toFeed(values: ArrayLike<number>, dims: readonly number[], conte
     assertValuesFit(values, rule, source.position, expects(context));
   }
   switch (type) {
+    case 'float16': return { type, dims, data: Uint16Array.from(checked, numberToHalf) };
     case 'float32': return { type, dims, data: Float32Array.from(checked) };
     case 'float64': return { type, dims, data: Float64Array.from(checked) };
     case 'bool': return { type, dims, data: Uint8Array.from(checked) };

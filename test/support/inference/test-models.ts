@@ -46,7 +46,7 @@ export function namedInputsModel(): Uint8Array {
 }
 
 /** The element types the typed-inputs model takes, one input (and one identity output) each. */
-export const TYPED_INPUTS = ['float32', 'float64', 'int32', 'int64', 'uint8', 'bool'] as const;
+export const TYPED_INPUTS = ['float16', 'float32', 'float64', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'bool'] as const;
 
 /** One [N, 2] input per element type, each passed through: `in_<type>` → `out_<type>`. */
 export function typedInputsModel(): Uint8Array {

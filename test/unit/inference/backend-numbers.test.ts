@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseBackendJson } from '../../../functions/inference/backends/backend-json';
 import { jsonNumberFromText } from '../../../functions/inference/output-values';
+import { parseImageInput } from '../../../functions/inference/predict-input';
+import { encodePng, patternImage } from '../../support/inference/images';
 import { startProtocolServer, type ProtocolServer } from '../../support/inference/protocol-server';
 import { jsonBody, rejectionOf, remoteFixture, type RemoteFixture } from '../../support/inference/remote-models';
 
@@ -71,5 +73,20 @@ describe('numbers through a remote backend (Open Inference Protocol)', () => {
     // A value the datatype holds goes through as sent.
     await fixture.predict({ kind: 'oip', url: server.url, model: 'm', datatype: 'FP64' }, fixture.json({ input: [1e39] }));
     expect(jsonBody(server.requests.at(-1)!.body)).toMatchObject({ inputs: [{ datatype: 'FP64', data: [1e39] }] });
+  });
+});
+
+describe('numbers through a remote backend (TFaaS image answer)', () => {
+  it('keeps a NaN probability, and chooses no label from it', async () => {
+    const server = await startProtocolServer(() => ({ text: '{"filename": "x.png", "labels": [{"label": "7", "probability": NaN}, {"label": "1", "probability": 0.2}]}' }));
+    const fixture = await remoteFixture();
+    try {
+      const image = parseImageInput(encodePng(patternImage(4, 4, 1)), 'image/png', fixture.config.limits);
+      const result = await fixture.predict({ kind: 'tfaas', url: server.url, model: 'mnist' }, image);
+      expect(result.predictions).toEqual([{ output: [{ label: '7', probability: 'NaN' }, { label: '1', probability: 0.2 }] }]);
+    } finally {
+      await server.close();
+      await fixture.remove();
+    }
   });
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../../functions/errors/app-error';
 import type { InferenceConfig } from '../../../functions/inference/inference-config';
 import type { InferenceEngine, VersionToRun } from '../../../functions/inference/inference-engine';
+import { numberToHalf } from '../../../functions/inference/element-types';
 import { halfToNumber, jsonValues } from '../../../functions/inference/output-values';
 import { parseJsonInput } from '../../../functions/inference/predict-input';
 import { labelPredictions, topLabel } from '../../../functions/inference/predictions';
@@ -45,6 +46,8 @@ describe('numbers through the built-in ONNX Runtime', () => {
   });
 
   it.each([
+    ['float16', 65520, '65520'],
+    ['float16', -1e5, '-100000'],
     ['float32', 1e39, '1e+39'],
     ['float32', -1e39, '-1e+39'],
     ['float32', 3.5e38, '3.5e+38'],
@@ -54,6 +57,14 @@ describe('numbers through the built-in ONNX Runtime', () => {
     ['int64', 9007199254740992, '9007199254740992'],
     ['int64', -9007199254740992, '-9007199254740992'],
     ['int64', 0.5, '0.5'],
+    ['int8', 128, '128'],
+    ['int8', -129, '-129'],
+    ['int16', 32768, '32768'],
+    ['uint16', 65536, '65536'],
+    ['uint32', 4294967296, '4294967296'],
+    ['uint32', -1, '-1'],
+    ['uint64', 9007199254740992, '9007199254740992'],
+    ['uint64', -1, '-1'],
     ['uint8', 256, '256'],
     ['uint8', -1, '-1'],
     ['uint8', 2.5, '2.5'],
@@ -71,7 +82,13 @@ describe('numbers through the built-in ONNX Runtime', () => {
 
   it('takes the extreme values each type holds, and gives them back unrounded', async () => {
     const inputs = validInputs();
+    inputs.in_float16 = [[65504, -(2 ** -24)]];
     inputs.in_float32 = [[3.4028234663852886e38, -3.4028234663852886e38]];
+    inputs.in_int8 = [[127, -128]];
+    inputs.in_int16 = [[32767, -32768]];
+    inputs.in_uint16 = [[65535, 0]];
+    inputs.in_uint32 = [[4294967295, 0]];
+    inputs.in_uint64 = [[9007199254740991, 0]];
     inputs.in_float64 = [[1e39, -1.7976931348623157e308]];
     inputs.in_int32 = [[2147483647, -2147483648]];
     inputs.in_int64 = [[9007199254740991, -9007199254740991]];
@@ -79,6 +96,12 @@ describe('numbers through the built-in ONNX Runtime', () => {
     inputs.in_bool = [[1, 0]];
     const [prediction] = (await predict('typed', { inputs })).predictions;
     expect(prediction!.outputs).toEqual({
+      out_float16: [65504, -(2 ** -24)],
+      out_int8: [127, -128],
+      out_int16: [32767, -32768],
+      out_uint16: [65535, 0],
+      out_uint32: [4294967295, 0],
+      out_uint64: [9007199254740991, 0],
       out_float32: [3.4028234663852886e38, -3.4028234663852886e38],
       out_float64: [1e39, -1.7976931348623157e308],
       out_int32: [2147483647, -2147483648],
@@ -86,6 +109,14 @@ describe('numbers through the built-in ONNX Runtime', () => {
       out_uint8: [255, 0],
       out_bool: [true, false],
     });
+  });
+
+  it('rounds float16 input once, to nearest even, as IEEE 754 does', async () => {
+    const inputs = validInputs();
+    // 0.1 is nearest 1638/16384; 2049 lies halfway between 2048 and 2050 and goes to the even 2048.
+    inputs.in_float16 = [[0.1, 2049]];
+    const [prediction] = (await predict('typed', { inputs })).predictions;
+    expect(prediction!.outputs!.out_float16).toEqual([1638 / 16384, 2048]);
   });
 
   it('names the row and position of a float32 overflow in a batch of rows and in one row', async () => {
@@ -149,5 +180,17 @@ describe('jsonValues', () => {
     // IEEE 754 binary16 bit patterns: 1.0, −2.0, 65504 (the largest), a subnormal, +∞, NaN.
     expect(jsonValues('float16', Uint16Array.from([0x3c00, 0xc000, 0x7bff, 0x0001, 0x7c00, 0x7e00]))).toEqual([1, -2, 65504, 2 ** -24, 'Infinity', 'NaN']);
     expect(halfToNumber(0x8000)).toBe(-0);
+  });
+});
+
+describe('numberToHalf', () => {
+  it.each([
+    [1, 0x3c00, 1], [-2, 0xc000, -2], [65504, 0x7bff, 65504], [2 ** -24, 0x0001, 2 ** -24], [2 ** -14, 0x0400, 2 ** -14],
+    [0, 0x0000, 0], [-0, 0x8000, -0], [0.1, 0x2e66, 1638 / 16384],
+    // Ties go to even: 2049 lies between 2048 and 2050 (even fraction), 2051 between 2050 and 2052 (even).
+    [2049, 0x6800, 2048], [2051, 0x6802, 2052], [65519, 0x7bff, 65504], [65520, 0x7c00, Infinity],
+  ])('encodes %d as the binary16 bits %i, which read back as %d', (value, bits, back) => {
+    expect(numberToHalf(value)).toBe(bits);
+    expect(halfToNumber(bits)).toBe(back);
   });
 });
