@@ -8,7 +8,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EVENT_SUBSCRIPTIONS, FALLBACK_HANDLER, ROUTES } from '../functions/routes/route-table';
+import { EVENT_SUBSCRIPTIONS, FALLBACK_HANDLER, ROUTES, SCHEDULES } from '../functions/routes/route-table';
 import { HANDLER_NODE_OPTIONS, ONNX_RUNTIME_PACKAGE, PROJECT_ROOT } from '../lib/functions/handler-bundling';
 import { buildOnnxRuntimeLayer, LAYER_NODE_MODULES, onnxRuntimeLayerFiles, onnxRuntimePackage, type LayerFile } from '../lib/functions/onnx-runtime-layer-contents';
 import { importInFreshNode } from './support/fresh-import';
@@ -50,6 +50,7 @@ function servedBy(handler: string): string {
     ...ROUTES.filter((route) => route.handler === handler).map((route) => `${route.method} ${route.path}`),
     ...EVENT_SUBSCRIPTIONS.filter((subscription) => subscription.handler === handler)
       .map((subscription) => `${subscription.events.join(', ')} on ${subscription.prefix}*${subscription.suffix}`),
+    ...SCHEDULES.filter((schedule) => schedule.handler === handler).map((schedule) => `every ${schedule.rateMinutes} minutes`),
   ].join(', ');
 }
 

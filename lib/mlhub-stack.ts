@@ -4,6 +4,7 @@ import { MlHubHttpApi } from './api/mlhub-http-api';
 import { identitySource, sagemakerEndpointArns, type StackConfig } from './config/stack-config';
 import { EventFunctions } from './functions/event-functions';
 import { RouteFunctions } from './functions/route-functions';
+import { ScheduledFunctions } from './functions/scheduled-functions';
 import { MlHubIdentity } from './identity/mlhub-identity';
 import { MlHubStorage } from './storage/mlhub-storage';
 
@@ -16,8 +17,9 @@ export const stackIdFor = (stage: string): string => `MlHub-${stage}`;
 
 /**
  * MLHub in one stack: storage, identity (its own Cognito user pool, or an external issuer), one
- * function per route wired to both, the HTTP API in front, and one function per storage event
- * subscription (the upload finalizer), invoked by the bundle bucket's notifications.
+ * function per route wired to both, the HTTP API in front, one function per storage event
+ * subscription (the upload finalizer), invoked by the bundle bucket's notifications, and one
+ * function per schedule (the pending-version sweep), invoked by an EventBridge rule.
  */
 export class MlHubStack extends Stack {
   readonly config: StackConfig;
@@ -25,6 +27,7 @@ export class MlHubStack extends Stack {
   readonly identity: MlHubIdentity;
   readonly functions: RouteFunctions;
   readonly eventFunctions: EventFunctions;
+  readonly scheduledFunctions: ScheduledFunctions;
   readonly httpApi: MlHubHttpApi;
 
   constructor(scope: Construct, id: string, props: MlHubStackProps) {
@@ -49,6 +52,7 @@ export class MlHubStack extends Stack {
       removalPolicy,
     });
     this.eventFunctions = new EventFunctions(this, 'Events', { storage: this.storage, logRetention: config.logRetentionDays, removalPolicy });
+    this.scheduledFunctions = new ScheduledFunctions(this, 'Schedules', { storage: this.storage, logRetention: config.logRetentionDays, removalPolicy });
     this.httpApi = new MlHubHttpApi(this, 'Http', {
       functions: this.functions,
       corsOrigins: config.corsOrigins,

@@ -4,13 +4,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IDENTITY_ENV } from '../functions/identity/identity-config';
 import { CONFIG_ENV } from '../functions/platform/function-config';
-import { EVENT_SUBSCRIPTIONS, FALLBACK_HANDLER, ROUTES } from '../functions/routes/route-table';
+import { EVENT_SUBSCRIPTIONS, FALLBACK_HANDLER, ROUTES, SCHEDULES } from '../functions/routes/route-table';
 import { startDynamoServer } from './dynamodb-server';
 import { startGateway, type LambdaHandler } from './gateway';
 import { openLocalIssuer, type LocalIssuer } from './local-issuer';
 import { seedDemoModel } from './demo-model';
 import { ensureTable } from './provision';
 import { routeStorageEvents, type EventHandler } from './storage-events';
+import { localIntervalSeconds, startScheduledRuns, type ScheduledHandler } from './scheduled-runs';
 import { LOCAL_S3_CREDENTIALS, startS3Server } from './s3-server';
 
 export interface LocalRuntimeOptions {
@@ -125,6 +126,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     stops.push(gateway.close);
     s3.onObjectEvent(routeStorageEvents({ subscriptions: EVENT_SUBSCRIPTIONS, loadHandler: (module) => loadHandler<EventHandler>(module), log: options.log ?? ((line) => console.error(line)) }));
+    // The pending sweep, on a timer (MLHUB_SWEEP_SECONDS), as EventBridge runs it in the cloud.
+    stops.push(startScheduledRuns({
+      schedules: SCHEDULES,
+      loadHandler: (module) => loadHandler<ScheduledHandler>(module),
+      intervalSeconds: (schedule) => localIntervalSeconds(schedule),
+      log: options.log ?? ((line) => console.error(line)),
+    }));
     Object.assign(process.env, identityEnvironment(issuer, gateway.port, options));
     if (!options.devUser) delete process.env[IDENTITY_ENV.devUser];
     // A new data folder starts with the demo model, so the README's predict example just works.

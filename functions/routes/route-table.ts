@@ -225,3 +225,26 @@ export const EVENT_SUBSCRIPTIONS: readonly EventSubscription[] = [
     summary: 'Checks each bundle a presigned upload stored, and makes its version ready or rejected',
   },
 ];
+
+/**
+ * A handler run on a clock rather than by a request or a storage event: in the cloud an
+ * EventBridge rule at the rate, locally a timer (local/scheduled-runs.ts). The handler gets
+ * `(event, context)` and must stop before `context.getRemainingTimeInMillis()` runs out.
+ */
+export interface ScheduledFunction {
+  readonly id: string;
+  readonly handler: string;
+  /** Minutes between runs in the cloud. A run that outlasts it overlaps the next, so the work must tolerate that. */
+  readonly rateMinutes: number;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  readonly summary: string;
+}
+
+export const SCHEDULES: readonly ScheduledFunction[] = [
+  {
+    // As much memory and time as the finalizer: a run may check bundles nobody checked.
+    id: 'sweepVersions', handler: 'sweep-versions', rateMinutes: 5, memoryMb: 2048, timeoutSeconds: 900,
+    summary: 'Ends pending versions past their expiry (aborted, bytes retired) and checks stored bundles nobody checked',
+  },
+];

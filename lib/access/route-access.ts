@@ -4,8 +4,10 @@ import { answeredRoutes } from '../routes/answered-routes';
 /**
  * What each route's function may do to MLHub's data, and nothing more. The entries follow the
  * calls each handler makes through functions/registry/dynamo-model-store.ts,
+ * functions/versions/dynamo-version-store.ts, functions/versions/dynamo-upload-session-store.ts,
  * functions/tokens/dynamo-token-store.ts and functions/bundles/s3-bundle-store.ts; a change there
- * that needs a new call needs a change here. (Functions run by storage events get theirs from
+ * that needs a new call needs a change here. test/infra/traced-access.test.ts records those calls
+ * and holds each entry to them. (Functions run by storage events or on a schedule get theirs from
  * lib/access/event-access.ts, in the same terms.)
  *
  * Every route but the health check may be called with a personal access token, which is looked
@@ -13,9 +15,13 @@ import { answeredRoutes } from '../routes/answered-routes';
  *
  * A presigned URL acts with the permissions of the role that signed it, checked when it is used:
  * a function that signs upload URLs needs s3:PutObject itself, and one that signs download URLs
- * s3:GetObject. S3 authorizes multipart calls as follows: CreateMultipartUpload, UploadPart and
- * CompleteMultipartUpload as s3:PutObject, ListParts as s3:ListMultipartUploadParts,
- * AbortMultipartUpload as s3:AbortMultipartUpload, HeadObject as s3:GetObject.
+ * s3:GetObject (s3:GetObjectVersion when the URL names a version). S3 authorizes multipart calls
+ * as follows: CreateMultipartUpload, UploadPart and CompleteMultipartUpload as s3:PutObject,
+ * ListParts as s3:ListMultipartUploadParts, AbortMultipartUpload as s3:AbortMultipartUpload,
+ * HeadObject as s3:GetObject. Conditional writes (If-None-Match) and reads (If-Match) need nothing
+ * more than the plain call. A read that names a VersionId is s3:GetObjectVersion instead of
+ * s3:GetObject: the bundle bucket keeps versions (lib/storage/mlhub-storage.ts), so every object a
+ * check pinned (functions/versions/version-records.ts ObjectPin) is read back by its version id.
  */
 
 export type TableAction =
@@ -29,6 +35,7 @@ export type TableAction =
 
 export type BundleObjectAction =
   | 's3:GetObject'
+  | 's3:GetObjectVersion'
   | 's3:PutObject'
   | 's3:DeleteObject'
   | 's3:ListMultipartUploadParts'
@@ -66,20 +73,27 @@ export type RouteAccess = {
 export type AccessTarget = keyof RouteAccess;
 
 /**
- * VersionFinalizer (functions/uploads/version-finalizer.ts), wherever it runs: on the bucket's
- * ObjectCreated event and inside completeUpload. It reads the version and its upload session,
- * claims the version, resolves it ready or rejected and commits it as the model's latest (reading
- * the record back when that commit is refused), all single-item reads and updates; it asks whether
- * the object is there (HeadObject, so bundleKeyLookup), streams it once (GetObject), and deletes a
- * rejected one, or one whose model was deleted meanwhile.
+ * VersionFinalizer.finalize (functions/versions/version-finalizer.ts), wherever it runs: inside
+ * uploadBundle and completeUpload, on the bucket's ObjectCreated event and in the pending sweep.
+ * It reads the version, its upload session, the model and the uploader's grant, claims the
+ * version, resolves it ready or rejected and commits it as the model's latest (reading the record
+ * back when that commit is refused), all single-item reads and conditional updates. It asks
+ * whether the object is there and which one it is (HeadObject, so bundleKeyLookup), streams it
+ * once pinned to that object (by version id: s3:GetObjectVersion), and retires the key of a
+ * rejected bundle, or of one whose model was deleted meanwhile (an empty object put over it:
+ * s3:PutObject).
  */
 export const FINALIZE_ACCESS: RouteAccess = {
   table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
-  bundleObjects: ['s3:GetObject', 's3:DeleteObject'],
+  bundleObjects: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
   bundleKeyLookup: ['s3:ListBucket'],
 };
 
-/** Both predict routes run the same handler. */
+/**
+ * Both predict routes run the same handler. It reads the model's record, the caller's grant and
+ * the version (GetItem each), streams the bundle from S3 by key to unpack an ONNX model into /tmp,
+ * and invokes SageMaker for models served there.
+ */
 const PREDICT_ACCESS: RouteAccess = {
   table: ['dynamodb:GetItem'],
   bundleObjects: ['s3:GetObject'],
@@ -96,33 +110,42 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   getStatus: { table: ['dynamodb:GetItem'], bundleRootListing: ['s3:ListBucket'] },
   // Own models, public models, and models shared with the caller (grant items, then their records).
   listModels: { table: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'], byOwnerIndex: ['dynamodb:Query'], publicModelsIndex: ['dynamodb:Query'] },
+  // Puts the record if the name was never used; else reads what holds it, and takes over a
+  // deleted model's tombstone with a conditional put that keeps its version counter.
   createModel: { table: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
   // Reads the model's whole item collection (record, versions, grants) in one query.
   getModel: { table: ['dynamodb:GetItem', 'dynamodb:Query'] },
   // Checks the caller's grant, updates conditionally, then reads the model back.
   updateModel: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'] },
-  // Marks the record, sweeps the model's objects (list + DeleteObjects), then its items.
+  // ModelRemoval (functions/registry/model-removal.ts): marks the record (UpdateItem), ends every
+  // live version (a query of the partition, a conditional UpdateItem each), aborts the open
+  // multipart uploads, sweeps the model's objects (list + DeleteObjects), retires the keys of the
+  // versions an upload URL may still reach (PutObject of the empty marker), then deletes its
+  // grants and sessions (a keys-only query, BatchWriteItem) and puts the tombstone record (PutItem).
   deleteModel: {
-    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'],
+    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
     bundleListing: ['s3:ListBucket'],
-    // Open multipart uploads of the model are aborted before its objects are swept.
-    bundleObjects: ['s3:DeleteObject', 's3:AbortMultipartUpload'],
+    bundleObjects: ['s3:DeleteObject', 's3:AbortMultipartUpload', 's3:PutObject'],
   },
-  // Allocates a version, records it as pending, stores the bytes, commits; undoes both on failure.
-  uploadBundle: {
-    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
-    bundleObjects: ['s3:PutObject', 's3:DeleteObject'],
-  },
+  // DirectUpload (functions/versions/direct-upload.ts): allocates a version (UpdateItem), records
+  // it as pending (PutItem), stores the bytes at a new key (PutObject, If-None-Match), then runs
+  // the finalizer; if S3 refuses the bytes, aborts the version (UpdateItem) and retires the key
+  // (PutObject).
+  uploadBundle: unionOfAccess([
+    { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], bundleObjects: ['s3:PutObject'] },
+    FINALIZE_ACCESS,
+  ]),
   // Reads the model, grant and version; a small bundle is read and returned, a larger one answered
-  // with a presigned GET URL, which acts with this function's s3:GetObject.
-  downloadBundle: { table: ['dynamodb:GetItem'], bundleObjects: ['s3:GetObject'] },
-  // Upload sessions (functions/uploads/upload-sessions.ts). Each first loads the model and the
+  // with a presigned GET URL, which acts with this function's permission. Both name the version id
+  // the check pinned, so both are s3:GetObjectVersion, and plain s3:GetObject is never used.
+  downloadBundle: { table: ['dynamodb:GetItem'], bundleObjects: ['s3:GetObjectVersion'] },
+  // Upload sessions (functions/versions/upload-sessions.ts). Each first loads the model and the
   // caller's grant (GetItem), and all but start read the session item (GetItem).
-  // Start: allocates a version (UpdateItem), records it as pending and puts the session (PutItem),
-  // deletes the version again if S3 refuses (DeleteItem); starts a multipart upload and signs the
-  // single PUT URL or the part URLs (s3:PutObject for all three).
+  // Start: allocates a version (UpdateItem), records it as pending and puts the session (PutItem
+  // each), aborts the version if S3 refuses (UpdateItem); starts a multipart upload and signs the
+  // single PUT URL (If-None-Match signed in) or the part URLs (s3:PutObject for all three).
   createUpload: {
-    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
     bundleObjects: ['s3:PutObject'],
   },
   // A model's sessions are items of its partition, read in one query; S3 is not asked.
@@ -134,20 +157,30 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
     bundleObjects: ['s3:GetObject', 's3:PutObject', 's3:ListMultipartUploadParts'],
     bundleKeyLookup: ['s3:ListBucket'],
   },
-  // Checks a single PUT arrived (HeadObject) or lists the parts and completes the multipart upload
-  // (s3:PutObject), marks the session completed (UpdateItem), then runs the finalizer itself.
+  // Reads the version (GetItem); asks whether the object is there (HeadObject), else lists the
+  // parts and completes the multipart upload only if the key holds no object (s3:PutObject,
+  // If-None-Match); marks the session completed (UpdateItem), then runs the finalizer itself.
   completeUpload: unionOfAccess([
     { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], bundleObjects: ['s3:GetObject', 's3:PutObject', 's3:ListMultipartUploadParts'], bundleKeyLookup: ['s3:ListBucket'] },
     FINALIZE_ACCESS,
   ]),
-  // Marks the session aborted (UpdateItem), aborts the multipart upload or deletes the single
-  // object, and deletes the pending version (DeleteItem).
+  // Moves the version from pending to aborted (a conditional UpdateItem; GetItem to say why when
+  // it is no longer pending), marks the session aborted (UpdateItem), aborts the multipart upload
+  // and retires the key (PutObject of an empty marker, so a URL handed out for it is refused).
   abortUpload: {
-    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-    bundleObjects: ['s3:AbortMultipartUpload', 's3:DeleteObject'],
+    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    bundleObjects: ['s3:AbortMultipartUpload', 's3:PutObject'],
   },
-  // The model's record and the caller's grant, then the version (GetItem each); the bundle is
-  // streamed from S3 to unpack an ONNX model into /tmp; SageMaker-served models are invoked.
+  // ReadyVersions.version (functions/versions/ready-versions.ts): the model, the grant and the version, GetItem each.
+  getVersion: { table: ['dynamodb:GetItem'] },
+  // VersionRemoval.deleteVersion (functions/versions/version-removal.ts): reads the model, grant,
+  // version and session (GetItem); moves the version to deleted (a conditional UpdateItem); aborts
+  // its multipart upload if it had one and retires its key (PutObject); if it was the latest, finds
+  // the newest ready version left (a query of the partition) and moves `latest` to it (UpdateItem).
+  deleteVersion: {
+    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+    bundleObjects: ['s3:AbortMultipartUpload', 's3:PutObject'],
+  },
   predictModel: PREDICT_ACCESS,
   predictModelWithGet: PREDICT_ACCESS,
   getAccess: { table: ['dynamodb:GetItem', 'dynamodb:Query'] },

@@ -16,6 +16,9 @@ import { RouteFunction } from './route-function';
  * S3 invokes its notification targets asynchronously. Lambda tries an event this many times
  * more after a failed run (its maximum), and keeps an event it cannot yet run, when throttled,
  * this long (its maximum); an event that still fails lands in the subscription's failed-event queue.
+ * A run fails only on a real fault, such as a store that does not answer: the finalizer answers
+ * quietly when someone else holds the check, and the pending sweep finishes what is left, so the
+ * functions' Errors metric counts faults only.
  */
 export const EVENT_RETRIES = { retryAttempts: 2, maxEventAge: Duration.hours(6) } as const;
 

@@ -20,6 +20,9 @@ export const ROUTE_UPLOAD_SETTINGS: Readonly<Record<string, readonly UploadSetti
   getUpload: ['presignSeconds'],
   // Signs the GET URL that a large bundle's download redirects to.
   downloadBundle: ['presignSeconds'],
+  // Retires the keys of the versions an upload URL may still reach: those started within a
+  // session's life and a URL's (functions/platform/bundle-services.ts modelRemoval).
+  deleteModel: ['presignSeconds'],
 };
 
 /**

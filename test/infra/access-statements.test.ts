@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { newBundleKey } from '../../functions/bundles/bundle-keys';
-import { EVENT_SUBSCRIPTIONS, ROUTES } from '../../functions/routes/route-table';
+import { EVENT_SUBSCRIPTIONS, ROUTES, SCHEDULES } from '../../functions/routes/route-table';
 import { TABLE_DESIGN } from '../../functions/store/table-design';
 import { accessAcknowledgements, accessStatements, BUNDLE_OBJECTS_PATTERN } from '../../lib/access/access-statements';
-import { EVENT_ACCESS, eventAccess } from '../../lib/access/event-access';
+import { EVENT_ACCESS, eventAccess, SCHEDULE_ACCESS, scheduleAccess } from '../../lib/access/event-access';
 import { FINALIZE_ACCESS, ROUTE_ACCESS, routeAccess } from '../../lib/access/route-access';
 import { iamPatternMatches } from './support/template-views';
 
@@ -27,12 +27,33 @@ describe('event access map', () => {
     expect(() => eventAccess('noSuchSubscription')).toThrow(/no entry in EVENT_ACCESS/);
   });
 
-  it('gives the finalizer the same access wherever it runs: on the S3 event, and inside completeUpload', () => {
-    expect(EVENT_ACCESS.finalizeUpload).toBe(FINALIZE_ACCESS);
-    const complete = ROUTE_ACCESS.completeUpload ?? {};
-    for (const [target, actions] of Object.entries(FINALIZE_ACCESS)) {
-      expect(complete[target as keyof typeof complete], target).toEqual(expect.arrayContaining(actions as string[]));
+  it('gives the finalizer its access wherever it runs: on the S3 event, in the sweep, inside completeUpload and uploadBundle', () => {
+    const running = { finalizeUpload: EVENT_ACCESS.finalizeUpload, sweepVersions: SCHEDULE_ACCESS.sweepVersions, completeUpload: ROUTE_ACCESS.completeUpload, uploadBundle: ROUTE_ACCESS.uploadBundle };
+    for (const [id, access] of Object.entries(running)) {
+      expect(access, id).toBeDefined();
+      for (const [target, actions] of Object.entries(FINALIZE_ACCESS)) {
+        expect(access?.[target as keyof typeof access], `${id} ${target}`).toEqual(expect.arrayContaining(actions as string[]));
+      }
     }
+  });
+
+  it('lets the event, and only it, delete an object: bytes that belong to no version', () => {
+    expect(EVENT_ACCESS.finalizeUpload?.bundleObjects).toContain('s3:DeleteObject');
+    expect(FINALIZE_ACCESS.bundleObjects).not.toContain('s3:DeleteObject');
+  });
+});
+
+describe('schedule access map', () => {
+  it('has an entry for every schedule and none for one that does not exist', () => {
+    expect(Object.keys(SCHEDULE_ACCESS).sort()).toEqual(SCHEDULES.map((schedule) => schedule.id).sort());
+    expect(() => scheduleAccess('noSuchSchedule')).toThrow(/no entry in SCHEDULE_ACCESS/);
+  });
+
+  it('lets the sweep find pending versions in the owner index, and no other index', () => {
+    const sweep = scheduleAccess('sweepVersions');
+    expect(sweep.byOwnerIndex).toEqual(['dynamodb:Query']);
+    expect(sweep.publicModelsIndex).toBeUndefined();
+    expect(sweep.table).not.toContain('dynamodb:Query');
   });
 });
 

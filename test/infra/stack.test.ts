@@ -22,13 +22,14 @@ import { readModelParams } from '../../functions/inference/model-params';
 import { CONFIG_ENV, loadFunctionConfig } from '../../functions/platform/function-config';
 import { MODEL_TYPES } from '../../functions/registry/model-type';
 import { routeMethods } from '../../functions/routes/match-route';
-import { EVENT_SUBSCRIPTIONS, ROUTES, type RouteSpec } from '../../functions/routes/route-table';
+import { EVENT_SUBSCRIPTIONS, ROUTES, SCHEDULES, type RouteSpec } from '../../functions/routes/route-table';
 import { ALL_INDEXES, TABLE_DESIGN } from '../../functions/store/table-design';
 import { DynamoTokenStore } from '../../functions/tokens/dynamo-token-store';
 import { BUNDLE_OBJECTS_PATTERN } from '../../lib/access/access-statements';
-import { EVENT_ACCESS } from '../../lib/access/event-access';
+import { EVENT_ACCESS, SCHEDULE_ACCESS } from '../../lib/access/event-access';
 import { ROUTE_ACCESS, type AccessTarget, type RouteAccess } from '../../lib/access/route-access';
 import { BUCKET_NOTIFICATIONS_HANDLER_ID, type EventFunction } from '../../lib/functions/event-functions';
+import type { DeployedSchedule } from '../../lib/functions/scheduled-functions';
 import { ROUTE_UPLOAD_SETTINGS } from '../../lib/functions/upload-environment';
 import { BUNDLE_FILE, ONNX_RUNTIME_PACKAGE } from '../../lib/functions/handler-bundling';
 import { onnxRuntimeLayerFiles } from '../../lib/functions/onnx-runtime-layer-contents';
@@ -73,7 +74,7 @@ const OPTIONS = {
 };
 
 /** Actions that change nothing; anything else is a write. */
-const READ_ACTIONS = new Set(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan', 's3:GetObject', 's3:ListBucket', 's3:ListMultipartUploadParts', 'sagemaker:InvokeEndpoint']);
+const READ_ACTIONS = new Set(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan', 's3:GetObject', 's3:GetObjectVersion', 's3:ListBucket', 's3:ListMultipartUploadParts', 'sagemaker:InvokeEndpoint']);
 const isDataAction = (action: string): boolean => /^(dynamodb|s3|sagemaker):/.test(action);
 
 let synth: SynthesizedMlHub;
@@ -90,6 +91,11 @@ const eventFunctionOf = (subscriptionId: string): EventFunction => {
   const eventFunction = synth.stack.eventFunctions.bySubscription.get(subscriptionId);
   if (!eventFunction) throw new Error(`no function for event subscription ${subscriptionId}`);
   return eventFunction;
+};
+const scheduledFunctionOf = (scheduleId: string): DeployedSchedule => {
+  const scheduled = synth.stack.scheduledFunctions.bySchedule.get(scheduleId);
+  if (!scheduled) throw new Error(`no function for schedule ${scheduleId}`);
+  return scheduled;
 };
 const functionResource = (routeFunction: RouteFunction): Resource => resourceById(synth.template, logicalIdOf(routeFunction.function));
 const dataStatements = (routeFunction: RouteFunction): Statement[] =>
@@ -108,11 +114,12 @@ const grantPairs = (statements: readonly { actions: readonly string[]; resources
 const dataGrantPairs = (routeFunction: RouteFunction): string[] =>
   grantPairs(dataStatements(routeFunction).map((statement) => ({ actions: asList(statement.Action), resources: asList(statement.Resource), condition: statement.Condition })));
 
-/** Every function the stack builds from the route table and the event table, and the fallback. */
+/** Every function the stack builds from the route table, the event table and the schedules, and the fallback. */
 const allHandlerFunctions = (): [string, RouteFunction][] => [
   ...ROUTES.map((route) => [route.id, functionOf(route.id)] as [string, RouteFunction]),
   ['fallback', synth.stack.functions.fallback],
   ...EVENT_SUBSCRIPTIONS.map((subscription) => [subscription.id, eventFunctionOf(subscription.id).handler] as [string, RouteFunction]),
+  ...SCHEDULES.map((schedule) => [schedule.id, scheduledFunctionOf(schedule.id).handler] as [string, RouteFunction]),
 ];
 
 const apiRoutes = () => Object.values(resourcesOfType(synth.template, 'AWS::ApiGatewayV2::Route'));
@@ -166,8 +173,8 @@ describe('routes and functions', () => {
     for (const route of apiRoutes().filter((candidate) => /^(ANY |\$default)/.test(String(candidate.Properties.RouteKey)))) {
       expect(functionBehind(route), String(route.Properties.RouteKey)).toBe(fallback);
     }
-    // One per route, the fallback, one per storage event subscription, and CDK's bucket notifications handler.
-    expect(Object.keys(resourcesOfType(synth.template, 'AWS::Lambda::Function'))).toHaveLength(ROUTES.length + 1 + EVENT_SUBSCRIPTIONS.length + 1);
+    // One per route, the fallback, one per storage event subscription, one per schedule, and CDK's bucket notifications handler.
+    expect(Object.keys(resourcesOfType(synth.template, 'AWS::Lambda::Function'))).toHaveLength(ROUTES.length + 1 + EVENT_SUBSCRIPTIONS.length + SCHEDULES.length + 1);
   });
 
   it.each(ROUTES.map((route) => [route.id, route] as const))('%s runs with its route table memory and timeout (raised to those of a route it also answers as), on arm64 Node.js, traced, logging JSON', (routeId, route: RouteSpec) => {
@@ -201,6 +208,7 @@ describe('routes and functions', () => {
       ...ROUTES.map((route) => [functionOf(route.id), route.handler] as const),
       [synth.stack.functions.fallback, 'not-routed'] as const,
       ...EVENT_SUBSCRIPTIONS.map((subscription) => [eventFunctionOf(subscription.id).handler, subscription.handler] as const),
+      ...SCHEDULES.map((schedule) => [scheduledFunctionOf(schedule.id).handler, schedule.handler] as const),
     ];
     expect([...new Set(deployed.map(([, handler]) => handler))].sort()).toEqual([...DEPLOYED_HANDLERS].sort());
     for (const [routeFunction, handler] of deployed) {
@@ -248,6 +256,12 @@ describe('least privilege', () => {
     expect(dataGrantPairs(eventFunctionOf(subscriptionId).handler)).toEqual(expectedPairs([access as RouteAccess]));
   });
 
+  it.each(SCHEDULES.map((schedule) => [schedule.id]))('the %s scheduled function holds exactly the data grants SCHEDULE_ACCESS gives it', (scheduleId) => {
+    const access = SCHEDULE_ACCESS[scheduleId];
+    expect(access).toBeDefined();
+    expect(dataGrantPairs(scheduledFunctionOf(scheduleId).handler)).toEqual(expectedPairs([access as RouteAccess]));
+  });
+
   it('gives the fallback no data access at all', () => {
     expect(dataStatements(synth.stack.functions.fallback)).toEqual([]);
   });
@@ -272,10 +286,10 @@ describe('least privilege', () => {
     expect(writes).toEqual({ getUpload: ['s3:PutObject'] });
   });
 
-  it('lets only the upload, upload session, finalizer and delete functions write to S3', () => {
+  it('lets only the upload, upload session, finalizer, sweep and delete functions write to S3', () => {
     const writesToS3 = (routeFunction: RouteFunction) => dataActions(routeFunction).some((action) => action.startsWith('s3:') && !READ_ACTIONS.has(action));
     const writers = allHandlerFunctions().filter(([, routeFunction]) => writesToS3(routeFunction)).map(([id]) => id);
-    expect(writers.sort()).toEqual(['abortUpload', 'completeUpload', 'createUpload', 'deleteModel', 'finalizeUpload', 'getUpload', 'uploadBundle']);
+    expect(writers.sort()).toEqual(['abortUpload', 'completeUpload', 'createUpload', 'deleteModel', 'deleteVersion', 'finalizeUpload', 'getUpload', 'sweepVersions', 'uploadBundle']);
   });
 
   it('scopes object grants to bundle keys, and listing to the bundle prefix', () => {
@@ -290,7 +304,7 @@ describe('least privilege', () => {
     // Listing with no condition only where a missing bundle must answer 404 to HeadObject.
     const unconditioned = allHandlerFunctions().filter(([, routeFunction]) => dataStatements(routeFunction)
       .some((statement) => asList(statement.Action).includes('s3:ListBucket') && statement.Condition === undefined)).map(([id]) => id);
-    expect(unconditioned.sort()).toEqual(['completeUpload', 'finalizeUpload', 'getUpload']);
+    expect(unconditioned.sort()).toEqual(['completeUpload', 'finalizeUpload', 'getUpload', 'sweepVersions', 'uploadBundle']);
   });
 
   it('lets the status probe list exactly the bundle root, which is the prefix its ping asks for', async () => {
@@ -342,30 +356,42 @@ describe('upload sessions', () => {
   /** Listing with no prefix condition: what makes S3 answer 404, not 403, to a HeadObject for a bundle not yet there. */
   const keyLookup = () => ({ actions: ['s3:ListBucket'], resources: [arnOf(ids.bucket)] });
 
+  /**
+   * What VersionFinalizer.finalize needs wherever it runs: single-item reads and conditional
+   * updates, a HeadObject, the pinned read of a versioned object, and the empty marker a refused
+   * bundle's key is retired with.
+   */
+  const finalizer = () => [table(['dynamodb:GetItem', 'dynamodb:UpdateItem']), objects(['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject']), keyLookup()];
+
   /** Written out call by call (lib/access/route-access.ts explains each), independently of ROUTE_ACCESS. */
   const EXPECTED: Record<string, () => Parameters<typeof grantPairs>[0]> = {
-    createUpload: () => [table(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']), objects(['s3:PutObject'])],
+    createUpload: () => [table(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem']), objects(['s3:PutObject'])],
     listUploads: () => [table(['dynamodb:GetItem', 'dynamodb:Query'])],
     getUpload: () => [table(['dynamodb:GetItem']), objects(['s3:GetObject', 's3:PutObject', 's3:ListMultipartUploadParts']), keyLookup()],
-    completeUpload: () => [table(['dynamodb:GetItem', 'dynamodb:UpdateItem']), objects(['s3:GetObject', 's3:PutObject', 's3:ListMultipartUploadParts', 's3:DeleteObject']), keyLookup()],
-    abortUpload: () => [table(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']), objects(['s3:AbortMultipartUpload', 's3:DeleteObject'])],
-    downloadBundle: () => [table(['dynamodb:GetItem']), objects(['s3:GetObject'])],
+    completeUpload: () => [table(['dynamodb:GetItem', 'dynamodb:UpdateItem']), objects(['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:ListMultipartUploadParts']), keyLookup()],
+    abortUpload: () => [table(['dynamodb:GetItem', 'dynamodb:UpdateItem']), objects(['s3:AbortMultipartUpload', 's3:PutObject'])],
+    uploadBundle: () => [table(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem']), objects(['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject']), keyLookup()],
+    // Pinned reads and URLs name the object's version: s3:GetObjectVersion, and never plain s3:GetObject.
+    downloadBundle: () => [table(['dynamodb:GetItem']), objects(['s3:GetObjectVersion'])],
+    getVersion: () => [table(['dynamodb:GetItem'])],
+    deleteVersion: () => [table(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']), objects(['s3:AbortMultipartUpload', 's3:PutObject'])],
   };
 
   it.each(Object.keys(EXPECTED).map((routeId) => [routeId]))('%s holds exactly the grants its calls and the URLs it signs need', (routeId) => {
     expect(dataGrantPairs(functionOf(routeId))).toEqual(grantPairs(EXPECTED[routeId]?.() ?? []));
   });
 
-  it('covers every upload session route in the route table', () => {
-    const sessionRoutes = ROUTES.filter((route) => route.path.includes('/uploads')).map((route) => route.id);
-    expect(sessionRoutes.sort()).toEqual(Object.keys(EXPECTED).filter((id) => id !== 'downloadBundle').sort());
+  it('covers every upload session and version route in the route table', () => {
+    const lifecycleRoutes = ROUTES.filter((route) => /\/(uploads|versions)\b/.test(route.path)).map((route) => route.id);
+    expect(lifecycleRoutes.sort()).toEqual(Object.keys(EXPECTED).filter((id) => !['downloadBundle', 'uploadBundle'].includes(id)).sort());
   });
 
-  it('lets completeUpload do everything the finalizer does, since it runs it too', () => {
-    expect(dataGrantPairs(functionOf('completeUpload'))).toEqual(expect.arrayContaining(dataGrantPairs(eventFunctionOf('finalizeUpload').handler)));
+  it('lets every function that runs the finalizer do everything it does: completeUpload, uploadBundle, the storage event and the sweep', () => {
+    const running = [functionOf('completeUpload'), functionOf('uploadBundle'), eventFunctionOf('finalizeUpload').handler, scheduledFunctionOf('sweepVersions').handler];
+    for (const routeFunction of running) expect(dataGrantPairs(routeFunction)).toEqual(expect.arrayContaining(grantPairs(finalizer())));
   });
 
-  it('tells the function that starts uploads the configured size limit, and those that sign URLs their lifetime; no other function', () => {
+  it('tells the function that starts uploads the configured size limit, and those that sign URLs (or retire the keys URLs reach) their lifetime; no other function', () => {
     const told = Object.fromEntries(allHandlerFunctions().map(([id, routeFunction]) => {
       const variables = variablesOf(functionResource(routeFunction)) ?? {};
       return [id, [CONFIG_ENV.maxBundleBytes, CONFIG_ENV.presignSeconds].filter((name) => name in variables).map((name) => `${name}=${String(variables[name])}`)];
@@ -374,6 +400,7 @@ describe('upload sessions', () => {
       createUpload: [`${CONFIG_ENV.maxBundleBytes}=${50 * 1024 ** 3}`, `${CONFIG_ENV.presignSeconds}=600`],
       getUpload: [`${CONFIG_ENV.presignSeconds}=600`],
       downloadBundle: [`${CONFIG_ENV.presignSeconds}=600`],
+      deleteModel: [`${CONFIG_ENV.presignSeconds}=600`],
     });
   });
 
@@ -451,9 +478,10 @@ describe('storage events', () => {
     }
   });
 
-  it('retries a failed event twice, keeps one up to 6 hours, then leaves it with its error in an encrypted, TLS-only queue for 14 days', () => {
+  // The finalizer fails only on a real fault (a store that does not answer): a check someone else holds is answered quietly, and the sweep finishes what is left.
+  it('retries an event whose run failed twice, keeps one up to 6 hours, then leaves it with its error in an encrypted, TLS-only queue for 14 days', () => {
     const configs = Object.values(resourcesOfType(synth.template, 'AWS::Lambda::EventInvokeConfig'));
-    expect(configs).toHaveLength(EVENT_SUBSCRIPTIONS.length);
+    expect(configs).toHaveLength(EVENT_SUBSCRIPTIONS.length + SCHEDULES.length);
     for (const subscription of EVENT_SUBSCRIPTIONS) {
       const { handler, failedEvents } = eventFunctionOf(subscription.id);
       const queueId = logicalIdOf(failedEvents);
@@ -480,6 +508,72 @@ describe('storage events', () => {
       constructPath: handlerRole.node.path,
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
     }]);
+  });
+});
+
+describe('schedules', () => {
+  const rules = () => Object.entries(resourcesOfType(synth.template, 'AWS::Events::Rule'));
+
+  it('builds one function per schedule, from the schedule list: its handler, memory and timeout, on arm64 Node.js, traced, logging JSON to its own log group', () => {
+    expect([...synth.stack.scheduledFunctions.bySchedule.keys()].sort()).toEqual(SCHEDULES.map((schedule) => schedule.id).sort());
+    for (const schedule of SCHEDULES) {
+      const { handler } = scheduledFunctionOf(schedule.id);
+      const properties = functionResource(handler).Properties;
+      expect(properties).toMatchObject({ MemorySize: schedule.memoryMb, Timeout: schedule.timeoutSeconds, Architectures: ['arm64'], Handler: 'index.handler', TracingConfig: { Mode: 'Active' } });
+      expect(properties.Runtime).toBe(functionResource(functionOf('getStatus')).Properties.Runtime);
+      const logging = properties.LoggingConfig as { LogFormat: string; LogGroup: unknown };
+      expect(logging.LogFormat).toBe('JSON');
+      expect(referencedId(logging.LogGroup)).toBe(logicalIdOf(handler.logGroup));
+      expect(resourceById(synth.template, logicalIdOf(handler.logGroup)).Properties.RetentionInDays).toBe(30);
+    }
+  });
+
+  it('tells a scheduled function where the data is and nothing about identity: a clock calls it, no user does', () => {
+    for (const schedule of SCHEDULES) {
+      const variables = variablesOf(functionResource(scheduledFunctionOf(schedule.id).handler));
+      expect(Object.keys(variables).sort()).toEqual([CONFIG_ENV.bucket, CONFIG_ENV.table, 'NODE_OPTIONS'].sort());
+      expect(variables[CONFIG_ENV.table]).toEqual({ Ref: ids.table });
+      expect(variables[CONFIG_ENV.bucket]).toEqual({ Ref: ids.bucket });
+    }
+  });
+
+  it('runs the pending sweep every 5 minutes, with the whole 15 minutes a Lambda run may take', () => {
+    expect(SCHEDULES.find((schedule) => schedule.id === 'sweepVersions')).toMatchObject({ handler: 'sweep-versions', rateMinutes: 5, timeoutSeconds: 900 });
+  });
+
+  it('has one enabled EventBridge rule per schedule, at its rate, whose only target is its function, each delivery tried twice more at most and dropped once the next run is due', () => {
+    expect(rules()).toHaveLength(SCHEDULES.length);
+    for (const schedule of SCHEDULES) {
+      const { handler, rule } = scheduledFunctionOf(schedule.id);
+      const properties = resourceById(synth.template, logicalIdOf(rule)).Properties;
+      expect(properties.ScheduleExpression).toBe(`rate(${schedule.rateMinutes} minutes)`);
+      expect(properties.State).toBe('ENABLED');
+      expect(properties.EventPattern).toBeUndefined();
+      expect(properties.Targets).toEqual([expect.objectContaining({
+        Arn: arnOf(logicalIdOf(handler.function)),
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: schedule.rateMinutes * 60 },
+      })]);
+    }
+  });
+
+  it('lets EventBridge invoke each scheduled function only for its own rule', () => {
+    for (const schedule of SCHEDULES) {
+      const { handler, rule } = scheduledFunctionOf(schedule.id);
+      const functionId = logicalIdOf(handler.function);
+      const permissions = Object.values(resourcesOfType(synth.template, 'AWS::Lambda::Permission')).filter((permission) => referencedId(permission.Properties.FunctionName) === functionId);
+      expect(permissions.map((permission) => permission.Properties)).toEqual([{
+        Action: 'lambda:InvokeFunction', FunctionName: arnOf(functionId), Principal: 'events.amazonaws.com', SourceArn: arnOf(logicalIdOf(rule)),
+      }]);
+    }
+  });
+
+  it('never retries a failed run (the next run is the retry) and keeps no failed-event queue: the function\'s Errors metric is the signal', () => {
+    const configs = Object.values(resourcesOfType(synth.template, 'AWS::Lambda::EventInvokeConfig'));
+    for (const schedule of SCHEDULES) {
+      const functionId = logicalIdOf(scheduledFunctionOf(schedule.id).handler.function);
+      const config = configs.find((candidate) => referencedId(candidate.Properties.FunctionName) === functionId);
+      expect(config?.Properties).toEqual({ FunctionName: { Ref: functionId }, Qualifier: '$LATEST', MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: schedule.rateMinutes * 60 });
+    }
   });
 });
 
@@ -703,7 +797,7 @@ describe('identity: the stack\'s own Cognito user pool', () => {
 
   it('never puts a function into single-user development mode', () => {
     const functions = Object.values(resourcesOfType(synth.template, 'AWS::Lambda::Function'));
-    expect(functions).toHaveLength(ROUTES.length + 1 + EVENT_SUBSCRIPTIONS.length + 1);
+    expect(functions).toHaveLength(ROUTES.length + 1 + EVENT_SUBSCRIPTIONS.length + SCHEDULES.length + 1);
     // CDK's bucket notifications handler has no environment at all.
     for (const resource of functions) expect(Object.keys((resource.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {})).not.toContain(IDENTITY_ENV.devUser);
   });
