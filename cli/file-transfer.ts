@@ -36,11 +36,12 @@ async function drainText(response: IncomingMessage): Promise<string> {
 
 /**
  * PUTs bytes [start, start + length) of a file to a presigned URL, streamed from disk with the
- * exact Content-Length the URL was signed for. Resolves to the part's ETag.
+ * exact Content-Length the URL was signed for and the headers MLHub listed with it (signed into
+ * it, such as `If-None-Match: *`). Resolves to the part's ETag.
  */
-export function putFileRange(url: string, path: string, start: number, length: number, onBytes: (count: number) => void): Promise<string> {
+export function putFileRange(url: string, path: string, start: number, length: number, onBytes: (count: number) => void, headers: Readonly<Record<string, string>> = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const outgoing = send(new URL(url), 'PUT', { 'content-length': length });
+    const outgoing = send(new URL(url), 'PUT', { ...headers, 'content-length': length });
     outgoing.on('response', (response) => {
       drainText(response).then((body) => {
         if ((response.statusCode ?? 0) >= 300) reject(new HttpStatusError(response.statusCode ?? 0, body));

@@ -1,6 +1,6 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ApiClient, modelPath } from './api-client';
 import { CliError } from './cli-error';
@@ -32,6 +32,44 @@ async function context(command: Command): Promise<{ api: ApiClient; out: Output 
 
 interface ModelSummary { model: string; type: string; owner: string; visibility: string; latest_version: number | null; created: string }
 
+/** Where the local MLHub running on a data folder listens, from the runtime.json `npm start` keeps there. */
+async function localAddress(dataDir: string): Promise<string> {
+  const { readRuntimeRecord } = await import('../local/runtime-file');
+  const running = await readRuntimeRecord(dataDir);
+  if (!running?.url) {
+    throw new CliError(`No local MLHub is running on the data folder ${resolve(dataDir)} (it holds no runtime.json naming a live process); start one with npm start in the folder above it, or give --data-dir <folder> or --url <url>`);
+  }
+  return running.url;
+}
+
+/** A model this push created, which it removes again if no version of it becomes ready. */
+interface CreatedModel {
+  /** Removes the model if it still has no ready version; resolves to what to tell the user ('' when nothing was done). */
+  undo(why: string): Promise<string>;
+}
+
+async function createIfMissing(api: ApiClient, name: string, type: string): Promise<CreatedModel | undefined> {
+  const response = await api.request('POST', modelPath(name), { json: { type } });
+  if (response.status === 409) return undefined; // it was there before: never this push's to remove
+  await ApiClient.read(response, 'create');
+  let undone: Promise<string> | undefined;
+  return {
+    undo(why) {
+      undone ??= (async () => {
+        try {
+          const model = await api.json<{ versions?: { status: string }[] }>('GET', modelPath(name));
+          if ((model.versions ?? []).some((version) => version.status === 'ready')) return '';
+          await api.json('DELETE', modelPath(name));
+          return `Removed the model ${name} that this push had created, since ${why} before any version of it was ready`;
+        } catch (error) {
+          return `This push created the model ${name}, and could not remove it after ${why} (${(error as Error).message}); remove it with: mlhub rm ${name} --yes`;
+        }
+      })();
+      return undone;
+    },
+  };
+}
+
 export function buildProgram(): Command {
   const program = new Command('mlhub')
     .description('Store, version, share and run ML models on an MLHub')
@@ -43,14 +81,16 @@ export function buildProgram(): Command {
 
   program.command('login')
     .description('save the MLHub address and a token for the next commands')
-    .option('--local', 'sign in to a local `npm start` with a token from its data folder')
+    .option('--local', 'sign in to the local `npm start` running on a data folder: its address and a token come from the folder')
     .option('--user <user>', 'the user to act as, with --local', 'local')
-    .option('--data-dir <dir>', "the local MLHub's data folder, with --local", process.env.MLHUB_DATA_DIR || '.mlhub')
+    .option('--data-dir <dir>', "the local MLHub's data folder, with --local (default: $MLHUB_DATA_DIR, or .mlhub here)", process.env.MLHUB_DATA_DIR || '.mlhub')
     .action(async (options: { local?: boolean; user: string; dataDir: string }, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
-      const url = (globals.url ?? process.env.MLHUB_URL ?? DEFAULT_URL).replace(/\/+$/, '');
-      let token = globals.token ?? process.env.MLHUB_TOKEN;
+      let url = (globals.url || process.env.MLHUB_URL || DEFAULT_URL).replace(/\/+$/, '');
+      let token = globals.token || process.env.MLHUB_TOKEN;
       if (options.local) {
+        // The running MLHub wrote its address into its data folder, whatever PORT it got; --url still wins.
+        if (!globals.url) url = await localAddress(options.dataDir);
         const { openLocalIssuer } = await import('../local/local-issuer');
         token = await (await openLocalIssuer(options.dataDir)).sign(options.user, { expiresIn: '30d' });
       }
@@ -133,19 +173,27 @@ export function buildProgram(): Command {
       const info = await stat(path).catch(() => {
         throw new CliError(`${path} does not exist`);
       });
-      if (options.create) {
-        const response = await api.request('POST', modelPath(name), { json: { type: options.create } });
-        if (response.status !== 201 && response.status !== 409) await ApiClient.read(response, 'create');
-      }
       let scratch: string | undefined;
       let file = path;
       let filename: string | undefined;
+      let created: CreatedModel | undefined;
+      const onInterrupt = () => {
+        void (created?.undo('the push was interrupted') ?? Promise.resolve('')).then((said) => {
+          if (said) process.stderr.write(`mlhub: ${said}\n`);
+          process.exit(130);
+        });
+      };
       try {
+        // Packed first, so that a folder that cannot be packed never gets as far as creating a model.
         if (info.isDirectory()) {
           scratch = await mkdtemp(join(tmpdir(), 'mlhub-push-'));
           filename = bundleNameFor(path);
           file = join(scratch, filename);
           await packDirectory(path, file);
+        }
+        if (options.create) {
+          created = await createIfMissing(api, name, options.create);
+          if (created) process.once('SIGINT', onInterrupt);
         }
         const hashing = out.progress('hashing  ', (await stat(file)).size);
         let bar: ReturnType<Output['progress']> | undefined;
@@ -166,7 +214,13 @@ export function buildProgram(): Command {
         bar?.stop();
         out.result(result, () => `Pushed ${name} v${result.version}: ${humanBytes(result.size)}, sha256 ${result.sha256}` +
           (result.resumed ? ` (resumed: ${result.partsSkipped} of ${result.partsTotal} parts were already there)` : ''));
+      } catch (error) {
+        const said = await created?.undo('the push failed');
+        if (!said) throw error;
+        const message = error instanceof CliError ? error.message : (error as Error)?.message ?? String(error);
+        throw new CliError(`${message}. ${said}`, error instanceof CliError ? error.exitCode : 1);
       } finally {
+        process.removeListener('SIGINT', onInterrupt);
         if (scratch) await rm(scratch, { recursive: true, force: true });
       }
     });

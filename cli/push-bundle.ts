@@ -4,7 +4,8 @@ import { ApiClient, modelPath } from './api-client';
 import { CliError } from './cli-error';
 import { HttpStatusError, fileSha256, putFileRange } from './file-transfer';
 
-interface PartUrl { part: number; size: number; url: string }
+/** One URL to PUT a part to, with the headers that must go with it (they are signed into it). */
+interface PartUrl { part: number; size: number; url: string; headers?: Record<string, string> }
 interface UploadStatus {
   upload_id: string;
   version: number;
@@ -83,10 +84,17 @@ export async function pushBundle(api: ApiClient, name: string, file: string, opt
       try {
         // A refused URL may have expired while others were sending: sign it afresh.
         const url = await urlFor(part, attempt > 1);
-        await putFileRange(url.url, file, (part - 1) * status.part_size, url.size, (count) => {
-          sent += count;
-          options.events?.uploading?.((done += count), size);
-        });
+        try {
+          await putFileRange(url.url, file, (part - 1) * status.part_size, url.size, (count) => {
+            sent += count;
+            options.events?.uploading?.((done += count), size);
+          }, url.headers ?? {});
+        } catch (error) {
+          // A write-once URL answers 412 when its object is already there: an earlier attempt (of
+          // this push, or of the one it resumes) landed and only its answer was lost. The key is
+          // this upload's own, and completing checks the stored bytes' sha256 against the file's.
+          if (!(error instanceof HttpStatusError && error.status === 412 && isWriteOnce(url))) throw error;
+        }
         return;
       } catch (error) {
         done -= sent;
@@ -112,6 +120,8 @@ export async function pushBundle(api: ApiClient, name: string, file: string, opt
     phases: { hashing: (hashedAt - started) / 1000, uploading: (uploadedAt - hashedAt) / 1000, completing: (finishedAt - uploadedAt) / 1000 },
   };
 }
+
+const isWriteOnce = (url: PartUrl) => Object.entries(url.headers ?? {}).some(([name, value]) => name.toLowerCase() === 'if-none-match' && value.trim() === '*');
 
 function partSize(status: UploadStatus, part: number): number {
   return part < status.part_count ? status.part_size : status.size - status.part_size * (status.part_count - 1);

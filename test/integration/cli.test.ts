@@ -1,8 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { extract } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_MODEL } from '../../local/demo-model';
 import { closedPort } from '../support/inference/protocol-server';
@@ -59,7 +61,7 @@ describe('the mlhub CLI, as a user drives it', () => {
 
   it('resumes a push that was killed half-way without sending the parts S3 already has', async () => {
     expect((await runCli(['create', 'resumed', '--type', 'onnx'], env)).code).toBe(0);
-    const logged = () => mlhub.output().split('\n').filter((line) => /^s3 PUT \S*models\/resumed\/1\/bundle\.tar\.gz\?\S*partNumber=/.test(line));
+    const logged = () => mlhub.output().split('\n').filter((line) => /^s3 PUT \S*models\/resumed\/1\/[0-9a-f]{24}\/bundle\.tar\.gz\?\S*partNumber=/.test(line));
     const first = spawnCli(['push', 'resumed', bigBundle, '--parallel', '1'], env);
     const exited = new Promise((resolve) => first.on('exit', resolve));
     const deadline = Date.now() + 60_000;
@@ -109,5 +111,142 @@ describe('the mlhub CLI, as a user drives it', () => {
     expect((await runCli(['rm', 'big', '--yes', '--json'], env)).code).toBe(0);
   });
 });
+
+describe('mlhub login --local', () => {
+  it('finds the running MLHub from its data folder, whatever its port', async () => {
+    const config = join(scratch, 'local-login.json');
+    const login = await runCli(['login', '--local', '--user', 'grace', '--json'], { ...env, MLHUB_CONFIG: config, MLHUB_DATA_DIR: mlhub.dataDir });
+    expect(login.code, login.stderr).toBe(0);
+    expect(json<{ url: string }>(login.stdout).url).toBe(mlhub.url);
+    expect(json<{ url: string }>(await readFile(config, 'utf8')).url).toBe(mlhub.url);
+    const listed = await runCli(['ls', '--json'], { ...env, MLHUB_CONFIG: config });
+    expect(listed.code, listed.stderr).toBe(0);
+  });
+
+  it('says so in one line when no MLHub runs on the data folder', async () => {
+    const empty = await mkdtemp(join(scratch, 'no-runtime-'));
+    const login = await runCli(['login', '--local', '--data-dir', empty], { ...env, MLHUB_CONFIG: join(scratch, 'never.json') });
+    expect(login.code).toBe(1);
+    expect(login.stderr).toMatch(new RegExp(`^mlhub: No local MLHub is running on the data folder ${empty} .*start one with npm start.*\n$`));
+  });
+});
+
+describe('mlhub push --create', () => {
+  it('removes the model it created when the bundle is refused, and says so', async () => {
+    const evil = join(scratch, 'evil.tar.gz');
+    await writeFile(evil, gzipSync(await makeTar([{ name: 'evil/', type: 'directory' }, { name: 'evil/../../escape.txt', content: 'x' }])));
+    const push = await runCli(['push', 'created-then-refused', evil, '--create', 'onnx'], env);
+    expect(push.code).toBe(1);
+    expect(push.stderr).toMatch(/Removed the model created-then-refused that this push had created, since the push failed before any version of it was ready\n$/);
+    expect(await exists('created-then-refused')).toBe(404);
+  });
+
+  it('leaves a model that was there before alone', async () => {
+    expect((await runCli(['create', 'was-there', '--type', 'onnx'], env)).code).toBe(0);
+    const push = await runCli(['push', 'was-there', join(scratch, 'evil.tar.gz'), '--create', 'onnx'], env);
+    expect(push.code).toBe(1);
+    expect(push.stderr).not.toMatch(/Removed/);
+    expect(await exists('was-there')).toBe(200);
+  });
+});
+
+describe('mlhub push of a folder of links (a Hugging Face snapshot)', () => {
+  /** cache/blobs/<hash> holds the bytes; cache/snapshots/<rev>/<file> links to ../../blobs/<hash>. */
+  async function snapshot(extra: (snapshotDir: string) => Promise<void> = async () => undefined): Promise<{ dir: string; files: Record<string, Buffer> }> {
+    const cache = await mkdtemp(join(scratch, 'hf-cache-'));
+    const dir = join(cache, 'snapshots', 'mnist');
+    await mkdir(join(cache, 'blobs'), { recursive: true });
+    await mkdir(dir, { recursive: true });
+    const files: Record<string, Buffer> = {
+      'model.onnx': await readFile('models/demo/mnist/model.onnx'),
+      'labels.txt': Buffer.from('0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n'),
+    };
+    for (const [name, bytes] of Object.entries(files)) {
+      await writeFile(join(cache, 'blobs', sha(bytes)), bytes);
+      await symlink(`../../blobs/${sha(bytes)}`, join(dir, name));
+    }
+    await extra(dir);
+    return { dir, files };
+  }
+
+  it('packs the files the links point to, under the links\' names', async () => {
+    const { dir, files } = await snapshot();
+    const push = await runCli(['push', 'hf-snapshot', dir, '--create', 'onnx', '--json'], env);
+    expect(push.code, push.stderr).toBe(0);
+    const target = join(scratch, 'hf.tar.gz');
+    expect((await runCli(['pull', 'hf-snapshot', '-o', target], env)).code).toBe(0);
+    const entries = await tarEntries(await readFile(target));
+    expect(entries.map((entry) => [entry.name, entry.type])).toEqual([['mnist/', 'directory'], ['mnist/labels.txt', 'file'], ['mnist/model.onnx', 'file']]);
+    for (const entry of entries.filter((candidate) => candidate.type === 'file')) expect(sha(entry.content)).toBe(sha(files[entry.name.slice('mnist/'.length)] as Buffer));
+  });
+
+  it('refuses a dangling link, naming it and what to do, before creating anything', async () => {
+    const { dir } = await snapshot((snapshotDir) => symlink('../../blobs/0000', join(snapshotDir, 'config.json')));
+    const push = await runCli(['push', 'hf-dangling', dir, '--create', 'onnx'], env);
+    expect(push.code).toBe(1);
+    expect(push.stderr).toBe(`mlhub: ${join(dir, 'config.json')} is a link to ../../blobs/0000, which does not exist. Fetch the file it stands for (for a Hugging Face cache: download the snapshot again), or delete the link, then push again\n`);
+    expect(await exists('hf-dangling')).toBe(404);
+  });
+
+  it('refuses a link to a folder that contains it, and a link that leads to itself', async () => {
+    const loop = await snapshot((snapshotDir) => symlink('..', join(snapshotDir, 'up')));
+    const pushLoop = await runCli(['push', 'hf-loop', loop.dir, '--create', 'onnx'], env);
+    expect(pushLoop.code).toBe(1);
+    expect(pushLoop.stderr).toMatch(/is a link to \.\., a folder that contains it, so packing it would never end/);
+    const self = await snapshot((snapshotDir) => symlink('self', join(snapshotDir, 'self')));
+    const pushSelf = await runCli(['push', 'hf-self', self.dir, '--create', 'onnx'], env);
+    expect(pushSelf.code).toBe(1);
+    expect(pushSelf.stderr).toMatch(/self is a link to self, which leads back to itself/);
+    expect(await exists('hf-loop')).toBe(404);
+    expect(await exists('hf-self')).toBe(404);
+  });
+});
+
+describe('mlhub installed outside the repo', () => {
+  it('runs through a link from a folder with its own (broken) tsconfig.json, as after npm link', async () => {
+    const elsewhere = await mkdtemp(join(tmpdir(), 'mlhub-elsewhere-'));
+    try {
+      await writeFile(join(elsewhere, 'tsconfig.json'), '{"extends": "./missing.json", "compilerOptions": {"paths": {"commander": ["./nothing"]}}}');
+      await writeFile(join(elsewhere, 'package.json'), '{"type": "commonjs"}');
+      const bin = join(elsewhere, 'mlhub');
+      await symlink(fileURLToPath(new URL('../../bin/mlhub.js', import.meta.url)), bin);
+      const help = await runCli(['--help'], env, { cwd: elsewhere, bin });
+      expect(help.code, help.stderr).toBe(0);
+      expect(help.stdout).toMatch(/^Usage: mlhub /);
+      const listed = await runCli(['ls', '--mine', '--json'], env, { cwd: elsewhere, bin });
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(Array.isArray(JSON.parse(listed.stdout))).toBe(true);
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
+    }
+  });
+});
+
+/** The status of GET /model/{name} as the signed-in user sees it: 404 once a model is gone. */
+async function exists(name: string): Promise<number> {
+  const { token } = json<{ token: string }>(await readFile(env.MLHUB_CONFIG as string, 'utf8'));
+  return (await fetch(`${mlhub.url}/model/${name}`, { headers: { authorization: `Bearer ${token}` } })).status;
+}
+
+/** The entries of a .tar.gz, contents included. */
+async function tarEntries(archive: Buffer): Promise<{ name: string; type: string; content: Buffer }[]> {
+  const entries: { name: string; type: string; content: Buffer }[] = [];
+  const reader = extract();
+  reader.on('entry', (header, stream, next) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk) => chunks.push(chunk as Buffer));
+    stream.on('end', () => {
+      entries.push({ name: header.name, type: header.type ?? 'file', content: Buffer.concat(chunks) });
+      next();
+    });
+  });
+  const done = new Promise((resolve, reject) => {
+    reader.on('finish', () => resolve(undefined));
+    reader.on('error', reject);
+  });
+  reader.end(gunzipSync(archive));
+  await done;
+  return entries;
+}
 
 const human = (run: { stdout: string }) => run.stdout;
