@@ -4,25 +4,6 @@ import { AppError, isAppError } from '../errors/app-error';
 import { statusForKind } from '../errors/error-status';
 import { errorBody, jsonResponse, type HttpResult } from './responses';
 
-interface MiddyHttpError {
-  statusCode: number;
-  message: string;
-  cause?: { package?: string };
-}
-
-function isMiddyHttpError(error: unknown): error is MiddyHttpError {
-  return typeof error === 'object' && error !== null && typeof (error as MiddyHttpError).statusCode === 'number';
-}
-
-/** Middy's own middlewares throw http-errors; translate them into MLHub's error vocabulary. */
-function fromMiddyError(error: MiddyHttpError): AppError | undefined {
-  const source = error.cause?.package ?? '';
-  if (source === '@middy/http-multipart-body-parser') {
-    return new AppError('invalid', 'invalid_multipart', 'The request body is not valid multipart/form-data');
-  }
-  return undefined;
-}
-
 function isTimeout(error: unknown): boolean {
   return error instanceof Error && error.name === 'TimeoutError';
 }
@@ -30,11 +11,9 @@ function isTimeout(error: unknown): boolean {
 export function toErrorResponse(error: unknown, requestId: string): HttpResult {
   const appError = isAppError(error)
     ? error
-    : isMiddyHttpError(error)
-      ? fromMiddyError(error)
-      : isTimeout(error)
-        ? new AppError('timeout', 'timeout', 'The request took too long and was abandoned')
-        : undefined;
+    : isTimeout(error)
+      ? new AppError('timeout', 'timeout', 'The request took too long and was abandoned')
+      : undefined;
   if (appError) {
     return jsonResponse(statusForKind(appError.kind), errorBody(appError.code, appError.message), { ...appError.headers });
   }

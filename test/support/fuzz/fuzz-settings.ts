@@ -14,7 +14,7 @@ export interface FuzzSettings {
 
 export const FUZZ_ENV = { seed: 'MLHUB_FUZZ_SEED', runs: 'MLHUB_FUZZ_RUNS', seconds: 'MLHUB_FUZZ_SECONDS', stats: 'MLHUB_FUZZ_STATS' } as const;
 
-const DEFAULTS = { seed: 20261130, runsPerRoute: 60, seconds: 25 } as const;
+const DEFAULTS = { seed: 20261130, runsPerRoute: 60, seconds: 20 } as const;
 
 function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
   const raw = env[name];
