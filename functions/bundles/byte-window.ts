@@ -22,6 +22,16 @@ export class ByteWindow extends Transform {
     callback(null, chunk);
   }
 
+  /** Whether the `length` bytes from `offset` are all zero; undefined if any left the window. */
+  allZero(offset: number, length: number): boolean | undefined {
+    for (let at = offset; at < offset + length; at += 1) {
+      const byte = this.byteAt(at);
+      if (byte === undefined) return undefined;
+      if (byte !== 0) return false;
+    }
+    return true;
+  }
+
   /** The byte at an absolute offset in the stream, if it is still in the window. */
   byteAt(offset: number): number | undefined {
     const chunk = this.chunks.find(({ start, bytes }) => offset >= start && offset < start + bytes.length);

@@ -32,10 +32,19 @@ const TYPEFLAG_WINDOW_BYTES = 8 * INFLATE_CHUNK_BYTES;
  * ustar), which ends where the entry's data starts (tar-stream's `byteOffset`).
  */
 function typeflagOf(header: Header, recent: ByteWindow): string | undefined {
-  const offset = (header as Header & { byteOffset?: number }).byteOffset;
+  const offset = dataOffset(header);
   const byte = offset === undefined ? undefined : recent.byteAt(offset - 512 + 156);
   return byte === undefined ? undefined : String.fromCharCode(byte);
 }
+
+/** Where tar-stream found the entry's data in the tar stream (undocumented, hence optional). */
+const dataOffset = (header: Header): number | undefined => (header as Header & { byteOffset?: number }).byteOffset;
+
+/** Where the block after an entry's data starts: data is padded to 512-byte blocks. */
+const blockAfter = (header: Header): number | undefined => {
+  const offset = dataOffset(header);
+  return offset === undefined ? undefined : offset + Math.ceil((header.size ?? 0) / 512) * 512;
+};
 
 const rejectBundle = (message: string): AppError => invalid('invalid_bundle', message);
 
@@ -155,9 +164,18 @@ export async function inspectBundle(source: Readable, limits: BundleLimits): Pro
   let entries = 0;
   let fileCount = 0;
 
+  // Where the header after the previous entry was due; a zero block there ends the archive.
+  let nextHeader: number | undefined = 0;
+
   try {
     for await (const entry of extract) {
       const header: Header = entry.header;
+      // GNU tar stops at the end-of-archive zero blocks; tar-stream reads on. An entry past them
+      // (two tars concatenated) would be listed and checked here, yet never unpacked by tar x.
+      if (nextHeader !== undefined && recent.allZero(nextHeader, 512) === true) {
+        throw rejectBundle(`Entry '${header.name}' comes after the tar's end-of-archive blocks, where tar stops reading; make one archive (tar czf) instead of joining several`);
+      }
+      nextHeader = blockAfter(header);
       entries += 1;
       if (entries > limits.maxEntries) throw rejectBundle(`The bundle has more than ${limits.maxEntries} entries`);
       const path = normaliseEntryName(header.name);

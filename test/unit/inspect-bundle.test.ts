@@ -212,6 +212,37 @@ describe('inspectBundle: decompression bombs', () => {
   });
 });
 
+describe('inspectBundle: what tar x unpacks is what the check read', () => {
+  const after = /Entry 'hidden.onnx' comes after the tar's end-of-archive blocks/;
+
+  it('refuses entries after the end-of-archive of a first tar (cat a.tar b.tar | gzip)', async () => {
+    const joined = Buffer.concat([await makeTar([file('model.pt')]), await makeTar([file('hidden.onnx')])]);
+    await expect(inspect(gzipSync(joined))).rejects.toThrow(after);
+  });
+
+  it('refuses a second tar in a second gzip member', async () => {
+    const members = Buffer.concat([await makeTarGz([file('model.pt')]), await makeTarGz([file('hidden.onnx')])]);
+    await expect(inspect(members)).rejects.toThrow(after);
+  });
+
+  it('refuses an entry after a lone zero block, and one before any header', async () => {
+    const first = makeRawTar([{ name: 'model.pt', typeflag: '0', content: 'w' }]).subarray(0, 1024);
+    const hidden = makeRawTar([{ name: 'hidden.onnx', typeflag: '0', content: 'w' }]);
+    await expect(inspect(gzipSync(Buffer.concat([first, Buffer.alloc(512), hidden])))).rejects.toThrow(after);
+    await expect(inspect(gzipSync(Buffer.concat([Buffer.alloc(512), hidden])))).rejects.toThrow(after);
+  });
+
+  it('accepts entries that follow large files and pax headers without a gap', async () => {
+    const bytes = await makeTarGz([
+      { name: 'big.bin', content: Buffer.alloc(3 * MiB + 7, 1) },
+      { name: `m/${'long-name-'.repeat(20)}/model.onnx`, content: 'w' },
+      { name: 'l', type: 'symlink', linkname: 'big.bin', pax: { comment: 'x'.repeat(2000) } },
+      file('after.txt'),
+    ]);
+    await expect(inspect(bytes)).resolves.toBeDefined();
+  });
+});
+
 describe('inspectBundle: only the allow-listed entry types pass', () => {
   const withFile = (...raw: Parameters<typeof makeRawTar>[0]) => gzipSync(makeRawTar([{ name: 'model.onnx', typeflag: '0', content: 'w' }, ...raw]));
 
