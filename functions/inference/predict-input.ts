@@ -103,10 +103,11 @@ function readTensor(value: unknown, where: string, budget: ElementBudget): Tenso
   return { shape, data };
 }
 
-function parseRows(value: unknown, field: string, budget: ElementBudget): PredictInput {
+/** Rows from an array: a flat vector is one row, unless the form is always a batch (TF Serving's `instances`). */
+function parseRows(value: unknown, field: string, budget: ElementBudget, alwaysBatch = false): PredictInput {
   if (!Array.isArray(value)) throw badInput(`"${field}" must be an array of numbers (one row) or of rows (a batch); ${FORMS_HINT}`);
   const tensor = readTensor(value, field, budget);
-  if (tensor.shape.length === 1) return { kind: 'rows', rows: { shape: [1, ...tensor.shape], data: tensor.data }, single: true, field };
+  if (tensor.shape.length === 1 && !alwaysBatch) return { kind: 'rows', rows: { shape: [1, ...tensor.shape], data: tensor.data }, single: true, field };
   return { kind: 'rows', rows: tensor, single: false, field };
 }
 
@@ -129,17 +130,20 @@ function parseNamed(value: unknown, budget: ElementBudget): PredictInput {
 
 /**
  * Reads the JSON body of a predict request. Besides the three MLHub forms it accepts TFaaS's own
- * `{"keys": [...], "values": [...]}`, so clients written for the seed's backend keep working.
+ * `{"keys": [...], "values": [...]}`, so clients written for the seed's backend keep working, and
+ * TF Serving's row format `{"instances": [...]}` (its REST API, "Specifying input tensors in row
+ * format"), where every element is one instance: `[1, 2, 3]` is three rows of one value.
  */
 export function parseJsonInput(body: unknown, limits: Pick<InputLimits, 'maxInputElements'>): PredictInput {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badInput(`The body must be a JSON object: ${FORMS_HINT}`);
   const fields = body as Record<string, unknown>;
-  const present = ['input', 'inputs', 'values'].filter((field) => fields[field] !== undefined);
+  const present = ['input', 'inputs', 'values', 'instances'].filter((field) => fields[field] !== undefined);
   if (present.length === 0) throw badInput(`The body has no "input" or "inputs": ${FORMS_HINT}`);
   if (present.length > 1) throw badInput(`Send one of ${present.map((field) => `"${field}"`).join(' and ')}, not both`);
   const budget = new ElementBudget(limits.maxInputElements);
   if (fields.input !== undefined) return parseRows(fields.input, 'input', budget);
   if (fields.inputs !== undefined) return parseNamed(fields.inputs, budget);
+  if (fields.instances !== undefined) return parseRows(fields.instances, 'instances', budget, true);
   const values = parseRows(fields.values, 'values', budget);
   if (values.kind === 'rows' && !values.single) throw badInput('"values" (the TFaaS form) must be one flat vector');
   return values;

@@ -184,6 +184,8 @@ describe('numbers in prediction input', () => {
     expectError(await body(rows('"-Infinity"')), 400, 'invalid_input', /input\[3\]\[15\] is the string "-Infinity"/);
     expectError(await body(rows('1e400')), 400, 'invalid_input', /input\[3\]\[15\] is beyond the range of any number type/);
     expectError(await body(rows('1e39')), 400, 'invalid_input', /input\[3\]\[15\] is 1e\+39.*float32/);
+    // TF Serving's row format names its rows the same way.
+    expectError(await body(rows('1e39').replace('"input"', '"instances"')), 400, 'invalid_input', /instances\[3\]\[15\] is 1e\+39/);
   });
 });
 

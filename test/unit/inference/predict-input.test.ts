@@ -34,6 +34,12 @@ describe('parseJsonInput', () => {
     expect(input.tensors.get('b')).toEqual({ shape: [], data: [3] });
   });
 
+  it('reads TF Serving\'s {"instances"} as a batch, one row per element', () => {
+    expect(parse({ instances: [[1, 2], [3, 4]] })).toEqual({ kind: 'rows', single: false, field: 'instances', rows: { shape: [2, 2], data: Float64Array.from([1, 2, 3, 4]) } });
+    expect(parse({ instances: [1, 2, 3] })).toEqual({ kind: 'rows', single: false, field: 'instances', rows: { shape: [3], data: Float64Array.from([1, 2, 3]) } });
+    expect(failure(() => parse({ instances: [[1, 2], [3, 'NaN']] })).message).toContain('instances[1][1] is the string "NaN"');
+  });
+
   it('reads TFaaS\'s {"keys", "values"} as one vector', () => {
     expect(parse({ keys: ['a', 'b'], values: [0.5, 1] })).toEqual({ kind: 'rows', single: true, field: 'values', rows: { shape: [1, 2], data: Float64Array.from([0.5, 1]) } });
   });
