@@ -101,6 +101,11 @@ describe('malformed EXIF', () => {
     expect(Array.from(raster.rgba)).toEqual(Array.from(unturned.rgba));
   });
 
+  it('refuses with 400, not a crash, a JPEG whose EXIF segment runs past the end of the file', () => {
+    const cut = withApp1(plain, good).subarray(0, 20);
+    expect(() => decodeImage(jpegInput(cut), 1e6)).toThrow(expect.objectContaining({ kind: 'invalid', code: 'invalid_image' }));
+  });
+
   it('never throws, and always gives an orientation from 1 to 8, for random payloads', () => {
     const seen = new Set<Orientation>();
     for (let seed = 1; seed <= 300; seed += 1) {
