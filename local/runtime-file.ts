@@ -1,4 +1,5 @@
-import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -57,36 +58,74 @@ export interface RuntimeClaim {
   release(): Promise<void>;
 }
 
+const TAKEOVER_STALE_MS = 10_000;
+/** Each failed link either meets a live holder (and stops) or removed a dead one; a few rounds settle any race. */
+const CLAIM_ATTEMPTS = 5;
+
+/**
+ * Removes a claim whose process is gone, or throws DataDirInUseError for a live one. Only one
+ * process at a time judges and removes (a mkdir(2) lock beside the file), so two starts that both
+ * find a dead claim cannot each remove the other's fresh one.
+ */
+async function takeOverIfStale(dataDir: string, path: string, pid: number): Promise<void> {
+  const lock = `${path}.takeover`;
+  for (;;) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      // A takeover lock is held for milliseconds; one this old was left by a process that died in it.
+      const age = await stat(lock).then((info) => Date.now() - info.mtimeMs, () => 0);
+      if (age > TAKEOVER_STALE_MS) await rm(lock, { recursive: true, force: true });
+      else await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  try {
+    let holder: RuntimeRecord | undefined;
+    try {
+      holder = JSON.parse(await readFile(path, 'utf8')) as RuntimeRecord;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      holder = undefined; // unreadable: not a claim any running MLHub wrote
+    }
+    if (holder && holder.pid !== pid && pidIsAlive(holder.pid)) throw new DataDirInUseError(dataDir, holder);
+    await rm(path, { force: true });
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
 /**
  * Claims a data folder for this process; throws DataDirInUseError when a live process holds it.
- * The file is created with O_EXCL, so of two starts racing for a folder exactly one wins.
+ * The file is created by link(2), which fails when the name exists, so of two starts racing for a
+ * folder exactly one wins.
  */
 export async function claimDataDir(dataDir: string, pid: number = process.pid): Promise<RuntimeClaim> {
   const path = join(dataDir, RUNTIME_FILE);
   const own: RuntimeRecord = { pid, started: new Date().toISOString() };
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      const file = await open(path, 'wx');
-      await file.writeFile(`${JSON.stringify(own, null, 2)}\n`);
-      await file.close();
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
+  // Written whole beside it, then linked into place: link(2) fails if the name exists, and the
+  // file appears complete, so a rival never reads a half-written claim and takes it for torn.
+  const staged = `${path}.${pid}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(staged, `${JSON.stringify(own, null, 2)}\n`);
+  try {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await link(staged, path);
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= CLAIM_ATTEMPTS) throw error;
+      }
+      await takeOverIfStale(dataDir, path, pid);
     }
-    let holder: RuntimeRecord | undefined;
-    try {
-      holder = JSON.parse(await readFile(path, 'utf8')) as RuntimeRecord;
-    } catch {
-      holder = undefined; // unreadable: left by a crash while it was being written
-    }
-    if (holder && holder.pid !== pid && pidIsAlive(holder.pid)) throw new DataDirInUseError(dataDir, holder);
-    await rm(path, { force: true });
+  } finally {
+    await rm(staged, { force: true });
   }
 
   const write = async (record: RuntimeRecord) => {
-    const staged = `${path}.${pid}.tmp`;
-    await writeFile(staged, `${JSON.stringify(record, null, 2)}\n`);
-    await rename(staged, path);
+    const next = `${path}.${pid}.tmp`;
+    await writeFile(next, `${JSON.stringify(record, null, 2)}\n`);
+    await rename(next, path);
   };
   return {
     publish: (addresses) => write({ ...own, ...addresses }),
