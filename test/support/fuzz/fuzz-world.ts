@@ -34,7 +34,7 @@ export async function openCallers(mlhub: RunningMlhub): Promise<Callers> {
 
 export interface Fixtures {
   readonly world: FuzzWorld;
-  /** True while every fixture still exists: fuzzing a route may have deleted some. */
+  /** True while every fixture still exists, versions included: fuzzing a route may have deleted some. */
   intact(): Promise<boolean>;
 }
 
@@ -68,7 +68,8 @@ export async function buildFixtures(mlhub: RunningMlhub, callers: Callers, prefi
   return {
     world: { credentials: callers.all, names, ids },
     async intact() {
-      const models = await Promise.all(names.map((name) => found(`/model/${name}`)));
+      // A model whose ready version was deleted still exists, but predicts and downloads nothing.
+      const models = await Promise.all(names.map((name) => found(`/model/${name}/download`)));
       const tokens = (await asOwner('GET', '/tokens')).body as { id: string }[];
       return models.every(Boolean) && await found(`/model/${names[0]}/uploads/${upload.upload_id}`) && Array.isArray(tokens) && tokens.some((listed) => listed.id === token.id);
     },

@@ -23,6 +23,10 @@ const ODD_SEGMENTS = [
   'a/b', '../x', '',
 ];
 
+/** A segment that names something that exists, for requests whose oddity lies elsewhere. */
+export const existingSegment = (world: FuzzWorld, param: string): fc.Arbitrary<string> =>
+  param === 'name' ? fc.constantFrom(...world.names) : fc.constantFrom(...world.ids, '1');
+
 /** A raw (already percent-encoded) path segment for `{name}`. */
 export function nameSegment(world: FuzzWorld): fc.Arbitrary<string> {
   const existing = fc.constantFrom(...world.names);
@@ -109,6 +113,17 @@ const multipartTypes = (boundary: string) => [
   `multipart/form-data; boundary=${boundary}`, `Multipart/Form-Data; Boundary=${boundary}`, `multipart/form-data ; boundary="${boundary}"`,
   'multipart/form-data', 'multipart/form-data; boundary=other', `multipart/form-data; boundary=${boundary}; charset=utf-8`,
 ];
+
+/** The plain spelling of the content type a body of the given form is sent with. */
+export function plainContentType(form: BodyForm, boundary = 'fuzzboundary'): string | undefined {
+  switch (form) {
+    case 'json': return 'application/json';
+    case 'multipart': return `multipart/form-data; boundary=${boundary}`;
+    case 'image': return 'image/png';
+    case 'empty': return undefined;
+    default: return 'application/octet-stream';
+  }
+}
 
 /** Content types for a body of the given form: mostly the fitting one in some spelling, sometimes any, sometimes none. */
 export function contentType(form: BodyForm, boundary = 'fuzzboundary'): fc.Arbitrary<string | undefined> {

@@ -3,7 +3,7 @@ import type { RouteSpec } from '../../../functions/routes/route-table';
 import { bodyArbitrary } from './body-arbitraries';
 import type { FuzzAssets } from './fuzz-assets';
 import type { RawRequest } from './raw-http';
-import { authorization, contentType, extraHeaders, headerSpelling, idSegment, ifMatch, nameSegment, queryString, type FuzzWorld } from './request-arbitraries';
+import { authorization, contentType, existingSegment, extraHeaders, headerSpelling, idSegment, ifMatch, nameSegment, plainContentType, queryString, type FuzzWorld } from './request-arbitraries';
 
 export interface FuzzRequest extends RawRequest {
   readonly bodyLabel: string;
@@ -34,27 +34,49 @@ export function describeRequest(request: FuzzRequest): string {
 }
 
 /**
+ * Where a request's oddities lie. Sending everything odd at once mostly tests the first check a
+ * route makes; a request odd in one place only and plain elsewhere reaches the checks behind it.
+ * The body is always generated: it is what most routes read.
+ */
+type Focus = 'everything' | 'body' | 'path' | 'query' | 'credentials' | 'headers';
+
+const focus: fc.Arbitrary<Focus> = fc.oneof(
+  { weight: 3, arbitrary: fc.constant<Focus>('everything') },
+  { weight: 3, arbitrary: fc.constant<Focus>('body') },
+  { weight: 2, arbitrary: fc.constantFrom<Focus>('path', 'query', 'credentials', 'headers') },
+);
+
+/**
  * Requests for one route, derived from its entry in the route table alone: its method, path
  * parameters and body kind decide what is generated, so a new route is fuzzed without a line here.
  */
 export function routeRequests(route: RouteSpec, world: FuzzWorld, assets: FuzzAssets): fc.Arbitrary<FuzzRequest> {
   const params = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1] as string);
-  const segments = fc.tuple(...params.map((param) => (param === 'name' ? nameSegment(world) : idSegment(world))));
+  const oddSegments = fc.tuple(...params.map((param) => (param === 'name' ? nameSegment(world) : idSegment(world))));
+  const plainSegments = fc.tuple(...params.map((param) => existingSegment(world, param)));
   const method = route.method === 'GET' ? fc.oneof({ weight: 7, arbitrary: fc.constant('GET') }, { weight: 1, arbitrary: fc.constant('HEAD') }) : fc.constant(route.method);
   const body = bodyArbitrary(route.body, route.bodyLimit, assets);
   const typed = body.chain((chosen) => contentType(chosen.form, chosen.boundary).map((type) => ({ body: chosen, type })));
 
-  return fc.record({ method, segments, query: queryString, typed, auth: authorization(world), ifMatch, extra: extraHeaders, spell: headerSpelling })
-    .map(({ method: verb, segments: values, query, typed: { body: chosen, type }, auth, ifMatch: tag, extra, spell }) => {
-      let index = 0;
-      const path = route.path.replace(/\{\w+\}/g, () => values[index++] as string);
-      const headers: [string, string][] = [];
-      if (auth !== undefined) headers.push([spell('authorization'), auth]);
-      if (type !== undefined) headers.push([spell('content-type'), type]);
-      if (tag !== undefined) headers.push([spell('if-match'), tag]);
-      headers.push(...extra);
-      const target = `${path}${query}`;
-      const request: FuzzRequest = { method: verb, target, headers: withinHeaderBudget(target, headers), body: chosen.bytes, bodyLabel: chosen.label };
-      return Object.assign(request, { [fc.toStringMethod]: () => describeRequest(request) });
-    });
+  return fc.record({
+    focus, method, oddSegments, plainSegments, query: queryString, typed,
+    oddAuth: authorization(world), plainAuth: fc.constantFrom(...world.credentials), ifMatch, extra: extraHeaders, spell: headerSpelling,
+  }).map((generated) => {
+    const odd = (part: Focus) => generated.focus === 'everything' || generated.focus === part;
+    const { body: chosen } = generated.typed;
+    const values = odd('path') ? generated.oddSegments : generated.plainSegments;
+    let index = 0;
+    const path = route.path.replace(/\{\w+\}/g, () => values[index++] as string);
+    const spell = odd('headers') ? generated.spell : (name: string) => name;
+    const auth = odd('credentials') ? generated.oddAuth : generated.plainAuth;
+    const type = odd('headers') ? generated.typed.type : plainContentType(chosen.form, chosen.boundary);
+    const headers: [string, string][] = [];
+    if (auth !== undefined) headers.push([spell('authorization'), auth]);
+    if (type !== undefined) headers.push([spell('content-type'), type]);
+    if (odd('headers') && generated.ifMatch !== undefined) headers.push([spell('if-match'), generated.ifMatch]);
+    if (odd('headers')) headers.push(...generated.extra);
+    const target = `${path}${odd('query') ? generated.query : ''}`;
+    const request: FuzzRequest = { method: generated.method, target, headers: withinHeaderBudget(target, headers), body: chosen.bytes, bodyLabel: chosen.label };
+    return Object.assign(request, { [fc.toStringMethod]: () => describeRequest(request) });
+  });
 }
