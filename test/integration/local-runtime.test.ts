@@ -80,6 +80,14 @@ describe('the embedded S3 server', () => {
     expect(tampered.status).toBe(403);
     expect(await tampered.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
 
+    // Without a signature, nobody on the machine lists, reads, overwrites or deletes a bundle.
+    for (const [method, path] of [['GET', `/${LOCAL_BUCKET}?list-type=2`], ['GET', `/${LOCAL_BUCKET}/${key}`], ['PUT', `/${LOCAL_BUCKET}/${key}`], ['DELETE', `/${LOCAL_BUCKET}/${key}`]] as const) {
+      const anonymous = await fetch(`${mlhub.s3Endpoint}${path}`, { method, ...(method === 'PUT' ? { body: 'evil' } : {}) });
+      expect(anonymous.status, `${method} ${path}`).toBe(403);
+      expect(await anonymous.text()).toContain('<Code>AccessDenied</Code>');
+    }
+    expect(Buffer.from(await (await fetch(url)).arrayBuffer())).toEqual(bundle);
+
     const expiredUrl = await getSignedUrl(client, new GetObjectCommand({ Bucket: LOCAL_BUCKET, Key: key }), { expiresIn: 1, signingDate: new Date(Date.now() - 10_000) });
     const expired = await fetch(expiredUrl);
     expect(expired.status).toBe(403);
