@@ -55,7 +55,8 @@ export class DynamoVersionStore implements VersionStore {
       TableName: this.tableName,
       Key: versionKey(name, version),
       UpdateExpression: 'SET #claim = :until, #claimant = :claimant',
-      ConditionExpression: '#status = :pending AND (attribute_not_exists(#claim) OR #claim < :now)',
+      // The holder may renew its own claim; anyone may take one that lapsed.
+      ConditionExpression: '#status = :pending AND (attribute_not_exists(#claim) OR #claim < :now OR #claimant = :claimant)',
       ExpressionAttributeNames: { '#status': 'status', '#claim': 'finalizeUntil', '#claimant': 'finalizer' },
       ExpressionAttributeValues: { ':pending': 'pending', ':until': until, ':claimant': claimant, ':now': now },
     })));

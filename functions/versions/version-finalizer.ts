@@ -2,7 +2,7 @@ import { accessLevel, atLeast } from '../access/access-policy';
 import { AppError } from '../errors/app-error';
 import { userActor } from '../identity/actor';
 import type { BundleLimits } from '../bundles/bundle-limits';
-import type { BundleStore } from '../bundles/bundle-store';
+import type { BundleStore, StoredObject } from '../bundles/bundle-store';
 import { parseBundleKey } from '../bundles/bundle-keys';
 import { inspectBundle } from '../bundles/inspect-bundle';
 import type { ModelStore } from '../registry/model-store';
@@ -26,8 +26,14 @@ export interface FinalizerDeps {
   readonly now?: () => Date;
 }
 
-/** Long enough to stream a very large bundle once; a crashed checker's claim lapses after it. */
+/** The longest a check may run: a Lambda invocation's limit, enough to stream a very large bundle once. */
 export const CLAIM_MS = 15 * 60 * 1000;
+
+/**
+ * A check holds its claim as a lease it renews while it streams: a checker killed mid-way loses
+ * it within this time, so the sweep (or anyone) can take over, whatever its deadline was.
+ */
+export const LEASE_MS = 30 * 1000;
 
 export interface FinalizeOptions {
   /** When the caller must have finished by: its claim lapses then, so nobody waits on a dead check. */
@@ -83,17 +89,32 @@ export class VersionFinalizer {
     const { name, version: number } = version;
     const stored = await bundles.stat(version.bundleKey);
     if (stored === undefined) return 'pending';
-    const now = this.now();
-    const until = options.until ?? new Date(now.getTime() + CLAIM_MS);
-    if (!(await versions.claim(name, number, claimant, until.toISOString(), now.toISOString()))) {
+    const until = (options.until ?? new Date(this.now().getTime() + CLAIM_MS)).getTime();
+    const claim = () => {
+      const now = this.now().getTime();
+      return versions.claim(name, number, claimant, new Date(Math.min(now + LEASE_MS, until)).toISOString(), new Date(now).toISOString());
+    };
+    if (!(await claim())) {
       return (await versions.get(name, number))?.status === 'pending' ? 'busy' : this.statusOf(name, number);
     }
+    const renewal = setInterval(() => void claim().catch(() => undefined), LEASE_MS / 3);
+    try {
+      return await this.checkClaimed(version, stored);
+    } finally {
+      clearInterval(renewal);
+    }
+  }
 
-    let reason = await this.refusalBeforeReading(version, stored.size);
+  private async checkClaimed(version: VersionRecord, stored: StoredObject): Promise<FinalizeResult> {
+    const { versions, bundles } = this.deps;
+    const { name, version: number } = version;
+
+    const declared = await this.declared(version);
+    let reason = await this.refusalBeforeReading(version, stored.size, declared.size);
     if (reason === undefined) {
       try {
         const inspected = await inspectBundle(await bundles.open(version.bundleKey, stored.pin), this.deps.bundleLimits);
-        const declaredSha = await this.declaredSha256(version);
+        const declaredSha = declared.sha256;
         if (declaredSha && inspected.sha256 !== declaredSha) {
           reason = `The bundle's sha256 is ${inspected.sha256}, not the ${declaredSha} declared`;
         } else {
@@ -119,9 +140,15 @@ export class VersionFinalizer {
     return 'rejected';
   }
 
+  /** What the upload promised: a session's declared size and sha256, or a direct upload's own. */
+  private async declared(version: VersionRecord): Promise<{ size: number; sha256?: string }> {
+    if (!version.uploadId) return { size: version.size, ...(version.sha256 ? { sha256: version.sha256 } : {}) };
+    const session = await this.deps.sessions.get(version.name, version.uploadId);
+    return { size: session?.size ?? version.size, ...(session?.sha256 ? { sha256: session.sha256 } : {}) };
+  }
+
   /** Why the bytes are refused before a byte is read: the wrong size, or an uploader who may no longer write. */
-  private async refusalBeforeReading(version: VersionRecord, storedSize: number): Promise<string | undefined> {
-    const declaredSize = version.uploadId ? (await this.deps.sessions.get(version.name, version.uploadId))?.size ?? version.size : version.size;
+  private async refusalBeforeReading(version: VersionRecord, storedSize: number, declaredSize: number): Promise<string | undefined> {
     if (storedSize !== declaredSize) return `The stored bundle is ${storedSize} bytes, not the ${declaredSize} bytes declared`;
     const { model, grant } = await this.deps.models.getModelAccess(version.name, version.createdBy);
     if (!model || model.state !== 'active') return `Model '${version.name}' was deleted during the upload`;
@@ -129,11 +156,6 @@ export class VersionFinalizer {
       return `${version.createdBy}, who started this upload, may no longer upload versions of model '${version.name}'`;
     }
     return undefined;
-  }
-
-  private async declaredSha256(version: VersionRecord): Promise<string | undefined> {
-    if (!version.uploadId) return version.sha256 || undefined;
-    return (await this.deps.sessions.get(version.name, version.uploadId))?.sha256;
   }
 
   private async statusOf(name: string, number: number): Promise<FinalizeResult> {

@@ -18,7 +18,8 @@ export interface VersionStore {
   /**
    * Claims the right to check a pending version's bundle until `until`, so the storage event,
    * the client's complete call and the sweep do not all stream the same bytes; false if someone
-   * else holds an unexpired claim or the version is no longer pending.
+   * else holds an unexpired claim or the version is no longer pending. The same claimant may
+   * claim again: that renews its lease, and lets a retried event pick up its own crashed check.
    */
   claim(name: string, version: number, claimant: string, until: string, now: string): Promise<boolean>;
   /** Moves a version from one of `from` to the outcome, at `now`; false if it was in none of them. */

@@ -231,3 +231,48 @@ describe('stuck versions end', () => {
     expect(await curlPut(session.urls[0] as PartUrl, bytes)).toBe(412);
   });
 });
+
+describe('the lifecycle under racing callers', () => {
+  it('keeps the process up and ends every version in exactly one state: complete ‖ abort ‖ event ‖ delete, many rounds', async () => {
+    const name = unique('hammer');
+    await createModel('alice', name);
+    const statuses = new Set<number>();
+    const outcomes: { version: number; bytes: Buffer }[] = [];
+    for (let round = 0; round < 12; round += 1) {
+      const bytes = await sampleBundle(`h${round}`);
+      const session = await startUpload('alice', name, bytes);
+      // The PUT fires the storage event's check; the others race it and one another.
+      const replies = await Promise.all([
+        curlPut(session.urls[0] as PartUrl, bytes),
+        api('alice', 'POST', `/model/${name}/uploads/${session.upload_id}/complete`).then((reply) => reply.status),
+        api('alice', 'DELETE', `/model/${name}/uploads/${session.upload_id}`).then((reply) => reply.status),
+        new Promise((resolve) => setTimeout(resolve, round * 7)).then(() => api('alice', 'DELETE', `/model/${name}/versions/${session.version}`)).then((reply) => reply.status),
+      ]);
+      for (const status of replies) statuses.add(status);
+      outcomes.push({ version: session.version, bytes });
+    }
+    expect([...statuses].filter((status) => status >= 500)).toEqual([]);
+    expect((await fetch(`${mlhub.url}/status`)).status).toBe(200);
+    expect(() => process.kill(mlhub.pid, 0)).not.toThrow();
+
+    // Once the checks have settled, each version is in one final state, and what is served matches it.
+    const ready: number[] = [];
+    for (const { version, bytes } of outcomes) {
+      const reply = await settled(name, version);
+      if (reply.status === 410) {
+        expect((reply.body as { error: { message: string } }).error.message).toMatch(/was (deleted|aborted)/);
+        expect(await bucketReader(mlhub.s3Endpoint).storedKeys(`models/${name}/${version}/`)).toEqual([]);
+        continue;
+      }
+      const state = reply.body as Version;
+      expect(['ready', 'rejected']).toContain(state.status);
+      if (state.status === 'ready') {
+        ready.push(version);
+        const served = await download('alice', name, version);
+        expect(sha(served.bytes)).toBe(sha(bytes));
+      }
+    }
+    const model = (await api('alice', 'GET', `/model/${name}`)).body as { latest_version: number | null };
+    expect(model.latest_version).toBe(ready.length > 0 ? Math.max(...ready) : null);
+  });
+});
