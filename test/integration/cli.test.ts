@@ -141,6 +141,20 @@ describe('mlhub push --create', () => {
     expect(await exists('created-then-refused')).toBe(404);
   });
 
+  it('removes the model it created when the push is interrupted with Ctrl-C', async () => {
+    const sent = () => mlhub.output().split('\n').filter((line) => /^s3 PUT \S*models\/interrupted\/1\/\S*partNumber=\S* 200$/.test(line)).length;
+    const push = spawnCli(['push', 'interrupted', bigBundle, '--create', 'onnx', '--parallel', '1'], env);
+    let stderr = '';
+    push.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => push.on('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 60_000;
+    while (sent() < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    push.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/Removed the model interrupted that this push had created, since the push was interrupted before any version of it was ready\n$/);
+    expect(await exists('interrupted')).toBe(404);
+  });
+
   it('leaves a model that was there before alone', async () => {
     expect((await runCli(['create', 'was-there', '--type', 'onnx'], env)).code).toBe(0);
     const push = await runCli(['push', 'was-there', join(scratch, 'evil.tar.gz'), '--create', 'onnx'], env);
