@@ -64,7 +64,8 @@ function functionEnvironment(dynamoEndpoint: string, s3Endpoint: string): Record
     AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
     AWS_ENDPOINT_URL_S3: s3Endpoint,
-    // s3rver stores streamed uploads with their chunk framing unless checksums stay opt-in.
+    // Checksums stay opt-in: the local S3 decodes aws-chunked uploads and checks CRC32, SHA-1 and
+    // SHA-256 trailers, but refuses (501) the CRC32C and CRC64NVME ones rather than store them unchecked.
     AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
     AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
     // Lambda runs Node 22+; the local runtime may be on Node 20, which the SDK warns about.
