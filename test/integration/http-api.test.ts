@@ -36,7 +36,10 @@ function streamedWithoutLength(path: string, megabytes: number): Promise<JsonRep
 async function expectStored(name: string, versions: number[]): Promise<void> {
   const record = await api('GET', `/model/${name}`);
   expect((record.body as { versions: { version: number }[] }).versions.map((version) => version.version)).toEqual(versions);
-  expect(await bucket.keys(`models/${name}/`)).toEqual(versions.map((version) => `models/${name}/${version}/bundle.tar.gz`).sort());
+  // Each version's bytes sit under a key of its own upload: models/<name>/<n>/<random>/bundle.tar.gz.
+  const keys = await bucket.storedKeys(`models/${name}/`);
+  expect(keys.every((key) => /^models\/[^/]+\/[1-9][0-9]*\/[0-9a-f]{24}\/bundle\.tar\.gz$/.test(key))).toBe(true);
+  expect(keys.map((key) => Number(key.split('/')[2])).sort((a, b) => a - b)).toEqual(versions);
 }
 
 beforeAll(async () => {
@@ -212,7 +215,7 @@ describe('bundles', () => {
     expect(await bucket.keys('models/del/')).toHaveLength(2);
     const reply = await api('DELETE', '/model/del');
     expect(reply.body).toEqual({ model: 'del', deleted: true, versions_deleted: 2, objects_deleted: 2 });
-    expect(await bucket.keys('models/del/')).toEqual([]);
+    expect(await bucket.storedKeys('models/del/')).toEqual([]);
     expectError(await api('GET', '/model/del'), 404, 'model_not_found');
   });
 });
