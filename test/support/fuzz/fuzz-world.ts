@@ -64,7 +64,11 @@ export async function buildFixtures(mlhub: RunningMlhub, callers: Callers, prefi
   ids.push(upload.upload_id);
   const token = await succeed<{ id: string }>(asOwner('POST', '/tokens', json({ name: `fuzz ${prefix}`, scope: 'write' })), 'creating a token');
   ids.push(token.id);
-  const found = async (path: string) => (await asOwner('GET', path)).status === 200;
+  const found = async (path: string) => {
+    const response = await fetch(`${mlhub.url}${path}`, { headers: { authorization: callers.owner } });
+    await response.arrayBuffer();
+    return response.status === 200;
+  };
   return {
     world: { credentials: callers.all, names, ids },
     async intact() {
