@@ -120,6 +120,20 @@ async function fuzzRoute(route: RouteSpec, index: number): Promise<void> {
   }
 }
 
+describe('the state a refused request must leave alone', () => {
+  it('is read whole, and a write shows in it', async () => {
+    const { world } = await currentFixtures(0);
+    const before = await settledSnapshot();
+    expect([...before.keys()].some((key) => key.startsWith('object '))).toBe(true);
+    const created = await sendRaw(mlhub.url, {
+      method: 'PUT', target: `/model/${world.names[0]}`, body: Buffer.from('{"description":"seen by the snapshot"}'),
+      headers: [['authorization', callers.owner], ['content-type', 'application/json']],
+    });
+    expect(created.status, created.body.toString()).toBe(200);
+    expect(stateChanges(before, await settledSnapshot()).join('\n')).toContain('seen by the snapshot');
+  });
+});
+
 describe('requests the fuzzer found taking MLHub down', () => {
   // A multipart body that ends inside a file part: busboy emitted an error on the part's stream
   // that nothing listened to, and the process exited. Every route that reads forms is tried.
