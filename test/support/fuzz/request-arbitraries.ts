@@ -27,6 +27,12 @@ const ODD_SEGMENTS = [
 export const existingSegment = (world: FuzzWorld, param: string): fc.Arbitrary<string> =>
   param === 'name' ? fc.constantFrom(...world.names) : fc.constantFrom(...world.ids, '1');
 
+/** What may follow a route's path: mostly nothing, else a trailing slash, an extra segment, a matrix parameter. */
+export const pathSuffix: fc.Arbitrary<string> = fc.oneof(
+  { weight: 6, arbitrary: fc.constant('') },
+  { weight: 1, arbitrary: fc.constantFrom('/', '//', '/.', '/..', '/x', ';x=1', '%2F', '/%00', '#frag') },
+);
+
 /** A raw (already percent-encoded) path segment for `{name}`. */
 export function nameSegment(world: FuzzWorld): fc.Arbitrary<string> {
   const existing = fc.constantFrom(...world.names);

@@ -3,7 +3,7 @@ import type { RouteSpec } from '../../../functions/routes/route-table';
 import { bodyArbitrary } from './body-arbitraries';
 import type { FuzzAssets } from './fuzz-assets';
 import type { RawRequest } from './raw-http';
-import { authorization, contentType, existingSegment, extraHeaders, headerSpelling, idSegment, ifMatch, nameSegment, plainContentType, queryString, type FuzzWorld } from './request-arbitraries';
+import { authorization, contentType, existingSegment, extraHeaders, headerSpelling, idSegment, ifMatch, nameSegment, pathSuffix, plainContentType, queryString, type FuzzWorld } from './request-arbitraries';
 
 export interface FuzzRequest extends RawRequest {
   readonly bodyLabel: string;
@@ -59,14 +59,14 @@ export function routeRequests(route: RouteSpec, world: FuzzWorld, assets: FuzzAs
   const typed = body.chain((chosen) => contentType(chosen.form, chosen.boundary).map((type) => ({ body: chosen, type })));
 
   return fc.record({
-    focus, method, oddSegments, plainSegments, query: queryString, typed,
+    focus, method, oddSegments, plainSegments, suffix: pathSuffix, query: queryString, typed,
     oddAuth: authorization(world), plainAuth: fc.constantFrom(...world.credentials), ifMatch, extra: extraHeaders, spell: headerSpelling,
   }).map((generated) => {
     const odd = (part: Focus) => generated.focus === 'everything' || generated.focus === part;
     const { body: chosen } = generated.typed;
     const values = odd('path') ? generated.oddSegments : generated.plainSegments;
     let index = 0;
-    const path = route.path.replace(/\{\w+\}/g, () => values[index++] as string);
+    const path = route.path.replace(/\{\w+\}/g, () => values[index++] as string) + (odd('path') ? generated.suffix : '');
     const spell = odd('headers') ? generated.spell : (name: string) => name;
     const auth = odd('credentials') ? generated.oddAuth : generated.plainAuth;
     const type = odd('headers') ? generated.typed.type : plainContentType(chosen.form, chosen.boundary);
