@@ -91,26 +91,28 @@ const nestedNumbers = fc.letrec<{ tensor: string }>((tie) => ({
   tensor: fc.oneof({ depthSize: 'small' }, numberText, fc.array(tie('tensor'), { maxLength: 4 }).map((items) => `[${items.join(',')}]`)),
 })).tensor;
 
-/** Values of the kind each field holds, bent at the edges, with any JSON value sometimes. */
+/** Values of the kind each field holds, bent at the edges. */
+const FIELD_VALUES: Readonly<Record<string, fc.Arbitrary<string>>> = {
+  type: fc.constantFrom('"onnx"', '"ONNX"', '"tensorflow"', '"pytorch"', '"sklearn"', '"keras"', '"Onnx "'),
+  meta: jsonObjectText,
+  meta_data: jsonObjectText,
+  visibility: fc.constantFrom('"public"', '"private"', '"Public"', '"unlisted"'),
+  grants: grantsText,
+  scope: fc.constantFrom('"read"', '"write"', '"admin"', '"Read"'),
+  expires_in_days: numberText,
+  size: numberText,
+  revision: numberText,
+  sha256: fc.oneof(fc.stringMatching(/^[0-9a-f]{64}$/).map((hex) => JSON.stringify(hex)), fc.constantFrom('"ABC"', JSON.stringify('F'.repeat(64)))),
+  input: nestedNumbers,
+  values: nestedNumbers,
+  inputs: fc.array(fc.tuple(keyText, nestedNumbers), { maxLength: 3 }).map(objectText),
+};
+
+/** A value for a field: usually of its kind, sometimes any JSON value. */
 const fieldValue = (field: string): fc.Arbitrary<string> => {
-  const fitting: Record<string, fc.Arbitrary<string>> = {
-    type: fc.constantFrom('"onnx"', '"ONNX"', '"tensorflow"', '"pytorch"', '"sklearn"', '"keras"', '"Onnx "'),
-    meta: jsonObjectText,
-    meta_data: jsonObjectText,
-    visibility: fc.constantFrom('"public"', '"private"', '"Public"', '"unlisted"'),
-    grants: grantsText,
-    scope: fc.constantFrom('"read"', '"write"', '"admin"', '"Read"'),
-    expires_in_days: numberText,
-    size: numberText,
-    revision: numberText,
-    sha256: fc.oneof(fc.stringMatching(/^[0-9a-f]{64}$/).map((hex) => JSON.stringify(hex)), fc.constantFrom('"ABC"', JSON.stringify('F'.repeat(64)))),
-    input: nestedNumbers,
-    values: nestedNumbers,
-    inputs: fc.array(fc.tuple(keyText, nestedNumbers), { maxLength: 3 }).map(objectText),
-  };
   // Own keys only: '__proto__' and 'constructor' are fields the fuzzer sends too.
-  const value = Object.hasOwn(fitting, field) ? fitting[field] as fc.Arbitrary<string> : stringText;
-  return fc.oneof({ weight: 4, arbitrary: value }, { weight: 1, arbitrary: jsonValueText });
+  const fitting = Object.hasOwn(FIELD_VALUES, field) ? FIELD_VALUES[field] as fc.Arbitrary<string> : stringText;
+  return fc.oneof({ weight: 4, arbitrary: fitting }, { weight: 1, arbitrary: jsonValueText });
 };
 
 /** An object made of one group's fields, sometimes with a stray field from elsewhere. */
