@@ -17,6 +17,8 @@ export interface FuzzAssets {
   readonly bundle: Buffer;
   /** One digit as the demo model's JSON input, `{"input":[784 numbers]}`. */
   readonly digitJson: string;
+  /** A bundle every check refuses: an entry that climbs out of the archive. */
+  readonly refused: Buffer;
   readonly bundles: readonly Sample[];
   readonly images: readonly Sample[];
 }
@@ -27,12 +29,13 @@ export async function loadFuzzAssets(): Promise<FuzzAssets> {
   const bundle = await readFile(demo('mnist.tar.gz'));
   const digitPng = await readFile(demo('images/img3.png'));
   const digitJson = await readFile(demo('images/img3.json'), 'utf8');
+  const refused = await makeTarGz([{ name: '../../x', content: 'x' }]);
   const bundles: Sample[] = [
     { label: 'demo bundle', bytes: bundle },
     { label: 'bundle with a fake model file', bytes: await sampleBundle() },
     { label: 'tar, not gzipped', bytes: await makeTar([{ name: 'm/model.onnx', content: 'x' }]) },
     { label: 'empty tar', bytes: await makeTarGz([]) },
-    { label: 'entry escaping with ..', bytes: await makeTarGz([{ name: '../../x', content: 'x' }]) },
+    { label: 'entry escaping with ..', bytes: refused },
     { label: 'absolute entry', bytes: await makeTarGz([{ name: '/etc/x', content: 'x' }]) },
     { label: 'link chain d -> ., d/l -> ..', bytes: await makeTarGz([{ name: 'd', type: 'symlink', linkname: '.' }, { name: 'd/l', type: 'symlink', linkname: '..' }]) },
     { label: 'hard link outside', bytes: await makeTarGz([{ name: 'h', type: 'link', linkname: '../../etc/passwd' }]) },
@@ -52,5 +55,5 @@ export async function loadFuzzAssets(): Promise<FuzzAssets> {
     { label: 'jpeg start only', bytes: Buffer.from('ffd8ffe000104a464946', 'hex') },
     { label: 'text', bytes: Buffer.from('this is not an image') },
   ];
-  return { bundle, digitJson, bundles, images };
+  return { bundle, digitJson, refused, bundles, images };
 }

@@ -32,6 +32,27 @@ export async function openCallers(mlhub: RunningMlhub): Promise<Callers> {
   return { all: [...sessions, ...tokens], owner };
 }
 
+type Caller = (method: string, path: string, body?: { body: RequestInit['body']; headers: Record<string, string> }) => Promise<{ status: number; body: unknown }>;
+
+const CHECK_WAIT_MS = 10_000;
+
+/** Starts an upload, puts the bytes on its presigned URL, and waits for the check to decide; returns the upload id. */
+async function sentUpload(asOwner: Caller, name: string, bytes: Buffer): Promise<string> {
+  const started = await succeed<{ upload_id: string; version: number; urls: { url: string; headers?: Record<string, string> }[] }>(
+    asOwner('POST', `/model/${name}/uploads`, json({ size: bytes.length })), 'starting an upload');
+  const [target] = started.urls;
+  if (!target) throw new Error(`Fuzz fixture: the upload on ${name} offered no URL`);
+  const put = await fetch(target.url, { method: 'PUT', body: bytes, headers: target.headers ?? {} });
+  if (put.status !== 200) throw new Error(`Fuzz fixture: the presigned PUT answered ${put.status} ${await put.text()}`);
+  const giveUp = Date.now() + CHECK_WAIT_MS;
+  for (;;) {
+    const version = await asOwner('GET', `/model/${name}/versions/${started.version}`);
+    if ((version.body as { status?: string }).status !== 'pending') return started.upload_id;
+    if (Date.now() > giveUp) throw new Error(`Fuzz fixture: version ${started.version} of ${name} is still pending after ${CHECK_WAIT_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 export interface Fixtures {
   readonly world: FuzzWorld;
   /** True while every fixture still exists, versions included: fuzzing a route may have deleted some. */
@@ -43,7 +64,7 @@ export interface Fixtures {
  * public one, each with a ready version, an open upload, and a token to revoke.
  */
 export async function buildFixtures(mlhub: RunningMlhub, callers: Callers, prefix: string, assets: FuzzAssets): Promise<Fixtures> {
-  const asOwner = (method: string, path: string, body?: { body: RequestInit['body']; headers: Record<string, string> }) =>
+  const asOwner: Caller = (method, path, body) =>
     call(mlhub.url, method, path, { ...body, headers: { ...body?.headers, authorization: callers.owner } });
   const settings = {
     shared: { visibility: 'private', grants: [{ user: FIXTURE_USERS.reader, role: 'read' }, { user: FIXTURE_USERS.writer, role: 'write' }] },
@@ -62,6 +83,9 @@ export async function buildFixtures(mlhub: RunningMlhub, callers: Callers, prefi
   await succeed(asOwner('POST', `/model/${names[0]}/predict`, { body: assets.digitJson, headers: { 'content-type': 'application/json' } }), 'predicting');
   const upload = await succeed<{ upload_id: string }>(asOwner('POST', `/model/${names[0]}/uploads`, json({ size: 100 })), 'starting an upload');
   ids.push(upload.upload_id);
+  // Uploads whose bytes went up on their presigned URL, one ready and one refused, so that
+  // complete, abort and status meet sessions past their first state.
+  for (const bytes of [assets.bundle, assets.refused]) ids.push(await sentUpload(asOwner, names[0] as string, bytes));
   const token = await succeed<{ id: string }>(asOwner('POST', '/tokens', json({ name: `fuzz ${prefix}`, scope: 'write' })), 'creating a token');
   ids.push(token.id);
   const found = async (path: string) => {
