@@ -31,6 +31,8 @@ let deadline = 0;
 
 /** Each route gets at least this long, so a slow route still runs some requests when earlier ones used the box. */
 const MIN_ROUTE_MS = 500;
+/** A request is never cut off for time (a run fast-check abandons counts for nothing); one past this is stuck. */
+const REQUEST_TIMEOUT_MS = 10_000;
 const SETTLE_POLL_MS = 25;
 const SETTLE_LIMIT_MS = 2000;
 
@@ -72,9 +74,13 @@ async function currentFixtures(index: number): Promise<Fixtures> {
 }
 
 async function fuzzRoute(route: RouteSpec, index: number): Promise<void> {
+  if (fatalRequest) throw new Error(`MLHub went down earlier, while answering:\n${fatalRequest}`);
   const { world } = await currentFixtures(index);
   const routesLeft = ROUTES.length - index;
   const timeLimit = Math.max(MIN_ROUTE_MS, Math.floor((deadline - Date.now()) / routesLeft));
+  // Past its time the property sends nothing more, so runs left pass at once; fast-check's own
+  // interruption is only the backstop for a run that outlives any request.
+  const sendUntil = Date.now() + timeLimit;
   const outputBefore = mlhub.output().length;
   let before = await settledSnapshot();
   // fast-check abandons a run still going at the time limit; its request must end before the next route reads the state.
@@ -82,8 +88,9 @@ async function fuzzRoute(route: RouteSpec, index: number): Promise<void> {
 
   const answers = new Map<string, number>();
   const property = fc.asyncProperty(routeRequests(route, world, assets), async (request: FuzzRequest) => {
+    if (Date.now() > sendUntil) return;
     if (fatalRequest) throw new Error(`MLHub is down since:\n${fatalRequest}`);
-    const sent = sendRaw(mlhub.url, request, 10_000);
+    const sent = sendRaw(mlhub.url, request, REQUEST_TIMEOUT_MS);
     inFlight = sent.catch(() => undefined);
     const reply = await sent.catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ETIMEDOUT') fatalRequest = `${describeRequest(request)}\n(${error.code ?? error.message})`;
@@ -107,7 +114,7 @@ async function fuzzRoute(route: RouteSpec, index: number): Promise<void> {
     await fc.assert(property, {
       seed: routeSeed(settings.seed, route.id),
       numRuns: settings.runsPerRoute,
-      interruptAfterTimeLimit: timeLimit,
+      interruptAfterTimeLimit: timeLimit + 2 * REQUEST_TIMEOUT_MS,
       markInterruptAsFailure: false,
     });
     await inFlight;
