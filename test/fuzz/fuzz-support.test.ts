@@ -42,7 +42,7 @@ describe('state comparison', () => {
 
 describe('settings', () => {
   it('default to a fixed seed and read overrides', () => {
-    expect(fuzzSettings({})).toEqual(fuzzSettings({}));
+    expect(fuzzSettings({})).toEqual({ seed: 20261130, runsPerRoute: 60, totalMs: 20_000, stats: false });
     expect(fuzzSettings({ MLHUB_FUZZ_SEED: '42', MLHUB_FUZZ_RUNS: '7', MLHUB_FUZZ_SECONDS: '3' })).toMatchObject({ seed: 42, runsPerRoute: 7, totalMs: 3000 });
     expect(() => fuzzSettings({ MLHUB_FUZZ_RUNS: '0' })).toThrow(/MLHUB_FUZZ_RUNS/);
     expect(() => fuzzSettings({ MLHUB_FUZZ_SECONDS: 'soon' })).toThrow(/MLHUB_FUZZ_SECONDS/);
