@@ -135,3 +135,33 @@ export async function claimDataDir(dataDir: string, pid: number = process.pid): 
     },
   };
 }
+
+/**
+ * `<data folder>/ports.json`: the embedded S3 server's port at the last start. Unlike runtime.json
+ * it outlives a stop, because the presigned URLs MLHub handed out (an upload session's PUT URLs,
+ * valid for hours) name that port, and a restart on the same folder should keep them working.
+ * DynamoDB's port is not kept: only MLHub's own functions reach it, each start telling them anew.
+ */
+export interface RememberedPorts {
+  readonly s3?: number;
+}
+
+export const PORTS_FILE = 'ports.json';
+
+/** The ports of the last start on this folder; none when it never started or the file is unreadable. */
+export async function readRememberedPorts(dataDir: string): Promise<RememberedPorts> {
+  try {
+    const { s3 } = JSON.parse(await readFile(join(dataDir, PORTS_FILE), 'utf8')) as { s3?: unknown };
+    return Number.isInteger(s3) && (s3 as number) > 0 && (s3 as number) <= 65535 ? { s3: s3 as number } : {};
+  } catch {
+    // Missing, or torn by a crash mid-write: the next start just picks a free port.
+    return {};
+  }
+}
+
+export async function rememberPorts(dataDir: string, ports: RememberedPorts): Promise<void> {
+  const path = join(dataDir, PORTS_FILE);
+  const next = `${path}.${process.pid}.tmp`;
+  await writeFile(next, `${JSON.stringify(ports, null, 2)}\n`);
+  await rename(next, path);
+}

@@ -11,6 +11,7 @@ import { openLocalIssuer, type LocalIssuer } from './local-issuer';
 import { seedDemoModel } from './demo-model';
 import { ensureTable } from './provision';
 import { routeStorageEvents, type EventHandler } from './storage-events';
+import { readRememberedPorts, rememberPorts } from './runtime-file';
 import { localIntervalSeconds, startScheduledRuns, type ScheduledHandler } from './scheduled-runs';
 import { LOCAL_S3_CREDENTIALS, startS3Server } from './s3-server';
 
@@ -99,11 +100,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   try {
     const dynamo = await startDynamoServer({ directory: join(dataDir, 'dynamodb'), host: '127.0.0.1' });
     stops.push(dynamo.close);
+    const remembered = await readRememberedPorts(dataDir);
     const s3 = await startS3Server({
       directory: join(dataDir, 's3'), host: '127.0.0.1', buckets: [LOCAL_BUCKET],
+      ...(remembered.s3 !== undefined ? { preferredPort: remembered.s3 } : {}),
       ...(options.s3RequestLog ? { requestLog: options.s3RequestLog } : {}),
     });
     stops.push(s3.close);
+    await rememberPorts(dataDir, { s3: Number(new URL(s3.endpoint).port) });
 
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;

@@ -46,6 +46,12 @@ export interface S3ServerOptions {
   readonly directory: string;
   readonly host: string;
   readonly port?: number;
+  /**
+   * Listen here when the port is free, else on any free port. The local runtime passes the port of
+   * the last start on its data folder: presigned URLs name it, and one handed out before a restart
+   * works after it only if the port is the same.
+   */
+  readonly preferredPort?: number;
   readonly buckets: readonly string[];
   /** Called with `s3 <METHOD> <path?query> <status>` for every request, e.g. to watch uploads. */
   readonly requestLog?: (line: string) => void;
@@ -62,6 +68,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<LocalS3Se
   await s3rver.configureBuckets();
   const errorLog = options.errorLog ?? ((line: string) => console.error(line));
   const extension = extendS3rver(s3rver, errorLog);
+  for (const bucket of options.buckets) await extension.clearStaging(bucket);
   const verifier = new SigV4Verifier(new Map([[LOCAL_S3_CREDENTIALS.accessKeyId, LOCAL_S3_CREDENTIALS.secretAccessKey]]));
 
   /** Signature first, then the body held to what the signature says of it, then S3 itself. */
@@ -112,8 +119,15 @@ export async function startS3Server(options: S3ServerOptions): Promise<LocalS3Se
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     else socket.destroy(error);
   });
-  server.listen(options.port ?? 0, options.host);
-  await once(server, 'listening');
+  const listen = async (port: number) => {
+    server.listen(port, options.host);
+    await once(server, 'listening');
+  };
+  await listen(options.port ?? options.preferredPort ?? 0).catch(async (error: unknown) => {
+    // A port asked for by `port` is a requirement; a preferred one taken by now is not worth failing for.
+    if (options.port !== undefined || options.preferredPort === undefined || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    await listen(0);
+  });
   server.on('error', (error) => errorLog(`s3: ${error.message}`));
   const { port } = server.address() as AddressInfo;
 

@@ -152,9 +152,12 @@ interface Staged {
   readonly md5: string;
 }
 
+/** `<bucket>/._S3rver_staging/`: a write's bytes until they are complete and renamed into place. */
+const stagingDir = (store: FilesystemStore, bucket: string): string => store.getResourcePath(bucket, undefined, 'staging');
+
 /** Streams bytes into a private file beside the bucket's objects, where no reader or listing sees them. */
 async function stage(store: FilesystemStore, bucket: string, content: Buffer | Readable): Promise<Staged> {
-  const directory = store.getResourcePath(bucket, undefined, 'staging');
+  const directory = stagingDir(store, bucket);
   await mkdir(directory, { recursive: true });
   const path = join(directory, randomBytes(12).toString('hex'));
   const md5 = createHash('md5');
@@ -384,6 +387,12 @@ export interface S3rverExtension {
    * failure becomes an S3 XML error, or a destroyed response once the headers are out.
    */
   serve(request: IncomingMessage, response: ServerResponse): Promise<void>;
+  /**
+   * Removes a bucket's staged writes. Only safe before the server listens: no write is in flight
+   * then, so every staged file is one a killed process left behind (a PUT of hundreds of MB cut off
+   * by kill -9 leaves all it received).
+   */
+  clearStaging(bucket: string): Promise<void>;
 }
 
 /** Applies the store fixes to s3rver; `log` gets a line for each failure a client cannot be told. */
@@ -412,6 +421,7 @@ export function extendS3rver(s3rver: S3rver, log: (line: string) => void): S3rve
   };
 
   return {
+    clearStaging: (bucket) => rm(stagingDir(store, bucket), { recursive: true, force: true }),
     serve: (request, response) => requestScope.run({ headers: request.headers, response, log }, async () => {
       try {
         if (!(await own(request, response))) forward(request, response);

@@ -9,8 +9,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { createServer, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LOCAL_BUCKET } from '../../local/runtime';
@@ -92,6 +92,52 @@ describe('the embedded S3 server', () => {
     const expired = await fetch(expiredUrl);
     expect(expired.status).toBe(403);
     expect(await expired.text()).toContain('Request has expired');
+  });
+});
+
+describe('a restart on the same data folder', () => {
+  it('keeps the presigned URLs handed out before it working: the local S3 listens on its last port', async () => {
+    const first = await start();
+    await call(first.url, 'POST', '/model/resumed', json({ type: 'onnx' }));
+    const bundle = await sampleBundle();
+    const started = await call(first.url, 'POST', '/model/resumed/uploads', json({ size: bundle.length }));
+    expect(started.status, JSON.stringify(started.body)).toBe(201);
+    const session = started.body as { upload_id: string; urls: { url: string; headers: Record<string, string> }[] };
+    expect(session.urls).toHaveLength(1);
+    expect(await first.stop()).toBe(0);
+
+    const second = await start({ dataDir: first.dataDir });
+    expect(second.s3Endpoint).toBe(first.s3Endpoint);
+    const [{ url, headers }] = session.urls as [{ url: string; headers: Record<string, string> }];
+    const put = await fetch(url, { method: 'PUT', body: bundle, headers });
+    expect(put.status, await put.text()).toBe(200);
+    const completed = await call(second.url, 'POST', `/model/resumed/uploads/${session.upload_id}/complete`);
+    expect(completed.status, JSON.stringify(completed.body)).toBe(200);
+  });
+
+  it('falls back to a free port when the last one is taken', async () => {
+    const first = await start();
+    expect(await first.stop()).toBe(0);
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(Number(new URL(first.s3Endpoint).port), '127.0.0.1', resolve));
+    try {
+      const second = await start({ dataDir: first.dataDir });
+      expect(second.s3Endpoint).not.toBe(first.s3Endpoint);
+      expect((await call(second.url, 'GET', '/status')).status).toBe(200);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  });
+
+  it('clears the writes a killed process left staged in the local S3', async () => {
+    const first = await start();
+    const staging = join(first.dataDir, 's3', LOCAL_BUCKET, '._S3rver_staging');
+    await mkdir(staging, { recursive: true });
+    await writeFile(join(staging, 'left-by-kill-9'), randomBytes(1024));
+    process.kill(first.pid, 'SIGKILL');
+    await first.stop();
+    await start({ dataDir: first.dataDir });
+    expect(await readdir(staging).catch(() => [])).toEqual([]);
   });
 });
 
@@ -180,5 +226,7 @@ describe('no request takes the process down', () => {
     // A PUT cut short leaves nothing behind: writes land whole or not at all.
     expect(await bucketReader(mlhub.s3Endpoint).keys('faults/half')).toEqual([]);
     await expectServing(mlhub);
+    // ...and no bytes of it stay staged, where no listing shows them but the disk fills.
+    expect(await readdir(join(mlhub.dataDir, 's3', LOCAL_BUCKET, '._S3rver_staging')).catch(() => [])).toEqual([]);
   });
 });
