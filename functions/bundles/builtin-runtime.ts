@@ -14,7 +14,7 @@ function notRunnable(why: string): BuiltinRuntimeVerdict {
  * Whether MLHub's built-in ONNX Runtime can run a bundle with these files (relative to its root)
  * and params.json, decided by the rule predict uses: readModelParams, then onnxModelFiles.
  */
-export function builtinRuntimeVerdict(manifest: Pick<BundleManifest, 'files' | 'params'>): BuiltinRuntimeVerdict {
+export function builtinRuntimeVerdict(manifest: Pick<BundleManifest, 'files' | 'onnxLinks' | 'params'>): BuiltinRuntimeVerdict {
   try {
     const params = readModelParams(manifest.params);
     const modelFiles = onnxModelFiles(manifest, params.modelFile);

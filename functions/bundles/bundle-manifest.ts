@@ -5,6 +5,12 @@ export interface ManifestFile {
   readonly size: number;
 }
 
+/** A link entry (tar type '2' symbolic, '1' hard), which the archive holds without bytes of its own. */
+export interface ManifestLink {
+  readonly path: string;
+  readonly type: 'symlink' | 'link';
+}
+
 /**
  * Whether MLHub's built-in ONNX Runtime can run the bundle (see builtin-runtime.ts). It says
  * nothing about other backends: a model served by SageMaker or TF Serving needs no .onnx file.
@@ -33,6 +39,13 @@ export interface BundleManifest {
    * shortened list still leads predict to the same model file.
    */
   readonly files: readonly ManifestFile[];
+  /**
+   * Links named like a model file (`.onnx`), relative to the root, at most MANIFEST_LINK_LIST_LIMIT:
+   * the built-in runtime reads regular files only, and a bundle whose model file is a link (as
+   * `tar czf` of a Hugging Face snapshot makes) is told that, rather than that it holds no model.
+   * Absent from manifests recorded before it existed.
+   */
+  readonly onnxLinks?: readonly ManifestLink[];
   readonly framework?: ModelType;
   readonly params?: Record<string, unknown>;
   readonly labels?: readonly string[];
@@ -42,3 +55,4 @@ export interface BundleManifest {
 
 /** Keeps a version's item far inside DynamoDB's 400 KB, whatever the bundle holds. */
 export const MANIFEST_FILE_LIST_LIMIT = 500;
+export const MANIFEST_LINK_LIST_LIMIT = 20;

@@ -8,13 +8,14 @@ import { normaliseEntryName, unsafePathReason } from './archive-paths';
 import { ArchiveTree } from './archive-tree';
 import type { BundleLimits } from './bundle-limits';
 import { SIDECAR_LIMITS } from './bundle-limits';
-import { MANIFEST_FILE_LIST_LIMIT, type BuiltinRuntimeVerdict, type BundleManifest, type ManifestFile } from './bundle-manifest';
+import { MANIFEST_FILE_LIST_LIMIT, MANIFEST_LINK_LIST_LIMIT, type BuiltinRuntimeVerdict, type BundleManifest, type ManifestFile, type ManifestLink } from './bundle-manifest';
 import { builtinRuntimeVerdict } from './builtin-runtime';
 import { ByteWindow } from './byte-window';
 import { detectFramework } from './detect-framework';
 import { checkEntryType } from './entry-types';
 import { InflatedMeter } from './inflated-meter';
 import { isMacOsMetadata } from './macos-metadata';
+import { isOnnx } from '../inference/onnx/onnx-model-file';
 
 export interface InspectedBundle {
   readonly sha256: string;
@@ -104,7 +105,7 @@ function commonRoot(paths: readonly string[], directories: ReadonlySet<string>):
 /** The model files and the other .onnx files first, so a shortened list leads predict to the same choice. */
 function listedFiles(files: readonly ManifestFile[], verdict: BuiltinRuntimeVerdict): ManifestFile[] {
   const first = new Set(verdict.runnable ? verdict.modelFiles : []);
-  const rank = (file: ManifestFile): number => (first.has(file.path) ? 0 : file.path.toLowerCase().endsWith('.onnx') ? 1 : 2);
+  const rank = (file: ManifestFile): number => (first.has(file.path) ? 0 : isOnnx(file.path) ? 1 : 2);
   return files.map((file, index) => ({ file, index }))
     .sort((a, b) => rank(a.file) - rank(b.file) || a.index - b.index)
     .slice(0, MANIFEST_FILE_LIST_LIMIT)
@@ -158,6 +159,7 @@ export async function inspectBundle(source: Readable, limits: BundleLimits): Pro
 
   const tree = new ArchiveTree();
   const files: ManifestFile[] = [];
+  const onnxLinks: ManifestLink[] = [];
   const contentPaths: string[] = [];
   const directories = new Set<string>();
   const sidecars = new Map<string, Buffer>();
@@ -190,6 +192,7 @@ export async function inspectBundle(source: Readable, limits: BundleLimits): Pro
       if (path !== '' && !isMacOsMetadata(path)) {
         contentPaths.push(path);
         if (checked.type === 'directory') directories.add(path);
+        if ((checked.type === 'symlink' || checked.type === 'link') && isOnnx(path)) onnxLinks.push({ path, type: checked.type });
         if (checked.type === 'file') {
           files.push({ path, size: header.size ?? 0 });
           const base = path.split('/').pop() ?? '';
@@ -215,10 +218,12 @@ export async function inspectBundle(source: Readable, limits: BundleLimits): Pro
   const root = commonRoot(contentPaths, directories);
   const prefix = root === '' ? '' : `${root}/`;
   const relativeFiles = files.filter((file) => file.path.startsWith(prefix)).map((file) => ({ path: file.path.slice(prefix.length), size: file.size }));
+  const relativeLinks = onnxLinks.filter((link) => link.path.startsWith(prefix))
+    .slice(0, MANIFEST_LINK_LIST_LIMIT).map((link) => ({ ...link, path: link.path.slice(prefix.length) }));
   const params = sidecars.get(`${prefix}params.json`);
   const labels = sidecars.get(`${prefix}labels.txt`);
   const parsedParams = params ? parseParams(params) : undefined;
-  const builtinRuntime = builtinRuntimeVerdict({ files: relativeFiles, ...(parsedParams ? { params: parsedParams } : {}) });
+  const builtinRuntime = builtinRuntimeVerdict({ files: relativeFiles, onnxLinks: relativeLinks, ...(parsedParams ? { params: parsedParams } : {}) });
   const framework = detectFramework(relativeFiles.map((file) => file.path));
 
   const manifest: BundleManifest = {
@@ -226,6 +231,7 @@ export async function inspectBundle(source: Readable, limits: BundleLimits): Pro
     fileCount,
     unpackedBytes: inflated.bytes,
     files: listedFiles(relativeFiles, builtinRuntime),
+    ...(relativeLinks.length ? { onnxLinks: relativeLinks } : {}),
     ...(framework ? { framework } : {}),
     ...(parsedParams ? { params: parsedParams } : {}),
     ...(labels ? { labels: parseLabels(labels) } : {}),

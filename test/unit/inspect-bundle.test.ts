@@ -345,11 +345,20 @@ describe('inspectBundle: whether the built-in runtime can run the bundle', () =>
     ['two candidate model files', [file('a.onnx'), file('b.onnx')], /cannot run this bundle: the bundle holds several \.onnx files \(a\.onnx, b\.onnx\); name the one to run as "model" in its params\.json/],
     ['params.json naming a missing file', [file('model.onnx'), file('params.json', '{"model": "other.onnx"}')], /params\.json names "model": "other\.onnx", which the bundle does not hold/],
     ['params.json the runtime cannot use', [file('model.onnx'), file('params.json', '{"img_channels": 2}')], /params\.json needs "img_channels" to be 1, 3 or 4/],
+    ['a model file that is a symlink (tar czf of a Hugging Face snapshot)', [dir('m/'), file('m/real.bin'), symlink('m/model.onnx', 'real.bin')],
+      /cannot run this bundle: model\.onnx is a symbolic link; the built-in runtime reads regular files only: archive with tar --dereference \(or mlhub push, which follows links\)\./],
+    ['params.json naming a hard link', [file('w.onnx'), hardLink('m.onnx', 'w.onnx'), file('params.json', '{"model": "m.onnx"}')],
+      /cannot run this bundle: m\.onnx is a hard link; the built-in runtime reads regular files only: archive with tar --hard-dereference/],
   ])('is not runnable, with the reason, for %s; the bundle is still accepted', async (_label, entries, reason) => {
     const verdict = await verdictOf(entries);
     expect(verdict).toEqual({ runnable: false, reason: expect.stringMatching(reason) });
     // The verdict is about the built-in runtime only: a remote backend may serve such a bundle.
     expect(verdict).toEqual({ runnable: false, reason: expect.stringMatching(/another backend, such as SageMaker or TF Serving, does not need it/) });
+  });
+
+  it('tells predict, by the same rule, that the model file is a link', async () => {
+    const { manifest } = await inspect(await makeTarGz([dir('m/'), file('m/real.bin'), symlink('m/model.onnx', 'real.bin')]));
+    expect(() => onnxModelFiles(manifest, readModelParams(manifest.params).modelFile)).toThrow(expect.objectContaining({ code: 'model_file_is_link', message: expect.stringMatching(/^model\.onnx is a symbolic link/) }));
   });
 
   it('ignores a params.json "model" that names a file for another backend', async () => {
