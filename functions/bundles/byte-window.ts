@@ -32,6 +32,15 @@ export class ByteWindow extends Transform {
     return true;
   }
 
+  /**
+   * Whether any byte from `offset` to the last one written is not zero; undefined if `offset` left
+   * the window (the bytes after it that are still held are then no longer the whole story).
+   */
+  nonZeroFrom(offset: number): boolean | undefined {
+    if (offset < (this.chunks[0]?.start ?? this.written)) return undefined;
+    return this.chunks.some(({ start, bytes }) => start + bytes.length > offset && bytes.subarray(Math.max(0, offset - start)).some((byte) => byte !== 0));
+  }
+
   /** The byte at an absolute offset in the stream, if it is still in the window. */
   byteAt(offset: number): number | undefined {
     const chunk = this.chunks.find(({ start, bytes }) => offset >= start && offset < start + bytes.length);

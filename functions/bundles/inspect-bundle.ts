@@ -49,6 +49,9 @@ const blockAfter = (header: Header): number | undefined => {
 
 const rejectBundle = (message: string): AppError => invalid('invalid_bundle', message);
 
+/** Ends both refusals of bytes after the end-of-archive: an entry (joined tars) or bytes no header starts. */
+const AFTER_END_OF_ARCHIVE = "the tar's end-of-archive blocks, where tar stops reading; upload one archive with nothing after it (tar czf bundle.tar.gz <folder>), not several joined";
+
 /** Hashes and counts the compressed bytes as they pass, and refuses anything that is not gzip. */
 class CompressedMeter extends Transform {
   readonly hash = createHash('sha256');
@@ -175,7 +178,7 @@ export async function inspectBundle(source: Readable, limits: BundleLimits): Pro
       // GNU tar stops at the end-of-archive zero blocks; tar-stream reads on. An entry past them
       // (two tars concatenated) would be listed and checked here, yet never unpacked by tar x.
       if (nextHeader !== undefined && recent.allZero(nextHeader, 512) === true) {
-        throw rejectBundle(`Entry '${header.name}' comes after the tar's end-of-archive blocks, where tar stops reading; make one archive (tar czf) instead of joining several`);
+        throw rejectBundle(`Entry '${header.name}' comes after ${AFTER_END_OF_ARCHIVE}`);
       }
       nextHeader = blockAfter(header);
       entries += 1;
@@ -209,6 +212,11 @@ export async function inspectBundle(source: Readable, limits: BundleLimits): Pro
   } catch (error) {
     extract.destroy();
     source.destroy();
+    // Bytes after the end-of-archive that are no tar header (random data, a truncated second tar)
+    // fail the parser; they are the same fault as a joined tar, and are named as one.
+    if (!(error instanceof AppError) && nextHeader !== undefined && recent.allZero(nextHeader, 512) === true && recent.nonZeroFrom(nextHeader + 512) === true) {
+      throw rejectBundle(`The bundle holds data after ${AFTER_END_OF_ARCHIVE}`);
+    }
     throw describeStreamError(error);
   }
 

@@ -232,6 +232,22 @@ describe('inspectBundle: what tar x unpacks is what the check read', () => {
     await expect(inspect(gzipSync(Buffer.concat([Buffer.alloc(512), hidden])))).rejects.toThrow(after);
   });
 
+  it.each([
+    ['random bytes', randomBytes(4096)],
+    ['fewer random bytes than a block', randomBytes(100)],
+    ['the first half of another tar header', makeRawTar([{ name: 'hidden.onnx', typeflag: '0', content: 'w' }]).subarray(0, 300)],
+  ])('names %s after the end-of-archive as data after it, not as a bad header', async (_label, trailer) => {
+    const tar = await makeTar([file('model.pt')]);
+    const refusal = inspect(gzipSync(Buffer.concat([tar, trailer])));
+    await expect(refusal).rejects.toThrow(/^The bundle holds data after the tar's end-of-archive blocks, where tar stops reading; upload one archive with nothing after it/);
+  });
+
+  it('still calls a tar cut short in its end-of-archive blocks, or a bad header, not a valid tar', async () => {
+    const header = makeRawTar([{ name: 'model.pt', typeflag: '0', content: 'w' }]).subarray(0, 1024);
+    await expect(inspect(gzipSync(Buffer.concat([header, Buffer.alloc(700)])))).rejects.toThrow(/not a valid tar archive/);
+    await expect(inspect(gzipSync(Buffer.concat([header, randomBytes(512)])))).rejects.toThrow(/not a valid tar archive/);
+  });
+
   it('accepts entries that follow large files and pax headers without a gap', async () => {
     const bytes = await makeTarGz([
       { name: 'big.bin', content: Buffer.alloc(3 * MiB + 7, 1) },
