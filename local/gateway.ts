@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { wayOutForLargeBodies } from '../functions/http/body-limit';
 import { matchRoute } from '../functions/routes/match-route';
 import { API_GATEWAY_REQUEST_LIMIT, LAMBDA_PAYLOAD_LIMIT, type RouteSpec } from '../functions/routes/route-table';
 import { newRequestId, toApiGatewayEvent, type RouteBinding } from './api-gateway-event';
@@ -108,21 +109,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const method = request.method ?? 'GET';
     const url = request.url ?? '/';
     try {
-      let body: Buffer;
-      try {
-        body = await readBody(request, API_GATEWAY_REQUEST_LIMIT);
-      } catch (error) {
-        if (!(error instanceof RequestTooLarge)) throw error;
-        sendJson(response, 413, { error: { code: 'payload_too_large', message: `Requests are limited to ${API_GATEWAY_REQUEST_LIMIT} bytes by API Gateway` } });
-        return;
-      }
-
       const rawPath = url.split('?')[0] ?? '/';
-      const document = method === 'GET' ? options.staticDocuments?.get(rawPath) : undefined;
-      if (document !== undefined) {
-        sendJson(response, 200, document, { 'cache-control': 'max-age=300' });
-        return;
-      }
       let match;
       try {
         match = matchRoute(options.routes, method, rawPath);
@@ -130,6 +117,20 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         match = { kind: 'no_route' as const };
       }
       const route = match.kind === 'matched' ? match.route : undefined;
+      let body: Buffer;
+      try {
+        body = await readBody(request, API_GATEWAY_REQUEST_LIMIT);
+      } catch (error) {
+        if (!(error instanceof RequestTooLarge)) throw error;
+        sendJson(response, 413, { error: { code: 'payload_too_large', message: `Requests are limited to ${API_GATEWAY_REQUEST_LIMIT} bytes by API Gateway.${wayOutForLargeBodies(route)}` } });
+        return;
+      }
+
+      const document = method === 'GET' ? options.staticDocuments?.get(rawPath) : undefined;
+      if (document !== undefined) {
+        sendJson(response, 200, document, { 'cache-control': 'max-age=300' });
+        return;
+      }
       const binding: RouteBinding = route && match.kind === 'matched'
         ? { routeKey: `${method === 'HEAD' ? 'HEAD' : route.method} ${route.path}`, pathParameters: match.params }
         : { routeKey: '$default' };
@@ -140,7 +141,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       );
       if (Buffer.byteLength(JSON.stringify(event)) > LAMBDA_PAYLOAD_LIMIT) {
         // On AWS, Lambda refuses such an invocation before MLHub runs; here it gets a clear answer.
-        sendJson(response, 413, { error: { code: 'payload_too_large', message: `The request does not fit in one Lambda invocation (${LAMBDA_PAYLOAD_LIMIT} bytes, binary bodies base64-encoded)` } });
+        sendJson(response, 413, { error: { code: 'payload_too_large', message: `The request does not fit in one Lambda invocation (${LAMBDA_PAYLOAD_LIMIT} bytes, binary bodies base64-encoded).${wayOutForLargeBodies(route)}` } });
         return;
       }
 

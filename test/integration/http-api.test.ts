@@ -178,9 +178,16 @@ describe('bundles', () => {
   it('refuses a bundle over one Lambda invocation with 413 that explains the way out', async () => {
     await createModel('up-big');
     const tooBig = Buffer.alloc(LAMBDA_BINARY_BODY_LIMIT + 1, 1);
-    expectError(await api('POST', '/model/up-big/upload', octets(tooBig)), 413, 'payload_too_large', /presigned URLs/);
-    expectError(await api('POST', '/model/up-big/upload', octets(Buffer.alloc(11 * 1024 * 1024, 1))), 413, 'payload_too_large', /API Gateway/);
-    expectError(await streamedWithoutLength('/model/up-big/upload', 11), 413, 'payload_too_large', /API Gateway/);
+    // Whichever limit a size meets (MLHub's, one Lambda invocation's, API Gateway's), the answer names the way out.
+    const wayOut = /Send a bundle this large with `mlhub push`, or with the resumable upload API \(POST \/model\/\{name\}\/uploads\)/;
+    for (const [body, limit] of [[tooBig, /presigned URLs/], [Buffer.alloc(5 * 1024 * 1024, 1), /one Lambda invocation/], [Buffer.alloc(11 * 1024 * 1024, 1), /API Gateway/]] as const) {
+      const reply = await api('POST', '/model/up-big/upload', octets(body));
+      expectError(reply, 413, 'payload_too_large', limit);
+      expectError(reply, 413, 'payload_too_large', wayOut);
+    }
+    expectError(await streamedWithoutLength('/model/up-big/upload', 11), 413, 'payload_too_large', wayOut);
+    // Prediction input has no such way, and is not sent looking for one.
+    expect(JSON.stringify((await api('POST', '/model/up-big/predict', { body: Buffer.alloc(11 * 1024 * 1024, 1), headers: { 'content-type': 'image/png' } })).body)).not.toMatch(/mlhub push/);
     await expectStored('up-big', []);
   });
 
