@@ -13,7 +13,7 @@ export async function handler(event: S3Event): Promise<{ results: { key: string;
     const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
     const status = await versionFinalizer().finalizeKey(key, `event:${record.responseElements?.['x-amz-request-id'] ?? 'local'}`);
     if (status === 'ignored') continue;
-    console.log(JSON.stringify({ level: 'INFO', message: 'bundle checked', key, status }));
+    console.log(JSON.stringify({ level: 'INFO', message: status === 'busy' ? 'bundle being checked by another caller' : 'bundle checked', key, status }));
     results.push({ key, status });
   }
   return { results };

@@ -97,7 +97,8 @@ export function loadInferenceConfig(env: NodeJS.ProcessEnv = process.env): Infer
   const endpoints = env[INFERENCE_ENV.allowedSageMakerEndpoints];
   return {
     deadlineMs: integerFromEnv(env, INFERENCE_ENV.deadlineMs, DEFAULT_DEADLINE_MS),
-    modelCacheDir: env[INFERENCE_ENV.modelCacheDir] || join(tmpdir(), 'mlhub-models'),
+    // One folder per user: /tmp is shared on a workstation, and cached model files are trusted.
+    modelCacheDir: env[INFERENCE_ENV.modelCacheDir] || join(tmpdir(), `mlhub-models-${process.getuid?.() ?? 'user'}`),
     sessionCacheSize: integerFromEnv(env, INFERENCE_ENV.sessionCacheSize, 8),
     limits: {
       maxInputElements: integerFromEnv(env, INFERENCE_ENV.maxInputElements, DEFAULT_INPUT_LIMITS.maxInputElements),

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -39,8 +39,27 @@ async function drain(stream: AsyncIterable<unknown>): Promise<void> {
  */
 export class ModelFileCache {
   private readonly inFlight = new Map<string, Promise<string[]>>();
+  private privateDirectory: Promise<void> | undefined;
 
   constructor(private readonly options: { readonly directory: string; readonly openBundle: OpenBundle }) {}
+
+  /**
+   * Files found in the cache are trusted without hashing them again, so the cache must be a folder
+   * no one else can write: created 0700, owned by this process's user, not a link, and with no
+   * group or world write bit. Anything else (a shared /tmp folder someone made first) is refused.
+   */
+  private ensurePrivate(): Promise<void> {
+    this.privateDirectory ??= (async () => {
+      const directory = this.options.directory;
+      await mkdir(directory, { recursive: true, mode: 0o700 });
+      const info = await lstat(directory);
+      const uid = process.getuid?.();
+      if (!info.isDirectory() || (uid !== undefined && info.uid !== uid) || (info.mode & 0o022) !== 0) {
+        throw new Error(`The model cache ${directory} is not a private folder of this user (it must be a directory owned by uid ${uid ?? '?'} without group or world write access)`);
+      }
+    })();
+    return this.privateDirectory;
+  }
 
   /** Absolute paths of the given files, relative to the bundle's root folder, in the order asked. */
   async files(version: ModelVersionRef, paths: readonly string[]): Promise<string[]> {
@@ -49,6 +68,7 @@ export class ModelFileCache {
       const unsafe = unsafePathReason(path);
       if (unsafe || path === '') throw new Error(`Model file path '${path}' ${unsafe ?? 'is empty'}`);
     }
+    await this.ensurePrivate();
     const targets = paths.map((path) => join(this.options.directory, version.sha256, path));
     if ((await Promise.all(targets.map(exists))).every(Boolean)) return targets;
 
@@ -89,7 +109,7 @@ export class ModelFileCache {
           continue;
         }
         const partial = `${target}.partial-${tag}`;
-        await mkdir(dirname(target), { recursive: true });
+        await mkdir(dirname(target), { recursive: true, mode: 0o700 });
         partials.set(name, partial);
         await pipeline(entry, createWriteStream(partial, { mode: 0o600 }));
       }

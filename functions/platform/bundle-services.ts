@@ -58,4 +58,4 @@ export const uploadSessions = lazy(() => new UploadSessions({
   limits: loadFunctionConfig().uploads,
 }));
 
-export const pendingSweep = lazy(() => new PendingSweep({ ...lifecycleStores(), bundles: bundleStore(), finalizer: versionFinalizer() }));
+export const pendingSweep = lazy(() => new PendingSweep({ removal: modelRemoval(), ...lifecycleStores(), bundles: bundleStore(), finalizer: versionFinalizer() }));

@@ -28,6 +28,7 @@ import {
   UPLOAD_SORT_PREFIX,
   ownerPartition,
   sharedPartition,
+  DELETING_PARTITION,
 } from './table-keys';
 
 const { byOwner, publicModels } = TABLE_DESIGN.indexes;
@@ -245,15 +246,16 @@ export class DynamoModelStore implements ModelStore {
     }
   }
 
-  async beginDelete(name: string): Promise<ModelRecord | undefined> {
+  async beginDelete(name: string, now: string): Promise<ModelRecord | undefined> {
     try {
       const result = await this.client.send(new UpdateCommand({
         TableName: this.tableName,
         Key: metaKey(name),
-        UpdateExpression: `SET #state = :deleting REMOVE ${[byOwner.partitionKey, byOwner.sortKey, publicModels.partitionKey, publicModels.sortKey].join(', ')}`,
+        // Out of every listing, and into the index of deletes under way, ordered by when each began.
+        UpdateExpression: `SET #state = :deleting, #gpk = :deletingPartition, #gsk = :sortKey, #since = if_not_exists(#since, :now) REMOVE ${[publicModels.partitionKey, publicModels.sortKey].join(', ')}`,
         ConditionExpression: 'attribute_exists(#pk) AND #state <> :deleted',
-        ExpressionAttributeNames: { '#pk': TABLE_DESIGN.partitionKey, '#state': 'state' },
-        ExpressionAttributeValues: { ':deleting': 'deleting', ':deleted': 'deleted' },
+        ExpressionAttributeNames: { '#pk': TABLE_DESIGN.partitionKey, '#state': 'state', '#gpk': byOwner.partitionKey, '#gsk': byOwner.sortKey, '#since': 'deletingSince' },
+        ExpressionAttributeValues: { ':deleting': 'deleting', ':deleted': 'deleted', ':deletingPartition': DELETING_PARTITION, ':sortKey': `${now}#${name}`, ':now': now },
         ReturnValues: 'ALL_NEW',
       }));
       return stripKeys<ModelRecord>(result.Attributes ?? {});
@@ -299,6 +301,11 @@ export class DynamoModelStore implements ModelStore {
       const result = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: batch } }));
       return (result.UnprocessedItems?.[this.tableName] ?? []) as Item[];
     });
+  }
+
+  async listDeleting(limit: number): Promise<ModelRecord[]> {
+    const { items } = await this.queryIndex(byOwner, DELETING_PARTITION, { limit });
+    return items.map((item) => stripKeys<ModelRecord>(item));
   }
 
   listByOwner(owner: string, query: ListingQuery): Promise<ListingPage> {

@@ -30,6 +30,8 @@ export interface ModelRecord {
   /** The newest version whose bundle is ready. */
   readonly latestVersion?: number;
   readonly state: ModelState;
+  /** When its delete began (ISO 8601), while it is `deleting`. */
+  readonly deletingSince?: string;
 }
 
 export interface ModelWithVersions {

@@ -35,12 +35,35 @@ export class ModelRemoval {
     // A delete that was interrupted is finished by the owner's next DELETE.
     const resumable = access.model?.state === 'deleting' ? { ...access.model, state: 'active' as const } : access.model;
     authorize(actor, name, resumable, access.grant, 'delete');
-    const model = await this.deps.models.beginDelete(name);
+    const model = await this.deps.models.beginDelete(name, this.now().toISOString());
     if (!model) throw modelNotFound(name);
-    const ended = await this.deps.versions.endAll(name, actor.id);
+    return this.removeEverything(name, actor.id);
+  }
+
+  /**
+   * Finishes deletes that began before `before` and never ended (their caller was killed or
+   * timed out), as the sweep does; returns the names finished.
+   */
+  async finishInterrupted(before: string, limit: number): Promise<string[]> {
+    const finished: string[] = [];
+    for (const model of await this.deps.models.listDeleting(limit)) {
+      if (model.state !== 'deleting' || (model.deletingSince ?? '') >= before) continue;
+      await this.removeEverything(model.name, 'mlhub');
+      finished.push(model.name);
+    }
+    return finished;
+  }
+
+  /** Every step is safe to run again, and to run beside another run: a retry picks up where one stopped. */
+  private async removeEverything(name: string, by: string): Promise<DeletedModel> {
+    const ended = await this.deps.versions.endAll(name, by);
     const objects = await this.deps.bundles.deletePrefix(modelPrefix(name));
     await this.deps.versions.retireRecentKeys(ended, this.deps.urlLifetimeMs);
-    await this.deps.models.endModel(name, (this.deps.now ?? (() => new Date()))().toISOString());
+    await this.deps.models.endModel(name, this.now().toISOString());
     return { name, versions: ended.length, objects };
+  }
+
+  private now(): Date {
+    return (this.deps.now ?? (() => new Date()))();
   }
 }

@@ -44,8 +44,13 @@ export interface ModelStore {
   allocateVersion(name: string): Promise<number>;
   /** Makes `version` the latest ready one unless a newer one already is, or the model went away. */
   commitLatestVersion(name: string, version: number, now: string): Promise<CommitOutcome>;
-  /** Marks the model as being deleted and takes it out of listings; returns undefined if absent. */
-  beginDelete(name: string): Promise<ModelRecord | undefined>;
+  /**
+   * Marks the model as being deleted: out of listings, into the list of deletes under way (so an
+   * interrupted one is finished by the sweep); returns undefined if absent.
+   */
+  beginDelete(name: string, now: string): Promise<ModelRecord | undefined>;
+  /** Models whose delete began and has not ended, the oldest first. */
+  listDeleting(limit: number): Promise<ModelRecord[]>;
   /**
    * Removes the grants and upload sessions of a model being deleted, then turns its record into a
    * tombstone that keeps only the name and the version counter.

@@ -27,3 +27,6 @@ export const listingSortKey = (createdAt: string, name: string): string => `${cr
  */
 export const PENDING_PARTITION = 'PENDING';
 export const pendingSortKey = (expiresAt: string, name: string, version: number): string => `${expiresAt}#${name}#${versionSortKey(version)}`;
+
+/** Models whose delete began sit in the owner index under this partition until it ends, so an interrupted delete is found and finished. */
+export const DELETING_PARTITION = 'DELETING';

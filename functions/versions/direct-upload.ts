@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { modelNotFound } from '../access/access-policy';
 import { AppError } from '../errors/app-error';
 import type { Actor } from '../identity/actor';
 import { newBundleKey } from '../bundles/bundle-keys';
@@ -11,6 +12,7 @@ import { routeById } from '../routes/route-table';
 import type { VersionFinalizer } from './version-finalizer';
 import type { VersionRecord } from './version-records';
 import type { VersionStore } from './version-store';
+import { plainFilename } from './bundle-filename';
 import { versionGone } from './ready-versions';
 
 /**
@@ -45,6 +47,12 @@ export class DirectUpload {
     this.now = deps.now ?? (() => new Date());
   }
 
+  /** Why an upload's version ended under it: its model went (404, as for any missing model), or the version did (410). */
+  private async ended(version: VersionRecord): Promise<AppError> {
+    const model = await this.deps.models.getModelRecord(version.name);
+    return model?.state === 'active' ? versionGone(version) : modelNotFound(version.name);
+  }
+
   /**
    * The version record is written as pending before its bytes, so no object ever exists without a
    * record; a crash after that leaves a pending version that the sweep aborts at its expiry.
@@ -56,6 +64,7 @@ export class DirectUpload {
     const { models, versions, bundles, finalizer } = this.deps;
     const number = await models.allocateVersion(name);
     const created = this.now();
+    const filename = plainFilename(bundle.filename);
     const pending: VersionRecord = {
       name,
       version: number,
@@ -66,13 +75,16 @@ export class DirectUpload {
       createdAt: created.toISOString(),
       createdBy: actor.id,
       expiresAt: new Date(created.getTime() + DIRECT_UPLOAD_MS).toISOString(),
-      ...(bundle.filename ? { filename: bundle.filename } : {}),
+      ...(filename ? { filename } : {}),
     };
     await versions.put(pending);
     try {
       await bundles.put(pending.bundleKey, bundle.bytes, inspected.sha256);
     } catch (error) {
-      await versions.transition(name, number, ['pending'], { status: 'aborted', reason: 'The bundle could not be stored', by: actor.id }, this.now().toISOString());
+      // A delete of the model (or of this version) may have ended it and retired its key first: say so.
+      if (!(await versions.transition(name, number, ['pending'], { status: 'aborted', reason: 'The bundle could not be stored', by: actor.id }, this.now().toISOString()))) {
+        throw await this.ended((await versions.get(name, number)) ?? pending);
+      }
       // S3 writes are atomic: a failed put stored nothing, and the marker is only a guard against late writes.
       await bundles.retire(pending.bundleKey).catch(() => undefined);
       throw error;
@@ -87,7 +99,7 @@ export class DirectUpload {
     const version = await versions.get(name, number);
     if (!version) throw new Error(`Version ${number} of ${name} vanished while being checked`);
     if (version.status === 'rejected') throw new AppError('invalid', 'invalid_bundle', version.reason ?? 'The bundle was refused');
-    if (version.status === 'aborted' || version.status === 'deleted') throw versionGone(version);
+    if (version.status === 'aborted' || version.status === 'deleted') throw await this.ended(version);
     return version;
   }
 }

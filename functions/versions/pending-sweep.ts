@@ -1,9 +1,12 @@
 import type { BundleStore } from '../bundles/bundle-store';
+import type { ModelRemoval } from '../registry/model-removal';
+import { routeById } from '../routes/route-table';
 import type { UploadSessionStore } from './upload-session-store';
 import type { VersionFinalizer } from './version-finalizer';
 import type { VersionStore } from './version-store';
 
 export interface PendingSweepDeps {
+  readonly removal: ModelRemoval;
   readonly versions: VersionStore;
   readonly sessions: UploadSessionStore;
   readonly bundles: BundleStore;
@@ -18,7 +21,12 @@ export interface SweepReport {
   readonly expired: number;
   /** Stored but never checked (a lost event, a crashed complete): checked now, by verdict. */
   readonly checked: Readonly<Record<string, number>>;
+  /** Model deletes that were interrupted, finished now. */
+  readonly deletesFinished: number;
 }
+
+/** A delete under way for longer than its route may run has lost its caller. */
+const DELETE_GRACE_MS = (routeById('deleteModel').timeoutSeconds + 1) * 1000;
 
 /** Pending versions looked at per run: the oldest expiries first, so a backlog drains run by run. */
 const BATCH = 100;
@@ -27,7 +35,8 @@ const BATCH = 100;
  * Ends what a crash or an abandoned client left pending. Run on a schedule (EventBridge in the
  * cloud, a timer locally): a pending version whose bytes are all stored but that nobody checked
  * (a lost event, a killed complete or direct upload) is checked once its claim lapses; one
- * without its bytes past its expiry, and not being checked, becomes aborted and its parts go.
+ * without its bytes past its expiry, and not being checked, becomes aborted and its parts go. A
+ * model delete whose caller died half-way is finished.
  */
 export class PendingSweep {
   private readonly now: () => Date;
@@ -41,6 +50,7 @@ export class PendingSweep {
     const { versions, sessions, bundles, finalizer } = this.deps;
     let expired = 0;
     const checked: Record<string, number> = {};
+    const deletesFinished = (await this.deps.removal.finishInterrupted(new Date(this.now().getTime() - DELETE_GRACE_MS).toISOString(), BATCH)).length;
     const pending = await versions.listPending(BATCH);
     for (const version of pending) {
       if (Date.now() >= deadline) break;
@@ -63,6 +73,6 @@ export class PendingSweep {
       }
       await bundles.retire(version.bundleKey);
     }
-    return { seen: pending.length, expired, checked };
+    return { seen: pending.length, expired, checked, deletesFinished };
   }
 }

@@ -16,9 +16,13 @@ export interface ReadyVersionDeps {
 /**
  * 410 Gone for a version that existed and ended, saying what happened to it (RFC 9110 §15.5.11:
  * the resource is no longer there and this is likely permanent). Its number is never reused, so
- * a request for it can never get another bundle.
+ * a request for it can never get another bundle. A version of an earlier model of the same name
+ * says only that: who deleted it, and when, are that model's owner's business.
  */
-export function versionGone(version: VersionRecord): AppError {
+export function versionGone(version: VersionRecord, model?: Pick<ModelRecord, 'createdAt'>): AppError {
+  if (model && version.createdAt < model.createdAt) {
+    return new AppError('gone', 'version_gone', `Version ${version.version} of '${version.name}' belonged to an earlier model of this name, which was deleted; version numbers are never reused`);
+  }
   const when = version.endedAt ? ` on ${version.endedAt}` : '';
   const why = version.reason ? `: ${version.reason}` : '';
   const what = version.status === 'deleted' ? 'was deleted' : 'was aborted before it was ready';
@@ -34,7 +38,7 @@ export class ReadyVersions {
     const model = await loadAuthorized(this.deps.models, actor, name, 'view');
     const version = number <= model.versionCounter ? await this.deps.versions.get(name, number) : undefined;
     if (!version) throw notFound('version_not_found', `Model '${name}' has no version ${number}`);
-    if (version.status === 'deleted' || version.status === 'aborted') throw versionGone(version);
+    if (version.status === 'deleted' || version.status === 'aborted') throw versionGone(version, model);
     return version;
   }
 
@@ -51,7 +55,7 @@ export class ReadyVersions {
     if (number === undefined) throw refuse.none();
     const version = number <= model.versionCounter ? await this.deps.versions.get(name, number) : undefined;
     if (!version) throw notFound('version_not_found', `Model '${name}' has no version ${number}`);
-    if (version.status === 'deleted' || version.status === 'aborted') throw versionGone(version);
+    if (version.status === 'deleted' || version.status === 'aborted') throw versionGone(version, model);
     if (version.status !== 'ready') throw refuse.notReady(version);
     return { model, version };
   }

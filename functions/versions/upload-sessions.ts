@@ -7,6 +7,7 @@ import type { BundleStore } from '../bundles/bundle-store';
 import type { UploadLimits } from '../platform/function-config';
 import { loadAuthorized } from '../registry/authorized-model';
 import type { ModelStore } from '../registry/model-store';
+import { BUNDLE_FILENAME } from './bundle-filename';
 import { partLength, planParts, type PartPlan } from './part-plan';
 import type { ReceivedPart, UploadSession } from './upload-records';
 import type { UploadSessionStore } from './upload-session-store';
@@ -27,7 +28,7 @@ const POLL_MS = 250;
 const newUploadRequest = z.strictObject({
   size: z.number({ error: 'must be a number of bytes' }).check(z.int({ error: 'must be a whole number of bytes' }), z.minimum(1, 'must be at least 1')),
   sha256: z.optional(z.string({ error: 'must be a string' }).check(z.regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'))),
-  filename: z.optional(z.string({ error: 'must be a string' }).check(z.minLength(1, 'must not be empty'), z.maxLength(255, 'must be at most 255 characters'))),
+  filename: z.optional(z.string({ error: 'must be a string' }).check(z.regex(BUNDLE_FILENAME, 'must be a plain file name of 1 to 255 characters, without control characters, slashes or quotes'))),
 });
 
 export interface PartUrl {
@@ -146,9 +147,10 @@ export class UploadSessions {
       try {
         await this.assemble(session);
       } catch (error) {
+        // A lost race is no fault: another complete assembled the parts, or the version ended.
         const now = await this.version(session);
         if (now.status !== 'pending') return answered(now);
-        throw error;
+        if ((await this.deps.bundles.stat(session.bundleKey)) === undefined) throw error;
       }
     }
     await this.deps.sessions.setState(name, id, 'open', 'completed');
@@ -257,7 +259,7 @@ export class UploadSessions {
 
 /** What complete answers with: the version while it is pending, ready or refused; an error once it ended otherwise. */
 function answered(version: VersionRecord): VersionRecord {
-  if (version.status === 'aborted') throw conflict('upload_aborted', `Upload ${version.uploadId ?? ''} was aborted${version.reason ? `: ${version.reason}` : ''}; start a new one`);
+  if (version.status === 'aborted') throw conflict('upload_aborted', `${version.reason ?? `Upload ${version.uploadId ?? ''} was aborted`}; start a new one`);
   if (version.status === 'deleted') throw versionGone(version);
   return version;
 }

@@ -39,14 +39,14 @@ export class VersionRemoval {
     const model = await loadAuthorized(this.deps.models, actor, name, 'delete');
     const version = number <= model.versionCounter ? await this.deps.versions.get(name, number) : undefined;
     if (!version) throw notFound('version_not_found', `Model '${name}' has no version ${number}`);
-    if (version.status === 'deleted' || version.status === 'aborted') throw versionGone(version);
+    if (version.status === 'deleted' || version.status === 'aborted') throw versionGone(version, model);
     const now = this.now().toISOString();
     const ended = await this.deps.versions.transition(name, number, ['pending', 'ready', 'rejected'],
       { status: 'deleted', reason: reason ?? `Deleted by ${actor.id}`, by: actor.id }, now, { unclaimedAt: now });
     const after = await this.deps.versions.get(name, number);
     if (!ended || !after) {
       if (after?.status === 'pending') throw conflict('upload_checking', `Version ${number} of model '${name}' is being checked; ask again in a moment`);
-      throw versionGone(after ?? version);
+      throw versionGone(after ?? version, model);
     }
     await this.removeBytes(version);
     await this.repointLatest(name, number);

@@ -1,4 +1,4 @@
-import { FINALIZE_ACCESS, unionOfAccess, type RouteAccess } from './route-access';
+import { FINALIZE_ACCESS, routeAccess, unionOfAccess, type RouteAccess } from './route-access';
 
 /**
  * What each function run by a storage event may do to MLHub's data, by subscription id
@@ -25,6 +25,8 @@ export const SCHEDULE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   sweepVersions: unionOfAccess([
     { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], byOwnerIndex: ['dynamodb:Query'], bundleObjects: ['s3:AbortMultipartUpload', 's3:PutObject'] },
     FINALIZE_ACCESS,
+    // It also finishes model deletes whose caller died: the same calls deleteModel makes after its access check.
+    routeAccess('deleteModel'),
   ]),
 };
 

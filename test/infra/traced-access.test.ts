@@ -369,9 +369,15 @@ describe('access traced through the calls the code makes', () => {
     const waiting = await stores.uploads.start(owner, name, { size: good.length });
     await sendAll(stored, good);
     await sendAll(refused, good);
+    // A model whose delete began and whose caller died: the sweep finishes it.
+    const abandoned = await newModel();
+    await stores.direct.addVersion(owner, abandoned, { bytes: good });
+    await stores.uploads.start(owner, abandoned, { size: good.length });
+    await stores.models.beginDelete(abandoned, new Date().toISOString());
     // Ten minutes on: past the brief sessions' expiry, well inside the ordinary ones'.
-    const sweep = new PendingSweep({ versions: stores.versionStore, sessions: stores.sessionStore, bundles, finalizer: stores.finalizer, now: () => new Date(Date.now() + 10 * 60_000) });
+    const sweep = new PendingSweep({ removal: stores.removal, versions: stores.versionStore, sessions: stores.sessionStore, bundles, finalizer: stores.finalizer, now: () => new Date(Date.now() + 10 * 60_000) });
     const needed = await traced(() => sweep.sweep(Date.now() + 60_000));
+    expect((await stores.models.getModelRecord(abandoned))?.state).toBe('deleted');
     const status = async (upload: SessionStatus) => (await stores.versionStore.get(name, upload.session.version))?.status;
     expect({
       expiredMultipart: await status(expiredMultipart), expiredSingle: await status(expiredSingle),

@@ -45,17 +45,22 @@ async function killAndRestart(afterMs: number): Promise<void> {
   mlhub = await startMlhub({ dataDir, env });
 }
 
-async function versionItems(): Promise<VersionRecord[]> {
+/** Every version item, and the names of models whose delete has not ended. */
+async function tableState(): Promise<{ versions: VersionRecord[]; deleting: string[] }> {
   const client = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: mlhub.dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_S3_CREDENTIALS }));
-  const items: VersionRecord[] = [];
+  const versions: VersionRecord[] = [];
+  const deleting: string[] = [];
   let start: Record<string, unknown> | undefined;
   do {
     const page = await client.send(new ScanCommand({ TableName: LOCAL_TABLE, ExclusiveStartKey: start, ConsistentRead: true }));
-    for (const item of page.Items ?? []) if (item.kind === 'version') items.push(item as unknown as VersionRecord);
+    for (const item of page.Items ?? []) {
+      if (item.kind === 'version') versions.push(item as unknown as VersionRecord);
+      if (item.kind === 'model' && item.state === 'deleting') deleting.push(String(item.name));
+    }
     start = page.LastEvaluatedKey;
   } while (start);
   client.destroy();
-  return items;
+  return { versions, deleting };
 }
 
 async function objectsWithBytes(): Promise<Map<string, number>> {
@@ -118,18 +123,19 @@ describe('kill -9 mid-lifecycle, then restart', () => {
       for (let v = 0; v < 3; v += 1) expect((await api('POST', `/model/${name}/upload`, octets(await bundle(1)))).status).toBe(201);
       fire('DELETE', `/model/${name}`);
       await killAndRestart(delay);
-      // An interrupted delete is finished by the owner's next one, or already was.
-      expect([200, 404]).toContain((await api('DELETE', `/model/${name}`)).status);
     }
 
-    // Past every expiry and a few sweeps, nothing is pending any more.
-    const deadline = Date.now() + 45_000;
-    let versions = await versionItems();
-    while (versions.some((version) => version.status === 'pending') && Date.now() < deadline) {
+    // Past every expiry and a few sweeps, nothing is pending any more, and every delete has ended.
+    const deadline = Date.now() + 60_000;
+    let state = await tableState();
+    const unsettled = () => state.versions.some((version) => version.status === 'pending') || state.deleting.length > 0;
+    while (unsettled() && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 500));
-      versions = await versionItems();
+      state = await tableState();
     }
+    const { versions } = state;
     expect(versions.filter((version) => version.status === 'pending').map((version) => `${version.name} v${version.version}`), mlhub.output().slice(-3000)).toEqual([]);
+    expect(state.deleting).toEqual([]);
 
     for (const version of versions) {
       if (version.status === 'ready') {

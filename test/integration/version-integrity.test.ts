@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -274,5 +274,59 @@ describe('the lifecycle under racing callers', () => {
     }
     const model = (await api('alice', 'GET', `/model/${name}`)).body as { latest_version: number | null };
     expect(model.latest_version).toBe(ready.length > 0 ? Math.max(...ready) : null);
+  });
+});
+
+describe('losing a race is never a 500', () => {
+  it('answers every one of several completes of one multipart upload, and the version ends ready once', async () => {
+    const name = unique('recomplete');
+    await createModel('alice', name);
+    // Over 8 MiB, so the upload is multipart and complete assembles its parts.
+    const bytes = await makeTarGz([{ name: 'big/', type: 'directory' }, { name: 'big/model.onnx', content: randomBytes(9 * 1024 * 1024) }]);
+    const started = await api('alice', 'POST', `/model/${name}/uploads`, json({ size: bytes.length }));
+    const session = started.body as Session & { part_size: number; mode: string };
+    expect(session.mode).toBe('multipart');
+    for (const part of session.urls) {
+      const start = (part.part - 1) * session.part_size;
+      expect((await fetch(part.url, { method: 'PUT', body: bytes.subarray(start, start + part.size), headers: part.headers })).status).toBe(200);
+    }
+    const replies = await Promise.all([1, 2, 3].map(() => api('alice', 'POST', `/model/${name}/uploads/${session.upload_id}/complete`)));
+    expect(replies.map((reply) => reply.status).filter((status) => status >= 500)).toEqual([]);
+    expect(replies.some((reply) => reply.status === 200)).toBe(true);
+    expect((await settled(name, session.version)).body).toMatchObject({ status: 'ready', sha256: sha(bytes) });
+  });
+
+  it('answers direct uploads racing a delete of their model with 404 or 410, never 500, and keeps no bytes', async () => {
+    const name = unique('upload-vs-delete');
+    const statuses: number[] = [];
+    for (let round = 0; round < 4; round += 1) {
+      await createModel('alice', name);
+      const uploads = [0, 1, 2].map(async (i) => (await api('alice', 'POST', `/model/${name}/upload`, { body: await sampleBundle(`d${round}${i}`), headers: { 'content-type': 'application/octet-stream' } })).status);
+      await new Promise((resolve) => setTimeout(resolve, 20 + round * 25));
+      const deleted = api('alice', 'DELETE', `/model/${name}`);
+      statuses.push(...(await Promise.all(uploads)), (await deleted).status);
+    }
+    expect(statuses.filter((status) => ![200, 201, 404, 410].includes(status))).toEqual([]);
+    expect(await bucketReader(mlhub.s3Endpoint).storedKeys(`models/${name}/`)).toEqual([]);
+  });
+
+  it('says nothing of an earlier model’s versions to the next owner of the name but that they are gone', async () => {
+    const name = unique('secret');
+    await createModel('alice', name);
+    expect((await api('alice', 'POST', `/model/${name}/upload`, { body: await sampleBundle('s1'), headers: { 'content-type': 'application/octet-stream' } })).status).toBe(201);
+    expect((await api('alice', 'DELETE', `/model/${name}/versions/1`)).status).toBe(200);
+    expect((await api('alice', 'DELETE', `/model/${name}`)).status).toBe(200);
+    await createModel('bob', name);
+    const reply = await api('bob', 'GET', `/model/${name}/versions/1`);
+    expectError(reply, 410, 'version_gone', /earlier model of this name/);
+    expect(JSON.stringify(reply.body)).not.toMatch(/alice|20\d\d-/);
+  });
+
+  it('refuses an upload file name with control characters, slashes or quotes, naming the field', async () => {
+    const name = unique('filename');
+    await createModel('alice', name);
+    for (const filename of ['a\r\nb.tar.gz', 'x"y.tar.gz', '../up.tar.gz', 'nul\u0000.tar.gz']) {
+      expectError(await api('alice', 'POST', `/model/${name}/uploads`, json({ size: 10, filename })), 400, 'invalid_body', /filename/);
+    }
   });
 });

@@ -85,7 +85,7 @@ export async function startEmbeddedStores(options: { now?: () => Date; uploadLim
   const uploadLimits = options.uploadLimits ?? TEST_UPLOAD_LIMITS;
   const removal = new ModelRemoval({ models, bundles, versions: versionRemoval, urlLifetimeMs: (uploadLimits.sessionSeconds + uploadLimits.presignSeconds) * 1000, ...clock });
   const uploads = new UploadSessions({ models, versions: versionStore, sessions: sessionStore, bundles, finalizer, limits: options.uploadLimits ?? TEST_UPLOAD_LIMITS });
-  const sweep = new PendingSweep({ versions: versionStore, sessions: sessionStore, bundles, finalizer });
+  const sweep = new PendingSweep({ removal, versions: versionStore, sessions: sessionStore, bundles, finalizer });
 
   return {
     registry,

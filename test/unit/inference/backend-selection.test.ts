@@ -79,7 +79,7 @@ describe('loadInferenceConfig', () => {
   it('has working defaults', () => {
     const config = loadInferenceConfig({});
     expect(config.deadlineMs).toBe(25_000);
-    expect(config.modelCacheDir).toMatch(/mlhub-models$/);
+    expect(config.modelCacheDir).toMatch(/mlhub-models-[0-9]+$/);
     expect(config.allowedBackendUrls).toEqual([]);
     expect(config.allowedSageMakerEndpoints).toBeUndefined();
     expect(config.defaultBackends).toEqual({});

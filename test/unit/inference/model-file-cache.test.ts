@@ -1,4 +1,4 @@
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ModelVersionRef } from '../../../functions/inference/backends/inference-backend';
@@ -38,6 +38,18 @@ describe('ModelFileCache', () => {
     expect(await readFile(paths[0]!, 'utf8')).toBe('graph');
     expect((await readFile(paths[1]!)).equals(big)).toBe(true);
     expect((await readdir(join(folder.path, version.sha256))).sort()).toEqual(['model.onnx', 'weights']);
+  });
+
+  it('refuses a cache folder others may write, since files found there are trusted unhashed', async () => {
+    const version = await reference(shelf, 'k-shared', await modelBundle({ 'model.onnx': 'graph' }));
+    const shared = join(folder.path, 'shared');
+    await mkdir(shared, { mode: 0o700 });
+    await chmod(shared, 0o777);
+    const planted = new ModelFileCache({ directory: shared, openBundle: shelf.open });
+    await expect(planted.files(version, ['model.onnx'])).rejects.toThrow(/not a private folder/);
+    const made = join(folder.path, 'made');
+    await new ModelFileCache({ directory: made, openBundle: shelf.open }).files(version, ['model.onnx']);
+    expect((await stat(made)).mode & 0o777).toBe(0o700);
   });
 
   it('reads a bundle whose files sit at the top level', async () => {
