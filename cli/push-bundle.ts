@@ -132,7 +132,8 @@ async function finish(api: ApiClient, name: string, completePath: string, number
   const response = await api.request('POST', completePath);
   if (response.status === 400) {
     const body = await response.json() as { error?: { code?: string; message?: string } };
-    if (body.error?.code === 'bundle_rejected') return { version: number, status: 'rejected', sha256: '', size: 0, reason: body.error.message ?? null };
+    // MLHub's message already says the bundle was refused, and why: it is the whole line.
+    if (body.error?.code === 'bundle_rejected') throw new CliError(body.error.message ?? 'MLHub refused the bundle');
     throw new CliError(body.error?.message ?? 'Completing the upload failed');
   }
   let version = await ApiClient.read<VersionAnswer>(response, `POST ${completePath}`);

@@ -137,6 +137,9 @@ describe('mlhub push --create', () => {
     await writeFile(evil, gzipSync(await makeTar([{ name: 'evil/', type: 'directory' }, { name: 'evil/../../escape.txt', content: 'x' }])));
     const push = await runCli(['push', 'created-then-refused', evil, '--create', 'onnx'], env);
     expect(push.code).toBe(1);
+    // MLHub's refusal is passed on as it is, not wrapped in a second "refused".
+    expect(push.stderr).toMatch(/^mlhub: The bundle was refused: Entry 'evil\/\.\.\/\.\.\/escape\.txt' /);
+    expect(push.stderr.match(/(?<![-\w])refused/gi)).toHaveLength(1); // the model's own name aside
     expect(push.stderr).toMatch(/Removed the model created-then-refused that this push had created, since the push failed before any version of it was ready\n$/);
     expect(await exists('created-then-refused')).toBe(404);
   });
