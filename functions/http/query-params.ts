@@ -48,11 +48,24 @@ export function positiveIntegerParam(query: Readonly<Record<string, string | und
   return Number(raw);
 }
 
-/** A yes/no query parameter: `1`/`true`/`yes` or `0`/`false`/`no`; absent is no. */
+const FLAG_YES = ['1', 'true', 'yes', ''];
+const FLAG_NO = ['0', 'false', 'no'];
+
+/**
+ * A yes/no query parameter: `1`, `true`, `yes` or bare (`?mine`) for yes, `0`, `false` or `no` for
+ * no, in any case; absent is no. API Gateway joins a repeated parameter's values with commas
+ * (`mine=1&mine=yes` arrives as `1,yes`), so each value is read alone: repeats that agree are
+ * that answer, and repeats that disagree are refused rather than one of them silently winning.
+ */
 export function parseFlag(query: Readonly<Record<string, string | undefined>>, name: string): boolean {
   const raw = query[name];
   if (raw === undefined) return false;
-  if (['1', 'true', 'yes', ''].includes(raw.toLowerCase())) return true;
-  if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
-  throw invalid(`invalid_${name}`, `Query parameter '${name}' must be 1 or 0, got '${raw}'`);
+  const answers = new Set(raw.split(',').map((value) => {
+    const lower = value.toLowerCase();
+    if (FLAG_YES.includes(lower)) return true;
+    if (FLAG_NO.includes(lower)) return false;
+    throw invalid(`invalid_${name}`, `Query parameter '${name}' must be 1, true or yes (or bare) for yes, or 0, false or no for no; got '${raw.slice(0, 60)}'`);
+  }));
+  if (answers.size > 1) throw invalid(`invalid_${name}`, `Query parameter '${name}' is given more than once, both yes and no ('${raw.slice(0, 60)}'); give it once`);
+  return answers.has(true);
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectedRevision, MAX_IF_MATCH_TAGS } from '../../functions/http/if-match';
+import { parseFlag } from '../../functions/http/query-params';
 import { bodyByteLength, isJsonMediaType, mediaType, parseMediaType } from '../../functions/http/request-body';
 import { decodeCursor, encodeCursor } from '../../functions/registry/list-cursor';
 
@@ -86,5 +87,26 @@ describe('list cursors', () => {
 
   it.each(['', 'garbage!', Buffer.from('{"x":1}').toString('base64url'), Buffer.from('[]').toString('base64url')])('rejects %j', (cursor) => {
     expect(() => decodeCursor(cursor)).toThrow(/not one MLHub issued/);
+  });
+});
+
+describe('parseFlag (?mine=…)', () => {
+  const flag = (raw: string | undefined) => parseFlag(raw === undefined ? {} : { mine: raw }, 'mine');
+
+  it.each([
+    [undefined, false], ['', true], ['1', true], ['yes', true], ['TRUE', true], ['0', false], ['no', false], ['False', false],
+    // Repeats arrive joined by commas (API Gateway); agreeing ones are one answer.
+    ['1,1', true], ['1,yes', true], ['0,no', false], ['1,', true],
+  ])('reads %j as %s', (raw, expected) => {
+    expect(flag(raw)).toBe(expected);
+  });
+
+  it('refuses a value it does not know, naming the field and every accepted value', () => {
+    expect(() => flag('maybe')).toThrow(expect.objectContaining({ code: 'invalid_mine', message: expect.stringMatching(/^Query parameter 'mine' must be 1, true or yes \(or bare\) for yes, or 0, false or no for no; got 'maybe'$/) }));
+    expect(() => flag('1,maybe')).toThrow(expect.objectContaining({ code: 'invalid_mine' }));
+  });
+
+  it('refuses repeats that disagree rather than letting one win', () => {
+    expect(() => flag('1,0')).toThrow(expect.objectContaining({ code: 'invalid_mine', message: expect.stringMatching(/'mine' is given more than once, both yes and no/) }));
   });
 });
