@@ -8,8 +8,7 @@ import { versionView } from '../registry/model-views';
 
 const tooLargeForDirectUpload = (size: number, limit: number): string =>
   `The bundle is ${formatBytes(size)}, over the ${formatBytes(limit)} one request can carry to MLHub ` +
-  '(a Lambda invocation holds 6 MB, and binary bodies travel base64-encoded). ' +
-  'Larger bundles must be uploaded straight to storage in parts on presigned URLs.';
+  '(a Lambda invocation holds 6 MB, and binary bodies travel base64-encoded).';
 
 export const handler = routeHandler('uploadBundle', async ({ actor, params, event, body }) => {
   const name = params.name ?? '';
