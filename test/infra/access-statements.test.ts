@@ -49,11 +49,12 @@ describe('schedule access map', () => {
     expect(() => scheduleAccess('noSuchSchedule')).toThrow(/no entry in SCHEDULE_ACCESS/);
   });
 
-  it('lets the sweep find pending versions in the owner index, and no other index', () => {
+  it('lets the sweep find pending versions and unfinished deletes in the owner index, and no other index', () => {
     const sweep = scheduleAccess('sweepVersions');
     expect(sweep.byOwnerIndex).toEqual(['dynamodb:Query']);
     expect(sweep.publicModelsIndex).toBeUndefined();
-    expect(sweep.table).not.toContain('dynamodb:Query');
+    // Finishing a model delete reads that model's own partition, as deleteModel does.
+    expect(sweep.table).toEqual(expect.arrayContaining([...(routeAccess('deleteModel').table ?? [])]));
   });
 });
 

@@ -180,7 +180,7 @@ describe('bundles', () => {
     const tooBig = Buffer.alloc(LAMBDA_BINARY_BODY_LIMIT + 1, 1);
     // Whichever limit a size meets (MLHub's, one Lambda invocation's, API Gateway's), the answer names the way out.
     const wayOut = /Send a bundle this large with `mlhub push`, or with the resumable upload API \(POST \/model\/\{name\}\/uploads\)/;
-    for (const [body, limit] of [[tooBig, /presigned URLs/], [Buffer.alloc(5 * 1024 * 1024, 1), /one Lambda invocation/], [Buffer.alloc(11 * 1024 * 1024, 1), /API Gateway/]] as const) {
+    for (const [body, limit] of [[tooBig, /one request can carry/], [Buffer.alloc(5 * 1024 * 1024, 1), /one Lambda invocation/], [Buffer.alloc(11 * 1024 * 1024, 1), /API Gateway/]] as const) {
       const reply = await api('POST', '/model/up-big/upload', octets(body));
       expectError(reply, 413, 'payload_too_large', limit);
       expectError(reply, 413, 'payload_too_large', wayOut);
