@@ -90,10 +90,12 @@ async function main(): Promise<void> {
     const pushed = JSON.parse(stdout) as { version: number; partsTotal: number; phases: { hashing: number; uploading: number; completing: number } };
 
     // The baseline: lib-storage into a fresh upload session's key, so MLHub checks it as it would any upload.
-    const session = await (await fetch(`${mlhub.url}/model/bench-upload/uploads`, { method: 'POST', headers, body: JSON.stringify({ size }) })).json() as { version: number; upload_id: string };
+    const session = await (await fetch(`${mlhub.url}/model/bench-upload/uploads`, { method: 'POST', headers, body: JSON.stringify({ size }) })).json() as { version: number; upload_id: string; urls: { url: string }[] };
+    // Each upload has a key of its own; its part URLs name it (path-style: /<bucket>/<key>).
+    const key = decodeURIComponent(new URL(session.urls[0]?.url ?? '').pathname.split('/').slice(2).join('/'));
     const { client } = bucketReader(mlhub.s3Endpoint);
     const baselineStarted = process.hrtime.bigint();
-    await new Upload({ client, params: { Bucket: LOCAL_BUCKET, Key: `models/bench-upload/${session.version}/bundle.tar.gz`, Body: createReadStream(file) }, queueSize: PARALLEL, partSize: PART }).done();
+    await new Upload({ client, params: { Bucket: LOCAL_BUCKET, Key: key, Body: createReadStream(file) }, queueSize: PARALLEL, partSize: PART }).done();
     const baselineSeconds = seconds(baselineStarted);
 
     // Finalisation: from the stored object to a ready version, driven by the S3 event.
