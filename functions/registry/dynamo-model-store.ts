@@ -85,6 +85,7 @@ export class DynamoModelStore implements ModelStore {
     })));
     if (fresh) return;
     const tombstone = await this.getModelRecord(model.name);
+    if (tombstone?.state === 'deleting') throw conflict('model_exists', `The model name '${model.name}' is still being deleted; it is free once that ends (within a minute or two)`);
     if (tombstone?.state !== 'deleted') throw taken();
     const counter = tombstone.versionCounter ?? 0;
     const revived = await conditionally(() => this.client.send(new PutCommand({

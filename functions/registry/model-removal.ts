@@ -46,8 +46,10 @@ export class ModelRemoval {
    */
   async finishInterrupted(before: string, limit: number): Promise<string[]> {
     const finished: string[] = [];
-    for (const model of await this.deps.models.listDeleting(limit)) {
-      if (model.state !== 'deleting' || (model.deletingSince ?? '') >= before) continue;
+    for (const listed of await this.deps.models.listDeleting(limit)) {
+      // An index answers eventually (and dynalite's may lag its table after a crash): only the record itself decides.
+      const model = await this.deps.models.getModelRecord(listed.name);
+      if (model?.state !== 'deleting' || (model.deletingSince ?? '') >= before) continue;
       await this.removeEverything(model.name, 'mlhub');
       finished.push(model.name);
     }

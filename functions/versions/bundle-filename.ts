@@ -1,10 +1,10 @@
 /**
  * The file name a bundle was uploaded as, kept to name its download. A plain name only: no
- * control characters (they would break a Content-Disposition header, RFC 6266 §4.1), no path
- * separators and no quotes; 1 to 255 characters, as most file systems allow.
+ * control, format or line-separator characters (they would break a Content-Disposition header,
+ * RFC 6266 §4.1, or hide what a name says, as U+202E does), no path separators, no quotes, and not
+ * blank; 1 to 255 characters, as most file systems allow.
  */
-// eslint-disable-next-line no-control-regex -- refusing control characters is this pattern's job
-export const BUNDLE_FILENAME = /^[^\x00-\x1f\x7f/\\"]{1,255}$/;
+export const BUNDLE_FILENAME = /^(?!\s*$)[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}/\\"']{1,255}$/u;
 
 /** The upload's file name if it is a plain one; a browser or curl may send a path, or nothing usable. */
 export function plainFilename(raw: string | undefined): string | undefined {

@@ -325,7 +325,7 @@ describe('losing a race is never a 500', () => {
   it('refuses an upload file name with control characters, slashes or quotes, naming the field', async () => {
     const name = unique('filename');
     await createModel('alice', name);
-    for (const filename of ['a\r\nb.tar.gz', 'x"y.tar.gz', '../up.tar.gz', 'nul\u0000.tar.gz']) {
+    for (const filename of ['a\r\nb.tar.gz', 'x"y.tar.gz', "x'y.tar.gz", '../up.tar.gz', 'nul\u0000.tar.gz', 'a\u0085b', 'a\u2028b', 'evil\u202egz.exe', ' ']) {
       expectError(await api('alice', 'POST', `/model/${name}/uploads`, json({ size: 10, filename })), 400, 'invalid_body', /filename/);
     }
   });

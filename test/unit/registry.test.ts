@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { S3BundleStore } from '../../functions/bundles/s3-bundle-store';
 import { AppError } from '../../functions/errors/app-error';
+import { ModelRemoval } from '../../functions/registry/model-removal';
 import { userActor, type Actor } from '../../functions/identity/actor';
 import { startEmbeddedStores, steppingClock, type EmbeddedStores } from '../support/embedded-stores';
 import { makeTarGz, sampleBundle } from '../support/tarballs';
@@ -133,6 +136,27 @@ describe('Registry: versions', () => {
 });
 
 describe('Registry: delete', () => {
+  it('finishes a delete whose caller died, and trusts only the record, never the index, to say one is under way', async () => {
+    await stores.registry.createModel(alice, 'del-died', { type: 'onnx' });
+    await stores.direct.addVersion(alice, 'del-died', { bytes: await sampleBundle() });
+    await stores.models.beginDelete('del-died', new Date(Date.now() - 120_000).toISOString());
+    // An index that still lists a delete its table no longer records (as dynalite's may after a crash).
+    await stores.registry.createModel(alice, 'del-stale', { type: 'onnx' });
+    await stores.direct.addVersion(alice, 'del-stale', { bytes: await sampleBundle() });
+    await stores.models.beginDelete('del-stale', new Date(Date.now() - 120_000).toISOString());
+    // What a lagging index answers: read before the table moved on.
+    const staleListing = await stores.models.listDeleting(100);
+    await stores.documents.send(new UpdateCommand({ TableName: 'mlhub-test', Key: { PK: 'MODEL#del-stale', SK: 'META' }, UpdateExpression: 'SET #state = :active', ExpressionAttributeNames: { '#state': 'state' }, ExpressionAttributeValues: { ':active': 'active' } }));
+    const laggingIndex = Object.assign(Object.create(stores.models) as typeof stores.models, { listDeleting: async () => staleListing });
+    const removal = new ModelRemoval({ models: laggingIndex, bundles: new S3BundleStore(stores.s3, stores.bucket), versions: stores.versionRemoval, urlLifetimeMs: 60_000 });
+
+    expect(await removal.finishInterrupted(new Date().toISOString(), 100)).toEqual(['del-died']);
+    expect((await stores.models.getModelRecord('del-died'))?.state).toBe('deleted');
+    expect(await stores.storedBytes('models/del-died/')).toEqual([]);
+    expect((await stores.versionStore.get('del-stale', 1))?.status).toBe('ready');
+    expect(await stores.storedBytes('models/del-stale/')).toHaveLength(1);
+  });
+
   it('removes the record, every version and every object, and only that model', async () => {
     await stores.registry.createModel(alice, 'del-m', { type: 'onnx' });
     await stores.registry.createModel(alice, 'del-m2', { type: 'onnx' });
