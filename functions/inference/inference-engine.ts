@@ -1,7 +1,7 @@
 import type { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { BundleManifest } from '../bundles/bundle-manifest';
 import { conflict } from '../errors/app-error';
-import type { VersionStatus } from '../registry/model-records';
+import type { VersionStatus } from '../versions/version-records';
 import type { BackendKind, BackendSpec } from './backend-spec';
 import { backendTimeout } from './backends/backend-failures';
 import type { Fetch } from './backends/http-transport';

@@ -40,4 +40,3 @@ export interface ModelWithVersions {
   readonly grants: readonly Grant[];
 }
 
-export type { VersionOutcome, VersionRecord, VersionStatus } from '../versions/version-records';

@@ -2,7 +2,8 @@ import { atLeast, type AccessLevel } from '../access/access-policy';
 import type { Grant } from '../access/access-settings';
 import { builtinRuntimeVerdict } from '../bundles/builtin-runtime';
 import type { BundleManifest } from '../bundles/bundle-manifest';
-import type { ModelRecord, VersionRecord } from './model-records';
+import type { ModelRecord } from './model-records';
+import type { VersionRecord } from '../versions/version-records';
 
 /** The ETag of a model record: its metadata revision. */
 export const modelEtag = (model: ModelRecord): string => `"${model.revision}"`;

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Actor } from '../identity/actor';
-import type { ModelRecord, VersionRecord } from './model-records';
+import type { ModelRecord } from './model-records';
+import type { VersionRecord } from '../versions/version-records';
 
 export interface ReadyVersion {
   readonly model: ModelRecord;

@@ -1,6 +1,7 @@
 import type { BundleStore } from '../bundles/bundle-store';
 import type { ModelRemoval } from '../registry/model-removal';
 import { routeById } from '../routes/route-table';
+import { endUploadBytes } from './upload-bytes';
 import type { UploadSessionStore } from './upload-session-store';
 import type { VersionFinalizer } from './version-finalizer';
 import type { VersionStore } from './version-store';
@@ -67,11 +68,8 @@ export class PendingSweep {
       if (!ended) continue;
       expired += 1;
       const session = version.uploadId ? await sessions.get(version.name, version.uploadId) : undefined;
-      if (session) {
-        await sessions.setState(session.name, session.id, 'open', 'aborted');
-        if (session.s3UploadId) await bundles.abortMultipart(session.bundleKey, session.s3UploadId);
-      }
-      await bundles.retire(version.bundleKey);
+      if (session) await sessions.setState(session.name, session.id, 'open', 'aborted');
+      await endUploadBytes(bundles, version.bundleKey, session);
     }
     return { seen: pending.length, expired, checked, deletesFinished };
   }

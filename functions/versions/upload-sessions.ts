@@ -10,6 +10,7 @@ import type { ModelStore } from '../registry/model-store';
 import { BUNDLE_FILENAME } from './bundle-filename';
 import { partLength, planParts, type PartPlan } from './part-plan';
 import type { ReceivedPart, UploadSession } from './upload-records';
+import { endUploadBytes } from './upload-bytes';
 import type { UploadSessionStore } from './upload-session-store';
 import type { VersionFinalizer } from './version-finalizer';
 import type { VersionRecord } from './version-records';
@@ -182,13 +183,7 @@ export class UploadSessions {
       throw conflict('upload_completed', `Upload ${id} already ended: version ${version.version} is ${version.status}${version.status === 'ready' ? `; delete it with DELETE /model/${name}/versions/${version.version}` : ''}`);
     }
     await this.deps.sessions.setState(name, id, 'open', 'aborted');
-    await this.removeBytes(session);
-  }
-
-  /** The bytes of an upload whose version ended without them: its parts, or its object. */
-  async removeBytes(session: UploadSession): Promise<void> {
-    if (session.s3UploadId) await this.deps.bundles.abortMultipart(session.bundleKey, session.s3UploadId);
-    await this.deps.bundles.retire(session.bundleKey);
+    await endUploadBytes(this.deps.bundles, session.bundleKey, session);
   }
 
   private async version(session: UploadSession): Promise<VersionRecord> {

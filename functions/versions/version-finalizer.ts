@@ -95,7 +95,8 @@ export class VersionFinalizer {
       return versions.claim(name, number, claimant, new Date(Math.min(now + LEASE_MS, until)).toISOString(), new Date(now).toISOString());
     };
     if (!(await claim())) {
-      return (await versions.get(name, number))?.status === 'pending' ? 'busy' : this.statusOf(name, number);
+      const status = await this.statusOf(name, number);
+      return status === 'pending' ? 'busy' : status;
     }
     const renewal = setInterval(() => void claim().catch(() => undefined), LEASE_MS / 3);
     try {
@@ -114,9 +115,8 @@ export class VersionFinalizer {
     if (reason === undefined) {
       try {
         const inspected = await inspectBundle(await bundles.open(version.bundleKey, stored.pin), this.deps.bundleLimits);
-        const declaredSha = declared.sha256;
-        if (declaredSha && inspected.sha256 !== declaredSha) {
-          reason = `The bundle's sha256 is ${inspected.sha256}, not the ${declaredSha} declared`;
+        if (declared.sha256 && inspected.sha256 !== declared.sha256) {
+          reason = `The bundle's sha256 is ${inspected.sha256}, not the ${declared.sha256} declared`;
         } else {
           const outcome = { status: 'ready', sha256: inspected.sha256, size: inspected.size, manifest: inspected.manifest, pin: stored.pin } as const;
           if (!(await versions.transition(name, number, ['pending'], outcome, this.now().toISOString()))) return this.statusOf(name, number);

@@ -3,6 +3,7 @@ import type { Actor } from '../identity/actor';
 import type { BundleStore } from '../bundles/bundle-store';
 import { loadAuthorized } from '../registry/authorized-model';
 import type { ModelStore } from '../registry/model-store';
+import { endUploadBytes } from './upload-bytes';
 import type { UploadSessionStore } from './upload-session-store';
 import type { VersionRecord } from './version-records';
 import type { VersionStore } from './version-store';
@@ -48,7 +49,7 @@ export class VersionRemoval {
       if (after?.status === 'pending') throw conflict('upload_checking', `Version ${number} of model '${name}' is being checked; ask again in a moment`);
       throw versionGone(after ?? version, model);
     }
-    await this.removeBytes(version);
+    await endUploadBytes(this.deps.bundles, version.bundleKey, version.uploadId ? await this.deps.sessions.get(name, version.uploadId) : undefined);
     await this.repointLatest(name, number);
     return after;
   }
@@ -75,14 +76,6 @@ export class VersionRemoval {
   async retireRecentKeys(versions: readonly VersionRecord[], urlLifetimeMs: number): Promise<void> {
     const since = new Date(this.now().getTime() - urlLifetimeMs).toISOString();
     for (const version of versions) if (version.createdAt >= since) await this.deps.bundles.retire(version.bundleKey);
-  }
-
-  private async removeBytes(version: VersionRecord): Promise<void> {
-    if (version.uploadId) {
-      const session = await this.deps.sessions.get(version.name, version.uploadId);
-      if (session?.s3UploadId) await this.deps.bundles.abortMultipart(session.bundleKey, session.s3UploadId);
-    }
-    await this.deps.bundles.retire(version.bundleKey);
   }
 
   /** If the deleted version was the latest, the newest ready one below it takes its place (or none). */
