@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
+import { rebuildIndexes } from './dynamodb-index-repair';
 
 export interface EmbeddedServer {
   readonly endpoint: string;
@@ -9,6 +10,8 @@ export interface EmbeddedServer {
 
 /** dynalite speaking the DynamoDB wire protocol, its LevelDB files under `directory` (in memory without one). */
 export async function startDynamoServer(options: { directory?: string; host: string; log?: (line: string) => void }): Promise<EmbeddedServer> {
+  // A previous process may have been killed between an index write and its item write.
+  if (options.directory) await rebuildIndexes(options.directory);
   const server = dynalite({ ...(options.directory ? { path: options.directory } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   server.listen(0, options.host);
   await once(server, 'listening');
