@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { Actor } from '../identity/actor';
 import { tableServices } from '../platform/table-services';
 import { checkModelName } from '../registry/model-name';
-import { routeById, type RouteSpec } from '../routes/route-table';
+import { routeById, type RouteId, type RouteSpec } from '../routes/route-table';
 import { bodyLimit, type TooLargeMessage } from './body-limit';
 import { checkPathIds, checkQueryNames } from './query-params';
 import { errorResponses } from './error-response';
@@ -71,7 +71,7 @@ function checkRequestLine(route: RouteSpec): middy.MiddlewareObj<APIGatewayProxy
  * errors, the caller's identity, the model name, query parameter names and path identifiers,
  * the route's body limit, and body parsing for its body kind.
  */
-export function routeHandler(routeId: string, handle: (request: RouteRequest) => Promise<HttpResult>, options: RouteHandlerOptions = {}) {
+export function routeHandler(routeId: RouteId, handle: (request: RouteRequest) => Promise<HttpResult>, options: RouteHandlerOptions = {}) {
   const route = routeById(routeId);
   const chain = middy<APIGatewayProxyEventV2, HttpResult, Error, Context>()
     .use(headResponses())

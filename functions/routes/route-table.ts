@@ -24,9 +24,13 @@ export type TokenScope = 'read' | 'write';
  */
 export type BodyKind = 'none' | 'json' | 'bundle' | 'predict';
 
-export interface RouteSpec {
+export interface RouteSpec extends RouteDefinition {
   /** Stable identifier: names the Lambda function and the OpenAPI operation. */
   readonly id: string;
+}
+
+/** A route as the table writes it, under its id. */
+export interface RouteDefinition {
   /** A GET route also answers HEAD (RFC 9110 §9.3.2): the same status and headers, no body. */
   readonly method: HttpMethod;
   /** API Gateway path syntax: `{param}` matches one path segment. */
@@ -80,125 +84,135 @@ const metadataRoute = { memoryMb: 512, timeoutSeconds: 10 } as const;
 /** ONNX Runtime wants memory (and the CPU Lambda gives with it); remote backends want time. */
 const predictRoute = { memoryMb: 2048, timeoutSeconds: 29 } as const;
 
-export const ROUTES: readonly RouteSpec[] = [
-  {
-    id: 'getStatus', method: 'GET', path: '/status', handler: 'get-status', query: [],
+/**
+ * Every route by its id, which names its Lambda function and its OpenAPI operation. Keyed so
+ * that a route id is a type (RouteId): the tables kept per route elsewhere (its IAM, its upload
+ * settings, its contract) are `Record<RouteId, …>` and fail to compile when one lacks an entry.
+ */
+export const ROUTE_DEFINITIONS = {
+  getStatus: {
+    method: 'GET', path: '/status', handler: 'get-status', query: [],
     scope: 'read', auth: 'none', body: 'none', bodyLimit: 0, memoryMb: 256, timeoutSeconds: 5,
     summary: 'Service health and the state of its stores',
   },
-  {
-    id: 'listModels', method: 'GET', path: '/models', handler: 'list-models', query: ['limit', 'cursor', 'mine'],
+  listModels: {
+    method: 'GET', path: '/models', handler: 'list-models', query: ['limit', 'cursor', 'mine'],
     scope: 'read', auth: 'optional', body: 'none', bodyLimit: 0, ...metadataRoute,
     summary: 'List models, newest first (limit, cursor)',
   },
-  {
-    id: 'createModel', method: 'POST', path: '/model/{name}', handler: 'create-model', query: [],
+  createModel: {
+    method: 'POST', path: '/model/{name}', handler: 'create-model', query: [],
     scope: 'write', auth: 'required', body: 'json', bodyLimit: JSON_BODY_LIMIT, ...metadataRoute,
     summary: "Create a model record (an image form posted here is a prediction, as in the seed)",
     alsoAnswersAs: 'predictModel',
   },
-  {
-    id: 'getModel', method: 'GET', path: '/model/{name}', handler: 'get-model', query: [],
+  getModel: {
+    method: 'GET', path: '/model/{name}', handler: 'get-model', query: [],
     scope: 'read', auth: 'optional', body: 'none', bodyLimit: 0, ...metadataRoute,
     summary: 'Read a model record with its versions',
   },
-  {
-    id: 'updateModel', method: 'PUT', path: '/model/{name}', handler: 'update-model', query: [],
+  updateModel: {
+    method: 'PUT', path: '/model/{name}', handler: 'update-model', query: [],
     scope: 'write', auth: 'required', body: 'json', bodyLimit: JSON_BODY_LIMIT, ...metadataRoute,
     summary: 'Update a model record (If-Match for optimistic locking)',
   },
-  {
-    id: 'deleteModel', method: 'DELETE', path: '/model/{name}', handler: 'delete-model', query: [],
+  deleteModel: {
+    method: 'DELETE', path: '/model/{name}', handler: 'delete-model', query: [],
     misplacedQuery: { version: 'To delete one version, send DELETE /model/{name}/versions/{value}; DELETE /model/{name} deletes the whole model' },
     scope: 'write', auth: 'required', body: 'none', bodyLimit: 0, memoryMb: 512, timeoutSeconds: 29,
     summary: 'Delete a model record and all its bundles',
   },
-  {
-    id: 'uploadBundle', method: 'POST', path: '/model/{name}/upload', handler: 'upload-bundle', query: [],
+  uploadBundle: {
+    method: 'POST', path: '/model/{name}/upload', handler: 'upload-bundle', query: [],
     scope: 'write', auth: 'required', body: 'bundle', bodyLimit: LAMBDA_BINARY_BODY_LIMIT, memoryMb: 1024, timeoutSeconds: 29,
     summary: 'Upload a .tar.gz bundle as a new version',
   },
-  {
-    id: 'downloadBundle', method: 'GET', path: '/model/{name}/download', handler: 'download-bundle', query: ['version'],
+  downloadBundle: {
+    method: 'GET', path: '/model/{name}/download', handler: 'download-bundle', query: ['version'],
     scope: 'read', auth: 'optional', body: 'none', bodyLimit: 0, memoryMb: 1024, timeoutSeconds: 29,
     summary: 'Download the bundle of the latest (or ?version=N) version',
   },
-  {
-    id: 'createUpload', method: 'POST', path: '/model/{name}/uploads', handler: 'create-upload', query: [],
+  createUpload: {
+    method: 'POST', path: '/model/{name}/uploads', handler: 'create-upload', query: [],
     scope: 'write', auth: 'required', body: 'json', bodyLimit: 16 * 1024, ...metadataRoute,
     summary: 'Start a resumable upload {size, sha256?, filename?}: presigned PUT or part URLs',
   },
-  {
-    id: 'listUploads', method: 'GET', path: '/model/{name}/uploads', handler: 'list-uploads', query: [],
+  listUploads: {
+    method: 'GET', path: '/model/{name}/uploads', handler: 'list-uploads', query: [],
     scope: 'write', auth: 'required', body: 'none', bodyLimit: 0, ...metadataRoute,
     summary: "A model's open uploads, to resume one",
   },
-  {
-    id: 'getUpload', method: 'GET', path: '/model/{name}/uploads/{id}', handler: 'get-upload', query: ['parts'],
+  getUpload: {
+    method: 'GET', path: '/model/{name}/uploads/{id}', handler: 'get-upload', query: ['parts'],
     scope: 'write', auth: 'required', body: 'none', bodyLimit: 0, ...metadataRoute,
     summary: 'Parts received so far, and fresh URLs (?parts=N-M) to resume',
   },
-  {
-    id: 'completeUpload', method: 'POST', path: '/model/{name}/uploads/{id}/complete', handler: 'complete-upload', query: [],
+  completeUpload: {
+    method: 'POST', path: '/model/{name}/uploads/{id}/complete', handler: 'complete-upload', query: [],
     scope: 'write', auth: 'required', body: 'none', bodyLimit: 0, memoryMb: 2048, timeoutSeconds: 29,
     summary: 'Assemble the parts and check the bundle: 200 ready, 202 still checking, 400 refused',
   },
-  {
-    id: 'abortUpload', method: 'DELETE', path: '/model/{name}/uploads/{id}', handler: 'abort-upload', query: [],
+  abortUpload: {
+    method: 'DELETE', path: '/model/{name}/uploads/{id}', handler: 'abort-upload', query: [],
     scope: 'write', auth: 'required', body: 'none', bodyLimit: 0, ...metadataRoute,
     summary: 'Abort an upload: its parts and pending version go',
   },
-  {
-    id: 'getVersion', method: 'GET', path: '/model/{name}/versions/{n}', handler: 'get-version', query: [],
+  getVersion: {
+    method: 'GET', path: '/model/{name}/versions/{n}', handler: 'get-version', query: [],
     scope: 'read', auth: 'optional', body: 'none', bodyLimit: 0, ...metadataRoute,
     summary: 'Read one version: pending, ready or rejected; 410 Gone with what happened once it was deleted or aborted',
   },
-  {
-    id: 'deleteVersion', method: 'DELETE', path: '/model/{name}/versions/{n}', handler: 'delete-version', query: [],
+  deleteVersion: {
+    method: 'DELETE', path: '/model/{name}/versions/{n}', handler: 'delete-version', query: [],
     scope: 'write', auth: 'required', body: 'none', bodyLimit: 0, memoryMb: 512, timeoutSeconds: 29,
     summary: 'Delete one version (owner only): its bytes go, its number is never reused, and it answers 410 from then on',
   },
-  {
-    id: 'predictModel', method: 'POST', path: '/model/{name}/predict', handler: 'predict-model', query: ['version'],
+  predictModel: {
+    method: 'POST', path: '/model/{name}/predict', handler: 'predict-model', query: ['version'],
     scope: 'read', auth: 'optional', body: 'predict', bodyLimit: LAMBDA_BINARY_BODY_LIMIT, ...predictRoute,
     summary: 'Predict: JSON input (one vector, a batch, or named inputs) or an image (?version=N)',
   },
-  {
-    id: 'predictModelWithGet', method: 'GET', path: '/model/{name}/predict', handler: 'predict-model', query: ['version'],
+  predictModelWithGet: {
+    method: 'GET', path: '/model/{name}/predict', handler: 'predict-model', query: ['version'],
     scope: 'read', auth: 'optional', body: 'predict', bodyLimit: LAMBDA_BINARY_BODY_LIMIT, ...predictRoute,
     summary: "Predict with a JSON body on GET, as the seed's curl does (prefer POST)",
   },
-  {
-    id: 'getAccess', method: 'GET', path: '/model/{name}/access', handler: 'get-access', query: [],
+  getAccess: {
+    method: 'GET', path: '/model/{name}/access', handler: 'get-access', query: [],
     scope: 'read', auth: 'required', body: 'none', bodyLimit: 0, ...metadataRoute,
     summary: "Read a model's privacy settings: visibility and grants (owner and writers)",
   },
-  {
-    id: 'putAccess', method: 'PUT', path: '/model/{name}/access', handler: 'put-access', query: [],
+  putAccess: {
+    method: 'PUT', path: '/model/{name}/access', handler: 'put-access', query: [],
     scope: 'write', auth: 'required', body: 'json', bodyLimit: JSON_BODY_LIMIT, ...metadataRoute,
     summary: "Change a model's visibility and grants (owner only)",
   },
-  {
-    id: 'createToken', method: 'POST', path: '/tokens', handler: 'create-token', query: [],
+  createToken: {
+    method: 'POST', path: '/tokens', handler: 'create-token', query: [],
     scope: 'write', auth: 'session', body: 'json', bodyLimit: 16 * 1024, ...metadataRoute,
     summary: 'Create a personal access token (shown once)',
   },
-  {
-    id: 'listTokens', method: 'GET', path: '/tokens', handler: 'list-tokens', query: [],
+  listTokens: {
+    method: 'GET', path: '/tokens', handler: 'list-tokens', query: [],
     scope: 'read', auth: 'session', body: 'none', bodyLimit: 0, ...metadataRoute,
     summary: 'List your personal access tokens (never their secrets)',
   },
-  {
-    id: 'deleteToken', method: 'DELETE', path: '/tokens/{id}', handler: 'delete-token', query: [],
+  deleteToken: {
+    method: 'DELETE', path: '/tokens/{id}', handler: 'delete-token', query: [],
     scope: 'write', auth: 'session', body: 'none', bodyLimit: 0, ...metadataRoute,
     summary: 'Revoke a personal access token',
   },
-];
+} as const satisfies Record<string, RouteDefinition>;
+
+export type RouteId = keyof typeof ROUTE_DEFINITIONS;
+
+/** The routes in table order, each with its id. */
+export const ROUTES: readonly RouteSpec[] = (Object.keys(ROUTE_DEFINITIONS) as RouteId[]).map((id) => ({ id, ...ROUTE_DEFINITIONS[id] }));
 
 /** Answers every request that no route takes: 404 for unknown paths, 405 for known paths. */
 export const FALLBACK_HANDLER = 'not-routed';
 
-export function routeById(id: string): RouteSpec {
+export function routeById(id: RouteId): RouteSpec {
   const route = ROUTES.find((candidate) => candidate.id === id);
   if (!route) throw new Error(`No route with id '${id}' in the route table`);
   return route;

@@ -1,4 +1,5 @@
 import type { TABLE_DESIGN } from '../../functions/store/table-design';
+import type { RouteId } from '../../functions/routes/route-table';
 import { answeredRoutes } from '../routes/answered-routes';
 
 /**
@@ -105,7 +106,7 @@ const PREDICT_ACCESS: RouteAccess = {
  * route that also answers as another (`alsoAnswersAs`) gets that route's access as well, through
  * functionAccess below; its entry here need not repeat it.
  */
-export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
+export const ROUTE_ACCESS: Readonly<Record<RouteId, RouteAccess>> = {
   // Probes both stores: GetItem on a key that never exists, and a listing of no keys at the bundle root. Needs no identity.
   getStatus: { table: ['dynamodb:GetItem'], bundleRootListing: ['s3:ListBucket'] },
   // Own models, public models, and models shared with the caller (grant items, then their records).
@@ -196,7 +197,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
 export const FALLBACK_ACCESS: RouteAccess = {};
 
 export function routeAccess(routeId: string): RouteAccess {
-  const access = ROUTE_ACCESS[routeId];
+  const access = (ROUTE_ACCESS as Readonly<Record<string, RouteAccess | undefined>>)[routeId];
   if (!access) throw new Error(`Route '${routeId}' has no entry in ROUTE_ACCESS (lib/access/route-access.ts): say what data it may touch`);
   return access;
 }

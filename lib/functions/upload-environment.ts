@@ -1,4 +1,5 @@
 import { CONFIG_ENV } from '../../functions/platform/function-config';
+import type { RouteId } from '../../functions/routes/route-table';
 import { answeredRoutes } from '../routes/answered-routes';
 
 /** The deployment's upload settings (stack options maxBundleBytes and presignSeconds). */
@@ -11,9 +12,9 @@ export type UploadSetting = keyof UploadSettings;
 
 /**
  * Which upload settings each route's handler reads (functions/platform/function-config.ts
- * `uploads`), by route id. Other routes read none, and are told none.
+ * `uploads`), by route id; every route is listed, so a new one must say.
  */
-export const ROUTE_UPLOAD_SETTINGS: Readonly<Record<string, readonly UploadSetting[]>> = {
+export const ROUTE_UPLOAD_SETTINGS: Readonly<Record<RouteId, readonly UploadSetting[]>> = {
   // Refuses a declared size over the limit before any byte moves, then signs the first URLs.
   createUpload: ['maxBundleBytes', 'presignSeconds'],
   // Signs fresh part URLs, so that a client can resume.
@@ -23,6 +24,9 @@ export const ROUTE_UPLOAD_SETTINGS: Readonly<Record<string, readonly UploadSetti
   // Retires the keys of the versions an upload URL may still reach: those started within a
   // session's life and a URL's (functions/platform/bundle-services.ts modelRemoval).
   deleteModel: ['presignSeconds'],
+  getStatus: [], listModels: [], createModel: [], getModel: [], updateModel: [], uploadBundle: [], listUploads: [],
+  completeUpload: [], abortUpload: [], getVersion: [], deleteVersion: [], predictModel: [], predictModelWithGet: [],
+  getAccess: [], putAccess: [], createToken: [], listTokens: [], deleteToken: [],
 };
 
 /**
@@ -30,6 +34,6 @@ export const ROUTE_UPLOAD_SETTINGS: Readonly<Record<string, readonly UploadSetti
  * and those of every route it also answers as.
  */
 export function uploadEnvironment(routeId: string, settings: UploadSettings): Record<string, string> {
-  const wanted = new Set(answeredRoutes(routeId).flatMap((route) => ROUTE_UPLOAD_SETTINGS[route.id] ?? []));
+  const wanted = new Set(answeredRoutes(routeId).flatMap((route) => (ROUTE_UPLOAD_SETTINGS as Readonly<Record<string, readonly UploadSetting[] | undefined>>)[route.id] ?? []));
   return Object.fromEntries([...wanted].map((setting) => [CONFIG_ENV[setting], String(settings[setting])]));
 }

@@ -27,7 +27,7 @@ import { ALL_INDEXES, TABLE_DESIGN } from '../../functions/store/table-design';
 import { DynamoTokenStore } from '../../functions/tokens/dynamo-token-store';
 import { BUNDLE_OBJECTS_PATTERN } from '../../lib/access/access-statements';
 import { EVENT_ACCESS, SCHEDULE_ACCESS } from '../../lib/access/event-access';
-import { ROUTE_ACCESS, type AccessTarget, type RouteAccess } from '../../lib/access/route-access';
+import { routeAccess, type AccessTarget, type RouteAccess } from '../../lib/access/route-access';
 import { BUCKET_NOTIFICATIONS_HANDLER_ID, type EventFunction } from '../../lib/functions/event-functions';
 import type { DeployedSchedule } from '../../lib/functions/scheduled-functions';
 import { ROUTE_UPLOAD_SETTINGS } from '../../lib/functions/upload-environment';
@@ -247,7 +247,7 @@ describe('least privilege', () => {
     .map(([target, actions]) => ({ actions: actions ?? [], ...expectedScope(target as AccessTarget) })))))].sort();
 
   it.each(ROUTES.map((route) => [route.id, route] as const))('%s holds exactly the data grants ROUTE_ACCESS gives its route, and any route it also answers as', (routeId, route: RouteSpec) => {
-    expect(dataGrantPairs(functionOf(routeId))).toEqual(expectedPairs(answering(route).map((answered) => ROUTE_ACCESS[answered.id] ?? {})));
+    expect(dataGrantPairs(functionOf(routeId))).toEqual(expectedPairs(answering(route).map((answered) => routeAccess(answered.id))));
   });
 
   it.each(EVENT_SUBSCRIPTIONS.map((subscription) => [subscription.id]))('the %s event function holds exactly the data grants EVENT_ACCESS gives it', (subscriptionId) => {
@@ -325,7 +325,7 @@ describe('least privilege', () => {
   it('allows sagemaker:InvokeEndpoint only on configured endpoints, and only to routes that ask for them', () => {
     for (const route of ROUTES) {
       const invoke = dataStatements(functionOf(route.id)).filter((statement) => asList(statement.Action).includes('sagemaker:InvokeEndpoint'));
-      const wanted = answering(route).some((answered) => (ROUTE_ACCESS[answered.id]?.modelEndpoints ?? []).length > 0);
+      const wanted = answering(route).some((answered) => (routeAccess(answered.id).modelEndpoints ?? []).length > 0);
       expect(invoke.flatMap((statement) => asList(statement.Resource)), route.id).toEqual(wanted ? [ENDPOINT_PATTERN] : []);
     }
   });
