@@ -13,19 +13,23 @@ export type ErrorKind =
   | 'conflict'
   | 'stale'
   | 'too_large'
+  | 'too_many_requests'
   | 'unsupported_media_type'
   | 'bad_gateway'
   | 'unavailable'
-  | 'timeout';
+  | 'timeout'
+  | 'internal';
+
+import type { ErrorCode } from './error-catalogue';
 
 export class AppError extends Error {
   readonly kind: ErrorKind;
-  /** A stable machine-readable code, e.g. `model_not_found`. */
-  readonly code: string;
+  /** A stable machine-readable code from the catalogue (error-catalogue.ts), e.g. `model_not_found`. */
+  readonly code: ErrorCode;
   /** Extra response headers the error needs (e.g. `Allow` on a 405). */
   readonly headers: Readonly<Record<string, string>>;
 
-  constructor(kind: ErrorKind, code: string, message: string, options?: { headers?: Record<string, string>; cause?: unknown }) {
+  constructor(kind: ErrorKind, code: ErrorCode, message: string, options?: { headers?: Record<string, string>; cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
     this.kind = kind;
@@ -34,8 +38,8 @@ export class AppError extends Error {
   }
 }
 
-export const invalid = (code: string, message: string): AppError => new AppError('invalid', code, message);
-export const notFound = (code: string, message: string): AppError => new AppError('not_found', code, message);
-export const conflict = (code: string, message: string): AppError => new AppError('conflict', code, message);
+export const invalid = (code: ErrorCode, message: string): AppError => new AppError('invalid', code, message);
+export const notFound = (code: ErrorCode, message: string): AppError => new AppError('not_found', code, message);
+export const conflict = (code: ErrorCode, message: string): AppError => new AppError('conflict', code, message);
 
 export const isAppError = (error: unknown): error is AppError => error instanceof AppError;

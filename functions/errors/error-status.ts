@@ -10,10 +10,12 @@ const STATUS_BY_KIND: Readonly<Record<ErrorKind, number>> = {
   conflict: 409,
   stale: 412,
   too_large: 413,
+  too_many_requests: 429,
   unsupported_media_type: 415,
   bad_gateway: 502,
   unavailable: 503,
   timeout: 504,
+  internal: 500,
 };
 
 export const statusForKind = (kind: ErrorKind): number => STATUS_BY_KIND[kind];

@@ -1,0 +1,118 @@
+import type { ErrorKind } from './app-error';
+
+interface CatalogueEntry {
+  readonly kind: ErrorKind;
+  readonly description: string;
+}
+
+/**
+ * Every error code MLHub answers with, its kind (and so its HTTP status, error-status.ts) and
+ * what it means. AppError takes only these codes, so a new code is written here first; each
+ * route's contract (functions/contracts/) lists the codes it may return, and the OpenAPI
+ * document shows them per status.
+ *
+ * Query parameters and path ids that fail their format answer `invalid_<name>` (for example
+ * `invalid_version`, `invalid_limit`): the code names the parameter.
+ */
+export const ERROR_CATALOGUE = {
+  // The request itself.
+  invalid_body: { kind: 'invalid', description: 'The JSON body does not match the route\'s schema; the message names the field' },
+  invalid_json: { kind: 'invalid', description: 'The body is not well-formed JSON' },
+  missing_body: { kind: 'invalid', description: 'The route needs a body and none was sent' },
+  invalid_encoding: { kind: 'invalid', description: 'The body or a value is not valid UTF-8, or is badly base64-encoded' },
+  invalid_text: { kind: 'invalid', description: 'A text value holds characters that cannot be stored (unpaired surrogates, NUL)' },
+  invalid_number: { kind: 'invalid', description: 'A number cannot be stored exactly (too large, too precise, or not finite)' },
+  invalid_key: { kind: 'invalid', description: 'An object key cannot be stored (empty, too long, or reserved)' },
+  nested_too_deep: { kind: 'invalid', description: 'The JSON document nests deeper than MLHub stores' },
+  document_too_large: { kind: 'invalid', description: 'The document is larger than a record may hold' },
+  invalid_multipart: { kind: 'invalid', description: 'The multipart/form-data body cannot be read' },
+  unknown_query_parameter: { kind: 'invalid', description: 'The query string names a parameter the route does not read' },
+  invalid_path: { kind: 'invalid', description: 'The request path cannot be decoded' },
+  invalid_model_name: { kind: 'invalid', description: 'The model name in the path breaks the naming rules' },
+  invalid_model_type: { kind: 'invalid', description: 'The model type is not one MLHub knows' },
+  missing_type: { kind: 'invalid', description: 'A model must be created with a type' },
+  name_mismatch: { kind: 'invalid', description: "The body's `model` names another model than the path" },
+  visibility_not_here: { kind: 'invalid', description: 'Visibility changes go to /model/{name}/access' },
+  invalid_if_match: { kind: 'invalid', description: 'The If-Match header is not an ETag MLHub issued' },
+  invalid_cursor: { kind: 'invalid', description: 'The listing cursor was not issued by MLHub, or is for another listing' },
+  invalid_parts: { kind: 'invalid', description: 'The parts range is not N or N-M within one answer\'s worth of URLs' },
+  invalid_token_id: { kind: 'invalid', description: 'The path does not hold a token id' },
+  payload_too_large: { kind: 'too_large', description: 'The body is larger than the route accepts' },
+  unsupported_media_type: { kind: 'unsupported_media_type', description: 'The Content-Type is not one the route reads' },
+  // Bundles and uploads.
+  missing_file: { kind: 'invalid', description: 'The multipart form has no `file` field' },
+  empty_bundle: { kind: 'invalid', description: 'The bundle has no bytes' },
+  invalid_bundle: { kind: 'invalid', description: 'The bundle is not a .tar.gz MLHub accepts; the message says why' },
+  bundle_rejected: { kind: 'invalid', description: 'The uploaded bundle failed its checks; the message gives the reason' },
+  bundle_too_large: { kind: 'too_large', description: 'The bundle is larger than this MLHub accepts' },
+  upload_not_found: { kind: 'not_found', description: 'No upload with this id on this model' },
+  upload_incomplete: { kind: 'conflict', description: 'Parts are still missing, or the bytes differ from the declared size or sha256' },
+  upload_expired: { kind: 'conflict', description: 'The upload session expired before it was completed' },
+  upload_aborted: { kind: 'conflict', description: 'The upload was aborted' },
+  upload_completed: { kind: 'conflict', description: 'The upload was already completed' },
+  upload_checking: { kind: 'conflict', description: 'The bundle is being checked; ask again' },
+  // Models and versions.
+  model_not_found: { kind: 'not_found', description: 'No model of that name that the caller may see' },
+  model_exists: { kind: 'conflict', description: 'A model of that name exists' },
+  revision_mismatch: { kind: 'stale', description: 'If-Match names an older revision of the record' },
+  version_not_found: { kind: 'not_found', description: 'The model has no version of that number' },
+  version_gone: { kind: 'gone', description: 'The version was deleted or aborted; the message says when and why' },
+  version_not_ready: { kind: 'conflict', description: 'The version is still pending or was rejected' },
+  no_bundle: { kind: 'not_found', description: 'The model has no ready version yet' },
+  no_ready_bundle: { kind: 'conflict', description: 'The model has no ready version to predict with' },
+  // Identity and access.
+  authentication_required: { kind: 'unauthenticated', description: 'The route needs a signed-in caller' },
+  invalid_token: { kind: 'unauthenticated', description: 'The bearer token is not valid, revoked or expired' },
+  session_required: { kind: 'forbidden', description: 'The route needs a session; personal access tokens are refused' },
+  insufficient_scope: { kind: 'forbidden', description: "The token's scope does not allow this route" },
+  forbidden: { kind: 'forbidden', description: 'The caller may see the model but not do this to it' },
+  token_not_found: { kind: 'not_found', description: 'The caller has no token with this id' },
+  identity_unavailable: { kind: 'unavailable', description: "The identity provider's keys could not be fetched" },
+  rate_limited: { kind: 'too_many_requests', description: 'Too many requests of this class from this caller; retry after Retry-After seconds' },
+  // Predictions.
+  invalid_input: { kind: 'invalid', description: 'The prediction input does not fit the model; the message names the input' },
+  missing_image: { kind: 'invalid', description: 'The multipart form has no `image` field' },
+  invalid_image: { kind: 'invalid', description: 'The image cannot be decoded' },
+  image_not_accepted: { kind: 'invalid', description: 'The model does not take images' },
+  unsupported_image_type: { kind: 'unsupported_media_type', description: 'Images are PNG or JPEG' },
+  image_too_large: { kind: 'too_large', description: 'The image has more pixels than MLHub decodes' },
+  input_too_large: { kind: 'too_large', description: 'The prediction input holds more values than the limit' },
+  input_type_unsupported: { kind: 'conflict', description: "The model's input type cannot be fed from JSON" },
+  image_shape_unsupported: { kind: 'conflict', description: "The model's input shape does not take an image" },
+  image_size_unknown: { kind: 'conflict', description: "The model's input does not say the image size, and params.json does not either" },
+  unbatched_output: { kind: 'conflict', description: "The model's output has no batch axis to split rows on" },
+  model_without_inputs: { kind: 'conflict', description: 'The model declares no inputs' },
+  no_backend: { kind: 'conflict', description: 'Nothing here runs this model: its type has no backend configured' },
+  no_onnx_model: { kind: 'conflict', description: 'The bundle holds no .onnx file' },
+  ambiguous_model_file: { kind: 'conflict', description: 'The bundle holds several .onnx files and params.json does not choose' },
+  model_file_missing: { kind: 'conflict', description: "params.json names a model file the bundle lacks" },
+  model_file_is_link: { kind: 'conflict', description: 'The model file is a link' },
+  model_unloadable: { kind: 'conflict', description: 'The runtime could not load the model file' },
+  invalid_bundle_params: { kind: 'conflict', description: "The bundle's params.json is not valid" },
+  invalid_backend: { kind: 'conflict', description: "The model's backend settings are not valid" },
+  backend_not_allowed: { kind: 'conflict', description: 'The backend the model names is not allowed by this deployment' },
+  bundle_corrupt: { kind: 'unavailable', description: 'The stored bundle could not be unpacked' },
+  bundle_unreadable: { kind: 'unavailable', description: 'The stored bundle could not be read' },
+  backend_error: { kind: 'bad_gateway', description: 'The backend answered with an error' },
+  backend_unavailable: { kind: 'bad_gateway', description: 'The backend could not be reached' },
+  backend_busy: { kind: 'unavailable', description: 'The backend is overloaded; retry' },
+  backend_timeout: { kind: 'timeout', description: 'The backend did not answer in time' },
+  // Anything.
+  route_not_found: { kind: 'not_found', description: 'No endpoint at this path' },
+  method_not_allowed: { kind: 'method_not_allowed', description: 'The path exists, with other methods (see Allow)' },
+  timeout: { kind: 'timeout', description: 'The request took too long and was abandoned' },
+  internal_error: { kind: 'internal', description: 'An unexpected failure; the message gives the request id to report' },
+} as const satisfies Record<string, CatalogueEntry>;
+
+/** A query parameter or path id that fails its format: `invalid_version`, `invalid_limit`, `invalid_n`… */
+export type ParameterErrorCode = `invalid_${string}`;
+
+export type CataloguedCode = keyof typeof ERROR_CATALOGUE;
+export type ErrorCode = CataloguedCode | ParameterErrorCode;
+
+/** The catalogue's entry for a code; a parameter code (`invalid_<name>`) counts as `invalid`. */
+export function catalogueEntry(code: string): CatalogueEntry | undefined {
+  const entry = (ERROR_CATALOGUE as Readonly<Record<string, CatalogueEntry>>)[code];
+  if (entry) return entry;
+  return /^invalid_[a-z][a-z0-9_]*$/.test(code) ? { kind: 'invalid', description: `The ${code.slice('invalid_'.length)} parameter does not have the format the route reads` } : undefined;
+}
