@@ -1,0 +1,84 @@
+import { ROUTES } from '../routes/route-table';
+import type { EventTrigger, FunctionTrigger, TriggerKind } from './function-triggers';
+
+/** Layers a function may need at run time, by name; the stack owns the layer versions. */
+export type FunctionLayer = 'onnx-runtime';
+
+/** A function run by an event rather than an HTTP request, as the catalogue writes it under its id. */
+export interface CatalogueFunctionDefinition {
+  /** Module under `functions/handlers/` exporting `handler`. */
+  readonly handler: string;
+  readonly trigger: EventTrigger;
+  readonly memoryMb: number;
+  /** Lambda's limit is 900. */
+  readonly timeoutSeconds: number;
+  readonly summary: string;
+  /** None by default. */
+  readonly layers?: readonly FunctionLayer[];
+}
+
+/** A catalogue function with its id, which names its Lambda function and its access (lib/access/event-access.ts). */
+export interface CatalogueFunction extends CatalogueFunctionDefinition {
+  readonly id: string;
+}
+
+/**
+ * Every Lambda function that is not behind an HTTP route, by id, with what invokes it (the
+ * HTTP routes are in functions/routes/route-table.ts; `everyFunction` lists both). The CDK stack
+ * builds each with its trigger, access, environment and layers from this; the local runtime's
+ * event dispatcher delivers each its events. Keyed so that a function id is a type
+ * (CatalogueFunctionId): the tables kept per function elsewhere (its IAM, its local interval) are
+ * records over it and fail to compile when one lacks an entry.
+ */
+export const FUNCTION_DEFINITIONS = {
+  finalizeUpload: {
+    handler: 'finalize-upload',
+    trigger: { kind: 's3', bucket: 'bundle-bucket', events: ['s3:ObjectCreated:*'], prefix: 'models/', suffix: '/bundle.tar.gz' },
+    memoryMb: 2048, timeoutSeconds: 900,
+    summary: 'Checks each bundle a presigned upload stored, and makes its version ready or rejected',
+  },
+  sweepVersions: {
+    handler: 'sweep-versions',
+    trigger: { kind: 'schedule', rateMinutes: 5 },
+    // As much memory and time as the finalizer: a run may check bundles nobody checked.
+    memoryMb: 2048, timeoutSeconds: 900,
+    summary: 'Ends pending versions past their expiry (aborted, bytes retired) and checks stored bundles nobody checked',
+  },
+} as const satisfies Record<string, CatalogueFunctionDefinition>;
+
+export type CatalogueFunctionId = keyof typeof FUNCTION_DEFINITIONS;
+
+/** The ids of the catalogue functions whose trigger is of one kind: `FunctionIdOfKind<'schedule'>` is `'sweepVersions'`. */
+export type FunctionIdOfKind<Kind extends EventTrigger['kind']> = {
+  [Id in CatalogueFunctionId]: (typeof FUNCTION_DEFINITIONS)[Id]['trigger']['kind'] extends Kind ? Id : never;
+}[CatalogueFunctionId];
+
+/** The catalogue in its order, each function with its id. */
+export const CATALOGUE_FUNCTIONS: readonly CatalogueFunction[] = (Object.keys(FUNCTION_DEFINITIONS) as CatalogueFunctionId[])
+  .map((id) => ({ id, ...(FUNCTION_DEFINITIONS[id] as CatalogueFunctionDefinition) }));
+
+/** A catalogue function whose trigger is of one kind, with the trigger narrowed. */
+export type CatalogueFunctionOf<Kind extends EventTrigger['kind']> = CatalogueFunction & { readonly trigger: Extract<EventTrigger, { kind: Kind }> };
+
+/** The functions of `functions` (the catalogue by default) that a trigger of `kind` invokes. */
+export function functionsTriggeredBy<Kind extends EventTrigger['kind']>(kind: Kind, functions: readonly CatalogueFunction[] = CATALOGUE_FUNCTIONS): CatalogueFunctionOf<Kind>[] {
+  return functions.filter((candidate): candidate is CatalogueFunctionOf<Kind> => candidate.trigger.kind === kind);
+}
+
+/** One catalogue function by id; throws for an id the catalogue does not hold. */
+export function catalogueFunction(id: string, functions: readonly CatalogueFunction[] = CATALOGUE_FUNCTIONS): CatalogueFunction {
+  const found = functions.find((candidate) => candidate.id === id);
+  if (!found) throw new Error(`No function with id '${id}' in the function catalogue (functions/catalogue/function-catalogue.ts)`);
+  return found;
+}
+
+/** Every Lambda function MLHub deploys but the fallback: one per route, then the catalogue's, with what invokes each. */
+export function everyFunction(): readonly { readonly id: string; readonly handler: string; readonly trigger: FunctionTrigger }[] {
+  return [
+    ...ROUTES.map((route) => ({ id: route.id, handler: route.handler, trigger: { kind: 'http', route: route.id } as const })),
+    ...CATALOGUE_FUNCTIONS,
+  ];
+}
+
+/** The kinds of trigger some function has. */
+export const triggerKindsInUse = (): ReadonlySet<TriggerKind> => new Set(everyFunction().map((entry) => entry.trigger.kind));
