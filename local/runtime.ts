@@ -4,15 +4,17 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IDENTITY_ENV } from '../functions/identity/identity-config';
 import { CONFIG_ENV } from '../functions/platform/function-config';
-import { EVENT_SUBSCRIPTIONS, FALLBACK_HANDLER, ROUTES, SCHEDULES } from '../functions/routes/route-table';
+import { CATALOGUE_FUNCTIONS } from '../functions/catalogue/function-catalogue';
+import { FALLBACK_HANDLER, ROUTES } from '../functions/routes/route-table';
 import { startDynamoServer } from './dynamodb-server';
 import { startGateway, type LambdaHandler } from './gateway';
 import { openLocalIssuer, type LocalIssuer } from './local-issuer';
 import { seedDemoModel } from './demo-model';
 import { ensureTable } from './provision';
-import { routeStorageEvents, type EventHandler } from './storage-events';
+import { startEventDispatcher, type EventDispatcher } from './events/event-dispatcher';
+import type { EventHandler } from './events/delivery-context';
+import { localIntervalSeconds } from './events/schedule-timers';
 import { readRememberedPorts, rememberPorts } from './runtime-file';
-import { localIntervalSeconds, startScheduledRuns, type ScheduledHandler } from './scheduled-runs';
 import { LOCAL_S3_CREDENTIALS, startS3Server } from './s3-server';
 
 export interface LocalRuntimeOptions {
@@ -36,6 +38,8 @@ export interface LocalRuntime {
   readonly s3Endpoint: string;
   readonly tableName: string;
   readonly bucketName: string;
+  /** Delivers storage events, table changes, queue messages and schedules to the catalogue's functions; holds the dead letters. */
+  readonly events: EventDispatcher;
   stop(): Promise<void>;
 }
 
@@ -116,6 +120,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const table = await ensureTable(dynamoClient, LOCAL_TABLE);
     dynamoClient.destroy();
 
+    // Before the gateway: the stores a request builds must find the table change sink attached.
+    const events = startEventDispatcher({
+      functions: CATALOGUE_FUNCTIONS,
+      loadHandler: (module) => loadHandler<EventHandler>(module),
+      buckets: { 'bundle-bucket': LOCAL_BUCKET },
+      tableName: LOCAL_TABLE,
+      // The pending sweep runs every MLHUB_SWEEP_SECONDS, as EventBridge runs it in the cloud.
+      intervalSeconds: (fn) => localIntervalSeconds(fn),
+      region: LOCAL_REGION,
+      log: options.log ?? ((line) => console.error(line)),
+    });
+    stops.push(events.stop);
+    s3.onObjectEvent(events.s3Event);
+
     const issuer = await openLocalIssuer(dataDir);
     const gateway = await startGateway({
       host: options.host,
@@ -130,14 +148,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       ...(options.log ? { log: options.log } : {}),
     });
     stops.push(gateway.close);
-    s3.onObjectEvent(routeStorageEvents({ subscriptions: EVENT_SUBSCRIPTIONS, loadHandler: (module) => loadHandler<EventHandler>(module), log: options.log ?? ((line) => console.error(line)) }));
-    // The pending sweep, on a timer (MLHUB_SWEEP_SECONDS), as EventBridge runs it in the cloud.
-    stops.push(startScheduledRuns({
-      schedules: SCHEDULES,
-      loadHandler: (module) => loadHandler<ScheduledHandler>(module),
-      intervalSeconds: (schedule) => localIntervalSeconds(schedule),
-      log: options.log ?? ((line) => console.error(line)),
-    }));
     Object.assign(process.env, identityEnvironment(issuer, gateway.port, options));
     if (!options.devUser) delete process.env[IDENTITY_ENV.devUser];
     // A new data folder starts with the demo model, so the README's predict example just works.
@@ -151,6 +161,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       s3Endpoint: s3.endpoint,
       tableName: LOCAL_TABLE,
       bucketName: LOCAL_BUCKET,
+      events,
       stop,
     };
   } catch (error) {

@@ -1,9 +1,21 @@
-import type { Context } from 'aws-lambda';
+import type { Context, ScheduledEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SCHEDULES, type ScheduledFunction } from '../../functions/routes/route-table';
-import { LOCAL_INTERVALS, localIntervalSeconds, startScheduledRuns, type ScheduledHandler } from '../../local/scheduled-runs';
+import { catalogueFunction, functionsTriggeredBy, type CatalogueFunctionOf } from '../../functions/catalogue/function-catalogue';
+import type { EventHandler } from '../../local/events/delivery-context';
+import { startEventDispatcher } from '../../local/events/event-dispatcher';
+import { LOCAL_INTERVALS, localIntervalSeconds } from '../../local/events/schedule-timers';
 
-const sweep = SCHEDULES.find((schedule) => schedule.id === 'sweepVersions') as ScheduledFunction;
+const sweep = catalogueFunction('sweepVersions') as CatalogueFunctionOf<'schedule'>;
+const SCHEDULES = functionsTriggeredBy('schedule');
+
+/** The local dispatcher running only the given schedules, every `seconds`. */
+const startSchedules = (schedules: readonly CatalogueFunctionOf<'schedule'>[], loadHandler: (module: string) => Promise<EventHandler>, seconds: number, log: (line: string) => void) => {
+  const dispatcher = startEventDispatcher({
+    functions: schedules, loadHandler, intervalSeconds: () => seconds, log,
+    buckets: { 'bundle-bucket': 'unused' }, tableName: 'unused', region: 'us-east-1',
+  });
+  return dispatcher.stop;
+};
 
 describe('the local interval of a schedule', () => {
   it('is a minute for the sweep unless MLHUB_SWEEP_SECONDS says otherwise; 0 turns it off', () => {
@@ -19,7 +31,7 @@ describe('the local interval of a schedule', () => {
     }
   });
 
-  it('is set for every schedule in the route table, and refuses one it does not know', () => {
+  it('is set for every schedule in the function catalogue, and refuses one it does not know', () => {
     expect(Object.keys(LOCAL_INTERVALS).sort()).toEqual(SCHEDULES.map((schedule) => schedule.id).sort());
     expect(() => localIntervalSeconds({ ...sweep, id: 'noSuchSchedule' }, {})).toThrow(/no entry in LOCAL_INTERVALS/);
   });
@@ -40,24 +52,21 @@ describe('scheduled runs on a timer', () => {
     vi.useRealTimers();
   });
 
-  const start = (handler: ScheduledHandler, seconds = 10) => {
+  const start = (handler: EventHandler, seconds = 10) => {
     const loaded: string[] = [];
-    stop = startScheduledRuns({
-      schedules: [sweep],
-      loadHandler: async (module) => {
-        loaded.push(module);
-        return handler;
-      },
-      intervalSeconds: () => seconds,
-      log,
-    });
+    stop = startSchedules([sweep], async (module) => {
+      loaded.push(module);
+      return handler;
+    }, seconds, log);
     return loaded;
   };
 
-  it('runs the schedule\'s handler at every tick, with a Lambda context whose deadline is the schedule\'s timeout', async () => {
+  it('runs the schedule\'s handler at every tick, with an EventBridge ScheduledEvent and a Lambda context whose deadline is the schedule\'s timeout', async () => {
     const contexts: Context[] = [];
-    const loaded = start(async (_event, context) => {
+    const events: ScheduledEvent[] = [];
+    const loaded = start(async (event, context) => {
       contexts.push(context);
+      events.push(event as ScheduledEvent);
       return {};
     });
     await vi.advanceTimersByTimeAsync(9_999);
@@ -66,6 +75,9 @@ describe('scheduled runs on a timer', () => {
     expect(contexts).toHaveLength(1);
     expect(contexts[0]?.getRemainingTimeInMillis()).toBe(sweep.timeoutSeconds * 1000);
     expect(contexts[0]?.functionName).toBe('mlhub-sweepVersions');
+    expect(events[0]).toMatchObject({ version: '0', 'detail-type': 'Scheduled Event', source: 'aws.events', region: 'us-east-1', detail: {} });
+    expect(events[0]?.resources).toEqual([expect.stringMatching(/^arn:aws:events:us-east-1:\d{12}:rule\/mlhub-sweepVersions$/)]);
+    expect(Date.parse(events[0]?.time ?? '')).toBe(Date.now() - (Date.now() % 1000));
     await vi.advanceTimersByTimeAsync(20_000);
     expect(contexts).toHaveLength(3);
     expect(new Set(loaded)).toEqual(new Set(['sweep-versions']));
@@ -139,7 +151,7 @@ describe('scheduled runs and the process', () => {
   it('keep no timer that holds the process open', async () => {
     const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
     const before = timers();
-    const stop = startScheduledRuns({ schedules: [sweep], loadHandler: async () => async () => ({}), intervalSeconds: () => 3600, log: () => undefined });
+    const stop = startSchedules([sweep], async () => async () => ({}), 3600, () => undefined);
     try {
       expect(timers()).toBe(before);
     } finally {
