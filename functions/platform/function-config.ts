@@ -36,6 +36,8 @@ export const CONFIG_ENV = {
   maxBundleBytes: 'MLHUB_MAX_BUNDLE_BYTES',
   presignSeconds: 'MLHUB_PRESIGN_SECONDS',
   sessionSeconds: 'MLHUB_UPLOAD_SESSION_SECONDS',
+  /** Requests per caller and window, by class (functions/rate-limits/rate-limit-policy.ts); unset: off. */
+  rateLimits: 'MLHUB_RATE_LIMITS',
 } as const;
 
 /** What one finalize run can stream in its 15 minutes at about 100 MiB/s, with room to spare. */
