@@ -9,6 +9,7 @@ import { checkPathIds, checkQueryNames } from './query-params';
 import { errorResponses } from './error-response';
 import { headResponses } from './head-response';
 import { jsonBody } from './json-body';
+import { rateLimit } from './rate-limit';
 import type { HttpResult } from './responses';
 
 export interface RouteRequest {
@@ -68,8 +69,9 @@ function checkRequestLine(route: RouteSpec): middy.MiddlewareObj<APIGatewayProxy
 
 /**
  * Wraps a route's logic in the middleware every MLHub handler shares: HEAD for GET routes, JSON
- * errors, the caller's identity, the model name, query parameter names and path identifiers,
- * the route's body limit, and body parsing for its body kind.
+ * errors, the caller's identity, the caller's rate limit (functions/http/rate-limit.ts), the model
+ * name, query parameter names and path identifiers, the route's body limit, and body parsing for
+ * its body kind.
  */
 export function routeHandler(routeId: RouteId, handle: (request: RouteRequest) => Promise<HttpResult>, options: RouteHandlerOptions = {}) {
   const route = routeById(routeId);
@@ -77,6 +79,7 @@ export function routeHandler(routeId: RouteId, handle: (request: RouteRequest) =
     .use(headResponses())
     .use(errorResponses())
     .use(identifyCaller(route))
+    .use(rateLimit(route, (event) => actors.get(event) as Actor))
     .use(checkModelNameInPath())
     .use(checkRequestLine(route))
     .use(bodyLimit(route, options.tooLargeMessage));
