@@ -17,6 +17,7 @@ export class QueueConsumer {
   readonly queue: LocalQueue;
   private polling = false;
   private timer: NodeJS.Timeout | undefined;
+  private timerAt = 0;
 
   constructor(private readonly fn: CatalogueFunctionOf<'queue'>, private readonly context: DeliveryContext) {
     const { trigger } = fn;
@@ -29,15 +30,30 @@ export class QueueConsumer {
     });
   }
 
-  /** SendMessage: queues the body and returns the message as SQS keeps it. */
+  /**
+   * SendMessage: queues the body and returns the message as SQS keeps it. The queue is polled on
+   * the next turn of the event loop, so that messages sent together arrive in one batch.
+   */
   send(body: string): QueueMessage {
     const message = this.queue.send(body);
-    this.poll();
+    this.pollAt(Date.now());
     return message;
   }
 
   stop(): void {
     clearTimeout(this.timer);
+  }
+
+  /** Polls at `at` (ms since the epoch), or sooner if a poll is already due sooner. */
+  private pollAt(at: number): void {
+    if (this.context.stopped() || (this.timer !== undefined && this.timerAt <= at)) return;
+    clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.poll();
+    }, Math.max(0, at - Date.now()));
+    this.timer.unref();
   }
 
   private poll(): void {
@@ -57,11 +73,8 @@ export class QueueConsumer {
 
   /** Polls again when the next hidden message comes back. */
   private pollWhenVisible(): void {
-    clearTimeout(this.timer);
     const at = this.queue.nextVisibleAt();
-    if (at === undefined || this.context.stopped()) return;
-    this.timer = setTimeout(() => this.poll(), Math.max(0, at - Date.now()));
-    this.timer.unref();
+    if (at !== undefined) this.pollAt(at);
   }
 
   private async deliver(batch: ReturnType<LocalQueue['receive']>): Promise<void> {

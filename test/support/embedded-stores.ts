@@ -6,6 +6,7 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_BUNDLE_LIMITS, type BundleLimits } from '../../functions/bundles/bundle-limits';
 import { S3BundleStore } from '../../functions/bundles/s3-bundle-store';
+import { watchTableChanges } from '../../functions/store/table-changes';
 import { DynamoModelStore } from '../../functions/registry/dynamo-model-store';
 import { ModelRegistry } from '../../functions/registry/model-registry';
 import { ModelRemoval } from '../../functions/registry/model-removal';
@@ -22,7 +23,9 @@ import { startDynamoServer, type EmbeddedServer } from '../../local/dynamodb-ser
 import { ensureTable } from '../../local/provision';
 import { LOCAL_S3_CREDENTIALS, startS3Server, type LocalS3Server } from '../../local/s3-server';
 
-const TABLE = 'mlhub-test';
+/** The table the embedded stores use (a local event dispatcher listens to it by name). */
+export const EMBEDDED_TABLE = 'mlhub-test';
+const TABLE = EMBEDDED_TABLE;
 const BUCKET = 'mlhub-test-bundles';
 const region = 'us-east-1';
 
@@ -68,6 +71,8 @@ export async function startEmbeddedStores(options: { now?: () => Date; uploadLim
   const dynamoClient = new DynamoDBClient({ endpoint: dynamo.endpoint, region, credentials: LOCAL_S3_CREDENTIALS });
   await ensureTable(dynamoClient, TABLE);
   const documents = DynamoDBDocumentClient.from(dynamoClient, { marshallOptions: { removeUndefinedValues: true } });
+  // As createDocumentClient does: reports changes to a local event dispatcher, when one is attached.
+  watchTableChanges(documents);
   const s3 = new S3Client({
     endpoint: s3Server.endpoint, region, forcePathStyle: true, credentials: LOCAL_S3_CREDENTIALS,
     requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED', maxAttempts: 1,
