@@ -2,7 +2,7 @@ import { AppError } from '../errors/app-error';
 import type { RouteSpec } from '../routes/route-table';
 import type { TokenHolder } from '../tokens/token-service';
 import { looksLikeAccessToken } from '../tokens/token-format';
-import { ANONYMOUS, userActor, type Actor } from './actor';
+import { ANONYMOUS, tokenActor, userActor, type Actor } from './actor';
 import { InvalidTokenError, type VerifyJwt } from './jwt-verifier';
 
 const REALM = 'Bearer realm="mlhub"';
@@ -44,7 +44,7 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
     if (looksLikeAccessToken(token)) {
       try {
         const holder = await deps.resolveAccessToken(token);
-        return userActor(holder.user, 'token', holder.scope);
+        return tokenActor(holder.user, holder.scope, holder.tokenId);
       } catch (error) {
         if (error instanceof AppError && error.kind === 'unauthenticated') throw invalidToken(error.message.replace(/^The access token /, 'the access token '));
         throw error;

@@ -24,6 +24,7 @@ export const ROUTE_RATE_CLASSES: Readonly<Record<RouteId, RateClass | null>> = {
   downloadBundle: 'read',
   getAccess: 'read',
   listTokens: 'read',
+  getMe: 'read',
   createModel: 'write',
   updateModel: 'write',
   deleteModel: 'write',

@@ -202,6 +202,11 @@ export const ROUTE_DEFINITIONS = {
     scope: 'write', auth: 'session', body: 'none', bodyLimit: 0, ...metadataRoute,
     summary: 'Revoke a personal access token',
   },
+  getMe: {
+    method: 'GET', path: '/me', handler: 'get-me', query: [],
+    scope: 'read', auth: 'required', body: 'none', bodyLimit: 0, ...metadataRoute,
+    summary: "Who you are: your user id (others share models with you by it), how you signed in, and your token's scope",
+  },
 } as const satisfies Record<string, RouteDefinition>;
 
 export type RouteId = keyof typeof ROUTE_DEFINITIONS;

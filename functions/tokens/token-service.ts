@@ -30,6 +30,8 @@ export interface CreatedToken {
 export interface TokenHolder {
   readonly user: string;
   readonly scope: TokenScope;
+  /** The token's id, as GET /tokens lists it. */
+  readonly tokenId: string;
 }
 
 /** Personal access tokens: issued to signed-in users for scripts, with an expiry and a scope. */
@@ -78,7 +80,7 @@ export class TokenService {
     if (Date.parse(record.expiresAt) <= this.now().getTime()) {
       throw new AppError('unauthenticated', 'invalid_token', 'The access token has expired');
     }
-    return { user: record.user, scope: record.scope };
+    return { user: record.user, scope: record.scope, tokenId: record.id };
   }
 }
 

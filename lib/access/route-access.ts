@@ -191,6 +191,8 @@ export const ROUTE_ACCESS: Readonly<Record<RouteId, RouteAccess>> = {
   // A user's tokens are listed from their own partition of the owner index.
   listTokens: { table: ['dynamodb:GetItem'], byOwnerIndex: ['dynamodb:Query'] },
   deleteToken: { table: ['dynamodb:GetItem', 'dynamodb:DeleteItem'] },
+  // Says what the authentication found; reads nothing but the personal access token, if one is sent.
+  getMe: { table: ['dynamodb:GetItem'] },
 };
 
 /** The fallback only shapes 404 and 405 answers. */

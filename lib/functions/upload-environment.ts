@@ -26,7 +26,7 @@ export const ROUTE_UPLOAD_SETTINGS: Readonly<Record<RouteId, readonly UploadSett
   deleteModel: ['presignSeconds'],
   getStatus: [], listModels: [], createModel: [], getModel: [], updateModel: [], uploadBundle: [], listUploads: [],
   completeUpload: [], abortUpload: [], getVersion: [], deleteVersion: [], predictModel: [], predictModelWithGet: [],
-  getAccess: [], putAccess: [], createToken: [], listTokens: [], deleteToken: [],
+  getAccess: [], putAccess: [], createToken: [], listTokens: [], deleteToken: [], getMe: [],
 };
 
 /**

@@ -36,6 +36,7 @@ const EXPECTED: Record<string, Record<Caller, Row>> = {
   createToken: { anonymous: all(401), owner: all(201), reader: all(201), writer: all(201), stranger: all(201), ...badCredentials },
   listTokens: { anonymous: all(401), owner: all(200), reader: all(200), writer: all(200), stranger: all(200), ...badCredentials },
   deleteToken: { anonymous: all(401), owner: all(404), reader: all(404), writer: all(404), stranger: all(404), ...badCredentials },
+  getMe: { anonymous: all(401), owner: all(200), reader: all(200), writer: all(200), stranger: all(200), ...badCredentials },
   createUpload: { anonymous: all(401), owner: all(201), reader: [404, 403, 403], writer: [404, 201, 201], stranger: [404, 404, 403], ...badCredentials },
   listUploads: { anonymous: all(401), owner: all(200), reader: [404, 403, 403], writer: [404, 200, 200], stranger: [404, 404, 403], ...badCredentials },
   getUpload: { anonymous: all(401), owner: all(200), reader: [404, 403, 403], writer: [404, 200, 200], stranger: [404, 404, 403], ...badCredentials },
@@ -106,6 +107,7 @@ async function exercise(routeId: string, caller: Caller, kind: Kind): Promise<Js
     case 'createToken': return api(caller, 'POST', '/tokens', json({ name: 'matrix' }));
     case 'listTokens': return api(caller, 'GET', '/tokens');
     case 'deleteToken': return api(caller, 'DELETE', '/tokens/0000000000000000');
+    case 'getMe': return api(caller, 'GET', '/me');
     case 'createUpload': return api(caller, 'POST', `/model/${name}/uploads`, json({ size: 100 }));
     case 'listUploads': return api(caller, 'GET', `/model/${name}/uploads`);
     case 'getUpload': return api(caller, 'GET', `/model/${name}/uploads/${uploads[kind]}`);

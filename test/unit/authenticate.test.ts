@@ -8,6 +8,7 @@ import { AppError } from '../../functions/errors/app-error';
 import { createAuthenticator } from '../../functions/identity/authenticate';
 import { createJwtVerifier } from '../../functions/identity/jwt-verifier';
 import { routeById } from '../../functions/routes/route-table';
+import type { TokenHolder } from '../../functions/tokens/token-service';
 
 const ISSUER = 'https://issuer.example/pool';
 const CLIENT = 'app-client';
@@ -88,9 +89,9 @@ describe('createJwtVerifier', () => {
 });
 
 describe('authenticate', () => {
-  const pats: Record<string, { user: string; scope: 'read' | 'write' }> = {
-    mlh_readonly: { user: 'bot', scope: 'read' },
-    mlh_readwrite: { user: 'bot', scope: 'write' },
+  const pats: Record<string, TokenHolder> = {
+    mlh_readonly: { user: 'bot', scope: 'read', tokenId: 'ro01' },
+    mlh_readwrite: { user: 'bot', scope: 'write', tokenId: 'rw01' },
   };
   const authenticate = (devUser?: string) => createAuthenticator({
     verifyJwt: createJwtVerifier({ issuer: ISSUER, audience: CLIENT, jwksUri, userClaim: 'sub' }),
@@ -115,7 +116,7 @@ describe('authenticate', () => {
 
   it('identifies a session and a personal access token', async () => {
     await expect(authenticate()(routeById('createModel'), `Bearer ${await token({ sub: 'alice', aud: CLIENT })}`)).resolves.toMatchObject({ id: 'alice', credential: 'session', scope: 'write' });
-    await expect(authenticate()(routeById('createModel'), 'bearer mlh_readwrite')).resolves.toMatchObject({ id: 'bot', credential: 'token', scope: 'write' });
+    await expect(authenticate()(routeById('createModel'), 'bearer mlh_readwrite')).resolves.toMatchObject({ id: 'bot', credential: 'token', scope: 'write', tokenId: 'rw01' });
   });
 
   it('refuses a bad token even where anonymous callers are welcome, with RFC 6750 details', async () => {
