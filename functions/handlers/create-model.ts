@@ -1,3 +1,4 @@
+import { createModel } from '../contracts/model-contracts';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { mediaType } from '../http/request-body';
 import { routeHandler } from '../http/route-handler';
@@ -5,8 +6,8 @@ import { jsonResponse } from '../http/responses';
 import { modelRegistry } from '../platform/table-services';
 import { modelEtag, modelView } from '../registry/model-views';
 
-const create = routeHandler('createModel', async ({ actor, params, body }) => {
-  const model = await modelRegistry().createModel(actor, params.name ?? '', body);
+const create = routeHandler(createModel, async ({ actor, params, body }) => {
+  const model = await modelRegistry().createModel(actor, params.name, body);
   return jsonResponse(201, modelView(model, [], { level: 'owner', grants: [] }), { location: `/model/${encodeURIComponent(model.name)}`, etag: modelEtag(model) });
 });
 

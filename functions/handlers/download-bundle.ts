@@ -1,10 +1,9 @@
+import { downloadBundle } from '../contracts/version-contracts';
 import { routeHandler } from '../http/route-handler';
-import { positiveIntegerParam } from '../http/query-params';
 import { binaryResponse, jsonResponse } from '../http/responses';
 import { bundleStore, readyVersions } from '../platform/bundle-services';
 import { loadFunctionConfig } from '../platform/function-config';
 import { LAMBDA_BINARY_BODY_LIMIT } from '../routes/route-table';
-import { MAX_VERSION_NUMBER as MAX_VERSION } from '../versions/version-records';
 
 
 /**
@@ -12,9 +11,9 @@ import { MAX_VERSION_NUMBER as MAX_VERSION } from '../versions/version-records';
  * cannot pass through Lambda: the answer redirects to a short-lived S3 URL that names the file
  * (so `curl -L -OJ` saves it under its name) and serves Range requests.
  */
-export const handler = routeHandler('downloadBundle', async ({ actor, params, query }) => {
-  const name = params.name ?? '';
-  const version = await readyVersions().downloadableVersion(actor, name, positiveIntegerParam(query, 'version', MAX_VERSION));
+export const handler = routeHandler(downloadBundle, async ({ actor, params, query }) => {
+  const name = params.name;
+  const version = await readyVersions().downloadableVersion(actor, name, query.version);
   const filename = `${name}-v${version.version}.tar.gz`;
   const identity = { etag: `"${version.sha256}"`, 'x-mlhub-version': String(version.version), 'x-mlhub-sha256': version.sha256 };
   if (version.size > LAMBDA_BINARY_BODY_LIMIT) {

@@ -1,3 +1,4 @@
+import { getUpload } from '../contracts/version-contracts';
 import { invalid } from '../errors/app-error';
 import { routeHandler } from '../http/route-handler';
 import { jsonResponse } from '../http/responses';
@@ -17,7 +18,7 @@ function requestedParts(raw: string | undefined): number[] | undefined {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);
 }
 
-export const handler = routeHandler('getUpload', async ({ actor, params, query }) => {
-  const status = await uploadSessions().status(actor, params.name ?? '', params.id ?? '', requestedParts(query.parts));
+export const handler = routeHandler(getUpload, async ({ actor, params, query }) => {
+  const status = await uploadSessions().status(actor, params.name, params.id, requestedParts(query.parts));
   return jsonResponse(200, uploadStatusView(status), { 'cache-control': 'no-store' });
 });

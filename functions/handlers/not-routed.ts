@@ -4,6 +4,7 @@ import { AppError } from '../errors/app-error';
 import { errorResponses } from '../http/error-response';
 import { headResponses } from '../http/head-response';
 import type { HttpResult } from '../http/responses';
+import { observeRequests } from '../observability/request-observer';
 import { matchRoute } from '../routes/match-route';
 import { ROUTES } from '../routes/route-table';
 
@@ -17,7 +18,9 @@ export function notRoutedError(method: string, rawPath: string): AppError {
   return new AppError('not_found', 'route_not_found', `No endpoint at ${method} ${rawPath}; see the API table in the README`);
 }
 
+/** Observed like a route, under the id `notRouted`: its 404s and 405s are counted too. */
 export const handler = middy<APIGatewayProxyEventV2, HttpResult, Error, Context>()
+  .use(observeRequests('notRouted'))
   .use(headResponses())
   .use(errorResponses())
   .handler(async (event) => {

@@ -1,4 +1,6 @@
 import type { Context } from 'aws-lambda';
+import { logger } from '../observability/logger';
+import { observeEvents } from '../observability/event-observer';
 import { pendingSweep } from '../platform/bundle-services';
 import type { SweepReport } from '../versions/pending-sweep';
 
@@ -6,8 +8,8 @@ import type { SweepReport } from '../versions/pending-sweep';
 const STOP_MARGIN_MS = 10_000;
 
 /** Run on a schedule: expires abandoned pending versions and checks stored ones nobody checked. */
-export async function handler(_event: unknown, context: Context): Promise<SweepReport> {
+export const handler = observeEvents('sweepVersions', async (_event: unknown, context: Context): Promise<SweepReport> => {
   const report = await pendingSweep().sweep(Date.now() + Math.max(0, context.getRemainingTimeInMillis() - STOP_MARGIN_MS));
-  console.log(JSON.stringify({ level: 'INFO', message: 'pending versions swept', ...report }));
+  logger.info('pending versions swept', { ...report });
   return report;
-}
+});

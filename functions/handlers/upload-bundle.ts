@@ -1,3 +1,4 @@
+import { uploadBundle } from '../contracts/version-contracts';
 import { formatBytes } from '../http/body-limit';
 import { readBundleUpload } from '../http/bundle-body';
 import { multipartForms } from '../http/body-parsers';
@@ -10,9 +11,9 @@ const tooLargeForDirectUpload = (size: number, limit: number): string =>
   `The bundle is ${formatBytes(size)}, over the ${formatBytes(limit)} one request can carry to MLHub ` +
   '(a Lambda invocation holds 6 MB, and binary bodies travel base64-encoded).';
 
-export const handler = routeHandler('uploadBundle', async ({ actor, params, event, body }) => {
-  const name = params.name ?? '';
-  const upload = readBundleUpload(event, body);
+export const handler = routeHandler(uploadBundle, async ({ actor, params, event, rawBody }) => {
+  const name = params.name;
+  const upload = readBundleUpload(event, rawBody);
   const version = await directUpload().addVersion(actor, name, upload);
   return jsonResponse(201, { model: name, ...versionView(version) }, {
     location: `/model/${encodeURIComponent(name)}/download?version=${version.version}`,

@@ -37,35 +37,3 @@ export function checkPathIds(params: Readonly<Record<string, string | undefined>
     if (size > MAX_PATH_ID_BYTES) throw invalid(`invalid_${name}`, `The ${name} in the path is ${size} bytes long; MLHub's ids are at most ${MAX_PATH_ID_BYTES}`);
   }
 }
-
-/** A positive integer query parameter, or undefined when absent. */
-export function positiveIntegerParam(query: Readonly<Record<string, string | undefined>>, name: string, max: number): number | undefined {
-  const raw = query[name];
-  if (raw === undefined) return undefined;
-  if (!/^[1-9][0-9]*$/.test(raw) || Number(raw) > max) {
-    throw invalid(`invalid_${name}`, `Query parameter '${name}' must be a whole number from 1 to ${max}, got '${raw}'`);
-  }
-  return Number(raw);
-}
-
-const FLAG_YES = ['1', 'true', 'yes', ''];
-const FLAG_NO = ['0', 'false', 'no'];
-
-/**
- * A yes/no query parameter: `1`, `true`, `yes` or bare (`?mine`) for yes, `0`, `false` or `no` for
- * no, in any case; absent is no. API Gateway joins a repeated parameter's values with commas
- * (`mine=1&mine=yes` arrives as `1,yes`), so each value is read alone: repeats that agree are
- * that answer, and repeats that disagree are refused rather than one of them silently winning.
- */
-export function parseFlag(query: Readonly<Record<string, string | undefined>>, name: string): boolean {
-  const raw = query[name];
-  if (raw === undefined) return false;
-  const answers = new Set(raw.split(',').map((value) => {
-    const lower = value.toLowerCase();
-    if (FLAG_YES.includes(lower)) return true;
-    if (FLAG_NO.includes(lower)) return false;
-    throw invalid(`invalid_${name}`, `Query parameter '${name}' must be 1, true or yes (or bare) for yes, or 0, false or no for no; got '${raw.slice(0, 60)}'`);
-  }));
-  if (answers.size > 1) throw invalid(`invalid_${name}`, `Query parameter '${name}' is given more than once, both yes and no ('${raw.slice(0, 60)}'); give it once`);
-  return answers.has(true);
-}

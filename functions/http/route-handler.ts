@@ -1,9 +1,12 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { Actor } from '../identity/actor';
+import { observeCaller, observeRequests } from '../observability/request-observer';
 import { tableServices } from '../platform/table-services';
 import { checkModelName } from '../registry/model-name';
-import { routeById, type RouteId, type RouteSpec } from '../routes/route-table';
+import { parseRequestPart } from '../contracts/request-errors';
+import type { RouteContract, ValidatedInput } from '../contracts/route-contract';
+import { routeById, type RouteSpec } from '../routes/route-table';
 import { bodyLimit, type TooLargeMessage } from './body-limit';
 import { checkPathIds, checkQueryNames } from './query-params';
 import { errorResponses } from './error-response';
@@ -12,17 +15,19 @@ import { jsonBody } from './json-body';
 import { rateLimit } from './rate-limit';
 import type { HttpResult } from './responses';
 
-export interface RouteRequest {
+/**
+ * A request as a handler sees it: `params`, `query` and (for JSON routes) `body` are the values
+ * its contract parsed, typed by it.
+ */
+export interface RouteRequest<C extends RouteContract = RouteContract> extends ValidatedInput<C> {
   readonly route: RouteSpec;
   readonly event: APIGatewayProxyEventV2;
   readonly requestId: string;
   readonly actor: Actor;
-  readonly params: Readonly<Record<string, string | undefined>>;
-  readonly query: Readonly<Record<string, string | undefined>>;
   /** Lowercased names, as API Gateway's payload v2.0 delivers them. */
   readonly headers: Readonly<Record<string, string | undefined>>;
-  /** JSON routes: the parsed document. Others: what their body parsers made of it, or the raw body. */
-  readonly body: unknown;
+  /** Bundle and prediction routes: what their body parsers made of the body, or the raw body. */
+  readonly rawBody: unknown;
   /** Milliseconds left before Lambda ends this invocation. */
   readonly remainingMs: () => number;
 }
@@ -42,7 +47,9 @@ const actors = new WeakMap<APIGatewayProxyEventV2, Actor>();
 function identifyCaller(route: RouteSpec): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResult> {
   return {
     before: async (request) => {
-      actors.set(request.event, await tableServices().authenticate(route, request.event.headers?.authorization));
+      const actor = await tableServices().authenticate(route, request.event.headers?.authorization);
+      actors.set(request.event, actor);
+      observeCaller(actor);
     },
   };
 }
@@ -68,14 +75,16 @@ function checkRequestLine(route: RouteSpec): middy.MiddlewareObj<APIGatewayProxy
 }
 
 /**
- * Wraps a route's logic in the middleware every MLHub handler shares: HEAD for GET routes, JSON
+ * Wraps a route's logic in the middleware every MLHub handler shares: logs, metrics and traces
+ * (functions/observability/request-observer.ts), HEAD for GET routes, JSON
  * errors, the caller's identity, the caller's rate limit (functions/http/rate-limit.ts), the model
  * name, query parameter names and path identifiers, the route's body limit, and body parsing for
  * its body kind.
  */
-export function routeHandler(routeId: RouteId, handle: (request: RouteRequest) => Promise<HttpResult>, options: RouteHandlerOptions = {}) {
-  const route = routeById(routeId);
+export function routeHandler<C extends RouteContract>(contract: C, handle: (request: RouteRequest<C>) => Promise<HttpResult>, options: RouteHandlerOptions = {}) {
+  const route = routeById(contract.route);
   const chain = middy<APIGatewayProxyEventV2, HttpResult, Error, Context>()
+    .use(observeRequests(route.id))
     .use(headResponses())
     .use(errorResponses())
     .use(identifyCaller(route))
@@ -87,15 +96,21 @@ export function routeHandler(routeId: RouteId, handle: (request: RouteRequest) =
   if (route.body === 'bundle' || route.body === 'predict') for (const parser of options.bodyParsers ?? []) chain.use(parser);
 
   return chain.handler(async (event, context) => {
+    const rawParams = event.pathParameters ?? {};
+    const rawQuery = event.queryStringParameters ?? {};
+    const input = {
+      params: contract.params ? parseRequestPart('path', contract.params, rawParams, rawParams) : rawParams,
+      query: contract.query ? parseRequestPart('query', contract.query, rawQuery, rawQuery) : rawQuery,
+      body: contract.body ? parseRequestPart('body', contract.body, event.body) : event.body,
+    } as ValidatedInput<C>;
     const response = await handle({
+      ...input,
       route,
       event,
       requestId: event.requestContext.requestId,
       actor: actors.get(event) as Actor,
-      params: event.pathParameters ?? {},
-      query: event.queryStringParameters ?? {},
       headers: event.headers ?? {},
-      body: event.body,
+      rawBody: event.body,
       remainingMs: () => context.getRemainingTimeInMillis(),
     });
     response.headers['x-request-id'] = event.requestContext.requestId;

@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import type { ModelDocument } from '../contracts/model-contracts';
 import { invalid } from '../errors/app-error';
 import { normaliseModelType, type ModelType } from './model-type';
 
@@ -14,40 +14,6 @@ export interface ModelFields {
   readonly discipline?: string | null;
 }
 
-/**
- * Fields the service owns. A client that sends back a record it read (`GET /model/{name}`) may
- * include them; they are ignored. `visibility` is not among them: see ParsedModelDocument.
- */
-const READ_ONLY_FIELDS = ['owner', 'created', 'updated', 'revision', 'latest_version', 'versions', 'grants', 'user', 'version', 'bundle'] as const;
-
-const text = (max: number) => z.optional(z.nullable(z.string({ error: 'must be a string or null' }).check(z.maxLength(max, `must be at most ${max} characters`))));
-const metaObject = z.optional(z.nullable(z.record(z.string(), z.unknown(), { error: 'must be a JSON object or null' })));
-
-const modelDocument = z.strictObject({
-  model: z.optional(z.string({ error: 'must be a string' })),
-  type: z.optional(z.nullable(z.string({ error: 'must be a string' }))),
-  meta: metaObject,
-  // The original MLHub called it meta_data; both are accepted.
-  meta_data: metaObject,
-  description: text(10_000),
-  reference: text(2_000),
-  discipline: text(200),
-  visibility: z.optional(z.enum(['private', 'public'], { error: "must be 'private' or 'public'" })),
-  ...Object.fromEntries(READ_ONLY_FIELDS.map((field) => [field, z.optional(z.unknown())])),
-});
-
-const ALLOWED_FIELDS = ['model', 'type', 'meta (or meta_data)', 'description', 'reference', 'discipline', 'visibility'].join(', ');
-
-function describeIssues(error: z.core.$ZodError): string {
-  return error.issues
-    .map((issue) => {
-      if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.map((k) => `'${k}'`).join(', ')}; allowed: ${ALLOWED_FIELDS}`;
-      const where = issue.path.length > 0 ? issue.path.join('.') : 'body';
-      return `${where} ${issue.message}`;
-    })
-    .join('; ');
-}
-
 export interface ParsedModelDocument {
   /** The `model` field, if the body named the model. */
   readonly name?: string;
@@ -61,14 +27,11 @@ export interface ParsedModelDocument {
   readonly fields: ModelFields;
 }
 
-/** Validates a create or update body and normalises it to the fields MLHub stores. */
-export function parseModelDocument(body: unknown): ParsedModelDocument {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw invalid('invalid_body', 'The request body must be a JSON object');
-  }
-  const parsed = modelDocument.safeParse(body);
-  if (!parsed.success) throw invalid('invalid_body', `Invalid model document: ${describeIssues(parsed.error)}`);
-  const doc = parsed.data;
+/**
+ * Normalises a create or update body, as its contract validated it (ModelDocument), to the
+ * fields MLHub stores: the type's canonical spelling, meta from either of its names.
+ */
+export function modelFieldsOf(doc: ModelDocument): ParsedModelDocument {
   if (doc.meta !== undefined && doc.meta_data !== undefined && JSON.stringify(doc.meta) !== JSON.stringify(doc.meta_data)) {
     throw invalid('invalid_body', "Send either 'meta' or 'meta_data', not two different values");
   }

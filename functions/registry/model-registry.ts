@@ -1,11 +1,13 @@
 import { authorize, type AccessLevel, type ModelAction } from '../access/access-policy';
-import { parseAccessChange, type Grant } from '../access/access-settings';
+import { accessChangeOf, type Grant } from '../access/access-settings';
 import { AppError, invalid } from '../errors/app-error';
 import type { Actor } from '../identity/actor';
 import { DYNAMODB_LIMITS } from '../store/storable-values';
 import { loadAuthorized } from './authorized-model';
 import { decodeCursor, encodeCursor } from './list-cursor';
-import { parseModelDocument } from './model-fields';
+import type { ModelDocument } from '../contracts/model-contracts';
+import type { AccessDocument } from '../contracts/access-contracts';
+import { modelFieldsOf } from './model-fields';
 import { checkModelName } from './model-name';
 import type { ModelRecord, ModelWithVersions, Visibility } from './model-records';
 import type { ExpectedRevision, ListingPage, ListingQuery, ModelStore } from './model-store';
@@ -41,10 +43,10 @@ export class ModelRegistry {
     return loadAuthorized(this.models, actor, name, action);
   }
 
-  async createModel(actor: Actor, name: string, body: unknown): Promise<ModelRecord> {
+  async createModel(actor: Actor, name: string, body: ModelDocument): Promise<ModelRecord> {
     checkModelName(name);
     if (actor.anonymous) throw new AppError('unauthenticated', 'authentication_required', 'Sign in to create models');
-    const { name: named, visibility, fields } = parseModelDocument(body);
+    const { name: named, visibility, fields } = modelFieldsOf(body);
     if (named !== undefined && named !== name) {
       throw invalid('name_mismatch', `The body names model '${named}' but the path names '${name}'; they must match`);
     }
@@ -84,9 +86,9 @@ export class ModelRegistry {
    * one is a 400 pointing to `PUT /model/{name}/access`, never a 200 that changed nothing.
    * `expected` is the If-Match list; an empty one (only tags that can never match) is a 412.
    */
-  async updateModel(actor: Actor, name: string, body: unknown, expected: ExpectedRevision): Promise<ModelRecord> {
+  async updateModel(actor: Actor, name: string, body: ModelDocument, expected: ExpectedRevision): Promise<ModelRecord> {
     const current = await this.authorized(actor, name, 'edit');
-    const { name: named, visibility, clearsType, fields } = parseModelDocument(body);
+    const { name: named, visibility, clearsType, fields } = modelFieldsOf(body);
     if (named !== undefined && named !== name) {
       throw invalid('name_mismatch', `The body names model '${named}' but the path names '${name}'; renaming is not supported`);
     }
@@ -145,9 +147,9 @@ export class ModelRegistry {
    * Applies new privacy settings. Each step is a single-item write and the whole change is
    * idempotent, so a request that fails half-way converges when repeated.
    */
-  async setAccess(actor: Actor, name: string, body: unknown): Promise<ModelAccess> {
+  async setAccess(actor: Actor, name: string, body: AccessDocument): Promise<ModelAccess> {
     const model = await this.authorized(actor, name, 'manageAccess');
-    const change = parseAccessChange(body, model.owner);
+    const change = accessChangeOf(body, model.owner);
     const now = this.now().toISOString();
     if (change.grants) {
       const current = (await this.models.getModel(name))?.grants ?? [];

@@ -95,6 +95,11 @@ export const ROUTE_DEFINITIONS = {
     scope: 'read', auth: 'none', body: 'none', bodyLimit: 0, memoryMb: 256, timeoutSeconds: 5,
     summary: 'Service health and the state of its stores',
   },
+  getOpenApi: {
+    method: 'GET', path: '/openapi.json', handler: 'get-openapi', query: [],
+    scope: 'read', auth: 'none', body: 'none', bodyLimit: 0, memoryMb: 256, timeoutSeconds: 5,
+    summary: 'This API described in OpenAPI 3.1, generated from the route contracts',
+  },
   listModels: {
     method: 'GET', path: '/models', handler: 'list-models', query: ['limit', 'cursor', 'mine'],
     scope: 'read', auth: 'optional', body: 'none', bodyLimit: 0, ...metadataRoute,

@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import type { TokenRequest } from '../contracts/token-contracts';
 import { AppError, invalid, notFound } from '../errors/app-error';
 import type { Actor } from '../identity/actor';
 import { isTokenId, newTokenSecret, parseAccessToken, secretMatches } from './token-format';
@@ -7,19 +7,6 @@ import type { AccessTokenRecord, TokenScope, TokenStore } from './token-records'
 const DAY_MS = 24 * 3600 * 1000;
 export const MAX_TOKEN_DAYS = 366;
 export const DEFAULT_TOKEN_DAYS = 90;
-
-const newTokenRequest = z.strictObject({
-  name: z.string({ error: 'must be a string' }).check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(100, 'must be at most 100 characters')),
-  scope: z._default(z.enum(['read', 'write'], { error: "must be 'read' or 'write'" }), 'read'),
-  expires_in_days: z._default(
-    z.number({ error: 'must be a number' }).check(
-      z.int({ error: 'must be a whole number' }),
-      z.minimum(1, 'must be at least 1'),
-      z.maximum(MAX_TOKEN_DAYS, `must be at most ${MAX_TOKEN_DAYS}`),
-    ),
-    DEFAULT_TOKEN_DAYS,
-  ),
-});
 
 export interface CreatedToken {
   readonly record: AccessTokenRecord;
@@ -38,24 +25,18 @@ export interface TokenHolder {
 export class TokenService {
   constructor(private readonly store: TokenStore, private readonly now: () => Date = () => new Date()) {}
 
-  async create(actor: Actor, body: unknown): Promise<CreatedToken> {
-    const parsed = newTokenRequest.safeParse(body ?? {});
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const field = issue?.path.join('.') || 'body';
-      const message = issue?.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}; allowed: name, scope, expires_in_days` : `${field} ${issue?.message}`;
-      throw invalid('invalid_body', `Invalid token request: ${message}`);
-    }
+  /** Issues a token for the request its contract validated (TokenRequest). */
+  async create(actor: Actor, request: TokenRequest): Promise<CreatedToken> {
     const now = this.now();
     const secret = newTokenSecret();
     const record: AccessTokenRecord = {
       id: secret.id,
       user: actor.id,
-      name: parsed.data.name,
-      scope: parsed.data.scope,
+      name: request.name,
+      scope: request.scope,
       secretHash: secret.secretHash,
       createdAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + parsed.data.expires_in_days * DAY_MS).toISOString(),
+      expiresAt: new Date(now.getTime() + request.expires_in_days * DAY_MS).toISOString(),
     };
     await this.store.put(record);
     return { record, token: secret.token };

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import * as z from 'zod/mini';
+import type { UploadRequest } from '../contracts/version-contracts';
 import { AppError, conflict, invalid, notFound } from '../errors/app-error';
 import type { Actor } from '../identity/actor';
 import { newBundleKey } from '../bundles/bundle-keys';
@@ -7,7 +7,6 @@ import type { BundleStore } from '../bundles/bundle-store';
 import type { UploadLimits } from '../platform/function-config';
 import { loadAuthorized } from '../registry/authorized-model';
 import type { ModelStore } from '../registry/model-store';
-import { BUNDLE_FILENAME } from './bundle-filename';
 import { partLength, planParts, type PartPlan } from './part-plan';
 import type { ReceivedPart, UploadSession } from './upload-records';
 import { endUploadBytes } from './upload-bytes';
@@ -25,12 +24,6 @@ export const URLS_PER_ANSWER = 100;
  */
 export const INLINE_CHECK_BYTES = 1024 ** 3;
 const POLL_MS = 250;
-
-const newUploadRequest = z.strictObject({
-  size: z.number({ error: 'must be a number of bytes' }).check(z.int({ error: 'must be a whole number of bytes' }), z.minimum(1, 'must be at least 1')),
-  sha256: z.optional(z.string({ error: 'must be a string' }).check(z.regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'))),
-  filename: z.optional(z.string({ error: 'must be a string' }).check(z.regex(BUNDLE_FILENAME, 'must be a plain file name of 1 to 255 characters, without control characters, slashes or quotes'))),
-});
 
 export interface PartUrl {
   readonly number: number;
@@ -74,15 +67,10 @@ export class UploadSessions {
     this.now = deps.now ?? (() => new Date());
   }
 
-  async start(actor: Actor, name: string, body: unknown): Promise<SessionStatus> {
+  /** Starts a session for the bundle its contract validated (UploadRequest). */
+  async start(actor: Actor, name: string, request: UploadRequest): Promise<SessionStatus> {
     await loadAuthorized(this.deps.models, actor, name, 'upload');
-    const parsed = newUploadRequest.safeParse(body ?? {});
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const detail = issue?.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}; allowed: size, sha256, filename` : `${issue?.path.join('.') || 'body'} ${issue?.message}`;
-      throw invalid('invalid_body', `Invalid upload request: ${detail}`);
-    }
-    const { size, sha256, filename } = parsed.data;
+    const { size, sha256, filename } = request;
     if (size > this.deps.limits.maxBundleBytes) {
       throw new AppError('too_large', 'bundle_too_large', `The bundle is ${size} bytes; this MLHub accepts bundles of at most ${this.deps.limits.maxBundleBytes} bytes`);
     }

@@ -66,6 +66,8 @@ export type RouteAccess = {
   readonly bundleObjects?: readonly BundleObjectAction[];
   /** The SageMaker endpoints configured in modelBackends (nothing, when none are configured). */
   readonly modelEndpoints?: readonly 'sagemaker:InvokeEndpoint'[];
+  /** Rate counter items only (lib/access/rate-limit-access.ts): the table, for keys in the counters' partitions. */
+  readonly rateLimitCounters?: readonly 'dynamodb:UpdateItem'[];
 } & {
   /** One index, by name. */
   readonly [index in IndexTarget]?: readonly 'dynamodb:Query'[];
@@ -109,6 +111,8 @@ const PREDICT_ACCESS: RouteAccess = {
 export const ROUTE_ACCESS: Readonly<Record<RouteId, RouteAccess>> = {
   // Probes both stores: GetItem on a key that never exists, and a listing of no keys at the bundle root. Needs no identity.
   getStatus: { table: ['dynamodb:GetItem'], bundleRootListing: ['s3:ListBucket'] },
+  // Serves the document it was built with; touches no data.
+  getOpenApi: {},
   // Own models, public models, and models shared with the caller (grant items, then their records).
   listModels: { table: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'], byOwnerIndex: ['dynamodb:Query'], publicModelsIndex: ['dynamodb:Query'] },
   // Puts the record if the name was never used; else reads what holds it, and takes over a

@@ -24,7 +24,7 @@ export const ROUTE_UPLOAD_SETTINGS: Readonly<Record<RouteId, readonly UploadSett
   // Retires the keys of the versions an upload URL may still reach: those started within a
   // session's life and a URL's (functions/platform/bundle-services.ts modelRemoval).
   deleteModel: ['presignSeconds'],
-  getStatus: [], listModels: [], createModel: [], getModel: [], updateModel: [], uploadBundle: [], listUploads: [],
+  getStatus: [], getOpenApi: [], listModels: [], createModel: [], getModel: [], updateModel: [], uploadBundle: [], listUploads: [],
   completeUpload: [], abortUpload: [], getVersion: [], deleteVersion: [], predictModel: [], predictModelWithGet: [],
   getAccess: [], putAccess: [], createToken: [], listTokens: [], deleteToken: [], getMe: [],
 };

@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { checkAnswer } from './contract-check';
 
 export interface JsonReply<T = unknown> {
   readonly status: number;
@@ -16,6 +17,9 @@ export async function call<T = unknown>(base: string, method: string, path: stri
   } catch {
     throw new Error(`${method} ${path} answered ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`);
   }
+  // Every answer an integration test reads is held to its route's contract.
+  const { violations } = checkAnswer(method, path, response.status, body, response.headers.get('content-type'));
+  if (violations.length > 0) throw new Error(`Contract broken: ${violations.join('\n')}`);
   return { status: response.status, headers: response.headers, body };
 }
 

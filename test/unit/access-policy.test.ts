@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { accessLevel, authorize, REQUIRED_LEVEL, type ModelAction } from '../../functions/access/access-policy';
-import { parseAccessChange } from '../../functions/access/access-settings';
+import { accessChangeOf } from '../../functions/access/access-settings';
+import { accessDocument } from '../../functions/contracts/access-contracts';
+import { parseRequestPart } from '../../functions/contracts/request-errors';
+
+/** An access body as the route reads it: validated by its contract, then checked against the owner. */
+const parseAccessChange = (body: unknown, owner: string) => accessChangeOf(parseRequestPart('body', accessDocument, body), owner);
 import type { AppError } from '../../functions/errors/app-error';
 import { ANONYMOUS, userActor } from '../../functions/identity/actor';
 import type { ModelRecord } from '../../functions/registry/model-records';
@@ -71,7 +76,7 @@ describe('parseAccessChange', () => {
     [{ grants: [{ user: 'rita', role: 'admin' }] }, /role must be 'read' or 'write'/],
     [{ grants: [{ user: 'rita', role: 'read' }, { user: 'rita', role: 'write' }] }, /appears twice/],
     [{ grants: [{ user: 'olive', role: 'read' }] }, /owner already has full access/],
-    [{ visibility: 'public', extra: 1 }, /unknown field\(s\) extra/],
+    [{ visibility: 'public', extra: 1 }, /unknown field\(s\) 'extra'; allowed: visibility, grants$/],
   ])('rejects %j', (body, message) => {
     expect(() => parseAccessChange(body, 'olive')).toThrow(message);
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { expectedRevision, MAX_IF_MATCH_TAGS } from '../../functions/http/if-match';
-import { parseFlag } from '../../functions/http/query-params';
+import { listModels } from '../../functions/contracts/model-contracts';
+import { parseRequestPart } from '../../functions/contracts/request-errors';
 import { bodyByteLength, isJsonMediaType, mediaType, parseMediaType } from '../../functions/http/request-body';
 import { decodeCursor, encodeCursor } from '../../functions/registry/list-cursor';
 
@@ -90,8 +91,11 @@ describe('list cursors', () => {
   });
 });
 
-describe('parseFlag (?mine=…)', () => {
-  const flag = (raw: string | undefined) => parseFlag(raw === undefined ? {} : { mine: raw }, 'mine');
+describe('a yes/no query parameter (?mine=…)', () => {
+  const flag = (raw: string | undefined) => {
+    const query = raw === undefined ? {} : { mine: raw };
+    return parseRequestPart('query', listModels.query, query, query).mine ?? false;
+  };
 
   it.each([
     [undefined, false], ['', true], ['1', true], ['yes', true], ['TRUE', true], ['0', false], ['no', false], ['False', false],
@@ -102,7 +106,7 @@ describe('parseFlag (?mine=…)', () => {
   });
 
   it('refuses a value it does not know, naming the field and every accepted value', () => {
-    expect(() => flag('maybe')).toThrow(expect.objectContaining({ code: 'invalid_mine', message: expect.stringMatching(/^Query parameter 'mine' must be 1, true or yes \(or bare\) for yes, or 0, false or no for no; got 'maybe'$/) }));
+    expect(() => flag('maybe')).toThrow(expect.objectContaining({ code: 'invalid_mine', message: expect.stringMatching(/^Query parameter 'mine' must be 1, true or yes \(or bare\) for yes, or 0, false or no for no, got 'maybe'$/) }));
     expect(() => flag('1,maybe')).toThrow(expect.objectContaining({ code: 'invalid_mine' }));
   });
 

@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { parseModelDocument } from '../../functions/registry/model-fields';
+import { modelDocument } from '../../functions/contracts/model-contracts';
+import { parseRequestPart } from '../../functions/contracts/request-errors';
+import { modelFieldsOf } from '../../functions/registry/model-fields';
 import type { ModelRecord } from '../../functions/registry/model-records';
 import { modelView } from '../../functions/registry/model-views';
 
-describe('parseModelDocument', () => {
+/** A create or update body as the route reads it: validated by its contract, then normalised. */
+const parseModelDocument = (body: unknown) => modelFieldsOf(parseRequestPart('body', modelDocument, body));
+
+describe('the model document: its contract, then modelFieldsOf', () => {
   it('reads the seed body', () => {
     expect(parseModelDocument({ model: 'mnist', type: 'TensorFlow', meta: {} })).toEqual({ name: 'mnist', clearsType: false, fields: { type: 'TensorFlow', meta: {} } });
   });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { hashSecret, newTokenSecret, parseAccessToken, secretMatches } from '../../functions/tokens/token-format';
 import { TokenService } from '../../functions/tokens/token-service';
+import { tokenRequest } from '../../functions/contracts/token-contracts';
+import { parseRequestPart } from '../../functions/contracts/request-errors';
 import type { AccessTokenRecord, TokenStore } from '../../functions/tokens/token-records';
 import { userActor } from '../../functions/identity/actor';
 
@@ -38,7 +40,7 @@ describe('TokenService', () => {
     expect(record).toMatchObject({ user: 'alice', name: 'ci', scope: 'write' });
     // The secret is base64url, so it may hold '_' itself: take all of it, not the last '_' piece.
     expect(JSON.stringify([...store.records.values()])).not.toContain(parseAccessToken(token)?.secret);
-    await expect(service.resolve(token)).resolves.toEqual({ user: 'alice', scope: 'write' });
+    await expect(service.resolve(token)).resolves.toEqual({ user: 'alice', scope: 'write', tokenId: record.id });
     expect((await service.list(alice)).map((listed) => listed.id)).toEqual([record.id]);
     await expect(service.revoke(userActor('mallory', 'session'), record.id)).rejects.toThrow(/no token/);
     await service.revoke(alice, record.id);
@@ -48,7 +50,7 @@ describe('TokenService', () => {
   it('defaults to read scope and 90 days, and refuses expired tokens', async () => {
     let now = new Date('2026-01-01T00:00:00Z');
     const service = new TokenService(new MemoryTokenStore(), () => now);
-    const { token, record } = await service.create(alice, { name: 'reader' });
+    const { token, record } = await service.create(alice, parseRequestPart('body', tokenRequest, { name: 'reader' }));
     expect(record.scope).toBe('read');
     expect(record.expiresAt).toBe('2026-04-01T00:00:00.000Z');
     now = new Date('2026-04-01T00:00:01Z');
@@ -61,7 +63,7 @@ describe('TokenService', () => {
     [{ name: 'x', expires_in_days: 0 }, /at least 1/],
     [{ name: 'x', expires_in_days: 1000 }, /at most 366/],
     [{ name: 'x', colour: 'red' }, /unknown field/],
-  ])('rejects the request %j', async (body, message) => {
-    await expect(new TokenService(new MemoryTokenStore()).create(alice, body)).rejects.toThrow(message);
+  ])('rejects the request %j', (body, message) => {
+    expect(() => parseRequestPart('body', tokenRequest, body)).toThrow(message);
   });
 });

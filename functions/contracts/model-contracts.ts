@@ -1,0 +1,87 @@
+import * as z from 'zod/mini';
+import { ERROR_GROUPS as G, PREDICTION_ERRORS } from './error-groups';
+import { flagText, modelParams, wholeNumberText } from './parameters';
+import { echoed } from './request-errors';
+import { contract } from './route-contract';
+import * as views from './views';
+
+/** Listing pages hold at most this many models. */
+export const MAX_PAGE = 100;
+
+const text = (max: number) => z.optional(z.nullable(z.string({ error: 'must be a string or null' }).check(z.maxLength(max, `must be at most ${max} characters`))));
+const metaObject = z.optional(z.nullable(z.record(z.string(), z.unknown(), { error: 'must be a JSON object or null' })));
+
+/**
+ * The fields of a model record a client writes, when creating (POST) or updating (PUT). `null`
+ * clears an optional text field; `meta: null` clears meta to `{}`. The fields the service owns
+ * are accepted and ignored, so that a client may send back a record it read.
+ */
+export const modelDocument = z.strictObject({
+  model: z.optional(z.string({ error: 'must be a string' })),
+  type: z.optional(z.nullable(z.string({ error: 'must be a string' }))),
+  meta: metaObject,
+  // The original MLHub called it meta_data; both are accepted.
+  meta_data: metaObject,
+  description: text(10_000),
+  reference: text(2_000),
+  discipline: text(200),
+  visibility: z.optional(z.enum(['private', 'public'], { error: "must be 'private' or 'public'" })),
+  ...Object.fromEntries(['owner', 'created', 'updated', 'revision', 'latest_version', 'versions', 'grants', 'user', 'version', 'bundle']
+    .map((field) => [field, echoed(z.optional(z.unknown()))])),
+}).register(z.globalRegistry, { id: 'ModelDocument', description: 'The writable fields of a model record' });
+
+export type ModelDocument = z.output<typeof modelDocument>;
+
+const etag = { etag: "The record's revision, for If-Match" };
+
+export const listModels = contract({
+  route: 'listModels',
+  query: z.object({
+    limit: z.optional(wholeNumberText(MAX_PAGE, `Models per page, 1 to ${MAX_PAGE} (default 50)`)),
+    cursor: z.optional(z.string().register(z.globalRegistry, { description: 'The `x-next-cursor` of the previous page, unchanged' })),
+    mine: z.optional(flagText('Only the caller\'s own models (sign in)')),
+  }),
+  responses: {
+    200: { description: 'One page of the models the caller may see, newest first', body: z.array(views.modelSummary), headers: { link: 'The next page (rel="next")', 'x-next-cursor': 'The cursor of the next page' } },
+  },
+  errors: [...G.everyRoute, ...G.readsIdentity, 'invalid_limit', 'invalid_mine', 'invalid_cursor', 'authentication_required'],
+});
+
+export const createModel = contract({
+  route: 'createModel',
+  params: modelParams,
+  body: modelDocument,
+  responses: {
+    201: { description: 'The model was created', body: views.model, headers: { location: 'The model\'s URL', ...etag } },
+    200: { description: 'A multipart image form posted here is a prediction, as in the seed', body: views.prediction },
+  },
+  errors: [...G.everyRoute, ...G.readsIdentity, ...G.signedIn, ...G.writeScope, ...G.jsonBody, 'invalid_model_name', 'invalid_model_type', 'missing_type', 'name_mismatch', 'model_exists', 'model_not_found', ...PREDICTION_ERRORS],
+});
+
+export const getModel = contract({
+  route: 'getModel',
+  params: modelParams,
+  responses: { 200: { description: 'The model record with its versions', body: views.model, headers: etag } },
+  errors: [...G.everyRoute, ...G.readsIdentity, ...G.namedModel],
+});
+
+export const updateModel = contract({
+  route: 'updateModel',
+  params: modelParams,
+  headers: z.object({ 'if-match': z.optional(z.string().register(z.globalRegistry, { description: 'The ETag of the record read; the update is refused (412) if it changed since' })) }),
+  body: modelDocument,
+  responses: { 200: { description: 'The updated record', body: views.model, headers: etag } },
+  errors: [...G.everyRoute, ...G.readsIdentity, ...G.signedIn, ...G.writeScope, ...G.namedModel, ...G.jsonBody, 'forbidden', 'invalid_model_type', 'name_mismatch', 'visibility_not_here', 'invalid_if_match', 'revision_mismatch'],
+});
+
+export const deleteModel = contract({
+  route: 'deleteModel',
+  params: modelParams,
+  responses: {
+    200: {
+      description: 'The model and all its bundles are gone; its name may be used again',
+      body: z.strictObject({ model: z.string(), deleted: z.literal(true), versions_deleted: z.int(), objects_deleted: z.int() }),
+    },
+  },
+  errors: [...G.everyRoute, ...G.readsIdentity, ...G.signedIn, ...G.writeScope, ...G.namedModel, 'forbidden'],
+});

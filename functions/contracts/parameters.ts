@@ -1,0 +1,45 @@
+import * as z from 'zod/mini';
+import { MODEL_NAME_MAX_LENGTH } from '../registry/model-name';
+import { MAX_VERSION_NUMBER } from '../versions/version-records';
+
+/**
+ * A positive whole number sent as text (a query parameter or a path segment): `1` to `max`,
+ * without sign, leading zeros or exponent.
+ */
+export const wholeNumberText = (max: number, description: string) =>
+  z.pipe(
+    z.string().check(z.regex(/^[1-9][0-9]{0,15}$/, `must be a whole number from 1 to ${max}`), z.refine((text) => Number(text) <= max, `must be a whole number from 1 to ${max}`)),
+    z.transform(Number),
+  ).register(z.globalRegistry, { description });
+
+const FLAG_YES = ['1', 'true', 'yes', ''];
+const FLAG_NO = ['0', 'false', 'no'];
+
+/**
+ * A yes/no query parameter: `1`, `true`, `yes` or bare (`?mine`) for yes, `0`, `false` or `no` for
+ * no, in any case. API Gateway joins a repeated parameter's values with commas (`mine=1&mine=yes`
+ * arrives as `1,yes`), so each value is read alone: repeats that agree are that answer, and
+ * repeats that disagree are refused rather than one of them silently winning.
+ */
+export const flagText = (description: string) =>
+  z.pipe(
+    z.string(),
+    z.transform((raw: string, context) => {
+      const answers = new Set(raw.split(',').map((value) => (FLAG_YES.includes(value.toLowerCase()) ? true : FLAG_NO.includes(value.toLowerCase()) ? false : undefined)));
+      if (answers.has(undefined)) context.issues.push({ code: 'custom', input: raw, message: 'must be 1, true or yes (or bare) for yes, or 0, false or no for no' });
+      else if (answers.size > 1) context.issues.push({ code: 'custom', input: raw, message: 'is given more than once, both yes and no; give it once' });
+      return answers.has(true);
+    }),
+  ).register(z.globalRegistry, { description });
+
+/** `{name}`: checked by the model-name rules before anything else reads the request (model-name.ts). */
+export const modelNameParam = z.string().check(z.minLength(1), z.maxLength(MODEL_NAME_MAX_LENGTH)).register(z.globalRegistry, {
+  description: 'The model name: letters, digits, `.`, `_` and `-`, starting with a letter or digit (see the README)',
+});
+
+export const versionQuery = wholeNumberText(MAX_VERSION_NUMBER, 'A version number; without it, the latest ready version');
+
+/** The path ids MLHub issues (upload and token ids) are far shorter than any key limit. */
+export const issuedIdParam = (description: string) => z.string().check(z.minLength(1), z.maxLength(256)).register(z.globalRegistry, { description });
+
+export const modelParams = z.object({ name: modelNameParam });

@@ -1,0 +1,31 @@
+import * as z from 'zod/mini';
+import { ERROR_GROUPS as G, PREDICTION_ERRORS } from './error-groups';
+import { modelParams, versionQuery } from './parameters';
+import { contract } from './route-contract';
+import * as views from './views';
+
+const predictBody = {
+  description: 'JSON input: `{"input": [...]}` (one vector, or a batch of rows), `{"inputs": {"name": [...]}}` (named inputs), or an image (PNG or JPEG) as the raw body or a multipart `image` field',
+  mediaTypes: ['application/json', 'image/png', 'image/jpeg', 'multipart/form-data'],
+  required: true,
+} as const;
+
+const predictErrors = [...G.everyRoute, ...G.readsIdentity, ...G.namedModel, ...PREDICTION_ERRORS] as const;
+
+export const predictModel = contract({
+  route: 'predictModel',
+  params: modelParams,
+  query: z.object({ version: z.optional(versionQuery) }),
+  requestBody: predictBody,
+  responses: { 200: { description: 'One prediction per input row', body: views.prediction } },
+  errors: predictErrors,
+});
+
+export const predictModelWithGet = contract({
+  route: 'predictModelWithGet',
+  params: modelParams,
+  query: z.object({ version: z.optional(versionQuery) }),
+  requestBody: predictBody,
+  responses: { 200: { description: 'One prediction per input row', body: views.prediction } },
+  errors: predictErrors,
+});

@@ -1,0 +1,49 @@
+import type * as z from 'zod/mini';
+import type { ErrorCode } from '../errors/error-catalogue';
+import type { RouteId } from '../routes/route-table';
+
+/** An object schema of named string values: path parameters, query parameters or headers. */
+export type ParameterSchema = z.ZodMiniObject;
+
+/** One answer a route may give, by status. */
+export interface ResponseContract {
+  readonly description: string;
+  /** The JSON body's schema; absent for a body that is not JSON (`contentType` says what it is). */
+  readonly body?: z.ZodMiniType;
+  /** A body that is not JSON, such as `application/gzip`. */
+  readonly contentType?: string;
+  /** Response headers worth documenting, by lowercase name. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/**
+ * What a route takes and gives (OpenAPI 3.1's operation, in zod): its path, query and header
+ * parameters and JSON body, each validated by routeHandler before the handler runs, so the
+ * handler and the domain get typed values; every success status with its body; and the error
+ * codes (error-catalogue.ts) it may answer with. The OpenAPI document is generated from these
+ * (scripts/openapi.ts), and the integration tests hold every real answer to them.
+ */
+export interface RouteContract {
+  readonly route: RouteId;
+  readonly params?: ParameterSchema;
+  readonly query?: ParameterSchema;
+  readonly headers?: ParameterSchema;
+  /** JSON routes: the body's schema. Bundle and prediction bodies are described by `requestBody`. */
+  readonly body?: z.ZodMiniType;
+  /** For bodies that are not one JSON document: the media types accepted, for the OpenAPI document. */
+  readonly requestBody?: { readonly description: string; readonly mediaTypes: readonly string[]; readonly required: boolean };
+  readonly responses: Readonly<Record<number, ResponseContract>>;
+  readonly errors: readonly ErrorCode[];
+}
+
+/** Keeps a contract's literal types (so handlers see the parsed shapes) while checking it is one. */
+export const contract = <const C extends RouteContract>(definition: C): C => definition;
+
+type Parsed<S> = S extends z.ZodMiniType ? z.output<S> : Readonly<Record<string, string | undefined>>;
+
+/** What a handler gets from a request once its contract has validated it. */
+export interface ValidatedInput<C extends RouteContract> {
+  readonly params: Parsed<C['params']>;
+  readonly query: Parsed<C['query']>;
+  readonly body: C['body'] extends z.ZodMiniType ? z.output<C['body']> : unknown;
+}

@@ -1,0 +1,40 @@
+import type { RouteId } from '../routes/route-table';
+import * as access from './access-contracts';
+import * as identity from './identity-contracts';
+import * as models from './model-contracts';
+import * as predictions from './prediction-contracts';
+import type { RouteContract } from './route-contract';
+import * as service from './service-contracts';
+import * as tokens from './token-contracts';
+import * as versions from './version-contracts';
+
+/**
+ * Every route's contract, by route id: a route without one fails to compile. For the OpenAPI
+ * document and the tests; a handler imports only its own contract, from its area's module.
+ */
+export const ROUTE_CONTRACTS: { readonly [id in RouteId]: RouteContract & { readonly route: id } } = {
+  getStatus: service.getStatus,
+  getOpenApi: service.getOpenApi,
+  listModels: models.listModels,
+  createModel: models.createModel,
+  getModel: models.getModel,
+  updateModel: models.updateModel,
+  deleteModel: models.deleteModel,
+  uploadBundle: versions.uploadBundle,
+  downloadBundle: versions.downloadBundle,
+  createUpload: versions.createUpload,
+  listUploads: versions.listUploads,
+  getUpload: versions.getUpload,
+  completeUpload: versions.completeUpload,
+  abortUpload: versions.abortUpload,
+  getVersion: versions.getVersion,
+  deleteVersion: versions.deleteVersion,
+  predictModel: predictions.predictModel,
+  predictModelWithGet: predictions.predictModelWithGet,
+  getAccess: access.getAccess,
+  putAccess: access.putAccess,
+  createToken: tokens.createToken,
+  listTokens: tokens.listTokens,
+  deleteToken: tokens.deleteToken,
+  getMe: identity.getMe,
+};

@@ -1,0 +1,138 @@
+import * as z from 'zod/mini';
+
+/**
+ * The shapes of MLHub's answers, as registered OpenAPI components (`id`). Each mirrors the view
+ * function that writes it (functions/registry/model-views.ts, functions/versions/upload-views.ts,
+ * functions/tokens/token-service.ts); the integration tests hold every real answer to them.
+ */
+
+function component<S extends z.ZodMiniType>(schema: S, id: string, description: string): S {
+  z.globalRegistry.add(schema, { id, description });
+  return schema;
+}
+
+const timestamp = z.string().register(z.globalRegistry, { description: 'RFC 3339 date-time, UTC', format: 'date-time' });
+const sha256 = z.string().check(z.regex(/^[0-9a-f]{64}$/));
+
+export const errorBody = component(z.strictObject({
+  error: z.strictObject({
+    code: z.string().register(z.globalRegistry, { description: 'A stable code from the error catalogue' }),
+    message: z.string().register(z.globalRegistry, { description: 'What went wrong, naming the field at fault' }),
+  }),
+}), 'Error', 'Every error: a stable code and a message for people');
+
+const builtinRuntime = z.union([
+  z.strictObject({ runnable: z.literal(true), model_file: z.nullable(z.string()) }),
+  z.strictObject({ runnable: z.literal(false), reason: z.string() }),
+]);
+
+export const versionStatus = z.enum(['pending', 'ready', 'rejected', 'aborted', 'deleted']);
+
+export const version = component(z.strictObject({
+  version: z.int().check(z.minimum(1)),
+  status: versionStatus,
+  sha256: z.nullable(sha256),
+  size: z.int().check(z.minimum(0)).register(z.globalRegistry, { description: 'Bytes of the .tar.gz bundle' }),
+  created: timestamp,
+  created_by: z.string(),
+  filename: z.nullable(z.string()),
+  framework: z.nullable(z.string()),
+  file_count: z.nullable(z.int()),
+  unpacked_bytes: z.nullable(z.int()),
+  builtin_runtime: z.nullable(builtinRuntime),
+  reason: z.optional(z.nullable(z.string())),
+  ended: z.optional(timestamp),
+  ended_by: z.optional(z.nullable(z.string())),
+}), 'Version', 'One version of a model: its status, bytes and what the check found in them');
+
+export const modelVersion = component(z.strictObject({ model: z.string(), ...version.def.shape }), 'ModelVersion', 'A version, with the name of its model');
+
+export const visibility = z.enum(['private', 'public']);
+
+export const grant = component(z.strictObject({
+  user: z.string(),
+  role: z.enum(['read', 'write']),
+  granted: timestamp,
+  granted_by: z.string(),
+}), 'Grant', 'A user given a role on a model');
+
+const summaryShape = {
+  model: z.string(),
+  type: z.string(),
+  meta: z.record(z.string(), z.unknown()),
+  description: z.nullable(z.string()),
+  reference: z.nullable(z.string()),
+  discipline: z.nullable(z.string()),
+  owner: z.string(),
+  visibility,
+  created: timestamp,
+  updated: timestamp,
+  revision: z.int(),
+  latest_version: z.nullable(z.int()),
+};
+
+export const modelSummary = component(z.strictObject(summaryShape), 'ModelSummary', 'A model record, as listings show it');
+
+export const model = component(z.strictObject({
+  ...summaryShape,
+  grants: z.optional(z.array(grant)),
+  versions: z.array(version),
+}), 'Model', 'A model record with its versions; grants only for its owner and writers');
+
+export const access = component(z.strictObject({
+  model: z.string(),
+  owner: z.string(),
+  visibility,
+  grants: z.array(grant),
+}), 'Access', "A model's privacy settings");
+
+const uploadSessionShape = {
+  upload_id: z.string(),
+  model: z.string(),
+  version: z.int(),
+  state: z.enum(['open', 'completed', 'aborted']),
+  size: z.int(),
+  sha256: z.nullable(sha256),
+  filename: z.nullable(z.string()),
+  mode: z.enum(['single', 'multipart']),
+  part_size: z.int(),
+  part_count: z.int(),
+  created: timestamp,
+  created_by: z.string(),
+  expires: timestamp,
+  status_url: z.string(),
+  complete_url: z.string(),
+};
+
+export const uploadSession = component(z.strictObject(uploadSessionShape), 'UploadSession', 'An upload session: where the bytes go and until when');
+
+export const uploadStatus = component(z.strictObject({
+  ...uploadSessionShape,
+  received: z.array(z.strictObject({ part: z.int(), size: z.int(), etag: z.nullable(z.string()) })),
+  urls: z.array(z.strictObject({
+    part: z.int(),
+    size: z.int().register(z.globalRegistry, { description: 'The exact bytes this URL takes' }),
+    method: z.literal('PUT'),
+    url: z.string(),
+    headers: z.record(z.string(), z.string()).register(z.globalRegistry, { description: 'Headers the PUT must carry, as signed into the URL' }),
+  })),
+}), 'UploadStatus', 'An upload session, the parts received so far, and presigned URLs for parts still to send');
+
+export const token = component(z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  scope: z.enum(['read', 'write']),
+  created: timestamp,
+  expires: timestamp,
+}), 'AccessToken', 'A personal access token, never with its secret');
+
+export const prediction = component(z.strictObject({
+  model: z.string(),
+  version: z.int(),
+  predictions: z.array(z.strictObject({
+    output: z.optional(z.unknown()),
+    outputs: z.optional(z.record(z.string(), z.unknown())),
+    label: z.optional(z.string()),
+    probability: z.optional(z.number()),
+  })),
+}), 'Prediction', 'One prediction per input row: `output` (one output) or `outputs` by name, and the top label with its probability when the model has labels');

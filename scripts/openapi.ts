@@ -1,0 +1,131 @@
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject, type ZodOpenApiResponseObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
+import * as z from 'zod/mini';
+import packageJson from '../package.json' with { type: 'json' };
+import { ROUTE_CONTRACTS } from '../functions/contracts/route-contracts';
+import type { RouteContract } from '../functions/contracts/route-contract';
+import { errorBody } from '../functions/contracts/views';
+import { catalogueEntry, type ErrorCode } from '../functions/errors/error-catalogue';
+import { statusForKind } from '../functions/errors/error-status';
+import { formatBytes } from '../functions/http/body-limit';
+import { ROUTES, type RouteSpec } from '../functions/routes/route-table';
+
+/** Where the document is written; the getOpenApi handler serves this file as it is. */
+export const OPENAPI_FILE = fileURLToPath(new URL('../functions/contracts/openapi.json', import.meta.url));
+
+const AUTH_TEXT: Record<RouteSpec['auth'], string> = {
+  none: 'No sign-in needed.',
+  optional: 'Anonymous callers are served what is public; signed-in callers also see what they own or was shared with them.',
+  required: 'Needs a signed-in caller: an OIDC access token or a personal access token.',
+  session: 'Needs a signed-in session (an OIDC access token); personal access tokens are refused.',
+};
+
+/**
+ * OpenAPI 3.1 §4.8.30: for schemes other than OAuth2 and OpenID Connect, a security requirement's
+ * list holds the roles needed. MLHub's roles are the personal access token scopes.
+ */
+function security(route: RouteSpec): Record<string, string[]>[] {
+  if (route.auth === 'none') return [];
+  const requirement = { bearer: [route.scope] };
+  return route.auth === 'optional' ? [{}, requirement] : [requirement];
+}
+
+const tagOf = (route: RouteSpec): string =>
+  route.path.startsWith('/tokens') || route.path === '/me' ? 'Identity'
+    : route.path.includes('/access') ? 'Access'
+      : route.path.includes('/predict') ? 'Predictions'
+        : route.path.includes('/upload') || route.path.includes('/versions') || route.path.includes('/download') ? 'Versions'
+          : route.path.startsWith('/model') ? 'Models' : 'Service';
+
+/** The error answers a route may give, one per status, with the codes that status carries. */
+function errorResponses(codes: readonly ErrorCode[]): ZodOpenApiResponsesObject {
+  const byStatus = new Map<number, string[]>();
+  for (const code of new Set(codes)) {
+    const entry = catalogueEntry(code);
+    if (!entry) throw new Error(`Error code '${code}' is not in the catalogue (functions/errors/error-catalogue.ts)`);
+    const status = statusForKind(entry.kind);
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  return Object.fromEntries([...byStatus.entries()].sort(([a], [b]) => a - b).map(([status, list]) => [String(status), {
+    description: list.map((code) => `\`${code}\`: ${catalogueEntry(code)?.description ?? ''}`).join('\n\n'),
+    content: { 'application/json': { schema: errorBody } },
+  }]));
+}
+
+function operation(route: RouteSpec, contract: RouteContract): ZodOpenApiOperationObject {
+  const responses: Record<string, ZodOpenApiResponseObject> = { ...errorResponses(contract.errors) } as Record<string, ZodOpenApiResponseObject>;
+  for (const [status, answer] of Object.entries(contract.responses)) {
+    responses[status] = {
+      description: answer.description,
+      ...(answer.headers ? { headers: Object.fromEntries(Object.entries(answer.headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }])) } : {}),
+      ...(answer.body ? { content: { 'application/json': { schema: answer.body } } }
+        : answer.contentType ? { content: { [answer.contentType]: { schema: { type: 'string', contentMediaType: answer.contentType } } } } : {}),
+    };
+  }
+  const limit = route.bodyLimit > 0 ? ` Bodies up to ${formatBytes(route.bodyLimit)} (${route.bodyLimit} bytes); larger ones get 413.` : '';
+  const head = route.method === 'GET' ? ' HEAD is answered too, with the same status and headers and no body.' : '';
+  return {
+    operationId: route.id,
+    summary: route.summary,
+    description: `${AUTH_TEXT[route.auth]}${limit}${head}`,
+    tags: [tagOf(route)],
+    security: security(route),
+    ...(contract.params || contract.query || contract.headers ? {
+      requestParams: {
+        ...(contract.params ? { path: contract.params } : {}),
+        ...(contract.query ? { query: contract.query } : {}),
+        ...(contract.headers ? { header: contract.headers } : {}),
+      },
+    } : {}),
+    ...(contract.body ? { requestBody: { required: true, content: { 'application/json': { schema: contract.body } } } }
+      : contract.requestBody ? {
+        requestBody: {
+          description: contract.requestBody.description,
+          required: contract.requestBody.required,
+          content: Object.fromEntries(contract.requestBody.mediaTypes.map((type) => [type, { schema: type === 'application/json' ? z.unknown() : { type: 'string', contentMediaType: type } }])),
+        },
+      } : {}),
+    ...(route.bodyLimit > 0 ? { 'x-mlhub-body-limit': route.bodyLimit } : {}),
+    responses,
+  };
+}
+
+/** MLHub's API as an OpenAPI 3.1 document, from the route table and every route's contract. */
+export function openApiDocument(): ReturnType<typeof createDocument> {
+  const paths: ZodOpenApiPathsObject = {};
+  for (const route of ROUTES) {
+    const contract = (ROUTE_CONTRACTS as Readonly<Record<string, RouteContract>>)[route.id];
+    if (!contract) throw new Error(`Route '${route.id}' has no contract`);
+    const item = (paths[route.path] ??= {});
+    (item as Record<string, ZodOpenApiOperationObject>)[route.method.toLowerCase()] = operation(route, contract);
+  }
+  return createDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'MLHub',
+      version: packageJson.version,
+      description: 'Upload, version, share and run trained ML models. Every error is `{"error": {"code", "message"}}`; the codes are listed per status on each operation.',
+    },
+    servers: [{ url: '/', description: 'The deployment that serves this document' }],
+    tags: ['Service', 'Models', 'Versions', 'Predictions', 'Access', 'Identity'].map((name) => ({ name })),
+    components: {
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An OIDC access token (a session), or a personal access token from POST /tokens. Roles: `read` or `write`, the token scopes; a session has both.',
+        },
+      },
+    },
+    paths,
+  });
+}
+
+/** The document as the committed file holds it. */
+export const openApiText = (): string => `${JSON.stringify(openApiDocument(), null, 2)}\n`;
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  writeFileSync(OPENAPI_FILE, openApiText());
+  console.log(`Wrote ${OPENAPI_FILE}`);
+}
