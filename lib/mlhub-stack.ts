@@ -48,6 +48,7 @@ export class MlHubStack extends Stack {
       modelEndpointArns: sagemakerEndpointArns(config.modelBackends),
       inference: { modelBackends: config.modelBackends, backendUrlAllowlist: config.backendUrlAllowlist },
       uploads: { maxBundleBytes: config.maxBundleBytes, presignSeconds: config.presignSeconds },
+      rateLimits: config.rateLimits,
       logRetention: config.logRetentionDays,
       removalPolicy,
     });

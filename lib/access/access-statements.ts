@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { BUNDLE_ROOT, modelPrefix } from '../../functions/bundles/bundle-keys';
+import { RATE_COUNTER_PREFIX } from '../../functions/rate-limits/dynamo-rate-counter-store';
 import { TABLE_DESIGN } from '../../functions/store/table-design';
 import type { MlHubStorage } from '../storage/mlhub-storage';
 import type { AccessTarget, IndexTarget, RouteAccess } from './route-access';
@@ -61,6 +62,9 @@ function scopeOf(target: AccessTarget, targets: AccessTargets): Scope {
       return { resources: [`${targets.bucketArn}/${BUNDLE_OBJECTS_PATTERN}`] };
     case 'modelEndpoints':
       return { resources: targets.modelEndpointArns };
+    case 'rateLimitCounters':
+      // Only items whose partition key is a rate counter's: DynamoDB checks the key of each request.
+      return { resources: [targets.tableArn], conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': `${RATE_COUNTER_PREFIX}*` } } };
   }
 }
 

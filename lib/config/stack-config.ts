@@ -2,6 +2,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BackendSpecError, parseBackendSpec, type BackendSpec } from '../../functions/inference/backend-spec';
 import { DEFAULT_MAX_BUNDLE_BYTES, DEFAULT_PRESIGN_SECONDS } from '../../functions/platform/function-config';
 import { MODEL_TYPES, type ModelType } from '../../functions/registry/model-type';
+import { parseRateLimitPolicy, RateLimitPolicyError, type RateLimitPolicy } from '../../functions/rate-limits/rate-limit-policy';
 
 /**
  * What the stack knows about one model type's backends. Given in `modelBackends` as the type's
@@ -40,6 +41,11 @@ export interface StackConfig {
   /** Stage-wide API Gateway throttling: steady requests per second, and the burst above it. */
   readonly throttleRateLimit: number;
   readonly throttleBurstLimit: number;
+  /**
+   * Requests each caller may make per window, by class (read, write, predict, upload), kept in
+   * the table (functions/rate-limits/); given to the functions as MLHUB_RATE_LIMITS. Empty: off.
+   */
+  readonly rateLimits: RateLimitPolicy;
   /** Days an overwritten or deleted bundle object survives as a noncurrent version. */
   readonly noncurrentVersionDays: number;
   /**
@@ -72,6 +78,12 @@ export interface StackConfig {
 export type OidcTokenUse = 'id' | 'access' | 'any';
 export type ThreatProtection = 'off' | 'audit' | 'enforced';
 
+/**
+ * Per signed-in user (or address, for anonymous callers): room for a script listing and reading
+ * at 10 requests a second, or predicting at 2, while one caller cannot take the stage's 50.
+ */
+export const DEFAULT_RATE_LIMITS = 'read=600/60s,write=60/60s,predict=120/60s,upload=120/60s';
+
 export const DEFAULT_STACK_CONFIG: StackConfig = {
   stage: 'dev',
   removalPolicy: 'retain',
@@ -81,6 +93,7 @@ export const DEFAULT_STACK_CONFIG: StackConfig = {
   logRetentionDays: RetentionDays.THREE_MONTHS,
   throttleRateLimit: 50,
   throttleBurstLimit: 100,
+  rateLimits: parseRateLimitPolicy(DEFAULT_RATE_LIMITS),
   noncurrentVersionDays: 30,
   maxBundleBytes: DEFAULT_MAX_BUNDLE_BYTES,
   presignSeconds: DEFAULT_PRESIGN_SECONDS,
@@ -292,6 +305,16 @@ function parseByteSize(option: StackOption, raw: unknown, range: { readonly min:
   return bytes;
 }
 
+/** A policy as MLHUB_RATE_LIMITS writes it (`read=600/60s,write=60/1m`), or `off`. */
+function parseRateLimits(raw: unknown): RateLimitPolicy {
+  try {
+    return parseRateLimitPolicy(stringOption('rateLimits', raw));
+  } catch (error) {
+    if (error instanceof RateLimitPolicyError) throw new StackConfigError('rateLimits', error.message);
+    throw error;
+  }
+}
+
 function parseRetention(raw: unknown): RetentionDays {
   const days = wholeNumber('logRetentionDays', raw, 1, Number.MAX_SAFE_INTEGER);
   if (!RETENTION_DAYS.has(days)) {
@@ -354,6 +377,7 @@ const PARSERS: { readonly [option in StackOption]: (raw: unknown) => StackConfig
   // API Gateway's account-level ceilings are 10,000 rps and a 5,000 burst.
   throttleRateLimit: (raw) => wholeNumber('throttleRateLimit', raw, 1, 10_000),
   throttleBurstLimit: (raw) => wholeNumber('throttleBurstLimit', raw, 1, 5_000),
+  rateLimits: parseRateLimits,
   noncurrentVersionDays: (raw) => wholeNumber('noncurrentVersionDays', raw, 1, 3650),
   maxBundleBytes: (raw) => parseByteSize('maxBundleBytes', raw, MAX_BUNDLE_BYTES_RANGE),
   // A URL signed with a function's temporary credentials dies with them, whatever it says, and

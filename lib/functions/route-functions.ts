@@ -5,11 +5,14 @@ import { Construct } from 'constructs';
 import { CONFIG_ENV } from '../../functions/platform/function-config';
 import { FALLBACK_HANDLER, ROUTES } from '../../functions/routes/route-table';
 import { accessAcknowledgements, accessStatements, storageAccessTargets } from '../access/access-statements';
-import { FALLBACK_ACCESS, functionAccess, type RouteAccess } from '../access/route-access';
+import { rateLimitAccess } from '../access/rate-limit-access';
+import { FALLBACK_ACCESS, functionAccess, unionOfAccess, type RouteAccess } from '../access/route-access';
 import type { ModelBackends } from '../config/stack-config';
+import type { RateLimitPolicy } from '../../functions/rate-limits/rate-limit-policy';
 import type { MlHubStorage } from '../storage/mlhub-storage';
 import { inferenceEnvironment, PREDICT_EPHEMERAL_STORAGE_MB } from './inference-runtime';
 import { OnnxRuntimeLayer } from './onnx-runtime-layer';
+import { rateLimitEnvironment } from './rate-limit-environment';
 import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, RouteFunction } from './route-function';
 import { routeRuntime, type RouteRuntime } from './route-runtime';
 import { uploadEnvironment, type UploadSettings } from './upload-environment';
@@ -26,6 +29,8 @@ export interface RouteFunctionsProps {
   readonly inference: { readonly modelBackends: ModelBackends; readonly backendUrlAllowlist: readonly string[] };
   /** The size limit and URL lifetime, told to the functions whose routes read them (lib/functions/upload-environment.ts). */
   readonly uploads: UploadSettings;
+  /** Requests per caller and window by class; each function is told its routes' classes and may update their counters. */
+  readonly rateLimits: RateLimitPolicy;
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
 }
@@ -47,7 +52,8 @@ interface FunctionSpec {
  * (lib/access/route-access.ts). A function whose route runs predictions (or also answers as one
  * that does) gets the ONNX Runtime layer, the inference configuration and room in /tmp; no other
  * function does. The functions whose routes start uploads or sign URLs are told the size limit
- * and URL lifetime (lib/functions/upload-environment.ts). The fallback authenticates no one and
+ * and URL lifetime (lib/functions/upload-environment.ts). The functions of rate-limited routes are
+ * told their limits and may update the rate counters (lib/access/rate-limit-access.ts). The fallback authenticates no one and
  * touches no data, so it is told neither. (Functions run by storage events: lib/functions/event-functions.ts.)
  */
 export class RouteFunctions extends Construct {
@@ -93,12 +99,13 @@ export class RouteFunctions extends Construct {
         description: `${route.method} ${route.path}: ${route.summary}`,
         memoryMb: runtime.memoryMb,
         timeoutSeconds: runtime.timeoutSeconds,
-        access: functionAccess(route.id),
+        access: unionOfAccess([functionAccess(route.id), rateLimitAccess(route.id, props.rateLimits)]),
         environment: {
           // Every route handler authenticates first (even the open ones build the same services).
           ...dataLocation,
           ...props.identityEnvironment,
           ...uploadEnvironment(route.id, props.uploads),
+          ...rateLimitEnvironment(route.id, props.rateLimits),
           ...(predicts ? inferenceEnvironment({ ...props.inference, timeoutSeconds: runtime.timeoutSeconds }) : {}),
         },
         ...(predicts ? { layers: [layer], ephemeralStorageMb: PREDICT_EPHEMERAL_STORAGE_MB } : {}),

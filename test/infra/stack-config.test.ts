@@ -28,6 +28,12 @@ describe('stack configuration', () => {
       logRetentionDays: RetentionDays.THREE_MONTHS,
       throttleRateLimit: 50,
       throttleBurstLimit: 100,
+      rateLimits: {
+        read: { limit: 600, windowSeconds: 60 },
+        write: { limit: 60, windowSeconds: 60 },
+        predict: { limit: 120, windowSeconds: 60 },
+        upload: { limit: 120, windowSeconds: 60 },
+      },
       noncurrentVersionDays: 30,
       maxBundleBytes: 50 * 1024 ** 3,
       presignSeconds: 900,
@@ -52,6 +58,7 @@ describe('stack configuration', () => {
       logRetentionDays: '365',
       throttleRateLimit: '200',
       throttleBurstLimit: '400',
+      rateLimits: 'read=100/1m, predict=10/60s',
       noncurrentVersionDays: '7',
       maxBundleBytes: '250 GiB',
       presignSeconds: '1800',
@@ -70,6 +77,7 @@ describe('stack configuration', () => {
       logRetentionDays: 365,
       throttleRateLimit: 200,
       throttleBurstLimit: 400,
+      rateLimits: { read: { limit: 100, windowSeconds: 60 }, predict: { limit: 10, windowSeconds: 60 } },
       noncurrentVersionDays: 7,
       maxBundleBytes: 250 * 1024 ** 3,
       presignSeconds: 1800,
@@ -204,6 +212,13 @@ describe('stack configuration', () => {
     expect(() => read({ throttleBurstLimit: '-1' })).toThrow(/'throttleBurstLimit' \(context 'throttleBurstLimit' or env MLHUB_DEPLOY_THROTTLE_BURST_LIMIT\)/);
   });
 
+  it('turns rate limits off with off, and refuses a policy the functions could not read, naming the entry', () => {
+    expect(read({ rateLimits: 'off' }).rateLimits).toEqual({});
+    expect(() => read({ rateLimits: 'reads=1/1s' })).toThrow(/'rateLimits' \(context 'rateLimits' or env MLHUB_DEPLOY_RATE_LIMITS\): 'reads=1\/1s' names no class of requests/);
+    expect(() => read({ rateLimits: 'read=1/2d' })).toThrow(/'rateLimits'.*'read=1\/2d' is not <class>=<requests>\/<window>/);
+    expect(() => read({ rateLimits: { read: 1 } })).toThrow(/'rateLimits'.*expected a string/);
+  });
+
   it('maps each option to an MLHUB_DEPLOY_ environment variable', () => {
     expect(STACK_OPTIONS.map(optionEnvName)).toEqual([
       'MLHUB_DEPLOY_STAGE',
@@ -214,6 +229,7 @@ describe('stack configuration', () => {
       'MLHUB_DEPLOY_LOG_RETENTION_DAYS',
       'MLHUB_DEPLOY_THROTTLE_RATE_LIMIT',
       'MLHUB_DEPLOY_THROTTLE_BURST_LIMIT',
+      'MLHUB_DEPLOY_RATE_LIMITS',
       'MLHUB_DEPLOY_NONCURRENT_VERSION_DAYS',
       'MLHUB_DEPLOY_MAX_BUNDLE_BYTES',
       'MLHUB_DEPLOY_PRESIGN_SECONDS',

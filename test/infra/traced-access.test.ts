@@ -16,8 +16,12 @@ import { userActor } from '../../functions/identity/actor';
 import { TABLE_DESIGN } from '../../functions/store/table-design';
 import { PendingSweep } from '../../functions/versions/pending-sweep';
 import { UploadSessions, type SessionStatus } from '../../functions/versions/upload-sessions';
+import { DynamoRateCounterStore, RATE_COUNTER_PREFIX } from '../../functions/rate-limits/dynamo-rate-counter-store';
+import { RateLimiter } from '../../functions/rate-limits/rate-limiter';
+import { parseRateLimitPolicy } from '../../functions/rate-limits/rate-limit-policy';
 import { EVENT_SUBSCRIPTIONS, SCHEDULES } from '../../functions/routes/route-table';
 import { eventAccess, scheduleAccess } from '../../lib/access/event-access';
+import { RATE_LIMIT_ACCESS } from '../../lib/access/rate-limit-access';
 import { FINALIZE_ACCESS, functionAccess, routeAccess, type AccessTarget, type RouteAccess } from '../../lib/access/route-access';
 import { startEmbeddedStores, TEST_UPLOAD_LIMITS, type EmbeddedStores } from '../support/embedded-stores';
 import { makeTar, sampleBundle } from '../support/tarballs';
@@ -94,6 +98,9 @@ const indexTarget = (indexName: string): AccessTarget => {
 function grantsNeeded(call: Call): string[] {
   if (call.service === 'dynamodb') {
     const action = DYNAMODB_ACTIONS[call.command] ?? `unmapped ${call.command}`;
+    // Rate counters are granted apart, on their own partitions only (dynamodb:LeadingKeys).
+    const partition = String((call.input.Key as Record<string, unknown> | undefined)?.[TABLE_DESIGN.partitionKey] ?? '');
+    if (partition.startsWith(RATE_COUNTER_PREFIX)) return [`rateLimitCounters dynamodb:${action}`];
     return [`${typeof call.input.IndexName === 'string' ? indexTarget(call.input.IndexName) : 'table'} dynamodb:${action}`];
   }
   if (call.command === 'ListObjectsV2') {
@@ -386,6 +393,17 @@ describe('access traced through the calls the code makes', () => {
     // No token: a clock calls it.
     expect(needed).toEqual(granted(scheduleAccess(scheduleId)));
   }, 60_000);
+
+  it('rate limits (every limited route): requests counted, one refused, each caller and class apart', async () => {
+    const limiter = new RateLimiter({ store: new DynamoRateCounterStore(stores.documents, stores.tableName), policy: parseRateLimitPolicy('read=2/60s,upload=1/60s') });
+    const needed = await traced(async () => {
+      const verdicts = [];
+      for (let i = 0; i < 3; i += 1) verdicts.push(await limiter.check('user#ada', 'read'));
+      verdicts.push(await limiter.check('ip#192.0.2.1', 'read'), await limiter.check('user#ada', 'upload'));
+      expect(verdicts.map((verdict) => verdict?.allowed)).toEqual([true, true, false, true, true]);
+    });
+    expect(needed).toEqual(granted(RATE_LIMIT_ACCESS));
+  });
 
   it('getStatus: both stores probed', async () => {
     const needed = await traced(async () => {

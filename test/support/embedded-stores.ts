@@ -47,6 +47,7 @@ export interface EmbeddedStores {
   readonly versionStore: DynamoVersionStore;
   readonly sessionStore: DynamoUploadSessionStore;
   readonly documents: DynamoDBDocumentClient;
+  readonly tableName: string;
   readonly s3: S3Client;
   readonly bucket: string;
   /** Keys of every object in the bucket under a prefix. */
@@ -105,6 +106,7 @@ export async function startEmbeddedStores(options: { now?: () => Date; uploadLim
     versionStore,
     sessionStore,
     documents,
+    tableName: TABLE,
     s3,
     bucket: BUCKET,
     async objectKeys(prefix = '') {
