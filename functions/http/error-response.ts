@@ -17,8 +17,8 @@ export function toErrorResponse(error: unknown, requestId: string): HttpResult {
   if (appError) {
     return jsonResponse(statusForKind(appError.kind), errorBody(appError.code, appError.message), { ...appError.headers });
   }
-  // Unexpected failures are logged with the request id and never echo internals to the caller.
-  console.error(JSON.stringify({ level: 'ERROR', requestId, message: 'unhandled error', error: String((error as Error)?.stack ?? error) }));
+  // Unexpected failures never echo internals to the caller; the request observer logs them with
+  // their cause under the same request id (functions/observability/request-observer.ts).
   return jsonResponse(500, errorBody('internal_error', `Internal error (request id ${requestId})`));
 }
 

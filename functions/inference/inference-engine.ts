@@ -46,6 +46,14 @@ export interface InferenceEngineOptions {
   readonly sagemaker?: SageMakerRuntimeClient;
   /** The HTTP client for TF Serving, TorchServe, OIP and TFaaS; the global fetch by default. */
   readonly fetch?: Fetch;
+  /** Told of every prediction a backend ran or failed, with the backend's time in milliseconds (for metrics). */
+  readonly onPrediction?: (outcome: PredictionOutcome) => void;
+}
+
+export interface PredictionOutcome {
+  readonly backend: BackendKind;
+  readonly latencyMs: number;
+  readonly ok: boolean;
 }
 
 /** Rejects with a 504 when the signal aborts first, even if the work itself cannot be cancelled. */
@@ -94,7 +102,16 @@ export class InferenceEngine {
     const ref: ModelVersionRef = { name: model.name, version: version.version, sha256: version.sha256, bundleKey: version.bundleKey, manifest };
     const job: PredictJob = { spec, modelName: model.name, modelType: model.type, version: ref, params, input, limits: this.options.config.limits, signal };
     const backend = this.backends[spec.kind] as InferenceBackend;
-    const rows = await underDeadline(backend.predict(job), signal, spec.kind, deadlineMs);
+    const started = performance.now();
+    const report = (ok: boolean) => this.options.onPrediction?.({ backend: spec.kind, latencyMs: performance.now() - started, ok });
+    let rows;
+    try {
+      rows = await underDeadline(backend.predict(job), signal, spec.kind, deadlineMs);
+    } catch (error) {
+      report(false);
+      throw error;
+    }
+    report(true);
     return { model: model.name, version: version.version, predictions: labelPredictions(rows, manifest.labels, params) };
   }
 }

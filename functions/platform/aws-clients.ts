@@ -1,16 +1,22 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { watchTableChanges } from '../store/table-changes';
+import { traced } from '../observability/tracing';
 import type { FunctionConfig } from './function-config';
 
-/** The document client every store uses; locally, it also reports table changes (functions/store/table-changes.ts). */
+/*
+ * Every AWS SDK client a function uses is made here, and registered for X-Ray (traced): its calls
+ * show as subsegments of the function's trace when tracing is on (functions/observability/tracing.ts).
+ */
+
 export function createDocumentClient(): DynamoDBDocumentClient {
-  const client = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  // The document client sends through the DynamoDB client's middleware stack, which is the one traced.
+  const dynamodb = traced(new DynamoDBClient({}));
+  return DynamoDBDocumentClient.from(dynamodb, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
-  watchTableChanges(client);
-  return client;
 }
 
 /**
@@ -18,5 +24,15 @@ export function createDocumentClient(): DynamoDBDocumentClient {
  * body into every presigned upload URL, and S3 then refuses the real bytes.
  */
 export function createS3Client(config: Pick<FunctionConfig, 's3ForcePathStyle'>): S3Client {
-  return new S3Client({ forcePathStyle: config.s3ForcePathStyle, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+  return traced(new S3Client({ forcePathStyle: config.s3ForcePathStyle, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }));
+}
+
+/** For models served by SageMaker endpoints. */
+export function createSageMakerRuntimeClient(): SageMakerRuntimeClient {
+  return traced(new SageMakerRuntimeClient({}));
+}
+
+/** For invoking another MLHub function (functions/platform/function-invoker.ts). */
+export function createLambdaClient(): LambdaClient {
+  return traced(new LambdaClient({}));
 }

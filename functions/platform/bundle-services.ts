@@ -1,4 +1,5 @@
 import { S3BundleStore } from '../bundles/s3-bundle-store';
+import { observeUploadCheck } from '../observability/domain-observers';
 import { ModelRemoval } from '../registry/model-removal';
 import { DirectUpload } from '../versions/direct-upload';
 import { DynamoUploadSessionStore } from '../versions/dynamo-upload-session-store';
@@ -33,6 +34,7 @@ export const versionFinalizer = lazy(() => new VersionFinalizer({
   ...lifecycleStores(),
   bundles: bundleStore(),
   bundleLimits: loadFunctionConfig().bundleLimits,
+  onChecked: observeUploadCheck,
 }));
 
 export const directUpload = lazy(() => new DirectUpload({

@@ -1,7 +1,8 @@
-import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { loadInferenceConfig } from '../inference/inference-config';
 import { InferenceEngine } from '../inference/inference-engine';
+import { observePrediction } from '../observability/domain-observers';
 import { cacheReadyVersions } from '../registry/ready-version-cache';
+import { createSageMakerRuntimeClient } from './aws-clients';
 import { bundleStore, readyVersions } from './bundle-services';
 import { lazy } from './lazy';
 
@@ -11,7 +12,8 @@ export const inferenceConfig = lazy(() => loadInferenceConfig());
 export const inferenceEngine = lazy(() => new InferenceEngine({
   config: inferenceConfig(),
   openBundle: (key) => bundleStore().open(key),
-  sagemaker: new SageMakerRuntimeClient({}),
+  sagemaker: createSageMakerRuntimeClient(),
+  onPrediction: observePrediction,
 }));
 
 /** Which version a caller predicts with, remembered briefly so predictions cost no table reads. */

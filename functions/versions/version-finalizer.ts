@@ -24,6 +24,17 @@ export interface FinalizerDeps {
   readonly bundles: BundleStore;
   readonly bundleLimits: BundleLimits;
   readonly now?: () => Date;
+  /** Told of every check that made a version ready or rejected it (for logs and metrics). */
+  readonly onChecked?: (check: UploadCheck) => void;
+}
+
+/** A finished check: the version, what became of it, the stored bundle's size, and why it was rejected. */
+export interface UploadCheck {
+  readonly name: string;
+  readonly version: number;
+  readonly outcome: 'ready' | 'rejected';
+  readonly bytes: number;
+  readonly reason?: string;
 }
 
 /** The longest a check may run: a Lambda invocation's limit, enough to stream a very large bundle once. */
@@ -122,6 +133,7 @@ export class VersionFinalizer {
           if (!(await versions.transition(name, number, ['pending'], outcome, this.now().toISOString()))) return this.statusOf(name, number);
           const committed = await this.deps.models.commitLatestVersion(name, number, this.now().toISOString());
           if (committed === 'model_gone') await bundles.retire(version.bundleKey);
+          this.deps.onChecked?.({ name, version: number, outcome: 'ready', bytes: stored.size });
           return 'ready';
         }
       } catch (error) {
@@ -137,6 +149,7 @@ export class VersionFinalizer {
     }
     if (!(await versions.transition(name, number, ['pending'], { status: 'rejected', reason, by: SYSTEM }, this.now().toISOString()))) return this.statusOf(name, number);
     await bundles.retire(version.bundleKey);
+    this.deps.onChecked?.({ name, version: number, outcome: 'rejected', bytes: stored.size, reason });
     return 'rejected';
   }
 
