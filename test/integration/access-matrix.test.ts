@@ -24,6 +24,7 @@ const badCredentials = { expired: all(401), wrongIssuer: all(401), revoked: all(
 /** [private, shared, public] for each caller. The owner is olive; shared and public models grant rita read and will write. */
 const EXPECTED: Record<string, Record<Caller, Row>> = {
   getStatus: { anonymous: all(200), owner: all(200), reader: all(200), writer: all(200), stranger: all(200), expired: all(200), wrongIssuer: all(200), revoked: all(200) },
+  getOpenApi: { anonymous: all(200), owner: all(200), reader: all(200), writer: all(200), stranger: all(200), expired: all(200), wrongIssuer: all(200), revoked: all(200) },
   listModels: { anonymous: all(200), owner: all(200), reader: all(200), writer: all(200), stranger: all(200), ...badCredentials },
   createModel: { anonymous: all(401), owner: all(201), reader: all(201), writer: all(201), stranger: all(201), ...badCredentials },
   getModel: { anonymous: [404, 404, 200], owner: all(200), reader: [404, 200, 200], writer: [404, 200, 200], stranger: [404, 404, 200], ...badCredentials },
@@ -91,6 +92,7 @@ async function exercise(routeId: string, caller: Caller, kind: Kind): Promise<Js
   const octets = { body: bundle, headers: { 'content-type': 'application/octet-stream' } };
   switch (routeId) {
     case 'getStatus': return api(caller, 'GET', '/status');
+    case 'getOpenApi': return api(caller, 'GET', '/openapi.json');
     case 'listModels': return api(caller, 'GET', '/models');
     case 'createModel': return api(caller, 'POST', `/model/${unique('mx-new')}`, json({ type: 'onnx' }));
     case 'getModel': return api(caller, 'GET', `/model/${name}`);
