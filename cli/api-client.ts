@@ -1,13 +1,35 @@
 import { CliError } from './cli-error';
 import type { CliConfig } from './config-store';
+import { DEFAULT_RETRY_POLICY, retryDelaySeconds, type RetryPolicy } from './retry-after';
 
 interface ErrorBody {
   error?: { code?: string; message?: string };
 }
 
-/** MLHub's REST API as the CLI uses it: JSON in and out, errors as one readable line. */
+export interface ApiClientOptions {
+  readonly retry?: RetryPolicy;
+  /** Told each wait before a retry (default: a line on stderr, which leaves --json output alone). */
+  readonly notice?: (line: string) => void;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A body that can be sent again as it is (not a stream, which the first try consumed). */
+const replayable = (body: RequestInit['body'] | undefined): boolean => body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array;
+
+/**
+ * MLHub's REST API as the CLI uses it: JSON in and out, errors as one readable line. A 429 (a
+ * rate limit: too many requests of one class from this user) is waited out as its Retry-After
+ * says, a few times and never for long (cli/retry-after.ts), then reported.
+ */
 export class ApiClient {
-  constructor(private readonly config: CliConfig) {}
+  private readonly retry: RetryPolicy;
+  private readonly notice: (line: string) => void;
+
+  constructor(private readonly config: CliConfig, options: ApiClientOptions = {}) {
+    this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.notice = options.notice ?? ((line) => process.stderr.write(`${line}\n`));
+  }
 
   get baseUrl(): string {
     return this.config.url;
@@ -19,6 +41,18 @@ export class ApiClient {
 
   async request(method: string, path: string, options: { json?: unknown; body?: RequestInit['body']; contentType?: string; redirect?: RequestRedirect } = {}): Promise<Response> {
     const body = options.json !== undefined ? JSON.stringify(options.json) : options.body;
+    for (let attempt = 1; ; attempt += 1) {
+      const response = await this.send(method, path, body, options);
+      if (response.status !== 429 || !replayable(body)) return response;
+      const wait = retryDelaySeconds(response.headers.get('retry-after'), attempt, this.retry);
+      if (wait === undefined) return response;
+      await response.body?.cancel();
+      this.notice(`MLHub is rate limiting ${method} ${path} (429); retrying in ${wait} s (${attempt} of ${this.retry.maxRetries})`);
+      await sleep(wait * 1000);
+    }
+  }
+
+  private async send(method: string, path: string, body: RequestInit['body'] | undefined, options: { json?: unknown; contentType?: string; redirect?: RequestRedirect }): Promise<Response> {
     const contentType = options.json !== undefined ? 'application/json' : options.contentType;
     try {
       return await fetch(`${this.config.url}${path}`, {

@@ -13,6 +13,7 @@ import { startDynamoServer, type EmbeddedServer } from '../../local/dynamodb-ser
 import { ensureTable } from '../../local/provision';
 import { LOCAL_S3_CREDENTIALS } from '../../local/s3-server';
 import { closedPort } from '../support/inference/protocol-server';
+import { DEFAULT_RETRY_POLICY, retryDelaySeconds } from '../../cli/retry-after';
 
 const TABLE = 'mlhub-rate-test';
 let dynamo: EmbeddedServer;
@@ -176,5 +177,28 @@ describe('the rate limiter', () => {
     }
     expect(warnings).toHaveLength(1);
     expect(JSON.parse(warnings[0] ?? '{}')).toMatchObject({ level: 'WARN', rateClass: 'read', message: expect.stringMatching(/goes through unlimited/) });
+  });
+});
+
+describe("the CLI's wait before retrying a 429 (cli/retry-after.ts)", () => {
+  const policy = { maxRetries: 3, maxWaitSeconds: 60 };
+
+  it('waits what Retry-After says, in seconds or until its HTTP-date (RFC 9110 §10.2.3)', () => {
+    expect(retryDelaySeconds('7', 1, policy)).toBe(7);
+    expect(retryDelaySeconds('0', 1, policy)).toBe(0);
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(retryDelaySeconds('Thu, 01 Jan 2026 00:00:12 GMT', 1, policy, now)).toBe(12);
+    expect(retryDelaySeconds('Wed, 31 Dec 2025 23:59:00 GMT', 1, policy, now)).toBe(0);
+  });
+
+  it('backs off 1, 2, 4 s when there is no Retry-After (API Gateway throttling sends none)', () => {
+    expect([1, 2, 3].map((attempt) => retryDelaySeconds(null, attempt, policy))).toEqual([1, 2, 4]);
+    expect(retryDelaySeconds('soon', 2, policy)).toBe(2);
+  });
+
+  it('gives up after its retries, and on a wait longer than it will wait', () => {
+    expect(retryDelaySeconds('1', DEFAULT_RETRY_POLICY.maxRetries + 1, DEFAULT_RETRY_POLICY)).toBeUndefined();
+    expect(retryDelaySeconds('61', 1, policy)).toBeUndefined();
+    expect(retryDelaySeconds('60', 1, policy)).toBe(60);
   });
 });
