@@ -39,7 +39,7 @@ export class ApiClient {
     return { ...(this.config.token ? { authorization: `Bearer ${this.config.token}` } : {}), ...extra };
   }
 
-  async request(method: string, path: string, options: { json?: unknown; body?: RequestInit['body']; contentType?: string; redirect?: RequestRedirect } = {}): Promise<Response> {
+  async request(method: string, path: string, options: { json?: unknown; body?: RequestInit['body']; contentType?: string; redirect?: 'follow' | 'manual' | 'error' } = {}): Promise<Response> {
     const body = options.json !== undefined ? JSON.stringify(options.json) : options.body;
     for (let attempt = 1; ; attempt += 1) {
       const response = await this.send(method, path, body, options);
@@ -52,7 +52,7 @@ export class ApiClient {
     }
   }
 
-  private async send(method: string, path: string, body: RequestInit['body'] | undefined, options: { json?: unknown; contentType?: string; redirect?: RequestRedirect }): Promise<Response> {
+  private async send(method: string, path: string, body: RequestInit['body'] | undefined, options: { json?: unknown; contentType?: string; redirect?: 'follow' | 'manual' | 'error' }): Promise<Response> {
     const contentType = options.json !== undefined ? 'application/json' : options.contentType;
     try {
       return await fetch(`${this.config.url}${path}`, {

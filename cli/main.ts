@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { DeletedModel, Health, Model, ModelSummary } from './api-types';
 import { ApiClient, modelPath } from './api-client';
 import { CliError } from './cli-error';
 import { DEFAULT_URL, loadConfig, saveConfig } from './config-store';
@@ -30,7 +31,6 @@ async function context(command: Command): Promise<{ api: ApiClient; out: Output 
   return { api: new ApiClient({ url, ...(token ? { token } : {}) }), out: new Output(Boolean(options.json)) };
 }
 
-interface ModelSummary { model: string; type: string; owner: string; visibility: string; latest_version: number | null; created: string }
 
 /** Where the local MLHub running on a data folder listens, from the runtime.json `npm start` keeps there. */
 async function localAddress(dataDir: string): Promise<string> {
@@ -57,7 +57,7 @@ async function createIfMissing(api: ApiClient, name: string, type: string): Prom
     undo(why) {
       undone ??= (async () => {
         try {
-          const model = await api.json<{ versions?: { status: string }[] }>('GET', modelPath(name));
+          const model = await api.json<Model>('GET', modelPath(name));
           if ((model.versions ?? []).some((version) => version.status === 'ready')) return '';
           await api.json('DELETE', modelPath(name));
           return `Removed the model ${name} that this push had created, since ${why} before any version of it was ready`;
@@ -96,7 +96,7 @@ export function buildProgram(): Command {
       }
       if (!token) throw new CliError('Give --token <token> (a sign-in token or a personal access token), or --local for a local MLHub');
       const api = new ApiClient({ url, token });
-      const status = await api.json<{ status: string; version: string }>('GET', '/status');
+      const status = await api.json<Health>('GET', '/status');
       await api.json('GET', '/models?limit=1');
       const path = await saveConfig({ url, token });
       new Output(Boolean(globals.json)).result({ url, saved: path, service: status }, () => `Signed in to ${url} (MLHub ${status.version}); saved to ${path}`);
@@ -118,7 +118,7 @@ export function buildProgram(): Command {
           throw new CliError('--meta must be a JSON object, e.g. --meta \'{"epochs": 10}\'');
         }
       }
-      const created = await api.json<ModelSummary>('POST', modelPath(name), { json: { type: options.type, meta, ...(options.description ? { description: options.description } : {}) } });
+      const created = await api.json<Model>('POST', modelPath(name), { json: { type: options.type, meta, ...(options.description ? { description: options.description } : {}) } });
       if (options.public) await api.json('PUT', `${modelPath(name)}/access`, { json: { visibility: 'public' } });
       out.result({ ...created, visibility: options.public ? 'public' : created.visibility }, () => `Created ${name} (${created.type})`);
     });
@@ -146,7 +146,7 @@ export function buildProgram(): Command {
     .description("a model's record and versions")
     .action(async (name: string, _options: unknown, command: Command) => {
       const { api, out } = await context(command);
-      const model = await api.json<ModelSummary & { description: string | null; versions: { version: number; status: string; size: number; sha256: string | null; created: string }[] }>('GET', modelPath(name));
+      const model = await api.json<Model>('GET', modelPath(name));
       out.result(model, () => [
         `${model.model} (${model.type}), ${model.visibility}, owned by ${model.owner}`,
         ...(model.description ? [model.description] : []),
@@ -160,7 +160,7 @@ export function buildProgram(): Command {
     .action(async (name: string, options: { yes?: boolean }, command: Command) => {
       const { api, out } = await context(command);
       if (!options.yes) throw new CliError(`Deleting ${name} removes every version for good; run again with --yes to do it`);
-      const deleted = await api.json<{ versions_deleted: number }>('DELETE', modelPath(name));
+      const deleted = await api.json<DeletedModel>('DELETE', modelPath(name));
       out.result(deleted, () => `Deleted ${name} and its ${deleted.versions_deleted} version(s)`);
     });
 

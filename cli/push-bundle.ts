@@ -4,20 +4,10 @@ import { ApiClient, modelPath } from './api-client';
 import { CliError } from './cli-error';
 import { HttpStatusError, fileSha256, putFileRange } from './file-transfer';
 
+import type { Model, UploadSession, UploadStatus, Version } from './api-types';
+
 /** One URL to PUT a part to, with the headers that must go with it (they are signed into it). */
-interface PartUrl { part: number; size: number; url: string; headers?: Record<string, string> }
-interface UploadStatus {
-  upload_id: string;
-  version: number;
-  state: string;
-  size: number;
-  sha256: string | null;
-  part_size: number;
-  part_count: number;
-  received: { part: number; size: number }[];
-  urls: PartUrl[];
-}
-interface VersionAnswer { version: number; status: string; sha256: string; size: number; reason?: string | null }
+type PartUrl = UploadStatus['urls'][number];
 
 export interface PushResult {
   readonly model: string;
@@ -57,7 +47,7 @@ export async function pushBundle(api: ApiClient, name: string, file: string, opt
   const hashedAt = Date.now();
   const base = `${modelPath(name)}/uploads`;
 
-  const open = await api.json<{ upload_id: string; size: number; sha256: string | null }[]>('GET', base);
+  const open = await api.json<UploadSession[]>('GET', base);
   const previous = open.find((session) => session.size === size && session.sha256 === sha256);
   const status = previous
     ? await api.json<UploadStatus>('GET', `${base}/${previous.upload_id}`)
@@ -128,7 +118,7 @@ function partSize(status: UploadStatus, part: number): number {
 }
 
 /** Completes the upload, then waits while MLHub checks a bundle too large to check at once. */
-async function finish(api: ApiClient, name: string, completePath: string, number: number): Promise<VersionAnswer> {
+async function finish(api: ApiClient, name: string, completePath: string, number: number): Promise<Version> {
   const response = await api.request('POST', completePath);
   if (response.status === 400) {
     const body = await response.json() as { error?: { code?: string; message?: string } };
@@ -136,11 +126,11 @@ async function finish(api: ApiClient, name: string, completePath: string, number
     if (body.error?.code === 'bundle_rejected') throw new CliError(body.error.message ?? 'MLHub refused the bundle');
     throw new CliError(body.error?.message ?? 'Completing the upload failed');
   }
-  let version = await ApiClient.read<VersionAnswer>(response, `POST ${completePath}`);
+  let version = await ApiClient.read<Version>(response, `POST ${completePath}`);
   const deadline = Date.now() + FINISH_TIMEOUT_MS;
   while (version.status === 'pending' && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, FINISH_POLL_MS));
-    const model = await api.json<{ versions: VersionAnswer[] }>('GET', modelPath(name));
+    const model = await api.json<Model>('GET', modelPath(name));
     version = model.versions.find((candidate) => candidate.version === number) ?? version;
   }
   return version;

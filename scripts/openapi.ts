@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject, type ZodOpenApiResponseObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
 import * as z from 'zod/mini';
 import packageJson from '../package.json' with { type: 'json' };
-import { ROUTE_CONTRACTS } from '../functions/contracts/route-contracts';
+import { contractOf } from '../functions/contracts/route-contracts';
 import type { RouteContract } from '../functions/contracts/route-contract';
 import { errorBody } from '../functions/contracts/views';
 import { catalogueEntry, type ErrorCode } from '../functions/errors/error-catalogue';
@@ -95,8 +95,7 @@ function operation(route: RouteSpec, contract: RouteContract): ZodOpenApiOperati
 export function openApiDocument(): ReturnType<typeof createDocument> {
   const paths: ZodOpenApiPathsObject = {};
   for (const route of ROUTES) {
-    const contract = (ROUTE_CONTRACTS as Readonly<Record<string, RouteContract>>)[route.id];
-    if (!contract) throw new Error(`Route '${route.id}' has no contract`);
+    const contract = contractOf(route.id);
     const item = (paths[route.path] ??= {});
     (item as Record<string, ZodOpenApiOperationObject>)[route.method.toLowerCase()] = operation(route, contract);
   }

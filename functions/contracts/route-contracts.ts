@@ -38,3 +38,10 @@ export const ROUTE_CONTRACTS: { readonly [id in RouteId]: RouteContract & { read
   deleteToken: tokens.deleteToken,
   getMe: identity.getMe,
 };
+
+/** A route's contract by a route id held as a string (RouteSpec.id); throws for an id with none. */
+export function contractOf(routeId: string): RouteContract {
+  const found = (ROUTE_CONTRACTS as Readonly<Record<string, RouteContract | undefined>>)[routeId];
+  if (!found) throw new Error(`Route '${routeId}' has no contract in functions/contracts/route-contracts.ts`);
+  return found;
+}

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { randomBytes, createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROUTE_CONTRACTS } from '../../functions/contracts/route-contracts';
+import { contractOf } from '../../functions/contracts/route-contracts';
 import { ROUTES } from '../../functions/routes/route-table';
 import { OPENAPI_FILE } from '../../scripts/openapi';
 import { checkAnswer } from '../support/contract-check';
@@ -118,7 +118,7 @@ describe('the route contracts, walked', () => {
     expect((await send('GET', '/nowhere')).status).toBe(404);
 
     expect(violations).toEqual([]);
-    const missing = ROUTES.flatMap((route) => Object.keys(ROUTE_CONTRACTS[route.id].responses)
+    const missing = ROUTES.flatMap((route) => Object.keys(contractOf(route.id).responses)
       .map((status) => `${route.id} ${status}`)
       .filter((pair) => !seen.get(pair.split(' ')[0] as string)?.has(Number(pair.split(' ')[1])) && NOT_WALKED[pair] === undefined));
     expect(missing).toEqual([]);

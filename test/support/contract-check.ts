@@ -1,5 +1,4 @@
-import { ROUTE_CONTRACTS } from '../../functions/contracts/route-contracts';
-import type { RouteContract } from '../../functions/contracts/route-contract';
+import { contractOf } from '../../functions/contracts/route-contracts';
 import { errorBody } from '../../functions/contracts/views';
 import { catalogueEntry } from '../../functions/errors/error-catalogue';
 import { statusForKind } from '../../functions/errors/error-status';
@@ -39,7 +38,7 @@ export function checkAnswer(method: string, rawPath: string, status: number, bod
     if (method !== 'HEAD' && (!errorBody.safeParse(body).success || !FALLBACK_CODES.has(code ?? ''))) violations.push(`${method} ${path}: unrouted answer ${status} ${JSON.stringify(body)?.slice(0, 200)}`);
     return { violations };
   }
-  const contract = (ROUTE_CONTRACTS as Readonly<Record<string, RouteContract>>)[match.route.id] as RouteContract;
+  const contract = contractOf(match.route.id);
   const where = `${match.route.id} (${method} ${path}) answered ${status}`;
   if (method === 'HEAD') return { routeId: match.route.id, violations };
   const declared = contract.responses[status];

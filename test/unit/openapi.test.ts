@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { validate } from '@readme/openapi-parser';
 import { describe, expect, it } from 'vitest';
-import { ROUTE_CONTRACTS } from '../../functions/contracts/route-contracts';
+import { ROUTE_CONTRACTS, contractOf } from '../../functions/contracts/route-contracts';
 import { ERROR_CATALOGUE } from '../../functions/errors/error-catalogue';
 import { ROUTES } from '../../functions/routes/route-table';
 import { OPENAPI_FILE, openApiText } from '../../scripts/openapi';
@@ -17,7 +17,7 @@ describe('the OpenAPI document', () => {
   it('is valid OpenAPI 3.1', async () => {
     expect(document.openapi).toBe('3.1.0');
     const result = await validate(JSON.parse(committed));
-    expect(result.errors ?? [], JSON.stringify(result.errors)).toEqual([]);
+    expect('errors' in result ? result.errors : [], JSON.stringify(result)).toEqual([]);
     expect(result.valid).toBe(true);
   });
 
@@ -27,7 +27,7 @@ describe('the OpenAPI document', () => {
       expect(operation?.operationId, `${route.method} ${route.path}`).toBe(route.id);
       expect(operation?.security).toEqual(route.auth === 'none' ? [] : route.auth === 'optional' ? [{}, { bearer: [route.scope] }] : [{ bearer: [route.scope] }]);
       const statuses = Object.keys(operation?.responses ?? {});
-      for (const status of Object.keys(ROUTE_CONTRACTS[route.id].responses)) expect(statuses).toContain(status);
+      for (const status of Object.keys(contractOf(route.id).responses)) expect(statuses).toContain(status);
       if (route.auth === 'required' || route.auth === 'session') expect(statuses).toContain('401');
     }
     const operations = Object.values(document.paths).flatMap((item) => Object.values(item));

@@ -1,0 +1,21 @@
+import type * as z from 'zod/mini';
+import type * as models from '../functions/contracts/model-contracts';
+import type { RouteContract } from '../functions/contracts/route-contract';
+import type * as service from '../functions/contracts/service-contracts';
+import type * as versions from '../functions/contracts/version-contracts';
+
+/**
+ * The body a route answers with a given status, as its contract's schema gives it
+ * (functions/contracts/): the CLI reads MLHub's answers in the very types the server is held to.
+ * Type-only: nothing of zod or the server ends up in the CLI at run time.
+ */
+export type AnswerOf<C extends RouteContract, S extends keyof C['responses']> =
+  C['responses'][S] extends { body: z.ZodMiniType } ? z.output<C['responses'][S]['body']> : never;
+
+export type Health = AnswerOf<typeof service.getStatus, 200>;
+export type ModelSummary = AnswerOf<typeof models.listModels, 200>[number];
+export type Model = AnswerOf<typeof models.getModel, 200>;
+export type DeletedModel = AnswerOf<typeof models.deleteModel, 200>;
+export type UploadStatus = AnswerOf<typeof versions.createUpload, 201>;
+export type UploadSession = AnswerOf<typeof versions.listUploads, 200>[number];
+export type Version = Model['versions'][number];
