@@ -12,20 +12,14 @@ const predictBody = {
 
 const predictErrors = [...G.everyRoute, ...G.readsIdentity, ...G.namedModel, ...PREDICTION_ERRORS] as const;
 
-export const predictModel = contract({
-  route: 'predictModel',
+/** POST is the way; GET with a body is the seed's curl, answered the same. */
+const predictContract = {
   params: modelParams,
   query: z.object({ version: z.optional(versionQuery) }),
   requestBody: predictBody,
   responses: { 200: { description: 'One prediction per input row', body: views.prediction } },
   errors: predictErrors,
-});
+} as const;
 
-export const predictModelWithGet = contract({
-  route: 'predictModelWithGet',
-  params: modelParams,
-  query: z.object({ version: z.optional(versionQuery) }),
-  requestBody: predictBody,
-  responses: { 200: { description: 'One prediction per input row', body: views.prediction } },
-  errors: predictErrors,
-});
+export const predictModel = contract({ route: 'predictModel', ...predictContract });
+export const predictModelWithGet = contract({ route: 'predictModelWithGet', ...predictContract });
