@@ -8,7 +8,9 @@ import { readFileSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EVENT_SUBSCRIPTIONS, FALLBACK_HANDLER, ROUTES, SCHEDULES } from '../functions/routes/route-table';
+import { CATALOGUE_FUNCTIONS } from '../functions/catalogue/function-catalogue';
+import { describeTrigger } from '../functions/catalogue/trigger-descriptions';
+import { FALLBACK_HANDLER, ROUTES } from '../functions/routes/route-table';
 import { HANDLER_NODE_OPTIONS, ONNX_RUNTIME_PACKAGE, PROJECT_ROOT } from '../lib/functions/handler-bundling';
 import { buildOnnxRuntimeLayer, LAYER_NODE_MODULES, onnxRuntimeLayerFiles, onnxRuntimePackage, type LayerFile } from '../lib/functions/onnx-runtime-layer-contents';
 import { importInFreshNode } from './support/fresh-import';
@@ -48,9 +50,7 @@ function servedBy(handler: string): string {
   if (handler === FALLBACK_HANDLER) return 'fallback (404/405)';
   return [
     ...ROUTES.filter((route) => route.handler === handler).map((route) => `${route.method} ${route.path}`),
-    ...EVENT_SUBSCRIPTIONS.filter((subscription) => subscription.handler === handler)
-      .map((subscription) => `${subscription.events.join(', ')} on ${subscription.prefix}*${subscription.suffix}`),
-    ...SCHEDULES.filter((schedule) => schedule.handler === handler).map((schedule) => `every ${schedule.rateMinutes} minutes`),
+    ...CATALOGUE_FUNCTIONS.filter((fn) => fn.handler === handler).map((fn) => describeTrigger(fn.trigger)),
   ].join(', ');
 }
 

@@ -2,9 +2,9 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { MlHubHttpApi } from './api/mlhub-http-api';
 import { identitySource, sagemakerEndpointArns, type StackConfig } from './config/stack-config';
-import { EventFunctions } from './functions/event-functions';
+import { functionsTriggeredBy } from '../functions/catalogue/function-catalogue';
+import { CatalogueFunctions, failedEventsOf } from './functions/catalogue-functions';
 import { RouteFunctions } from './functions/route-functions';
-import { ScheduledFunctions } from './functions/scheduled-functions';
 import { MlHubIdentity } from './identity/mlhub-identity';
 import { MlHubStorage } from './storage/mlhub-storage';
 
@@ -17,17 +17,16 @@ export const stackIdFor = (stage: string): string => `MlHub-${stage}`;
 
 /**
  * MLHub in one stack: storage, identity (its own Cognito user pool, or an external issuer), one
- * function per route wired to both, the HTTP API in front, one function per storage event
- * subscription (the upload finalizer), invoked by the bundle bucket's notifications, and one
- * function per schedule (the pending-version sweep), invoked by an EventBridge rule.
+ * function per route wired to both, the HTTP API in front, and one function per entry of the
+ * function catalogue, wired to its trigger (the upload finalizer to the bundle bucket's
+ * notifications, the pending-version sweep to an EventBridge rule).
  */
 export class MlHubStack extends Stack {
   readonly config: StackConfig;
   readonly storage: MlHubStorage;
   readonly identity: MlHubIdentity;
   readonly functions: RouteFunctions;
-  readonly eventFunctions: EventFunctions;
-  readonly scheduledFunctions: ScheduledFunctions;
+  readonly catalogueFunctions: CatalogueFunctions;
   readonly httpApi: MlHubHttpApi;
 
   constructor(scope: Construct, id: string, props: MlHubStackProps) {
@@ -40,6 +39,7 @@ export class MlHubStack extends Stack {
       removalPolicy,
       corsOrigins: config.corsOrigins,
       noncurrentVersionDays: config.noncurrentVersionDays,
+      tableStream: functionsTriggeredBy('table-stream').length > 0,
     });
     this.identity = new MlHubIdentity(this, 'Identity', { source: identitySource(config), removalPolicy });
     this.functions = new RouteFunctions(this, 'Functions', {
@@ -52,8 +52,12 @@ export class MlHubStack extends Stack {
       logRetention: config.logRetentionDays,
       removalPolicy,
     });
-    this.eventFunctions = new EventFunctions(this, 'Events', { storage: this.storage, logRetention: config.logRetentionDays, removalPolicy });
-    this.scheduledFunctions = new ScheduledFunctions(this, 'Schedules', { storage: this.storage, logRetention: config.logRetentionDays, removalPolicy });
+    this.catalogueFunctions = new CatalogueFunctions(this, 'Events', {
+      storage: this.storage,
+      layers: { 'onnx-runtime': this.functions.onnxRuntimeLayer?.layerVersion },
+      logRetention: config.logRetentionDays,
+      removalPolicy,
+    });
     this.httpApi = new MlHubHttpApi(this, 'Http', {
       functions: this.functions,
       corsOrigins: config.corsOrigins,
@@ -65,9 +69,11 @@ export class MlHubStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.url, description: 'Base URL of the MLHub API' });
     new CfnOutput(this, 'TableName', { value: this.storage.table.tableName, description: 'DynamoDB table holding model metadata' });
     new CfnOutput(this, 'BundleBucketName', { value: this.storage.bundleBucket.bucketName, description: 'S3 bucket holding model bundles' });
-    for (const { subscription, failedEvents } of this.eventFunctions.bySubscription.values()) {
-      const id = `${subscription.id.charAt(0).toUpperCase()}${subscription.id.slice(1)}FailedEvents`;
-      new CfnOutput(this, id, { value: failedEvents.queueUrl, description: `SQS queue holding ${subscription.id} events that failed every try, with their errors` });
+    for (const deployed of this.catalogueFunctions.byId.values()) {
+      const failedEvents = failedEventsOf(deployed);
+      if (!failedEvents) continue;
+      const id = `${deployed.spec.id.charAt(0).toUpperCase()}${deployed.spec.id.slice(1)}FailedEvents`;
+      new CfnOutput(this, id, { value: failedEvents.queueUrl, description: `SQS queue holding ${deployed.spec.id} events that failed every try, with their errors` });
     }
     new CfnOutput(this, 'OidcIssuer', { value: this.identity.issuer, description: 'Issuer (iss) of the sign-in tokens MLHub accepts' });
     const { userPool, userPoolClient } = this.identity;

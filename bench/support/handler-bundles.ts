@@ -1,15 +1,14 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
-import { EVENT_SUBSCRIPTIONS, FALLBACK_HANDLER, ROUTES, SCHEDULES } from '../../functions/routes/route-table';
+import { everyFunction } from '../../functions/catalogue/function-catalogue';
+import { FALLBACK_HANDLER } from '../../functions/routes/route-table';
 import { BUNDLE_FILE, esbuildBundleOptions } from '../../lib/functions/handler-bundling';
 
-/** Every handler module the stack deploys: one per route, the fallback, one per storage event subscription and one per schedule. */
+/** Every handler module the stack deploys: one per route, the fallback, and one per function of the function catalogue. */
 export const DEPLOYED_HANDLERS: readonly string[] = [...new Set([
-  ...ROUTES.map((route) => route.handler),
+  ...everyFunction().map((fn) => fn.handler),
   FALLBACK_HANDLER,
-  ...EVENT_SUBSCRIPTIONS.map((subscription) => subscription.handler),
-  ...SCHEDULES.map((schedule) => schedule.handler),
 ])];
 
 export interface BundleContributor {

@@ -1,23 +1,19 @@
+import type { CatalogueFunctionId } from '../../functions/catalogue/function-catalogue';
 import { FINALIZE_ACCESS, routeAccess, unionOfAccess, type RouteAccess } from './route-access';
 
 /**
- * What each function run by a storage event may do to MLHub's data, by subscription id
- * (EVENT_SUBSCRIPTIONS in functions/routes/route-table.ts), in the terms of ROUTE_ACCESS. These
- * functions authenticate no one: they look up no token.
+ * What each function of the function catalogue (functions/catalogue/function-catalogue.ts) may
+ * do to MLHub's data, by function id, in the terms of ROUTE_ACCESS: one entry per function, or
+ * this fails to compile. These functions authenticate no one: they look up no token. What their
+ * trigger needs (reading the table's stream, consuming their queue, sending to their failed-event
+ * queue) is granted with the trigger (lib/functions/catalogue-functions.ts), not here.
  */
-export const EVENT_ACCESS: Readonly<Record<string, RouteAccess>> = {
+export const CATALOGUE_ACCESS: Readonly<Record<CatalogueFunctionId, RouteAccess>> = {
   // VersionFinalizer.finalizeKey, for each object stored under a bundle key: reads the version the
   // key names (GetItem); deletes bytes that belong to no version (a URL of an aborted upload, or of
   // a deleted model's); retires the key of a version that already ended (HeadObject, then PutObject
   // of the empty marker); checks a pending one as completeUpload does.
   finalizeUpload: unionOfAccess([{ bundleObjects: ['s3:DeleteObject'] }, FINALIZE_ACCESS]),
-};
-
-/**
- * What each function run on a schedule may do, by schedule id (SCHEDULES in
- * functions/routes/route-table.ts), in the same terms. These functions authenticate no one either.
- */
-export const SCHEDULE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   // PendingSweep (functions/versions/pending-sweep.ts): lists pending versions, soonest expiry
   // first, from the PENDING partition of the owner index (Query). An expired one moves to aborted
   // (a conditional UpdateItem), its session is read and marked aborted (GetItem, UpdateItem), its
@@ -30,14 +26,9 @@ export const SCHEDULE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   ]),
 };
 
-export function eventAccess(subscriptionId: string): RouteAccess {
-  const access = EVENT_ACCESS[subscriptionId];
-  if (!access) throw new Error(`Event subscription '${subscriptionId}' has no entry in EVENT_ACCESS (lib/access/event-access.ts): say what data it may touch`);
-  return access;
-}
-
-export function scheduleAccess(scheduleId: string): RouteAccess {
-  const access = SCHEDULE_ACCESS[scheduleId];
-  if (!access) throw new Error(`Schedule '${scheduleId}' has no entry in SCHEDULE_ACCESS (lib/access/event-access.ts): say what data it may touch`);
+/** A catalogue function's data access; throws for an id CATALOGUE_ACCESS does not hold (a function outside the catalogue). */
+export function catalogueAccess(functionId: string): RouteAccess {
+  const access = (CATALOGUE_ACCESS as Readonly<Record<string, RouteAccess | undefined>>)[functionId];
+  if (!access) throw new Error(`Function '${functionId}' has no entry in CATALOGUE_ACCESS (lib/access/event-access.ts): say what data it may touch`);
   return access;
 }

@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, ObjectOwnership, type CorsRule } from 'aws-cdk-lib/aws-s3';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
@@ -10,6 +10,11 @@ export interface MlHubStorageProps {
   /** Browser origins that may use presigned URLs on the bundle bucket; none means no CORS rule. */
   readonly corsOrigins: readonly string[];
   readonly noncurrentVersionDays: number;
+  /**
+   * Give the table a stream (NEW_AND_OLD_IMAGES), for catalogue functions with a table-stream
+   * trigger; none otherwise, since a stream nobody reads is only cost. Off by default.
+   */
+  readonly tableStream?: boolean;
 }
 
 /** Private, encrypted, TLS-only: the settings every MLHub bucket shares. */
@@ -39,7 +44,7 @@ function presignedUrlCors(origins: readonly string[]): CorsRule[] | undefined {
   }];
 }
 
-/** MLHub's state: the metadata table (from the shared table design) and the bundle bucket. */
+/** MLHub's state: the metadata table (from the shared table design, with a stream when asked) and the bundle bucket. */
 export class MlHubStorage extends Construct {
   readonly table: Table;
   readonly bundleBucket: Bucket;
@@ -61,6 +66,7 @@ export class MlHubStorage extends Construct {
       deletionProtection: retained,
       // Personal access tokens carry their expiry here (functions/tokens/dynamo-token-store.ts); DynamoDB sweeps them.
       timeToLiveAttribute: TABLE_DESIGN.timeToLiveAttribute,
+      ...(props.tableStream ? { stream: StreamViewType.NEW_AND_OLD_IMAGES } : {}),
       removalPolicy: props.removalPolicy,
     });
     for (const index of ALL_INDEXES) {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { newBundleKey } from '../../functions/bundles/bundle-keys';
-import { EVENT_SUBSCRIPTIONS, ROUTES, SCHEDULES } from '../../functions/routes/route-table';
+import { CATALOGUE_FUNCTIONS } from '../../functions/catalogue/function-catalogue';
+import { ROUTES } from '../../functions/routes/route-table';
 import { TABLE_DESIGN } from '../../functions/store/table-design';
 import { accessAcknowledgements, accessStatements, BUNDLE_OBJECTS_PATTERN } from '../../lib/access/access-statements';
-import { EVENT_ACCESS, eventAccess, SCHEDULE_ACCESS, scheduleAccess } from '../../lib/access/event-access';
+import { CATALOGUE_ACCESS, catalogueAccess } from '../../lib/access/event-access';
 import { FINALIZE_ACCESS, ROUTE_ACCESS, routeAccess } from '../../lib/access/route-access';
 import { iamPatternMatches } from './support/template-views';
 
@@ -21,14 +22,14 @@ describe('route access map', () => {
   });
 });
 
-describe('event access map', () => {
-  it('has an entry for every storage event subscription and none for one that does not exist', () => {
-    expect(Object.keys(EVENT_ACCESS).sort()).toEqual(EVENT_SUBSCRIPTIONS.map((subscription) => subscription.id).sort());
-    expect(() => eventAccess('noSuchSubscription')).toThrow(/no entry in EVENT_ACCESS/);
+describe('catalogue access map', () => {
+  it('has an entry for every function of the catalogue and none for one that does not exist', () => {
+    expect(Object.keys(CATALOGUE_ACCESS).sort()).toEqual(CATALOGUE_FUNCTIONS.map((fn) => fn.id).sort());
+    expect(() => catalogueAccess('noSuchFunction')).toThrow(/no entry in CATALOGUE_ACCESS/);
   });
 
   it('gives the finalizer its access wherever it runs: on the S3 event, in the sweep, inside completeUpload and uploadBundle', () => {
-    const running = { finalizeUpload: EVENT_ACCESS.finalizeUpload, sweepVersions: SCHEDULE_ACCESS.sweepVersions, completeUpload: ROUTE_ACCESS.completeUpload, uploadBundle: ROUTE_ACCESS.uploadBundle };
+    const running = { finalizeUpload: CATALOGUE_ACCESS.finalizeUpload, sweepVersions: CATALOGUE_ACCESS.sweepVersions, completeUpload: ROUTE_ACCESS.completeUpload, uploadBundle: ROUTE_ACCESS.uploadBundle };
     for (const [id, access] of Object.entries(running)) {
       expect(access, id).toBeDefined();
       for (const [target, actions] of Object.entries(FINALIZE_ACCESS)) {
@@ -38,19 +39,14 @@ describe('event access map', () => {
   });
 
   it('lets the event, and only it, delete an object: bytes that belong to no version', () => {
-    expect(EVENT_ACCESS.finalizeUpload?.bundleObjects).toContain('s3:DeleteObject');
+    expect(CATALOGUE_ACCESS.finalizeUpload.bundleObjects).toContain('s3:DeleteObject');
     expect(FINALIZE_ACCESS.bundleObjects).not.toContain('s3:DeleteObject');
   });
 });
 
-describe('schedule access map', () => {
-  it('has an entry for every schedule and none for one that does not exist', () => {
-    expect(Object.keys(SCHEDULE_ACCESS).sort()).toEqual(SCHEDULES.map((schedule) => schedule.id).sort());
-    expect(() => scheduleAccess('noSuchSchedule')).toThrow(/no entry in SCHEDULE_ACCESS/);
-  });
-
+describe('the sweep\'s access', () => {
   it('lets the sweep find pending versions and unfinished deletes in the owner index, and no other index', () => {
-    const sweep = scheduleAccess('sweepVersions');
+    const sweep = catalogueAccess('sweepVersions');
     expect(sweep.byOwnerIndex).toEqual(['dynamodb:Query']);
     expect(sweep.publicModelsIndex).toBeUndefined();
     // Finishing a model delete reads that model's own partition, as deleteModel does.

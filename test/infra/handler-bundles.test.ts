@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importInFreshNode } from '../../bench/support/fresh-import';
 import { bundleHandlers, DEPLOYED_HANDLERS, type HandlerBundle } from '../../bench/support/handler-bundles';
-import { EVENT_SUBSCRIPTIONS, FALLBACK_HANDLER, ROUTES, SCHEDULES, type RouteSpec } from '../../functions/routes/route-table';
+import { CATALOGUE_FUNCTIONS } from '../../functions/catalogue/function-catalogue';
+import { FALLBACK_HANDLER, ROUTES, type RouteSpec } from '../../functions/routes/route-table';
 import { HANDLER_NODE_OPTIONS, ONNX_RUNTIME_PACKAGE } from '../../lib/functions/handler-bundling';
 import { buildOnnxRuntimeLayer, LAYER_NODE_MODULES } from '../../lib/functions/onnx-runtime-layer-contents';
 
@@ -30,11 +31,8 @@ afterAll(async () => {
 });
 
 describe('handler bundles', () => {
-  it('covers every handler the route table, the event table and the schedules name, and the fallback', () => {
-    const named = new Set([
-      ...ROUTES.map((route) => route.handler), FALLBACK_HANDLER,
-      ...EVENT_SUBSCRIPTIONS.map((subscription) => subscription.handler), ...SCHEDULES.map((schedule) => schedule.handler),
-    ]);
+  it('covers every handler the route table and the function catalogue name, and the fallback', () => {
+    const named = new Set([...ROUTES.map((route) => route.handler), FALLBACK_HANDLER, ...CATALOGUE_FUNCTIONS.map((fn) => fn.handler)]);
     expect(new Set(bundles.map((bundle) => bundle.handler))).toEqual(named);
     expect(named.has('finalize-upload')).toBe(true);
     expect(named.has('sweep-versions')).toBe(true);

@@ -1,5 +1,5 @@
 /**
- * ROUTE_ACCESS, EVENT_ACCESS and SCHEDULE_ACCESS, checked against the calls the code really makes:
+ * ROUTE_ACCESS and CATALOGUE_ACCESS, checked against the calls the code really makes:
  * each route's domain operation runs over the real DynamoDB and S3 stores (dynalite and s3rver),
  * every SDK command is recorded (presigned URLs included, since a URL acts with the signer's
  * permission), translated into the IAM action S3 or DynamoDB authorizes it as, and the set must be
@@ -19,8 +19,8 @@ import { UploadSessions, type SessionStatus } from '../../functions/versions/upl
 import { DynamoRateCounterStore, RATE_COUNTER_PREFIX } from '../../functions/rate-limits/dynamo-rate-counter-store';
 import { RateLimiter } from '../../functions/rate-limits/rate-limiter';
 import { parseRateLimitPolicy } from '../../functions/rate-limits/rate-limit-policy';
-import { EVENT_SUBSCRIPTIONS, SCHEDULES } from '../../functions/routes/route-table';
-import { eventAccess, scheduleAccess } from '../../lib/access/event-access';
+import { functionsTriggeredBy } from '../../functions/catalogue/function-catalogue';
+import { catalogueAccess } from '../../lib/access/event-access';
 import { RATE_LIMIT_ACCESS } from '../../lib/access/rate-limit-access';
 import { FINALIZE_ACCESS, functionAccess, routeAccess, type AccessTarget, type RouteAccess } from '../../lib/access/route-access';
 import { startEmbeddedStores, TEST_UPLOAD_LIMITS, type EmbeddedStores } from '../support/embedded-stores';
@@ -277,7 +277,7 @@ describe('access traced through the calls the code makes', () => {
     expect(union(TOKEN_LOOKUP, needed)).toEqual(granted(functionAccess('abortUpload')));
   });
 
-  it.each(EVENT_SUBSCRIPTIONS.map((subscription) => [subscription.id]))('%s (a storage event): a bundle not there yet, one made ready, one refused, a late PUT to an ended version, bytes of no version', async (subscriptionId) => {
+  it.each(functionsTriggeredBy('s3').map((fn) => [fn.id]))('%s (a storage event): a bundle not there yet, one made ready, one refused, a late PUT to an ended version, bytes of no version', async (subscriptionId) => {
     expect(subscriptionId).toBe('finalizeUpload');
     const name = await newModel();
     const good = await sampleBundle();
@@ -300,7 +300,7 @@ describe('access traced through the calls the code makes', () => {
       expect(await stores.finalizer.finalizeKey(stray, 'event:5')).toBe('missing');
     });
     // No token: storage events come from S3.
-    expect(needed).toEqual(granted(eventAccess(subscriptionId)));
+    expect(needed).toEqual(granted(catalogueAccess(subscriptionId)));
   }, 30_000);
 
   it('downloadBundle: a small bundle read, a large one signed, both pinned to the object the check read', async () => {
@@ -363,7 +363,7 @@ describe('access traced through the calls the code makes', () => {
     expect(union(TOKEN_LOOKUP, needed)).toEqual(granted(functionAccess('deleteModel')));
   });
 
-  it.each(SCHEDULES.map((schedule) => [schedule.id]))('%s (a schedule): expired uploads ended, stored bundles checked (ready, refused), one not there yet left', async (scheduleId) => {
+  it.each(functionsTriggeredBy('schedule').map((fn) => [fn.id]))('%s (a schedule): expired uploads ended, stored bundles checked (ready, refused), one not there yet left', async (scheduleId) => {
     expect(scheduleId).toBe('sweepVersions');
     const name = await newModel();
     const good = await sampleBundle();
@@ -391,7 +391,7 @@ describe('access traced through the calls the code makes', () => {
       stored: await status(stored), refused: await status(refused), waiting: await status(waiting),
     }).toEqual({ expiredMultipart: 'aborted', expiredSingle: 'aborted', stored: 'ready', refused: 'rejected', waiting: 'pending' });
     // No token: a clock calls it.
-    expect(needed).toEqual(granted(scheduleAccess(scheduleId)));
+    expect(needed).toEqual(granted(catalogueAccess(scheduleId)));
   }, 60_000);
 
   it('rate limits (every limited route): requests counted, one refused, each caller and class apart', async () => {

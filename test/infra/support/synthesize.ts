@@ -9,7 +9,7 @@ import type { MlHubStack } from '../../../lib/mlhub-stack';
 import { PROJECT_ROOT } from '../../../lib/functions/handler-bundling';
 
 /** The feature flags and settings `cdk` itself would pass, so tests synthesize what deploys. */
-const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+export const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
 
 export interface ValidationViolation {
   readonly ruleName: string;

@@ -1,0 +1,140 @@
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import type { Rule } from 'aws-cdk-lib/aws-events';
+import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { ILayerVersion } from 'aws-cdk-lib/aws-lambda';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { CATALOGUE_FUNCTIONS, type CatalogueFunction, type CatalogueFunctionOf, type FunctionLayer } from '../../functions/catalogue/function-catalogue';
+import type { EventTrigger } from '../../functions/catalogue/function-triggers';
+import { describeTrigger } from '../../functions/catalogue/trigger-descriptions';
+import { CONFIG_ENV } from '../../functions/platform/function-config';
+import { accessAcknowledgements, accessStatements, storageAccessTargets } from '../access/access-statements';
+import { catalogueAccess } from '../access/event-access';
+import type { RouteAccess } from '../access/route-access';
+import type { MlHubStorage } from '../storage/mlhub-storage';
+import { RouteFunction } from './route-function';
+import { wireQueueTrigger, type DeployedQueue } from './triggers/queue-source';
+import { wireS3Trigger } from './triggers/s3-notification';
+import { wireScheduleTrigger } from './triggers/schedule-rule';
+import { taskInvokeGrant } from './triggers/state-machine-task';
+import { wireTableStreamTrigger, type DeployedTableStream } from './triggers/table-stream-source';
+
+export interface CatalogueFunctionsProps {
+  readonly storage: MlHubStorage;
+  /** The functions to build: the catalogue by default (tests build others). */
+  readonly functions?: readonly CatalogueFunction[];
+  /** Each function's data access, by id: CATALOGUE_ACCESS by default. */
+  readonly access?: (functionId: string) => RouteAccess;
+  /** The layer versions the stack has, for functions that name them. */
+  readonly layers?: Readonly<Partial<Record<FunctionLayer, ILayerVersion>>>;
+  readonly logRetention: RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+interface Deployed<Kind extends EventTrigger['kind']> {
+  readonly kind: Kind;
+  readonly spec: CatalogueFunctionOf<Kind>;
+  readonly handler: RouteFunction;
+}
+
+/** One catalogue function, deployed with what its trigger needs. */
+export type DeployedFunction =
+  | Deployed<'s3'> & { readonly failedEvents: Queue }
+  | Deployed<'table-stream'> & DeployedTableStream
+  | Deployed<'queue'> & DeployedQueue
+  | Deployed<'schedule'> & { readonly rule: Rule }
+  | Deployed<'state-machine-task'> & { readonly grantInvoke: (stateMachineRole: IGrantable) => Grant };
+
+/** Where a deployed function's events end up after every try failed: its failed-event or dead-letter queue (none for schedules and tasks). */
+export function failedEventsOf(deployed: DeployedFunction): Queue | undefined {
+  switch (deployed.kind) {
+    case 's3':
+    case 'table-stream':
+      return deployed.failedEvents;
+    case 'queue':
+      return deployed.deadLetters;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * One function per catalogue entry (functions/catalogue/function-catalogue.ts), built as the
+ * route functions are (same bundling, runtime, architecture, tracing and own log group), with the
+ * entry's memory, timeout and layers, told where the data is and nothing about identity (no user
+ * calls them), allowed the data access its CATALOGUE_ACCESS entry gives, and wired to its trigger
+ * with the least that trigger needs (lib/functions/triggers/): a bucket notification, an event
+ * source mapping on the table's stream or on a queue of its own, an EventBridge rule, or a grant
+ * a state machine's role may be given.
+ */
+export class CatalogueFunctions extends Construct {
+  /** By function id. */
+  readonly byId: ReadonlyMap<string, DeployedFunction>;
+
+  constructor(scope: Construct, id: string, props: CatalogueFunctionsProps) {
+    super(scope, id);
+    const { table, bundleBucket } = props.storage;
+    const targets = storageAccessTargets(props.storage, []);
+    const accessOf = props.access ?? catalogueAccess;
+    const functions = props.functions ?? CATALOGUE_FUNCTIONS;
+    const queues = functions.flatMap((fn) => (fn.trigger.kind === 'queue' ? [fn.trigger.queue] : []));
+    const repeated = queues.find((queue, index) => queues.indexOf(queue) !== index);
+    if (repeated) throw new Error(`Two catalogue functions read the queue '${repeated}': each queue has one consumer`);
+
+    const layersOf = (fn: CatalogueFunction): ILayerVersion[] => (fn.layers ?? []).map((name) => {
+      const layer = props.layers?.[name];
+      if (!layer) throw new Error(`Function '${fn.id}' needs the ${name} layer, which the stack was not given`);
+      return layer;
+    });
+
+    this.byId = new Map(functions.map((fn): [string, DeployedFunction] => {
+      const access = accessOf(fn.id);
+      const layers = layersOf(fn);
+      const handler = new RouteFunction(this, fn.id, {
+        handler: fn.handler,
+        description: `${describeTrigger(fn.trigger)}: ${fn.summary}`,
+        memoryMb: fn.memoryMb,
+        timeoutSeconds: fn.timeoutSeconds,
+        environment: { [CONFIG_ENV.table]: table.tableName, [CONFIG_ENV.bucket]: bundleBucket.bucketName },
+        ...(layers.length > 0 ? { layers } : {}),
+        dataAccess: accessStatements(access, targets),
+        dataAccessAcknowledgements: accessAcknowledgements(access, targets),
+        logRetention: props.logRetention,
+        removalPolicy: props.removalPolicy,
+      });
+      return [fn.id, this.wire(handler, fn, props)];
+    }));
+  }
+
+  /** The deployed function `id`, which must have a trigger of `kind`. */
+  of<Kind extends EventTrigger['kind']>(id: string, kind: Kind): Extract<DeployedFunction, { kind: Kind }> {
+    const deployed = this.byId.get(id);
+    if (!deployed || deployed.kind !== kind) throw new Error(`No ${kind} function '${id}' in this stack`);
+    return deployed as Extract<DeployedFunction, { kind: Kind }>;
+  }
+
+  private wire(handler: RouteFunction, fn: CatalogueFunction, props: CatalogueFunctionsProps): DeployedFunction {
+    const { trigger } = fn;
+    switch (trigger.kind) {
+      case 's3': {
+        const spec = fn as CatalogueFunctionOf<'s3'>;
+        return { kind: 's3', spec, handler, failedEvents: wireS3Trigger(handler, spec, { 'bundle-bucket': props.storage.bundleBucket }, props.removalPolicy) };
+      }
+      case 'table-stream': {
+        const spec = fn as CatalogueFunctionOf<'table-stream'>;
+        return { kind: 'table-stream', spec, handler, ...wireTableStreamTrigger(handler, spec, props.storage.table, props.removalPolicy) };
+      }
+      case 'queue': {
+        const spec = fn as CatalogueFunctionOf<'queue'>;
+        return { kind: 'queue', spec, handler, ...wireQueueTrigger(handler, spec, props.removalPolicy) };
+      }
+      case 'schedule': {
+        const spec = fn as CatalogueFunctionOf<'schedule'>;
+        return { kind: 'schedule', spec, handler, rule: wireScheduleTrigger(handler, spec) };
+      }
+      case 'state-machine-task':
+        return { kind: 'state-machine-task', spec: fn as CatalogueFunctionOf<'state-machine-task'>, handler, grantInvoke: taskInvokeGrant(handler) };
+    }
+  }
+}
