@@ -22,14 +22,15 @@ import { readModelParams } from '../../functions/inference/model-params';
 import { CONFIG_ENV, loadFunctionConfig } from '../../functions/platform/function-config';
 import { MODEL_TYPES } from '../../functions/registry/model-type';
 import { routeMethods } from '../../functions/routes/match-route';
-import { EVENT_SUBSCRIPTIONS, ROUTES, SCHEDULES, type RouteSpec } from '../../functions/routes/route-table';
+import { functionsTriggeredBy } from '../../functions/catalogue/function-catalogue';
+import { ROUTES, type RouteSpec } from '../../functions/routes/route-table';
 import { ALL_INDEXES, TABLE_DESIGN } from '../../functions/store/table-design';
 import { DynamoTokenStore } from '../../functions/tokens/dynamo-token-store';
 import { BUNDLE_OBJECTS_PATTERN } from '../../lib/access/access-statements';
-import { EVENT_ACCESS, SCHEDULE_ACCESS } from '../../lib/access/event-access';
+import { CATALOGUE_ACCESS } from '../../lib/access/event-access';
 import { routeAccess, type AccessTarget, type RouteAccess } from '../../lib/access/route-access';
-import { BUCKET_NOTIFICATIONS_HANDLER_ID, type EventFunction } from '../../lib/functions/event-functions';
-import type { DeployedSchedule } from '../../lib/functions/scheduled-functions';
+import { failedEventsOf, type DeployedFunction } from '../../lib/functions/catalogue-functions';
+import { BUCKET_NOTIFICATIONS_HANDLER_ID } from '../../lib/functions/triggers/s3-notification';
 import { ROUTE_UPLOAD_SETTINGS } from '../../lib/functions/upload-environment';
 import { BUNDLE_FILE, ONNX_RUNTIME_PACKAGE } from '../../lib/functions/handler-bundling';
 import { onnxRuntimeLayerFiles } from '../../lib/functions/onnx-runtime-layer-contents';
@@ -77,6 +78,10 @@ const OPTIONS = {
 const READ_ACTIONS = new Set(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan', 's3:GetObject', 's3:GetObjectVersion', 's3:ListBucket', 's3:ListMultipartUploadParts', 'sagemaker:InvokeEndpoint']);
 const isDataAction = (action: string): boolean => /^(dynamodb|s3|sagemaker):/.test(action);
 
+/** The catalogue functions a bucket notification invokes, and those a schedule does (no other trigger kind is in use yet: test/infra/catalogue-triggers.test.ts builds each). */
+const EVENT_SUBSCRIPTIONS = functionsTriggeredBy('s3');
+const SCHEDULES = functionsTriggeredBy('schedule');
+
 let synth: SynthesizedMlHub;
 let ids: { table: string; bucket: string; logBucket: string; api: string; userPool: string; userPoolClient: string };
 let bundleDir: string;
@@ -87,16 +92,8 @@ const functionOf = (routeId: string): RouteFunction => {
   if (!routeFunction) throw new Error(`no function for ${routeId}`);
   return routeFunction;
 };
-const eventFunctionOf = (subscriptionId: string): EventFunction => {
-  const eventFunction = synth.stack.eventFunctions.bySubscription.get(subscriptionId);
-  if (!eventFunction) throw new Error(`no function for event subscription ${subscriptionId}`);
-  return eventFunction;
-};
-const scheduledFunctionOf = (scheduleId: string): DeployedSchedule => {
-  const scheduled = synth.stack.scheduledFunctions.bySchedule.get(scheduleId);
-  if (!scheduled) throw new Error(`no function for schedule ${scheduleId}`);
-  return scheduled;
-};
+const eventFunctionOf = (subscriptionId: string): Extract<DeployedFunction, { kind: 's3' }> => synth.stack.catalogueFunctions.of(subscriptionId, 's3');
+const scheduledFunctionOf = (scheduleId: string): Extract<DeployedFunction, { kind: 'schedule' }> => synth.stack.catalogueFunctions.of(scheduleId, 'schedule');
 const functionResource = (routeFunction: RouteFunction): Resource => resourceById(synth.template, logicalIdOf(routeFunction.function));
 const dataStatements = (routeFunction: RouteFunction): Statement[] =>
   statementsOfRole(synth.template, logicalIdOf(routeFunction.role)).filter((statement) => asList(statement.Action).some(isDataAction));
@@ -114,7 +111,7 @@ const grantPairs = (statements: readonly { actions: readonly string[]; resources
 const dataGrantPairs = (routeFunction: RouteFunction): string[] =>
   grantPairs(dataStatements(routeFunction).map((statement) => ({ actions: asList(statement.Action), resources: asList(statement.Resource), condition: statement.Condition })));
 
-/** Every function the stack builds from the route table, the event table and the schedules, and the fallback. */
+/** Every function the stack builds from the route table and the function catalogue, and the fallback. */
 const allHandlerFunctions = (): [string, RouteFunction][] => [
   ...ROUTES.map((route) => [route.id, functionOf(route.id)] as [string, RouteFunction]),
   ['fallback', synth.stack.functions.fallback],
@@ -250,14 +247,14 @@ describe('least privilege', () => {
     expect(dataGrantPairs(functionOf(routeId))).toEqual(expectedPairs(answering(route).map((answered) => routeAccess(answered.id))));
   });
 
-  it.each(EVENT_SUBSCRIPTIONS.map((subscription) => [subscription.id]))('the %s event function holds exactly the data grants EVENT_ACCESS gives it', (subscriptionId) => {
-    const access = EVENT_ACCESS[subscriptionId];
+  it.each(EVENT_SUBSCRIPTIONS.map((subscription) => [subscription.id]))('the %s event function holds exactly the data grants CATALOGUE_ACCESS gives it', (subscriptionId) => {
+    const access = (CATALOGUE_ACCESS as Record<string, RouteAccess | undefined>)[subscriptionId];
     expect(access).toBeDefined();
     expect(dataGrantPairs(eventFunctionOf(subscriptionId).handler)).toEqual(expectedPairs([access as RouteAccess]));
   });
 
-  it.each(SCHEDULES.map((schedule) => [schedule.id]))('the %s scheduled function holds exactly the data grants SCHEDULE_ACCESS gives it', (scheduleId) => {
-    const access = SCHEDULE_ACCESS[scheduleId];
+  it.each(SCHEDULES.map((schedule) => [schedule.id]))('the %s scheduled function holds exactly the data grants CATALOGUE_ACCESS gives it', (scheduleId) => {
+    const access = (CATALOGUE_ACCESS as Record<string, RouteAccess | undefined>)[scheduleId];
     expect(access).toBeDefined();
     expect(dataGrantPairs(scheduledFunctionOf(scheduleId).handler)).toEqual(expectedPairs([access as RouteAccess]));
   });
@@ -331,7 +328,7 @@ describe('least privilege', () => {
   });
 
   it('limits each execution role to its own log group and X-Ray (and an event function\'s to its failed-event queue), with no managed policies', () => {
-    const failedEventQueues = new Map([...synth.stack.eventFunctions.bySubscription.values()].map((eventFunction) => [eventFunction.handler, eventFunction.failedEvents]));
+    const failedEventQueues = new Map([...synth.stack.catalogueFunctions.byId.values()].map((deployed) => [deployed.handler, failedEventsOf(deployed)]));
     for (const [id, routeFunction] of allHandlerFunctions()) {
       const role = resourceById(synth.template, logicalIdOf(routeFunction.role));
       expect(role.Properties.ManagedPolicyArns, id).toBeUndefined();
@@ -424,7 +421,7 @@ describe('storage events', () => {
   };
 
   it('builds one function per event subscription, from the event table: its handler, memory and timeout, on arm64 Node.js, traced, logging JSON to its own log group', () => {
-    expect([...synth.stack.eventFunctions.bySubscription.keys()].sort()).toEqual(EVENT_SUBSCRIPTIONS.map((subscription) => subscription.id).sort());
+    expect([...synth.stack.catalogueFunctions.byId.values()].filter((deployed) => deployed.kind === 's3').map((deployed) => deployed.spec.id).sort()).toEqual(EVENT_SUBSCRIPTIONS.map((subscription) => subscription.id).sort());
     for (const subscription of EVENT_SUBSCRIPTIONS) {
       const { handler } = eventFunctionOf(subscription.id);
       const properties = functionResource(handler).Properties;
@@ -447,10 +444,10 @@ describe('storage events', () => {
   });
 
   it('has the bundle bucket notify each subscription\'s function of its events under its prefix and suffix, and nothing else', () => {
-    const expected = EVENT_SUBSCRIPTIONS.flatMap((subscription) => subscription.events.map((event) => ({
+    const expected = EVENT_SUBSCRIPTIONS.flatMap(({ id, trigger: subscription }) => subscription.events.map((event) => ({
       Events: [event],
       Filter: { Key: { FilterRules: expect.arrayContaining([{ Name: 'prefix', Value: subscription.prefix }, { Name: 'suffix', Value: subscription.suffix }]) } },
-      LambdaFunctionArn: arnOf(logicalIdOf(eventFunctionOf(subscription.id).handler.function)),
+      LambdaFunctionArn: arnOf(logicalIdOf(eventFunctionOf(id).handler.function)),
     })));
     const configurations = notificationConfigurations();
     expect(configurations).toHaveLength(expected.length);
@@ -515,7 +512,7 @@ describe('schedules', () => {
   const rules = () => Object.entries(resourcesOfType(synth.template, 'AWS::Events::Rule'));
 
   it('builds one function per schedule, from the schedule list: its handler, memory and timeout, on arm64 Node.js, traced, logging JSON to its own log group', () => {
-    expect([...synth.stack.scheduledFunctions.bySchedule.keys()].sort()).toEqual(SCHEDULES.map((schedule) => schedule.id).sort());
+    expect([...synth.stack.catalogueFunctions.byId.values()].filter((deployed) => deployed.kind === 'schedule').map((deployed) => deployed.spec.id).sort()).toEqual(SCHEDULES.map((schedule) => schedule.id).sort());
     for (const schedule of SCHEDULES) {
       const { handler } = scheduledFunctionOf(schedule.id);
       const properties = functionResource(handler).Properties;
@@ -538,7 +535,7 @@ describe('schedules', () => {
   });
 
   it('runs the pending sweep every 5 minutes, with the whole 15 minutes a Lambda run may take', () => {
-    expect(SCHEDULES.find((schedule) => schedule.id === 'sweepVersions')).toMatchObject({ handler: 'sweep-versions', rateMinutes: 5, timeoutSeconds: 900 });
+    expect(SCHEDULES.find((schedule) => schedule.id === 'sweepVersions')).toMatchObject({ handler: 'sweep-versions', trigger: { rateMinutes: 5 }, timeoutSeconds: 900 });
   });
 
   it('has one enabled EventBridge rule per schedule, at its rate, whose only target is its function, each delivery tried twice more at most and dropped once the next run is due', () => {
@@ -546,12 +543,12 @@ describe('schedules', () => {
     for (const schedule of SCHEDULES) {
       const { handler, rule } = scheduledFunctionOf(schedule.id);
       const properties = resourceById(synth.template, logicalIdOf(rule)).Properties;
-      expect(properties.ScheduleExpression).toBe(`rate(${schedule.rateMinutes} minutes)`);
+      expect(properties.ScheduleExpression).toBe(`rate(${schedule.trigger.rateMinutes} minutes)`);
       expect(properties.State).toBe('ENABLED');
       expect(properties.EventPattern).toBeUndefined();
       expect(properties.Targets).toEqual([expect.objectContaining({
         Arn: arnOf(logicalIdOf(handler.function)),
-        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: schedule.rateMinutes * 60 },
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: schedule.trigger.rateMinutes * 60 },
       })]);
     }
   });
@@ -572,7 +569,7 @@ describe('schedules', () => {
     for (const schedule of SCHEDULES) {
       const functionId = logicalIdOf(scheduledFunctionOf(schedule.id).handler.function);
       const config = configs.find((candidate) => referencedId(candidate.Properties.FunctionName) === functionId);
-      expect(config?.Properties).toEqual({ FunctionName: { Ref: functionId }, Qualifier: '$LATEST', MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: schedule.rateMinutes * 60 });
+      expect(config?.Properties).toEqual({ FunctionName: { Ref: functionId }, Qualifier: '$LATEST', MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: schedule.trigger.rateMinutes * 60 });
     }
   });
 });
@@ -842,6 +839,11 @@ describe('storage', () => {
       Projection: { ProjectionType: 'ALL' },
     })));
     for (const attribute of table.Properties.AttributeDefinitions as { AttributeType: string }[]) expect(attribute.AttributeType).toBe('S');
+  });
+
+  it('gives the table no stream while no catalogue function reads one (a stream nobody reads is only cost)', () => {
+    expect(functionsTriggeredBy('table-stream')).toEqual([]);
+    expect(resourceById(synth.template, ids.table).Properties.StreamSpecification).toBeUndefined();
   });
 
   it('lets DynamoDB expire personal access tokens by the attribute the token store writes', async () => {
