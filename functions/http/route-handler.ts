@@ -103,6 +103,7 @@ export function routeHandler<C extends RouteContract>(contract: C, handle: (requ
       query: contract.query ? parseRequestPart('query', contract.query, rawQuery, rawQuery) : rawQuery,
       body: contract.body ? parseRequestPart('body', contract.body, event.body) : event.body,
     } as ValidatedInput<C>;
+    if (contract.headers) parseRequestPart('header', contract.headers, event.headers ?? {}, event.headers ?? {});
     const response = await handle({
       ...input,
       route,
