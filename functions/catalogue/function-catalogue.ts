@@ -1,5 +1,5 @@
 import { ROUTES } from '../routes/route-table';
-import type { EventTrigger, FunctionTrigger, TriggerKind } from './function-triggers';
+import type { EventTrigger, FunctionTrigger } from './function-triggers';
 
 /** Layers a function may need at run time, by name; the stack owns the layer versions. */
 export type FunctionLayer = 'onnx-runtime';
@@ -79,6 +79,3 @@ export function everyFunction(): readonly { readonly id: string; readonly handle
     ...CATALOGUE_FUNCTIONS,
   ];
 }
-
-/** The kinds of trigger some function has. */
-export const triggerKindsInUse = (): ReadonlySet<TriggerKind> => new Set(everyFunction().map((entry) => entry.trigger.kind));
