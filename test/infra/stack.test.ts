@@ -20,6 +20,7 @@ import { selectBackend } from '../../functions/inference/backend-selection';
 import { defaultBackendEnvName, INFERENCE_ENV, loadInferenceConfig } from '../../functions/inference/inference-config';
 import { readModelParams } from '../../functions/inference/model-params';
 import { CONFIG_ENV, loadFunctionConfig } from '../../functions/platform/function-config';
+import { loadRateLimitPolicy } from '../../functions/rate-limits/rate-limit-policy';
 import { MODEL_TYPES } from '../../functions/registry/model-type';
 import { routeMethods } from '../../functions/routes/match-route';
 import { functionsTriggeredBy } from '../../functions/catalogue/function-catalogue';
@@ -72,7 +73,27 @@ const OPTIONS = {
   noncurrentVersionDays: '14',
   maxBundleBytes: '50GiB',
   presignSeconds: '600',
+  // Writes left unlimited, so that a function whose routes are all writes shows it holds no counter grant.
+  rateLimits: 'read=100/60s,predict=30/1m,upload=20/60s',
 };
+
+/**
+ * The functions that count their callers' requests under OPTIONS.rateLimits, with the limits
+ * each is told: its routes' classes (createModel's are writes, unlimited here; the seed's image
+ * forms it hands on are counted by the predict function). Written out by hand, independently of
+ * lib/access.
+ */
+const COUNTING: Readonly<Record<string, string>> = {
+  listModels: 'read=100/60s', getModel: 'read=100/60s', getVersion: 'read=100/60s', downloadBundle: 'read=100/60s',
+  getAccess: 'read=100/60s', listTokens: 'read=100/60s', getMe: 'read=100/60s',
+  predictModel: 'predict=30/60s', predictModelWithGet: 'predict=30/60s',
+  uploadBundle: 'upload=20/60s', createUpload: 'upload=20/60s', listUploads: 'upload=20/60s', getUpload: 'upload=20/60s',
+  completeUpload: 'upload=20/60s', abortUpload: 'upload=20/60s',
+};
+
+/** The one grant a counting function holds on rate counters: UpdateItem on the table, for keys of their partitions only. */
+const RATE_COUNTER_CONDITION = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': 'RATE#*' } };
+const isCounterGrant = (statement: { Condition?: unknown }): boolean => JSON.stringify(statement.Condition ?? {}) === JSON.stringify(RATE_COUNTER_CONDITION);
 
 /** Actions that change nothing; anything else is a write. */
 const READ_ACTIONS = new Set(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan', 's3:GetObject', 's3:GetObjectVersion', 's3:ListBucket', 's3:ListMultipartUploadParts', 'sagemaker:InvokeEndpoint']);
@@ -237,14 +258,27 @@ describe('least privilege', () => {
       bundleKeyLookup: { resources: [arnOf(ids.bucket)] },
       bundleObjects: { resources: [arnWithSuffix(ids.bucket, '/models/*/*')] },
       modelEndpoints: { resources: [ENDPOINT_PATTERN] },
+      rateLimitCounters: { resources: [arnOf(ids.table)], condition: RATE_COUNTER_CONDITION },
     };
     return byTarget[target];
   };
   const expectedPairs = (accesses: readonly RouteAccess[]): string[] => [...new Set(grantPairs(accesses.flatMap((access) => Object.entries(access)
     .map(([target, actions]) => ({ actions: actions ?? [], ...expectedScope(target as AccessTarget) })))))].sort();
 
-  it.each(ROUTES.map((route) => [route.id, route] as const))('%s holds exactly the data grants ROUTE_ACCESS gives its route, and any route it also answers as', (routeId, route: RouteSpec) => {
-    expect(dataGrantPairs(functionOf(routeId))).toEqual(expectedPairs(answering(route).map((answered) => routeAccess(answered.id))));
+  it.each(ROUTES.map((route) => [route.id, route] as const))('%s holds exactly the data grants ROUTE_ACCESS gives its route, and any route it also answers as, and the rate counters\' if it counts requests', (routeId, route: RouteSpec) => {
+    const counting: RouteAccess[] = routeId in COUNTING ? [{ rateLimitCounters: ['dynamodb:UpdateItem'] }] : [];
+    expect(dataGrantPairs(functionOf(routeId))).toEqual(expectedPairs([...answering(route).map((answered) => routeAccess(answered.id)), ...counting]));
+  });
+
+  it('lets the functions that count requests update rate counters and nothing else with that grant: keys in RATE# partitions', () => {
+    for (const route of ROUTES) {
+      const counters = dataStatements(functionOf(route.id)).filter(isCounterGrant);
+      expect(counters.map((statement) => [asList(statement.Action), asList(statement.Resource)]), route.id)
+        .toEqual(route.id in COUNTING ? [[['dynamodb:UpdateItem'], [arnOf(ids.table)]]] : []);
+    }
+    expect(iamPatternMatches('RATE#*', 'RATE#user#0b5e2f8a-5d0c-4c6e-9f61-0f3f2c8f9a11')).toBe(true);
+    expect(iamPatternMatches('RATE#*', 'MODEL#resnet-50')).toBe(false);
+    expect(iamPatternMatches('RATE#*', 'TOKEN#abc')).toBe(false);
   });
 
   it.each(EVENT_SUBSCRIPTIONS.map((subscription) => [subscription.id]))('the %s event function holds exactly the data grants CATALOGUE_ACCESS gives it', (subscriptionId) => {
@@ -276,9 +310,10 @@ describe('least privilege', () => {
     }
   });
 
-  it('gives GET routes read-only grants, but for the s3:PutObject that the part URLs getUpload signs act with', () => {
+  it('gives GET routes read-only grants, but for the s3:PutObject that the part URLs getUpload signs act with (and the rate counters they count in)', () => {
     const writes = Object.fromEntries(ROUTES.filter((candidate) => candidate.method === 'GET')
-      .map((route) => [route.id, dataActions(functionOf(route.id)).filter((action) => !READ_ACTIONS.has(action))] as const)
+      .map((route) => [route.id, dataStatements(functionOf(route.id)).filter((statement) => !isCounterGrant(statement))
+        .flatMap((statement) => asList(statement.Action)).filter((action) => !READ_ACTIONS.has(action))] as const)
       .filter(([, actions]) => actions.length > 0));
     expect(writes).toEqual({ getUpload: ['s3:PutObject'] });
   });
@@ -374,8 +409,9 @@ describe('upload sessions', () => {
     deleteVersion: () => [table(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']), objects(['s3:AbortMultipartUpload', 's3:PutObject'])],
   };
 
-  it.each(Object.keys(EXPECTED).map((routeId) => [routeId]))('%s holds exactly the grants its calls and the URLs it signs need', (routeId) => {
-    expect(dataGrantPairs(functionOf(routeId))).toEqual(grantPairs(EXPECTED[routeId]?.() ?? []));
+  it.each(Object.keys(EXPECTED).map((routeId) => [routeId]))('%s holds exactly the grants its calls and the URLs it signs need (and the rate counters\', if it counts requests)', (routeId) => {
+    const counters = routeId in COUNTING ? [{ actions: ['dynamodb:UpdateItem'], resources: [arnOf(ids.table)], condition: RATE_COUNTER_CONDITION }] : [];
+    expect(dataGrantPairs(functionOf(routeId))).toEqual(grantPairs([...(EXPECTED[routeId]?.() ?? []), ...counters]));
   });
 
   it('covers every upload session and version route in the route table', () => {
@@ -409,6 +445,20 @@ describe('upload sessions', () => {
     const variables = Object.fromEntries(Object.entries(variablesOf(functionResource(functionOf('createUpload')))).filter(([, value]) => typeof value === 'string')) as Record<string, string>;
     const { uploads } = loadFunctionConfig({ ...variables, [CONFIG_ENV.table]: 't', [CONFIG_ENV.bucket]: 'b' });
     expect(uploads).toMatchObject({ maxBundleBytes: 50 * 1024 ** 3, presignSeconds: 600 });
+  });
+});
+
+describe('rate limits', () => {
+  const told = () => Object.fromEntries(allHandlerFunctions()
+    .map(([id, routeFunction]) => [id, (variablesOf(functionResource(routeFunction)) ?? {})[CONFIG_ENV.rateLimits]] as const)
+    .filter(([, value]) => value !== undefined));
+
+  it("tells each function that counts requests the limits of its routes' classes, and no other function anything", () => {
+    expect(told()).toEqual(COUNTING);
+  });
+
+  it('gives the functions limits that the function configuration reads back', () => {
+    expect(loadRateLimitPolicy({ [CONFIG_ENV.rateLimits]: String(told().predictModel) })).toEqual({ predict: { limit: 30, windowSeconds: 60 } });
   });
 });
 
