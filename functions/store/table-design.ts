@@ -11,7 +11,10 @@ export interface IndexDesign {
 export const TABLE_DESIGN = {
   partitionKey: 'PK',
   sortKey: 'SK',
-  /** Epoch seconds after which DynamoDB may sweep an item (expired personal access tokens). */
+  /**
+   * Epoch seconds after which DynamoDB may sweep an item: expired personal access tokens, and
+   * rate counters of windows that are over (`RATE#` partitions, functions/rate-limits/).
+   */
   timeToLiveAttribute: 'ttl',
   indexes: {
     /** A user's own models, newest first. */

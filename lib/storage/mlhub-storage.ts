@@ -64,7 +64,8 @@ export class MlHubStorage extends Construct {
       encryption: TableEncryption.AWS_MANAGED,
       // A table that must outlive the stack must also resist a stray delete; a disposable one must not.
       deletionProtection: retained,
-      // Personal access tokens carry their expiry here (functions/tokens/dynamo-token-store.ts); DynamoDB sweeps them.
+      // Personal access tokens (functions/tokens/dynamo-token-store.ts) and rate counters
+      // (functions/rate-limits/dynamo-rate-counter-store.ts) carry their expiry here; DynamoDB sweeps them.
       timeToLiveAttribute: TABLE_DESIGN.timeToLiveAttribute,
       ...(props.tableStream ? { stream: StreamViewType.NEW_AND_OLD_IMAGES } : {}),
       removalPolicy: props.removalPolicy,
