@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_RETRY_POLICY, retryDelaySeconds } from '../cli/retry-after';
 
 /** Named apart from the seed's `mnist`, so the seed's own create command still succeeds. */
 export const DEMO_MODEL = 'demo-mnist';
@@ -8,10 +9,19 @@ const DEMO_BUNDLE = fileURLToPath(new URL('../models/demo/mnist.tar.gz', import.
 
 export type SeedOutcome = 'created' | 'present';
 
+/** Sends one seeding request, waiting out a rate limit (MLHUB_RATE_LIMITS) as a client would. */
 async function send(url: string, token: string, method: string, body: RequestInit['body'], contentType: string): Promise<Response> {
-  const response = await fetch(url, { method, body, headers: { authorization: `Bearer ${token}`, 'content-type': contentType } });
-  if (!response.ok && response.status !== 409) throw new Error(`${method} ${url} answered ${response.status}: ${await response.text()}`);
-  return response;
+  for (let attempt = 1; ; attempt += 1) {
+    const response = await fetch(url, { method, body, headers: { authorization: `Bearer ${token}`, 'content-type': contentType } });
+    const wait = response.status === 429 ? retryDelaySeconds(response.headers.get('retry-after'), attempt, DEFAULT_RETRY_POLICY) : undefined;
+    if (wait !== undefined) {
+      await response.body?.cancel();
+      await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+      continue;
+    }
+    if (!response.ok && response.status !== 409) throw new Error(`${method} ${url} answered ${response.status}: ${await response.text()}`);
+    return response;
+  }
 }
 
 /**

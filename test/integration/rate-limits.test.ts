@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_MODEL } from '../../local/demo-model';
 import { openLocalIssuer } from '../../local/local-issuer';
 import { call, expectError, json, type JsonReply } from '../support/http';
 import { removeDataDir, startMlhub, type RunningMlhub } from '../support/local-runtime';
@@ -113,5 +114,21 @@ describe('the mlhub CLI under a rate limit', () => {
     expect(push.code, push.stderr).toBe(0);
     expect(JSON.parse(push.stdout)).toMatchObject({ version: 1 });
     expect(push.stderr).toMatch(/MLHub is rate limiting (GET|POST) \/model\/rate-carol\/uploads\S* \(429\); retrying in [1-5] s \(1 of 3\)/);
+  }, 60_000);
+});
+
+describe('the local runtime under a rate limit', () => {
+  it('still seeds the demo model into a new data folder when one write per window is allowed', async () => {
+    // The seed creates the model and makes it public: two writes, so it must wait out a window.
+    const strict = await startMlhub({ env: { MLHUB_AUTH: 'required', MLHUB_RATE_LIMITS: 'write=1/2s,upload=1/2s' } });
+    try {
+      expect(strict.output()).toMatch(/demo\s+published the model demo-mnist/);
+      const demo = await call(strict.url, 'GET', `/model/${DEMO_MODEL}`);
+      expect(demo.status).toBe(200);
+      expect(demo.body).toMatchObject({ visibility: 'public', latest_version: 1 });
+    } finally {
+      await strict.stop();
+      await removeDataDir(strict.dataDir);
+    }
   }, 60_000);
 });
