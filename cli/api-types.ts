@@ -1,4 +1,5 @@
 import type * as z from 'zod/mini';
+import type * as identity from '../functions/contracts/identity-contracts';
 import type * as models from '../functions/contracts/model-contracts';
 import type { RouteContract } from '../functions/contracts/route-contract';
 import type * as service from '../functions/contracts/service-contracts';
@@ -19,3 +20,4 @@ export type DeletedModel = AnswerOf<typeof models.deleteModel, 200>;
 export type UploadStatus = AnswerOf<typeof versions.createUpload, 201>;
 export type UploadSession = AnswerOf<typeof versions.listUploads, 200>[number];
 export type Version = Model['versions'][number];
+export type Caller = AnswerOf<typeof identity.getMe, 200>;

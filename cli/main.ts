@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import type { DeletedModel, Health, Model, ModelSummary } from './api-types';
+import type { Caller, DeletedModel, Health, Model, ModelSummary } from './api-types';
 import { ApiClient, modelPath } from './api-client';
 import { CliError } from './cli-error';
 import { DEFAULT_URL, loadConfig, saveConfig } from './config-store';
@@ -100,6 +100,14 @@ export function buildProgram(): Command {
       await api.json('GET', '/models?limit=1');
       const path = await saveConfig({ url, token });
       new Output(Boolean(globals.json)).result({ url, saved: path, service: status }, () => `Signed in to ${url} (MLHub ${status.version}); saved to ${path}`);
+    });
+
+  program.command('whoami')
+    .description('show who MLHub takes you for: your user id (what an owner names to share a model with you), how you signed in, and your token\'s scope')
+    .action(async (_options: unknown, command: Command) => {
+      const { api, out } = await context(command);
+      const me = await api.json<Caller>('GET', '/me');
+      out.result(me, () => `${me.user} (${me.auth === 'token' ? `personal access token ${me.token_id ?? ''}, ${me.scope ?? ''} scope` : me.auth === 'dev' ? 'dev mode' : 'signed in'})`);
     });
 
   program.command('create <name>')

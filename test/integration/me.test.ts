@@ -4,6 +4,7 @@ import { ANONYMOUS, userActor } from '../../functions/identity/actor';
 import { openLocalIssuer } from '../../local/local-issuer';
 import { call, expectError, json } from '../support/http';
 import { removeDataDir, startMlhub, type RunningMlhub } from '../support/local-runtime';
+import { runCli } from '../support/run-cli';
 
 let mlhub: RunningMlhub;
 const sessions = new Map<string, string>();
@@ -64,6 +65,19 @@ describe('GET /me', () => {
     const bobsId = ((await as(sessions.get(bob), 'GET', '/me')).body as { user: string }).user;
     expect((await as(sessions.get(ada), 'PUT', `/model/${model}/access`, json({ grants: [{ user: bobsId, role: 'read' }] }))).status).toBe(200);
     expect((await as(sessions.get(bob), 'GET', `/model/${model}`)).status).toBe(200);
+  });
+
+  it('is what mlhub whoami prints', async () => {
+    const token = await personalToken(bob, 'read');
+    const env = { MLHUB_CONFIG: '/nonexistent/mlhub-config.json', MLHUB_URL: '', MLHUB_TOKEN: '' };
+    const json = await runCli(['whoami', '--url', mlhub.url, '--token', token.token, '--json'], env);
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({ user: bob, auth: 'token', scope: 'read', token_id: token.id });
+    const human = await runCli(['whoami', '--url', mlhub.url, '--token', String(sessions.get(bob)).replace('Bearer ', '')], env);
+    expect(human.stdout.trim()).toBe(`${bob} (signed in)`);
+    const anonymous = await runCli(['whoami', '--url', mlhub.url], env);
+    expect(anonymous.code).not.toBe(0);
+    expect(anonymous.stderr).toMatch(/Sign in.*\(401 authentication_required\)/);
   });
 
   it('says dev mode for the local runtime\'s dev user, who may do all a session may', () => {
