@@ -1,3 +1,4 @@
+import { logger } from '../observability/logger';
 import type { RateClass } from './rate-classes';
 import type { RateCounterStore } from './rate-counter-store';
 import type { RateLimit, RateLimitPolicy } from './rate-limit-policy';
@@ -18,8 +19,8 @@ export interface RateLimiterDeps {
   readonly policy: RateLimitPolicy;
   /** Epoch milliseconds. */
   readonly now?: () => number;
-  /** Gets one JSON line when the store fails and a request is let through unlimited. */
-  readonly warn?: (line: string) => void;
+  /** Told when the store fails and a request is let through unlimited (default: the function's logger, as a warning). */
+  readonly warn?: (message: string, details: Readonly<Record<string, unknown>>) => void;
 }
 
 /** FNV-1a (32 bits): a cheap, stable spread of principals over a window's length. */
@@ -44,11 +45,11 @@ function fnv1a(text: string): number {
  */
 export class RateLimiter {
   private readonly now: () => number;
-  private readonly warn: (line: string) => void;
+  private readonly warn: NonNullable<RateLimiterDeps['warn']>;
 
   constructor(private readonly deps: RateLimiterDeps) {
     this.now = deps.now ?? Date.now;
-    this.warn = deps.warn ?? ((line) => console.warn(line));
+    this.warn = deps.warn ?? ((message, details) => logger.warn(message, { ...details }));
   }
 
   /** Whether the class is limited at all. */
@@ -73,7 +74,7 @@ export class RateLimiter {
     try {
       count = await this.deps.store.take({ principal, rateClass, windowStart }, policy.limit, Math.ceil(windowEnd / 1000));
     } catch (error) {
-      this.warn(JSON.stringify({ level: 'WARN', message: 'rate limit check failed; the request goes through unlimited', rateClass, error: String((error as Error)?.message ?? error) }));
+      this.warn('rate limit check failed; the request goes through unlimited', { rateClass, error: String((error as Error)?.message ?? error) });
       return undefined;
     }
     return count === undefined
