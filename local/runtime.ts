@@ -8,6 +8,10 @@ import { CATALOGUE_FUNCTIONS } from '../functions/catalogue/function-catalogue';
 import { FALLBACK_HANDLER, ROUTES } from '../functions/routes/route-table';
 import { startDynamoServer } from './dynamodb-server';
 import { startGateway, type LambdaHandler } from './gateway';
+import { invocationScope } from './invocation-scope';
+import { localFunctionName } from './lambda-context';
+import { startLambdaServer } from './lambda-server';
+import { localObservabilityEnvironment } from './observability-environment';
 import { openLocalIssuer, type LocalIssuer } from './local-issuer';
 import { seedDemoModel } from './demo-model';
 import { ensureTable } from './provision';
@@ -115,7 +119,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
-    Object.assign(process.env, functionEnvironment(dynamo.endpoint, s3.endpoint));
+    Object.assign(process.env, functionEnvironment(dynamo.endpoint, s3.endpoint), localObservabilityEnvironment());
+    // Every handler runs in this process, each invocation in its own InvokeStore context, as on
+    // Lambda with concurrent invocations: their log keys and metrics never mix.
+    const scoped = await invocationScope();
+    const loadScoped = async <Handler extends LambdaHandler | EventHandler>(module: string) => scoped(await loadHandler<Handler>(module));
+    // Functions invoke functions through Lambda's Invoke API (createModel hands image forms to predictModel).
+    const lambda = await startLambdaServer({ host: '127.0.0.1', functions: [...ROUTES, ...CATALOGUE_FUNCTIONS], loadHandler: (module) => loadScoped<EventHandler>(module), log: options.log ?? ((line) => console.error(line)) });
+    stops.push(lambda.close);
+    Object.assign(process.env, { AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint, [CONFIG_ENV.predictFunction]: localFunctionName('predictModel') });
     const dynamoClient = new DynamoDBClient({});
     const table = await ensureTable(dynamoClient, LOCAL_TABLE);
     dynamoClient.destroy();
@@ -123,7 +135,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     // Before the gateway: the stores a request builds must find the table change sink attached.
     const events = startEventDispatcher({
       functions: CATALOGUE_FUNCTIONS,
-      loadHandler: (module) => loadHandler<EventHandler>(module),
+      loadHandler: (module) => loadScoped<EventHandler>(module),
       buckets: { 'bundle-bucket': LOCAL_BUCKET },
       tableName: LOCAL_TABLE,
       // The pending sweep runs every MLHUB_SWEEP_SECONDS, as EventBridge runs it in the cloud.
@@ -139,7 +151,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       host: options.host,
       port: options.port,
       routes: ROUTES,
-      loadHandler,
+      loadHandler: (module) => loadScoped<LambdaHandler>(module),
       fallbackModule: FALLBACK_HANDLER,
       staticDocuments: new Map<string, unknown>([
         [JWKS_PATH, issuer.jwks],

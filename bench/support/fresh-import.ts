@@ -26,6 +26,8 @@ export interface FreshImportOptions {
   readonly nodeOptions?: string;
   /** NODE_PATH for the child: where Lambda would find layer packages (/opt/nodejs/node_modules). */
   readonly nodePath?: string;
+  /** More environment variables for the child, e.g. Lambda's own (AWS_EXECUTION_ENV). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -34,7 +36,7 @@ export interface FreshImportOptions {
  * Rejects when the import fails.
  */
 export async function importInFreshNode(file: string, options: FreshImportOptions = {}): Promise<FreshImport> {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '' };
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '', ...options.env };
   if (options.nodeOptions) env.NODE_OPTIONS = options.nodeOptions;
   if (options.nodePath) env.NODE_PATH = options.nodePath;
   const started = performance.now();

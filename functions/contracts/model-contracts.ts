@@ -55,7 +55,7 @@ export const createModel = contract({
     201: { description: 'The model was created', body: views.model, headers: { location: 'The model\'s URL', ...etag } },
     200: { description: 'A multipart image form posted here is a prediction, as in the seed', body: views.prediction },
   },
-  errors: [...G.everyRoute, ...G.readsIdentity, ...G.signedIn, ...G.writeScope, ...G.jsonBody, 'invalid_model_name', 'invalid_model_type', 'missing_type', 'name_mismatch', 'model_exists', 'model_not_found', ...PREDICTION_ERRORS],
+  errors: [...G.everyRoute, ...G.readsIdentity, ...G.signedIn, ...G.writeScope, ...G.jsonBody, 'invalid_model_name', 'invalid_model_type', 'missing_type', 'name_mismatch', 'model_exists', 'model_not_found', ...PREDICTION_ERRORS, 'predict_function_failed', 'predict_function_busy'],
 });
 
 export const getModel = contract({

@@ -11,9 +11,10 @@ import { TextLogFormatter, textLogLine } from './text-log-format';
 class TextLogger extends Logger {
   protected override printLog(logLevel: number, log: LogItem): void {
     log.prepareForPrint();
-    const line = textLogLine(log.getAttributes(), this.getJsonReplacer());
-    if (logLevel >= LogLevelThreshold.WARN) console.error(line);
-    else console.log(line);
+    // Straight to the streams, as Powertools' own Console does, whatever console has become.
+    const line = `${textLogLine(log.getAttributes(), this.getJsonReplacer())}\n`;
+    if (logLevel >= LogLevelThreshold.WARN) process.stderr.write(line);
+    else process.stdout.write(line);
   }
 
   protected override createLogger(options?: ConstructorOptions): Logger {

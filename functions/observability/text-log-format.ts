@@ -20,7 +20,7 @@ export class TextLogFormatter extends LogFormatter {
   }
 }
 
-const BARE_VALUE = /^[^\s"=]+$/;
+const BARE_VALUE = /^[^\s"]+$/;
 
 /**
  * One entry as one line: `2026-11-30T14:40:20.123Z ERROR unhandled error route_id=createModel
@@ -40,7 +40,8 @@ export function textLogLine(attributes: LogAttributes, replacer: (key: string, v
 }
 
 function describeError(error: Error): string {
-  const location = /\(([^()]*?):(\d+):\d+\)$/m.exec(error.stack ?? '');
+  // The first frame: `at name (file:line:column)`, or `at file:line:column` for anonymous code.
+  const location = /^\s*at (?:[^(\n]*\()?([^()\n]*?):(\d+):\d+\)?$/m.exec(error.stack ?? '');
   const cause = error.cause instanceof Error ? `; cause: ${describeError(error.cause)}` : '';
   return `${error.name}: ${error.message}${location ? ` (${location[1]}:${location[2]})` : ''}${cause}`;
 }

@@ -38,6 +38,8 @@ export const CONFIG_ENV = {
   sessionSeconds: 'MLHUB_UPLOAD_SESSION_SECONDS',
   /** Requests per caller and window, by class (functions/rate-limits/rate-limit-policy.ts); unset: off. */
   rateLimits: 'MLHUB_RATE_LIMITS',
+  /** The function createModel hands the seed's image form to (functions/handlers/create-model.ts). */
+  predictFunction: 'MLHUB_PREDICT_FUNCTION',
 } as const;
 
 /** What one finalize run can stream in its 15 minutes at about 100 MiB/s, with room to spare. */

@@ -55,11 +55,6 @@ export interface RouteDefinition {
    * which `{name}` and `{value}` stand for the path's model name and the parameter's value.
    */
   readonly misplacedQuery?: Readonly<Record<string, string>>;
-  /**
-   * Another route whose work this route's handler also does for some requests (the seed posts
-   * image forms to the model itself to predict); its function needs that route's access too.
-   */
-  readonly alsoAnswersAs?: string;
 }
 
 /** API Gateway's own cap on a request, whatever the route. */
@@ -107,9 +102,10 @@ export const ROUTE_DEFINITIONS = {
   },
   createModel: {
     method: 'POST', path: '/model/{name}', handler: 'create-model', query: [],
-    scope: 'write', auth: 'required', body: 'json', bodyLimit: JSON_BODY_LIMIT, ...metadataRoute,
+    // A metadata function, with the predict route's timeout: it waits for the predict function
+    // on the seed's image forms (functions/handlers/create-model.ts).
+    scope: 'write', auth: 'required', body: 'json', bodyLimit: JSON_BODY_LIMIT, memoryMb: metadataRoute.memoryMb, timeoutSeconds: predictRoute.timeoutSeconds,
     summary: "Create a model record (an image form posted here is a prediction, as in the seed)",
-    alsoAnswersAs: 'predictModel',
   },
   getModel: {
     method: 'GET', path: '/model/{name}', handler: 'get-model', query: [],

@@ -1,7 +1,6 @@
 import { rateClassOf } from '../../functions/rate-limits/rate-classes';
 import { RATE_LIMITS_OFF, type RateLimitPolicy } from '../../functions/rate-limits/rate-limit-policy';
 import type { RateClass } from '../../functions/rate-limits/rate-classes';
-import { answeredRoutes } from '../routes/answered-routes';
 import type { RouteAccess } from './route-access';
 
 /**
@@ -12,15 +11,14 @@ import type { RouteAccess } from './route-access';
 export const RATE_LIMIT_ACCESS: RouteAccess = { rateLimitCounters: ['dynamodb:UpdateItem'] };
 
 /**
- * The part of the deployment's policy a route's function enforces: the classes of its route and
- * of the routes it also answers as (`alsoAnswersAs`). Empty for a function of unlimited routes.
+ * The part of the deployment's policy a route's function enforces: its route's class. Empty for
+ * a function of an unlimited route. (The seed's image forms posted to createModel are counted as
+ * predictions by the predict function they are handed to.)
  */
 export function functionRateLimits(routeId: string, policy: RateLimitPolicy): RateLimitPolicy {
-  const limited = answeredRoutes(routeId)
-    .map((route) => rateClassOf(route.id))
-    .filter((rateClass): rateClass is RateClass => rateClass !== null && policy[rateClass] !== undefined);
-  if (limited.length === 0) return RATE_LIMITS_OFF;
-  return Object.fromEntries(limited.map((rateClass) => [rateClass, policy[rateClass]]));
+  const rateClass: RateClass | null = rateClassOf(routeId);
+  if (rateClass === null || policy[rateClass] === undefined) return RATE_LIMITS_OFF;
+  return { [rateClass]: policy[rateClass] };
 }
 
 /** RATE_LIMIT_ACCESS for a function that enforces some limit, nothing for one that does not. */

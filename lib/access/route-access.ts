@@ -1,6 +1,5 @@
 import type { TABLE_DESIGN } from '../../functions/store/table-design';
 import type { RouteId } from '../../functions/routes/route-table';
-import { answeredRoutes } from '../routes/answered-routes';
 
 /**
  * What each route's function may do to MLHub's data, and nothing more. The entries follow the
@@ -104,9 +103,8 @@ const PREDICT_ACCESS: RouteAccess = {
 };
 
 /**
- * By route id (functions/routes/route-table.ts): what the route's own handler logic calls. A
- * route that also answers as another (`alsoAnswersAs`) gets that route's access as well, through
- * functionAccess below; its entry here need not repeat it.
+ * By route id (functions/routes/route-table.ts): what the route's handler logic calls. (Besides
+ * its data, createModel's function may invoke the predict function: lib/functions/route-functions.ts.)
  */
 export const ROUTE_ACCESS: Readonly<Record<RouteId, RouteAccess>> = {
   // Probes both stores: GetItem on a key that never exists, and a listing of no keys at the bundle root. Needs no identity.
@@ -222,10 +220,7 @@ export function unionOfAccess(accesses: readonly RouteAccess[]): RouteAccess {
   return union as RouteAccess;
 }
 
-/**
- * What a route's function may do: its route's access, and that of every route it also answers
- * as (functions/routes/route-table.ts `alsoAnswersAs`), since its handler does their work too.
- */
+/** What a route's function may do to data: one function per route, so its route's access. */
 export function functionAccess(routeId: string): RouteAccess {
-  return unionOfAccess(answeredRoutes(routeId).map((route) => routeAccess(route.id)));
+  return routeAccess(routeId);
 }

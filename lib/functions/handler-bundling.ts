@@ -1,7 +1,9 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
-import type { BuildOptions } from 'esbuild';
+import { buildSync, type BuildOptions } from 'esbuild';
 
 /** The repository root: NodejsFunction's project root, and esbuild's working directory. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -14,6 +16,22 @@ export const handlerEntry = (handler: string): string => join(PROJECT_ROOT, 'fun
  * its native binaries cannot be bundled.
  */
 export const ONNX_RUNTIME_PACKAGE = 'onnxruntime-node';
+
+/**
+ * The AWS SDK's default credential chain, replaced in every bundle by the environment's
+ * credentials alone (functions/platform/env-credentials.ts says why).
+ */
+export const CREDENTIAL_CHAIN_ALIAS = {
+  '@aws-sdk/credential-provider-node': join(PROJECT_ROOT, 'functions', 'platform', 'env-credentials.ts'),
+} as const;
+
+/**
+ * Powertools' Tracer and the X-Ray SDK under it (about 120 KB minified): loaded only on a sampled
+ * invocation (functions/observability/tracing.ts), so it stays out of the bundle, whose every
+ * byte Node parses on each cold start, and ships beside it as a package of its own
+ * (writeTracerPackage), found by name from index.mjs.
+ */
+export const TRACER_PACKAGE = '@aws-lambda-powertools/tracer';
 
 /** NodejsFunction's name for an ESM bundle; the Lambda handler is `index.handler`. */
 export const BUNDLE_FILE = 'index.mjs';
@@ -42,13 +60,48 @@ export const HANDLER_BUNDLE = {
   mainFields: ['module', 'main'],
   banner: REQUIRE_SHIM,
   // Bundle the AWS SDK rather than use the runtime's copy: tree-shaken, and the version our lockfile pins.
-  // Only onnxruntime-node stays out; the functions that predict get it from a layer
-  // (lib/functions/onnx-runtime-layer.ts).
-  externalModules: [ONNX_RUNTIME_PACKAGE] as string[],
+  // Only onnxruntime-node stays out, which the functions that predict get from a layer
+  // (lib/functions/onnx-runtime-layer.ts), and the tracer, which ships beside the bundle.
+  externalModules: [ONNX_RUNTIME_PACKAGE, TRACER_PACKAGE] as string[],
 } as const;
 
 /** Lambda reads source maps only when asked to. */
 export const HANDLER_NODE_OPTIONS = '--enable-source-maps';
+
+/**
+ * Writes TRACER_PACKAGE into a function's asset folder as `node_modules/@aws-lambda-powertools/tracer`:
+ * one minified ESM file (index.mjs) and a package.json naming it, bundled as the handlers are.
+ */
+export function writeTracerPackage(assetDir: string): string {
+  const dir = join(assetDir, 'node_modules', ...TRACER_PACKAGE.split('/'));
+  mkdirSync(dir, { recursive: true });
+  buildSync({
+    stdin: { contents: `export * from '${TRACER_PACKAGE}';`, resolveDir: PROJECT_ROOT, loader: 'js' },
+    outfile: join(dir, 'index.mjs'),
+    bundle: true,
+    platform: 'node',
+    format: HANDLER_BUNDLE.format,
+    target: HANDLER_BUNDLE.target,
+    minify: HANDLER_BUNDLE.minify,
+    mainFields: [...HANDLER_BUNDLE.mainFields],
+    banner: { js: HANDLER_BUNDLE.banner },
+    logLevel: 'silent',
+  });
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: TRACER_PACKAGE, type: 'module', exports: './index.mjs' })}\n`);
+  return dir;
+}
+
+/** Built once per synth; each function's asset copies it (NodejsFunction's afterBundling runs in bash). */
+let builtTracerPackage: string | undefined;
+
+function copyTracerPackageInto(outputDir: string): string {
+  if (builtTracerPackage === undefined) {
+    builtTracerPackage = mkdtempSync(join(tmpdir(), 'mlhub-tracer-package-'));
+    writeTracerPackage(builtTracerPackage);
+  }
+  const quote = (path: string): string => `'${path.replace(/'/g, "'\\''")}'`;
+  return `cp -R ${quote(join(builtTracerPackage, 'node_modules'))} ${quote(outputDir)}`;
+}
 
 /** HANDLER_BUNDLE as NodejsFunction's bundling options: local esbuild, never Docker. */
 export function nodejsFunctionBundling(): BundlingOptions {
@@ -61,6 +114,12 @@ export function nodejsFunctionBundling(): BundlingOptions {
     mainFields: [...HANDLER_BUNDLE.mainFields],
     banner: HANDLER_BUNDLE.banner,
     externalModules: [...HANDLER_BUNDLE.externalModules],
+    esbuildArgs: { '--alias': Object.entries(CREDENTIAL_CHAIN_ALIAS).map(([from, to]) => `${from}=${to}`) },
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      afterBundling: (_inputDir: string, outputDir: string) => [copyTracerPackageInto(outputDir)],
+    },
     forceDockerBundling: false,
   };
 }
@@ -81,6 +140,7 @@ export function esbuildBundleOptions(handler: string, outdir: string): BuildOpti
     mainFields: [...HANDLER_BUNDLE.mainFields],
     banner: { js: HANDLER_BUNDLE.banner },
     external: [...HANDLER_BUNDLE.externalModules],
+    alias: { ...CREDENTIAL_CHAIN_ALIAS },
     logLevel: 'silent',
   };
 }

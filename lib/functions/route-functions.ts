@@ -1,4 +1,5 @@
 import type { RemovalPolicy } from 'aws-cdk-lib';
+import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { ILayerVersion } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -111,6 +112,7 @@ export class RouteFunctions extends Construct {
         ...(predicts ? { layers: [layer], ephemeralStorageMb: PREDICT_EPHEMERAL_STORAGE_MB } : {}),
       })];
     }));
+    this.handOverImageForms(this.byRoute.get('createModel'), this.byRoute.get('predictModel'));
     this.fallback = build('NotRouted', {
       handler: FALLBACK_HANDLER,
       description: 'Answers 404 for unknown paths and 405 for known paths with another method',
@@ -118,5 +120,21 @@ export class RouteFunctions extends Construct {
       access: FALLBACK_ACCESS,
       environment: {},
     });
+  }
+
+  /**
+   * The seed's image form posted to POST /model/{name} is answered by the predict function,
+   * which createModel's function invokes (functions/handlers/create-model.ts): it is told that
+   * function's name and may invoke it, its unqualified ARN only, and nothing else.
+   */
+  private handOverImageForms(create: RouteFunction | undefined, predict: RouteFunction | undefined): void {
+    if (!create || !predict) return;
+    create.function.addEnvironment(CONFIG_ENV.predictFunction, predict.function.functionName);
+    const invoke = new Policy(create, 'InvokesPredict', {
+      statements: [new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [predict.function.functionArn] })],
+      roles: [create.role],
+    });
+    // The first image form must not race the policy's attachment.
+    create.function.node.addDependency(invoke);
   }
 }

@@ -1,5 +1,4 @@
 import { ROUTES, type RouteSpec } from '../../functions/routes/route-table';
-import { answeredRoutes } from '../routes/answered-routes';
 
 /** What a route's function needs to run, beyond the data it may touch. */
 export interface RouteRuntime {
@@ -16,14 +15,12 @@ export interface RouteRuntime {
 const runsInference = (route: RouteSpec): boolean => route.body === 'predict';
 
 /**
- * A route's function runtime, from the route table: its own memory, timeout and needs, raised to
- * those of every route it also answers as (`alsoAnswersAs`), whose work its handler does too.
+ * A route's function runtime, from the route table: its memory and timeout, and inference for a
+ * route whose body is prediction input. createModel does not predict: it hands the seed's image
+ * form to the predict function (functions/handlers/create-model.ts).
  */
 export function routeRuntime(routeId: string, table: readonly RouteSpec[] = ROUTES): RouteRuntime {
-  const routes = answeredRoutes(routeId, table);
-  return {
-    memoryMb: Math.max(...routes.map((route) => route.memoryMb)),
-    timeoutSeconds: Math.max(...routes.map((route) => route.timeoutSeconds)),
-    inference: routes.some(runsInference),
-  };
+  const route = table.find((candidate) => candidate.id === routeId);
+  if (!route) throw new Error(`No route with id '${routeId}' in the route table`);
+  return { memoryMb: route.memoryMb, timeoutSeconds: route.timeoutSeconds, inference: runsInference(route) };
 }

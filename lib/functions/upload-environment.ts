@@ -1,6 +1,5 @@
 import { CONFIG_ENV } from '../../functions/platform/function-config';
 import type { RouteId } from '../../functions/routes/route-table';
-import { answeredRoutes } from '../routes/answered-routes';
 
 /** The deployment's upload settings (stack options maxBundleBytes and presignSeconds). */
 export interface UploadSettings {
@@ -29,11 +28,8 @@ export const ROUTE_UPLOAD_SETTINGS: Readonly<Record<RouteId, readonly UploadSett
   getAccess: [], putAccess: [], createToken: [], listTokens: [], deleteToken: [], getMe: [],
 };
 
-/**
- * The upload settings of a route's function as environment variables: those its route reads,
- * and those of every route it also answers as.
- */
+/** The upload settings of a route's function as environment variables: those its route reads. */
 export function uploadEnvironment(routeId: string, settings: UploadSettings): Record<string, string> {
-  const wanted = new Set(answeredRoutes(routeId).flatMap((route) => (ROUTE_UPLOAD_SETTINGS as Readonly<Record<string, readonly UploadSetting[] | undefined>>)[route.id] ?? []));
+  const wanted = new Set((ROUTE_UPLOAD_SETTINGS as Readonly<Record<string, readonly UploadSetting[] | undefined>>)[routeId] ?? []);
   return Object.fromEntries([...wanted].map((setting) => [CONFIG_ENV[setting], String(settings[setting])]));
 }

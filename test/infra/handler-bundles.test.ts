@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importInFreshNode } from '../../bench/support/fresh-import';
 import { bundleHandlers, DEPLOYED_HANDLERS, type HandlerBundle } from '../../bench/support/handler-bundles';
 import { CATALOGUE_FUNCTIONS } from '../../functions/catalogue/function-catalogue';
 import { FALLBACK_HANDLER, ROUTES, type RouteSpec } from '../../functions/routes/route-table';
-import { HANDLER_NODE_OPTIONS, ONNX_RUNTIME_PACKAGE } from '../../lib/functions/handler-bundling';
+import { HANDLER_NODE_OPTIONS, ONNX_RUNTIME_PACKAGE, PROJECT_ROOT, TRACER_PACKAGE, writeTracerPackage } from '../../lib/functions/handler-bundling';
 import { buildOnnxRuntimeLayer, LAYER_NODE_MODULES } from '../../lib/functions/onnx-runtime-layer-contents';
 
 let workdir: string;
@@ -45,11 +45,50 @@ describe('handler bundles', () => {
     expect(imported.stderr).toBe('');
   });
 
-  it('leaves onnxruntime-node out of the handlers that predict (predict bodies, or also answering as such a route), and only of them', () => {
-    const predicts = (route: RouteSpec): boolean => route.body === 'predict' || ROUTES.some((other) => other.id === route.alsoAnswersAs && predicts(other));
-    const predictingHandlers = [...new Set(ROUTES.filter(predicts).map((route) => route.handler))].sort();
-    expect(predictingHandlers).toEqual(['create-model', 'predict-model']);
+  it('leaves onnxruntime-node out of the handlers that predict, and only of them: createModel hands image forms to the predict function', () => {
+    const predictingHandlers = [...new Set(ROUTES.filter((route: RouteSpec) => route.body === 'predict').map((route) => route.handler))].sort();
+    expect(predictingHandlers).toEqual(['predict-model']);
     expect(bundles.filter(requiresOnnxRuntime).map((bundle) => bundle.handler).sort()).toEqual(predictingHandlers);
+    const create = (bundles.find((bundle) => bundle.handler === 'create-model') as HandlerBundle).contributors.map((contributor) => contributor.source);
+    // No backends, no image decoding, no multipart parsing: the predict path stays in the predict function.
+    for (const predictPath of ['functions/inference/backends', 'functions/inference/images', 'pngjs', 'jpeg-js', '@fastify/busboy', '@aws-sdk/client-sagemaker-runtime']) {
+      expect(create).not.toContain(predictPath);
+      expect((bundles.find((bundle) => bundle.handler === 'predict-model') as HandlerBundle).contributors.map((contributor) => contributor.source)).toContain(predictPath);
+    }
+    expect(create).toContain('@aws-sdk/client-lambda');
+  });
+
+  it('carries neither the SDK\'s credential chain (STS, SSO, profiles) nor the X-Ray SDK: credentials come from the environment, the tracer from beside the bundle', () => {
+    for (const bundle of bundles) {
+      const sources = bundle.contributors.map((contributor) => contributor.source);
+      expect(sources, bundle.handler).not.toContain('@aws-sdk/nested-clients');
+      expect(sources, bundle.handler).not.toContain('@aws-sdk/credential-provider-node');
+      expect(sources, bundle.handler).not.toContain('aws-xray-sdk-core');
+      expect(sources, bundle.handler).not.toContain(TRACER_PACKAGE);
+    }
+    const withClients = bundles.filter((bundle) => bundle.contributors.some((contributor) => contributor.source === '@aws-sdk/client-dynamodb'));
+    expect(withClients.length).toBeGreaterThan(0);
+    for (const bundle of withClients) expect(bundle.contributors.map((contributor) => contributor.source), bundle.handler).toContain('@aws-sdk/credential-provider-env');
+  });
+
+  it('finds the tracer package written beside a bundle by its name, and it instruments an SDK client for X-Ray', async () => {
+    const bundle = bundles.find((candidate) => candidate.handler === 'get-model') as HandlerBundle;
+    expect(readFileSync(bundle.file, 'utf8')).toContain(`import("${TRACER_PACKAGE}")`);
+    writeTracerPackage(dirname(bundle.file));
+    const probe = join(dirname(bundle.file), 'tracer-probe.mjs');
+    await writeFile(probe, [
+      "import { createRequire } from 'node:module';",
+      "import { pathToFileURL } from 'node:url';",
+      `const { Tracer } = await import(pathToFileURL(createRequire(${JSON.stringify(bundle.file)}).resolve('${TRACER_PACKAGE}')).href);`,
+      `const { S3Client } = await import(pathToFileURL(createRequire(${JSON.stringify(join(PROJECT_ROOT, 'package.json'))}).resolve('@aws-sdk/client-s3')).href);`,
+      "const client = new Tracer({ serviceName: 'mlhub' }).captureAWSv3Client(new S3Client({ region: 'us-east-1' }));",
+      "const names = client.middlewareStack.identify().join(', ');",
+      "if (!names.includes('XRaySDKInstrumentation')) throw new Error(`not instrumented: ${names}`);",
+      'export const handler = names;',
+    ].join('\n'));
+    const imported = await importInFreshNode(probe, { env: { AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+    expect(imported.stderr).toBe('');
+    expect(imported.exports).toContain('handler');
   });
 
   it('notices a bundle that needs a module it does not contain', async () => {

@@ -120,9 +120,6 @@ const dataStatements = (routeFunction: RouteFunction): Statement[] =>
   statementsOfRole(synth.template, logicalIdOf(routeFunction.role)).filter((statement) => asList(statement.Action).some(isDataAction));
 const dataActions = (routeFunction: RouteFunction): string[] => dataStatements(routeFunction).flatMap((statement) => asList(statement.Action));
 
-/** The routes whose work a route's function does: itself and the one it also answers as (one level is all the table uses). */
-const answering = (route: RouteSpec): RouteSpec[] => [route, ...ROUTES.filter((other) => other.id === route.alsoAnswersAs)];
-
 /** `action on resource [if condition]` pairs, comparable across the template and the expectation. */
 const grantPairs = (statements: readonly { actions: readonly string[]; resources: readonly unknown[]; condition?: unknown }[]): string[] =>
   statements.flatMap(({ actions, resources, condition }) => actions.flatMap((action) => resources.map((resource) =>
@@ -195,10 +192,10 @@ describe('routes and functions', () => {
     expect(Object.keys(resourcesOfType(synth.template, 'AWS::Lambda::Function'))).toHaveLength(ROUTES.length + 1 + EVENT_SUBSCRIPTIONS.length + SCHEDULES.length + 1);
   });
 
-  it.each(ROUTES.map((route) => [route.id, route] as const))('%s runs with its route table memory and timeout (raised to those of a route it also answers as), on arm64 Node.js, traced, logging JSON', (routeId, route: RouteSpec) => {
+  it.each(ROUTES.map((route) => [route.id, route] as const))('%s runs with its route table memory and timeout, on arm64 Node.js, traced, logging JSON', (routeId, route: RouteSpec) => {
     const properties = functionResource(functionOf(routeId)).Properties;
-    expect(properties.MemorySize).toBe(Math.max(...answering(route).map((answered) => answered.memoryMb)));
-    expect(properties.Timeout).toBe(Math.max(...answering(route).map((answered) => answered.timeoutSeconds)));
+    expect(properties.MemorySize).toBe(route.memoryMb);
+    expect(properties.Timeout).toBe(route.timeoutSeconds);
     expect(properties.Runtime).toMatch(/^nodejs2[24]\.x$/);
     expect(properties.Architectures).toEqual(['arm64']);
     expect(properties.Handler).toBe('index.handler');
@@ -265,9 +262,9 @@ describe('least privilege', () => {
   const expectedPairs = (accesses: readonly RouteAccess[]): string[] => [...new Set(grantPairs(accesses.flatMap((access) => Object.entries(access)
     .map(([target, actions]) => ({ actions: actions ?? [], ...expectedScope(target as AccessTarget) })))))].sort();
 
-  it.each(ROUTES.map((route) => [route.id, route] as const))('%s holds exactly the data grants ROUTE_ACCESS gives its route, and any route it also answers as, and the rate counters\' if it counts requests', (routeId, route: RouteSpec) => {
+  it.each(ROUTES.map((route) => [route.id, route] as const))('%s holds exactly the data grants ROUTE_ACCESS gives its route, and the rate counters\' if it counts requests', (routeId) => {
     const counting: RouteAccess[] = routeId in COUNTING ? [{ rateLimitCounters: ['dynamodb:UpdateItem'] }] : [];
-    expect(dataGrantPairs(functionOf(routeId))).toEqual(expectedPairs([...answering(route).map((answered) => routeAccess(answered.id)), ...counting]));
+    expect(dataGrantPairs(functionOf(routeId))).toEqual(expectedPairs([routeAccess(routeId), ...counting]));
   });
 
   it('lets the functions that count requests update rate counters and nothing else with that grant: keys in RATE# partitions', () => {
@@ -357,13 +354,14 @@ describe('least privilege', () => {
   it('allows sagemaker:InvokeEndpoint only on configured endpoints, and only to routes that ask for them', () => {
     for (const route of ROUTES) {
       const invoke = dataStatements(functionOf(route.id)).filter((statement) => asList(statement.Action).includes('sagemaker:InvokeEndpoint'));
-      const wanted = answering(route).some((answered) => (routeAccess(answered.id).modelEndpoints ?? []).length > 0);
+      const wanted = (routeAccess(route.id).modelEndpoints ?? []).length > 0;
       expect(invoke.flatMap((statement) => asList(statement.Resource)), route.id).toEqual(wanted ? [ENDPOINT_PATTERN] : []);
     }
   });
 
-  it('limits each execution role to its own log group and X-Ray (and an event function\'s to its failed-event queue), with no managed policies', () => {
+  it('limits each execution role to its own log group and X-Ray (an event function\'s also to its failed-event queue, createModel\'s to invoking the predict function), with no managed policies', () => {
     const failedEventQueues = new Map([...synth.stack.catalogueFunctions.byId.values()].map((deployed) => [deployed.handler, failedEventsOf(deployed)]));
+    const createModel = functionOf('createModel');
     for (const [id, routeFunction] of allHandlerFunctions()) {
       const role = resourceById(synth.template, logicalIdOf(routeFunction.role));
       expect(role.Properties.ManagedPolicyArns, id).toBeUndefined();
@@ -374,6 +372,7 @@ describe('least privilege', () => {
         { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [arnOf(logicalIdOf(routeFunction.logGroup))] },
         { actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], resources: ['*'] },
         ...(queue ? [{ actions: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], resources: [arnOf(logicalIdOf(queue))] }] : []),
+        ...(routeFunction === createModel ? [{ actions: ['lambda:InvokeFunction'], resources: [arnOf(logicalIdOf(functionOf('predictModel').function))] }] : []),
       ]));
     }
   });
@@ -625,8 +624,8 @@ describe('schedules', () => {
 });
 
 describe('predictions', () => {
-  /** Routes whose handler runs the inference engine: predict bodies, and routes that also answer as one. */
-  const predicting = ROUTES.filter((route) => answering(route).some((answered) => answered.body === 'predict'));
+  /** Routes whose handler runs the inference engine: those whose body is prediction input. */
+  const predicting = ROUTES.filter((route) => route.body === 'predict');
   const allFunctions = () => [...ROUTES.map((route) => [route.id, functionOf(route.id)] as const), ['fallback', synth.stack.functions.fallback] as const];
   const layerIds = (routeFunction: RouteFunction): string[] => ((functionResource(routeFunction).Properties.Layers ?? []) as unknown[]).map((layer) => referencedId(layer) as string);
   const layers = () => Object.keys(resourcesOfType(synth.template, 'AWS::Lambda::LayerVersion'));
@@ -635,8 +634,8 @@ describe('predictions', () => {
   const deployedInferenceEnvironment = (routeId: string): Record<string, string> => Object.fromEntries(Object.entries(variablesOf(functionResource(functionOf(routeId))))
     .filter(([, value]) => typeof value === 'string') as [string, string][]);
 
-  it('are served by both predict routes and by createModel, which also answers as predictModel (the seed\'s image form)', () => {
-    expect(predicting.map((route) => route.id).sort()).toEqual(['createModel', 'predictModel', 'predictModelWithGet']);
+  it('are served by both predict routes only: createModel hands the seed\'s image form to the predict function', () => {
+    expect(predicting.map((route) => route.id).sort()).toEqual(['predictModel', 'predictModelWithGet']);
   });
 
   it('run with the ONNX Runtime layer, and no other function has it', () => {
@@ -721,12 +720,31 @@ describe('predictions', () => {
     expect(selectBackend({ name: 'mnist', type: 'ONNX', meta: {} }, manifest, readModelParams(undefined), config)).toEqual({ kind: 'onnxruntime' });
   });
 
-  it('let createModel do what predictModel does, through alsoAnswersAs: read bundles and invoke the configured endpoints', () => {
+  it('leave createModel a small metadata function that hands the seed\'s image form to the predict function: no layer, no inference settings, no bundles or endpoints, and an invoke grant on that one function', () => {
     const pairs = (routeId: string) => grantPairs(dataStatements(functionOf(routeId)).map((statement) => ({ actions: asList(statement.Action), resources: asList(statement.Resource) })));
-    expect(pairs('createModel')).toEqual(expect.arrayContaining(pairs('predictModel')));
-    expect(pairs('createModel')).toContain(`sagemaker:InvokeEndpoint on ${JSON.stringify(ENDPOINT_PATTERN)}`);
-    expect(pairs('createModel')).toContain(`s3:GetObject on ${JSON.stringify(arnWithSuffix(ids.bucket, `/${BUNDLE_OBJECTS_PATTERN}`))}`);
-    expect(pairs('predictModel').filter((pair) => !/^(dynamodb:GetItem|s3:GetObject|sagemaker:InvokeEndpoint) /.test(pair))).toEqual([]);
+    expect(pairs('createModel').filter((pair) => /^(s3|sagemaker):/.test(pair))).toEqual([]);
+    expect(pairs('predictModel')).toContain(`sagemaker:InvokeEndpoint on ${JSON.stringify(ENDPOINT_PATTERN)}`);
+    expect(pairs('predictModel')).toContain(`s3:GetObject on ${JSON.stringify(arnWithSuffix(ids.bucket, `/${BUNDLE_OBJECTS_PATTERN}`))}`);
+    // Besides reads, only the rate counter's UpdateItem (its condition is checked with the counting functions).
+    expect(pairs('predictModel').filter((pair) => !/^(dynamodb:GetItem|dynamodb:UpdateItem|s3:GetObject|sagemaker:InvokeEndpoint) /.test(pair))).toEqual([]);
+
+    const create = functionOf('createModel');
+    const properties = functionResource(create).Properties;
+    expect(properties.MemorySize).toBe(512);
+    expect(properties.Layers).toBeUndefined();
+    expect(properties.EphemeralStorage).toBeUndefined();
+    const variables = variablesOf(functionResource(create));
+    expect(Object.keys(variables).filter((name) => Object.keys(deployedInferenceEnvironment('predictModel')).includes(name) && !(name in variablesOf(functionResource(functionOf('getModel')))))).toEqual([]);
+    expect(variables[CONFIG_ENV.predictFunction]).toEqual({ Ref: logicalIdOf(functionOf('predictModel').function) });
+
+    // Whoever may invoke a function: only createModel's role, on the predict function's unqualified ARN, in its own policy.
+    const invokers = Object.values(resourcesOfType(synth.template, 'AWS::IAM::Policy')).flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement
+      .filter((statement) => asList(statement.Action).some((action) => String(action).startsWith('lambda:')))
+      .map((statement) => ({ roles: policy.Properties.Roles, actions: asList(statement.Action), resources: asList(statement.Resource) })));
+    expect(invokers).toEqual([{ roles: [{ Ref: logicalIdOf(create.role) }], actions: ['lambda:InvokeFunction'], resources: [arnOf(logicalIdOf(functionOf('predictModel').function))] }]);
+    // The first image form after a deployment must find the grant in place.
+    const dependsOn = (resourceById(synth.template, logicalIdOf(create.function)) as { DependsOn?: string | string[] }).DependsOn ?? [];
+    expect(asList(dependsOn)).toEqual(expect.arrayContaining([expect.stringMatching(/InvokesPredict/)]));
   });
 });
 
@@ -813,6 +831,7 @@ describe('identity: the stack\'s own Cognito user pool', () => {
   it('gives the functions an identity configuration under which a Cognito ID token is accepted and its access token refused', async () => {
     const refs = deployedRefs();
     const environment = Object.fromEntries(Object.entries(variablesOf(functionResource(functionOf('createModel'))))
+      .filter(([name]) => name !== CONFIG_ENV.predictFunction)
       .map(([name, value]) => [name, resolveTemplateValue(value, refs)]));
     const config = loadIdentityConfig(environment);
     expect(config).toMatchObject({
