@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { CATALOGUE_FUNCTIONS } from '../functions/catalogue/function-catalogue';
 import { describeTrigger } from '../functions/catalogue/trigger-descriptions';
 import { FALLBACK_HANDLER, ROUTES } from '../functions/routes/route-table';
-import { HANDLER_NODE_OPTIONS, ONNX_RUNTIME_PACKAGE, PROJECT_ROOT } from '../lib/functions/handler-bundling';
+import { HANDLER_NODE_OPTIONS, ONNX_RUNTIME_PACKAGE, PROJECT_ROOT, TRACER_PACKAGE, writeTracerPackage } from '../lib/functions/handler-bundling';
 import { buildOnnxRuntimeLayer, LAYER_NODE_MODULES, onnxRuntimeLayerFiles, onnxRuntimePackage, type LayerFile } from '../lib/functions/onnx-runtime-layer-contents';
 import { importInFreshNode } from './support/fresh-import';
 import { DEPLOYED_HANDLERS, bundleHandlers, type HandlerBundle } from './support/handler-bundles';
@@ -27,6 +27,8 @@ interface Target {
   readonly file: string;
   /** NODE_PATH, for what needs the ONNX Runtime layer (as Lambda's /opt/nodejs/node_modules). */
   readonly nodePath?: string;
+  /** More environment, for what behaves differently in Lambda (the tracer). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 interface Samples {
@@ -58,12 +60,12 @@ function servedBy(handler: string): string {
 async function measure(targets: readonly Target[]): Promise<Map<string, Samples>> {
   const samples = new Map(targets.map((target) => [target.name, { importMs: [], processMs: [], importWithoutMapsMs: [] } as Samples]));
   // Warm-up: the node binary and the bundles into the page cache; not counted.
-  for (const target of targets) await importInFreshNode(target.file, { nodeOptions: HANDLER_NODE_OPTIONS, nodePath: target.nodePath });
+  for (const target of targets) await importInFreshNode(target.file, { nodeOptions: HANDLER_NODE_OPTIONS, nodePath: target.nodePath, env: target.env });
   for (let round = 0; round < RUNS; round += 1) {
     for (let i = 0; i < targets.length; i += 1) {
       const target = targets[(round + i) % targets.length] as Target;
-      const result = await importInFreshNode(target.file, { nodeOptions: HANDLER_NODE_OPTIONS, nodePath: target.nodePath });
-      const withoutMaps = await importInFreshNode(target.file, { nodePath: target.nodePath });
+      const result = await importInFreshNode(target.file, { nodeOptions: HANDLER_NODE_OPTIONS, nodePath: target.nodePath, env: target.env });
+      const withoutMaps = await importInFreshNode(target.file, { nodePath: target.nodePath, env: target.env });
       const sample = samples.get(target.name) as Samples;
       sample.importMs.push(result.importMs);
       sample.processMs.push(result.processMs);
@@ -105,9 +107,16 @@ async function main(): Promise<void> {
     const ortLoadFile = join(workdir, 'require-onnxruntime.mjs');
     await writeFile(ortLoadFile, `import { createRequire } from 'node:module';\ncreateRequire(import.meta.url)('${ONNX_RUNTIME_PACKAGE}');\n`);
     const ortLoad: Target = { name: '(onnxruntime-node from the layer)', file: ortLoadFile, nodePath };
+    // What the first sampled invocation of a cold function adds: the tracer package beside the bundle, loaded and enabled as in Lambda.
+    const tracerDir = join(workdir, 'tracer');
+    const tracerPackage = writeTracerPackage(tracerDir);
+    const tracerLoadFile = join(tracerDir, 'load-tracer.mjs');
+    await writeFile(tracerLoadFile, `const { Tracer } = await import('${TRACER_PACKAGE}');\nnew Tracer({ serviceName: 'mlhub' });\n`);
+    const tracerLoad: Target = { name: '(X-Ray tracer package)', file: tracerLoadFile, env: { AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x' } };
     const targets: Target[] = [
       baseline,
       ortLoad,
+      tracerLoad,
       ...bundles.map((bundle) => ({ name: bundle.handler, file: bundle.file, ...(requiresOnnxRuntime(bundle) ? { nodePath } : {}) })),
     ];
 
@@ -125,6 +134,13 @@ async function main(): Promise<void> {
     });
 
     const ortImport = median((samples.get(ortLoad.name) as Samples).importMs);
+    const tracerImport = median((samples.get(tracerLoad.name) as Samples).importMs);
+    const tracerNote = [
+      `Every function's bundle leaves Powertools' Tracer and the X-Ray SDK out (lib/functions/handler-bundling.ts) and ships them beside it as the package`,
+      `${TRACER_PACKAGE} (${kb(statSync(join(tracerPackage, 'index.mjs')).size)} minified), loaded by the first invocation X-Ray samples (functions/observability/tracing.ts),`,
+      `never by an unsampled one nor locally. Loading it and making the Tracer, enabled as in Lambda, adds **${ms(tracerImport - baseImport)}** to that invocation here`,
+      `(${ms(tracerImport)} against ${ms(baseImport)} for the baseline; medians of ${RUNS} fresh processes).`,
+    ].join('\n');
     const deployedLayer = layerBytes(onnxRuntimeLayerFiles('arm64'));
     const predictors = bundles.filter(requiresOnnxRuntime).map((bundle) => bundle.handler);
     const layerNote = [
@@ -150,7 +166,7 @@ async function main(): Promise<void> {
       '',
       `Measured ${new Date().toISOString()} by \`npm run bench:bundles\` on Node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}.`,
       '',
-      `Each function is bundled exactly as the stack bundles it (lib/functions/handler-bundling.ts: minified ESM, AWS SDK included).`,
+      `Each function is bundled exactly as the stack bundles it (lib/functions/handler-bundling.ts: minified ESM, AWS SDK included, credentials from the environment only, the X-Ray tracer beside it).`,
       `Each figure is the median of ${RUNS} fresh \`node\` processes importing the bundle with NODE_OPTIONS=${HANDLER_NODE_OPTIONS}`,
       'as on Lambda; "Import" is timed inside the process around `import()`, "Whole process" from spawn to exit.',
       '"Import without source maps" is the same import without NODE_OPTIONS, to show what the source maps cost.',
@@ -160,12 +176,15 @@ async function main(): Promise<void> {
       '',
       layerNote,
       '',
+      tracerNote,
+      '',
     ].join('\n');
 
     await mkdir(join(PROJECT_ROOT, 'bench', 'results'), { recursive: true });
     await writeFile(REPORT, report);
     console.log(table);
     console.log(`\n${layerNote}`);
+    console.log(`\n${tracerNote}`);
     console.log(`\nBaseline (empty ES module): import ${ms(baseImport)}, whole process ${ms(baseProcess)}; ${RUNS} runs each.`);
     console.log(`Written to ${REPORT}`);
   } finally {
