@@ -57,13 +57,19 @@ describe('a disposable stack with default options', () => {
   });
 
   it('tells the functions that predict that models may name no backend URL and no SageMaker endpoint of their own', () => {
-    for (const routeId of ['predictModel', 'predictModelWithGet', 'createModel']) {
+    for (const routeId of ['predictModel', 'predictModelWithGet']) {
       const routeFunction = synth.stack.functions.byRoute.get(routeId) as RouteFunction;
       const variables = (resourceById(synth.template, logicalIdOf(routeFunction.function)).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
       expect(variables[INFERENCE_ENV.allowedBackendUrls], routeId).toBe('');
       expect(variables[INFERENCE_ENV.allowedSageMakerEndpoints], routeId).toBe('');
       expect(Object.keys(variables).filter((name) => /^MLHUB_BACKEND_(?!URL_ALLOWLIST)/.test(name)), routeId).toEqual([]);
     }
+  });
+
+  it('tells createModel nothing of inference: it hands the seed\'s image form to the predict function', () => {
+    const routeFunction = synth.stack.functions.byRoute.get('createModel') as RouteFunction;
+    const variables = (resourceById(synth.template, logicalIdOf(routeFunction.function)).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(Object.keys(variables).filter((name) => name.startsWith('MLHUB_BACKEND') || name === INFERENCE_ENV.allowedSageMakerEndpoints)).toEqual([]);
   });
 
   it('keeps logs 90 days, throttles at 50 requests a second (burst 100), and keeps old bundle versions 30 days', () => {
