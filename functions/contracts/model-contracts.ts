@@ -9,7 +9,13 @@ import * as views from './views';
 export const MAX_PAGE = 100;
 
 const text = (max: number) => z.optional(z.nullable(z.string({ error: 'must be a string or null' }).check(z.maxLength(max, `must be at most ${max} characters`))));
-const metaObject = z.optional(z.nullable(z.record(z.string(), z.unknown(), { error: 'must be a JSON object or null' })));
+/**
+ * The client's own JSON object, taken as it is: a record schema would build a new object key by
+ * key, and a `__proto__` key would become its prototype instead of a key.
+ */
+const jsonObject = z.custom<Record<string, unknown>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), { error: 'must be a JSON object or null' })
+  .register(z.globalRegistry, { description: 'Any JSON object, stored and answered exactly as sent', override: { type: 'object', additionalProperties: true } });
+const metaObject = z.optional(z.nullable(jsonObject));
 
 /**
  * The fields of a model record a client writes, when creating (POST) or updating (PUT). `null`

@@ -38,6 +38,22 @@ const BATCH_GET_SIZE = 100;
 /** Versions that ended without ever being, or no longer being, part of the model: kept as tombstones only. */
 const HIDDEN_VERSION_STATUSES = new Set(['aborted', 'deleted']);
 
+/**
+ * `meta` is the client's own JSON object, any keys at all, so it is stored as its JSON text. As a
+ * DynamoDB map it would go through the SDK's marshaller, which tells a value's type by its
+ * `constructor.name`: a key named `constructor` turned `{"constructor": {"name": "String"}}` into
+ * the string "[object Object]" or failed the write, and a `__proto__` key was lost on the way
+ * back. Records written before keep their map, and read as before.
+ */
+const storedMeta = (meta: Record<string, unknown>): string => JSON.stringify(meta);
+
+/** A model record from its item: keys stripped, `meta` read back from its JSON text. */
+function modelRecordOf(item: Item): ModelRecord {
+  const record = stripKeys<ModelRecord>(item);
+  const meta: unknown = record.meta;
+  return typeof meta === 'string' ? { ...record, meta: JSON.parse(meta) as Record<string, unknown> } : record;
+}
+
 function modelItem(model: ModelRecord): Item {
   const sortKey = listingSortKey(model.createdAt, model.name);
   return {
@@ -48,6 +64,7 @@ function modelItem(model: ModelRecord): Item {
     [byOwner.sortKey]: sortKey,
     ...(model.visibility === 'public' ? publicKeys(model) : {}),
     ...model,
+    meta: storedMeta(model.meta),
   };
 }
 
@@ -104,7 +121,7 @@ export class DynamoModelStore implements ModelStore {
     const grants: Grant[] = [];
     for await (const item of partitionItems(this.client, this.tableName, modelPartition(name))) {
       const sortKey = String(item[TABLE_DESIGN.sortKey]);
-      if (sortKey === META_SORT_KEY) model = stripKeys<ModelRecord>(item);
+      if (sortKey === META_SORT_KEY) model = modelRecordOf(item);
       else if (sortKey.startsWith(VERSION_SORT_PREFIX) && !HIDDEN_VERSION_STATUSES.has(String(item.status))) versions.push(stripKeys<VersionRecord>(item));
       else if (sortKey.startsWith(GRANT_SORT_PREFIX)) grants.push(stripKeys<Grant>(item));
     }
@@ -113,7 +130,7 @@ export class DynamoModelStore implements ModelStore {
 
   async getModelRecord(name: string): Promise<ModelRecord | undefined> {
     const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: metaKey(name), ConsistentRead: true }));
-    return result.Item ? stripKeys<ModelRecord>(result.Item) : undefined;
+    return result.Item ? modelRecordOf(result.Item) : undefined;
   }
 
   async getModelAccess(name: string, user: string): Promise<{ model?: ModelRecord; grant?: GrantRole }> {
@@ -166,7 +183,7 @@ export class DynamoModelStore implements ModelStore {
         ExpressionAttributeValues: values,
         ReturnValues: 'ALL_NEW',
       }));
-      return stripKeys<ModelRecord>(result.Attributes ?? {});
+      return modelRecordOf(result.Attributes ?? {});
     } catch (error) {
       if (isConditionFailure(error)) throw notFound('model_not_found', `Model '${name}' does not exist`);
       throw error;
@@ -180,7 +197,7 @@ export class DynamoModelStore implements ModelStore {
     for (const field of UPDATABLE_FIELDS) {
       if (fields[field] === undefined) continue;
       names[`#${field}`] = field;
-      values[`:${field}`] = fields[field];
+      values[`:${field}`] = field === 'meta' ? storedMeta(fields.meta ?? {}) : fields[field];
       assignments.push(`#${field} = :${field}`);
     }
     let condition = 'attribute_exists(#pk) AND #state = :active';
@@ -201,7 +218,7 @@ export class DynamoModelStore implements ModelStore {
         ExpressionAttributeValues: values,
         ReturnValues: 'ALL_NEW',
       }));
-      return stripKeys<ModelRecord>(result.Attributes ?? {});
+      return modelRecordOf(result.Attributes ?? {});
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       const current = await this.getModelRecord(name);
@@ -259,7 +276,7 @@ export class DynamoModelStore implements ModelStore {
         ExpressionAttributeValues: { ':deleting': 'deleting', ':deleted': 'deleted', ':deletingPartition': DELETING_PARTITION, ':sortKey': `${now}#${name}`, ':now': now },
         ReturnValues: 'ALL_NEW',
       }));
-      return stripKeys<ModelRecord>(result.Attributes ?? {});
+      return modelRecordOf(result.Attributes ?? {});
     } catch (error) {
       if (isConditionFailure(error)) return undefined;
       throw error;
@@ -306,7 +323,7 @@ export class DynamoModelStore implements ModelStore {
 
   async listDeleting(limit: number): Promise<ModelRecord[]> {
     const { items } = await this.queryIndex(byOwner, DELETING_PARTITION, { limit });
-    return items.map((item) => stripKeys<ModelRecord>(item));
+    return items.map((item) => modelRecordOf(item));
   }
 
   listByOwner(owner: string, query: ListingQuery): Promise<ListingPage> {
@@ -329,7 +346,7 @@ export class DynamoModelStore implements ModelStore {
 
   private async listingPage(index: IndexDesign, partition: string, query: ListingQuery): Promise<ListingPage> {
     const { items, more } = await this.queryIndex(index, partition, query);
-    return { rows: items.map((item) => ({ model: stripKeys<ModelRecord>(item), sortKey: String(item[index.sortKey]) })), more };
+    return { rows: items.map((item) => ({ model: modelRecordOf(item), sortKey: String(item[index.sortKey]) })), more };
   }
 
   /** One page of an index partition, newest first, strictly below the cursor's sort key. */
@@ -352,7 +369,7 @@ export class DynamoModelStore implements ModelStore {
     await untilProcessed([...new Set(names)].map(metaKey), BATCH_GET_SIZE, async (keys) => {
       const result = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
       for (const item of result.Responses?.[this.tableName] ?? []) {
-        const record = stripKeys<ModelRecord>(item);
+        const record = modelRecordOf(item);
         found.set(record.name, record);
       }
       return (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Item[];

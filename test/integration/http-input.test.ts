@@ -325,3 +325,26 @@ describe("the seed's habits", () => {
     expect((await api('GET', '/models?mine=1')).status).toBe(200);
   });
 });
+
+describe('JSON keys that JavaScript treats specially', () => {
+  // Each document is sent and read back as text: JSON.parse keeps "__proto__" as an own key.
+  const documents = [
+    '{"constructor":{"name":"String"},"secret":"kept"}',
+    '{"x":{"constructor":{"name":"Boolean"}},"y":{"constructor":{"name":"Number"}},"z":{"constructor":{"name":"Set"}}}',
+    '{"a":{"__proto__":{"polluted":true}},"prototype":{"constructor":{}}}',
+    '{"__proto__":{"admin":true},"hasOwnProperty":1,"toString":"s","valueOf":[1]}',
+  ];
+
+  it.each(documents)('stores meta %s exactly as sent, on create and on update', async (text) => {
+    const name = `protokeys-${documents.indexOf(text)}`;
+    const sent = JSON.parse(text) as Record<string, unknown>;
+    const created = await api('POST', `/model/${name}`, { body: `{"type":"onnx","meta":${text}}`, headers: { 'content-type': 'application/json' } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(JSON.stringify((created.body as { meta: unknown }).meta)).toBe(JSON.stringify(sent));
+    expect(JSON.stringify(((await api('GET', `/model/${name}`)).body as { meta: unknown }).meta)).toBe(JSON.stringify(sent));
+    const updated = await api('PUT', `/model/${name}`, { body: `{"meta":{"again":${text}}}`, headers: { 'content-type': 'application/json' } });
+    expect(updated.status, JSON.stringify(updated.body)).toBe(200);
+    expect(JSON.stringify(((await api('GET', `/model/${name}`)).body as { meta: unknown }).meta)).toBe(JSON.stringify({ again: sent }));
+    expect(({} as Record<string, unknown>).admin).toBeUndefined();
+  });
+});
