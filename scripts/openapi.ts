@@ -17,8 +17,8 @@ export const OPENAPI_FILE = fileURLToPath(new URL('../functions/contracts/openap
 const AUTH_TEXT: Record<RouteSpec['auth'], string> = {
   none: 'No sign-in needed.',
   optional: 'Anonymous callers are served what is public; signed-in callers also see what they own or was shared with them.',
-  required: 'Needs a signed-in caller: an OIDC access token or a personal access token.',
-  session: 'Needs a signed-in session (an OIDC access token); personal access tokens are refused.',
+  required: 'Needs a signed-in caller: a token from the deployment\'s OIDC issuer (a Cognito ID token unless the stack option oidcTokenUse says otherwise) or a personal access token.',
+  session: 'Needs a signed-in session (a token from the deployment\'s OIDC issuer, a Cognito ID token by default); personal access tokens are refused.',
 };
 
 /**
@@ -38,6 +38,13 @@ const tagOf = (route: RouteSpec): string =>
         : route.path.includes('/upload') || route.path.includes('/versions') || route.path.includes('/download') ? 'Versions'
           : route.path.startsWith('/model') ? 'Models' : 'Service';
 
+/** What a 429 carries (functions/rate-limits/rate-limit-headers.ts; draft-ietf-httpapi-ratelimit-headers). */
+const RATE_LIMIT_HEADERS = {
+  'retry-after': { description: 'Seconds until the caller\'s window for this class of requests starts again (RFC 9110 §10.2.3)', schema: { type: 'string' } },
+  ratelimit: { description: 'The allowance left in the current window: `"<class>";r=<remaining>;t=<seconds to reset>`', schema: { type: 'string' } },
+  'ratelimit-policy': { description: 'The limit of the class: `"<class>";q=<requests>;w=<window seconds>`', schema: { type: 'string' } },
+} as const;
+
 /** The error answers a route may give, one per status, with the codes that status carries. */
 function errorResponses(codes: readonly ErrorCode[]): ZodOpenApiResponsesObject {
   const byStatus = new Map<number, string[]>();
@@ -49,6 +56,7 @@ function errorResponses(codes: readonly ErrorCode[]): ZodOpenApiResponsesObject 
   }
   return Object.fromEntries([...byStatus.entries()].sort(([a], [b]) => a - b).map(([status, list]) => [String(status), {
     description: list.map((code) => `\`${code}\`: ${catalogueEntry(code)?.description ?? ''}`).join('\n\n'),
+    ...(status === 429 ? { headers: RATE_LIMIT_HEADERS } : {}),
     content: { 'application/json': { schema: errorBody } },
   }]));
 }
@@ -78,14 +86,18 @@ function operation(route: RouteSpec, contract: RouteContract): ZodOpenApiOperati
         ...(contract.headers ? { header: contract.headers } : {}),
       },
     } : {}),
-    ...(contract.body ? { requestBody: { required: true, content: { 'application/json': { schema: contract.body } } } }
-      : contract.requestBody ? {
-        requestBody: {
-          description: contract.requestBody.description,
-          required: contract.requestBody.required,
-          content: Object.fromEntries(contract.requestBody.mediaTypes.map((type) => [type, { schema: type === 'application/json' ? z.unknown() : { type: 'string', contentMediaType: type } }])),
+    ...(contract.body || contract.requestBody ? {
+      requestBody: {
+        ...(contract.requestBody ? { description: contract.requestBody.description } : {}),
+        required: contract.requestBody?.required ?? true,
+        content: {
+          ...(contract.body ? { 'application/json': { schema: contract.body } } : {}),
+          ...Object.fromEntries((contract.requestBody?.mediaTypes ?? [])
+            .filter((type) => !(contract.body && type === 'application/json'))
+            .map((type) => [type, { schema: type === 'application/json' ? z.unknown() : { type: 'string', contentMediaType: type } }])),
         },
-      } : {}),
+      },
+    } : {}),
     ...(route.bodyLimit > 0 ? { 'x-mlhub-body-limit': route.bodyLimit } : {}),
     responses,
   };
@@ -113,7 +125,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
         bearer: {
           type: 'http',
           scheme: 'bearer',
-          description: 'An OIDC access token (a session), or a personal access token from POST /tokens. Roles: `read` or `write`, the token scopes; a session has both.',
+          description: "A token from the deployment's OIDC issuer (a session: a Cognito ID token unless the stack option oidcTokenUse says otherwise), or a personal access token from POST /tokens. Roles: `read` or `write`, the personal access token scopes; a session has both.",
         },
       },
     },

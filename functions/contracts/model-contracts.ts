@@ -43,7 +43,7 @@ const etag = { etag: "The record's revision, for If-Match" };
 export const listModels = contract({
   route: 'listModels',
   query: z.object({
-    limit: z.optional(wholeNumberText(MAX_PAGE, `Models per page, 1 to ${MAX_PAGE} (default 50)`)),
+    limit: z.optional(wholeNumberText(MAX_PAGE, 'Models per page (default 50)')),
     cursor: z.optional(z.string().register(z.globalRegistry, { description: 'The `x-next-cursor` of the previous page, unchanged' })),
     mine: z.optional(flagText('Only the caller\'s own models (sign in)')),
   }),
@@ -57,6 +57,11 @@ export const createModel = contract({
   route: 'createModel',
   params: modelParams,
   body: modelDocument,
+  requestBody: {
+    description: 'A JSON model document creates the model (signed in, write scope). A multipart/form-data body with an `image` field is the seed\'s prediction form instead: it is answered as POST /model/{name}/predict answers, to anyone who may see the model (a read token will do), with bodies up to 4.45 MiB.',
+    mediaTypes: ['application/json', 'multipart/form-data'],
+    required: true,
+  },
   responses: {
     201: { description: 'The model was created', body: views.model, headers: { location: 'The model\'s URL', ...etag } },
     200: { description: 'A multipart image form posted here is a prediction, as in the seed', body: views.prediction },

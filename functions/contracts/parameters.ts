@@ -8,12 +8,22 @@ import { MAX_VERSION_NUMBER } from '../versions/version-records';
  */
 export const wholeNumberText = (max: number, description: string) =>
   z.pipe(
-    z.string().check(z.regex(/^[1-9][0-9]{0,15}$/, `must be a whole number from 1 to ${max}`), z.refine((text) => Number(text) <= max, `must be a whole number from 1 to ${max}`)),
+    z.string().check(
+      // As many digits as `max` has, at most: the pattern a client can check, before the bound.
+      z.regex(new RegExp(`^[1-9][0-9]{0,${String(max).length - 1}}$`), `must be a whole number from 1 to ${max}`),
+      z.refine((text) => Number(text) <= max, `must be a whole number from 1 to ${max}`),
+    ),
     z.transform(Number),
-  ).register(z.globalRegistry, { description });
+  ).register(z.globalRegistry, { description: `${description} (1 to ${max})` });
 
 const FLAG_YES = ['1', 'true', 'yes', ''];
 const FLAG_NO = ['0', 'false', 'no'];
+
+/** Any case of each word, for a JSON Schema pattern (which takes no flags): `[Tt][Rr][Uu][Ee]`. */
+const anyCase = (word: string) => [...word].map((letter) => (/[a-z]/.test(letter) ? `[${letter.toUpperCase()}${letter}]` : letter)).join('');
+const FLAG_VALUE = `(?:${[...FLAG_YES, ...FLAG_NO].filter(Boolean).map(anyCase).join('|')})?`;
+/** Values as API Gateway delivers them: repeats joined by commas. */
+const FLAG_PATTERN = `^${FLAG_VALUE}(?:,${FLAG_VALUE})*$`;
 
 /**
  * A yes/no query parameter: `1`, `true`, `yes` or bare (`?mine`) for yes, `0`, `false` or `no` for
@@ -23,14 +33,14 @@ const FLAG_NO = ['0', 'false', 'no'];
  */
 export const flagText = (description: string) =>
   z.pipe(
-    z.string(),
+    z.string().register(z.globalRegistry, { pattern: FLAG_PATTERN }),
     z.transform((raw: string, context) => {
       const answers = new Set(raw.split(',').map((value) => (FLAG_YES.includes(value.toLowerCase()) ? true : FLAG_NO.includes(value.toLowerCase()) ? false : undefined)));
       if (answers.has(undefined)) context.issues.push({ code: 'custom', input: raw, message: 'must be 1, true or yes (or bare) for yes, or 0, false or no for no' });
       else if (answers.size > 1) context.issues.push({ code: 'custom', input: raw, message: 'is given more than once, both yes and no; give it once' });
       return answers.has(true);
     }),
-  ).register(z.globalRegistry, { description });
+  ).register(z.globalRegistry, { description: `${description}: 1, true or yes (or bare) for yes; 0, false or no for no; any case` });
 
 /** `{name}`: checked by the model-name rules before anything else reads the request (model-name.ts). */
 export const modelNameParam = z.string().check(z.minLength(1), z.maxLength(MODEL_NAME_MAX_LENGTH)).register(z.globalRegistry, {

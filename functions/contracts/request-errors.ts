@@ -22,6 +22,20 @@ function allowedFields(schema: unknown): string[] {
   return Object.entries(shape).filter(([, field]) => !ECHOED.has(field)).map(([name]) => name);
 }
 
+const EXPECTED: Readonly<Record<string, string>> = { array: 'a list', object: 'a JSON object', string: 'a string', number: 'a number', int: 'a whole number', boolean: 'true or false' };
+
+/**
+ * The issue's own message, where a schema wrote one; zod's generic "Invalid input" says what was
+ * expected instead, so that every refusal says what to send.
+ */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (!issue.message.startsWith('Invalid input')) return issue.message;
+  if (issue.code === 'invalid_type') return `must be ${EXPECTED[issue.expected] ?? issue.expected}`;
+  if (issue.code === 'invalid_value') return `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
+  if (issue.code === 'invalid_union') return 'is not any of the forms this field takes';
+  return issue.message;
+}
+
 const quoted = (names: readonly PropertyKey[]) => names.map((name) => `'${String(name).slice(0, 60)}'`).join(', ');
 
 /**
@@ -42,7 +56,7 @@ export function requestError(part: RequestPart, schema: unknown, error: z.core.$
       const allowed = issue.path.length === 0 ? `; allowed: ${allowedFields(schema).join(', ')}` : '';
       return invalid('invalid_body', `Invalid request body: unknown field(s) ${quoted(issue.keys)}${where}${allowed}`);
     }
-    return invalid('invalid_body', `Invalid request body: ${issue.path.length > 0 ? issue.path.join('.') : 'body'} ${issue.message}`);
+    return invalid('invalid_body', `Invalid request body: ${issue.path.length > 0 ? issue.path.join('.') : 'body'} ${describeIssue(issue)}`);
   }
   const field = String(issue.path[0] ?? 'value');
   // `{n}` in /model/{name}/versions/{n} is a version number, and is named so in errors.
@@ -50,7 +64,7 @@ export function requestError(part: RequestPart, schema: unknown, error: z.core.$
   const value = raw?.[field];
   const got = typeof value === 'string' ? `, got '${value.slice(0, 60)}'` : '';
   const label = part === 'query' ? `Query parameter '${name}'` : part === 'path' ? `The ${name} in the path` : `The ${name} header`;
-  return new AppError('invalid', `invalid_${name.toLowerCase().replace(/[^a-z0-9]+/g, '_')}`, `${label} ${issue.message}${got}`);
+  return new AppError('invalid', `invalid_${name.toLowerCase().replace(/[^a-z0-9]+/g, '_')}`, `${label} ${describeIssue(issue)}${got}`);
 }
 
 /** Parses a value against a schema, or throws requestError's 400. */

@@ -30,7 +30,10 @@ export interface RouteContract {
   readonly headers?: ParameterSchema;
   /** JSON routes: the body's schema. Bundle and prediction bodies are described by `requestBody`. */
   readonly body?: z.ZodMiniType;
-  /** For bodies that are not one JSON document: the media types accepted, for the OpenAPI document. */
+  /**
+   * The media types a route accepts beside its JSON `body` (createModel's seed form) or instead of
+   * one (bundles, prediction input), with what each is: for the OpenAPI document.
+   */
   readonly requestBody?: { readonly description: string; readonly mediaTypes: readonly string[]; readonly required: boolean };
   readonly responses: Readonly<Record<number, ResponseContract>>;
   readonly errors: readonly ErrorCode[];

@@ -7,8 +7,11 @@ const quoteList = (names: readonly string[]): string => names.map((name) => `'${
  * Refuses query parameters the route does not read (`query` in the route table) with a 400
  * naming them, so a typo such as `download?verison=99` is never answered as if it were absent.
  * A parameter that belongs to another route says where to send it (`misplacedQuery`).
+ *
+ * @param requested the route as the caller sent it (API Gateway's `routeKey`, `POST /model/{name}`),
+ *   which differs from `route` when a request is handed on, as the seed's image form is
  */
-export function checkQueryNames(route: RouteSpec, query: Readonly<Record<string, string | undefined>>, params: Readonly<Record<string, string | undefined>>): void {
+export function checkQueryNames(route: RouteSpec, query: Readonly<Record<string, string | undefined>>, params: Readonly<Record<string, string | undefined>>, requested = `${route.method} ${route.path}`): void {
   const unknown = Object.keys(query).filter((name) => !route.query.includes(name));
   if (unknown.length === 0) return;
   const misplaced = unknown.find((name) => route.misplacedQuery?.[name] !== undefined);
@@ -16,10 +19,10 @@ export function checkQueryNames(route: RouteSpec, query: Readonly<Record<string,
     const hint = (route.misplacedQuery?.[misplaced] ?? '')
       .replaceAll('{name}', encodeURIComponent(params.name ?? '{name}'))
       .replaceAll('{value}', encodeURIComponent((query[misplaced] ?? '').slice(0, 40)) || `{${misplaced}}`);
-    throw invalid('unknown_query_parameter', `${route.method} ${route.path} takes no '${misplaced}' query parameter. ${hint}`);
+    throw invalid('unknown_query_parameter', `${requested} takes no '${misplaced}' query parameter. ${hint}`);
   }
   const accepted = route.query.length === 0 ? 'it takes none' : `it accepts ${quoteList(route.query)}`;
-  throw invalid('unknown_query_parameter', `Unknown query parameter${unknown.length > 1 ? 's' : ''} ${quoteList(unknown)} for ${route.method} ${route.path}; ${accepted}`);
+  throw invalid('unknown_query_parameter', `Unknown query parameter${unknown.length > 1 ? 's' : ''} ${quoteList(unknown)} for ${requested}; ${accepted}`);
 }
 
 /** Path identifiers other than the model name (upload and token ids) are ids MLHub issued, all far shorter. */

@@ -68,7 +68,8 @@ function checkModelNameInPath(): middy.MiddlewareObj<APIGatewayProxyEventV2, Htt
 function checkRequestLine(route: RouteSpec): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResult> {
   return {
     before: async (request) => {
-      checkQueryNames(route, request.event.queryStringParameters ?? {}, request.event.pathParameters ?? {});
+      const requested = request.event.routeKey && request.event.routeKey !== '$default' ? request.event.routeKey : undefined;
+      checkQueryNames(route, request.event.queryStringParameters ?? {}, request.event.pathParameters ?? {}, requested);
       checkPathIds(request.event.pathParameters ?? {});
     },
   };

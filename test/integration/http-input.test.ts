@@ -348,3 +348,12 @@ describe('JSON keys that JavaScript treats specially', () => {
     expect(({} as Record<string, unknown>).admin).toBeUndefined();
   });
 });
+
+describe('a refused query parameter on a request handed on', () => {
+  it('names the route the caller used: the seed form posted to /model/{name} is answered by the predict function', async () => {
+    const form = new FormData();
+    form.append('image', new Blob([Buffer.from('not an image')], { type: 'image/png' }), 'x.png');
+    const reply = await api('POST', '/model/any-model?foo=1', { body: form });
+    expectError(reply, 400, 'unknown_query_parameter', /^Unknown query parameter 'foo' for POST \/model\/\{name\}; it accepts 'version'$/);
+  });
+});
