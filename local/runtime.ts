@@ -18,6 +18,7 @@ import { ensureTable } from './provision';
 import { startEventDispatcher, type EventDispatcher } from './events/event-dispatcher';
 import type { EventHandler } from './events/delivery-context';
 import { localIntervalSeconds } from './events/schedule-timers';
+import { checkHandlerSettings } from './startup-settings';
 import { readRememberedPorts, rememberPorts } from './runtime-file';
 import { LOCAL_S3_CREDENTIALS, startS3Server } from './s3-server';
 
@@ -97,6 +98,8 @@ function identityEnvironment(issuer: LocalIssuer, port: number, options: LocalRu
 
 /** Everything MLHub needs on one machine: DynamoDB, S3 and the API, with data on disk. */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  // Before anything starts: a setting the handlers would read on some later request is read now (SettingError).
+  await checkHandlerSettings(process.env, CATALOGUE_FUNCTIONS);
   const dataDir = resolve(options.dataDir);
   await mkdir(join(dataDir, 'dynamodb'), { recursive: true });
   await mkdir(join(dataDir, 's3'), { recursive: true });

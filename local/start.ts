@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { DEMO_MODEL } from './demo-model';
 import { startLocalRuntime } from './runtime';
 import { DataDirInUseError, claimDataDir, type RuntimeClaim } from './runtime-file';
+import { SettingError, checkStartSwitches } from './startup-settings';
 
 const DEFAULT_PORT = 8083;
 
@@ -19,6 +20,12 @@ function portFromEnv(raw: string | undefined): number {
 const host = process.env.HOST || '127.0.0.1';
 const port = portFromEnv(process.env.PORT);
 const dataDir = resolve(process.env.MLHUB_DATA_DIR || '.mlhub');
+try {
+  checkStartSwitches(process.env);
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(2);
+}
 const quiet = process.env.MLHUB_ACCESS_LOG === 'off';
 const authMode = process.env.MLHUB_AUTH || 'dev';
 if (authMode !== 'dev' && authMode !== 'required') {
@@ -83,6 +90,11 @@ try {
 } catch (error) {
   await claim?.release().catch(() => undefined);
   const code = (error as NodeJS.ErrnoException).code;
+  // A bad setting: one line naming the variable, and the exit code of the other refused settings.
+  if (error instanceof SettingError) {
+    console.error(error.message);
+    process.exit(2);
+  }
   if (error instanceof DataDirInUseError) console.error(error.message);
   else if (code === 'EADDRINUSE') console.error(`Port ${port} on ${host} is already in use; set PORT to use another one.`);
   else if (code === 'EADDRNOTAVAIL') console.error(`Cannot listen on ${host}; set HOST to an address of this machine.`);

@@ -12,7 +12,7 @@ export interface ModelIdentity {
   readonly meta: Readonly<Record<string, unknown>>;
 }
 
-const ALLOW_ENTRY = /^(https?):\/\/([^/:?#]+)(?::(\d+|\*))?(\/[^?#]*)?$/i;
+export const ALLOW_ENTRY = /^(https?):\/\/([^/:?#]+)(?::(\d+|\*))?(\/[^?#]*)?$/i;
 
 /**
  * Whether a URL falls under an allow-list entry: same scheme and host, the entry's port (or any

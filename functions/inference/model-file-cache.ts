@@ -31,6 +31,20 @@ async function drain(stream: AsyncIterable<unknown>): Promise<void> {
 }
 
 /**
+ * Creates the model cache folder (0700) if need be and checks that it is private to this user: a
+ * directory, not a link, owned by this process's user, with no group or world write bit. The local
+ * runtime calls it at startup, so that a bad MLHUB_MODEL_CACHE_DIR stops it there.
+ */
+export async function ensurePrivateModelCache(directory: string): Promise<void> {
+  await mkdir(directory, { recursive: true, mode: 0o700 });
+  const info = await lstat(directory);
+  const uid = process.getuid?.();
+  if (!info.isDirectory() || (uid !== undefined && info.uid !== uid) || (info.mode & 0o022) !== 0) {
+    throw new Error(`The model cache ${directory} is not a private folder of this user (it must be a directory owned by uid ${uid ?? '?'} without group or world write access)`);
+  }
+}
+
+/**
  * Model files on local disk, unpacked from their bundles on first use and kept under
  * `<directory>/<sha256>/<path>`. A version's bytes never change, so its sha256 names its files
  * forever. Only the requested files are written, each to a temporary name first and renamed
@@ -49,15 +63,7 @@ export class ModelFileCache {
    * group or world write bit. Anything else (a shared /tmp folder someone made first) is refused.
    */
   private ensurePrivate(): Promise<void> {
-    this.privateDirectory ??= (async () => {
-      const directory = this.options.directory;
-      await mkdir(directory, { recursive: true, mode: 0o700 });
-      const info = await lstat(directory);
-      const uid = process.getuid?.();
-      if (!info.isDirectory() || (uid !== undefined && info.uid !== uid) || (info.mode & 0o022) !== 0) {
-        throw new Error(`The model cache ${directory} is not a private folder of this user (it must be a directory owned by uid ${uid ?? '?'} without group or world write access)`);
-      }
-    })();
+    this.privateDirectory ??= ensurePrivateModelCache(this.options.directory);
     return this.privateDirectory;
   }
 

@@ -45,6 +45,8 @@ export const CONFIG_ENV = {
 /** What one finalize run can stream in its 15 minutes at about 100 MiB/s, with room to spare. */
 export const DEFAULT_MAX_BUNDLE_BYTES = 50 * 1024 ** 3;
 export const DEFAULT_PRESIGN_SECONDS = 900;
+/** SigV4 presigned URLs live a week at most: the SDK refuses to sign a longer one. */
+export const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 /** S3 aborts incomplete multipart uploads after a day (the bucket's lifecycle rule), so no session outlives that. */
 export const DEFAULT_SESSION_SECONDS = 24 * 3600;
 
@@ -65,7 +67,7 @@ export function loadFunctionConfig(env: NodeJS.ProcessEnv = process.env): Functi
     },
     uploads: {
       maxBundleBytes: integerFromEnv(env, CONFIG_ENV.maxBundleBytes, DEFAULT_MAX_BUNDLE_BYTES),
-      presignSeconds: integerFromEnv(env, CONFIG_ENV.presignSeconds, DEFAULT_PRESIGN_SECONDS),
+      presignSeconds: integerFromEnv(env, CONFIG_ENV.presignSeconds, DEFAULT_PRESIGN_SECONDS, { max: MAX_PRESIGN_SECONDS }),
       sessionSeconds: integerFromEnv(env, CONFIG_ENV.sessionSeconds, DEFAULT_SESSION_SECONDS),
     },
   };

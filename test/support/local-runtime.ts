@@ -26,7 +26,8 @@ export interface StartOptions {
 
 /**
  * Starts MLHub the way `npm start` does (tsx local/start.ts), in its own process, on a free port
- * and a scratch data folder, and reads the addresses it prints.
+ * and a scratch data folder, and reads the addresses it prints. A start that fails throws an error
+ * holding all it printed, and its `exitCode` (null when it had to be killed).
  */
 export async function startMlhub(options: StartOptions = {}): Promise<RunningMlhub> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'mlhub-data-')));
@@ -39,12 +40,14 @@ export async function startMlhub(options: StartOptions = {}): Promise<RunningMlh
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
 
   const deadline = Date.now() + 45_000;
   while (!/Press Ctrl-C to stop/.test(output)) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`MLHub did not start:\n${output}`);
+      await closed; // everything it printed, to the last line
+      throw Object.assign(new Error(`MLHub did not start:\n${output}`), { exitCode: child.exitCode });
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

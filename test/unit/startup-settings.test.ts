@@ -1,0 +1,75 @@
+/**
+ * Every setting a handler reads is read when the local runtime starts, with the loader the handler
+ * uses: a bad one stops the start with one line naming the variable, not a 500 on some request.
+ */
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CATALOGUE_FUNCTIONS } from '../../functions/catalogue/function-catalogue';
+import { SettingError, checkHandlerSettings, checkStartSwitches } from '../../local/startup-settings';
+
+let scratch: string;
+let cacheDir: string;
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'mlhub-settings-'));
+  cacheDir = join(scratch, 'cache');
+});
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
+
+const refusal = async (env: Record<string, string>): Promise<string> => {
+  const error = await checkHandlerSettings({ MLHUB_MODEL_CACHE_DIR: cacheDir, ...env }, CATALOGUE_FUNCTIONS).then(() => undefined, (caught: unknown) => caught);
+  expect(error).toBeInstanceOf(SettingError);
+  return (error as Error).message;
+};
+
+describe('checkHandlerSettings', () => {
+  it('takes the defaults and good values', async () => {
+    await expect(checkHandlerSettings({ MLHUB_MODEL_CACHE_DIR: cacheDir }, CATALOGUE_FUNCTIONS)).resolves.toBeUndefined();
+    await expect(checkHandlerSettings({
+      MLHUB_MODEL_CACHE_DIR: cacheDir, MLHUB_RATE_LIMITS: 'read=5/1h,write=2/60s', MLHUB_LOG_FORMAT: 'json', MLHUB_METRICS: 'on',
+      POWERTOOLS_LOG_LEVEL: 'DEBUG', MLHUB_UPLOAD_SESSION_SECONDS: '3', MLHUB_PRESIGN_SECONDS: '604800', MLHUB_SWEEP_SECONDS: '0',
+      MLHUB_PREDICT_LOOKUP_CACHE_MS: '0', MLHUB_BACKEND_URL_ALLOWLIST: 'https://tfs.example.org/v1, http://127.0.0.1:*',
+    }, CATALOGUE_FUNCTIONS)).resolves.toBeUndefined();
+  });
+
+  it.each([
+    ['MLHUB_RATE_LIMITS', 'read=5/1d', /^Environment variable MLHUB_RATE_LIMITS: 'read=5\/1d' is not /],
+    ['MLHUB_UPLOAD_SESSION_SECONDS', 'a day', /^Environment variable MLHUB_UPLOAD_SESSION_SECONDS must be a positive integer, got 'a day'$/],
+    ['MLHUB_PRESIGN_SECONDS', '604801', /^Environment variable MLHUB_PRESIGN_SECONDS must be a whole number from 1 to 604800, got '604801'$/],
+    ['MLHUB_MAX_BUNDLE_BYTES', '0', /^Environment variable MLHUB_MAX_BUNDLE_BYTES must be a positive integer/],
+    ['MLHUB_PREDICT_LOOKUP_CACHE_MS', '-1', /^Environment variable MLHUB_PREDICT_LOOKUP_CACHE_MS must be an integer of at least 0, got '-1'$/],
+    ['MLHUB_PREDICT_DEADLINE_MS', '5s', /^Environment variable MLHUB_PREDICT_DEADLINE_MS /],
+    ['MLHUB_BACKEND_ONNX', 'tensorflow-serving', /^Environment variable MLHUB_BACKEND_ONNX: /],
+    ['MLHUB_BACKEND_URL_ALLOWLIST', 'tfs.internal:8501', /^MLHUB_BACKEND_URL_ALLOWLIST: 'tfs.internal:8501' is not an origin/],
+    ['MLHUB_OIDC_TOKEN_USE', 'both', /^MLHUB_OIDC_TOKEN_USE must be 'id' or 'access', got 'both'$/],
+    ['MLHUB_LOG_FORMAT', 'jsn', /^MLHUB_LOG_FORMAT must be 'text' or 'json', got 'jsn'$/],
+    ['MLHUB_METRICS', 'yes', /^MLHUB_METRICS must be 'on' or 'off', got 'yes'$/],
+    ['POWERTOOLS_LOG_LEVEL', 'debug', /^POWERTOOLS_LOG_LEVEL must be 'TRACE', 'DEBUG', .* or 'SILENT', got 'debug'$/],
+    ['MLHUB_SWEEP_SECONDS', '1m', /^MLHUB_SWEEP_SECONDS must be a whole number of seconds/],
+  ])('refuses %s=%s in one line naming it', async (name, value, message) => {
+    const text = await refusal({ [name]: value });
+    expect(text).toMatch(message);
+    expect(text).not.toContain('\n');
+  });
+
+  it('refuses a model cache folder others may write, or one it cannot make', async () => {
+    const shared = join(scratch, 'shared');
+    await checkHandlerSettings({ MLHUB_MODEL_CACHE_DIR: shared }, CATALOGUE_FUNCTIONS);
+    await chmod(shared, 0o777);
+    expect(await refusal({ MLHUB_MODEL_CACHE_DIR: shared })).toMatch(/^MLHUB_MODEL_CACHE_DIR: The model cache .* is not a private folder of this user/);
+    const file = join(scratch, 'a-file');
+    await writeFile(file, '');
+    expect(await refusal({ MLHUB_MODEL_CACHE_DIR: join(file, 'cache') })).toMatch(/^MLHUB_MODEL_CACHE_DIR: ENOTDIR/);
+  });
+});
+
+describe('checkStartSwitches', () => {
+  it('takes on, off or nothing for MLHUB_ACCESS_LOG and MLHUB_S3_REQUEST_LOG', () => {
+    expect(() => checkStartSwitches({ MLHUB_ACCESS_LOG: 'off', MLHUB_S3_REQUEST_LOG: 'on' })).not.toThrow();
+    expect(() => checkStartSwitches({ MLHUB_ACCESS_LOG: 'no' })).toThrow(new SettingError("MLHUB_ACCESS_LOG must be 'on' or 'off', got 'no'"));
+    expect(() => checkStartSwitches({ MLHUB_S3_REQUEST_LOG: '1' })).toThrow(/^MLHUB_S3_REQUEST_LOG must be 'on' or 'off'/);
+  });
+});
