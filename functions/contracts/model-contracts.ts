@@ -40,6 +40,10 @@ export type ModelDocument = z.output<typeof modelDocument>;
 
 const etag = { etag: "The record's revision, for If-Match" };
 
+/** If-Match (RFC 9110 §13.1.1): the ETag of the record as the caller read it. */
+const ifMatchHeader = (consequence: string) =>
+  z.object({ 'if-match': z.optional(z.string().register(z.globalRegistry, { description: `The ETag of the record read; ${consequence}` })) });
+
 export const listModels = contract({
   route: 'listModels',
   query: z.object({
@@ -79,7 +83,7 @@ export const getModel = contract({
 export const updateModel = contract({
   route: 'updateModel',
   params: modelParams,
-  headers: z.object({ 'if-match': z.optional(z.string().register(z.globalRegistry, { description: 'The ETag of the record read; the update is refused (412) if it changed since' })) }),
+  headers: ifMatchHeader('the update is refused (412) if it changed since'),
   body: modelDocument,
   responses: { 200: { description: 'The updated record', body: views.model, headers: etag } },
   errors: [...G.everyRoute, ...G.readsIdentity, ...G.signedIn, ...G.writeScope, ...G.namedModel, ...G.jsonBody, 'forbidden', 'invalid_model_type', 'name_mismatch', 'visibility_not_here', 'invalid_if_match', 'revision_mismatch'],
@@ -88,11 +92,12 @@ export const updateModel = contract({
 export const deleteModel = contract({
   route: 'deleteModel',
   params: modelParams,
+  headers: ifMatchHeader('the delete is refused (412) if it changed since'),
   responses: {
     200: {
       description: 'The model and all its bundles are gone; its name may be used again',
       body: z.strictObject({ model: z.string(), deleted: z.literal(true), versions_deleted: z.int(), objects_deleted: z.int() }),
     },
   },
-  errors: [...G.everyRoute, ...G.readsIdentity, ...G.signedIn, ...G.writeScope, ...G.namedModel, 'forbidden'],
+  errors: [...G.everyRoute, ...G.readsIdentity, ...G.signedIn, ...G.writeScope, ...G.namedModel, 'forbidden', 'invalid_if_match', 'revision_mismatch'],
 });

@@ -1,9 +1,11 @@
 import { deleteModel } from '../contracts/model-contracts';
+import { expectedRevision } from '../http/if-match';
 import { routeHandler } from '../http/route-handler';
 import { jsonResponse } from '../http/responses';
 import { modelRemoval } from '../platform/bundle-services';
 
-export const handler = routeHandler(deleteModel, async ({ actor, params }) => {
-  const deleted = await modelRemoval().deleteModel(actor, params.name);
+/** `DELETE /model/{name}`, conditional on If-Match as PUT is: a stale ETag gets 412 and nothing is deleted. */
+export const handler = routeHandler(deleteModel, async ({ actor, params, headers }) => {
+  const deleted = await modelRemoval().deleteModel(actor, params.name, expectedRevision(headers['if-match']));
   return jsonResponse(200, { model: deleted.name, deleted: true, versions_deleted: deleted.versions, objects_deleted: deleted.objects });
 });

@@ -264,16 +264,20 @@ export class DynamoModelStore implements ModelStore {
     }
   }
 
-  async beginDelete(name: string, now: string): Promise<ModelRecord | undefined> {
+  async beginDelete(name: string, now: string, expected: ExpectedRevision = 'any'): Promise<ModelRecord | undefined> {
+    const revisions = expected === 'any' ? {} : Object.fromEntries(expected.map((revision, i) => [`:rev${i}`, revision]));
     try {
       const result = await this.client.send(new UpdateCommand({
         TableName: this.tableName,
         Key: metaKey(name),
         // Out of every listing, and into the index of deletes under way, ordered by when each began.
         UpdateExpression: `SET #state = :deleting, #gpk = :deletingPartition, #gsk = :sortKey, #since = if_not_exists(#since, :now) REMOVE ${[publicModels.partitionKey, publicModels.sortKey].join(', ')}`,
-        ConditionExpression: 'attribute_exists(#pk) AND #state <> :deleted',
-        ExpressionAttributeNames: { '#pk': TABLE_DESIGN.partitionKey, '#state': 'state', '#gpk': byOwner.partitionKey, '#gsk': byOwner.sortKey, '#since': 'deletingSince' },
-        ExpressionAttributeValues: { ':deleting': 'deleting', ':deleted': 'deleted', ':deletingPartition': DELETING_PARTITION, ':sortKey': `${now}#${name}`, ':now': now },
+        ConditionExpression: `attribute_exists(#pk) AND #state <> :deleted${expected === 'any' ? '' : ` AND #revision IN (${Object.keys(revisions).join(', ') || ':none'})`}`,
+        ExpressionAttributeNames: { '#pk': TABLE_DESIGN.partitionKey, '#state': 'state', '#gpk': byOwner.partitionKey, '#gsk': byOwner.sortKey, '#since': 'deletingSince', ...(expected === 'any' ? {} : { '#revision': 'revision' }) },
+        ExpressionAttributeValues: {
+          ':deleting': 'deleting', ':deleted': 'deleted', ':deletingPartition': DELETING_PARTITION, ':sortKey': `${now}#${name}`, ':now': now,
+          ...revisions, ...(expected !== 'any' && expected.length === 0 ? { ':none': -1 } : {}),
+        },
         ReturnValues: 'ALL_NEW',
       }));
       return modelRecordOf(result.Attributes ?? {});

@@ -4,7 +4,8 @@ import type { BundleStore } from '../bundles/bundle-store';
 import type { Actor } from '../identity/actor';
 import type { VersionRemoval } from '../versions/version-removal';
 import { checkModelName } from './model-name';
-import type { ModelStore } from './model-store';
+import { AppError } from '../errors/app-error';
+import type { ExpectedRevision, ModelStore } from './model-store';
 
 export interface DeletedModel {
   readonly name: string;
@@ -29,14 +30,24 @@ export class ModelRemoval {
    * again under the name never reuses a number. A delete that fails half-way leaves a model that
    * is still listed as being deleted and can be deleted again; nothing is orphaned.
    */
-  async deleteModel(actor: Actor, name: string): Promise<DeletedModel> {
+  /**
+   * @param expected the revisions the caller's If-Match names (RFC 9110 §13.1.1): the delete
+   *   happens only if the record is still at one of them, else 412 `revision_mismatch`
+   */
+  async deleteModel(actor: Actor, name: string, expected: ExpectedRevision = 'any'): Promise<DeletedModel> {
     checkModelName(name);
     const access = await this.deps.models.getModelAccess(name, actor.id);
     // A delete that was interrupted is finished by the owner's next DELETE.
     const resumable = access.model?.state === 'deleting' ? { ...access.model, state: 'active' as const } : access.model;
     authorize(actor, name, resumable, access.grant, 'delete');
-    const model = await this.deps.models.beginDelete(name, this.now().toISOString());
-    if (!model) throw modelNotFound(name);
+    const model = await this.deps.models.beginDelete(name, this.now().toISOString(), expected);
+    if (!model) {
+      const current = await this.deps.models.getModelRecord(name);
+      if (current && current.state !== 'deleted' && expected !== 'any' && !expected.includes(current.revision)) {
+        throw new AppError('stale', 'revision_mismatch', `Model '${name}' has changed since you read it (now at ETag "${current.revision}"); fetch it again and decide`);
+      }
+      throw modelNotFound(name);
+    }
     return this.removeEverything(name, actor.id);
   }
 

@@ -48,7 +48,8 @@ export interface ModelStore {
    * Marks the model as being deleted: out of listings, into the list of deletes under way (so an
    * interrupted one is finished by the sweep); returns undefined if absent.
    */
-  beginDelete(name: string, now: string): Promise<ModelRecord | undefined>;
+  /** Undefined when there is no such model, or its revision is not one of `expected`. */
+  beginDelete(name: string, now: string, expected?: ExpectedRevision): Promise<ModelRecord | undefined>;
   /** Models whose delete began and has not ended, the oldest first. */
   listDeleting(limit: number): Promise<ModelRecord[]>;
   /**

@@ -155,6 +155,18 @@ describe('If-Match follows RFC 9110 §13.1.1', () => {
     expect(reply.status, JSON.stringify(reply.body)).toBe(200);
     expect(reply.headers.get('etag')).toBe('"2"');
   });
+  it.each(cases)('DELETE with %s (If-Match: %s) answers %i and deletes nothing', async (_label, ifMatch, status, code) => {
+    const name = await createModel();
+    const before = await record(name);
+    expectError(await api('DELETE', `/model/${name}`, { headers: { 'if-match': ifMatch } }), status, code);
+    expect(await record(name)).toEqual(before);
+  });
+
+  it.each([['*', '*'], ['the current tag', '"1"']])('DELETE with %s deletes', async (_label, ifMatch) => {
+    const name = await createModel();
+    expect((await api('DELETE', `/model/${name}`, { headers: { 'if-match': ifMatch } })).status).toBe(200);
+    expect((await api('GET', `/model/${name}`)).status).toBe(404);
+  });
 });
 
 describe('content types are matched case-insensitively, with whitespace around parameters', () => {
