@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -5,6 +6,7 @@ import type { Context } from 'aws-lambda';
 import { LAMBDA_PAYLOAD_LIMIT } from '../functions/routes/route-table';
 import { newRequestId } from './api-gateway-event';
 import { lambdaContext, localFunctionName } from './lambda-context';
+import { SigV4Verifier, type Verdict } from './sigv4-verifier';
 
 /** A function the local Lambda endpoint can invoke: its id names it (`mlhub-<id>`), its module serves it. */
 export interface LocalFunction {
@@ -19,6 +21,9 @@ export type InvokedHandler = (event: unknown, context: Context) => Promise<unkno
 
 export interface LambdaServerOptions {
   readonly host: string;
+  /** The only credentials it takes requests signed with (SigV4, service `lambda`): the local runtime's. */
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** The functions it runs: only those some function invokes through Lambda (a stack grants lambda:InvokeFunction on them alone). */
   readonly functions: readonly LocalFunction[];
   readonly loadHandler: (module: string) => Promise<InvokedHandler>;
   readonly log?: (line: string) => void;
@@ -50,15 +55,34 @@ function nameOf(functionName: string): string {
   return arn?.[1] ?? functionName;
 }
 
-async function readPayload(request: IncomingMessage): Promise<Buffer | undefined> {
+/** The body (undefined past Lambda's limit) and the SHA-256 of all of it, which the signature must cover. */
+async function readPayload(request: IncomingMessage): Promise<{ body: Buffer | undefined; sha256: string }> {
   const chunks: Buffer[] = [];
+  const hash = createHash('sha256');
   let length = 0;
   for await (const chunk of request) {
     length += (chunk as Buffer).length;
+    hash.update(chunk as Buffer);
     if (length <= LAMBDA_PAYLOAD_LIMIT) chunks.push(chunk as Buffer);
   }
-  return length > LAMBDA_PAYLOAD_LIMIT ? undefined : Buffer.concat(chunks);
+  return { body: length > LAMBDA_PAYLOAD_LIMIT ? undefined : Buffer.concat(chunks), sha256: hash.digest('hex') };
 }
+
+/**
+ * Lambda's answers to a request it cannot authenticate (403, the type in x-amzn-errortype): no
+ * credentials at all, an access key it does not know, or a signature that does not match.
+ */
+function authRefusal(verdict: Extract<Verdict, { ok: false }>, signed: boolean): { type: string; message: string } {
+  if (!signed) return { type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' };
+  if (verdict.code === 'InvalidAccessKeyId') return { type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
+  return { type: 'InvalidSignatureException', message: verdict.message };
+}
+
+/**
+ * A handler's failure as Lambda's Node.js runtime reports it (errorType, errorMessage), without
+ * its stack: the stack names this machine's files, and the caller reads only the type and message.
+ */
+const failurePayload = (failure: Error): string => JSON.stringify({ errorType: failure.name, errorMessage: failure.message });
 
 /**
  * The local stand-in for Lambda's Invoke API (POST /2015-03-31/functions/{FunctionName}/invocations),
@@ -68,12 +92,17 @@ async function readPayload(request: IncomingMessage): Promise<Buffer | undefined
  * synchronous (RequestResponse) or asynchronous (Event) invocation, and answers as Lambda does:
  * the handler's result as the payload, a handler's failure as 200 with X-Amz-Function-Error:
  * Unhandled, ResourceNotFoundException (404) for a function it does not serve, and
- * RequestTooLargeException (413) past Lambda's 6 MB payload. Signatures are not checked: it
- * listens on the loopback address only.
+ * RequestTooLargeException (413) past Lambda's 6 MB payload. As Lambda does, it runs nothing for
+ * a request that is not signed (SigV4, header-signed, service `lambda`, body included) with the
+ * credentials it is given: 403 MissingAuthenticationTokenException without a signature,
+ * UnrecognizedClientException for another access key, InvalidSignatureException for a signature
+ * that does not match (sigv4-verifier.ts, the local S3 server's check). A handler's failure is
+ * answered without its stack, which is logged here instead.
  */
 export async function startLambdaServer(options: LambdaServerOptions): Promise<RunningLambdaServer> {
   const byName = new Map(options.functions.map((fn) => [localFunctionName(fn.id), fn]));
   const log = options.log ?? (() => undefined);
+  const verifier = new SigV4Verifier(new Map([[options.credentials.accessKeyId, options.credentials.secretAccessKey]]));
 
   async function invoke(fn: LocalFunction, event: unknown): Promise<{ payload: string; failed: boolean }> {
     try {
@@ -81,24 +110,38 @@ export async function startLambdaServer(options: LambdaServerOptions): Promise<R
       const result = await handler(event, lambdaContext(localFunctionName(fn.id), newRequestId(), fn.memoryMb, fn.timeoutSeconds));
       const payload = JSON.stringify(result ?? null);
       if (Buffer.byteLength(payload) > LAMBDA_PAYLOAD_LIMIT) {
-        return { payload: JSON.stringify({ errorType: 'Function.ResponseSizeTooLarge', errorMessage: `Response payload size exceeded maximum allowed payload size (${LAMBDA_PAYLOAD_LIMIT} bytes).` }), failed: true };
+        return { payload: failurePayload(Object.assign(new Error(`Response payload size exceeded maximum allowed payload size (${LAMBDA_PAYLOAD_LIMIT} bytes).`), { name: 'Function.ResponseSizeTooLarge' })), failed: true };
       }
       return { payload, failed: false };
     } catch (error) {
       const failure = error instanceof Error ? error : new Error(String(error));
-      return { payload: JSON.stringify({ errorType: failure.name, errorMessage: failure.message, trace: (failure.stack ?? '').split('\n') }), failed: true };
+      log(`${localFunctionName(fn.id)} failed: ${failure.stack ?? `${failure.name}: ${failure.message}`}`);
+      return { payload: failurePayload(failure), failed: true };
     }
   }
 
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    // Who is asking comes first, as on AWS: an unsigned request learns nothing, not even which paths exist.
+    const { body: payload, sha256 } = await readPayload(request);
+    const verdict = await verifier.verify({ method: request.method ?? 'GET', url: request.url ?? '/', headers: request.headers }, { service: 'lambda', payloadSha256: sha256 });
+    if (!verdict.ok) {
+      const refusal = authRefusal(verdict, request.headers.authorization !== undefined || /[?&]X-Amz-Signature=/.test(request.url ?? ''));
+      return sendError(response, 403, refusal.type, refusal.message);
+    }
+    // A presigned URL signs no body; nothing here hands them out, and an invocation's event is all it has.
+    if (verdict.signedBy !== 'header') return sendError(response, 403, 'InvalidSignatureException', 'Sign the request in the Authorization header, body included');
     const path = INVOKE_PATH.exec((request.url ?? '/').split('?')[0] ?? '/');
     if (request.method !== 'POST' || !path) {
       sendError(response, 404, 'UnknownOperationException', `The local Lambda endpoint serves only Invoke, not ${request.method} ${request.url}`);
       return;
     }
-    const name = nameOf(decodeURIComponent(path[1] ?? ''));
+    let name: string;
+    try {
+      name = nameOf(decodeURIComponent(path[1] ?? ''));
+    } catch {
+      return sendError(response, 400, 'InvalidParameterValueException', 'The function name is not validly percent-encoded');
+    }
     const fn = byName.get(name);
-    const payload = await readPayload(request);
     if (!fn) return sendError(response, 404, 'ResourceNotFoundException', `Function not found: ${name}`);
     if (payload === undefined) return sendError(response, 413, 'RequestTooLargeException', `Request must be smaller than ${LAMBDA_PAYLOAD_LIMIT} bytes for the InvokeFunction operation`);
     let event: unknown;
@@ -114,8 +157,7 @@ export async function startLambdaServer(options: LambdaServerOptions): Promise<R
     }
     if (invocationType === 'Event') {
       response.writeHead(202, { 'content-length': 0 }).end();
-      const { payload: failure, failed } = await invoke(fn, event);
-      if (failed) log(`${name} failed on an asynchronous invocation: ${failure}`);
+      await invoke(fn, event); // a failure is logged, as Lambda logs it to the function's log group
       return;
     }
     const { payload: answer, failed } = await invoke(fn, event);

@@ -52,6 +52,11 @@ export const LOCAL_TABLE = 'mlhub';
 export const LOCAL_BUCKET = 'mlhub-bundles';
 export const LOCAL_REGION = 'us-east-1';
 
+/** createModel hands the seed's image form to this function (MLHUB_PREDICT_FUNCTION). */
+const PREDICT_FUNCTION_ID = 'predictModel';
+/** The functions another function invokes through Lambda (lib/functions/route-functions.ts grants it on these only). */
+const INVOKED_FUNCTIONS: readonly string[] = [PREDICT_FUNCTION_ID];
+
 const handlersDir = fileURLToPath(new URL('../functions/handlers/', import.meta.url));
 
 async function loadHandler<Handler = LambdaHandler>(module: string): Promise<Handler> {
@@ -127,10 +132,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     // Lambda with concurrent invocations: their log keys and metrics never mix.
     const scoped = await invocationScope();
     const loadScoped = async <Handler extends LambdaHandler | EventHandler>(module: string) => scoped(await loadHandler<Handler>(module));
-    // Functions invoke functions through Lambda's Invoke API (createModel hands image forms to predictModel).
-    const lambda = await startLambdaServer({ host: '127.0.0.1', functions: [...ROUTES, ...CATALOGUE_FUNCTIONS], loadHandler: (module) => loadScoped<EventHandler>(module), log: options.log ?? ((line) => console.error(line)) });
+    // Functions invoke functions through Lambda's Invoke API (createModel hands image forms to
+    // predictModel): the endpoint runs those functions only, for requests signed with the
+    // credentials the handlers have, as the stack grants lambda:InvokeFunction on them alone.
+    const lambda = await startLambdaServer({
+      host: '127.0.0.1',
+      credentials: LOCAL_S3_CREDENTIALS,
+      functions: ROUTES.filter((route) => INVOKED_FUNCTIONS.includes(route.id)),
+      loadHandler: (module) => loadScoped<EventHandler>(module),
+      log: options.log ?? ((line) => console.error(line)),
+    });
     stops.push(lambda.close);
-    Object.assign(process.env, { AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint, [CONFIG_ENV.predictFunction]: localFunctionName('predictModel') });
+    Object.assign(process.env, { AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint, [CONFIG_ENV.predictFunction]: localFunctionName(PREDICT_FUNCTION_ID) });
     const dynamoClient = new DynamoDBClient({});
     const table = await ensureTable(dynamoClient, LOCAL_TABLE);
     dynamoClient.destroy();

@@ -76,7 +76,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<LocalS3Se
     // A CORS preflight carries no credentials by design (Fetch standard, CORS protocol); s3rver
     // answers it from the bucket's CORS rules without touching any object.
     if (request.method === 'OPTIONS') return extension.serve(request, response);
-    const verdict = await verifier.verify({ method: request.method ?? 'GET', url: request.url ?? '/', headers: request.headers });
+    const verdict = await verifier.verify({ method: request.method ?? 'GET', url: request.url ?? '/', headers: request.headers }, { service: 's3' });
     if (!verdict.ok) {
       sendS3Error(response, VERDICT_STATUS[verdict.code], verdict.code, verdict.message, verdict.detail);
       return;

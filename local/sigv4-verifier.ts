@@ -33,6 +33,14 @@ const ALLOWED_CLOCK_SKEW_MS = 15 * 60 * 1000;
 
 const deny = (code: Extract<Verdict, { ok: false }>['code'], message: string, detail?: Record<string, string>): Verdict => ({ ok: false, code, message, ...(detail ? { detail } : {}) });
 
+/** SigV4 encodes the path a second time for every service but S3 (as the SDK's signers do). */
+const escapesPathTwice = (scope: Scope): boolean => scope.service !== 's3';
+
+const serviceRefusal = (scope: Scope, options: VerifyOptions): Verdict | undefined =>
+  options.service !== undefined && scope.service !== options.service
+    ? deny('SignatureDoesNotMatch', `Credential should be scoped to correct service: '${options.service}'.`)
+    : undefined;
+
 /**
  * S3 refuses a signed request carrying `x-amz-*` headers outside its signature, so none can be
  * added on the way (e.g. `x-amz-meta-*`, or a different `x-amz-content-sha256`).
@@ -72,12 +80,26 @@ function parseCredential(credential: string | undefined): Scope | undefined {
   return { accessKeyId: parts[0] as string, region: parts[2] as string, service: parts[3] as string };
 }
 
+/** What a service adds to the check of a request's signature. */
+export interface VerifyOptions {
+  /** The service the credential must be scoped to (`s3`, `lambda`): a signature for another service is refused. */
+  readonly service?: string;
+  /**
+   * The SHA-256 (hex) of the body as received, for a service that reads the whole body before it
+   * acts (Lambda): the signature must cover exactly that body, whether `x-amz-content-sha256` was
+   * sent or not. Without it, the body is taken as `x-amz-content-sha256` says (S3, which holds the
+   * body to it as it streams).
+   */
+  readonly payloadSha256?: string;
+}
+
 /**
- * Verifies AWS Signature Version 4 on every request to the local S3 server, which itself checks
- * only the access key: a request that is unsigned, signed with another secret, altered on the way
- * or expired fails here as it would on AWS. The signature is recomputed with the SDK's own signer
- * from the request as received. The body is held to a signed `x-amz-content-sha256` separately, as
- * it streams (see s3-payload.ts).
+ * Verifies AWS Signature Version 4 on every request to the local S3 server (which itself checks
+ * only the access key) and the local Lambda endpoint: a request that is unsigned, signed with
+ * another secret or for another service, altered on the way or expired fails here as it would on
+ * AWS. The signature is recomputed with the SDK's own signer from the request as received. For
+ * S3 the body is held to a signed `x-amz-content-sha256` separately, as it streams (see
+ * s3-payload.ts); for Lambda its hash is given (VerifyOptions.payloadSha256).
  */
 export class SigV4Verifier {
   constructor(private readonly secrets: ReadonlyMap<string, string>, private readonly now: () => Date = () => new Date()) {}
@@ -87,19 +109,19 @@ export class SigV4Verifier {
    * anonymous one is refused with 403 AccessDenied, as S3 refuses it on a private bucket, and so
    * is the older Signature Version 2.
    */
-  async verify(request: IncomingSignedRequest): Promise<Verdict> {
+  async verify(request: IncomingSignedRequest, options: VerifyOptions = {}): Promise<Verdict> {
     const url = new URL(request.url, 'http://placeholder');
     const authorization = headerValue(request.headers, 'authorization');
     if (url.searchParams.has('X-Amz-Signature')) {
       if (authorization !== undefined) return deny('AccessDenied', 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified');
-      return this.verifyPresigned(request, url);
+      return this.verifyPresigned(request, url, options);
     }
-    if (authorization?.startsWith('AWS4-HMAC-SHA256 ')) return this.verifyHeaderSigned(request, url, authorization);
+    if (authorization?.startsWith('AWS4-HMAC-SHA256 ')) return this.verifyHeaderSigned(request, url, authorization, options);
     if (authorization !== undefined || url.searchParams.has('Signature')) return deny('AccessDenied', 'Only AWS Signature Version 4 (AWS4-HMAC-SHA256) is accepted');
     return deny('AccessDenied', 'Access Denied');
   }
 
-  private async verifyPresigned(request: IncomingSignedRequest, url: URL): Promise<Verdict> {
+  private async verifyPresigned(request: IncomingSignedRequest, url: URL, options: VerifyOptions): Promise<Verdict> {
     const query = url.searchParams;
     if (query.get('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256') return deny('AuthorizationQueryParametersError', 'X-Amz-Algorithm must be AWS4-HMAC-SHA256');
     const scope = parseCredential(query.get('X-Amz-Credential') ?? undefined);
@@ -108,6 +130,8 @@ export class SigV4Verifier {
     if (!scope || !signedAt || !Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_PRESIGN_SECONDS) {
       return deny('AuthorizationQueryParametersError', 'The presigned URL is missing or has malformed X-Amz-* parameters');
     }
+    const wrongService = serviceRefusal(scope, options);
+    if (wrongService) return wrongService;
     const now = this.now().getTime();
     if (now > signedAt.getTime() + expiresIn * 1000) return deny('AccessDenied', 'Request has expired');
     if (now < signedAt.getTime() - ALLOWED_CLOCK_SKEW_MS) return deny('AccessDenied', 'Request is not yet valid');
@@ -128,7 +152,7 @@ export class SigV4Verifier {
         'x-amz-content-sha256': UNSIGNED_PAYLOAD,
       },
     });
-    const signer = new SignatureV4({ service: scope.service, region: scope.region, credentials: { accessKeyId: scope.accessKeyId, secretAccessKey: secret }, sha256: Hash.bind(null, 'sha256'), uriEscapePath: false, applyChecksum: false });
+    const signer = new SignatureV4({ service: scope.service, region: scope.region, credentials: { accessKeyId: scope.accessKeyId, secretAccessKey: secret }, sha256: Hash.bind(null, 'sha256'), uriEscapePath: escapesPathTwice(scope), applyChecksum: false });
     const presigned = await signer.presign(unsigned, {
       signingDate: signedAt,
       expiresIn,
@@ -141,7 +165,7 @@ export class SigV4Verifier {
       : deny('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.');
   }
 
-  private async verifyHeaderSigned(request: IncomingSignedRequest, url: URL, authorization: string): Promise<Verdict> {
+  private async verifyHeaderSigned(request: IncomingSignedRequest, url: URL, authorization: string, options: VerifyOptions): Promise<Verdict> {
     const fields = Object.fromEntries(
       authorization.slice('AWS4-HMAC-SHA256 '.length).split(',').map((part) => {
         const [key, ...rest] = part.trim().split('=');
@@ -154,6 +178,8 @@ export class SigV4Verifier {
     if (!scope || !signedAt || !fields.Signature || !signedHeaders.includes('host')) {
       return deny('AccessDenied', 'The Authorization header is malformed');
     }
+    const wrongService = serviceRefusal(scope, options);
+    if (wrongService) return wrongService;
     if (Math.abs(this.now().getTime() - signedAt.getTime()) > ALLOWED_CLOCK_SKEW_MS) {
       return deny('AccessDenied', 'The difference between the request time and the current time is too large.');
     }
@@ -175,10 +201,10 @@ export class SigV4Verifier {
       query,
       headers: {
         ...Object.fromEntries(signedHeaders.map((name) => [name, headerValue(request.headers, name) ?? ''])),
-        'x-amz-content-sha256': headerValue(request.headers, 'x-amz-content-sha256') ?? UNSIGNED_PAYLOAD,
+        'x-amz-content-sha256': options.payloadSha256 ?? headerValue(request.headers, 'x-amz-content-sha256') ?? UNSIGNED_PAYLOAD,
       },
     });
-    const signer = new SignatureV4({ service: scope.service, region: scope.region, credentials: { accessKeyId: scope.accessKeyId, secretAccessKey: secret }, sha256: Hash.bind(null, 'sha256'), uriEscapePath: false, applyChecksum: false });
+    const signer = new SignatureV4({ service: scope.service, region: scope.region, credentials: { accessKeyId: scope.accessKeyId, secretAccessKey: secret }, sha256: Hash.bind(null, 'sha256'), uriEscapePath: escapesPathTwice(scope), applyChecksum: false });
     const signed = await signer.sign(toSign, {
       signingDate: signedAt,
       signableHeaders: new Set(signedHeaders),

@@ -3,6 +3,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Hash } from '@smithy/hash-node';
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { SigV4Verifier } from '../../local/sigv4-verifier';
 
@@ -95,5 +96,30 @@ describe('SigV4Verifier, signed headers', () => {
 
   it('says the signature was in the header', async () => {
     await expect(verifier().verify(await signed(credentials.secretAccessKey))).resolves.toEqual({ ok: true, accessKeyId: credentials.accessKeyId, signedBy: 'header' });
+  });
+});
+
+describe('SigV4Verifier, for a service that reads the whole body (the local Lambda endpoint)', () => {
+  const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
+  /** Signed as a JSON service's client signs: the path encoded twice, the body's hash in the signature, x-amz-content-sha256 sent or not. */
+  async function lambdaRequest(body: string, options: { service?: string; sendHashHeader?: boolean } = {}) {
+    const signer = new SignatureV4({ service: options.service ?? 'lambda', region: 'us-east-1', credentials, sha256: Hash.bind(null, 'sha256'), applyChecksum: options.sendHashHeader ?? true });
+    const path = `/2015-03-31/functions/${encodeURIComponent('arn:aws:lambda:us-east-1:1:function:f')}/invocations`;
+    const request = await signer.sign(new HttpRequest({ method: 'POST', protocol: 'http:', hostname: '127.0.0.1', port: 4599, path, headers: { host: '127.0.0.1:4599' }, body }));
+    return { method: 'POST', url: path, headers: request.headers };
+  }
+
+  it('accepts the body that was signed, with or without x-amz-content-sha256', async () => {
+    for (const sendHashHeader of [true, false]) {
+      await expect(verifier().verify(await lambdaRequest('{"a":1}', { sendHashHeader }), { service: 'lambda', payloadSha256: sha256Hex('{"a":1}') })).resolves.toMatchObject({ ok: true, signedBy: 'header' });
+    }
+  });
+
+  it('refuses another body, and a signature for another service', async () => {
+    for (const sendHashHeader of [true, false]) {
+      await expect(verifier().verify(await lambdaRequest('{"a":1}', { sendHashHeader }), { service: 'lambda', payloadSha256: sha256Hex('{"a":2}') })).resolves.toMatchObject({ ok: false, code: 'SignatureDoesNotMatch' });
+    }
+    await expect(verifier().verify(await lambdaRequest('{}', { service: 'execute-api' }), { service: 'lambda', payloadSha256: sha256Hex('{}') }))
+      .resolves.toEqual({ ok: false, code: 'SignatureDoesNotMatch', message: "Credential should be scoped to correct service: 'lambda'." });
   });
 });
