@@ -20,6 +20,10 @@ export interface GatewayOptions {
   readonly fallbackModule: string;
   /** Documents served at fixed paths outside the route table (the local issuer's JWKS). */
   readonly staticDocuments?: ReadonlyMap<string, unknown>;
+  /**
+   * Gets the access line of every request (`GET /models?mine=1 200 4.2ms correlation_id=…`) and
+   * failures of the gateway itself. Lines hold URLs as sent: the local runtime redacts them.
+   */
   readonly log?: (line: string) => void;
 }
 
@@ -169,7 +173,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       else response.destroy();
     } finally {
       const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
-      log(`${method} ${url} ${response.statusCode} ${elapsed.toFixed(1)}ms`);
+      // The request id is the handlers' correlation_id and the caller's x-request-id: it ties this line to theirs.
+      log(`${method} ${url} ${response.statusCode} ${elapsed.toFixed(1)}ms correlation_id=${requestId}`);
     }
   }
 

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IDENTITY_ENV } from '../functions/identity/identity-config';
+import { redactText } from '../functions/observability/log-redaction';
 import { CONFIG_ENV } from '../functions/platform/function-config';
 import { CATALOGUE_FUNCTIONS } from '../functions/catalogue/function-catalogue';
 import { FALLBACK_HANDLER, ROUTES } from '../functions/routes/route-table';
@@ -101,11 +102,17 @@ function identityEnvironment(issuer: LocalIssuer, port: number, options: LocalRu
   };
 }
 
+/** A log sink that gets each line with its credentials redacted, as the handlers' log entries are. */
+const redacted = (sink: (line: string) => void) => (line: string) => sink(redactText(line));
+
 /** Everything MLHub needs on one machine: DynamoDB, S3 and the API, with data on disk. */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   // Before anything starts: a setting the handlers would read on some later request is read now (SettingError).
   await checkHandlerSettings(process.env, CATALOGUE_FUNCTIONS);
   const dataDir = resolve(options.dataDir);
+  // Every line the runtime writes (access log, S3 request log, Lambda endpoint, events) goes through redactText.
+  const log = redacted(options.log ?? ((line) => console.error(line)));
+  const accessLog = options.log ? redacted(options.log) : undefined;
   await mkdir(join(dataDir, 'dynamodb'), { recursive: true });
   await mkdir(join(dataDir, 's3'), { recursive: true });
 
@@ -120,7 +127,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const s3 = await startS3Server({
       directory: join(dataDir, 's3'), host: '127.0.0.1', buckets: [LOCAL_BUCKET],
       ...(remembered.s3 !== undefined ? { preferredPort: remembered.s3 } : {}),
-      ...(options.s3RequestLog ? { requestLog: options.s3RequestLog } : {}),
+      ...(options.s3RequestLog ? { requestLog: redacted(options.s3RequestLog) } : {}),
+      errorLog: redacted((line) => console.error(line)),
     });
     stops.push(s3.close);
     await rememberPorts(dataDir, { s3: Number(new URL(s3.endpoint).port) });
@@ -140,7 +148,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       credentials: LOCAL_S3_CREDENTIALS,
       functions: ROUTES.filter((route) => INVOKED_FUNCTIONS.includes(route.id)),
       loadHandler: (module) => loadScoped<EventHandler>(module),
-      log: options.log ?? ((line) => console.error(line)),
+      log,
     });
     stops.push(lambda.close);
     Object.assign(process.env, { AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint, [CONFIG_ENV.predictFunction]: localFunctionName(PREDICT_FUNCTION_ID) });
@@ -157,7 +165,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       // The pending sweep runs every MLHUB_SWEEP_SECONDS, as EventBridge runs it in the cloud.
       intervalSeconds: (fn) => localIntervalSeconds(fn),
       region: LOCAL_REGION,
-      log: options.log ?? ((line) => console.error(line)),
+      log,
     });
     stops.push(events.stop);
     s3.onObjectEvent(events.s3Event);
@@ -173,7 +181,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         [JWKS_PATH, issuer.jwks],
         ['/.well-known/openid-configuration', { issuer: issuer.issuer, jwks_uri: JWKS_PATH, id_token_signing_alg_values_supported: ['ES256'] }],
       ]),
-      ...(options.log ? { log: options.log } : {}),
+      ...(accessLog ? { log: accessLog } : {}),
     });
     stops.push(gateway.close);
     Object.assign(process.env, identityEnvironment(issuer, gateway.port, options));

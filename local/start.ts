@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { redactText } from '../functions/observability/log-redaction';
 import { DEMO_MODEL } from './demo-model';
 import { startLocalRuntime } from './runtime';
 import { DataDirInUseError, claimDataDir, type RuntimeClaim } from './runtime-file';
@@ -45,11 +46,11 @@ let claim: RuntimeClaim | undefined;
  *   should not take every other request down, so it is logged as a bug and MLHub keeps serving.
  */
 process.on('uncaughtException', (error) => {
-  console.error(`MLHub stopped on an uncaught exception (a bug; please report it): ${error?.stack ?? String(error)}`);
+  console.error(redactText(`MLHub stopped on an uncaught exception (a bug; please report it): ${error?.stack ?? String(error)}`));
   void (claim?.release() ?? Promise.resolve()).finally(() => process.exit(70));
 });
 process.on('unhandledRejection', (reason) => {
-  console.error(`BUG: unhandled promise rejection, MLHub keeps serving: ${(reason as Error)?.stack ?? String(reason)}`);
+  console.error(redactText(`BUG: unhandled promise rejection, MLHub keeps serving: ${(reason as Error)?.stack ?? String(reason)}`));
 });
 
 try {
@@ -99,6 +100,6 @@ try {
   else if (code === 'EADDRINUSE') console.error(`Port ${port} on ${host} is already in use; set PORT to use another one.`);
   else if (code === 'EADDRNOTAVAIL') console.error(`Cannot listen on ${host}; set HOST to an address of this machine.`);
   else if (/\bLOCK\b/.test((error as Error)?.message ?? '')) console.error(`The data folder ${dataDir} is locked by another process (its DynamoDB files are open); stop it or set MLHUB_DATA_DIR to another folder.`);
-  else console.error(`MLHub could not start: ${(error as Error)?.stack ?? String(error)}`);
+  else console.error(redactText(`MLHub could not start: ${(error as Error)?.stack ?? String(error)}`));
   process.exit(1);
 }

@@ -1,7 +1,14 @@
 import { TOKEN_PREFIX } from '../tokens/token-format';
 
-/** Keys whose values are credentials wherever they appear (headers, SDK inputs, error fields). */
-const SECRET_KEYS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-amz-security-token', 'token', 'secret', 'password']);
+/**
+ * Names whose values are credentials wherever they appear: keys of logged objects (headers, SDK
+ * inputs, error fields) and query parameters of logged URLs (OAuth's `access_token`, RFC 6750
+ * §2.3, and its siblings; a presigned URL's `X-Amz-Signature`, which is the URL's whole secret).
+ */
+const SECRET_KEYS = new Set([
+  'authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-amz-security-token', 'token', 'secret', 'password',
+  'access_token', 'id_token', 'refresh_token', 'client_secret', 'api_key', 'x-amz-signature',
+]);
 
 /**
  * Bearer credentials (RFC 6750 §2.1), MLHub's personal access tokens (functions/tokens/token-format.ts)
@@ -13,7 +20,31 @@ const SECRET_TEXT = new RegExp([
   String.raw`\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`,
 ].join('|'), 'gi');
 
+/** A query parameter in a URL: `?name=value` or `&name=value`. */
+const QUERY_PARAMETER = /([?&;])([^=&;#\s]+)=([^&;#\s]*)/g;
+
 export const REDACTED = '[redacted]';
+
+function parameterName(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' ')).toLowerCase();
+  } catch {
+    return raw.toLowerCase();
+  }
+}
+
+/**
+ * A line of text with its credentials replaced by `[redacted]`: the values of query parameters
+ * named as secrets (`?access_token=…`, `&X-Amz-Signature=…`), bearer credentials, personal access
+ * tokens and JWTs anywhere (in a path too). Every line MLHub writes passes through it: the
+ * handlers' log entries (redactSecrets) and the local runtime's own lines (its access log, the S3
+ * request log, the Lambda endpoint's and the event dispatcher's lines; local/runtime.ts).
+ */
+export function redactText(text: string): string {
+  return text
+    .replace(QUERY_PARAMETER, (whole, separator: string, name: string, value: string) => (value !== '' && SECRET_KEYS.has(parameterName(name)) ? `${separator}${name}=${REDACTED}` : whole))
+    .replace(SECRET_TEXT, REDACTED);
+}
 
 /**
  * A JSON.stringify replacer for log entries: credentials never reach a log line, even when an
@@ -22,5 +53,5 @@ export const REDACTED = '[redacted]';
  */
 export function redactSecrets(key: string, value: unknown): unknown {
   if (SECRET_KEYS.has(key.toLowerCase()) && value !== undefined && value !== null && value !== '') return REDACTED;
-  return typeof value === 'string' ? value.replace(SECRET_TEXT, REDACTED) : value;
+  return typeof value === 'string' ? redactText(value) : value;
 }

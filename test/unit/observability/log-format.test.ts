@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../functions/observability/logger';
-import { REDACTED, redactSecrets } from '../../../functions/observability/log-redaction';
+import { REDACTED, redactSecrets, redactText } from '../../../functions/observability/log-redaction';
 import { captureOutput, jsonLines, type CapturedOutput } from './captured-output';
 
 const PAT = 'mlh_0123456789abcdef_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcdef';
@@ -19,6 +19,21 @@ describe('redactSecrets', () => {
     expect(redactSecrets('message', `refused Bearer abc.def for ${PAT} and ${JWT}.`)).toBe(`refused ${REDACTED} for ${REDACTED} and ${REDACTED}.`);
     expect(redactSecrets('model', 'mnist')).toBe('mnist');
     expect(redactSecrets('count', 3)).toBe(3);
+  });
+});
+
+describe('redactText, which every line MLHub writes passes (the local access and S3 request logs too)', () => {
+  it('hides the values of query parameters named as secrets, and tokens and JWTs anywhere in a URL', () => {
+    expect(redactText(`GET /models?access_token=opaque&limit=5 401 1.2ms`)).toBe(`GET /models?access_token=${REDACTED}&limit=5 401 1.2ms`);
+    expect(redactText('GET /models?mine=1&Token=abc&ID_TOKEN=def;password=x')).toBe(`GET /models?mine=1&Token=${REDACTED}&ID_TOKEN=${REDACTED};password=${REDACTED}`);
+    expect(redactText('s3 PUT /b/k?X-Amz-Credential=S3RVER%2F20261130&X-Amz-Signature=0a1b2c 200')).toBe(`s3 PUT /b/k?X-Amz-Credential=S3RVER%2F20261130&X-Amz-Signature=${REDACTED} 200`);
+    expect(redactText(`GET /model/${JWT}/predict?q=${PAT} 404`)).toBe(`GET /model/${REDACTED}/predict?q=${REDACTED} 404`);
+    expect(redactText('GET /models?mine=1&limit=5&token_id=tok_1')).toBe('GET /models?mine=1&limit=5&token_id=tok_1');
+  });
+
+  it('is what redactSecrets applies to every string value, and its names are fields redactSecrets hides', () => {
+    expect(redactSecrets('url', '/models?access_token=opaque')).toBe(redactText('/models?access_token=opaque'));
+    expect(redactSecrets('access_token', 'opaque')).toBe(REDACTED);
   });
 });
 
