@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { MAX_GRANTS } from '../access/access-settings';
 import { ERROR_GROUPS as G } from './error-groups';
+import { label } from './labels';
 import { modelParams } from './parameters';
 import { echoed } from './request-errors';
 import { contract } from './route-contract';
@@ -15,7 +16,7 @@ export const accessDocument = z.strictObject({
   grants: z.optional(
     z.array(
       z.strictObject({
-        user: z.string({ error: 'must be a string' }).check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(256, 'must be at most 256 characters')),
+        user: label(256),
         role: z.enum(['read', 'write'], { error: "must be 'read' or 'write'" }),
         granted: echoed(z.optional(z.unknown())),
         granted_by: echoed(z.optional(z.unknown())),

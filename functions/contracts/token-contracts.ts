@@ -1,13 +1,14 @@
 import * as z from 'zod/mini';
 import { DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS } from '../tokens/token-service';
 import { ERROR_GROUPS as G } from './error-groups';
+import { label } from './labels';
 import { issuedIdParam } from './parameters';
 import { contract } from './route-contract';
 import * as views from './views';
 
 /** What `POST /tokens` takes. */
 export const tokenRequest = z.strictObject({
-  name: z.string({ error: 'must be a string' }).check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(100, 'must be at most 100 characters')),
+  name: label(100),
   scope: z._default(z.enum(['read', 'write'], { error: "must be 'read' or 'write'" }), 'read'),
   expires_in_days: z._default(
     z.number({ error: 'must be a number' }).check(
