@@ -14,6 +14,26 @@ export interface ApiClientOptions {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * What a 401 means to someone at the command line: the server's answer speaks HTTP (`send
+ * Authorization: Bearer <token>`), the CLI says which command signs in. No credentials
+ * (authentication_required): log in. A token refused (invalid_token: unknown, revoked, expired,
+ * malformed): the server's reason, then log in again, or give another token.
+ */
+function signInAdvice(error: ErrorBody['error'], url: string): string {
+  let origin = '<url>';
+  try {
+    origin = new URL(url).origin;
+  } catch {
+    // A response made by hand has no URL; the placeholder stands.
+  }
+  const login = `mlhub login --local (the MLHub of npm start) or mlhub login --url ${origin} --token <token>`;
+  if (error?.code === 'invalid_token') {
+    return `${(error.message ?? 'MLHub refused the token').replace(/\.?$/, '')} (401 invalid_token). Log in again: ${login}; or give a valid --token or MLHUB_TOKEN`;
+  }
+  return `Not logged in: this needs a signed-in user (401 ${error?.code ?? 'unauthenticated'}). Log in with ${login}`;
+}
+
 /** A body that can be sent again as it is (not a stream, which the first try consumed). */
 const replayable = (body: RequestInit['body'] | undefined): boolean => body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array;
 
@@ -85,6 +105,7 @@ export class ApiClient {
     }
     if (!response.ok && response.status !== 202) {
       const error = (parsed as ErrorBody).error;
+      if (response.status === 401) throw new CliError(signInAdvice(error, response.url));
       throw new CliError(error?.message ? `${error.message} (${response.status} ${error.code})` : `${what} failed with ${response.status}`);
     }
     return parsed as T;

@@ -112,6 +112,21 @@ describe('the mlhub CLI, as a user drives it', () => {
   });
 });
 
+describe('mlhub without a login, or with a token MLHub refuses', () => {
+  it('says to run mlhub login, for any command, instead of the API\'s Authorization header advice', async () => {
+    const nobody = { ...env, MLHUB_CONFIG: join(scratch, 'nobody.json'), MLHUB_URL: mlhub.url };
+    const login = `mlhub login --local (the MLHub of npm start) or mlhub login --url ${mlhub.url} --token <token>`;
+    for (const args of [['whoami'], ['ls', '--mine'], ['create', 'anon', '--type', 'onnx']]) {
+      const run = await runCli(args, nobody);
+      expect([run.code, run.stderr], args.join(' ')).toEqual([1, `mlhub: Not logged in: this needs a signed-in user (401 authentication_required). Log in with ${login}\n`]);
+    }
+    const refused = await runCli(['whoami', '--token', `mlh_${'a'.repeat(16)}_${'b'.repeat(43)}`], nobody);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^mlhub: The bearer token was refused: .* \(401 invalid_token\)\. Log in again: mlhub login --local .*; or give a valid --token or MLHUB_TOKEN\n$/);
+    for (const run of [refused, await runCli(['whoami'], nobody)]) expect(run.stderr).not.toContain('Authorization: Bearer');
+  });
+});
+
 describe('mlhub login --local', () => {
   it('finds the running MLHub from its data folder, whatever its port', async () => {
     const config = join(scratch, 'local-login.json');
