@@ -77,7 +77,7 @@ describe('GET /me', () => {
     expect(human.stdout.trim()).toBe(`${bob} (signed in)`);
     const anonymous = await runCli(['whoami', '--url', mlhub.url], env);
     expect(anonymous.code).not.toBe(0);
-    expect(anonymous.stderr).toMatch(/Sign in.*\(401 authentication_required\)/);
+    expect(anonymous.stderr).toMatch(/Not logged in.*\(401 authentication_required\).*mlhub login --local/);
   });
 
   it('says dev mode for the local runtime\'s dev user, who may do all a session may', () => {
