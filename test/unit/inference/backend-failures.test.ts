@@ -8,9 +8,15 @@ const HTTP_KINDS = ['tfserving', 'torchserve', 'oip', 'tfaas'] as const;
 /** Longer than the test's own timeout: a backend call that waited for it would fail the test. */
 const FOREVER_MS = 60_000;
 const DEADLINE_MS = 200;
+/**
+ * For the calls that must fail at once (a refused connection, an error status): far over what they
+ * take, so that a busy machine cannot turn them into timeouts; the short deadline is for the slow server.
+ */
+const AMPLE_MS = 20_000;
 
 describe('backend failures', () => {
   let fixture: RemoteFixture;
+  let slowFixture: RemoteFixture;
   let sagemakerDown: RemoteFixture;
   let sagemakerSlow: RemoteFixture;
   let downUrl: string;
@@ -24,19 +30,20 @@ describe('backend failures', () => {
     failing = await startProtocolServer(() => (status === 302
       ? { status, headers: { location: `${slow.url}/elsewhere` } }
       : { status, json: { error: `internal detail at ${failing.url}/secret-path` } }));
-    fixture = await remoteFixture({ config: { deadlineMs: DEADLINE_MS } });
-    const sagemakerAt = (endpoint: string) => remoteFixture({
-      config: { deadlineMs: DEADLINE_MS },
+    fixture = await remoteFixture({ config: { deadlineMs: AMPLE_MS } });
+    slowFixture = await remoteFixture({ config: { deadlineMs: DEADLINE_MS } });
+    const sagemakerAt = (endpoint: string, deadlineMs: number) => remoteFixture({
+      config: { deadlineMs },
       engine: (config, shelf) => testEngine(shelf, config, new SageMakerRuntimeClient({
         region: 'us-east-1', endpoint, credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' }, maxAttempts: 1,
       })),
     });
-    sagemakerDown = await sagemakerAt(downUrl);
-    sagemakerSlow = await sagemakerAt(slow.url);
+    sagemakerDown = await sagemakerAt(downUrl, AMPLE_MS);
+    sagemakerSlow = await sagemakerAt(slow.url, DEADLINE_MS);
   });
 
   afterAll(async () => {
-    await Promise.all([slow.close(), failing.close(), fixture.remove(), sagemakerDown.remove(), sagemakerSlow.remove()]);
+    await Promise.all([slow.close(), failing.close(), fixture.remove(), slowFixture.remove(), sagemakerDown.remove(), sagemakerSlow.remove()]);
   });
 
   const input = () => fixture.json({ input: [[1, 2], [3, 4]] });
@@ -51,7 +58,7 @@ describe('backend failures', () => {
   });
 
   it.each(HTTP_KINDS)('%s too slow: 504 at the deadline', async (kind) => {
-    const error = await rejectionOf(fixture.predict({ kind, url: slow.url, model: 'm' }, input()));
+    const error = await rejectionOf(slowFixture.predict({ kind, url: slow.url, model: 'm' }, slowFixture.json({ input: [[1, 2], [3, 4]] })));
     expect(error.kind).toBe('timeout');
     expect(error.code).toBe('backend_timeout');
     expect(error.message).toBe(`The ${kind} backend did not answer within ${DEADLINE_MS} ms`);
