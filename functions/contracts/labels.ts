@@ -21,4 +21,6 @@ export const readableText = () => z.regex(READABLE_TEXT, 'must not contain contr
  * characters (functions/versions/bundle-filename.ts).
  */
 export const label = (max: number) =>
-  z.string({ error: 'must be a string' }).check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(max, `must be at most ${max} characters`), readableText());
+  // Checked before trimming: a trim would silently drop a line separator or form feed at either
+  // end, and a grant would go to another user id than the one sent.
+  z.string({ error: 'must be a string' }).check(readableText(), z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(max, `must be at most ${max} characters`));

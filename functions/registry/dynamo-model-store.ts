@@ -271,11 +271,12 @@ export class DynamoModelStore implements ModelStore {
         TableName: this.tableName,
         Key: metaKey(name),
         // Out of every listing, and into the index of deletes under way, ordered by when each began.
-        UpdateExpression: `SET #state = :deleting, #gpk = :deletingPartition, #gsk = :sortKey, #since = if_not_exists(#since, :now) REMOVE ${[publicModels.partitionKey, publicModels.sortKey].join(', ')}`,
+        // The revision moves on, so that of two deletes conditional on the same ETag only one begins.
+        UpdateExpression: `SET #state = :deleting, #gpk = :deletingPartition, #gsk = :sortKey, #since = if_not_exists(#since, :now), #revision = #revision + :one REMOVE ${[publicModels.partitionKey, publicModels.sortKey].join(', ')}`,
         ConditionExpression: `attribute_exists(#pk) AND #state <> :deleted${expected === 'any' ? '' : ` AND #revision IN (${Object.keys(revisions).join(', ') || ':none'})`}`,
-        ExpressionAttributeNames: { '#pk': TABLE_DESIGN.partitionKey, '#state': 'state', '#gpk': byOwner.partitionKey, '#gsk': byOwner.sortKey, '#since': 'deletingSince', ...(expected === 'any' ? {} : { '#revision': 'revision' }) },
+        ExpressionAttributeNames: { '#pk': TABLE_DESIGN.partitionKey, '#state': 'state', '#gpk': byOwner.partitionKey, '#gsk': byOwner.sortKey, '#since': 'deletingSince', '#revision': 'revision' },
         ExpressionAttributeValues: {
-          ':deleting': 'deleting', ':deleted': 'deleted', ':deletingPartition': DELETING_PARTITION, ':sortKey': `${now}#${name}`, ':now': now,
+          ':deleting': 'deleting', ':deleted': 'deleted', ':deletingPartition': DELETING_PARTITION, ':sortKey': `${now}#${name}`, ':now': now, ':one': 1,
           ...revisions, ...(expected !== 'any' && expected.length === 0 ? { ':none': -1 } : {}),
         },
         ReturnValues: 'ALL_NEW',

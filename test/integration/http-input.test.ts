@@ -162,6 +162,17 @@ describe('If-Match follows RFC 9110 §13.1.1', () => {
     expect(await record(name)).toEqual(before);
   });
 
+  it('of two DELETEs racing on the same tag, one deletes and the other is refused', async () => {
+    for (let round = 0; round < 4; round += 1) {
+      const name = await createModel();
+      const replies = await Promise.all([0, 1].map(() => api('DELETE', `/model/${name}`, { headers: { 'if-match': '"1"' } })));
+      const statuses = replies.map((reply) => reply.status).sort();
+      // The other learns that the model changed (412), or, once the delete has ended, that it is gone (404).
+      expect(statuses[0]).toBe(200);
+      expect([404, 412]).toContain(statuses[1]);
+    }
+  });
+
   it.each([['*', '*'], ['the current tag', '"1"']])('DELETE with %s deletes', async (_label, ifMatch) => {
     const name = await createModel();
     expect((await api('DELETE', `/model/${name}`, { headers: { 'if-match': ifMatch } })).status).toBe(200);

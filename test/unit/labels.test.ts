@@ -26,6 +26,16 @@ describe('label(max)', () => {
     expect(READABLE_TEXT.test(`a${character}b`)).toBe(false);
   });
 
+  it.each(UNREADABLE.map((character) => [JSON.stringify(character), character]))('refuses %s at either end, rather than trimming it away', (_shown, character) => {
+    expect(schema.safeParse(`${character}bob`).success).toBe(false);
+    expect(schema.safeParse(`bob${character}`).success).toBe(false);
+  });
+
+  it('refuses a vertical tab or form feed at the end of a grant\'s user, which a trim would drop and give the grant to another id', () => {
+    expect(() => parseRequestPart('body', accessDocument, { grants: [{ user: '\u2029bob\u000b', role: 'write' }] })).toThrow(/must not contain control/);
+    expect(() => parseRequestPart('body', tokenRequest, { name: 'a\u2028' })).toThrow(/must not contain control/);
+  });
+
   it('keeps its length and emptiness checks', () => {
     expect(schema.safeParse('').success).toBe(false);
     expect(schema.safeParse('   ').success).toBe(false);
