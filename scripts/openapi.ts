@@ -25,10 +25,19 @@ const AUTH_TEXT: Record<RouteSpec['auth'], string> = {
  * OpenAPI 3.1 §4.8.30: for schemes other than OAuth2 and OpenID Connect, a security requirement's
  * list holds the roles needed. MLHub's roles are the personal access token scopes.
  */
-function security(route: RouteSpec): Record<string, string[]>[] {
+function security(route: RouteSpec, contract: RouteContract): Record<string, string[]>[] {
   if (route.auth === 'none') return [];
   const requirement = { bearer: [route.scope] };
-  return route.auth === 'optional' ? [{}, requirement] : [requirement];
+  return route.auth === 'optional' || contract.alsoAnonymous ? [{}, requirement] : [requirement];
+}
+
+/** A body's schema by media type: a multipart form names its file field, other bytes are opaque. */
+function mediaSchema(type: string, formField: string | undefined) {
+  if (type === 'application/json') return z.unknown();
+  if (type === 'multipart/form-data' && formField) {
+    return { type: 'object', properties: { [formField]: { type: 'string', contentMediaType: 'application/octet-stream' } }, required: [formField] };
+  }
+  return { type: 'string', contentMediaType: type };
 }
 
 const tagOf = (route: RouteSpec): string =>
@@ -76,9 +85,9 @@ function operation(route: RouteSpec, contract: RouteContract): ZodOpenApiOperati
   return {
     operationId: route.id,
     summary: route.summary,
-    description: `${AUTH_TEXT[route.auth]}${limit}${head}`,
+    description: `${AUTH_TEXT[route.auth]}${contract.alsoAnonymous ? ` ${contract.alsoAnonymous}` : ''}${limit}${head}`,
     tags: [tagOf(route)],
-    security: security(route),
+    security: security(route, contract),
     ...(contract.params || contract.query || contract.headers ? {
       requestParams: {
         ...(contract.params ? { path: contract.params } : {}),
@@ -94,7 +103,7 @@ function operation(route: RouteSpec, contract: RouteContract): ZodOpenApiOperati
           ...(contract.body ? { 'application/json': { schema: contract.body } } : {}),
           ...Object.fromEntries((contract.requestBody?.mediaTypes ?? [])
             .filter((type) => !(contract.body && type === 'application/json'))
-            .map((type) => [type, { schema: type === 'application/json' ? z.unknown() : { type: 'string', contentMediaType: type } }])),
+            .map((type) => [type, { schema: mediaSchema(type, contract.requestBody?.formField) }])),
         },
       },
     } : {}),

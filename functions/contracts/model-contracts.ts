@@ -65,7 +65,9 @@ export const createModel = contract({
     description: 'A JSON model document creates the model (signed in, write scope). A multipart/form-data body with an `image` field is the seed\'s prediction form instead: it is answered as POST /model/{name}/predict answers, to anyone who may see the model (a read token will do), with bodies up to 4.45 MiB.',
     mediaTypes: ['application/json', 'multipart/form-data'],
     required: true,
+    formField: 'image',
   },
+  alsoAnonymous: 'The seed\'s image form (multipart/form-data) is served to anyone who may see the model, anonymous callers of a public model included.',
   responses: {
     201: { description: 'The model was created', body: views.model, headers: { location: 'The model\'s URL', ...etag } },
     200: { description: 'A multipart image form posted here is a prediction, as in the seed', body: views.prediction },

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { MODEL_NAME_MAX_LENGTH } from '../registry/model-name';
+import { MODEL_NAME_MAX_LENGTH, MODEL_NAME_PATTERN, MODEL_NAME_RULE } from '../registry/model-name';
 import { MAX_VERSION_NUMBER } from '../versions/version-records';
 
 /**
@@ -43,8 +43,8 @@ export const flagText = (description: string) =>
   ).register(z.globalRegistry, { description: `${description}: 1, true or yes (or bare) for yes; 0, false or no for no; any case` });
 
 /** `{name}`: checked by the model-name rules before anything else reads the request (model-name.ts). */
-export const modelNameParam = z.string().check(z.minLength(1), z.maxLength(MODEL_NAME_MAX_LENGTH)).register(z.globalRegistry, {
-  description: 'The model name: letters, digits, `.`, `_` and `-`, starting with a letter or digit (see the README)',
+export const modelNameParam = z.string().check(z.minLength(1), z.maxLength(MODEL_NAME_MAX_LENGTH), z.regex(MODEL_NAME_PATTERN)).register(z.globalRegistry, {
+  description: `The model name: ${MODEL_NAME_RULE}`,
 });
 
 export const versionQuery = wholeNumberText(MAX_VERSION_NUMBER, 'A version number; without it, the latest ready version');

@@ -8,6 +8,7 @@ const predictBody = {
   description: 'JSON input: `{"input": [...]}` (one vector, or a batch of rows), `{"inputs": {"name": [...]}}` (named inputs), or an image (PNG or JPEG) as the raw body or a multipart `image` field',
   mediaTypes: ['application/json', 'image/png', 'image/jpeg', 'multipart/form-data'],
   required: true,
+  formField: 'image',
 } as const;
 
 const predictErrors = [...G.everyRoute, ...G.readsIdentity, ...G.namedModel, ...PREDICTION_ERRORS] as const;

@@ -34,7 +34,19 @@ export interface RouteContract {
    * The media types a route accepts beside its JSON `body` (createModel's seed form) or instead of
    * one (bundles, prediction input), with what each is: for the OpenAPI document.
    */
-  readonly requestBody?: { readonly description: string; readonly mediaTypes: readonly string[]; readonly required: boolean };
+  readonly requestBody?: {
+    readonly description: string;
+    readonly mediaTypes: readonly string[];
+    readonly required: boolean;
+    /** The multipart/form-data field that carries the file (`image`, `file`). */
+    readonly formField?: string;
+  };
+  /**
+   * Requests that anonymous callers may also send, on a route that otherwise needs a signed-in
+   * caller (the seed's image form on POST /model/{name}): the OpenAPI document lists anonymous
+   * access beside the bearer requirement, and says which.
+   */
+  readonly alsoAnonymous?: string;
   readonly responses: Readonly<Record<number, ResponseContract>>;
   readonly errors: readonly ErrorCode[];
 }

@@ -25,7 +25,7 @@ const checkErrors = ['bundle_rejected', 'invalid_bundle', 'empty_bundle', 'bundl
 export const uploadBundle = contract({
   route: 'uploadBundle',
   params: modelParams,
-  requestBody: { description: 'The .tar.gz bundle: the raw bytes, or a multipart form with a `file` field (curl -F file=@bundle.tar.gz)', mediaTypes: ['application/gzip', 'application/octet-stream', 'multipart/form-data'], required: true },
+  requestBody: { description: 'The .tar.gz bundle: the raw bytes, or a multipart form with a `file` field (curl -F file=@bundle.tar.gz)', mediaTypes: ['application/gzip', 'application/octet-stream', 'multipart/form-data'], required: true, formField: 'file' },
   responses: { 201: { description: 'The bundle passed its checks and is the new latest version', body: views.modelVersion, headers: { location: 'Where to download it' } } },
   errors: [...uploadErrors, ...checkErrors, 'payload_too_large', 'unsupported_media_type', 'invalid_multipart', 'missing_file', 'model_not_found'],
 });

@@ -6,7 +6,8 @@ export const MODEL_NAME_RULE =
   `1-${MODEL_NAME_MAX_LENGTH} characters of letters, digits, '.', '_' and '-', ` +
   `starting and ending with a letter or digit, with no '..'`;
 
-const MODEL_NAME_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
+/** Without the no-'..' rule, which checkModelName adds (JSON Schema patterns have no lookahead-free way to say it cleanly). */
+export const MODEL_NAME_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
 
 /**
  * Names become DynamoDB keys, S3 key segments and URL path segments, so the charset excludes
