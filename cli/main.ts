@@ -6,7 +6,7 @@ import type { Caller, DeletedModel, Health, Model, ModelSummary } from './api-ty
 import { ApiClient, modelPath } from './api-client';
 import { CliError } from './cli-error';
 import { DEFAULT_URL, loadConfig, saveConfig } from './config-store';
-import { Output, humanBytes } from './output';
+import { Output, humanBytes, redactOutput } from './output';
 import { bundleNameFor, packDirectory } from './pack-directory';
 import { pullBundle } from './pull-bundle';
 import { pushBundle } from './push-bundle';
@@ -289,6 +289,7 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  redactOutput();
   try {
     await buildProgram().parseAsync(argv as string[], { from: 'user' });
     return 0;

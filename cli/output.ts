@@ -1,4 +1,21 @@
 import { SingleBar } from 'cli-progress';
+import { redactText } from '../functions/observability/log-redaction';
+
+let redacting = false;
+
+/**
+ * Makes every later write to stdout and stderr pass through the server's redaction (redactText):
+ * results, notices, errors, Commander's own messages and the progress bar alike, so a token or a
+ * URL's userinfo the user typed (`--url http://u:mlh_…@host`, MLHUB_URL) is never echoed. Once per process.
+ */
+export function redactOutput(): void {
+  if (redacting) return;
+  redacting = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    stream.write = ((chunk: unknown, ...rest: unknown[]) => write(typeof chunk === 'string' ? redactText(chunk) : chunk, ...rest)) as typeof stream.write;
+  }
+}
 
 /** What a command prints: JSON for scripts (--json), or lines for people. */
 export class Output {

@@ -14,7 +14,7 @@ import { localFunctionName } from './lambda-context';
 import { startLambdaServer } from './lambda-server';
 import { localObservabilityEnvironment } from './observability-environment';
 import { openLocalIssuer, type LocalIssuer } from './local-issuer';
-import { seedDemoModel } from './demo-model';
+import { DEMO_MODEL, seedDemoModel } from './demo-model';
 import { ensureTable } from './provision';
 import { startEventDispatcher, type EventDispatcher } from './events/event-dispatcher';
 import type { EventHandler } from './events/delivery-context';
@@ -187,7 +187,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     Object.assign(process.env, identityEnvironment(issuer, gateway.port, options));
     if (!options.devUser) delete process.env[IDENTITY_ENV.devUser];
     // A new data folder starts with the demo model, so the README's predict example just works.
-    const demo = table === 'created' ? await seedDemoModel(gateway.url, await issuer.sign('local', { expiresIn: '5m' })) : undefined;
+    // The seeding goes through the API like any caller, so the user's limits (MLHUB_RATE_LIMITS) may
+    // stop it: then it is one line in the log, and the runtime starts all the same.
+    let demo: 'created' | 'present' | undefined;
+    if (table === 'created') {
+      try {
+        demo = await seedDemoModel(gateway.url, await issuer.sign('local', { expiresIn: '5m' }));
+      } catch (error) {
+        log(`The demo model ${DEMO_MODEL} was not seeded: ${String((error as Error)?.message ?? error).replace(/\s*\n\s*/g, ' ')}`);
+      }
+    }
     return {
       url: gateway.url,
       ...(demo ? { demoSeeded: true } : {}),

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { redactText } from '../functions/observability/log-redaction';
+import { parseWholeNumber } from '../functions/platform/env-values';
 import { DEMO_MODEL } from './demo-model';
 import { startLocalRuntime } from './runtime';
 import { DataDirInUseError, claimDataDir, type RuntimeClaim } from './runtime-file';
@@ -10,9 +11,9 @@ const DEFAULT_PORT = 8083;
 
 function portFromEnv(raw: string | undefined): number {
   if (raw === undefined || raw === '') return DEFAULT_PORT;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error(`PORT must be a number from 0 to 65535, got '${raw}'`);
+  const port = parseWholeNumber(raw, 0, 65535);
+  if (port === undefined) {
+    console.error(`PORT must be a whole number from 0 to 65535, got '${raw}'`);
     process.exit(2);
   }
   return port;

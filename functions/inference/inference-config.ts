@@ -1,4 +1,4 @@
-import { integerFromEnv } from '../platform/env-values';
+import { MAX_TIMER_MS, integerFromEnv } from '../platform/env-values';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MODEL_TYPES, type ModelType } from '../registry/model-type';
@@ -96,7 +96,7 @@ function defaultBackends(env: NodeJS.ProcessEnv): Partial<Record<ModelType, unkn
 export function loadInferenceConfig(env: NodeJS.ProcessEnv = process.env): InferenceConfig {
   const endpoints = env[INFERENCE_ENV.allowedSageMakerEndpoints];
   return {
-    deadlineMs: integerFromEnv(env, INFERENCE_ENV.deadlineMs, DEFAULT_DEADLINE_MS),
+    deadlineMs: integerFromEnv(env, INFERENCE_ENV.deadlineMs, DEFAULT_DEADLINE_MS, { max: MAX_TIMER_MS }),
     // One folder per user: /tmp is shared on a workstation, and cached model files are trusted.
     modelCacheDir: env[INFERENCE_ENV.modelCacheDir] || join(tmpdir(), `mlhub-models-${process.getuid?.() ?? 'user'}`),
     sessionCacheSize: integerFromEnv(env, INFERENCE_ENV.sessionCacheSize, 8),
@@ -107,7 +107,7 @@ export function loadInferenceConfig(env: NodeJS.ProcessEnv = process.env): Infer
     },
     defaultBackends: defaultBackends(env),
     allowedBackendUrls: list(env[INFERENCE_ENV.allowedBackendUrls]),
-    lookupCacheMs: integerFromEnv(env, INFERENCE_ENV.lookupCacheMs, DEFAULT_LOOKUP_CACHE_MS, { min: 0 }),
+    lookupCacheMs: integerFromEnv(env, INFERENCE_ENV.lookupCacheMs, DEFAULT_LOOKUP_CACHE_MS, { min: 0, max: MAX_TIMER_MS }),
     ...(endpoints === undefined || endpoints.trim() === '*' ? {} : { allowedSageMakerEndpoints: list(endpoints) }),
   };
 }

@@ -15,10 +15,15 @@ const SECRET_KEYS = new Set([
  * and JWTs (RFC 7519: three base64url parts, the first a JSON header, so starting `eyJ`).
  */
 const SECRET_TEXT = new RegExp([
-  String.raw`\bBearer\s+[^\s"',;]+`,
-  String.raw`\b${TOKEN_PREFIX}[A-Za-z0-9_-]+`,
+  // Not the words "bearer token(s)" in a sentence (the CLI's "The bearer token was refused").
+  String.raw`\bBearer\s+(?!tokens?\b)[^\s"',;]+`,
+  // No \b before the prefix: a token glued to other text (`notaurlmlh_…`) is still a token.
+  String.raw`${TOKEN_PREFIX}[A-Za-z0-9_-]+`,
   String.raw`\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`,
 ].join('|'), 'gi');
+
+/** A URL's userinfo (RFC 3986 §3.2.1, `scheme://user:password@host`): a credential whatever it holds. */
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi;
 
 /** A query parameter in a URL: `?name=value` or `&name=value`. */
 const QUERY_PARAMETER = /([?&;])([^=&;#\s]+)=([^&;#\s]*)/g;
@@ -35,14 +40,16 @@ function parameterName(raw: string): string {
 
 /**
  * A line of text with its credentials replaced by `[redacted]`: the values of query parameters
- * named as secrets (`?access_token=…`, `&X-Amz-Signature=…`), bearer credentials, personal access
- * tokens and JWTs anywhere (in a path too). Every line MLHub writes passes through it: the
- * handlers' log entries (redactSecrets) and the local runtime's own lines (its access log, the S3
- * request log, the Lambda endpoint's and the event dispatcher's lines; local/runtime.ts).
+ * named as secrets (`?access_token=…`, `&X-Amz-Signature=…`), a URL's userinfo (`https://u:p@…`),
+ * bearer credentials, personal access tokens and JWTs anywhere (in a path too). Every line MLHub
+ * writes passes through it: the handlers' log entries (redactSecrets), the local runtime's own
+ * lines (its access log, the S3 request log, the Lambda endpoint's and the event dispatcher's
+ * lines; local/runtime.ts) and all the CLI prints (cli/output.ts).
  */
 export function redactText(text: string): string {
   return text
     .replace(QUERY_PARAMETER, (whole, separator: string, name: string, value: string) => (value !== '' && SECRET_KEYS.has(parameterName(name)) ? `${separator}${name}=${REDACTED}` : whole))
+    .replace(URL_USERINFO, `$1${REDACTED}@`)
     .replace(SECRET_TEXT, REDACTED);
 }
 

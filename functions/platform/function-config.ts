@@ -49,6 +49,8 @@ export const DEFAULT_PRESIGN_SECONDS = 900;
 export const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 /** S3 aborts incomplete multipart uploads after a day (the bucket's lifecycle rule), so no session outlives that. */
 export const DEFAULT_SESSION_SECONDS = 24 * 3600;
+/** S3's day is also the most a session may ask for. */
+export const MAX_SESSION_SECONDS = DEFAULT_SESSION_SECONDS;
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
@@ -68,7 +70,7 @@ export function loadFunctionConfig(env: NodeJS.ProcessEnv = process.env): Functi
     uploads: {
       maxBundleBytes: integerFromEnv(env, CONFIG_ENV.maxBundleBytes, DEFAULT_MAX_BUNDLE_BYTES),
       presignSeconds: integerFromEnv(env, CONFIG_ENV.presignSeconds, DEFAULT_PRESIGN_SECONDS, { max: MAX_PRESIGN_SECONDS }),
-      sessionSeconds: integerFromEnv(env, CONFIG_ENV.sessionSeconds, DEFAULT_SESSION_SECONDS),
+      sessionSeconds: integerFromEnv(env, CONFIG_ENV.sessionSeconds, DEFAULT_SESSION_SECONDS, { max: MAX_SESSION_SECONDS }),
     },
   };
 }

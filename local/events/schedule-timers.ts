@@ -1,4 +1,5 @@
 import type { CatalogueFunctionOf, FunctionIdOfKind } from '../../functions/catalogue/function-catalogue';
+import { MAX_TIMER_SECONDS, parseWholeNumber } from '../../functions/platform/env-values';
 import { failureText } from './dead-letter-store';
 import type { DeliveryContext } from './delivery-context';
 import { scheduledEvent } from './lambda-events';
@@ -13,14 +14,18 @@ export const LOCAL_INTERVALS: Readonly<Record<FunctionIdOfKind<'schedule'>, { re
   sweepVersions: { env: 'MLHUB_SWEEP_SECONDS', defaultSeconds: 60 },
 };
 
-/** A schedule's local interval in seconds, from the environment; a value that is not a whole number of seconds is refused, not guessed at. */
+/**
+ * A schedule's local interval in seconds, from the environment; a value that is not a whole number
+ * of seconds from 0 to MAX_TIMER_SECONDS (the longest setInterval takes) is refused, not guessed at.
+ */
 export function localIntervalSeconds(fn: { readonly id: string }, env: NodeJS.ProcessEnv = process.env): number {
   const setting = (LOCAL_INTERVALS as Readonly<Record<string, { readonly env: string; readonly defaultSeconds: number } | undefined>>)[fn.id];
   if (!setting) throw new Error(`Schedule '${fn.id}' has no entry in LOCAL_INTERVALS (local/events/schedule-timers.ts): say how often it runs locally`);
-  const raw = env[setting.env]?.trim();
+  const raw = env[setting.env];
   if (raw === undefined || raw === '') return setting.defaultSeconds;
-  if (!/^\d{1,7}$/.test(raw)) throw new Error(`${setting.env} must be a whole number of seconds (0 turns ${fn.id} off), got '${raw}'`);
-  return Number(raw);
+  const seconds = parseWholeNumber(raw, 0, MAX_TIMER_SECONDS);
+  if (seconds === undefined) throw new Error(`${setting.env} must be a whole number of seconds from 0 (${fn.id} off) to ${MAX_TIMER_SECONDS}, got '${raw}'`);
+  return seconds;
 }
 
 /**

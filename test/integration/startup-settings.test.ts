@@ -31,9 +31,12 @@ describe('npm start with a bad setting', () => {
   it.each([
     [{ MLHUB_RATE_LIMITS: 'read=5/1d' }, /^Environment variable MLHUB_RATE_LIMITS: 'read=5\/1d' is not <class>=<requests>\/<window>/],
     [{ MLHUB_LOG_FORMAT: 'jsn' }, /^MLHUB_LOG_FORMAT must be 'text' or 'json', got 'jsn'$/],
-    [{ MLHUB_UPLOAD_SESSION_SECONDS: '1h' }, /^Environment variable MLHUB_UPLOAD_SESSION_SECONDS must be a positive integer, got '1h'$/],
-    [{ MLHUB_PREDICT_LOOKUP_CACHE_MS: 'off' }, /^Environment variable MLHUB_PREDICT_LOOKUP_CACHE_MS must be an integer of at least 0, got 'off'$/],
+    [{ MLHUB_UPLOAD_SESSION_SECONDS: '1h' }, /^Environment variable MLHUB_UPLOAD_SESSION_SECONDS must be a whole number from 1 to 86400, got '1h'$/],
+    [{ MLHUB_PREDICT_LOOKUP_CACHE_MS: 'off' }, /^Environment variable MLHUB_PREDICT_LOOKUP_CACHE_MS must be a whole number from 0 to 2147483647, got 'off'$/],
     [{ MLHUB_SWEEP_SECONDS: '1m' }, /^MLHUB_SWEEP_SECONDS must be a whole number of seconds/],
+    [{ MLHUB_SWEEP_SECONDS: '2147484' }, /^MLHUB_SWEEP_SECONDS must be a whole number of seconds from 0 \(sweepVersions off\) to 2147483, got '2147484'$/],
+    [{ MLHUB_PRESIGN_SECONDS: '1e3' }, /^Environment variable MLHUB_PRESIGN_SECONDS must be a whole number from 1 to 604800, got '1e3'$/],
+    [{ PORT: '0x10' }, /^PORT must be a whole number from 0 to 65535, got '0x10'$/],
     [{ MLHUB_ACCESS_LOG: 'no' }, /^MLHUB_ACCESS_LOG must be 'on' or 'off', got 'no'$/],
   ])('refuses %o in one line naming the variable, exit code 2', async (env, message) => {
     const { exitCode, lines } = await refusedStart(env);

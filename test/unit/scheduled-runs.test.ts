@@ -21,13 +21,20 @@ describe('the local interval of a schedule', () => {
   it('is a minute for the sweep unless MLHUB_SWEEP_SECONDS says otherwise; 0 turns it off', () => {
     expect(localIntervalSeconds(sweep, {})).toBe(60);
     expect(localIntervalSeconds(sweep, { MLHUB_SWEEP_SECONDS: '' })).toBe(60);
-    expect(localIntervalSeconds(sweep, { MLHUB_SWEEP_SECONDS: ' 5 ' })).toBe(5);
+    expect(localIntervalSeconds(sweep, { MLHUB_SWEEP_SECONDS: '5' })).toBe(5);
+    expect(localIntervalSeconds(sweep, { MLHUB_SWEEP_SECONDS: '2147483' })).toBe(2147483);
     expect(localIntervalSeconds(sweep, { MLHUB_SWEEP_SECONDS: '0' })).toBe(0);
   });
 
   it('refuses a value that is not a whole number of seconds, naming the variable', () => {
-    for (const raw of ['1.5', '-1', 'often', '1e3']) {
+    for (const raw of ['1.5', '-1', 'often', '1e3', ' 12 ', '0x10', '1.0']) {
       expect(() => localIntervalSeconds(sweep, { MLHUB_SWEEP_SECONDS: raw }), raw).toThrow(/MLHUB_SWEEP_SECONDS must be a whole number of seconds/);
+    }
+  });
+
+  it('refuses an interval longer than setInterval can wait (2^31-1 ms), saying the bounds', () => {
+    for (const raw of ['2147484', '99999999999']) {
+      expect(() => localIntervalSeconds(sweep, { MLHUB_SWEEP_SECONDS: raw }), raw).toThrow(`MLHUB_SWEEP_SECONDS must be a whole number of seconds from 0 (sweepVersions off) to 2147483, got '${raw}'`);
     }
   });
 
