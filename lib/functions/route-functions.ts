@@ -55,7 +55,7 @@ interface FunctionSpec {
  * function does. The functions whose routes start uploads or sign URLs are told the size limit
  * and URL lifetime (lib/functions/upload-environment.ts). The functions of rate-limited routes are
  * told their limits and may update the rate counters (lib/access/rate-limit-access.ts). The fallback authenticates no one and
- * touches no data, so it is told neither. (Functions run by storage events: lib/functions/event-functions.ts.)
+ * touches no data, so it is told neither. (Functions run by other triggers: lib/functions/catalogue-functions.ts.)
  */
 export class RouteFunctions extends Construct {
   /** By route id. */
