@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { ERROR_GROUPS as G, PREDICTION_ERRORS } from './error-groups';
 import { flagText, modelParams, wholeNumberText } from './parameters';
 import { echoed } from './request-errors';
+import { scholarlyFields } from './scholarly-metadata';
 import { contract } from './route-contract';
 import * as views from './views';
 
@@ -32,6 +33,7 @@ export const modelDocument = z.strictObject({
   reference: text(2_000),
   discipline: text(200),
   visibility: z.optional(z.enum(['private', 'public'], { error: "must be 'private' or 'public'" })),
+  ...scholarlyFields,
   ...Object.fromEntries(['owner', 'created', 'updated', 'revision', 'latest_version', 'versions', 'grants', 'user', 'version', 'bundle']
     .map((field) => [field, echoed(z.optional(z.unknown()))])),
 }).register(z.globalRegistry, { id: 'ModelDocument', description: 'The writable fields of a model record' });

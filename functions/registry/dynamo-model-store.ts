@@ -17,6 +17,7 @@ import type { VersionRecord } from '../versions/version-records';
 import type { ModelFields } from './model-fields';
 import type { ModelRecord, ModelWithVersions, Visibility } from './model-records';
 import type { CommitOutcome, ExpectedRevision, ListingPage, ListingQuery, ModelStore } from './model-store';
+import { SCHOLARLY_KEYS } from '../contracts/scholarly-metadata';
 import {
   GRANT_SORT_PREFIX,
   META_SORT_KEY,
@@ -79,7 +80,7 @@ const publicKeys = (model: Pick<ModelRecord, 'createdAt' | 'name'>) => ({
   [publicModels.sortKey]: listingSortKey(model.createdAt, model.name),
 });
 
-const UPDATABLE_FIELDS: readonly (keyof ModelFields)[] = ['type', 'meta', 'description', 'reference', 'discipline'];
+const UPDATABLE_FIELDS: readonly (keyof ModelFields)[] = ['type', 'meta', 'description', 'reference', 'discipline', ...SCHOLARLY_KEYS];
 
 /** ModelStore on one DynamoDB table, through the document client. */
 export class DynamoModelStore implements ModelStore {

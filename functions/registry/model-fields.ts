@@ -1,4 +1,5 @@
 import type { ModelDocument } from '../contracts/model-contracts';
+import { SCHOLARLY_KEYS, type ScholarlyMetadata } from '../contracts/scholarly-metadata';
 import { invalid } from '../errors/app-error';
 import { normaliseModelType, type ModelType } from './model-type';
 
@@ -6,7 +7,7 @@ import { normaliseModelType, type ModelType } from './model-type';
  * The fields a client may write, whether creating or updating a model. `null` clears an
  * optional text field (it reads back as `null`); `meta: null` clears meta to `{}`.
  */
-export interface ModelFields {
+export interface ModelFields extends ScholarlyMetadata {
   readonly type?: ModelType;
   readonly meta?: Record<string, unknown>;
   readonly description?: string | null;
@@ -42,6 +43,8 @@ export function modelFieldsOf(doc: ModelDocument): ParsedModelDocument {
   if (doc.description !== undefined) fields.description = doc.description;
   if (doc.reference !== undefined) fields.reference = doc.reference;
   if (doc.discipline !== undefined) fields.discipline = doc.discipline;
+  const scholarly = fields as Record<string, unknown>;
+  for (const key of SCHOLARLY_KEYS) if (doc[key] !== undefined) scholarly[key] = doc[key];
   return {
     ...(doc.model === undefined ? {} : { name: doc.model }),
     ...(doc.visibility === undefined ? {} : { visibility: doc.visibility }),

@@ -1,5 +1,6 @@
 import type { Grant } from '../access/access-settings';
 import type { VersionRecord } from '../versions/version-records';
+import type { ScholarlyMetadata } from '../contracts/scholarly-metadata';
 import type { ModelType } from './model-type';
 
 export type Visibility = 'private' | 'public';
@@ -11,8 +12,8 @@ export type Visibility = 'private' | 'public';
  */
 export type ModelState = 'active' | 'deleting' | 'deleted';
 
-/** The mutable record of a model. */
-export interface ModelRecord {
+/** The mutable record of a model, with its scholarly metadata (functions/contracts/scholarly-metadata.ts). */
+export interface ModelRecord extends Readonly<ScholarlyMetadata> {
   readonly name: string;
   readonly type: ModelType;
   readonly meta: Record<string, unknown>;

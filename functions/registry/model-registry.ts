@@ -8,6 +8,7 @@ import { decodeCursor, encodeCursor } from './list-cursor';
 import type { ModelDocument } from '../contracts/model-contracts';
 import type { AccessDocument } from '../contracts/access-contracts';
 import { modelFieldsOf } from './model-fields';
+import { SCHOLARLY_KEYS } from '../contracts/scholarly-metadata';
 import { checkModelName } from './model-name';
 import type { ModelRecord, ModelWithVersions, Visibility } from './model-records';
 import type { ExpectedRevision, ListingPage, ListingQuery, ModelStore } from './model-store';
@@ -60,6 +61,7 @@ export class ModelRegistry {
       ...(typeof fields.description === 'string' ? { description: fields.description } : {}),
       ...(typeof fields.reference === 'string' ? { reference: fields.reference } : {}),
       ...(typeof fields.discipline === 'string' ? { discipline: fields.discipline } : {}),
+      ...Object.fromEntries(SCHOLARLY_KEYS.filter((key) => fields[key] !== undefined && fields[key] !== null).map((key) => [key, fields[key]])),
       owner: actor.id,
       visibility: visibility ?? 'private',
       createdAt: now,

@@ -2,6 +2,7 @@ import { atLeast, type AccessLevel } from '../access/access-policy';
 import type { Grant } from '../access/access-settings';
 import { builtinRuntimeVerdict } from '../bundles/builtin-runtime';
 import type { BundleManifest } from '../bundles/bundle-manifest';
+import { doiIn } from '../contracts/scholarly-metadata';
 import type { ModelRecord } from './model-records';
 import type { VersionRecord } from '../versions/version-records';
 
@@ -38,6 +39,17 @@ export function versionView(version: VersionRecord) {
   };
 }
 
+/**
+ * The model's related identifiers, with the original MLHub's `reference` as one more when it
+ * holds a DOI (as `References`), unless the list already names that DOI.
+ */
+function relatedIdentifiersOf(model: ModelRecord) {
+  const listed = model.related_identifiers ?? [];
+  const doi = doiIn(model.reference);
+  if (!doi || listed.some((related) => related.identifier_type === 'DOI' && related.identifier.toLowerCase() === doi.toLowerCase())) return listed;
+  return [...listed, { identifier: doi, identifier_type: 'DOI' as const, relation_type: 'References' as const }];
+}
+
 export function modelSummaryView(model: ModelRecord) {
   return {
     model: model.name,
@@ -46,6 +58,13 @@ export function modelSummaryView(model: ModelRecord) {
     description: model.description ?? null,
     reference: model.reference ?? null,
     discipline: model.discipline ?? null,
+    title: model.title ?? null,
+    authors: model.authors ?? [],
+    license: model.license ?? null,
+    keywords: model.keywords ?? [],
+    task: model.task ?? null,
+    related_identifiers: relatedIdentifiersOf(model),
+    funding: model.funding ?? [],
     owner: model.owner,
     visibility: model.visibility,
     created: model.createdAt,
