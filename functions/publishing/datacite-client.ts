@@ -1,3 +1,5 @@
+import type { DoiProvider } from './doi-provider';
+
 /**
  * DataCite's REST API for DOIs (support.datacite.org, "REST API Guide" and "Create DOIs with the
  * REST API"): JSON:API bodies (`application/vnd.api+json`) under Basic auth with the repository id.
@@ -68,7 +70,8 @@ function reasonsOf(body: unknown): string[] {
   return errors.map((error) => (typeof error.source === 'string' && error.source ? `${error.source}: ${String(error.title ?? '')}` : String(error.title ?? 'unknown error')));
 }
 
-export class DataCiteClient {
+/** The DOI provider of a deployment: DataCite's REST API. */
+export class DataCiteClient implements DoiProvider {
   private readonly fetch: typeof fetch;
   private readonly sleep: (ms: number) => Promise<void>;
 

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DataCiteClient, DataCiteError, retryAfterMs } from '../../../functions/publishing/datacite-client';
+import { doiNames } from '../../../functions/publishing/doi-provider';
 import { dataciteAttributes, missingForDoi, type PublishedVersion } from '../../../functions/publishing/datacite-metadata';
 
 /*
@@ -186,5 +187,35 @@ describe('DataCiteClient', () => {
     expect(retryAfterMs(new Date(Date.UTC(2026, 10, 30, 12, 0, 30)).toUTCString(), Date.UTC(2026, 10, 30, 12, 0, 0))).toBe(30_000);
     expect(retryAfterMs('soon')).toBeUndefined();
     expect(retryAfterMs(null)).toBeUndefined();
+  });
+});
+
+describe('doiNames', () => {
+  it('names a model\'s concept DOI and its version DOIs the same way every time', () => {
+    const names = doiNames('10.80000', 'digits');
+    expect(names.concept).toBe('10.80000/mlhub.digits');
+    expect(names.version(2)).toBe('10.80000/mlhub.digits/v2');
+    expect(doiNames('10.80000', 'digits').version(2)).toBe(names.version(2));
+  });
+
+  it('keeps names apart that DOIs, which ignore case, or a version suffix would merge', () => {
+    expect(doiNames('10.80000', 'MNIST').concept.toLowerCase()).not.toBe(doiNames('10.80000', 'mnist').concept.toLowerCase());
+    expect(doiNames('10.80000', 'a.v2').concept).not.toBe(doiNames('10.80000', 'a').version(2));
+    expect(doiNames('10.80000', 'a_b').concept.toLowerCase()).not.toBe(doiNames('10.80000', 'aB').concept.toLowerCase());
+    for (const name of ['MNIST', 'a_b', 'aB', 'x.Y-z_1']) expect(doiNames('10.80000', name).version(1)).toMatch(/^10\.80000\/[a-z0-9\-._;()/]+$/);
+  });
+
+  it('refuses a prefix that is not one', () => {
+    expect(() => doiNames('10.1', 'digits')).toThrow(/DOI prefix/);
+    expect(() => doiNames('doi:10.80000', 'digits')).toThrow(/DOI prefix/);
+  });
+});
+
+describe('a named version DOI through the client', () => {
+  it('reaches DataCite as the same DOI, its slashes kept as path separators', async () => {
+    const doi = doiNames('10.80000', 'Digits').version(3);
+    const record = await client().publish(doi, dataciteAttributes(version, { ...context, doi }));
+    expect(record.doi).toBe('10.80000/mlhub._digits/v3');
+    expect([...stored.keys()]).toEqual([doi]);
   });
 });
