@@ -219,8 +219,3 @@ export function unionOfAccess(accesses: readonly RouteAccess[]): RouteAccess {
   }
   return union as RouteAccess;
 }
-
-/** What a route's function may do to data: one function per route, so its route's access. */
-export function functionAccess(routeId: string): RouteAccess {
-  return routeAccess(routeId);
-}

@@ -7,7 +7,7 @@ import { CONFIG_ENV } from '../../functions/platform/function-config';
 import { FALLBACK_HANDLER, ROUTES } from '../../functions/routes/route-table';
 import { accessAcknowledgements, accessStatements, storageAccessTargets } from '../access/access-statements';
 import { rateLimitAccess } from '../access/rate-limit-access';
-import { FALLBACK_ACCESS, functionAccess, unionOfAccess, type RouteAccess } from '../access/route-access';
+import { FALLBACK_ACCESS, routeAccess, unionOfAccess, type RouteAccess } from '../access/route-access';
 import type { ModelBackends } from '../config/stack-config';
 import type { RateLimitPolicy } from '../../functions/rate-limits/rate-limit-policy';
 import type { MlHubStorage } from '../storage/mlhub-storage';
@@ -100,7 +100,7 @@ export class RouteFunctions extends Construct {
         description: `${route.method} ${route.path}: ${route.summary}`,
         memoryMb: runtime.memoryMb,
         timeoutSeconds: runtime.timeoutSeconds,
-        access: unionOfAccess([functionAccess(route.id), rateLimitAccess(route.id, props.rateLimits)]),
+        access: unionOfAccess([routeAccess(route.id), rateLimitAccess(route.id, props.rateLimits)]),
         environment: {
           // Every route handler authenticates first (even the open ones build the same services).
           ...dataLocation,

@@ -30,6 +30,6 @@ export const ROUTE_UPLOAD_SETTINGS: Readonly<Record<RouteId, readonly UploadSett
 
 /** The upload settings of a route's function as environment variables: those its route reads. */
 export function uploadEnvironment(routeId: string, settings: UploadSettings): Record<string, string> {
-  const wanted = new Set((ROUTE_UPLOAD_SETTINGS as Readonly<Record<string, readonly UploadSetting[] | undefined>>)[routeId] ?? []);
-  return Object.fromEntries([...wanted].map((setting) => [CONFIG_ENV[setting], String(settings[setting])]));
+  const wanted = (ROUTE_UPLOAD_SETTINGS as Readonly<Record<string, readonly UploadSetting[] | undefined>>)[routeId] ?? [];
+  return Object.fromEntries(wanted.map((setting) => [CONFIG_ENV[setting], String(settings[setting])]));
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ROUTES, routeById, type RouteSpec } from '../../functions/routes/route-table';
-import { functionAccess, ROUTE_ACCESS, unionOfAccess } from '../../lib/access/route-access';
+import { routeAccess, ROUTE_ACCESS, unionOfAccess } from '../../lib/access/route-access';
 import { routeRuntime } from '../../lib/functions/route-runtime';
 
 const route = (id: string, fields: Partial<RouteSpec> = {}): RouteSpec => ({
@@ -36,12 +36,12 @@ describe('a function\'s access', () => {
 
   it('lets the predict routes read the token, model, grant and version items, the bundles, and the configured endpoints, and write nothing', () => {
     for (const id of ['predictModel', 'predictModelWithGet']) {
-      expect(functionAccess(id)).toEqual({ table: ['dynamodb:GetItem'], bundleObjects: ['s3:GetObject'], modelEndpoints: ['sagemaker:InvokeEndpoint'] });
+      expect(routeAccess(id)).toEqual({ table: ['dynamodb:GetItem'], bundleObjects: ['s3:GetObject'], modelEndpoints: ['sagemaker:InvokeEndpoint'] });
     }
   });
 
   it('gives createModel only its own access to data: no bundles, no endpoints (the predict function reads those)', () => {
-    expect(functionAccess('createModel')).toEqual({ table: ['dynamodb:GetItem', 'dynamodb:PutItem'] });
-    expect(functionAccess('createModel')).toEqual(ROUTE_ACCESS.createModel);
+    expect(routeAccess('createModel')).toEqual({ table: ['dynamodb:GetItem', 'dynamodb:PutItem'] });
+    expect(routeAccess('createModel')).toEqual(ROUTE_ACCESS.createModel);
   });
 });

@@ -22,7 +22,7 @@ import { parseRateLimitPolicy } from '../../functions/rate-limits/rate-limit-pol
 import { functionsTriggeredBy } from '../../functions/catalogue/function-catalogue';
 import { catalogueAccess } from '../../lib/access/event-access';
 import { RATE_LIMIT_ACCESS } from '../../lib/access/rate-limit-access';
-import { FINALIZE_ACCESS, functionAccess, routeAccess, type AccessTarget, type RouteAccess } from '../../lib/access/route-access';
+import { FINALIZE_ACCESS, routeAccess, type AccessTarget, type RouteAccess } from '../../lib/access/route-access';
 import { startEmbeddedStores, TEST_UPLOAD_LIMITS, type EmbeddedStores } from '../support/embedded-stores';
 import { makeTar, sampleBundle } from '../support/tarballs';
 
@@ -222,14 +222,14 @@ describe('access traced through the calls the code makes', () => {
         await stores.restartS3();
       }
     });
-    expect(union(TOKEN_LOOKUP, needed)).toEqual(granted(functionAccess('createUpload')));
+    expect(union(TOKEN_LOOKUP, needed)).toEqual(granted(routeAccess('createUpload')));
   });
 
   it('listUploads: a model\'s open sessions', async () => {
     const name = await newModel();
     await stores.uploads.start(owner, name, { size: 1000 });
     const needed = await traced(() => stores.uploads.list(owner, name));
-    expect(union(TOKEN_LOOKUP, needed)).toEqual(granted(functionAccess('listUploads')));
+    expect(union(TOKEN_LOOKUP, needed)).toEqual(granted(routeAccess('listUploads')));
   });
 
   it('getUpload: the parts of a multipart upload, and whether a single PUT has arrived, each with fresh URLs', async () => {
@@ -240,7 +240,7 @@ describe('access traced through the calls the code makes', () => {
       expect((await stores.uploads.status(owner, name, multipart.session.id)).urls.length).toBeGreaterThan(0);
       expect((await stores.uploads.status(owner, name, single.session.id)).received).toEqual([]);
     });
-    expect(union(TOKEN_LOOKUP, needed)).toEqual(granted(functionAccess('getUpload')));
+    expect(union(TOKEN_LOOKUP, needed)).toEqual(granted(routeAccess('getUpload')));
   });
 
   it('completeUpload: before the PUT, a refused single bundle, and a multipart one made ready', async () => {
@@ -257,7 +257,7 @@ describe('access traced through the calls the code makes', () => {
       expect((await stores.uploads.complete(owner, name, single.session.id, soon())).status).toBe('rejected');
       expect((await stores.uploads.complete(owner, name, multipart.session.id, soon())).status).toBe('ready');
     });
-    expect(union(TOKEN_LOOKUP, needed)).toEqual(granted(functionAccess('completeUpload')));
+    expect(union(TOKEN_LOOKUP, needed)).toEqual(granted(routeAccess('completeUpload')));
   }, 60_000);
 
   it('abortUpload: a multipart upload, a single one already sent, and one already ready (refused)', async () => {
@@ -274,7 +274,7 @@ describe('access traced through the calls the code makes', () => {
       await stores.uploads.abort(owner, name, single.session.id);
       await expect(stores.uploads.abort(owner, name, done.session.id)).rejects.toThrow(/already ended/);
     });
-    expect(union(TOKEN_LOOKUP, needed)).toEqual(granted(functionAccess('abortUpload')));
+    expect(union(TOKEN_LOOKUP, needed)).toEqual(granted(routeAccess('abortUpload')));
   });
 
   it.each(functionsTriggeredBy('s3').map((fn) => [fn.id]))('%s (a storage event): a bundle not there yet, one made ready, one refused, a late PUT to an ended version, bytes of no version', async (subscriptionId) => {
@@ -311,7 +311,7 @@ describe('access traced through the calls the code makes', () => {
       expect(version.pin?.versionId).toBeDefined();
       await bundles.presignDownload(version.bundleKey, 'bundle.tar.gz', 60, version.pin);
     });
-    expect(union(TOKEN_LOOKUP, needed)).toEqual(granted(functionAccess('downloadBundle')));
+    expect(union(TOKEN_LOOKUP, needed)).toEqual(granted(routeAccess('downloadBundle')));
   });
 
   it('uploadBundle: a direct upload, one aborted when S3 refuses the bytes, and the finalizer it runs', async () => {
@@ -327,7 +327,7 @@ describe('access traced through the calls the code makes', () => {
     });
     const finalizing = await finalizerOutcomes();
     expect(finalizing).toEqual(granted(FINALIZE_ACCESS));
-    expect(union(TOKEN_LOOKUP, direct, finalizing)).toEqual(granted(functionAccess('uploadBundle')));
+    expect(union(TOKEN_LOOKUP, direct, finalizing)).toEqual(granted(routeAccess('uploadBundle')));
   }, 30_000);
 
   it('getVersion: a live version, and one that was deleted (410)', async () => {
@@ -339,7 +339,7 @@ describe('access traced through the calls the code makes', () => {
       expect((await stores.versions.version(owner, name, 1)).status).toBe('ready');
       await expect(stores.versions.version(owner, name, 2)).rejects.toThrow(/was deleted/);
     });
-    expect(union(TOKEN_LOOKUP, needed)).toEqual(granted(functionAccess('getVersion')));
+    expect(union(TOKEN_LOOKUP, needed)).toEqual(granted(routeAccess('getVersion')));
   });
 
   it('deleteVersion: the latest ready version (latest moves back), and a pending multipart one', async () => {
@@ -352,7 +352,7 @@ describe('access traced through the calls the code makes', () => {
       expect((await stores.versionRemoval.deleteVersion(owner, name, open.session.version)).status).toBe('deleted');
     });
     expect((await stores.models.getModelRecord(name))?.latestVersion).toBe(1);
-    expect(union(TOKEN_LOOKUP, needed)).toEqual(granted(functionAccess('deleteVersion')));
+    expect(union(TOKEN_LOOKUP, needed)).toEqual(granted(routeAccess('deleteVersion')));
   });
 
   it('deleteModel: a model with a version and an open upload', async () => {
@@ -360,7 +360,7 @@ describe('access traced through the calls the code makes', () => {
     await stores.direct.addVersion(owner, name, { bytes: await sampleBundle() });
     await stores.uploads.start(owner, name, { size: 20 * 1024 * 1024 });
     const needed = await traced(() => stores.removal.deleteModel(owner, name));
-    expect(union(TOKEN_LOOKUP, needed)).toEqual(granted(functionAccess('deleteModel')));
+    expect(union(TOKEN_LOOKUP, needed)).toEqual(granted(routeAccess('deleteModel')));
   });
 
   it.each(functionsTriggeredBy('schedule').map((fn) => [fn.id]))('%s (a schedule): expired uploads ended, stored bundles checked (ready, refused), one not there yet left', async (scheduleId) => {
@@ -410,6 +410,6 @@ describe('access traced through the calls the code makes', () => {
       await stores.models.ping();
       await bundles.ping();
     });
-    expect(needed).toEqual(granted(functionAccess('getStatus')));
+    expect(needed).toEqual(granted(routeAccess('getStatus')));
   });
 });
