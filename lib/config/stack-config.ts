@@ -398,7 +398,8 @@ const EXTERNAL_ISSUER_OPTIONS = ['oidcAudience', 'oidcJwksUri', 'oidcTokenUse', 
 /** Options that shape the stack's own user pool, which an external issuer replaces. */
 const USER_POOL_OPTIONS = ['userPoolSelfSignUp', 'userPoolThreatProtection'] as const satisfies readonly StackOption[];
 
-const isGiven = (raw: unknown): boolean => raw !== undefined && raw !== '';
+/** Whether an option was given at all: an empty `-c option=` means "use the default". */
+export const isGiven = (raw: unknown): boolean => raw !== undefined && raw !== '';
 
 /** The identity options agree with each other: an external issuer, or the stack's own user pool, never half of each. */
 function checkIdentityOptions(config: StackConfig, given: (option: StackOption) => boolean): void {
@@ -416,9 +417,14 @@ function checkIdentityOptions(config: StackConfig, given: (option: StackOption) 
   }
 }
 
+/** One option's value, checked as a deploy checks it. Throws StackConfigError naming the option. */
+export function parseStackOption<K extends StackOption>(option: K, raw: unknown): StackConfig[K] {
+  return PARSERS[option](raw);
+}
+
 function parseOption<K extends StackOption>(option: K, lookup: OptionLookup): StackConfig[K] {
   const raw = lookup(option);
-  return raw === undefined || raw === '' ? DEFAULT_STACK_CONFIG[option] : PARSERS[option](raw);
+  return isGiven(raw) ? parseStackOption(option, raw) : DEFAULT_STACK_CONFIG[option];
 }
 
 /** Builds the stack configuration from an option lookup, filling in defaults and rejecting bad values. */

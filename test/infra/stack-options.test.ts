@@ -246,12 +246,4 @@ describe('the README deploy guide', () => {
     expect(deploySection).toContain(`\`${option}\``);
     expect(deploySection).toContain(`\`${optionEnvName(option)}\``);
   });
-
-  it('gives backend examples the stack accepts', () => {
-    const given = Object.fromEntries([...deploySection.matchAll(/-c (modelBackends|backendUrlAllowlist)=('([^']*)'|\S+)/g)].map((match) => [match[1], match[3] ?? match[2]]));
-    expect(Object.keys(given).sort()).toEqual(['backendUrlAllowlist', 'modelBackends']);
-    const config = readStackConfig((option) => given[option]);
-    expect(Object.keys(config.modelBackends).sort()).toEqual(['PyTorch', 'TensorFlow']);
-    expect(config.backendUrlAllowlist).toHaveLength(1);
-  });
 });
