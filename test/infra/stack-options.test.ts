@@ -8,7 +8,7 @@ import { IDENTITY_ENV } from '../../functions/identity/identity-config';
 import { INFERENCE_ENV } from '../../functions/inference/inference-config';
 import { CONFIG_ENV } from '../../functions/platform/function-config';
 import { ROUTES } from '../../functions/routes/route-table';
-import { optionEnvName, readStackConfig, STACK_OPTIONS, type IdentitySource } from '../../lib/config/stack-config';
+import { optionEnvName, STACK_OPTIONS, type IdentitySource } from '../../lib/config/stack-config';
 import { PROJECT_ROOT } from '../../lib/functions/handler-bundling';
 import { failedEventsOf } from '../../lib/functions/catalogue-functions';
 import type { RouteFunction } from '../../lib/functions/route-function';

@@ -161,7 +161,7 @@ describe('the README deploy guide', () => {
   it('gives examples that compose: run in order, every option they set is in the stage a deploy builds', async () => {
     expect(stageCommands.length).toBeGreaterThanOrEqual(3);
     const dir = scratch();
-    const expected = new Map<StackOption, unknown>();
+    const expected = new Map<StackOption, string>();
     for (const words of stageCommands) {
       await stage(dir, ...words.slice(4));
       for (const assignment of words.slice(6)) {
