@@ -1,0 +1,90 @@
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openLocalIssuer } from '../../local/local-issuer';
+import { call, json } from '../support/http';
+import { removeDataDir, startMlhub, type RunningMlhub } from '../support/local-runtime';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const ADA = '0b5e2f8a-5d0c-4c6e-9f61-0f3f2c8f9a11';
+let mlhub: RunningMlhub;
+let api: string;
+/** A personal access token of Ada's, with write scope. */
+let demoToken: string;
+
+/** `npm run demo -- …` as a user types it, from a folder that is not MLHub's data folder. */
+function runDemo(args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'local/seed-demo.ts', ...args], {
+      cwd: repoRoot,
+      // No MLHUB_DATA_DIR: a deployed stack has no local issuer to borrow.
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('close', (code) => resolve({ code, out }));
+  });
+}
+
+beforeAll(async () => {
+  mlhub = await startMlhub({ env: { MLHUB_AUTH: 'required' } });
+  // The stack's ApiUrl output ends in '/', as this does.
+  api = `${mlhub.url}/`;
+  const issuer = await openLocalIssuer(mlhub.dataDir);
+  // A deployed stack starts empty: remove the demo model the local runtime seeded.
+  const removed = await call(mlhub.url, 'DELETE', '/model/demo-mnist', { headers: { authorization: `Bearer ${await issuer.sign('local')}` } });
+  expect(removed.status, JSON.stringify(removed.body)).toBe(200);
+  const session = `Bearer ${await issuer.sign(ADA)}`;
+  const created = await call<{ token: string }>(mlhub.url, 'POST', '/tokens', { ...json({ name: 'demo', scope: 'write' }), headers: { ...json({}).headers, authorization: session } });
+  expect(created.status).toBe(201);
+  demoToken = created.body.token;
+}, 60_000);
+
+afterAll(async () => {
+  await mlhub?.stop();
+  if (mlhub) await removeDataDir(mlhub.dataDir);
+});
+
+describe('npm run demo -- --url <api> --token <token>', () => {
+  it('refuses a token the API refuses, and publishes nothing', async () => {
+    const refused = await runDemo(['--url', api, '--token', 'mlh_0000000000000000_notasecret']);
+    expect(refused.code).toBe(1);
+    expect(refused.out).toMatch(/answered 401/);
+    expect((await call(mlhub.url, 'GET', '/model/demo-mnist')).status).toBe(404);
+  });
+
+  it("publishes the demo model as the token's user, public, and a stranger predicts with it", async () => {
+    const token = demoToken;
+    const first = await runDemo(['--url', api], { MLHUB_TOKEN: token });
+    expect(first.code, first.out).toBe(0);
+    expect(first.out).toContain(`Published demo-mnist at ${mlhub.url}/model/demo-mnist\n`);
+    const model = await call<{ owner?: string; visibility?: string }>(mlhub.url, 'GET', '/model/demo-mnist');
+    expect(model.status).toBe(200);
+    expect(model.body).toMatchObject({ owner: ADA, visibility: 'public' });
+
+    // The command it prints, run anonymously, from the repository.
+    const predict = /curl -X POST -H 'content-type: application\/json' -d @(\S+) (\S+)/.exec(first.out);
+    expect(predict).not.toBeNull();
+    const [, input, url] = predict as unknown as [string, string, string];
+    const answer = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: await readFile(`${repoRoot}${input}`) });
+    const body = await answer.json() as { model: string; predictions: { label: string }[] };
+    expect(answer.status, JSON.stringify(body)).toBe(200);
+    expect(body.model).toBe('demo-mnist');
+    expect(body.predictions[0]?.label).toBe('3');
+
+    const again = await runDemo(['--url', api, '--token', token]);
+    expect(again.code, again.out).toBe(0);
+    expect(again.out).toContain('demo-mnist is already there');
+  }, 60_000);
+
+  it('says what is wrong with its arguments, with exit code 2', async () => {
+    for (const args of [['--url', 'ftp://example.org'], ['--url', api, '--token', ' '], ['--nope']]) {
+      const run = await runDemo(args);
+      expect(run.code, args.join(' ')).toBe(2);
+      expect(run.out).toMatch(/^demo: .*\nusage: npm run demo/);
+    }
+  });
+});
