@@ -179,3 +179,31 @@ describe('browser downloads', () => {
     expectError(await api('GET', '/model/cors-small/download?redirect=maybe'), 400, 'invalid_redirect');
   });
 });
+
+describe('without origins', () => {
+  it('answers no CORS at all, and drops the bucket rule a start with origins left in the data folder', async () => {
+    const first = await startMlhub({ env: { MLHUB_CORS_ORIGINS: APP } });
+    const s3Preflight = () => preflight(`${first.s3Endpoint}/mlhub-bundles/models/x/bundle.tar.gz`, APP, 'GET');
+    try {
+      expect((await s3Preflight()).status).toBe(200);
+    } finally {
+      await first.stop();
+    }
+    const again = await startMlhub({ dataDir: first.dataDir, env: { MLHUB_CORS_ORIGINS: '' } });
+    try {
+      expect(again.s3Endpoint).toBe(first.s3Endpoint);
+      const refused = await s3Preflight();
+      expect(refused.status).toBe(403);
+      expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+      const api = await preflight(`${again.url}/model/some-model`, APP, 'PUT', ['authorization']);
+      expect(api.status).toBe(204);
+      expect([...api.headers.keys()].filter((name) => name.startsWith('access-control-') || name === 'vary')).toEqual([]);
+      const answer = await fetch(`${again.url}/models`, { headers: { origin: APP } });
+      expect(answer.headers.get('access-control-allow-origin')).toBeNull();
+      expect(answer.headers.get('vary')).toBeNull();
+    } finally {
+      await again.stop();
+      await removeDataDir(first.dataDir);
+    }
+  });
+});
