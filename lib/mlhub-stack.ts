@@ -1,4 +1,5 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { MlHubHttpApi } from './api/mlhub-http-api';
 import { identitySource, sagemakerEndpointArns, type StackConfig } from './config/stack-config';
@@ -39,6 +40,8 @@ export class MlHubStack extends Stack {
       removalPolicy,
       corsOrigins: config.corsOrigins,
       noncurrentVersionDays: config.noncurrentVersionDays,
+      // The access logs follow the stack's log retention; INFINITE keeps them, as it keeps the log groups.
+      ...(config.logRetentionDays !== RetentionDays.INFINITE ? { accessLogDays: config.logRetentionDays } : {}),
       tableStream: functionsTriggeredBy('table-stream').length > 0,
     });
     this.identity = new MlHubIdentity(this, 'Identity', { source: identitySource(config), removalPolicy });
@@ -49,6 +52,7 @@ export class MlHubStack extends Stack {
       inference: { modelBackends: config.modelBackends, backendUrlAllowlist: config.backendUrlAllowlist },
       uploads: { maxBundleBytes: config.maxBundleBytes, presignSeconds: config.presignSeconds },
       rateLimits: config.rateLimits,
+      corsOrigins: config.corsOrigins,
       logRetention: config.logRetentionDays,
       removalPolicy,
     });
@@ -60,8 +64,8 @@ export class MlHubStack extends Stack {
     });
     this.httpApi = new MlHubHttpApi(this, 'Http', {
       functions: this.functions,
-      corsOrigins: config.corsOrigins,
       throttle: { rateLimit: config.throttleRateLimit, burstLimit: config.throttleBurstLimit },
+      routeThrottles: config.routeThrottles,
       logRetention: config.logRetentionDays,
       removalPolicy,
     });

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { loadCorsOrigins } from '../functions/http/cors';
 import { IDENTITY_ENV } from '../functions/identity/identity-config';
 import { redactText } from '../functions/observability/log-redaction';
 import { CONFIG_ENV } from '../functions/platform/function-config';
@@ -126,6 +127,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const remembered = await readRememberedPorts(dataDir);
     const s3 = await startS3Server({
       directory: join(dataDir, 's3'), host: '127.0.0.1', buckets: [LOCAL_BUCKET],
+      // The origins the handlers answer CORS for (MLHUB_CORS_ORIGINS) may use presigned URLs too, as in the cloud.
+      corsOrigins: loadCorsOrigins(),
       ...(remembered.s3 !== undefined ? { preferredPort: remembered.s3 } : {}),
       ...(options.s3RequestLog ? { requestLog: redacted(options.s3RequestLog) } : {}),
       errorLog: redacted((line) => console.error(line)),

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import S3rver from 's3rver';
+import { BUNDLE_BUCKET_CORS } from '../functions/bundles/bucket-cors';
 import type { EmbeddedServer } from './dynamodb-server';
 import { extendS3rver } from './s3rver-extensions';
 import { checkedRequest, payloadClaim, type PayloadClaim } from './s3-payload';
@@ -53,19 +54,42 @@ export interface S3ServerOptions {
    */
   readonly preferredPort?: number;
   readonly buckets: readonly string[];
+  /**
+   * Browser origins the buckets' CORS rule allows, as the stack's rule does for the bundle bucket
+   * (functions/bundles/bucket-cors.ts); none: no CORS rule, and one left by an earlier start goes.
+   */
+  readonly corsOrigins?: readonly string[];
   /** Called with `s3 <METHOD> <path?query> <status>` for every request, e.g. to watch uploads. */
   readonly requestLog?: (line: string) => void;
   /** Gets a line for each failure no client can be told of (a read that broke mid-body); stderr by default. */
   readonly errorLog?: (line: string) => void;
 }
 
+const escapeXml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** The bundle bucket's CORS rule as S3's PutBucketCors XML (CORSConfiguration), for these origins. */
+export function corsConfigurationXml(origins: readonly string[]): string {
+  const element = (name: string, values: readonly string[]) => values.map((value) => `<${name}>${escapeXml(value)}</${name}>`).join('');
+  return '<?xml version="1.0" encoding="UTF-8"?>\n<CORSConfiguration><CORSRule>'
+    + element('AllowedOrigin', origins)
+    + element('AllowedMethod', BUNDLE_BUCKET_CORS.allowedMethods)
+    + element('AllowedHeader', BUNDLE_BUCKET_CORS.allowedHeaders)
+    + element('ExposeHeader', BUNDLE_BUCKET_CORS.exposedHeaders)
+    + `<MaxAgeSeconds>${BUNDLE_BUCKET_CORS.maxAgeSeconds}</MaxAgeSeconds></CORSRule></CORSConfiguration>`;
+}
+
 export async function startS3Server(options: S3ServerOptions): Promise<LocalS3Server> {
+  const corsOrigins = options.corsOrigins ?? [];
   const s3rver = new S3rver({
     directory: options.directory,
     silent: true,
-    configureBuckets: options.buckets.map((name) => ({ name })),
+    configureBuckets: options.buckets.map((name) => ({ name, ...(corsOrigins.length > 0 ? { configs: [corsConfigurationXml(corsOrigins)] } : {}) })),
   });
   await s3rver.configureBuckets();
+  if (corsOrigins.length === 0) {
+    const store = (s3rver as unknown as { store: { deleteSubresource(bucket: string, key: undefined, type: string): Promise<void> } }).store;
+    for (const bucket of options.buckets) await store.deleteSubresource(bucket, undefined, 'cors');
+  }
   const errorLog = options.errorLog ?? ((line: string) => console.error(line));
   const extension = extendS3rver(s3rver, errorLog);
   for (const bucket of options.buckets) await extension.clearStaging(bucket);

@@ -1,5 +1,6 @@
 import { LogLevelThreshold } from '@aws-lambda-powertools/logger';
 import { functionsTriggeredBy, type CatalogueFunction } from '../functions/catalogue/function-catalogue';
+import { loadCorsOrigins } from '../functions/http/cors';
 import { loadIdentityConfig } from '../functions/identity/identity-config';
 import { ALLOW_ENTRY } from '../functions/inference/backend-selection';
 import { INFERENCE_ENV, loadInferenceConfig } from '../functions/inference/inference-config';
@@ -48,7 +49,7 @@ async function check(read: () => unknown, name?: string): Promise<void> {
  * line naming the variable instead of answering 500 (or silently doing something else) later:
  * the upload and bundle limits, MLHUB_RATE_LIMITS, the inference settings (deadline, caches, input
  * limits, default backends, allow-lists; the model cache folder is created and checked private),
- * the sign-in settings the runtime does not set itself, the log format, metrics and log level, and
+ * the sign-in settings the runtime does not set itself, the CORS origins (MLHUB_CORS_ORIGINS), the log format, metrics and log level, and
  * each schedule's local interval (MLHUB_SWEEP_SECONDS). Throws SettingError.
  */
 export async function checkHandlerSettings(env: NodeJS.ProcessEnv, functions: readonly CatalogueFunction[]): Promise<void> {
@@ -62,6 +63,7 @@ export async function checkHandlerSettings(env: NodeJS.ProcessEnv, functions: re
   }
   await check(() => ensurePrivateModelCache(loadInferenceConfig(env).modelCacheDir), INFERENCE_ENV.modelCacheDir);
   await check(() => loadIdentityConfig(env));
+  await check(() => loadCorsOrigins(env));
   await check(() => oneOf(env, OBSERVABILITY_ENV.logFormat, ['text', 'json']));
   await check(() => oneOf(env, LOCAL_METRICS_ENV, ['on', 'off']));
   // Powertools takes the level in capitals only, and falls back to INFO on anything else without a word.

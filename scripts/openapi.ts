@@ -76,8 +76,12 @@ function operation(route: RouteSpec, contract: RouteContract): ZodOpenApiOperati
     responses[status] = {
       description: answer.description,
       ...(answer.headers ? { headers: Object.fromEntries(Object.entries(answer.headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }])) } : {}),
-      ...(answer.body ? { content: { 'application/json': { schema: answer.body } } }
-        : answer.contentType ? { content: { [answer.contentType]: { schema: { type: 'string', contentMediaType: answer.contentType } } } } : {}),
+      ...(answer.body || answer.contentType ? {
+        content: {
+          ...(answer.contentType ? { [answer.contentType]: { schema: { type: 'string', contentMediaType: answer.contentType } } } : {}),
+          ...(answer.body ? { 'application/json': { schema: answer.body } } : {}),
+        },
+      } : {}),
     };
   }
   const limit = route.bodyLimit > 0 ? ` Bodies up to ${formatBytes(route.bodyLimit)} (${route.bodyLimit} bytes); larger ones get 413.` : '';

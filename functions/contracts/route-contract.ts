@@ -8,7 +8,10 @@ export type ParameterSchema = z.ZodMiniObject;
 /** One answer a route may give, by status. */
 export interface ResponseContract {
   readonly description: string;
-  /** The JSON body's schema; absent for a body that is not JSON (`contentType` says what it is). */
+  /**
+   * The JSON body's schema; absent for a body that is not JSON (`contentType` says what it is).
+   * With `contentType` too, the status has both forms: JSON when the caller asks for it.
+   */
   readonly body?: z.ZodMiniType;
   /** A body that is not JSON, such as `application/gzip`. */
   readonly contentType?: string;

@@ -3,7 +3,7 @@ import { BUNDLE_FILENAME } from '../versions/bundle-filename';
 import { URLS_PER_ANSWER } from '../versions/upload-sessions';
 import { MAX_VERSION_NUMBER } from '../versions/version-records';
 import { ERROR_GROUPS as G } from './error-groups';
-import { issuedIdParam, modelNameParam, modelParams, versionQuery, wholeNumberText } from './parameters';
+import { flagText, issuedIdParam, modelNameParam, modelParams, versionQuery, wholeNumberText } from './parameters';
 import { contract } from './route-contract';
 import * as views from './views';
 
@@ -30,19 +30,39 @@ export const uploadBundle = contract({
   errors: [...uploadErrors, ...checkErrors, 'payload_too_large', 'unsupported_media_type', 'invalid_multipart', 'missing_file', 'model_not_found'],
 });
 
+/** Where a bundle can be fetched from, and until when (the 302's body, and the JSON form's). */
+export const downloadLink = z.strictObject({
+  model: z.string(),
+  version: z.int(),
+  size: z.int(),
+  url: z.string(),
+  expires: z.iso.datetime(),
+}).register(z.globalRegistry, {
+  id: 'DownloadLink',
+  description: 'A presigned S3 URL that serves the bundle (and Range requests), and when it expires (ISO 8601, UTC) at the latest: it dies sooner if the credentials that signed it do',
+});
+
 export const downloadBundle = contract({
   route: 'downloadBundle',
   params: modelParams,
-  query: z.object({ version: z.optional(versionQuery) }),
+  query: z.object({
+    version: z.optional(versionQuery),
+    redirect: z.optional(flagText('No: answer 200 with the JSON link instead of the bytes or a 302, as Accept: application/json does (for browsers, which follow a cross-origin 302 with Origin: null)')),
+  }),
   responses: {
-    200: { description: 'The bundle\'s bytes', contentType: 'application/gzip', headers: { 'content-disposition': 'attachment; filename="<name>-v<n>.tar.gz"', ...versionIdentity } },
+    200: {
+      description: "The bundle's bytes. Asked for JSON (`Accept: application/json`, or `?redirect=false`), whatever the size: a `DownloadLink` to fetch them from, which browsers can follow with CORS",
+      contentType: 'application/gzip',
+      body: downloadLink,
+      headers: { 'content-disposition': 'attachment; filename="<name>-v<n>.tar.gz" (the bytes only)', vary: 'Accept: the answer depends on it', ...versionIdentity },
+    },
     302: {
       description: 'A bundle too large to pass through Lambda: a short-lived S3 URL that serves it (and Range requests)',
-      body: z.strictObject({ model: z.string(), version: z.int(), size: z.int(), url: z.string() }),
+      body: downloadLink,
       headers: { location: 'The presigned URL', ...versionIdentity },
     },
   },
-  errors: [...G.everyRoute, ...G.readsIdentity, ...G.namedModel, 'invalid_version', 'no_bundle', 'version_not_found', 'version_gone', 'version_not_ready', 'bundle_unreadable'],
+  errors: [...G.everyRoute, ...G.readsIdentity, ...G.namedModel, 'invalid_version', 'invalid_redirect', 'no_bundle', 'version_not_found', 'version_gone', 'version_not_ready', 'bundle_unreadable'],
 });
 
 export const createUpload = contract({

@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { AppError } from '../errors/app-error';
+import { corsHeaders, isPreflight, loadCorsOrigins, preflightResponse } from '../http/cors';
 import { errorResponses } from '../http/error-response';
 import { headResponses } from '../http/head-response';
 import type { HttpResult } from '../http/responses';
@@ -18,11 +19,33 @@ export function notRoutedError(method: string, rawPath: string): AppError {
   return new AppError('not_found', 'route_not_found', `No endpoint at ${method} ${rawPath}; see the API table in the README`);
 }
 
-/** Observed like a route, under the id `notRouted`: its 404s and 405s are counted too. */
+/**
+ * OPTIONS on a path MLHub serves (RFC 9110 §9.3.7): a CORS preflight gets the CORS policy for
+ * the path's methods (functions/http/cors.ts), any other OPTIONS the methods in Allow. Undefined
+ * for a path MLHub does not serve, which stays a 404.
+ */
+function optionsResponse(event: APIGatewayProxyEventV2): HttpResult | undefined {
+  const match = matchRoute(ROUTES, 'OPTIONS', event.rawPath);
+  if (match.kind !== 'wrong_method') return undefined;
+  if (isPreflight(event)) return preflightResponse(loadCorsOrigins(), event.headers?.origin, match.allowed);
+  return { statusCode: 204, headers: { allow: [...match.allowed, 'OPTIONS'].join(', ') }, body: '' };
+}
+
+/**
+ * What no route takes: the `ANY <path>`, `OPTIONS <path>` and `$default` routes of the HTTP API.
+ * Observed like a route, under the id `notRouted`: its 404s and 405s are counted too.
+ */
 export const handler = middy<APIGatewayProxyEventV2, HttpResult, Error, Context>()
   .use(observeRequests('notRouted'))
   .use(headResponses())
+  .use(corsHeaders())
   .use(errorResponses())
   .handler(async (event) => {
-    throw notRoutedError(event.requestContext.http.method, event.rawPath);
+    const method = event.requestContext.http.method;
+    const options = method === 'OPTIONS' ? optionsResponse(event) : undefined;
+    if (options) {
+      options.headers['x-request-id'] = event.requestContext.requestId;
+      return options;
+    }
+    throw notRoutedError(method, event.rawPath);
   });

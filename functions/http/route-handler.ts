@@ -8,6 +8,7 @@ import { parseRequestPart } from '../contracts/request-errors';
 import type { RouteContract, ValidatedInput } from '../contracts/route-contract';
 import { routeById, type RouteSpec } from '../routes/route-table';
 import { bodyLimit, type TooLargeMessage } from './body-limit';
+import { corsHeaders } from './cors';
 import { checkPathIds, checkQueryNames } from './query-params';
 import { errorResponses } from './error-response';
 import { headResponses } from './head-response';
@@ -77,8 +78,8 @@ function checkRequestLine(route: RouteSpec): middy.MiddlewareObj<APIGatewayProxy
 
 /**
  * Wraps a route's logic in the middleware every MLHub handler shares: logs, metrics and traces
- * (functions/observability/request-observer.ts), HEAD for GET routes, JSON
- * errors, the caller's identity, the caller's rate limit (functions/http/rate-limit.ts), the model
+ * (functions/observability/request-observer.ts), HEAD for GET routes, CORS headers
+ * (functions/http/cors.ts), JSON errors, the caller's identity, the caller's rate limit (functions/http/rate-limit.ts), the model
  * name, query parameter names and path identifiers, the route's body limit, and body parsing for
  * its body kind.
  */
@@ -87,6 +88,7 @@ export function routeHandler<C extends RouteContract>(contract: C, handle: (requ
   const chain = middy<APIGatewayProxyEventV2, HttpResult, Error, Context>()
     .use(observeRequests(route.id))
     .use(headResponses())
+    .use(corsHeaders())
     .use(errorResponses())
     .use(identifyCaller(route))
     .use(rateLimit(route, (event) => actors.get(event) as Actor))

@@ -129,7 +129,7 @@ export const ROUTE_DEFINITIONS = {
     summary: 'Upload a .tar.gz bundle as a new version',
   },
   downloadBundle: {
-    method: 'GET', path: '/model/{name}/download', handler: 'download-bundle', query: ['version'],
+    method: 'GET', path: '/model/{name}/download', handler: 'download-bundle', query: ['version', 'redirect'],
     scope: 'read', auth: 'optional', body: 'none', bodyLimit: 0, memoryMb: 1024, timeoutSeconds: 29,
     summary: 'Download the bundle of the latest (or ?version=N) version',
   },

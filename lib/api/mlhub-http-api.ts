@@ -1,36 +1,33 @@
-import { Duration, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import { Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
-  CorsHttpMethod,
   HttpApi,
   HttpMethod,
   HttpStage,
   LogGroupLogDestination,
   PayloadFormatVersion,
-  type CorsPreflightOptions,
+  type CfnStage,
+  type HttpRoute,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { rateClassOf } from '../../functions/rate-limits/rate-classes';
 import { routeMethods } from '../../functions/routes/match-route';
 import { ROUTES, type RouteSpec } from '../../functions/routes/route-table';
+import type { RouteThrottles, Throttle } from '../config/stack-config';
 import type { RouteFunctions } from '../functions/route-functions';
 
 export interface MlHubHttpApiProps {
   readonly functions: RouteFunctions;
-  /** Browser origins allowed to call the API; none means no CORS at all. */
-  readonly corsOrigins: readonly string[];
-  readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+  /** Stage-wide throttling, for every route without its own. */
+  readonly throttle: Throttle;
+  /** Throttles by class of requests, set on each route of the class. */
+  readonly routeThrottles: RouteThrottles;
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
 }
-
-/** Request headers browsers may send beyond the CORS-safelisted ones. */
-const CORS_REQUEST_HEADERS = ['authorization', 'content-type', 'if-match'];
-
-/** Response headers MLHub's handlers set that browser code needs to read. */
-const CORS_RESPONSE_HEADERS = ['allow', 'content-disposition', 'etag', 'link', 'location', 'x-next-cursor', 'x-request-id', 'x-mlhub-version', 'x-mlhub-sha256'];
 
 /** One JSON object per request; the $context variables of HTTP APIs. */
 const ACCESS_LOG_FIELDS = {
@@ -56,15 +53,19 @@ export function routePaths(routes: readonly RouteSpec[]): string[] {
   return [...new Set(routes.map((route) => route.path))];
 }
 
-function corsPreflight(origins: readonly string[], routes: readonly RouteSpec[]): CorsPreflightOptions | undefined {
-  if (origins.length === 0) return undefined;
-  return {
-    allowOrigins: [...origins],
-    allowMethods: [...new Set(routes.map((route) => CorsHttpMethod[route.method]))],
-    allowHeaders: CORS_REQUEST_HEADERS,
-    exposeHeaders: CORS_RESPONSE_HEADERS,
-    maxAge: Duration.hours(1),
-  };
+/**
+ * The stage's route settings: each route of a throttled class (functions/rate-limits/rate-classes.ts)
+ * under its route key, `GET /models` and its `HEAD` twin alike (AWS::ApiGatewayV2::Stage RouteSettings).
+ */
+export function routeSettings(routes: readonly RouteSpec[], throttles: RouteThrottles): Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> {
+  const settings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
+  for (const route of routes) {
+    const rateClass = rateClassOf(route.id);
+    const throttle = rateClass ? throttles[rateClass] : undefined;
+    if (!throttle) continue;
+    for (const method of routeMethods(route)) settings[`${method} ${route.path}`] = { ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit };
+  }
+  return settings;
 }
 
 /**
@@ -73,7 +74,7 @@ function corsPreflight(origins: readonly string[], routes: readonly RouteSpec[])
  * MLHub personal access tokens, and a JWT authorizer could verify only the first.
  */
 function whyNoAuthorizer(route: RouteSpec | 'fallback'): string {
-  if (route === 'fallback') return 'Answers only JSON 404/405 errors and touches no data; an authorizer would turn them into 401s';
+  if (route === 'fallback') return 'Answers only JSON 404/405 errors and OPTIONS (CORS preflights, which carry no credentials by the Fetch standard), and touches no data; an authorizer would turn them into 401s';
   if (route.auth === 'none') return "The health check is open by design (auth 'none' in the route table) and tells only the service version and whether its stores answer";
   if (route.auth === 'optional') {
     return "Open to anonymous callers by design (auth 'optional' in the route table): public models are readable by anyone; the handler identifies callers who present a token and decides what they may see";
@@ -89,8 +90,11 @@ const lambdaIntegration = (id: string, handler: IFunction): HttpLambdaIntegratio
 
 /**
  * The HTTP API, generated from the route table: one route per entry, to that route's function.
- * Everything else reaches the fallback function: `ANY <path>` for each known path (so a wrong
- * method gets a JSON 405 with Allow) and `$default` for unknown paths (a JSON 404).
+ * Everything else reaches the fallback function: `OPTIONS <path>` for each known path (the CORS
+ * preflight, answered with MLHub's CORS policy, functions/http/cors.ts), `ANY <path>` (so a wrong
+ * method gets a JSON 405 with Allow) and `$default` for unknown paths (a JSON 404). The API has
+ * no CORS configuration of its own: the functions answer CORS (see functions/http/cors.ts for why).
+ * The stage throttles every route, and the routes of throttled classes more strictly.
  */
 export class MlHubHttpApi extends Construct {
   readonly api: HttpApi;
@@ -106,7 +110,6 @@ export class MlHubHttpApi extends Construct {
       description: 'MLHub REST API',
       createDefaultStage: false,
       defaultIntegration: fallback,
-      corsPreflight: corsPreflight(props.corsOrigins, ROUTES),
     });
 
     this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
@@ -121,18 +124,30 @@ export class MlHubHttpApi extends Construct {
       },
     });
 
+    const settings = routeSettings(ROUTES, props.routeThrottles);
+    const throttled: HttpRoute[] = [];
     for (const route of ROUTES) {
       const routeFunction = props.functions.byRoute.get(route.id);
       if (!routeFunction) throw new Error(`No function was built for route '${route.id}'`);
       // HTTP APIs route HEAD only to HEAD routes (ANY would send it to the fallback's 405), so each GET route gets its HEAD twin.
       const methods = routeMethods(route).map((method) => HttpMethod[method]);
       const added = this.api.addRoutes({ path: route.path, methods, integration: lambdaIntegration(route.id, routeFunction.function) });
-      for (const httpRoute of added) acknowledgeNoAuthorizer(httpRoute, route);
+      for (const httpRoute of added) {
+        acknowledgeNoAuthorizer(httpRoute, route);
+        if (settings[`${route.method} ${route.path}`] !== undefined) throttled.push(httpRoute);
+      }
     }
     for (const path of routePaths(ROUTES)) {
-      for (const httpRoute of this.api.addRoutes({ path, methods: [HttpMethod.ANY], integration: fallback })) acknowledgeNoAuthorizer(httpRoute, 'fallback');
+      // An explicit OPTIONS route outranks ANY: preflights reach the fallback's CORS answer whatever else changes.
+      for (const httpRoute of this.api.addRoutes({ path, methods: [HttpMethod.OPTIONS, HttpMethod.ANY], integration: fallback })) acknowledgeNoAuthorizer(httpRoute, 'fallback');
     }
     acknowledgeNoAuthorizer(this.api.node.findChild('DefaultRoute'), 'fallback');
+
+    if (Object.keys(settings).length > 0) {
+      (this.stage.node.defaultChild as CfnStage).routeSettings = settings;
+      // API Gateway refuses route settings for a route key it does not know yet.
+      for (const httpRoute of throttled) this.stage.node.addDependency(httpRoute);
+    }
   }
 
   /** The stage's base URL, ending in '/'. */

@@ -2,6 +2,8 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BackendSpecError, parseBackendSpec, type BackendSpec } from '../../functions/inference/backend-spec';
 import { DEFAULT_MAX_BUNDLE_BYTES, DEFAULT_PRESIGN_SECONDS } from '../../functions/platform/function-config';
 import { MODEL_TYPES, type ModelType } from '../../functions/registry/model-type';
+import { originProblem } from '../../functions/http/cors';
+import { RATE_CLASSES, type RateClass } from '../../functions/rate-limits/rate-classes';
 import { parseRateLimitPolicy, RateLimitPolicyError, type RateLimitPolicy } from '../../functions/rate-limits/rate-limit-policy';
 
 /**
@@ -22,6 +24,18 @@ export interface ModelBackend {
 
 export type ModelBackends = Readonly<Partial<Record<ModelType, ModelBackend>>>;
 
+/** API Gateway throttling: steady requests per second, and the burst above it (CDK's ThrottleSettings). */
+export interface Throttle {
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
+/**
+ * Throttles for the routes of a class of requests (functions/rate-limits/rate-classes.ts), set as
+ * the stage's route settings; a class left out has the stage-wide throttle.
+ */
+export type RouteThrottles = Readonly<Partial<Record<RateClass, Throttle>>>;
+
 /** Everything a deployment may choose. See the README's "Deploy to AWS" section. */
 export interface StackConfig {
   /** Names the stack (`MlHub-<stage>`), so several deployments can share one account. */
@@ -41,6 +55,12 @@ export interface StackConfig {
   /** Stage-wide API Gateway throttling: steady requests per second, and the burst above it. */
   readonly throttleRateLimit: number;
   readonly throttleBurstLimit: number;
+  /**
+   * Stricter throttles for the routes of some classes of requests (each route on its own, for all
+   * callers together): predictions hold a 2 GB function up to 29 s, uploads and writes cost more
+   * than reads. A class left out has the stage-wide throttle.
+   */
+  readonly routeThrottles: RouteThrottles;
   /**
    * Requests each caller may make per window, by class (read, write, predict, upload), kept in
    * the table (functions/rate-limits/); given to the functions as MLHUB_RATE_LIMITS. Empty: off.
@@ -84,6 +104,16 @@ export type ThreatProtection = 'off' | 'audit' | 'enforced';
  */
 export const DEFAULT_RATE_LIMITS = 'read=600/60s,write=60/60s,predict=120/60s,upload=120/60s';
 
+/**
+ * Per route, for all callers: a predict route at 10 a second keeps at most about 290 of its
+ * 29-second invocations running, uploads and writes at 10 and 25 stay under the stage's 50.
+ */
+export const DEFAULT_ROUTE_THROTTLES: RouteThrottles = {
+  write: { rateLimit: 25, burstLimit: 50 },
+  predict: { rateLimit: 10, burstLimit: 20 },
+  upload: { rateLimit: 10, burstLimit: 20 },
+};
+
 export const DEFAULT_STACK_CONFIG: StackConfig = {
   stage: 'dev',
   removalPolicy: 'retain',
@@ -93,6 +123,7 @@ export const DEFAULT_STACK_CONFIG: StackConfig = {
   logRetentionDays: RetentionDays.THREE_MONTHS,
   throttleRateLimit: 50,
   throttleBurstLimit: 100,
+  routeThrottles: DEFAULT_ROUTE_THROTTLES,
   rateLimits: parseRateLimitPolicy(DEFAULT_RATE_LIMITS),
   noncurrentVersionDays: 30,
   maxBundleBytes: DEFAULT_MAX_BUNDLE_BYTES,
@@ -168,16 +199,9 @@ function parseRemovalPolicy(raw: unknown): StackConfig['removalPolicy'] {
 
 function parseOrigin(raw: unknown): string {
   const text = stringOption('corsOrigins', raw);
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new StackConfigError('corsOrigins', `'${text}' is not an origin such as https://app.example.org`);
-  }
-  // An origin is scheme, host and port only; anything else would never match a browser's Origin header.
-  if (url.origin !== text || (url.protocol !== 'https:' && url.hostname !== 'localhost')) {
-    throw new StackConfigError('corsOrigins', `'${text}' must be an https origin (scheme and host, no path), or http://localhost`);
-  }
+  // The rule the functions apply to MLHUB_CORS_ORIGINS (functions/http/cors.ts).
+  const problem = originProblem(text);
+  if (problem) throw new StackConfigError('corsOrigins', problem);
   return text;
 }
 
@@ -289,6 +313,42 @@ function parseBackendUrlAllowlist(raw: unknown): readonly string[] {
   }))];
 }
 
+/** API Gateway's account-level ceilings: 10,000 requests a second and a burst of 5,000. */
+const THROTTLE_CEILINGS = { rateLimit: 10_000, burstLimit: 5_000 } as const;
+
+function parseThrottle(rateClass: string, raw: unknown): Throttle {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new StackConfigError('routeThrottles', `${rateClass}: expected {"rateLimit": <requests a second>, "burstLimit": <requests>}, got ${JSON.stringify(raw)}`);
+  }
+  const { rateLimit, burstLimit, ...rest } = raw as Record<string, unknown>;
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0) throw new StackConfigError('routeThrottles', `${rateClass}: unknown field(s) ${unknown.join(', ')}; give rateLimit and burstLimit`);
+  const within = (name: keyof Throttle, value: unknown): number => {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > THROTTLE_CEILINGS[name]) {
+      throw new StackConfigError('routeThrottles', `${rateClass}: ${name} must be a whole number from 1 to ${THROTTLE_CEILINGS[name]}, got ${JSON.stringify(value)}`);
+    }
+    return value;
+  };
+  return { rateLimit: within('rateLimit', rateLimit), burstLimit: within('burstLimit', burstLimit) };
+}
+
+/** `{"predict": {"rateLimit": 10, "burstLimit": 20}, …}` keyed by class of requests, or `off` for none. */
+function parseRouteThrottles(raw: unknown): RouteThrottles {
+  if (typeof raw === 'string' && raw.trim().toLowerCase() === 'off') return {};
+  const value = fromJsonText(raw);
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new StackConfigError('routeThrottles', `expected a JSON object keyed by class (${RATE_CLASSES.join(', ')}), such as {"predict": {"rateLimit": 10, "burstLimit": 20}}, or off`);
+  }
+  const throttles: Partial<Record<RateClass, Throttle>> = {};
+  for (const [rateClass, entry] of Object.entries(value)) {
+    if (!(RATE_CLASSES as readonly string[]).includes(rateClass)) {
+      throw new StackConfigError('routeThrottles', `unknown class '${rateClass}'; use ${RATE_CLASSES.join(', ')}`);
+    }
+    throttles[rateClass as RateClass] = parseThrottle(rateClass, entry);
+  }
+  return throttles;
+}
+
 const BYTE_UNITS: Readonly<Record<string, number>> = { b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
 
 /** The bounds of maxBundleBytes: a bundle must be allowed past one multipart part, and S3 stores objects of at most 5 TiB. */
@@ -377,6 +437,7 @@ const PARSERS: { readonly [option in StackOption]: (raw: unknown) => StackConfig
   // API Gateway's account-level ceilings are 10,000 rps and a 5,000 burst.
   throttleRateLimit: (raw) => wholeNumber('throttleRateLimit', raw, 1, 10_000),
   throttleBurstLimit: (raw) => wholeNumber('throttleBurstLimit', raw, 1, 5_000),
+  routeThrottles: parseRouteThrottles,
   rateLimits: parseRateLimits,
   noncurrentVersionDays: (raw) => wholeNumber('noncurrentVersionDays', raw, 1, 3650),
   maxBundleBytes: (raw) => parseByteSize('maxBundleBytes', raw, MAX_BUNDLE_BYTES_RANGE),

@@ -3,6 +3,7 @@ import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { ILayerVersion } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { CORS_ENV } from '../../functions/http/cors';
 import { CONFIG_ENV } from '../../functions/platform/function-config';
 import { FALLBACK_HANDLER, ROUTES } from '../../functions/routes/route-table';
 import { accessAcknowledgements, accessStatements, storageAccessTargets } from '../access/access-statements';
@@ -32,6 +33,8 @@ export interface RouteFunctionsProps {
   readonly uploads: UploadSettings;
   /** Requests per caller and window by class; each function is told its routes' classes and may update their counters. */
   readonly rateLimits: RateLimitPolicy;
+  /** Browser origins allowed to call the API: every function answers CORS for them (functions/http/cors.ts). */
+  readonly corsOrigins: readonly string[];
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
 }
@@ -54,8 +57,9 @@ interface FunctionSpec {
  * that does) gets the ONNX Runtime layer, the inference configuration and room in /tmp; no other
  * function does. The functions whose routes start uploads or sign URLs are told the size limit
  * and URL lifetime (lib/functions/upload-environment.ts). The functions of rate-limited routes are
- * told their limits and may update the rate counters (lib/access/rate-limit-access.ts). The fallback authenticates no one and
- * touches no data, so it is told neither. (Functions run by other triggers: lib/functions/catalogue-functions.ts.)
+ * told their limits and may update the rate counters (lib/access/rate-limit-access.ts). Every
+ * function is told the CORS origins. The fallback authenticates no one and touches no data, so it
+ * is told neither where the data is nor who vouches for callers. (Functions run by other triggers: lib/functions/catalogue-functions.ts.)
  */
 export class RouteFunctions extends Construct {
   /** By route id. */
@@ -71,6 +75,7 @@ export class RouteFunctions extends Construct {
     const targets = storageAccessTargets(props.storage, props.modelEndpointArns);
     // Every registry handler builds both stores on first use, so each needs both names.
     const dataLocation = { [CONFIG_ENV.table]: table.tableName, [CONFIG_ENV.bucket]: bundleBucket.bucketName };
+    const cors: Record<string, string> = props.corsOrigins.length > 0 ? { [CORS_ENV]: props.corsOrigins.join(',') } : {};
 
     const build = (functionId: string, spec: FunctionSpec): RouteFunction => new RouteFunction(this, functionId, {
       handler: spec.handler,
@@ -105,6 +110,7 @@ export class RouteFunctions extends Construct {
           // Every route handler authenticates first (even the open ones build the same services).
           ...dataLocation,
           ...props.identityEnvironment,
+          ...cors,
           ...uploadEnvironment(route.id, props.uploads),
           ...rateLimitEnvironment(route.id, props.rateLimits),
           ...(predicts ? inferenceEnvironment({ ...props.inference, timeoutSeconds: runtime.timeoutSeconds }) : {}),
@@ -115,10 +121,10 @@ export class RouteFunctions extends Construct {
     this.handOverImageForms(this.byRoute.get('createModel'), this.byRoute.get('predictModel'));
     this.fallback = build('NotRouted', {
       handler: FALLBACK_HANDLER,
-      description: 'Answers 404 for unknown paths and 405 for known paths with another method',
+      description: 'Answers 404 for unknown paths, 405 for known paths with another method, and OPTIONS (CORS preflights)',
       ...FALLBACK_SIZE,
       access: FALLBACK_ACCESS,
-      environment: {},
+      environment: cors,
     });
   }
 

@@ -3,6 +3,7 @@ import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, Tabl
 import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, ObjectOwnership, type CorsRule } from 'aws-cdk-lib/aws-s3';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
+import { BUNDLE_BUCKET_CORS } from '../../functions/bundles/bucket-cors';
 import { ALL_INDEXES, TABLE_DESIGN } from '../../functions/store/table-design';
 
 export interface MlHubStorageProps {
@@ -10,6 +11,8 @@ export interface MlHubStorageProps {
   /** Browser origins that may use presigned URLs on the bundle bucket; none means no CORS rule. */
   readonly corsOrigins: readonly string[];
   readonly noncurrentVersionDays: number;
+  /** Days S3 server access logs are kept in the access-log bucket; undefined: kept for ever. */
+  readonly accessLogDays?: number;
   /**
    * Give the table a stream (NEW_AND_OLD_IMAGES), for catalogue functions with a table-stream
    * trigger; none otherwise, since a stream nobody reads is only cost. Off by default.
@@ -26,21 +29,15 @@ const PRIVATE_BUCKET = {
   objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
 } as const;
 
-/**
- * What browser code may do with presigned URLs on the bundle bucket: PUT a single bundle or a
- * multipart part (functions/uploads/upload-sessions.ts), GET and HEAD a download. No POST: a
- * browser never creates or completes a multipart upload itself, MLHub's functions do.
- */
+/** The bundle bucket's CORS rule for the configured origins (functions/bundles/bucket-cors.ts). */
 function presignedUrlCors(origins: readonly string[]): CorsRule[] | undefined {
   if (origins.length === 0) return undefined;
   return [{
     allowedOrigins: [...origins],
-    allowedMethods: [HttpMethods.PUT, HttpMethods.GET, HttpMethods.HEAD],
-    // A presigned PUT signs Content-Length only, so the browser may send whatever else it needs.
-    allowedHeaders: ['*'],
-    // A browser resuming or verifying a multipart upload reads each part's ETag.
-    exposedHeaders: ['ETag'],
-    maxAge: 3600,
+    allowedMethods: BUNDLE_BUCKET_CORS.allowedMethods.map((method) => HttpMethods[method]),
+    allowedHeaders: [...BUNDLE_BUCKET_CORS.allowedHeaders],
+    exposedHeaders: [...BUNDLE_BUCKET_CORS.exposedHeaders],
+    maxAge: BUNDLE_BUCKET_CORS.maxAgeSeconds,
   }];
 }
 
@@ -79,7 +76,12 @@ export class MlHubStorage extends Construct {
       });
     }
 
-    this.accessLogBucket = new Bucket(this, 'AccessLogBucket', { ...PRIVATE_BUCKET, removalPolicy: props.removalPolicy });
+    this.accessLogBucket = new Bucket(this, 'AccessLogBucket', {
+      ...PRIVATE_BUCKET,
+      // Logs are kept as long as the other logs of the stack (logRetentionDays), then S3 removes them.
+      ...(props.accessLogDays !== undefined ? { lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(props.accessLogDays) }] } : {}),
+      removalPolicy: props.removalPolicy,
+    });
 
     this.bundleBucket = new Bucket(this, 'BundleBucket', {
       ...PRIVATE_BUCKET,

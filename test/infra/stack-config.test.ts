@@ -28,6 +28,11 @@ describe('stack configuration', () => {
       logRetentionDays: RetentionDays.THREE_MONTHS,
       throttleRateLimit: 50,
       throttleBurstLimit: 100,
+      routeThrottles: {
+        write: { rateLimit: 25, burstLimit: 50 },
+        predict: { rateLimit: 10, burstLimit: 20 },
+        upload: { rateLimit: 10, burstLimit: 20 },
+      },
       rateLimits: {
         read: { limit: 600, windowSeconds: 60 },
         write: { limit: 60, windowSeconds: 60 },
@@ -58,6 +63,7 @@ describe('stack configuration', () => {
       logRetentionDays: '365',
       throttleRateLimit: '200',
       throttleBurstLimit: '400',
+      routeThrottles: '{"predict": {"rateLimit": 5, "burstLimit": 8}, "read": {"rateLimit": 100, "burstLimit": 200}}',
       rateLimits: 'read=100/1m, predict=10/60s',
       noncurrentVersionDays: '7',
       maxBundleBytes: '250 GiB',
@@ -77,6 +83,7 @@ describe('stack configuration', () => {
       logRetentionDays: 365,
       throttleRateLimit: 200,
       throttleBurstLimit: 400,
+      routeThrottles: { predict: { rateLimit: 5, burstLimit: 8 }, read: { rateLimit: 100, burstLimit: 200 } },
       rateLimits: { read: { limit: 100, windowSeconds: 60 }, predict: { limit: 10, windowSeconds: 60 } },
       noncurrentVersionDays: 7,
       maxBundleBytes: 250 * 1024 ** 3,
@@ -175,6 +182,13 @@ describe('stack configuration', () => {
     [{ logRetentionDays: '15' }, /CloudWatch Logs accepts only/],
     [{ throttleRateLimit: '0' }, /whole number from 1/],
     [{ throttleBurstLimit: '2.5' }, /whole number/],
+    [{ routeThrottles: '{"predicts": {"rateLimit": 1, "burstLimit": 1}}' }, /routeThrottles.*unknown class 'predicts'; use read, write, predict, upload/],
+    [{ routeThrottles: '{"predict": {"rateLimit": 0, "burstLimit": 1}}' }, /predict: rateLimit must be a whole number from 1 to 10000, got 0/],
+    [{ routeThrottles: '{"predict": {"rateLimit": 1, "burstLimit": 5001}}' }, /predict: burstLimit must be a whole number from 1 to 5000/],
+    [{ routeThrottles: '{"predict": {"rateLimit": 1}}' }, /predict: burstLimit must be a whole number/],
+    [{ routeThrottles: '{"predict": {"rate": 1, "burstLimit": 1}}' }, /predict: unknown field\(s\) rate/],
+    [{ routeThrottles: '{"predict": 10}' }, /predict: expected \{"rateLimit"/],
+    [{ routeThrottles: 'predict=10' }, /expected a JSON object keyed by class/],
     [{ noncurrentVersionDays: 'soon' }, /whole number/],
     [{ maxBundleBytes: '1000' }, /maxBundleBytes.*from 1048576 to 5497558138880/],
     [{ maxBundleBytes: '6TiB' }, /from 1048576 to 5497558138880/],
@@ -212,6 +226,12 @@ describe('stack configuration', () => {
     expect(() => read({ throttleBurstLimit: '-1' })).toThrow(/'throttleBurstLimit' \(context 'throttleBurstLimit' or env MLHUB_DEPLOY_THROTTLE_BURST_LIMIT\)/);
   });
 
+  it('turns route throttles off with off or an empty object, and takes them from cdk.json as they are', () => {
+    expect(read({ routeThrottles: 'off' }).routeThrottles).toEqual({});
+    expect(read({ routeThrottles: {} }).routeThrottles).toEqual({});
+    expect(read({ routeThrottles: { upload: { rateLimit: 3, burstLimit: 6 } } }).routeThrottles).toEqual({ upload: { rateLimit: 3, burstLimit: 6 } });
+  });
+
   it('turns rate limits off with off, and refuses a policy the functions could not read, naming the entry', () => {
     expect(read({ rateLimits: 'off' }).rateLimits).toEqual({});
     expect(() => read({ rateLimits: 'reads=1/1s' })).toThrow(/'rateLimits' \(context 'rateLimits' or env MLHUB_DEPLOY_RATE_LIMITS\): 'reads=1\/1s' names no class of requests/);
@@ -229,6 +249,7 @@ describe('stack configuration', () => {
       'MLHUB_DEPLOY_LOG_RETENTION_DAYS',
       'MLHUB_DEPLOY_THROTTLE_RATE_LIMIT',
       'MLHUB_DEPLOY_THROTTLE_BURST_LIMIT',
+      'MLHUB_DEPLOY_ROUTE_THROTTLES',
       'MLHUB_DEPLOY_RATE_LIMITS',
       'MLHUB_DEPLOY_NONCURRENT_VERSION_DAYS',
       'MLHUB_DEPLOY_MAX_BUNDLE_BYTES',

@@ -19,7 +19,10 @@ import { createJwtVerifier } from '../../functions/identity/jwt-verifier';
 import { selectBackend } from '../../functions/inference/backend-selection';
 import { defaultBackendEnvName, INFERENCE_ENV, loadInferenceConfig } from '../../functions/inference/inference-config';
 import { readModelParams } from '../../functions/inference/model-params';
+import { BUNDLE_BUCKET_CORS } from '../../functions/bundles/bucket-cors';
+import { CORS_ENV, loadCorsOrigins } from '../../functions/http/cors';
 import { CONFIG_ENV, loadFunctionConfig } from '../../functions/platform/function-config';
+import { rateClassOf } from '../../functions/rate-limits/rate-classes';
 import { loadRateLimitPolicy } from '../../functions/rate-limits/rate-limit-policy';
 import { MODEL_TYPES } from '../../functions/registry/model-type';
 import { routeMethods } from '../../functions/routes/match-route';
@@ -70,6 +73,8 @@ const OPTIONS = {
   logRetentionDays: '30',
   throttleRateLimit: '25',
   throttleBurstLimit: '40',
+  // Writes left to the stage-wide throttle, so that a class without a route throttle shows it gets none.
+  routeThrottles: JSON.stringify({ predict: { rateLimit: 4, burstLimit: 8 }, upload: { rateLimit: 3, burstLimit: 6 } }),
   noncurrentVersionDays: '14',
   maxBundleBytes: '50GiB',
   presignSeconds: '600',
@@ -180,12 +185,16 @@ describe('routes and functions', () => {
     expect(seen.has(logicalIdOf(synth.stack.functions.fallback.function))).toBe(false);
   });
 
-  it('routes nothing else: a wrong method on a known path, and any unknown path, reach the fallback', () => {
+  it('routes nothing else: a preflight or a wrong method on a known path, and any unknown path, reach the fallback', () => {
     const paths = [...new Set(ROUTES.map((route) => route.path))];
-    const expected = [...ROUTES.flatMap((route) => routeMethods(route).map((method) => `${method} ${route.path}`)), ...paths.map((path) => `ANY ${path}`), '$default'];
+    const expected = [
+      ...ROUTES.flatMap((route) => routeMethods(route).map((method) => `${method} ${route.path}`)),
+      ...paths.flatMap((path) => [`OPTIONS ${path}`, `ANY ${path}`]),
+      '$default',
+    ];
     expect(apiRoutes().map((route) => route.Properties.RouteKey).sort()).toEqual(expected.sort());
     const fallback = logicalIdOf(synth.stack.functions.fallback.function);
-    for (const route of apiRoutes().filter((candidate) => /^(ANY |\$default)/.test(String(candidate.Properties.RouteKey)))) {
+    for (const route of apiRoutes().filter((candidate) => /^(OPTIONS |ANY |\$default)/.test(String(candidate.Properties.RouteKey)))) {
       expect(functionBehind(route), String(route.Properties.RouteKey)).toBe(fallback);
     }
     // One per route, the fallback, one per storage event subscription, one per schedule, and CDK's bucket notifications handler.
@@ -205,7 +214,7 @@ describe('routes and functions', () => {
     expect(resourceById(synth.template, referencedId(logging.LogGroup) as string).Properties.RetentionInDays).toBe(30);
   });
 
-  it('tells every route function where the data is, and the fallback nothing', () => {
+  it('tells every route function where the data is and the CORS origins, and the fallback only the origins', () => {
     for (const route of ROUTES) {
       const variables = (functionResource(functionOf(route.id)).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
       expect(variables[CONFIG_ENV.table]).toEqual({ Ref: ids.table });
@@ -213,9 +222,11 @@ describe('routes and functions', () => {
       // Path-style addressing is for local S3 servers only.
       expect(variables[CONFIG_ENV.s3ForcePathStyle]).toBeUndefined();
       expect(String(variables.NODE_OPTIONS)).toContain('--enable-source-maps');
+      expect(loadCorsOrigins({ [CORS_ENV]: String(variables[CORS_ENV]) })).toEqual(ORIGINS);
     }
     const fallback = (functionResource(synth.stack.functions.fallback).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(Object.keys(fallback)).toEqual(['NODE_OPTIONS']);
+    expect(Object.keys(fallback).sort()).toEqual([CORS_ENV, 'NODE_OPTIONS']);
+    expect(loadCorsOrigins({ [CORS_ENV]: String(fallback[CORS_ENV]) })).toEqual(ORIGINS);
   });
 
   it('deploys each handler bundled as minified ESM with the AWS SDK inside and an external, sources-free source map', () => {
@@ -938,12 +949,23 @@ describe('storage', () => {
     });
   });
 
-  it('lets the configured origins PUT bundles and parts and GET downloads on presigned URLs, and read ETags; nothing else', () => {
-    const [rule, ...others] = (resourceById(synth.template, ids.bucket).Properties.CorsConfiguration as { CorsRules: Record<string, string[]>[] }).CorsRules;
+  it('lets the configured origins, and never null, PUT bundles and parts and GET downloads on presigned URLs with the headers browsers send, and read ETags; nothing else', () => {
+    const [rule, ...others] = (resourceById(synth.template, ids.bucket).Properties.CorsConfiguration as { CorsRules: Record<string, unknown>[] }).CorsRules;
     expect(others).toEqual([]);
     expect(rule?.AllowedOrigins).toEqual(ORIGINS);
-    expect([...(rule?.AllowedMethods ?? [])].sort()).toEqual(['GET', 'HEAD', 'PUT']);
-    expect(rule?.ExposedHeaders).toEqual(['ETag']);
+    expect([...(rule?.AllowedMethods as string[])].sort()).toEqual(['GET', 'HEAD', 'PUT']);
+    // What a browser adds to a presigned PUT (a single PUT's signed If-None-Match, a Blob's type) and to a ranged GET; no wildcard.
+    expect([...(rule?.AllowedHeaders as string[])].sort()).toEqual(['content-type', 'if-none-match', 'range']);
+    expect(rule?.ExposedHeaders).toEqual([...BUNDLE_BUCKET_CORS.exposedHeaders]);
+    expect(rule?.ExposedHeaders).toContain('ETag');
+    expect(rule?.MaxAge).toBe(3600);
+  });
+
+  it('expires the S3 access logs after the configured log retention, and keeps nothing else there for ever', () => {
+    const rules = (resourceById(synth.template, ids.logBucket).Properties.LifecycleConfiguration as { Rules: Record<string, unknown>[] }).Rules;
+    expect(rules).toEqual([expect.objectContaining({ Status: 'Enabled', ExpirationInDays: 30 })]);
+    expect(rules[0]?.Prefix).toBeUndefined();
+    expect(rules[0]?.Filter).toBeUndefined();
   });
 
   it('aborts incomplete multipart uploads after a day, never before an upload session expires, and expires noncurrent versions after the configured days', () => {
@@ -986,12 +1008,55 @@ describe('HTTP API', () => {
     expect(JSON.parse(logs.Format)).toMatchObject({ requestId: '$context.requestId', status: '$context.status', routeKey: '$context.routeKey' });
   });
 
-  it('answers CORS preflights for the configured origins and the route table methods only', () => {
-    const cors = resourceById(synth.template, ids.api).Properties.CorsConfiguration as Record<string, string[]>;
-    expect(cors.AllowOrigins).toEqual(ORIGINS);
-    expect([...(cors.AllowMethods ?? [])].sort()).toEqual([...new Set(ROUTES.map((route) => route.method))].sort());
-    expect(cors.ExposeHeaders).toContain('etag');
+  it('leaves CORS to the functions: no CORS configuration on the API, an OPTIONS route on every path to the fallback, open to anyone', () => {
+    // With one, API Gateway would drop the CORS headers the functions return.
+    expect(resourceById(synth.template, ids.api).Properties.CorsConfiguration).toBeUndefined();
+    const fallback = logicalIdOf(synth.stack.functions.fallback.function);
+    for (const path of new Set(ROUTES.map((route) => route.path))) {
+      const options = apiRoutes().filter((route) => route.Properties.RouteKey === `OPTIONS ${path}`);
+      expect(options, path).toHaveLength(1);
+      expect(functionBehind(options[0] as Resource)).toBe(fallback);
+      // A preflight carries no credentials (Fetch standard): an authorizer would refuse every one.
+      expect(options[0]?.Properties.AuthorizationType ?? 'NONE').toBe('NONE');
+    }
   });
+
+  it('throttles the routes of each configured class in the stage, each method of the route, and leaves the other routes to the stage-wide throttle', () => {
+    const [stage] = Object.values(resourcesOfType(synth.template, 'AWS::ApiGatewayV2::Stage'));
+    const settings = stage?.Properties.RouteSettings as Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }>;
+    const expected: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
+    for (const route of ROUTES) {
+      const limit = { predict: { ThrottlingRateLimit: 4, ThrottlingBurstLimit: 8 }, upload: { ThrottlingRateLimit: 3, ThrottlingBurstLimit: 6 } }[rateClassOf(route.id) as string];
+      if (limit) for (const method of routeMethods(route)) expected[`${method} ${route.path}`] = limit;
+    }
+    expect(settings).toEqual(expected);
+    expect(settings['POST /model/{name}/predict']).toEqual({ ThrottlingRateLimit: 4, ThrottlingBurstLimit: 8 });
+    expect(settings['GET /model/{name}/predict']).toEqual({ ThrottlingRateLimit: 4, ThrottlingBurstLimit: 8 });
+    expect(settings['POST /model/{name}/uploads']).toEqual({ ThrottlingRateLimit: 3, ThrottlingBurstLimit: 6 });
+    expect(settings['GET /models']).toBeUndefined();
+    expect(settings['PUT /model/{name}']).toBeUndefined();
+    // Every key names a route of the API: API Gateway refuses settings for a route it does not have, and the stage is made after them.
+    const routesByKey = new Map(apiRoutes().map((route) => [String(route.Properties.RouteKey), route]));
+    const dependsOn = asList((stage as unknown as { DependsOn?: string[] }).DependsOn);
+    for (const key of Object.keys(settings)) {
+      expect(routesByKey.has(key), key).toBe(true);
+      const routeId = Object.entries(resourcesOfType(synth.template, 'AWS::ApiGatewayV2::Route')).find(([, route]) => route.Properties.RouteKey === key)?.[0];
+      expect(dependsOn, key).toContain(routeId);
+    }
+  });
+
+  it('throttles predict, upload and write routes by default, and none with routeThrottles off', () => {
+    const defaults = synthesizeMlHub({ options: { ...OPTIONS, routeThrottles: '' }, bundling: false });
+    const [stage] = Object.values(resourcesOfType(defaults.template, 'AWS::ApiGatewayV2::Stage'));
+    const settings = stage?.Properties.RouteSettings as Record<string, { ThrottlingRateLimit: number }>;
+    expect(settings['POST /model/{name}/predict']?.ThrottlingRateLimit).toBe(10);
+    expect(settings['POST /model/{name}/uploads']?.ThrottlingRateLimit).toBe(10);
+    expect(settings['PUT /model/{name}']?.ThrottlingRateLimit).toBe(25);
+    expect(settings['GET /models']).toBeUndefined();
+    const off = synthesizeMlHub({ options: { ...OPTIONS, routeThrottles: 'off' }, bundling: false });
+    const [offStage] = Object.values(resourcesOfType(off.template, 'AWS::ApiGatewayV2::Stage'));
+    expect(offStage?.Properties.RouteSettings).toBeUndefined();
+  }, 120_000);
 
   it('invokes every function with the payload format 2.0 event', () => {
     for (const integration of Object.values(resourcesOfType(synth.template, 'AWS::ApiGatewayV2::Integration'))) {

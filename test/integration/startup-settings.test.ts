@@ -36,6 +36,8 @@ describe('npm start with a bad setting', () => {
     [{ MLHUB_SWEEP_SECONDS: '1m' }, /^MLHUB_SWEEP_SECONDS must be a whole number of seconds/],
     [{ MLHUB_SWEEP_SECONDS: '2147484' }, /^MLHUB_SWEEP_SECONDS must be a whole number of seconds from 0 \(sweepVersions off\) to 2147483, got '2147484'$/],
     [{ MLHUB_PRESIGN_SECONDS: '1e3' }, /^Environment variable MLHUB_PRESIGN_SECONDS must be a whole number from 1 to 604800, got '1e3'$/],
+    [{ MLHUB_CORS_ORIGINS: 'https://app.example.org/ui' }, /^MLHUB_CORS_ORIGINS: 'https:\/\/app.example.org\/ui' must be an https origin \(scheme and host, no path\), or http:\/\/localhost$/],
+    [{ MLHUB_CORS_ORIGINS: 'http://localhost:5173,*' }, /^MLHUB_CORS_ORIGINS: '\*' is not an origin such as https:\/\/app.example.org$/],
     [{ PORT: '0x10' }, /^PORT must be a whole number from 0 to 65535, got '0x10'$/],
     [{ MLHUB_ACCESS_LOG: 'no' }, /^MLHUB_ACCESS_LOG must be 'on' or 'off', got 'no'$/],
   ])('refuses %o in one line naming the variable, exit code 2', async (env, message) => {
