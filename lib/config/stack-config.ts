@@ -1,4 +1,5 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { BackendRuleError, compileBackendRules } from '../../functions/inference/backend-access';
 import { BackendSpecError, parseBackendSpec, type BackendSpec } from '../../functions/inference/backend-spec';
 import { DEFAULT_MAX_BUNDLE_BYTES, DEFAULT_PRESIGN_SECONDS } from '../../functions/platform/function-config';
 import { MODEL_TYPES, type ModelType } from '../../functions/registry/model-type';
@@ -22,6 +23,9 @@ export interface ModelBackend {
 
 export type ModelBackends = Readonly<Partial<Record<ModelType, ModelBackend>>>;
 
+/** Per model name, the SageMaker endpoint names and backend URL prefixes the operator gave that model alone. */
+export type BackendAssignments = Readonly<Record<string, readonly string[]>>;
+
 /** Everything a deployment may choose. See the README's "Deploy to AWS" section. */
 export interface StackConfig {
   /** Names the stack (`MlHub-<stage>`), so several deployments can share one account. */
@@ -37,6 +41,13 @@ export interface StackConfig {
    * as `https://tfs.example.org`, optionally with a path prefix, or with `:*` for any port.
    */
   readonly backendUrlAllowlist: readonly string[];
+  /**
+   * Backends the operator assigned to single models (MLHUB_BACKEND_ASSIGNMENTS), which only that
+   * model's `meta.backend` may name: `{"<model name>": ["<endpoint name>" | "<url prefix>", …]}`.
+   * Endpoints must fall under some type's `sagemakerEndpointArns`; nothing may be what a
+   * `{model}` pattern reserves for another model (functions/inference/backend-access.ts).
+   */
+  readonly backendAssignments: BackendAssignments;
   readonly logRetentionDays: RetentionDays;
   /** Stage-wide API Gateway throttling: steady requests per second, and the burst above it. */
   readonly throttleRateLimit: number;
@@ -90,6 +101,7 @@ export const DEFAULT_STACK_CONFIG: StackConfig = {
   corsOrigins: [],
   modelBackends: {},
   backendUrlAllowlist: [],
+  backendAssignments: {},
   logRetentionDays: RetentionDays.THREE_MONTHS,
   throttleRateLimit: 50,
   throttleBurstLimit: 100,
@@ -289,6 +301,21 @@ function parseBackendUrlAllowlist(raw: unknown): readonly string[] {
   }))];
 }
 
+function parseBackendAssignments(raw: unknown): BackendAssignments {
+  const value = fromJsonText(raw);
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new StackConfigError('backendAssignments', 'expected a JSON object such as {"mnist": ["mnist-prod", "https://tfs.example.org/v1/models/mnist"]}');
+  }
+  try {
+    // Each entry's own shape; how the entries sit with the other options is checked in readStackConfig.
+    compileBackendRules({ urls: [], assignments: value as BackendAssignments }, { urls: 'backendUrlAllowlist', endpoints: 'modelBackends', assignments: 'backendAssignments' });
+  } catch (error) {
+    if (error instanceof BackendRuleError) throw new StackConfigError('backendAssignments', error.message.replace(/^backendAssignments: /, ''));
+    throw error;
+  }
+  return value as BackendAssignments;
+}
+
 const BYTE_UNITS: Readonly<Record<string, number>> = { b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
 
 /** The bounds of maxBundleBytes: a bundle must be allowed past one multipart part, and S3 stores objects of at most 5 TiB. */
@@ -373,6 +400,7 @@ const PARSERS: { readonly [option in StackOption]: (raw: unknown) => StackConfig
   corsOrigins: parseCorsOrigins,
   modelBackends: parseModelBackends,
   backendUrlAllowlist: parseBackendUrlAllowlist,
+  backendAssignments: parseBackendAssignments,
   logRetentionDays: parseRetention,
   // API Gateway's account-level ceilings are 10,000 rps and a 5,000 burst.
   throttleRateLimit: (raw) => wholeNumber('throttleRateLimit', raw, 1, 10_000),
@@ -416,6 +444,46 @@ function checkIdentityOptions(config: StackConfig, given: (option: StackOption) 
   }
 }
 
+/**
+ * The SageMaker endpoints the predict functions' endpoint list gives each model by its name:
+ * the default endpoints that hold `{model}` (lib/functions/inference-runtime.ts).
+ */
+export function perModelEndpointPatterns(backends: ModelBackends): readonly string[] {
+  return [...new Set(Object.values(backends).flatMap((backend) => {
+    const spec = backend.defaultBackend;
+    const endpoint = typeof spec === 'object' && spec.kind !== undefined ? spec.endpoint : undefined;
+    return typeof endpoint === 'string' && endpoint.includes('{model}') && checkedSpec('model', spec).kind === 'sagemaker' ? [endpoint] : [];
+  }))];
+}
+
+/**
+ * The backend options agree, as the predict functions will read them (functions/inference/
+ * backend-access.ts): no shared URL or endpoint overlaps a `{model}` pattern, and no assignment
+ * covers what a pattern reserves for another model; an assigned endpoint falls under an ARN.
+ */
+function checkBackendRules(config: StackConfig): void {
+  const arns = sagemakerEndpointArns(config.modelBackends);
+  const sources = { urls: 'backendUrlAllowlist', endpoints: 'modelBackends', assignments: 'backendAssignments' } as const;
+  try {
+    compileBackendRules({
+      urls: config.backendUrlAllowlist,
+      endpoints: [...arns.map(endpointNameOf).filter((name) => !name.includes('*')), ...perModelEndpointPatterns(config.modelBackends)],
+      assignments: config.backendAssignments,
+    }, sources);
+  } catch (error) {
+    if (!(error instanceof BackendRuleError)) throw error;
+    const option = (Object.values(sources) as StackOption[]).find((name) => error.message.startsWith(`${name}: `)) ?? 'backendAssignments';
+    throw new StackConfigError(option, error.message.slice(option.length + 2));
+  }
+  for (const [model, entries] of Object.entries(config.backendAssignments)) {
+    for (const endpoint of entries.filter((entry) => !/^https?:\/\//i.test(entry))) {
+      if (!endpointGranted(endpoint, arns)) {
+        throw new StackConfigError('backendAssignments', `model '${model}': the endpoint '${endpoint}' falls under no "sagemakerEndpointArns" of modelBackends, so the functions could not invoke it`);
+      }
+    }
+  }
+}
+
 function parseOption<K extends StackOption>(option: K, lookup: OptionLookup): StackConfig[K] {
   const raw = lookup(option);
   return raw === undefined || raw === '' ? DEFAULT_STACK_CONFIG[option] : PARSERS[option](raw);
@@ -425,6 +493,7 @@ function parseOption<K extends StackOption>(option: K, lookup: OptionLookup): St
 export function readStackConfig(lookup: OptionLookup): StackConfig {
   const config = Object.fromEntries(STACK_OPTIONS.map((option) => [option, parseOption(option, lookup)])) as unknown as StackConfig;
   checkIdentityOptions(config, (option) => isGiven(lookup(option)));
+  checkBackendRules(config);
   return config;
 }
 
