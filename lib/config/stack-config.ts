@@ -53,7 +53,8 @@ export interface StackConfig {
   readonly throttleRateLimit: number;
   readonly throttleBurstLimit: number;
   /**
-   * Requests each caller may make per window, by class (read, write, predict, upload), kept in
+   * Requests each caller may make per window, by class (read, write, predict, upload, and
+   * predict-anonymous for predictions by callers without a token), kept in
    * the table (functions/rate-limits/); given to the functions as MLHUB_RATE_LIMITS. Empty: off.
    */
   readonly rateLimits: RateLimitPolicy;
@@ -92,8 +93,9 @@ export type ThreatProtection = 'off' | 'audit' | 'enforced';
 /**
  * Per signed-in user (or address, for anonymous callers): room for a script listing and reading
  * at 10 requests a second, or predicting at 2, while one caller cannot take the stage's 50.
+ * Anonymous predictions, each up to 2 GB and 29 s of Lambda, get a sixth of that per address.
  */
-export const DEFAULT_RATE_LIMITS = 'read=600/60s,write=60/60s,predict=120/60s,upload=120/60s';
+export const DEFAULT_RATE_LIMITS = 'read=600/60s,write=60/60s,predict=120/60s,upload=120/60s,predict-anonymous=20/60s';
 
 export const DEFAULT_STACK_CONFIG: StackConfig = {
   stage: 'dev',
