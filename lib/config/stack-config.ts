@@ -459,6 +459,16 @@ export function perModelEndpointPatterns(backends: ModelBackends): readonly stri
 }
 
 /**
+ * MLHUB_SAGEMAKER_ENDPOINT_ALLOWLIST's entries (lib/functions/inference-runtime.ts): the exact
+ * ARN names no assignment gives a model, then the `{model}` default endpoints.
+ */
+export function sharedAndPerModelEndpoints(backends: ModelBackends, assignments: BackendAssignments): readonly string[] {
+  const assigned = new Set(Object.values(assignments).flat());
+  const exact = sagemakerEndpointArns(backends).map(endpointNameOf).filter((name) => !name.includes('*') && !assigned.has(name));
+  return [...new Set([...exact, ...perModelEndpointPatterns(backends)])];
+}
+
+/**
  * The backend options agree, as the predict functions will read them (functions/inference/
  * backend-access.ts): no shared URL or endpoint overlaps a `{model}` pattern, and no assignment
  * covers what a pattern reserves for another model; an assigned endpoint falls under an ARN.
@@ -469,7 +479,7 @@ function checkBackendRules(config: StackConfig): void {
   try {
     compileBackendRules({
       urls: config.backendUrlAllowlist,
-      endpoints: [...arns.map(endpointNameOf).filter((name) => !name.includes('*')), ...perModelEndpointPatterns(config.modelBackends)],
+      endpoints: sharedAndPerModelEndpoints(config.modelBackends, config.backendAssignments),
       assignments: config.backendAssignments,
     }, sources);
   } catch (error) {

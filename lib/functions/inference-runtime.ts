@@ -1,6 +1,6 @@
 import { DEFAULT_DEADLINE_MS, defaultBackendEnvName, INFERENCE_ENV } from '../../functions/inference/inference-config';
 import { MODEL_TYPES } from '../../functions/registry/model-type';
-import { endpointNameOf, perModelEndpointPatterns, sagemakerEndpointArns, type BackendAssignments, type ModelBackends } from '../config/stack-config';
+import { sharedAndPerModelEndpoints, type BackendAssignments, type ModelBackends } from '../config/stack-config';
 
 /**
  * Room in /tmp for unpacked model files (the engine keeps one folder per bundle sha256 there):
@@ -30,15 +30,15 @@ export interface InferenceEnvironmentProps {
 /**
  * The SageMaker endpoints a model's own `meta.backend` may name, as MLHUB_SAGEMAKER_ENDPOINT_ALLOWLIST
  * reads them (functions/inference/backend-access.ts): the exact names of the configured ARNs,
- * which any model may name, and each default endpoint that holds `{model}`
- * (`mlhub-torch-{model}`), which gives each model the endpoint named after it and no other. An
- * ARN with a `*` only grants IAM: it never lets a model name an endpoint under it, since that
- * would let any owner name an endpoint deployed for another model. None at all when nothing is
- * configured, so such a model answers 409 (not allowed) rather than 502 (denied by IAM).
+ * which any model may name unless backendAssignments gives the endpoint to a model (then only
+ * that model may, through MLHUB_BACKEND_ASSIGNMENTS), and each default endpoint that holds
+ * `{model}` (`mlhub-torch-{model}`), which gives each model the endpoint named after it and no
+ * other. An ARN with a `*` only grants IAM: it never lets a model name an endpoint under it,
+ * since that would let any owner name an endpoint deployed for another model. None at all when
+ * nothing is configured, so such a model answers 409 (not allowed) rather than 502 (denied by IAM).
  */
-export function sagemakerEndpointAllowlist(backends: ModelBackends): string {
-  const exact = sagemakerEndpointArns(backends).map(endpointNameOf).filter((name) => !name.includes('*'));
-  return [...new Set([...exact, ...perModelEndpointPatterns(backends)])].join(',');
+export function sagemakerEndpointAllowlist(backends: ModelBackends, assignments: BackendAssignments = {}): string {
+  return sharedAndPerModelEndpoints(backends, assignments).join(',');
 }
 
 /**
@@ -56,7 +56,7 @@ export function inferenceEnvironment(props: InferenceEnvironmentProps): Record<s
     [INFERENCE_ENV.modelCacheDir]: LAMBDA_MODEL_CACHE_DIR,
     [INFERENCE_ENV.deadlineMs]: String(Math.min(DEFAULT_DEADLINE_MS, props.timeoutSeconds * 1000 - DEADLINE_MARGIN_MS)),
     [INFERENCE_ENV.allowedBackendUrls]: props.backendUrlAllowlist.join(','),
-    [INFERENCE_ENV.allowedSageMakerEndpoints]: sagemakerEndpointAllowlist(props.modelBackends),
+    [INFERENCE_ENV.allowedSageMakerEndpoints]: sagemakerEndpointAllowlist(props.modelBackends, props.backendAssignments),
   };
   if (props.backendAssignments && Object.keys(props.backendAssignments).length > 0) {
     environment[INFERENCE_ENV.backendAssignments] = JSON.stringify(props.backendAssignments);

@@ -71,6 +71,15 @@ describe('the inference environment of the functions that predict', () => {
     expect(naming('resnet-50', 'mlhub-gpu-1')).toMatchObject({ endpoint: 'mlhub-gpu-1' });
     expect(() => naming('resnet', 'mlhub-gpu-1')).toThrow(/does not allow/);
     expect(naming('resnet', 'mlhub-shared')).toMatchObject({ endpoint: 'mlhub-shared' });
+    // An exact ARN given to one model is that model's alone.
+    const single = deployed({
+      modelBackends: JSON.stringify({ PyTorch: { sagemakerEndpointArns: [ARN('mlhub-shared'), ARN('mlhub-gpu-resnet')] } }),
+      backendAssignments: JSON.stringify({ resnet: ['mlhub-gpu-resnet'] }),
+    });
+    expect(single.environment[INFERENCE_ENV.allowedSageMakerEndpoints]).toBe('mlhub-shared');
+    const namingIn = (name: string, endpoint: string) => selectBackend({ name, type: 'ONNX', meta: { backend: { kind: 'sagemaker', endpoint } } }, manifest, readModelParams(undefined), single.engine);
+    expect(namingIn('resnet', 'mlhub-gpu-resnet')).toMatchObject({ endpoint: 'mlhub-gpu-resnet' });
+    expect(() => namingIn('mnist', 'mlhub-gpu-resnet')).toThrow(/does not allow/);
   });
 
   it.each<[Partial<Record<StackOption, string>>, RegExp]>([

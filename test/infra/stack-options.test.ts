@@ -248,10 +248,11 @@ describe('the README deploy guide', () => {
   });
 
   it('gives backend examples the stack accepts', () => {
-    const given = Object.fromEntries([...deploySection.matchAll(/-c (modelBackends|backendUrlAllowlist)=('([^']*)'|\S+)/g)].map((match) => [match[1], match[3] ?? match[2]]));
-    expect(Object.keys(given).sort()).toEqual(['backendUrlAllowlist', 'modelBackends']);
+    const given = Object.fromEntries([...deploySection.matchAll(/-c (modelBackends|backendUrlAllowlist|backendAssignments)=('([^']*)'|\S+)/g)].map((match) => [match[1], match[3] ?? match[2]]));
+    expect(Object.keys(given).sort()).toEqual(['backendAssignments', 'backendUrlAllowlist', 'modelBackends']);
     const config = readStackConfig((option) => given[option]);
     expect(Object.keys(config.modelBackends).sort()).toEqual(['PyTorch', 'TensorFlow']);
     expect(config.backendUrlAllowlist).toHaveLength(1);
+    expect(Object.keys(config.backendAssignments)).toHaveLength(1);
   });
 });
