@@ -701,8 +701,8 @@ describe('predictions', () => {
       const config = loadInferenceConfig(deployedInferenceEnvironment(route.id));
       expect(config.defaultBackends, route.id).toEqual({ PyTorch: TORCH_BACKEND, TensorFlow: TF_BACKEND });
       expect(config.allowedBackendUrls).toEqual(URL_ALLOWLIST);
-      // An ARN pattern cannot be listed by name: IAM, which grants exactly the pattern, decides.
-      expect(config.allowedSageMakerEndpoints).toBeUndefined();
+      // The ARN pattern only grants IAM; the {model} default gives each model the endpoint named after it.
+      expect(config.allowedSageMakerEndpoints).toEqual(['mlhub-torch-{model}']);
       expect(config.modelCacheDir.startsWith('/tmp/')).toBe(true);
       expect(config.deadlineMs).toBeLessThan((functionResource(functionOf(route.id)).Properties.Timeout as number) * 1000);
       expect(config.deadlineMs).toBeLessThan(30_000);
