@@ -101,7 +101,7 @@ export type BackendAccess =
   | { readonly allowed: false; readonly reason: 'reserved' | 'unlisted' | 'unsafe' };
 
 /** A URL entry: scheme, host, an optional port or `:*`, an optional path, no query or fragment. */
-export const URL_ENTRY = /^(https?):\/\/([^/:?#@\s]+)(?::(\d{1,5}|\*))?(\/[^?#\s]*)?$/i;
+export const URL_ENTRY = /^(https?):\/\/([a-z0-9](?:[a-z0-9.-]*[a-z0-9])?\.?)(?::(\d{1,5}|\*))?(\/[^?#\s,]*)?$/i;
 
 const SAGEMAKER_ENDPOINT_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/;
 
@@ -128,10 +128,10 @@ function decodedSegment(raw: string): string | undefined {
 
 /** Parses a URL entry; `{model}` only where `perModelAllowed`, as one whole path segment. */
 function parseUrlRule(text: string, perModelAllowed: boolean): UrlRule {
+  if (/^https?:\/\/[^/]*\{/i.test(text.trim())) throw new BackendRuleError(`'${text}': ${MODEL_PLACEHOLDER} may stand only for a whole path segment, not in the host`);
   const match = URL_ENTRY.exec(text.trim());
   if (!match) throw new BackendRuleError(`'${text}' is not a URL such as https://tfs.example.org, optionally with a port (or :* for any) and a path`);
   const [, rawScheme = '', rawHost = '', rawPort, rawPath = ''] = match;
-  if (rawHost.includes('{')) throw new BackendRuleError(`'${text}': ${MODEL_PLACEHOLDER} may stand only for a whole path segment, not in the host`);
   const scheme = rawScheme.toLowerCase();
   let host: string;
   try {

@@ -1,5 +1,5 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { BackendRuleError, compileBackendRules } from '../../functions/inference/backend-access';
+import { BackendRuleError, compileBackendRules, URL_ENTRY } from '../../functions/inference/backend-access';
 import { BackendSpecError, parseBackendSpec, type BackendSpec } from '../../functions/inference/backend-spec';
 import { DEFAULT_MAX_BUNDLE_BYTES, DEFAULT_PRESIGN_SECONDS } from '../../functions/platform/function-config';
 import { MODEL_TYPES, type ModelType } from '../../functions/registry/model-type';
@@ -284,20 +284,15 @@ function parseModelBackends(raw: unknown): ModelBackends {
   return backends;
 }
 
-/**
- * An allow-list entry as the engine reads it (functions/inference/backend-selection.ts): scheme,
- * host, an optional port or `:*`, an optional path prefix.
- */
-const BACKEND_URL_ENTRY = /^https?:\/\/[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:(\d{1,5}|\*))?(\/[^?#\s,]*)?$/i;
-
 function parseBackendUrlAllowlist(raw: unknown): readonly string[] {
   const list = fromJsonText(raw);
   const items = typeof list === 'string' ? list.split(',').map((item) => item.trim()).filter((item) => item !== '') : list;
   if (!Array.isArray(items)) throw new StackConfigError('backendUrlAllowlist', 'expected a comma-separated list or a JSON array of URLs');
   return [...new Set(items.map((item) => {
     const entry = stringOption('backendUrlAllowlist', item);
-    if (!BACKEND_URL_ENTRY.test(entry)) {
-      throw new StackConfigError('backendUrlAllowlist', `'${entry}' is not an origin such as https://tfs.example.org, optionally with a port (or :* for any) and a path prefix`);
+    // The entry's shape as the engine reads it (functions/inference/backend-access.ts); how entries sit together is checked in readStackConfig.
+    if (!URL_ENTRY.test(entry)) {
+      throw new StackConfigError('backendUrlAllowlist', `'${entry}' is not an origin such as https://tfs.example.org, optionally with a port (or :* for any) and a path prefix, or a per-model pattern such as https://tfs.example.org/v1/models/{model}`);
     }
     return entry;
   }))];
