@@ -1,6 +1,6 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BackendRuleError, compileBackendRules, URL_ENTRY } from '../../functions/inference/backend-access';
-import { BackendSpecError, parseBackendSpec, type BackendSpec } from '../../functions/inference/backend-spec';
+import { BackendSpecError, modelAddress, parseBackendSpec, type BackendSpec } from '../../functions/inference/backend-spec';
 import { DEFAULT_MAX_BUNDLE_BYTES, DEFAULT_PRESIGN_SECONDS } from '../../functions/platform/function-config';
 import { MODEL_TYPES, type ModelType } from '../../functions/registry/model-type';
 import { parseRateLimitPolicy, RateLimitPolicyError, type RateLimitPolicy } from '../../functions/rate-limits/rate-limit-policy';
@@ -454,6 +454,25 @@ export function perModelEndpointPatterns(backends: ModelBackends): readonly stri
 }
 
 /**
+ * The model addresses the default backends give each model by its name, as per-model URL
+ * patterns: a TF Serving, TorchServe or Open Inference Protocol default whose `model` is the
+ * model's name (`{model}`, or left out) serves every model at `<url>/<protocol path>/<name>`
+ * (`https://tfserving.example.org/v1/models/{model}`). Listed with backendUrlAllowlist, they let
+ * a model name its own address there, and make a shared entry that would open another's refused.
+ */
+export function perModelUrlPatterns(backends: ModelBackends): readonly string[] {
+  return [...new Set(Object.values(backends).flatMap((backend) => {
+    const raw = backend.defaultBackend;
+    if (typeof raw !== 'object' || (raw.model !== undefined && raw.model !== '{model}')) return [];
+    // TFaaS takes its model in the body: its URL is no one model's address.
+    const kind = checkedSpec('model', raw).kind;
+    if (kind !== 'tfserving' && kind !== 'torchserve' && kind !== 'oip') return [];
+    const address = modelAddress(parseBackendSpec(raw, '{model}'));
+    return address === undefined ? [] : [address.replace(encodeURIComponent('{model}'), '{model}')];
+  }))];
+}
+
+/**
  * MLHUB_SAGEMAKER_ENDPOINT_ALLOWLIST's entries (lib/functions/inference-runtime.ts): the exact
  * ARN names no assignment gives a model, then the `{model}` default endpoints.
  */
@@ -473,7 +492,7 @@ function checkBackendRules(config: StackConfig): void {
   const sources = { urls: 'backendUrlAllowlist', endpoints: 'modelBackends', assignments: 'backendAssignments' } as const;
   try {
     compileBackendRules({
-      urls: config.backendUrlAllowlist,
+      urls: [...config.backendUrlAllowlist, ...perModelUrlPatterns(config.modelBackends)],
       endpoints: sharedAndPerModelEndpoints(config.modelBackends, config.backendAssignments),
       assignments: config.backendAssignments,
     }, sources);

@@ -1,6 +1,6 @@
 import { DEFAULT_DEADLINE_MS, defaultBackendEnvName, INFERENCE_ENV } from '../../functions/inference/inference-config';
 import { MODEL_TYPES } from '../../functions/registry/model-type';
-import { sharedAndPerModelEndpoints, type BackendAssignments, type ModelBackends } from '../config/stack-config';
+import { perModelUrlPatterns, sharedAndPerModelEndpoints, type BackendAssignments, type ModelBackends } from '../config/stack-config';
 
 /**
  * Room in /tmp for unpacked model files (the engine keeps one folder per bundle sha256 there):
@@ -46,7 +46,8 @@ export function sagemakerEndpointAllowlist(backends: ModelBackends, assignments:
  * predictions, from the stack's options:
  * - modelBackends: each type's default backend as MLHUB_BACKEND_<TYPE>, exactly as given (a kind,
  *   or the spec's JSON); types with none fall back to the built-in ONNX Runtime;
- * - backendUrlAllowlist: MLHUB_BACKEND_URL_ALLOWLIST (empty: models may name no URL of their own);
+ * - backendUrlAllowlist, and the per-model address of each default server (stack-config.ts
+ *   perModelUrlPatterns): MLHUB_BACKEND_URL_ALLOWLIST (empty: models may name no URL of their own);
  * - the SageMaker ARNs and default endpoints of every type: MLHUB_SAGEMAKER_ENDPOINT_ALLOWLIST (see above);
  * - backendAssignments: MLHUB_BACKEND_ASSIGNMENTS, as JSON (unset when there are none);
  * - the model file cache in /tmp, and a deadline inside the function's timeout.
@@ -55,7 +56,7 @@ export function inferenceEnvironment(props: InferenceEnvironmentProps): Record<s
   const environment: Record<string, string> = {
     [INFERENCE_ENV.modelCacheDir]: LAMBDA_MODEL_CACHE_DIR,
     [INFERENCE_ENV.deadlineMs]: String(Math.min(DEFAULT_DEADLINE_MS, props.timeoutSeconds * 1000 - DEADLINE_MARGIN_MS)),
-    [INFERENCE_ENV.allowedBackendUrls]: props.backendUrlAllowlist.join(','),
+    [INFERENCE_ENV.allowedBackendUrls]: [...new Set([...props.backendUrlAllowlist, ...perModelUrlPatterns(props.modelBackends)])].join(','),
     [INFERENCE_ENV.allowedSageMakerEndpoints]: sagemakerEndpointAllowlist(props.modelBackends, props.backendAssignments),
   };
   if (props.backendAssignments && Object.keys(props.backendAssignments).length > 0) {

@@ -95,6 +95,23 @@ describe('the inference environment of the functions that predict', () => {
     expect(() => deployed(given)).toThrow(message);
   });
 
+  it("lists each default server's per-model address, so a model may name its own there and a shared entry may not open another's", () => {
+    const modelBackends = JSON.stringify({
+      TensorFlow: { kind: 'tfserving', url: 'https://tfserving.example.org', model: '{model}' },
+      PyTorch: { kind: 'torchserve', url: 'https://torchserve.example.org:8443/serve' },
+      ONNX: { kind: 'oip', url: 'https://triton.example.org', model: 'onnx-{model}' },
+      Keras: { kind: 'tfaas', url: 'https://tfaas.example.org' },
+    });
+    const { environment, engine } = deployed({ modelBackends, backendUrlAllowlist: 'https://tfs.example.org' });
+    expect(environment[INFERENCE_ENV.allowedBackendUrls]).toBe('https://tfs.example.org,https://tfserving.example.org/v1/models/{model},https://torchserve.example.org:8443/serve/predictions/{model}');
+    const naming = (name: string, backend: unknown) => selectBackend({ name, type: 'ONNX', meta: { backend } }, manifest, readModelParams(undefined), engine);
+    expect(naming('mnist', { kind: 'tfserving', url: 'https://tfserving.example.org', version: 2 })).toMatchObject({ model: 'mnist', version: '2' });
+    expect(() => naming('mnist', { kind: 'tfserving', url: 'https://tfserving.example.org', model: 'resnet' })).toThrow(/reserves for another model/);
+    expect(() => naming('mnist', { kind: 'oip', url: 'https://triton.example.org' })).toThrow(/does not allow/);
+    expect(() => deployed({ modelBackends, backendUrlAllowlist: 'https://tfserving.example.org' }))
+      .toThrow(/^Invalid stack option 'backendUrlAllowlist' .*: the shared entry 'https:\/\/tfserving.example.org' overlaps the per-model pattern 'https:\/\/tfserving.example.org\/v1\/models\/\{model\}'/);
+  });
+
   it('passes the URL allow-list on as the engine reads it: allowed origins and prefixes pass, look-alikes do not', () => {
     const { environment, engine } = deployed({ backendUrlAllowlist: 'https://tfs.example.org/v1, http://127.0.0.1:*' });
     expect(environment[INFERENCE_ENV.allowedBackendUrls]).toBe('https://tfs.example.org/v1,http://127.0.0.1:*');
