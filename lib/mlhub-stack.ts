@@ -49,7 +49,7 @@ export class MlHubStack extends Stack {
       storage: this.storage,
       identityEnvironment: this.identity.functionEnvironment,
       modelEndpointArns: sagemakerEndpointArns(config.modelBackends),
-      inference: { modelBackends: config.modelBackends, backendUrlAllowlist: config.backendUrlAllowlist },
+      inference: { modelBackends: config.modelBackends, backendUrlAllowlist: config.backendUrlAllowlist, backendAssignments: config.backendAssignments },
       uploads: { maxBundleBytes: config.maxBundleBytes, presignSeconds: config.presignSeconds },
       rateLimits: config.rateLimits,
       corsOrigins: config.corsOrigins,

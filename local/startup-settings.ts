@@ -2,7 +2,6 @@ import { LogLevelThreshold } from '@aws-lambda-powertools/logger';
 import { functionsTriggeredBy, type CatalogueFunction } from '../functions/catalogue/function-catalogue';
 import { loadCorsOrigins } from '../functions/http/cors';
 import { loadIdentityConfig } from '../functions/identity/identity-config';
-import { ALLOW_ENTRY } from '../functions/inference/backend-selection';
 import { INFERENCE_ENV, loadInferenceConfig } from '../functions/inference/inference-config';
 import { ensurePrivateModelCache } from '../functions/inference/model-file-cache';
 import { OBSERVABILITY_ENV } from '../functions/observability/observability-settings';
@@ -58,9 +57,6 @@ export async function checkHandlerSettings(env: NodeJS.ProcessEnv, functions: re
   await check(() => loadFunctionConfig(functionEnv));
   await check(() => loadRateLimitPolicy(env), CONFIG_ENV.rateLimits);
   await check(() => loadInferenceConfig(env));
-  for (const entry of (env[INFERENCE_ENV.allowedBackendUrls] ?? '').split(',').map((item) => item.trim()).filter(Boolean)) {
-    if (!ALLOW_ENTRY.test(entry)) throw new SettingError(`${INFERENCE_ENV.allowedBackendUrls}: '${entry}' is not an origin such as https://tfs.example.org, optionally with a port (or :* for any) and a path prefix`);
-  }
   await check(() => ensurePrivateModelCache(loadInferenceConfig(env).modelCacheDir), INFERENCE_ENV.modelCacheDir);
   await check(() => loadIdentityConfig(env));
   await check(() => loadCorsOrigins(env));

@@ -1,8 +1,9 @@
 import type { BundleManifest } from '../bundles/bundle-manifest';
 import { conflict } from '../errors/app-error';
 import type { ModelType } from '../registry/model-type';
-import { BackendSpecError, backendUrl, parseBackendSpec, type BackendSpec } from './backend-spec';
-import { defaultBackendEnvName, INFERENCE_ENV, type InferenceConfig } from './inference-config';
+import { backendAccess, compileBackendRules, type BackendRules } from './backend-access';
+import { BackendSpecError, parseBackendSpec, type BackendSpec } from './backend-spec';
+import { BACKEND_RULE_ENV, backendRuleInput, defaultBackendEnvName, INFERENCE_ENV, type InferenceConfig } from './inference-config';
 import type { ModelParams } from './model-params';
 import { onnxModelFiles } from './onnx/onnx-model-file';
 
@@ -12,28 +13,22 @@ export interface ModelIdentity {
   readonly meta: Readonly<Record<string, unknown>>;
 }
 
-export const ALLOW_ENTRY = /^(https?):\/\/([^/:?#]+)(?::(\d+|\*))?(\/[^?#]*)?$/i;
+export { urlAllowed } from './backend-access';
 
-/**
- * Whether a URL falls under an allow-list entry: same scheme and host, the entry's port (or any
- * with `:*`), and under the entry's path if it has one. Compared on parsed parts, never as string
- * prefixes, so `http://tfs@evil` or `http://tfs.evil` cannot pass for `http://tfs`.
- */
-export function urlAllowed(url: string, allowList: readonly string[]): boolean {
-  const target = new URL(url);
-  const port = target.port || (target.protocol === 'https:' ? '443' : '80');
-  return allowList.some((entry) => {
-    const match = ALLOW_ENTRY.exec(entry.trim());
-    if (!match) return false;
-    const [, scheme = '', host = '', entryPort, entryPath] = match;
-    if (`${scheme.toLowerCase()}:` !== target.protocol || host.toLowerCase() !== target.hostname) return false;
-    const wantedPort = entryPort ?? (scheme.toLowerCase() === 'https' ? '443' : '80');
-    if (wantedPort !== '*' && wantedPort !== port) return false;
-    if (!entryPath || entryPath === '/') return true;
-    const prefix = entryPath.replace(/\/+$/, '');
-    return target.pathname === prefix || target.pathname.startsWith(`${prefix}/`);
-  });
+/** Each configuration's rules, read once: a warm function checks every prediction against them. */
+const compiled = new WeakMap<InferenceConfig, BackendRules>();
+
+function rulesOf(config: InferenceConfig): BackendRules {
+  let rules = compiled.get(config);
+  if (!rules) {
+    rules = compileBackendRules(backendRuleInput(config), BACKEND_RULE_ENV);
+    compiled.set(config, rules);
+  }
+  return rules;
 }
+
+/** How a refused backend is named to its owner: an endpoint by its name, an address never (it may be internal). */
+const named = (spec: BackendSpec): string => (spec.kind === 'sagemaker' ? `SageMaker endpoint '${spec.endpoint}'` : `a ${spec.kind} backend at an address`);
 
 function fromMetadata(model: ModelIdentity, config: InferenceConfig): BackendSpec {
   let spec: BackendSpec;
@@ -43,22 +38,27 @@ function fromMetadata(model: ModelIdentity, config: InferenceConfig): BackendSpe
     if (error instanceof BackendSpecError) throw conflict('invalid_backend', `Model '${model.name}' names a backend in meta.backend that ${error.message}`);
     throw error;
   }
-  const url = backendUrl(spec);
-  if (url !== undefined && !urlAllowed(url, config.allowedBackendUrls)) {
-    throw conflict('backend_not_allowed',
-      `Model '${model.name}' names a ${spec.kind} backend at an address this deployment does not allow (the operator lists allowed ones in ${INFERENCE_ENV.allowedBackendUrls})`);
-  }
-  if (spec.kind === 'sagemaker' && config.allowedSageMakerEndpoints && !config.allowedSageMakerEndpoints.includes(spec.endpoint)) {
-    throw conflict('backend_not_allowed',
-      `Model '${model.name}' names SageMaker endpoint '${spec.endpoint}', which this deployment does not allow (see ${INFERENCE_ENV.allowedSageMakerEndpoints})`);
+  const access = backendAccess(model.name, spec, rulesOf(config));
+  if (access && !access.allowed) {
+    const where = `Model '${model.name}' names ${named(spec)} in meta.backend`;
+    switch (access.reason) {
+      case 'reserved':
+        throw conflict('backend_not_allowed', `${where}, which this deployment reserves for another model: a per-model pattern lets each model use only the backend named after it`);
+      case 'unsafe':
+        throw conflict('backend_not_allowed', `${where} whose path has an empty or dot segment, or hides '/' or '\\' in percent-encoding`);
+      case 'unlisted':
+        throw conflict('backend_not_allowed',
+          `${where}, which this deployment does not allow: the operator lists shared backends and per-model patterns in ${spec.kind === 'sagemaker' ? INFERENCE_ENV.allowedSageMakerEndpoints : INFERENCE_ENV.allowedBackendUrls}, and assigns backends to models in ${INFERENCE_ENV.backendAssignments}`);
+    }
   }
   return spec;
 }
 
 /**
- * The backend for a model: the one its metadata names (checked against the deployment's allow
- * lists), else the deployment's default for its type, else the built-in ONNX Runtime when the
- * bundle holds a .onnx file.
+ * The backend for a model: the one its metadata names (checked against the deployment's rules in
+ * backend-access.ts: a model reaches shared backends, its own by a per-model pattern, and those
+ * assigned to it; anything else is 409 backend_not_allowed), else the deployment's default for
+ * its type, else the built-in ONNX Runtime when the bundle holds a .onnx file.
  */
 export function selectBackend(model: ModelIdentity, manifest: BundleManifest, params: ModelParams, config: InferenceConfig): BackendSpec {
   if (model.meta.backend !== undefined && model.meta.backend !== null) return fromMetadata(model, config);

@@ -11,6 +11,7 @@
  *   {"kind": "oip", "url": "http://mlserver:8080", "model": "iris", "input_name": "input-0", "datatype": "FP32"}
  *   {"kind": "tfaas", "url": "http://tfaas:8083"}
  * `model` defaults to the MLHub model's name; `{model}` inside `model` or `endpoint` is replaced by it.
+ * Which backends a model's own `meta.backend` may name is decided in backend-access.ts.
  */
 export type BackendKind = 'onnxruntime' | 'sagemaker' | 'tfserving' | 'torchserve' | 'oip' | 'tfaas';
 
@@ -105,6 +106,14 @@ function httpUrl(raw: Record<string, unknown>): string {
   return url.href.replace(/\/+$/, '');
 }
 
+/** Path segments the URL parser would fold away, taking a request out of the model's address. */
+const DOT_SEGMENTS = new Set(['.', '..']);
+
+function pathSegment(key: string, value: string | undefined): string | undefined {
+  if (value !== undefined && DOT_SEGMENTS.has(value)) throw new BackendSpecError(`"${key}" must not be "${value}"`);
+  return value;
+}
+
 const named = (template: string | undefined, modelName: string): string | undefined => template?.replaceAll('{model}', modelName);
 
 function parseKind(value: unknown): BackendKind {
@@ -121,7 +130,7 @@ export function parseBackendSpec(raw: unknown, modelName: string): BackendSpec {
   const object: Record<string, unknown> = typeof raw === 'string' ? { kind: raw } : (raw as Record<string, unknown>);
   if (typeof object !== 'object' || object === null || Array.isArray(object)) throw new BackendSpecError('must be an object with a "kind"');
   const kind = parseKind(object.kind);
-  const model = named(text(object, 'model', false), modelName) ?? modelName;
+  const model = pathSegment('model', named(text(object, 'model', false), modelName) ?? modelName) as string;
   switch (kind) {
     case 'onnxruntime':
       return { kind };
@@ -142,7 +151,7 @@ export function parseBackendSpec(raw: unknown, modelName: string): BackendSpec {
     case 'tfserving': {
       const format = text(object, 'format', false);
       if (format !== undefined && format !== 'instances' && format !== 'inputs') throw new BackendSpecError('"format" must be "instances" or "inputs"');
-      const version = text(object, 'version', false);
+      const version = pathSegment('version', text(object, 'version', false));
       const signatureName = text(object, 'signature_name', false);
       return {
         kind, url: httpUrl(object), model,
@@ -152,13 +161,13 @@ export function parseBackendSpec(raw: unknown, modelName: string): BackendSpec {
       };
     }
     case 'torchserve': {
-      const version = text(object, 'version', false);
+      const version = pathSegment('version', text(object, 'version', false));
       return { kind, url: httpUrl(object), model, ...(version ? { version } : {}) };
     }
     case 'oip': {
       const datatype = (text(object, 'datatype', false) ?? 'FP32').toUpperCase();
       if (!OIP_DATATYPES.has(datatype)) throw new BackendSpecError(`"datatype" must be one of ${[...OIP_DATATYPES].join(', ')}`);
-      const version = text(object, 'version', false);
+      const version = pathSegment('version', text(object, 'version', false));
       const inputName = text(object, 'input_name', false);
       return { kind, url: httpUrl(object), model, datatype, ...(version ? { version } : {}), ...(inputName ? { inputName } : {}) };
     }
@@ -169,3 +178,30 @@ export function parseBackendSpec(raw: unknown, modelName: string): BackendSpec {
 
 /** The URL a spec reaches, if it reaches one over HTTP. */
 export const backendUrl = (spec: BackendSpec): string | undefined => ('url' in spec ? spec.url : undefined);
+
+/** The path under a server's URL where each protocol serves one model; TFaaS takes its model in the body. */
+const MODEL_PATHS: Readonly<Record<'tfserving' | 'torchserve' | 'oip', string>> = {
+  tfserving: '/v1/models/',
+  torchserve: '/predictions/',
+  oip: '/v2/models/',
+};
+
+/**
+ * What a remote spec reaches: the model's own URL on its server, of which every request the
+ * backend sends is the URL or a URL under it (`{url}/v1/models/{m}` for TF Serving,
+ * `{url}/predictions/{m}` for TorchServe, `{url}/v2/models/{m}` for the Open Inference Protocol;
+ * `model` percent-encoded as one path segment), or the server's URL for TFaaS, which picks the
+ * model from the request body. Undefined for specs that call no URL.
+ */
+export function modelAddress(spec: BackendSpec): string | undefined {
+  switch (spec.kind) {
+    case 'tfserving':
+    case 'torchserve':
+    case 'oip':
+      return `${spec.url}${MODEL_PATHS[spec.kind]}${encodeURIComponent(spec.model)}`;
+    case 'tfaas':
+      return spec.url;
+    default:
+      return undefined;
+  }
+}

@@ -2,6 +2,7 @@ import { MAX_TIMER_MS, integerFromEnv } from '../platform/env-values';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MODEL_TYPES, type ModelType } from '../registry/model-type';
+import { BackendRuleError, compileBackendRules, type BackendRuleInput, type BackendRuleSources } from './backend-access';
 import { BackendSpecError, parseBackendSpec } from './backend-spec';
 
 /** Bounds on what one predict request may ask for; beyond them MLHub answers 413. */
@@ -25,13 +26,21 @@ export interface InferenceConfig {
   /** Per model type, the backend used when a model's metadata names none (raw JSON, read per model). */
   readonly defaultBackends: Readonly<Partial<Record<ModelType, unknown>>>;
   /**
-   * Backend URLs a model's own metadata may point at: origins such as `https://tfs.internal:8501`,
-   * optionally with a path prefix, or `http://127.0.0.1:*` for any port. Anything else is refused,
-   * so a model owner cannot make MLHub call arbitrary hosts. Deployment defaults are trusted.
+   * Backend URLs a model's own metadata may point at: shared entries, origins such as
+   * `https://tfs.internal:8501` optionally with a path prefix, or `http://127.0.0.1:*` for any
+   * port; and per-model patterns with `{model}` as one path segment
+   * (`https://tfs.example.org/v1/models/{model}`). Anything else is refused, so a model owner
+   * cannot make MLHub call arbitrary hosts, nor another model's backend (backend-access.ts).
+   * Deployment defaults are trusted.
    */
   readonly allowedBackendUrls: readonly string[];
-  /** SageMaker endpoints a model's metadata may name; undefined allows any (IAM has the last word). */
+  /**
+   * SageMaker endpoints a model's metadata may name: exact names (shared), and per-model patterns
+   * such as `mlhub-torch-{model}`; undefined allows any (IAM has the last word).
+   */
   readonly allowedSageMakerEndpoints?: readonly string[];
+  /** Per model name, the endpoint names and URL prefixes the operator assigned to that model alone. */
+  readonly backendAssignments: Readonly<Record<string, readonly string[]>>;
   /**
    * How long a warm function reuses which version a caller predicts with (and that they may):
    * the delay before a revoked grant or a new upload reaches predictions. 0 turns it off.
@@ -48,6 +57,7 @@ export const INFERENCE_ENV = {
   maxImagePixels: 'MLHUB_PREDICT_MAX_IMAGE_PIXELS',
   allowedBackendUrls: 'MLHUB_BACKEND_URL_ALLOWLIST',
   allowedSageMakerEndpoints: 'MLHUB_SAGEMAKER_ENDPOINT_ALLOWLIST',
+  backendAssignments: 'MLHUB_BACKEND_ASSIGNMENTS',
   lookupCacheMs: 'MLHUB_PREDICT_LOOKUP_CACHE_MS',
 } as const;
 
@@ -93,8 +103,50 @@ function defaultBackends(env: NodeJS.ProcessEnv): Partial<Record<ModelType, unkn
   return defaults;
 }
 
+/** The variables the backend rules come from, as messages name them. */
+export const BACKEND_RULE_ENV: BackendRuleSources = {
+  urls: INFERENCE_ENV.allowedBackendUrls,
+  endpoints: INFERENCE_ENV.allowedSageMakerEndpoints,
+  assignments: INFERENCE_ENV.backendAssignments,
+};
+
+export const backendRuleInput = (config: InferenceConfig): BackendRuleInput => ({
+  urls: config.allowedBackendUrls,
+  ...(config.allowedSageMakerEndpoints ? { endpoints: config.allowedSageMakerEndpoints } : {}),
+  assignments: config.backendAssignments,
+});
+
+/** MLHUB_BACKEND_ASSIGNMENTS: a JSON object `{"<model name>": ["<endpoint name>" | "<url>", …]}`; unset or empty: none. */
+function backendAssignments(env: NodeJS.ProcessEnv): Record<string, readonly string[]> {
+  const name = INFERENCE_ENV.backendAssignments;
+  const raw = env[name]?.trim();
+  if (!raw) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new Error(`Environment variable ${name} is not valid JSON`);
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new Error(`Environment variable ${name}: expected a JSON object such as {"mnist": ["mnist-prod", "https://tfs.example.org/v1/models/mnist"]}`);
+  }
+  return value as Record<string, readonly string[]>;
+}
+
 export function loadInferenceConfig(env: NodeJS.ProcessEnv = process.env): InferenceConfig {
   const endpoints = env[INFERENCE_ENV.allowedSageMakerEndpoints];
+  const config = readInferenceConfig(env, endpoints);
+  try {
+    // Read now, so that conflicting rules stop a cold start (or npm start), not some later prediction.
+    compileBackendRules(backendRuleInput(config), BACKEND_RULE_ENV);
+  } catch (error) {
+    if (error instanceof BackendRuleError) throw new Error(`Environment variable ${error.message}`);
+    throw error;
+  }
+  return config;
+}
+
+function readInferenceConfig(env: NodeJS.ProcessEnv, endpoints: string | undefined): InferenceConfig {
   return {
     deadlineMs: integerFromEnv(env, INFERENCE_ENV.deadlineMs, DEFAULT_DEADLINE_MS, { max: MAX_TIMER_MS }),
     // One folder per user: /tmp is shared on a workstation, and cached model files are trusted.
@@ -107,6 +159,7 @@ export function loadInferenceConfig(env: NodeJS.ProcessEnv = process.env): Infer
     },
     defaultBackends: defaultBackends(env),
     allowedBackendUrls: list(env[INFERENCE_ENV.allowedBackendUrls]),
+    backendAssignments: backendAssignments(env),
     lookupCacheMs: integerFromEnv(env, INFERENCE_ENV.lookupCacheMs, DEFAULT_LOOKUP_CACHE_MS, { min: 0, max: MAX_TIMER_MS }),
     ...(endpoints === undefined || endpoints.trim() === '*' ? {} : { allowedSageMakerEndpoints: list(endpoints) }),
   };

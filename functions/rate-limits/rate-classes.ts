@@ -4,9 +4,20 @@ import type { RouteId } from '../routes/route-table';
  * The classes of request a caller's allowance is counted in, each apart from the others, so that
  * a burst of listings never blocks an upload and a flood of predictions never blocks edits.
  */
-export const RATE_CLASSES = ['read', 'write', 'predict', 'upload'] as const;
+export const RATE_CLASSES = ['read', 'write', 'predict', 'upload', 'predict-anonymous'] as const;
 
 export type RateClass = (typeof RATE_CLASSES)[number];
+
+/**
+ * Classes counted instead of a route's class when the caller has no token and the policy limits
+ * them: anonymous callers may run the largest requests MLHub serves (2 GB, 29 s predictions on
+ * public models) and share one allowance per address, so a deployment holds them to a stricter
+ * one (issue 18, "abuse limits"). Left out of the policy, anonymous callers count in the route's
+ * class as everyone else does.
+ */
+export const ANONYMOUS_RATE_CLASSES: Readonly<Partial<Record<RateClass, RateClass>>> = {
+  predict: 'predict-anonymous',
+};
 
 /**
  * Each route's class, by route id; `null`: never limited. Kept per route, as ROUTE_ACCESS is,
@@ -41,6 +52,15 @@ export const ROUTE_RATE_CLASSES: Readonly<Record<RouteId, RateClass | null>> = {
   predictModel: 'predict',
   predictModelWithGet: 'predict',
 };
+
+/**
+ * The class one request is counted in: its route's, or that class's anonymous variant
+ * (ANONYMOUS_RATE_CLASSES) for a caller without a token when `limited` says the policy limits it.
+ */
+export function requestRateClass(routeClass: RateClass, anonymous: boolean, limited: (rateClass: RateClass) => boolean): RateClass {
+  const variant = anonymous ? ANONYMOUS_RATE_CLASSES[routeClass] : undefined;
+  return variant !== undefined && limited(variant) ? variant : routeClass;
+}
 
 /** The class a route's requests are counted in; `null` for a route that is never limited. */
 export function rateClassOf(routeId: string): RateClass | null {

@@ -25,10 +25,10 @@ export class RateLimitPolicyError extends Error {
   }
 }
 
-const SYNTAX = '<class>=<requests>/<window>, such as read=600/60s,write=60/1m (classes: read, write, predict, upload; windows in s, m or h), or off';
+const SYNTAX = `<class>=<requests>/<window>, such as read=600/60s,write=60/1m,predict-anonymous=20/60s (classes: ${RATE_CLASSES.join(', ')}; windows in s, m or h), or off`;
 
 function parseEntry(entry: string): [RateClass, RateLimit] {
-  const match = /^([a-z]+)\s*=\s*(\d+)\s*\/\s*(\d+)\s*([smh]?)$/i.exec(entry);
+  const match = /^([a-z][a-z-]*)\s*=\s*(\d+)\s*\/\s*(\d+)\s*([smh]?)$/i.exec(entry);
   if (!match) throw new RateLimitPolicyError(`'${entry}' is not ${SYNTAX}`);
   const rateClass = (match[1] as string).toLowerCase();
   if (!(RATE_CLASSES as readonly string[]).includes(rateClass)) {
@@ -47,7 +47,8 @@ function parseEntry(entry: string): [RateClass, RateLimit] {
 
 /**
  * Reads a policy written as `read=600/60s,write=60/1m,predict=120/60s,upload=60/60s`: per class,
- * requests per window (seconds, or with `s`, `m` or `h`). `off` or nothing turns limiting off.
+ * requests per window (seconds, or with `s`, `m` or `h`). `predict-anonymous` limits predictions
+ * by callers without a token apart from (and instead of) `predict` (rate-classes.ts). `off` or nothing turns limiting off.
  * Throws RateLimitPolicyError naming the entry at fault.
  */
 export function parseRateLimitPolicy(text: string): RateLimitPolicy {

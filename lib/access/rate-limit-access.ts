@@ -1,4 +1,4 @@
-import { rateClassOf } from '../../functions/rate-limits/rate-classes';
+import { ANONYMOUS_RATE_CLASSES, rateClassOf } from '../../functions/rate-limits/rate-classes';
 import { RATE_LIMITS_OFF, type RateLimitPolicy } from '../../functions/rate-limits/rate-limit-policy';
 import type { RateClass } from '../../functions/rate-limits/rate-classes';
 import type { RouteAccess } from './route-access';
@@ -11,14 +11,20 @@ import type { RouteAccess } from './route-access';
 export const RATE_LIMIT_ACCESS: RouteAccess = { rateLimitCounters: ['dynamodb:UpdateItem'] };
 
 /**
- * The part of the deployment's policy a route's function enforces: its route's class. Empty for
- * a function of an unlimited route. (The seed's image forms posted to createModel are counted as
+ * The part of the deployment's policy a route's function enforces: its route's class, and that
+ * class's anonymous variant (`predict-anonymous`) where the policy sets one. Empty for a function
+ * of an unlimited route. (The seed's image forms posted to createModel are counted as
  * predictions by the predict function they are handed to.)
  */
 export function functionRateLimits(routeId: string, policy: RateLimitPolicy): RateLimitPolicy {
   const rateClass: RateClass | null = rateClassOf(routeId);
-  if (rateClass === null || policy[rateClass] === undefined) return RATE_LIMITS_OFF;
-  return { [rateClass]: policy[rateClass] };
+  if (rateClass === null) return RATE_LIMITS_OFF;
+  const anonymous = ANONYMOUS_RATE_CLASSES[rateClass];
+  const limits = {
+    ...(policy[rateClass] ? { [rateClass]: policy[rateClass] } : {}),
+    ...(anonymous && policy[anonymous] ? { [anonymous]: policy[anonymous] } : {}),
+  };
+  return Object.keys(limits).length === 0 ? RATE_LIMITS_OFF : limits;
 }
 
 /** RATE_LIMIT_ACCESS for a function that enforces some limit, nothing for one that does not. */

@@ -1,9 +1,10 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { BackendSpecError, parseBackendSpec, type BackendSpec } from '../../functions/inference/backend-spec';
+import { BackendRuleError, compileBackendRules, URL_ENTRY } from '../../functions/inference/backend-access';
+import { BackendSpecError, modelAddress, parseBackendSpec, type BackendSpec } from '../../functions/inference/backend-spec';
 import { DEFAULT_MAX_BUNDLE_BYTES, DEFAULT_PRESIGN_SECONDS } from '../../functions/platform/function-config';
 import { MODEL_TYPES, type ModelType } from '../../functions/registry/model-type';
 import { originProblem } from '../../functions/http/cors';
-import { RATE_CLASSES, type RateClass } from '../../functions/rate-limits/rate-classes';
+import { ROUTE_RATE_CLASSES, type RateClass } from '../../functions/rate-limits/rate-classes';
 import { parseRateLimitPolicy, RateLimitPolicyError, type RateLimitPolicy } from '../../functions/rate-limits/rate-limit-policy';
 
 /**
@@ -35,6 +36,8 @@ export interface Throttle {
  * the stage's route settings; a class left out has the stage-wide throttle.
  */
 export type RouteThrottles = Readonly<Partial<Record<RateClass, Throttle>>>;
+/** Per model name, the SageMaker endpoint names and backend URL prefixes the operator gave that model alone. */
+export type BackendAssignments = Readonly<Record<string, readonly string[]>>;
 
 /** Everything a deployment may choose. See the README's "Deploy to AWS" section. */
 export interface StackConfig {
@@ -51,6 +54,13 @@ export interface StackConfig {
    * as `https://tfs.example.org`, optionally with a path prefix, or with `:*` for any port.
    */
   readonly backendUrlAllowlist: readonly string[];
+  /**
+   * Backends the operator assigned to single models (MLHUB_BACKEND_ASSIGNMENTS), which only that
+   * model's `meta.backend` may name: `{"<model name>": ["<endpoint name>" | "<url prefix>", …]}`.
+   * Endpoints must fall under some type's `sagemakerEndpointArns`; nothing may be what a
+   * `{model}` pattern reserves for another model (functions/inference/backend-access.ts).
+   */
+  readonly backendAssignments: BackendAssignments;
   readonly logRetentionDays: RetentionDays;
   /** Stage-wide API Gateway throttling: steady requests per second, and the burst above it. */
   readonly throttleRateLimit: number;
@@ -62,7 +72,8 @@ export interface StackConfig {
    */
   readonly routeThrottles: RouteThrottles;
   /**
-   * Requests each caller may make per window, by class (read, write, predict, upload), kept in
+   * Requests each caller may make per window, by class (read, write, predict, upload, and
+   * predict-anonymous for predictions by callers without a token), kept in
    * the table (functions/rate-limits/); given to the functions as MLHUB_RATE_LIMITS. Empty: off.
    */
   readonly rateLimits: RateLimitPolicy;
@@ -101,8 +112,9 @@ export type ThreatProtection = 'off' | 'audit' | 'enforced';
 /**
  * Per signed-in user (or address, for anonymous callers): room for a script listing and reading
  * at 10 requests a second, or predicting at 2, while one caller cannot take the stage's 50.
+ * Anonymous predictions, each up to 2 GB and 29 s of Lambda, get a sixth of that per address.
  */
-export const DEFAULT_RATE_LIMITS = 'read=600/60s,write=60/60s,predict=120/60s,upload=120/60s';
+export const DEFAULT_RATE_LIMITS = 'read=600/60s,write=60/60s,predict=120/60s,upload=120/60s,predict-anonymous=20/60s';
 
 /**
  * Per route, for all callers: a predict route at 10 a second keeps at most about 290 of its
@@ -120,6 +132,7 @@ export const DEFAULT_STACK_CONFIG: StackConfig = {
   corsOrigins: [],
   modelBackends: {},
   backendUrlAllowlist: [],
+  backendAssignments: {},
   logRetentionDays: RetentionDays.THREE_MONTHS,
   throttleRateLimit: 50,
   throttleBurstLimit: 100,
@@ -294,20 +307,15 @@ function parseModelBackends(raw: unknown): ModelBackends {
   return backends;
 }
 
-/**
- * An allow-list entry as the engine reads it (functions/inference/backend-selection.ts): scheme,
- * host, an optional port or `:*`, an optional path prefix.
- */
-const BACKEND_URL_ENTRY = /^https?:\/\/[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:(\d{1,5}|\*))?(\/[^?#\s,]*)?$/i;
-
 function parseBackendUrlAllowlist(raw: unknown): readonly string[] {
   const list = fromJsonText(raw);
   const items = typeof list === 'string' ? list.split(',').map((item) => item.trim()).filter((item) => item !== '') : list;
   if (!Array.isArray(items)) throw new StackConfigError('backendUrlAllowlist', 'expected a comma-separated list or a JSON array of URLs');
   return [...new Set(items.map((item) => {
     const entry = stringOption('backendUrlAllowlist', item);
-    if (!BACKEND_URL_ENTRY.test(entry)) {
-      throw new StackConfigError('backendUrlAllowlist', `'${entry}' is not an origin such as https://tfs.example.org, optionally with a port (or :* for any) and a path prefix`);
+    // The entry's shape as the engine reads it (functions/inference/backend-access.ts); how entries sit together is checked in readStackConfig.
+    if (!URL_ENTRY.test(entry)) {
+      throw new StackConfigError('backendUrlAllowlist', `'${entry}' is not an origin such as https://tfs.example.org, optionally with a port (or :* for any) and a path prefix, or a per-model pattern such as https://tfs.example.org/v1/models/{model}`);
     }
     return entry;
   }))];
@@ -332,21 +340,39 @@ function parseThrottle(rateClass: string, raw: unknown): Throttle {
   return { rateLimit: within('rateLimit', rateLimit), burstLimit: within('burstLimit', burstLimit) };
 }
 
+/** The classes routes belong to; `predict-anonymous` is a caller's, not a route's, so no throttle can name it. */
+const ROUTE_CLASSES: readonly RateClass[] = [...new Set(Object.values(ROUTE_RATE_CLASSES).filter((rateClass) => rateClass !== null))];
+
 /** `{"predict": {"rateLimit": 10, "burstLimit": 20}, …}` keyed by class of requests, or `off` for none. */
 function parseRouteThrottles(raw: unknown): RouteThrottles {
   if (typeof raw === 'string' && raw.trim().toLowerCase() === 'off') return {};
   const value = fromJsonText(raw);
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
-    throw new StackConfigError('routeThrottles', `expected a JSON object keyed by class (${RATE_CLASSES.join(', ')}), such as {"predict": {"rateLimit": 10, "burstLimit": 20}}, or off`);
+    throw new StackConfigError('routeThrottles', `expected a JSON object keyed by class (${ROUTE_CLASSES.join(', ')}), such as {"predict": {"rateLimit": 10, "burstLimit": 20}}, or off`);
   }
   const throttles: Partial<Record<RateClass, Throttle>> = {};
   for (const [rateClass, entry] of Object.entries(value)) {
-    if (!(RATE_CLASSES as readonly string[]).includes(rateClass)) {
-      throw new StackConfigError('routeThrottles', `unknown class '${rateClass}'; use ${RATE_CLASSES.join(', ')}`);
+    if (!(ROUTE_CLASSES as readonly string[]).includes(rateClass)) {
+      throw new StackConfigError('routeThrottles', `unknown class '${rateClass}'; use ${ROUTE_CLASSES.join(', ')}`);
     }
     throttles[rateClass as RateClass] = parseThrottle(rateClass, entry);
   }
   return throttles;
+}
+
+function parseBackendAssignments(raw: unknown): BackendAssignments {
+  const value = fromJsonText(raw);
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new StackConfigError('backendAssignments', 'expected a JSON object such as {"mnist": ["mnist-prod", "https://tfs.example.org/v1/models/mnist"]}');
+  }
+  try {
+    // Each entry's own shape; how the entries sit with the other options is checked in readStackConfig.
+    compileBackendRules({ urls: [], assignments: value as BackendAssignments }, { urls: 'backendUrlAllowlist', endpoints: 'modelBackends', assignments: 'backendAssignments' });
+  } catch (error) {
+    if (error instanceof BackendRuleError) throw new StackConfigError('backendAssignments', error.message.replace(/^backendAssignments: /, ''));
+    throw error;
+  }
+  return value as BackendAssignments;
 }
 
 const BYTE_UNITS: Readonly<Record<string, number>> = { b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
@@ -433,6 +459,7 @@ const PARSERS: { readonly [option in StackOption]: (raw: unknown) => StackConfig
   corsOrigins: parseCorsOrigins,
   modelBackends: parseModelBackends,
   backendUrlAllowlist: parseBackendUrlAllowlist,
+  backendAssignments: parseBackendAssignments,
   logRetentionDays: parseRetention,
   // API Gateway's account-level ceilings are 10,000 rps and a 5,000 burst.
   throttleRateLimit: (raw) => wholeNumber('throttleRateLimit', raw, 1, 10_000),
@@ -483,6 +510,75 @@ export function parseStackOption<K extends StackOption>(option: K, raw: unknown)
   return PARSERS[option](raw);
 }
 
+/**
+ * The SageMaker endpoints the predict functions' endpoint list gives each model by its name:
+ * the default endpoints that hold `{model}` (lib/functions/inference-runtime.ts).
+ */
+export function perModelEndpointPatterns(backends: ModelBackends): readonly string[] {
+  return [...new Set(Object.values(backends).flatMap((backend) => {
+    const spec = backend.defaultBackend;
+    const endpoint = typeof spec === 'object' && spec.kind !== undefined ? spec.endpoint : undefined;
+    return typeof endpoint === 'string' && endpoint.includes('{model}') && checkedSpec('model', spec).kind === 'sagemaker' ? [endpoint] : [];
+  }))];
+}
+
+/**
+ * The model addresses the default backends give each model by its name, as per-model URL
+ * patterns: a TF Serving, TorchServe or Open Inference Protocol default whose `model` is the
+ * model's name (`{model}`, or left out) serves every model at `<url>/<protocol path>/<name>`
+ * (`https://tfserving.example.org/v1/models/{model}`). Listed with backendUrlAllowlist, they let
+ * a model name its own address there, and make a shared entry that would open another's refused.
+ */
+export function perModelUrlPatterns(backends: ModelBackends): readonly string[] {
+  return [...new Set(Object.values(backends).flatMap((backend) => {
+    const raw = backend.defaultBackend;
+    if (typeof raw !== 'object' || (raw.model !== undefined && raw.model !== '{model}')) return [];
+    // TFaaS takes its model in the body: its URL is no one model's address.
+    const kind = checkedSpec('model', raw).kind;
+    if (kind !== 'tfserving' && kind !== 'torchserve' && kind !== 'oip') return [];
+    const address = modelAddress(parseBackendSpec(raw, '{model}'));
+    return address === undefined ? [] : [address.replace(encodeURIComponent('{model}'), '{model}')];
+  }))];
+}
+
+/**
+ * MLHUB_SAGEMAKER_ENDPOINT_ALLOWLIST's entries (lib/functions/inference-runtime.ts): the exact
+ * ARN names no assignment gives a model, then the `{model}` default endpoints.
+ */
+export function sharedAndPerModelEndpoints(backends: ModelBackends, assignments: BackendAssignments): readonly string[] {
+  const assigned = new Set(Object.values(assignments).flat());
+  const exact = sagemakerEndpointArns(backends).map(endpointNameOf).filter((name) => !name.includes('*') && !assigned.has(name));
+  return [...new Set([...exact, ...perModelEndpointPatterns(backends)])];
+}
+
+/**
+ * The backend options agree, as the predict functions will read them (functions/inference/
+ * backend-access.ts): no shared URL or endpoint overlaps a `{model}` pattern, and no assignment
+ * covers what a pattern reserves for another model; an assigned endpoint falls under an ARN.
+ */
+function checkBackendRules(config: StackConfig): void {
+  const arns = sagemakerEndpointArns(config.modelBackends);
+  const sources = { urls: 'backendUrlAllowlist', endpoints: 'modelBackends', assignments: 'backendAssignments' } as const;
+  try {
+    compileBackendRules({
+      urls: [...config.backendUrlAllowlist, ...perModelUrlPatterns(config.modelBackends)],
+      endpoints: sharedAndPerModelEndpoints(config.modelBackends, config.backendAssignments),
+      assignments: config.backendAssignments,
+    }, sources);
+  } catch (error) {
+    if (!(error instanceof BackendRuleError)) throw error;
+    const option = (Object.values(sources) as StackOption[]).find((name) => error.message.startsWith(`${name}: `)) ?? 'backendAssignments';
+    throw new StackConfigError(option, error.message.slice(option.length + 2));
+  }
+  for (const [model, entries] of Object.entries(config.backendAssignments)) {
+    for (const endpoint of entries.filter((entry) => !/^https?:\/\//i.test(entry))) {
+      if (!endpointGranted(endpoint, arns)) {
+        throw new StackConfigError('backendAssignments', `model '${model}': the endpoint '${endpoint}' falls under no "sagemakerEndpointArns" of modelBackends, so the functions could not invoke it`);
+      }
+    }
+  }
+}
+
 function parseOption<K extends StackOption>(option: K, lookup: OptionLookup): StackConfig[K] {
   const raw = lookup(option);
   return isGiven(raw) ? parseStackOption(option, raw) : DEFAULT_STACK_CONFIG[option];
@@ -492,6 +588,7 @@ function parseOption<K extends StackOption>(option: K, lookup: OptionLookup): St
 export function readStackConfig(lookup: OptionLookup): StackConfig {
   const config = Object.fromEntries(STACK_OPTIONS.map((option) => [option, parseOption(option, lookup)])) as unknown as StackConfig;
   checkIdentityOptions(config, (option) => isGiven(lookup(option)));
+  checkBackendRules(config);
   return config;
 }
 

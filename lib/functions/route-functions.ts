@@ -9,7 +9,7 @@ import { FALLBACK_HANDLER, ROUTES } from '../../functions/routes/route-table';
 import { accessAcknowledgements, accessStatements, storageAccessTargets } from '../access/access-statements';
 import { rateLimitAccess } from '../access/rate-limit-access';
 import { FALLBACK_ACCESS, routeAccess, unionOfAccess, type RouteAccess } from '../access/route-access';
-import type { ModelBackends } from '../config/stack-config';
+import type { BackendAssignments, ModelBackends } from '../config/stack-config';
 import type { RateLimitPolicy } from '../../functions/rate-limits/rate-limit-policy';
 import type { MlHubStorage } from '../storage/mlhub-storage';
 import { inferenceEnvironment, PREDICT_EPHEMERAL_STORAGE_MB } from './inference-runtime';
@@ -28,7 +28,7 @@ export interface RouteFunctionsProps {
   readonly identityEnvironment: Readonly<Record<string, string>>;
   readonly modelEndpointArns: readonly string[];
   /** What the functions that predict are told about backends (lib/functions/inference-runtime.ts). */
-  readonly inference: { readonly modelBackends: ModelBackends; readonly backendUrlAllowlist: readonly string[] };
+  readonly inference: { readonly modelBackends: ModelBackends; readonly backendUrlAllowlist: readonly string[]; readonly backendAssignments?: BackendAssignments };
   /** The size limit and URL lifetime, told to the functions whose routes read them (lib/functions/upload-environment.ts). */
   readonly uploads: UploadSettings;
   /** Requests per caller and window by class; each function is told its routes' classes and may update their counters. */

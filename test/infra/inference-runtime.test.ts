@@ -10,7 +10,7 @@ const ARN = (name: string) => `arn:aws:sagemaker:eu-west-1:123456789012:endpoint
 /** The inference environment from stack options given as `-c key=value`, and what the engine makes of it. */
 function deployed(given: Partial<Record<StackOption, string>>, timeoutSeconds = 29) {
   const config = readStackConfig((option) => given[option]);
-  const environment = inferenceEnvironment({ modelBackends: config.modelBackends, backendUrlAllowlist: config.backendUrlAllowlist, timeoutSeconds });
+  const environment = inferenceEnvironment({ modelBackends: config.modelBackends, backendUrlAllowlist: config.backendUrlAllowlist, backendAssignments: config.backendAssignments, timeoutSeconds });
   return { environment, engine: loadInferenceConfig(environment) };
 }
 
@@ -45,16 +45,71 @@ describe('the inference environment of the functions that predict', () => {
       .toEqual({ kind: 'tfserving', url: 'https://tfs.example.org', model: 'inception', signatureName: 'serving_default' });
   });
 
-  it('lists the endpoints of exact ARNs for models to name, and leaves patterns to IAM', () => {
+  it('lists the endpoints of exact ARNs for models to name; an ARN pattern lets no model name an endpoint under it', () => {
     const exact = deployed({ modelBackends: JSON.stringify({ Keras: { sagemakerEndpointArns: [ARN('keras-prod'), ARN('keras-canary')] } }) });
     expect(exact.environment[INFERENCE_ENV.allowedSageMakerEndpoints]).toBe('keras-prod,keras-canary');
     expect(exact.engine.allowedSageMakerEndpoints).toEqual(['keras-prod', 'keras-canary']);
     expect(selectBackend(modelNaming({ kind: 'sagemaker', endpoint: 'keras-prod' }), manifest, readModelParams(undefined), exact.engine)).toMatchObject({ endpoint: 'keras-prod' });
     expect(() => selectBackend(modelNaming({ kind: 'sagemaker', endpoint: 'keras-staging' }), manifest, readModelParams(undefined), exact.engine)).toThrow(/does not allow/);
 
-    expect(sagemakerEndpointAllowlist([ARN('keras-prod'), ARN('torch-*')])).toBe('*');
     const patterns = deployed({ modelBackends: JSON.stringify({ PyTorch: { sagemakerEndpointArns: [ARN('torch-*')] }, Keras: { sagemakerEndpointArns: [ARN('keras-prod')] } }) });
-    expect(patterns.engine.allowedSageMakerEndpoints).toBeUndefined();
+    expect(sagemakerEndpointAllowlist(readStackConfig((option) => (option === 'modelBackends' ? JSON.stringify({ PyTorch: { sagemakerEndpointArns: [ARN('torch-*')] } }) : undefined)).modelBackends)).toBe('');
+    expect(patterns.engine.allowedSageMakerEndpoints).toEqual(['keras-prod']);
+    expect(() => selectBackend(modelNaming({ kind: 'sagemaker', endpoint: 'torch-m' }), manifest, readModelParams(undefined), patterns.engine)).toThrow(/does not allow/);
+  });
+
+  it('gives each model the endpoint its type\'s {model} default names after it, and no other (the README\'s example)', () => {
+    const { environment, engine } = deployed({
+      modelBackends: JSON.stringify({ PyTorch: { kind: 'sagemaker', endpoint: 'mlhub-torch-{model}', sagemakerEndpointArns: [ARN('mlhub-torch-*'), ARN('mlhub-shared'), ARN('mlhub-gpu-*')] } }),
+      backendAssignments: JSON.stringify({ 'resnet-50': ['mlhub-gpu-1'], mnist: ['https://tfs.example.org/v1/models/mnist'] }),
+    });
+    expect(environment[INFERENCE_ENV.allowedSageMakerEndpoints]).toBe('mlhub-shared,mlhub-torch-{model}');
+    expect(JSON.parse(environment[INFERENCE_ENV.backendAssignments] as string)).toEqual({ 'resnet-50': ['mlhub-gpu-1'], mnist: ['https://tfs.example.org/v1/models/mnist'] });
+    const naming = (name: string, endpoint: string) => selectBackend({ name, type: 'ONNX', meta: { backend: { kind: 'sagemaker', endpoint } } }, manifest, readModelParams(undefined), engine);
+    expect(naming('resnet', 'mlhub-torch-resnet')).toMatchObject({ endpoint: 'mlhub-torch-resnet' });
+    expect(() => naming('resnet', 'mlhub-torch-resnet-50')).toThrow(/reserves for another model/);
+    expect(naming('resnet-50', 'mlhub-gpu-1')).toMatchObject({ endpoint: 'mlhub-gpu-1' });
+    expect(() => naming('resnet', 'mlhub-gpu-1')).toThrow(/does not allow/);
+    expect(naming('resnet', 'mlhub-shared')).toMatchObject({ endpoint: 'mlhub-shared' });
+    // An exact ARN given to one model is that model's alone.
+    const single = deployed({
+      modelBackends: JSON.stringify({ PyTorch: { sagemakerEndpointArns: [ARN('mlhub-shared'), ARN('mlhub-gpu-resnet')] } }),
+      backendAssignments: JSON.stringify({ resnet: ['mlhub-gpu-resnet'] }),
+    });
+    expect(single.environment[INFERENCE_ENV.allowedSageMakerEndpoints]).toBe('mlhub-shared');
+    const namingIn = (name: string, endpoint: string) => selectBackend({ name, type: 'ONNX', meta: { backend: { kind: 'sagemaker', endpoint } } }, manifest, readModelParams(undefined), single.engine);
+    expect(namingIn('resnet', 'mlhub-gpu-resnet')).toMatchObject({ endpoint: 'mlhub-gpu-resnet' });
+    expect(() => namingIn('mnist', 'mlhub-gpu-resnet')).toThrow(/does not allow/);
+  });
+
+  it.each<[Partial<Record<StackOption, string>>, RegExp]>([
+    [{ modelBackends: JSON.stringify({ PyTorch: { kind: 'sagemaker', endpoint: 'mlhub-torch-{model}', sagemakerEndpointArns: [ARN('mlhub-torch-*'), ARN('mlhub-torch-prod')] } }) },
+      /^Invalid stack option 'modelBackends' .*: the shared endpoint 'mlhub-torch-prod' falls under the per-model pattern 'mlhub-torch-\{model\}'/],
+    [{ backendUrlAllowlist: 'https://tfs.example.org,https://tfs.example.org/v1/models/{model}' }, /^Invalid stack option 'backendUrlAllowlist' .*: the shared entry 'https:\/\/tfs.example.org' overlaps/],
+    [{ modelBackends: JSON.stringify({ PyTorch: { kind: 'sagemaker', endpoint: 'mlhub-torch-{model}', sagemakerEndpointArns: [ARN('mlhub-torch-*')] } }), backendAssignments: '{"a": ["mlhub-torch-b"]}' },
+      /^Invalid stack option 'backendAssignments' .*: 'mlhub-torch-b', assigned to model 'a', is what 'mlhub-torch-\{model\}' \(modelBackends\) reserves for model 'b'/],
+    [{ backendAssignments: '{"a": ["team-ep"]}' }, /^Invalid stack option 'backendAssignments' .*: model 'a': the endpoint 'team-ep' falls under no "sagemakerEndpointArns"/],
+    [{ backendAssignments: '{"a/b": ["https://tfs.example.org"]}' }, /^Invalid stack option 'backendAssignments' .*: 'a\/b' is not a model name/],
+    [{ backendAssignments: '["a"]' }, /^Invalid stack option 'backendAssignments' .*: expected a JSON object/],
+  ])('refuses conflicting backend options at synth: %j', (given, message) => {
+    expect(() => deployed(given)).toThrow(message);
+  });
+
+  it("lists each default server's per-model address, so a model may name its own there and a shared entry may not open another's", () => {
+    const modelBackends = JSON.stringify({
+      TensorFlow: { kind: 'tfserving', url: 'https://tfserving.example.org', model: '{model}' },
+      PyTorch: { kind: 'torchserve', url: 'https://torchserve.example.org:8443/serve' },
+      ONNX: { kind: 'oip', url: 'https://triton.example.org', model: 'onnx-{model}' },
+      Keras: { kind: 'tfaas', url: 'https://tfaas.example.org' },
+    });
+    const { environment, engine } = deployed({ modelBackends, backendUrlAllowlist: 'https://tfs.example.org' });
+    expect(environment[INFERENCE_ENV.allowedBackendUrls]).toBe('https://tfs.example.org,https://tfserving.example.org/v1/models/{model},https://torchserve.example.org:8443/serve/predictions/{model}');
+    const naming = (name: string, backend: unknown) => selectBackend({ name, type: 'ONNX', meta: { backend } }, manifest, readModelParams(undefined), engine);
+    expect(naming('mnist', { kind: 'tfserving', url: 'https://tfserving.example.org', version: 2 })).toMatchObject({ model: 'mnist', version: '2' });
+    expect(() => naming('mnist', { kind: 'tfserving', url: 'https://tfserving.example.org', model: 'resnet' })).toThrow(/reserves for another model/);
+    expect(() => naming('mnist', { kind: 'oip', url: 'https://triton.example.org' })).toThrow(/does not allow/);
+    expect(() => deployed({ modelBackends, backendUrlAllowlist: 'https://tfserving.example.org' }))
+      .toThrow(/^Invalid stack option 'backendUrlAllowlist' .*: the shared entry 'https:\/\/tfserving.example.org' overlaps the per-model pattern 'https:\/\/tfserving.example.org\/v1\/models\/\{model\}'/);
   });
 
   it('passes the URL allow-list on as the engine reads it: allowed origins and prefixes pass, look-alikes do not', () => {

@@ -711,9 +711,10 @@ describe('predictions', () => {
     for (const route of predicting) {
       const config = loadInferenceConfig(deployedInferenceEnvironment(route.id));
       expect(config.defaultBackends, route.id).toEqual({ PyTorch: TORCH_BACKEND, TensorFlow: TF_BACKEND });
-      expect(config.allowedBackendUrls).toEqual(URL_ALLOWLIST);
-      // An ARN pattern cannot be listed by name: IAM, which grants exactly the pattern, decides.
-      expect(config.allowedSageMakerEndpoints).toBeUndefined();
+      // With the TensorFlow default's server, where each model is served under its own name.
+      expect(config.allowedBackendUrls).toEqual([...URL_ALLOWLIST, 'https://tfserving.example.org/v1/models/{model}']);
+      // The ARN pattern only grants IAM; the {model} default gives each model the endpoint named after it.
+      expect(config.allowedSageMakerEndpoints).toEqual(['mlhub-torch-{model}']);
       expect(config.modelCacheDir.startsWith('/tmp/')).toBe(true);
       expect(config.deadlineMs).toBeLessThan((functionResource(functionOf(route.id)).Properties.Timeout as number) * 1000);
       expect(config.deadlineMs).toBeLessThan(30_000);

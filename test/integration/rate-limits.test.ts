@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,9 +11,10 @@ import { runCli } from '../support/run-cli';
 
 /*
  * A child MLHub with tight limits: 3 reads per 4 s window and 1 upload-class request per 5 s for
- * each caller; writes roomy (the demo seed writes twice); predictions unlimited.
+ * each caller; writes roomy (the demo seed writes twice); predictions unlimited for signed-in
+ * callers, 2 per 5 s for each anonymous address.
  */
-const LIMITS = 'read=3/4s,write=20/4s,upload=1/5s';
+const LIMITS = 'read=3/4s,write=20/4s,upload=1/5s,predict-anonymous=2/5s';
 
 let mlhub: RunningMlhub;
 let scratch: string;
@@ -86,6 +87,28 @@ describe('rate limits per caller, over HTTP', () => {
       const reply = await as(undefined, 'GET', '/status');
       expect(reply.status).toBe(200);
       expect(reply.headers.get('ratelimit')).toBeNull();
+    }
+  });
+
+  it('holds anonymous predictions to predict-anonymous, and leaves signed-in callers to the predict class (unlimited here)', async () => {
+    const digit = await readFile(new URL('../../models/demo/images/img3.json', import.meta.url));
+    const predict = (user: string | undefined) => as(user, 'POST', `/model/${DEMO_MODEL}/predict`, { body: digit, headers: { 'content-type': 'application/json' } });
+    // At most 2 per window, so of 6 sent within two windows at least one is refused.
+    const replies: JsonReply[] = [];
+    for (let i = 0; i < 6 && replies.at(-1)?.status !== 429; i += 1) replies.push(await predict(undefined));
+    const refused = replies.at(-1) as JsonReply;
+    expectError(refused, 429, 'rate_limited', /^Too many predict-anonymous requests: at most 2 every 5 s per caller/);
+    expect(refused.headers.get('ratelimit-policy')).toBe('"predict-anonymous";q=2;w=5');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    for (const served of replies.slice(0, -1)) {
+      expect(served.status).toBe(200);
+      expect(fieldItem(served.headers.get('ratelimit')).name).toBe('"predict-anonymous"');
+    }
+    // A signed-in caller from the same address predicts on, counted in no class.
+    for (let i = 0; i < 4; i += 1) {
+      const signedIn = await predict('ada');
+      expect(signedIn.status).toBe(200);
+      expect(signedIn.headers.get('ratelimit')).toBeNull();
     }
   });
 

@@ -3,7 +3,8 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_ENV } from '../../functions/platform/function-config';
 import { DynamoRateCounterStore, rateCounterKey } from '../../functions/rate-limits/dynamo-rate-counter-store';
-import { rateClassOf, ROUTE_RATE_CLASSES } from '../../functions/rate-limits/rate-classes';
+import { rateClassOf, requestRateClass, ROUTE_RATE_CLASSES } from '../../functions/rate-limits/rate-classes';
+import { functionRateLimits } from '../../lib/access/rate-limit-access';
 import { rateLimitHeaders, rateLimitMessage } from '../../functions/rate-limits/rate-limit-headers';
 import { formatRateLimitPolicy, loadRateLimitPolicy, parseRateLimitPolicy, RATE_LIMITS_OFF } from '../../functions/rate-limits/rate-limit-policy';
 import { RateLimiter } from '../../functions/rate-limits/rate-limiter';
@@ -60,9 +61,27 @@ describe('the rate limit policy (MLHUB_RATE_LIMITS)', () => {
     expect(parseRateLimitPolicy('predict=10/60s')).toEqual({ predict: { limit: 10, windowSeconds: 60 } });
   });
 
+  it('reads predict-anonymous apart from predict, and counts an anonymous prediction in it only where the policy sets it', () => {
+    const policy = parseRateLimitPolicy('predict=120/60s, Predict-Anonymous=20/1m');
+    expect(policy).toEqual({ predict: { limit: 120, windowSeconds: 60 }, 'predict-anonymous': { limit: 20, windowSeconds: 60 } });
+    expect(formatRateLimitPolicy(policy)).toBe('predict=120/60s,predict-anonymous=20/60s');
+    const limits = (given: typeof policy) => (rateClass: keyof typeof policy) => given[rateClass] !== undefined;
+    expect(requestRateClass('predict', true, limits(policy))).toBe('predict-anonymous');
+    expect(requestRateClass('predict', false, limits(policy))).toBe('predict');
+    expect(requestRateClass('read', true, limits(policy))).toBe('read');
+    expect(requestRateClass('predict', true, limits(parseRateLimitPolicy('predict=5/60s')))).toBe('predict');
+    // Each predict function is told both limits; other functions only their own class.
+    const deployed = parseRateLimitPolicy('read=600/60s,predict=120/60s,predict-anonymous=20/60s');
+    expect(formatRateLimitPolicy(functionRateLimits('predictModel', deployed))).toBe('predict=120/60s,predict-anonymous=20/60s');
+    expect(formatRateLimitPolicy(functionRateLimits('predictModelWithGet', parseRateLimitPolicy('predict-anonymous=20/60s')))).toBe('predict-anonymous=20/60s');
+    expect(formatRateLimitPolicy(functionRateLimits('listModels', deployed))).toBe('read=600/60s');
+  });
+
   it.each([
     ['read=10', /'read=10' is not <class>=<requests>\/<window>/],
-    ['reads=10/60s', /'reads=10\/60s' names no class of requests; use read, write, predict, upload/],
+    ['reads=10/60s', /'reads=10\/60s' names no class of requests; use read, write, predict, upload, predict-anonymous/],
+    ['predict-anon=10/60s', /'predict-anon=10\/60s' names no class of requests/],
+    ['-predict=10/60s', /is not <class>/],
     ['read=0/60s', /number of requests must be from 1 to 1000000/],
     ['read=10/0s', /window must be from 1 second to 24 hours/],
     ['read=10/25h', /window must be from 1 second to 24 hours/],

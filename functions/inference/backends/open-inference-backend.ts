@@ -1,4 +1,4 @@
-import type { OpenInferenceSpec } from '../backend-spec';
+import { modelAddress, type OpenInferenceSpec } from '../backend-spec';
 import { predictionFromOutputs, type RowPrediction } from '../predictions';
 import { nest, type Tensor } from '../tensor';
 import { backendFailed } from './backend-failures';
@@ -15,7 +15,7 @@ interface ResponseOutput {
 }
 
 const inferUrl = (spec: OpenInferenceSpec): string =>
-  `${spec.url}/v2/models/${encodeURIComponent(spec.model)}${spec.version ? `/versions/${encodeURIComponent(spec.version)}` : ''}/infer`;
+  `${modelAddress(spec) as string}${spec.version ? `/versions/${encodeURIComponent(spec.version)}` : ''}/infer`;
 
 /** Row-major values however the server nested them (the protocol allows flat or nested `data`). */
 const flatten = (data: unknown): unknown[] => (Array.isArray(data) ? data.flat(Infinity) : [data]);

@@ -1,4 +1,4 @@
-import type { TfServingSpec } from '../backend-spec';
+import { modelAddress, type TfServingSpec } from '../backend-spec';
 import { nest, splitRows } from '../tensor';
 import { predictionFromOutputs, type RowPrediction } from '../predictions';
 import { backendFailed } from './backend-failures';
@@ -7,7 +7,7 @@ import type { InferenceBackend, PredictJob } from './inference-backend';
 import { batchTensor, isPlainObject, namedRowCount, nestedRows, splitAnswer, splitNamedAnswer } from './remote-input';
 
 const predictUrl = (spec: TfServingSpec): string =>
-  `${spec.url}/v1/models/${encodeURIComponent(spec.model)}${spec.version ? `/versions/${encodeURIComponent(spec.version)}` : ''}:predict`;
+  `${modelAddress(spec) as string}${spec.version ? `/versions/${encodeURIComponent(spec.version)}` : ''}:predict`;
 
 /** A row of the row format's `predictions`: a value for one output, an object for several. */
 const fromInstance = (value: unknown): RowPrediction => (isPlainObject(value) ? predictionFromOutputs(value) : { output: value });

@@ -1,4 +1,4 @@
-import type { TorchServeSpec } from '../backend-spec';
+import { modelAddress, type TorchServeSpec } from '../backend-spec';
 import type { RowPrediction } from '../predictions';
 import { backendFailed } from './backend-failures';
 import { mapLimited, parseJsonAnswer, postToBackend, type Fetch } from './http-transport';
@@ -11,7 +11,7 @@ import { nest, splitRows } from '../tensor';
 const PARALLEL_ROWS = 8;
 
 const predictionsUrl = (spec: TorchServeSpec): string =>
-  `${spec.url}/predictions/${encodeURIComponent(spec.model)}${spec.version ? `/${encodeURIComponent(spec.version)}` : ''}`;
+  `${modelAddress(spec) as string}${spec.version ? `/${encodeURIComponent(spec.version)}` : ''}`;
 
 /**
  * A handler's answer for one request: a `{label: probability}` map (the stock image classifier's
