@@ -1,4 +1,5 @@
-import { Duration, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import { CfnResource, Duration, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { EventType, type Bucket, type NotificationKeyFilter } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
@@ -45,7 +46,13 @@ const keyFilter = (trigger: S3Trigger): NotificationKeyFilter => ({
  * once (see acknowledgeNotificationsHandler); a notification set in the bucket's own template
  * instead would make the bucket depend on the function, whose data policy depends on the bucket.
  */
-export function wireS3Trigger(handler: RouteFunction, fn: CatalogueFunctionOf<'s3'>, buckets: Readonly<Record<BucketId, Bucket>>, removalPolicy: RemovalPolicy): Queue {
+export function wireS3Trigger(
+  handler: RouteFunction,
+  fn: CatalogueFunctionOf<'s3'>,
+  buckets: Readonly<Record<BucketId, Bucket>>,
+  logs: { readonly retention: RetentionDays; readonly removalPolicy: RemovalPolicy },
+): Queue {
+  const { removalPolicy } = logs;
   const failedEvents = failedEventQueue(handler, 'FailedEvents', {
     removalPolicy,
     why: `This queue is itself where failed ${fn.id} events end up (the function's on-failure destination, after Lambda's retries); nothing consumes it automatically, so a queue behind it would only ever stay empty`,
@@ -54,8 +61,30 @@ export function wireS3Trigger(handler: RouteFunction, fn: CatalogueFunctionOf<'s
   for (const event of fn.trigger.events) {
     buckets[fn.trigger.bucket].addEventNotification(eventTypeOf(fn, event), new LambdaDestination(handler.function), keyFilter(fn.trigger));
   }
-  acknowledgeNotificationsHandler(Stack.of(handler));
+  const stack = Stack.of(handler);
+  acknowledgeNotificationsHandler(stack);
+  keepNotificationsHandlerLogs(stack, logs.retention, removalPolicy);
   return failedEvents;
+}
+
+/** The construct id of the log group made for CDK's bucket notifications handler, beside it in the stack. */
+export const BUCKET_NOTIFICATIONS_HANDLER_LOGS_ID = 'BucketNotificationsHandlerLogs';
+
+/**
+ * Left alone, Lambda would create the notifications handler's log group on its first run, with
+ * no retention and outside the stack. CDK makes that function from a raw AWS::Lambda::Function
+ * resource and offers no log settings for it, so the stack makes a log group with the stack's
+ * retention and points the function's LoggingConfig at it (once per stack, as the handler is).
+ * The handler's role may already write any log group (AWSLambdaBasicExecutionRole, see below).
+ */
+function keepNotificationsHandlerLogs(stack: Stack, retention: RetentionDays, removalPolicy: RemovalPolicy): void {
+  if (stack.node.tryFindChild(BUCKET_NOTIFICATIONS_HANDLER_LOGS_ID)) return;
+  const resource = stack.node.tryFindChild(BUCKET_NOTIFICATIONS_HANDLER_ID)?.node.tryFindChild('Resource');
+  if (!(resource instanceof CfnResource) || resource.cfnResourceType !== 'AWS::Lambda::Function') {
+    throw new Error(`CDK's bucket notifications handler (${BUCKET_NOTIFICATIONS_HANDLER_ID}/Resource) was not found as an AWS::Lambda::Function: its logs need a log group with retention`);
+  }
+  const logGroup = new LogGroup(stack, BUCKET_NOTIFICATIONS_HANDLER_LOGS_ID, { retention, removalPolicy });
+  resource.addPropertyOverride('LoggingConfig.LogGroup', logGroup.logGroupName);
 }
 
 /**
