@@ -423,7 +423,7 @@ function matching(option: StackOption, raw: unknown, pattern: RegExp, what: stri
 function parseFromName(raw: unknown): string {
   const name = stringOption('userPoolSesFromName', raw);
   // One header line: a line break would let the name add headers of its own.
-  if (name === '' || name.length > 64 || /[\r\n<>]/.test(name)) throw new StackConfigError('userPoolSesFromName', `'${name}' must be 1-64 characters on one line, without < or >`);
+  if (name === '' || name.length > 64 || /[\r\n<>]/.test(name)) throw new StackConfigError('userPoolSesFromName', `${JSON.stringify(name)} must be 1-64 characters on one line, without < or >`);
   return name;
 }
 
