@@ -11,15 +11,21 @@ export interface AlarmTopicProps {
   readonly removalPolicy: RemovalPolicy;
 }
 
-/** The services that publish to the topic: CloudWatch for alarm state changes, AWS Budgets for budget alerts. */
-const PUBLISHERS = ['cloudwatch.amazonaws.com', 'budgets.amazonaws.com'] as const;
+/**
+ * The services that publish to the topic, each for this account's own resources only (the
+ * confused-deputy conditions both services support): CloudWatch for the state changes of this
+ * region's alarms, AWS Budgets for budget alerts.
+ */
+const publishers = (): readonly { readonly service: string; readonly sourceArn: string }[] => [
+  { service: 'cloudwatch.amazonaws.com', sourceArn: `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*` },
+  { service: 'budgets.amazonaws.com', sourceArn: `arn:${Aws.PARTITION}:budgets::${Aws.ACCOUNT_ID}:*` },
+];
 
 /**
  * The SNS topic every alarm (and the budget) notifies, encrypted with a key of its own and
  * reached over TLS only. CloudWatch and AWS Budgets cannot publish to a topic encrypted with the
- * AWS managed SNS key, so the key lets exactly those two services encrypt messages for this
- * account, and the topic lets AWS Budgets publish for this account (CloudWatch alarms of the
- * topic's own account need no topic policy).
+ * AWS managed SNS key, so the key lets exactly those two services encrypt messages, and the
+ * topic lets them publish, on behalf of this account's alarms and budgets only.
  */
 export class AlarmTopic extends Construct {
   readonly topic: Topic;
@@ -32,24 +38,20 @@ export class AlarmTopic extends Construct {
       enableKeyRotation: true,
       removalPolicy: props.removalPolicy,
     });
-    const sourceAccount = { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } };
-    this.key.addToResourcePolicy(new PolicyStatement({
-      principals: PUBLISHERS.map((service) => new ServicePrincipal(service)),
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      resources: ['*'],
-      conditions: sourceAccount,
-    }));
     this.topic = new Topic(this, 'Topic', {
       displayName: 'MLHub alarms',
       masterKey: this.key,
       enforceSSL: true,
     });
-    this.topic.addToResourcePolicy(new PolicyStatement({
-      principals: [new ServicePrincipal('budgets.amazonaws.com')],
-      actions: ['sns:Publish'],
-      resources: [this.topic.topicArn],
-      conditions: sourceAccount,
-    }));
+    for (const { service, sourceArn } of publishers()) {
+      const conditions = { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID }, ArnLike: { 'aws:SourceArn': sourceArn } };
+      const principals = [new ServicePrincipal(service)];
+      // The key is reached only through the topic, whose policy carries the conditions; SNS
+      // documents these grants without them, and a condition a service's KMS request lacks
+      // would drop every notification silently.
+      this.key.addToResourcePolicy(new PolicyStatement({ principals, actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'] }));
+      this.topic.addToResourcePolicy(new PolicyStatement({ principals, actions: ['sns:Publish'], resources: [this.topic.topicArn], conditions }));
+    }
     if (props.email !== undefined) this.topic.addSubscription(new EmailSubscription(props.email));
   }
 }
