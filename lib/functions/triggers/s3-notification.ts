@@ -40,7 +40,8 @@ const keyFilter = (trigger: S3Trigger): NotificationKeyFilter => ({
 /**
  * Has the trigger's bucket notify the function of its events under its prefix and suffix, with
  * Lambda's retries and an on-failure queue (the function's role may send to that queue only).
- * Returns the queue.
+ * Returns the queue. The queue, and the log group of CDK's notifications handler (kept for
+ * `logRetention`), follow `removalPolicy`.
  *
  * CDK writes bucket notifications through a custom resource whose function it adds to the stack
  * once (see acknowledgeNotificationsHandler); a notification set in the bucket's own template
@@ -50,9 +51,9 @@ export function wireS3Trigger(
   handler: RouteFunction,
   fn: CatalogueFunctionOf<'s3'>,
   buckets: Readonly<Record<BucketId, Bucket>>,
-  logs: { readonly retention: RetentionDays; readonly removalPolicy: RemovalPolicy },
+  lifecycle: { readonly logRetention: RetentionDays; readonly removalPolicy: RemovalPolicy },
 ): Queue {
-  const { removalPolicy } = logs;
+  const { removalPolicy } = lifecycle;
   const failedEvents = failedEventQueue(handler, 'FailedEvents', {
     removalPolicy,
     why: `This queue is itself where failed ${fn.id} events end up (the function's on-failure destination, after Lambda's retries); nothing consumes it automatically, so a queue behind it would only ever stay empty`,
@@ -63,7 +64,7 @@ export function wireS3Trigger(
   }
   const stack = Stack.of(handler);
   acknowledgeNotificationsHandler(stack);
-  keepNotificationsHandlerLogs(stack, logs.retention, removalPolicy);
+  keepNotificationsHandlerLogs(stack, lifecycle.logRetention, removalPolicy);
   return failedEvents;
 }
 
