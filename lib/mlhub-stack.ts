@@ -4,9 +4,11 @@ import type { Construct } from 'constructs';
 import { MlHubHttpApi } from './api/mlhub-http-api';
 import { identitySource, sagemakerEndpointArns, type StackConfig } from './config/stack-config';
 import { functionsTriggeredBy } from '../functions/catalogue/function-catalogue';
+import { ROUTES } from '../functions/routes/route-table';
 import { CatalogueFunctions, failedEventsOf } from './functions/catalogue-functions';
 import { RouteFunctions } from './functions/route-functions';
 import { MlHubIdentity } from './identity/mlhub-identity';
+import { MlHubOperations } from './operations/mlhub-operations';
 import { MlHubStorage } from './storage/mlhub-storage';
 
 export interface MlHubStackProps extends StackProps {
@@ -29,6 +31,7 @@ export class MlHubStack extends Stack {
   readonly functions: RouteFunctions;
   readonly catalogueFunctions: CatalogueFunctions;
   readonly httpApi: MlHubHttpApi;
+  readonly operations: MlHubOperations;
 
   constructor(scope: Construct, id: string, props: MlHubStackProps) {
     super(scope, id, props);
@@ -70,6 +73,24 @@ export class MlHubStack extends Stack {
       removalPolicy,
     });
 
+    this.operations = new MlHubOperations(this, 'Operations', {
+      functions: [
+        ...[...this.functions.byRoute].map(([routeId, routeFunction]) => ({ id: routeId, function: routeFunction.function })),
+        { id: 'NotRouted', function: this.functions.fallback.function },
+        ...[...this.catalogueFunctions.byId.values()].map((deployed) => ({ id: deployed.spec.id, function: deployed.handler.function, timeoutSeconds: deployed.spec.timeoutSeconds })),
+      ],
+      failedEventQueues: [...this.catalogueFunctions.byId.values()].flatMap((deployed) => {
+        const queue = failedEventsOf(deployed);
+        return queue ? [{ id: `${deployed.spec.id}FailedEvents`, queue }] : [];
+      }),
+      routeIds: ROUTES.map((route) => route.id),
+      httpApi: this.httpApi.api,
+      table: this.storage.table,
+      bundleBucket: this.storage.bundleBucket,
+      notifications: { topic: config.alarmTopic, email: config.alarmEmail, monthlyBudgetUsd: config.monthlyBudgetUsd },
+      removalPolicy,
+    });
+
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.url, description: 'Base URL of the MLHub API' });
     new CfnOutput(this, 'TableName', { value: this.storage.table.tableName, description: 'DynamoDB table holding model metadata' });
     new CfnOutput(this, 'BundleBucketName', { value: this.storage.bundleBucket.bucketName, description: 'S3 bucket holding model bundles' });
@@ -78,6 +99,10 @@ export class MlHubStack extends Stack {
       if (!failedEvents) continue;
       const id = `${deployed.spec.id.charAt(0).toUpperCase()}${deployed.spec.id.slice(1)}FailedEvents`;
       new CfnOutput(this, id, { value: failedEvents.queueUrl, description: `SQS queue holding ${deployed.spec.id} events that failed every try, with their errors` });
+    }
+    new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboard.dashboardName, description: 'CloudWatch dashboard of requests, latency, errors, predictions, upload checks and storage' });
+    if (this.operations.alarmTopic) {
+      new CfnOutput(this, 'AlarmTopicArn', { value: this.operations.alarmTopic.topic.topicArn, description: 'SNS topic every alarm notifies (subscribe more endpoints here)' });
     }
     new CfnOutput(this, 'OidcIssuer', { value: this.identity.issuer, description: 'Issuer (iss) of the sign-in tokens MLHub accepts' });
     const { userPool, userPoolClient } = this.identity;

@@ -1,32 +1,9 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MetricUnit as Unit } from '@aws-lambda-powertools/metrics/types';
+import { DIMENSION, METRIC, type UploadCheckOutcome } from './metric-names';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './observability-settings';
 
-/**
- * MLHub's metric names, in the namespace `MLHub`, each with the `service` dimension Powertools
- * adds (`mlhub`). Request metrics mirror API Gateway's own (Count, 4xx, 5xx, Latency) per route.
- */
-export const METRIC = {
-  /** Count per route_id: every request a route's handler answered. */
-  requests: 'Requests',
-  /** Count per route_id, 1 or 0 on every request, so Average is the rate. */
-  clientErrors: '4xx',
-  serverErrors: '5xx',
-  /** Milliseconds per route_id: from the handler's first middleware to its answer. */
-  latency: 'Latency',
-  /** Count per backend: predictions answered, and those that failed. */
-  predictions: 'Predictions',
-  predictionErrors: 'PredictionErrors',
-  /** Milliseconds per backend: the backend's own time, model loading included. */
-  predictionLatency: 'PredictionLatency',
-  /** Count per outcome (ready, rejected): bundles checked by the finalizer. */
-  uploadChecks: 'UploadChecks',
-  /** Bytes per outcome: the size of each bundle checked. */
-  bundleBytes: 'BundleBytes',
-} as const;
-
-/** Dimension names, snake_case like Powertools' own (`service`, `function_name`) and the log keys. */
-export const DIMENSION = { routeId: 'route_id', backend: 'backend', outcome: 'outcome' } as const;
+export { DIMENSION, METRIC } from './metric-names';
 
 /**
  * This function's request metrics, made once per execution environment and flushed as one EMF
@@ -57,7 +34,7 @@ export function recordPrediction({ backend, latencyMs, ok }: PredictionRecord): 
 }
 
 export interface UploadCheckRecord {
-  readonly outcome: 'ready' | 'rejected';
+  readonly outcome: UploadCheckOutcome;
   readonly bytes: number;
 }
 

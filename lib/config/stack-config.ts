@@ -104,6 +104,29 @@ export interface StackConfig {
   readonly userPoolSelfSignUp: boolean;
   /** Cognito threat protection for the stack's user pool; anything but `off` needs the (paid) Plus feature plan. */
   readonly userPoolThreatProtection: ThreatProtection;
+  /**
+   * The SES identity the stack's user pool sends its mail from (Cognito's EmailConfiguration
+   * `From`, sending account DEVELOPER): an address verified in SES, or at a domain verified there.
+   * Unset, Cognito sends with its own default sender and its small daily quota.
+   */
+  readonly userPoolSesFromEmail: string | undefined;
+  /** The display name before the from-address (`MLHub <no-reply@example.org>`). */
+  readonly userPoolSesFromName: string | undefined;
+  /** The SES-verified domain the from-address belongs to, when the domain rather than the address is verified. */
+  readonly userPoolSesVerifiedDomain: string | undefined;
+  /** An SES configuration set to send through (event publishing, dedicated IPs). */
+  readonly userPoolSesConfigurationSet: string | undefined;
+  /** The region of the SES identity; the stack's own region when unset. */
+  readonly userPoolSesRegion: string | undefined;
+  /**
+   * Whether the stack creates an SNS topic that every alarm notifies (and the budget, if any).
+   * Implied by alarmEmail; without either, alarms only change state in CloudWatch.
+   */
+  readonly alarmTopic: boolean;
+  /** An e-mail address subscribed to the alarm topic (SNS asks it to confirm the subscription). */
+  readonly alarmEmail: string | undefined;
+  /** A monthly AWS Budget for the account's cost, in USD, notifying the alarm topic and e-mail; none when unset. */
+  readonly monthlyBudgetUsd: number | undefined;
 }
 
 export type OidcTokenUse = 'id' | 'access' | 'any';
@@ -148,6 +171,14 @@ export const DEFAULT_STACK_CONFIG: StackConfig = {
   oidcUserClaim: 'sub',
   userPoolSelfSignUp: false,
   userPoolThreatProtection: 'off',
+  userPoolSesFromEmail: undefined,
+  userPoolSesFromName: undefined,
+  userPoolSesVerifiedDomain: undefined,
+  userPoolSesConfigurationSet: undefined,
+  userPoolSesRegion: undefined,
+  alarmTopic: false,
+  alarmEmail: undefined,
+  monthlyBudgetUsd: undefined,
 };
 
 export type StackOption = keyof StackConfig;
@@ -453,6 +484,43 @@ function parseUserClaim(raw: unknown): string {
   return claim;
 }
 
+/**
+ * An e-mail address as SES and SNS take one: a local part of printable ASCII without spaces or
+ * angle brackets, and a domain of at least two labels (RFC 5321 §4.1.2, without quoted locals).
+ */
+const EMAIL_ADDRESS = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const DOMAIN_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/i;
+/** SES configuration set names: letters, digits, `_` and `-`, at most 64 characters. */
+const SES_CONFIGURATION_SET = /^[A-Za-z0-9_-]{1,64}$/;
+const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+
+function emailAddress(option: StackOption, raw: unknown): string {
+  const address = stringOption(option, raw);
+  if (address.length > 254 || !EMAIL_ADDRESS.test(address)) throw new StackConfigError(option, `'${address}' is not one e-mail address such as ops@example.org`);
+  return address;
+}
+
+function matching(option: StackOption, raw: unknown, pattern: RegExp, what: string): string {
+  const value = stringOption(option, raw);
+  if (!pattern.test(value)) throw new StackConfigError(option, `'${value}' is not ${what}`);
+  return value;
+}
+
+function parseFromName(raw: unknown): string {
+  const name = stringOption('userPoolSesFromName', raw);
+  // One header line: a line break would let the name add headers of its own.
+  if (name === '' || name.length > 64 || /[\r\n<>]/.test(name)) throw new StackConfigError('userPoolSesFromName', `${JSON.stringify(name)} must be 1-64 characters on one line, without < or >`);
+  return name;
+}
+
+/** US dollars with at most two decimals, as AWS Budgets bills them; at most a million a month. */
+function parseBudget(raw: unknown): number {
+  const text = typeof raw === 'number' ? String(raw) : stringOption('monthlyBudgetUsd', raw);
+  const amount = /^\d{1,7}(\.\d{1,2})?$/.test(text) ? Number(text) : Number.NaN;
+  if (!(amount >= 1 && amount <= 1_000_000)) throw new StackConfigError('monthlyBudgetUsd', `expected an amount in USD from 1 to 1000000 with at most two decimals (250, 99.50), got ${JSON.stringify(raw)}`);
+  return amount;
+}
+
 const PARSERS: { readonly [option in StackOption]: (raw: unknown) => StackConfig[option] } = {
   stage: parseStage,
   removalPolicy: parseRemovalPolicy,
@@ -478,13 +546,51 @@ const PARSERS: { readonly [option in StackOption]: (raw: unknown) => StackConfig
   oidcUserClaim: parseUserClaim,
   userPoolSelfSignUp: (raw) => booleanOption('userPoolSelfSignUp', raw),
   userPoolThreatProtection: (raw) => oneOf('userPoolThreatProtection', raw, ['off', 'audit', 'enforced']),
+  userPoolSesFromEmail: (raw) => emailAddress('userPoolSesFromEmail', raw),
+  userPoolSesFromName: parseFromName,
+  userPoolSesVerifiedDomain: (raw) => matching('userPoolSesVerifiedDomain', raw, DOMAIN_NAME, 'a domain name such as example.org').toLowerCase(),
+  userPoolSesConfigurationSet: (raw) => matching('userPoolSesConfigurationSet', raw, SES_CONFIGURATION_SET, 'an SES configuration set name (letters, digits, _ and -, at most 64)'),
+  userPoolSesRegion: (raw) => matching('userPoolSesRegion', raw, AWS_REGION, 'an AWS region such as eu-west-1'),
+  alarmTopic: (raw) => booleanOption('alarmTopic', raw),
+  alarmEmail: (raw) => emailAddress('alarmEmail', raw),
+  monthlyBudgetUsd: parseBudget,
 };
+
+/** The user pool's SES options agree: details only with a from-address, and that address at the verified domain. */
+function checkSesOptions(config: StackConfig, given: (option: StackOption) => boolean): void {
+  if (config.userPoolSesFromEmail === undefined) {
+    for (const option of SES_DETAIL_OPTIONS) {
+      if (given(option)) throw new StackConfigError(option, 'applies only to mail sent through SES: set userPoolSesFromEmail too');
+    }
+    return;
+  }
+  const domain = config.userPoolSesVerifiedDomain;
+  if (domain !== undefined && config.userPoolSesFromEmail.split('@').pop()?.toLowerCase() !== domain) {
+    throw new StackConfigError('userPoolSesVerifiedDomain', `'${domain}' is not the domain of userPoolSesFromEmail '${config.userPoolSesFromEmail}': SES sends only from addresses at a verified domain`);
+  }
+}
+
+/** Notifications agree: an e-mail needs the topic, and a budget needs someone to tell. */
+function checkNotificationOptions(config: StackConfig, given: (option: StackOption) => boolean): void {
+  if (config.alarmEmail !== undefined && given('alarmTopic') && !config.alarmTopic) {
+    throw new StackConfigError('alarmTopic', `is false, but alarmEmail '${config.alarmEmail}' is subscribed to the alarm topic: leave alarmTopic out, or alarmEmail`);
+  }
+  if (config.monthlyBudgetUsd !== undefined && config.alarmEmail === undefined && !config.alarmTopic) {
+    throw new StackConfigError('monthlyBudgetUsd', 'notifies the alarm topic and e-mail: set alarmEmail (or alarmTopic=true), or the budget would tell no one');
+  }
+}
 
 /** Options that describe an external issuer, and mean nothing without one. */
 const EXTERNAL_ISSUER_OPTIONS = ['oidcAudience', 'oidcJwksUri', 'oidcTokenUse', 'oidcUserClaim'] as const satisfies readonly StackOption[];
 
 /** Options that shape the stack's own user pool, which an external issuer replaces. */
-const USER_POOL_OPTIONS = ['userPoolSelfSignUp', 'userPoolThreatProtection'] as const satisfies readonly StackOption[];
+const USER_POOL_OPTIONS = [
+  'userPoolSelfSignUp', 'userPoolThreatProtection',
+  'userPoolSesFromEmail', 'userPoolSesFromName', 'userPoolSesVerifiedDomain', 'userPoolSesConfigurationSet', 'userPoolSesRegion',
+] as const satisfies readonly StackOption[];
+
+/** Options that shape how the user pool sends mail through SES, and mean nothing without its from-address. */
+const SES_DETAIL_OPTIONS = ['userPoolSesFromName', 'userPoolSesVerifiedDomain', 'userPoolSesConfigurationSet', 'userPoolSesRegion'] as const satisfies readonly StackOption[];
 
 /** Whether an option was given at all: an empty `-c option=` means "use the default". */
 export const isGiven = (raw: unknown): boolean => raw !== undefined && raw !== '';
@@ -587,14 +693,17 @@ function parseOption<K extends StackOption>(option: K, lookup: OptionLookup): St
 /** Builds the stack configuration from an option lookup, filling in defaults and rejecting bad values. */
 export function readStackConfig(lookup: OptionLookup): StackConfig {
   const config = Object.fromEntries(STACK_OPTIONS.map((option) => [option, parseOption(option, lookup)])) as unknown as StackConfig;
-  checkIdentityOptions(config, (option) => isGiven(lookup(option)));
+  const given = (option: StackOption): boolean => isGiven(lookup(option));
+  checkIdentityOptions(config, given);
+  checkSesOptions(config, given);
+  checkNotificationOptions(config, given);
   checkBackendRules(config);
-  return config;
+  return { ...config, alarmTopic: config.alarmTopic || config.alarmEmail !== undefined };
 }
 
 /** Who vouches for callers: the stack's own Cognito user pool, or an external OIDC issuer. */
 export type IdentitySource =
-  | { readonly kind: 'userPool'; readonly selfSignUp: boolean; readonly threatProtection: ThreatProtection }
+  | { readonly kind: 'userPool'; readonly selfSignUp: boolean; readonly threatProtection: ThreatProtection; readonly sesMail: SesMail | undefined }
   | {
     readonly kind: 'external';
     readonly issuer: string;
@@ -604,9 +713,29 @@ export type IdentitySource =
     readonly userClaim: string;
   };
 
+/** How the stack's user pool sends mail through SES (the userPoolSes* options); undefined: Cognito's own sender. */
+export interface SesMail {
+  readonly fromEmail: string;
+  readonly fromName: string | undefined;
+  readonly verifiedDomain: string | undefined;
+  readonly configurationSet: string | undefined;
+  readonly region: string | undefined;
+}
+
+function sesMail(config: StackConfig): SesMail | undefined {
+  if (config.userPoolSesFromEmail === undefined) return undefined;
+  return {
+    fromEmail: config.userPoolSesFromEmail,
+    fromName: config.userPoolSesFromName,
+    verifiedDomain: config.userPoolSesVerifiedDomain,
+    configurationSet: config.userPoolSesConfigurationSet,
+    region: config.userPoolSesRegion,
+  };
+}
+
 export function identitySource(config: StackConfig): IdentitySource {
   if (config.oidcIssuer === undefined) {
-    return { kind: 'userPool', selfSignUp: config.userPoolSelfSignUp, threatProtection: config.userPoolThreatProtection };
+    return { kind: 'userPool', selfSignUp: config.userPoolSelfSignUp, threatProtection: config.userPoolThreatProtection, sesMail: sesMail(config) };
   }
   if (config.oidcAudience === undefined) throw new StackConfigError('oidcAudience', 'is required with oidcIssuer');
   return {

@@ -119,7 +119,7 @@ export class CatalogueFunctions extends Construct {
     switch (trigger.kind) {
       case 's3': {
         const spec = fn as CatalogueFunctionOf<'s3'>;
-        return { kind: 's3', spec, handler, failedEvents: wireS3Trigger(handler, spec, { 'bundle-bucket': props.storage.bundleBucket }, props.removalPolicy) };
+        return { kind: 's3', spec, handler, failedEvents: wireS3Trigger(handler, spec, { 'bundle-bucket': props.storage.bundleBucket }, { logRetention: props.logRetention, removalPolicy: props.removalPolicy }) };
       }
       case 'table-stream': {
         const spec = fn as CatalogueFunctionOf<'table-stream'>;

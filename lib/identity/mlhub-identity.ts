@@ -5,12 +5,13 @@ import {
   Mfa,
   StandardThreatProtectionMode,
   UserPool,
+  UserPoolEmail,
   type UserPoolClient,
   type UserPoolProps,
 } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import { IDENTITY_ENV } from '../../functions/identity/identity-config';
-import type { IdentitySource, ThreatProtection } from '../config/stack-config';
+import type { IdentitySource, SesMail, ThreatProtection } from '../config/stack-config';
 
 export interface MlHubIdentityProps {
   readonly source: IdentitySource;
@@ -30,6 +31,23 @@ const THREAT_PROTECTION: Readonly<Record<ThreatProtection, Pick<UserPoolProps, '
   audit: { featurePlan: FeaturePlan.PLUS, standardThreatProtectionMode: StandardThreatProtectionMode.AUDIT_ONLY },
   enforced: { featurePlan: FeaturePlan.PLUS, standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION },
 };
+
+/**
+ * Cognito's own sender by default (a few dozen mails a day, from no-reply@verificationemail.com);
+ * with an SES identity, mail goes through SES in the account (sending account DEVELOPER), in the
+ * identity's region, which is the stack's unless given.
+ */
+function userPoolEmail(mail: SesMail | undefined): UserPoolEmail | undefined {
+  if (!mail) return undefined;
+  return UserPoolEmail.withSES({
+    fromEmail: mail.fromEmail,
+    ...(mail.fromName !== undefined ? { fromName: mail.fromName } : {}),
+    ...(mail.verifiedDomain !== undefined ? { sesVerifiedDomain: mail.verifiedDomain } : {}),
+    ...(mail.configurationSet !== undefined ? { configurationSetName: mail.configurationSet } : {}),
+    // The stack is environment-agnostic, so its region is known only at deploy time.
+    sesRegion: mail.region ?? Aws.REGION,
+  });
+}
 
 /** `https://cognito-idp.<region>.amazonaws.com/<pool id>`: the `iss` of the pool's tokens. */
 const userPoolIssuer = (userPool: UserPool): string => `https://cognito-idp.${Aws.REGION}.${Aws.URL_SUFFIX}/${userPool.userPoolId}`;
@@ -89,6 +107,7 @@ export class MlHubIdentity extends Construct {
       mfa: Mfa.REQUIRED,
       mfaSecondFactor: { otp: true, sms: false },
       accountRecovery: AccountRecovery.EMAIL_ONLY,
+      ...(source.sesMail ? { email: userPoolEmail(source.sesMail) } : {}),
       ...THREAT_PROTECTION[source.threatProtection],
       // Every model's owner and grants name users by their sub: a replaced pool would orphan them all.
       deletionProtection: retained,

@@ -51,6 +51,14 @@ describe('stack configuration', () => {
       oidcUserClaim: 'sub',
       userPoolSelfSignUp: false,
       userPoolThreatProtection: 'off',
+      userPoolSesFromEmail: undefined,
+      userPoolSesFromName: undefined,
+      userPoolSesVerifiedDomain: undefined,
+      userPoolSesConfigurationSet: undefined,
+      userPoolSesRegion: undefined,
+      alarmTopic: false,
+      alarmEmail: undefined,
+      monthlyBudgetUsd: undefined,
     });
     expect(identitySource(config)).toEqual({ kind: 'userPool', selfSignUp: false, threatProtection: 'off' });
   });
@@ -73,6 +81,13 @@ describe('stack configuration', () => {
       presignSeconds: '1800',
       userPoolSelfSignUp: 'TRUE',
       userPoolThreatProtection: 'Enforced',
+      userPoolSesFromEmail: 'no-reply@mail.example.org',
+      userPoolSesFromName: 'MLHub Registry',
+      userPoolSesVerifiedDomain: 'Mail.Example.org',
+      userPoolSesConfigurationSet: 'mlhub-mail',
+      userPoolSesRegion: 'eu-west-1',
+      alarmEmail: 'ops@example.org',
+      monthlyBudgetUsd: '99.50',
     });
     expect(config).toStrictEqual({
       stage: 'prod',
@@ -99,7 +114,26 @@ describe('stack configuration', () => {
       oidcUserClaim: 'sub',
       userPoolSelfSignUp: true,
       userPoolThreatProtection: 'enforced',
+      userPoolSesFromEmail: 'no-reply@mail.example.org',
+      userPoolSesFromName: 'MLHub Registry',
+      userPoolSesVerifiedDomain: 'mail.example.org',
+      userPoolSesConfigurationSet: 'mlhub-mail',
+      userPoolSesRegion: 'eu-west-1',
+      // An e-mail is sent through the topic, so it implies one.
+      alarmTopic: true,
+      alarmEmail: 'ops@example.org',
+      monthlyBudgetUsd: 99.5,
     });
+    expect(identitySource(config)).toMatchObject({
+      kind: 'userPool',
+      sesMail: { fromEmail: 'no-reply@mail.example.org', fromName: 'MLHub Registry', verifiedDomain: 'mail.example.org', configurationSet: 'mlhub-mail', region: 'eu-west-1' },
+    });
+  });
+
+  it('keeps the alarm topic off unless asked for, and makes it without an e-mail when asked', () => {
+    expect(read({}).alarmTopic).toBe(false);
+    expect(read({ alarmTopic: 'true' })).toMatchObject({ alarmTopic: true, alarmEmail: undefined });
+    expect(read({ alarmTopic: true, monthlyBudgetUsd: 40 })).toMatchObject({ alarmTopic: true, monthlyBudgetUsd: 40 });
   });
 
   it('reads an external issuer, ORCID for instance, with its client id, keys, token use and user claim', () => {
@@ -210,6 +244,19 @@ describe('stack configuration', () => {
     [{ oidcIssuer: 'https://orcid.org', oidcAudience: 'APP-1', oidcUserClaim: 'a claim' }, /is not a claim name/],
     [{ userPoolSelfSignUp: 'yes' }, /expected 'true', 'false', got 'yes'/],
     [{ userPoolThreatProtection: 'on' }, /expected 'off', 'audit', 'enforced', got 'on'/],
+    [{ alarmEmail: 'ops' }, /'alarmEmail'.*'ops' is not one e-mail address/],
+    [{ alarmEmail: 'ops@example.org,dev@example.org' }, /'alarmEmail'.*is not one e-mail address/],
+    [{ alarmEmail: 'ops@localhost' }, /'alarmEmail'.*is not one e-mail address/],
+    [{ alarmTopic: 'yes' }, /'alarmTopic'.*expected 'true', 'false', got 'yes'/],
+    [{ monthlyBudgetUsd: '0', alarmTopic: 'true' }, /'monthlyBudgetUsd'.*from 1 to 1000000/],
+    [{ monthlyBudgetUsd: '12.345', alarmTopic: 'true' }, /'monthlyBudgetUsd'.*at most two decimals/],
+    [{ monthlyBudgetUsd: '$100', alarmTopic: 'true' }, /'monthlyBudgetUsd'.*got "\$100"/],
+    [{ monthlyBudgetUsd: '2000000', alarmTopic: 'true' }, /'monthlyBudgetUsd'.*from 1 to 1000000/],
+    [{ userPoolSesFromEmail: 'MLHub <no-reply@example.org>' }, /'userPoolSesFromEmail'.*is not one e-mail address/],
+    [{ userPoolSesFromEmail: 'no-reply@example.org', userPoolSesFromName: 'MLHub\nBcc: x@example.org' }, /'userPoolSesFromName'.*one line/],
+    [{ userPoolSesFromEmail: 'no-reply@example.org', userPoolSesVerifiedDomain: 'example' }, /'userPoolSesVerifiedDomain'.*not a domain name/],
+    [{ userPoolSesFromEmail: 'no-reply@example.org', userPoolSesConfigurationSet: 'my set' }, /'userPoolSesConfigurationSet'.*not an SES configuration set name/],
+    [{ userPoolSesFromEmail: 'no-reply@example.org', userPoolSesRegion: 'Ireland' }, /'userPoolSesRegion'.*not an AWS region/],
   ])('rejects %j', (given, message) => {
     expect(() => read(given)).toThrow(message);
   });
@@ -222,7 +269,19 @@ describe('stack configuration', () => {
     [{ oidcUserClaim: 'email' }, /'oidcUserClaim' .*applies only to an external issuer/],
     [{ oidcIssuer: 'https://orcid.org', oidcAudience: 'APP-1', userPoolSelfSignUp: 'true' }, /'userPoolSelfSignUp' .*not created when oidcIssuer is set/],
     [{ oidcIssuer: 'https://orcid.org', oidcAudience: 'APP-1', userPoolThreatProtection: 'off' }, /'userPoolThreatProtection' .*not created when oidcIssuer is set/],
+    [{ oidcIssuer: 'https://orcid.org', oidcAudience: 'APP-1', userPoolSesFromEmail: 'no-reply@example.org' }, /'userPoolSesFromEmail' .*not created when oidcIssuer is set/],
+    [{ userPoolSesRegion: 'eu-west-1' }, /'userPoolSesRegion' .*applies only to mail sent through SES: set userPoolSesFromEmail too/],
+    [{ userPoolSesFromName: 'MLHub' }, /'userPoolSesFromName' .*set userPoolSesFromEmail too/],
+    [{ userPoolSesFromEmail: 'no-reply@example.org', userPoolSesVerifiedDomain: 'mail.example.org' }, /'userPoolSesVerifiedDomain' .*'mail.example.org' is not the domain of userPoolSesFromEmail/],
   ])('rejects the half-given identity options %j', (given, message) => {
+    expect(() => read(given)).toThrow(message);
+  });
+
+  it.each([
+    [{ monthlyBudgetUsd: '100' }, /'monthlyBudgetUsd' .*set alarmEmail \(or alarmTopic=true\), or the budget would tell no one/],
+    [{ monthlyBudgetUsd: '100', alarmTopic: 'false' }, /'monthlyBudgetUsd' .*would tell no one/],
+    [{ alarmEmail: 'ops@example.org', alarmTopic: 'false' }, /'alarmTopic' .*is false, but alarmEmail 'ops@example.org' is subscribed to the alarm topic/],
+  ])('rejects notification options that contradict each other: %j', (given, message) => {
     expect(() => read(given)).toThrow(message);
   });
 
@@ -266,6 +325,14 @@ describe('stack configuration', () => {
       'MLHUB_DEPLOY_OIDC_USER_CLAIM',
       'MLHUB_DEPLOY_USER_POOL_SELF_SIGN_UP',
       'MLHUB_DEPLOY_USER_POOL_THREAT_PROTECTION',
+      'MLHUB_DEPLOY_USER_POOL_SES_FROM_EMAIL',
+      'MLHUB_DEPLOY_USER_POOL_SES_FROM_NAME',
+      'MLHUB_DEPLOY_USER_POOL_SES_VERIFIED_DOMAIN',
+      'MLHUB_DEPLOY_USER_POOL_SES_CONFIGURATION_SET',
+      'MLHUB_DEPLOY_USER_POOL_SES_REGION',
+      'MLHUB_DEPLOY_ALARM_TOPIC',
+      'MLHUB_DEPLOY_ALARM_EMAIL',
+      'MLHUB_DEPLOY_MONTHLY_BUDGET_USD',
     ]);
     expect(STACK_OPTIONS).toEqual(Object.keys(DEFAULT_STACK_CONFIG));
   });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IDENTITY_ENV } from '../../functions/identity/identity-config';
 import { INFERENCE_ENV } from '../../functions/inference/inference-config';
@@ -246,4 +247,42 @@ describe('the README deploy guide', () => {
     expect(deploySection).toContain(`\`${option}\``);
     expect(deploySection).toContain(`\`${optionEnvName(option)}\``);
   });
+});
+
+describe('user pool mail', () => {
+  const userPoolOf = (sesMail: Extract<IdentitySource, { kind: 'userPool' }>['sesMail']): Resource => {
+    const stack = new Stack(new App(), 'IdentityOnly');
+    new MlHubIdentity(stack, 'Identity', { source: { kind: 'userPool', selfSignUp: false, threatProtection: 'off', sesMail }, removalPolicy: RemovalPolicy.DESTROY });
+    const [pool, ...others] = Object.values(Template.fromStack(stack).findResources('AWS::Cognito::UserPool')) as Resource[];
+    expect(others).toEqual([]);
+    return pool as Resource;
+  };
+
+  it("stays with Cognito's own sender by default", () => {
+    const configuration = userPoolOf(undefined).Properties.EmailConfiguration as Record<string, unknown> | undefined;
+    expect(configuration?.EmailSendingAccount ?? 'COGNITO_DEFAULT').toBe('COGNITO_DEFAULT');
+    expect(configuration?.SourceArn).toBeUndefined();
+  });
+
+  it('sends through SES from the verified identity, in the stack\'s region unless another is given', () => {
+    expect(userPoolOf({ fromEmail: 'no-reply@mail.example.org', fromName: 'MLHub', verifiedDomain: 'mail.example.org', configurationSet: 'mlhub-mail', region: 'eu-west-1' }).Properties.EmailConfiguration).toEqual({
+      EmailSendingAccount: 'DEVELOPER',
+      From: 'MLHub <no-reply@mail.example.org>',
+      ConfigurationSet: 'mlhub-mail',
+      SourceArn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:eu-west-1:', { Ref: 'AWS::AccountId' }, ':identity/mail.example.org']] },
+    });
+    expect(userPoolOf({ fromEmail: 'no-reply@example.org', fromName: undefined, verifiedDomain: undefined, configurationSet: undefined, region: undefined }).Properties.EmailConfiguration).toEqual({
+      EmailSendingAccount: 'DEVELOPER',
+      From: 'no-reply@example.org',
+      SourceArn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':identity/no-reply@example.org']] },
+    });
+  });
+
+  it('is configured by the userPoolSes* stack options, and passes cdk-nag', () => {
+    const mailed = synthesizeMlHub({ options: { userPoolSesFromEmail: 'no-reply@example.org', userPoolSesRegion: 'us-east-1' }, bundling: false });
+    const [pool] = Object.values(resourcesOfType(mailed.template, 'AWS::Cognito::UserPool'));
+    expect(pool?.Properties.EmailConfiguration).toMatchObject({ EmailSendingAccount: 'DEVELOPER', From: 'no-reply@example.org' });
+    expect(JSON.stringify(pool?.Properties.EmailConfiguration)).toContain(':ses:us-east-1:');
+    expect(mailed.validationReport.pluginReports.flatMap((report) => report.violations)).toEqual([]);
+  }, 120_000);
 });

@@ -54,13 +54,30 @@ export function errorMessage(body: Buffer): string | undefined {
   }
 }
 
-/** Turns a non-2xx answer into the AppError MLHub gives its caller. */
+/** The most of a backend's own error message kept for the logs. */
+const MAX_LOGGED_ANSWER_CHARS = 1000;
+
+/**
+ * What the backend answered, as the `cause` of the error MLHub logs: its status and its own
+ * error message (cut to MAX_LOGGED_ANSWER_CHARS). Callers never see it, as it may name internal
+ * hosts; the logger redacts any credential in it.
+ */
+export class BackendAnswerError extends Error {
+  constructor(readonly status: number, answer: string | undefined) {
+    const said = answer === undefined ? '' : `: ${answer.length > MAX_LOGGED_ANSWER_CHARS ? `${answer.slice(0, MAX_LOGGED_ANSWER_CHARS)}…` : answer}`;
+    super(`The backend answered HTTP ${status}${said}`);
+    this.name = 'BackendAnswerError';
+  }
+}
+
+/** Turns a non-2xx answer into the AppError MLHub gives its caller, with what the backend said as its cause for the logs. */
 export function failureForStatus(kind: BackendKind, status: number, body: Buffer, model: string): Error {
   if (status === 400 || status === 422) return backendRejectedInput(kind, errorMessage(body));
   if (status === 413) return backendTooLarge(kind);
-  if (status === 429) return backendBusy(kind);
-  if (status === 404) return backendFailed(kind, `it does not serve model '${model}' (HTTP 404)`);
-  return backendFailed(kind, `HTTP ${status}`);
+  const cause = new BackendAnswerError(status, errorMessage(body));
+  if (status === 429) return backendBusy(kind, cause);
+  if (status === 404) return backendFailed(kind, `it does not serve model '${model}' (HTTP 404)`, cause);
+  return backendFailed(kind, `HTTP ${status}`, cause);
 }
 
 /**

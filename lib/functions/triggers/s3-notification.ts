@@ -1,4 +1,5 @@
-import { Duration, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import { CfnResource, Duration, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { EventType, type Bucket, type NotificationKeyFilter } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
@@ -39,13 +40,20 @@ const keyFilter = (trigger: S3Trigger): NotificationKeyFilter => ({
 /**
  * Has the trigger's bucket notify the function of its events under its prefix and suffix, with
  * Lambda's retries and an on-failure queue (the function's role may send to that queue only).
- * Returns the queue.
+ * Returns the queue. The queue, and the log group of CDK's notifications handler (kept for
+ * `logRetention`), follow `removalPolicy`.
  *
  * CDK writes bucket notifications through a custom resource whose function it adds to the stack
  * once (see acknowledgeNotificationsHandler); a notification set in the bucket's own template
  * instead would make the bucket depend on the function, whose data policy depends on the bucket.
  */
-export function wireS3Trigger(handler: RouteFunction, fn: CatalogueFunctionOf<'s3'>, buckets: Readonly<Record<BucketId, Bucket>>, removalPolicy: RemovalPolicy): Queue {
+export function wireS3Trigger(
+  handler: RouteFunction,
+  fn: CatalogueFunctionOf<'s3'>,
+  buckets: Readonly<Record<BucketId, Bucket>>,
+  lifecycle: { readonly logRetention: RetentionDays; readonly removalPolicy: RemovalPolicy },
+): Queue {
+  const { removalPolicy } = lifecycle;
   const failedEvents = failedEventQueue(handler, 'FailedEvents', {
     removalPolicy,
     why: `This queue is itself where failed ${fn.id} events end up (the function's on-failure destination, after Lambda's retries); nothing consumes it automatically, so a queue behind it would only ever stay empty`,
@@ -54,8 +62,30 @@ export function wireS3Trigger(handler: RouteFunction, fn: CatalogueFunctionOf<'s
   for (const event of fn.trigger.events) {
     buckets[fn.trigger.bucket].addEventNotification(eventTypeOf(fn, event), new LambdaDestination(handler.function), keyFilter(fn.trigger));
   }
-  acknowledgeNotificationsHandler(Stack.of(handler));
+  const stack = Stack.of(handler);
+  acknowledgeNotificationsHandler(stack);
+  keepNotificationsHandlerLogs(stack, lifecycle.logRetention, removalPolicy);
   return failedEvents;
+}
+
+/** The construct id of the log group made for CDK's bucket notifications handler, beside it in the stack. */
+export const BUCKET_NOTIFICATIONS_HANDLER_LOGS_ID = 'BucketNotificationsHandlerLogs';
+
+/**
+ * Left alone, Lambda would create the notifications handler's log group on its first run, with
+ * no retention and outside the stack. CDK makes that function from a raw AWS::Lambda::Function
+ * resource and offers no log settings for it, so the stack makes a log group with the stack's
+ * retention and points the function's LoggingConfig at it (once per stack, as the handler is).
+ * The handler's role may already write any log group (AWSLambdaBasicExecutionRole, see below).
+ */
+function keepNotificationsHandlerLogs(stack: Stack, retention: RetentionDays, removalPolicy: RemovalPolicy): void {
+  if (stack.node.tryFindChild(BUCKET_NOTIFICATIONS_HANDLER_LOGS_ID)) return;
+  const resource = stack.node.tryFindChild(BUCKET_NOTIFICATIONS_HANDLER_ID)?.node.tryFindChild('Resource');
+  if (!(resource instanceof CfnResource) || resource.cfnResourceType !== 'AWS::Lambda::Function') {
+    throw new Error(`CDK's bucket notifications handler (${BUCKET_NOTIFICATIONS_HANDLER_ID}/Resource) was not found as an AWS::Lambda::Function: its logs need a log group with retention`);
+  }
+  const logGroup = new LogGroup(stack, BUCKET_NOTIFICATIONS_HANDLER_LOGS_ID, { retention, removalPolicy });
+  resource.addPropertyOverride('LoggingConfig.LogGroup', logGroup.logGroupName);
 }
 
 /**

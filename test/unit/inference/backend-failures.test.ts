@@ -69,6 +69,8 @@ describe('backend failures', () => {
     const failed = await rejectionOf(fixture.predict({ kind, url: failing.url, model: 'm' }, input()));
     expect(failed.kind).toBe('bad_gateway');
     expect(failed.message).toBe(`The ${kind} backend failed: HTTP 500`);
+    // What the backend said goes to the logs only, as the cause.
+    expect((failed.cause as Error).message).toBe(`The backend answered HTTP 500: internal detail at ${failing.url}/secret-path`);
 
     status = 413;
     expect((await rejectionOf(fixture.predict({ kind, url: failing.url, model: 'm' }, input()))).kind).toBe('too_large');
