@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import { MlHubHttpApi } from './api/mlhub-http-api';
 import { identitySource, sagemakerEndpointArns, type StackConfig } from './config/stack-config';
 import { functionsTriggeredBy } from '../functions/catalogue/function-catalogue';
+import { CONFIG_ENV } from '../functions/platform/function-config';
 import { CatalogueFunctions, failedEventsOf } from './functions/catalogue-functions';
 import { RouteFunctions } from './functions/route-functions';
 import { MlHubIdentity } from './identity/mlhub-identity';
@@ -47,7 +48,8 @@ export class MlHubStack extends Stack {
       identityEnvironment: this.identity.functionEnvironment,
       modelEndpointArns: sagemakerEndpointArns(config.modelBackends),
       inference: { modelBackends: config.modelBackends, backendUrlAllowlist: config.backendUrlAllowlist },
-      uploads: { maxBundleBytes: config.maxBundleBytes, presignSeconds: config.presignSeconds },
+      uploads: { maxBundleBytes: config.maxBundleBytes, maxUnpackedBytes: config.maxUnpackedBytes, presignSeconds: config.presignSeconds },
+      predictReservedConcurrency: config.predictReservedConcurrency,
       rateLimits: config.rateLimits,
       logRetention: config.logRetentionDays,
       removalPolicy,
@@ -55,6 +57,8 @@ export class MlHubStack extends Stack {
     this.catalogueFunctions = new CatalogueFunctions(this, 'Events', {
       storage: this.storage,
       layers: { 'onnx-runtime': this.functions.onnxRuntimeLayer?.layerVersion },
+      bundleCheckEnvironment: { [CONFIG_ENV.maxUnpackedBytes]: String(config.maxUnpackedBytes) },
+      reservedConcurrency: { finalizeUpload: config.finalizerReservedConcurrency },
       logRetention: config.logRetentionDays,
       removalPolicy,
     });
