@@ -8,6 +8,16 @@ import { endpointNameOf, sagemakerEndpointArns, type ModelBackends } from '../co
  */
 export const PREDICT_EPHEMERAL_STORAGE_MB = 4096;
 
+/**
+ * Bytes of model files the predict functions keep in /tmp (MLHUB_MODEL_CACHE_BYTES): all of it
+ * but a gigabyte, for partly written files and anything else there. Also the largest model the
+ * built-in runtime can run here, which the functions that check bundles are told.
+ */
+export const PREDICT_MODEL_CACHE_BYTES = (PREDICT_EPHEMERAL_STORAGE_MB - 1024) * 1024 ** 2;
+
+/** The share of a predict function's memory its loaded ONNX sessions may take (MLHUB_ONNX_SESSION_CACHE_BYTES). */
+const SESSION_MEMORY_SHARE = 0.5;
+
 /** The only writable place in Lambda. */
 export const LAMBDA_MODEL_CACHE_DIR = '/tmp/mlhub-models';
 
@@ -24,6 +34,7 @@ export interface InferenceEnvironmentProps {
   readonly modelBackends: ModelBackends;
   readonly backendUrlAllowlist: readonly string[];
   readonly timeoutSeconds: number;
+  readonly memoryMb: number;
 }
 
 /**
@@ -45,11 +56,14 @@ export function sagemakerEndpointAllowlist(arns: readonly string[]): string {
  *   or the spec's JSON); types with none fall back to the built-in ONNX Runtime;
  * - backendUrlAllowlist: MLHUB_BACKEND_URL_ALLOWLIST (empty: models may name no URL of their own);
  * - the SageMaker ARNs of every type: MLHUB_SAGEMAKER_ENDPOINT_ALLOWLIST (see above);
- * - the model file cache in /tmp, and a deadline inside the function's timeout.
+ * - the model file cache in /tmp and its size, the sessions' memory budget (half the function's
+ *   memory), and a deadline inside the function's timeout.
  */
 export function inferenceEnvironment(props: InferenceEnvironmentProps): Record<string, string> {
   const environment: Record<string, string> = {
     [INFERENCE_ENV.modelCacheDir]: LAMBDA_MODEL_CACHE_DIR,
+    [INFERENCE_ENV.modelCacheBytes]: String(PREDICT_MODEL_CACHE_BYTES),
+    [INFERENCE_ENV.sessionCacheBytes]: String(Math.floor(props.memoryMb * 1024 ** 2 * SESSION_MEMORY_SHARE)),
     [INFERENCE_ENV.deadlineMs]: String(Math.min(DEFAULT_DEADLINE_MS, props.timeoutSeconds * 1000 - DEADLINE_MARGIN_MS)),
     [INFERENCE_ENV.allowedBackendUrls]: props.backendUrlAllowlist.join(','),
     [INFERENCE_ENV.allowedSageMakerEndpoints]: sagemakerEndpointAllowlist(sagemakerEndpointArns(props.modelBackends)),
