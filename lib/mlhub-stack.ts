@@ -5,6 +5,7 @@ import { identitySource, sagemakerEndpointArns, type StackConfig } from './confi
 import { functionsTriggeredBy } from '../functions/catalogue/function-catalogue';
 import { CONFIG_ENV } from '../functions/platform/function-config';
 import { CatalogueFunctions, failedEventsOf } from './functions/catalogue-functions';
+import { PREDICT_MODEL_CACHE_BYTES } from './functions/inference-runtime';
 import { RouteFunctions } from './functions/route-functions';
 import { MlHubIdentity } from './identity/mlhub-identity';
 import { MlHubStorage } from './storage/mlhub-storage';
@@ -48,7 +49,7 @@ export class MlHubStack extends Stack {
       identityEnvironment: this.identity.functionEnvironment,
       modelEndpointArns: sagemakerEndpointArns(config.modelBackends),
       inference: { modelBackends: config.modelBackends, backendUrlAllowlist: config.backendUrlAllowlist },
-      uploads: { maxBundleBytes: config.maxBundleBytes, maxUnpackedBytes: config.maxUnpackedBytes, presignSeconds: config.presignSeconds },
+      uploads: { maxBundleBytes: config.maxBundleBytes, maxUnpackedBytes: config.maxUnpackedBytes, builtinModelBytes: PREDICT_MODEL_CACHE_BYTES, presignSeconds: config.presignSeconds },
       predictReservedConcurrency: config.predictReservedConcurrency,
       rateLimits: config.rateLimits,
       logRetention: config.logRetentionDays,
@@ -57,7 +58,7 @@ export class MlHubStack extends Stack {
     this.catalogueFunctions = new CatalogueFunctions(this, 'Events', {
       storage: this.storage,
       layers: { 'onnx-runtime': this.functions.onnxRuntimeLayer?.layerVersion },
-      bundleCheckEnvironment: { [CONFIG_ENV.maxUnpackedBytes]: String(config.maxUnpackedBytes) },
+      bundleCheckEnvironment: { [CONFIG_ENV.maxUnpackedBytes]: String(config.maxUnpackedBytes), [CONFIG_ENV.builtinModelBytes]: String(PREDICT_MODEL_CACHE_BYTES) },
       reservedConcurrency: { finalizeUpload: config.finalizerReservedConcurrency },
       logRetention: config.logRetentionDays,
       removalPolicy,

@@ -1,4 +1,5 @@
 import { DEFAULT_BUNDLE_LIMITS, type BundleLimits } from '../bundles/bundle-limits';
+import { DEFAULT_MODEL_CACHE_BYTES, INFERENCE_ENV } from '../inference/inference-config';
 import { integerFromEnv } from './env-values';
 
 /**
@@ -33,6 +34,8 @@ export const CONFIG_ENV = {
   s3ForcePathStyle: 'MLHUB_S3_FORCE_PATH_STYLE',
   maxBundleEntries: 'MLHUB_MAX_BUNDLE_ENTRIES',
   maxUnpackedBytes: 'MLHUB_MAX_UNPACKED_BYTES',
+  /** The predict function's model cache size, which bundle checks compare model files with (the same variable the engine reads). */
+  builtinModelBytes: INFERENCE_ENV.modelCacheBytes,
   maxBundleBytes: 'MLHUB_MAX_BUNDLE_BYTES',
   presignSeconds: 'MLHUB_PRESIGN_SECONDS',
   sessionSeconds: 'MLHUB_UPLOAD_SESSION_SECONDS',
@@ -81,6 +84,7 @@ export function loadFunctionConfig(env: NodeJS.ProcessEnv = process.env): Functi
     bundleLimits: {
       maxEntries: integerFromEnv(env, CONFIG_ENV.maxBundleEntries, DEFAULT_BUNDLE_LIMITS.maxEntries),
       maxUnpackedBytes,
+      maxBuiltinModelBytes: integerFromEnv(env, CONFIG_ENV.builtinModelBytes, DEFAULT_MODEL_CACHE_BYTES),
     },
     uploads: {
       maxBundleBytes,

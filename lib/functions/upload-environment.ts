@@ -1,10 +1,12 @@
 import { CONFIG_ENV } from '../../functions/platform/function-config';
 import type { RouteId } from '../../functions/routes/route-table';
 
-/** The deployment's upload settings (stack options maxBundleBytes, maxUnpackedBytes and presignSeconds). */
+/** The deployment's upload settings (stack options maxBundleBytes, maxUnpackedBytes and presignSeconds, and what predict can hold). */
 export interface UploadSettings {
   readonly maxBundleBytes: number;
   readonly maxUnpackedBytes: number;
+  /** The predict functions' model cache size (lib/functions/inference-runtime.ts), which bundle checks compare model files with. */
+  readonly builtinModelBytes: number;
   readonly presignSeconds: number;
 }
 
@@ -19,8 +21,8 @@ export const ROUTE_UPLOAD_SETTINGS: Readonly<Record<RouteId, readonly UploadSett
   // unpacked limit comes with the upload limit, which may not exceed it (function-config.ts).
   createUpload: ['maxBundleBytes', 'maxUnpackedBytes', 'presignSeconds'],
   // Check a bundle's contents: a direct upload at once, a completed one when it is small enough.
-  uploadBundle: ['maxUnpackedBytes'],
-  completeUpload: ['maxUnpackedBytes'],
+  uploadBundle: ['maxUnpackedBytes', 'builtinModelBytes'],
+  completeUpload: ['maxUnpackedBytes', 'builtinModelBytes'],
   // Signs fresh part URLs, so that a client can resume.
   getUpload: ['presignSeconds'],
   // Signs the GET URL that a large bundle's download redirects to.

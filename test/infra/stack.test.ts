@@ -447,6 +447,14 @@ describe('upload sessions', () => {
     for (const [id, routeFunction] of told) expect(variablesOf(functionResource(routeFunction))[CONFIG_ENV.maxUnpackedBytes], id).toBe(String(64 * 1024 ** 3));
   });
 
+  it('tells every function that checks bundles how many bytes of model files the predict functions hold, as the predict functions are told', () => {
+    const predictCache = variablesOf(functionResource(functionOf('predictModel')))[INFERENCE_ENV.modelCacheBytes];
+    expect(predictCache).toBe(String(3 * 1024 ** 3));
+    const told = allHandlerFunctions().filter(([, routeFunction]) => CONFIG_ENV.builtinModelBytes in variablesOf(functionResource(routeFunction)));
+    expect(told.map(([id]) => id).sort()).toEqual(['completeUpload', 'finalizeUpload', 'predictModel', 'predictModelWithGet', 'sweepVersions', 'uploadBundle']);
+    for (const [id, routeFunction] of told) expect(variablesOf(functionResource(routeFunction))[CONFIG_ENV.builtinModelBytes], id).toBe(predictCache);
+  });
+
   it('names only routes that exist in its table of who reads the upload settings', () => {
     for (const routeId of Object.keys(ROUTE_UPLOAD_SETTINGS)) expect(ROUTES.map((route) => route.id), routeId).toContain(routeId);
   });
@@ -507,7 +515,7 @@ describe('storage events', () => {
   it('tells an event function where the data is and nothing about identity: S3 calls it, no user does', () => {
     for (const subscription of EVENT_SUBSCRIPTIONS) {
       const variables = variablesOf(functionResource(eventFunctionOf(subscription.id).handler));
-      expect(Object.keys(variables).sort()).toEqual([CONFIG_ENV.bucket, CONFIG_ENV.table, CONFIG_ENV.maxUnpackedBytes, 'NODE_OPTIONS'].sort());
+      expect(Object.keys(variables).sort()).toEqual([CONFIG_ENV.bucket, CONFIG_ENV.table, CONFIG_ENV.maxUnpackedBytes, CONFIG_ENV.builtinModelBytes, 'NODE_OPTIONS'].sort());
       expect(variables[CONFIG_ENV.table]).toEqual({ Ref: ids.table });
       expect(variables[CONFIG_ENV.bucket]).toEqual({ Ref: ids.bucket });
     }
@@ -598,7 +606,7 @@ describe('schedules', () => {
   it('tells a scheduled function where the data is and nothing about identity: a clock calls it, no user does', () => {
     for (const schedule of SCHEDULES) {
       const variables = variablesOf(functionResource(scheduledFunctionOf(schedule.id).handler));
-      expect(Object.keys(variables).sort()).toEqual([CONFIG_ENV.bucket, CONFIG_ENV.table, CONFIG_ENV.maxUnpackedBytes, 'NODE_OPTIONS'].sort());
+      expect(Object.keys(variables).sort()).toEqual([CONFIG_ENV.bucket, CONFIG_ENV.table, CONFIG_ENV.maxUnpackedBytes, CONFIG_ENV.builtinModelBytes, 'NODE_OPTIONS'].sort());
       expect(variables[CONFIG_ENV.table]).toEqual({ Ref: ids.table });
       expect(variables[CONFIG_ENV.bucket]).toEqual({ Ref: ids.bucket });
     }
