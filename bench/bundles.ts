@@ -112,7 +112,7 @@ async function main(): Promise<void> {
     const tracerPackage = writeTracerPackage(tracerDir);
     const tracerLoadFile = join(tracerDir, 'load-tracer.mjs');
     await writeFile(tracerLoadFile, `const { Tracer } = await import('${TRACER_PACKAGE}');\nnew Tracer({ serviceName: 'mlhub' });\n`);
-    const tracerLoad: Target = { name: '(X-Ray tracer package)', file: tracerLoadFile, env: { AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x' } };
+    const tracerLoad: Target = { name: '(X-Ray tracer package)', file: tracerLoadFile, env: { AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x' } };
     const targets: Target[] = [
       baseline,
       ortLoad,

@@ -5,7 +5,9 @@ import { MlHubHttpApi } from './api/mlhub-http-api';
 import { identitySource, sagemakerEndpointArns, type StackConfig } from './config/stack-config';
 import { functionsTriggeredBy } from '../functions/catalogue/function-catalogue';
 import { ROUTES } from '../functions/routes/route-table';
+import { CONFIG_ENV } from '../functions/platform/function-config';
 import { CatalogueFunctions, failedEventsOf } from './functions/catalogue-functions';
+import { PREDICT_MODEL_CACHE_BYTES } from './functions/inference-runtime';
 import { RouteFunctions } from './functions/route-functions';
 import { MlHubIdentity } from './identity/mlhub-identity';
 import { MlHubOperations } from './operations/mlhub-operations';
@@ -53,7 +55,8 @@ export class MlHubStack extends Stack {
       identityEnvironment: this.identity.functionEnvironment,
       modelEndpointArns: sagemakerEndpointArns(config.modelBackends),
       inference: { modelBackends: config.modelBackends, backendUrlAllowlist: config.backendUrlAllowlist, backendAssignments: config.backendAssignments },
-      uploads: { maxBundleBytes: config.maxBundleBytes, presignSeconds: config.presignSeconds },
+      uploads: { maxBundleBytes: config.maxBundleBytes, maxUnpackedBytes: config.maxUnpackedBytes, builtinModelBytes: PREDICT_MODEL_CACHE_BYTES, presignSeconds: config.presignSeconds },
+      predictReservedConcurrency: config.predictReservedConcurrency,
       rateLimits: config.rateLimits,
       corsOrigins: config.corsOrigins,
       logRetention: config.logRetentionDays,
@@ -62,6 +65,8 @@ export class MlHubStack extends Stack {
     this.catalogueFunctions = new CatalogueFunctions(this, 'Events', {
       storage: this.storage,
       layers: { 'onnx-runtime': this.functions.onnxRuntimeLayer?.layerVersion },
+      bundleCheckEnvironment: { [CONFIG_ENV.maxUnpackedBytes]: String(config.maxUnpackedBytes), [CONFIG_ENV.builtinModelBytes]: String(PREDICT_MODEL_CACHE_BYTES) },
+      reservedConcurrency: { finalizeUpload: config.finalizerReservedConcurrency },
       logRetention: config.logRetentionDays,
       removalPolicy,
     });

@@ -6,6 +6,12 @@ export interface BundleLimits {
    * after the tar's end-of-archive), counted while streaming: the decompression-bomb guard.
    */
   readonly maxUnpackedBytes: number;
+  /**
+   * The most bytes of model files the predict function can hold (its model cache,
+   * MLHUB_MODEL_CACHE_BYTES): a bundle whose model files need more is accepted, but its verdict
+   * says the built-in runtime cannot run it here. Unset: no such check.
+   */
+  readonly maxBuiltinModelBytes?: number;
 }
 
 const GiB = 1024 ** 3;

@@ -231,7 +231,7 @@ export async function inspectBundle(source: Readable, limits: BundleLimits): Pro
   const params = sidecars.get(`${prefix}params.json`);
   const labels = sidecars.get(`${prefix}labels.txt`);
   const parsedParams = params ? parseParams(params) : undefined;
-  const builtinRuntime = builtinRuntimeVerdict({ files: relativeFiles, onnxLinks: relativeLinks, ...(parsedParams ? { params: parsedParams } : {}) });
+  const builtinRuntime = builtinRuntimeVerdict({ files: relativeFiles, onnxLinks: relativeLinks, ...(parsedParams ? { params: parsedParams } : {}) }, limits.maxBuiltinModelBytes);
   const framework = detectFramework(relativeFiles.map((file) => file.path));
 
   const manifest: BundleManifest = {

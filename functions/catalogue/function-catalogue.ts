@@ -15,6 +15,8 @@ export interface CatalogueFunctionDefinition {
   readonly summary: string;
   /** None by default. */
   readonly layers?: readonly FunctionLayer[];
+  /** Checks bundles' contents, so is told the bundle limits (lib/functions/catalogue-functions.ts). */
+  readonly checksBundles?: boolean;
 }
 
 /** A catalogue function with its id, which names its Lambda function and its access (lib/access/event-access.ts). */
@@ -34,14 +36,14 @@ export const FUNCTION_DEFINITIONS = {
   finalizeUpload: {
     handler: 'finalize-upload',
     trigger: { kind: 's3', bucket: 'bundle-bucket', events: ['s3:ObjectCreated:*'], prefix: 'models/', suffix: '/bundle.tar.gz' },
-    memoryMb: 2048, timeoutSeconds: 900,
+    memoryMb: 2048, timeoutSeconds: 900, checksBundles: true,
     summary: 'Checks each bundle a presigned upload stored, and makes its version ready or rejected',
   },
   sweepVersions: {
     handler: 'sweep-versions',
     trigger: { kind: 'schedule', rateMinutes: 5 },
     // As much memory and time as the finalizer: a run may check bundles nobody checked.
-    memoryMb: 2048, timeoutSeconds: 900,
+    memoryMb: 2048, timeoutSeconds: 900, checksBundles: true,
     summary: 'Ends pending versions past their expiry (aborted, bytes retired) and checks stored bundles nobody checked',
   },
 } as const satisfies Record<string, CatalogueFunctionDefinition>;

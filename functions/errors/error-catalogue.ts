@@ -88,6 +88,7 @@ export const ERROR_CATALOGUE = {
   model_file_missing: { kind: 'conflict', description: "params.json names a model file the bundle lacks" },
   model_file_is_link: { kind: 'conflict', description: 'The model file is a link' },
   model_unloadable: { kind: 'conflict', description: 'The runtime could not load the model file' },
+  model_too_large: { kind: 'conflict', description: "The model's files are larger than the predict function can hold: deploy it to a SageMaker endpoint" },
   invalid_bundle_params: { kind: 'conflict', description: "The bundle's params.json is not valid" },
   invalid_backend: { kind: 'conflict', description: "The model's backend settings are not valid" },
   backend_not_allowed: { kind: 'conflict', description: 'The backend the model names is not allowed by this deployment' },

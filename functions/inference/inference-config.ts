@@ -20,8 +20,16 @@ export interface InferenceConfig {
   readonly deadlineMs: number;
   /** Where model files are unpacked, one folder per bundle sha256. Lambda can write only /tmp. */
   readonly modelCacheDir: string;
-  /** ONNX Runtime sessions kept in memory, least recently used dropped first. */
-  readonly sessionCacheSize: number;
+  /**
+   * Most bytes of model files kept in modelCacheDir, least recently used bundles removed first
+   * (model-file-cache.ts); a model whose files are larger cannot run here (409 model_too_large).
+   */
+  readonly modelCacheBytes: number;
+  /**
+   * Most bytes of memory the loaded ONNX Runtime sessions may take, each estimated as
+   * SESSION_MEMORY_FACTOR times its model files; least recently used dropped first.
+   */
+  readonly sessionCacheBytes: number;
   readonly limits: InputLimits;
   /** Per model type, the backend used when a model's metadata names none (raw JSON, read per model). */
   readonly defaultBackends: Readonly<Partial<Record<ModelType, unknown>>>;
@@ -51,7 +59,8 @@ export interface InferenceConfig {
 export const INFERENCE_ENV = {
   deadlineMs: 'MLHUB_PREDICT_DEADLINE_MS',
   modelCacheDir: 'MLHUB_MODEL_CACHE_DIR',
-  sessionCacheSize: 'MLHUB_ONNX_SESSION_CACHE_SIZE',
+  modelCacheBytes: 'MLHUB_MODEL_CACHE_BYTES',
+  sessionCacheBytes: 'MLHUB_ONNX_SESSION_CACHE_BYTES',
   maxInputElements: 'MLHUB_PREDICT_MAX_ELEMENTS',
   maxImageBytes: 'MLHUB_PREDICT_MAX_IMAGE_BYTES',
   maxImagePixels: 'MLHUB_PREDICT_MAX_IMAGE_PIXELS',
@@ -71,6 +80,26 @@ export const DEFAULT_INPUT_LIMITS: InputLimits = {
 };
 
 export const DEFAULT_LOOKUP_CACHE_MS = 5000;
+
+const GiB = 1024 ** 3;
+
+/**
+ * Room for model files: 3 GiB, under the 4 GB (4096 MiB) of /tmp the stack gives the predict
+ * functions (lib/functions/inference-runtime.ts), leaving a gigabyte for everything else there.
+ */
+export const DEFAULT_MODEL_CACHE_BYTES = 3 * GiB;
+
+/** Memory for loaded sessions: half of the predict functions' 2048 MB, the rest for Node, inputs and outputs. */
+export const DEFAULT_SESSION_CACHE_BYTES = 1 * GiB;
+
+/**
+ * A loaded session's memory, estimated from its model files: ONNX Runtime holds the weights, and
+ * its CPU arena and optimised graph take about as much again.
+ */
+export const SESSION_MEMORY_FACTOR = 2;
+
+/** The count setting the byte budget replaced: refused, so that a deployment setting it learns of the change. */
+const REPLACED_SESSION_CACHE_SIZE = 'MLHUB_ONNX_SESSION_CACHE_SIZE';
 
 /** Under API Gateway's 30 s integration timeout, so the caller gets MLHub's 504 rather than the gateway's. */
 export const DEFAULT_DEADLINE_MS = 25_000;
@@ -135,6 +164,9 @@ function backendAssignments(env: NodeJS.ProcessEnv): Record<string, readonly str
 
 export function loadInferenceConfig(env: NodeJS.ProcessEnv = process.env): InferenceConfig {
   const endpoints = env[INFERENCE_ENV.allowedSageMakerEndpoints];
+  if (env[REPLACED_SESSION_CACHE_SIZE] !== undefined) {
+    throw new Error(`Environment variable ${REPLACED_SESSION_CACHE_SIZE} is no longer read: the session cache is bounded by memory, set ${INFERENCE_ENV.sessionCacheBytes} (bytes) instead`);
+  }
   const config = readInferenceConfig(env, endpoints);
   try {
     // Read now, so that conflicting rules stop a cold start (or npm start), not some later prediction.
@@ -151,7 +183,8 @@ function readInferenceConfig(env: NodeJS.ProcessEnv, endpoints: string | undefin
     deadlineMs: integerFromEnv(env, INFERENCE_ENV.deadlineMs, DEFAULT_DEADLINE_MS, { max: MAX_TIMER_MS }),
     // One folder per user: /tmp is shared on a workstation, and cached model files are trusted.
     modelCacheDir: env[INFERENCE_ENV.modelCacheDir] || join(tmpdir(), `mlhub-models-${process.getuid?.() ?? 'user'}`),
-    sessionCacheSize: integerFromEnv(env, INFERENCE_ENV.sessionCacheSize, 8),
+    modelCacheBytes: integerFromEnv(env, INFERENCE_ENV.modelCacheBytes, DEFAULT_MODEL_CACHE_BYTES),
+    sessionCacheBytes: integerFromEnv(env, INFERENCE_ENV.sessionCacheBytes, DEFAULT_SESSION_CACHE_BYTES),
     limits: {
       maxInputElements: integerFromEnv(env, INFERENCE_ENV.maxInputElements, DEFAULT_INPUT_LIMITS.maxInputElements),
       maxImageBytes: integerFromEnv(env, INFERENCE_ENV.maxImageBytes, DEFAULT_INPUT_LIMITS.maxImageBytes),

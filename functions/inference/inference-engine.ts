@@ -56,13 +56,16 @@ export interface PredictionOutcome {
   readonly ok: boolean;
 }
 
-/** Rejects with a 504 when the signal aborts first, even if the work itself cannot be cancelled. */
-function underDeadline<T>(work: Promise<T>, signal: AbortSignal, kind: BackendKind, deadlineMs: number): Promise<T> {
+/**
+ * Rejects with a 504 when the signal aborts first, even if the work itself cannot be cancelled;
+ * `detail()` says what the backend was still doing then.
+ */
+function underDeadline<T>(work: Promise<T>, signal: AbortSignal, kind: BackendKind, deadlineMs: number, detail: () => string | undefined): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(backendTimeout(kind, deadlineMs, signal.reason));
+    const onAbort = (): void => reject(backendTimeout(kind, deadlineMs, signal.reason, detail()));
     if (signal.aborted) onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, (error: unknown) => reject(signal.aborted ? backendTimeout(kind, deadlineMs, error) : error))
+    work.then(resolve, (error: unknown) => reject(signal.aborted ? backendTimeout(kind, deadlineMs, error, detail()) : error))
       .finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
@@ -77,9 +80,9 @@ export class InferenceEngine {
 
   constructor(private readonly options: InferenceEngineOptions) {
     const fetchImpl = options.fetch ?? globalThis.fetch;
-    const files = new ModelFileCache({ directory: options.config.modelCacheDir, openBundle: options.openBundle });
+    const files = new ModelFileCache({ directory: options.config.modelCacheDir, openBundle: options.openBundle, maxBytes: options.config.modelCacheBytes });
     this.backends = {
-      onnxruntime: new OnnxRuntimeBackend(files, options.config.sessionCacheSize),
+      onnxruntime: new OnnxRuntimeBackend(files, options.config.sessionCacheBytes),
       sagemaker: new SageMakerBackend(options.sagemaker),
       tfserving: new TfServingBackend(fetchImpl),
       torchserve: new TorchServeBackend(fetchImpl),
@@ -106,7 +109,7 @@ export class InferenceEngine {
     const report = (ok: boolean) => this.options.onPrediction?.({ backend: spec.kind, latencyMs: performance.now() - started, ok });
     let rows;
     try {
-      rows = await underDeadline(backend.predict(job), signal, spec.kind, deadlineMs);
+      rows = await underDeadline(backend.predict(job), signal, spec.kind, deadlineMs, () => backend.timeoutDetail?.(job));
     } catch (error) {
       report(false);
       throw error;

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { lstat, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -10,6 +10,7 @@ import { normaliseEntryName, unsafePathReason } from '../bundles/archive-paths';
 import { INFLATE_CHUNK_BYTES } from '../bundles/inspect-bundle';
 import { AppError, conflict } from '../errors/app-error';
 import type { ModelVersionRef } from './backends/inference-backend';
+import { bundlesToEvict } from './cache-eviction';
 
 /** Opens a stored bundle's .tar.gz bytes as a stream (S3 GetObject's Body, or a local file). */
 export type OpenBundle = (bundleKey: string) => Promise<Readable>;
@@ -22,6 +23,47 @@ async function exists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Bytes of the files under a folder, at any depth; 0 for a folder that is gone. */
+async function folderBytes(folder: string): Promise<number> {
+  let entries;
+  try {
+    entries = await readdir(folder, { withFileTypes: true, recursive: true });
+  } catch {
+    return 0;
+  }
+  const sizes = await Promise.all(entries.filter((entry) => entry.isFile()).map(async (entry) => {
+    try {
+      return (await stat(join(entry.parentPath, entry.name))).size;
+    } catch {
+      return 0;
+    }
+  }));
+  return sizes.reduce((total, size) => total + size, 0);
+}
+
+/** What the cache knows of one bundle's folder. */
+interface CacheEntry {
+  /** Bytes its files take, measured after each unpack. */
+  bytes: number;
+  /** Callers between `use` and the end of their work: while any, the folder stays. */
+  users: number;
+}
+
+/**
+ * The bytes `paths` (relative to the bundle's root) take, from the manifest's file list; a path
+ * the list lacks counts 0 (the unpack then reports it missing).
+ */
+export function modelFileBytes(manifest: ModelVersionRef['manifest'], paths: readonly string[]): number {
+  const sizes = new Map(manifest.files.map((file) => [file.path, file.size]));
+  return paths.reduce((total, path) => total + (sizes.get(path) ?? 0), 0);
+}
+
+/** The 409 for model files larger than the whole cache: no eviction can make room for them. */
+export function modelTooLarge(version: Pick<ModelVersionRef, 'name' | 'version'>, bytes: number, capacity: number): AppError {
+  return conflict('model_too_large',
+    `${version.name} v${version.version} needs ${bytes} bytes of model files, more than the predict function can hold (its model cache takes ${capacity} bytes): deploy the model to a SageMaker endpoint (or another serving backend) and name it in the model's meta.backend`);
 }
 
 async function drain(stream: AsyncIterable<unknown>): Promise<void> {
@@ -46,45 +88,121 @@ export async function ensurePrivateModelCache(directory: string): Promise<void> 
 
 /**
  * Model files on local disk, unpacked from their bundles on first use and kept under
- * `<directory>/<sha256>/<path>`. A version's bytes never change, so its sha256 names its files
+ * `<directory>/<sha256>/<path>`, at most `maxBytes` of them: before a bundle is unpacked, the
+ * least recently used bundle folders are removed until its files fit (cache-eviction.ts), but
+ * never one in use (between `use` and the end of its work); model files larger than `maxBytes`
+ * are refused with 409 `model_too_large` before any byte is read. Folders found at start (left by
+ * an earlier process) count, oldest first by modification time. A version's bytes never change, so its sha256 names its files
  * forever. Only the requested files are written, each to a temporary name first and renamed
  * into place once the whole bundle has streamed past and matched its sha256, so a concurrent
  * reader (another request, or another process sharing the disk) sees a whole file or none.
  */
 export class ModelFileCache {
   private readonly inFlight = new Map<string, Promise<string[]>>();
-  private privateDirectory: Promise<void> | undefined;
+  /** By sha256, least recently used first. */
+  private readonly entries = new Map<string, CacheEntry>();
+  /** Folders being removed, by sha256: a request for one waits until it is gone, then unpacks afresh. */
+  private readonly removing = new Map<string, Promise<void>>();
+  private ready: Promise<void> | undefined;
+  private readonly maxBytes: number;
 
-  constructor(private readonly options: { readonly directory: string; readonly openBundle: OpenBundle }) {}
+  constructor(private readonly options: { readonly directory: string; readonly openBundle: OpenBundle; /** Infinity when unset. */ readonly maxBytes?: number }) {
+    this.maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Bytes the cached bundle folders take, as far as this process knows. */
+  get bytes(): number {
+    return [...this.entries.values()].reduce((total, entry) => total + entry.bytes, 0);
+  }
 
   /**
    * Files found in the cache are trusted without hashing them again, so the cache must be a folder
    * no one else can write: created 0700, owned by this process's user, not a link, and with no
    * group or world write bit. Anything else (a shared /tmp folder someone made first) is refused.
    */
-  private ensurePrivate(): Promise<void> {
-    this.privateDirectory ??= ensurePrivateModelCache(this.options.directory);
-    return this.privateDirectory;
+  private ensureReady(): Promise<void> {
+    this.ready ??= (async () => {
+      await ensurePrivateModelCache(this.options.directory);
+      const folders = (await readdir(this.options.directory, { withFileTypes: true })).filter((entry) => entry.isDirectory() && SHA256.test(entry.name));
+      const found = await Promise.all(folders.map(async (folder) => {
+        const path = join(this.options.directory, folder.name);
+        return { sha256: folder.name, bytes: await folderBytes(path), usedAt: (await stat(path)).mtimeMs };
+      }));
+      for (const folder of found.sort((a, b) => a.usedAt - b.usedAt)) {
+        if (!this.entries.has(folder.sha256)) this.entries.set(folder.sha256, { bytes: folder.bytes, users: 0 });
+      }
+    })();
+    return this.ready;
   }
 
   /** Absolute paths of the given files, relative to the bundle's root folder, in the order asked. */
   async files(version: ModelVersionRef, paths: readonly string[]): Promise<string[]> {
+    return this.use(version, paths, async (files) => files);
+  }
+
+  /**
+   * Runs `work` on the absolute paths of the given files (relative to the bundle's root folder,
+   * in the order asked), unpacking them first if need be; the bundle's folder is not evicted
+   * before `work` settles. Throws 409 `model_too_large` when they could never fit. `onPhase` is
+   * told when the files are being fetched (found or unpacked) and when they are ready.
+   */
+  async use<T>(version: ModelVersionRef, paths: readonly string[], work: (files: string[]) => Promise<T>, onPhase?: (phase: 'fetching' | 'ready') => void): Promise<T> {
     if (!SHA256.test(version.sha256)) throw new Error(`Version ${version.name} v${version.version} has no valid sha256`);
     for (const path of paths) {
       const unsafe = unsafePathReason(path);
       if (unsafe || path === '') throw new Error(`Model file path '${path}' ${unsafe ?? 'is empty'}`);
     }
-    await this.ensurePrivate();
+    const needed = modelFileBytes(version.manifest, paths);
+    if (needed > this.maxBytes) throw modelTooLarge(version, needed, this.maxBytes);
+    await this.ensureReady();
+    const entry = this.entries.get(version.sha256) ?? { bytes: 0, users: 0 };
+    // Most recently used last.
+    this.entries.delete(version.sha256);
+    this.entries.set(version.sha256, entry);
+    entry.users += 1;
+    try {
+      let files: string[];
+      onPhase?.('fetching');
+      try {
+        files = await this.materialise(version, paths, needed);
+      } finally {
+        onPhase?.('ready');
+      }
+      return await work(files);
+    } finally {
+      entry.users -= 1;
+    }
+  }
+
+  private async materialise(version: ModelVersionRef, paths: readonly string[], needed: number): Promise<string[]> {
+    await this.removing.get(version.sha256);
     const targets = paths.map((path) => join(this.options.directory, version.sha256, path));
     if ((await Promise.all(targets.map(exists))).every(Boolean)) return targets;
 
     const key = `${version.sha256}\0${[...paths].sort().join('\0')}`;
     let pending = this.inFlight.get(key);
     if (!pending) {
-      pending = this.unpack(version, paths, targets).finally(() => this.inFlight.delete(key));
+      pending = this.makeRoom(version.sha256, needed)
+        .then(() => this.unpack(version, paths, targets))
+        .finally(async () => {
+          this.inFlight.delete(key);
+          const entry = this.entries.get(version.sha256);
+          if (entry) entry.bytes = await folderBytes(join(this.options.directory, version.sha256));
+        });
       this.inFlight.set(key, pending);
     }
     return pending;
+  }
+
+  /** Removes the least recently used folders not in use until `incoming` more bytes fit. */
+  private async makeRoom(sha256: string, incoming: number): Promise<void> {
+    const bundles = [...this.entries].map(([key, entry]) => ({ key, bytes: entry.bytes, pinned: entry.users > 0 || key === sha256 }));
+    await Promise.all(bundlesToEvict(bundles, incoming, this.maxBytes).map(async (key) => {
+      this.entries.delete(key);
+      const removal = rm(join(this.options.directory, key), { recursive: true, force: true }).finally(() => this.removing.delete(key));
+      this.removing.set(key, removal);
+      await removal;
+    }));
   }
 
   private async unpack(version: ModelVersionRef, paths: readonly string[], targets: readonly string[]): Promise<string[]> {

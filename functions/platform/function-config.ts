@@ -1,4 +1,5 @@
 import { DEFAULT_BUNDLE_LIMITS, type BundleLimits } from '../bundles/bundle-limits';
+import { DEFAULT_MODEL_CACHE_BYTES, INFERENCE_ENV } from '../inference/inference-config';
 import { integerFromEnv } from './env-values';
 
 /**
@@ -16,7 +17,7 @@ export interface FunctionConfig {
 }
 
 export interface UploadLimits {
-  /** The largest bundle an upload session may declare: checked before any byte moves. */
+  /** The largest bundle an upload session may declare: checked before any byte moves. Never more than `bundleLimits.maxUnpackedBytes`. */
   readonly maxBundleBytes: number;
   /** How long a presigned URL stays valid. */
   readonly presignSeconds: number;
@@ -33,6 +34,8 @@ export const CONFIG_ENV = {
   s3ForcePathStyle: 'MLHUB_S3_FORCE_PATH_STYLE',
   maxBundleEntries: 'MLHUB_MAX_BUNDLE_ENTRIES',
   maxUnpackedBytes: 'MLHUB_MAX_UNPACKED_BYTES',
+  /** The predict function's model cache size, which bundle checks compare model files with (the same variable the engine reads). */
+  builtinModelBytes: INFERENCE_ENV.modelCacheBytes,
   maxBundleBytes: 'MLHUB_MAX_BUNDLE_BYTES',
   presignSeconds: 'MLHUB_PRESIGN_SECONDS',
   sessionSeconds: 'MLHUB_UPLOAD_SESSION_SECONDS',
@@ -42,7 +45,10 @@ export const CONFIG_ENV = {
   predictFunction: 'MLHUB_PREDICT_FUNCTION',
 } as const;
 
-/** What one finalize run can stream in its 15 minutes at about 100 MiB/s, with room to spare. */
+/**
+ * What one finalize run can stream in its 15 minutes at about 100 MiB/s, with room to spare; the
+ * default applies only as far as the unpacked limit allows (see loadFunctionConfig).
+ */
 export const DEFAULT_MAX_BUNDLE_BYTES = 50 * 1024 ** 3;
 export const DEFAULT_PRESIGN_SECONDS = 900;
 /** SigV4 presigned URLs live a week at most: the SDK refuses to sign a longer one. */
@@ -58,17 +64,30 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   return value;
 }
 
+/**
+ * The function configuration from the environment, each number checked. MLHUB_MAX_BUNDLE_BYTES
+ * may not exceed MLHUB_MAX_UNPACKED_BYTES (a gzip stream holds at least what it inflates to, but
+ * for a few bytes of framing, so a larger bundle would be refused only after its whole upload);
+ * unset, it is the smaller of DEFAULT_MAX_BUNDLE_BYTES and the unpacked limit. Throws naming the
+ * variable at fault.
+ */
 export function loadFunctionConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig {
+  const maxUnpackedBytes = integerFromEnv(env, CONFIG_ENV.maxUnpackedBytes, DEFAULT_BUNDLE_LIMITS.maxUnpackedBytes);
+  const maxBundleBytes = integerFromEnv(env, CONFIG_ENV.maxBundleBytes, Math.min(DEFAULT_MAX_BUNDLE_BYTES, maxUnpackedBytes));
+  if (maxBundleBytes > maxUnpackedBytes) {
+    throw new Error(`Environment variable ${CONFIG_ENV.maxBundleBytes} (${maxBundleBytes}) must not exceed ${CONFIG_ENV.maxUnpackedBytes} (${maxUnpackedBytes}): such a bundle would be refused only after its whole upload`);
+  }
   return {
     tableName: required(env, CONFIG_ENV.table),
     bucketName: required(env, CONFIG_ENV.bucket),
     s3ForcePathStyle: env[CONFIG_ENV.s3ForcePathStyle] === 'true',
     bundleLimits: {
       maxEntries: integerFromEnv(env, CONFIG_ENV.maxBundleEntries, DEFAULT_BUNDLE_LIMITS.maxEntries),
-      maxUnpackedBytes: integerFromEnv(env, CONFIG_ENV.maxUnpackedBytes, DEFAULT_BUNDLE_LIMITS.maxUnpackedBytes),
+      maxUnpackedBytes,
+      maxBuiltinModelBytes: integerFromEnv(env, CONFIG_ENV.builtinModelBytes, DEFAULT_MODEL_CACHE_BYTES),
     },
     uploads: {
-      maxBundleBytes: integerFromEnv(env, CONFIG_ENV.maxBundleBytes, DEFAULT_MAX_BUNDLE_BYTES),
+      maxBundleBytes,
       presignSeconds: integerFromEnv(env, CONFIG_ENV.presignSeconds, DEFAULT_PRESIGN_SECONDS, { max: MAX_PRESIGN_SECONDS }),
       sessionSeconds: integerFromEnv(env, CONFIG_ENV.sessionSeconds, DEFAULT_SESSION_SECONDS, { max: MAX_SESSION_SECONDS }),
     },

@@ -43,6 +43,7 @@ export interface RouteDefinition {
   /** Largest request body accepted, in bytes (0: no body expected). */
   readonly bodyLimit: number;
   readonly memoryMb: number;
+  /** At most MAX_ROUTE_TIMEOUT_SECONDS (lib/functions/route-runtime.ts refuses more). */
   readonly timeoutSeconds: number;
   readonly summary: string;
   /**
@@ -75,9 +76,19 @@ export const LAMBDA_BINARY_BODY_LIMIT = Math.floor(((LAMBDA_PAYLOAD_LIMIT - EVEN
 /** Metadata documents stay well inside DynamoDB's 400 KB item. */
 export const JSON_BODY_LIMIT = 256 * 1024;
 
+/** API Gateway HTTP APIs give an integration at most 30 s, then answer 503 themselves. */
+export const API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS = 30;
+
+/**
+ * A route function's longest timeout: 2 s under the API's limit, for the cold start's init, which
+ * Lambda does not count in the function's timeout but the gateway does, so the caller gets
+ * MLHub's JSON rather than the gateway's 503.
+ */
+export const MAX_ROUTE_TIMEOUT_SECONDS = API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS - 2;
+
 const metadataRoute = { memoryMb: 512, timeoutSeconds: 10 } as const;
 /** ONNX Runtime wants memory (and the CPU Lambda gives with it); remote backends want time. */
-const predictRoute = { memoryMb: 2048, timeoutSeconds: 29 } as const;
+const predictRoute = { memoryMb: 2048, timeoutSeconds: MAX_ROUTE_TIMEOUT_SECONDS } as const;
 
 /**
  * Every route by its id, which names its Lambda function and its OpenAPI operation. Keyed so
@@ -120,17 +131,17 @@ export const ROUTE_DEFINITIONS = {
   deleteModel: {
     method: 'DELETE', path: '/model/{name}', handler: 'delete-model', query: [],
     misplacedQuery: { version: 'To delete one version, send DELETE /model/{name}/versions/{value}; DELETE /model/{name} deletes the whole model' },
-    scope: 'write', auth: 'required', body: 'none', bodyLimit: 0, memoryMb: 512, timeoutSeconds: 29,
+    scope: 'write', auth: 'required', body: 'none', bodyLimit: 0, memoryMb: 512, timeoutSeconds: 28,
     summary: 'Delete a model record and all its bundles',
   },
   uploadBundle: {
     method: 'POST', path: '/model/{name}/upload', handler: 'upload-bundle', query: [],
-    scope: 'write', auth: 'required', body: 'bundle', bodyLimit: LAMBDA_BINARY_BODY_LIMIT, memoryMb: 1024, timeoutSeconds: 29,
+    scope: 'write', auth: 'required', body: 'bundle', bodyLimit: LAMBDA_BINARY_BODY_LIMIT, memoryMb: 1024, timeoutSeconds: 28,
     summary: 'Upload a .tar.gz bundle as a new version',
   },
   downloadBundle: {
     method: 'GET', path: '/model/{name}/download', handler: 'download-bundle', query: ['version', 'redirect'],
-    scope: 'read', auth: 'optional', body: 'none', bodyLimit: 0, memoryMb: 1024, timeoutSeconds: 29,
+    scope: 'read', auth: 'optional', body: 'none', bodyLimit: 0, memoryMb: 1024, timeoutSeconds: 28,
     summary: 'Download the bundle of the latest (or ?version=N) version',
   },
   createUpload: {
@@ -150,7 +161,7 @@ export const ROUTE_DEFINITIONS = {
   },
   completeUpload: {
     method: 'POST', path: '/model/{name}/uploads/{id}/complete', handler: 'complete-upload', query: [],
-    scope: 'write', auth: 'required', body: 'none', bodyLimit: 0, memoryMb: 2048, timeoutSeconds: 29,
+    scope: 'write', auth: 'required', body: 'none', bodyLimit: 0, memoryMb: 2048, timeoutSeconds: 28,
     summary: 'Assemble the parts and check the bundle: 200 ready, 202 still checking, 400 refused',
   },
   abortUpload: {
@@ -165,7 +176,7 @@ export const ROUTE_DEFINITIONS = {
   },
   deleteVersion: {
     method: 'DELETE', path: '/model/{name}/versions/{n}', handler: 'delete-version', query: [],
-    scope: 'write', auth: 'required', body: 'none', bodyLimit: 0, memoryMb: 512, timeoutSeconds: 29,
+    scope: 'write', auth: 'required', body: 'none', bodyLimit: 0, memoryMb: 512, timeoutSeconds: 28,
     summary: 'Delete one version (owner only): its bytes go, its number is never reused, and it answers 410 from then on',
   },
   predictModel: {

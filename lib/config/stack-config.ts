@@ -1,6 +1,7 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BackendRuleError, compileBackendRules, URL_ENTRY } from '../../functions/inference/backend-access';
 import { BackendSpecError, modelAddress, parseBackendSpec, type BackendSpec } from '../../functions/inference/backend-spec';
+import { DEFAULT_BUNDLE_LIMITS } from '../../functions/bundles/bundle-limits';
 import { DEFAULT_MAX_BUNDLE_BYTES, DEFAULT_PRESIGN_SECONDS } from '../../functions/platform/function-config';
 import { MODEL_TYPES, type ModelType } from '../../functions/registry/model-type';
 import { originProblem } from '../../functions/http/cors';
@@ -82,9 +83,16 @@ export interface StackConfig {
   /**
    * The largest bundle an upload session may declare (MLHUB_MAX_BUNDLE_BYTES), refused with 413
    * before any byte moves. The finalizer must stream a bundle within its timeout, so this is also
-   * a promise about how fast it reads.
+   * a promise about how fast it reads. Never more than maxUnpackedBytes (a bundle that large
+   * would be refused after its whole upload); when not given, the smaller of 50 GiB and that.
    */
   readonly maxBundleBytes: number;
+  /**
+   * The most bytes a bundle's gzip stream may inflate to (MLHUB_MAX_UNPACKED_BYTES, the tar-bomb
+   * guard), told to every function that checks bundles: the finalizer, the sweep, and the routes
+   * that upload directly or complete uploads.
+   */
+  readonly maxUnpackedBytes: number;
   /** How long presigned upload and download URLs stay valid (MLHUB_PRESIGN_SECONDS). */
   readonly presignSeconds: number;
   /**
@@ -127,6 +135,14 @@ export interface StackConfig {
   readonly alarmEmail: string | undefined;
   /** A monthly AWS Budget for the account's cost, in USD, notifying the alarm topic and e-mail; none when unset. */
   readonly monthlyBudgetUsd: number | undefined;
+  /**
+   * Reserved concurrent executions of each function that predicts (Lambda's
+   * ReservedConcurrentExecutions): a ceiling on what predictions may cost and a floor the rest of
+   * the account cannot take. 0 leaves them unreserved.
+   */
+  readonly predictReservedConcurrency: number;
+  /** Reserved concurrent executions of the upload finalizer; 0 leaves it unreserved. */
+  readonly finalizerReservedConcurrency: number;
 }
 
 export type OidcTokenUse = 'id' | 'access' | 'any';
@@ -162,7 +178,8 @@ export const DEFAULT_STACK_CONFIG: StackConfig = {
   routeThrottles: DEFAULT_ROUTE_THROTTLES,
   rateLimits: parseRateLimitPolicy(DEFAULT_RATE_LIMITS),
   noncurrentVersionDays: 30,
-  maxBundleBytes: DEFAULT_MAX_BUNDLE_BYTES,
+  maxBundleBytes: Math.min(DEFAULT_MAX_BUNDLE_BYTES, DEFAULT_BUNDLE_LIMITS.maxUnpackedBytes),
+  maxUnpackedBytes: DEFAULT_BUNDLE_LIMITS.maxUnpackedBytes,
   presignSeconds: DEFAULT_PRESIGN_SECONDS,
   oidcIssuer: undefined,
   oidcAudience: undefined,
@@ -179,6 +196,8 @@ export const DEFAULT_STACK_CONFIG: StackConfig = {
   alarmTopic: false,
   alarmEmail: undefined,
   monthlyBudgetUsd: undefined,
+  predictReservedConcurrency: 10,
+  finalizerReservedConcurrency: 5,
 };
 
 export type StackOption = keyof StackConfig;
@@ -536,6 +555,7 @@ const PARSERS: { readonly [option in StackOption]: (raw: unknown) => StackConfig
   rateLimits: parseRateLimits,
   noncurrentVersionDays: (raw) => wholeNumber('noncurrentVersionDays', raw, 1, 3650),
   maxBundleBytes: (raw) => parseByteSize('maxBundleBytes', raw, MAX_BUNDLE_BYTES_RANGE),
+  maxUnpackedBytes: (raw) => parseByteSize('maxUnpackedBytes', raw, MAX_BUNDLE_BYTES_RANGE),
   // A URL signed with a function's temporary credentials dies with them, whatever it says, and
   // Lambda promises them for no fixed time: keep URLs short, and let clients ask for fresh ones.
   presignSeconds: (raw) => wholeNumber('presignSeconds', raw, 60, 3600),
@@ -554,6 +574,8 @@ const PARSERS: { readonly [option in StackOption]: (raw: unknown) => StackConfig
   alarmTopic: (raw) => booleanOption('alarmTopic', raw),
   alarmEmail: (raw) => emailAddress('alarmEmail', raw),
   monthlyBudgetUsd: parseBudget,
+  predictReservedConcurrency: (raw) => reservedConcurrency('predictReservedConcurrency', raw),
+  finalizerReservedConcurrency: (raw) => reservedConcurrency('finalizerReservedConcurrency', raw),
 };
 
 /** The user pool's SES options agree: details only with a from-address, and that address at the verified domain. */
@@ -578,6 +600,29 @@ function checkNotificationOptions(config: StackConfig, given: (option: StackOpti
   if (config.monthlyBudgetUsd !== undefined && config.alarmEmail === undefined && !config.alarmTopic) {
     throw new StackConfigError('monthlyBudgetUsd', 'notifies the alarm topic and e-mail: set alarmEmail (or alarmTopic=true), or the budget would tell no one');
   }
+}
+
+/**
+ * Reserved concurrency: a whole number, or 0 or `none` for unreserved. Lambda's default account
+ * quota is 1,000 concurrent executions (raisable), of which 100 must stay unreserved.
+ */
+function reservedConcurrency(option: StackOption, raw: unknown): number {
+  if (typeof raw === 'string' && raw.trim().toLowerCase() === 'none') return 0;
+  return wholeNumber(option, raw, 0, 100_000);
+}
+
+/**
+ * The upload limit agrees with the unpacked limit: a gzip stream holds at least what it inflates
+ * to, give or take a few bytes of framing, so a bundle over maxUnpackedBytes would be refused,
+ * but only after its whole upload and check. Given, maxBundleBytes may not exceed it; not given,
+ * it is clamped to it.
+ */
+function checkBundleLimits(config: StackConfig, given: (option: StackOption) => boolean): StackConfig {
+  if (!given('maxBundleBytes')) return { ...config, maxBundleBytes: Math.min(DEFAULT_MAX_BUNDLE_BYTES, config.maxUnpackedBytes) };
+  if (config.maxBundleBytes > config.maxUnpackedBytes) {
+    throw new StackConfigError('maxBundleBytes', `${config.maxBundleBytes} bytes is more than maxUnpackedBytes (${config.maxUnpackedBytes} bytes): such a bundle would be refused only after its whole upload and check; lower maxBundleBytes or raise maxUnpackedBytes`);
+  }
+  return config;
 }
 
 /** Options that describe an external issuer, and mean nothing without one. */
@@ -698,7 +743,7 @@ export function readStackConfig(lookup: OptionLookup): StackConfig {
   checkSesOptions(config, given);
   checkNotificationOptions(config, given);
   checkBackendRules(config);
-  return { ...config, alarmTopic: config.alarmTopic || config.alarmEmail !== undefined };
+  return checkBundleLimits({ ...config, alarmTopic: config.alarmTopic || config.alarmEmail !== undefined }, given);
 }
 
 /** Who vouches for callers: the stack's own Cognito user pool, or an external OIDC issuer. */

@@ -28,6 +28,10 @@ export interface CatalogueFunctionsProps {
   readonly access?: (functionId: string) => RouteAccess;
   /** The layer versions the stack has, for functions that name them. */
   readonly layers?: Readonly<Partial<Record<FunctionLayer, ILayerVersion>>>;
+  /** What the functions that check bundles are told (`checksBundles` in the catalogue), as environment variables. */
+  readonly bundleCheckEnvironment?: Readonly<Record<string, string>>;
+  /** Reserved concurrent executions by function id; absent or 0: unreserved. */
+  readonly reservedConcurrency?: Readonly<Record<string, number>>;
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
 }
@@ -63,7 +67,7 @@ export function failedEventsOf(deployed: DeployedFunction): Queue | undefined {
  * One function per catalogue entry (functions/catalogue/function-catalogue.ts), built as the
  * route functions are (same bundling, runtime, architecture, tracing and own log group), with the
  * entry's memory, timeout and layers, told where the data is and nothing about identity (no user
- * calls them), allowed the data access its CATALOGUE_ACCESS entry gives, and wired to its trigger
+ * calls them), the bundle limits if it checks bundles, its reserved concurrency if it has one, allowed the data access its CATALOGUE_ACCESS entry gives, and wired to its trigger
  * with the least that trigger needs (lib/functions/triggers/): a bucket notification, an event
  * source mapping on the table's stream or on a queue of its own, an EventBridge rule, or a grant
  * a state machine's role may be given.
@@ -96,8 +100,13 @@ export class CatalogueFunctions extends Construct {
         description: `${describeTrigger(fn.trigger)}: ${fn.summary}`,
         memoryMb: fn.memoryMb,
         timeoutSeconds: fn.timeoutSeconds,
-        environment: { [CONFIG_ENV.table]: table.tableName, [CONFIG_ENV.bucket]: bundleBucket.bucketName },
+        environment: {
+          [CONFIG_ENV.table]: table.tableName,
+          [CONFIG_ENV.bucket]: bundleBucket.bucketName,
+          ...(fn.checksBundles ? props.bundleCheckEnvironment : {}),
+        },
         ...(layers.length > 0 ? { layers } : {}),
+        ...(props.reservedConcurrency?.[fn.id] ? { reservedConcurrentExecutions: props.reservedConcurrency[fn.id] } : {}),
         dataAccess: accessStatements(access, targets),
         dataAccessAcknowledgements: accessAcknowledgements(access, targets),
         logRetention: props.logRetention,

@@ -48,7 +48,7 @@ const REQUIRE_SHIM = "import{createRequire as __mlhubCreateRequire}from'node:mod
  */
 export const HANDLER_BUNDLE = {
   format: OutputFormat.ESM,
-  // Lambda runs nodejs22.x; node20 output also runs on the Node 20 that tests and benchmarks the bundles.
+  // Lambda runs nodejs24.x (route-function.ts); node20 output runs there and on the Node 20 that tests and benchmarks the bundles.
   target: 'node20',
   minify: true,
   // External .map files keep the bundle small; HANDLER_NODE_OPTIONS makes stack traces use them.

@@ -8,6 +8,16 @@ import { perModelUrlPatterns, sharedAndPerModelEndpoints, type BackendAssignment
  */
 export const PREDICT_EPHEMERAL_STORAGE_MB = 4096;
 
+/**
+ * Bytes of model files the predict functions keep in /tmp (MLHUB_MODEL_CACHE_BYTES): all of it
+ * but a gigabyte, for partly written files and anything else there. Also the largest model the
+ * built-in runtime can run here, which the functions that check bundles are told.
+ */
+export const PREDICT_MODEL_CACHE_BYTES = (PREDICT_EPHEMERAL_STORAGE_MB - 1024) * 1024 ** 2;
+
+/** The share of a predict function's memory its loaded ONNX sessions may take (MLHUB_ONNX_SESSION_CACHE_BYTES). */
+const SESSION_MEMORY_SHARE = 0.5;
+
 /** The only writable place in Lambda. */
 export const LAMBDA_MODEL_CACHE_DIR = '/tmp/mlhub-models';
 
@@ -25,6 +35,7 @@ export interface InferenceEnvironmentProps {
   readonly backendUrlAllowlist: readonly string[];
   readonly backendAssignments?: BackendAssignments;
   readonly timeoutSeconds: number;
+  readonly memoryMb: number;
 }
 
 /**
@@ -50,11 +61,14 @@ export function sagemakerEndpointAllowlist(backends: ModelBackends, assignments:
  *   perModelUrlPatterns): MLHUB_BACKEND_URL_ALLOWLIST (empty: models may name no URL of their own);
  * - the SageMaker ARNs and default endpoints of every type: MLHUB_SAGEMAKER_ENDPOINT_ALLOWLIST (see above);
  * - backendAssignments: MLHUB_BACKEND_ASSIGNMENTS, as JSON (unset when there are none);
- * - the model file cache in /tmp, and a deadline inside the function's timeout.
+ * - the model file cache in /tmp and its size, the sessions' memory budget (half the function's
+ *   memory), and a deadline inside the function's timeout.
  */
 export function inferenceEnvironment(props: InferenceEnvironmentProps): Record<string, string> {
   const environment: Record<string, string> = {
     [INFERENCE_ENV.modelCacheDir]: LAMBDA_MODEL_CACHE_DIR,
+    [INFERENCE_ENV.modelCacheBytes]: String(PREDICT_MODEL_CACHE_BYTES),
+    [INFERENCE_ENV.sessionCacheBytes]: String(Math.floor(props.memoryMb * 1024 ** 2 * SESSION_MEMORY_SHARE)),
     [INFERENCE_ENV.deadlineMs]: String(Math.min(DEFAULT_DEADLINE_MS, props.timeoutSeconds * 1000 - DEADLINE_MARGIN_MS)),
     [INFERENCE_ENV.allowedBackendUrls]: [...new Set([...props.backendUrlAllowlist, ...perModelUrlPatterns(props.modelBackends)])].join(','),
     [INFERENCE_ENV.allowedSageMakerEndpoints]: sagemakerEndpointAllowlist(props.modelBackends, props.backendAssignments),

@@ -31,6 +31,8 @@ export interface RouteFunctionsProps {
   readonly inference: { readonly modelBackends: ModelBackends; readonly backendUrlAllowlist: readonly string[]; readonly backendAssignments?: BackendAssignments };
   /** The size limit and URL lifetime, told to the functions whose routes read them (lib/functions/upload-environment.ts). */
   readonly uploads: UploadSettings;
+  /** Reserved concurrent executions of each function that predicts; 0: unreserved. */
+  readonly predictReservedConcurrency?: number;
   /** Requests per caller and window by class; each function is told its routes' classes and may update their counters. */
   readonly rateLimits: RateLimitPolicy;
   /** Browser origins allowed to call the API: every function answers CORS for them (functions/http/cors.ts). */
@@ -48,6 +50,7 @@ interface FunctionSpec {
   readonly environment: Readonly<Record<string, string>>;
   readonly layers?: readonly ILayerVersion[];
   readonly ephemeralStorageMb?: number;
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -55,7 +58,7 @@ interface FunctionSpec {
  * where the data is and who may vouch for callers, and allowed exactly the access its route needs
  * (lib/access/route-access.ts). A function whose route runs predictions (or also answers as one
  * that does) gets the ONNX Runtime layer, the inference configuration and room in /tmp; no other
- * function does. The functions whose routes start uploads or sign URLs are told the size limit
+ * function does; each has the predict reserved concurrency. The functions whose routes start uploads or sign URLs are told the size limit
  * and URL lifetime (lib/functions/upload-environment.ts). The functions of rate-limited routes are
  * told their limits and may update the rate counters (lib/access/rate-limit-access.ts). Every
  * function is told the CORS origins. The fallback authenticates no one and touches no data, so it
@@ -85,6 +88,7 @@ export class RouteFunctions extends Construct {
       environment: spec.environment,
       ...(spec.layers ? { layers: spec.layers } : {}),
       ...(spec.ephemeralStorageMb !== undefined ? { ephemeralStorageMb: spec.ephemeralStorageMb } : {}),
+      ...(spec.reservedConcurrentExecutions ? { reservedConcurrentExecutions: spec.reservedConcurrentExecutions } : {}),
       dataAccess: accessStatements(spec.access, targets),
       dataAccessAcknowledgements: accessAcknowledgements(spec.access, targets),
       logRetention: props.logRetention,
@@ -113,9 +117,10 @@ export class RouteFunctions extends Construct {
           ...cors,
           ...uploadEnvironment(route.id, props.uploads),
           ...rateLimitEnvironment(route.id, props.rateLimits),
-          ...(predicts ? inferenceEnvironment({ ...props.inference, timeoutSeconds: runtime.timeoutSeconds }) : {}),
+          ...(predicts ? inferenceEnvironment({ ...props.inference, timeoutSeconds: runtime.timeoutSeconds, memoryMb: runtime.memoryMb }) : {}),
         },
         ...(predicts ? { layers: [layer], ephemeralStorageMb: PREDICT_EPHEMERAL_STORAGE_MB } : {}),
+        ...(predicts && props.predictReservedConcurrency ? { reservedConcurrentExecutions: props.predictReservedConcurrency } : {}),
       })];
     }));
     this.handOverImageForms(this.byRoute.get('createModel'), this.byRoute.get('predictModel'));

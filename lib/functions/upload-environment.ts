@@ -1,9 +1,12 @@
 import { CONFIG_ENV } from '../../functions/platform/function-config';
 import type { RouteId } from '../../functions/routes/route-table';
 
-/** The deployment's upload settings (stack options maxBundleBytes and presignSeconds). */
+/** The deployment's upload settings (stack options maxBundleBytes, maxUnpackedBytes and presignSeconds, and what predict can hold). */
 export interface UploadSettings {
   readonly maxBundleBytes: number;
+  readonly maxUnpackedBytes: number;
+  /** The predict functions' model cache size (lib/functions/inference-runtime.ts), which bundle checks compare model files with. */
+  readonly builtinModelBytes: number;
   readonly presignSeconds: number;
 }
 
@@ -14,8 +17,12 @@ export type UploadSetting = keyof UploadSettings;
  * `uploads`), by route id; every route is listed, so a new one must say.
  */
 export const ROUTE_UPLOAD_SETTINGS: Readonly<Record<RouteId, readonly UploadSetting[]>> = {
-  // Refuses a declared size over the limit before any byte moves, then signs the first URLs.
-  createUpload: ['maxBundleBytes', 'presignSeconds'],
+  // Refuses a declared size over the limit before any byte moves, then signs the first URLs; the
+  // unpacked limit comes with the upload limit, which may not exceed it (function-config.ts).
+  createUpload: ['maxBundleBytes', 'maxUnpackedBytes', 'presignSeconds'],
+  // Check a bundle's contents: a direct upload at once, a completed one when it is small enough.
+  uploadBundle: ['maxUnpackedBytes', 'builtinModelBytes'],
+  completeUpload: ['maxUnpackedBytes', 'builtinModelBytes'],
   // Signs fresh part URLs, so that a client can resume.
   getUpload: ['presignSeconds'],
   // Signs the GET URL that a large bundle's download redirects to.
@@ -23,8 +30,8 @@ export const ROUTE_UPLOAD_SETTINGS: Readonly<Record<RouteId, readonly UploadSett
   // Retires the keys of the versions an upload URL may still reach: those started within a
   // session's life and a URL's (functions/platform/bundle-services.ts modelRemoval).
   deleteModel: ['presignSeconds'],
-  getStatus: [], getOpenApi: [], listModels: [], createModel: [], getModel: [], updateModel: [], uploadBundle: [], listUploads: [],
-  completeUpload: [], abortUpload: [], getVersion: [], deleteVersion: [], predictModel: [], predictModelWithGet: [],
+  getStatus: [], getOpenApi: [], listModels: [], createModel: [], getModel: [], updateModel: [], listUploads: [],
+  abortUpload: [], getVersion: [], deleteVersion: [], predictModel: [], predictModelWithGet: [],
   getAccess: [], putAccess: [], createToken: [], listTokens: [], deleteToken: [], getMe: [],
 };
 

@@ -86,7 +86,7 @@ describe('handler bundles', () => {
       "if (!names.includes('XRaySDKInstrumentation')) throw new Error(`not instrumented: ${names}`);",
       'export const handler = names;',
     ].join('\n'));
-    const imported = await importInFreshNode(probe, { env: { AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+    const imported = await importInFreshNode(probe, { env: { AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
     expect(imported.stderr).toBe('');
     expect(imported.exports).toContain('handler');
   });

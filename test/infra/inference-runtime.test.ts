@@ -8,9 +8,9 @@ import { inferenceEnvironment, sagemakerEndpointAllowlist } from '../../lib/func
 const ARN = (name: string) => `arn:aws:sagemaker:eu-west-1:123456789012:endpoint/${name}`;
 
 /** The inference environment from stack options given as `-c key=value`, and what the engine makes of it. */
-function deployed(given: Partial<Record<StackOption, string>>, timeoutSeconds = 29) {
+function deployed(given: Partial<Record<StackOption, string>>, timeoutSeconds = 28) {
   const config = readStackConfig((option) => given[option]);
-  const environment = inferenceEnvironment({ modelBackends: config.modelBackends, backendUrlAllowlist: config.backendUrlAllowlist, backendAssignments: config.backendAssignments, timeoutSeconds });
+  const environment = inferenceEnvironment({ modelBackends: config.modelBackends, backendUrlAllowlist: config.backendUrlAllowlist, backendAssignments: config.backendAssignments, timeoutSeconds, memoryMb: 2048 });
   return { environment, engine: loadInferenceConfig(environment) };
 }
 
@@ -22,6 +22,9 @@ describe('the inference environment of the functions that predict', () => {
     const { environment, engine } = deployed({});
     expect(environment).toEqual({
       [INFERENCE_ENV.modelCacheDir]: '/tmp/mlhub-models',
+      // 3 GiB of the 4 GB of /tmp, and half of the 2048 MB for sessions.
+      [INFERENCE_ENV.modelCacheBytes]: String(3 * 1024 ** 3),
+      [INFERENCE_ENV.sessionCacheBytes]: String(1024 ** 3),
       [INFERENCE_ENV.deadlineMs]: '25000',
       [INFERENCE_ENV.allowedBackendUrls]: '',
       [INFERENCE_ENV.allowedSageMakerEndpoints]: '',

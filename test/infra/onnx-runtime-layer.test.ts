@@ -142,7 +142,7 @@ describe('the ONNX Runtime layer for arm64 (what the predict functions deploy)',
     expect([...seen].map((file) => relative(packageDir, file).split(sep).join('/')).sort()).toEqual(['bin/napi-v6/linux/arm64/libonnxruntime.so.1', 'bin/napi-v6/linux/arm64/onnxruntime_binding.node']);
   });
 
-  it('needs no newer glibc or C++ runtime than Lambda\'s Node.js 22 runtime has (Amazon Linux 2023: glibc 2.34, GCC 11\'s libstdc++)', () => {
+  it('needs no newer glibc or C++ runtime than Lambda\'s Node.js 24 runtime has (Amazon Linux 2023: glibc 2.34, GCC 11\'s libstdc++)', () => {
     const newest: Record<string, number[]> = { GLIBC: [2, 34], GLIBCXX: [3, 4, 29], CXXABI: [1, 3, 13] };
     const later = (a: number[], b: number[]): boolean => {
       for (let i = 0; i < Math.max(a.length, b.length); i += 1) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);

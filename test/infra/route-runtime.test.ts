@@ -10,10 +10,15 @@ const route = (id: string, fields: Partial<RouteSpec> = {}): RouteSpec => ({
 
 describe('a function\'s runtime', () => {
   it('is its route\'s memory and timeout, and runs inference when its body is prediction input', () => {
-    const table = [route('create'), route('predict', { body: 'predict', memoryMb: 2048, timeoutSeconds: 29 })];
+    const table = [route('create'), route('predict', { body: 'predict', memoryMb: 2048, timeoutSeconds: 28 })];
     expect(routeRuntime('create', table)).toEqual({ memoryMb: 512, timeoutSeconds: 10, inference: false });
-    expect(routeRuntime('predict', table)).toEqual({ memoryMb: 2048, timeoutSeconds: 29, inference: true });
+    expect(routeRuntime('predict', table)).toEqual({ memoryMb: 2048, timeoutSeconds: 28, inference: true });
     expect(() => routeRuntime('zz', table)).toThrow(/No route with id 'zz'/);
+  });
+
+  it('refuses a route timeout within 2 s of API Gateway\'s 30 s, and the route table holds none', () => {
+    expect(() => routeRuntime('slow', [route('slow', { timeoutSeconds: 29 })])).toThrow(/Route 'slow' has a 29 s timeout; a route function may take at most 28 s/);
+    for (const candidate of ROUTES) expect(routeRuntime(candidate.id).timeoutSeconds, candidate.id).toBeLessThanOrEqual(28);
   });
 
   it('keeps createModel a metadata function that waits as long as a prediction, and runs inference only on the predict routes', () => {

@@ -42,7 +42,8 @@ describe('stack configuration', () => {
         'predict-anonymous': { limit: 20, windowSeconds: 60 },
       },
       noncurrentVersionDays: 30,
-      maxBundleBytes: 50 * 1024 ** 3,
+      maxBundleBytes: 20 * 1024 ** 3,
+      maxUnpackedBytes: 20 * 1024 ** 3,
       presignSeconds: 900,
       oidcIssuer: undefined,
       oidcAudience: undefined,
@@ -59,6 +60,8 @@ describe('stack configuration', () => {
       alarmTopic: false,
       alarmEmail: undefined,
       monthlyBudgetUsd: undefined,
+      predictReservedConcurrency: 10,
+      finalizerReservedConcurrency: 5,
     });
     expect(identitySource(config)).toEqual({ kind: 'userPool', selfSignUp: false, threatProtection: 'off' });
   });
@@ -78,6 +81,7 @@ describe('stack configuration', () => {
       rateLimits: 'read=100/1m, predict=10/60s',
       noncurrentVersionDays: '7',
       maxBundleBytes: '250 GiB',
+      maxUnpackedBytes: '1TiB',
       presignSeconds: '1800',
       userPoolSelfSignUp: 'TRUE',
       userPoolThreatProtection: 'Enforced',
@@ -88,6 +92,8 @@ describe('stack configuration', () => {
       userPoolSesRegion: 'eu-west-1',
       alarmEmail: 'ops@example.org',
       monthlyBudgetUsd: '99.50',
+      predictReservedConcurrency: '50',
+      finalizerReservedConcurrency: 'none',
     });
     expect(config).toStrictEqual({
       stage: 'prod',
@@ -106,6 +112,7 @@ describe('stack configuration', () => {
       rateLimits: { read: { limit: 100, windowSeconds: 60 }, predict: { limit: 10, windowSeconds: 60 } },
       noncurrentVersionDays: 7,
       maxBundleBytes: 250 * 1024 ** 3,
+      maxUnpackedBytes: 1024 ** 4,
       presignSeconds: 1800,
       oidcIssuer: undefined,
       oidcAudience: undefined,
@@ -123,6 +130,8 @@ describe('stack configuration', () => {
       alarmTopic: true,
       alarmEmail: 'ops@example.org',
       monthlyBudgetUsd: 99.5,
+      predictReservedConcurrency: 50,
+      finalizerReservedConcurrency: 0,
     });
     expect(identitySource(config)).toMatchObject({
       kind: 'userPool',
@@ -233,6 +242,9 @@ describe('stack configuration', () => {
     [{ maxBundleBytes: '5TB' }, /a size in KiB, MiB, GiB or TiB such as 50GiB, got "5TB"/],
     [{ maxBundleBytes: '1.5GiB' }, /whole number of bytes/],
     [{ maxBundleBytes: '-1' }, /whole number of bytes/],
+    [{ maxUnpackedBytes: '1000' }, /maxUnpackedBytes.*from 1048576 to 5497558138880/],
+    [{ predictReservedConcurrency: '-1' }, /predictReservedConcurrency.*whole number from 0 to 100000/],
+    [{ finalizerReservedConcurrency: 'lots' }, /finalizerReservedConcurrency.*whole number from 0 to 100000/],
     [{ presignSeconds: '59' }, /presignSeconds.*whole number from 60 to 3600/],
     [{ presignSeconds: '7200' }, /whole number from 60 to 3600/],
     [{ oidcIssuer: 'orcid.org', oidcAudience: 'APP-1' }, /'orcid.org' is not an issuer URL/],
@@ -317,6 +329,7 @@ describe('stack configuration', () => {
       'MLHUB_DEPLOY_RATE_LIMITS',
       'MLHUB_DEPLOY_NONCURRENT_VERSION_DAYS',
       'MLHUB_DEPLOY_MAX_BUNDLE_BYTES',
+      'MLHUB_DEPLOY_MAX_UNPACKED_BYTES',
       'MLHUB_DEPLOY_PRESIGN_SECONDS',
       'MLHUB_DEPLOY_OIDC_ISSUER',
       'MLHUB_DEPLOY_OIDC_AUDIENCE',
@@ -333,6 +346,8 @@ describe('stack configuration', () => {
       'MLHUB_DEPLOY_ALARM_TOPIC',
       'MLHUB_DEPLOY_ALARM_EMAIL',
       'MLHUB_DEPLOY_MONTHLY_BUDGET_USD',
+      'MLHUB_DEPLOY_PREDICT_RESERVED_CONCURRENCY',
+      'MLHUB_DEPLOY_FINALIZER_RESERVED_CONCURRENCY',
     ]);
     expect(STACK_OPTIONS).toEqual(Object.keys(DEFAULT_STACK_CONFIG));
   });
@@ -341,9 +356,30 @@ describe('stack configuration', () => {
     expect(read({ maxBundleBytes: '1048576' }).maxBundleBytes).toBe(1024 ** 2);
     expect(read({ maxBundleBytes: '512MiB' }).maxBundleBytes).toBe(512 * 1024 ** 2);
     expect(read({ maxBundleBytes: '2048 kib' }).maxBundleBytes).toBe(2 * 1024 ** 2);
-    expect(read({ maxBundleBytes: '5TiB' }).maxBundleBytes).toBe(5 * 1024 ** 4);
+    expect(read({ maxBundleBytes: '5TiB', maxUnpackedBytes: '5TiB' }).maxBundleBytes).toBe(5 * 1024 ** 4);
     expect(read({ maxBundleBytes: 2 * 1024 ** 3 }).maxBundleBytes).toBe(2 * 1024 ** 3);
     expect(read({ presignSeconds: 60 }).presignSeconds).toBe(60);
+  });
+
+  it('never lets maxBundleBytes exceed maxUnpackedBytes: refused naming both when given, clamped to it when not', () => {
+    expect(() => read({ maxBundleBytes: '30GiB' })).toThrow(/'maxBundleBytes' .*: 32212254720 bytes is more than maxUnpackedBytes \(21474836480 bytes\)/);
+    expect(() => read({ maxBundleBytes: '2GiB', maxUnpackedBytes: '1GiB' })).toThrow(/lower maxBundleBytes or raise maxUnpackedBytes/);
+    expect(read({ maxUnpackedBytes: '8GiB' })).toMatchObject({ maxBundleBytes: 8 * 1024 ** 3, maxUnpackedBytes: 8 * 1024 ** 3 });
+    // Not given, the upload limit is 50 GiB as far as the unpacked limit allows.
+    expect(read({ maxUnpackedBytes: '100GiB' })).toMatchObject({ maxBundleBytes: 50 * 1024 ** 3, maxUnpackedBytes: 100 * 1024 ** 3 });
+    expect(read({ maxBundleBytes: '20GiB' }).maxBundleBytes).toBe(20 * 1024 ** 3);
+  });
+
+  it('reads reserved concurrency as a whole number, with 0 or none for unreserved', () => {
+    expect(read({ predictReservedConcurrency: '0', finalizerReservedConcurrency: 'None' })).toMatchObject({ predictReservedConcurrency: 0, finalizerReservedConcurrency: 0 });
+    expect(read({ predictReservedConcurrency: 25 }).predictReservedConcurrency).toBe(25);
+  });
+
+  it('refuses, in the functions too, an upload limit above the unpacked limit, naming both variables; unset, it is clamped', () => {
+    const env = { [CONFIG_ENV.table]: 't', [CONFIG_ENV.bucket]: 'b' };
+    expect(() => loadFunctionConfig({ ...env, [CONFIG_ENV.maxBundleBytes]: '2000', [CONFIG_ENV.maxUnpackedBytes]: '1000' }))
+      .toThrow(/MLHUB_MAX_BUNDLE_BYTES \(2000\) must not exceed MLHUB_MAX_UNPACKED_BYTES \(1000\)/);
+    expect(loadFunctionConfig({ ...env, [CONFIG_ENV.maxUnpackedBytes]: '1000' }).uploads.maxBundleBytes).toBe(1000);
   });
 
   it('defaults the upload settings to what the functions assume when not told (MLHUB_MAX_BUNDLE_BYTES, MLHUB_PRESIGN_SECONDS unset)', () => {

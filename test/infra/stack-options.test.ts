@@ -81,13 +81,20 @@ describe('a disposable stack with default options', () => {
     expect(rules).toContainEqual(expect.objectContaining({ NoncurrentVersionExpiration: { NoncurrentDays: 30 } }));
   });
 
-  it('tells the function that starts uploads a 50 GiB limit, and those that sign URLs a 15-minute lifetime', () => {
+  it('tells the function that starts uploads a 20 GiB limit (the unpacked limit), and those that sign URLs a 15-minute lifetime', () => {
     const variables = (routeId: string) => (resourceById(synth.template, logicalIdOf((synth.stack.functions.byRoute.get(routeId) as RouteFunction).function)).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(variables('createUpload')).toMatchObject({ [CONFIG_ENV.maxBundleBytes]: String(50 * 1024 ** 3), [CONFIG_ENV.presignSeconds]: '900' });
+    expect(variables('createUpload')).toMatchObject({ [CONFIG_ENV.maxBundleBytes]: String(20 * 1024 ** 3), [CONFIG_ENV.maxUnpackedBytes]: String(20 * 1024 ** 3), [CONFIG_ENV.presignSeconds]: '900' });
     for (const routeId of ['getUpload', 'downloadBundle']) {
       expect(variables(routeId)[CONFIG_ENV.presignSeconds], routeId).toBe('900');
       expect(variables(routeId)[CONFIG_ENV.maxBundleBytes], routeId).toBeUndefined();
     }
+  });
+
+  it('reserves 10 executions for each function that predicts and 5 for the finalizer', () => {
+    const reservedOf = (routeFunction: RouteFunction) => resourceById(synth.template, logicalIdOf(routeFunction.function)).Properties.ReservedConcurrentExecutions;
+    for (const routeId of ['predictModel', 'predictModelWithGet']) expect(reservedOf(synth.stack.functions.byRoute.get(routeId) as RouteFunction), routeId).toBe(10);
+    expect(reservedOf(synth.stack.catalogueFunctions.of('finalizeUpload', 's3').handler)).toBe(5);
+    expect(reservedOf(synth.stack.functions.byRoute.get('getModel') as RouteFunction)).toBeUndefined();
   });
 
   it('deletes the failed-event queues with the stack too', () => {

@@ -77,7 +77,10 @@ const OPTIONS = {
   routeThrottles: JSON.stringify({ predict: { rateLimit: 4, burstLimit: 8 }, upload: { rateLimit: 3, burstLimit: 6 } }),
   noncurrentVersionDays: '14',
   maxBundleBytes: '50GiB',
+  maxUnpackedBytes: '64GiB',
   presignSeconds: '600',
+  predictReservedConcurrency: '3',
+  finalizerReservedConcurrency: '2',
   // Writes left unlimited, so that a function whose routes are all writes shows it holds no counter grant.
   rateLimits: 'read=100/60s,predict=30/1m,upload=20/60s',
 };
@@ -205,7 +208,9 @@ describe('routes and functions', () => {
     const properties = functionResource(functionOf(routeId)).Properties;
     expect(properties.MemorySize).toBe(route.memoryMb);
     expect(properties.Timeout).toBe(route.timeoutSeconds);
-    expect(properties.Runtime).toMatch(/^nodejs2[24]\.x$/);
+    // 2 s under API Gateway's 30 s, for the cold start's init, so the caller gets MLHub's answer.
+    expect(properties.Timeout).toBeLessThanOrEqual(28);
+    expect(properties.Runtime).toBe('nodejs24.x');
     expect(properties.Architectures).toEqual(['arm64']);
     expect(properties.Handler).toBe('index.handler');
     expect(properties.TracingConfig).toEqual({ Mode: 'Active' });
@@ -447,6 +452,20 @@ describe('upload sessions', () => {
     });
   });
 
+  it('tells every function that checks bundles, and the one that starts uploads, the configured unpacked limit; no other function', () => {
+    const told = allHandlerFunctions().filter(([, routeFunction]) => CONFIG_ENV.maxUnpackedBytes in variablesOf(functionResource(routeFunction)));
+    expect(told.map(([id]) => id).sort()).toEqual(['completeUpload', 'createUpload', 'finalizeUpload', 'sweepVersions', 'uploadBundle']);
+    for (const [id, routeFunction] of told) expect(variablesOf(functionResource(routeFunction))[CONFIG_ENV.maxUnpackedBytes], id).toBe(String(64 * 1024 ** 3));
+  });
+
+  it('tells every function that checks bundles how many bytes of model files the predict functions hold, as the predict functions are told', () => {
+    const predictCache = variablesOf(functionResource(functionOf('predictModel')))[INFERENCE_ENV.modelCacheBytes];
+    expect(predictCache).toBe(String(3 * 1024 ** 3));
+    const told = allHandlerFunctions().filter(([, routeFunction]) => CONFIG_ENV.builtinModelBytes in variablesOf(functionResource(routeFunction)));
+    expect(told.map(([id]) => id).sort()).toEqual(['completeUpload', 'finalizeUpload', 'predictModel', 'predictModelWithGet', 'sweepVersions', 'uploadBundle']);
+    for (const [id, routeFunction] of told) expect(variablesOf(functionResource(routeFunction))[CONFIG_ENV.builtinModelBytes], id).toBe(predictCache);
+  });
+
   it('names only routes that exist in its table of who reads the upload settings', () => {
     for (const routeId of Object.keys(ROUTE_UPLOAD_SETTINGS)) expect(ROUTES.map((route) => route.id), routeId).toContain(routeId);
   });
@@ -455,6 +474,16 @@ describe('upload sessions', () => {
     const variables = Object.fromEntries(Object.entries(variablesOf(functionResource(functionOf('createUpload')))).filter(([, value]) => typeof value === 'string')) as Record<string, string>;
     const { uploads } = loadFunctionConfig({ ...variables, [CONFIG_ENV.table]: 't', [CONFIG_ENV.bucket]: 'b' });
     expect(uploads).toMatchObject({ maxBundleBytes: 50 * 1024 ** 3, presignSeconds: 600 });
+  });
+});
+
+describe('reserved concurrency', () => {
+  it('reserves the configured executions for each function that predicts and for the finalizer, and for no other function', () => {
+    const reserved = Object.fromEntries(allHandlerFunctions()
+      .map(([id, routeFunction]) => [id, functionResource(routeFunction).Properties.ReservedConcurrentExecutions])
+      .filter(([, value]) => value !== undefined));
+    expect(reserved).toEqual({ predictModel: 3, predictModelWithGet: 3, finalizeUpload: 2 });
+    expect(functionResource(synth.stack.functions.fallback).Properties.ReservedConcurrentExecutions).toBeUndefined();
   });
 });
 
@@ -497,7 +526,7 @@ describe('storage events', () => {
   it('tells an event function where the data is and nothing about identity: S3 calls it, no user does', () => {
     for (const subscription of EVENT_SUBSCRIPTIONS) {
       const variables = variablesOf(functionResource(eventFunctionOf(subscription.id).handler));
-      expect(Object.keys(variables).sort()).toEqual([CONFIG_ENV.bucket, CONFIG_ENV.table, 'NODE_OPTIONS'].sort());
+      expect(Object.keys(variables).sort()).toEqual([CONFIG_ENV.bucket, CONFIG_ENV.table, CONFIG_ENV.maxUnpackedBytes, CONFIG_ENV.builtinModelBytes, 'NODE_OPTIONS'].sort());
       expect(variables[CONFIG_ENV.table]).toEqual({ Ref: ids.table });
       expect(variables[CONFIG_ENV.bucket]).toEqual({ Ref: ids.bucket });
     }
@@ -588,7 +617,7 @@ describe('schedules', () => {
   it('tells a scheduled function where the data is and nothing about identity: a clock calls it, no user does', () => {
     for (const schedule of SCHEDULES) {
       const variables = variablesOf(functionResource(scheduledFunctionOf(schedule.id).handler));
-      expect(Object.keys(variables).sort()).toEqual([CONFIG_ENV.bucket, CONFIG_ENV.table, 'NODE_OPTIONS'].sort());
+      expect(Object.keys(variables).sort()).toEqual([CONFIG_ENV.bucket, CONFIG_ENV.table, CONFIG_ENV.maxUnpackedBytes, CONFIG_ENV.builtinModelBytes, 'NODE_OPTIONS'].sort());
       expect(variables[CONFIG_ENV.table]).toEqual({ Ref: ids.table });
       expect(variables[CONFIG_ENV.bucket]).toEqual({ Ref: ids.bucket });
     }
@@ -689,7 +718,7 @@ describe('predictions', () => {
         continue;
       }
       expect(properties.MemorySize, route.id).toBeGreaterThanOrEqual(2048);
-      expect(properties.Timeout, route.id).toBe(29);
+      expect(properties.Timeout, route.id).toBe(28);
       const { Size } = properties.EphemeralStorage as { Size: number };
       expect(Size, route.id).toBeGreaterThanOrEqual(2048);
       expect(Size, route.id).toBeLessThanOrEqual(10240);
@@ -701,7 +730,8 @@ describe('predictions', () => {
     for (const [id, routeFunction] of allFunctions()) {
       const names = Object.keys(variablesOf(functionResource(routeFunction)));
       if (predicting.some((route) => route.id === id)) expect(names, id).toEqual(expect.arrayContaining([INFERENCE_ENV.modelCacheDir, INFERENCE_ENV.allowedBackendUrls]));
-      else expect(names.filter((name) => inferenceNames.includes(name)), id).toEqual([]);
+      // The functions that check bundles are told the model cache size too (see 'upload sessions'), and nothing else of inference.
+      else expect(names.filter((name) => inferenceNames.includes(name) && name !== CONFIG_ENV.builtinModelBytes), id).toEqual([]);
       // Lambda's own NODE_PATH (with /opt/nodejs/node_modules) must stand.
       expect(names, id).not.toContain('NODE_PATH');
     }
@@ -718,6 +748,8 @@ describe('predictions', () => {
       expect(config.modelCacheDir.startsWith('/tmp/')).toBe(true);
       expect(config.deadlineMs).toBeLessThan((functionResource(functionOf(route.id)).Properties.Timeout as number) * 1000);
       expect(config.deadlineMs).toBeLessThan(30_000);
+      // Room between the deadline and the timeout to answer 504 as JSON.
+      expect(config.deadlineMs).toBeLessThanOrEqual((functionResource(functionOf(route.id)).Properties.Timeout as number) * 1000 - 2000);
     }
   });
 

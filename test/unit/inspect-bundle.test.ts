@@ -372,6 +372,18 @@ describe('inspectBundle: whether the built-in runtime can run the bundle', () =>
     expect(verdict).toEqual({ runnable: false, reason: expect.stringMatching(/another backend, such as SageMaker or TF Serving, does not need it/) });
   });
 
+  it('is not runnable when the model files (external data included) are larger than the predict function holds, and says to deploy it', async () => {
+    const entries = [dir('m/'), file('m/model.onnx', 'x'.repeat(600)), file('m/model.onnx_data', 'y'.repeat(500)), file('m/notes.txt', 'z'.repeat(5000))];
+    const bytes = await makeTarGz(entries);
+    const limited = (maxBuiltinModelBytes: number) => inspect(bytes, { ...DEFAULT_BUNDLE_LIMITS, maxBuiltinModelBytes });
+    expect((await limited(1000)).manifest.builtinRuntime).toEqual({
+      runnable: false,
+      reason: expect.stringMatching(/^The built-in ONNX Runtime cannot run this bundle here: its model files take 1100 bytes, more than the predict function can hold \(1000 bytes, its model cache\)\. Deploy the model to a SageMaker endpoint/),
+    });
+    // Files the runtime does not read do not count.
+    expect((await limited(1100)).manifest.builtinRuntime).toEqual({ runnable: true, modelFiles: ['model.onnx', 'model.onnx_data'] });
+  });
+
   it('tells predict, by the same rule, that the model file is a link', async () => {
     const { manifest } = await inspect(await makeTarGz([dir('m/'), file('m/real.bin'), symlink('m/model.onnx', 'real.bin')]));
     expect(() => onnxModelFiles(manifest, readModelParams(manifest.params).modelFile)).toThrow(expect.objectContaining({ code: 'model_file_is_link', message: expect.stringMatching(/^model\.onnx is a symbolic link/) }));

@@ -43,7 +43,8 @@ describe('checkHandlerSettings', () => {
     ['MLHUB_PRESIGN_SECONDS', '1e3', /^Environment variable MLHUB_PRESIGN_SECONDS must be a whole number from 1 to 604800, got '1e3'$/],
     ['MLHUB_PRESIGN_SECONDS', ' 12 ', /^Environment variable MLHUB_PRESIGN_SECONDS must be a whole number from 1 to 604800, got ' 12 '$/],
     ['MLHUB_MAX_BUNDLE_ENTRIES', '0x10', /^Environment variable MLHUB_MAX_BUNDLE_ENTRIES must be a whole number from 1 to 9007199254740991, got '0x10'$/],
-    ['MLHUB_ONNX_SESSION_CACHE_SIZE', '1.0', /^Environment variable MLHUB_ONNX_SESSION_CACHE_SIZE must be a whole number from 1 to /],
+    ['MLHUB_ONNX_SESSION_CACHE_BYTES', '1.0', /^Environment variable MLHUB_ONNX_SESSION_CACHE_BYTES must be a whole number from 1 to /],
+    ['MLHUB_MODEL_CACHE_BYTES', '3GiB', /^Environment variable MLHUB_MODEL_CACHE_BYTES must be a whole number from 1 to /],
     ['MLHUB_PREDICT_DEADLINE_MS', '2147483648', /^Environment variable MLHUB_PREDICT_DEADLINE_MS must be a whole number from 1 to 2147483647, got '2147483648'$/],
     ['MLHUB_PREDICT_LOOKUP_CACHE_MS', '2147483648', /^Environment variable MLHUB_PREDICT_LOOKUP_CACHE_MS must be a whole number from 0 to 2147483647, got '2147483648'$/],
     ['MLHUB_SWEEP_SECONDS', '2147484', /^MLHUB_SWEEP_SECONDS must be a whole number of seconds from 0 \(sweepVersions off\) to 2147483, got '2147484'$/],
@@ -66,6 +67,12 @@ describe('checkHandlerSettings', () => {
     const text = await refusal({ [name]: value });
     expect(text).toMatch(message);
     expect(text).not.toContain('\n');
+  });
+
+  it('refuses an upload limit above the unpacked limit, naming both', async () => {
+    expect(await refusal({ MLHUB_MAX_BUNDLE_BYTES: '2000000', MLHUB_MAX_UNPACKED_BYTES: '1000000' }))
+      .toMatch(/^Environment variable MLHUB_MAX_BUNDLE_BYTES \(2000000\) must not exceed MLHUB_MAX_UNPACKED_BYTES \(1000000\)/);
+    await expect(checkHandlerSettings({ MLHUB_MODEL_CACHE_DIR: cacheDir, MLHUB_MAX_UNPACKED_BYTES: '1000000' }, CATALOGUE_FUNCTIONS)).resolves.toBeUndefined();
   });
 
   it('refuses a model cache folder others may write, or one it cannot make', async () => {

@@ -7,8 +7,8 @@ import type { BackendKind } from '../backend-spec';
  * The original error rides along as `cause` for the logs.
  */
 
-export const backendTimeout = (kind: BackendKind, deadlineMs: number, cause?: unknown): AppError =>
-  new AppError('timeout', 'backend_timeout', `The ${kind} backend did not answer within ${deadlineMs} ms`, { cause });
+export const backendTimeout = (kind: BackendKind, deadlineMs: number, cause?: unknown, detail?: string): AppError =>
+  new AppError('timeout', 'backend_timeout', `The ${kind} backend did not answer within ${deadlineMs} ms${detail ? `: ${detail}` : ''}`, { cause });
 
 export const backendUnreachable = (kind: BackendKind, cause?: unknown): AppError => {
   const code = networkCode(cause);

@@ -36,4 +36,9 @@ export interface PredictJob<Spec extends BackendSpec = BackendSpec> {
 export interface InferenceBackend<Spec extends BackendSpec = BackendSpec> {
   readonly kind: BackendKind;
   predict(job: PredictJob<Spec>): Promise<RowPrediction[]>;
+  /**
+   * What this backend was still doing for `job` when its deadline passed, if worth telling the
+   * caller (e.g. still downloading the model on a cold start); said in the 504's message.
+   */
+  timeoutDetail?(job: PredictJob<Spec>): string | undefined;
 }

@@ -3,7 +3,8 @@ import type * as OnnxRuntime from 'onnxruntime-node';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { conflict, invalid } from '../../errors/app-error';
 import type { OnnxRuntimeSpec } from '../backend-spec';
-import type { ModelFileCache } from '../model-file-cache';
+import { SESSION_MEMORY_FACTOR } from '../inference-config';
+import { modelFileBytes, type ModelFileCache } from '../model-file-cache';
 import { planFeeds, type DeclaredInput, type Feeds } from '../onnx/fit-input';
 import { onnxModelFiles } from '../onnx/onnx-model-file';
 import { SessionCache } from '../onnx/session-cache';
@@ -11,7 +12,7 @@ import { jsonValues } from '../output-values';
 import { predictionFromOutputs, type RowPrediction } from '../predictions';
 import { nest } from '../tensor';
 import { redact } from './backend-failures';
-import type { InferenceBackend, PredictJob } from './inference-backend';
+import type { InferenceBackend, ModelVersionRef, PredictJob } from './inference-backend';
 
 type Ort = typeof OnnxRuntime;
 
@@ -64,9 +65,19 @@ function rowPredictions(results: Record<string, OrtTensor>, names: readonly stri
 export class OnnxRuntimeBackend implements InferenceBackend<OnnxRuntimeSpec> {
   readonly kind = 'onnxruntime' as const;
   private readonly sessions: SessionCache;
+  /** Model files being fetched and unpacked, by bundle sha256. */
+  private readonly preparing = new Set<string>();
 
-  constructor(private readonly files: ModelFileCache, sessionCacheSize: number) {
-    this.sessions = new SessionCache(sessionCacheSize);
+  /** `sessionCacheBytes`: the memory budget of loaded sessions, each estimated as SESSION_MEMORY_FACTOR times its model files. */
+  constructor(private readonly files: ModelFileCache, sessionCacheBytes: number) {
+    this.sessions = new SessionCache(sessionCacheBytes);
+  }
+
+  /** A deadline that passes while the model files are still fetched and unpacked is a cold start's, and says so. */
+  timeoutDetail(job: PredictJob<OnnxRuntimeSpec>): string | undefined {
+    if (!this.preparing.has(job.version.sha256)) return undefined;
+    const files = onnxModelFiles(job.version.manifest, job.params.modelFile) ?? [];
+    return `the first prediction of ${job.modelName} v${job.version.version} on a new function instance downloads and unpacks its ${modelFileBytes(job.version.manifest, files)} bytes of model files within the same deadline, and they did not arrive in time; try again (a warm instance has them), and for a model this large deploy it to a SageMaker endpoint`;
   }
 
   async predict(job: PredictJob<OnnxRuntimeSpec>): Promise<RowPrediction[]> {
@@ -74,7 +85,8 @@ export class OnnxRuntimeBackend implements InferenceBackend<OnnxRuntimeSpec> {
     const modelFiles = onnxModelFiles(version.manifest, job.params.modelFile);
     if (!modelFiles) throw conflict('no_onnx_model', `The bundle of ${modelName} v${version.version} holds no .onnx file for the built-in ONNX Runtime`);
     const key = `${version.sha256}/${modelFiles[0]}`;
-    return this.sessions.with(key, () => this.load(job, modelFiles), async (session) => {
+    const bytes = modelFileBytes(version.manifest, modelFiles) * SESSION_MEMORY_FACTOR;
+    return this.sessions.with(key, bytes, () => this.load(job, modelFiles), async (session) => {
       const plan = planFeeds(declaredInputs(session), job.input, job.params, job.limits, modelName);
       const ort = await loadOnnxRuntime();
       const outputs = tensorOutputs(session);
@@ -96,14 +108,21 @@ export class OnnxRuntimeBackend implements InferenceBackend<OnnxRuntimeSpec> {
   }
 
   private async load(job: PredictJob<OnnxRuntimeSpec>, modelFiles: readonly string[]): Promise<InferenceSession> {
-    const [path] = await this.files.files(job.version, modelFiles);
-    const ort = await loadOnnxRuntime();
-    try {
-      return await ort.InferenceSession.create(path!, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
-    } catch (error) {
-      const message = redact(String((error as Error)?.message ?? error).replaceAll(path!, modelFiles[0]!));
-      throw conflict('model_unloadable', `ONNX Runtime could not load ${modelFiles[0]} from ${job.modelName} v${job.version.version}: ${message}`);
-    }
+    // The files stay in the cache until the session has read them.
+    return this.files.use(job.version, modelFiles, async ([path]) => {
+      const ort = await loadOnnxRuntime();
+      try {
+        return await ort.InferenceSession.create(path!, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+      } catch (error) {
+        const message = redact(String((error as Error)?.message ?? error).replaceAll(path!, modelFiles[0]!));
+        throw conflict('model_unloadable', `ONNX Runtime could not load ${modelFiles[0]} from ${job.modelName} v${job.version.version}: ${message}`);
+      }
+    }, (phase) => this.track(job.version, phase));
+  }
+
+  private track(version: ModelVersionRef, phase: 'fetching' | 'ready'): void {
+    if (phase === 'fetching') this.preparing.add(version.sha256);
+    else this.preparing.delete(version.sha256);
   }
 }
 

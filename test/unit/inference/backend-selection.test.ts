@@ -87,13 +87,15 @@ describe('loadInferenceConfig', () => {
 
   it('reads every variable and fails fast on bad ones', () => {
     const config = loadInferenceConfig({
-      MLHUB_PREDICT_DEADLINE_MS: '5000', MLHUB_MODEL_CACHE_DIR: '/tmp/x', MLHUB_ONNX_SESSION_CACHE_SIZE: '2',
+      MLHUB_PREDICT_DEADLINE_MS: '5000', MLHUB_MODEL_CACHE_DIR: '/tmp/x', MLHUB_MODEL_CACHE_BYTES: '4096', MLHUB_ONNX_SESSION_CACHE_BYTES: '2048',
       MLHUB_PREDICT_MAX_ELEMENTS: '10', MLHUB_PREDICT_MAX_IMAGE_BYTES: '20', MLHUB_PREDICT_MAX_IMAGE_PIXELS: '30',
       MLHUB_BACKEND_ONNX: 'onnxruntime', MLHUB_BACKEND_SCIKITLEARN: '{"kind":"oip","url":"http://mlserver:8080"}',
     });
-    expect(config).toMatchObject({ deadlineMs: 5000, modelCacheDir: '/tmp/x', sessionCacheSize: 2, limits: { maxInputElements: 10, maxImageBytes: 20, maxImagePixels: 30 } });
+    expect(config).toMatchObject({ deadlineMs: 5000, modelCacheDir: '/tmp/x', modelCacheBytes: 4096, sessionCacheBytes: 2048, limits: { maxInputElements: 10, maxImageBytes: 20, maxImagePixels: 30 } });
     expect(config.defaultBackends).toEqual({ ONNX: 'onnxruntime', ScikitLearn: { kind: 'oip', url: 'http://mlserver:8080' } });
     expect(() => loadInferenceConfig({ MLHUB_PREDICT_DEADLINE_MS: 'soon' })).toThrow(/MLHUB_PREDICT_DEADLINE_MS/);
+    // The count the byte budget replaced is refused, naming its successor.
+    expect(() => loadInferenceConfig({ MLHUB_ONNX_SESSION_CACHE_SIZE: '8' })).toThrow(/MLHUB_ONNX_SESSION_CACHE_SIZE is no longer read: .*set MLHUB_ONNX_SESSION_CACHE_BYTES/);
     expect(() => loadInferenceConfig({ MLHUB_BACKEND_KERAS: '{"kind": "tfserving"}' })).toThrow(/MLHUB_BACKEND_KERAS: the backend needs "url"/);
     expect(() => loadInferenceConfig({ MLHUB_BACKEND_KERAS: '{oops' })).toThrow(/not valid JSON/);
   });

@@ -2,6 +2,7 @@ import { chmod, mkdir, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ModelVersionRef } from '../../../functions/inference/backends/inference-backend';
+import { bundlesToEvict } from '../../../functions/inference/cache-eviction';
 import { ModelFileCache } from '../../../functions/inference/model-file-cache';
 import { BundleShelf, modelBundle, temporaryFolder } from '../../support/inference/bundles';
 import { makeTarGz } from '../../support/tarballs';
@@ -98,5 +99,82 @@ describe('ModelFileCache', () => {
     const version = await reference(shelf, 'k7', await modelBundle({ 'model.onnx': 'private' }));
     const [path] = await cache.files(version, ['model.onnx']);
     expect((await stat(path!)).mode & 0o077).toBe(0);
+  });
+
+  describe('within a size', () => {
+    const KB = 1000;
+    const folders = async () => (await readdir(folder.path)).sort();
+
+    it('removes the least recently used bundles\' files to make room, and unpacks them again when asked', async () => {
+      const sized = new ModelFileCache({ directory: folder.path, openBundle: shelf.open, maxBytes: 25 * KB });
+      const [a, b, c] = await Promise.all(['a', 'b', 'c'].map(async (key) => reference(shelf, key, await modelBundle({ 'model.onnx': Buffer.alloc(10 * KB, key) }))));
+      await sized.files(a!, ['model.onnx']);
+      await sized.files(b!, ['model.onnx']);
+      // a used again: b is now the least recently used.
+      await sized.files(a!, ['model.onnx']);
+      expect(await folders()).toEqual([a!.sha256, b!.sha256].sort());
+      await sized.files(c!, ['model.onnx']);
+      expect(await folders()).toEqual([a!.sha256, c!.sha256].sort());
+      expect(sized.bytes).toBe(20 * KB);
+      const [again] = await sized.files(b!, ['model.onnx']);
+      expect((await readFile(again!)).equals(Buffer.alloc(10 * KB, 'b'))).toBe(true);
+      expect(await folders()).toEqual([b!.sha256, c!.sha256].sort());
+      expect(shelf.opened).toEqual(['a', 'b', 'c', 'b']);
+    });
+
+    it('never removes a bundle in use, even when that leaves the cache over its size for a while', async () => {
+      const sized = new ModelFileCache({ directory: folder.path, openBundle: shelf.open, maxBytes: 15 * KB });
+      const [a, b] = await Promise.all(['a', 'b'].map(async (key) => reference(shelf, key, await modelBundle({ 'model.onnx': Buffer.alloc(10 * KB, key) }))));
+      let finish!: () => void;
+      const holding = sized.use(a!, ['model.onnx'], async ([path]) => {
+        await new Promise<void>((resolve) => { finish = resolve; });
+        return readFile(path!);
+      });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sized.files(b!, ['model.onnx']);
+      expect(await folders()).toEqual([a!.sha256, b!.sha256].sort());
+      finish();
+      expect((await holding).equals(Buffer.alloc(10 * KB, 'a'))).toBe(true);
+      // No longer in use, a is the least recently used, and goes when room is needed.
+      const c = await reference(shelf, 'c', await modelBundle({ 'model.onnx': Buffer.alloc(4 * KB, 'c') }));
+      await sized.files(c, ['model.onnx']);
+      expect(await folders()).toEqual([b!.sha256, c.sha256].sort());
+    });
+
+    it('refuses model files larger than the whole cache with 409 model_too_large, before reading the bundle', async () => {
+      const sized = new ModelFileCache({ directory: folder.path, openBundle: shelf.open, maxBytes: 5 * KB });
+      const big = await reference(shelf, 'big', await modelBundle({ 'model.onnx': Buffer.alloc(6 * KB) }));
+      const error = await rejection(sized.files(big, ['model.onnx']));
+      expect(error).toMatchObject({ code: 'model_too_large', kind: 'conflict' });
+      expect(error.message).toMatch(/m v1 needs 6000 bytes of model files, more than the predict function can hold \(its model cache takes 5000 bytes\): deploy the model to a SageMaker endpoint/);
+      expect(shelf.opened).toEqual([]);
+    });
+
+    it('counts the folders an earlier process left, oldest first', async () => {
+      const [a, b] = await Promise.all(['a', 'b'].map(async (key) => reference(shelf, key, await modelBundle({ 'model.onnx': Buffer.alloc(10 * KB, key) }))));
+      await new ModelFileCache({ directory: folder.path, openBundle: shelf.open }).files(a!, ['model.onnx']);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await new ModelFileCache({ directory: folder.path, openBundle: shelf.open }).files(b!, ['model.onnx']);
+      const later = new ModelFileCache({ directory: folder.path, openBundle: shelf.open, maxBytes: 25 * KB });
+      const c = await reference(shelf, 'c', await modelBundle({ 'model.onnx': Buffer.alloc(10 * KB, 'c') }));
+      await later.files(c, ['model.onnx']);
+      expect(await folders()).toEqual([b!.sha256, c.sha256].sort());
+    });
+  });
+});
+
+describe('bundlesToEvict', () => {
+  const bundle = (key: string, bytes: number, pinned = false) => ({ key, bytes, pinned });
+
+  it('evicts the least recently used first, and no more than needed', () => {
+    expect(bundlesToEvict([bundle('a', 10), bundle('b', 10), bundle('c', 10)], 10, 30)).toEqual(['a']);
+    expect(bundlesToEvict([bundle('a', 10), bundle('b', 10), bundle('c', 10)], 25, 30)).toEqual(['a', 'b', 'c']);
+    expect(bundlesToEvict([bundle('a', 10), bundle('b', 10)], 10, 30)).toEqual([]);
+  });
+
+  it('skips bundles in use, and evicts every other one when even that leaves too little room', () => {
+    expect(bundlesToEvict([bundle('a', 10, true), bundle('b', 10), bundle('c', 10)], 10, 30)).toEqual(['b']);
+    expect(bundlesToEvict([bundle('a', 10, true), bundle('b', 5), bundle('c', 10, true)], 20, 30)).toEqual(['b']);
+    expect(bundlesToEvict([], 40, 30)).toEqual([]);
   });
 });
