@@ -50,10 +50,12 @@ export function createCognitoUserStatus(options: CognitoUserStatusOptions): User
   return async (user) => {
     const kept = answers.get(user);
     if (kept && kept.until > now()) return kept.status;
+    // The window counts from the question, not the answer: an answer is never older than it says.
+    const askedAt = now();
     const status = await ask(user);
     if (cacheSeconds > 0) {
       answers.delete(user);
-      answers.set(user, { status, until: now() + cacheSeconds * 1000 });
+      answers.set(user, { status, until: askedAt + cacheSeconds * 1000 });
       // Maps keep insertion order, and a refreshed answer was re-inserted: the first key is the oldest.
       if (answers.size > maxEntries) answers.delete(answers.keys().next().value as string);
     }
