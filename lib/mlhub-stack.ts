@@ -45,6 +45,7 @@ export class MlHubStack extends Stack {
     this.functions = new RouteFunctions(this, 'Functions', {
       storage: this.storage,
       identityEnvironment: this.identity.functionEnvironment,
+      ...(this.identity.userStatus ? { userStatus: this.identity.userStatus } : {}),
       modelEndpointArns: sagemakerEndpointArns(config.modelBackends),
       inference: { modelBackends: config.modelBackends, backendUrlAllowlist: config.backendUrlAllowlist },
       uploads: { maxBundleBytes: config.maxBundleBytes, presignSeconds: config.presignSeconds },

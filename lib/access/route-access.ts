@@ -67,6 +67,8 @@ export type RouteAccess = {
   readonly modelEndpoints?: readonly 'sagemaker:InvokeEndpoint'[];
   /** Rate counter items only (lib/access/rate-limit-access.ts): the table, for keys in the counters' partitions. */
   readonly rateLimitCounters?: readonly 'dynamodb:UpdateItem'[];
+  /** The stack's own user pool (lib/access/user-status-access.ts); nothing with an external issuer. */
+  readonly userPool?: readonly 'cognito-idp:AdminGetUser'[];
 } & {
   /** One index, by name. */
   readonly [index in IndexTarget]?: readonly 'dynamodb:Query'[];
