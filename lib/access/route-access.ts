@@ -11,7 +11,8 @@ import type { RouteId } from '../../functions/routes/route-table';
  * lib/access/event-access.ts, in the same terms.)
  *
  * Every route but the health check may be called with a personal access token, which is looked
- * up by key (GetItem) before anything else happens.
+ * up by key (GetItem) before anything else happens; and every signed-in caller's user is looked
+ * up in the offboarding marks (GetItem: functions/offboarding/offboarded-users.ts).
  *
  * A presigned URL acts with the permissions of the role that signed it, checked when it is used:
  * a function that signs upload URLs needs s3:PutObject itself, and one that signs download URLs

@@ -10,7 +10,7 @@ import { removeDataDir, startMlhub, type RunningMlhub } from '../support/local-r
  * Cognito Identity Provider API, through the real SDK client, as a deployed stack asks its pool.
  */
 const POOL = 'us-east-1_MLHubTest1';
-const CACHE_SECONDS = 3;
+const CACHE_SECONDS = 5;
 let cognito: FakeCognito;
 let mlhub: RunningMlhub;
 const [ada, bob, carol] = ['5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', '6b2c3d4e-5f6a-4b7c-9d8e-0f1a2b3c4d5e', '7c3d4e5f-6a7b-4c8d-8e9f-1a2b3c4d5e6f'];
