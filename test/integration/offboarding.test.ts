@@ -121,6 +121,27 @@ describe('npm run offboard', () => {
     expect(JSON.parse(twice.stdout)).toEqual({ user, reinstated: false });
   }, 60_000);
 
+  it('works on a deployed table by name with the operator\'s credentials and region, as the SDK finds them', async () => {
+    const user = '8a7b6c5d-4e3f-4a2b-9c1d-0e9f8a7b6c5d';
+    const session = `Bearer ${await (await openLocalIssuer(mlhub.dataDir)).sign(user)}`;
+    const pat = (await as(session, 'POST', '/tokens', json({ name: 'cloud', scope: 'read' }))).body as { id: string; token: string };
+    // The "cloud" here is the runtime's DynamoDB, reached the way the SDK reaches any endpoint; no data folder is read.
+    const operator = {
+      MLHUB_DATA_DIR: '/nonexistent/mlhub-data', AWS_ENDPOINT_URL_DYNAMODB: mlhub.dynamoEndpoint,
+      AWS_ACCESS_KEY_ID: 'AKIDOPERATOR', AWS_SECRET_ACCESS_KEY: 'operator-secret', AWS_REGION: '', AWS_PROFILE: '',
+    };
+    const run = await offboard(['--user', user, '--table', 'mlhub', '--region', 'us-east-1'], operator);
+    expect(run.code, run.stderr).toBe(0);
+    expect((JSON.parse(run.stdout) as OffboardingReport).tokens_revoked.map((token) => token.id)).toEqual([pat.id]);
+    expect(run.stderr).toMatch(/in table mlhub: 1 token\(s\) revoked/);
+    expectError(await as(`Bearer ${pat.token}`, 'GET', '/me'), 401, 'invalid_token');
+    expectError(await as(session, 'GET', '/me'), 401, 'invalid_token', /offboarded/);
+
+    const missing = await offboard(['--user', user, '--table', 'no-such-table', '--region', 'us-east-1'], operator);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/No table no-such-table there: pass the stack's TableName output/);
+  }, 60_000);
+
   it('says what is wrong with its arguments, and when no local runtime runs', async () => {
     const noUser = await offboard([], { MLHUB_DATA_DIR: mlhub.dataDir });
     expect(noUser.code).toBe(2);
