@@ -8,5 +8,8 @@ import type { RouteAccess } from './route-access';
  */
 export const USER_STATUS_ACCESS: RouteAccess = { userPool: ['cognito-idp:AdminGetUser'] };
 
-/** USER_STATUS_ACCESS for a route whose function authenticates (any auth but `none`), nothing for the others. */
-export const userStatusAccess = (route: Pick<RouteSpec, 'auth'>): RouteAccess => (route.auth === 'none' ? {} : USER_STATUS_ACCESS);
+/** Whether a route's function authenticates its callers: any auth but `none` (the health check and the API document). */
+export const authenticates = (route: Pick<RouteSpec, 'auth'>): boolean => route.auth !== 'none';
+
+/** USER_STATUS_ACCESS for a route whose function authenticates, nothing for the others. */
+export const userStatusAccess = (route: Pick<RouteSpec, 'auth'>): RouteAccess => (authenticates(route) ? USER_STATUS_ACCESS : {});

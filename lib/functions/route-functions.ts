@@ -8,7 +8,7 @@ import { FALLBACK_HANDLER, ROUTES } from '../../functions/routes/route-table';
 import { accessAcknowledgements, accessStatements, storageAccessTargets } from '../access/access-statements';
 import { rateLimitAccess } from '../access/rate-limit-access';
 import { FALLBACK_ACCESS, routeAccess, unionOfAccess, type RouteAccess } from '../access/route-access';
-import { userStatusAccess } from '../access/user-status-access';
+import { authenticates, userStatusAccess } from '../access/user-status-access';
 import type { ModelBackends } from '../config/stack-config';
 import type { RateLimitPolicy } from '../../functions/rate-limits/rate-limit-policy';
 import type { MlHubStorage } from '../storage/mlhub-storage';
@@ -59,8 +59,8 @@ interface FunctionSpec {
  * and URL lifetime (lib/functions/upload-environment.ts). The functions of rate-limited routes are
  * told their limits and may update the rate counters (lib/access/rate-limit-access.ts). With the
  * stack's own user pool, the functions that authenticate are told its id and may ask it about a
- * user (AdminGetUser on that pool: lib/access/user-status-access.ts). The fallback authenticates no one and
- * touches no data, so it is told neither. (Functions run by other triggers: lib/functions/catalogue-functions.ts.)
+ * user (AdminGetUser on that pool: lib/access/user-status-access.ts). The fallback authenticates
+ * no one and touches no data, so it is told neither. (Functions run by other triggers: lib/functions/catalogue-functions.ts.)
  */
 export class RouteFunctions extends Construct {
   /** By route id. */
@@ -110,7 +110,7 @@ export class RouteFunctions extends Construct {
           // Every route handler authenticates first (even the open ones build the same services).
           ...dataLocation,
           ...props.identityEnvironment,
-          ...(props.userStatus && route.auth !== 'none' ? props.userStatus.environment : {}),
+          ...(props.userStatus && authenticates(route) ? props.userStatus.environment : {}),
           ...uploadEnvironment(route.id, props.uploads),
           ...rateLimitEnvironment(route.id, props.rateLimits),
           ...(predicts ? inferenceEnvironment({ ...props.inference, timeoutSeconds: runtime.timeoutSeconds }) : {}),
