@@ -53,6 +53,7 @@ export class MlHubStack extends Stack {
     this.functions = new RouteFunctions(this, 'Functions', {
       storage: this.storage,
       identityEnvironment: this.identity.functionEnvironment,
+      ...(this.identity.userStatus ? { userStatus: this.identity.userStatus } : {}),
       modelEndpointArns: sagemakerEndpointArns(config.modelBackends),
       inference: { modelBackends: config.modelBackends, backendUrlAllowlist: config.backendUrlAllowlist, backendAssignments: config.backendAssignments },
       uploads: { maxBundleBytes: config.maxBundleBytes, maxUnpackedBytes: config.maxUnpackedBytes, builtinModelBytes: PREDICT_MODEL_CACHE_BYTES, presignSeconds: config.presignSeconds },

@@ -8,6 +8,7 @@ import { redactText } from '../functions/observability/log-redaction';
 import { CONFIG_ENV } from '../functions/platform/function-config';
 import { CATALOGUE_FUNCTIONS } from '../functions/catalogue/function-catalogue';
 import { FALLBACK_HANDLER, ROUTES } from '../functions/routes/route-table';
+import { localCognitoEnvironment } from './cognito-endpoint';
 import { startDynamoServer } from './dynamodb-server';
 import { startGateway, type LambdaHandler } from './gateway';
 import { invocationScope } from './invocation-scope';
@@ -138,7 +139,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
-    Object.assign(process.env, functionEnvironment(dynamo.endpoint, s3.endpoint), localObservabilityEnvironment());
+    Object.assign(process.env, functionEnvironment(dynamo.endpoint, s3.endpoint), localObservabilityEnvironment(), localCognitoEnvironment(process.env));
     // Every handler runs in this process, each invocation in its own InvokeStore context, as on
     // Lambda with concurrent invocations: their log keys and metrics never mix.
     const scoped = await invocationScope();

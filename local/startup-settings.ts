@@ -7,6 +7,7 @@ import { ensurePrivateModelCache } from '../functions/inference/model-file-cache
 import { OBSERVABILITY_ENV } from '../functions/observability/observability-settings';
 import { CONFIG_ENV, loadFunctionConfig } from '../functions/platform/function-config';
 import { loadRateLimitPolicy } from '../functions/rate-limits/rate-limit-policy';
+import { localCognitoEnvironment } from './cognito-endpoint';
 import { localIntervalSeconds } from './events/schedule-timers';
 import { LOCAL_METRICS_ENV } from './observability-environment';
 
@@ -48,8 +49,10 @@ async function check(read: () => unknown, name?: string): Promise<void> {
  * line naming the variable instead of answering 500 (or silently doing something else) later:
  * the upload and bundle limits, MLHUB_RATE_LIMITS, the inference settings (deadline, caches, input
  * limits, default backends, allow-lists; the model cache folder is created and checked private),
- * the sign-in settings the runtime does not set itself, the CORS origins (MLHUB_CORS_ORIGINS), the log format, metrics and log level, and
- * each schedule's local interval (MLHUB_SWEEP_SECONDS). Throws SettingError.
+ * the sign-in settings the runtime does not set itself (with the user pool and its local endpoint,
+ * MLHUB_COGNITO_USER_POOL_ID and MLHUB_COGNITO_ENDPOINT, which go together), the CORS origins
+ * (MLHUB_CORS_ORIGINS), the log format, metrics and log level, and each schedule's local interval
+ * (MLHUB_SWEEP_SECONDS). Throws SettingError.
  */
 export async function checkHandlerSettings(env: NodeJS.ProcessEnv, functions: readonly CatalogueFunction[]): Promise<void> {
   // The table and bucket are the runtime's own; the rest of the function configuration is the user's.
@@ -60,6 +63,7 @@ export async function checkHandlerSettings(env: NodeJS.ProcessEnv, functions: re
   await check(() => ensurePrivateModelCache(loadInferenceConfig(env).modelCacheDir), INFERENCE_ENV.modelCacheDir);
   await check(() => loadIdentityConfig(env));
   await check(() => loadCorsOrigins(env));
+  await check(() => localCognitoEnvironment(env));
   await check(() => oneOf(env, OBSERVABILITY_ENV.logFormat, ['text', 'json']));
   await check(() => oneOf(env, LOCAL_METRICS_ENV, ['on', 'off']));
   // Powertools takes the level in capitals only, and falls back to INFO on anything else without a word.

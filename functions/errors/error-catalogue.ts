@@ -62,12 +62,12 @@ export const ERROR_CATALOGUE = {
   no_ready_bundle: { kind: 'conflict', description: 'The model has no ready version to predict with' },
   // Identity and access.
   authentication_required: { kind: 'unauthenticated', description: 'The route needs a signed-in caller' },
-  invalid_token: { kind: 'unauthenticated', description: 'The bearer token is not valid, revoked or expired' },
+  invalid_token: { kind: 'unauthenticated', description: 'The bearer token is not valid, revoked or expired, or its user was offboarded, disabled or deleted' },
   session_required: { kind: 'forbidden', description: 'The route needs a session; personal access tokens are refused' },
   insufficient_scope: { kind: 'forbidden', description: "The token's scope does not allow this route" },
   forbidden: { kind: 'forbidden', description: 'The caller may see the model but not do this to it' },
   token_not_found: { kind: 'not_found', description: 'The caller has no token with this id' },
-  identity_unavailable: { kind: 'unavailable', description: "The identity provider's keys could not be fetched" },
+  identity_unavailable: { kind: 'unavailable', description: "The identity provider's keys could not be fetched, or its user pool could not be asked about a personal access token's user" },
   rate_limited: { kind: 'too_many_requests', description: 'Too many requests of this class from this caller; retry after Retry-After seconds' },
   // Predictions.
   invalid_input: { kind: 'invalid', description: 'The prediction input does not fit the model; the message names the input' },

@@ -4,6 +4,7 @@ import type { TokenHolder } from '../tokens/token-service';
 import { looksLikeAccessToken } from '../tokens/token-format';
 import { ANONYMOUS, tokenActor, userActor, type Actor } from './actor';
 import { InvalidTokenError, type VerifyJwt } from './jwt-verifier';
+import type { StandingCheck } from './user-standing';
 
 const REALM = 'Bearer realm="mlhub"';
 
@@ -23,6 +24,8 @@ export interface AuthenticatorDeps {
   readonly resolveAccessToken: (token: string) => Promise<TokenHolder>;
   /** Single-user development mode (the local runtime's default): no credentials act as this user. */
   readonly devUser?: string;
+  /** Whether a signed-in caller's user may still use their credentials (offboarded, disabled, deleted). */
+  readonly checkStanding?: StandingCheck;
 }
 
 function bearerToken(authorization: string | undefined): string | undefined {
@@ -34,7 +37,8 @@ function bearerToken(authorization: string | undefined): string | undefined {
 
 /**
  * Works out who is calling and whether the route lets them in: 401 without valid credentials
- * where they are needed, 403 when a personal access token lacks the route's scope or the route
+ * where they are needed, or when their user was offboarded, disabled or deleted
+ * (user-standing.ts); 403 when a personal access token lacks the route's scope or the route
  * needs a session. What a caller may do to a given model is the access policy's business.
  */
 export function createAuthenticator(deps: AuthenticatorDeps) {
@@ -61,6 +65,8 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
   return async function authenticate(route: RouteSpec, authorization: string | undefined): Promise<Actor> {
     if (route.auth === 'none') return ANONYMOUS;
     const actor = await identify(authorization);
+    const refusal = await deps.checkStanding?.(actor);
+    if (refusal !== undefined) throw invalidToken(refusal);
     if (actor.anonymous) {
       if (route.auth === 'optional') return actor;
       throw signInRequired();

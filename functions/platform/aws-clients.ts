@@ -1,4 +1,5 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
@@ -11,9 +12,10 @@ import type { FunctionConfig } from './function-config';
  * show as subsegments of the function's trace when tracing is on (functions/observability/tracing.ts).
  */
 
-export function createDocumentClient(): DynamoDBDocumentClient {
+/** `config` is for scripts that reach a table from outside a function (scripts/offboard-user.ts); functions pass none. */
+export function createDocumentClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
   // The document client sends through the DynamoDB client's middleware stack, which is the one traced.
-  const dynamodb = traced(new DynamoDBClient({}));
+  const dynamodb = traced(new DynamoDBClient(config));
   return DynamoDBDocumentClient.from(dynamodb, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
@@ -35,4 +37,9 @@ export function createSageMakerRuntimeClient(): SageMakerRuntimeClient {
 /** For invoking another MLHub function (functions/platform/function-invoker.ts). */
 export function createLambdaClient(): LambdaClient {
   return traced(new LambdaClient({}));
+}
+
+/** For asking the stack's user pool whether a personal access token's user is still enabled. */
+export function createCognitoClient(): CognitoIdentityProviderClient {
+  return traced(new CognitoIdentityProviderClient({}));
 }

@@ -1,12 +1,15 @@
 import { createAuthenticator, type Authenticate } from '../identity/authenticate';
-import { loadIdentityConfig } from '../identity/identity-config';
+import { DEFAULT_USER_STATUS_CACHE_SECONDS, loadIdentityConfig } from '../identity/identity-config';
+import { createCognitoUserStatus } from '../identity/cognito-user-status';
 import { createJwtVerifier } from '../identity/jwt-verifier';
+import { createStandingCheck } from '../identity/user-standing';
+import { DynamoOffboardedUsers } from '../offboarding/offboarded-users';
 import { DynamoModelStore } from '../registry/dynamo-model-store';
 import { ModelRegistry } from '../registry/model-registry';
 import { DynamoTokenStore } from '../tokens/dynamo-token-store';
 import { TokenService } from '../tokens/token-service';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient } from './aws-clients';
+import { createCognitoClient, createDocumentClient } from './aws-clients';
 import { loadFunctionConfig } from './function-config';
 import { lazy } from './lazy';
 
@@ -30,6 +33,13 @@ export const tableServices = lazy((): TableServices => {
   const identity = loadIdentityConfig();
   const documents = createDocumentClient();
   const tokens = new TokenService(new DynamoTokenStore(documents, config.tableName));
+  const offboarded = new DynamoOffboardedUsers(documents, config.tableName);
+  const checkStanding = createStandingCheck({
+    isOffboarded: async (user) => (await offboarded.get(user)) !== undefined,
+    ...(identity.userPoolId
+      ? { directoryStatus: createCognitoUserStatus({ client: createCognitoClient(), userPoolId: identity.userPoolId, cacheSeconds: identity.userStatusCacheSeconds ?? DEFAULT_USER_STATUS_CACHE_SECONDS }) }
+      : {}),
+  });
   return {
     documents,
     models: new DynamoModelStore(documents, config.tableName),
@@ -37,6 +47,7 @@ export const tableServices = lazy((): TableServices => {
     authenticate: createAuthenticator({
       verifyJwt: createJwtVerifier(identity),
       resolveAccessToken: (token) => tokens.resolve(token),
+      checkStanding,
       ...(identity.devUser ? { devUser: identity.devUser } : {}),
     }),
   };

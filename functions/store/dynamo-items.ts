@@ -1,5 +1,5 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { TABLE_DESIGN } from './table-design';
+import { TABLE_DESIGN, type IndexDesign } from './table-design';
 
 /** One item as the document client reads and writes it. */
 export type Item = Record<string, unknown>;
@@ -65,4 +65,21 @@ export async function untilProcessed(elements: Item[], batchSize: number, send: 
       pending = await send(pending);
     }
   }
+}
+
+/** Every item of one partition of a global secondary index, page after page (index reads are eventually consistent). */
+export async function* indexPartitionItems(client: DynamoDBDocumentClient, tableName: string, index: IndexDesign, partition: string): AsyncGenerator<Item> {
+  let startKey: Item | undefined;
+  do {
+    const page = await client.send(new QueryCommand({
+      TableName: tableName,
+      IndexName: index.indexName,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': index.partitionKey },
+      ExpressionAttributeValues: { ':pk': partition },
+      ExclusiveStartKey: startKey,
+    }));
+    yield* page.Items ?? [];
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
 }

@@ -19,6 +19,8 @@ export interface AccessTargets {
   readonly bucketArn: string;
   /** Configured SageMaker endpoint ARN patterns; may be empty. */
   readonly modelEndpointArns: readonly string[];
+  /** The stack's own user pool, by ARN; none (and so no grant) with an external issuer. */
+  readonly userPoolArns?: readonly string[];
 }
 
 /** The stack's storage as access targets, with the bucket's logical id that cdk-nag names it by. */
@@ -62,6 +64,8 @@ function scopeOf(target: AccessTarget, targets: AccessTargets): Scope {
       return { resources: [`${targets.bucketArn}/${BUNDLE_OBJECTS_PATTERN}`] };
     case 'modelEndpoints':
       return { resources: targets.modelEndpointArns };
+    case 'userPool':
+      return { resources: targets.userPoolArns ?? [] };
     case 'rateLimitCounters':
       // Only items whose partition key is a rate counter's: DynamoDB checks the key of each request.
       return { resources: [targets.tableArn], conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': `${RATE_COUNTER_PREFIX}*` } } };

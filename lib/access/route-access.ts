@@ -11,7 +11,8 @@ import type { RouteId } from '../../functions/routes/route-table';
  * lib/access/event-access.ts, in the same terms.)
  *
  * Every route but the health check may be called with a personal access token, which is looked
- * up by key (GetItem) before anything else happens.
+ * up by key (GetItem) before anything else happens; and every signed-in caller's user is looked
+ * up in the offboarding marks (GetItem: functions/offboarding/offboarded-users.ts).
  *
  * A presigned URL acts with the permissions of the role that signed it, checked when it is used:
  * a function that signs upload URLs needs s3:PutObject itself, and one that signs download URLs
@@ -67,6 +68,8 @@ export type RouteAccess = {
   readonly modelEndpoints?: readonly 'sagemaker:InvokeEndpoint'[];
   /** Rate counter items only (lib/access/rate-limit-access.ts): the table, for keys in the counters' partitions. */
   readonly rateLimitCounters?: readonly 'dynamodb:UpdateItem'[];
+  /** The stack's own user pool (lib/access/user-status-access.ts); nothing with an external issuer. */
+  readonly userPool?: readonly 'cognito-idp:AdminGetUser'[];
 } & {
   /** One index, by name. */
   readonly [index in IndexTarget]?: readonly 'dynamodb:Query'[];

@@ -9,6 +9,7 @@ import { FALLBACK_HANDLER, ROUTES } from '../../functions/routes/route-table';
 import { accessAcknowledgements, accessStatements, storageAccessTargets } from '../access/access-statements';
 import { rateLimitAccess } from '../access/rate-limit-access';
 import { FALLBACK_ACCESS, routeAccess, unionOfAccess, type RouteAccess } from '../access/route-access';
+import { authenticates, userStatusAccess } from '../access/user-status-access';
 import type { BackendAssignments, ModelBackends } from '../config/stack-config';
 import type { RateLimitPolicy } from '../../functions/rate-limits/rate-limit-policy';
 import type { MlHubStorage } from '../storage/mlhub-storage';
@@ -26,6 +27,8 @@ export interface RouteFunctionsProps {
   readonly storage: MlHubStorage;
   /** Who may vouch for callers, by IDENTITY_ENV name (lib/identity/mlhub-identity.ts). */
   readonly identityEnvironment: Readonly<Record<string, string>>;
+  /** The stack's user pool, asked about personal access tokens' users by the functions that authenticate; absent with an external issuer. */
+  readonly userStatus?: { readonly userPoolArn: string; readonly environment: Readonly<Record<string, string>> };
   readonly modelEndpointArns: readonly string[];
   /** What the functions that predict are told about backends (lib/functions/inference-runtime.ts). */
   readonly inference: { readonly modelBackends: ModelBackends; readonly backendUrlAllowlist: readonly string[]; readonly backendAssignments?: BackendAssignments };
@@ -61,7 +64,9 @@ interface FunctionSpec {
  * function does; each has the predict reserved concurrency. The functions whose routes start uploads or sign URLs are told the size limit
  * and URL lifetime (lib/functions/upload-environment.ts). The functions of rate-limited routes are
  * told their limits and may update the rate counters (lib/access/rate-limit-access.ts). Every
- * function is told the CORS origins. The fallback authenticates no one and touches no data, so it
+ * function is told the CORS origins. With the stack's own user pool, the functions that
+ * authenticate are told its id and may ask it about a user (AdminGetUser on that pool:
+ * lib/access/user-status-access.ts). The fallback authenticates no one and touches no data, so it
  * is told neither where the data is nor who vouches for callers. (Functions run by other triggers: lib/functions/catalogue-functions.ts.)
  */
 export class RouteFunctions extends Construct {
@@ -75,7 +80,7 @@ export class RouteFunctions extends Construct {
   constructor(scope: Construct, id: string, props: RouteFunctionsProps) {
     super(scope, id);
     const { table, bundleBucket } = props.storage;
-    const targets = storageAccessTargets(props.storage, props.modelEndpointArns);
+    const targets = { ...storageAccessTargets(props.storage, props.modelEndpointArns), userPoolArns: props.userStatus ? [props.userStatus.userPoolArn] : [] };
     // Every registry handler builds both stores on first use, so each needs both names.
     const dataLocation = { [CONFIG_ENV.table]: table.tableName, [CONFIG_ENV.bucket]: bundleBucket.bucketName };
     const cors: Record<string, string> = props.corsOrigins.length > 0 ? { [CORS_ENV]: props.corsOrigins.join(',') } : {};
@@ -109,12 +114,13 @@ export class RouteFunctions extends Construct {
         description: `${route.method} ${route.path}: ${route.summary}`,
         memoryMb: runtime.memoryMb,
         timeoutSeconds: runtime.timeoutSeconds,
-        access: unionOfAccess([routeAccess(route.id), rateLimitAccess(route.id, props.rateLimits)]),
+        access: unionOfAccess([routeAccess(route.id), rateLimitAccess(route.id, props.rateLimits), props.userStatus ? userStatusAccess(route) : {}]),
         environment: {
           // Every route handler authenticates first (even the open ones build the same services).
           ...dataLocation,
           ...props.identityEnvironment,
           ...cors,
+          ...(props.userStatus && authenticates(route) ? props.userStatus.environment : {}),
           ...uploadEnvironment(route.id, props.uploads),
           ...rateLimitEnvironment(route.id, props.rateLimits),
           ...(predicts ? inferenceEnvironment({ ...props.inference, timeoutSeconds: runtime.timeoutSeconds, memoryMb: runtime.memoryMb }) : {}),

@@ -66,6 +66,12 @@ export class MlHubIdentity extends Construct {
   readonly issuer: string;
   /** What every route's function is told about the issuer, by IDENTITY_ENV name. */
   readonly functionEnvironment: Readonly<Record<string, string>>;
+  /**
+   * The stack's user pool as the functions that authenticate ask it whether a personal access
+   * token's user is still enabled: its ARN, to grant AdminGetUser on, and the id they are told.
+   * Undefined with an external issuer, which offers no such question.
+   */
+  readonly userStatus?: { readonly userPoolArn: string; readonly environment: Readonly<Record<string, string>> };
 
   constructor(scope: Construct, id: string, props: MlHubIdentityProps) {
     super(scope, id);
@@ -148,5 +154,6 @@ export class MlHubIdentity extends Construct {
       [IDENTITY_ENV.audience]: client.userPoolClientId,
       [IDENTITY_ENV.tokenUse]: USER_POOL_TOKEN_USE,
     };
+    this.userStatus = { userPoolArn: userPool.userPoolArn, environment: { [IDENTITY_ENV.userPoolId]: userPool.userPoolId } };
   }
 }

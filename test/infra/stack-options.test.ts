@@ -153,6 +153,14 @@ describe('with an external OIDC issuer (ORCID)', () => {
     }
   });
 
+  it('grants no Cognito action and names no user pool: only the offboarding mark applies to its users', () => {
+    const grants = Object.values(resourcesOfType(orcid.template, 'AWS::IAM::Policy'))
+      .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+      .filter((statement) => asList(statement.Action).some((action) => action.startsWith('cognito-idp:')));
+    expect(grants).toEqual([]);
+    for (const variables of routeFunctionVariables(orcid)) expect(variables[IDENTITY_ENV.userPoolId]).toBeUndefined();
+  });
+
   it('outputs the issuer, and no user pool or client', () => {
     const outputs = orcid.template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(outputs.OidcIssuer?.Value).toBe('https://orcid.org');

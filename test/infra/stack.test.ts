@@ -272,6 +272,7 @@ describe('least privilege', () => {
       bundleObjects: { resources: [arnWithSuffix(ids.bucket, '/models/*/*')] },
       modelEndpoints: { resources: [ENDPOINT_PATTERN] },
       rateLimitCounters: { resources: [arnOf(ids.table)], condition: RATE_COUNTER_CONDITION },
+      userPool: { resources: [arnOf(ids.userPool)] },
     };
     return byTarget[target];
   };
@@ -375,7 +376,7 @@ describe('least privilege', () => {
     }
   });
 
-  it('limits each execution role to its own log group and X-Ray (an event function\'s also to its failed-event queue, createModel\'s to invoking the predict function), with no managed policies', () => {
+  it('limits each execution role to its own log group and X-Ray (an event function\'s also to its failed-event queue, createModel\'s to invoking the predict function, an authenticating route\'s to asking the user pool), with no managed policies', () => {
     const failedEventQueues = new Map([...synth.stack.catalogueFunctions.byId.values()].map((deployed) => [deployed.handler, failedEventsOf(deployed)]));
     const createModel = functionOf('createModel');
     for (const [id, routeFunction] of allHandlerFunctions()) {
@@ -389,6 +390,7 @@ describe('least privilege', () => {
         { actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], resources: ['*'] },
         ...(queue ? [{ actions: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], resources: [arnOf(logicalIdOf(queue))] }] : []),
         ...(routeFunction === createModel ? [{ actions: ['lambda:InvokeFunction'], resources: [arnOf(logicalIdOf(functionOf('predictModel').function))] }] : []),
+        ...(ROUTES.some((route) => route.id === id && route.auth !== 'none') ? [{ actions: ['cognito-idp:AdminGetUser'], resources: [arnOf(ids.userPool)] }] : []),
       ]));
     }
   });
@@ -903,6 +905,36 @@ describe('identity: the stack\'s own Cognito user pool', () => {
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+
+  it('lets each function that authenticates, and no other, ask the pool whether a token\'s user is enabled: AdminGetUser on the pool\'s ARN, told its id', () => {
+    const poolStatements = (routeFunction: RouteFunction) =>
+      statementsOfRole(synth.template, logicalIdOf(routeFunction.role)).filter((statement) => asList(statement.Action).some((action) => action.startsWith('cognito-idp:')));
+    const authenticating = ROUTES.filter((route) => route.auth !== 'none');
+    expect(authenticating.length).toBeGreaterThan(0);
+    expect(ROUTES.filter((route) => route.auth === 'none').map((route) => route.id).sort()).toEqual(['getOpenApi', 'getStatus']);
+    for (const route of ROUTES) {
+      const routeFunction = functionOf(route.id);
+      const statements = poolStatements(routeFunction).map((statement) => ({ Effect: statement.Effect, Action: asList(statement.Action), Resource: asList(statement.Resource), Condition: statement.Condition }));
+      const pool = variablesOf(functionResource(routeFunction))[IDENTITY_ENV.userPoolId];
+      if (route.auth === 'none') {
+        expect(statements, route.id).toEqual([]);
+        expect(pool, route.id).toBeUndefined();
+      } else {
+        expect(statements, route.id).toEqual([{ Effect: 'Allow', Action: ['cognito-idp:AdminGetUser'], Resource: [arnOf(ids.userPool)], Condition: undefined }]);
+        expect(pool, route.id).toEqual({ Ref: ids.userPool });
+      }
+    }
+    for (const [id, handler] of allHandlerFunctions().filter(([id]) => !ROUTES.some((route) => route.id === id))) {
+      expect(poolStatements(handler), id).toEqual([]);
+      expect(variablesOf(functionResource(handler))[IDENTITY_ENV.userPoolId], id).toBeUndefined();
+    }
+    // Nowhere in the template is any other Cognito action granted, or on any other resource.
+    const everyPoolGrant = Object.values(resourcesOfType(synth.template, 'AWS::IAM::Policy'))
+      .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+      .filter((statement) => asList(statement.Action).some((action) => action.startsWith('cognito-idp:')));
+    expect(everyPoolGrant).toHaveLength(authenticating.length);
+    expect(new Set(everyPoolGrant.map((statement) => JSON.stringify([asList(statement.Action), asList(statement.Resource)])))).toEqual(new Set([JSON.stringify([['cognito-idp:AdminGetUser'], [arnOf(ids.userPool)]])]));
   });
 
   it('never puts a function into single-user development mode', () => {

@@ -63,6 +63,10 @@ describe('checkHandlerSettings', () => {
     ['MLHUB_METRICS', 'yes', /^MLHUB_METRICS must be 'on' or 'off', got 'yes'$/],
     ['POWERTOOLS_LOG_LEVEL', 'debug', /^POWERTOOLS_LOG_LEVEL must be 'TRACE', 'DEBUG', .* or 'SILENT', got 'debug'$/],
     ['MLHUB_SWEEP_SECONDS', '1m', /^MLHUB_SWEEP_SECONDS must be a whole number of seconds/],
+    ['MLHUB_USER_STATUS_CACHE_SECONDS', '3601', /^Environment variable MLHUB_USER_STATUS_CACHE_SECONDS must be a whole number from 0 to 3600, got '3601'$/],
+    ['MLHUB_COGNITO_USER_POOL_ID', 'pool one', /^MLHUB_COGNITO_USER_POOL_ID must be a Cognito user pool id such as eu-west-1_AbC123xyz, got 'pool one'$/],
+    ['MLHUB_COGNITO_USER_POOL_ID', 'us-east-1_Abc123', /^MLHUB_COGNITO_USER_POOL_ID needs MLHUB_COGNITO_ENDPOINT locally/],
+    ['MLHUB_COGNITO_ENDPOINT', 'http://127.0.0.1:9229', /^MLHUB_COGNITO_ENDPOINT needs MLHUB_COGNITO_USER_POOL_ID/],
   ])('refuses %s=%s in one line naming it', async (name, value, message) => {
     const text = await refusal({ [name]: value });
     expect(text).toMatch(message);
@@ -73,6 +77,11 @@ describe('checkHandlerSettings', () => {
     expect(await refusal({ MLHUB_MAX_BUNDLE_BYTES: '2000000', MLHUB_MAX_UNPACKED_BYTES: '1000000' }))
       .toMatch(/^Environment variable MLHUB_MAX_BUNDLE_BYTES \(2000000\) must not exceed MLHUB_MAX_UNPACKED_BYTES \(1000000\)/);
     await expect(checkHandlerSettings({ MLHUB_MODEL_CACHE_DIR: cacheDir, MLHUB_MAX_UNPACKED_BYTES: '1000000' }, CATALOGUE_FUNCTIONS)).resolves.toBeUndefined();
+  });
+
+  it('takes a user pool with an endpoint to ask, and refuses an endpoint that is not an http(s) URL', async () => {
+    await expect(checkHandlerSettings({ MLHUB_MODEL_CACHE_DIR: cacheDir, MLHUB_COGNITO_USER_POOL_ID: 'us-east-1_Abc123', MLHUB_COGNITO_ENDPOINT: 'http://127.0.0.1:9229', MLHUB_USER_STATUS_CACHE_SECONDS: '0' }, CATALOGUE_FUNCTIONS)).resolves.toBeUndefined();
+    expect(await refusal({ MLHUB_COGNITO_USER_POOL_ID: 'us-east-1_Abc123', MLHUB_COGNITO_ENDPOINT: 'ftp://127.0.0.1' })).toMatch(/^MLHUB_COGNITO_ENDPOINT must be an http\(s\) URL/);
   });
 
   it('refuses a model cache folder others may write, or one it cannot make', async () => {
