@@ -5,7 +5,7 @@ import { DEFAULT_BUNDLE_LIMITS } from '../../functions/bundles/bundle-limits';
 import { DEFAULT_MAX_BUNDLE_BYTES, DEFAULT_PRESIGN_SECONDS } from '../../functions/platform/function-config';
 import { MODEL_TYPES, type ModelType } from '../../functions/registry/model-type';
 import { originProblem } from '../../functions/http/cors';
-import { ROUTE_RATE_CLASSES, type RateClass } from '../../functions/rate-limits/rate-classes';
+import { RATE_CLASSES, ROUTE_RATE_CLASSES, type RateClass } from '../../functions/rate-limits/rate-classes';
 import { parseRateLimitPolicy, RateLimitPolicyError, type RateLimitPolicy } from '../../functions/rate-limits/rate-limit-policy';
 
 /**
@@ -391,7 +391,7 @@ function parseThrottle(rateClass: string, raw: unknown): Throttle {
 }
 
 /** The classes routes belong to; `predict-anonymous` is a caller's, not a route's, so no throttle can name it. */
-const ROUTE_CLASSES: readonly RateClass[] = [...new Set(Object.values(ROUTE_RATE_CLASSES).filter((rateClass) => rateClass !== null))];
+const ROUTE_CLASSES: readonly RateClass[] = RATE_CLASSES.filter((rateClass) => Object.values(ROUTE_RATE_CLASSES).includes(rateClass));
 
 /** `{"predict": {"rateLimit": 10, "burstLimit": 20}, …}` keyed by class of requests, or `off` for none. */
 function parseRouteThrottles(raw: unknown): RouteThrottles {
