@@ -11,7 +11,7 @@ export interface MlHubAppOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** The folder of saved stage options (`deploy/` for `cdk`; lib/config/stage-settings.ts). None: nothing is saved. */
   readonly stageSettingsDir?: string;
-  /** Context that is committed with the code (cdk.json's), so not one deploy's alone. */
+  /** cdk.json's context, which must hold no stack option: those are saved per stage. */
   readonly committedContext?: Record<string, unknown>;
 }
 
@@ -44,6 +44,13 @@ const sameValue = (option: StackOption, a: unknown, b: unknown): boolean => effe
 export function createMlHubApp(options: MlHubAppOptions = {}): MlHubApp {
   const app = new App(options.context ? { context: options.context } : {});
   const env = options.env ?? process.env;
+  const committed = options.committedContext ?? {};
+  // cdk.json's context reaches the app mixed with -c, so an option there would pass for a -c one
+  // and outrank the stage's file: options live per stage, in deploy/<stage>.json, only.
+  const misplaced = STACK_OPTIONS.filter((option) => option in committed);
+  if (misplaced.length > 0) {
+    throw new Error(`cdk.json's context holds the stack option${misplaced.length > 1 ? 's' : ''} ${misplaced.map((option) => `'${option}'`).join(', ')}: save options per stage with npm run stage -- <stage> set <option>=<value> (deploy/<stage>.json), or give them with -c for one deploy`);
+  }
   const given = (option: StackOption): unknown => app.node.tryGetContext(option) ?? env[optionEnvName(option)];
   const stage = isGiven(given('stage')) ? parseStackOption('stage', given('stage')) : DEFAULT_STACK_CONFIG.stage;
   const saved: StageSettings = options.stageSettingsDir === undefined ? {} : readStageSettings(stage, options.stageSettingsDir);
@@ -55,10 +62,8 @@ export function createMlHubApp(options: MlHubAppOptions = {}): MlHubApp {
     config,
     description: `MLHub (${config.stage}): store, version, share and run trained ML models`,
   });
-  const committed = options.committedContext ?? {};
   const unsavedOptions = STACK_OPTIONS.filter((option) => option !== 'stage'
     && isGiven(given(option))
-    && !sameValue(option, given(option), committed[option])
     && !sameValue(option, given(option), savedValue(option)));
   if (options.stageSettingsDir !== undefined) {
     for (const option of unsavedOptions) {

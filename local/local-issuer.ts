@@ -15,7 +15,10 @@ export interface LocalIssuer {
   sign(user: string, options?: { expiresIn?: string | number; issuedAt?: number }): Promise<string>;
 }
 
-const keyFile = (dataDir: string) => join(dataDir, 'identity', 'issuer-key.json');
+/** The folder of a data folder that holds the local issuer's signing key. */
+export const LOCAL_ISSUER_DIR = 'identity';
+
+const keyFile = (dataDir: string) => join(dataDir, LOCAL_ISSUER_DIR, 'issuer-key.json');
 
 async function loadOrCreateKey(dataDir: string): Promise<JWK> {
   try {
@@ -25,7 +28,7 @@ async function loadOrCreateKey(dataDir: string): Promise<JWK> {
   }
   const { privateKey } = await generateKeyPair(ALGORITHM, { extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), alg: ALGORITHM, use: 'sig', kid: `local-${Date.now().toString(36)}` };
-  await mkdir(join(dataDir, 'identity'), { recursive: true, mode: 0o700 });
+  await mkdir(join(dataDir, LOCAL_ISSUER_DIR), { recursive: true, mode: 0o700 });
   // The private key signs every local session; only its owner may read it.
   await writeFile(keyFile(dataDir), JSON.stringify(jwk), { mode: 0o600, flag: 'wx' }).catch(async (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EEXIST') throw error;

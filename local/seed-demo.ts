@@ -5,9 +5,11 @@
  * The token is a personal access token with `write` scope or an ID token; MLHUB_TOKEN may carry it
  * instead of --token, which keeps it out of the process list and the shell history.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEMO_MODEL, seedDemoModel } from './demo-model';
-import { openLocalIssuer } from './local-issuer';
+import { LOCAL_ISSUER_DIR, openLocalIssuer } from './local-issuer';
 
 function usage(problem: string): never {
   console.error(`demo: ${problem}\nusage: npm run demo [-- --url <MLHub base URL> --token <token>]`);
@@ -36,8 +38,14 @@ try {
 
 const token = flags.token ?? process.env.MLHUB_TOKEN;
 if (token !== undefined && token.trim() === '') usage('--token is empty');
+const dataDir = process.env.MLHUB_DATA_DIR || '.mlhub';
+// Without a token the demo signs as the local runtime's user, with the key npm start keeps in its
+// data folder: that exists only beside a local MLHub, and a deployed one would refuse it anyway.
+if (token === undefined && !existsSync(join(dataDir, LOCAL_ISSUER_DIR))) {
+  usage(`no token: give --token <token> (or MLHUB_TOKEN), a personal access token of the MLHub at ${baseUrl}; only a local MLHub started here (npm start, data in ${dataDir}) needs none`);
+}
 try {
-  const bearer = token ?? (await (await openLocalIssuer(process.env.MLHUB_DATA_DIR || '.mlhub')).sign('local', { expiresIn: '5m' }));
+  const bearer = token ?? (await (await openLocalIssuer(dataDir)).sign('local', { expiresIn: '5m' }));
   const outcome = await seedDemoModel(baseUrl, bearer);
   const model = `${baseUrl}/model/${DEMO_MODEL}`;
   console.log(outcome === 'created' ? `Published ${DEMO_MODEL} at ${model}` : `${DEMO_MODEL} is already there: ${model}`);

@@ -5,17 +5,22 @@
  * file is written only when the whole stage's configuration is valid.
  */
 import { Command } from 'commander';
-import { readStackConfig, STACK_OPTIONS, type StackOption } from './stack-config';
-import { readStageSettings, STAGE_SETTINGS_DIR, stageSettingsFile, writeStageSettings, type StageSettings } from './stage-settings';
+import { DEFAULT_STACK_CONFIG, readStackConfig, STACK_OPTIONS, type StackOption } from './stack-config';
+import { readStageSettings, STAGE_SETTINGS_DIR, stageSettingsFile, withStageLock, writeStageSettings, type StageSettings } from './stage-settings';
 
-/** A value as typed on the command line: JSON where it is JSON (objects, lists, numbers, booleans), else the text. */
-function typedValue(text: string): unknown {
+/**
+ * A value as typed on the command line: JSON where it is a JSON object or list, else the text as
+ * typed, which every option's parser reads as `-c` gives it (so an audience of `123456789` stays
+ * text). Text in double quotes is refused: the quotes would become part of the value.
+ */
+function typedValue(option: StackOption, text: string): unknown {
   const trimmed = text.trim();
-  if (/^[[{]/.test(trimmed) || /^(true|false|-?\d+)$/.test(trimmed)) {
+  if (/^".*"$/s.test(trimmed)) throw new Error(`${option}: give the value without double quotes (the shell's quotes are enough), got ${trimmed}`);
+  if (/^[[{]/.test(trimmed)) {
     try {
       return JSON.parse(trimmed);
-    } catch {
-      return text;
+    } catch (error) {
+      throw new Error(`${option}: not valid JSON (${(error as Error).message})`);
     }
   }
   return text;
@@ -28,7 +33,7 @@ function assignment(text: string): [StackOption, unknown] {
   if (!(STACK_OPTIONS as readonly string[]).includes(option) || option === 'stage') {
     throw new Error(`'${option}' is not a stack option; the options are ${STACK_OPTIONS.filter((name) => name !== 'stage').join(', ')}`);
   }
-  return [option as StackOption, typedValue(text.slice(at + 1))];
+  return [option as StackOption, typedValue(option as StackOption, text.slice(at + 1))];
 }
 
 /** Every check a deploy makes, including those between options (an external issuer's audience…). */
@@ -41,7 +46,9 @@ function show(stage: string, dir: string): void {
   const config = readStackConfig((option) => (option === 'stage' ? stage : settings[option as Exclude<StackOption, 'stage'>]));
   console.log(`${stageSettingsFile(stage, dir)}${Object.keys(settings).length === 0 ? ' (nothing saved: all defaults)' : ''}`);
   for (const option of STACK_OPTIONS) {
-    const origin = option === 'stage' ? 'file name' : settings[option as Exclude<StackOption, 'stage'>] === undefined ? 'default' : 'saved';
+    const saved = option !== 'stage' && settings[option as Exclude<StackOption, 'stage'>] !== undefined;
+    const isDefault = JSON.stringify(config[option]) === JSON.stringify(DEFAULT_STACK_CONFIG[option]);
+    const origin = option === 'stage' ? 'file name' : saved ? 'saved' : isDefault ? 'default' : 'follows from the saved options';
     console.log(`  ${option} = ${JSON.stringify(config[option]) ?? '(none)'}  (${origin})`);
   }
 }
@@ -55,23 +62,25 @@ export async function runStageCommand(argv: readonly string[]): Promise<void> {
     .argument('[items...]', 'set: <option>=<value>…; unset: <option>…')
     .option('--settings-dir <dir>', 'where the stage files live', STAGE_SETTINGS_DIR)
     .exitOverride()
-    .action((stage: string, action: string | undefined, items: string[], flags: { settingsDir: string }) => {
+    .action(async (stage: string, action: string | undefined, items: string[], flags: { settingsDir: string }) => {
       checkWhole(stage, {});
       const dir = flags.settingsDir;
       if (action === undefined) return show(stage, dir);
       if (action !== 'set' && action !== 'unset') throw new Error(`unknown action '${action}': use set or unset`);
       if (items.length === 0) throw new Error(`${action} needs at least one ${action === 'set' ? '<option>=<value>' : '<option>'}`);
-      const settings: Record<string, unknown> = { ...readStageSettings(stage, dir) };
-      for (const item of items) {
-        if (action === 'set') {
-          const [option, value] = assignment(item);
-          settings[option] = value;
-        } else {
-          delete settings[assignment(`${item}=`)[0]];
+      const file = await withStageLock(stage, () => {
+        const settings: Record<string, unknown> = { ...readStageSettings(stage, dir) };
+        for (const item of items) {
+          if (action === 'set') {
+            const [option, value] = assignment(item);
+            settings[option] = value;
+          } else {
+            delete settings[assignment(`${item}=`)[0]];
+          }
         }
-      }
-      checkWhole(stage, settings);
-      const file = writeStageSettings(stage, settings, dir);
+        checkWhole(stage, settings);
+        return writeStageSettings(stage, settings, dir);
+      }, dir);
       console.log(`Saved ${file}. Every deploy of this stage reads it: npx cdk deploy -c stage=${stage}`);
     });
   await program.parseAsync([...argv], { from: 'user' });

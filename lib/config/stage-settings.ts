@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../functions/handler-bundling';
 import { parseStackOption, STACK_OPTIONS, type StackOption } from './stack-config';
@@ -63,4 +64,33 @@ export function writeStageSettings(stage: string, settings: StageSettings, dir: 
   writeFileSync(temporary, `${JSON.stringify(sorted, null, 2)}\n`);
   renameSync(temporary, file);
   return file;
+}
+
+/** How long a change waits for another one to the same stage before giving up, in ms. */
+const LOCK_WAIT_MS = 10_000;
+
+/**
+ * Runs a read-change-write of a stage's file while holding `<file>.lock` (created exclusively),
+ * so that two `npm run stage` at once both land instead of one overwriting the other. Throws
+ * StageSettingsError after LOCK_WAIT_MS, naming the lock file to remove if no change is running.
+ */
+export async function withStageLock<T>(stage: string, change: () => T | Promise<T>, dir: string = STAGE_SETTINGS_DIR): Promise<T> {
+  const lock = `${stageSettingsFile(stage, dir)}.lock`;
+  mkdirSync(dir, { recursive: true });
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      closeSync(openSync(lock, 'wx'));
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (Date.now() > deadline) throw new StageSettingsError(lock, 'another npm run stage has been changing this stage for 10 s; if none is running, remove this lock file');
+      await sleep(25);
+    }
+  }
+  try {
+    return await change();
+  } finally {
+    rmSync(lock, { force: true });
+  }
 }

@@ -1,12 +1,13 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
 import type { Stack } from 'aws-cdk-lib';
 import { describe, expect, it, vi } from 'vitest';
-import { optionEnvName, parseStackOption, type StackOption } from '../../lib/config/stack-config';
+import { optionEnvName, parseStackOption, STACK_OPTIONS, type StackOption } from '../../lib/config/stack-config';
 import { runStageCommand } from '../../lib/config/stage-command';
-import { readStageSettings, StageSettingsError, stageSettingsFile } from '../../lib/config/stage-settings';
+import { readStageSettings, StageSettingsError, stageSettingsFile, withStageLock, writeStageSettings } from '../../lib/config/stage-settings';
 import { PROJECT_ROOT } from '../../lib/functions/handler-bundling';
 import { createMlHubApp } from '../../lib/mlhub-app';
 
@@ -83,9 +84,9 @@ describe("a stage's saved options", () => {
     const dir = scratch();
     await stage(dir, 'prod', 'set', 'corsOrigins=https://app.example.org');
     await stage(dir, 'prod', 'set', 'presignSeconds=1800');
-    expect(readStageSettings('prod', dir)).toEqual({ corsOrigins: 'https://app.example.org', presignSeconds: 1800 });
+    expect(readStageSettings('prod', dir)).toEqual({ corsOrigins: 'https://app.example.org', presignSeconds: '1800' });
     await stage(dir, 'prod', 'unset', 'corsOrigins');
-    expect(readStageSettings('prod', dir)).toEqual({ presignSeconds: 1800 });
+    expect(readStageSettings('prod', dir)).toEqual({ presignSeconds: '1800' });
   });
 
   it('are overridden by -c and MLHUB_DEPLOY_* for one deploy, with a warning naming the command that saves them', async () => {
@@ -105,14 +106,14 @@ describe("a stage's saved options", () => {
     expect(presign).toContain('goes back to the default');
   });
 
-  it('give no warning when -c, cdk.json or the environment say what is saved, in any form', async () => {
+  it('give no warning when -c or the environment say what is saved, in any form', async () => {
     const dir = scratch();
     await stage(dir, 'prod', 'set', 'corsOrigins=https://a.example.org,https://b.example.org');
     const same = createMlHubApp({
-      context: { ...NO_BUNDLING, stage: 'prod', corsOrigins: '["https://a.example.org", "https://b.example.org"]', logRetentionDays: '30' },
+      context: { ...NO_BUNDLING, stage: 'prod', corsOrigins: '["https://a.example.org", "https://b.example.org"]' },
       env: { [optionEnvName('throttleRateLimit')]: '50' },
       stageSettingsDir: dir,
-      committedContext: { logRetentionDays: 30 },
+      committedContext: { '@aws-cdk/core:target-partitions': ['aws'] },
     });
     expect(same.unsavedOptions).toEqual([]);
     expect(warnings(same.stack)).toEqual([]);
@@ -128,6 +129,34 @@ describe("a stage's saved options", () => {
     await expect(stage(dir, 'prod', 'set', 'corsorigins=https://a.example.org')).rejects.toThrow(/'corsorigins' is not a stack option/);
     await expect(stage(dir, 'Prod!', 'set', 'throttleRateLimit=5')).rejects.toThrow(/'stage'/);
     expect(readFileSync(stageSettingsFile('prod', dir), 'utf8')).toBe(before);
+  });
+
+  it('keep text that looks like a number as text, and refuse values in double quotes', async () => {
+    const dir = scratch();
+    await stage(dir, 'prod', 'set', 'oidcIssuer=https://login.example.org', 'oidcAudience=123456789', 'presignSeconds=1200');
+    expect(readStageSettings('prod', dir)).toEqual({ oidcIssuer: 'https://login.example.org', oidcAudience: '123456789', presignSeconds: '1200' });
+    const { config } = createMlHubApp({ context: { ...NO_BUNDLING, stage: 'prod' }, env: {}, stageSettingsDir: dir });
+    expect(config).toMatchObject({ oidcAudience: '123456789', presignSeconds: 1200 });
+    await expect(stage(dir, 'prod', 'set', 'oidcAudience="123456789"')).rejects.toThrow(/oidcAudience: give the value without double quotes/);
+    await expect(stage(dir, 'prod', 'set', 'modelBackends={"PyTorch": ')).rejects.toThrow(/modelBackends: not valid JSON/);
+    expect(readStageSettings('prod', dir).oidcAudience).toBe('123456789');
+  });
+
+  it('are changed one change at a time, so that changes made at once all land', async () => {
+    const dir = scratch();
+    // Each change reads the file, waits, then writes: without the lock, the later write would drop the earlier change.
+    const change = (option: 'presignSeconds' | 'logRetentionDays' | 'noncurrentVersionDays', value: string) => withStageLock('prod', async () => {
+      const settings = readStageSettings('prod', dir);
+      await sleep(40);
+      writeStageSettings('prod', { ...settings, [option]: value }, dir);
+    }, dir);
+    await Promise.all([change('presignSeconds', '1200'), change('logRetentionDays', '30'), change('noncurrentVersionDays', '7')]);
+    expect(readStageSettings('prod', dir)).toEqual({ presignSeconds: '1200', logRetentionDays: '30', noncurrentVersionDays: '7' });
+  });
+
+  it('are the only place for options: cdk.json holding one stops synthesis, naming it', () => {
+    expect(() => createMlHubApp({ context: { ...NO_BUNDLING, presignSeconds: '600' }, env: {}, stageSettingsDir: scratch(), committedContext: { presignSeconds: 600 } }))
+      .toThrow(/cdk\.json's context holds the stack option 'presignSeconds'/);
   });
 
   it('stop a deploy when the file is not valid, naming the file and the problem', () => {
@@ -156,6 +185,10 @@ describe('the README deploy guide', () => {
     const deploys = blocks.flatMap(shellCommands).filter((words) => words[0] === 'npx' && words[1] === 'cdk');
     expect(deploys.length).toBeGreaterThan(0);
     for (const words of deploys) expect(words.filter((word) => word.includes('=') && word !== 'stage=prod'), words.join(' ')).toEqual([]);
+  });
+
+  it('never tells to give a stack option with -c, which the next deploy would forget', () => {
+    for (const option of STACK_OPTIONS.filter((name) => name !== 'stage')) expect(deploySection, option).not.toContain(`-c ${option}=`);
   });
 
   it('gives examples that compose: run in order, every option they set is in the stage a deploy builds', async () => {

@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLocalIssuer } from '../../local/local-issuer';
@@ -81,10 +84,15 @@ describe('npm run demo -- --url <api> --token <token>', () => {
   }, 60_000);
 
   it('says what is wrong with its arguments, with exit code 2', async () => {
-    for (const args of [['--url', 'ftp://example.org'], ['--url', api, '--token', ' '], ['--nope']]) {
-      const run = await runDemo(args);
+    // A folder with no local MLHub in it, as on a machine that only talks to a deployed stack.
+    const elsewhere = await mkdtemp(join(tmpdir(), 'mlhub-demo-'));
+    for (const args of [['--url', 'ftp://example.org'], ['--url', api, '--token', ' '], ['--nope'], ['--url', api]]) {
+      const run = await runDemo(args, { MLHUB_DATA_DIR: elsewhere });
       expect(run.code, args.join(' ')).toBe(2);
       expect(run.out).toMatch(/^demo: .*\nusage: npm run demo/);
     }
+    // Without a token, it says to give one, rather than sign with a key it would have to make up.
+    expect((await runDemo(['--url', api], { MLHUB_DATA_DIR: elsewhere })).out).toMatch(/^demo: no token: give --token <token> \(or MLHUB_TOKEN\)/);
+    expect(existsSync(join(elsewhere, 'identity'))).toBe(false);
   });
 });
