@@ -35,7 +35,8 @@ export class CostBudget extends Construct {
     if (subscribers.length === 0) throw new Error('A budget needs an e-mail address or a topic to notify');
     this.budget = new CfnBudget(this, 'Budget', {
       budget: {
-        budgetName: Stack.of(this).stackName,
+        // Budget names are unique in the account; the stack's region tells two deployments of a stage apart.
+        budgetName: `${Stack.of(this).stackName}-${Stack.of(this).region}`,
         budgetType: 'COST',
         timeUnit: 'MONTHLY',
         budgetLimit: { amount: props.monthlyLimitUsd, unit: 'USD' },

@@ -5,6 +5,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ALL_INDEXES } from '../../functions/store/table-design';
 
 /** Every alarm looks at five-minute periods. */
 export const ALARM_PERIOD = Duration.minutes(5);
@@ -97,14 +98,20 @@ export class OperationsAlarms extends Construct {
       },
       period: ALARM_PERIOD,
     }), API_5XX_PERCENT, { evaluationPeriods: 2, operator: ComparisonOperator.GREATER_THAN_THRESHOLD });
-    add('TableThrottles', 'DynamoDB: requests to the table were throttled', new MathExpression({
+    // The table's own throttle metrics leave out its indexes (DynamoDB publishes those under
+    // TableName and GlobalSecondaryIndexName), and publicModels, one partition for all public
+    // models, is where a throttle is likeliest.
+    const throttleMetrics: Record<string, IMetric> = {};
+    for (const [at, indexName] of [undefined, ...ALL_INDEXES.map((index) => index.indexName)].entries()) {
+      const dimensionsMap = { TableName: props.table.tableName, ...(indexName ? { GlobalSecondaryIndexName: indexName } : {}) };
+      throttleMetrics[`reads${at}`] = props.table.metric('ReadThrottleEvents', { period: ALARM_PERIOD, statistic: 'Sum', dimensionsMap });
+      throttleMetrics[`writes${at}`] = props.table.metric('WriteThrottleEvents', { period: ALARM_PERIOD, statistic: 'Sum', dimensionsMap });
+    }
+    add('TableThrottles', 'DynamoDB: requests to the table or one of its indexes were throttled', new MathExpression({
       label: 'throttle events',
       // DynamoDB publishes a throttle metric only for periods that had throttles.
-      expression: 'FILL(reads, 0) + FILL(writes, 0)',
-      usingMetrics: {
-        reads: props.table.metric('ReadThrottleEvents', { period: ALARM_PERIOD, statistic: 'Sum' }),
-        writes: props.table.metric('WriteThrottleEvents', { period: ALARM_PERIOD, statistic: 'Sum' }),
-      },
+      expression: Object.keys(throttleMetrics).map((id) => `FILL(${id}, 0)`).join(' + '),
+      usingMetrics: throttleMetrics,
       period: ALARM_PERIOD,
     }), 1);
     this.alarms = alarms;

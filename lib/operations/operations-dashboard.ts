@@ -93,7 +93,8 @@ export class OperationsDashboard extends Construct {
       ],
     ];
     this.dashboard = new Dashboard(this, 'Dashboard', {
-      dashboardName: Stack.of(this).stackName,
+      // Dashboard names are unique in the account, not per region: a stage deployed in two regions needs two.
+      dashboardName: `${Stack.of(this).stackName}-${Stack.of(this).region}`,
       defaultInterval: Duration.days(1),
       widgets: rows,
     });

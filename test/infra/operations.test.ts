@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CATALOGUE_FUNCTIONS } from '../../functions/catalogue/function-catalogue';
 import { BACKEND_KINDS } from '../../functions/inference/backend-spec';
 import { ROUTES } from '../../functions/routes/route-table';
+import { ALL_INDEXES } from '../../functions/store/table-design';
 import { failedEventsOf } from '../../lib/functions/catalogue-functions';
 import { BUCKET_NOTIFICATIONS_HANDLER_ID } from '../../lib/functions/triggers/s3-notification';
 import { synthesizeMlHub, type SynthesizedMlHub } from './support/synthesize';
@@ -107,16 +108,18 @@ describe('alarms', () => {
     expect(metrics.find((metric) => metric.Expression)?.Expression).toBe(`IF(${countId} > 0, 100 * FILL(${errorsId}, 0) / ${countId}, 0)`);
   });
 
-  it("fire on any read or write throttle event of the table", () => {
+  it('fire on any read or write throttle event of the table or of any of its indexes', () => {
     const tableId = logicalIdOf(plain.stack.storage.table);
     const [alarm, ...others] = alarmsOf(plain).filter((candidate) => candidate.Metrics?.some((metric) => metric.MetricStat?.Metric.Namespace === 'AWS/DynamoDB'));
     expect(others).toEqual([]);
     expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
     const stats = (alarm?.Metrics ?? []).flatMap((metric) => (metric.MetricStat ? [metric.MetricStat] : []));
-    expect(stats.map((stat) => stat.Metric.MetricName).sort()).toEqual(['ReadThrottleEvents', 'WriteThrottleEvents']);
-    for (const stat of stats) expect(stat).toMatchObject({ Stat: 'Sum', Metric: { Dimensions: [{ Name: 'TableName', Value: { Ref: tableId } }] } });
-    const ids = stats.map((stat) => (alarm?.Metrics ?? []).find((metric) => metric.MetricStat === stat)?.Id);
-    expect((alarm?.Metrics ?? []).find((metric) => metric.Expression)?.Expression).toBe(`FILL(${ids[0]}, 0) + FILL(${ids[1]}, 0)`);
+    for (const stat of stats) expect(stat).toMatchObject({ Stat: 'Sum', Metric: { Dimensions: expect.arrayContaining([{ Name: 'TableName', Value: { Ref: tableId } }]) } });
+    // Each metric of the table, then of each index by the dimension DynamoDB publishes it under.
+    const watched = stats.map((stat) => `${stat.Metric.MetricName} ${stat.Metric.Dimensions.find((dimension: { Name: string }) => dimension.Name === 'GlobalSecondaryIndexName')?.Value ?? '(table)'}`).sort();
+    expect(watched).toEqual(['(table)', ...ALL_INDEXES.map((index) => index.indexName)].flatMap((target) => [`ReadThrottleEvents ${target}`, `WriteThrottleEvents ${target}`]).sort());
+    const ids = (alarm?.Metrics ?? []).filter((metric) => metric.MetricStat).map((metric) => metric.Id);
+    expect((alarm?.Metrics ?? []).find((metric) => metric.Expression)?.Expression).toBe(ids.map((id) => `FILL(${id}, 0)`).join(' + '));
   });
 
   it('notify nothing, and no topic or budget exists, when none is configured', () => {
@@ -149,7 +152,7 @@ describe('the dashboard', () => {
 
   it('is named after the stack and shows every alarm with its state', () => {
     const [dashboard] = Object.values(resourcesOfType(plain.template, 'AWS::CloudWatch::Dashboard'));
-    expect(dashboard?.Properties.DashboardName).toBe('MlHub-dev');
+    expect(dashboard?.Properties.DashboardName).toEqual({ 'Fn::Join': ['', ['MlHub-dev-', { Ref: 'AWS::Region' }]] });
     expect(widget('Alarms').alarms).toHaveLength(alarmsOf(plain).length);
   });
 
@@ -228,7 +231,7 @@ describe('with alarmEmail and monthlyBudgetUsd', () => {
   it('makes a monthly cost budget in USD, telling the address and the topic at 80% of actual cost and 100% of the forecast', () => {
     const [budget, ...others] = Object.values(resourcesOfType(notified.template, 'AWS::Budgets::Budget'));
     expect(others).toEqual([]);
-    expect(budget?.Properties.Budget).toEqual({ BudgetName: 'MlHub-dev', BudgetType: 'COST', TimeUnit: 'MONTHLY', BudgetLimit: { Amount: 250, Unit: 'USD' } });
+    expect(budget?.Properties.Budget).toEqual({ BudgetName: { 'Fn::Join': ['', ['MlHub-dev-', { Ref: 'AWS::Region' }]] }, BudgetType: 'COST', TimeUnit: 'MONTHLY', BudgetLimit: { Amount: 250, Unit: 'USD' } });
     const subscribers = [{ SubscriptionType: 'EMAIL', Address: 'ops@example.org' }, { SubscriptionType: 'SNS', Address: { Ref: topicId() } }];
     expect(budget?.Properties.NotificationsWithSubscribers).toEqual([
       { Notification: { NotificationType: 'ACTUAL', ComparisonOperator: 'GREATER_THAN', Threshold: 80, ThresholdType: 'PERCENTAGE' }, Subscribers: subscribers },
