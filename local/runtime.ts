@@ -16,7 +16,7 @@ import { localFunctionName } from './lambda-context';
 import { startLambdaServer } from './lambda-server';
 import { localObservabilityEnvironment } from './observability-environment';
 import { openLocalIssuer, type LocalIssuer } from './local-issuer';
-import { DEMO_MODEL, seedDemoModel } from './demo-model';
+import { DEMO_MODEL, seedDemoModel, type SeedOutcome } from './demo-model';
 import { ensureTable } from './provision';
 import { startEventDispatcher, type EventDispatcher } from './events/event-dispatcher';
 import type { EventHandler } from './events/delivery-context';
@@ -193,7 +193,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     // A new data folder starts with the demo model, so the README's predict example just works.
     // The seeding goes through the API like any caller, so the user's limits (MLHUB_RATE_LIMITS) may
     // stop it: then it is one line in the log, and the runtime starts all the same.
-    let demo: 'created' | 'present' | undefined;
+    let demo: SeedOutcome | undefined;
     if (table === 'created') {
       try {
         demo = await seedDemoModel(gateway.url, await issuer.sign('local', { expiresIn: '5m' }));

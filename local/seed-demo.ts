@@ -48,7 +48,8 @@ try {
   const bearer = token ?? (await (await openLocalIssuer(dataDir)).sign('local', { expiresIn: '5m' }));
   const outcome = await seedDemoModel(baseUrl, bearer);
   const model = `${baseUrl}/model/${DEMO_MODEL}`;
-  console.log(outcome === 'created' ? `Published ${DEMO_MODEL} at ${model}` : `${DEMO_MODEL} is already there: ${model}`);
+  const said = { created: `Published ${DEMO_MODEL} at ${model}`, completed: `Finished publishing ${DEMO_MODEL} at ${model}`, present: `${DEMO_MODEL} is already there: ${model}` };
+  console.log(said[outcome]);
   console.log(`Predict: curl -X POST -H 'content-type: application/json' -d @models/demo/images/img3.json ${model}/predict`);
 } catch (error) {
   const cause = (error as { cause?: { code?: string } }).cause?.code;

@@ -15,6 +15,8 @@ let mlhub: RunningMlhub;
 let api: string;
 /** A personal access token of Ada's, with write scope. */
 let demoToken: string;
+/** Sign-in tokens of Ada and Bob. */
+const sessions: Record<'ada' | 'bob', string> = { ada: '', bob: '' };
 
 /** `npm run demo -- …` as a user types it, from a folder that is not MLHub's data folder. */
 function runDemo(args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
@@ -41,6 +43,8 @@ beforeAll(async () => {
   const removed = await call(mlhub.url, 'DELETE', '/model/demo-mnist', { headers: { authorization: `Bearer ${await issuer.sign('local')}` } });
   expect(removed.status, JSON.stringify(removed.body)).toBe(200);
   const session = `Bearer ${await issuer.sign(ADA)}`;
+  sessions.ada = session;
+  sessions.bob = `Bearer ${await issuer.sign('bob')}`;
   const created = await call<{ token: string }>(mlhub.url, 'POST', '/tokens', { ...json({ name: 'demo', scope: 'write' }), headers: { ...json({}).headers, authorization: session } });
   expect(created.status).toBe(201);
   demoToken = created.body.token;
@@ -81,6 +85,31 @@ describe('npm run demo -- --url <api> --token <token>', () => {
     const again = await runDemo(['--url', api, '--token', token]);
     expect(again.code, again.out).toBe(0);
     expect(again.out).toContain('demo-mnist is already there');
+  }, 60_000);
+
+  it("finishes the caller's own demo model that an interrupted run left half made, and leaves another user's alone", async () => {
+    const as = (who: 'ada' | 'bob') => ({ headers: { ...json({}).headers, authorization: sessions[who] } });
+    const createBare = async (who: 'ada' | 'bob') => {
+      expect((await call(mlhub.url, 'DELETE', '/model/demo-mnist', as('ada'))).status).toBeLessThan(500);
+      const created = await call(mlhub.url, 'POST', '/model/demo-mnist', { ...as(who), body: JSON.stringify({ type: 'ONNX' }) });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+    };
+    // A run killed after its first request: the model exists, private, with no bundle.
+    await createBare('ada');
+    const finished = await runDemo(['--url', api, '--token', demoToken]);
+    expect(finished.code, finished.out).toBe(0);
+    expect(finished.out).toContain('Finished publishing demo-mnist');
+    const model = await call<{ visibility: string; latest_version: number | null }>(mlhub.url, 'GET', '/model/demo-mnist');
+    // Version numbers are never handed out twice under a name, so this one is past those of the earlier tests.
+    expect(model.body).toMatchObject({ visibility: 'public', latest_version: expect.any(Number) });
+
+    // Bob's private model of that name: the demo says so and changes nothing.
+    await createBare('bob');
+    const refused = await runDemo(['--url', api, '--token', demoToken]);
+    expect(refused.code, refused.out).toBe(1);
+    expect(refused.out).toMatch(/demo-mnist already exists as another user's private model/);
+    const bobs = await call<{ owner: string; visibility: string; latest_version: number | null }>(mlhub.url, 'GET', '/model/demo-mnist', as('bob'));
+    expect(bobs.body).toMatchObject({ owner: 'bob', visibility: 'private', latest_version: null });
   }, 60_000);
 
   it('says what is wrong with its arguments, with exit code 2', async () => {
