@@ -25,7 +25,7 @@ const anyCase = (word: string) => [...word].map((letter) => (/[a-z]/.test(letter
  * commas (`mine=1&mine=yes` arrives as `1,yes`), so each value is read alone: repeats that agree
  * are that answer, and repeats that disagree are refused rather than one of them silently winning.
  */
-const yesNoText = (yes: readonly string[], no: readonly string[], rule: string, description: string) => {
+const yesNoText = (yes: readonly string[], no: readonly string[], rule: string, description: string, documented = rule) => {
   const value = `(?:${[...yes, ...no].filter(Boolean).map(anyCase).join('|')})${[...yes, ...no].includes('') ? '?' : ''}`;
   return z.pipe(
     z.string().register(z.globalRegistry, { pattern: `^${value}(?:,${value})*$` }),
@@ -35,12 +35,12 @@ const yesNoText = (yes: readonly string[], no: readonly string[], rule: string, 
       else if (answers.size > 1) context.issues.push({ code: 'custom', input: raw, message: 'is given more than once, both yes and no; give it once' });
       return answers.has(true);
     }),
-  ).register(z.globalRegistry, { description: `${description}: ${rule}; any case` });
+  ).register(z.globalRegistry, { description: `${description}: ${documented}; any case` });
 };
 
 /** A yes/no query parameter: `1`, `true`, `yes` or bare (`?mine`) for yes, `0`, `false` or `no` for no. */
 export const flagText = (description: string) =>
-  yesNoText(['1', 'true', 'yes', ''], ['0', 'false', 'no'], '1, true or yes (or bare) for yes, or 0, false or no for no', description);
+  yesNoText(['1', 'true', 'yes', ''], ['0', 'false', 'no'], '1, true or yes (or bare) for yes, or 0, false or no for no', description, '1, true or yes (or bare) for yes; 0, false or no for no');
 
 /**
  * A yes/no query parameter that takes `true` or `false` only, for a switch whose default is yes,

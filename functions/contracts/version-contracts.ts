@@ -3,7 +3,7 @@ import { BUNDLE_FILENAME } from '../versions/bundle-filename';
 import { URLS_PER_ANSWER } from '../versions/upload-sessions';
 import { MAX_VERSION_NUMBER } from '../versions/version-records';
 import { ERROR_GROUPS as G } from './error-groups';
-import { booleanText, flagText, issuedIdParam, modelNameParam, modelParams, versionQuery, wholeNumberText } from './parameters';
+import { booleanText, issuedIdParam, modelNameParam, modelParams, versionQuery, wholeNumberText } from './parameters';
 import { contract } from './route-contract';
 import * as views from './views';
 
