@@ -1,8 +1,10 @@
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, maxHeaderSize, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { wayOutForLargeBodies } from '../functions/http/body-limit';
+import { loadCorsOrigins, withCorsHeaders } from '../functions/http/cors';
 import { matchRoute } from '../functions/routes/match-route';
 import { API_GATEWAY_REQUEST_LIMIT, LAMBDA_PAYLOAD_LIMIT, type RouteSpec } from '../functions/routes/route-table';
 import { newRequestId, toApiGatewayEvent, type RouteBinding } from './api-gateway-event';
@@ -84,6 +86,36 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
+/**
+ * What Node's HTTP parser refused, by its error code: the status and JSON error to answer. These
+ * answers are the local gateway's own (on AWS, API Gateway answers such requests itself), so their
+ * codes are not in functions/errors/error-catalogue.ts, like the gateway's 502.
+ */
+const CLIENT_ERRORS: Readonly<Record<string, { status: number; reason: string; code: string; message: string }>> = {
+  HPE_HEADER_OVERFLOW: {
+    status: 431, reason: 'Request Header Fields Too Large', code: 'request_headers_too_large',
+    message: `The request's headers exceed ${maxHeaderSize} bytes; send fewer or shorter headers`,
+  },
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, reason: 'Request Timeout', code: 'request_timeout', message: 'The request was not received in time' },
+};
+const BAD_REQUEST = { status: 400, reason: 'Bad Request', code: 'bad_request', message: 'The request is not valid HTTP/1.1' };
+
+/**
+ * Answers a request Node's HTTP parser refused (the server's `clientError` event, Node.js docs
+ * "http": its listener writes a raw response and ends the socket) with a JSON error instead of
+ * Node's bare status line. The request's headers were never parsed, so its `Origin` is unknown:
+ * this answer alone carries no CORS headers.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const known = (error.code === undefined ? undefined : CLIENT_ERRORS[error.code]) ?? BAD_REQUEST;
+  const body = JSON.stringify({ error: { code: known.code, message: known.message } });
+  socket.end(`HTTP/1.1 ${known.status} ${known.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
 /** API Gateway (payload v2.0) accepts a plain value too, and answers it as 200 JSON. */
 function normaliseResult(result: unknown): StructuredResult {
   if (typeof result === 'object' && result !== null && 'statusCode' in result) return result as StructuredResult;
@@ -112,6 +144,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     response.setHeader('apigw-requestid', requestId);
     const method = request.method ?? 'GET';
     const url = request.url ?? '/';
+    // Every answer carries the CORS headers, the gateway's own (413, 502, 500, documents) too, so
+    // browser code can read why it failed; a handler's answer brings them itself (functions/http/cors.ts).
+    const origin = request.headers.origin;
+    for (const [name, value] of Object.entries(withCorsHeaders<string>({}, loadCorsOrigins(), origin))) response.setHeader(name, value);
     try {
       const rawPath = url.split('?')[0] ?? '/';
       let match;
@@ -181,6 +217,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const server: Server = createServer((request, response) => {
     void serve(request, response);
   });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket));
   server.listen(options.port, options.host);
   // events.once takes its listener back once either event comes, so a later error is not a stray rejection.
   await once(server, 'listening');

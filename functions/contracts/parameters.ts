@@ -16,31 +16,37 @@ export const wholeNumberText = (max: number, description: string) =>
     z.transform(Number),
   ).register(z.globalRegistry, { description: `${description} (1 to ${max})` });
 
-const FLAG_YES = ['1', 'true', 'yes', ''];
-const FLAG_NO = ['0', 'false', 'no'];
-
 /** Any case of each word, for a JSON Schema pattern (which takes no flags): `[Tt][Rr][Uu][Ee]`. */
 const anyCase = (word: string) => [...word].map((letter) => (/[a-z]/.test(letter) ? `[${letter.toUpperCase()}${letter}]` : letter)).join('');
-const FLAG_VALUE = `(?:${[...FLAG_YES, ...FLAG_NO].filter(Boolean).map(anyCase).join('|')})?`;
-/** Values as API Gateway delivers them: repeats joined by commas. */
-const FLAG_PATTERN = `^${FLAG_VALUE}(?:,${FLAG_VALUE})*$`;
 
 /**
- * A yes/no query parameter: `1`, `true`, `yes` or bare (`?mine`) for yes, `0`, `false` or `no` for
- * no, in any case. API Gateway joins a repeated parameter's values with commas (`mine=1&mine=yes`
- * arrives as `1,yes`), so each value is read alone: repeats that agree are that answer, and
- * repeats that disagree are refused rather than one of them silently winning.
+ * A yes/no query parameter spelled with `yes` or `no` words, in any case (`''` in `yes` or `no`:
+ * a bare or empty parameter is that answer). API Gateway joins a repeated parameter's values with
+ * commas (`mine=1&mine=yes` arrives as `1,yes`), so each value is read alone: repeats that agree
+ * are that answer, and repeats that disagree are refused rather than one of them silently winning.
  */
-export const flagText = (description: string) =>
-  z.pipe(
-    z.string().register(z.globalRegistry, { pattern: FLAG_PATTERN }),
+const yesNoText = (yes: readonly string[], no: readonly string[], rule: string, description: string, documented = rule) => {
+  const value = `(?:${[...yes, ...no].filter(Boolean).map(anyCase).join('|')})${[...yes, ...no].includes('') ? '?' : ''}`;
+  return z.pipe(
+    z.string().register(z.globalRegistry, { pattern: `^${value}(?:,${value})*$` }),
     z.transform((raw: string, context) => {
-      const answers = new Set(raw.split(',').map((value) => (FLAG_YES.includes(value.toLowerCase()) ? true : FLAG_NO.includes(value.toLowerCase()) ? false : undefined)));
-      if (answers.has(undefined)) context.issues.push({ code: 'custom', input: raw, message: 'must be 1, true or yes (or bare) for yes, or 0, false or no for no' });
+      const answers = new Set(raw.split(',').map((item) => (yes.includes(item.toLowerCase()) ? true : no.includes(item.toLowerCase()) ? false : undefined)));
+      if (answers.has(undefined)) context.issues.push({ code: 'custom', input: raw, message: `must be ${rule}` });
       else if (answers.size > 1) context.issues.push({ code: 'custom', input: raw, message: 'is given more than once, both yes and no; give it once' });
       return answers.has(true);
     }),
-  ).register(z.globalRegistry, { description: `${description}: 1, true or yes (or bare) for yes; 0, false or no for no; any case` });
+  ).register(z.globalRegistry, { description: `${description}: ${documented}; any case` });
+};
+
+/** A yes/no query parameter: `1`, `true`, `yes` or bare (`?mine`) for yes, `0`, `false` or `no` for no. */
+export const flagText = (description: string) =>
+  yesNoText(['1', 'true', 'yes', ''], ['0', 'false', 'no'], '1, true or yes (or bare) for yes, or 0, false or no for no', description, '1, true or yes (or bare) for yes; 0, false or no for no');
+
+/**
+ * A yes/no query parameter that takes `true` or `false` only, for a switch whose default is yes,
+ * where a bare or empty value (`?redirect=`) would be read both ways.
+ */
+export const booleanText = (description: string) => yesNoText(['true'], ['false'], 'true or false', description);
 
 /** `{name}`: checked by the model-name rules before anything else reads the request (model-name.ts). */
 export const modelNameParam = z.string().check(z.minLength(1), z.maxLength(MODEL_NAME_MAX_LENGTH), z.regex(MODEL_NAME_PATTERN)).register(z.globalRegistry, {

@@ -3,7 +3,7 @@ import { BUNDLE_FILENAME } from '../versions/bundle-filename';
 import { URLS_PER_ANSWER } from '../versions/upload-sessions';
 import { MAX_VERSION_NUMBER } from '../versions/version-records';
 import { ERROR_GROUPS as G } from './error-groups';
-import { flagText, issuedIdParam, modelNameParam, modelParams, versionQuery, wholeNumberText } from './parameters';
+import { booleanText, issuedIdParam, modelNameParam, modelParams, versionQuery, wholeNumberText } from './parameters';
 import { contract } from './route-contract';
 import * as views from './views';
 
@@ -47,14 +47,17 @@ export const downloadBundle = contract({
   params: modelParams,
   query: z.object({
     version: z.optional(versionQuery),
-    redirect: z.optional(flagText('No: answer 200 with the JSON link instead of the bytes or a 302, as Accept: application/json does (for browsers, which follow a cross-origin 302 with Origin: null)')),
+    redirect: z.optional(booleanText('false: answer 200 with the JSON link instead of the bytes or a 302, as Accept: application/json does (for browsers, which follow a cross-origin 302 with Origin: null)')),
   }),
   responses: {
     200: {
       description: "The bundle's bytes. Asked for JSON (`Accept: application/json`, or `?redirect=false`), whatever the size: a `DownloadLink` to fetch them from, which browsers can follow with CORS",
       contentType: 'application/gzip',
       body: downloadLink,
-      headers: { 'content-disposition': 'attachment; filename="<name>-v<n>.tar.gz" (the bytes only)', vary: 'Accept: the answer depends on it', ...versionIdentity },
+      headers: {
+        'content-disposition': 'attachment; filename="<name>-v<n>.tar.gz" (the bytes only)', vary: 'Accept: the answer depends on it',
+        ...versionIdentity, etag: 'The bundle\'s sha256, quoted (the bytes only: the JSON form is another representation, and has none)',
+      },
     },
     302: {
       description: 'A bundle too large to pass through Lambda: a short-lived S3 URL that serves it (and Range requests)',

@@ -31,7 +31,10 @@ export const handler = routeHandler(downloadBundle, async ({ actor, params, quer
     const expires = toSecond(Date.now() + lifetime * 1000);
     const url = await bundleStore().presignDownload(version.bundleKey, filename, lifetime, version.pin);
     const link = { model: name, version: version.version, size: version.size, url, expires };
-    if (asJson) return jsonResponse(200, link, { ...identity, 'cache-control': 'no-store' });
+    // The JSON form is another representation than the bytes, so it cannot carry their strong
+    // ETag (RFC 9110 §8.8.3): a client would take one for the other.
+    const { etag: _bytesEtag, ...linkIdentity } = identity;
+    if (asJson) return jsonResponse(200, link, { ...linkIdentity, 'cache-control': 'no-store' });
     return jsonResponse(302, link, { location: url, ...identity, 'cache-control': 'no-store' });
   }
   return binaryResponse(200, await bundleStore().get(version.bundleKey, version.pin), {

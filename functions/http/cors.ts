@@ -24,14 +24,22 @@ export const CORS_REQUEST_HEADERS: readonly string[] = ['authorization', 'conten
 export const CORS_RESPONSE_HEADERS: readonly string[] = [
   'allow', 'content-disposition', 'etag', 'link', 'location', 'retry-after', 'x-next-cursor', 'x-request-id', 'x-mlhub-version', 'x-mlhub-sha256',
   'ratelimit', 'ratelimit-policy',
+  // Why a token was refused (RFC 6750 §3): browser code reads it to tell an expired token from a missing one.
+  'www-authenticate',
 ];
 
 /** How long a browser may reuse a preflight's answer, in seconds. */
 export const CORS_MAX_AGE_SECONDS = 3600;
 
+/** Loopback hosts a development server may listen on over http (WHATWG URL serializes them so). */
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
 /**
  * Why a configured origin would never match a browser's `Origin` header, or undefined when it is
- * one: an origin is scheme, host and port only, over https, or http on localhost for development.
+ * one: an origin is scheme, host and port only, serialized as browsers send it (WHATWG URL,
+ * "origin": lowercase host, no default port, no trailing slash), over https, or over http on a
+ * loopback host (localhost, 127.0.0.1, [::1]) for development. A near miss is told the origin to
+ * write instead.
  */
 export function originProblem(text: string): string | undefined {
   let url: URL;
@@ -40,8 +48,14 @@ export function originProblem(text: string): string | undefined {
   } catch {
     return `'${text}' is not an origin such as https://app.example.org`;
   }
-  if (url.origin !== text || (url.protocol !== 'https:' && !(url.protocol === 'http:' && url.hostname === 'localhost'))) {
-    return `'${text}' must be an https origin (scheme and host, no path), or http://localhost`;
+  const secure = url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+  if (!secure) {
+    return `'${text}' must be an https origin such as https://app.example.org, or http on localhost, 127.0.0.1 or [::1]`;
+  }
+  if (url.origin !== text) {
+    // A path, query or fragment is never part of an Origin header; case and a default port are serialized away.
+    const extra = url.pathname !== '/' || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '' ? ' (an origin has no path, query or credentials)' : '';
+    return `'${text}' is not written as browsers send it${extra}: write ${url.origin}`;
   }
   return undefined;
 }
@@ -105,17 +119,29 @@ export function preflightResponse(origins: readonly string[], origin: string | u
 }
 
 /**
- * Adds the CORS headers for the request's `Origin` to every answer but a preflight's, errors
- * included. Use it before the error formatter, so that it sees the final answer.
+ * `headers` with the CORS headers for `origin` added, unless they hold them already (a
+ * preflight's answer, or one a handler made): whichever layer answers (a handler, the fallback,
+ * the local gateway) can call it, and calling it twice changes nothing. A `Vary` already there
+ * keeps its names.
+ */
+export function withCorsHeaders<V>(headers: Readonly<Record<string, V>> | undefined, origins: readonly string[], origin: string | undefined): Record<string, V | string> {
+  const cors = corsResponseHeaders(origins, origin);
+  const vary = headers?.vary === undefined ? undefined : String(headers.vary);
+  if (cors.vary === undefined) return { ...headers };
+  if (vary !== undefined && vary.split(',').some((name) => name.trim().toLowerCase() === 'origin')) return { ...headers };
+  if (vary) cors.vary = `${vary}, ${cors.vary}`;
+  return { ...headers, ...cors };
+}
+
+/**
+ * Adds the CORS headers for the request's `Origin` to every answer, errors and a 404 to an
+ * OPTIONS included; a preflight's answer keeps those it has. Use it before the error formatter,
+ * so that it sees the final answer.
  */
 export function corsHeaders(): MiddlewareObj<APIGatewayProxyEventV2, HttpResult> {
   const add = async (request: { event: APIGatewayProxyEventV2; response: HttpResult | null }): Promise<void> => {
-    // A preflight's answer carries its own CORS headers (preflightResponse).
-    if (!request.response || isPreflight(request.event)) return;
-    const headers = corsResponseHeaders(loadCorsOrigins(), headerOf(request.event, 'origin'));
-    const vary = request.response.headers?.vary;
-    if (headers.vary && vary) headers.vary = `${vary}, ${headers.vary}`;
-    request.response.headers = { ...request.response.headers, ...headers };
+    if (!request.response) return;
+    request.response.headers = withCorsHeaders(request.response.headers, loadCorsOrigins(), headerOf(request.event, 'origin'));
   };
   return { after: add, onError: add };
 }

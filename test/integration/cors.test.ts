@@ -112,6 +112,51 @@ describe('CORS on the API', () => {
     expect(listOf(wrongMethod.headers.get('access-control-expose-headers'))).toContain('allow');
   });
 
+  it('puts the CORS headers on every answer, whichever layer makes it: the gateway\'s 413, a body parser\'s 400, the fallback\'s 404 to an OPTIONS', async () => {
+    const readable = (answer: { headers: Headers }, origin: string) => {
+      expect(answer.headers.get('access-control-allow-origin')).toBe(origin);
+      expect(listOf(answer.headers.get('vary'))).toContain('origin');
+      expect(listOf(answer.headers.get('access-control-expose-headers'))).toContain('x-request-id');
+    };
+    await api('POST', '/model/cors-limits', json({ type: 'pytorch' }));
+    // Past one Lambda invocation's payload once base64-encoded: the local gateway answers, not a handler.
+    const tooLarge = await api('POST', '/model/cors-limits/upload', { body: randomBytes(5 * 1024 * 1024), headers: { 'content-type': 'application/gzip', origin: PROD_APP } });
+    expectError(tooLarge, 413, 'payload_too_large');
+    readable(tooLarge, PROD_APP);
+    const badJson = await api('POST', '/model/cors-bad-json', { body: '{"type":', headers: { 'content-type': 'application/json', origin: APP } });
+    expectError(badJson, 400, 'invalid_json');
+    readable(badJson, APP);
+    const badForm = await api('POST', '/model/cors-limits/upload', { body: 'not a form', headers: { 'content-type': 'multipart/form-data; boundary=x', origin: APP } });
+    expectError(badForm, 400, 'invalid_multipart');
+    readable(badForm, APP);
+    const unknown = await fetch(`${mlhub.url}/nope`, { method: 'OPTIONS', headers: { origin: APP, 'access-control-request-method': 'GET' } });
+    expect(unknown.status).toBe(404);
+    expect((await unknown.json() as { error: { code: string } }).error.code).toBe('route_not_found');
+    readable(unknown, APP);
+    expect(unknown.headers.get('access-control-allow-methods')).toBeNull();
+    const stranger = await fetch(`${mlhub.url}/nope`, { method: 'OPTIONS', headers: { origin: STRANGER, 'access-control-request-method': 'GET' } });
+    expect(stranger.status).toBe(404);
+    expect(listOf(stranger.headers.get('vary'))).toContain('origin');
+    expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
+    // The runtime's own documents too.
+    readable(await fetch(`${mlhub.url}/.well-known/jwks.json`, { headers: { origin: APP } }), APP);
+  });
+
+  it('lets browser code read why a token was refused', async () => {
+    const refused = await api('GET', '/models', { headers: { origin: APP, authorization: 'Bearer not-a-token' } });
+    expectError(refused, 401, 'invalid_token');
+    expect(refused.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
+    expect(refused.headers.get('access-control-allow-origin')).toBe(APP);
+    expect(listOf(refused.headers.get('access-control-expose-headers'))).toContain('www-authenticate');
+  });
+
+  it('answers headers too large for the local gateway with a JSON 431', async () => {
+    const response = await fetch(`${mlhub.url}/models`, { headers: { origin: APP, 'x-padding': 'x'.repeat(17 * 1024) } });
+    expect(response.status).toBe(431);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(await response.json()).toEqual({ error: { code: 'request_headers_too_large', message: expect.stringMatching(/^The request's headers exceed \d+ bytes/) } });
+  });
+
   it('answers a plain OPTIONS with the methods of the path', async () => {
     const response = await fetch(`${mlhub.url}/model/some-model/download`, { method: 'OPTIONS' });
     expect(response.status).toBe(204);
@@ -177,6 +222,37 @@ describe('browser downloads', () => {
       expect(sha(new Uint8Array(await bytes.arrayBuffer()))).toBe(sha(bundle));
     }
     expectError(await api('GET', '/model/cors-small/download?redirect=maybe'), 400, 'invalid_redirect');
+  });
+
+  it('gives JSON on a tie with gzip, weighs only valid q values, takes ?redirect= as true or false only, and gives the JSON form no ETag', async () => {
+    const bundle = await sampleBundle();
+    await uploadFromBrowser('cors-negotiate', bundle);
+    const download = (query: string, accept?: string) => api('GET', `/model/cors-negotiate/download${query}`, accept === undefined ? {} : { headers: { accept } });
+    for (const accept of ['application/json, application/gzip', 'application/gzip, application/json', 'application/gzip;q=abc, application/json;q=0.2', 'application/gzip;q=1.5, application/json;q=0.2']) {
+      const link = await download('', accept);
+      expect(link.status, accept).toBe(200);
+      expect(link.headers.get('content-type'), accept).toMatch(/^application\/json/);
+    }
+    for (const accept of ['application/json;q=abc, application/gzip;q=0.5', 'application/json;q=0.1234, application/gzip;q=0.5']) {
+      const bytes = await fetch(`${mlhub.url}/model/cors-negotiate/download`, { headers: { accept } });
+      expect(bytes.headers.get('content-type'), accept).toBe('application/gzip');
+      await bytes.arrayBuffer();
+    }
+    for (const query of ['?redirect=', '?redirect', '?redirect=1', '?redirect=no']) {
+      const refused = await download(query);
+      expectError(refused, 400, 'invalid_redirect');
+      expect((refused.body as { error: { message: string } }).error.message, query).toMatch(/redirect.*true or false/);
+    }
+    expect((await download('?redirect=FALSE')).body).toMatchObject({ url: expect.any(String) });
+    const bytes = await fetch(`${mlhub.url}/model/cors-negotiate/download?redirect=true`);
+    expect(bytes.headers.get('content-type')).toBe('application/gzip');
+    expect(bytes.headers.get('etag')).toBe(`"${sha(bundle)}"`);
+    expect(listOf(bytes.headers.get('vary'))).toContain('accept');
+    await bytes.arrayBuffer();
+    const link = await download('', 'application/json');
+    expect(link.headers.get('etag')).toBeNull();
+    expect(link.headers.get('x-mlhub-sha256')).toBe(sha(bundle));
+    expect(listOf(link.headers.get('vary'))).toContain('accept');
   });
 });
 
