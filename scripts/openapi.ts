@@ -54,6 +54,11 @@ const RATE_LIMIT_HEADERS = {
   'ratelimit-policy': { description: 'The limit of the class: `"<class>";q=<requests>;w=<window seconds>`', schema: { type: 'string' } },
 } as const;
 
+/** What a 503 may carry when the failure is passing (identity_unavailable, predict_function_busy). */
+const UNAVAILABLE_HEADERS = {
+  'retry-after': { description: 'Seconds to wait before retrying, when the failure is a passing one (RFC 9110 §10.2.3)', schema: { type: 'string' } },
+} as const;
+
 /** The error answers a route may give, one per status, with the codes that status carries. */
 function errorResponses(codes: readonly ErrorCode[]): ZodOpenApiResponsesObject {
   const byStatus = new Map<number, string[]>();
@@ -65,7 +70,7 @@ function errorResponses(codes: readonly ErrorCode[]): ZodOpenApiResponsesObject 
   }
   return Object.fromEntries([...byStatus.entries()].sort(([a], [b]) => a - b).map(([status, list]) => [String(status), {
     description: list.map((code) => `\`${code}\`: ${catalogueEntry(code)?.description ?? ''}`).join('\n\n'),
-    ...(status === 429 ? { headers: RATE_LIMIT_HEADERS } : {}),
+    ...(status === 429 ? { headers: RATE_LIMIT_HEADERS } : status === 503 ? { headers: UNAVAILABLE_HEADERS } : {}),
     content: { 'application/json': { schema: errorBody } },
   }]));
 }

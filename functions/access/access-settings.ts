@@ -21,6 +21,15 @@ export interface AccessChange {
 export const MAX_GRANTS = 100;
 
 /**
+ * Checks that a user id the contract accepted (grantUser, functions/contracts/access-contracts.ts)
+ * also fits in a key: each grant is keyed by its user, in the table and in the "shared with"
+ * index. Throws 400 invalid_user saying how many bytes fit.
+ */
+export function requireGrantUserFits(user: string): void {
+  requireKeyFits('user', user, { prefix: GRANT_SORT_PREFIX, kind: 'sort' });
+}
+
+/**
  * The change a PUT /model/{name}/access body asks for, as its contract validated it
  * (AccessDocument): at least one of visibility and grants, no user twice, never the owner.
  */
@@ -32,8 +41,7 @@ export function accessChangeOf(doc: AccessDocument, owner: string): AccessChange
     const repeated = users.find((user, i) => users.indexOf(user) !== i);
     if (repeated !== undefined) throw invalid('invalid_body', `User '${repeated}' appears twice in grants`);
     if (users.includes(owner)) throw invalid('invalid_body', 'The owner already has full access and cannot be granted a role');
-    // Each grant is keyed by its user, in the table and in the "shared with" index.
-    for (const user of users) requireKeyFits('user', user, { prefix: GRANT_SORT_PREFIX, kind: 'sort' });
+    for (const user of users) requireGrantUserFits(user);
   }
   return { ...(visibility ? { visibility } : {}), ...(grants ? { grants: grants.map(({ user, role }) => ({ user, role })) } : {}) };
 }

@@ -8,6 +8,13 @@ import { contract } from './route-contract';
 import * as views from './views';
 
 /**
+ * A user id as a grant names it: a short label (labels.ts), trimmed, up to 256 characters. The
+ * offboarding script takes user ids by the same schema (scripts/offboard-user.ts), so every user
+ * a grant may name can be offboarded.
+ */
+export const grantUser = label(256);
+
+/**
  * What `PUT /model/{name}/access` takes: the visibility, the complete new list of grants, or
  * both. The fields of the GET answer may be sent back as they are; they are ignored.
  */
@@ -16,7 +23,7 @@ export const accessDocument = z.strictObject({
   grants: z.optional(
     z.array(
       z.strictObject({
-        user: label(256),
+        user: grantUser,
         role: z.enum(['read', 'write'], { error: "must be 'read' or 'write'" }),
         granted: echoed(z.optional(z.unknown())),
         granted_by: echoed(z.optional(z.unknown())),
@@ -43,5 +50,5 @@ export const putAccess = contract({
   params: modelParams,
   body: accessDocument,
   responses: { 200: { description: 'The settings as they now stand', body: views.access } },
-  errors: [...accessErrors, ...G.writeScope, ...G.jsonBody, 'invalid_user'],
+  errors: [...accessErrors, ...G.writeScope, ...G.jsonBody, 'invalid_user', 'user_offboarded'],
 });

@@ -1,5 +1,5 @@
 import { AdminGetUserCommand, type CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
-import { AppError } from '../errors/app-error';
+import { identityUnavailable } from './identity-unavailable';
 
 /** What the user pool says of a user: present and enabled, present but disabled, or gone. */
 export type DirectoryStatus = 'enabled' | 'disabled' | 'gone';
@@ -28,7 +28,7 @@ const DEFAULT_MAX_ENTRIES = 10_000;
  *
  * Fails closed: when the pool cannot answer (throttling, a network fault, a missing permission),
  * the token is not let through on trust but answered 503 identity_unavailable, as a sign-in
- * token is when the issuer's keys cannot be fetched. A disabled user's token must never work
+ * token is when the issuer's keys cannot be fetched, with Retry-After (identity-unavailable.ts). A disabled user's token must never work
  * because Cognito was slow, and a 503 is retried by scripts where a wrong 200 is not undone.
  */
 export function createCognitoUserStatus(options: CognitoUserStatusOptions): UserStatusLookup {
@@ -43,7 +43,7 @@ export function createCognitoUserStatus(options: CognitoUserStatusOptions): User
       return answer.Enabled === false ? 'disabled' : 'enabled';
     } catch (error) {
       if ((error as Error)?.name === 'UserNotFoundException') return 'gone';
-      throw new AppError('unavailable', 'identity_unavailable', 'The user pool could not be asked whether the token\'s user is still enabled; try again shortly', { cause: error });
+      throw identityUnavailable('The user pool could not be asked whether the token\'s user is still enabled; try again shortly', error);
     }
   };
 

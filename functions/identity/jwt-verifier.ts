@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
-import { AppError } from '../errors/app-error';
+import { identityUnavailable } from './identity-unavailable';
 import type { IdentityConfig } from './identity-config';
 
 export class InvalidTokenError extends Error {}
@@ -48,7 +48,7 @@ export function createJwtVerifier(config: IdentityConfig): VerifyJwt {
       ({ payload } = await jwtVerify(token, keys, { issuer, algorithms: ACCEPTED_ALGORITHMS, clockTolerance: 5, requiredClaims: ['exp'] }));
     } catch (error) {
       if (issuerUnreachable(error)) {
-        throw new AppError('unavailable', 'identity_unavailable', 'The sign-in service could not be reached to check the token; try again shortly', { cause: error });
+        throw identityUnavailable('The sign-in service could not be reached to check the token; try again shortly', error);
       }
       throw new InvalidTokenError(describe(error));
     }

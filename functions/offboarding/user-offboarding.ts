@@ -28,6 +28,35 @@ export interface OffboardingTable {
   readonly tableName: string;
 }
 
+export interface OffboardingOptions {
+  /** Offboard even a user MLHub holds no trace of (ahead of their first use); otherwise NoTraceError. */
+  readonly force?: boolean;
+  readonly now?: Date;
+}
+
+/**
+ * Thrown by offboardUser when the user id has no trace in MLHub: no offboarding mark, no
+ * personal access token, no grant, no model. Most likely the id is mistyped (or not a user id at
+ * all), and marking it would let the operator believe the real user was offboarded.
+ */
+export class NoTraceError extends Error {
+  constructor(readonly user: string) {
+    super(`MLHub holds no trace of '${user}': no model, grant or personal access token, and no offboarding mark`);
+    this.name = 'NoTraceError';
+  }
+}
+
+/** Whether anything in the table belongs to the user; the first item of each place is enough. */
+async function leftATrace(table: OffboardingTable, marks: DynamoOffboardedUsers, tokens: DynamoTokenStore, user: string): Promise<boolean> {
+  if ((await marks.get(user, { consistent: true })) !== undefined) return true;
+  if ((await tokens.listByUser(user)).length > 0) return true;
+  const { byOwner } = TABLE_DESIGN.indexes;
+  for (const partition of [sharedPartition(user), ownerPartition(user)]) {
+    if (!(await indexPartitionItems(table.documents, table.tableName, byOwner, partition).next()).done) return true;
+  }
+  return false;
+}
+
 /**
  * Offboards a user, in an order that leaves no window: first the mark, which makes every request
  * with any of the user's credentials answer 401 from then on (sign-in tokens still valid, tokens
@@ -35,12 +64,16 @@ export interface OffboardingTable {
  * on another user's model, found in the "shared with" index. Models the user owns are listed,
  * not touched. Running it again is harmless, and finds what an index had not shown yet (index
  * reads are eventually consistent, so a grant given a second before may be missed once).
+ * Unless `force`, first checks that MLHub holds some trace of the user, and throws NoTraceError
+ * without writing anything when it holds none. A user who only ever signed in leaves no trace.
  */
-export async function offboardUser(table: OffboardingTable, user: string, now: Date = new Date()): Promise<OffboardingReport> {
+export async function offboardUser(table: OffboardingTable, user: string, options: OffboardingOptions = {}): Promise<OffboardingReport> {
   const { documents, tableName } = table;
-  const mark = await new DynamoOffboardedUsers(documents, tableName).mark(user, now.toISOString());
-
+  const marks = new DynamoOffboardedUsers(documents, tableName);
   const tokens = new DynamoTokenStore(documents, tableName);
+  if (!options.force && !(await leftATrace(table, marks, tokens, user))) throw new NoTraceError(user);
+  const mark = await marks.mark(user, (options.now ?? new Date()).toISOString());
+
   const revoked: OffboardingReport['tokens_revoked'][number][] = [];
   for (const token of await tokens.listByUser(user)) {
     if (await tokens.delete(user, token.id)) revoked.push({ id: token.id, name: token.name, scope: token.scope, expires: token.expiresAt });

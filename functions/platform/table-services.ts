@@ -18,6 +18,8 @@ export interface TableServices {
   readonly documents: DynamoDBDocumentClient;
   readonly models: DynamoModelStore;
   readonly tokens: TokenService;
+  /** The offboarding marks (functions/offboarding/offboarded-users.ts). */
+  readonly offboarded: DynamoOffboardedUsers;
   readonly authenticate: Authenticate;
 }
 
@@ -44,6 +46,7 @@ export const tableServices = lazy((): TableServices => {
     documents,
     models: new DynamoModelStore(documents, config.tableName),
     tokens,
+    offboarded,
     authenticate: createAuthenticator({
       verifyJwt: createJwtVerifier(identity),
       resolveAccessToken: (token) => tokens.resolve(token),
@@ -53,4 +56,8 @@ export const tableServices = lazy((): TableServices => {
   };
 });
 
-export const modelRegistry = lazy(() => new ModelRegistry(tableServices().models));
+export const modelRegistry = lazy(() => {
+  const { models, offboarded } = tableServices();
+  // A consistent read: a grant given a second after the offboarding must be refused too.
+  return new ModelRegistry(models, undefined, async (user) => (await offboarded.get(user, { consistent: true })) !== undefined);
+});

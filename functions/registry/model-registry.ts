@@ -1,6 +1,6 @@
 import { authorize, type AccessLevel, type ModelAction } from '../access/access-policy';
 import { accessChangeOf, type Grant } from '../access/access-settings';
-import { AppError, invalid } from '../errors/app-error';
+import { AppError, conflict, invalid } from '../errors/app-error';
 import type { Actor } from '../identity/actor';
 import { DYNAMODB_LIMITS } from '../store/storable-values';
 import { loadAuthorized } from './authorized-model';
@@ -36,7 +36,11 @@ type Lister = (query: ListingQuery) => Promise<ListingPage>;
 export class ModelRegistry {
   private readonly now: () => Date;
 
-  constructor(private readonly models: ModelStore, now?: () => Date) {
+  /**
+   * @param isOffboarded Whether an administrator offboarded a user (functions/offboarding/), asked
+   *   of each user a PUT access would newly grant a role; none is offboarded without it.
+   */
+  constructor(private readonly models: ModelStore, now?: () => Date, private readonly isOffboarded: (user: string) => Promise<boolean> = async () => false) {
     this.now = now ?? (() => new Date());
   }
 
@@ -156,14 +160,27 @@ export class ModelRegistry {
     if (change.grants) {
       const current = (await this.models.getModel(name))?.grants ?? [];
       const wanted = new Map(change.grants.map((grant) => [grant.user, grant.role]));
-      for (const grant of change.grants) {
-        const existing = current.find((candidate) => candidate.user === grant.user);
-        if (existing?.role === grant.role) continue;
+      const written = change.grants.filter((grant) => current.find((candidate) => candidate.user === grant.user)?.role !== grant.role);
+      await this.refuseOffboarded(change.grants, written);
+      for (const grant of written) {
         await this.models.putGrant(name, { user: grant.user, role: grant.role, grantedAt: now, grantedBy: actor.id }, model.createdAt);
       }
       for (const stale of current.filter((grant) => !wanted.has(grant.user))) await this.models.deleteGrant(name, stale.user);
     }
     if (change.visibility && change.visibility !== model.visibility) await this.models.setVisibility(name, change.visibility, now);
     return this.getAccess(actor, name);
+  }
+
+  /**
+   * Refuses, before anything is written, a grant that would give an offboarded user a role: what
+   * the offboarding removed stays removed, including after a reinstatement (README "When someone
+   * leaves"). Throws 409 user_offboarded naming the grant by its place in the body's list.
+   */
+  private async refuseOffboarded(grants: readonly { readonly user: string }[], written: readonly { readonly user: string }[]): Promise<void> {
+    const offboarded = await Promise.all(written.map((grant) => this.isOffboarded(grant.user)));
+    const refused = written.find((_grant, i) => offboarded[i]);
+    if (refused === undefined) return;
+    const at = grants.findIndex((grant) => grant.user === refused.user);
+    throw conflict('user_offboarded', `grants.${at}.user: user '${refused.user}' was offboarded by an administrator and cannot be granted a role; remove the grant from the list`);
   }
 }

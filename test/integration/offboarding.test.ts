@@ -102,6 +102,49 @@ describe('npm run offboard', () => {
     expect(again.code, again.stderr).toBe(0);
     const second = JSON.parse(again.stdout) as OffboardingReport;
     expect([second.offboarded_at, second.tokens_revoked, second.grants_removed]).toEqual([report.offboarded_at, [], []]);
+
+    // What was removed stays removed: Bob cannot grant Ada again while she is offboarded, and a
+    // refused list changes nothing, not even its other grants.
+    const carol = 'c4a1e2b3-7d6f-4e5a-9b8c-0d1e2f3a4b5c';
+    const regrant = await as(sessions.get(bob), 'PUT', '/model/bobs-model/access', json({ grants: [{ user: carol, role: 'read' }, { user: ada, role: 'read' }] }));
+    expectError(regrant, 409, 'user_offboarded', new RegExp(`grants\\.1\\.user: user '${ada}' was offboarded`));
+    expect(((await as(sessions.get(bob), 'GET', '/model/bobs-model/access')).body as { grants: unknown[] }).grants).toEqual([]);
+    expect((await as(sessions.get(bob), 'PUT', '/model/bobs-model/access', json({ grants: [{ user: carol, role: 'read' }] }))).status).toBe(200);
+  }, 60_000);
+
+  it('refuses an id MLHub holds no trace of, unless --force: a mistyped id is not taken for an offboarded user', async () => {
+    const stranger = 'nobody-at-all';
+    const session = `Bearer ${await (await openLocalIssuer(mlhub.dataDir)).sign(stranger)}`;
+    const refused = await offboard(['--user', stranger], { MLHUB_DATA_DIR: mlhub.dataDir });
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toMatch(/MLHub holds no trace of 'nobody-at-all'.*--force/s);
+    // Nothing was marked.
+    expect((await as(session, 'GET', '/me')).status).toBe(200);
+
+    // Offboarding someone ahead of their first use is legitimate, with --force; a second run then finds the mark.
+    const forced = await offboard(['--user', stranger, '--force'], { MLHUB_DATA_DIR: mlhub.dataDir });
+    expect(forced.code, forced.stderr).toBe(0);
+    expect((JSON.parse(forced.stdout) as OffboardingReport).user).toBe(stranger);
+    expectError(await as(session, 'GET', '/me'), 401, 'invalid_token', /offboarded/);
+    expect((await offboard(['--user', stranger], { MLHUB_DATA_DIR: mlhub.dataDir })).code).toBe(0);
+  }, 60_000);
+
+  it('takes every user id a grant takes, spaces included, and refuses the ones a grant refuses, with the same words', async () => {
+    const spaced = 'Ada Lovelace';
+    const owner = `Bearer ${await (await openLocalIssuer(mlhub.dataDir)).sign('e1d2c3b4-a596-4877-8695-a4b3c2d1e0f9')}`;
+    expect((await as(owner, 'POST', '/model/shared-with-spaces', json({ type: 'onnx' }))).status).toBe(201);
+    expect((await as(owner, 'PUT', '/model/shared-with-spaces/access', json({ grants: [{ user: spaced, role: 'read' }] }))).status).toBe(200);
+    const run = await offboard(['--user', spaced], { MLHUB_DATA_DIR: mlhub.dataDir });
+    expect(run.code, run.stderr).toBe(0);
+    expect((JSON.parse(run.stdout) as OffboardingReport).grants_removed).toEqual([{ model: 'shared-with-spaces', role: 'read' }]);
+
+    const hidden = 'bob\u202Eevil';
+    expectError(await as(owner, 'PUT', '/model/shared-with-spaces/access', json({ grants: [{ user: hidden, role: 'read' }] })), 400, 'invalid_body', /must not contain control, format or line-separator characters/);
+    const refused = await offboard(['--user', hidden], { MLHUB_DATA_DIR: mlhub.dataDir });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--user .*must not contain control, format or line-separator characters/);
+    expect(refused.stderr).toContain('usage: npm run offboard');
   }, 60_000);
 
   it('reinstates a user: they may sign in again, and what the offboarding removed stays removed', async () => {
@@ -149,6 +192,13 @@ describe('npm run offboard', () => {
     const badTable = await offboard(['--user', ada, '--table', 'a b'], {});
     expect(badTable.code).toBe(2);
     expect(badTable.stderr).toMatch(/--table takes a DynamoDB table name/);
+    for (const args of [['--user', '--reinstate'], ['--user', ada, '--frobnicate'], ['--user', ada, 'extra'], ['--user', ada, '--region', 'eu-west-1'], ['--user', ada, '--reinstate', '--force']]) {
+      const wrong = await offboard(args, { MLHUB_DATA_DIR: mlhub.dataDir });
+      expect(wrong.code, args.join(' ')).toBe(2);
+      expect(wrong.stderr, args.join(' ')).toContain('usage: npm run offboard -- --user <user id>');
+      expect(wrong.stderr, args.join(' ')).not.toMatch(/TypeError|ERR_PARSE_ARGS|\n\s+at /);
+    }
+    expect(badTable.stderr).toContain('usage: npm run offboard');
     const nowhere = await offboard(['--user', ada], { MLHUB_DATA_DIR: await mkdtemp(join(tmpdir(), 'mlhub-none-')) });
     expect(nowhere.code).toBe(1);
     expect(nowhere.stderr).toMatch(/No local MLHub is running on .*npm start.*--table/);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IDENTITY_RETRY_AFTER_SECONDS } from '../../functions/identity/identity-unavailable';
 import { openLocalIssuer } from '../../local/local-issuer';
 import { LOCAL_S3_CREDENTIALS } from '../../local/s3-server';
 import { startFakeCognito, type FakeCognito } from '../support/fake-cognito';
@@ -83,7 +84,10 @@ describe('personal access tokens and the user pool', () => {
     const token = await personalToken(carol);
     cognito.outage = true;
     try {
-      expectError(await as(token, 'GET', '/me'), 503, 'identity_unavailable', /user pool could not be asked/);
+      const refused = await as(token, 'GET', '/me');
+      expectError(refused, 503, 'identity_unavailable', /user pool could not be asked/);
+      // RFC 9110 §10.2.3: how long to wait, as a 429 says it; CORS lets a browser read it.
+      expect(refused.headers.get('retry-after')).toBe(String(IDENTITY_RETRY_AFTER_SECONDS));
     } finally {
       cognito.outage = false;
     }

@@ -6,6 +6,7 @@ import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../functions/errors/app-error';
 import { createAuthenticator } from '../../functions/identity/authenticate';
+import { IDENTITY_RETRY_AFTER_SECONDS } from '../../functions/identity/identity-unavailable';
 import { createJwtVerifier } from '../../functions/identity/jwt-verifier';
 import { routeById } from '../../functions/routes/route-table';
 import type { TokenHolder } from '../../functions/tokens/token-service';
@@ -80,7 +81,7 @@ describe('createJwtVerifier', () => {
 
   it('reports an unreachable issuer as unavailable, not as a bad token', async () => {
     const offline = createJwtVerifier({ issuer: ISSUER, audience: CLIENT, jwksUri: 'http://127.0.0.1:9/jwks.json', userClaim: 'sub' });
-    await expect(offline(await token({ sub: 'a', aud: CLIENT }))).rejects.toMatchObject({ kind: 'unavailable', code: 'identity_unavailable' });
+    await expect(offline(await token({ sub: 'a', aud: CLIENT }))).rejects.toMatchObject({ kind: 'unavailable', code: 'identity_unavailable', headers: { 'retry-after': String(IDENTITY_RETRY_AFTER_SECONDS) } });
   });
 
   it('refuses every token when no issuer is configured', async () => {

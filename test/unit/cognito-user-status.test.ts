@@ -6,6 +6,7 @@ import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCognitoUserStatus } from '../../functions/identity/cognito-user-status';
 import { AppError } from '../../functions/errors/app-error';
+import { IDENTITY_RETRY_AFTER_SECONDS } from '../../functions/identity/identity-unavailable';
 import { startFakeCognito, type FakeCognito } from '../support/fake-cognito';
 
 const POOL = 'eu-west-1_UnitPool9';
@@ -78,6 +79,7 @@ describe('createCognitoUserStatus', () => {
       const error = await status('u-outage').then(() => undefined, (caught: unknown) => caught);
       expect(error).toBeInstanceOf(AppError);
       expect([(error as AppError).kind, (error as AppError).code]).toEqual(['unavailable', 'identity_unavailable']);
+      expect((error as AppError).headers).toEqual({ 'retry-after': String(IDENTITY_RETRY_AFTER_SECONDS) });
     } finally {
       cognito.outage = false;
     }

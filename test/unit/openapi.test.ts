@@ -35,6 +35,14 @@ describe('the OpenAPI document', () => {
     expect(operations).toHaveLength(ROUTES.length);
   });
 
+  it('lets an error 503 carry Retry-After, as identity_unavailable and predict_function_busy send it', () => {
+    // GET /status's 503 is its health report, not an error.
+    const unavailable = Object.values(document.paths).flatMap((item) => Object.values(item)).map((operation) => operation.responses['503'])
+      .filter((answer) => JSON.stringify(answer ?? {}).includes('"#/components/schemas/Error"'));
+    expect(unavailable.length).toBeGreaterThan(0);
+    for (const answer of unavailable) expect(Object.keys((answer as { headers?: object }).headers ?? {})).toContain('retry-after');
+  });
+
   it('names only catalogued error codes, each under the status its kind gives', () => {
     const codes = new Set<string>(Object.keys(ERROR_CATALOGUE));
     for (const contract of Object.values(ROUTE_CONTRACTS)) {
