@@ -15,7 +15,11 @@ import { modelAddress, type BackendSpec } from './backend-spec';
  *   Addresses are compared on parsed parts: scheme, host (lowercase, without a trailing dot), port
  *   (the scheme's default when none is written), and path segments percent-decoded, so
  *   `%62` is `b`. A path segment that decodes to `/`, `\`, `.` or `..`, or is empty, matches no
- *   rule: a server could read it as structure.
+ *   rule: a server could read it as structure. What a pattern reserves, and whether two rules
+ *   overlap, is decided on host and path alone, whatever the scheme and port: one server may
+ *   answer on several (plain HTTP beside HTTPS, a second port), so reserving
+ *   `https://tfs.example.org/v1/models/b` for `b` reserves `http://tfs.example.org:8080/v1/models/b`
+ *   too. What a rule opens is its own scheme and port only.
  *
  * The rules, three kinds of entries:
  * - **per-model patterns** hold `{model}`: in an endpoint name (`mlhub-torch-{model}`) or as one
@@ -23,14 +27,21 @@ import { modelAddress, type BackendSpec } from './backend-spec';
  *   model reach what it gives for the model's own name, and reserves what it gives for any other
  *   valid model name (registry/model-name.ts) to that model: `a` may name `mlhub-torch-a` and
  *   addresses under `…/v1/models/a/`, never `mlhub-torch-a-b` or `…/v1/models/a-b` (model
- *   `a-b`'s), nor `…/v1/models/A` (model `A`'s; names are case-sensitive).
+ *   `a-b`'s), nor `…/v1/models/A` (model `A`'s; names are case-sensitive). A pattern follows the
+ *   name by design, not the owner: model names are reused after DELETE, so the next model of a
+ *   deleted model's name reaches its endpoint or address. The operator must delete a model's
+ *   per-model endpoint, or the model's path on the server, when the model is deleted.
  * - **shared entries** have no `{model}`: an exact endpoint name, `*` for any endpoint, or a URL
  *   prefix (scheme, host, optional port or `:*`, optional path prefix compared by whole
  *   segments). Any model may use them. A shared entry must not overlap a per-model pattern (no
  *   endpoint or address may fall under both), since it would hand every model what the pattern
  *   reserves; two per-model patterns must not overlap unless they always give the same model.
- * - **assignments**, per model name: exact endpoint names and URL prefixes the operator gave that
- *   model. An assignment must not cover what a pattern reserves for another model.
+ * - **assignments**, per model name and owner: exact endpoint names and URL prefixes the operator
+ *   gave that model, `{"<model>": {"owner": "<user id>", "backends": ["<endpoint>" | "<url prefix>", …]}}`.
+ *   They apply only while the model of that name is owned by that user (the model record's
+ *   `owner`, the user id `GET /me` shows): names are reused after DELETE, and another owner's
+ *   model of the name gets nothing from the assignment. An assignment must not cover what a
+ *   pattern reserves for another model.
  * Conflicting rules are refused when they are read (BackendRuleError): at synth for the stack
  * options, at cold start or `npm start` for the environment variables.
  *
@@ -71,6 +82,8 @@ interface EndpointRule {
 }
 
 interface Assigned {
+  /** The user id the model of this name must be owned by. */
+  readonly owner: string;
   readonly urls: readonly UrlRule[];
   readonly endpoints: readonly string[];
 }
@@ -82,11 +95,25 @@ export interface BackendRules {
   readonly assignments: ReadonlyMap<string, Assigned>;
 }
 
+/** What the operator assigned one model: its owner's user id, and endpoint names and URL prefixes. */
+export interface BackendAssignment {
+  readonly owner: string;
+  readonly backends: readonly string[];
+}
+
 /** The raw rules, as MLHUB_BACKEND_URL_ALLOWLIST, MLHUB_SAGEMAKER_ENDPOINT_ALLOWLIST and MLHUB_BACKEND_ASSIGNMENTS give them. */
 export interface BackendRuleInput {
   readonly urls: readonly string[];
   readonly endpoints?: readonly string[];
-  readonly assignments: Readonly<Record<string, readonly string[]>>;
+  /** Per model name; values are read as unknown JSON, so a wrong shape is refused with its source named. */
+  readonly assignments: Readonly<Record<string, BackendAssignment>>;
+}
+
+/** The model whose `meta.backend` is checked, as its record holds it. */
+export interface ModelRef {
+  readonly name: string;
+  /** The owner's user id; a model without one gets no assignment. */
+  readonly owner?: string;
 }
 
 /** What to call each input in messages: an environment variable, or a stack option. */
@@ -195,10 +222,13 @@ function parseAddress(address: string): Address | undefined {
   return { scheme, host: bareHost(url.hostname), port: url.port || defaultPort(scheme), segments };
 }
 
-/** Whether the address falls under the rule; for a pattern, the model name it gives there. */
-function matchUrl(rule: UrlRule, address: Address): { readonly binding?: string } | undefined {
-  if (rule.scheme !== address.scheme || rule.host !== address.host) return undefined;
-  if (rule.port !== '*' && rule.port !== address.port) return undefined;
+/**
+ * Whether the address falls under the rule; for a pattern, the model name it gives there.
+ * `anyOrigin` compares host and path only, as for what a pattern reserves (see the module comment).
+ */
+function matchUrl(rule: UrlRule, address: Address, anyOrigin = false): { readonly binding?: string } | undefined {
+  if (rule.host !== address.host) return undefined;
+  if (!anyOrigin && (rule.scheme !== address.scheme || (rule.port !== '*' && rule.port !== address.port))) return undefined;
   if (address.segments.length < rule.segments.length) return undefined;
   let binding: string | undefined;
   for (const [index, segment] of rule.segments.entries()) {
@@ -225,10 +255,10 @@ type Binding = { readonly free: true } | { readonly name: string };
  * Whether some address falls under both URL rules, and which model each pattern would give it:
  * `free` when the pattern's segment lies past the other rule's end (any name), a name when the
  * other rule has a literal there. Undefined when no address that a model could own is in both.
+ * Rules on one host overlap whatever their schemes and ports: one server may answer on several.
  */
 function urlOverlap(a: UrlRule, b: UrlRule): { readonly a?: Binding; readonly b?: Binding; readonly tied: boolean } | undefined {
-  if (a.scheme !== b.scheme || a.host !== b.host) return undefined;
-  if (a.port !== '*' && b.port !== '*' && a.port !== b.port) return undefined;
+  if (a.host !== b.host) return undefined;
   const shared = Math.min(a.segments.length, b.segments.length);
   let bindingA: Binding | undefined;
   let bindingB: Binding | undefined;
@@ -292,14 +322,25 @@ function checkEndpointRules(rules: readonly EndpointRule[], source: string): voi
   }
 }
 
-function parseAssignments(raw: Readonly<Record<string, readonly string[]>>, source: string): Map<string, Assigned> {
+const ASSIGNMENT_EXAMPLE = '{"mnist": {"owner": "<user id>", "backends": ["mnist-prod", "https://tfs.example.org/v1/models/mnist"]}}';
+
+function parseAssignments(raw: Readonly<Record<string, unknown>>, source: string): Map<string, Assigned> {
   const assignments = new Map<string, Assigned>();
-  for (const [model, entries] of Object.entries(raw)) {
+  for (const [model, value] of Object.entries(raw)) {
     if (!isModelName(model)) throw new BackendRuleError(`${source}: '${model}' is not a model name`);
-    if (!Array.isArray(entries) || entries.length === 0) throw new BackendRuleError(`${source}: model '${model}': expected a non-empty array of endpoint names and URLs`);
+    if (Array.isArray(value)) {
+      // The form before owners: a list alone would follow the model's name to whoever creates it next.
+      throw new BackendRuleError(`${source}: model '${model}': an assignment now needs the owner's user id, as names are reused after a model is deleted: write {"owner": "<user id>", "backends": [...]} instead of the list, as in ${ASSIGNMENT_EXAMPLE}`);
+    }
+    if (!value || typeof value !== 'object') throw new BackendRuleError(`${source}: model '${model}': expected {"owner": "<user id>", "backends": [...]}, as in ${ASSIGNMENT_EXAMPLE}`);
+    const { owner, backends, ...rest } = value as Record<string, unknown>;
+    const unknownKeys = Object.keys(rest);
+    if (unknownKeys.length > 0) throw new BackendRuleError(`${source}: model '${model}': unknown field ${unknownKeys.map((key) => `"${key}"`).join(', ')}; an assignment has "owner" and "backends"`);
+    if (typeof owner !== 'string' || owner.trim() === '') throw new BackendRuleError(`${source}: model '${model}': "owner" must be the user id of the model's owner, as GET /me shows it`);
+    if (!Array.isArray(backends) || backends.length === 0) throw new BackendRuleError(`${source}: model '${model}': "backends" must be a non-empty array of endpoint names and URLs`);
     const urls: UrlRule[] = [];
     const endpoints: string[] = [];
-    for (const entry of entries as readonly unknown[]) {
+    for (const entry of backends as readonly unknown[]) {
       if (typeof entry !== 'string') throw new BackendRuleError(`${source}: model '${model}': expected endpoint names and URLs as strings, got ${JSON.stringify(entry)}`);
       try {
         if (/^https?:\/\//i.test(entry.trim())) urls.push(parseUrlRule(entry, false));
@@ -310,7 +351,7 @@ function parseAssignments(raw: Readonly<Record<string, readonly string[]>>, sour
         throw error;
       }
     }
-    assignments.set(model, { urls, endpoints });
+    assignments.set(model, { owner, urls, endpoints });
   }
   return assignments;
 }
@@ -356,7 +397,14 @@ export function compileBackendRules(input: BackendRuleInput, sources: BackendRul
   return rules;
 }
 
-function endpointAccess(model: string, endpoint: string, rules: BackendRules): BackendAccess {
+/** The assignment for the model, if its record's owner is the one the assignment names. */
+function assignedTo(model: ModelRef, rules: BackendRules): Assigned | undefined {
+  const assigned = rules.assignments.get(model.name);
+  return assigned !== undefined && model.owner !== undefined && assigned.owner === model.owner ? assigned : undefined;
+}
+
+function endpointAccess(ref: ModelRef, endpoint: string, rules: BackendRules): BackendAccess {
+  const model = ref.name;
   if (!rules.endpoints) return { allowed: true, via: 'shared' };
   const patterns = rules.endpoints.filter((rule) => rule.perModel);
   if (patterns.some((rule) => {
@@ -365,26 +413,29 @@ function endpointAccess(model: string, endpoint: string, rules: BackendRules): B
   })) return { allowed: false, reason: 'reserved' };
   if (patterns.some((rule) => `${rule.prefix}${model}${rule.suffix}` === endpoint)) return { allowed: true, via: 'own' };
   if (rules.endpoints.some((rule) => !rule.perModel && (rule.any || rule.text === endpoint))) return { allowed: true, via: 'shared' };
-  if (rules.assignments.get(model)?.endpoints.includes(endpoint)) return { allowed: true, via: 'assigned' };
+  if (assignedTo(ref, rules)?.endpoints.includes(endpoint)) return { allowed: true, via: 'assigned' };
   return { allowed: false, reason: 'unlisted' };
 }
 
-function addressAccess(model: string, addressText: string, rules: BackendRules): BackendAccess {
+function addressAccess(ref: ModelRef, addressText: string, rules: BackendRules): BackendAccess {
+  const model = ref.name;
   const address = parseAddress(addressText);
   if (!address) return { allowed: false, reason: 'unsafe' };
+  const reserving = rules.urls.filter((rule) => rule.placeholder >= 0).map((rule) => matchUrl(rule, address, true)?.binding);
+  if (reserving.some((binding) => binding !== undefined && isModelName(binding) && binding !== model)) return { allowed: false, reason: 'reserved' };
   const matches = rules.urls.map((rule) => ({ rule, match: matchUrl(rule, address) })).filter((found) => found.match !== undefined);
-  if (matches.some(({ match }) => match?.binding !== undefined && isModelName(match.binding) && match.binding !== model)) return { allowed: false, reason: 'reserved' };
   if (matches.some(({ rule, match }) => rule.placeholder >= 0 && match?.binding === model)) return { allowed: true, via: 'own' };
   if (matches.some(({ rule }) => rule.placeholder < 0)) return { allowed: true, via: 'shared' };
-  if (rules.assignments.get(model)?.urls.some((rule) => matchUrl(rule, address) !== undefined)) return { allowed: true, via: 'assigned' };
+  if (assignedTo(ref, rules)?.urls.some((rule) => matchUrl(rule, address) !== undefined)) return { allowed: true, via: 'assigned' };
   return { allowed: false, reason: 'unlisted' };
 }
 
 /**
- * Whether model `model` may use the backend its own `meta.backend` names, by the rules above.
- * Undefined for a spec that reaches no endpoint or URL (the built-in ONNX Runtime).
+ * Whether the model may use the backend its own `meta.backend` names, by the rules above: its
+ * name decides patterns, its name and owner assignments. Undefined for a spec that reaches no
+ * endpoint or URL (the built-in ONNX Runtime).
  */
-export function backendAccess(model: string, spec: BackendSpec, rules: BackendRules): BackendAccess | undefined {
+export function backendAccess(model: ModelRef, spec: BackendSpec, rules: BackendRules): BackendAccess | undefined {
   if (spec.kind === 'sagemaker') return endpointAccess(model, spec.endpoint, rules);
   const address = modelAddress(spec);
   return address === undefined ? undefined : addressAccess(model, address, rules);

@@ -9,6 +9,8 @@ import { onnxModelFiles } from './onnx/onnx-model-file';
 
 export interface ModelIdentity {
   readonly name: string;
+  /** The owner's user id, as the model record holds it: backend assignments are for a name and an owner. Without it, no assignment applies. */
+  readonly owner?: string;
   readonly type: ModelType;
   readonly meta: Readonly<Record<string, unknown>>;
 }
@@ -35,10 +37,10 @@ function fromMetadata(model: ModelIdentity, config: InferenceConfig): BackendSpe
   try {
     spec = parseBackendSpec(model.meta.backend, model.name);
   } catch (error) {
-    if (error instanceof BackendSpecError) throw conflict('invalid_backend', `Model '${model.name}' names a backend in meta.backend that ${error.message}`);
+    if (error instanceof BackendSpecError) throw conflict('invalid_backend', `Model '${model.name}' has a meta.backend that cannot be used: ${error.describe('meta.backend')}`);
     throw error;
   }
-  const access = backendAccess(model.name, spec, rulesOf(config));
+  const access = backendAccess({ name: model.name, ...(model.owner === undefined ? {} : { owner: model.owner }) }, spec, rulesOf(config));
   if (access && !access.allowed) {
     const where = `Model '${model.name}' names ${named(spec)} in meta.backend`;
     switch (access.reason) {
@@ -48,7 +50,7 @@ function fromMetadata(model: ModelIdentity, config: InferenceConfig): BackendSpe
         throw conflict('backend_not_allowed', `${where} whose path has an empty or dot segment, or hides '/' or '\\' in percent-encoding`);
       case 'unlisted':
         throw conflict('backend_not_allowed',
-          `${where}, which this deployment does not allow: the operator lists shared backends and per-model patterns in ${spec.kind === 'sagemaker' ? INFERENCE_ENV.allowedSageMakerEndpoints : INFERENCE_ENV.allowedBackendUrls}, and assigns backends to models in ${INFERENCE_ENV.backendAssignments}`);
+          `${where}, which this deployment does not allow: the operator lists shared backends and per-model patterns in ${spec.kind === 'sagemaker' ? INFERENCE_ENV.allowedSageMakerEndpoints : INFERENCE_ENV.allowedBackendUrls}, and assigns backends to a model of a given name and owner in ${INFERENCE_ENV.backendAssignments}`);
     }
   }
   return spec;
@@ -57,7 +59,8 @@ function fromMetadata(model: ModelIdentity, config: InferenceConfig): BackendSpe
 /**
  * The backend for a model: the one its metadata names (checked against the deployment's rules in
  * backend-access.ts: a model reaches shared backends, its own by a per-model pattern, and those
- * assigned to it; anything else is 409 backend_not_allowed), else the deployment's default for
+ * assigned to its name and owner; anything else is 409 backend_not_allowed; an unusable spec is
+ * 409 invalid_backend, naming the field, e.g. `meta.backend.url must not carry credentials`), else the deployment's default for
  * its type, else the built-in ONNX Runtime when the bundle holds a .onnx file.
  */
 export function selectBackend(model: ModelIdentity, manifest: BundleManifest, params: ModelParams, config: InferenceConfig): BackendSpec {

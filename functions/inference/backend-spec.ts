@@ -78,17 +78,31 @@ export const BACKEND_KINDS: readonly BackendKind[] = ['onnxruntime', 'sagemaker'
 
 const OIP_DATATYPES = new Set(['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64']);
 
-/** Thrown for a spec that cannot be used; the caller decides whose mistake it is. */
-export class BackendSpecError extends Error {}
+/**
+ * Thrown for a spec that cannot be used; the caller decides whose mistake it is. `message` names
+ * the field in quotes (`"url" must not carry credentials`); `describe` names it under where the
+ * spec came from (`meta.backend.url must not carry credentials`).
+ */
+export class BackendSpecError extends Error {
+  /** `field`: the spec's key at fault, or undefined when the spec as a whole is; `problem`: what is wrong, after the field's name. */
+  constructor(readonly field: string | undefined, readonly problem: string) {
+    super(field === undefined ? problem : `"${field}" ${problem}`);
+  }
+
+  /** The error as a sentence about the spec at `where` (`meta.backend`): `meta.backend.url must not carry credentials`. */
+  describe(where: string): string {
+    return `${where}${this.field === undefined ? '' : `.${this.field}`} ${this.problem}`;
+  }
+}
 
 function text(raw: Record<string, unknown>, key: string, required: boolean): string | undefined {
   const value = raw[key];
   if (value === undefined || value === null || value === '') {
-    if (required) throw new BackendSpecError(`needs "${key}"`);
+    if (required) throw new BackendSpecError(key, 'is required');
     return undefined;
   }
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  if (typeof value !== 'string') throw new BackendSpecError(`"${key}" must be a string`);
+  if (typeof value !== 'string') throw new BackendSpecError(key, 'must be a string');
   return value;
 }
 
@@ -98,11 +112,11 @@ function httpUrl(raw: Record<string, unknown>): string {
   try {
     url = new URL(value);
   } catch {
-    throw new BackendSpecError('"url" is not a valid URL');
+    throw new BackendSpecError('url', 'is not a valid URL');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new BackendSpecError('"url" must be http or https');
-  if (url.username || url.password) throw new BackendSpecError('"url" must not carry credentials');
-  if (url.search || url.hash) throw new BackendSpecError('"url" must not have a query or fragment');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new BackendSpecError('url', 'must be http or https');
+  if (url.username || url.password) throw new BackendSpecError('url', 'must not carry credentials');
+  if (url.search || url.hash) throw new BackendSpecError('url', 'must not have a query or fragment');
   return url.href.replace(/\/+$/, '');
 }
 
@@ -110,7 +124,7 @@ function httpUrl(raw: Record<string, unknown>): string {
 const DOT_SEGMENTS = new Set(['.', '..']);
 
 function pathSegment(key: string, value: string | undefined): string | undefined {
-  if (value !== undefined && DOT_SEGMENTS.has(value)) throw new BackendSpecError(`"${key}" must not be "${value}"`);
+  if (value !== undefined && DOT_SEGMENTS.has(value)) throw new BackendSpecError(key, `must not be "${value}"`);
   return value;
 }
 
@@ -118,7 +132,7 @@ const named = (template: string | undefined, modelName: string): string | undefi
 
 function parseKind(value: unknown): BackendKind {
   const kind = typeof value === 'string' ? KIND_ALIASES[value.toLowerCase().replace(/[\s._-]+/g, '')] : undefined;
-  if (!kind) throw new BackendSpecError(`"kind" must be one of ${BACKEND_KINDS.join(', ')}`);
+  if (!kind) throw new BackendSpecError('kind', `must be one of ${BACKEND_KINDS.join(', ')}`);
   return kind;
 }
 
@@ -128,7 +142,7 @@ function parseKind(value: unknown): BackendKind {
  */
 export function parseBackendSpec(raw: unknown, modelName: string): BackendSpec {
   const object: Record<string, unknown> = typeof raw === 'string' ? { kind: raw } : (raw as Record<string, unknown>);
-  if (typeof object !== 'object' || object === null || Array.isArray(object)) throw new BackendSpecError('must be an object with a "kind"');
+  if (typeof object !== 'object' || object === null || Array.isArray(object)) throw new BackendSpecError(undefined, 'must be an object with a "kind"');
   const kind = parseKind(object.kind);
   const model = pathSegment('model', named(text(object, 'model', false), modelName) ?? modelName) as string;
   switch (kind) {
@@ -136,9 +150,9 @@ export function parseBackendSpec(raw: unknown, modelName: string): BackendSpec {
       return { kind };
     case 'sagemaker': {
       const endpoint = named(text(object, 'endpoint', true), modelName) ?? '';
-      if (!/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/.test(endpoint) || endpoint.length > 63) throw new BackendSpecError('"endpoint" is not a SageMaker endpoint name');
+      if (!/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/.test(endpoint) || endpoint.length > 63) throw new BackendSpecError('endpoint', 'is not a SageMaker endpoint name');
       const jsonFormat = text(object, 'json_format', false) ?? 'instances';
-      if (jsonFormat !== 'instances' && jsonFormat !== 'array') throw new BackendSpecError('"json_format" must be "instances" or "array"');
+      if (jsonFormat !== 'instances' && jsonFormat !== 'array') throw new BackendSpecError('json_format', 'must be "instances" or "array"');
       const accept = text(object, 'accept', false);
       const targetVariant = text(object, 'target_variant', false);
       return {
@@ -150,7 +164,7 @@ export function parseBackendSpec(raw: unknown, modelName: string): BackendSpec {
     }
     case 'tfserving': {
       const format = text(object, 'format', false);
-      if (format !== undefined && format !== 'instances' && format !== 'inputs') throw new BackendSpecError('"format" must be "instances" or "inputs"');
+      if (format !== undefined && format !== 'instances' && format !== 'inputs') throw new BackendSpecError('format', 'must be "instances" or "inputs"');
       const version = pathSegment('version', text(object, 'version', false));
       const signatureName = text(object, 'signature_name', false);
       return {
@@ -166,7 +180,7 @@ export function parseBackendSpec(raw: unknown, modelName: string): BackendSpec {
     }
     case 'oip': {
       const datatype = (text(object, 'datatype', false) ?? 'FP32').toUpperCase();
-      if (!OIP_DATATYPES.has(datatype)) throw new BackendSpecError(`"datatype" must be one of ${[...OIP_DATATYPES].join(', ')}`);
+      if (!OIP_DATATYPES.has(datatype)) throw new BackendSpecError('datatype', `must be one of ${[...OIP_DATATYPES].join(', ')}`);
       const version = pathSegment('version', text(object, 'version', false));
       const inputName = text(object, 'input_name', false);
       return { kind, url: httpUrl(object), model, datatype, ...(version ? { version } : {}), ...(inputName ? { inputName } : {}) };

@@ -2,7 +2,7 @@ import { MAX_TIMER_MS, integerFromEnv } from '../platform/env-values';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MODEL_TYPES, type ModelType } from '../registry/model-type';
-import { BackendRuleError, compileBackendRules, type BackendRuleInput, type BackendRuleSources } from './backend-access';
+import { BackendRuleError, compileBackendRules, type BackendAssignment, type BackendRuleInput, type BackendRuleSources } from './backend-access';
 import { BackendSpecError, parseBackendSpec } from './backend-spec';
 
 /** Bounds on what one predict request may ask for; beyond them MLHub answers 413. */
@@ -47,8 +47,8 @@ export interface InferenceConfig {
    * such as `mlhub-torch-{model}`; undefined allows any (IAM has the last word).
    */
   readonly allowedSageMakerEndpoints?: readonly string[];
-  /** Per model name, the endpoint names and URL prefixes the operator assigned to that model alone. */
-  readonly backendAssignments: Readonly<Record<string, readonly string[]>>;
+  /** Per model name, the owner's user id and the endpoint names and URL prefixes the operator assigned to that model alone. */
+  readonly backendAssignments: Readonly<Record<string, BackendAssignment>>;
   /**
    * How long a warm function reuses which version a caller predicts with (and that they may):
    * the delay before a revoked grant or a new upload reaches predictions. 0 turns it off.
@@ -145,8 +145,12 @@ export const backendRuleInput = (config: InferenceConfig): BackendRuleInput => (
   assignments: config.backendAssignments,
 });
 
-/** MLHUB_BACKEND_ASSIGNMENTS: a JSON object `{"<model name>": ["<endpoint name>" | "<url>", …]}`; unset or empty: none. */
-function backendAssignments(env: NodeJS.ProcessEnv): Record<string, readonly string[]> {
+/**
+ * MLHUB_BACKEND_ASSIGNMENTS: a JSON object `{"<model name>": {"owner": "<user id>", "backends": ["<endpoint name>" | "<url>", …]}}`;
+ * unset or empty: none. Each entry's shape is checked in backend-access.ts (the list alone, the
+ * form before owners, is refused).
+ */
+function backendAssignments(env: NodeJS.ProcessEnv): Record<string, BackendAssignment> {
   const name = INFERENCE_ENV.backendAssignments;
   const raw = env[name]?.trim();
   if (!raw) return {};
@@ -157,9 +161,9 @@ function backendAssignments(env: NodeJS.ProcessEnv): Record<string, readonly str
     throw new Error(`Environment variable ${name} is not valid JSON`);
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
-    throw new Error(`Environment variable ${name}: expected a JSON object such as {"mnist": ["mnist-prod", "https://tfs.example.org/v1/models/mnist"]}`);
+    throw new Error(`Environment variable ${name}: expected a JSON object such as {"mnist": {"owner": "<user id>", "backends": ["mnist-prod", "https://tfs.example.org/v1/models/mnist"]}}`);
   }
-  return value as Record<string, readonly string[]>;
+  return value as Record<string, BackendAssignment>;
 }
 
 export function loadInferenceConfig(env: NodeJS.ProcessEnv = process.env): InferenceConfig {

@@ -1,5 +1,5 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { BackendRuleError, compileBackendRules, URL_ENTRY } from '../../functions/inference/backend-access';
+import { BackendRuleError, compileBackendRules, URL_ENTRY, type BackendAssignment } from '../../functions/inference/backend-access';
 import { BackendSpecError, modelAddress, parseBackendSpec, type BackendSpec } from '../../functions/inference/backend-spec';
 import { DEFAULT_BUNDLE_LIMITS } from '../../functions/bundles/bundle-limits';
 import { DEFAULT_MAX_BUNDLE_BYTES, DEFAULT_PRESIGN_SECONDS } from '../../functions/platform/function-config';
@@ -37,8 +37,8 @@ export interface Throttle {
  * the stage's route settings; a class left out has the stage-wide throttle.
  */
 export type RouteThrottles = Readonly<Partial<Record<RateClass, Throttle>>>;
-/** Per model name, the SageMaker endpoint names and backend URL prefixes the operator gave that model alone. */
-export type BackendAssignments = Readonly<Record<string, readonly string[]>>;
+/** Per model name, its owner's user id and the SageMaker endpoint names and backend URL prefixes the operator gave that model alone. */
+export type BackendAssignments = Readonly<Record<string, BackendAssignment>>;
 
 /** Everything a deployment may choose. See the README's "Deploy to AWS" section. */
 export interface StackConfig {
@@ -57,7 +57,9 @@ export interface StackConfig {
   readonly backendUrlAllowlist: readonly string[];
   /**
    * Backends the operator assigned to single models (MLHUB_BACKEND_ASSIGNMENTS), which only that
-   * model's `meta.backend` may name: `{"<model name>": ["<endpoint name>" | "<url prefix>", …]}`.
+   * model's `meta.backend` may name, and only while the model of that name is the owner's:
+   * `{"<model name>": {"owner": "<user id>", "backends": ["<endpoint name>" | "<url prefix>", …]}}`
+   * (names are reused after DELETE; the list alone, the form before owners, fails synth).
    * Endpoints must fall under some type's `sagemakerEndpointArns`; nothing may be what a
    * `{model}` pattern reserves for another model (functions/inference/backend-access.ts).
    */
@@ -413,7 +415,7 @@ function parseRouteThrottles(raw: unknown): RouteThrottles {
 function parseBackendAssignments(raw: unknown): BackendAssignments {
   const value = fromJsonText(raw);
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
-    throw new StackConfigError('backendAssignments', 'expected a JSON object such as {"mnist": ["mnist-prod", "https://tfs.example.org/v1/models/mnist"]}');
+    throw new StackConfigError('backendAssignments', 'expected a JSON object such as {"mnist": {"owner": "<user id>", "backends": ["mnist-prod", "https://tfs.example.org/v1/models/mnist"]}}');
   }
   try {
     // Each entry's own shape; how the entries sit with the other options is checked in readStackConfig.
@@ -697,7 +699,7 @@ export function perModelUrlPatterns(backends: ModelBackends): readonly string[] 
  * ARN names no assignment gives a model, then the `{model}` default endpoints.
  */
 export function sharedAndPerModelEndpoints(backends: ModelBackends, assignments: BackendAssignments): readonly string[] {
-  const assigned = new Set(Object.values(assignments).flat());
+  const assigned = new Set(Object.values(assignments).flatMap((assignment) => assignment.backends));
   const exact = sagemakerEndpointArns(backends).map(endpointNameOf).filter((name) => !name.includes('*') && !assigned.has(name));
   return [...new Set([...exact, ...perModelEndpointPatterns(backends)])];
 }
@@ -721,8 +723,8 @@ function checkBackendRules(config: StackConfig): void {
     const option = (Object.values(sources) as StackOption[]).find((name) => error.message.startsWith(`${name}: `)) ?? 'backendAssignments';
     throw new StackConfigError(option, error.message.slice(option.length + 2));
   }
-  for (const [model, entries] of Object.entries(config.backendAssignments)) {
-    for (const endpoint of entries.filter((entry) => !/^https?:\/\//i.test(entry))) {
+  for (const [model, { backends }] of Object.entries(config.backendAssignments)) {
+    for (const endpoint of backends.filter((entry) => !/^https?:\/\//i.test(entry))) {
       if (!endpointGranted(endpoint, arns)) {
         throw new StackConfigError('backendAssignments', `model '${model}': the endpoint '${endpoint}' falls under no "sagemakerEndpointArns" of modelBackends, so the functions could not invoke it`);
       }

@@ -64,23 +64,24 @@ describe('the inference environment of the functions that predict', () => {
   it('gives each model the endpoint its type\'s {model} default names after it, and no other (the README\'s example)', () => {
     const { environment, engine } = deployed({
       modelBackends: JSON.stringify({ PyTorch: { kind: 'sagemaker', endpoint: 'mlhub-torch-{model}', sagemakerEndpointArns: [ARN('mlhub-torch-*'), ARN('mlhub-shared'), ARN('mlhub-gpu-*')] } }),
-      backendAssignments: JSON.stringify({ 'resnet-50': ['mlhub-gpu-1'], mnist: ['https://tfs.example.org/v1/models/mnist'] }),
+      backendAssignments: JSON.stringify({ 'resnet-50': { owner: 'olive', backends: ['mlhub-gpu-1'] }, mnist: { owner: 'olive', backends: ['https://tfs.example.org/v1/models/mnist'] } }),
     });
     expect(environment[INFERENCE_ENV.allowedSageMakerEndpoints]).toBe('mlhub-shared,mlhub-torch-{model}');
-    expect(JSON.parse(environment[INFERENCE_ENV.backendAssignments] as string)).toEqual({ 'resnet-50': ['mlhub-gpu-1'], mnist: ['https://tfs.example.org/v1/models/mnist'] });
-    const naming = (name: string, endpoint: string) => selectBackend({ name, type: 'ONNX', meta: { backend: { kind: 'sagemaker', endpoint } } }, manifest, readModelParams(undefined), engine);
+    expect(JSON.parse(environment[INFERENCE_ENV.backendAssignments] as string)).toEqual({ 'resnet-50': { owner: 'olive', backends: ['mlhub-gpu-1'] }, mnist: { owner: 'olive', backends: ['https://tfs.example.org/v1/models/mnist'] } });
+    const naming = (name: string, endpoint: string, owner = 'olive') => selectBackend({ name, owner, type: 'ONNX', meta: { backend: { kind: 'sagemaker', endpoint } } }, manifest, readModelParams(undefined), engine);
     expect(naming('resnet', 'mlhub-torch-resnet')).toMatchObject({ endpoint: 'mlhub-torch-resnet' });
     expect(() => naming('resnet', 'mlhub-torch-resnet-50')).toThrow(/reserves for another model/);
     expect(naming('resnet-50', 'mlhub-gpu-1')).toMatchObject({ endpoint: 'mlhub-gpu-1' });
+    expect(() => naming('resnet-50', 'mlhub-gpu-1', 'carol')).toThrow(/does not allow/);
     expect(() => naming('resnet', 'mlhub-gpu-1')).toThrow(/does not allow/);
     expect(naming('resnet', 'mlhub-shared')).toMatchObject({ endpoint: 'mlhub-shared' });
     // An exact ARN given to one model is that model's alone.
     const single = deployed({
       modelBackends: JSON.stringify({ PyTorch: { sagemakerEndpointArns: [ARN('mlhub-shared'), ARN('mlhub-gpu-resnet')] } }),
-      backendAssignments: JSON.stringify({ resnet: ['mlhub-gpu-resnet'] }),
+      backendAssignments: JSON.stringify({ resnet: { owner: 'olive', backends: ['mlhub-gpu-resnet'] } }),
     });
     expect(single.environment[INFERENCE_ENV.allowedSageMakerEndpoints]).toBe('mlhub-shared');
-    const namingIn = (name: string, endpoint: string) => selectBackend({ name, type: 'ONNX', meta: { backend: { kind: 'sagemaker', endpoint } } }, manifest, readModelParams(undefined), single.engine);
+    const namingIn = (name: string, endpoint: string) => selectBackend({ name, owner: 'olive', type: 'ONNX', meta: { backend: { kind: 'sagemaker', endpoint } } }, manifest, readModelParams(undefined), single.engine);
     expect(namingIn('resnet', 'mlhub-gpu-resnet')).toMatchObject({ endpoint: 'mlhub-gpu-resnet' });
     expect(() => namingIn('mnist', 'mlhub-gpu-resnet')).toThrow(/does not allow/);
   });
@@ -89,10 +90,10 @@ describe('the inference environment of the functions that predict', () => {
     [{ modelBackends: JSON.stringify({ PyTorch: { kind: 'sagemaker', endpoint: 'mlhub-torch-{model}', sagemakerEndpointArns: [ARN('mlhub-torch-*'), ARN('mlhub-torch-prod')] } }) },
       /^Invalid stack option 'modelBackends' .*: the shared endpoint 'mlhub-torch-prod' falls under the per-model pattern 'mlhub-torch-\{model\}'/],
     [{ backendUrlAllowlist: 'https://tfs.example.org,https://tfs.example.org/v1/models/{model}' }, /^Invalid stack option 'backendUrlAllowlist' .*: the shared entry 'https:\/\/tfs.example.org' overlaps/],
-    [{ modelBackends: JSON.stringify({ PyTorch: { kind: 'sagemaker', endpoint: 'mlhub-torch-{model}', sagemakerEndpointArns: [ARN('mlhub-torch-*')] } }), backendAssignments: '{"a": ["mlhub-torch-b"]}' },
+    [{ modelBackends: JSON.stringify({ PyTorch: { kind: 'sagemaker', endpoint: 'mlhub-torch-{model}', sagemakerEndpointArns: [ARN('mlhub-torch-*')] } }), backendAssignments: '{"a": {"owner": "olive", "backends": ["mlhub-torch-b"]}}' },
       /^Invalid stack option 'backendAssignments' .*: 'mlhub-torch-b', assigned to model 'a', is what 'mlhub-torch-\{model\}' \(modelBackends\) reserves for model 'b'/],
-    [{ backendAssignments: '{"a": ["team-ep"]}' }, /^Invalid stack option 'backendAssignments' .*: model 'a': the endpoint 'team-ep' falls under no "sagemakerEndpointArns"/],
-    [{ backendAssignments: '{"a/b": ["https://tfs.example.org"]}' }, /^Invalid stack option 'backendAssignments' .*: 'a\/b' is not a model name/],
+    [{ backendAssignments: '{"a": {"owner": "olive", "backends": ["team-ep"]}}' }, /^Invalid stack option 'backendAssignments' .*: model 'a': the endpoint 'team-ep' falls under no "sagemakerEndpointArns"/],
+    [{ backendAssignments: '{"a/b": {"owner": "olive", "backends": ["https://tfs.example.org"]}}' }, /^Invalid stack option 'backendAssignments' .*: 'a\/b' is not a model name/],
     [{ backendAssignments: '["a"]' }, /^Invalid stack option 'backendAssignments' .*: expected a JSON object/],
   ])('refuses conflicting backend options at synth: %j', (given, message) => {
     expect(() => deployed(given)).toThrow(message);

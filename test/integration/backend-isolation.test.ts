@@ -9,6 +9,7 @@ import { removeDataDir, startMlhub, type RunningMlhub } from '../support/local-r
  * Two owners, one shared TF Serving host and one SageMaker account, each opened to models by a
  * per-model pattern only: `<tfs>/v1/models/{model}` and `mlhub-torch-{model}`. Each backend
  * answers with a number that says whose model it ran, so a prediction shows which one was reached.
+ * On the same host, `<tfs>/secret` is assigned to alice's model `alice-m` alone (MLHUB_BACKEND_ASSIGNMENTS).
  */
 const OWNERS = { ada: 'ada-net', bob: 'bob-net' } as const;
 type Owner = keyof typeof OWNERS;
@@ -17,7 +18,11 @@ const SAGEMAKER_ANSWER: Readonly<Record<string, number>> = { 'mlhub-torch-ada-ne
 
 type PredictReply = JsonReply<{ predictions: { output?: unknown }[] }>;
 
+const ASSIGNED = 'alice-m';
+
 let mlhub: RunningMlhub;
+let savedModel: Buffer;
+const users = new Map<string, string>();
 let tfServing: ProtocolServer;
 let sagemaker: ProtocolServer;
 const sessions = new Map<Owner, string>();
@@ -42,7 +47,7 @@ const setBackend = async (owner: Owner, backend: unknown): Promise<void> => {
 const predict = (owner: Owner) => as(owner, 'POST', `/model/${OWNERS[owner]}/predict`, json({ input: [[1, 2]] })) as Promise<PredictReply>;
 
 beforeAll(async () => {
-  tfServing = await startProtocolServer(answerFor(TFS_ANSWER, /^\/v1\/models\/([^/:]+):predict$/));
+  tfServing = await startProtocolServer(answerFor(TFS_ANSWER, /^(?:\/secret)?\/v1\/models\/([^/:]+):predict$/));
   // SageMaker Runtime's InvokeEndpoint: POST /endpoints/{EndpointName}/invocations, the body as it is.
   sagemaker = await startProtocolServer(answerFor(SAGEMAKER_ANSWER, /^\/endpoints\/([^/]+)\/invocations$/));
   mlhub = await startMlhub({
@@ -52,11 +57,13 @@ beforeAll(async () => {
       MLHUB_BACKEND_URL_ALLOWLIST: `${tfServing.url}/v1/models/{model}`,
       MLHUB_SAGEMAKER_ENDPOINT_ALLOWLIST: 'mlhub-torch-{model}',
       AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: sagemaker.url,
+      MLHUB_BACKEND_ASSIGNMENTS: JSON.stringify({ [ASSIGNED]: { owner: 'alice', backends: [`${tfServing.url}/secret`] } }),
     },
   });
   const issuer = await openLocalIssuer(mlhub.dataDir);
   // Every prediction runs on a ready version, even when the weights are served elsewhere.
-  const savedModel = await modelBundle({ 'saved_model.pb': 'graph' });
+  savedModel = await modelBundle({ 'saved_model.pb': 'graph' });
+  for (const user of ['alice', 'carol']) users.set(user, `Bearer ${await issuer.sign(user)}`);
   for (const owner of Object.keys(OWNERS) as Owner[]) {
     sessions.set(owner, `Bearer ${await issuer.sign(owner)}`);
     expect((await as(owner, 'POST', `/model/${OWNERS[owner]}`, json({ type: 'tf', meta: { backend: { kind: 'tfserving', url: tfServing.url } } }))).status).toBe(201);
@@ -117,5 +124,44 @@ describe('two owners under one per-model pattern, over HTTP', () => {
     await setBackend('bob', { kind: 'sagemaker', endpoint: 'bob-private' });
     expectError(await predict('bob'), 409, 'backend_not_allowed', /names SageMaker endpoint 'bob-private' in meta\.backend, which this deployment does not allow/);
     expect(sagemaker.requests.length).toBe(before);
+  });
+});
+
+describe('a backend assigned to a model name and its owner, over HTTP', () => {
+  const asUser = (user: string, method: string, path: string, init: { body?: RequestInit['body']; headers?: Record<string, string> } = {}): Promise<JsonReply> =>
+    call(mlhub.url, method, path, { ...init, headers: { ...init.headers, authorization: users.get(user) as string } });
+  const secret = () => ({ kind: 'tfserving', url: `${tfServing.url}/secret` });
+
+  /** `user` creates the assigned name anew, naming the private backend, with a ready version. */
+  async function createAssignedName(user: string): Promise<void> {
+    const created = await asUser(user, 'POST', `/model/${ASSIGNED}`, json({ type: 'tf', meta: { backend: secret() } }));
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const upload = await asUser(user, 'POST', `/model/${ASSIGNED}/upload`, { body: savedModel, headers: { 'content-type': 'application/octet-stream' } });
+    expect(upload.status, JSON.stringify(upload.body)).toBe(201);
+  }
+
+  const predictAssigned = (user: string) => asUser(user, 'POST', `/model/${ASSIGNED}/predict`, json({ input: [[1, 2]] }));
+
+  it("keeps the backend to its owner's model when another user re-creates the name after a DELETE", async () => {
+    // The assignment names the user id GET /me shows.
+    expect((await asUser('alice', 'GET', '/me')).body).toMatchObject({ user: 'alice' });
+    await createAssignedName('alice');
+    expect((await predictAssigned('alice')).status).toBe(200);
+    expect(tfServing.requests.at(-1)?.path).toBe(`/secret/v1/models/${ASSIGNED}:predict`);
+    expect((await asUser('alice', 'DELETE', `/model/${ASSIGNED}`)).status).toBe(200);
+
+    // Carol takes the free name and names alice's backend: refused before any request leaves.
+    await createAssignedName('carol');
+    const before = tfServing.requests.length;
+    expectError(await predictAssigned('carol'), 409, 'backend_not_allowed',
+      new RegExp(`^Model '${ASSIGNED}' names a tfserving backend at an address in meta\\.backend, which this deployment does not allow: .*MLHUB_BACKEND_ASSIGNMENTS`));
+    expect(tfServing.requests.length).toBe(before);
+    expect((await asUser('carol', 'DELETE', `/model/${ASSIGNED}`)).status).toBe(200);
+
+    // Alice, whose the assignment is, gets it back with the name.
+    await createAssignedName('alice');
+    expect((await predictAssigned('alice')).status).toBe(200);
+    expect(tfServing.requests.length).toBe(before + 1);
+    expect(tfServing.requests.at(-1)?.path).toBe(`/secret/v1/models/${ASSIGNED}:predict`);
   });
 });

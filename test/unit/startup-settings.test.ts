@@ -32,7 +32,7 @@ describe('checkHandlerSettings', () => {
       MLHUB_MODEL_CACHE_DIR: cacheDir, MLHUB_RATE_LIMITS: 'read=5/1h,write=2/60s', MLHUB_LOG_FORMAT: 'json', MLHUB_METRICS: 'on',
       POWERTOOLS_LOG_LEVEL: 'DEBUG', MLHUB_UPLOAD_SESSION_SECONDS: '3', MLHUB_PRESIGN_SECONDS: '604800', MLHUB_SWEEP_SECONDS: '0',
       MLHUB_PREDICT_LOOKUP_CACHE_MS: '0', MLHUB_BACKEND_URL_ALLOWLIST: 'https://tfs.example.org/v1, http://127.0.0.1:*, https://tfs2.example.org/v1/models/{model}',
-      MLHUB_SAGEMAKER_ENDPOINT_ALLOWLIST: 'mlhub-torch-{model},shared-ep', MLHUB_BACKEND_ASSIGNMENTS: '{"a": ["team-a-ep", "https://tfs2.example.org/v1/models/a"]}',
+      MLHUB_SAGEMAKER_ENDPOINT_ALLOWLIST: 'mlhub-torch-{model},shared-ep', MLHUB_BACKEND_ASSIGNMENTS: '{"a": {"owner": "olive", "backends": ["team-a-ep", "https://tfs2.example.org/v1/models/a"]}}',
     }, CATALOGUE_FUNCTIONS)).resolves.toBeUndefined();
   });
 
@@ -56,7 +56,9 @@ describe('checkHandlerSettings', () => {
     ['MLHUB_BACKEND_URL_ALLOWLIST', 'tfs.internal:8501', /^Environment variable MLHUB_BACKEND_URL_ALLOWLIST: 'tfs.internal:8501' is not a URL such as/],
     ['MLHUB_BACKEND_URL_ALLOWLIST', 'https://tfs.example.org,https://tfs.example.org/v1/models/{model}', /^Environment variable MLHUB_BACKEND_URL_ALLOWLIST: the shared entry 'https:\/\/tfs.example.org' overlaps the per-model pattern/],
     ['MLHUB_SAGEMAKER_ENDPOINT_ALLOWLIST', 'mlhub-torch-{model},mlhub-torch-prod', /^Environment variable MLHUB_SAGEMAKER_ENDPOINT_ALLOWLIST: the shared endpoint 'mlhub-torch-prod' falls under the per-model pattern 'mlhub-torch-{model}'/],
-    ['MLHUB_BACKEND_ASSIGNMENTS', '{"a b": ["mlhub-torch-b"]}', /^Environment variable MLHUB_BACKEND_ASSIGNMENTS: 'a b' is not a model name/],
+    ['MLHUB_BACKEND_ASSIGNMENTS', '{"a b": {"owner": "olive", "backends": ["mlhub-torch-b"]}}', /^Environment variable MLHUB_BACKEND_ASSIGNMENTS: 'a b' is not a model name/],
+    ['MLHUB_BACKEND_ASSIGNMENTS', '{"a": ["team-a-ep"]}', /^Environment variable MLHUB_BACKEND_ASSIGNMENTS: model 'a': an assignment now needs the owner's user id/],
+    ['MLHUB_BACKEND_URL_ALLOWLIST', 'https://tfs.example.org/v1/models/{model},http://tfs.example.org', /^Environment variable MLHUB_BACKEND_URL_ALLOWLIST: the shared entry 'http:\/\/tfs.example.org' overlaps/],
     ['MLHUB_BACKEND_ASSIGNMENTS', '["a"]', /^Environment variable MLHUB_BACKEND_ASSIGNMENTS: expected a JSON object/],
     ['MLHUB_OIDC_TOKEN_USE', 'both', /^MLHUB_OIDC_TOKEN_USE must be 'id' or 'access', got 'both'$/],
     ['MLHUB_LOG_FORMAT', 'jsn', /^MLHUB_LOG_FORMAT must be 'text' or 'json', got 'jsn'$/],

@@ -5,9 +5,9 @@ import { parseBackendSpec } from '../../../functions/inference/backend-spec';
 const SOURCES = { urls: 'URLS', endpoints: 'ENDPOINTS', assignments: 'ASSIGNMENTS' };
 const rules = (input: Partial<BackendRuleInput>) => compileBackendRules({ urls: [], assignments: {}, ...input }, SOURCES);
 
-/** What model `model` gets for the backend its meta.backend names: 'own', 'shared', 'assigned', or the reason it is refused. */
-function verdict(model: string, backend: unknown, input: Partial<BackendRuleInput>): string | undefined {
-  const access = backendAccess(model, parseBackendSpec(backend, model), rules(input));
+/** What model `model` (owned by `owner`) gets for the backend its meta.backend names: 'own', 'shared', 'assigned', or the reason it is refused. */
+function verdict(model: string, backend: unknown, input: Partial<BackendRuleInput>, owner = 'olive'): string | undefined {
+  const access = backendAccess({ name: model, owner }, parseBackendSpec(backend, model), rules(input));
   return access && (access.allowed ? access.via : access.reason);
 }
 
@@ -41,10 +41,13 @@ describe('SageMaker endpoints under a per-model pattern', () => {
     expect(verdict('a', sagemaker('anything'), { endpoints: ['*'] })).toBe('shared');
   });
 
-  it('gives an assigned endpoint to its model only', () => {
-    const assigned = { ...input, assignments: { a: ['team-a-ep'] } };
-    expect(verdict('a', sagemaker('team-a-ep'), assigned)).toBe('assigned');
-    expect(verdict('b', sagemaker('team-a-ep'), assigned)).toBe('unlisted');
+  it('gives an assigned endpoint to its model only, while its owner is the one assigned', () => {
+    const assigned = { ...input, assignments: { a: { owner: 'olive', backends: ['team-a-ep'] } } };
+    expect(verdict('a', sagemaker('team-a-ep'), assigned, 'olive')).toBe('assigned');
+    expect(verdict('b', sagemaker('team-a-ep'), assigned, 'olive')).toBe('unlisted');
+    // Names are reused after DELETE: another owner's model of the name gets nothing from it.
+    expect(verdict('a', sagemaker('team-a-ep'), assigned, 'carol')).toBe('unlisted');
+    expect(backendAccess({ name: 'a' }, parseBackendSpec(sagemaker('team-a-ep'), 'a'), rules(assigned))).toEqual({ allowed: false, reason: 'unlisted' });
   });
 });
 
@@ -71,9 +74,13 @@ describe('URLs under a per-model pattern on a shared host', () => {
     ['a', tfserving('https://tfs.example.org/v1/models/a%2F..%2Fb'), 'unsafe'],
     ['a', tfserving('https://tfs.example.org/v1/models/a%5Cb'), 'unsafe'],
     ['a', tfserving('https://tfs.example.org//v1'), 'unsafe'],
-    // Another scheme or port is another server, and not listed.
+    // Another scheme or port is not listed for one's own model...
     ['a', tfserving('http://tfs.example.org'), 'unlisted'],
     ['a', tfserving('https://tfs.example.org:8443'), 'unlisted'],
+    // ...and another model's address stays reserved there: one server may answer on several.
+    ['a', tfserving('http://tfs.example.org', 'b'), 'reserved'],
+    ['a', tfserving('https://tfs.example.org:8443', 'b'), 'reserved'],
+    ['a', tfserving('http://TFS.example.org:8080/v1/models/a-b'), 'reserved'],
     ['a', tfserving('https://tfs.example.org.evil.test'), 'unlisted'],
     ['a', tfserving('https://tfs.example.org/v2'), 'unlisted'],
     // The shared entry: by whole segments, on its port.
@@ -105,11 +112,14 @@ describe('URLs under a per-model pattern on a shared host', () => {
     expect(verdict('a', tfserving('http://127.0.0.1:9000/a/other'), behind)).toBe('unlisted');
   });
 
-  it('gives an assigned URL prefix to its model only', () => {
-    const assigned = { ...input, assignments: { a: ['https://private.example.org/a-team'] } };
+  it('gives an assigned URL prefix to its model only, while its owner is the one assigned', () => {
+    const assigned = { ...input, assignments: { a: { owner: 'olive', backends: ['https://private.example.org/a-team'] } } };
     expect(verdict('a', tfserving('https://private.example.org/a-team', 'anything'), assigned)).toBe('assigned');
     expect(verdict('b', tfserving('https://private.example.org/a-team'), assigned)).toBe('unlisted');
     expect(verdict('a', tfserving('https://private.example.org/a-team-2'), assigned)).toBe('unlisted');
+    expect(verdict('a', tfserving('https://private.example.org/a-team', 'anything'), assigned, 'carol')).toBe('unlisted');
+    // Assigned at its own scheme and port only, like any rule.
+    expect(verdict('a', tfserving('http://private.example.org/a-team', 'anything'), assigned)).toBe('unlisted');
   });
 
   it('refuses model and version names the URL parser would fold away', () => {
@@ -132,23 +142,33 @@ describe('rules that contradict each other are refused when read', () => {
     [{ endpoints: ['mlhub-torch-{model}', '*'] }, /'\*' \(any endpoint\) overlaps/],
     [{ endpoints: ['torch-{model}', 'torch-gpu-{model}'] }, /^ENDPOINTS: the per-model patterns .* overlap/],
     [{ endpoints: ['torch_{model}'] }, /not a SageMaker endpoint name with one \{model\}/],
-    [{ endpoints: ['mlhub-torch-{model}'], assignments: { a: ['mlhub-torch-b'] } }, /^ASSIGNMENTS: 'mlhub-torch-b', assigned to model 'a', is what 'mlhub-torch-\{model\}' \(ENDPOINTS\) reserves for model 'b'/],
-    [{ urls: ['https://tfs.example.org/v1/models/{model}'], assignments: { a: ['https://tfs.example.org/v1'] } }, /^ASSIGNMENTS: 'https:\/\/tfs.example.org\/v1', assigned to model 'a', covers what/],
-    [{ urls: ['https://tfs.example.org/v1/models/{model}'], assignments: { a: ['https://tfs.example.org/v1/models/b'] } }, /assigned to model 'a', covers what/],
-    [{ assignments: { a: ['https://tfs.example.org/{model}'] } }, /^ASSIGNMENTS: model 'a': .*has no meaning here/],
-    [{ assignments: { a: ['not an endpoint'] } }, /neither a SageMaker endpoint name nor an http\(s\) URL/],
-    [{ assignments: { a: [] } }, /non-empty array/],
+    // Rules on one host overlap whatever the scheme and port: the server may answer on both.
+    [{ urls: ['https://tfs.example.org/v1/models/{model}', 'http://tfs.example.org'] }, /^URLS: the shared entry 'http:\/\/tfs.example.org' overlaps the per-model pattern 'https:\/\/tfs.example.org\/v1\/models\/\{model\}'/],
+    [{ urls: ['https://tfs.example.org/v1/models/{model}', 'https://tfs.example.org:8443/v1'] }, /^URLS: the shared entry 'https:\/\/tfs.example.org:8443\/v1' overlaps/],
+    [{ urls: ['http://tfs.example.org:8501/v1/models/{model}', 'https://TFS.example.org./v1/models/b'] }, /shared entry 'https:\/\/TFS.example.org.\/v1\/models\/b' overlaps/],
+    [{ urls: ['http://tfs.example.org:8501/{model}', 'https://tfs.example.org/v1/models/{model}'] }, /^URLS: the per-model patterns .* overlap/],
+    [{ endpoints: ['mlhub-torch-{model}'], assignments: { a: { owner: 'olive', backends: ['mlhub-torch-b'] } } }, /^ASSIGNMENTS: 'mlhub-torch-b', assigned to model 'a', is what 'mlhub-torch-\{model\}' \(ENDPOINTS\) reserves for model 'b'/],
+    [{ urls: ['https://tfs.example.org/v1/models/{model}'], assignments: { a: { owner: 'olive', backends: ['https://tfs.example.org/v1'] } } }, /^ASSIGNMENTS: 'https:\/\/tfs.example.org\/v1', assigned to model 'a', covers what/],
+    [{ urls: ['https://tfs.example.org/v1/models/{model}'], assignments: { a: { owner: 'olive', backends: ['https://tfs.example.org/v1/models/b'] } } }, /assigned to model 'a', covers what/],
+    [{ urls: ['https://tfs.example.org/v1/models/{model}'], assignments: { a: { owner: 'olive', backends: ['http://tfs.example.org:8080/v1/models/b'] } } }, /assigned to model 'a', covers what/],
+    [{ assignments: { a: { owner: 'olive', backends: ['https://tfs.example.org/{model}'] } } }, /^ASSIGNMENTS: model 'a': .*has no meaning here/],
+    [{ assignments: { a: { owner: 'olive', backends: ['not an endpoint'] } } }, /neither a SageMaker endpoint name nor an http\(s\) URL/],
+    [{ assignments: { a: { owner: 'olive', backends: [] } } }, /^ASSIGNMENTS: model 'a': "backends" must be a non-empty array/],
+    [{ assignments: { a: { backends: ['team-ep'] } as never } }, /^ASSIGNMENTS: model 'a': "owner" must be the user id of the model's owner/],
+    [{ assignments: { a: { owner: 'olive', backends: ['team-ep'], team: 'x' } as never } }, /^ASSIGNMENTS: model 'a': unknown field "team"/],
+    // The form before owners: a list alone would follow the name to whoever creates the model next.
+    [{ assignments: { a: ['team-ep'] as never } }, /^ASSIGNMENTS: model 'a': an assignment now needs the owner's user id, as names are reused after a model is deleted: write \{"owner": "<user id>", "backends": \[\.\.\.\]\}/],
   ])('%j', (input, message) => {
     expect(() => rules(input)).toThrow(BackendRuleError);
     expect(() => rules(input)).toThrow(message);
   });
 
   it.each<Partial<BackendRuleInput>>([
-    { urls: ['https://tfs.example.org/v1/models/{model}', 'https://tfs.example.org/v2', 'https://tfs.example.org/_internal', 'http://tfs.example.org'] },
-    { urls: ['https://tfs.example.org/v1/models/{model}', 'https://tfs.example.org/v1/models/{model}/'] },
+    { urls: ['https://tfs.example.org/v1/models/{model}', 'https://tfs.example.org/v2', 'http://tfs.example.org:8080/_internal', 'http://other.example.org'] },
+    { urls: ['https://tfs.example.org/v1/models/{model}', 'https://tfs.example.org/v1/models/{model}/', 'http://tfs.example.org:8501/v1/models/{model}'] },
     { endpoints: ['mlhub-torch-{model}', 'mlhub-keras-{model}', 'mlhub-shared'] },
-    { endpoints: ['mlhub-torch-{model}'], assignments: { a: ['mlhub-torch-a', 'team-ep'], b: ['team-ep'] } },
-    { urls: ['https://tfs.example.org/v1/models/{model}'], assignments: { a: ['https://tfs.example.org/v1/models/a/versions/2'] } },
+    { endpoints: ['mlhub-torch-{model}'], assignments: { a: { owner: 'olive', backends: ['mlhub-torch-a', 'team-ep'] }, b: { owner: 'bob', backends: ['team-ep'] } } },
+    { urls: ['https://tfs.example.org/v1/models/{model}'], assignments: { a: { owner: 'olive', backends: ['http://tfs.example.org/v1/models/a/versions/2'] } } },
   ])('accepts %j', (input) => {
     expect(() => rules(input)).not.toThrow();
   });

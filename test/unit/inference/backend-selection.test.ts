@@ -18,7 +18,7 @@ describe('backend specs', () => {
 
   it.each([
     [{}, '"kind" must be one of'],
-    [{ kind: 'tfserving' }, 'needs "url"'],
+    [{ kind: 'tfserving' }, '"url" is required'],
     [{ kind: 'tfserving', url: 'ftp://x' }, 'http or https'],
     [{ kind: 'torchserve', url: 'http://user:pw@host' }, 'credentials'],
     [{ kind: 'sagemaker', endpoint: 'not valid!' }, 'SageMaker endpoint name'],
@@ -69,6 +69,22 @@ describe('selectBackend', () => {
     expect(selectBackend({ name: 'm', type: 'ONNX', meta: { backend: { kind: 'sagemaker', endpoint: 'allowed-ep' } } }, manifest(), noParams, config).kind).toBe('sagemaker');
   });
 
+  it.each([
+    [{ kind: 'torchserve', url: 'http://user:pw@torchserve:8080' }, "Model 'm' has a meta.backend that cannot be used: meta.backend.url must not carry credentials"],
+    [{ kind: 'torchserve' }, "Model 'm' has a meta.backend that cannot be used: meta.backend.url is required"],
+    [{ kind: 'quantum' }, "Model 'm' has a meta.backend that cannot be used: meta.backend.kind must be one of onnxruntime, sagemaker, tfserving, torchserve, oip, tfaas"],
+    [{ kind: 'tfserving', url: 'http://torchserve:8080', version: '..' }, 'Model \'m\' has a meta.backend that cannot be used: meta.backend.version must not be ".."'],
+    [[1], "Model 'm' has a meta.backend that cannot be used: meta.backend must be an object with a \"kind\""],
+  ])('answers 409 invalid_backend naming meta.backend and the field in a sentence: %j', (backend, message) => {
+    let caught: unknown;
+    try {
+      selectBackend({ name: 'm', type: 'ONNX', meta: { backend } }, manifest(), noParams, config);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toMatchObject({ code: 'invalid_backend', message });
+  });
+
   it('picks params.json\'s model file among several .onnx files, or answers 409', () => {
     expect(selectBackend({ name: 'm', type: 'ONNX', meta: {} }, manifest('a.onnx', 'b.onnx'), readModelParams({ model: 'b.onnx' }), config).kind).toBe('onnxruntime');
     expect(() => selectBackend({ name: 'm', type: 'ONNX', meta: {} }, manifest('a.onnx', 'b.onnx'), noParams, config)).toThrow(/several .onnx files/);
@@ -96,7 +112,7 @@ describe('loadInferenceConfig', () => {
     expect(() => loadInferenceConfig({ MLHUB_PREDICT_DEADLINE_MS: 'soon' })).toThrow(/MLHUB_PREDICT_DEADLINE_MS/);
     // The count the byte budget replaced is refused, naming its successor.
     expect(() => loadInferenceConfig({ MLHUB_ONNX_SESSION_CACHE_SIZE: '8' })).toThrow(/MLHUB_ONNX_SESSION_CACHE_SIZE is no longer read: .*set MLHUB_ONNX_SESSION_CACHE_BYTES/);
-    expect(() => loadInferenceConfig({ MLHUB_BACKEND_KERAS: '{"kind": "tfserving"}' })).toThrow(/MLHUB_BACKEND_KERAS: the backend needs "url"/);
+    expect(() => loadInferenceConfig({ MLHUB_BACKEND_KERAS: '{"kind": "tfserving"}' })).toThrow(/MLHUB_BACKEND_KERAS: the backend "url" is required/);
     expect(() => loadInferenceConfig({ MLHUB_BACKEND_KERAS: '{oops' })).toThrow(/not valid JSON/);
   });
 });
