@@ -4,6 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { loadCorsOrigins } from '../functions/http/cors';
 import { IDENTITY_ENV } from '../functions/identity/identity-config';
+import { INFERENCE_ENV } from '../functions/inference/inference-config';
 import { redactText } from '../functions/observability/log-redaction';
 import { CONFIG_ENV } from '../functions/platform/function-config';
 import { CATALOGUE_FUNCTIONS } from '../functions/catalogue/function-catalogue';
@@ -91,6 +92,18 @@ function functionEnvironment(dynamoEndpoint: string, s3Endpoint: string): Record
   };
 }
 
+/** The model cache's folder in the data folder, unless MLHUB_MODEL_CACHE_DIR names another. */
+export const LOCAL_MODEL_CACHE_DIR = 'model-cache';
+
+/**
+ * MLHUB_MODEL_CACHE_DIR for the handlers: the user's setting, else `<data folder>/model-cache`.
+ * Not the engine's default in the system's temporary folder: that one is shared by every MLHub of
+ * the user, and each would count the others' model files and evict them, in use or not.
+ */
+function modelCacheEnvironment(env: NodeJS.ProcessEnv, dataDir: string): Record<string, string> {
+  return env[INFERENCE_ENV.modelCacheDir] ? {} : { [INFERENCE_ENV.modelCacheDir]: join(dataDir, LOCAL_MODEL_CACHE_DIR) };
+}
+
 const JWKS_PATH = '/.well-known/jwks.json';
 
 /** Handlers verify local sign-in tokens exactly as cloud ones: against a JWKS fetched over HTTP. */
@@ -109,9 +122,10 @@ const redacted = (sink: (line: string) => void) => (line: string) => sink(redact
 
 /** Everything MLHub needs on one machine: DynamoDB, S3 and the API, with data on disk. */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const dataDir = resolve(options.dataDir);
+  Object.assign(process.env, modelCacheEnvironment(process.env, dataDir));
   // Before anything starts: a setting the handlers would read on some later request is read now (SettingError).
   await checkHandlerSettings(process.env, CATALOGUE_FUNCTIONS);
-  const dataDir = resolve(options.dataDir);
   // Every line the runtime writes (access log, S3 request log, Lambda endpoint, events) goes through redactText.
   const log = redacted(options.log ?? ((line) => console.error(line)));
   const accessLog = options.log ? redacted(options.log) : undefined;

@@ -10,10 +10,25 @@ function notRunnable(why: string): BuiltinRuntimeVerdict {
   return { runnable: false, reason: `The built-in ONNX Runtime cannot run this bundle: ${sentence} ${OTHER_BACKENDS}` };
 }
 
-/** Model files larger than the predict function can hold: it would answer 409 model_too_large. */
-function tooLarge(bytes: number, maxModelBytes: number): BuiltinRuntimeVerdict {
+/**
+ * The bytes `paths` (relative to the bundle's root) take, from the manifest's file list; a path
+ * the list lacks counts 0 (the unpack then reports it missing).
+ */
+export function modelFileBytes(manifest: Pick<BundleManifest, 'files'>, paths: readonly string[]): number {
+  const sizes = new Map(manifest.files.map((file) => [file.path, file.size]));
+  return paths.reduce((total, path) => total + (sizes.get(path) ?? 0), 0);
+}
+
+/**
+ * The size rule: model files larger than the predict function's model cache (`maxModelBytes`,
+ * undefined: no limit) cannot run there; it answers 409 model_too_large.
+ */
+function sizeVerdict(manifest: Pick<BundleManifest, 'files'>, modelFiles: readonly string[], maxModelBytes: number | undefined): BuiltinRuntimeVerdict {
+  const bytes = modelFileBytes(manifest, modelFiles);
+  if (maxModelBytes === undefined || bytes <= maxModelBytes) return { runnable: true, modelFiles };
   return {
     runnable: false,
+    modelFiles,
     reason: `The built-in ONNX Runtime cannot run this bundle here: its model files take ${bytes} bytes, more than the predict function can hold (${maxModelBytes} bytes, its model cache). Deploy the model to a SageMaker endpoint (or another serving backend) and name it in the model's meta.backend; predict answers 409 model_too_large until then.`,
   };
 }
@@ -29,12 +44,22 @@ export function builtinRuntimeVerdict(manifest: Pick<BundleManifest, 'files' | '
     const params = readModelParams(manifest.params);
     const modelFiles = onnxModelFiles(manifest, params.modelFile);
     if (!modelFiles) return notRunnable('it holds no .onnx file');
-    const sizes = new Map(manifest.files.map((file) => [file.path, file.size]));
-    const bytes = modelFiles.reduce((total, path) => total + (sizes.get(path) ?? 0), 0);
-    return maxModelBytes !== undefined && bytes > maxModelBytes ? tooLarge(bytes, maxModelBytes) : { runnable: true, modelFiles };
+    return sizeVerdict(manifest, modelFiles, maxModelBytes);
   } catch (error) {
     // Both rules report a bundle they cannot use as an AppError; anything else is a bug.
     if (error instanceof AppError) return notRunnable(error.message);
     throw error;
   }
+}
+
+/**
+ * The verdict as predict would decide it now, with a model cache of `maxModelBytes`
+ * (MLHUB_MODEL_CACHE_BYTES as the reading function is told it): the one recorded when the bundle
+ * was checked, its size rule redone, since the setting may have changed since (predict checks the
+ * size on each request itself). A manifest recorded before verdicts existed gets the whole rule.
+ */
+export function verdictForModelCache(manifest: Pick<BundleManifest, 'files' | 'onnxLinks' | 'params' | 'builtinRuntime'>, maxModelBytes: number): BuiltinRuntimeVerdict {
+  const recorded = manifest.builtinRuntime;
+  if (!recorded) return builtinRuntimeVerdict(manifest, maxModelBytes);
+  return recorded.modelFiles ? sizeVerdict(manifest, recorded.modelFiles, maxModelBytes) : recorded;
 }

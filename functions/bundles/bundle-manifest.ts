@@ -17,7 +17,16 @@ export interface ManifestLink {
  */
 export type BuiltinRuntimeVerdict =
   | { readonly runnable: true; /** The .onnx file first, then its external-data files; relative to the root. */ readonly modelFiles: readonly string[] }
-  | { readonly runnable: false; readonly reason: string };
+  | {
+    readonly runnable: false;
+    readonly reason: string;
+    /**
+     * Set when only their size stood in the way (over the predict function's model cache when
+     * checked): the model files, as for a runnable bundle, so that the verdict can be worked out
+     * again for the cache size in force when it is read (builtin-runtime.ts verdictForModelCache).
+     */
+    readonly modelFiles?: readonly string[];
+  };
 
 /** What a bundle holds, recorded once when the bundle is checked. */
 export interface BundleManifest {
@@ -49,7 +58,10 @@ export interface BundleManifest {
   readonly framework?: ModelType;
   readonly params?: Record<string, unknown>;
   readonly labels?: readonly string[];
-  /** Absent from manifests recorded before the verdict existed; versionView works it out then. */
+  /**
+   * The verdict when the bundle was checked. Absent from manifests recorded before it existed;
+   * versionView works it out then, and redoes its size rule with the current model cache size.
+   */
   readonly builtinRuntime?: BuiltinRuntimeVerdict;
 }
 

@@ -107,7 +107,8 @@ function commonRoot(paths: readonly string[], directories: ReadonlySet<string>):
 
 /** The model files and the other .onnx files first, so a shortened list leads predict to the same choice. */
 function listedFiles(files: readonly ManifestFile[], verdict: BuiltinRuntimeVerdict): ManifestFile[] {
-  const first = new Set(verdict.runnable ? verdict.modelFiles : []);
+  // Model files too large for the predict function now are listed first too: it may hold them later.
+  const first = new Set(verdict.modelFiles ?? []);
   const rank = (file: ManifestFile): number => (first.has(file.path) ? 0 : isOnnx(file.path) ? 1 : 2);
   return files.map((file, index) => ({ file, index }))
     .sort((a, b) => rank(a.file) - rank(b.file) || a.index - b.index)

@@ -25,7 +25,7 @@ const builtinRuntime = z.union([
   z.strictObject({ runnable: z.literal(true), model_file: z.nullable(z.string()) }),
   z.strictObject({ runnable: z.literal(false), reason: z.string() }),
 ]).register(z.globalRegistry, {
-  description: "Whether predict can run the bundle in MLHub's built-in ONNX Runtime: `runnable` with the .onnx file it runs, or not with the `reason`, such as no .onnx file, or model files larger than the predict function holds (then deploy the model to a SageMaker endpoint and name it in meta.backend; predict answers 409 model_too_large). Says nothing of models served by another backend",
+  description: "Whether predict can run the bundle in MLHub's built-in ONNX Runtime: `runnable` with the .onnx file it runs, or not with the `reason`, such as no .onnx file, or model files larger than the predict function holds, compared with its model cache size as set when the version is read (then deploy the model to a SageMaker endpoint and name it in meta.backend; predict answers 409 model_too_large). Says nothing of models served by another backend",
 });
 
 export const versionStatus = z.enum(['pending', 'ready', 'rejected', 'aborted', 'deleted']);

@@ -185,7 +185,9 @@ export function loadInferenceConfig(env: NodeJS.ProcessEnv = process.env): Infer
 function readInferenceConfig(env: NodeJS.ProcessEnv, endpoints: string | undefined): InferenceConfig {
   return {
     deadlineMs: integerFromEnv(env, INFERENCE_ENV.deadlineMs, DEFAULT_DEADLINE_MS, { max: MAX_TIMER_MS }),
-    // One folder per user: /tmp is shared on a workstation, and cached model files are trusted.
+    // One folder per user: /tmp is shared on a workstation, and cached model files are trusted. Not
+    // one per MLHub, which a cache sharing it would evict from: npm start gives each data folder
+    // its own (local/runtime.ts), and the stack names Lambda's /tmp, which is one instance's.
     modelCacheDir: env[INFERENCE_ENV.modelCacheDir] || join(tmpdir(), `mlhub-models-${process.getuid?.() ?? 'user'}`),
     modelCacheBytes: integerFromEnv(env, INFERENCE_ENV.modelCacheBytes, DEFAULT_MODEL_CACHE_BYTES),
     sessionCacheBytes: integerFromEnv(env, INFERENCE_ENV.sessionCacheBytes, DEFAULT_SESSION_CACHE_BYTES),

@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { extract as tarExtract } from 'tar-stream';
 import { normaliseEntryName, unsafePathReason } from '../bundles/archive-paths';
+import { modelFileBytes } from '../bundles/builtin-runtime';
 import { INFLATE_CHUNK_BYTES } from '../bundles/inspect-bundle';
 import { AppError, conflict } from '../errors/app-error';
 import type { ModelVersionRef } from './backends/inference-backend';
@@ -49,16 +50,15 @@ interface CacheEntry {
   bytes: number;
   /** Callers between `use` and the end of their work: while any, the folder stays. */
   users: number;
+  /**
+   * Bytes of model files being unpacked into the folder now, from the manifest's sizes: counted
+   * as taken from before the unpack starts until `bytes` is measured after it, so that concurrent
+   * misses see each other's files coming.
+   */
+  reserved: number;
 }
 
-/**
- * The bytes `paths` (relative to the bundle's root) take, from the manifest's file list; a path
- * the list lacks counts 0 (the unpack then reports it missing).
- */
-export function modelFileBytes(manifest: ModelVersionRef['manifest'], paths: readonly string[]): number {
-  const sizes = new Map(manifest.files.map((file) => [file.path, file.size]));
-  return paths.reduce((total, path) => total + (sizes.get(path) ?? 0), 0);
-}
+export { modelFileBytes };
 
 /** The 409 for model files larger than the whole cache: no eviction can make room for them. */
 export function modelTooLarge(version: Pick<ModelVersionRef, 'name' | 'version'>, bytes: number, capacity: number): AppError {
@@ -88,10 +88,13 @@ export async function ensurePrivateModelCache(directory: string): Promise<void> 
 
 /**
  * Model files on local disk, unpacked from their bundles on first use and kept under
- * `<directory>/<sha256>/<path>`, at most `maxBytes` of them: before a bundle is unpacked, the
- * least recently used bundle folders are removed until its files fit (cache-eviction.ts), but
- * never one in use (between `use` and the end of its work); model files larger than `maxBytes`
- * are refused with 409 `model_too_large` before any byte is read. Folders found at start (left by
+ * `<directory>/<sha256>/<path>`, at most `maxBytes` of them: before a bundle is unpacked, its
+ * files' bytes (from the manifest) are reserved and the least recently used bundle folders are
+ * removed until they fit beside every other folder and reservation (cache-eviction.ts), but never
+ * one in use (between `use` and the end of its work). When the folders in use alone leave too
+ * little room, the cache goes over `maxBytes` while they are in use, and once no use is in
+ * progress, the least recently used folders are removed until it is back within `maxBytes`.
+ * Model files larger than `maxBytes` are refused with 409 `model_too_large` before any byte is read. Folders found at start (left by
  * an earlier process) count, oldest first by modification time. A version's bytes never change, so its sha256 names its files
  * forever. Only the requested files are written, each to a temporary name first and renamed
  * into place once the whole bundle has streamed past and matched its sha256, so a concurrent
@@ -104,15 +107,22 @@ export class ModelFileCache {
   /** Folders being removed, by sha256: a request for one waits until it is gone, then unpacks afresh. */
   private readonly removing = new Map<string, Promise<void>>();
   private ready: Promise<void> | undefined;
+  /** Calls between `use` and the end of their work, all bundles together. */
+  private uses = 0;
   private readonly maxBytes: number;
 
   constructor(private readonly options: { readonly directory: string; readonly openBundle: OpenBundle; /** Infinity when unset. */ readonly maxBytes?: number }) {
     this.maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
   }
 
-  /** Bytes the cached bundle folders take, as far as this process knows. */
+  /** Bytes the cached bundle folders take, as far as this process knows (unpacks in progress not counted). */
   get bytes(): number {
     return [...this.entries.values()].reduce((total, entry) => total + entry.bytes, 0);
+  }
+
+  /** Bytes reserved by unpacks in progress. */
+  get reservedBytes(): number {
+    return [...this.entries.values()].reduce((total, entry) => total + entry.reserved, 0);
   }
 
   /**
@@ -129,7 +139,7 @@ export class ModelFileCache {
         return { sha256: folder.name, bytes: await folderBytes(path), usedAt: (await stat(path)).mtimeMs };
       }));
       for (const folder of found.sort((a, b) => a.usedAt - b.usedAt)) {
-        if (!this.entries.has(folder.sha256)) this.entries.set(folder.sha256, { bytes: folder.bytes, users: 0 });
+        if (!this.entries.has(folder.sha256)) this.entries.set(folder.sha256, { bytes: folder.bytes, users: 0, reserved: 0 });
       }
     })();
     return this.ready;
@@ -155,26 +165,32 @@ export class ModelFileCache {
     const needed = modelFileBytes(version.manifest, paths);
     if (needed > this.maxBytes) throw modelTooLarge(version, needed, this.maxBytes);
     await this.ensureReady();
-    const entry = this.entries.get(version.sha256) ?? { bytes: 0, users: 0 };
+    const entry = this.entries.get(version.sha256) ?? { bytes: 0, users: 0, reserved: 0 };
     // Most recently used last.
     this.entries.delete(version.sha256);
     this.entries.set(version.sha256, entry);
     entry.users += 1;
+    this.uses += 1;
     try {
       let files: string[];
       onPhase?.('fetching');
       try {
-        files = await this.materialise(version, paths, needed);
+        files = await this.materialise(version, entry, paths, needed);
       } finally {
         onPhase?.('ready');
       }
       return await work(files);
     } finally {
       entry.users -= 1;
+      this.uses -= 1;
+      // Concurrent misses may have taken the cache over its size while their folders were in use;
+      // once none is, the least recently used go. Best effort: a folder that would not go must not
+      // replace the prediction's own answer or error.
+      if (this.uses === 0) await this.makeRoom(undefined, 0).catch(() => undefined);
     }
   }
 
-  private async materialise(version: ModelVersionRef, paths: readonly string[], needed: number): Promise<string[]> {
+  private async materialise(version: ModelVersionRef, entry: CacheEntry, paths: readonly string[], needed: number): Promise<string[]> {
     await this.removing.get(version.sha256);
     const targets = paths.map((path) => join(this.options.directory, version.sha256, path));
     if ((await Promise.all(targets.map(exists))).every(Boolean)) return targets;
@@ -182,21 +198,28 @@ export class ModelFileCache {
     const key = `${version.sha256}\0${[...paths].sort().join('\0')}`;
     let pending = this.inFlight.get(key);
     if (!pending) {
-      pending = this.makeRoom(version.sha256, needed)
+      // Reserved before any await, so that a miss deciding what to evict meanwhile counts these bytes.
+      entry.reserved += needed;
+      pending = this.makeRoom(version.sha256, 0)
         .then(() => this.unpack(version, paths, targets))
         .finally(async () => {
           this.inFlight.delete(key);
-          const entry = this.entries.get(version.sha256);
-          if (entry) entry.bytes = await folderBytes(join(this.options.directory, version.sha256));
+          const bytes = await folderBytes(join(this.options.directory, version.sha256));
+          // Measured and released together: the files are counted once, never zero times.
+          entry.bytes = bytes;
+          entry.reserved -= needed;
         });
       this.inFlight.set(key, pending);
     }
     return pending;
   }
 
-  /** Removes the least recently used folders not in use until `incoming` more bytes fit. */
-  private async makeRoom(sha256: string, incoming: number): Promise<void> {
-    const bundles = [...this.entries].map(([key, entry]) => ({ key, bytes: entry.bytes, pinned: entry.users > 0 || key === sha256 }));
+  /**
+   * Removes the least recently used folders not in use (nor `sha256`'s) until `incoming` more
+   * bytes fit beside the folders and the reservations of unpacks in progress.
+   */
+  private async makeRoom(sha256: string | undefined, incoming: number): Promise<void> {
+    const bundles = [...this.entries].map(([key, entry]) => ({ key, bytes: entry.bytes + entry.reserved, pinned: entry.users > 0 || key === sha256 }));
     await Promise.all(bundlesToEvict(bundles, incoming, this.maxBytes).map(async (key) => {
       this.entries.delete(key);
       const removal = rm(join(this.options.directory, key), { recursive: true, force: true }).finally(() => this.removing.delete(key));

@@ -58,6 +58,14 @@ export const DEFAULT_SESSION_SECONDS = 24 * 3600;
 /** S3's day is also the most a session may ask for. */
 export const MAX_SESSION_SECONDS = DEFAULT_SESSION_SECONDS;
 
+/**
+ * The predict function's model cache size in bytes, as this function is told it
+ * (MLHUB_MODEL_CACHE_BYTES; the engine's default when unset): what bundle checks and version
+ * views compare model files with.
+ */
+export const builtinModelBytes = (env: NodeJS.ProcessEnv = process.env): number =>
+  integerFromEnv(env, CONFIG_ENV.builtinModelBytes, DEFAULT_MODEL_CACHE_BYTES);
+
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
   if (!value) throw new Error(`Environment variable ${name} is not set`);
@@ -84,7 +92,7 @@ export function loadFunctionConfig(env: NodeJS.ProcessEnv = process.env): Functi
     bundleLimits: {
       maxEntries: integerFromEnv(env, CONFIG_ENV.maxBundleEntries, DEFAULT_BUNDLE_LIMITS.maxEntries),
       maxUnpackedBytes,
-      maxBuiltinModelBytes: integerFromEnv(env, CONFIG_ENV.builtinModelBytes, DEFAULT_MODEL_CACHE_BYTES),
+      maxBuiltinModelBytes: builtinModelBytes(env),
     },
     uploads: {
       maxBundleBytes,

@@ -1,8 +1,9 @@
 import { atLeast, type AccessLevel } from '../access/access-policy';
 import type { Grant } from '../access/access-settings';
-import { builtinRuntimeVerdict } from '../bundles/builtin-runtime';
+import { verdictForModelCache } from '../bundles/builtin-runtime';
 import type { BundleManifest } from '../bundles/bundle-manifest';
 import { doiIn } from '../contracts/scholarly-metadata';
+import { builtinModelBytes } from '../platform/function-config';
 import type { ModelRecord } from './model-records';
 import type { VersionRecord } from '../versions/version-records';
 
@@ -11,15 +12,20 @@ export const modelEtag = (model: ModelRecord): string => `"${model.revision}"`;
 
 /**
  * Whether the built-in ONNX Runtime can run a ready bundle: `{"runnable": true, "model_file"}` or
- * `{"runnable": false, "reason"}`. Manifests recorded before the verdict existed get it worked out
- * by the same rule.
+ * `{"runnable": false, "reason"}`, as predict decides now, with a model cache of `maxModelBytes`
+ * (the size of model files is checked against the current setting, not the one at upload).
  */
-function builtinRuntimeView(manifest: BundleManifest) {
-  const verdict = manifest.builtinRuntime ?? builtinRuntimeVerdict(manifest);
+function builtinRuntimeView(manifest: BundleManifest, maxModelBytes: number) {
+  const verdict = verdictForModelCache(manifest, maxModelBytes);
   return verdict.runnable ? { runnable: true, model_file: verdict.modelFiles[0] ?? null } : { runnable: false, reason: verdict.reason };
 }
 
-export function versionView(version: VersionRecord) {
+/**
+ * A version as the API shows it. `maxModelBytes`: the predict function's model cache size, by
+ * default MLHUB_MODEL_CACHE_BYTES as this function is told it (the stack tells every function
+ * that shows versions the predict function's value).
+ */
+export function versionView(version: VersionRecord, maxModelBytes: number = builtinModelBytes()) {
   const manifest = version.manifest;
   return {
     version: version.version,
@@ -32,7 +38,7 @@ export function versionView(version: VersionRecord) {
     framework: manifest?.framework ?? null,
     file_count: manifest?.fileCount ?? null,
     unpacked_bytes: manifest?.unpackedBytes ?? null,
-    builtin_runtime: manifest ? builtinRuntimeView(manifest) : null,
+    builtin_runtime: manifest ? builtinRuntimeView(manifest, maxModelBytes) : null,
     ...(version.status === 'rejected' || version.status === 'aborted' || version.status === 'deleted'
       ? { reason: version.reason ?? null, ...(version.endedAt ? { ended: version.endedAt, ended_by: version.endedBy ?? null } : {}) }
       : {}),
@@ -86,6 +92,6 @@ export function modelView(model: ModelRecord, versions: readonly VersionRecord[]
   return {
     ...modelSummaryView(model),
     ...(showGrants ? { grants: access.grants.map(grantView) } : {}),
-    versions: versions.map(versionView),
+    versions: versions.map((version) => versionView(version)),
   };
 }

@@ -5,7 +5,7 @@ import type { RouteId } from '../../functions/routes/route-table';
 export interface UploadSettings {
   readonly maxBundleBytes: number;
   readonly maxUnpackedBytes: number;
-  /** The predict functions' model cache size (lib/functions/inference-runtime.ts), which bundle checks compare model files with. */
+  /** The predict functions' model cache size (lib/functions/inference-runtime.ts), which bundle checks and version views compare model files with. */
   readonly builtinModelBytes: number;
   readonly presignSeconds: number;
 }
@@ -30,8 +30,10 @@ export const ROUTE_UPLOAD_SETTINGS: Readonly<Record<RouteId, readonly UploadSett
   // Retires the keys of the versions an upload URL may still reach: those started within a
   // session's life and a URL's (functions/platform/bundle-services.ts modelRemoval).
   deleteModel: ['presignSeconds'],
-  getStatus: [], getOpenApi: [], listModels: [], createModel: [], getModel: [], updateModel: [], listUploads: [],
-  abortUpload: [], getVersion: [], deleteVersion: [], predictModel: [], predictModelWithGet: [],
+  // Show versions, whose builtin_runtime compares model files with the predict function's cache as it is now.
+  getModel: ['builtinModelBytes'], updateModel: ['builtinModelBytes'], getVersion: ['builtinModelBytes'], deleteVersion: ['builtinModelBytes'],
+  getStatus: [], getOpenApi: [], listModels: [], createModel: [], listUploads: [],
+  abortUpload: [], predictModel: [], predictModelWithGet: [],
   getAccess: [], putAccess: [], createToken: [], listTokens: [], deleteToken: [], getMe: [],
 };
 

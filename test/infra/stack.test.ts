@@ -460,11 +460,11 @@ describe('upload sessions', () => {
     for (const [id, routeFunction] of told) expect(variablesOf(functionResource(routeFunction))[CONFIG_ENV.maxUnpackedBytes], id).toBe(String(64 * 1024 ** 3));
   });
 
-  it('tells every function that checks bundles how many bytes of model files the predict functions hold, as the predict functions are told', () => {
+  it('tells every function that checks bundles or shows versions how many bytes of model files the predict functions hold, as the predict functions are told', () => {
     const predictCache = variablesOf(functionResource(functionOf('predictModel')))[INFERENCE_ENV.modelCacheBytes];
     expect(predictCache).toBe(String(3 * 1024 ** 3));
     const told = allHandlerFunctions().filter(([, routeFunction]) => CONFIG_ENV.builtinModelBytes in variablesOf(functionResource(routeFunction)));
-    expect(told.map(([id]) => id).sort()).toEqual(['completeUpload', 'finalizeUpload', 'predictModel', 'predictModelWithGet', 'sweepVersions', 'uploadBundle']);
+    expect(told.map(([id]) => id).sort()).toEqual(['completeUpload', 'deleteVersion', 'finalizeUpload', 'getModel', 'getVersion', 'predictModel', 'predictModelWithGet', 'sweepVersions', 'updateModel', 'uploadBundle']);
     for (const [id, routeFunction] of told) expect(variablesOf(functionResource(routeFunction))[CONFIG_ENV.builtinModelBytes], id).toBe(predictCache);
   });
 
@@ -732,7 +732,7 @@ describe('predictions', () => {
     for (const [id, routeFunction] of allFunctions()) {
       const names = Object.keys(variablesOf(functionResource(routeFunction)));
       if (predicting.some((route) => route.id === id)) expect(names, id).toEqual(expect.arrayContaining([INFERENCE_ENV.modelCacheDir, INFERENCE_ENV.allowedBackendUrls]));
-      // The functions that check bundles are told the model cache size too (see 'upload sessions'), and nothing else of inference.
+      // The functions that check bundles or show versions are told the model cache size too (see 'upload sessions'), and nothing else of inference.
       else expect(names.filter((name) => inferenceNames.includes(name) && name !== CONFIG_ENV.builtinModelBytes), id).toEqual([]);
       // Lambda's own NODE_PATH (with /opt/nodejs/node_modules) must stand.
       expect(names, id).not.toContain('NODE_PATH');

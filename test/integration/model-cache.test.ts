@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ interface VersionView { status: string; sha256: string; builtin_runtime: { runna
 
 const FEATURES = 2000;
 /** Three models of one size, with different weights, so that each answer shows which model ran. */
-const models: Record<string, LinearTestModel> = Object.fromEntries(['a', 'b', 'c'].map((name, index) => [
+const models: Record<string, LinearTestModel> = Object.fromEntries(['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((name, index) => [
   name, linearTestModel({ inputName: 'x', inputShape: ['N', FEATURES], outputName: 'scores', features: FEATURES, classes: 4, softmax: false, seed: 21 + index }),
 ]));
 const modelBytes = models.a!.onnx.byteLength;
@@ -49,6 +49,12 @@ async function predictsCorrectly(name: string): Promise<void> {
 }
 
 const cached = async (): Promise<string[]> => (await readdir(cacheDir)).sort();
+/** Bytes of the files in the cache folder, at any depth. */
+async function cachedBytes(): Promise<number> {
+  const entries = await readdir(cacheDir, { withFileTypes: true, recursive: true });
+  const sizes = await Promise.all(entries.filter((entry) => entry.isFile()).map(async (entry) => (await stat(join(entry.parentPath, entry.name))).size));
+  return sizes.reduce((total, size) => total + size, 0);
+}
 const folders = (...names: string[]): string[] => names.map((name) => shaOf[name]!).sort();
 
 beforeAll(async () => {
@@ -93,5 +99,13 @@ describe('the model file cache under a small configured size', () => {
   it('tells a model that fits that the built-in runtime runs it', async () => {
     const version = (await api('GET', '/model/a/versions/1')).body as VersionView;
     expect(version.builtin_runtime).toEqual({ runnable: true, model_file: 'model.onnx' });
+  });
+
+  it('holds no more than its size once parallel cold predictions end, each answered correctly', async () => {
+    for (const name of ['d', 'e', 'f', 'g']) await publish(name, models[name]!.onnx);
+    // a and c are cached; b, d, e, f and g are misses at once, each seeing the others' files coming.
+    await Promise.all(['a', 'b', 'c', 'd', 'e', 'f', 'g'].map(predictsCorrectly));
+    expect(await cachedBytes()).toBeLessThanOrEqual(CACHE_BYTES);
+    expect((await cached()).length).toBeGreaterThan(0);
   });
 });

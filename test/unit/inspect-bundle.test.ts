@@ -379,9 +379,19 @@ describe('inspectBundle: whether the built-in runtime can run the bundle', () =>
     expect((await limited(1000)).manifest.builtinRuntime).toEqual({
       runnable: false,
       reason: expect.stringMatching(/^The built-in ONNX Runtime cannot run this bundle here: its model files take 1100 bytes, more than the predict function can hold \(1000 bytes, its model cache\)\. Deploy the model to a SageMaker endpoint/),
+      // Kept, so that a view can redo the size rule once the predict function's cache changes.
+      modelFiles: ['model.onnx', 'model.onnx_data'],
     });
     // Files the runtime does not read do not count.
     expect((await limited(1100)).manifest.builtinRuntime).toEqual({ runnable: true, modelFiles: ['model.onnx', 'model.onnx_data'] });
+  });
+
+  it('lists the model files first even when they are too large for the predict function, which may hold them later', async () => {
+    const padding = Array.from({ length: MANIFEST_FILE_LIST_LIMIT }, (_, i) => file(`m/a${String(i).padStart(4, '0')}.txt`, 'p'));
+    const bytes = await makeTarGz([dir('m/'), ...padding, file('m/model.onnx', 'x'.repeat(600)), file('m/model.onnx_data', 'y'.repeat(500))]);
+    const { manifest } = await inspect(bytes, { ...DEFAULT_BUNDLE_LIMITS, maxBuiltinModelBytes: 1000 });
+    expect(manifest.builtinRuntime?.runnable).toBe(false);
+    expect(manifest.files.slice(0, 2)).toEqual([{ path: 'model.onnx', size: 600 }, { path: 'model.onnx_data', size: 500 }]);
   });
 
   it('tells predict, by the same rule, that the model file is a link', async () => {

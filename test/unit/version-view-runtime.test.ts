@@ -24,6 +24,18 @@ describe('versionView: builtin_runtime', () => {
     expect(versionView(ready(manifest(['model.pt']))).builtin_runtime).toEqual({ runnable: false, reason: expect.stringMatching(/holds no \.onnx file/) });
   });
 
+  it('redoes the size rule with the model cache size it is given, whatever the size was at upload', () => {
+    const sized = (size: number, builtinRuntime: BundleManifest['builtinRuntime']) => ({ ...manifest([]), files: [{ path: 'model.onnx', size }, { path: 'labels.txt', size: 1 }], builtinRuntime });
+    const fittedAtUpload = ready(sized(3000, { runnable: true, modelFiles: ['model.onnx'] }));
+    expect(versionView(fittedAtUpload, 3000).builtin_runtime).toEqual({ runnable: true, model_file: 'model.onnx' });
+    expect(versionView(fittedAtUpload, 2999).builtin_runtime).toEqual({ runnable: false, reason: expect.stringMatching(/its model files take 3000 bytes, more than the predict function can hold \(2999 bytes, its model cache\)/) });
+    const tooLargeAtUpload = ready(sized(3000, { runnable: false, reason: 'too large at upload', modelFiles: ['model.onnx'] }));
+    expect(versionView(tooLargeAtUpload, 3000).builtin_runtime).toEqual({ runnable: true, model_file: 'model.onnx' });
+    expect(versionView(tooLargeAtUpload, 1000).builtin_runtime).toEqual({ runnable: false, reason: expect.stringMatching(/take 3000 bytes, more than the predict function can hold \(1000 bytes/) });
+    // A manifest recorded before verdicts existed gets the size rule too.
+    expect(versionView(ready(sized(3000, undefined)), 1000).builtin_runtime).toEqual({ runnable: false, reason: expect.stringMatching(/\(1000 bytes, its model cache\)/) });
+  });
+
   it('is null for a version without a checked bundle', () => {
     const pending = { ...ready(manifest([])), status: 'pending', manifest: undefined } as unknown as VersionRecord;
     expect(versionView(pending).builtin_runtime).toBeNull();

@@ -150,6 +150,77 @@ describe('ModelFileCache', () => {
       expect(shelf.opened).toEqual([]);
     });
 
+    /** Opens bundles only when `release` is called, so that several misses are in flight at once. */
+    function gatedShelf() {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => { release = resolve; });
+      const waiting: string[] = [];
+      const open = async (key: string) => {
+        waiting.push(key);
+        await gate;
+        return shelf.open(key);
+      };
+      const opened = async (count: number) => {
+        while (waiting.length < count) await new Promise((resolve) => setTimeout(resolve, 5));
+      };
+      return { open, release, opened };
+    }
+
+    it('counts the files of concurrent misses still being unpacked, so that together they evict enough', async () => {
+      const [a, b, c, d] = await Promise.all(['a', 'b', 'c', 'd'].map(async (key) => reference(shelf, key, await modelBundle({ 'model.onnx': Buffer.alloc(10 * KB, key) }))));
+      const gated = gatedShelf();
+      const sized = new ModelFileCache({ directory: folder.path, openBundle: gated.open, maxBytes: 25 * KB });
+      gated.release();
+      await sized.files(a!, ['model.onnx']);
+      await sized.files(b!, ['model.onnx']);
+      const slow = gatedShelf();
+      const concurrent = new ModelFileCache({ directory: folder.path, openBundle: slow.open, maxBytes: 25 * KB });
+      const misses = Promise.all([concurrent.files(c!, ['model.onnx']), concurrent.files(d!, ['model.onnx'])]);
+      // Both misses have chosen what to evict, and neither has written a byte.
+      await slow.opened(2);
+      expect(concurrent.reservedBytes).toBe(20 * KB);
+      slow.release();
+      const [[cPath], [dPath]] = await misses;
+      expect((await readFile(cPath!)).equals(Buffer.alloc(10 * KB, 'c'))).toBe(true);
+      expect((await readFile(dPath!)).equals(Buffer.alloc(10 * KB, 'd'))).toBe(true);
+      expect(await folders()).toEqual([c!.sha256, d!.sha256].sort());
+      expect(concurrent.bytes).toBe(20 * KB);
+      expect(concurrent.reservedBytes).toBe(0);
+    });
+
+    it('goes over its size only while concurrent misses are in use, and is back within it once they end', async () => {
+      const versions = await Promise.all(['a', 'b', 'c'].map(async (key) => reference(shelf, key, await modelBundle({ 'model.onnx': Buffer.alloc(10 * KB, key) }))));
+      const slow = gatedShelf();
+      const sized = new ModelFileCache({ directory: folder.path, openBundle: slow.open, maxBytes: 25 * KB });
+      let finish!: () => void;
+      const holding = new Promise<void>((resolve) => { finish = resolve; });
+      const uses = Promise.all(versions.map(async (version) => sized.use(version, ['model.onnx'], async ([path]) => {
+        await holding;
+        return readFile(path!);
+      })));
+      await slow.opened(3);
+      // Each of the three is in use: none can go, so the third goes over.
+      expect(sized.reservedBytes).toBe(30 * KB);
+      slow.release();
+      while (sized.bytes < 30 * KB) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(await folders()).toHaveLength(3);
+      finish();
+      const read = await uses;
+      read.forEach((bytes, index) => expect(bytes.equals(Buffer.alloc(10 * KB, ['a', 'b', 'c'][index]!))).toBe(true));
+      expect(await folders()).toHaveLength(2);
+      expect(sized.bytes).toBe(20 * KB);
+      expect(sized.reservedBytes).toBe(0);
+    });
+
+    it('releases the reservation of an unpack that fails', async () => {
+      const sized = new ModelFileCache({ directory: folder.path, openBundle: shelf.open, maxBytes: 25 * KB });
+      const version = await reference(shelf, 'bad', await modelBundle({ 'model.onnx': Buffer.alloc(10 * KB, 'x') }));
+      shelf.tamper('bad', await modelBundle({ 'model.onnx': Buffer.alloc(10 * KB, 'y') }));
+      expect((await rejection(sized.files(version, ['model.onnx']))).code).toBe('bundle_corrupt');
+      expect(sized.reservedBytes).toBe(0);
+      expect(sized.bytes).toBe(0);
+    });
+
     it('counts the folders an earlier process left, oldest first', async () => {
       const [a, b] = await Promise.all(['a', 'b'].map(async (key) => reference(shelf, key, await modelBundle({ 'model.onnx': Buffer.alloc(10 * KB, key) }))));
       await new ModelFileCache({ directory: folder.path, openBundle: shelf.open }).files(a!, ['model.onnx']);
