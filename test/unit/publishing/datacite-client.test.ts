@@ -5,6 +5,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DataCiteClient, DataCiteError, retryAfterMs } from '../../../functions/publishing/datacite-client';
 import { doiNames } from '../../../functions/publishing/doi-provider';
 import { dataciteAttributes, missingForDoi, type PublishedVersion } from '../../../functions/publishing/datacite-metadata';
+// The schema's mandatory properties, checked as DataCite does on register and publish.
+import { registrationProblems } from '../../../functions/publishing/datacite-schema';
 
 /*
  * The DataCite client against a small server that follows DataCite's published REST behaviour
@@ -12,19 +14,6 @@ import { dataciteAttributes, missingForDoi, type PublishedVersion } from '../../
  * updating, events moving a DOI between draft, registered and findable, only drafts deletable,
  * 422 with {"errors":[{"source","title"}]} for metadata it refuses, and 429 with Retry-After.
  */
-
-/** The schema's mandatory properties (DataCite Metadata Schema 4.5, "Mandatory properties"), checked as DataCite does on publish. */
-function mandatoryMissing(attributes: Record<string, unknown>): { source: string; title: string }[] {
-  const missing: { source: string; title: string }[] = [];
-  const creators = attributes.creators as { name?: string }[] | undefined;
-  if (!creators?.length || creators.some((creator) => !creator.name)) missing.push({ source: 'creators', title: "can't be blank" });
-  if (!(attributes.titles as { title?: string }[] | undefined)?.some((title) => title.title)) missing.push({ source: 'titles', title: "can't be blank" });
-  if (!(attributes.publisher as { name?: string } | undefined)?.name) missing.push({ source: 'publisher', title: "can't be blank" });
-  if (!Number.isInteger(attributes.publicationYear)) missing.push({ source: 'publicationYear', title: "can't be blank" });
-  if (!(attributes.types as { resourceTypeGeneral?: string } | undefined)?.resourceTypeGeneral) missing.push({ source: 'types', title: "can't be blank" });
-  if (!attributes.url) missing.push({ source: 'url', title: "can't be blank" });
-  return missing;
-}
 
 const REPOSITORY = 'MLHUB.TEST';
 const PASSWORD = 'not-a-real-password';
@@ -65,7 +54,7 @@ async function handle(request: IncomingMessage, response: ServerResponse): Promi
   const { event, ...attributes } = body.data.attributes as Record<string, unknown> & { event?: string };
   const merged = { ...existing, ...attributes };
   if (event === 'publish' || event === 'register') {
-    const missing = mandatoryMissing(merged);
+    const missing = registrationProblems(merged);
     if (missing.length) return answer(response, 422, { errors: missing });
   }
   const state = event === 'publish' ? 'findable' : event === 'register' ? 'registered' : event === 'hide' ? (existing?.state === 'findable' ? 'registered' : existing?.state) : (existing?.state ?? 'draft');
@@ -109,7 +98,7 @@ describe('DataCite attributes of a model version', () => {
   const attributes = dataciteAttributes(version, context);
 
   it('carry every mandatory property, the Model type, creators with ORCID and ROR, the license as SPDX, and the link to the concept DOI', () => {
-    expect(mandatoryMissing(attributes)).toEqual([]);
+    expect(registrationProblems(attributes)).toEqual([]);
     expect(attributes).toMatchObject({
       types: { resourceTypeGeneral: 'Model', resourceType: 'Trained machine learning model' },
       creators: [{ name: 'Josiah Carberry', nameType: 'Personal', nameIdentifiers: [{ nameIdentifier: 'https://orcid.org/0000-0002-1825-0097', nameIdentifierScheme: 'ORCID' }], affiliation: [{ name: 'Brown University', affiliationIdentifier: 'https://ror.org/05gq02987', affiliationIdentifierScheme: 'ROR' }] }],
