@@ -60,6 +60,7 @@ export const ERROR_CATALOGUE = {
   version_not_ready: { kind: 'conflict', description: 'The version is still pending or was rejected' },
   no_bundle: { kind: 'not_found', description: 'The model has no ready version yet' },
   no_ready_bundle: { kind: 'conflict', description: 'The model has no ready version to predict with' },
+  metadata_incomplete: { kind: 'invalid', description: 'The model lacks metadata a DOI needs; the message lists what to set' },
   // Identity and access.
   authentication_required: { kind: 'unauthenticated', description: 'The route needs a signed-in caller' },
   invalid_token: { kind: 'unauthenticated', description: 'The bearer token is not valid, revoked or expired, or its user was offboarded, disabled or deleted' },

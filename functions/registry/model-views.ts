@@ -49,7 +49,7 @@ export function versionView(version: VersionRecord, maxModelBytes: number = buil
  * The model's related identifiers, with the original MLHub's `reference` as one more when it
  * holds a DOI (as `References`), unless the list already names that DOI.
  */
-function relatedIdentifiersOf(model: ModelRecord) {
+export function relatedIdentifiersOf(model: ModelRecord) {
   const listed = model.related_identifiers ?? [];
   const doi = doiIn(model.reference);
   if (!doi || listed.some((related) => related.identifier_type === 'DOI' && related.identifier.toLowerCase() === doi.toLowerCase())) return listed;

@@ -2,6 +2,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocum
 import { conditionally, partitionItems, stripKeys, type Item } from '../store/dynamo-items';
 import { TABLE_DESIGN } from '../store/table-design';
 import { PENDING_PARTITION, VERSION_SORT_PREFIX, modelPartition, pendingSortKey, versionSortKey } from '../registry/table-keys';
+import type { Publication } from '../publishing/publication';
 import type { VersionOutcome, VersionRecord, VersionStatus } from './version-records';
 import type { TransitionOptions, VersionStore } from './version-store';
 
@@ -100,5 +101,32 @@ export class DynamoVersionStore implements VersionStore {
       Limit: limit,
     }));
     return (result.Items ?? []).map((item) => stripKeys<VersionRecord>(item));
+  }
+
+  async beginPublication(name: string, version: number, publication: Publication): Promise<'started' | 'exists' | 'not_ready'> {
+    const started = await conditionally(() => this.client.send(new UpdateCommand({
+      TableName: this.tableName,
+      Key: versionKey(name, version),
+      UpdateExpression: 'SET #publication = :publication',
+      // A failed publication may be asked for again; any other stands, so one version never gets two DOIs.
+      ConditionExpression: '#status = :ready AND (attribute_not_exists(#publication) OR #publication.#state = :failed)',
+      ExpressionAttributeNames: { '#status': 'status', '#publication': 'publication', '#state': 'state' },
+      ExpressionAttributeValues: { ':ready': 'ready', ':failed': 'publish_failed', ':publication': publication },
+    })));
+    if (started) return 'started';
+    const current = await this.get(name, version);
+    return current?.status === 'ready' && current.publication ? 'exists' : 'not_ready';
+  }
+
+  settlePublication(name: string, version: number, outcome: { readonly state: 'published'; readonly publishedAt: string } | { readonly state: 'publish_failed'; readonly reason: string }): Promise<boolean> {
+    const detail = outcome.state === 'published' ? { field: 'publishedAt', value: outcome.publishedAt } : { field: 'reason', value: outcome.reason };
+    return conditionally(() => this.client.send(new UpdateCommand({
+      TableName: this.tableName,
+      Key: versionKey(name, version),
+      UpdateExpression: 'SET #publication.#state = :state, #publication.#detail = :detail',
+      ConditionExpression: '#publication.#state = :publishing',
+      ExpressionAttributeNames: { '#publication': 'publication', '#state': 'state', '#detail': detail.field },
+      ExpressionAttributeValues: { ':state': outcome.state, ':detail': detail.value, ':publishing': 'publishing' },
+    })));
   }
 }

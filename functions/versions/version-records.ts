@@ -1,4 +1,5 @@
 import type { BundleManifest } from '../bundles/bundle-manifest';
+import type { Publication } from '../publishing/publication';
 
 /**
  * A version's life, one state machine, every move a conditional write on the version item:
@@ -50,6 +51,8 @@ export interface VersionRecord {
   readonly endedAt?: string;
   readonly endedBy?: string;
   readonly reason?: string;
+  /** Its publication with a DOI, once asked for (functions/publishing/publication.ts). */
+  readonly publication?: Publication;
 }
 
 /** How a version moves on: its checked bundle, or the end of it with the reason. */

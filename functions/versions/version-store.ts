@@ -1,3 +1,4 @@
+import type { Publication } from '../publishing/publication';
 import type { VersionOutcome, VersionRecord, VersionStatus } from './version-records';
 
 export interface TransitionOptions {
@@ -26,4 +27,11 @@ export interface VersionStore {
   transition(name: string, version: number, from: readonly VersionStatus[], outcome: VersionOutcome, now: string, options?: TransitionOptions): Promise<boolean>;
   /** Pending versions, soonest expiry first. */
   listPending(limit: number): Promise<VersionRecord[]>;
+  /**
+   * Starts a ready version's publication (state `publishing`), unless it has one that is not
+   * `publish_failed`: `started`, or `exists` (the publication stands; read it), or `not_ready`.
+   */
+  beginPublication(name: string, version: number, publication: Publication): Promise<'started' | 'exists' | 'not_ready'>;
+  /** Ends a `publishing` publication as published or failed; false if it was not `publishing`. */
+  settlePublication(name: string, version: number, outcome: { readonly state: 'published'; readonly publishedAt: string } | { readonly state: 'publish_failed'; readonly reason: string }): Promise<boolean>;
 }

@@ -1,0 +1,52 @@
+import type { ModelRecord } from '../registry/model-records';
+import { relatedIdentifiersOf } from '../registry/model-views';
+import { SCHOLARLY_KEYS, type ScholarlyMetadata } from '../contracts/scholarly-metadata';
+import type { VersionRecord } from '../versions/version-records';
+import type { PublishedVersion } from './datacite-metadata';
+
+/**
+ * A version's publication, one state machine on the version item, every move a conditional write:
+ *
+ *   (none) ──▶ publishing ──▶ published
+ *                  │ ▲
+ *                  ▼ │ (a new request retries)
+ *            publish_failed
+ *
+ * `publishing` holds the DOI names from the start, so a retry registers the same DOIs and never
+ * mints a second pair. Once `publishing`, the snapshot never changes: it is what the DOI describes.
+ */
+export type PublicationState = 'publishing' | 'published' | 'publish_failed';
+
+export interface Publication {
+  readonly state: PublicationState;
+  /** The version's DOI: `<prefix>/mlhub.<name>/v<n>` (doi-provider.ts doiNames). */
+  readonly doi: string;
+  /** The model's concept DOI, which resolves to its latest published version. */
+  readonly conceptDoi: string;
+  /** ISO 8601. */
+  readonly requestedAt: string;
+  readonly requestedBy: string;
+  readonly publishedAt?: string;
+  /** Why registration failed, in the registration agency's words, while `publish_failed`. */
+  readonly reason?: string;
+  /** The metadata frozen at the request, beside the bundle's sha256 and size. */
+  readonly snapshot: PublishedVersion;
+}
+
+/** What a version publishes: the model's metadata as it is now, frozen with the version's bundle digest. */
+export function snapshotOf(model: ModelRecord, version: Pick<VersionRecord, 'version' | 'sha256' | 'size'>): PublishedVersion {
+  const metadata: ScholarlyMetadata = {};
+  for (const key of SCHOLARLY_KEYS) {
+    if (model[key] !== undefined && model[key] !== null) (metadata as Record<string, unknown>)[key] = model[key];
+  }
+  const related = relatedIdentifiersOf(model);
+  return {
+    name: model.name,
+    version: version.version,
+    size: version.size,
+    sha256: version.sha256,
+    description: model.description ?? null,
+    discipline: model.discipline ?? null,
+    metadata: { ...metadata, ...(related.length > 0 ? { related_identifiers: related } : {}) },
+  };
+}
