@@ -40,6 +40,11 @@ export class DynamoOffboardedUsers {
     return result.Item ? { user: String(result.Item.user), offboardedAt: String(result.Item.offboardedAt) } : undefined;
   }
 
+  /** Whether the user is offboarded, read consistently: what a grant about to be written must not miss. */
+  async has(user: string): Promise<boolean> {
+    return (await this.get(user, { consistent: true })) !== undefined;
+  }
+
   /** Lifts the mark (`npm run offboard -- --reinstate`); false if there was none. */
   async lift(user: string): Promise<boolean> {
     const result = await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: offboardedKey(user), ReturnValues: 'ALL_OLD' }));

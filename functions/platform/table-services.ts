@@ -59,5 +59,5 @@ export const tableServices = lazy((): TableServices => {
 export const modelRegistry = lazy(() => {
   const { models, offboarded } = tableServices();
   // A consistent read: a grant given a second after the offboarding must be refused too.
-  return new ModelRegistry(models, undefined, async (user) => (await offboarded.get(user, { consistent: true })) !== undefined);
+  return new ModelRegistry(models, { isOffboarded: (user) => offboarded.has(user) });
 });

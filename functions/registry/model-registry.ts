@@ -40,8 +40,12 @@ export class ModelRegistry {
    * @param isOffboarded Whether an administrator offboarded a user (functions/offboarding/), asked
    *   of each user a PUT access would newly grant a role; none is offboarded without it.
    */
-  constructor(private readonly models: ModelStore, now?: () => Date, private readonly isOffboarded: (user: string) => Promise<boolean> = async () => false) {
-    this.now = now ?? (() => new Date());
+  private readonly isOffboarded: (user: string) => Promise<boolean>;
+
+  /** `isOffboarded` says whether an administrator offboarded a user, whom no grant may then name (functions/offboarding/). */
+  constructor(private readonly models: ModelStore, options: { readonly now?: () => Date; readonly isOffboarded: (user: string) => Promise<boolean> }) {
+    this.now = options.now ?? (() => new Date());
+    this.isOffboarded = options.isOffboarded;
   }
 
   private authorized(actor: Actor, name: string, action: ModelAction): Promise<ModelRecord> {

@@ -7,6 +7,7 @@ import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_BUNDLE_LIMITS, type BundleLimits } from '../../functions/bundles/bundle-limits';
 import { S3BundleStore } from '../../functions/bundles/s3-bundle-store';
 import { watchTableChanges } from '../../functions/store/table-changes';
+import { DynamoOffboardedUsers } from '../../functions/offboarding/offboarded-users';
 import { DynamoModelStore } from '../../functions/registry/dynamo-model-store';
 import { ModelRegistry } from '../../functions/registry/model-registry';
 import { ModelRemoval } from '../../functions/registry/model-removal';
@@ -80,7 +81,8 @@ export async function startEmbeddedStores(options: { now?: () => Date; uploadLim
   });
   const models = new DynamoModelStore(documents, TABLE);
   const bundles = new S3BundleStore(s3, BUCKET);
-  const registry = new ModelRegistry(models, options.now);
+  const offboarded = new DynamoOffboardedUsers(documents, TABLE);
+  const registry = new ModelRegistry(models, { ...(options.now ? { now: options.now } : {}), isOffboarded: (user) => offboarded.has(user) });
   const versionStore = new DynamoVersionStore(documents, TABLE);
   const sessionStore = new DynamoUploadSessionStore(documents, TABLE);
   const clock = options.now ? { now: options.now } : {};
