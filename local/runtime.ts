@@ -20,6 +20,9 @@ import { openLocalIssuer, type LocalIssuer } from './local-issuer';
 import { DEMO_MODEL, seedDemoModel, type SeedOutcome } from './demo-model';
 import { ensureTable } from './provision';
 import { startEventDispatcher, type EventDispatcher } from './events/event-dispatcher';
+import { attachQueueSink } from '../functions/platform/queue-sender';
+import { LOCAL_DOI_PREFIX } from '../functions/publishing/local-datacite';
+import { PUBLISHING_ENV } from '../functions/publishing/publishing-config';
 import type { EventHandler } from './events/delivery-context';
 import { localIntervalSeconds } from './events/schedule-timers';
 import { checkHandlerSettings } from './startup-settings';
@@ -107,6 +110,14 @@ function modelCacheEnvironment(env: NodeJS.ProcessEnv, dataDir: string): Record<
 const JWKS_PATH = '/.well-known/jwks.json';
 
 /** Handlers verify local sign-in tokens exactly as cloud ones: against a JWKS fetched over HTTP. */
+/**
+ * Publishing with the local DOI provider (functions/publishing/local-datacite.ts): DataCite's
+ * former test prefix, DOIs kept in the local table, landing pages on this runtime.
+ */
+function publishingEnvironment(url: string): Record<string, string> {
+  return { [PUBLISHING_ENV.prefix]: LOCAL_DOI_PREFIX, [PUBLISHING_ENV.provider]: 'local', [PUBLISHING_ENV.publisher]: 'MLHub (local)', [PUBLISHING_ENV.landingBaseUrl]: `${url}/` };
+}
+
 function identityEnvironment(issuer: LocalIssuer, port: number, options: LocalRuntimeOptions): Record<string, string> {
   const reachable = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
@@ -187,6 +198,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     stops.push(events.stop);
     s3.onObjectEvent(events.s3Event);
+    // Messages the handlers send (the DOI registrations) go to the dispatcher's queues, as to SQS.
+    const detachQueueSink = attachQueueSink((queue, body) => void events.sendMessage(queue, body));
+    stops.push(async () => detachQueueSink());
 
     const issuer = await openLocalIssuer(dataDir);
     const gateway = await startGateway({
@@ -202,7 +216,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       ...(accessLog ? { log: accessLog } : {}),
     });
     stops.push(gateway.close);
-    Object.assign(process.env, identityEnvironment(issuer, gateway.port, options));
+    Object.assign(process.env, identityEnvironment(issuer, gateway.port, options), publishingEnvironment(gateway.url));
     if (!options.devUser) delete process.env[IDENTITY_ENV.devUser];
     // A new data folder starts with the demo model, so the README's predict example just works.
     // The seeding goes through the API like any caller, so the user's limits (MLHUB_RATE_LIMITS) may

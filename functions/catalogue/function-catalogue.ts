@@ -46,6 +46,13 @@ export const FUNCTION_DEFINITIONS = {
     memoryMb: 2048, timeoutSeconds: 900, checksBundles: true,
     summary: 'Ends pending versions past their expiry (aborted, bytes retired) and checks stored bundles nobody checked',
   },
+  registerDois: {
+    handler: 'register-dois',
+    // Up to 8 tries a few minutes apart (DataCite's 429 and 5xx), then the dead-letter queue.
+    trigger: { kind: 'queue', queue: 'doi-registrations', batchSize: 5, maxReceiveCount: 8, visibilityTimeoutSeconds: 180 },
+    memoryMb: 512, timeoutSeconds: 120,
+    summary: "Registers published versions' DOIs and their models' concept DOIs with the DOI provider",
+  },
 } as const satisfies Record<string, CatalogueFunctionDefinition>;
 
 export type CatalogueFunctionId = keyof typeof FUNCTION_DEFINITIONS;

@@ -34,7 +34,7 @@ export const modelDocument = z.strictObject({
   discipline: text(200),
   visibility: z.optional(z.enum(['private', 'public'], { error: "must be 'private' or 'public'" })),
   ...scholarlyFields,
-  ...Object.fromEntries(['owner', 'created', 'updated', 'revision', 'latest_version', 'versions', 'grants', 'user', 'version', 'bundle']
+  ...Object.fromEntries(['owner', 'created', 'updated', 'revision', 'latest_version', 'versions', 'grants', 'user', 'version', 'bundle', 'doi', 'concept_doi']
     .map((field) => [field, echoed(z.optional(z.unknown()))])),
 }).register(z.globalRegistry, { id: 'ModelDocument', description: 'The writable fields of a model record' });
 

@@ -5,6 +5,7 @@ import { MAX_VERSION_NUMBER } from '../versions/version-records';
 import { ERROR_GROUPS as G } from './error-groups';
 import { booleanText, issuedIdParam, modelNameParam, modelParams, versionQuery, wholeNumberText } from './parameters';
 import { contract } from './route-contract';
+import { component } from './views';
 import * as views from './views';
 
 /** What `POST /model/{name}/uploads` takes: the bundle's exact size, and what to check it against. */
@@ -113,6 +114,19 @@ export const getVersion = contract({
   params: versionParams,
   responses: { 200: { description: 'The version as it stands: pending, ready or rejected', body: views.modelVersion } },
   errors: [...G.everyRoute, ...G.readsIdentity, ...G.namedModel, 'invalid_version', 'version_not_found', 'version_gone'],
+});
+
+/** `POST …/versions/{n}/publish`'s answer: the publication, with the model and version it belongs to. */
+export const publicationAnswer = component(z.strictObject({ model: z.string(), version: z.int(), ...views.publication.def.shape }), 'PublicationAnswer', 'A version\'s publication, with the model and version');
+
+export const publishVersion = contract({
+  route: 'publishVersion',
+  params: versionParams,
+  responses: {
+    200: { description: 'The version is published: its DOI and concept DOI are registered (asking again changes nothing)', body: publicationAnswer },
+    202: { description: 'Publishing began, or is under way: the DOIs are being registered; GET the version to see when it is published', body: publicationAnswer, headers: { location: 'The version, to poll' } },
+  },
+  errors: [...G.everyRoute, ...G.readsIdentity, ...G.signedIn, ...G.writeScope, ...G.namedModel, 'forbidden', 'invalid_version', 'version_not_found', 'version_not_ready', 'metadata_incomplete', 'publishing_not_configured'],
 });
 
 export const deleteVersion = contract({

@@ -6,7 +6,7 @@ import * as z from 'zod/mini';
  * functions/tokens/token-service.ts); the integration tests hold every real answer to them.
  */
 
-function component<S extends z.ZodMiniType>(schema: S, id: string, description: string): S {
+export function component<S extends z.ZodMiniType>(schema: S, id: string, description: string): S {
   z.globalRegistry.add(schema, { id, description });
   return schema;
 }
@@ -30,6 +30,17 @@ const builtinRuntime = z.union([
 
 export const versionStatus = z.enum(['pending', 'ready', 'rejected', 'aborted', 'deleted']);
 
+export const publication = component(z.strictObject({
+  state: z.enum(['publishing', 'published', 'publish_failed']),
+  doi: z.string().register(z.globalRegistry, { description: "The version's DOI, named when publishing began and never another" }),
+  doi_url: z.string().register(z.globalRegistry, { description: 'Where the DOI resolves: https://doi.org/<doi>' }),
+  concept_doi: z.string().register(z.globalRegistry, { description: "The model's concept DOI, which resolves to its newest published version" }),
+  requested: timestamp,
+  requested_by: z.string(),
+  published: z.nullable(timestamp),
+  reason: z.nullable(z.string()).register(z.globalRegistry, { description: "Why registration failed (publish_failed), in the registration agency's words; publish again to retry" }),
+}), 'Publication', "A version's publication with a DOI: publishing while the DOIs are registered, then published, or publish_failed");
+
 export const version = component(z.strictObject({
   version: z.int().check(z.minimum(1)),
   status: versionStatus,
@@ -45,6 +56,7 @@ export const version = component(z.strictObject({
   reason: z.optional(z.nullable(z.string())),
   ended: z.optional(timestamp),
   ended_by: z.optional(z.nullable(z.string())),
+  publication: z.nullable(publication),
 }), 'Version', 'One version of a model: its status, bytes and what the check found in them');
 
 export const modelVersion = component(z.strictObject({ model: z.string(), ...version.def.shape }), 'ModelVersion', 'A version, with the name of its model');
@@ -91,6 +103,8 @@ export const model = component(z.strictObject({
   ...summaryShape,
   grants: z.optional(z.array(grant)),
   versions: z.array(version),
+  doi: z.nullable(z.string()).register(z.globalRegistry, { description: 'The DOI of the newest published version' }),
+  concept_doi: z.nullable(z.string()).register(z.globalRegistry, { description: "The model's concept DOI, once a version is published" }),
 }), 'Model', 'A model record with its versions; grants only for its owner and writers');
 
 export const access = component(z.strictObject({

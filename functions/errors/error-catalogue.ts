@@ -60,6 +60,7 @@ export const ERROR_CATALOGUE = {
   version_not_ready: { kind: 'conflict', description: 'The version is still pending or was rejected' },
   no_bundle: { kind: 'not_found', description: 'The model has no ready version yet' },
   no_ready_bundle: { kind: 'conflict', description: 'The model has no ready version to predict with' },
+  publishing_not_configured: { kind: 'unavailable', description: 'This deployment has no DOI prefix, so it cannot publish' },
   metadata_incomplete: { kind: 'invalid', description: 'The model lacks metadata a DOI needs; the message lists what to set' },
   // Identity and access.
   authentication_required: { kind: 'unauthenticated', description: 'The route needs a signed-in caller' },

@@ -3,6 +3,8 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { traced } from '../observability/tracing';
 import type { FunctionConfig } from './function-config';
@@ -42,4 +44,14 @@ export function createLambdaClient(): LambdaClient {
 /** For asking the stack's user pool whether a personal access token's user is still enabled. */
 export function createCognitoClient(): CognitoIdentityProviderClient {
   return traced(new CognitoIdentityProviderClient({}));
+}
+
+/** For sending to a queue of the function catalogue (queue-sender.ts). */
+export function createSqsClient(): SQSClient {
+  return traced(new SQSClient({}));
+}
+
+/** For reading a secret the stack names, such as DataCite's repository password. */
+export function createSecretsManagerClient(): SecretsManagerClient {
+  return traced(new SecretsManagerClient({}));
 }

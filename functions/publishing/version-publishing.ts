@@ -12,7 +12,8 @@ import { snapshotOf, type Publication } from './publication';
 export interface VersionPublishingOptions {
   readonly models: ModelStore;
   readonly versions: VersionStore;
-  readonly provider: DoiProvider;
+  /** The registration agency, or how to reach it: only registration needs it (a request never calls it). */
+  readonly provider: DoiProvider | (() => Promise<DoiProvider>);
   /** The repository's DOI prefix: `10.` and 4 to 9 digits. */
   readonly prefix: string;
   /** DataCite's `publisher`: who makes the models available. */
@@ -70,10 +71,11 @@ export class VersionPublishing {
    * A version that is not `publishing` is left as it is.
    */
   async register(name: string, version: number): Promise<Publication | undefined> {
-    const { versions, provider } = this.options;
+    const { versions } = this.options;
     const record = await versions.get(name, version);
     const publication = record?.publication;
     if (!record || publication?.state !== 'publishing') return publication;
+    const provider = typeof this.options.provider === 'function' ? await this.options.provider() : this.options.provider;
     try {
       await provider.publish(publication.doi, this.versionAttributes(publication));
       await provider.publish(publication.conceptDoi, this.conceptAttributes(publication, await versions.list(name)));

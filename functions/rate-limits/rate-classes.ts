@@ -39,6 +39,7 @@ export const ROUTE_RATE_CLASSES: Readonly<Record<RouteId, RateClass | null>> = {
   createModel: 'write',
   updateModel: 'write',
   deleteModel: 'write',
+  publishVersion: 'write',
   deleteVersion: 'write',
   putAccess: 'write',
   createToken: 'write',

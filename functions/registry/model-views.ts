@@ -5,6 +5,7 @@ import type { BundleManifest } from '../bundles/bundle-manifest';
 import { doiIn } from '../contracts/scholarly-metadata';
 import { builtinModelBytes } from '../platform/function-config';
 import type { ModelRecord } from './model-records';
+import type { Publication } from '../publishing/publication';
 import type { VersionRecord } from '../versions/version-records';
 
 /** The ETag of a model record: its metadata revision. */
@@ -18,6 +19,20 @@ export const modelEtag = (model: ModelRecord): string => `"${model.revision}"`;
 function builtinRuntimeView(manifest: BundleManifest, maxModelBytes: number) {
   const verdict = verdictForModelCache(manifest, maxModelBytes);
   return verdict.runnable ? { runnable: true, model_file: verdict.modelFiles[0] ?? null } : { runnable: false, reason: verdict.reason };
+}
+
+/** A version's publication as the API shows it (the Publication component). */
+export function publicationView(publication: Publication) {
+  return {
+    state: publication.state,
+    doi: publication.doi,
+    doi_url: `https://doi.org/${publication.doi}`,
+    concept_doi: publication.conceptDoi,
+    requested: publication.requestedAt,
+    requested_by: publication.requestedBy,
+    published: publication.publishedAt ?? null,
+    reason: publication.state === 'publish_failed' ? publication.reason ?? null : null,
+  };
 }
 
 /**
@@ -42,6 +57,7 @@ export function versionView(version: VersionRecord, maxModelBytes: number = buil
     ...(version.status === 'rejected' || version.status === 'aborted' || version.status === 'deleted'
       ? { reason: version.reason ?? null, ...(version.endedAt ? { ended: version.endedAt, ended_by: version.endedBy ?? null } : {}) }
       : {}),
+    publication: version.publication ? publicationView(version.publication) : null,
   };
 }
 
@@ -93,5 +109,12 @@ export function modelView(model: ModelRecord, versions: readonly VersionRecord[]
     ...modelSummaryView(model),
     ...(showGrants ? { grants: access.grants.map(grantView) } : {}),
     versions: versions.map((version) => versionView(version)),
+    ...publishedDois(versions),
   };
+}
+
+/** The newest published version's DOI, and the model's concept DOI once any version is published. */
+function publishedDois(versions: readonly VersionRecord[]): { doi: string | null; concept_doi: string | null } {
+  const published = versions.filter((version) => version.publication?.state === 'published').sort((a, b) => b.version - a.version);
+  return { doi: published[0]?.publication?.doi ?? null, concept_doi: published[0]?.publication?.conceptDoi ?? null };
 }

@@ -174,6 +174,11 @@ export const ROUTE_DEFINITIONS = {
     scope: 'read', auth: 'optional', body: 'none', bodyLimit: 0, ...metadataRoute,
     summary: 'Read one version: pending, ready or rejected; 410 Gone with what happened once it was deleted or aborted',
   },
+  publishVersion: {
+    method: 'POST', path: '/model/{name}/versions/{n}/publish', handler: 'publish-version', query: [],
+    scope: 'write', auth: 'required', body: 'none', bodyLimit: 0, ...metadataRoute,
+    summary: 'Publish a version with a DOI (owner only): freezes its metadata, makes the model public, registers a version DOI and the concept DOI',
+  },
   deleteVersion: {
     method: 'DELETE', path: '/model/{name}/versions/{n}', handler: 'delete-version', query: [],
     scope: 'write', auth: 'required', body: 'none', bodyLimit: 0, memoryMb: 512, timeoutSeconds: 28,

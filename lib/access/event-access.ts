@@ -24,6 +24,11 @@ export const CATALOGUE_ACCESS: Readonly<Record<CatalogueFunctionId, RouteAccess>
     // It also finishes model deletes whose caller died: the same calls deleteModel makes after its access check.
     routeAccess('deleteModel'),
   ]),
+  // VersionPublishing.register (functions/publishing/version-publishing.ts): reads the version and
+  // the model's versions (GetItem, a query of the partition), settles the publication (a
+  // conditional UpdateItem); the local DOI provider keeps its DOIs in the table (PutItem,
+  // DeleteItem), which a deployment using DataCite never does.
+  registerDois: { table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'] },
 };
 
 /** A catalogue function's data access; throws for an id CATALOGUE_ACCESS does not hold (a function outside the catalogue). */

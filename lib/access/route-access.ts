@@ -183,6 +183,11 @@ export const ROUTE_ACCESS: Readonly<Record<RouteId, RouteAccess>> = {
   // version and session (GetItem); moves the version to deleted (a conditional UpdateItem); aborts
   // its multipart upload if it had one and retires its key (PutObject); if it was the latest, finds
   // the newest ready version left (a query of the partition) and moves `latest` to it (UpdateItem).
+  // VersionPublishing.request (functions/publishing/version-publishing.ts): reads the model, grant and
+  // version (GetItem); starts the publication (a conditional UpdateItem of the version) and makes
+  // the model public (UpdateItem of the record); sends the registration to the DOI queue (granted
+  // with the queue, lib/functions/catalogue-functions.ts).
+  publishVersion: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
   deleteVersion: {
     table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
     bundleObjects: ['s3:AbortMultipartUpload', 's3:PutObject'],

@@ -32,7 +32,7 @@ export const ROUTE_UPLOAD_SETTINGS: Readonly<Record<RouteId, readonly UploadSett
   deleteModel: ['presignSeconds'],
   // Show versions, whose builtin_runtime compares model files with the predict function's cache as it is now.
   getModel: ['builtinModelBytes'], updateModel: ['builtinModelBytes'], getVersion: ['builtinModelBytes'], deleteVersion: ['builtinModelBytes'],
-  getStatus: [], getOpenApi: [], listModels: [], createModel: [], listUploads: [],
+  getStatus: [], getOpenApi: [], listModels: [], createModel: [], listUploads: [], publishVersion: [],
   abortUpload: [], predictModel: [], predictModelWithGet: [],
   getAccess: [], putAccess: [], createToken: [], listTokens: [], deleteToken: [], getMe: [],
 };

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleHandlers, DEPLOYED_HANDLERS, type HandlerBundle } from '../../bench/support/handler-bundles';
 import { createServer, type Server } from 'node:http';
@@ -110,6 +111,7 @@ const isDataAction = (action: string): boolean => /^(dynamodb|s3|sagemaker):/.te
 /** The catalogue functions a bucket notification invokes, and those a schedule does (no other trigger kind is in use yet: test/infra/catalogue-triggers.test.ts builds each). */
 const EVENT_SUBSCRIPTIONS = functionsTriggeredBy('s3');
 const SCHEDULES = functionsTriggeredBy('schedule');
+const QUEUE_READERS = functionsTriggeredBy('queue');
 
 let synth: SynthesizedMlHub;
 let ids: { table: string; bucket: string; logBucket: string; api: string; userPool: string; userPoolClient: string };
@@ -123,6 +125,7 @@ const functionOf = (routeId: string): RouteFunction => {
 };
 const eventFunctionOf = (subscriptionId: string): Extract<DeployedFunction, { kind: 's3' }> => synth.stack.catalogueFunctions.of(subscriptionId, 's3');
 const scheduledFunctionOf = (scheduleId: string): Extract<DeployedFunction, { kind: 'schedule' }> => synth.stack.catalogueFunctions.of(scheduleId, 'schedule');
+const queueFunctionOf = (functionId: string): Extract<DeployedFunction, { kind: 'queue' }> => synth.stack.catalogueFunctions.of(functionId, 'queue');
 const functionResource = (routeFunction: RouteFunction): Resource => resourceById(synth.template, logicalIdOf(routeFunction.function));
 const dataStatements = (routeFunction: RouteFunction): Statement[] =>
   statementsOfRole(synth.template, logicalIdOf(routeFunction.role)).filter((statement) => asList(statement.Action).some(isDataAction));
@@ -143,6 +146,7 @@ const allHandlerFunctions = (): [string, RouteFunction][] => [
   ['fallback', synth.stack.functions.fallback],
   ...EVENT_SUBSCRIPTIONS.map((subscription) => [subscription.id, eventFunctionOf(subscription.id).handler] as [string, RouteFunction]),
   ...SCHEDULES.map((schedule) => [schedule.id, scheduledFunctionOf(schedule.id).handler] as [string, RouteFunction]),
+  ...QUEUE_READERS.map((reader) => [reader.id, queueFunctionOf(reader.id).handler] as [string, RouteFunction]),
 ];
 
 const apiRoutes = () => Object.values(resourcesOfType(synth.template, 'AWS::ApiGatewayV2::Route'));
@@ -200,8 +204,8 @@ describe('routes and functions', () => {
     for (const route of apiRoutes().filter((candidate) => /^(OPTIONS |ANY |\$default)/.test(String(candidate.Properties.RouteKey)))) {
       expect(functionBehind(route), String(route.Properties.RouteKey)).toBe(fallback);
     }
-    // One per route, the fallback, one per storage event subscription, one per schedule, and CDK's bucket notifications handler.
-    expect(Object.keys(resourcesOfType(synth.template, 'AWS::Lambda::Function'))).toHaveLength(ROUTES.length + 1 + EVENT_SUBSCRIPTIONS.length + SCHEDULES.length + 1);
+    // One per route, the fallback, one per storage event subscription, schedule and queue, and CDK's bucket notifications handler.
+    expect(Object.keys(resourcesOfType(synth.template, 'AWS::Lambda::Function'))).toHaveLength(ROUTES.length + 1 + EVENT_SUBSCRIPTIONS.length + SCHEDULES.length + QUEUE_READERS.length + 1);
   });
 
   it.each(ROUTES.map((route) => [route.id, route] as const))('%s runs with its route table memory and timeout, on arm64 Node.js, traced, logging JSON', (routeId, route: RouteSpec) => {
@@ -240,6 +244,7 @@ describe('routes and functions', () => {
       [synth.stack.functions.fallback, 'not-routed'] as const,
       ...EVENT_SUBSCRIPTIONS.map((subscription) => [eventFunctionOf(subscription.id).handler, subscription.handler] as const),
       ...SCHEDULES.map((schedule) => [scheduledFunctionOf(schedule.id).handler, schedule.handler] as const),
+      ...QUEUE_READERS.map((reader) => [queueFunctionOf(reader.id).handler, reader.handler] as const),
     ];
     expect([...new Set(deployed.map(([, handler]) => handler))].sort()).toEqual([...DEPLOYED_HANDLERS].sort());
     for (const [routeFunction, handler] of deployed) {
@@ -377,7 +382,10 @@ describe('least privilege', () => {
   });
 
   it('limits each execution role to its own log group and X-Ray (an event function\'s also to its failed-event queue, createModel\'s to invoking the predict function, an authenticating route\'s to asking the user pool), with no managed policies', () => {
-    const failedEventQueues = new Map([...synth.stack.catalogueFunctions.byId.values()].map((deployed) => [deployed.handler, failedEventsOf(deployed)]));
+    const deployedFunctions = [...synth.stack.catalogueFunctions.byId.values()];
+    // Lambda sends a failed event to its queue; a queue reader's dead letters are moved by SQS, so it only consumes its own queue.
+    const failedEventQueues = new Map(deployedFunctions.filter((deployed) => deployed.kind !== 'queue').map((deployed) => [deployed.handler, failedEventsOf(deployed)]));
+    const consumedQueues = new Map(deployedFunctions.flatMap((deployed) => (deployed.kind === 'queue' ? [[deployed.handler, deployed.queue] as const] : [])));
     const createModel = functionOf('createModel');
     for (const [id, routeFunction] of allHandlerFunctions()) {
       const role = resourceById(synth.template, logicalIdOf(routeFunction.role));
@@ -389,6 +397,7 @@ describe('least privilege', () => {
         { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [arnOf(logicalIdOf(routeFunction.logGroup))] },
         { actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], resources: ['*'] },
         ...(queue ? [{ actions: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], resources: [arnOf(logicalIdOf(queue))] }] : []),
+        ...(consumedQueues.has(routeFunction) ? [{ actions: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'], resources: [arnOf(logicalIdOf(consumedQueues.get(routeFunction) as Queue))] }] : []),
         ...(routeFunction === createModel ? [{ actions: ['lambda:InvokeFunction'], resources: [arnOf(logicalIdOf(functionOf('predictModel').function))] }] : []),
         ...(ROUTES.some((route) => route.id === id && route.auth !== 'none') ? [{ actions: ['cognito-idp:AdminGetUser'], resources: [arnOf(ids.userPool)] }] : []),
       ]));
@@ -424,6 +433,7 @@ describe('upload sessions', () => {
     downloadBundle: () => [table(['dynamodb:GetItem']), objects(['s3:GetObjectVersion'])],
     getVersion: () => [table(['dynamodb:GetItem'])],
     deleteVersion: () => [table(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']), objects(['s3:AbortMultipartUpload', 's3:PutObject'])],
+    publishVersion: () => [table(['dynamodb:GetItem', 'dynamodb:UpdateItem'])],
   };
 
   it.each(Object.keys(EXPECTED).map((routeId) => [routeId]))('%s holds exactly the grants its calls and the URLs it signs need (and the rate counters\', if it counts requests)', (routeId) => {
@@ -939,7 +949,7 @@ describe('identity: the stack\'s own Cognito user pool', () => {
 
   it('never puts a function into single-user development mode', () => {
     const functions = Object.values(resourcesOfType(synth.template, 'AWS::Lambda::Function'));
-    expect(functions).toHaveLength(ROUTES.length + 1 + EVENT_SUBSCRIPTIONS.length + SCHEDULES.length + 1);
+    expect(functions).toHaveLength(ROUTES.length + 1 + EVENT_SUBSCRIPTIONS.length + SCHEDULES.length + QUEUE_READERS.length + 1);
     // CDK's bucket notifications handler has no environment at all.
     for (const resource of functions) expect(Object.keys((resource.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {})).not.toContain(IDENTITY_ENV.devUser);
   });

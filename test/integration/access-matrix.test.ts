@@ -47,6 +47,8 @@ const EXPECTED: Record<string, Record<Caller, Row>> = {
   getVersion: { anonymous: [404, 404, 200], owner: all(200), reader: [404, 200, 200], writer: [404, 200, 200], stranger: [404, 404, 200], ...badCredentials },
   // Each cell deletes a version of a model of its own, so every 200 is a first delete.
   deleteVersion: { anonymous: all(401), owner: all(200), reader: [404, 403, 403], writer: [404, 403, 403], stranger: [404, 404, 403], ...badCredentials },
+  // Each cell publishes a version of a model of its own, with the metadata a DOI needs: only owners publish.
+  publishVersion: { anonymous: all(401), owner: all(202), reader: [404, 403, 403], writer: [404, 403, 403], stranger: [404, 404, 403], ...badCredentials },
   predictModel: { anonymous: [404, 404, 200], owner: all(200), reader: [404, 200, 200], writer: [404, 200, 200], stranger: [404, 404, 200], ...badCredentials },
   predictModelWithGet: { anonymous: [404, 404, 200], owner: all(200), reader: [404, 200, 200], writer: [404, 200, 200], stranger: [404, 404, 200], ...badCredentials },
 };
@@ -70,12 +72,15 @@ const api = (caller: Caller | 'olive', method: string, path: string, init: { bod
   return call(mlhub.url, method, path, { ...init, headers: { ...init.headers, ...(credentials ? { authorization: credentials } : {}) } });
 };
 
-async function makeModel(kind: Kind, name = unique(`mx-${kind}`)): Promise<string> {
-  expect((await api('olive', 'POST', `/model/${name}`, json({ type: 'onnx' }))).status).toBe(201);
+async function makeModel(kind: Kind, name = unique(`mx-${kind}`), metadata: Record<string, unknown> = {}): Promise<string> {
+  expect((await api('olive', 'POST', `/model/${name}`, json({ type: 'onnx', ...metadata }))).status).toBe(201);
   expect((await api('olive', 'POST', `/model/${name}/upload`, { body: bundle, headers: { 'content-type': 'application/octet-stream' } })).status).toBe(201);
   expect((await api('olive', 'PUT', `/model/${name}/access`, json(SETTINGS[kind]))).status).toBe(200);
   return name;
 }
+
+/** What a DOI needs (functions/publishing/datacite-metadata.ts missingForDoi). */
+const DOI_METADATA = { title: 'Access matrix', description: 'A model to publish', license: 'MIT', authors: [{ name: 'Olive Owner' }] };
 
 const models = {} as Record<Kind, string>;
 const uploads = {} as Record<Kind, string>;
@@ -117,6 +122,7 @@ async function exercise(routeId: string, caller: Caller, kind: Kind): Promise<Js
     case 'abortUpload': return api(caller, 'DELETE', `/model/${name}/uploads/${await startUpload(name)}`);
     case 'getVersion': return api(caller, 'GET', `/model/${name}/versions/1`);
     case 'deleteVersion': return api(caller, 'DELETE', `/model/${await makeModel(kind)}/versions/1`);
+    case 'publishVersion': return api(caller, 'POST', `/model/${await makeModel(kind, unique(`mx-${kind}`), DOI_METADATA)}/versions/1/publish`);
     case 'predictModel': return api(caller, 'POST', `/model/${name}/predict`, { body: digit, headers: { 'content-type': 'application/json' } });
     case 'predictModelWithGet': {
       const credentials = authorization.get(caller);

@@ -108,6 +108,17 @@ describe('the route contracts, walked', () => {
     expect((await send('DELETE', '/model/walk/versions/1')).status).toBe(200);
     expect((await send('DELETE', '/model/walk')).status).toBe(200);
 
+    // Publishing with a DOI: 202 while the DOIs are registered, 200 once they are.
+    const doiMetadata = { type: 'onnx', description: 'walked to a DOI', title: 'Walk', license: 'MIT', authors: [{ name: 'Walker' }] };
+    expect((await send('POST', '/model/walk-doi', jsonInit(doiMetadata))).status).toBe(201);
+    expect((await send('POST', '/model/walk-doi/upload', octets(demo))).status).toBe(201);
+    expect((await send('POST', '/model/walk-doi/versions/1/publish')).status).toBe(202);
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 100))) {
+      const version = await send('GET', '/model/walk-doi/versions/1');
+      if ((version.body as { publication: { state: string } | null }).publication?.state === 'published') break;
+    }
+    expect((await send('POST', '/model/walk-doi/versions/1/publish')).status).toBe(200);
+
     // Errors of several kinds, each held to the route's list of codes.
     expect((await send('GET', '/model/walk')).status).toBe(404);
     expect((await send('POST', '/model/bad%20name', jsonInit({ type: 'onnx' }))).status).toBe(400);

@@ -37,10 +37,8 @@ function checkQueueTrigger(fn: CatalogueFunctionOf<'queue'>): void {
 export function wireQueueTrigger(handler: RouteFunction, fn: CatalogueFunctionOf<'queue'>, removalPolicy: RemovalPolicy): DeployedQueue {
   checkQueueTrigger(fn);
   const { trigger } = fn;
-  const deadLetters = failedEventQueue(handler, 'DeadLetters', {
-    removalPolicy,
-    why: `This queue is itself the dead-letter queue of the ${trigger.queue} queue (${fn.id}'s messages that failed ${trigger.maxReceiveCount} receives); nothing consumes it automatically, so a queue behind it would only ever stay empty`,
-  });
+  // cdk-nag's SQS3 knows a queue named as another's dead-letter queue, so it needs no acknowledgement.
+  const deadLetters = failedEventQueue(handler, 'DeadLetters', { removalPolicy });
   const queue = new Queue(handler, 'Queue', {
     encryption: QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
