@@ -50,5 +50,5 @@ export const putAccess = contract({
   params: modelParams,
   body: accessDocument,
   responses: { 200: { description: 'The settings as they now stand', body: views.access } },
-  errors: [...accessErrors, ...G.writeScope, ...G.jsonBody, 'invalid_user', 'user_offboarded'],
+  errors: [...accessErrors, ...G.writeScope, ...G.jsonBody, 'invalid_user', 'user_offboarded', 'model_published'],
 });

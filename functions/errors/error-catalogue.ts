@@ -68,6 +68,7 @@ export const ERROR_CATALOGUE = {
   session_required: { kind: 'forbidden', description: 'The route needs a session; personal access tokens are refused' },
   insufficient_scope: { kind: 'forbidden', description: "The token's scope does not allow this route" },
   forbidden: { kind: 'forbidden', description: 'The caller may see the model but not do this to it' },
+  model_published: { kind: 'conflict', description: 'The model has published versions, whose DOIs resolve to it: it stays public' },
   user_offboarded: { kind: 'conflict', description: 'A grant names a user an administrator offboarded; the message names the grant' },
   token_not_found: { kind: 'not_found', description: 'The caller has no token with this id' },
   identity_unavailable: { kind: 'unavailable', description: "The identity provider's keys could not be fetched, or its user pool could not be asked about a personal access token's user; retry after Retry-After seconds" },

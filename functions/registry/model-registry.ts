@@ -161,6 +161,7 @@ export class ModelRegistry {
     const model = await this.authorized(actor, name, 'manageAccess');
     const change = accessChangeOf(body, model.owner);
     const now = this.now().toISOString();
+    if (change.visibility === 'private' && model.visibility === 'public') await this.refuseUnpublishing(name);
     if (change.grants) {
       const current = (await this.models.getModel(name))?.grants ?? [];
       const wanted = new Map(change.grants.map((grant) => [grant.user, grant.role]));
@@ -173,6 +174,17 @@ export class ModelRegistry {
     }
     if (change.visibility && change.visibility !== model.visibility) await this.models.setVisibility(name, change.visibility, now);
     return this.getAccess(actor, name);
+  }
+
+  /**
+   * Refuses to make private a model with a published version, or one being published: its DOIs
+   * resolve to its pages, which must stay readable (DataCite: a DOI never stops resolving).
+   * Throws 409 model_published before anything is written.
+   */
+  private async refuseUnpublishing(name: string): Promise<void> {
+    const published = (await this.models.getModel(name))?.versions.filter((version) => version.publication && version.publication.state !== 'publish_failed') ?? [];
+    if (published.length === 0) return;
+    throw conflict('model_published', `Model '${name}' has published versions (${published.map((version) => `v${version.version}: ${version.publication?.doi}`).join(', ')}): their DOIs resolve here, so it stays public`);
   }
 
   /**

@@ -86,6 +86,14 @@ describe('POST /model/{name}/versions/{n}/publish', () => {
     expect(again.body).toMatchObject({ state: 'published', doi: '10.5072/mlhub.pub-digits/v1', published: publication.published });
   }, 60_000);
 
+  it('keeps a model with a published version public: making it private answers 409', async () => {
+    const refused = await as('alice', 'PUT', '/model/pub-digits/access', { visibility: 'private' });
+    expectError(refused, 409, 'model_published', /pub-digits\/v1/);
+    expect(((await as(undefined, 'GET', '/model/pub-digits')).body as { visibility: string }).visibility).toBe('public');
+    // Grants may still change.
+    expect((await as('alice', 'PUT', '/model/pub-digits/access', { grants: [{ user: 'bob', role: 'read' }] })).status).toBe(200);
+  }, 60_000);
+
   it('gives a second version its own DOI under the same concept DOI', async () => {
     await upload('alice', 'pub-digits');
     expect((await as('alice', 'POST', '/model/pub-digits/versions/2/publish')).status).toBe(202);
