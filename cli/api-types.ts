@@ -21,3 +21,5 @@ export type UploadStatus = AnswerOf<typeof versions.createUpload, 201>;
 export type UploadSession = AnswerOf<typeof versions.listUploads, 200>[number];
 export type Version = Model['versions'][number];
 export type Caller = AnswerOf<typeof identity.getMe, 200>;
+export type PublicationAnswer = AnswerOf<typeof versions.publishVersion, 200>;
+export type ModelVersion = AnswerOf<typeof versions.getVersion, 200>;

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import type { Caller, DeletedModel, Health, Model, ModelSummary } from './api-types';
+import type { Caller, DeletedModel, Health, Model, ModelSummary, ModelVersion, PublicationAnswer } from './api-types';
 import { ApiClient, modelPath } from './api-client';
 import { CliError } from './cli-error';
 import { DEFAULT_URL, loadConfig, saveConfig } from './config-store';
@@ -231,6 +231,26 @@ export function buildProgram(): Command {
         process.removeListener('SIGINT', onInterrupt);
         if (scratch) await rm(scratch, { recursive: true, force: true });
       }
+    });
+
+  program.command('publish <name>')
+    .description('publish a version with a DOI (owner only), wait until its DOIs are registered, and print them')
+    .option('-v, --version <n>', 'which version (default: the latest)', positiveInt)
+    .option('--timeout <seconds>', 'how long to wait for the registration', positiveInt, 120)
+    .action(async (name: string, options: { version?: number; timeout: number }, command: Command) => {
+      const { api, out } = await context(command);
+      const version = options.version ?? (await api.json<Model>('GET', modelPath(name))).latest_version;
+      if (!version) throw new CliError(`${name} has no ready version to publish; push a bundle first`);
+      let publication: PublicationAnswer = await api.json<PublicationAnswer>('POST', `${modelPath(name)}/versions/${version}/publish`);
+      // Registration runs off the request path: poll the version, as the API's 202 says.
+      for (const deadline = Date.now() + options.timeout * 1000; publication.state === 'publishing';) {
+        if (Date.now() > deadline) throw new CliError(`${name} v${version} is still publishing after ${options.timeout} s; its DOI will be ${publication.doi} (see mlhub show ${name})`);
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        const read = await api.json<ModelVersion>('GET', `${modelPath(name)}/versions/${version}`);
+        if (read.publication) publication = { model: name, version, ...read.publication };
+      }
+      if (publication.state === 'publish_failed') throw new CliError(`Publishing ${name} v${version} failed: ${publication.reason ?? 'no reason given'}; fix it and run mlhub publish again`);
+      out.result(publication, () => `Published ${name} v${version}: DOI ${publication.doi} (${publication.doi_url}), concept DOI ${publication.concept_doi}`);
     });
 
   program.command('pull <name>')

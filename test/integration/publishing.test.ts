@@ -10,6 +10,7 @@ import { LOCAL_S3_CREDENTIALS } from '../../local/s3-server';
 import { LOCAL_TABLE } from '../../local/runtime';
 import { call, expectError, json } from '../support/http';
 import { removeDataDir, startMlhub, type RunningMlhub } from '../support/local-runtime';
+import { runCli } from '../support/run-cli';
 
 /* Publishing a version with a DOI over HTTP on npm start, whose DOI provider is the local one. */
 
@@ -120,5 +121,29 @@ describe('POST /model/{name}/versions/{n}/publish', () => {
     expectError(await as('alice', 'POST', '/model/pub-shared/versions/7/publish'), 404, 'version_not_found');
     expectError(await as('alice', 'POST', '/model/pub-shared/versions/0/publish'), 400, 'invalid_version');
     expect(((await as('alice', 'GET', '/model/pub-shared/versions/1')).body as { publication: unknown }).publication).toBeNull();
+  }, 60_000);
+});
+
+describe('mlhub publish', () => {
+  const cli = (args: string[], who: keyof typeof tokens = 'alice') => runCli(args, { MLHUB_CONFIG: '/nonexistent/mlhub-config.json', MLHUB_URL: mlhub.url, MLHUB_TOKEN: tokens[who] });
+
+  it('publishes the latest version, waits, and prints its DOI and concept DOI', async () => {
+    await modelWithVersion('alice', 'pub-cli', FULL);
+    const run = await cli(['publish', 'pub-cli']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout.trim()).toBe('Published pub-cli v1: DOI 10.5072/mlhub.pub-cli/v1 (https://doi.org/10.5072/mlhub.pub-cli/v1), concept DOI 10.5072/mlhub.pub-cli');
+    const again = await cli(['publish', 'pub-cli', '--version', '1', '--json']);
+    expect(JSON.parse(again.stdout)).toMatchObject({ model: 'pub-cli', version: 1, state: 'published', doi: '10.5072/mlhub.pub-cli/v1' });
+  }, 60_000);
+
+  it('says what a DOI lacks, or that only the owner publishes, with a non-zero exit', async () => {
+    await modelWithVersion('alice', 'pub-cli-bare', { type: 'ONNX' });
+    const bare = await cli(['publish', 'pub-cli-bare']);
+    expect(bare.code).not.toBe(0);
+    expect(bare.stderr).toMatch(/set title, authors \(at least one with role creator\), license, description .*400 metadata_incomplete/);
+    expect((await as('alice', 'PUT', '/model/pub-cli/access', { grants: [{ user: 'bob', role: 'write' }] })).status).toBe(200);
+    const writer = await cli(['publish', 'pub-cli'], 'bob');
+    expect(writer.code).not.toBe(0);
+    expect(writer.stderr).toMatch(/only its owner may .*403 forbidden/);
   }, 60_000);
 });
