@@ -103,5 +103,5 @@ export const deleteModel = contract({
       body: z.strictObject({ model: z.string(), deleted: z.literal(true), versions_deleted: z.int(), objects_deleted: z.int() }),
     },
   },
-  errors: [...G.everyRoute, ...G.readsIdentity, ...G.signedIn, ...G.writeScope, ...G.namedModel, 'forbidden', 'invalid_if_match', 'revision_mismatch'],
+  errors: [...G.everyRoute, ...G.readsIdentity, ...G.signedIn, ...G.writeScope, ...G.namedModel, 'forbidden', 'invalid_if_match', 'revision_mismatch', 'model_published'],
 });

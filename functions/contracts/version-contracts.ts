@@ -133,5 +133,5 @@ export const deleteVersion = contract({
   route: 'deleteVersion',
   params: versionParams,
   responses: { 200: { description: 'The version is deleted: its bytes are gone and it answers 410 from now on', body: views.modelVersion } },
-  errors: [...G.everyRoute, ...G.readsIdentity, ...G.signedIn, ...G.writeScope, ...G.namedModel, 'forbidden', 'invalid_version', 'version_not_found', 'version_gone'],
+  errors: [...G.everyRoute, ...G.readsIdentity, ...G.signedIn, ...G.writeScope, ...G.namedModel, 'forbidden', 'invalid_version', 'version_not_found', 'version_gone', 'upload_checking', 'version_published'],
 });

@@ -4,7 +4,7 @@ import type { BundleStore } from '../bundles/bundle-store';
 import type { Actor } from '../identity/actor';
 import type { VersionRemoval } from '../versions/version-removal';
 import { checkModelName } from './model-name';
-import { AppError } from '../errors/app-error';
+import { AppError, conflict } from '../errors/app-error';
 import type { ExpectedRevision, ModelStore } from './model-store';
 
 export interface DeletedModel {
@@ -40,6 +40,11 @@ export class ModelRemoval {
     // A delete that was interrupted is finished by the owner's next DELETE.
     const resumable = access.model?.state === 'deleting' ? { ...access.model, state: 'active' as const } : access.model;
     authorize(actor, name, resumable, access.grant, 'delete');
+    const published = access.model?.state === 'active' ? (await this.deps.models.getModel(name))?.versions.filter((version) => version.publication && version.publication.state !== 'publish_failed') ?? [] : [];
+    // A DOI never stops resolving: until withdrawal exists (tombstones that keep the DOIs), a model with published versions stays.
+    if (published.length > 0) {
+      throw conflict('model_published', `Model '${name}' has published versions (${published.map((version) => `v${version.version}: ${version.publication?.doi}`).join(', ')}), whose DOIs resolve to it: it is not deleted`);
+    }
     const model = await this.deps.models.beginDelete(name, this.now().toISOString(), expected);
     if (!model) {
       const current = await this.deps.models.getModelRecord(name);

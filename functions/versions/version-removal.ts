@@ -41,6 +41,10 @@ export class VersionRemoval {
     const version = number <= model.versionCounter ? await this.deps.versions.get(name, number) : undefined;
     if (!version) throw notFound('version_not_found', `Model '${name}' has no version ${number}`);
     if (version.status === 'deleted' || version.status === 'aborted') throw versionGone(version, model);
+    // A DOI never stops resolving: until withdrawal exists (a tombstone that keeps the DOI), a published version stays.
+    if (version.publication && version.publication.state !== 'publish_failed') {
+      throw conflict('version_published', `Version ${number} of model '${name}' is published as ${version.publication.doi}, which resolves to it: it is not deleted`);
+    }
     const now = this.now().toISOString();
     const ended = await this.deps.versions.transition(name, number, ['pending', 'ready', 'rejected'],
       { status: 'deleted', reason: reason ?? `Deleted by ${actor.id}`, by: actor.id }, now, { unclaimedAt: now });

@@ -95,6 +95,13 @@ describe('POST /model/{name}/versions/{n}/publish', () => {
     expect((await as('alice', 'PUT', '/model/pub-digits/access', { grants: [{ user: 'bob', role: 'read' }] })).status).toBe(200);
   }, 60_000);
 
+  it('keeps a published version and its model: deleting either answers 409 and removes nothing', async () => {
+    expectError(await as('alice', 'DELETE', '/model/pub-digits/versions/1'), 409, 'version_published', /10\.5072\/mlhub\.pub-digits\/v1/);
+    expectError(await as('alice', 'DELETE', '/model/pub-digits'), 409, 'model_published', /pub-digits\/v1/);
+    expect(((await as(undefined, 'GET', '/model/pub-digits/versions/1')).body as { status: string }).status).toBe('ready');
+    expect((await call(mlhub.url, 'GET', '/model/pub-digits/download?version=1&redirect=false')).status).toBe(200);
+  }, 60_000);
+
   it('gives a second version its own DOI under the same concept DOI', async () => {
     await upload('alice', 'pub-digits');
     expect((await as('alice', 'POST', '/model/pub-digits/versions/2/publish')).status).toBe(202);
