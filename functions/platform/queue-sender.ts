@@ -1,25 +1,19 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createSqsClient } from './aws-clients';
 import { lazy } from './lazy';
+import { processSlot } from './process-slot';
 
 /** Takes a message for a queue named by the function catalogue (its trigger's `queue`). */
 export type QueueSink = (queue: string, body: string) => void;
 
-/** Where an attached sink lives: one per process, whichever copy of this module a loader made. */
-const SINK = Symbol.for('mlhub.queueSink');
-type SinkHolder = { [SINK]?: QueueSink };
+const sinkSlot = processSlot<QueueSink>('mlhub.queueSink', 'queue sink');
 
 /**
  * Has messages go to `sink` instead of SQS: only the local runtime does this (its event
  * dispatcher holds the queues, local/events/). Returns the detach function.
  */
 export function attachQueueSink(sink: QueueSink): () => void {
-  const holder = globalThis as SinkHolder;
-  if (holder[SINK]) throw new Error('A queue sink is already attached: one event dispatcher per process');
-  holder[SINK] = sink;
-  return () => {
-    if (holder[SINK] === sink) delete holder[SINK];
-  };
+  return sinkSlot.attach(sink);
 }
 
 const sqs = lazy(createSqsClient);
@@ -29,7 +23,7 @@ const sqs = lazy(createSqsClient);
  * sending function by the stack), or to the local runtime's queue of that name.
  */
 export async function sendToQueue(queue: string, queueUrl: string | undefined, body: string): Promise<void> {
-  const sink = (globalThis as SinkHolder)[SINK];
+  const sink = sinkSlot.get();
   if (sink) return sink(queue, body);
   if (!queueUrl) throw new Error(`No URL for the queue '${queue}': the stack gives the sending function its QueueUrl`);
   await sqs().send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));

@@ -1,5 +1,6 @@
 import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { processSlot } from '../platform/process-slot';
 import { TABLE_DESIGN } from './table-design';
 
 /** An item as DynamoDB's wire protocol writes it, as stream records carry it. */
@@ -21,9 +22,7 @@ export interface TableChange {
 
 export type TableChangeSink = (change: TableChange) => void;
 
-/** Where attached sinks live: one per process, whichever copy of this module a loader made. */
-const SINK = Symbol.for('mlhub.tableChangeSink');
-type SinkHolder = { [SINK]?: TableChangeSink };
+const sinkSlot = processSlot<TableChangeSink>('mlhub.tableChangeSink', 'table change sink');
 
 /**
  * Has the document clients built from now on report every item they change. Only the local
@@ -31,12 +30,7 @@ type SinkHolder = { [SINK]?: TableChangeSink };
  * built exactly as without it. Returns the detach function.
  */
 export function attachTableChangeSink(sink: TableChangeSink): () => void {
-  const holder = globalThis as SinkHolder;
-  if (holder[SINK]) throw new Error('A table change sink is already attached: one event dispatcher per process');
-  holder[SINK] = sink;
-  return () => {
-    if (holder[SINK] === sink) delete holder[SINK];
-  };
+  return sinkSlot.attach(sink);
 }
 
 const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand']);
@@ -91,7 +85,7 @@ function changeBetween(tableName: string, keys: WireItem, oldImage: WireItem | u
  * stream consumer must be idempotent and read what it needs anyway, as records may repeat).
  */
 export function watchTableChanges(client: DynamoDBDocumentClient): void {
-  const sink = (globalThis as SinkHolder)[SINK];
+  const sink = sinkSlot.get();
   if (!sink) return;
   const read = async (tableName: string, key: WireItem): Promise<WireItem | undefined> =>
     (await client.send(new GetItemCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
