@@ -25,7 +25,8 @@ export const stackIdFor = (stage: string): string => `MlHub-${stage}`;
  * MLHub in one stack: storage, identity (its own Cognito user pool, or an external issuer), one
  * function per route wired to both, the HTTP API in front, and one function per entry of the
  * function catalogue, wired to its trigger (the upload finalizer to the bundle bucket's
- * notifications, the pending-version sweep to an EventBridge rule).
+ * notifications, the pending-version sweep to an EventBridge rule). With the doiPrefix option, the
+ * publish route and registerDois are wired to DataCite (lib/functions/datacite-publishing.ts).
  */
 export class MlHubStack extends Stack {
   readonly config: StackConfig;

@@ -72,6 +72,13 @@ describe('a stack with the DOI options', () => {
     }
   });
 
+  it('starts neither function before its role may send or read the secret (the grants sit in the role\'s default policy)', () => {
+    for (const routeFunction of [requesterOf(synth), registrarOf(synth).handler]) {
+      const policy = logicalIdOf(routeFunction.role.node.findChild('DefaultPolicy'));
+      expect((resourceById(synth.template, logicalIdOf(routeFunction.function)) as { DependsOn?: string[] }).DependsOn, routeFunction.node.path).toContain(policy);
+    }
+  });
+
   it('lets registerDois touch the table only as VersionPublishing.register does: GetItem, Query, UpdateItem', () => {
     const table = statementsOfRole(synth.template, logicalIdOf(registrarOf(synth).handler.role)).filter((statement) => asList(statement.Action).some((action) => action.startsWith('dynamodb:')));
     expect(table.flatMap((statement) => asList(statement.Action)).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
