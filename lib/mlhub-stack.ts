@@ -2,11 +2,12 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { MlHubHttpApi } from './api/mlhub-http-api';
-import { identitySource, sagemakerEndpointArns, type StackConfig } from './config/stack-config';
+import { doiPublishing, identitySource, sagemakerEndpointArns, type StackConfig } from './config/stack-config';
 import { functionsTriggeredBy } from '../functions/catalogue/function-catalogue';
 import { ROUTES } from '../functions/routes/route-table';
 import { CONFIG_ENV } from '../functions/platform/function-config';
 import { CatalogueFunctions, failedEventsOf } from './functions/catalogue-functions';
+import { DataCitePublishing } from './functions/datacite-publishing';
 import { PREDICT_MODEL_CACHE_BYTES } from './functions/inference-runtime';
 import { RouteFunctions } from './functions/route-functions';
 import { MlHubIdentity } from './identity/mlhub-identity';
@@ -24,7 +25,8 @@ export const stackIdFor = (stage: string): string => `MlHub-${stage}`;
  * MLHub in one stack: storage, identity (its own Cognito user pool, or an external issuer), one
  * function per route wired to both, the HTTP API in front, and one function per entry of the
  * function catalogue, wired to its trigger (the upload finalizer to the bundle bucket's
- * notifications, the pending-version sweep to an EventBridge rule).
+ * notifications, the pending-version sweep to an EventBridge rule). With the doiPrefix option, the
+ * publish route and registerDois are wired to DataCite (lib/functions/datacite-publishing.ts).
  */
 export class MlHubStack extends Stack {
   readonly config: StackConfig;
@@ -33,6 +35,8 @@ export class MlHubStack extends Stack {
   readonly functions: RouteFunctions;
   readonly catalogueFunctions: CatalogueFunctions;
   readonly httpApi: MlHubHttpApi;
+  /** Publishing with DOIs through DataCite; undefined without the doiPrefix option. */
+  readonly publishing: DataCitePublishing | undefined;
   readonly operations: MlHubOperations;
 
   constructor(scope: Construct, id: string, props: MlHubStackProps) {
@@ -78,6 +82,17 @@ export class MlHubStack extends Stack {
       logRetention: config.logRetentionDays,
       removalPolicy,
     });
+    const publishing = doiPublishing(config);
+    const publishVersion = this.functions.byRoute.get('publishVersion');
+    if (publishing && !publishVersion) throw new Error('The route table has no publishVersion route to publish DOIs with');
+    this.publishing = publishing && publishVersion
+      ? new DataCitePublishing(this, 'Publishing', {
+        publishing,
+        requester: publishVersion,
+        registrar: this.catalogueFunctions.of('registerDois', 'queue'),
+        landingBaseUrl: this.httpApi.url,
+      })
+      : undefined;
 
     this.operations = new MlHubOperations(this, 'Operations', {
       functions: [

@@ -21,6 +21,9 @@ export const PUBLISHING_ENV = {
   queueUrl: 'MLHUB_DOI_QUEUE_URL',
 } as const;
 
+/** A DOI prefix as DataCite assigns them: `10.` and 4 to 9 digits (the stack's doiPrefix option checks the same). */
+export const DOI_PREFIX_PATTERN = /^10\.\d{4,9}$/;
+
 export const DEFAULT_DATACITE_ENDPOINT = 'https://api.test.datacite.org';
 export const DEFAULT_PUBLISHER = 'MLHub';
 
@@ -49,7 +52,7 @@ const required = (env: NodeJS.ProcessEnv, name: string): string => {
 export function loadPublishingConfig(env: NodeJS.ProcessEnv = process.env): PublishingConfig | undefined {
   const prefix = env[PUBLISHING_ENV.prefix]?.trim();
   if (!prefix) return undefined;
-  if (!/^10\.\d{4,9}$/.test(prefix)) throw new Error(`Environment variable ${PUBLISHING_ENV.prefix} must be a DOI prefix such as 10.12345, got '${prefix}'`);
+  if (!DOI_PREFIX_PATTERN.test(prefix)) throw new Error(`Environment variable ${PUBLISHING_ENV.prefix} must be a DOI prefix such as 10.12345, got '${prefix}'`);
   const kind = env[PUBLISHING_ENV.provider]?.trim() || 'datacite';
   if (kind !== 'local' && kind !== 'datacite') throw new Error(`Environment variable ${PUBLISHING_ENV.provider} must be datacite or local, got '${kind}'`);
   const landingBaseUrl = required(env, PUBLISHING_ENV.landingBaseUrl);

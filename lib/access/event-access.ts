@@ -26,9 +26,11 @@ export const CATALOGUE_ACCESS: Readonly<Record<CatalogueFunctionId, RouteAccess>
   ]),
   // VersionPublishing.register (functions/publishing/version-publishing.ts): reads the version and
   // the model's versions (GetItem, a query of the partition), settles the publication (a
-  // conditional UpdateItem); the local DOI provider keeps its DOIs in the table (PutItem,
-  // DeleteItem), which a deployment using DataCite never does.
-  registerDois: { table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'] },
+  // conditional UpdateItem). Nothing more: a deployed stack registers with DataCite (its password
+  // read from its secret, granted with the secret: lib/functions/datacite-publishing.ts); only the
+  // local DOI provider of npm start keeps DOI items in the table (PutItem, DeleteItem), and it never
+  // runs in the cloud (the stack sets MLHUB_DOI_PROVIDER=datacite).
+  registerDois: { table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'] },
 };
 
 /** A catalogue function's data access; throws for an id CATALOGUE_ACCESS does not hold (a function outside the catalogue). */

@@ -186,7 +186,7 @@ export const ROUTE_ACCESS: Readonly<Record<RouteId, RouteAccess>> = {
   // VersionPublishing.request (functions/publishing/version-publishing.ts): reads the model, grant and
   // version (GetItem); starts the publication (a conditional UpdateItem of the version) and makes
   // the model public (UpdateItem of the record); sends the registration to the DOI queue (granted
-  // with the queue, lib/functions/catalogue-functions.ts).
+  // with the queue, on a stack that publishes: lib/functions/datacite-publishing.ts).
   publishVersion: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
   deleteVersion: {
     table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],

@@ -6,6 +6,8 @@ import { parseRateLimitPolicy, type RateLimitPolicy } from '../../functions/rate
 import { checkBackendRules, parseBackendAssignments, parseBackendUrlAllowlist, parseModelBackends, type BackendAssignments, type ModelBackends } from './backend-options';
 import { checkIdentityOptions, parseAudience, parseUserClaim, type OidcTokenUse, type ThreatProtection } from './identity-options';
 import { checkNotificationOptions, parseBudget, reservedConcurrency } from './operations-options';
+import { checkPublishingOptions, parseDataciteEndpoint, parseDoiPrefix, parsePublisher, parseRepositoryId, parseSecretName } from './publishing-options';
+import { DEFAULT_DATACITE_ENDPOINT, DEFAULT_PUBLISHER } from '../../functions/publishing/publishing-config';
 import { AWS_REGION, booleanOption, DOMAIN_NAME, emailAddress, fromJsonText, httpsUrl, matching, oneOf, parseByteSize, StackConfigError, stringOption, wholeNumber } from './option-readers';
 import { DEFAULT_RATE_LIMITS, DEFAULT_ROUTE_THROTTLES, parseRateLimits, parseRouteThrottles, type RouteThrottles } from './request-limit-options';
 import { checkSesOptions, parseFromName, SES_CONFIGURATION_SET } from './user-pool-mail-options';
@@ -16,6 +18,8 @@ export type { BackendAssignments, ModelBackend, ModelBackends } from './backend-
 export { identitySource } from './identity-options';
 export type { IdentitySource, OidcTokenUse, ThreatProtection } from './identity-options';
 export { optionEnvName, StackConfigError } from './option-readers';
+export { doiPublishing, isSecretArn } from './publishing-options';
+export type { DoiPublishing } from './publishing-options';
 export { DEFAULT_RATE_LIMITS, DEFAULT_ROUTE_THROTTLES } from './request-limit-options';
 export type { RouteThrottles, Throttle } from './request-limit-options';
 export type { SesMail } from './user-pool-mail-options';
@@ -125,6 +129,22 @@ export interface StackConfig {
   readonly predictReservedConcurrency: number;
   /** Reserved concurrent executions of the upload finalizer; 0 leaves it unreserved. */
   readonly finalizerReservedConcurrency: number;
+  /**
+   * The DataCite repository's DOI prefix (`10.` and 4 to 9 digits) that published versions get
+   * their DOIs under. Unset, the deployment does not publish (the publish route answers 503).
+   */
+  readonly doiPrefix: string | undefined;
+  /** The DataCite repository id (Fabrica's, such as `ABC.MLHUB`) the prefix belongs to. Required with doiPrefix. */
+  readonly dataciteRepositoryId: string | undefined;
+  /**
+   * An existing Secrets Manager secret whose SecretString is the repository's password, by name
+   * (`mlhub/datacite`) or complete ARN, in the stack's account and region. Required with doiPrefix.
+   */
+  readonly dataciteSecretName: string | undefined;
+  /** DataCite's REST API: its test system by default, `https://api.datacite.org` for real DOIs. */
+  readonly dataciteEndpoint: string;
+  /** DataCite's `publisher` of every DOI: who makes the models available. */
+  readonly doiPublisher: string;
 }
 
 export const DEFAULT_STACK_CONFIG: StackConfig = {
@@ -160,6 +180,11 @@ export const DEFAULT_STACK_CONFIG: StackConfig = {
   monthlyBudgetUsd: undefined,
   predictReservedConcurrency: 10,
   finalizerReservedConcurrency: 5,
+  doiPrefix: undefined,
+  dataciteRepositoryId: undefined,
+  dataciteSecretName: undefined,
+  dataciteEndpoint: DEFAULT_DATACITE_ENDPOINT,
+  doiPublisher: DEFAULT_PUBLISHER,
 };
 
 export type StackOption = keyof StackConfig;
@@ -246,6 +271,11 @@ const PARSERS: { readonly [option in StackOption]: (raw: unknown) => StackConfig
   monthlyBudgetUsd: parseBudget,
   predictReservedConcurrency: (raw) => reservedConcurrency('predictReservedConcurrency', raw),
   finalizerReservedConcurrency: (raw) => reservedConcurrency('finalizerReservedConcurrency', raw),
+  doiPrefix: parseDoiPrefix,
+  dataciteRepositoryId: parseRepositoryId,
+  dataciteSecretName: parseSecretName,
+  dataciteEndpoint: parseDataciteEndpoint,
+  doiPublisher: parsePublisher,
 };
 
 /**
@@ -283,5 +313,6 @@ export function readStackConfig(lookup: OptionLookup): StackConfig {
   checkSesOptions(config, given);
   checkNotificationOptions(config, given);
   checkBackendRules(config);
+  checkPublishingOptions(config, given);
   return checkBundleLimits({ ...config, alarmTopic: config.alarmTopic || config.alarmEmail !== undefined }, given);
 }

@@ -62,6 +62,11 @@ describe('stack configuration', () => {
       monthlyBudgetUsd: undefined,
       predictReservedConcurrency: 10,
       finalizerReservedConcurrency: 5,
+      doiPrefix: undefined,
+      dataciteRepositoryId: undefined,
+      dataciteSecretName: undefined,
+      dataciteEndpoint: 'https://api.test.datacite.org',
+      doiPublisher: 'MLHub',
     });
     expect(identitySource(config)).toEqual({ kind: 'userPool', selfSignUp: false, threatProtection: 'off' });
   });
@@ -94,6 +99,11 @@ describe('stack configuration', () => {
       monthlyBudgetUsd: '99.50',
       predictReservedConcurrency: '50',
       finalizerReservedConcurrency: 'none',
+      doiPrefix: ' 10.12345 ',
+      dataciteRepositoryId: 'ABC.MLHUB-2',
+      dataciteSecretName: 'mlhub/datacite',
+      dataciteEndpoint: 'https://api.datacite.org',
+      doiPublisher: 'Example University',
     });
     expect(config).toStrictEqual({
       stage: 'prod',
@@ -132,6 +142,11 @@ describe('stack configuration', () => {
       monthlyBudgetUsd: 99.5,
       predictReservedConcurrency: 50,
       finalizerReservedConcurrency: 0,
+      doiPrefix: '10.12345',
+      dataciteRepositoryId: 'ABC.MLHUB-2',
+      dataciteSecretName: 'mlhub/datacite',
+      dataciteEndpoint: 'https://api.datacite.org',
+      doiPublisher: 'Example University',
     });
     expect(identitySource(config)).toMatchObject({
       kind: 'userPool',
@@ -359,6 +374,11 @@ describe('stack configuration', () => {
       'MLHUB_DEPLOY_MONTHLY_BUDGET_USD',
       'MLHUB_DEPLOY_PREDICT_RESERVED_CONCURRENCY',
       'MLHUB_DEPLOY_FINALIZER_RESERVED_CONCURRENCY',
+      'MLHUB_DEPLOY_DOI_PREFIX',
+      'MLHUB_DEPLOY_DATACITE_REPOSITORY_ID',
+      'MLHUB_DEPLOY_DATACITE_SECRET_NAME',
+      'MLHUB_DEPLOY_DATACITE_ENDPOINT',
+      'MLHUB_DEPLOY_DOI_PUBLISHER',
     ]);
     expect(STACK_OPTIONS).toEqual(Object.keys(DEFAULT_STACK_CONFIG));
   });
