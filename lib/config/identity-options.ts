@@ -1,5 +1,5 @@
 /** The identity options (oidc*, userPool*): an external OIDC issuer or the stack's own user pool, and how they agree. */
-import { StackConfigError, stringOption } from './option-readers';
+import { refuseGiven, StackConfigError, stringOption } from './option-readers';
 import type { StackConfig, StackOption } from './stack-config';
 import { sesMail, type SesMail } from './user-pool-mail-options';
 
@@ -31,17 +31,13 @@ const USER_POOL_OPTIONS = [
 /** The identity options agree with each other: an external issuer, or the stack's own user pool, never half of each. */
 export function checkIdentityOptions(config: StackConfig, given: (option: StackOption) => boolean): void {
   if (config.oidcIssuer === undefined) {
-    for (const option of EXTERNAL_ISSUER_OPTIONS) {
-      if (given(option)) throw new StackConfigError(option, "applies only to an external issuer: set oidcIssuer too, or leave it out to use the stack's own Cognito user pool");
-    }
+    refuseGiven(EXTERNAL_ISSUER_OPTIONS, given, "applies only to an external issuer: set oidcIssuer too, or leave it out to use the stack's own Cognito user pool");
     return;
   }
   if (config.oidcAudience === undefined) {
     throw new StackConfigError('oidcAudience', `is required with oidcIssuer '${config.oidcIssuer}': give the client id its tokens are issued to (their aud claim), or MLHub would accept tokens issued to any application`);
   }
-  for (const option of USER_POOL_OPTIONS) {
-    if (given(option)) throw new StackConfigError(option, `configures the stack's own Cognito user pool, which is not created when oidcIssuer is set ('${config.oidcIssuer}')`);
-  }
+  refuseGiven(USER_POOL_OPTIONS, given, `configures the stack's own Cognito user pool, which is not created when oidcIssuer is set ('${config.oidcIssuer}')`);
 }
 
 /** Who vouches for callers: the stack's own Cognito user pool, or an external OIDC issuer. */

@@ -101,3 +101,12 @@ export function matching(option: StackOption, raw: unknown, pattern: RegExp, wha
   if (!pattern.test(value)) throw new StackConfigError(option, `'${value}' is not ${what}`);
   return value;
 }
+
+/**
+ * Refuses the first of `options` that was given, with `problem`: for options that mean nothing
+ * without another (an external issuer's, SES mail's, DataCite's), naming the one at fault.
+ */
+export function refuseGiven(options: readonly StackOption[], given: (option: StackOption) => boolean, problem: string): void {
+  const first = options.find(given);
+  if (first !== undefined) throw new StackConfigError(first, problem);
+}

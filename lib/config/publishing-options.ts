@@ -1,6 +1,6 @@
 /** The options for publishing versions with DOIs through DataCite (doiPrefix, datacite*, doiPublisher), and how they agree. */
 import { DOI_PREFIX_PATTERN } from '../../functions/publishing/publishing-config';
-import { httpsUrl, matching, StackConfigError, stringOption } from './option-readers';
+import { httpsUrl, matching, refuseGiven, StackConfigError, stringOption } from './option-readers';
 import type { StackConfig, StackOption } from './stack-config';
 
 export function parseDoiPrefix(raw: unknown): string {
@@ -52,9 +52,7 @@ const PUBLISHING_DETAIL_OPTIONS = ['dataciteRepositoryId', 'dataciteSecretName',
 /** The publishing options agree: a prefix needs the repository and its password's secret; those need the prefix. */
 export function checkPublishingOptions(config: StackConfig, given: (option: StackOption) => boolean): void {
   if (config.doiPrefix === undefined) {
-    for (const option of PUBLISHING_DETAIL_OPTIONS) {
-      if (given(option)) throw new StackConfigError(option, 'applies only to publishing with DOIs: set doiPrefix too (unset, the deployment does not publish)');
-    }
+    refuseGiven(PUBLISHING_DETAIL_OPTIONS, given, 'applies only to publishing with DOIs: set doiPrefix too (unset, the deployment does not publish)');
     return;
   }
   if (config.dataciteRepositoryId === undefined) {

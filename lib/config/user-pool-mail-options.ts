@@ -1,5 +1,5 @@
 /** The options for the mail the stack's user pool sends through SES (userPoolSes*), and how they agree. */
-import { StackConfigError, stringOption } from './option-readers';
+import { refuseGiven, StackConfigError, stringOption } from './option-readers';
 import type { StackConfig, StackOption } from './stack-config';
 
 /** SES configuration set names: letters, digits, `_` and `-`, at most 64 characters. */
@@ -15,9 +15,7 @@ export function parseFromName(raw: unknown): string {
 /** The user pool's SES options agree: details only with a from-address, and that address at the verified domain. */
 export function checkSesOptions(config: StackConfig, given: (option: StackOption) => boolean): void {
   if (config.userPoolSesFromEmail === undefined) {
-    for (const option of SES_DETAIL_OPTIONS) {
-      if (given(option)) throw new StackConfigError(option, 'applies only to mail sent through SES: set userPoolSesFromEmail too');
-    }
+    refuseGiven(SES_DETAIL_OPTIONS, given, 'applies only to mail sent through SES: set userPoolSesFromEmail too');
     return;
   }
   const domain = config.userPoolSesVerifiedDomain;
