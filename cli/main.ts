@@ -163,13 +163,17 @@ export function buildProgram(): Command {
     });
 
   program.command('rm <name>')
-    .description('delete a model and all its bundles')
+    .description('delete a model and all its bundles (one with DOIs is withdrawn: tombstones stay, and the name)')
     .option('-y, --yes', 'do not ask (scripts must pass it)')
-    .action(async (name: string, options: { yes?: boolean }, command: Command) => {
+    .option('--reason <text>', 'why: a withdrawn model\'s tombstone and DOIs say so')
+    .action(async (name: string, options: { yes?: boolean; reason?: string }, command: Command) => {
       const { api, out } = await context(command);
       if (!options.yes) throw new CliError(`Deleting ${name} removes every version for good; run again with --yes to do it`);
-      const deleted = await api.json<DeletedModel>('DELETE', modelPath(name));
-      out.result(deleted, () => `Deleted ${name} and its ${deleted.versions_deleted} version(s)`);
+      const query = options.reason === undefined ? '' : `?reason=${encodeURIComponent(options.reason)}`;
+      const deleted = await api.json<DeletedModel>('DELETE', `${modelPath(name)}${query}`);
+      out.result(deleted, () => (deleted.withdrawn
+        ? `Withdrew ${name}: its DOIs still resolve, to tombstones, and the name stays reserved; ${deleted.versions_deleted} version(s) ended, ${deleted.versions_withdrawn} of them withdrawn`
+        : `Deleted ${name} and its ${deleted.versions_deleted} version(s)`));
     });
 
   program.command('push <name> <path>')

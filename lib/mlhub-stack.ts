@@ -89,6 +89,10 @@ export class MlHubStack extends Stack {
       ? new DataCitePublishing(this, 'Publishing', {
         publishing,
         requester: publishVersion,
+        senders: [
+          ...(['deleteVersion', 'deleteModel'] as const).map((route) => this.functions.byRoute.get(route)).filter((sender) => sender !== undefined),
+          this.catalogueFunctions.of('sweepVersions', 'schedule').handler,
+        ],
         registrar: this.catalogueFunctions.of('registerDois', 'queue'),
         landingBaseUrl: this.httpApi.url,
       })

@@ -1,6 +1,7 @@
 import { AppError } from '../errors/app-error';
 import type { Actor } from '../identity/actor';
 import type { ModelRecord } from '../registry/model-records';
+import { modelWithdrawn } from '../publishing/tombstones';
 
 export type GrantRole = 'read' | 'write';
 export type AccessLevel = 'none' | 'read' | 'write' | 'owner';
@@ -51,6 +52,8 @@ const DENIALS: Readonly<Record<ModelAction, string>> = {
  * answers exactly as a missing one (404); one they may see but not act on answers 403.
  */
 export function authorize(actor: Actor, name: string, model: ModelRecord | undefined, grant: GrantRole | undefined, action: ModelAction): AccessLevel {
+  // A withdrawn model's tombstone is for anyone to read, whatever they asked to do.
+  if (model?.state === 'withdrawn') throw modelWithdrawn(model);
   if (!model || model.state !== 'active') throw modelNotFound(name);
   const level = accessLevel(actor, model, grant);
   if (level === 'none') throw modelNotFound(name);

@@ -16,7 +16,7 @@ export const ERROR_GROUPS = {
   /** Routes a personal access token may not call at all. */
   sessionOnly: ['session_required'],
   /** Routes with a model name in the path, checked before anything else (model-name.ts, access-policy.ts). */
-  namedModel: ['invalid_model_name', 'model_not_found'],
+  namedModel: ['invalid_model_name', 'model_not_found', 'model_withdrawn'],
   /** Routes that store a JSON document (functions/http/json-body.ts, functions/store/storable-values.ts). */
   jsonBody: [
     'invalid_body', 'invalid_json', 'missing_body', 'invalid_encoding', 'invalid_text', 'invalid_number', 'invalid_key',
@@ -30,6 +30,6 @@ export const PREDICTION_ERRORS = [
   'invalid_input', 'missing_image', 'invalid_image', 'image_not_accepted', 'unsupported_image_type', 'image_too_large', 'input_too_large',
   'input_type_unsupported', 'image_shape_unsupported', 'image_size_unknown', 'unbatched_output', 'model_without_inputs',
   'no_backend', 'no_onnx_model', 'ambiguous_model_file', 'model_file_missing', 'model_file_is_link', 'model_unloadable', 'model_too_large',
-  'invalid_bundle_params', 'invalid_backend', 'backend_not_allowed', 'no_ready_bundle', 'version_not_found', 'version_gone', 'version_not_ready',
+  'invalid_bundle_params', 'invalid_backend', 'backend_not_allowed', 'no_ready_bundle', 'version_not_found', 'version_gone', 'version_withdrawn', 'version_not_ready',
   'bundle_corrupt', 'bundle_unreadable', 'backend_error', 'backend_unavailable', 'backend_busy', 'backend_timeout', 'invalid_version',
 ] as const satisfies readonly ErrorCode[];

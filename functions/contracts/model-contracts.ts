@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { ERROR_GROUPS as G, PREDICTION_ERRORS } from './error-groups';
-import { flagText, modelParams, wholeNumberText } from './parameters';
+import { flagText, modelParams, wholeNumberText, withdrawalReasonQuery } from './parameters';
 import { echoed } from './request-errors';
 import { scholarlyFields } from './scholarly-metadata';
 import { contract } from './route-contract';
@@ -97,11 +97,16 @@ export const deleteModel = contract({
   route: 'deleteModel',
   params: modelParams,
   headers: ifMatchHeader('the delete is refused (412) if it changed since'),
+  query: withdrawalReasonQuery,
   responses: {
     200: {
-      description: 'The model and all its bundles are gone; its name may be used again',
-      body: z.strictObject({ model: z.string(), deleted: z.literal(true), versions_deleted: z.int(), objects_deleted: z.int() }),
+      description: 'The model and all its bundles are gone, and its name may be used again. A model with DOIs is withdrawn instead (`withdrawn: true`): its versions with DOIs are withdrawn, their DOIs and its concept DOI hidden (still resolving), and it answers 410 with its tombstone; its name stays reserved',
+      body: z.strictObject({
+        model: z.string(), deleted: z.literal(true), versions_deleted: z.int(), objects_deleted: z.int(),
+        withdrawn: z.boolean().register(z.globalRegistry, { description: 'Whether the model had DOIs, so that it was withdrawn rather than deleted' }),
+        versions_withdrawn: z.int().register(z.globalRegistry, { description: 'Versions this delete withdrew (of versions_deleted)' }),
+      }),
     },
   },
-  errors: [...G.everyRoute, ...G.readsIdentity, ...G.signedIn, ...G.writeScope, ...G.namedModel, 'forbidden', 'invalid_if_match', 'revision_mismatch', 'model_published'],
+  errors: [...G.everyRoute, ...G.readsIdentity, ...G.signedIn, ...G.writeScope, ...G.namedModel, 'forbidden', 'invalid_if_match', 'invalid_reason', 'revision_mismatch'],
 });

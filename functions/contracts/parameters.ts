@@ -59,3 +59,10 @@ export const versionQuery = wholeNumberText(MAX_VERSION_NUMBER, 'A version numbe
 export const issuedIdParam = (description: string) => z.string().check(z.minLength(1), z.maxLength(256)).register(z.globalRegistry, { description });
 
 export const modelParams = z.object({ name: modelNameParam });
+
+/** Why a record is deleted, as its tombstone will say when the delete withdraws a publication. */
+export const withdrawalReasonQuery = z.object({
+  reason: z.optional(z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(1000, 'must be at most 1000 characters')).register(z.globalRegistry, {
+    description: "Why it is deleted: a published version's tombstone, and its DOI's Withdrawn date, say so (at most 1000 characters)",
+  })),
+});

@@ -3,7 +3,7 @@ import { BUNDLE_FILENAME } from '../versions/bundle-filename';
 import { URLS_PER_ANSWER } from '../versions/upload-sessions';
 import { MAX_VERSION_NUMBER } from '../versions/version-records';
 import { ERROR_GROUPS as G } from './error-groups';
-import { booleanText, issuedIdParam, modelNameParam, modelParams, versionQuery, wholeNumberText } from './parameters';
+import { booleanText, issuedIdParam, modelNameParam, modelParams, versionQuery, wholeNumberText, withdrawalReasonQuery } from './parameters';
 import { contract } from './route-contract';
 import { component } from './views';
 import * as views from './views';
@@ -66,7 +66,7 @@ export const downloadBundle = contract({
       headers: { location: 'The presigned URL', ...versionIdentity },
     },
   },
-  errors: [...G.everyRoute, ...G.readsIdentity, ...G.namedModel, 'invalid_version', 'invalid_redirect', 'no_bundle', 'version_not_found', 'version_gone', 'version_not_ready', 'bundle_unreadable'],
+  errors: [...G.everyRoute, ...G.readsIdentity, ...G.namedModel, 'invalid_version', 'invalid_redirect', 'no_bundle', 'version_not_found', 'version_gone', 'version_withdrawn', 'version_not_ready', 'bundle_unreadable'],
 });
 
 export const createUpload = contract({
@@ -113,7 +113,7 @@ export const getVersion = contract({
   route: 'getVersion',
   params: versionParams,
   responses: { 200: { description: 'The version as it stands: pending, ready or rejected', body: views.modelVersion } },
-  errors: [...G.everyRoute, ...G.readsIdentity, ...G.namedModel, 'invalid_version', 'version_not_found', 'version_gone'],
+  errors: [...G.everyRoute, ...G.readsIdentity, ...G.namedModel, 'invalid_version', 'version_not_found', 'version_gone', 'version_withdrawn'],
 });
 
 /** `POST …/versions/{n}/publish`'s answer: the publication, with the model and version it belongs to. */
@@ -126,12 +126,18 @@ export const publishVersion = contract({
     200: { description: 'The version is published: its DOI and concept DOI are registered (asking again changes nothing)', body: publicationAnswer },
     202: { description: 'Publishing began, or is under way: the DOIs are being registered; GET the version to see when it is published', body: publicationAnswer, headers: { location: 'The version, to poll' } },
   },
-  errors: [...G.everyRoute, ...G.readsIdentity, ...G.signedIn, ...G.writeScope, ...G.namedModel, 'forbidden', 'invalid_version', 'version_not_found', 'version_not_ready', 'metadata_incomplete', 'publishing_not_configured'],
+  errors: [...G.everyRoute, ...G.readsIdentity, ...G.signedIn, ...G.writeScope, ...G.namedModel, 'forbidden', 'invalid_version', 'version_not_found', 'version_gone', 'version_withdrawn', 'version_not_ready', 'metadata_incomplete', 'publishing_not_configured'],
 });
 
 export const deleteVersion = contract({
   route: 'deleteVersion',
   params: versionParams,
-  responses: { 200: { description: 'The version is deleted: its bytes are gone and it answers 410 from now on', body: views.modelVersion } },
-  errors: [...G.everyRoute, ...G.readsIdentity, ...G.signedIn, ...G.writeScope, ...G.namedModel, 'forbidden', 'invalid_version', 'version_not_found', 'version_gone', 'upload_checking', 'version_published'],
+  query: withdrawalReasonQuery,
+  responses: {
+    200: {
+      description: 'The version is deleted: its bytes are gone and it answers 410 from now on. A version with a DOI (published, or being published) is withdrawn instead: its publication turns `withdrawn`, its DOI is hidden (still resolving) with a Withdrawn date, and it answers 410 with its tombstone',
+      body: views.modelVersion,
+    },
+  },
+  errors: [...G.everyRoute, ...G.readsIdentity, ...G.signedIn, ...G.writeScope, ...G.namedModel, 'forbidden', 'invalid_version', 'invalid_reason', 'version_not_found', 'version_gone', 'version_withdrawn', 'upload_checking'],
 });

@@ -14,12 +14,34 @@ export function component<S extends z.ZodMiniType>(schema: S, id: string, descri
 const timestamp = z.string().register(z.globalRegistry, { description: 'RFC 3339 date-time, UTC', format: 'date-time' });
 const sha256 = z.string().check(z.regex(/^[0-9a-f]{64}$/));
 
+const author = z.strictObject({
+  name: z.string(),
+  orcid: z.optional(z.string()),
+  affiliation: z.optional(z.strictObject({ name: z.string(), ror: z.optional(z.string()) })),
+  role: z.string(),
+});
+
+export const tombstone = component(z.strictObject({
+  model: z.string(),
+  version: z.nullable(z.int()).register(z.globalRegistry, { description: 'The withdrawn version; null for a withdrawn model' }),
+  title: z.nullable(z.string()),
+  authors: z.array(author),
+  doi: z.nullable(z.string()).register(z.globalRegistry, { description: "The version's DOI, or the model's concept DOI: it still resolves, here" }),
+  doi_url: z.nullable(z.string()),
+  concept_doi: z.nullable(z.string()),
+  sha256: z.nullable(z.string()).register(z.globalRegistry, { description: "The withdrawn bundle's digest, as published" }),
+  withdrawn: z.nullable(z.string().register(z.globalRegistry, { description: 'RFC 3339 date-time, UTC', format: 'date-time' })),
+  reason: z.nullable(z.string()),
+  versions: z.array(z.strictObject({ version: z.int(), doi: z.string() })).register(z.globalRegistry, { description: "A withdrawn model's versions that had DOIs; empty for a version" }),
+}), 'Tombstone', 'What stays readable, by anyone, of a withdrawn version or model: the metadata it was published with, its DOIs, and when and why it was withdrawn');
+
 export const errorBody = component(z.strictObject({
+  tombstone: z.optional(tombstone),
   error: z.strictObject({
     code: z.string().register(z.globalRegistry, { description: 'A stable code from the error catalogue' }),
     message: z.string().register(z.globalRegistry, { description: 'What went wrong, naming the field at fault' }),
   }),
-}), 'Error', 'Every error: a stable code and a message for people');
+}), 'Error', 'Every error: a stable code and a message for people; a 410 for a withdrawn record also carries its tombstone');
 
 const builtinRuntime = z.union([
   z.strictObject({ runnable: z.literal(true), model_file: z.nullable(z.string()) }),
@@ -31,7 +53,10 @@ const builtinRuntime = z.union([
 export const versionStatus = z.enum(['pending', 'ready', 'rejected', 'aborted', 'deleted']);
 
 export const publication = component(z.strictObject({
-  state: z.enum(['publishing', 'published', 'publish_failed']),
+  state: z.enum(['publishing', 'published', 'publish_failed', 'withdrawn']),
+  doi_state: z.nullable(z.enum(['findable', 'registered'])).register(z.globalRegistry, {
+    description: "The DOI's state at the registration agency, in DataCite's terms: findable once published; registered (still resolving, out of search) once a withdrawal hid it; null while the agency's answer is awaited, after a failure, or for a version withdrawn before its DOI was ever registered",
+  }),
   doi: z.string().register(z.globalRegistry, { description: "The version's DOI, named when publishing began and never another" }),
   doi_url: z.string().register(z.globalRegistry, { description: 'Where the DOI resolves: https://doi.org/<doi>' }),
   concept_doi: z.string().register(z.globalRegistry, { description: "The model's concept DOI, which resolves to its newest published version" }),
@@ -39,7 +64,9 @@ export const publication = component(z.strictObject({
   requested_by: z.string(),
   published: z.nullable(timestamp),
   reason: z.nullable(z.string()).register(z.globalRegistry, { description: "Why registration failed (publish_failed), in the registration agency's words; publish again to retry" }),
-}), 'Publication', "A version's publication with a DOI: publishing while the DOIs are registered, then published, or publish_failed");
+  withdrawn: z.nullable(timestamp),
+  withdrawal_reason: z.nullable(z.string()),
+}), 'Publication', "A version's publication with a DOI: publishing while the DOIs are registered, then published, or publish_failed; withdrawn once the version is deleted");
 
 export const version = component(z.strictObject({
   version: z.int().check(z.minimum(1)),
@@ -78,12 +105,7 @@ const summaryShape = {
   reference: z.nullable(z.string()),
   discipline: z.nullable(z.string()),
   title: z.nullable(z.string()),
-  authors: z.array(z.strictObject({
-    name: z.string(),
-    orcid: z.optional(z.string()),
-    affiliation: z.optional(z.strictObject({ name: z.string(), ror: z.optional(z.string()) })),
-    role: z.string(),
-  })),
+  authors: z.array(author),
   license: z.nullable(z.string()),
   keywords: z.array(z.string()),
   task: z.nullable(z.string()),

@@ -28,13 +28,16 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   /** Extra response headers the error needs (e.g. `Allow` on a 405). */
   readonly headers: Readonly<Record<string, string>>;
+  /** Members the body carries beside `error`, such as the `tombstone` of a 410 for a withdrawn record. */
+  readonly details: Readonly<Record<string, unknown>>;
 
-  constructor(kind: ErrorKind, code: ErrorCode, message: string, options?: { headers?: Record<string, string>; cause?: unknown }) {
+  constructor(kind: ErrorKind, code: ErrorCode, message: string, options?: { headers?: Record<string, string>; cause?: unknown; details?: Record<string, unknown> }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
     this.kind = kind;
     this.code = code;
     this.headers = options?.headers ?? {};
+    this.details = options?.details ?? {};
   }
 }
 

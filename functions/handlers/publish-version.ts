@@ -1,8 +1,8 @@
 import { publishVersion } from '../contracts/version-contracts';
 import { routeHandler } from '../http/route-handler';
 import { jsonResponse } from '../http/responses';
-import { sendToQueue } from '../platform/queue-sender';
-import { DOI_QUEUE, requirePublishing, versionPublishing } from '../platform/publishing-services';
+import { sendDoiWork } from '../platform/doi-work-sender';
+import { requirePublishing, versionPublishing } from '../platform/publishing-services';
 import { publicationView } from '../registry/model-views';
 
 /**
@@ -12,10 +12,10 @@ import { publicationView } from '../registry/model-views';
  */
 export const handler = routeHandler(publishVersion, async ({ actor, params }) => {
   const { name, n } = params;
-  const config = requirePublishing();
+  requirePublishing();
   const publication = await versionPublishing().request(actor, name, n);
   const body = { model: name, version: n, ...publicationView(publication) };
   if (publication.state !== 'publishing') return jsonResponse(200, body);
-  await sendToQueue(DOI_QUEUE, config.queueUrl, JSON.stringify({ name, version: n }));
+  await sendDoiWork(name, n);
   return jsonResponse(202, body, { location: `/model/${encodeURIComponent(name)}/versions/${n}` });
 });

@@ -5,7 +5,8 @@ import { versionPublishing } from '../platform/publishing-services';
 
 /**
  * Reads the DOI queue (functions/catalogue/function-catalogue.ts, registerDois): each message
- * `{"name", "version"}` registers that version's DOIs (VersionPublishing.register). A message the
+ * `{"name", "version"}` does the DOI work that version awaits (VersionPublishing.advance):
+ * registering its DOIs, or hiding them once it is withdrawn. A message the
  * registration agency may answer later (429, 5xx, unreachable) is named in batchItemFailures, so
  * SQS gives it back after the visibility timeout, until its receives run out and it moves to the
  * dead-letter queue; a refusal settles the version as publish_failed and the message is done.
@@ -25,8 +26,8 @@ export const handler = observeEvents('registerDois', async (event: SQSEvent): Pr
       continue;
     }
     try {
-      const publication = await versionPublishing().register(request.name, request.version as number);
-      logger.info('DOI registration', { model: request.name, version: request.version, state: publication?.state ?? 'none', reason: publication?.reason });
+      const publication = await versionPublishing().advance(request.name, request.version as number);
+      logger.info('DOI work', { model: request.name, version: request.version, state: publication?.state ?? 'none', reason: publication?.reason ?? publication?.hideFailure });
     } catch (error) {
       logger.warn('DOI registration will be retried', { model: request.name, version: request.version, error: error as Error });
       batchItemFailures.push({ itemIdentifier: record.messageId });

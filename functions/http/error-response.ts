@@ -15,7 +15,7 @@ export function toErrorResponse(error: unknown, requestId: string): HttpResult {
       ? new AppError('timeout', 'timeout', 'The request took too long and was abandoned')
       : undefined;
   if (appError) {
-    return jsonResponse(statusForKind(appError.kind), errorBody(appError.code, appError.message), { ...appError.headers });
+    return jsonResponse(statusForKind(appError.kind), { ...appError.details, ...errorBody(appError.code, appError.message) }, { ...appError.headers });
   }
   // Unexpected failures never echo internals to the caller; the request observer logs them with
   // their cause under the same request id (functions/observability/request-observer.ts).

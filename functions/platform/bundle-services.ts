@@ -1,3 +1,4 @@
+import { sendRecordedDoiWork } from './doi-work-sender';
 import { S3BundleStore } from '../bundles/s3-bundle-store';
 import { observeUploadCheck } from '../observability/domain-observers';
 import { ModelRemoval } from '../registry/model-removal';
@@ -45,7 +46,7 @@ export const directUpload = lazy(() => new DirectUpload({
   bundleLimits: loadFunctionConfig().bundleLimits,
 }));
 
-export const versionRemoval = lazy(() => new VersionRemoval({ models: tableServices().models, ...lifecycleStores(), bundles: bundleStore() }));
+export const versionRemoval = lazy(() => new VersionRemoval({ models: tableServices().models, ...lifecycleStores(), bundles: bundleStore(), doiWork: sendRecordedDoiWork }));
 
 export const modelRemoval = lazy(() => {
   const { sessionSeconds, presignSeconds } = loadFunctionConfig().uploads;
@@ -60,4 +61,4 @@ export const uploadSessions = lazy(() => new UploadSessions({
   limits: loadFunctionConfig().uploads,
 }));
 
-export const pendingSweep = lazy(() => new PendingSweep({ removal: modelRemoval(), ...lifecycleStores(), bundles: bundleStore(), finalizer: versionFinalizer() }));
+export const pendingSweep = lazy(() => new PendingSweep({ removal: modelRemoval(), ...lifecycleStores(), bundles: bundleStore(), finalizer: versionFinalizer(), doiWork: sendRecordedDoiWork }));

@@ -12,9 +12,6 @@ import { loadFunctionConfig } from './function-config';
 import { lazy } from './lazy';
 import { tableServices } from './table-services';
 
-/** The catalogue's queue of DOI registrations (functions/catalogue/function-catalogue.ts, registerDois). */
-export const DOI_QUEUE = 'doi-registrations';
-
 /** The deployment's publishing settings; a 503 for a deployment that has no DOI prefix. */
 export const publishingConfig = lazy((): PublishingConfig | undefined => loadPublishingConfig());
 

@@ -89,6 +89,11 @@ export class DataCiteClient implements DoiProvider {
     return this.putDoi(doi, attributes);
   }
 
+  /** Updates the metadata of a DOI in whatever state it is. */
+  update(doi: string, attributes: Record<string, unknown>): Promise<DoiRecord> {
+    return this.putDoi(doi, attributes);
+  }
+
   publish(doi: string, attributes: Record<string, unknown>): Promise<DoiRecord> {
     return this.putDoi(doi, attributes, 'publish');
   }
@@ -102,7 +107,17 @@ export class DataCiteClient implements DoiProvider {
     await this.call('DELETE', doi);
   }
 
-  private async call(method: 'PUT' | 'DELETE', doi: string, body?: unknown): Promise<DoiRecord> {
+  /** `GET /dois/{doi}`: the DOI's state and metadata, or undefined if the repository has no such DOI (404). */
+  async get(doi: string): Promise<DoiRecord | undefined> {
+    try {
+      return await this.call('GET', doi);
+    } catch (error) {
+      if (error instanceof DataCiteError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  private async call(method: 'GET' | 'PUT' | 'DELETE', doi: string, body?: unknown): Promise<DoiRecord> {
     const { endpoint, repositoryId, password } = this.options;
     const attempts = Math.max(1, this.options.maxAttempts ?? 5);
     const maxWait = this.options.maxWaitMs ?? 60_000;

@@ -28,6 +28,8 @@ export interface DoiContext {
   readonly issued: string;
   /** The model's concept DOI, which every version DOI is a version of. */
   readonly conceptDoi?: string;
+  /** When and why it was withdrawn: a `Withdrawn` date (schema 4.5 §8.1, dateType) with the reason as its dateInformation. */
+  readonly withdrawn?: { readonly date: string; readonly reason: string };
 }
 
 /** The fields a DOI record cannot go without, by the schema's mandatory properties, in MLHub's names. */
@@ -86,7 +88,10 @@ export function dataciteAttributes(version: PublishedVersion, context: DoiContex
     })),
     sizes: [`${version.size} bytes`],
     formats: ['application/gzip'],
-    dates: [{ date: context.issued.slice(0, 10), dateType: 'Issued' }],
+    dates: [
+      { date: context.issued.slice(0, 10), dateType: 'Issued' },
+      ...(context.withdrawn ? [{ date: context.withdrawn.date.slice(0, 10), dateType: 'Withdrawn', dateInformation: context.withdrawn.reason }] : []),
+    ],
     schemaVersion: DATACITE_SCHEMA_VERSION,
   };
 }

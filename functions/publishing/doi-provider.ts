@@ -8,12 +8,16 @@ import type { DoiRecord } from './datacite-client';
 export interface DoiProvider {
   /** Creates the DOI as a draft, or updates a draft of that name. */
   reserveDraft(doi: string, attributes: Record<string, unknown>): Promise<DoiRecord>;
+  /** Updates a DOI's metadata, leaving its state as it is. */
+  update(doi: string, attributes: Record<string, unknown>): Promise<DoiRecord>;
   /** Makes the DOI findable with these attributes, creating it if need be. */
   publish(doi: string, attributes: Record<string, unknown>): Promise<DoiRecord>;
   /** Findable → registered: it still resolves, and leaves search. */
   hide(doi: string, attributes: Record<string, unknown>): Promise<DoiRecord>;
   /** Only drafts can be deleted. */
   deleteDraft(doi: string): Promise<void>;
+  /** The DOI as the agency holds it, or undefined if it has none of that name. */
+  get(doi: string): Promise<DoiRecord | undefined>;
 }
 
 /**

@@ -7,15 +7,25 @@ import type { PublishedVersion } from './datacite-metadata';
 /**
  * A version's publication, one state machine on the version item, every move a conditional write:
  *
- *   (none) ──▶ publishing ──▶ published
- *                  │ ▲
+ *   (none) ──▶ publishing ──▶ published ──▶ withdrawn
+ *                  │ ▲  └──────────────────────▲
  *                  ▼ │ (a new request retries)
  *            publish_failed
  *
  * `publishing` holds the DOI names from the start, so a retry registers the same DOIs and never
  * mints a second pair. Once `publishing`, the snapshot never changes: it is what the DOI describes.
+ * Deleting a version whose publication is `publishing` or `published` withdraws it instead, in
+ * the same write that ends the version (VersionStore.withdraw): its bytes go, the record stays
+ * as a tombstone, and its DOI is hidden (DataCite `hide`: still resolving, out of search) with a
+ * `Withdrawn` date, off the request path; `hiddenAt` says when the agency confirmed it.
  */
-export type PublicationState = 'publishing' | 'published' | 'publish_failed';
+export type PublicationState = 'publishing' | 'published' | 'publish_failed' | 'withdrawn';
+
+/** States in which the version's DOIs are, or may be, registered: the version is withdrawn rather than deleted. */
+export const LIVE_PUBLICATION_STATES: readonly PublicationState[] = ['publishing', 'published'];
+
+/** A publication whose DOI was asked for and never refused: it resolves, or may, so its name stays reserved. */
+export const holdsDoi = (publication: Publication | undefined): boolean => publication !== undefined && publication.state !== 'publish_failed';
 
 export interface Publication {
   readonly state: PublicationState;
@@ -29,6 +39,15 @@ export interface Publication {
   readonly publishedAt?: string;
   /** Why registration failed, in the registration agency's words, while `publish_failed`. */
   readonly reason?: string;
+  /** When the version was withdrawn (ISO 8601), and why, in its owner's words or MLHub's. */
+  readonly withdrawnAt?: string;
+  readonly withdrawalReason?: string;
+  /** When the agency confirmed the withdrawn DOI hidden (or that it was never registered). */
+  readonly hiddenAt?: string;
+  /** Whether the agency held the DOI when it was withdrawn: false for one withdrawn before registration reached it. */
+  readonly registered?: boolean;
+  /** Why the agency refused to hide it, if it did (a refusal is not retried). */
+  readonly hideFailure?: string;
   /** The metadata frozen at the request, beside the bundle's sha256 and size. */
   readonly snapshot: PublishedVersion;
 }

@@ -17,7 +17,7 @@ export const PUBLISHING_ENV = {
   publisher: 'MLHUB_DOI_PUBLISHER',
   /** The API's base URL, ending in `/`: landing pages are `<base>model/<name>[/versions/<n>]`. */
   landingBaseUrl: 'MLHUB_LANDING_BASE_URL',
-  /** The queue of registrations (SQS QueueUrl); the local runtime delivers in-process instead. */
+  /** The queue of DOI work (SQS QueueUrl), for every function that sends to it (functions/platform/doi-work-sender.ts); the local runtime delivers in-process instead. */
   queueUrl: 'MLHUB_DOI_QUEUE_URL',
 } as const;
 
@@ -36,7 +36,6 @@ export interface PublishingConfig {
   readonly provider: DoiProviderConfig;
   readonly publisher: string;
   readonly landingBaseUrl: string;
-  readonly queueUrl: string | undefined;
 }
 
 const required = (env: NodeJS.ProcessEnv, name: string): string => {
@@ -64,6 +63,5 @@ export function loadPublishingConfig(env: NodeJS.ProcessEnv = process.env): Publ
       : { kind, endpoint: env[PUBLISHING_ENV.dataciteEndpoint]?.trim() || DEFAULT_DATACITE_ENDPOINT, repositoryId: required(env, PUBLISHING_ENV.dataciteRepositoryId), secretId: required(env, PUBLISHING_ENV.dataciteSecretId) },
     publisher: env[PUBLISHING_ENV.publisher]?.trim() || DEFAULT_PUBLISHER,
     landingBaseUrl,
-    queueUrl: env[PUBLISHING_ENV.queueUrl]?.trim() || undefined,
   };
 }

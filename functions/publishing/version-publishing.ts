@@ -4,6 +4,7 @@ import { AppError } from '../errors/app-error';
 import type { Actor } from '../identity/actor';
 import type { VersionRecord } from '../versions/version-records';
 import type { VersionStore } from '../versions/version-store';
+import { versionGone } from '../versions/ready-versions';
 import { DataCiteError } from './datacite-client';
 import { dataciteAttributes, missingForDoi } from './datacite-metadata';
 import { doiNames, type DoiProvider } from './doi-provider';
@@ -46,7 +47,8 @@ export class VersionPublishing {
     const { models, versions, prefix } = this.options;
     const model = await loadAuthorized(models, actor, name, 'publish');
     const record = await versions.get(name, version);
-    if (!record || record.status === 'deleted' || record.status === 'aborted') throw new AppError('not_found', 'version_not_found', `Model '${name}' has no version ${version}`);
+    if (!record) throw new AppError('not_found', 'version_not_found', `Model '${name}' has no version ${version}`);
+    if (record.status === 'deleted' || record.status === 'aborted') throw versionGone(record, model);
     if (record.publication && record.publication.state !== 'publish_failed') return record.publication;
     if (record.status !== 'ready') throw new AppError('conflict', 'version_not_ready', `Version ${version} of '${name}' is ${record.status}: only a ready version can be published`);
     const snapshot = snapshotOf(model, record);
@@ -59,65 +61,146 @@ export class VersionPublishing {
     };
     const outcome = await versions.beginPublication(name, version, publication);
     if (outcome === 'not_ready') throw new AppError('conflict', 'version_not_ready', `Version ${version} of '${name}' is no longer ready`);
-    if (model.visibility !== 'public') await models.setVisibility(name, 'public', this.now().toISOString());
+    // Public after the publication began, whatever the model was when read: a concurrent change to private looks again after its write (ModelRegistry.setAccess).
+    await models.setVisibility(name, 'public', this.now().toISOString());
     if (outcome === 'exists') return (await versions.get(name, version))?.publication ?? publication;
     return publication;
+  }
+
+  /**
+   * Does the DOI work a version awaits, whatever it is: registers a `publishing` one, hides a
+   * withdrawn one's DOI. What a queue message or the sweep asks for (functions/handlers/register-dois.ts).
+   */
+  async advance(name: string, version: number): Promise<Publication | undefined> {
+    const publication = (await this.options.versions.get(name, version))?.publication;
+    if (publication?.state === 'withdrawn') return this.withdraw(name, version);
+    return this.register(name, version);
   }
 
   /**
    * Registers a `publishing` version's DOI and its model's concept DOI, then records the outcome:
    * `published`, or `publish_failed` with the provider's reasons when it refuses the metadata.
    * Throws when the provider may answer later (429, 5xx, unreachable), so the caller retries.
-   * A version that is not `publishing` is left as it is.
+   * A version that is not `publishing` is left as it is; one withdrawn while its DOIs were being
+   * registered has them hidden at once.
    */
   async register(name: string, version: number): Promise<Publication | undefined> {
     const { versions } = this.options;
     const record = await versions.get(name, version);
     const publication = record?.publication;
     if (!record || publication?.state !== 'publishing') return publication;
-    const provider = typeof this.options.provider === 'function' ? await this.options.provider() : this.options.provider;
+    const provider = await this.provider();
     try {
       await provider.publish(publication.doi, this.versionAttributes(publication));
-      await provider.publish(publication.conceptDoi, this.conceptAttributes(publication, await versions.list(name)));
+      await provider.publish(publication.conceptDoi, this.conceptAttributes(await versions.list(name), publication).attributes);
     } catch (error) {
       if (error instanceof DataCiteError && !error.retryable) {
-        const reason = error.reasons.length > 0 ? error.reasons.join('; ') : error.message;
-        await versions.settlePublication(name, version, { state: 'publish_failed', reason });
-        return { ...publication, state: 'publish_failed', reason };
+        const reason = reasonOf(error);
+        if (await versions.settlePublication(name, version, { state: 'publish_failed', reason })) return { ...publication, state: 'publish_failed', reason };
+        return this.withdraw(name, version);
       }
       throw error;
     }
     const publishedAt = this.now().toISOString();
-    await versions.settlePublication(name, version, { state: 'published', publishedAt });
-    return { ...publication, state: 'published', publishedAt };
+    if (await versions.settlePublication(name, version, { state: 'published', publishedAt })) return { ...publication, state: 'published', publishedAt };
+    // Withdrawn while the agency was registering it: what was just made findable is hidden again.
+    return this.withdraw(name, version);
+  }
+
+  /**
+   * Hides a withdrawn version's DOI (DataCite `hide`, with a `Withdrawn` date and the reason): it
+   * still resolves, to the tombstone, and leaves search. A DOI the agency never registered has
+   * nothing to hide; a draft is deleted. The concept DOI then describes the newest version still
+   * published, or, when none is left, is hidden too. Throws when the agency may answer later; a
+   * refusal is recorded as `hideFailure` and not retried.
+   */
+  async withdraw(name: string, version: number): Promise<Publication | undefined> {
+    const { versions } = this.options;
+    const publication = (await versions.get(name, version))?.publication;
+    if (publication?.state !== 'withdrawn' || publication.hiddenAt !== undefined || publication.hideFailure !== undefined) return publication;
+    const provider = await this.provider();
+    let registered: boolean;
+    try {
+      registered = await settleWithdrawn(provider, publication.doi, this.versionAttributes(publication));
+      const all = await versions.list(name);
+      const concept = this.conceptAttributes(all);
+      if (concept.withdrawn) await settleWithdrawn(provider, publication.conceptDoi, concept.attributes);
+      else await provider.publish(publication.conceptDoi, concept.attributes);
+    } catch (error) {
+      if (error instanceof DataCiteError && !error.retryable) {
+        const hideFailure = reasonOf(error);
+        await versions.settleWithdrawal(name, version, { hideFailure });
+        return { ...publication, hideFailure };
+      }
+      throw error;
+    }
+    const hiddenAt = this.now().toISOString();
+    await versions.settleWithdrawal(name, version, { hiddenAt, registered });
+    return { ...publication, hiddenAt, registered };
+  }
+
+  private async provider(): Promise<DoiProvider> {
+    return typeof this.options.provider === 'function' ? this.options.provider() : this.options.provider;
   }
 
   private versionAttributes(publication: Publication): Record<string, unknown> {
     const { snapshot } = publication;
     return dataciteAttributes(snapshot, {
       doi: publication.doi, url: this.options.landingUrl(snapshot.name, snapshot.version), publisher: this.options.publisher,
-      issued: publication.requestedAt, conceptDoi: publication.conceptDoi,
+      issued: publication.requestedAt, conceptDoi: publication.conceptDoi, withdrawn: withdrawalOf(publication),
     });
   }
 
   /**
-   * The concept DOI describes the newest published version (this one included) and resolves to
-   * the model's page; it lists every published version DOI as `HasVersion`.
+   * The concept DOI describes the newest version still published (`including`, the one being
+   * registered, counts as published) and resolves to the model's page; it lists every version
+   * DOI that resolves, withdrawn ones too, as `HasVersion`. With none left published it describes
+   * the newest withdrawn one and is withdrawn itself.
    */
-  private conceptAttributes(publication: Publication, all: readonly VersionRecord[]): Record<string, unknown> {
-    const published = all
-      .map((version) => version.publication)
-      .filter((candidate): candidate is Publication => candidate?.state === 'published' || candidate?.doi === publication.doi)
+  private conceptAttributes(all: readonly VersionRecord[], including?: Publication): { attributes: Record<string, unknown>; withdrawn: boolean } {
+    const resolving = all
+      .map((version) => (including && version.publication?.doi === including.doi ? including : version.publication))
+      .filter((candidate): candidate is Publication => candidate !== undefined && (candidate === including || candidate.state === 'published' || candidate.state === 'withdrawn'))
       .sort((a, b) => a.snapshot.version - b.snapshot.version);
-    const newest = published.at(-1) ?? publication;
+    if (including && !resolving.includes(including)) resolving.push(including);
+    const live = resolving.filter((candidate) => candidate.state !== 'withdrawn');
+    const newest = live.at(-1) ?? resolving.at(-1) ?? (including as Publication);
+    const lastWithdrawn = resolving.map(withdrawalOf).filter((withdrawal) => withdrawal !== undefined).sort((a, b) => a.date.localeCompare(b.date)).at(-1);
+    const withdrawn = live.length === 0 ? lastWithdrawn : undefined;
     const attributes = dataciteAttributes(newest.snapshot, {
-      doi: publication.conceptDoi, url: this.options.landingUrl(newest.snapshot.name), publisher: this.options.publisher, issued: published[0]?.requestedAt ?? publication.requestedAt,
+      doi: newest.conceptDoi, url: this.options.landingUrl(newest.snapshot.name), publisher: this.options.publisher,
+      issued: resolving[0]?.requestedAt ?? newest.requestedAt, withdrawn,
     });
     const related = (attributes.relatedIdentifiers as Record<string, unknown>[]) ?? [];
     return {
-      ...attributes,
-      version: undefined,
-      relatedIdentifiers: [...related, ...published.map((version) => ({ relatedIdentifier: version.doi, relatedIdentifierType: 'DOI', relationType: 'HasVersion' }))],
+      withdrawn: withdrawn !== undefined,
+      attributes: {
+        ...attributes,
+        version: undefined,
+        relatedIdentifiers: [...related, ...resolving.map((version) => ({ relatedIdentifier: version.doi, relatedIdentifierType: 'DOI', relationType: 'HasVersion' }))],
+      },
     };
   }
+}
+
+const reasonOf = (error: DataCiteError): string => (error.reasons.length > 0 ? error.reasons.join('; ') : error.message);
+
+const withdrawalOf = (publication: Publication): { date: string; reason: string } | undefined =>
+  publication.state === 'withdrawn' && publication.withdrawnAt ? { date: publication.withdrawnAt, reason: publication.withdrawalReason ?? 'Withdrawn' } : undefined;
+
+/**
+ * Brings a withdrawn DOI to `registered` with its withdrawal in the metadata, from whatever state
+ * it is in: findable is hidden, registered is updated, a draft is deleted, none is left alone.
+ * Safe to repeat (DataCite refuses to hide a DOI that is not findable). True if the DOI resolves.
+ */
+async function settleWithdrawn(provider: DoiProvider, doi: string, attributes: Record<string, unknown>): Promise<boolean> {
+  const current = await provider.get(doi);
+  if (!current) return false;
+  if (current.state === 'findable') await provider.hide(doi, attributes);
+  else if (current.state === 'registered') await provider.update(doi, attributes);
+  else {
+    await provider.deleteDraft(doi);
+    return false;
+  }
+  return true;
 }

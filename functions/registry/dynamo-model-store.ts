@@ -15,7 +15,7 @@ import { conditionally, isConditionFailure, partitionItems, stripKeys, untilProc
 import { TABLE_DESIGN, type IndexDesign } from '../store/table-design';
 import type { VersionRecord } from '../versions/version-records';
 import type { ModelFields } from './model-fields';
-import type { ModelRecord, ModelWithVersions, Visibility } from './model-records';
+import type { ModelRecord, ModelWithVersions, ModelWithdrawal, Visibility } from './model-records';
 import type { CommitOutcome, ExpectedRevision, ListingPage, ListingQuery, ModelStore } from './model-store';
 import { SCHOLARLY_KEYS } from '../contracts/scholarly-metadata';
 import {
@@ -36,7 +36,10 @@ const { byOwner, publicModels } = TABLE_DESIGN.indexes;
 const BATCH_WRITE_SIZE = 25;
 const BATCH_GET_SIZE = 100;
 
-/** Versions that ended without ever being, or no longer being, part of the model: kept as tombstones only. */
+/** A withdrawn version's DOI still resolves: it stays on its model's page, as withdrawn. */
+const isWithdrawnItem = (item: Item): boolean => (item.publication as { state?: unknown } | undefined)?.state === 'withdrawn';
+
+/** Versions that ended without ever being, or no longer being, part of the model: kept as tombstones only (withdrawn ones excepted). */
 const HIDDEN_VERSION_STATUSES = new Set(['aborted', 'deleted']);
 
 /**
@@ -103,7 +106,8 @@ export class DynamoModelStore implements ModelStore {
     })));
     if (fresh) return;
     const tombstone = await this.getModelRecord(model.name);
-    if (tombstone?.state === 'deleting') throw conflict('model_exists', `The model name '${model.name}' is still being deleted; it is free once that ends (within a minute or two)`);
+    if (tombstone?.state === 'deleting') throw conflict('model_exists', `The model name '${model.name}' is still being deleted; it may be free once that ends (within a minute or two)`);
+    if (tombstone?.state === 'withdrawn') throw conflict('model_exists', `The model name '${model.name}' belonged to a model that was published and withdrawn: its DOIs resolve to it, so the name stays reserved`);
     if (tombstone?.state !== 'deleted') throw taken();
     const counter = tombstone.versionCounter ?? 0;
     const revived = await conditionally(() => this.client.send(new PutCommand({
@@ -123,7 +127,7 @@ export class DynamoModelStore implements ModelStore {
     for await (const item of partitionItems(this.client, this.tableName, modelPartition(name))) {
       const sortKey = String(item[TABLE_DESIGN.sortKey]);
       if (sortKey === META_SORT_KEY) model = modelRecordOf(item);
-      else if (sortKey.startsWith(VERSION_SORT_PREFIX) && !HIDDEN_VERSION_STATUSES.has(String(item.status))) versions.push(stripKeys<VersionRecord>(item));
+      else if (sortKey.startsWith(VERSION_SORT_PREFIX) && (!HIDDEN_VERSION_STATUSES.has(String(item.status)) || isWithdrawnItem(item))) versions.push(stripKeys<VersionRecord>(item));
       else if (sortKey.startsWith(GRANT_SORT_PREFIX)) grants.push(stripKeys<Grant>(item));
     }
     return model && model.state !== 'deleted' ? { model, versions, grants } : undefined;
@@ -265,7 +269,7 @@ export class DynamoModelStore implements ModelStore {
     }
   }
 
-  async beginDelete(name: string, now: string, expected: ExpectedRevision = 'any'): Promise<ModelRecord | undefined> {
+  async beginDelete(name: string, now: string, expected: ExpectedRevision = 'any', reason?: string): Promise<ModelRecord | undefined> {
     const revisions = expected === 'any' ? {} : Object.fromEntries(expected.map((revision, i) => [`:rev${i}`, revision]));
     try {
       const result = await this.client.send(new UpdateCommand({
@@ -273,11 +277,15 @@ export class DynamoModelStore implements ModelStore {
         Key: metaKey(name),
         // Out of every listing, and into the index of deletes under way, ordered by when each began.
         // The revision moves on, so that of two deletes conditional on the same ETag only one begins.
-        UpdateExpression: `SET #state = :deleting, #gpk = :deletingPartition, #gsk = :sortKey, #since = if_not_exists(#since, :now), #revision = #revision + :one REMOVE ${[publicModels.partitionKey, publicModels.sortKey].join(', ')}`,
+        UpdateExpression: `SET #state = :deleting, #gpk = :deletingPartition, #gsk = :sortKey, #since = if_not_exists(#since, :now), #revision = #revision + :one${reason === undefined ? '' : ', #deletionReason = :reason'} REMOVE ${[publicModels.partitionKey, publicModels.sortKey].join(', ')}`,
         ConditionExpression: `attribute_exists(#pk) AND #state <> :deleted${expected === 'any' ? '' : ` AND #revision IN (${Object.keys(revisions).join(', ') || ':none'})`}`,
-        ExpressionAttributeNames: { '#pk': TABLE_DESIGN.partitionKey, '#state': 'state', '#gpk': byOwner.partitionKey, '#gsk': byOwner.sortKey, '#since': 'deletingSince', '#revision': 'revision' },
+        ExpressionAttributeNames: {
+          '#pk': TABLE_DESIGN.partitionKey, '#state': 'state', '#gpk': byOwner.partitionKey, '#gsk': byOwner.sortKey, '#since': 'deletingSince', '#revision': 'revision',
+          ...(reason === undefined ? {} : { '#deletionReason': 'deletionReason' }),
+        },
         ExpressionAttributeValues: {
           ':deleting': 'deleting', ':deleted': 'deleted', ':deletingPartition': DELETING_PARTITION, ':sortKey': `${now}#${name}`, ':now': now, ':one': 1,
+          ...(reason === undefined ? {} : { ':reason': reason }),
           ...revisions, ...(expected !== 'any' && expected.length === 0 ? { ':none': -1 } : {}),
         },
         ReturnValues: 'ALL_NEW',
@@ -289,7 +297,7 @@ export class DynamoModelStore implements ModelStore {
     }
   }
 
-  async endModel(name: string, now: string): Promise<void> {
+  async endModel(name: string, now: string, withdrawal?: ModelWithdrawal): Promise<void> {
     const keys: Item[] = [];
     for await (const key of partitionItems(this.client, this.tableName, modelPartition(name), { keysOnly: true })) keys.push(key);
     // Grants and sessions go; versions stay as the removal left them (tombstones); the record goes last.
@@ -300,6 +308,18 @@ export class DynamoModelStore implements ModelStore {
     await this.batchDelete(children);
     const record = await this.getModelRecord(name);
     if (!record || record.state !== 'deleting') return;
+    if (withdrawal) {
+      // Its DOIs resolve here for ever: the record stays, out of every index, and keeps the name.
+      await conditionally(() => this.client.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: metaKey(name),
+        UpdateExpression: 'SET #state = :withdrawn, #withdrawal = :withdrawal REMOVE #since, #gpk, #gsk',
+        ConditionExpression: '#state = :deleting',
+        ExpressionAttributeNames: { '#state': 'state', '#withdrawal': 'withdrawal', '#since': 'deletingSince', '#gpk': byOwner.partitionKey, '#gsk': byOwner.sortKey },
+        ExpressionAttributeValues: { ':withdrawn': 'withdrawn', ':withdrawal': withdrawal, ':deleting': 'deleting' },
+      })));
+      return;
+    }
     await conditionally(() => this.client.send(new PutCommand({
       TableName: this.tableName,
       Item: { ...metaKey(name), kind: 'model', name, state: 'deleted', versionCounter: record.versionCounter ?? 0, deletedAt: now },

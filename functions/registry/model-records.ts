@@ -8,9 +8,20 @@ export type Visibility = 'private' | 'public';
 /**
  * `deleting` marks a model whose removal has begun; it no longer accepts writes or shows in
  * listings. `deleted` is what stays of it: a tombstone holding the version counter, so a model
- * created again under the name goes on numbering after the old one.
+ * created again under the name goes on numbering after the old one. A model with DOIs ends as
+ * `withdrawn` instead: its record stays, readable by anyone as a tombstone (410), and its name is
+ * never taken again, since its DOIs resolve to it.
  */
-export type ModelState = 'active' | 'deleting' | 'deleted';
+export type ModelState = 'active' | 'deleting' | 'deleted' | 'withdrawn';
+
+/** When and why a model was withdrawn, with the DOIs that still resolve to it. */
+export interface ModelWithdrawal {
+  /** ISO 8601. */
+  readonly at: string;
+  readonly reason: string;
+  readonly conceptDoi: string;
+  readonly versions: readonly { readonly version: number; readonly doi: string }[];
+}
 
 /** The mutable record of a model, with its scholarly metadata (functions/contracts/scholarly-metadata.ts). */
 export interface ModelRecord extends Readonly<ScholarlyMetadata> {
@@ -33,6 +44,10 @@ export interface ModelRecord extends Readonly<ScholarlyMetadata> {
   readonly state: ModelState;
   /** When its delete began (ISO 8601), while it is `deleting`. */
   readonly deletingSince?: string;
+  /** Why its owner deleted it, when they said (DELETE ?reason=): a withdrawal's reason. */
+  readonly deletionReason?: string;
+  /** Set once it is `withdrawn`. */
+  readonly withdrawal?: ModelWithdrawal;
 }
 
 export interface ModelWithVersions {

@@ -1,3 +1,4 @@
+import { holdsDoi } from '../publishing/publication';
 import { authorize, type AccessLevel, type ModelAction } from '../access/access-policy';
 import { accessChangeOf, type Grant } from '../access/access-settings';
 import { AppError, conflict, invalid } from '../errors/app-error';
@@ -172,19 +173,31 @@ export class ModelRegistry {
       }
       for (const stale of current.filter((grant) => !wanted.has(grant.user))) await this.models.deleteGrant(name, stale.user);
     }
-    if (change.visibility && change.visibility !== model.visibility) await this.models.setVisibility(name, change.visibility, now);
+    if (change.visibility && change.visibility !== model.visibility) {
+      await this.models.setVisibility(name, change.visibility, now);
+      // A publication may have begun between the check and the write (it makes the model public
+      // after it begins): looking again after the write, one of the two always sees the other.
+      if (change.visibility === 'private') {
+        try {
+          await this.refuseUnpublishing(name);
+        } catch (error) {
+          await this.models.setVisibility(name, 'public', this.now().toISOString());
+          throw error;
+        }
+      }
+    }
     return this.getAccess(actor, name);
   }
 
   /**
-   * Refuses to make private a model with a published version, or one being published: its DOIs
-   * resolve to its pages, which must stay readable (DataCite: a DOI never stops resolving).
-   * Throws 409 model_published before anything is written.
+   * Refuses to make private a model with a version published, being published or withdrawn: its
+   * DOIs resolve to its pages, which must stay readable by anyone (DataCite: a DOI never stops
+   * resolving). Throws 409 model_published.
    */
   private async refuseUnpublishing(name: string): Promise<void> {
-    const published = (await this.models.getModel(name))?.versions.filter((version) => version.publication && version.publication.state !== 'publish_failed') ?? [];
+    const published = (await this.models.getModel(name))?.versions.filter((version) => holdsDoi(version.publication)) ?? [];
     if (published.length === 0) return;
-    throw conflict('model_published', `Model '${name}' has published versions (${published.map((version) => `v${version.version}: ${version.publication?.doi}`).join(', ')}): their DOIs resolve here, so it stays public`);
+    throw conflict('model_published', `Model '${name}' has versions with DOIs (${published.map((version) => `v${version.version}: ${version.publication?.doi}`).join(', ')}): they resolve here, so it stays public`);
   }
 
   /**

@@ -4,13 +4,17 @@ import type { BundleStore } from '../bundles/bundle-store';
 import type { Actor } from '../identity/actor';
 import type { VersionRemoval } from '../versions/version-removal';
 import { checkModelName } from './model-name';
-import { AppError, conflict } from '../errors/app-error';
+import { AppError } from '../errors/app-error';
+import type { ModelRecord } from './model-records';
 import type { ExpectedRevision, ModelStore } from './model-store';
 
 export interface DeletedModel {
   readonly name: string;
   readonly versions: number;
   readonly objects: number;
+  /** Whether it had DOIs, so that it was withdrawn (its name stays reserved); and how many versions this withdrew. */
+  readonly withdrawn: boolean;
+  readonly versionsWithdrawn: number;
 }
 
 /** Deleting a model with everything it owns: grants, sessions, bundle objects; versions stay as tombstones. */
@@ -31,21 +35,21 @@ export class ModelRemoval {
    * is still listed as being deleted and can be deleted again; nothing is orphaned.
    */
   /**
+   * A model with DOIs (a version publishing, published or withdrawn) is withdrawn instead: the
+   * same, but its versions with DOIs are withdrawn (VersionRemoval) and its record stays as a
+   * tombstone that answers 410 to anyone and keeps the name for ever.
+   *
    * @param expected the revisions the caller's If-Match names (RFC 9110 §13.1.1): the delete
    *   happens only if the record is still at one of them, else 412 `revision_mismatch`
+   * @param reason why, for a withdrawal's tombstone and its DOIs' Withdrawn date
    */
-  async deleteModel(actor: Actor, name: string, expected: ExpectedRevision = 'any'): Promise<DeletedModel> {
+  async deleteModel(actor: Actor, name: string, expected: ExpectedRevision = 'any', reason?: string): Promise<DeletedModel> {
     checkModelName(name);
     const access = await this.deps.models.getModelAccess(name, actor.id);
     // A delete that was interrupted is finished by the owner's next DELETE.
     const resumable = access.model?.state === 'deleting' ? { ...access.model, state: 'active' as const } : access.model;
     authorize(actor, name, resumable, access.grant, 'delete');
-    const published = access.model?.state === 'active' ? (await this.deps.models.getModel(name))?.versions.filter((version) => version.publication && version.publication.state !== 'publish_failed') ?? [] : [];
-    // A DOI never stops resolving: until withdrawal exists (tombstones that keep the DOIs), a model with published versions stays.
-    if (published.length > 0) {
-      throw conflict('model_published', `Model '${name}' has published versions (${published.map((version) => `v${version.version}: ${version.publication?.doi}`).join(', ')}), whose DOIs resolve to it: it is not deleted`);
-    }
-    const model = await this.deps.models.beginDelete(name, this.now().toISOString(), expected);
+    const model = await this.deps.models.beginDelete(name, this.now().toISOString(), expected, reason);
     if (!model) {
       const current = await this.deps.models.getModelRecord(name);
       if (current && current.state !== 'deleted' && expected !== 'any' && !expected.includes(current.revision)) {
@@ -53,7 +57,7 @@ export class ModelRemoval {
       }
       throw modelNotFound(name);
     }
-    return this.removeEverything(name, actor.id);
+    return this.removeEverything(model, actor.id);
   }
 
   /**
@@ -66,19 +70,28 @@ export class ModelRemoval {
       // An index answers eventually (and dynalite's may lag its table after a crash): only the record itself decides.
       const model = await this.deps.models.getModelRecord(listed.name);
       if (model?.state !== 'deleting' || (model.deletingSince ?? '') >= before) continue;
-      await this.removeEverything(model.name, 'mlhub');
+      await this.removeEverything(model, 'mlhub');
       finished.push(model.name);
     }
     return finished;
   }
 
   /** Every step is safe to run again, and to run beside another run: a retry picks up where one stopped. */
-  private async removeEverything(name: string, by: string): Promise<DeletedModel> {
-    const ended = await this.deps.versions.endAll(name, by);
+  private async removeEverything(model: ModelRecord, by: string): Promise<DeletedModel> {
+    const { name } = model;
+    const { ended, withdrawn } = await this.deps.versions.endAll(name, by, model.deletionReason);
     const objects = await this.deps.bundles.deletePrefix(modelPrefix(name));
     await this.deps.versions.retireRecentKeys(ended, this.deps.urlLifetimeMs);
-    await this.deps.models.endModel(name, this.now().toISOString());
-    return { name, versions: ended.length, objects };
+    const now = this.now().toISOString();
+    const withDois = await this.deps.versions.withDois(name);
+    const conceptDoi = withDois[0]?.publication?.conceptDoi;
+    await this.deps.models.endModel(name, now, conceptDoi === undefined ? undefined : {
+      at: now,
+      reason: model.deletionReason ?? `Withdrawn by ${by}`,
+      conceptDoi,
+      versions: withDois.map((version) => ({ version: version.version, doi: version.publication?.doi ?? '' })),
+    });
+    return { name, versions: ended.length, objects, withdrawn: conceptDoi !== undefined, versionsWithdrawn: withdrawn.length };
   }
 
   private now(): Date {

@@ -1,7 +1,7 @@
 import type { GrantRole } from '../access/access-policy';
 import type { Grant } from '../access/access-settings';
 import type { ModelFields } from './model-fields';
-import type { ModelRecord, ModelWithVersions, Visibility } from './model-records';
+import type { ModelRecord, ModelWithVersions, ModelWithdrawal, Visibility } from './model-records';
 
 /** A page of listing rows, newest first, each with the sort key the next page starts below. */
 export interface ListingPage {
@@ -48,15 +48,16 @@ export interface ModelStore {
    * Marks the model as being deleted: out of listings, into the list of deletes under way (so an
    * interrupted one is finished by the sweep); returns undefined if absent.
    */
-  /** Undefined when there is no such model, or its revision is not one of `expected`. */
-  beginDelete(name: string, now: string, expected?: ExpectedRevision): Promise<ModelRecord | undefined>;
+  /** Undefined when there is no such model, or its revision is not one of `expected`. `reason` is kept for a withdrawal's tombstone. */
+  beginDelete(name: string, now: string, expected?: ExpectedRevision, reason?: string): Promise<ModelRecord | undefined>;
   /** Models whose delete began and has not ended, the oldest first. */
   listDeleting(limit: number): Promise<ModelRecord[]>;
   /**
    * Removes the grants and upload sessions of a model being deleted, then turns its record into a
-   * tombstone that keeps only the name and the version counter.
+   * tombstone that keeps only the name and the version counter; or, given a withdrawal (it has
+   * DOIs), into a `withdrawn` record that keeps its metadata and reserves the name for ever.
    */
-  endModel(name: string, now: string): Promise<void>;
+  endModel(name: string, now: string, withdrawal?: ModelWithdrawal): Promise<void>;
   /** Points `latest` from `version` to `replacement` (or nowhere); false if `version` was not the latest. */
   retractLatestVersion(name: string, version: number, replacement: number | undefined, now: string): Promise<boolean>;
   listByOwner(owner: string, query: ListingQuery): Promise<ListingPage>;

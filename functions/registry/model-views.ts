@@ -21,6 +21,13 @@ function builtinRuntimeView(manifest: BundleManifest, maxModelBytes: number) {
   return verdict.runnable ? { runnable: true, model_file: verdict.modelFiles[0] ?? null } : { runnable: false, reason: verdict.reason };
 }
 
+/** The DOI's state at the agency, as far as MLHub knows it (the Publication component's doi_state). */
+function doiStateOf(publication: Publication): 'findable' | 'registered' | null {
+  if (publication.state === 'published') return 'findable';
+  if (publication.state === 'withdrawn' && publication.hiddenAt !== undefined) return publication.registered === false ? null : 'registered';
+  return null;
+}
+
 /** A version's publication as the API shows it (the Publication component). */
 export function publicationView(publication: Publication) {
   return {
@@ -32,6 +39,9 @@ export function publicationView(publication: Publication) {
     requested_by: publication.requestedBy,
     published: publication.publishedAt ?? null,
     reason: publication.state === 'publish_failed' ? publication.reason ?? null : null,
+    doi_state: doiStateOf(publication),
+    withdrawn: publication.withdrawnAt ?? null,
+    withdrawal_reason: publication.withdrawalReason ?? null,
   };
 }
 
@@ -113,8 +123,9 @@ export function modelView(model: ModelRecord, versions: readonly VersionRecord[]
   };
 }
 
-/** The newest published version's DOI, and the model's concept DOI once any version is published. */
+/** The newest published version's DOI, and the model's concept DOI once any version is published (it resolves after a withdrawal too). */
 function publishedDois(versions: readonly VersionRecord[]): { doi: string | null; concept_doi: string | null } {
   const published = versions.filter((version) => version.publication?.state === 'published').sort((a, b) => b.version - a.version);
-  return { doi: published[0]?.publication?.doi ?? null, concept_doi: published[0]?.publication?.conceptDoi ?? null };
+  const resolving = versions.find((version) => version.publication?.state === 'published' || version.publication?.state === 'withdrawn');
+  return { doi: published[0]?.publication?.doi ?? null, concept_doi: resolving?.publication?.conceptDoi ?? null };
 }

@@ -30,3 +30,11 @@ export const pendingSortKey = (expiresAt: string, name: string, version: number)
 
 /** Models whose delete began sit in the owner index under this partition until it ends, so an interrupted delete is found and finished. */
 export const DELETING_PARTITION = 'DELETING';
+
+/**
+ * Versions whose DOIs still await the registration agency (a publication `publishing`, or
+ * `withdrawn` and not yet hidden) sit in the owner index under this partition, ordered by when
+ * that work was asked for, so the sweep sends again what a crash or a lost message left undone.
+ */
+export const DOI_WORK_PARTITION = 'DOI_WORK';
+export const doiWorkSortKey = (at: string, name: string, version: number): string => `${at}#${name}#${versionSortKey(version)}`;

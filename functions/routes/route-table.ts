@@ -129,7 +129,7 @@ export const ROUTE_DEFINITIONS = {
     summary: 'Update a model record (If-Match for optimistic locking)',
   },
   deleteModel: {
-    method: 'DELETE', path: '/model/{name}', handler: 'delete-model', query: [],
+    method: 'DELETE', path: '/model/{name}', handler: 'delete-model', query: ['reason'],
     misplacedQuery: { version: 'To delete one version, send DELETE /model/{name}/versions/{value}; DELETE /model/{name} deletes the whole model' },
     scope: 'write', auth: 'required', body: 'none', bodyLimit: 0, memoryMb: 512, timeoutSeconds: 28,
     summary: 'Delete a model record and all its bundles',
@@ -180,7 +180,7 @@ export const ROUTE_DEFINITIONS = {
     summary: 'Publish a version with a DOI (owner only): freezes its metadata, makes the model public, registers a version DOI and the concept DOI',
   },
   deleteVersion: {
-    method: 'DELETE', path: '/model/{name}/versions/{n}', handler: 'delete-version', query: [],
+    method: 'DELETE', path: '/model/{name}/versions/{n}', handler: 'delete-version', query: ['reason'],
     scope: 'write', auth: 'required', body: 'none', bodyLimit: 0, memoryMb: 512, timeoutSeconds: 28,
     summary: 'Delete one version (owner only): its bytes go, its number is never reused, and it answers 410 from then on',
   },

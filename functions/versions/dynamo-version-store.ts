@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { conditionally, partitionItems, stripKeys, type Item } from '../store/dynamo-items';
 import { TABLE_DESIGN } from '../store/table-design';
-import { PENDING_PARTITION, VERSION_SORT_PREFIX, modelPartition, pendingSortKey, versionSortKey } from '../registry/table-keys';
+import { DOI_WORK_PARTITION, PENDING_PARTITION, VERSION_SORT_PREFIX, doiWorkSortKey, modelPartition, pendingSortKey, versionSortKey } from '../registry/table-keys';
 import type { Publication } from '../publishing/publication';
 import type { VersionOutcome, VersionRecord, VersionStatus } from './version-records';
 import type { TransitionOptions, VersionStore } from './version-store';
@@ -64,8 +64,8 @@ export class DynamoVersionStore implements VersionStore {
   }
 
   transition(name: string, version: number, from: readonly VersionStatus[], outcome: VersionOutcome, now: string, options: TransitionOptions = {}): Promise<boolean> {
-    const names: Record<string, string> = { '#status': 'status', '#claim': 'finalizeUntil', '#gpk': byOwner.partitionKey, '#gsk': byOwner.sortKey };
-    const values: Item = {};
+    const names: Record<string, string> = { '#status': 'status', '#claim': 'finalizeUntil', '#gpk': byOwner.partitionKey, '#gsk': byOwner.sortKey, '#publication': 'publication', '#state': 'state' };
+    const values: Item = { ':failed': 'publish_failed' };
     const assignments = Object.entries(outcomeFields(outcome, now)).map(([field, value]) => {
       names[`#${field}`] = field;
       values[`:${field}`] = value;
@@ -75,7 +75,8 @@ export class DynamoVersionStore implements VersionStore {
       values[`:from${i}`] = status;
       return `:from${i}`;
     });
-    let condition = `#status IN (${allowed.join(', ')})`;
+    // A version whose DOI is asked for is withdrawn, never plainly deleted: this holds against a publish racing the delete.
+    let condition = `#status IN (${allowed.join(', ')}) AND (attribute_not_exists(#publication) OR #publication.#state = :failed)`;
     if (options.unclaimedAt !== undefined) {
       values[':unclaimedAt'] = options.unclaimedAt;
       condition += ' AND (attribute_not_exists(#claim) OR #claim < :unclaimedAt)';
@@ -91,13 +92,21 @@ export class DynamoVersionStore implements VersionStore {
     })));
   }
 
-  async listPending(limit: number): Promise<VersionRecord[]> {
+  listPending(limit: number): Promise<VersionRecord[]> {
+    return this.queryIndexPartition(PENDING_PARTITION, limit);
+  }
+
+  listDoiWork(limit: number): Promise<VersionRecord[]> {
+    return this.queryIndexPartition(DOI_WORK_PARTITION, limit);
+  }
+
+  private async queryIndexPartition(partition: string, limit: number): Promise<VersionRecord[]> {
     const result = await this.client.send(new QueryCommand({
       TableName: this.tableName,
       IndexName: byOwner.indexName,
       KeyConditionExpression: '#pk = :pk',
       ExpressionAttributeNames: { '#pk': byOwner.partitionKey },
-      ExpressionAttributeValues: { ':pk': PENDING_PARTITION },
+      ExpressionAttributeValues: { ':pk': partition },
       Limit: limit,
     }));
     return (result.Items ?? []).map((item) => stripKeys<VersionRecord>(item));
@@ -107,11 +116,15 @@ export class DynamoVersionStore implements VersionStore {
     const started = await conditionally(() => this.client.send(new UpdateCommand({
       TableName: this.tableName,
       Key: versionKey(name, version),
-      UpdateExpression: 'SET #publication = :publication',
+      // Into the DOI work partition until registration settles, so the sweep finds it if the message is lost.
+      UpdateExpression: 'SET #publication = :publication, #gpk = :work, #gsk = :workKey',
       // A failed publication may be asked for again; any other stands, so one version never gets two DOIs.
       ConditionExpression: '#status = :ready AND (attribute_not_exists(#publication) OR #publication.#state = :failed)',
-      ExpressionAttributeNames: { '#status': 'status', '#publication': 'publication', '#state': 'state' },
-      ExpressionAttributeValues: { ':ready': 'ready', ':failed': 'publish_failed', ':publication': publication },
+      ExpressionAttributeNames: { '#status': 'status', '#publication': 'publication', '#state': 'state', '#gpk': byOwner.partitionKey, '#gsk': byOwner.sortKey },
+      ExpressionAttributeValues: {
+        ':ready': 'ready', ':failed': 'publish_failed', ':publication': publication,
+        ':work': DOI_WORK_PARTITION, ':workKey': doiWorkSortKey(publication.requestedAt, name, version),
+      },
     })));
     if (started) return 'started';
     const current = await this.get(name, version);
@@ -123,10 +136,47 @@ export class DynamoVersionStore implements VersionStore {
     return conditionally(() => this.client.send(new UpdateCommand({
       TableName: this.tableName,
       Key: versionKey(name, version),
-      UpdateExpression: 'SET #publication.#state = :state, #publication.#detail = :detail',
+      UpdateExpression: 'SET #publication.#state = :state, #publication.#detail = :detail REMOVE #gpk, #gsk',
       ConditionExpression: '#publication.#state = :publishing',
-      ExpressionAttributeNames: { '#publication': 'publication', '#state': 'state', '#detail': detail.field },
+      ExpressionAttributeNames: { '#publication': 'publication', '#state': 'state', '#detail': detail.field, '#gpk': byOwner.partitionKey, '#gsk': byOwner.sortKey },
       ExpressionAttributeValues: { ':state': outcome.state, ':detail': detail.value, ':publishing': 'publishing' },
+    })));
+  }
+
+  withdraw(name: string, version: number, withdrawal: { readonly reason: string; readonly by: string; readonly now: string }): Promise<boolean> {
+    return conditionally(() => this.client.send(new UpdateCommand({
+      TableName: this.tableName,
+      Key: versionKey(name, version),
+      // The version ends and its publication turns withdrawn in one write; hiding the DOI is DOI work until the agency confirms it.
+      UpdateExpression: 'SET #status = :deleted, #endedAt = :now, #endedBy = :by, #reason = :reason, #publication.#state = :withdrawn, #publication.#withdrawnAt = :now, #publication.#withdrawalReason = :reason, #gpk = :work, #gsk = :workKey',
+      ConditionExpression: '#status = :ready AND #publication.#state IN (:publishing, :published)',
+      ExpressionAttributeNames: {
+        '#status': 'status', '#endedAt': 'endedAt', '#endedBy': 'endedBy', '#reason': 'reason', '#publication': 'publication', '#state': 'state',
+        '#withdrawnAt': 'withdrawnAt', '#withdrawalReason': 'withdrawalReason', '#gpk': byOwner.partitionKey, '#gsk': byOwner.sortKey,
+      },
+      ExpressionAttributeValues: {
+        ':deleted': 'deleted', ':ready': 'ready', ':now': withdrawal.now, ':by': withdrawal.by, ':reason': withdrawal.reason,
+        ':withdrawn': 'withdrawn', ':publishing': 'publishing', ':published': 'published',
+        ':work': DOI_WORK_PARTITION, ':workKey': doiWorkSortKey(withdrawal.now, name, version),
+      },
+    })));
+  }
+
+  settleWithdrawal(name: string, version: number, outcome: { readonly hiddenAt: string; readonly registered: boolean } | { readonly hideFailure: string }): Promise<boolean> {
+    const names: Record<string, string> = { '#publication': 'publication', '#state': 'state', '#gpk': byOwner.partitionKey, '#gsk': byOwner.sortKey };
+    const values: Item = { ':withdrawn': 'withdrawn' };
+    const assignments = Object.entries(outcome).map(([field, value]) => {
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      return `#publication.#${field} = :${field}`;
+    });
+    return conditionally(() => this.client.send(new UpdateCommand({
+      TableName: this.tableName,
+      Key: versionKey(name, version),
+      UpdateExpression: `SET ${assignments.join(', ')} REMOVE #gpk, #gsk`,
+      ConditionExpression: '#publication.#state = :withdrawn',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
     })));
   }
 }

@@ -12,6 +12,8 @@ export interface PendingSweepDeps {
   readonly sessions: UploadSessionStore;
   readonly bundles: BundleStore;
   readonly finalizer: VersionFinalizer;
+  /** Sends a version's DOI work to registerDois again (functions/platform/doi-work-sender.ts); none: not sent. */
+  readonly doiWork?: (name: string, version: number) => Promise<void>;
   readonly now?: () => Date;
 }
 
@@ -24,7 +26,15 @@ export interface SweepReport {
   readonly checked: Readonly<Record<string, number>>;
   /** Model deletes that were interrupted, finished now. */
   readonly deletesFinished: number;
+  /** Versions whose DOI work (registering, or hiding a withdrawn one) waited too long, and was asked for again. */
+  readonly doiWorkResent: number;
 }
+
+/**
+ * DOI work older than this has lost its message (a crash, or npm start's in-memory queue killed):
+ * well past registerDois's retries of one message, which the queue spaces by its visibility timeout.
+ */
+export const DOI_WORK_GRACE_MS = 5 * 60_000;
 
 /** A delete under way for longer than its route may run has lost its caller. */
 const DELETE_GRACE_MS = (routeById('deleteModel').timeoutSeconds + 1) * 1000;
@@ -37,7 +47,7 @@ const BATCH = 100;
  * cloud, a timer locally): a pending version whose bytes are all stored but that nobody checked
  * (a lost event, a killed complete or direct upload) is checked once its claim lapses; one
  * without its bytes past its expiry, and not being checked, becomes aborted and its parts go. A
- * model delete whose caller died half-way is finished.
+ * model delete whose caller died half-way is finished. DOI work whose message was lost is sent again.
  */
 export class PendingSweep {
   private readonly now: () => Date;
@@ -71,6 +81,25 @@ export class PendingSweep {
       if (session) await sessions.setState(session.name, session.id, 'open', 'aborted');
       await endUploadBytes(bundles, version.bundleKey, session);
     }
-    return { seen: pending.length, expired, checked, deletesFinished };
+    return { seen: pending.length, expired, checked, deletesFinished, doiWorkResent: await this.resendDoiWork(deadline) };
+  }
+
+  /** Asks again for DOI work that waited past DOI_WORK_GRACE_MS; sending it twice is harmless (VersionPublishing.advance). */
+  private async resendDoiWork(deadline: number): Promise<number> {
+    const { doiWork, versions } = this.deps;
+    if (!doiWork) return 0;
+    const stale = new Date(this.now().getTime() - DOI_WORK_GRACE_MS).toISOString();
+    let resent = 0;
+    for (const version of await versions.listDoiWork(BATCH)) {
+      if (Date.now() >= deadline) break;
+      const publication = version.publication;
+      const since = publication?.state === 'withdrawn' ? publication.withdrawnAt : publication?.requestedAt;
+      // Oldest first: the first one still within its grace ends the run.
+      if (since === undefined) continue;
+      if (since >= stale) break;
+      await doiWork(version.name, version.version);
+      resent += 1;
+    }
+    return resent;
   }
 }

@@ -6,6 +6,7 @@ import type { ModelRecord } from '../registry/model-records';
 import type { ModelStore } from '../registry/model-store';
 import type { VersionRecord } from './version-records';
 import type { VersionStore } from './version-store';
+import { isWithdrawn, versionWithdrawn } from '../publishing/tombstones';
 
 export interface ReadyVersionDeps {
   readonly models: ModelStore;
@@ -20,6 +21,8 @@ export interface ReadyVersionDeps {
  * says only that: who deleted it, and when, are that model's owner's business.
  */
 export function versionGone(version: VersionRecord, model?: Pick<ModelRecord, 'createdAt'>): AppError {
+  // Its DOI resolves here: anyone may read its tombstone, whichever model now holds the name.
+  if (isWithdrawn(version)) return versionWithdrawn(version);
   if (model && version.createdAt < model.createdAt) {
     return new AppError('gone', 'version_gone', `Version ${version.version} of '${version.name}' belonged to an earlier model of this name, which was deleted; version numbers are never reused`);
   }
@@ -33,9 +36,15 @@ export function versionGone(version: VersionRecord, model?: Pick<ModelRecord, 'c
 export class ReadyVersions {
   constructor(private readonly deps: ReadyVersionDeps) {}
 
-  /** Any live version the caller may see (pending, ready, rejected); 410 for one that ended. */
+  /**
+   * Any live version the caller may see (pending, ready, rejected); 410 for one that ended, with
+   * its tombstone for one withdrawn, even when its whole model was (its DOI resolves here).
+   */
   async version(actor: Actor, name: string, number: number): Promise<VersionRecord> {
-    const model = await loadAuthorized(this.deps.models, actor, name, 'view');
+    const model = await loadAuthorized(this.deps.models, actor, name, 'view').catch(async (error: unknown) => {
+      const withdrawn = error instanceof AppError && error.code === 'model_withdrawn' ? await this.deps.versions.get(name, number) : undefined;
+      throw withdrawn && isWithdrawn(withdrawn) ? versionWithdrawn(withdrawn) : error;
+    });
     const version = number <= model.versionCounter ? await this.deps.versions.get(name, number) : undefined;
     if (!version) throw notFound('version_not_found', `Model '${name}' has no version ${number}`);
     if (version.status === 'deleted' || version.status === 'aborted') throw versionGone(version, model);

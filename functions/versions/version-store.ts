@@ -23,7 +23,11 @@ export interface VersionStore {
    * claim again: that renews its lease, and lets a retried event pick up its own crashed check.
    */
   claim(name: string, version: number, claimant: string, until: string, now: string): Promise<boolean>;
-  /** Moves a version from one of `from` to the outcome, at `now`; false if it was in none of them. */
+  /**
+   * Moves a version from one of `from` to the outcome, at `now`; false if it was in none of them,
+   * or if it has a publication that holds a DOI (publishing or published): such a version is
+   * withdrawn (`withdraw`), never plainly deleted, whoever races whom.
+   */
   transition(name: string, version: number, from: readonly VersionStatus[], outcome: VersionOutcome, now: string, options?: TransitionOptions): Promise<boolean>;
   /** Pending versions, soonest expiry first. */
   listPending(limit: number): Promise<VersionRecord[]>;
@@ -34,4 +38,15 @@ export interface VersionStore {
   beginPublication(name: string, version: number, publication: Publication): Promise<'started' | 'exists' | 'not_ready'>;
   /** Ends a `publishing` publication as published or failed; false if it was not `publishing`. */
   settlePublication(name: string, version: number, outcome: { readonly state: 'published'; readonly publishedAt: string } | { readonly state: 'publish_failed'; readonly reason: string }): Promise<boolean>;
+  /**
+   * Withdraws a ready version whose publication is `publishing` or `published`, in one write: the
+   * version becomes `deleted` (a tombstone) and its publication `withdrawn` at `now`, with the
+   * reason. False if it was not such a version (then read it: it may have been plainly deleted,
+   * withdrawn already, or its publication failed).
+   */
+  withdraw(name: string, version: number, withdrawal: { readonly reason: string; readonly by: string; readonly now: string }): Promise<boolean>;
+  /** Records that the agency hid a withdrawn version's DOI (or refused to); false if it is not withdrawn. */
+  settleWithdrawal(name: string, version: number, outcome: { readonly hiddenAt: string; readonly registered: boolean } | { readonly hideFailure: string }): Promise<boolean>;
+  /** Versions whose DOIs await the agency (publishing, or withdrawn and not hidden), longest waiting first. */
+  listDoiWork(limit: number): Promise<VersionRecord[]>;
 }

@@ -28,6 +28,11 @@ export interface DataCitePublishingProps {
   readonly publishing: DoiPublishing;
   /** The publish route's function (publishVersion): starts publications and sends their registrations. */
   readonly requester: RouteFunction;
+  /**
+   * The other functions that send DOI work (functions/platform/doi-work-sender.ts): the delete
+   * routes, whose withdrawals hide DOIs, and the sweep, which sends again what was lost.
+   */
+  readonly senders: readonly RouteFunction[];
   /** registerDois, with the queue it reads: registers the DOIs with DataCite. */
   readonly registrar: Extract<DeployedFunction, { kind: 'queue' }>;
   /** The API's base URL, ending in '/': DOIs resolve to its model and version pages. */
@@ -37,8 +42,9 @@ export interface DataCitePublishingProps {
 /**
  * Publishing with DOIs through DataCite, on a stack with the doiPrefix option. Both functions are
  * told the publishing settings (publishingEnvironment), the publish route also its queue's URL.
- * The publish route may send to registerDois's queue, and to no other (SendMessage, with the
- * GetQueueAttributes and GetQueueUrl that CDK's grantSendMessages adds); registerDois may read
+ * The publish route and the other senders (told only the queue's URL) may send to registerDois's
+ * queue, and to no other (SendMessage, with the GetQueueAttributes and GetQueueUrl that CDK's
+ * grantSendMessages adds); registerDois may read
  * the repository's password from its secret, and no other secret (GetSecretValue, with the
  * DescribeSecret that grantRead adds). Neither is granted anything more on the table: that is
  * ROUTE_ACCESS's and CATALOGUE_ACCESS's (lib/access/).
@@ -46,12 +52,13 @@ export interface DataCitePublishingProps {
 export class DataCitePublishing extends Construct {
   /** The existing secret holding the repository's password. */
   readonly secret: ISecret;
-  readonly sendGrant: Grant;
+  /** The publish route's, then each sender's. */
+  readonly sendGrants: readonly Grant[];
   readonly secretGrant: Grant;
 
   constructor(scope: Construct, id: string, props: DataCitePublishingProps) {
     super(scope, id);
-    const { publishing, requester, registrar } = props;
+    const { publishing, requester, registrar, senders } = props;
     // By name, the ARN ends in the 6 characters Secrets Manager added, which CDK matches with
     // `-??????`: a pattern no other secret's name fits, unless it is this name and those 6
     // characters (and `?` is no wildcard to cdk-nag's IAM5).
@@ -63,7 +70,8 @@ export class DataCitePublishing extends Construct {
     for (const [name, value] of Object.entries({ ...environment, [PUBLISHING_ENV.queueUrl]: registrar.queue.queueUrl })) {
       requester.function.addEnvironment(name, value);
     }
-    this.sendGrant = registrar.queue.grantSendMessages(requester.role);
+    for (const sender of senders) sender.function.addEnvironment(PUBLISHING_ENV.queueUrl, registrar.queue.queueUrl);
+    this.sendGrants = [requester, ...senders].map((sender) => registrar.queue.grantSendMessages(sender.role));
 
     for (const [name, value] of Object.entries(environment)) registrar.handler.function.addEnvironment(name, value);
     this.secretGrant = this.secret.grantRead(registrar.handler.role);

@@ -22,6 +22,12 @@ const otherGrants = (synth: SynthesizedMlHub, routeFunction: RouteFunction): Sta
     .filter((statement) => asList(statement.Action).some((action) => action === 'sqs:SendMessage' || action.startsWith('secretsmanager:')));
 const requesterOf = (synth: SynthesizedMlHub): RouteFunction => synth.stack.functions.byRoute.get('publishVersion') as RouteFunction;
 const registrarOf = (synth: SynthesizedMlHub) => synth.stack.catalogueFunctions.of('registerDois', 'queue');
+/** The functions that send DOI work besides the publish route: withdrawals, and the sweep's sending again. */
+const sendersOf = (synth: SynthesizedMlHub): RouteFunction[] => [
+  synth.stack.functions.byRoute.get('deleteVersion') as RouteFunction,
+  synth.stack.functions.byRoute.get('deleteModel') as RouteFunction,
+  synth.stack.catalogueFunctions.of('sweepVersions', 'schedule').handler,
+];
 /** The API's base URL as the template writes it (the $default stage's). */
 const apiUrlOf = (synth: SynthesizedMlHub) => synth.stack.resolve(synth.stack.httpApi.url) as unknown;
 
@@ -47,6 +53,12 @@ describe('a stack with the DOI options', () => {
     expect(JSON.stringify(apiUrlOf(synth))).toContain(logicalIdOf(synth.stack.httpApi.api));
   });
 
+  it('tells the delete routes and the sweep the queue, and nothing else of publishing: they only send DOI work', () => {
+    for (const sender of sendersOf(synth)) {
+      expect(publishingVariables(variablesOf(synth, sender)), sender.node.path).toEqual({ [PUBLISHING_ENV.queueUrl]: { Ref: logicalIdOf(registrarOf(synth).queue) } });
+    }
+  });
+
   it('tells the functions what the publishing settings parse as DataCite publishing with that prefix (or the route would answer 500)', () => {
     for (const routeFunction of [requesterOf(synth), registrarOf(synth).handler]) {
       const variables = variablesOf(synth, routeFunction);
@@ -56,16 +68,18 @@ describe('a stack with the DOI options', () => {
     expect(JSON.stringify(apiUrlOf(synth))).toMatch(/execute-api/);
   });
 
-  it('lets the publish route send to the registerDois queue only, and registerDois read the secret only', () => {
+  it('lets the publish route, the delete routes and the sweep send to the registerDois queue only, and registerDois read the secret only', () => {
     const queueArn = arnOf(logicalIdOf(registrarOf(synth).queue));
-    expect(otherGrants(synth, requesterOf(synth)).map((statement) => [asList(statement.Action).sort(), asList(statement.Resource)]))
-      .toEqual([[['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], [queueArn]]]);
+    for (const sender of [requesterOf(synth), ...sendersOf(synth)]) {
+      expect(otherGrants(synth, sender).map((statement) => [asList(statement.Action).sort(), asList(statement.Resource)]), sender.node.path)
+        .toEqual([[['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], [queueArn]]]);
+    }
     const secretGrants = otherGrants(synth, registrarOf(synth).handler);
     expect(secretGrants.map((statement) => asList(statement.Action).sort())).toEqual([['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']]);
     expect(asList(secretGrants[0]?.Resource)).toEqual([{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':secret:mlhub/datacite-??????']] }]);
     // No other function may send to the queue or read a secret.
     const others = [...synth.stack.functions.byRoute.values(), synth.stack.functions.fallback, ...[...synth.stack.catalogueFunctions.byId.values()].map((deployed) => deployed.handler)]
-      .filter((routeFunction) => routeFunction !== requesterOf(synth) && routeFunction !== registrarOf(synth).handler);
+      .filter((routeFunction) => ![requesterOf(synth), registrarOf(synth).handler, ...sendersOf(synth)].includes(routeFunction));
     for (const routeFunction of others) {
       const reaching = otherGrants(synth, routeFunction).filter((statement) => JSON.stringify(statement.Resource) === JSON.stringify(queueArn) || asList(statement.Action).some((action) => action.startsWith('secretsmanager:')));
       expect(reaching, routeFunction.node.path).toEqual([]);
@@ -73,7 +87,7 @@ describe('a stack with the DOI options', () => {
   });
 
   it('starts neither function before its role may send or read the secret (the grants sit in the role\'s default policy)', () => {
-    for (const routeFunction of [requesterOf(synth), registrarOf(synth).handler]) {
+    for (const routeFunction of [requesterOf(synth), registrarOf(synth).handler, ...sendersOf(synth)]) {
       const policy = logicalIdOf(routeFunction.role.node.findChild('DefaultPolicy'));
       expect((resourceById(synth.template, logicalIdOf(routeFunction.function)) as { DependsOn?: string[] }).DependsOn, routeFunction.node.path).toContain(policy);
     }
@@ -106,7 +120,7 @@ describe('a stack without the DOI options', () => {
     const { stack } = createMlHubApp({ context: NO_BUNDLING, env: {} });
     expect(stack.publishing).toBeUndefined();
     const synth = synthesizeMlHub({ bundling: false });
-    for (const routeFunction of [requesterOf(synth), registrarOf(synth).handler]) {
+    for (const routeFunction of [requesterOf(synth), registrarOf(synth).handler, ...sendersOf(synth)]) {
       expect(publishingVariables(variablesOf(synth, routeFunction))).toEqual({});
       expect(otherGrants(synth, routeFunction)).toEqual([]);
     }

@@ -182,6 +182,48 @@ describe('access matrix', () => {
   });
 });
 
+describe('a withdrawn model', () => {
+  /** The routes on a model's name, called as a client would; anonymous callers of a route that needs sign-in get 401 before any model is looked up. */
+  const CALLS: Record<string, { call: (caller: Caller, name: string) => Promise<JsonReply>; anonymous: number; signedIn: number }> = {
+    getModel: { call: (caller, name) => api(caller, 'GET', `/model/${name}`), anonymous: 410, signedIn: 410 },
+    updateModel: { call: (caller, name) => api(caller, 'PUT', `/model/${name}`, json({ description: 'again' })), anonymous: 401, signedIn: 410 },
+    deleteModel: { call: (caller, name) => api(caller, 'DELETE', `/model/${name}`), anonymous: 401, signedIn: 410 },
+    uploadBundle: { call: (caller, name) => api(caller, 'POST', `/model/${name}/upload`, { body: bundle, headers: { 'content-type': 'application/octet-stream' } }), anonymous: 401, signedIn: 410 },
+    downloadBundle: { call: (caller, name) => api(caller, 'GET', `/model/${name}/download?redirect=false`), anonymous: 410, signedIn: 410 },
+    getAccess: { call: (caller, name) => api(caller, 'GET', `/model/${name}/access`), anonymous: 401, signedIn: 410 },
+    putAccess: { call: (caller, name) => api(caller, 'PUT', `/model/${name}/access`, json({ visibility: 'private' })), anonymous: 401, signedIn: 410 },
+    createUpload: { call: (caller, name) => api(caller, 'POST', `/model/${name}/uploads`, json({ size: 100 })), anonymous: 401, signedIn: 410 },
+    listUploads: { call: (caller, name) => api(caller, 'GET', `/model/${name}/uploads`), anonymous: 401, signedIn: 410 },
+    getVersion: { call: (caller, name) => api(caller, 'GET', `/model/${name}/versions/1`), anonymous: 410, signedIn: 410 },
+    deleteVersion: { call: (caller, name) => api(caller, 'DELETE', `/model/${name}/versions/1`), anonymous: 401, signedIn: 410 },
+    publishVersion: { call: (caller, name) => api(caller, 'POST', `/model/${name}/versions/1/publish`), anonymous: 401, signedIn: 410 },
+    predictModel: { call: (caller, name) => api(caller, 'POST', `/model/${name}/predict`, { body: digit, headers: { 'content-type': 'application/json' } }), anonymous: 410, signedIn: 410 },
+    // The name stays reserved: creating it again is refused, whoever asks.
+    createModel: { call: (caller, name) => api(caller, 'POST', `/model/${name}`, json({ type: 'onnx' })), anonymous: 401, signedIn: 409 },
+  };
+
+  it('answers its tombstone (410) to anyone, whatever they ask of it, and keeps its name', async () => {
+    const name = await makeModel('shared', unique('mx-withdrawn'), DOI_METADATA);
+    expect((await api('olive', 'POST', `/model/${name}/versions/1/publish`)).status).toBe(202);
+    for (let tries = 0; ((await api('olive', 'GET', `/model/${name}/versions/1`)).body as { publication: { state: string } }).publication.state !== 'published'; tries += 1) {
+      expect(tries).toBeLessThan(100);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect((await api('olive', 'DELETE', `/model/${name}?reason=matrix`)).body).toMatchObject({ withdrawn: true });
+    const mismatches: string[] = [];
+    for (const [routeId, { call: send, anonymous, signedIn }] of Object.entries(CALLS)) {
+      for (const caller of ['anonymous', 'owner', 'reader', 'writer', 'stranger'] as const) {
+        const reply = await send(caller, name);
+        const expected = caller === 'anonymous' ? anonymous : signedIn;
+        if (reply.status !== expected) mismatches.push(`${routeId} by ${caller}: expected ${expected}, got ${reply.status} ${JSON.stringify(reply.body).slice(0, 160)}`);
+        if (reply.status === 410) expect((reply.body as { tombstone?: { reason?: unknown } }).tombstone?.reason, `${routeId} by ${caller}`).toBe('matrix');
+      }
+    }
+    expect(mismatches).toEqual([]);
+    expect(Object.keys(CALLS).sort()).toEqual(ROUTES.filter((route) => route.path.startsWith('/model/{name}') && !route.path.includes('{id}') && route.id !== 'predictModelWithGet').map((route) => route.id).sort());
+  }, 60_000);
+});
+
 describe('privacy', () => {
   const volatile = new Set(['date', 'apigw-requestid', 'x-request-id', 'content-length', 'keep-alive', 'connection']);
   const comparable = (reply: JsonReply, name: string) => ({

@@ -221,7 +221,7 @@ describe('bundles', () => {
     await api('POST', '/model/del/upload', octets(await sampleBundle()));
     expect(await bucket.keys('models/del/')).toHaveLength(2);
     const reply = await api('DELETE', '/model/del');
-    expect(reply.body).toEqual({ model: 'del', deleted: true, versions_deleted: 2, objects_deleted: 2 });
+    expect(reply.body).toEqual({ model: 'del', deleted: true, versions_deleted: 2, objects_deleted: 2, withdrawn: false, versions_withdrawn: 0 });
     expect(await bucket.storedKeys('models/del/')).toEqual([]);
     expectError(await api('GET', '/model/del'), 404, 'model_not_found');
   });

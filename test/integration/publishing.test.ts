@@ -48,6 +48,15 @@ async function settled(name: string, version: number): Promise<Publication> {
   throw new Error(`${name} v${version} is still publishing`);
 }
 
+/** Polls `probe` until it gives something, as a client would. */
+async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
+  for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 100))) {
+    const found = await probe();
+    if (found !== undefined) return found;
+  }
+  throw new Error('gave up waiting');
+}
+
 beforeAll(async () => {
   mlhub = await startMlhub({ env: { MLHUB_AUTH: 'required' } });
   const issuer = await openLocalIssuer(mlhub.dataDir);
@@ -95,13 +104,6 @@ describe('POST /model/{name}/versions/{n}/publish', () => {
     expect((await as('alice', 'PUT', '/model/pub-digits/access', { grants: [{ user: 'bob', role: 'read' }] })).status).toBe(200);
   }, 60_000);
 
-  it('keeps a published version and its model: deleting either answers 409 and removes nothing', async () => {
-    expectError(await as('alice', 'DELETE', '/model/pub-digits/versions/1'), 409, 'version_published', /10\.5072\/mlhub\.pub-digits\/v1/);
-    expectError(await as('alice', 'DELETE', '/model/pub-digits'), 409, 'model_published', /pub-digits\/v1/);
-    expect(((await as(undefined, 'GET', '/model/pub-digits/versions/1')).body as { status: string }).status).toBe('ready');
-    expect((await call(mlhub.url, 'GET', '/model/pub-digits/download?version=1&redirect=false')).status).toBe(200);
-  }, 60_000);
-
   it('gives a second version its own DOI under the same concept DOI', async () => {
     await upload('alice', 'pub-digits');
     expect((await as('alice', 'POST', '/model/pub-digits/versions/2/publish')).status).toBe(202);
@@ -109,6 +111,75 @@ describe('POST /model/{name}/versions/{n}/publish', () => {
     expect((await as(undefined, 'GET', '/model/pub-digits')).body).toMatchObject({ doi: '10.5072/mlhub.pub-digits/v2', concept_doi: '10.5072/mlhub.pub-digits' });
     const concept = await dois.get('10.5072/mlhub.pub-digits');
     expect((concept?.attributes.relatedIdentifiers as { relationType: string }[]).filter((related) => related.relationType === 'HasVersion')).toHaveLength(2);
+  }, 60_000);
+
+  it('withdraws a published version on delete: a 410 tombstone for anyone, its DOI hidden (not deleted) with a Withdrawn date, the model and its concept DOI stay', async () => {
+    const deleted = await as('alice', 'DELETE', '/model/pub-digits/versions/1?reason=Trained%20on%20a%20retracted%20dataset');
+    expect(deleted.status, JSON.stringify(deleted.body)).toBe(200);
+    expect(deleted.body).toMatchObject({ status: 'deleted', publication: { state: 'withdrawn', doi: '10.5072/mlhub.pub-digits/v1', withdrawn: expect.any(String), withdrawal_reason: 'Trained on a retracted dataset' } });
+
+    // Its URL, where its DOI resolves, answers 410 with the tombstone, to anyone.
+    for (const who of [undefined, 'carol', 'alice'] as const) {
+      const gone = await as(who, 'GET', '/model/pub-digits/versions/1');
+      expectError(gone, 410, 'version_withdrawn', /Trained on a retracted dataset/);
+      expect((gone.body as { tombstone: unknown }).tombstone).toEqual({
+        model: 'pub-digits', version: 1, title: 'Digits MLP', authors: [{ name: 'Josiah Carberry', orcid: '0000-0002-1825-0097', role: 'creator' }],
+        doi: '10.5072/mlhub.pub-digits/v1', doi_url: 'https://doi.org/10.5072/mlhub.pub-digits/v1', concept_doi: '10.5072/mlhub.pub-digits',
+        sha256: expect.stringMatching(/^[0-9a-f]{64}$/), withdrawn: (deleted.body as { publication: { withdrawn: string } }).publication.withdrawn,
+        reason: 'Trained on a retracted dataset', versions: [],
+      });
+    }
+    // Its bytes are gone: download and predict answer the tombstone too.
+    expectError(await as(undefined, 'GET', '/model/pub-digits/download?version=1&redirect=false'), 410, 'version_withdrawn');
+    expectError(await as('alice', 'POST', '/model/pub-digits/versions/1/publish'), 410, 'version_withdrawn');
+    // The DOI is hidden, not deleted: registered (still resolving), with the date and the reason.
+    const hidden = await until(async () => {
+      const model = await as(undefined, 'GET', '/model/pub-digits');
+      const listed = (model.body as { versions: { version: number; status: string; publication: Publication & { doi_state: string | null } | null }[] }).versions.find((version) => version.version === 1);
+      return listed?.publication?.doi_state === 'registered' ? { model, listed } : undefined;
+    });
+    expect(hidden.listed).toMatchObject({ status: 'deleted', publication: { state: 'withdrawn' } });
+    expect(hidden.model.body).toMatchObject({ doi: '10.5072/mlhub.pub-digits/v2', concept_doi: '10.5072/mlhub.pub-digits', latest_version: 2 });
+    const doi = await dois.get('10.5072/mlhub.pub-digits/v1');
+    expect(doi?.state).toBe('registered');
+    expect(doi?.attributes.dates).toContainEqual({ date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), dateType: 'Withdrawn', dateInformation: 'Trained on a retracted dataset' });
+    // The concept DOI stays findable, describing v2, and still lists both versions.
+    const concept = await dois.get('10.5072/mlhub.pub-digits');
+    expect(concept).toMatchObject({ state: 'findable', attributes: { titles: [{ title: 'Digits MLP' }] } });
+    expect((concept?.attributes.relatedIdentifiers as { relationType: string }[]).filter((related) => related.relationType === 'HasVersion')).toHaveLength(2);
+    // Deleting it again answers the tombstone.
+    expectError(await as('alice', 'DELETE', '/model/pub-digits/versions/1'), 410, 'version_withdrawn');
+  }, 60_000);
+
+  it('withdraws a model with DOIs on delete: 410 tombstones for it and each version, every DOI hidden, and the name reserved for ever', async () => {
+    const deleted = await as('alice', 'DELETE', '/model/pub-digits?reason=Superseded');
+    expect(deleted.status, JSON.stringify(deleted.body)).toBe(200);
+    expect(deleted.body).toEqual({ model: 'pub-digits', deleted: true, versions_deleted: 1, objects_deleted: expect.any(Number), withdrawn: true, versions_withdrawn: 1 });
+
+    const gone = await as(undefined, 'GET', '/model/pub-digits');
+    expectError(gone, 410, 'model_withdrawn', /Superseded/);
+    expect((gone.body as { tombstone: unknown }).tombstone).toMatchObject({
+      model: 'pub-digits', version: null, title: 'Digits MLP', doi: '10.5072/mlhub.pub-digits', concept_doi: '10.5072/mlhub.pub-digits', reason: 'Superseded',
+      versions: [{ version: 1, doi: '10.5072/mlhub.pub-digits/v1' }, { version: 2, doi: '10.5072/mlhub.pub-digits/v2' }],
+    });
+    // A version's URL answers its own tombstone, the one withdrawn before with its own reason.
+    expectError(await as('carol', 'GET', '/model/pub-digits/versions/2'), 410, 'version_withdrawn', /Superseded/);
+    expectError(await as(undefined, 'GET', '/model/pub-digits/versions/1'), 410, 'version_withdrawn', /retracted/);
+    // Nothing else may be done to it, by anyone, and it is out of every listing.
+    expectError(await as('alice', 'PUT', '/model/pub-digits', { title: 'Back' }), 410, 'model_withdrawn');
+    expectError(await call(mlhub.url, 'POST', '/model/pub-digits/upload', { body: await readFile(BUNDLE), headers: { 'content-type': 'application/octet-stream', authorization: `Bearer ${tokens.alice}` } }), 410, 'model_withdrawn');
+    expectError(await as('alice', 'DELETE', '/model/pub-digits'), 410, 'model_withdrawn');
+    expect(((await as('alice', 'GET', '/models?mine=true')).body as { model: string }[]).map((model) => model.model)).not.toContain('pub-digits');
+    expect(((await as(undefined, 'GET', '/models')).body as { model: string }[]).map((model) => model.model)).not.toContain('pub-digits');
+    // The name stays reserved, for its owner too.
+    for (const who of ['bob', 'alice'] as const) expectError(await as(who, 'POST', '/model/pub-digits', FULL), 409, 'model_exists', /reserved/);
+
+    // Every DOI is hidden with its Withdrawn date, the concept DOI too, and none is deleted.
+    for (const name of ['10.5072/mlhub.pub-digits/v2', '10.5072/mlhub.pub-digits']) {
+      const doi = await until(async () => ((await dois.get(name))?.state === 'registered' ? dois.get(name) : undefined));
+      expect(doi?.attributes.dates, name).toContainEqual(expect.objectContaining({ dateType: 'Withdrawn', dateInformation: 'Superseded' }));
+    }
+    expect((await dois.get('10.5072/mlhub.pub-digits/v1'))?.state).toBe('registered');
   }, 60_000);
 
   it('lists what a DOI lacks with 400, and publishes nothing', async () => {
@@ -141,6 +212,16 @@ describe('mlhub publish', () => {
     expect(run.stdout.trim()).toBe('Published pub-cli v1: DOI 10.5072/mlhub.pub-cli/v1 (https://doi.org/10.5072/mlhub.pub-cli/v1), concept DOI 10.5072/mlhub.pub-cli');
     const again = await cli(['publish', 'pub-cli', '--version', '1', '--json']);
     expect(JSON.parse(again.stdout)).toMatchObject({ model: 'pub-cli', version: 1, state: 'published', doi: '10.5072/mlhub.pub-cli/v1' });
+
+  }, 60_000);
+
+  it('withdraws a model with DOIs on mlhub rm, with the reason given', async () => {
+    await modelWithVersion('alice', 'pub-cli-rm', FULL);
+    expect((await cli(['publish', 'pub-cli-rm'])).code).toBe(0);
+    const removed = await cli(['rm', 'pub-cli-rm', '--yes', '--reason', 'Superseded by pub-cli']);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(removed.stdout.trim()).toBe('Withdrew pub-cli-rm: its DOIs still resolve, to tombstones, and the name stays reserved; 1 version(s) ended, 1 of them withdrawn');
+    expectError(await as(undefined, 'GET', '/model/pub-cli-rm'), 410, 'model_withdrawn', /Superseded by pub-cli/);
   }, 60_000);
 
   it('says what a DOI lacks, or that only the owner publishes, with a non-zero exit', async () => {

@@ -46,6 +46,7 @@ export interface EmbeddedStores {
   readonly sweep: PendingSweep;
   readonly models: DynamoModelStore;
   readonly versionStore: DynamoVersionStore;
+  readonly bundles: S3BundleStore;
   readonly sessionStore: DynamoUploadSessionStore;
   readonly documents: DynamoDBDocumentClient;
   readonly tableName: string;
@@ -106,6 +107,7 @@ export async function startEmbeddedStores(options: { now?: () => Date; uploadLim
     sweep,
     models,
     versionStore,
+    bundles,
     sessionStore,
     documents,
     tableName: TABLE,

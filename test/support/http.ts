@@ -25,12 +25,15 @@ export async function call<T = unknown>(base: string, method: string, path: stri
 
 export const json = (value: unknown) => ({ body: JSON.stringify(value), headers: { 'content-type': 'application/json' } });
 
-/** Asserts MLHub's error shape: `{"error":{"code","message"}}` with the given status and code. */
+/**
+ * Asserts MLHub's error shape: `{"error":{"code","message"}}` with the given status and code; a
+ * withdrawn record's 410 (and only that) also carries its `tombstone`.
+ */
 export function expectError(reply: JsonReply, status: number, code: string, message?: RegExp): void {
   expect(reply.status, JSON.stringify(reply.body)).toBe(status);
   const error = (reply.body as { error?: { code?: unknown; message?: unknown } }).error;
   expect(error?.code).toBe(code);
   expect(typeof error?.message).toBe('string');
-  expect(Object.keys(reply.body as object)).toEqual(['error']);
+  expect(Object.keys(reply.body as object).sort()).toEqual(code === 'version_withdrawn' || code === 'model_withdrawn' ? ['error', 'tombstone'] : ['error']);
   if (message) expect(error?.message).toMatch(message);
 }

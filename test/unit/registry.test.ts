@@ -163,7 +163,7 @@ describe('Registry: delete', () => {
     await stores.direct.addVersion(alice, 'del-m', { bytes: await sampleBundle() });
     await stores.direct.addVersion(alice, 'del-m', { bytes: await sampleBundle() });
     await stores.direct.addVersion(alice, 'del-m2', { bytes: await sampleBundle() });
-    expect(await stores.removal.deleteModel(alice, 'del-m')).toEqual({ name: 'del-m', versions: 2, objects: 2 });
+    expect(await stores.removal.deleteModel(alice, 'del-m')).toEqual({ name: 'del-m', versions: 2, objects: 2, withdrawn: false, versionsWithdrawn: 0 });
     // What stays is the tombstones: the record keeps the counter, the versions say what happened.
     expect(await stores.itemKeys('del-m')).toEqual(['META', 'VER#0000000001', 'VER#0000000002']);
     expect((await stores.versionStore.list('del-m')).map((version) => version.status)).toEqual(['deleted', 'deleted']);

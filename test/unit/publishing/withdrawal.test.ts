@@ -1,0 +1,193 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { userActor, type Actor } from '../../../functions/identity/actor';
+import type { DoiProvider } from '../../../functions/publishing/doi-provider';
+import { DynamoDoiRecordStore } from '../../../functions/publishing/dynamo-doi-record-store';
+import { LOCAL_DOI_PREFIX, localDoiProvider } from '../../../functions/publishing/local-datacite';
+import { holdsDoi } from '../../../functions/publishing/publication';
+import { VersionPublishing } from '../../../functions/publishing/version-publishing';
+import { ModelRemoval } from '../../../functions/registry/model-removal';
+import { DOI_WORK_GRACE_MS, PendingSweep } from '../../../functions/versions/pending-sweep';
+import { VersionRemoval } from '../../../functions/versions/version-removal';
+import { startEmbeddedStores, type EmbeddedStores } from '../../support/embedded-stores';
+import { sampleBundle } from '../../support/tarballs';
+
+/*
+ * Withdrawal over the real stores (dynalite, s3rver) and the local DOI provider: the races
+ * between a publish and a delete, between registration and a withdrawal, and DOI work whose
+ * message was lost.
+ */
+
+const alice: Actor = userActor('alice', 'session');
+let stores: EmbeddedStores;
+let dois: DynamoDoiRecordStore;
+/** DOI work asked for, as `name vN`. */
+const sent: string[] = [];
+
+const FULL_METADATA = {
+  type: 'ONNX', description: 'Handwritten digits', title: 'Digits', license: 'MIT', authors: [{ name: 'Josiah Carberry', role: 'creator' as const }],
+};
+
+const publishing = (overrides: Partial<ConstructorParameters<typeof VersionPublishing>[0]> = {}) => new VersionPublishing({
+  models: stores.models, versions: stores.versionStore, provider: localDoiProvider(dois), prefix: LOCAL_DOI_PREFIX, publisher: 'MLHub (test)',
+  landingUrl: (name, version) => `http://127.0.0.1:8083/model/${name}${version === undefined ? '' : `/versions/${version}`}`,
+  ...overrides,
+});
+
+let removal: VersionRemoval;
+
+async function modelWithVersion(name: string): Promise<void> {
+  await stores.registry.createModel(alice, name, FULL_METADATA);
+  await stores.direct.addVersion(alice, name, { bytes: await sampleBundle('mnist') });
+}
+
+const settled = <T>(promise: Promise<T>): Promise<T | Error> => promise.catch((error: unknown) => error as Error);
+
+beforeAll(async () => {
+  stores = await startEmbeddedStores();
+  dois = new DynamoDoiRecordStore(stores.documents, stores.tableName);
+  removal = new VersionRemoval({
+    models: stores.models, versions: stores.versionStore, sessions: stores.sessionStore, bundles: stores.bundles,
+    doiWork: async (name, version) => {
+      sent.push(`${name} v${version}`);
+    },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await stores?.close();
+});
+
+describe('a delete racing a publish', () => {
+  it('never leaves a deleted version with a DOI: the plain delete refuses a version whose publication began, and withdraws it instead', async () => {
+    await modelWithVersion('race-begun');
+    await publishing().request(alice, 'race-begun', 1);
+    // The check-then-write of a delete that read the version before the publish began.
+    expect(await stores.versionStore.transition('race-begun', 1, ['ready'], { status: 'deleted', reason: 'late', by: 'alice' }, new Date().toISOString())).toBe(false);
+    const withdrawn = await removal.deleteVersion(alice, 'race-begun', 1, 'Wrong weights');
+    expect(withdrawn).toMatchObject({ status: 'deleted', publication: { state: 'withdrawn', withdrawalReason: 'Wrong weights' } });
+    expect(sent).toContain('race-begun v1');
+  });
+
+  it('publishes nothing once the version is deleted', async () => {
+    await modelWithVersion('race-deleted');
+    await removal.deleteVersion(alice, 'race-deleted', 1);
+    expect(await settled(publishing().request(alice, 'race-deleted', 1))).toMatchObject({ code: 'version_gone' });
+    expect((await stores.versionStore.get('race-deleted', 1))?.publication).toBeUndefined();
+  });
+
+  it('ends every concurrent pair with the version either withdrawn with its DOI, or deleted without one', async () => {
+    const names = Array.from({ length: 8 }, (_, i) => `race-both-${i}`);
+    for (const name of names) await modelWithVersion(name);
+    await Promise.all(names.map((name) => Promise.all([settled(publishing().request(alice, name, 1)), settled(removal.deleteVersion(alice, name, 1))])));
+    for (const name of names) {
+      const version = await stores.versionStore.get(name, 1);
+      expect(version?.status, name).toBe('deleted');
+      if (holdsDoi(version?.publication)) expect(version?.publication?.state, name).toBe('withdrawn');
+    }
+  });
+});
+
+describe('registration racing a withdrawal', () => {
+  it('hides what the agency registered while the version was being withdrawn', async () => {
+    await modelWithVersion('race-register');
+    await publishing().request(alice, 'race-register', 1);
+    const local = localDoiProvider(dois);
+    let releaseGate: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      releaseGate = resolve;
+    });
+    let entered: () => void = () => undefined;
+    const inside = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    // The agency answers the version DOI only once the withdrawal has happened.
+    const slow: DoiProvider = Object.assign(Object.create(local) as DoiProvider, {
+      publish: async (doi: string, attributes: Record<string, unknown>) => {
+        entered();
+        await gate;
+        return local.publish(doi, attributes);
+      },
+    });
+    const registering = publishing({ provider: slow }).register('race-register', 1);
+    await inside;
+    await removal.deleteVersion(alice, 'race-register', 1, 'Withdrawn mid-registration');
+    releaseGate();
+    expect(await registering).toMatchObject({ state: 'withdrawn', registered: true, hiddenAt: expect.any(String) });
+    for (const doi of [`${LOCAL_DOI_PREFIX}/mlhub.race-register/v1`, `${LOCAL_DOI_PREFIX}/mlhub.race-register`]) {
+      expect((await dois.get(doi))?.state, doi).toBe('registered');
+    }
+  });
+
+  it('registers nothing for a version withdrawn before its registration ran, and says its DOI was never registered', async () => {
+    await modelWithVersion('race-early');
+    await publishing().request(alice, 'race-early', 1);
+    await removal.deleteVersion(alice, 'race-early', 1);
+    expect(await publishing().advance('race-early', 1)).toMatchObject({ state: 'withdrawn', registered: false });
+    expect(await dois.get(`${LOCAL_DOI_PREFIX}/mlhub.race-early/v1`)).toBeUndefined();
+    // Asking again does nothing more.
+    expect(await publishing().advance('race-early', 1)).toMatchObject({ state: 'withdrawn', registered: false });
+  });
+});
+
+describe('DOI work whose message was lost', () => {
+  it('is sent again by the sweep once it waited past its grace, until it is done', async () => {
+    await modelWithVersion('lost-message');
+    // Asked for long ago; its message never arrived.
+    const then = () => new Date(Date.now() - DOI_WORK_GRACE_MS - 60_000);
+    await publishing({ now: then }).request(alice, 'lost-message', 1);
+    const resent: string[] = [];
+    const sweep = new PendingSweep({
+      removal: stores.removal, versions: stores.versionStore, sessions: stores.sessionStore, bundles: stores.bundles, finalizer: stores.finalizer,
+      doiWork: async (name, version) => {
+        resent.push(`${name} v${version}`);
+        await publishing().advance(name, version);
+      },
+    });
+    expect((await sweep.sweep(Date.now() + 30_000)).doiWorkResent).toBeGreaterThanOrEqual(1);
+    expect(resent).toContain('lost-message v1');
+    expect((await stores.versionStore.get('lost-message', 1))?.publication?.state).toBe('published');
+
+    // A withdrawal whose hiding was lost, too; work within its grace waits.
+    await new VersionRemoval({ models: stores.models, versions: stores.versionStore, sessions: stores.sessionStore, bundles: stores.bundles, now: then })
+      .deleteVersion(alice, 'lost-message', 1);
+    await modelWithVersion('fresh-work');
+    await publishing().request(alice, 'fresh-work', 1);
+    resent.length = 0;
+    await sweep.sweep(Date.now() + 30_000);
+    expect(resent).toContain('lost-message v1');
+    expect(resent).not.toContain('fresh-work v1');
+    expect((await dois.get(`${LOCAL_DOI_PREFIX}/mlhub.lost-message/v1`))?.state).toBe('registered');
+    // Done work leaves the index: nothing is sent again.
+    resent.length = 0;
+    await sweep.sweep(Date.now() + 30_000);
+    expect(resent).not.toContain('lost-message v1');
+  });
+});
+
+describe('a model with DOIs', () => {
+  it('is withdrawn when deleted, keeps its name, and a delete interrupted half-way is finished as a withdrawal', async () => {
+    await modelWithVersion('model-withdrawn');
+    await publishing().request(alice, 'model-withdrawn', 1);
+    await publishing().register('model-withdrawn', 1);
+    const modelRemoval = new ModelRemoval({ models: stores.models, bundles: stores.bundles, versions: removal, urlLifetimeMs: 1000 });
+    // The caller died right after the delete began: the sweep's finishing withdraws it with the reason given.
+    await stores.models.beginDelete('model-withdrawn', new Date(Date.now() - 120_000).toISOString(), 'any', 'Superseded');
+    expect(await modelRemoval.finishInterrupted(new Date().toISOString(), 10)).toContain('model-withdrawn');
+    expect(await stores.models.getModelRecord('model-withdrawn')).toMatchObject({
+      state: 'withdrawn', title: 'Digits',
+      withdrawal: { reason: 'Superseded', conceptDoi: `${LOCAL_DOI_PREFIX}/mlhub.model-withdrawn`, versions: [{ version: 1, doi: `${LOCAL_DOI_PREFIX}/mlhub.model-withdrawn/v1` }] },
+    });
+    expect((await stores.versionStore.get('model-withdrawn', 1))?.publication).toMatchObject({ state: 'withdrawn', withdrawalReason: 'Superseded' });
+    expect(await settled(stores.registry.createModel(userActor('bob', 'session'), 'model-withdrawn', FULL_METADATA))).toMatchObject({ code: 'model_exists' });
+  });
+
+  it('stays public: a change to private racing a publish is undone, whichever write lands last', async () => {
+    for (let round = 0; round < 4; round += 1) {
+      const name = `private-race-${round}`;
+      await modelWithVersion(name);
+      await Promise.all([settled(publishing().request(alice, name, 1)), settled(stores.registry.setAccess(alice, name, { visibility: 'private' }))]);
+      const model = await stores.models.getModelRecord(name);
+      if (holdsDoi((await stores.versionStore.get(name, 1))?.publication)) expect(model?.visibility, name).toBe('public');
+    }
+  });
+});
