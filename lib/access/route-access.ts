@@ -127,7 +127,9 @@ export const ROUTE_ACCESS: Readonly<Record<RouteId, RouteAccess>> = {
   // live version (a query of the partition, a conditional UpdateItem each), aborts the open
   // multipart uploads, sweeps the model's objects (list + DeleteObjects), retires the keys of the
   // versions an upload URL may still reach (PutObject of the empty marker), then deletes its
-  // grants and sessions (a keys-only query, BatchWriteItem) and puts the tombstone record (PutItem).
+  // grants and sessions (a keys-only query, BatchWriteItem) and puts the tombstone record
+  // (PutItem); a model with DOIs has its versions with DOIs withdrawn and its record turned
+  // withdrawn instead (UpdateItem each).
   deleteModel: {
     table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
     bundleListing: ['s3:ListBucket'],
@@ -179,15 +181,17 @@ export const ROUTE_ACCESS: Readonly<Record<RouteId, RouteAccess>> = {
   },
   // ReadyVersions.version (functions/versions/ready-versions.ts): the model, the grant and the version, GetItem each.
   getVersion: { table: ['dynamodb:GetItem'] },
-  // VersionRemoval.deleteVersion (functions/versions/version-removal.ts): reads the model, grant,
-  // version and session (GetItem); moves the version to deleted (a conditional UpdateItem); aborts
-  // its multipart upload if it had one and retires its key (PutObject); if it was the latest, finds
-  // the newest ready version left (a query of the partition) and moves `latest` to it (UpdateItem).
   // VersionPublishing.request (functions/publishing/version-publishing.ts): reads the model, grant and
   // version (GetItem); starts the publication (a conditional UpdateItem of the version) and makes
   // the model public (UpdateItem of the record); sends the registration to the DOI queue (granted
   // with the queue, on a stack that publishes: lib/functions/datacite-publishing.ts).
   publishVersion: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
+  // VersionRemoval.deleteVersion (functions/versions/version-removal.ts): reads the model, grant,
+  // version and session (GetItem); moves the version to deleted, or withdraws it when it has a DOI
+  // (a conditional UpdateItem either way; the hiding of the DOI goes to the DOI queue, granted with
+  // it); aborts its multipart upload if it had one and retires its key (PutObject); if it was the
+  // latest, finds the newest ready version left (a query of the partition) and moves `latest` to it
+  // (UpdateItem).
   deleteVersion: {
     table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
     bundleObjects: ['s3:AbortMultipartUpload', 's3:PutObject'],

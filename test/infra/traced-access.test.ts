@@ -23,6 +23,9 @@ import { functionsTriggeredBy } from '../../functions/catalogue/function-catalog
 import { catalogueAccess } from '../../lib/access/event-access';
 import { RATE_LIMIT_ACCESS } from '../../lib/access/rate-limit-access';
 import { FINALIZE_ACCESS, routeAccess, type AccessTarget, type RouteAccess } from '../../lib/access/route-access';
+import type { DoiRecordStore, StoredDoi } from '../../functions/publishing/doi-record-store';
+import { LOCAL_DOI_PREFIX, localDoiProvider } from '../../functions/publishing/local-datacite';
+import { VersionPublishing } from '../../functions/publishing/version-publishing';
 import { startEmbeddedStores, TEST_UPLOAD_LIMITS, type EmbeddedStores } from '../support/embedded-stores';
 import { makeTar, sampleBundle } from '../support/tarballs';
 
@@ -361,6 +364,44 @@ describe('access traced through the calls the code makes', () => {
     await stores.uploads.start(owner, name, { size: 20 * 1024 * 1024 });
     const needed = await traced(() => stores.removal.deleteModel(owner, name));
     expect(union(TOKEN_LOOKUP, needed)).toEqual(granted(routeAccess('deleteModel')));
+  });
+
+  it('publishVersion, registerDois, and the withdrawals deleteVersion and deleteModel make of versions with DOIs', async () => {
+    const name = `traced-${(counter += 1)}`;
+    await stores.registry.createModel(owner, name, { type: 'onnx', title: 'Traced', description: 'A model with DOIs', license: 'MIT', authors: [{ name: 'Ada Lovelace', role: 'creator' }] });
+    for (let n = 0; n < 3; n += 1) await stores.direct.addVersion(owner, name, { bytes: await sampleBundle() });
+    // DataCite is reached over HTTPS, not through the table: its DOIs are kept in memory here.
+    const held = new Map<string, StoredDoi>();
+    const memory: DoiRecordStore = {
+      get: async (doi) => held.get(doi),
+      put: async (record) => {
+        held.set(record.doi, record);
+      },
+      delete: async (doi) => held.delete(doi),
+    };
+    const publishing = new VersionPublishing({
+      models: stores.models, versions: stores.versionStore, provider: localDoiProvider(memory), prefix: LOCAL_DOI_PREFIX, publisher: 'MLHub', landingUrl: (model) => `https://mlhub.example/model/${model}`,
+    });
+    const requested = await traced(async () => {
+      for (const n of [1, 2, 3]) expect((await publishing.request(owner, name, n)).state).toBe('publishing');
+    });
+    expect(union(TOKEN_LOOKUP, requested)).toEqual(granted(routeAccess('publishVersion')));
+    const registered = await traced(async () => {
+      for (const n of [1, 2]) expect((await publishing.advance(name, n))?.state).toBe('published');
+    });
+    const withdrawn = await traced(async () => {
+      expect((await stores.versionRemoval.deleteVersion(owner, name, 1, 'traced')).publication?.state).toBe('withdrawn');
+    });
+    // A withdrawal is one of the paths a delete takes: it needs nothing the route is not granted.
+    expect(withdrawn.filter((grant) => !granted(routeAccess('deleteVersion')).includes(grant))).toEqual([]);
+    const hidden = await traced(async () => {
+      expect((await publishing.advance(name, 1))?.hiddenAt).toEqual(expect.any(String));
+    });
+    expect(union(registered, hidden)).toEqual(granted(catalogueAccess('registerDois')));
+    // v2 published, v3 still publishing: the model is withdrawn whole.
+    const removed = await traced(() => stores.removal.deleteModel(owner, name));
+    expect((await stores.models.getModelRecord(name))?.state).toBe('withdrawn');
+    expect(removed.filter((grant) => !granted(routeAccess('deleteModel')).includes(grant))).toEqual([]);
   });
 
   it.each(functionsTriggeredBy('schedule').map((fn) => [fn.id]))('%s (a schedule): expired uploads ended, stored bundles checked (ready, refused), one not there yet left', async (scheduleId) => {

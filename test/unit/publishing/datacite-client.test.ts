@@ -42,6 +42,10 @@ async function handle(request: IncomingMessage, response: ServerResponse): Promi
     return void response.end(failure.status === 502 ? '<html><body>Bad Gateway</body></html>' : JSON.stringify({ errors: [{ status: String(failure.status), title: 'Try again later' }] }));
   }
   const existing = stored.get(doi);
+  if (request.method === 'GET') {
+    if (!existing) return answer(response, 404, { errors: [{ status: '404', title: 'The resource you are looking for doesn\'t exist.' }] });
+    return answer(response, 200, { data: { id: doi, type: 'dois', attributes: existing } });
+  }
   if (request.method === 'DELETE') {
     if (!existing) return answer(response, 404, { errors: [{ status: '404', title: 'The resource you are looking for doesn\'t exist.' }] });
     if (existing.state !== 'draft') return answer(response, 405, { errors: [{ status: '405', title: 'Method not allowed' }] });
@@ -141,6 +145,19 @@ describe('DataCiteClient', () => {
     await client().reserveDraft('10.80000/mlhub.draft', attributes);
     await client().deleteDraft('10.80000/mlhub.draft');
     expect(stored.has('10.80000/mlhub.draft')).toBe(false);
+  });
+
+  it('reads a DOI (GET), undefined when DataCite has none, and updates its metadata without moving its state', async () => {
+    const attributes = dataciteAttributes(version, { ...context, doi: '10.80000/mlhub.read', withdrawn: { date: '2026-12-01T10:00:00Z', reason: 'Retracted' } });
+    expect(await client().get('10.80000/mlhub.read')).toBeUndefined();
+    await client().publish('10.80000/mlhub.read', attributes);
+    await client().hide('10.80000/mlhub.read', attributes);
+    const read = await client().get('10.80000/mlhub.read');
+    expect(read).toMatchObject({ doi: '10.80000/mlhub.read', state: 'registered' });
+    expect(read?.attributes.dates).toContainEqual({ date: '2026-12-01', dateType: 'Withdrawn', dateInformation: 'Retracted' });
+    expect((await client().update('10.80000/mlhub.read', { ...attributes, titles: [{ title: 'Renamed' }] })).state).toBe('registered');
+    expect(received.at(-1)?.body.data?.attributes?.event).toBeUndefined();
+    expect(received.filter((call) => call.method === 'GET').map((call) => call.doi)).toEqual(['10.80000/mlhub.read', '10.80000/mlhub.read']);
   });
 
   it('reports a 422 with DataCite\'s reasons, naming the properties, without retrying', async () => {
