@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { label } from './labels';
 import { MODEL_NAME_MAX_LENGTH, MODEL_NAME_PATTERN, MODEL_NAME_RULE } from '../registry/model-name';
 import { MAX_VERSION_NUMBER } from '../versions/version-records';
 
@@ -62,7 +63,8 @@ export const modelParams = z.object({ name: modelNameParam });
 
 /** Why a record is deleted, as its tombstone will say when the delete withdraws a publication. */
 export const withdrawalReasonQuery = z.object({
-  reason: z.optional(z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(1000, 'must be at most 1000 characters')).register(z.globalRegistry, {
-    description: "Why it is deleted: a published version's tombstone, and its DOI's Withdrawn date, say so (at most 1000 characters)",
+  // Shown on a tombstone and sent to DataCite: one readable line, as a label is.
+  reason: z.optional(label(1000).register(z.globalRegistry, {
+    description: "Why it is deleted: a published version's tombstone, and its DOI's Withdrawn date, say so (1 to 1000 characters, no control, format or line-separator characters)",
   })),
 });

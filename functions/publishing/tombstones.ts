@@ -34,8 +34,8 @@ export function modelTombstone(model: ModelRecord) {
   return {
     model: model.name,
     version: null,
-    title: model.title ?? null,
-    authors: model.authors ?? [],
+    title: withdrawal?.published.title ?? model.title ?? null,
+    authors: withdrawal?.published.authors ?? model.authors ?? [],
     doi: withdrawal?.conceptDoi ?? null,
     doi_url: withdrawal ? doiUrl(withdrawal.conceptDoi) : null,
     concept_doi: withdrawal?.conceptDoi ?? null,

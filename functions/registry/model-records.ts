@@ -21,6 +21,8 @@ export interface ModelWithdrawal {
   readonly reason: string;
   readonly conceptDoi: string;
   readonly versions: readonly { readonly version: number; readonly doi: string }[];
+  /** The title and authors its newest version with a DOI was published with: what its DOIs describe, whatever the record said later. */
+  readonly published: Pick<ScholarlyMetadata, 'title' | 'authors'>;
 }
 
 /** The mutable record of a model, with its scholarly metadata (functions/contracts/scholarly-metadata.ts). */

@@ -85,11 +85,13 @@ export class ModelRemoval {
     const now = this.now().toISOString();
     const withDois = await this.deps.versions.withDois(name);
     const conceptDoi = withDois[0]?.publication?.conceptDoi;
+    const newest = withDois.at(-1)?.publication?.snapshot.metadata;
     await this.deps.models.endModel(name, now, conceptDoi === undefined ? undefined : {
       at: now,
       reason: model.deletionReason ?? `Withdrawn by ${by}`,
       conceptDoi,
       versions: withDois.map((version) => ({ version: version.version, doi: version.publication?.doi ?? '' })),
+      published: { ...(newest?.title ? { title: newest.title } : {}), ...(newest?.authors ? { authors: newest.authors } : {}) },
     });
     return { name, versions: ended.length, objects, withdrawn: conceptDoi !== undefined, versionsWithdrawn: withdrawn.length };
   }

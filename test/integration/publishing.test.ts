@@ -152,6 +152,8 @@ describe('POST /model/{name}/versions/{n}/publish', () => {
   }, 60_000);
 
   it('withdraws a model with DOIs on delete: 410 tombstones for it and each version, every DOI hidden, and the name reserved for ever', async () => {
+    // An edit after publishing is not what the DOIs describe: the tombstone keeps what was published.
+    expect((await as('alice', 'PUT', '/model/pub-digits', { title: 'Edited after publishing' })).status).toBe(200);
     const deleted = await as('alice', 'DELETE', '/model/pub-digits?reason=Superseded');
     expect(deleted.status, JSON.stringify(deleted.body)).toBe(200);
     expect(deleted.body).toEqual({ model: 'pub-digits', deleted: true, versions_deleted: 1, objects_deleted: expect.any(Number), withdrawn: true, versions_withdrawn: 1 });
@@ -180,6 +182,15 @@ describe('POST /model/{name}/versions/{n}/publish', () => {
       expect(doi?.attributes.dates, name).toContainEqual(expect.objectContaining({ dateType: 'Withdrawn', dateInformation: 'Superseded' }));
     }
     expect((await dois.get('10.5072/mlhub.pub-digits/v1'))?.state).toBe('registered');
+  }, 60_000);
+
+  it('refuses a reason that is empty, too long or not one readable line, naming it, and deletes nothing', async () => {
+    await modelWithVersion('alice', 'pub-reasons', FULL);
+    for (const reason of ['', 'two%0Alines', 'bidi%E2%80%AEtxt.exe', 'x'.repeat(1001)]) {
+      expectError(await as('alice', 'DELETE', `/model/pub-reasons/versions/1?reason=${reason}`), 400, 'invalid_reason', /reason/);
+      expectError(await as('alice', 'DELETE', `/model/pub-reasons?reason=${reason}`), 400, 'invalid_reason', /reason/);
+    }
+    expect(((await as('alice', 'GET', '/model/pub-reasons/versions/1')).body as { status: string }).status).toBe('ready');
   }, 60_000);
 
   it('lists what a DOI lacks with 400, and publishes nothing', async () => {
