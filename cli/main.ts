@@ -158,18 +158,27 @@ export function buildProgram(): Command {
       out.result(model, () => [
         `${model.model} (${model.type}), ${model.visibility}, owned by ${model.owner}`,
         ...(model.description ? [model.description] : []),
-        ...model.versions.map((version) => `  v${version.version}  ${version.status.padEnd(8)} ${humanBytes(version.size).padStart(10)}  ${version.sha256 ?? ''}  ${version.created}`),
+        ...model.versions.map((version) => `  v${version.version}  ${(version.publication?.state === 'withdrawn' ? 'withdrawn' : version.status).padEnd(9)} ${humanBytes(version.size).padStart(10)}  ${version.sha256 ?? ''}  ${version.created}`),
       ].join('\n'));
     });
 
   program.command('rm <name>')
-    .description('delete a model and all its bundles (one with DOIs is withdrawn: tombstones stay, and the name)')
+    .description('delete a model and all its bundles, or one version (one with a DOI is withdrawn: its tombstone stays, and the name)')
     .option('-y, --yes', 'do not ask (scripts must pass it)')
-    .option('--reason <text>', 'why: a withdrawn model\'s tombstone and DOIs say so')
-    .action(async (name: string, options: { yes?: boolean; reason?: string }, command: Command) => {
+    .option('-v, --version <n>', 'delete only this version', positiveInt)
+    .option('--reason <text>', 'why: a withdrawn version\'s or model\'s tombstone and DOIs say so')
+    .action(async (name: string, options: { yes?: boolean; reason?: string; version?: number }, command: Command) => {
       const { api, out } = await context(command);
-      if (!options.yes) throw new CliError(`Deleting ${name} removes every version for good; run again with --yes to do it`);
       const query = options.reason === undefined ? '' : `?reason=${encodeURIComponent(options.reason)}`;
+      if (options.version !== undefined) {
+        if (!options.yes) throw new CliError(`Deleting ${name} v${options.version} removes its bundle for good; run again with --yes to do it`);
+        const ended = await api.json<ModelVersion>('DELETE', `${modelPath(name)}/versions/${options.version}${query}`);
+        out.result(ended, () => (ended.publication?.state === 'withdrawn'
+          ? `Withdrew ${name} v${ended.version}: its DOI ${ended.publication.doi} still resolves, to its tombstone`
+          : `Deleted ${name} v${ended.version}`));
+        return;
+      }
+      if (!options.yes) throw new CliError(`Deleting ${name} removes every version for good; run again with --yes to do it`);
       const deleted = await api.json<DeletedModel>('DELETE', `${modelPath(name)}${query}`);
       out.result(deleted, () => (deleted.withdrawn
         ? `Withdrew ${name}: its DOIs still resolve, to tombstones, and the name stays reserved; ${deleted.versions_deleted} version(s) ended, ${deleted.versions_withdrawn} of them withdrawn`

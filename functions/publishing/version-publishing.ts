@@ -49,7 +49,11 @@ export class VersionPublishing {
     const record = await versions.get(name, version);
     if (!record) throw new AppError('not_found', 'version_not_found', `Model '${name}' has no version ${version}`);
     if (record.status === 'deleted' || record.status === 'aborted') throw versionGone(record, model);
-    if (record.publication && record.publication.state !== 'publish_failed') return record.publication;
+    if (record.publication && record.publication.state !== 'publish_failed') {
+      // Asking again also repairs a publication whose model was left private (a crash between the two writes).
+      if (record.publication.state !== 'withdrawn') await this.ensurePublic(name);
+      return record.publication;
+    }
     if (record.status !== 'ready') throw new AppError('conflict', 'version_not_ready', `Version ${version} of '${name}' is ${record.status}: only a ready version can be published`);
     const snapshot = snapshotOf(model, record);
     const missing = missingForDoi(snapshot);
@@ -59,12 +63,26 @@ export class VersionPublishing {
       state: 'publishing', doi: names.version(version), conceptDoi: names.concept,
       requestedAt: this.now().toISOString(), requestedBy: actor.id, snapshot,
     };
+    // Public before the publication begins: a model being deleted answers 404 here, with nothing begun.
+    await models.setVisibility(name, 'public', this.now().toISOString());
     const outcome = await versions.beginPublication(name, version, publication);
     if (outcome === 'not_ready') throw new AppError('conflict', 'version_not_ready', `Version ${version} of '${name}' is no longer ready`);
-    // Public after the publication began, whatever the model was when read: a concurrent change to private looks again after its write (ModelRegistry.setAccess).
-    await models.setVisibility(name, 'public', this.now().toISOString());
+    // And public after it began: a change to private that raced it is undone, here or by its own second look (ModelRegistry.setAccess).
+    await this.ensurePublic(name);
     if (outcome === 'exists') return (await versions.get(name, version))?.publication ?? publication;
     return publication;
+  }
+
+  /**
+   * Makes the model public if it is not, so that what its DOIs resolve to is readable by anyone.
+   * A model no longer active (being deleted) is left alone: its removal withdraws the publication.
+   */
+  private async ensurePublic(name: string): Promise<void> {
+    const model = await this.options.models.getModelRecord(name);
+    if (model?.state !== 'active' || model.visibility === 'public') return;
+    await this.options.models.setVisibility(name, 'public', this.now().toISOString()).catch((error: unknown) => {
+      if (!(error instanceof AppError && error.code === 'model_not_found')) throw error;
+    });
   }
 
   /**
@@ -89,12 +107,19 @@ export class VersionPublishing {
     const record = await versions.get(name, version);
     const publication = record?.publication;
     if (!record || publication?.state !== 'publishing') return publication;
+    // No DOI is made findable for a page anyone cannot read.
+    await this.ensurePublic(name);
     const provider = await this.provider();
+    let versionRegistered = false;
     try {
       await provider.publish(publication.doi, this.versionAttributes(publication));
+      versionRegistered = true;
       await provider.publish(publication.conceptDoi, this.conceptAttributes(await versions.list(name), publication).attributes);
     } catch (error) {
       if (error instanceof DataCiteError && !error.retryable) {
+        // The version DOI went through and the concept DOI was refused: it is hidden again, so that
+        // no findable DOI is left for a version that is not published.
+        if (versionRegistered) await settleWithdrawn(provider, publication.doi, this.versionAttributes(publication));
         const reason = reasonOf(error);
         if (await versions.settlePublication(name, version, { state: 'publish_failed', reason })) return { ...publication, state: 'publish_failed', reason };
         return this.withdraw(name, version);
@@ -111,13 +136,15 @@ export class VersionPublishing {
    * Hides a withdrawn version's DOI (DataCite `hide`, with a `Withdrawn` date and the reason): it
    * still resolves, to the tombstone, and leaves search. A DOI the agency never registered has
    * nothing to hide; a draft is deleted. The concept DOI then describes the newest version still
-   * published, or, when none is left, is hidden too. Throws when the agency may answer later; a
-   * refusal is recorded as `hideFailure` and not retried.
+   * published (or being published), or, when none is left, is hidden too. It asks the agency
+   * every time, even after a hide was recorded: a registration running beside the withdrawal may
+   * have made the DOI findable since. Throws when the agency may answer later; a refusal is
+   * recorded as `hideFailure` (deleting the version again asks again).
    */
   async withdraw(name: string, version: number): Promise<Publication | undefined> {
     const { versions } = this.options;
     const publication = (await versions.get(name, version))?.publication;
-    if (publication?.state !== 'withdrawn' || publication.hiddenAt !== undefined || publication.hideFailure !== undefined) return publication;
+    if (publication?.state !== 'withdrawn') return publication;
     const provider = await this.provider();
     let registered: boolean;
     try {
@@ -163,7 +190,10 @@ export class VersionPublishing {
       .filter((candidate): candidate is Publication => candidate !== undefined && (candidate === including || candidate.state === 'published' || candidate.state === 'withdrawn'))
       .sort((a, b) => a.snapshot.version - b.snapshot.version);
     if (including && !resolving.includes(including)) resolving.push(including);
-    const live = resolving.filter((candidate) => candidate.state !== 'withdrawn');
+    // One being published counts as live: its registration writes the concept DOI too, and must not find it withdrawn.
+    const beingPublished = all.map((version) => version.publication)
+      .filter((candidate): candidate is Publication => candidate?.state === 'publishing' && !resolving.some((listed) => listed.doi === candidate.doi));
+    const live = [...resolving.filter((candidate) => candidate.state !== 'withdrawn'), ...beingPublished].sort((a, b) => a.snapshot.version - b.snapshot.version);
     const newest = live.at(-1) ?? resolving.at(-1) ?? (including as Publication);
     const lastWithdrawn = resolving.map(withdrawalOf).filter((withdrawal) => withdrawal !== undefined).sort((a, b) => a.date.localeCompare(b.date)).at(-1);
     const withdrawn = live.length === 0 ? lastWithdrawn : undefined;

@@ -170,10 +170,13 @@ export class DynamoVersionStore implements VersionStore {
       values[`:${field}`] = value;
       return `#publication.#${field} = :${field}`;
     });
+    // A hide that went through clears an earlier refusal.
+    const cleared = 'hiddenAt' in outcome ? ', #publication.#hideFailure' : '';
+    if (cleared) names['#hideFailure'] = 'hideFailure';
     return conditionally(() => this.client.send(new UpdateCommand({
       TableName: this.tableName,
       Key: versionKey(name, version),
-      UpdateExpression: `SET ${assignments.join(', ')} REMOVE #gpk, #gsk`,
+      UpdateExpression: `SET ${assignments.join(', ')} REMOVE #gpk, #gsk${cleared}`,
       ConditionExpression: '#publication.#state = :withdrawn',
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,

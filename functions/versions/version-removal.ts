@@ -45,7 +45,7 @@ export class VersionRemoval {
    * published) is withdrawn instead: the same, and its publication turns `withdrawn` with the
    * date and `reason`, its DOI is hidden off the request path, and it answers 410 with its
    * tombstone. Deleting a withdrawn version again asks again for its DOI to be hidden, should
-   * that have been lost.
+   * that have been lost or refused.
    *
    * Errors: 404 model_not_found / version_not_found, 403 for non-owners, 410 version_gone or
    * version_withdrawn when it already ended, 409 upload_checking while its bundle is being checked.
@@ -55,7 +55,8 @@ export class VersionRemoval {
     const version = number <= model.versionCounter ? await this.deps.versions.get(name, number) : undefined;
     if (!version) throw notFound('version_not_found', `Model '${name}' has no version ${number}`);
     if (version.status === 'deleted' || version.status === 'aborted') {
-      if (isWithdrawn(version) && version.publication.hiddenAt === undefined && version.publication.hideFailure === undefined) await this.deps.doiWork?.(name, number);
+      // Its DOI is checked again at the agency, and hidden if it is findable (a lost message, a refusal since fixed).
+      if (isWithdrawn(version)) await this.deps.doiWork?.(name, number);
       throw versionGone(version, model);
     }
     const now = this.now().toISOString();

@@ -226,9 +226,15 @@ describe('mlhub publish', () => {
 
   }, 60_000);
 
-  it('withdraws a model with DOIs on mlhub rm, with the reason given', async () => {
+  it('withdraws a version, then the model, on mlhub rm, with the reasons given', async () => {
     await modelWithVersion('alice', 'pub-cli-rm', FULL);
-    expect((await cli(['publish', 'pub-cli-rm'])).code).toBe(0);
+    await upload('alice', 'pub-cli-rm');
+    for (const version of ['1', '2']) expect((await cli(['publish', 'pub-cli-rm', '--version', version])).code).toBe(0);
+    const one = await cli(['rm', 'pub-cli-rm', '--version', '1', '--yes', '--reason', 'Wrong labels']);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stdout.trim()).toBe('Withdrew pub-cli-rm v1: its DOI 10.5072/mlhub.pub-cli-rm/v1 still resolves, to its tombstone');
+    expectError(await as(undefined, 'GET', '/model/pub-cli-rm/versions/1'), 410, 'version_withdrawn', /Wrong labels/);
+    expect((await cli(['show', 'pub-cli-rm'])).stdout).toMatch(/v1 {2}withdrawn /);
     const removed = await cli(['rm', 'pub-cli-rm', '--yes', '--reason', 'Superseded by pub-cli']);
     expect(removed.code, removed.stderr).toBe(0);
     expect(removed.stdout.trim()).toBe('Withdrew pub-cli-rm: its DOIs still resolve, to tombstones, and the name stays reserved; 1 version(s) ended, 1 of them withdrawn');

@@ -111,6 +111,8 @@ describe('registration racing a withdrawal', () => {
     const registering = publishing({ provider: slow }).register('race-register', 1);
     await inside;
     await removal.deleteVersion(alice, 'race-register', 1, 'Withdrawn mid-registration');
+    // Another worker takes the withdrawal's message first: the agency has nothing yet to hide.
+    expect(await publishing().advance('race-register', 1)).toMatchObject({ state: 'withdrawn', registered: false });
     releaseGate();
     expect(await registering).toMatchObject({ state: 'withdrawn', registered: true, hiddenAt: expect.any(String) });
     for (const doi of [`${LOCAL_DOI_PREFIX}/mlhub.race-register/v1`, `${LOCAL_DOI_PREFIX}/mlhub.race-register`]) {
@@ -126,6 +128,70 @@ describe('registration racing a withdrawal', () => {
     expect(await dois.get(`${LOCAL_DOI_PREFIX}/mlhub.race-early/v1`)).toBeUndefined();
     // Asking again does nothing more.
     expect(await publishing().advance('race-early', 1)).toMatchObject({ state: 'withdrawn', registered: false });
+  });
+});
+
+describe('a DOI and what it resolves to', () => {
+  it('is never findable for a page anyone cannot read: a publication left on a private model (a crash between writes) is made public by asking again, and by registration', async () => {
+    for (const repair of ['asking again', 'registration'] as const) {
+      const name = `crash-private-${repair === 'registration' ? 'r' : 'a'}`;
+      await modelWithVersion(name);
+      expect((await publishing().request(alice, name, 1)).state).toBe('publishing');
+      // What a crash between the publication's write and the model's would leave: the model private.
+      await stores.models.setVisibility(name, 'private', new Date().toISOString());
+      if (repair === 'asking again') await publishing().request(alice, name, 1);
+      else expect((await publishing().register(name, 1))?.state).toBe('published');
+      expect((await stores.models.getModelRecord(name))?.visibility, repair).toBe('public');
+    }
+  });
+
+  it('begins nothing when the publish request fails because the model is being deleted', async () => {
+    await modelWithVersion('publish-deleting');
+    await stores.models.beginDelete('publish-deleting', new Date().toISOString());
+    // Its record is no longer active, so the request is the usual 404 ...
+    expect(await settled(publishing().request(alice, 'publish-deleting', 1))).toMatchObject({ code: 'model_not_found' });
+    // ... and the removal finishes it as a plain delete: no tombstone, the name free.
+    expect((await stores.versionStore.get('publish-deleting', 1))?.publication).toBeUndefined();
+  });
+
+  it('keeps the concept DOI findable when a version is withdrawn while another is being published', async () => {
+    await modelWithVersion('concept-live');
+    await stores.direct.addVersion(alice, 'concept-live', { bytes: await sampleBundle('mnist', [{ name: 'mnist/two.txt', content: '2' }]) });
+    await publishing().request(alice, 'concept-live', 1);
+    await publishing().register('concept-live', 1);
+    await publishing().request(alice, 'concept-live', 2);
+    // v2's registration already wrote the concept DOI, and has not settled when v1 is withdrawn.
+    await removal.deleteVersion(alice, 'concept-live', 1);
+    await publishing().advance('concept-live', 1);
+    expect((await dois.get(`${LOCAL_DOI_PREFIX}/mlhub.concept-live`))?.state).toBe('findable');
+    expect((await publishing().register('concept-live', 2))?.state).toBe('published');
+    expect((await dois.get(`${LOCAL_DOI_PREFIX}/mlhub.concept-live`))?.state).toBe('findable');
+  });
+
+  it('leaves no findable version DOI when the agency refuses the concept DOI after taking the version DOI', async () => {
+    await modelWithVersion('concept-refused');
+    await publishing().request(alice, 'concept-refused', 1);
+    const local = localDoiProvider(dois);
+    const refusesConcept: DoiProvider = Object.assign(Object.create(local) as DoiProvider, {
+      publish: async (doi: string, attributes: Record<string, unknown>) => (doi.endsWith('/v1') ? local.publish(doi, attributes) : local.publish(doi, { ...attributes, titles: [] })),
+    });
+    expect(await publishing({ provider: refusesConcept }).register('concept-refused', 1)).toMatchObject({ state: 'publish_failed', reason: expect.stringMatching(/titles/) });
+    expect((await dois.get(`${LOCAL_DOI_PREFIX}/mlhub.concept-refused/v1`))?.state).toBe('registered');
+    // Asked again with the agency willing, it is published: the same DOI, findable again.
+    await publishing().request(alice, 'concept-refused', 1);
+    expect((await publishing().register('concept-refused', 1))?.state).toBe('published');
+    expect((await dois.get(`${LOCAL_DOI_PREFIX}/mlhub.concept-refused/v1`))?.state).toBe('findable');
+  });
+
+  it('asks again for the hiding of a withdrawn version whenever it is deleted again', async () => {
+    await modelWithVersion('delete-again');
+    await publishing().request(alice, 'delete-again', 1);
+    await publishing().register('delete-again', 1);
+    await removal.deleteVersion(alice, 'delete-again', 1);
+    await publishing().advance('delete-again', 1);
+    sent.length = 0;
+    expect(await settled(removal.deleteVersion(alice, 'delete-again', 1))).toMatchObject({ code: 'version_withdrawn' });
+    expect(sent).toEqual(['delete-again v1']);
   });
 });
 
