@@ -25,7 +25,8 @@ export type PublicationState = 'publishing' | 'published' | 'publish_failed' | '
 export const LIVE_PUBLICATION_STATES: readonly PublicationState[] = ['publishing', 'published'];
 
 /** A publication whose DOI was asked for and never refused: it resolves, or may, so its name stays reserved. */
-export const holdsDoi = (publication: Publication | undefined): boolean => publication !== undefined && publication.state !== 'publish_failed';
+export const holdsDoi = (publication: Publication | undefined): boolean =>
+  publication !== undefined && (publication.state !== 'publish_failed' || publication.doiRegistered === true);
 
 export interface Publication {
   readonly state: PublicationState;
@@ -39,6 +40,11 @@ export interface Publication {
   readonly publishedAt?: string;
   /** Why registration failed, in the registration agency's words, while `publish_failed`. */
   readonly reason?: string;
+  /**
+   * A failed try got as far as registering the version DOI (hidden again since): a DOI the agency
+   * holds, which resolves to this version, so its model's name stays reserved (holdsDoi).
+   */
+  readonly doiRegistered?: boolean;
   /** When the version was withdrawn (ISO 8601), and why, in its owner's words or MLHub's. */
   readonly withdrawnAt?: string;
   readonly withdrawalReason?: string;

@@ -62,12 +62,15 @@ export class VersionPublishing {
     const publication: Publication = {
       state: 'publishing', doi: names.version(version), conceptDoi: names.concept,
       requestedAt: this.now().toISOString(), requestedBy: actor.id, snapshot,
+      // A failed try may have left a DOI at the agency: it stays known, whatever this try does.
+      ...(record.publication?.doiRegistered ? { doiRegistered: true } : {}),
     };
-    // Public before the publication begins: a model being deleted answers 404 here, with nothing begun.
-    await models.setVisibility(name, 'public', this.now().toISOString());
     const outcome = await versions.beginPublication(name, version, publication);
     if (outcome === 'not_ready') throw new AppError('conflict', 'version_not_ready', `Version ${version} of '${name}' is no longer ready`);
-    // And public after it began: a change to private that raced it is undone, here or by its own second look (ModelRegistry.setAccess).
+    // Public once the publication began, and only then, so a refused request changes nothing: a
+    // crash before this write is made good by registration (which makes no DOI findable for a
+    // private model) or by asking again; a change to private that raced it is undone, here or by
+    // its own second look (ModelRegistry.setAccess).
     await this.ensurePublic(name);
     if (outcome === 'exists') return (await versions.get(name, version))?.publication ?? publication;
     return publication;
@@ -117,11 +120,19 @@ export class VersionPublishing {
       await provider.publish(publication.conceptDoi, this.conceptAttributes(await versions.list(name), publication).attributes);
     } catch (error) {
       if (error instanceof DataCiteError && !error.retryable) {
-        // The version DOI went through and the concept DOI was refused: it is hidden again, so that
-        // no findable DOI is left for a version that is not published.
-        if (versionRegistered) await settleWithdrawn(provider, publication.doi, this.versionAttributes(publication));
-        const reason = reasonOf(error);
-        if (await versions.settlePublication(name, version, { state: 'publish_failed', reason })) return { ...publication, state: 'publish_failed', reason };
+        let reason = reasonOf(error);
+        if (versionRegistered) {
+          // The version DOI went through and the concept DOI was refused: it is hidden again, so
+          // that no findable DOI is left for a version that is not published (a hide the agency
+          // may still take is retried with the whole registration; one it refuses is said).
+          const unhidden = await settleWithdrawn(provider, publication.doi, this.versionAttributes(publication)).then(() => undefined, (hideError: unknown) => {
+            if (hideError instanceof DataCiteError && !hideError.retryable) return reasonOf(hideError);
+            throw hideError;
+          });
+          if (unhidden !== undefined) reason += `; and the version DOI, registered before that, could not be hidden: ${unhidden}`;
+        }
+        const failed = { state: 'publish_failed' as const, reason, ...(versionRegistered || publication.doiRegistered ? { doiRegistered: true } : {}) };
+        if (await versions.settlePublication(name, version, failed)) return { ...publication, ...failed };
         return this.withdraw(name, version);
       }
       throw error;
@@ -146,24 +157,41 @@ export class VersionPublishing {
     const publication = (await versions.get(name, version))?.publication;
     if (publication?.state !== 'withdrawn') return publication;
     const provider = await this.provider();
-    let registered: boolean;
-    try {
-      registered = await settleWithdrawn(provider, publication.doi, this.versionAttributes(publication));
-      const all = await versions.list(name);
-      const concept = this.conceptAttributes(all);
-      if (concept.withdrawn) await settleWithdrawn(provider, publication.conceptDoi, concept.attributes);
-      else await provider.publish(publication.conceptDoi, concept.attributes);
-    } catch (error) {
-      if (error instanceof DataCiteError && !error.retryable) {
-        const hideFailure = reasonOf(error);
-        await versions.settleWithdrawal(name, version, { hideFailure });
-        return { ...publication, hideFailure };
-      }
-      throw error;
+    // The version DOI and the concept DOI are tried apart: a refusal of one does not leave the other undone.
+    const [own, concept] = await Promise.allSettled([
+      settleWithdrawn(provider, publication.doi, this.versionAttributes(publication)),
+      this.settleConcept(provider, name, publication.conceptDoi),
+    ]);
+    for (const outcome of [own, concept]) {
+      if (outcome.status === 'rejected' && !(outcome.reason instanceof DataCiteError && !outcome.reason.retryable)) throw outcome.reason;
+    }
+    const refusals = [own, concept].flatMap((outcome) => (outcome.status === 'rejected' ? [reasonOf(outcome.reason as DataCiteError)] : []));
+    if (refusals.length > 0) {
+      const hideFailure = refusals.join('; ');
+      await versions.settleWithdrawal(name, version, { hideFailure });
+      return { ...publication, hideFailure };
     }
     const hiddenAt = this.now().toISOString();
+    const registered = own.status === 'fulfilled' && own.value;
     await versions.settleWithdrawal(name, version, { hiddenAt, registered });
     return { ...publication, hiddenAt, registered };
+  }
+
+  /**
+   * Brings the concept DOI in line with the model's versions: published while any version is
+   * published or being published, withdrawn once none is. Two jobs may decide from lists read at
+   * different moments, and the last write wins; so after writing, each reads the versions again
+   * and writes again if the answer changed, until it holds.
+   */
+  private async settleConcept(provider: DoiProvider, name: string, conceptDoi: string): Promise<void> {
+    let decided: boolean | undefined;
+    for (let round = 0; round < CONCEPT_ROUNDS; round += 1) {
+      const concept = this.conceptAttributes(await this.options.versions.list(name));
+      if (concept.withdrawn === decided) return;
+      if (concept.withdrawn) await settleWithdrawn(provider, conceptDoi, concept.attributes);
+      else await provider.publish(conceptDoi, concept.attributes);
+      decided = concept.withdrawn;
+    }
   }
 
   private async provider(): Promise<DoiProvider> {
@@ -212,6 +240,9 @@ export class VersionPublishing {
     };
   }
 }
+
+/** Writes of the concept DOI one withdrawal makes at most, when other jobs keep changing the versions under it. */
+const CONCEPT_ROUNDS = 4;
 
 const reasonOf = (error: DataCiteError): string => (error.reasons.length > 0 ? error.reasons.join('; ') : error.message);
 

@@ -48,6 +48,8 @@ export class ModelRemoval {
     const access = await this.deps.models.getModelAccess(name, actor.id);
     // A delete that was interrupted is finished by the owner's next DELETE.
     const resumable = access.model?.state === 'deleting' ? { ...access.model, state: 'active' as const } : access.model;
+    // Its owner deleting a withdrawn model again asks again for its DOIs to be hidden (a hide lost or refused); anyone gets the tombstone.
+    if (access.model?.state === 'withdrawn' && !actor.anonymous && access.model.owner === actor.id) await this.deps.versions.resendWithdrawals(name);
     authorize(actor, name, resumable, access.grant, 'delete');
     const model = await this.deps.models.beginDelete(name, this.now().toISOString(), expected, reason);
     if (!model) {

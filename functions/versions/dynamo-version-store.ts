@@ -19,6 +19,22 @@ function outcomeFields(outcome: VersionOutcome, now: string): Record<string, unk
   return { status: outcome.status, reason: outcome.reason, endedAt: now, endedBy: outcome.by };
 }
 
+/**
+ * The assignments that set each field of `fields` inside the version's publication, with the
+ * names and values they use (the publication and its state, and the index keys they leave, named
+ * too, for the condition and the REMOVE), beside the condition's own values.
+ */
+function publicationUpdate(fields: object, conditionValues: Item): { assignments: string; names: Record<string, string>; values: Item } {
+  const names: Record<string, string> = { '#publication': 'publication', '#state': 'state', '#gpk': byOwner.partitionKey, '#gsk': byOwner.sortKey };
+  const values: Item = { ...conditionValues };
+  const assignments = Object.entries(fields).map(([field, value]) => {
+    names[`#${field}`] = field;
+    values[`:${field}`] = value;
+    return `#publication.#${field} = :${field}`;
+  });
+  return { assignments: assignments.join(', '), names, values };
+}
+
 /** VersionStore on MLHub's one table: the item `VER#<n>` in the model's partition. */
 export class DynamoVersionStore implements VersionStore {
   constructor(
@@ -131,15 +147,15 @@ export class DynamoVersionStore implements VersionStore {
     return current?.status === 'ready' && current.publication ? 'exists' : 'not_ready';
   }
 
-  settlePublication(name: string, version: number, outcome: { readonly state: 'published'; readonly publishedAt: string } | { readonly state: 'publish_failed'; readonly reason: string }): Promise<boolean> {
-    const detail = outcome.state === 'published' ? { field: 'publishedAt', value: outcome.publishedAt } : { field: 'reason', value: outcome.reason };
+  settlePublication(name: string, version: number, outcome: { readonly state: 'published'; readonly publishedAt: string } | { readonly state: 'publish_failed'; readonly reason: string; readonly doiRegistered?: boolean }): Promise<boolean> {
+    const update = publicationUpdate(outcome, { ':publishing': 'publishing' });
     return conditionally(() => this.client.send(new UpdateCommand({
       TableName: this.tableName,
       Key: versionKey(name, version),
-      UpdateExpression: 'SET #publication.#state = :state, #publication.#detail = :detail REMOVE #gpk, #gsk',
+      UpdateExpression: `SET ${update.assignments} REMOVE #gpk, #gsk`,
       ConditionExpression: '#publication.#state = :publishing',
-      ExpressionAttributeNames: { '#publication': 'publication', '#state': 'state', '#detail': detail.field, '#gpk': byOwner.partitionKey, '#gsk': byOwner.sortKey },
-      ExpressionAttributeValues: { ':state': outcome.state, ':detail': detail.value, ':publishing': 'publishing' },
+      ExpressionAttributeNames: update.names,
+      ExpressionAttributeValues: update.values,
     })));
   }
 
@@ -163,23 +179,17 @@ export class DynamoVersionStore implements VersionStore {
   }
 
   settleWithdrawal(name: string, version: number, outcome: { readonly hiddenAt: string; readonly registered: boolean } | { readonly hideFailure: string }): Promise<boolean> {
-    const names: Record<string, string> = { '#publication': 'publication', '#state': 'state', '#gpk': byOwner.partitionKey, '#gsk': byOwner.sortKey };
-    const values: Item = { ':withdrawn': 'withdrawn' };
-    const assignments = Object.entries(outcome).map(([field, value]) => {
-      names[`#${field}`] = field;
-      values[`:${field}`] = value;
-      return `#publication.#${field} = :${field}`;
-    });
+    const update = publicationUpdate(outcome, { ':withdrawn': 'withdrawn' });
     // A hide that went through clears an earlier refusal.
     const cleared = 'hiddenAt' in outcome ? ', #publication.#hideFailure' : '';
-    if (cleared) names['#hideFailure'] = 'hideFailure';
+    if (cleared) update.names['#hideFailure'] = 'hideFailure';
     return conditionally(() => this.client.send(new UpdateCommand({
       TableName: this.tableName,
       Key: versionKey(name, version),
-      UpdateExpression: `SET ${assignments.join(', ')} REMOVE #gpk, #gsk${cleared}`,
+      UpdateExpression: `SET ${update.assignments} REMOVE #gpk, #gsk${cleared}`,
       ConditionExpression: '#publication.#state = :withdrawn',
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
+      ExpressionAttributeNames: update.names,
+      ExpressionAttributeValues: update.values,
     })));
   }
 }

@@ -1,4 +1,4 @@
-import { conflict, notFound } from '../errors/app-error';
+import { AppError, conflict, notFound } from '../errors/app-error';
 import type { Actor } from '../identity/actor';
 import type { BundleStore } from '../bundles/bundle-store';
 import { loadAuthorized } from '../registry/authorized-model';
@@ -9,7 +9,7 @@ import type { VersionRecord } from './version-records';
 import type { VersionStore } from './version-store';
 import { versionGone } from './ready-versions';
 import { LIVE_PUBLICATION_STATES, holdsDoi } from '../publishing/publication';
-import { isWithdrawn } from '../publishing/tombstones';
+import { isWithdrawn, versionWithdrawn } from '../publishing/tombstones';
 
 export interface VersionRemovalDeps {
   readonly models: ModelStore;
@@ -51,7 +51,13 @@ export class VersionRemoval {
    * version_withdrawn when it already ended, 409 upload_checking while its bundle is being checked.
    */
   async deleteVersion(actor: Actor, name: string, number: number, reason?: string): Promise<VersionRecord> {
-    const model = await loadAuthorized(this.deps.models, actor, name, 'delete');
+    const model = await loadAuthorized(this.deps.models, actor, name, 'delete').catch(async (error: unknown) => {
+      // In a withdrawn model, its owner may still ask again for a version's DOI to be hidden; anyone gets its tombstone.
+      const withdrawn = error instanceof AppError && error.code === 'model_withdrawn' ? await this.deps.versions.get(name, number) : undefined;
+      if (!withdrawn || !isWithdrawn(withdrawn)) throw error;
+      if ((await this.deps.models.getModelRecord(name))?.owner === actor.id && !actor.anonymous) await this.deps.doiWork?.(name, number);
+      throw versionWithdrawn(withdrawn);
+    });
     const version = number <= model.versionCounter ? await this.deps.versions.get(name, number) : undefined;
     if (!version) throw notFound('version_not_found', `Model '${name}' has no version ${number}`);
     if (version.status === 'deleted' || version.status === 'aborted') {
@@ -88,6 +94,11 @@ export class VersionRemoval {
       if (session.state !== 'aborted' && session.s3UploadId) await this.deps.bundles.abortMultipart(session.bundleKey, session.s3UploadId);
     }
     return { ended, withdrawn };
+  }
+
+  /** Asks again for the hiding of every withdrawn version's DOI (its owner deleting a withdrawn model again). */
+  async resendWithdrawals(name: string): Promise<void> {
+    for (const version of await this.deps.versions.list(name)) if (isWithdrawn(version)) await this.deps.doiWork?.(name, version.version);
   }
 
   /** Every version of the model that holds a DOI (publishing, published or withdrawn), oldest first. */

@@ -37,7 +37,7 @@ export interface VersionStore {
    */
   beginPublication(name: string, version: number, publication: Publication): Promise<'started' | 'exists' | 'not_ready'>;
   /** Ends a `publishing` publication as published or failed; false if it was not `publishing`. */
-  settlePublication(name: string, version: number, outcome: { readonly state: 'published'; readonly publishedAt: string } | { readonly state: 'publish_failed'; readonly reason: string }): Promise<boolean>;
+  settlePublication(name: string, version: number, outcome: { readonly state: 'published'; readonly publishedAt: string } | { readonly state: 'publish_failed'; readonly reason: string; readonly doiRegistered?: boolean }): Promise<boolean>;
   /**
    * Withdraws a ready version whose publication is `publishing` or `published`, in one write: the
    * version becomes `deleted` (a tombstone) and its publication `withdrawn` at `now`, with the

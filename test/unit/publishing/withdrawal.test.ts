@@ -83,6 +83,8 @@ describe('a delete racing a publish', () => {
       const version = await stores.versionStore.get(name, 1);
       expect(version?.status, name).toBe('deleted');
       if (holdsDoi(version?.publication)) expect(version?.publication?.state, name).toBe('withdrawn');
+      // A publish that lost changed nothing: the model is as private as it was.
+      else expect((await stores.models.getModelRecord(name))?.visibility, name).toBe('private');
     }
   });
 });
@@ -175,12 +177,62 @@ describe('a DOI and what it resolves to', () => {
     const refusesConcept: DoiProvider = Object.assign(Object.create(local) as DoiProvider, {
       publish: async (doi: string, attributes: Record<string, unknown>) => (doi.endsWith('/v1') ? local.publish(doi, attributes) : local.publish(doi, { ...attributes, titles: [] })),
     });
-    expect(await publishing({ provider: refusesConcept }).register('concept-refused', 1)).toMatchObject({ state: 'publish_failed', reason: expect.stringMatching(/titles/) });
+    expect(await publishing({ provider: refusesConcept }).register('concept-refused', 1)).toMatchObject({ state: 'publish_failed', reason: expect.stringMatching(/titles/), doiRegistered: true });
     expect((await dois.get(`${LOCAL_DOI_PREFIX}/mlhub.concept-refused/v1`))?.state).toBe('registered');
+    // The agency holds a DOI of it, so its name is reserved as any published one's.
+    expect(holdsDoi((await stores.versionStore.get('concept-refused', 1))?.publication)).toBe(true);
     // Asked again with the agency willing, it is published: the same DOI, findable again.
     await publishing().request(alice, 'concept-refused', 1);
     expect((await publishing().register('concept-refused', 1))?.state).toBe('published');
     expect((await dois.get(`${LOCAL_DOI_PREFIX}/mlhub.concept-refused/v1`))?.state).toBe('findable');
+  });
+
+  it('settles a registration whose concept DOI and then whose hiding are both refused, saying so', async () => {
+    await modelWithVersion('hide-refused');
+    await publishing().request(alice, 'hide-refused', 1);
+    const local = localDoiProvider(dois);
+    const refusing: DoiProvider = Object.assign(Object.create(local) as DoiProvider, {
+      publish: async (doi: string, attributes: Record<string, unknown>) => (doi.endsWith('/v1') ? local.publish(doi, attributes) : local.publish(doi, { ...attributes, titles: [] })),
+      hide: async (doi: string, attributes: Record<string, unknown>) => local.hide(doi, { ...attributes, titles: [] }),
+    });
+    expect(await publishing({ provider: refusing }).register('hide-refused', 1)).toMatchObject({
+      state: 'publish_failed', doiRegistered: true, reason: expect.stringMatching(/titles.*could not be hidden: titles/),
+    });
+    expect((await stores.versionStore.get('hide-refused', 1))?.publication?.state).toBe('publish_failed');
+  });
+
+  it('keeps the concept DOI findable when a withdrawal job that decided from an old list writes after a newer publication', async () => {
+    await modelWithVersion('concept-stale');
+    await stores.direct.addVersion(alice, 'concept-stale', { bytes: await sampleBundle('mnist', [{ name: 'mnist/two.txt', content: '2' }]) });
+    await publishing().request(alice, 'concept-stale', 1);
+    await publishing().register('concept-stale', 1);
+    await removal.deleteVersion(alice, 'concept-stale', 1);
+    const local = localDoiProvider(dois);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let reached: () => void = () => undefined;
+    const atConcept = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    // v1's withdrawal saw no version left and is about to hide the concept DOI when it pauses.
+    const paused: DoiProvider = Object.assign(Object.create(local) as DoiProvider, {
+      get: async (doi: string) => {
+        if (!doi.endsWith('/v1')) {
+          reached();
+          await gate;
+        }
+        return local.get(doi);
+      },
+    });
+    const withdrawing = publishing({ provider: paused }).withdraw('concept-stale', 1);
+    await atConcept;
+    await publishing().request(alice, 'concept-stale', 2);
+    expect((await publishing().register('concept-stale', 2))?.state).toBe('published');
+    release();
+    await withdrawing;
+    expect((await dois.get(`${LOCAL_DOI_PREFIX}/mlhub.concept-stale`))?.state).toBe('findable');
   });
 
   it('asks again for the hiding of a withdrawn version whenever it is deleted again', async () => {
@@ -192,6 +244,17 @@ describe('a DOI and what it resolves to', () => {
     sent.length = 0;
     expect(await settled(removal.deleteVersion(alice, 'delete-again', 1))).toMatchObject({ code: 'version_withdrawn' });
     expect(sent).toEqual(['delete-again v1']);
+    // And once its model is withdrawn too, by its owner only: anyone else just reads the tombstone.
+    const modelRemoval = new ModelRemoval({ models: stores.models, bundles: stores.bundles, versions: removal, urlLifetimeMs: 1000 });
+    await stores.direct.addVersion(alice, 'delete-again', { bytes: await sampleBundle('mnist') });
+    await modelRemoval.deleteModel(alice, 'delete-again');
+    sent.length = 0;
+    expect(await settled(removal.deleteVersion(userActor('mallory', 'session'), 'delete-again', 1))).toMatchObject({ code: 'version_withdrawn' });
+    expect(await settled(modelRemoval.deleteModel(userActor('mallory', 'session'), 'delete-again'))).toMatchObject({ code: 'model_withdrawn' });
+    expect(sent).toEqual([]);
+    expect(await settled(removal.deleteVersion(alice, 'delete-again', 1))).toMatchObject({ code: 'version_withdrawn' });
+    expect(await settled(modelRemoval.deleteModel(alice, 'delete-again'))).toMatchObject({ code: 'model_withdrawn' });
+    expect(sent).toEqual(['delete-again v1', 'delete-again v1']);
   });
 });
 
