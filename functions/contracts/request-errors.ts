@@ -1,3 +1,4 @@
+import { UNREADABLE_CHARACTERS } from './labels';
 import type * as z from 'zod/mini';
 import { AppError, invalid } from '../errors/app-error';
 
@@ -38,6 +39,16 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 
 const quoted = (names: readonly PropertyKey[]) => names.map((name) => `'${String(name).slice(0, 60)}'`).join(', ');
 
+const UNREADABLE = new RegExp(`[${UNREADABLE_CHARACTERS}]`, 'gu');
+
+/**
+ * A value quoted back as the reader can see it: control, format and line-separator characters
+ * written as `\u{…}` escapes, so an echoed value cannot break a line, recolour a terminal or
+ * reorder the message (a U+202E override) where the error is shown.
+ */
+export const visible = (value: string): string =>
+  value.replace(UNREADABLE, (character) => `\\u{${(character.codePointAt(0) ?? 0).toString(16).toUpperCase()}}`);
+
 /**
  * The one translation of a failed zod parse into MLHub's 400: the first issue, with the field it
  * concerns named by its path. A body answers `invalid_body`; a query parameter, path parameter or
@@ -62,7 +73,7 @@ export function requestError(part: RequestPart, schema: unknown, error: z.core.$
   // `{n}` in /model/{name}/versions/{n} is a version number, and is named so in errors.
   const name = part === 'path' && field === 'n' ? 'version' : field;
   const value = raw?.[field];
-  const got = typeof value === 'string' ? `, got '${value.slice(0, 60)}'` : '';
+  const got = typeof value === 'string' ? `, got '${visible(value.slice(0, 60))}'` : '';
   const label = part === 'query' ? `Query parameter '${name}'` : part === 'path' ? `The ${name} in the path` : `The ${name} header`;
   return new AppError('invalid', `invalid_${name.toLowerCase().replace(/[^a-z0-9]+/g, '_')}`, `${label} ${describeIssue(issue)}${got}`);
 }

@@ -191,6 +191,10 @@ describe('POST /model/{name}/versions/{n}/publish', () => {
       expectError(await as('alice', 'DELETE', `/model/pub-reasons?reason=${reason}`), 400, 'invalid_reason', /reason/);
     }
     expect(((await as('alice', 'GET', '/model/pub-reasons/versions/1')).body as { status: string }).status).toBe('ready');
+    // The refused value is quoted back with what it hides made visible: no override reaches the reader's screen.
+    const quoted = (await as('alice', 'DELETE', '/model/pub-reasons?reason=bidi%E2%80%AEtxt%1B%5B31m')).body as { error: { message: string } };
+    expect(quoted.error.message).toContain(String.raw`got 'bidi\u{202E}txt\u{1B}[31m'`);
+    expect(quoted.error.message.includes('\u202E') || quoted.error.message.includes('\u001B')).toBe(false);
   }, 60_000);
 
   it('lists what a DOI lacks with 400, and publishes nothing', async () => {
