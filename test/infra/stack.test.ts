@@ -432,7 +432,6 @@ describe('upload sessions', () => {
     // Pinned reads and URLs name the object's version: s3:GetObjectVersion, and never plain s3:GetObject.
     downloadBundle: () => [table(['dynamodb:GetItem']), objects(['s3:GetObjectVersion'])],
     getVersion: () => [table(['dynamodb:GetItem'])],
-    citeModel: () => [table(['dynamodb:GetItem', 'dynamodb:Query'])],
     deleteVersion: () => [table(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']), objects(['s3:AbortMultipartUpload', 's3:PutObject'])],
     publishVersion: () => [table(['dynamodb:GetItem', 'dynamodb:UpdateItem'])],
   };
