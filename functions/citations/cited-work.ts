@@ -17,7 +17,8 @@ export interface CitationContext {
 /**
  * What a citation cites, decided once for every format:
  * - `version`: a published (or withdrawn) version, by its version DOI, as it was published;
- * - `concept`: the model by its concept DOI, described by its newest published version;
+ * - `concept`: the model by its concept DOI, described by its newest published version (with
+ *   none left published, by its newest withdrawn one, and withdrawn itself);
  * - `unpublished`: a model or version without a DOI, by its landing page URL, with the access
  *   date, as the model's metadata reads now.
  */
@@ -89,9 +90,17 @@ export function citedWork(model: ModelRecord, versions: readonly VersionRecord[]
   const resolving = versions
     .filter((version) => version.publication?.state === 'published' || version.publication?.state === 'withdrawn')
     .sort((a, b) => a.version - b.version);
-  const newest = resolving.filter((version) => version.publication?.state === 'published').at(-1);
+  // As the concept DOI's record (doi-attributes.ts): the newest version still published, else,
+  // with every one withdrawn, the newest withdrawn one, and the concept withdrawn with it.
+  const live = resolving.filter((version) => version.publication?.state === 'published');
+  const newest = live.at(-1) ?? resolving.at(-1);
   if (newest?.publication) {
     const { publication } = newest;
+    const lastWithdrawal = live.length > 0 ? undefined : resolving
+      .map((version) => version.publication)
+      .filter((candidate) => candidate?.withdrawnAt !== undefined)
+      .sort((a, b) => (a?.withdrawnAt ?? '').localeCompare(b?.withdrawnAt ?? ''))
+      .at(-1);
     return {
       ...common,
       kind: 'concept',
@@ -101,6 +110,7 @@ export function citedWork(model: ModelRecord, versions: readonly VersionRecord[]
       url: doiUrl(publication.conceptDoi),
       landingUrl: landingUrl(context.landingBaseUrl, model.name),
       issued: resolving[0]?.publication?.requestedAt ?? publication.requestedAt,
+      ...(live.length === 0 ? { withdrawn: { date: lastWithdrawal?.withdrawnAt ?? context.now, reason: lastWithdrawal?.withdrawalReason ?? null } } : {}),
     };
   }
   const landing = landingUrl(context.landingBaseUrl, model.name);
