@@ -6,6 +6,7 @@ import { doiPublishing, identitySource, sagemakerEndpointArns, type StackConfig 
 import { functionsTriggeredBy } from '../functions/catalogue/function-catalogue';
 import { ROUTES } from '../functions/routes/route-table';
 import { CONFIG_ENV } from '../functions/platform/function-config';
+import { PUBLISHING_ENV } from '../functions/publishing/publishing-config';
 import { CatalogueFunctions, failedEventsOf } from './functions/catalogue-functions';
 import { DataCitePublishing } from './functions/datacite-publishing';
 import { PREDICT_MODEL_CACHE_BYTES } from './functions/inference-runtime';
@@ -97,6 +98,10 @@ export class MlHubStack extends Stack {
         landingBaseUrl: this.httpApi.url,
       })
       : undefined;
+    // Citations name the landing pages DOIs resolve to, and the publisher DOIs name, with or without
+    // DOI publishing (functions/citations/citation-settings.ts).
+    this.functions.byRoute.get('citeModel')?.function.addEnvironment(PUBLISHING_ENV.landingBaseUrl, this.httpApi.url);
+    if (publishing) this.functions.byRoute.get('citeModel')?.function.addEnvironment(PUBLISHING_ENV.publisher, publishing.publisher);
 
     this.operations = new MlHubOperations(this, 'Operations', {
       functions: [

@@ -4,7 +4,7 @@ import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObj
 import * as z from 'zod/mini';
 import packageJson from '../package.json' with { type: 'json' };
 import { contractOf } from '../functions/contracts/route-contracts';
-import type { RouteContract } from '../functions/contracts/route-contract';
+import type { ResponseContract, RouteContract } from '../functions/contracts/route-contract';
 import { errorBody } from '../functions/contracts/views';
 import { catalogueEntry, type ErrorCode } from '../functions/errors/error-catalogue';
 import { statusForKind } from '../functions/errors/error-status';
@@ -75,6 +75,10 @@ function errorResponses(codes: readonly ErrorCode[]): ZodOpenApiResponsesObject 
   }]));
 }
 
+/** The non-JSON media types an answer may come in, without their parameters (OpenAPI keys media types by type). */
+const mediaTypesOf = (answer: ResponseContract): string[] =>
+  [...new Set((typeof answer.contentType === 'string' ? [answer.contentType] : answer.contentType ?? []).map((mediaType) => mediaType.split(';')[0]?.trim() ?? mediaType))];
+
 function operation(route: RouteSpec, contract: RouteContract): ZodOpenApiOperationObject {
   const responses: Record<string, ZodOpenApiResponseObject> = { ...errorResponses(contract.errors) } as Record<string, ZodOpenApiResponseObject>;
   for (const [status, answer] of Object.entries(contract.responses)) {
@@ -83,7 +87,7 @@ function operation(route: RouteSpec, contract: RouteContract): ZodOpenApiOperati
       ...(answer.headers ? { headers: Object.fromEntries(Object.entries(answer.headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }])) } : {}),
       ...(answer.body || answer.contentType ? {
         content: {
-          ...(answer.contentType ? { [answer.contentType]: { schema: { type: 'string', contentMediaType: answer.contentType } } } : {}),
+          ...Object.fromEntries(mediaTypesOf(answer).map((mediaType) => [mediaType, { schema: { type: 'string', contentMediaType: mediaType } }])),
           ...(answer.body ? { 'application/json': { schema: answer.body } } : {}),
         },
       } : {}),

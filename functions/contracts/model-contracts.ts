@@ -1,5 +1,7 @@
 import * as z from 'zod/mini';
 import { ERROR_GROUPS as G, PREDICTION_ERRORS } from './error-groups';
+import { CITATION_FORMAT_NAMES, CITATION_FORMATS, CITATION_STYLE_NAMES, DEFAULT_CITATION_FORMAT, DEFAULT_CITATION_STYLE, STYLED_FORMATS } from '../citations/citation-formats';
+import { MAX_VERSION_NUMBER } from '../versions/version-records';
 import { flagText, modelParams, wholeNumberText, withdrawalReasonQuery } from './parameters';
 import { echoed } from './request-errors';
 import { scholarlyFields } from './scholarly-metadata';
@@ -82,6 +84,30 @@ export const getModel = contract({
   params: modelParams,
   responses: { 200: { description: 'The model record with its versions', body: views.model, headers: etag } },
   errors: [...G.everyRoute, ...G.readsIdentity, ...G.namedModel],
+});
+
+/** `GET /model/{name}/cite`'s query: what to cite, in which format and style. */
+export const citationQuery = z.object({
+  format: z.optional(z.enum(CITATION_FORMAT_NAMES).register(z.globalRegistry, {
+    description: `The citation format (default ${DEFAULT_CITATION_FORMAT}): ${CITATION_FORMAT_NAMES.map((name) => `\`${name}\` (${CITATION_FORMATS[name].split(';')[0]})`).join(', ')}`,
+  })),
+  version: z.optional(wholeNumberText(MAX_VERSION_NUMBER, 'The version to cite, by its version DOI once published; without it, the model, by its concept DOI once a version is published')),
+  style: z.optional(z.enum(CITATION_STYLE_NAMES).register(z.globalRegistry, {
+    description: `The citation style of formats ${STYLED_FORMATS.join(' and ')} (default ${DEFAULT_CITATION_STYLE}): ${CITATION_STYLE_NAMES.join(', ')} (chicago is author-date); other formats take none`,
+  })),
+});
+
+export const citeModel = contract({
+  route: 'citeModel',
+  params: modelParams,
+  query: citationQuery,
+  responses: {
+    200: {
+      description: 'The citation, in the media type of its format. A published version cites its version DOI, a model with a published version its concept DOI; a model or version without a DOI cites its landing page, with the access date, and says it has no DOI yet; a withdrawn version still cites, marked withdrawn',
+      contentType: [...new Set(Object.values(CITATION_FORMATS))],
+    },
+  },
+  errors: [...G.everyRoute, ...G.readsIdentity, ...G.namedModel, 'invalid_format', 'invalid_style', 'invalid_version', 'version_not_found', 'version_gone', 'version_withdrawn'],
 });
 
 export const updateModel = contract({

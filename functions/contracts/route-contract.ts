@@ -13,8 +13,11 @@ export interface ResponseContract {
    * With `contentType` too, the status has both forms: JSON when the caller asks for it.
    */
   readonly body?: z.ZodMiniType;
-  /** A body that is not JSON, such as `application/gzip`. */
-  readonly contentType?: string;
+  /**
+   * A body that is not JSON, such as `application/gzip`; or the media types it may come in, the
+   * request choosing one (a citation's format), each with its parameters as answered.
+   */
+  readonly contentType?: string | readonly string[];
   /** Response headers worth documenting, by lowercase name. */
   readonly headers?: Readonly<Record<string, string>>;
 }

@@ -28,6 +28,7 @@ export const ROUTE_CONTRACTS: { readonly [id in RouteId]: RouteContract & { read
   completeUpload: versions.completeUpload,
   abortUpload: versions.abortUpload,
   getVersion: versions.getVersion,
+  citeModel: models.citeModel,
   publishVersion: versions.publishVersion,
   deleteVersion: versions.deleteVersion,
   predictModel: predictions.predictModel,

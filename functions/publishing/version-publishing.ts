@@ -6,7 +6,8 @@ import type { VersionRecord } from '../versions/version-records';
 import type { VersionStore } from '../versions/version-store';
 import { versionGone } from '../versions/ready-versions';
 import { DataCiteError } from './datacite-client';
-import { dataciteAttributes, missingForDoi } from './datacite-metadata';
+import { missingForDoi } from './datacite-metadata';
+import { conceptDoiAttributes, versionDoiAttributes } from './doi-attributes';
 import { doiNames, type DoiProvider } from './doi-provider';
 import { snapshotOf, type Publication } from './publication';
 
@@ -199,45 +200,11 @@ export class VersionPublishing {
   }
 
   private versionAttributes(publication: Publication): Record<string, unknown> {
-    const { snapshot } = publication;
-    return dataciteAttributes(snapshot, {
-      doi: publication.doi, url: this.options.landingUrl(snapshot.name, snapshot.version), publisher: this.options.publisher,
-      issued: publication.requestedAt, conceptDoi: publication.conceptDoi, withdrawn: withdrawalOf(publication),
-    });
+    return versionDoiAttributes(publication, this.options);
   }
 
-  /**
-   * The concept DOI describes the newest version still published (`including`, the one being
-   * registered, counts as published) and resolves to the model's page; it lists every version
-   * DOI that resolves, withdrawn ones too, as `HasVersion`. With none left published it describes
-   * the newest withdrawn one and is withdrawn itself.
-   */
   private conceptAttributes(all: readonly VersionRecord[], including?: Publication): { attributes: Record<string, unknown>; withdrawn: boolean } {
-    const resolving = all
-      .map((version) => (including && version.publication?.doi === including.doi ? including : version.publication))
-      .filter((candidate): candidate is Publication => candidate !== undefined && (candidate === including || candidate.state === 'published' || candidate.state === 'withdrawn'))
-      .sort((a, b) => a.snapshot.version - b.snapshot.version);
-    if (including && !resolving.includes(including)) resolving.push(including);
-    // One being published counts as live: its registration writes the concept DOI too, and must not find it withdrawn.
-    const beingPublished = all.map((version) => version.publication)
-      .filter((candidate): candidate is Publication => candidate?.state === 'publishing' && !resolving.some((listed) => listed.doi === candidate.doi));
-    const live = [...resolving.filter((candidate) => candidate.state !== 'withdrawn'), ...beingPublished].sort((a, b) => a.snapshot.version - b.snapshot.version);
-    const newest = live.at(-1) ?? resolving.at(-1) ?? (including as Publication);
-    const lastWithdrawn = resolving.map(withdrawalOf).filter((withdrawal) => withdrawal !== undefined).sort((a, b) => a.date.localeCompare(b.date)).at(-1);
-    const withdrawn = live.length === 0 ? lastWithdrawn : undefined;
-    const attributes = dataciteAttributes(newest.snapshot, {
-      doi: newest.conceptDoi, url: this.options.landingUrl(newest.snapshot.name), publisher: this.options.publisher,
-      issued: resolving[0]?.requestedAt ?? newest.requestedAt, withdrawn,
-    });
-    const related = (attributes.relatedIdentifiers as Record<string, unknown>[]) ?? [];
-    return {
-      withdrawn: withdrawn !== undefined,
-      attributes: {
-        ...attributes,
-        version: undefined,
-        relatedIdentifiers: [...related, ...resolving.map((version) => ({ relatedIdentifier: version.doi, relatedIdentifierType: 'DOI', relationType: 'HasVersion' }))],
-      },
-    };
+    return conceptDoiAttributes(all, this.options, including);
   }
 }
 
@@ -245,9 +212,6 @@ export class VersionPublishing {
 const CONCEPT_ROUNDS = 4;
 
 const reasonOf = (error: DataCiteError): string => (error.reasons.length > 0 ? error.reasons.join('; ') : error.message);
-
-const withdrawalOf = (publication: Publication): { date: string; reason: string } | undefined =>
-  publication.state === 'withdrawn' && publication.withdrawnAt ? { date: publication.withdrawnAt, reason: publication.withdrawalReason ?? 'Withdrawn' } : undefined;
 
 /**
  * Brings a withdrawn DOI to `registered` with its withdrawal in the metadata, from whatever state

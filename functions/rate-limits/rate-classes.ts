@@ -32,6 +32,7 @@ export const ROUTE_RATE_CLASSES: Readonly<Record<RouteId, RateClass | null>> = {
   listModels: 'read',
   getModel: 'read',
   getVersion: 'read',
+  citeModel: 'read',
   downloadBundle: 'read',
   getAccess: 'read',
   listTokens: 'read',

@@ -174,6 +174,13 @@ export const ROUTE_DEFINITIONS = {
     scope: 'read', auth: 'optional', body: 'none', bodyLimit: 0, ...metadataRoute,
     summary: 'Read one version: pending, ready or rejected; 410 Gone with what happened once it was deleted or aborted',
   },
+  citeModel: {
+    method: 'GET', path: '/model/{name}/cite', handler: 'cite-model', query: ['format', 'version', 'style'],
+    // citation-js compiles its styles when the function starts (functions/handlers/cite-model.ts):
+    // memory buys the CPU that keeps that cold start short.
+    scope: 'read', auth: 'optional', body: 'none', bodyLimit: 0, memoryMb: 1024, timeoutSeconds: metadataRoute.timeoutSeconds,
+    summary: 'Cite a model or a version: BibTeX, BibLaTeX, RIS, CSL-JSON, CITATION.cff, DataCite JSON, CodeMeta, or text/HTML in APA, Chicago, Harvard, Vancouver or IEEE',
+  },
   publishVersion: {
     method: 'POST', path: '/model/{name}/versions/{n}/publish', handler: 'publish-version', query: [],
     scope: 'write', auth: 'required', body: 'none', bodyLimit: 0, ...metadataRoute,

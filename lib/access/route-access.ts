@@ -181,6 +181,9 @@ export const ROUTE_ACCESS: Readonly<Record<RouteId, RouteAccess>> = {
   },
   // ReadyVersions.version (functions/versions/ready-versions.ts): the model, the grant and the version, GetItem each.
   getVersion: { table: ['dynamodb:GetItem'] },
+  // Reads the model's item collection in one query, as getModel (a withdrawn model's too, to cite
+  // a withdrawn version); a version that is not in it is read as getVersion reads one (GetItem).
+  citeModel: { table: ['dynamodb:GetItem', 'dynamodb:Query'] },
   // VersionPublishing.request (functions/publishing/version-publishing.ts): reads the model, grant and
   // version (GetItem); starts the publication (a conditional UpdateItem of the version) and makes
   // the model public (UpdateItem of the record); sends the registration to the DOI queue (granted

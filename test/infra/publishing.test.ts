@@ -53,6 +53,11 @@ describe('a stack with the DOI options', () => {
     expect(JSON.stringify(apiUrlOf(synth))).toContain(logicalIdOf(synth.stack.httpApi.api));
   });
 
+  it('tells the cite route the landing pages\' base and the publisher its citations name, and nothing else of publishing', () => {
+    const cite = synth.stack.functions.byRoute.get('citeModel') as RouteFunction;
+    expect(publishingVariables(variablesOf(synth, cite))).toEqual({ [PUBLISHING_ENV.publisher]: 'MLHub', [PUBLISHING_ENV.landingBaseUrl]: apiUrlOf(synth) });
+  });
+
   it('tells the delete routes and the sweep the queue, and nothing else of publishing: they only send DOI work', () => {
     for (const sender of sendersOf(synth)) {
       expect(publishingVariables(variablesOf(synth, sender)), sender.node.path).toEqual({ [PUBLISHING_ENV.queueUrl]: { Ref: logicalIdOf(registrarOf(synth).queue) } });
@@ -124,6 +129,8 @@ describe('a stack without the DOI options', () => {
       expect(publishingVariables(variablesOf(synth, routeFunction))).toEqual({});
       expect(otherGrants(synth, routeFunction)).toEqual([]);
     }
+    // Citations still name the landing pages, on the API's URL.
+    expect(publishingVariables(variablesOf(synth, synth.stack.functions.byRoute.get('citeModel') as RouteFunction))).toEqual({ [PUBLISHING_ENV.landingBaseUrl]: apiUrlOf(synth) });
   }, 120_000);
 });
 

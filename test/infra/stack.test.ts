@@ -93,7 +93,7 @@ const OPTIONS = {
  * lib/access.
  */
 const COUNTING: Readonly<Record<string, string>> = {
-  listModels: 'read=100/60s', getModel: 'read=100/60s', getVersion: 'read=100/60s', downloadBundle: 'read=100/60s',
+  listModels: 'read=100/60s', getModel: 'read=100/60s', getVersion: 'read=100/60s', citeModel: 'read=100/60s', downloadBundle: 'read=100/60s',
   getAccess: 'read=100/60s', listTokens: 'read=100/60s', getMe: 'read=100/60s',
   predictModel: 'predict=30/60s', predictModelWithGet: 'predict=30/60s',
   uploadBundle: 'upload=20/60s', createUpload: 'upload=20/60s', listUploads: 'upload=20/60s', getUpload: 'upload=20/60s',

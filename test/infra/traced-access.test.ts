@@ -10,6 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { citableModel } from '../../functions/citations/citable-model';
 import { BUNDLE_ROOT, newBundleKey } from '../../functions/bundles/bundle-keys';
 import { S3BundleStore } from '../../functions/bundles/s3-bundle-store';
 import { userActor } from '../../functions/identity/actor';
@@ -345,6 +346,21 @@ describe('access traced through the calls the code makes', () => {
     expect(union(TOKEN_LOOKUP, needed)).toEqual(granted(routeAccess('getVersion')));
   });
 
+  it('citeModel: a model, a version in it, one that was deleted (410) and one that never was (404)', async () => {
+    const name = await newModel();
+    await stores.direct.addVersion(owner, name, { bytes: await sampleBundle() });
+    await stores.direct.addVersion(owner, name, { bytes: await sampleBundle() });
+    await stores.versionRemoval.deleteVersion(owner, name, 2);
+    const deps = { registry: stores.registry, models: stores.models, versions: stores.versions };
+    const needed = await traced(async () => {
+      expect((await citableModel(deps, owner, name, undefined)).versions.map((version) => version.version)).toEqual([1]);
+      expect((await citableModel(deps, owner, name, 1)).model.name).toBe(name);
+      await expect(citableModel(deps, owner, name, 2)).rejects.toThrow(/was deleted/);
+      await expect(citableModel(deps, owner, name, 9)).rejects.toThrow(/has no version 9/);
+    });
+    expect(union(TOKEN_LOOKUP, needed)).toEqual(granted(routeAccess('citeModel')));
+  });
+
   it('deleteVersion: the latest ready version (latest moves back), and a pending multipart one', async () => {
     const name = await newModel();
     await stores.direct.addVersion(owner, name, { bytes: await sampleBundle() });
@@ -402,6 +418,11 @@ describe('access traced through the calls the code makes', () => {
     const removed = await traced(() => stores.removal.deleteModel(owner, name));
     expect((await stores.models.getModelRecord(name))?.state).toBe('withdrawn');
     expect(removed.filter((grant) => !granted(routeAccess('deleteModel')).includes(grant))).toEqual([]);
+    // A withdrawn model's withdrawn version still cites: read from the model's items, as any citation.
+    const cited = await traced(async () => {
+      expect((await citableModel({ registry: stores.registry, models: stores.models, versions: stores.versions }, owner, name, 1)).versions[0]?.publication?.state).toBe('withdrawn');
+    });
+    expect(cited.filter((grant) => !granted(routeAccess('citeModel')).includes(grant))).toEqual([]);
   });
 
   it.each(functionsTriggeredBy('schedule').map((fn) => [fn.id]))('%s (a schedule): expired uploads ended, stored bundles checked (ready, refused), one not there yet left', async (scheduleId) => {

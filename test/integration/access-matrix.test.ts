@@ -45,6 +45,7 @@ const EXPECTED: Record<string, Record<Caller, Row>> = {
   completeUpload: { anonymous: all(401), owner: all(409), reader: [404, 403, 403], writer: [404, 409, 409], stranger: [404, 404, 403], ...badCredentials },
   abortUpload: { anonymous: all(401), owner: all(200), reader: [404, 403, 403], writer: [404, 200, 200], stranger: [404, 404, 403], ...badCredentials },
   getVersion: { anonymous: [404, 404, 200], owner: all(200), reader: [404, 200, 200], writer: [404, 200, 200], stranger: [404, 404, 200], ...badCredentials },
+  citeModel: { anonymous: [404, 404, 200], owner: all(200), reader: [404, 200, 200], writer: [404, 200, 200], stranger: [404, 404, 200], ...badCredentials },
   // Each cell deletes a version of a model of its own, so every 200 is a first delete.
   deleteVersion: { anonymous: all(401), owner: all(200), reader: [404, 403, 403], writer: [404, 403, 403], stranger: [404, 404, 403], ...badCredentials },
   // Each cell publishes a version of a model of its own, with the metadata a DOI needs: only owners publish.
@@ -121,6 +122,7 @@ async function exercise(routeId: string, caller: Caller, kind: Kind): Promise<Js
     case 'completeUpload': return api(caller, 'POST', `/model/${name}/uploads/${await startUpload(name)}/complete`);
     case 'abortUpload': return api(caller, 'DELETE', `/model/${name}/uploads/${await startUpload(name)}`);
     case 'getVersion': return api(caller, 'GET', `/model/${name}/versions/1`);
+    case 'citeModel': return api(caller, 'GET', `/model/${name}/cite?version=1&format=csl-json`);
     case 'deleteVersion': return api(caller, 'DELETE', `/model/${await makeModel(kind)}/versions/1`);
     case 'publishVersion': return api(caller, 'POST', `/model/${await makeModel(kind, unique(`mx-${kind}`), DOI_METADATA)}/versions/1/publish`);
     case 'predictModel': return api(caller, 'POST', `/model/${name}/predict`, { body: digit, headers: { 'content-type': 'application/json' } });
@@ -195,6 +197,8 @@ describe('a withdrawn model', () => {
     createUpload: { call: (caller, name) => api(caller, 'POST', `/model/${name}/uploads`, json({ size: 100 })), anonymous: 401, signedIn: 410 },
     listUploads: { call: (caller, name) => api(caller, 'GET', `/model/${name}/uploads`), anonymous: 401, signedIn: 410 },
     getVersion: { call: (caller, name) => api(caller, 'GET', `/model/${name}/versions/1`), anonymous: 410, signedIn: 410 },
+    // Citing the model answers its tombstone; its withdrawn versions still cite (test/integration/citations.test.ts).
+    citeModel: { call: (caller, name) => api(caller, 'GET', `/model/${name}/cite`), anonymous: 410, signedIn: 410 },
     deleteVersion: { call: (caller, name) => api(caller, 'DELETE', `/model/${name}/versions/1`), anonymous: 401, signedIn: 410 },
     publishVersion: { call: (caller, name) => api(caller, 'POST', `/model/${name}/versions/1/publish`), anonymous: 401, signedIn: 410 },
     predictModel: { call: (caller, name) => api(caller, 'POST', `/model/${name}/predict`, { body: digit, headers: { 'content-type': 'application/json' } }), anonymous: 410, signedIn: 410 },

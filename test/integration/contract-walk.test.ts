@@ -77,6 +77,7 @@ describe('the route contracts, walked', () => {
     expect((await send('PUT', '/model/walk', jsonInit({ description: 'walked' }))).status).toBe(200);
     expect((await send('GET', '/model/walk/download')).status).toBe(200);
     expect((await send('GET', '/model/walk/versions/1')).status).toBe(200);
+    expect((await send('GET', '/model/walk/cite')).status).toBe(200);
     expect((await send('POST', '/model/walk/predict', { body: digit, headers: { 'content-type': 'application/json' } })).status).toBe(200);
     const seedGet = await getWithJsonBody(mlhub.url, '/model/walk/predict', digit);
     record('GET', '/model/walk/predict', seedGet.status, seedGet.body, seedGet.headers.get('content-type'));
@@ -118,6 +119,10 @@ describe('the route contracts, walked', () => {
       if ((version.body as { publication: { state: string } | null }).publication?.state === 'published') break;
     }
     expect((await send('POST', '/model/walk-doi/versions/1/publish')).status).toBe(200);
+    for (const format of ['bibtex', 'ris', 'csl-json', 'cff', 'datacite-json', 'codemeta', 'text', 'html']) {
+      expect((await send('GET', `/model/walk-doi/cite?version=1&format=${format}`)).status).toBe(200);
+    }
+    expect((await send('GET', '/model/walk-doi/cite?format=endnote')).status).toBe(400);
 
     // Errors of several kinds, each held to the route's list of codes.
     expect((await send('GET', '/model/walk')).status).toBe(404);

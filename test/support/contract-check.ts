@@ -50,8 +50,9 @@ export function checkAnswer(method: string, rawPath: string, status: number, bod
         const parsed = declared.body.safeParse(body);
         if (!parsed.success) violations.push(`${where} with a body its schema refuses: ${parsed.error.issues.slice(0, 3).map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
       }
-    } else if (declared.contentType && !(contentType ?? '').startsWith(declared.contentType)) {
-      violations.push(`${where} as ${contentType}, not ${declared.contentType}`);
+    } else if (declared.contentType) {
+      const allowed = typeof declared.contentType === 'string' ? [declared.contentType] : declared.contentType;
+      if (!allowed.some((mediaType) => (contentType ?? '').startsWith(mediaType))) violations.push(`${where} as ${contentType}, not ${allowed.join(' or ')}`);
     }
     return { routeId: match.route.id, violations };
   }

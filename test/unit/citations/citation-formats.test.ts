@@ -1,0 +1,209 @@
+import { Cite } from '@citation-js/core';
+import Ajv from 'ajv';
+import yaml from 'js-yaml';
+import { describe, expect, it } from 'vitest';
+import { citeModel, type Citation } from '../../../functions/citations/citation';
+import { CITATION_FORMATS, CITATION_FORMAT_NAMES, CITATION_STYLE_NAMES, type CitationFormat, type CitationStyle } from '../../../functions/citations/citation-formats';
+import cffSchema from '../../fixtures/citation-cff-1.2.0.schema.json' with { type: 'json' };
+import { CONTEXT, MODEL, UNPUBLISHED_VERSIONS, VERSIONS } from './citation-fixtures';
+
+/*
+ * Every format for the three kinds of citation: a published version (by its version DOI), a
+ * withdrawn version (still cited, marked withdrawn), and a model published nowhere (by its URL,
+ * with the access date). The expected values are written out by hand from the fixtures.
+ */
+
+interface Case {
+  readonly label: string;
+  readonly cite: (format: CitationFormat, style?: CitationStyle) => Citation;
+  readonly doi: string | null;
+  readonly url: string;
+  readonly year: number;
+  readonly version: string | null;
+}
+
+const CASES: readonly Case[] = [
+  {
+    label: 'a published version',
+    cite: (format, style = 'apa') => citeModel(MODEL, VERSIONS, 2, { format, style }, CONTEXT),
+    doi: '10.5072/mlhub.digits/v2', url: 'https://doi.org/10.5072/mlhub.digits/v2', year: 2025, version: '2',
+  },
+  {
+    label: 'a withdrawn version',
+    cite: (format, style = 'apa') => citeModel(MODEL, VERSIONS, 1, { format, style }, CONTEXT),
+    doi: '10.5072/mlhub.digits/v1', url: 'https://doi.org/10.5072/mlhub.digits/v1', year: 2025, version: '1',
+  },
+  {
+    label: 'an unpublished model',
+    cite: (format, style = 'apa') => citeModel(MODEL, UNPUBLISHED_VERSIONS, undefined, { format, style }, CONTEXT),
+    doi: null, url: 'https://hub.example.org/model/digits', year: 2026, version: null,
+  },
+];
+
+const cffValidator = new Ajv({ allErrors: true }).compile(cffSchema);
+
+describe.each(CASES)('citing $label', ({ cite, doi, url, year, version, label }) => {
+  it('BibTeX parses back with citation-js to the same title, authors, year, DOI and version', () => {
+    const citation = cite('bibtex');
+    expect(citation.mediaType).toBe('application/x-bibtex; charset=utf-8');
+    const [item] = new Cite(citation.body).data as Record<string, unknown>[];
+    expect(item?.title).toBe('Digits MLP');
+    expect(item?.author).toEqual([{ family: 'Lovelace', given: 'Ada' }, { family: 'Babbage', given: 'Charles' }]);
+    expect((item?.issued as { 'date-parts': number[][] })['date-parts'][0]?.[0]).toBe(year);
+    expect(item?.DOI).toBe(doi ?? undefined);
+    expect(item?.URL).toBe(url);
+    expect(item?.version).toBe(version ?? undefined);
+  });
+
+  it('BibLaTeX is a @software entry with the version, the ORCID iD as a biber annotation, and the licence-free fields', () => {
+    const { body, mediaType } = cite('biblatex');
+    expect(mediaType).toBe('application/x-bibtex; charset=utf-8');
+    expect(body).toMatch(/^@software\{/);
+    expect(body).toContain('author+an:orcid = {1="https://orcid.org/0000-0002-1825-0097"}');
+    if (version) expect(body).toContain(`version = {${version}}`);
+    const [item] = new Cite(body).data as Record<string, unknown>[];
+    expect(item?.title).toBe('Digits MLP');
+    expect(item?.DOI).toBe(doi ?? undefined);
+  });
+
+  it('RIS holds TY, AU, TI, PY, UR, and DO when there is a DOI', () => {
+    const { body, mediaType } = cite('ris');
+    expect(mediaType).toBe('application/x-research-info-systems; charset=utf-8');
+    const fields = body.split(/\r?\n/).filter((line) => /^[A-Z][A-Z0-9] {2}- /.test(line)).map((line) => [line.slice(0, 2), line.slice(6)] as const);
+    const values = (tag: string) => fields.filter(([name]) => name === tag).map(([, value]) => value);
+    expect(values('TY')).toEqual(['COMP']);
+    expect(values('AU')).toEqual(['Lovelace, Ada', 'Babbage, Charles']);
+    expect(values('TI')).toEqual(['Digits MLP']);
+    expect(values('PY')).toEqual([String(year)]);
+    expect(values('UR')).toEqual([url]);
+    expect(values('DO')).toEqual(doi ? [doi] : []);
+    expect(values('KW')).toEqual(['digits', 'mlp']);
+    expect(body.trimEnd().endsWith('ER  -')).toBe(true);
+  });
+
+  it('CITATION.cff validates against the CFF 1.2.0 JSON schema, with the ORCID iD, licence and DOI', () => {
+    const { body, mediaType } = cite('cff');
+    expect(mediaType).toBe('application/yaml; charset=utf-8');
+    // JSON_SCHEMA: dates stay strings, as the CFF schema (and YAML 1.2's JSON schema) reads them.
+    const cff = yaml.load(body, { schema: yaml.JSON_SCHEMA }) as Record<string, unknown>;
+    expect(cffValidator(cff), JSON.stringify(cffValidator.errors)).toBe(true);
+    expect(cff['cff-version']).toBe('1.2.0');
+    expect(cff.license).toBe('MIT');
+    expect((cff.authors as Record<string, unknown>[])[0]).toEqual({ 'family-names': 'Lovelace', 'given-names': 'Ada', orcid: 'https://orcid.org/0000-0002-1825-0097' });
+    expect(cff.doi).toBe(doi ?? undefined);
+    expect(cff.version).toBe(version ?? undefined);
+    if (label === 'a withdrawn version') expect(cff.message).toMatch(/^Withdrawn on 2025-09-01: Trained on mislabelled data\./);
+    if (label === 'an unpublished model') expect(cff.message).toMatch(/^No DOI yet: not published; accessed 2026-11-30\./);
+  });
+
+  it('CSL-JSON is one software item with the ORCID iD on its author', () => {
+    const { body, mediaType } = cite('csl-json');
+    expect(mediaType).toBe('application/vnd.citationstyles.csl+json');
+    const item = JSON.parse(body) as Record<string, unknown>;
+    expect(item).toMatchObject({ type: 'software', title: 'Digits MLP', publisher: 'MLHub Test', URL: url, license: 'MIT', keyword: 'digits,mlp' });
+    expect((item.author as Record<string, unknown>[])[0]).toEqual({ family: 'Lovelace', given: 'Ada', ORCID: 'https://orcid.org/0000-0002-1825-0097' });
+    expect(item.DOI).toBe(doi ?? undefined);
+    expect(item.status).toBe(label === 'a withdrawn version' ? 'withdrawn' : undefined);
+    expect(item.accessed).toEqual(label === 'an unpublished model' ? { 'date-parts': [[2026, 11, 30]] } : undefined);
+  });
+
+  it('DataCite JSON is the DOI record\'s attributes (doi null without one)', () => {
+    const { body, mediaType } = cite('datacite-json');
+    expect(mediaType).toBe('application/vnd.datacite.datacite+json');
+    const record = JSON.parse(body) as Record<string, unknown>;
+    expect(record.doi).toBe(doi);
+    expect(record.publicationYear).toBe(year);
+    expect(record.types).toEqual({ resourceTypeGeneral: 'Model', resourceType: 'Trained machine learning model' });
+    expect(record.publisher).toEqual({ name: 'MLHub Test' });
+    expect(record.version).toBe(version ?? undefined);
+    const dates = record.dates as { dateType: string; dateInformation?: string }[];
+    expect(dates.find((date) => date.dateType === 'Withdrawn')?.dateInformation).toBe(label === 'a withdrawn version' ? 'Trained on mislabelled data' : undefined);
+  });
+
+  it('CodeMeta is JSON-LD with the DOI as @id and the ORCID iD as the author\'s @id', () => {
+    const { body, mediaType } = cite('codemeta');
+    expect(mediaType).toBe('application/ld+json');
+    const document = JSON.parse(body) as Record<string, unknown>;
+    expect(document['@context']).toBe('https://w3id.org/codemeta/3.0');
+    expect(document['@id']).toBe(url);
+    expect((document.author as Record<string, unknown>[])[0]).toMatchObject({ '@id': 'https://orcid.org/0000-0002-1825-0097', givenName: 'Ada', familyName: 'Lovelace' });
+    expect(document.license).toBe('https://spdx.org/licenses/MIT');
+    expect(document.creativeWorkStatus).toBe(label === 'a withdrawn version' ? 'Withdrawn' : undefined);
+  });
+
+  it.each(CITATION_STYLE_NAMES.map((style) => [style]))('text and HTML in %s name the title, the first author and the URL', (style) => {
+    const text = cite('text', style);
+    const html = cite('html', style);
+    expect(text.mediaType).toBe('text/plain; charset=utf-8');
+    expect(html.mediaType).toBe('text/html; charset=utf-8');
+    for (const { body } of [text, html]) {
+      expect(body).toMatch(/Digits MLP/i);
+      expect(body).toContain('Lovelace');
+      expect(body).toContain(doi ?? url);
+    }
+    expect(html.body).toMatch(/^<div class="csl-bib-body">/);
+    expect(text.body).not.toContain('<');
+  });
+});
+
+describe('APA, as written by hand', () => {
+  it('cites a published version by its version DOI', () => {
+    expect(citeModel(MODEL, VERSIONS, 2, { format: 'text', style: 'apa' }, CONTEXT).body.trim())
+      .toBe('Lovelace, A., & Babbage, C. (2025). Digits MLP (Version 2) [Trained machine learning model]. MLHub Test. https://doi.org/10.5072/mlhub.digits/v2');
+  });
+
+  it('cites the model by its concept DOI, without a version, in the year of its first version', () => {
+    expect(citeModel(MODEL, VERSIONS, undefined, { format: 'text', style: 'apa' }, CONTEXT).body.trim())
+      .toBe('Lovelace, A., & Babbage, C. (2025). Digits MLP [Trained machine learning model]. MLHub Test. https://doi.org/10.5072/mlhub.digits');
+  });
+
+  it('cites a withdrawn version, saying when and why it was withdrawn', () => {
+    expect(citeModel(MODEL, VERSIONS, 1, { format: 'text', style: 'apa' }, CONTEXT).body.trim())
+      .toBe('Lovelace, A., & Babbage, C. (2025). Digits MLP (Version 1) [Trained machine learning model]. MLHub Test. https://doi.org/10.5072/mlhub.digits/v1 Withdrawn on 2025-09-01: Trained on mislabelled data.');
+  });
+
+  it('cites an unpublished model by its URL, with the access date, saying it has no DOI yet', () => {
+    expect(citeModel(MODEL, UNPUBLISHED_VERSIONS, undefined, { format: 'text', style: 'apa' }, CONTEXT).body.trim())
+      .toBe('Lovelace, A., & Babbage, C. (2026). Digits MLP [Trained machine learning model]. MLHub Test. https://hub.example.org/model/digits No DOI yet: not published; accessed 2026-11-30.');
+  });
+
+  it('cites an unpublished version of a published model by its own URL', () => {
+    expect(citeModel(MODEL, VERSIONS, 3, { format: 'text', style: 'apa' }, CONTEXT).body.trim())
+      .toBe('Lovelace, A., & Babbage, C. (2025). Digits MLP (Version 3) [Trained machine learning model]. MLHub Test. https://hub.example.org/model/digits/versions/3 No DOI yet: not published; accessed 2026-11-30.');
+  });
+
+  it('puts the withdrawal after the entry in HTML, escaped', () => {
+    const withdrawn = VERSIONS.map((version) => (version.version === 1 && version.publication ? { ...version, publication: { ...version.publication, withdrawalReason: 'Labels <wrong> & late' } } : version));
+    const { body } = citeModel(MODEL, withdrawn, 1, { format: 'html', style: 'apa' }, CONTEXT);
+    expect(body).toContain('<div class="csl-note">Withdrawn on 2025-09-01: Labels &#60;wrong&#62; &#38; late.</div>\n</div>');
+  });
+});
+
+describe('the other styles, as written by hand', () => {
+  const published = (style: CitationStyle) => citeModel(MODEL, VERSIONS, 2, { format: 'text', style }, CONTEXT).body.trim();
+
+  it('Chicago (author-date), from the style shipped in functions/citations/styles', () => {
+    expect(published('chicago')).toBe('Lovelace, Ada, and Charles Babbage. 2025. “Digits MLP.” Trained machine learning model. MLHub Test. https://doi.org/10.5072/mlhub.digits/v2.');
+  });
+
+  it('IEEE, from the style shipped in functions/citations/styles', () => {
+    expect(published('ieee')).toBe('[1] A. Lovelace and C. Babbage, “Digits MLP.” MLHub Test, May 02, 2025. doi: 10.5072/mlhub.digits/v2.');
+  });
+});
+
+describe('what is cited', () => {
+  it('refuses a version the model does not have', () => {
+    expect(() => citeModel(MODEL, VERSIONS, 9, { format: 'bibtex', style: 'apa' }, CONTEXT)).toThrow(expect.objectContaining({ code: 'version_not_found' }));
+  });
+
+  it('gives each format its media type', () => {
+    for (const format of CITATION_FORMAT_NAMES) expect(citeModel(MODEL, VERSIONS, 2, { format, style: 'apa' }, CONTEXT).mediaType).toBe(CITATION_FORMATS[format]);
+  });
+
+  it('names the model when it has no title and leaves out authors it does not have', () => {
+    const bare = { ...MODEL, title: undefined, authors: undefined };
+    const item = JSON.parse(citeModel(bare, UNPUBLISHED_VERSIONS, undefined, { format: 'csl-json', style: 'apa' }, CONTEXT).body) as Record<string, unknown>;
+    expect(item.title).toBe('digits');
+    expect(item.author).toBeUndefined();
+  });
+});
