@@ -1,4 +1,5 @@
 import type { ModelType } from '../registry/model-type';
+import type { SignatureFinding } from '../signatures/model-signature';
 
 export interface ManifestFile {
   readonly path: string;
@@ -63,6 +64,12 @@ export interface BundleManifest {
    * versionView works it out then, and redoes its size rule with the current model cache size.
    */
   readonly builtinRuntime?: BuiltinRuntimeVerdict;
+  /**
+   * The model's inputs and outputs, read from its ONNX file's graph or params.json
+   * (signatures/bundle-signature.ts), or why there are none. Absent from manifests recorded
+   * before it existed.
+   */
+  readonly signature?: SignatureFinding;
 }
 
 /** Keeps a version's item far inside DynamoDB's 400 KB, whatever the bundle holds. */

@@ -16,6 +16,8 @@ import { checkEntryType } from './entry-types';
 import { InflatedMeter } from './inflated-meter';
 import { isMacOsMetadata } from './macos-metadata';
 import { isOnnx } from '../inference/onnx/onnx-model-file';
+import { bundleSignature, MAX_ONNX_FILES_READ, readOnnxSignature } from '../signatures/bundle-signature';
+import type { SignatureFinding } from '../signatures/model-signature';
 
 export interface InspectedBundle {
   readonly sha256: string;
@@ -167,6 +169,7 @@ export async function inspectBundle(source: Readable, limits: BundleLimits): Pro
   const contentPaths: string[] = [];
   const directories = new Set<string>();
   const sidecars = new Map<string, Buffer>();
+  const onnxFindings = new Map<string, SignatureFinding>();
   let entries = 0;
   let fileCount = 0;
 
@@ -205,6 +208,10 @@ export async function inspectBundle(source: Readable, limits: BundleLimits): Pro
             sidecars.set(path, await readCapped(entry, cap, base));
             continue;
           }
+          if (isOnnx(path) && onnxFindings.size < MAX_ONNX_FILES_READ && !onnxFindings.has(path)) {
+            onnxFindings.set(path, await readOnnxSignature(entry));
+            continue;
+          }
         }
       }
       await drain(entry);
@@ -234,6 +241,7 @@ export async function inspectBundle(source: Readable, limits: BundleLimits): Pro
   const parsedParams = params ? parseParams(params) : undefined;
   const builtinRuntime = builtinRuntimeVerdict({ files: relativeFiles, onnxLinks: relativeLinks, ...(parsedParams ? { params: parsedParams } : {}) }, limits.maxBuiltinModelBytes);
   const framework = detectFramework(relativeFiles.map((file) => file.path));
+  const relativeFindings = new Map([...onnxFindings].filter(([path]) => path.startsWith(prefix)).map(([path, finding]) => [path.slice(prefix.length), finding]));
 
   const manifest: BundleManifest = {
     root,
@@ -245,6 +253,7 @@ export async function inspectBundle(source: Readable, limits: BundleLimits): Pro
     ...(parsedParams ? { params: parsedParams } : {}),
     ...(labels ? { labels: parseLabels(labels) } : {}),
     builtinRuntime,
+    signature: bundleSignature(builtinRuntime, relativeFindings, parsedParams),
   };
   return { sha256: meter.hash.digest('hex'), size: meter.size, manifest };
 }

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { OIP_DATATYPES } from '../signatures/model-signature';
 
 /**
  * The shapes of MLHub's answers, as registered OpenAPI components (`id`). Each mirrors the view
@@ -50,6 +51,22 @@ const builtinRuntime = z.union([
   description: "Whether predict can run the bundle in MLHub's built-in ONNX Runtime: `runnable` with the .onnx file it runs, or not with the `reason`, such as no .onnx file, or model files larger than the predict function holds, compared with its model cache size as set when the version is read (then deploy the model to a SageMaker endpoint and name it in meta.backend; predict answers 409 model_too_large). Says nothing of models served by another backend",
 });
 
+const tensorSpec = z.strictObject({
+  name: z.string(),
+  datatype: z.nullable(z.enum(OIP_DATATYPES)).register(z.globalRegistry, {
+    description: "The Open Inference Protocol's tensor datatype; null for a value that is no tensor (a sequence or map) or of a type the protocol does not name (complex, bfloat16, float8), or when params.json names the tensor without its type",
+  }),
+  shape: z.nullable(z.array(z.union([z.int(), z.string(), z.null()]))).register(z.globalRegistry, {
+    description: "One entry per dimension: its size; a symbolic name (ONNX's dim_param, such as a batch size `N`) for a size chosen per request; or null when nothing is said of it. Null when the rank is unknown",
+  }),
+});
+
+export const signature = component(z.strictObject({
+  source: z.enum(['onnx', 'params.json']).register(z.globalRegistry, { description: "Where it was read: the ONNX model file's graph (the file predict's built-in runtime would run), or the bundle's params.json declarations" }),
+  inputs: z.array(tensorSpec).register(z.globalRegistry, { description: "What to send: the graph's inputs, less the initializers (weights) some exporters also list as inputs" }),
+  outputs: z.array(tensorSpec),
+}), 'Signature', "A model's inputs and outputs, by name, Open Inference Protocol datatype and shape, read once when its bundle was checked");
+
 export const versionStatus = z.enum(['pending', 'ready', 'rejected', 'aborted', 'deleted']);
 
 export const publication = component(z.strictObject({
@@ -80,6 +97,10 @@ export const version = component(z.strictObject({
   file_count: z.nullable(z.int()),
   unpacked_bytes: z.nullable(z.int()),
   builtin_runtime: z.nullable(builtinRuntime),
+  signature: z.nullable(signature),
+  signature_reason: z.nullable(z.string()).register(z.globalRegistry, {
+    description: "Why a checked bundle has no signature (no ONNX model file and no declaration in params.json, an unreadable or oversized graph, or a check made before signatures were recorded); null when it has one, or is not checked yet",
+  }),
   reason: z.optional(z.nullable(z.string())),
   ended: z.optional(timestamp),
   ended_by: z.optional(z.nullable(z.string())),

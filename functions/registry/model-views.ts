@@ -6,6 +6,7 @@ import { doiIn } from '../contracts/scholarly-metadata';
 import { builtinModelBytes } from '../platform/function-config';
 import type { ModelRecord } from './model-records';
 import type { Publication } from '../publishing/publication';
+import type { TensorSpec } from '../signatures/model-signature';
 import type { VersionRecord } from '../versions/version-records';
 
 /** The ETag of a model record: its metadata revision. */
@@ -19,6 +20,21 @@ export const modelEtag = (model: ModelRecord): string => `"${model.revision}"`;
 function builtinRuntimeView(manifest: BundleManifest, maxModelBytes: number) {
   const verdict = verdictForModelCache(manifest, maxModelBytes);
   return verdict.runnable ? { runnable: true, model_file: verdict.modelFiles[0] ?? null } : { runnable: false, reason: verdict.reason };
+}
+
+/** Why a checked version has no signature, when it was checked before signatures were recorded. */
+export const SIGNATURE_NOT_RECORDED = 'The version was checked before MLHub recorded signatures';
+
+/**
+ * A version's signature (the Signature component) and, when it has none, why: null for both
+ * while its bundle is unchecked (pending, rejected, aborted).
+ */
+function signatureView(manifest: BundleManifest | undefined): { signature: { source: string; inputs: readonly TensorSpec[]; outputs: readonly TensorSpec[] } | null; signature_reason: string | null } {
+  if (!manifest) return { signature: null, signature_reason: null };
+  const finding = manifest.signature;
+  if (!finding) return { signature: null, signature_reason: SIGNATURE_NOT_RECORDED };
+  if (finding.signature === null) return { signature: null, signature_reason: finding.reason };
+  return { signature: { source: finding.source, inputs: finding.signature.inputs, outputs: finding.signature.outputs }, signature_reason: null };
 }
 
 /** The DOI's state at the agency, as far as MLHub knows it (the Publication component's doi_state). */
@@ -64,6 +80,7 @@ export function versionView(version: VersionRecord, maxModelBytes: number = buil
     file_count: manifest?.fileCount ?? null,
     unpacked_bytes: manifest?.unpackedBytes ?? null,
     builtin_runtime: manifest ? builtinRuntimeView(manifest, maxModelBytes) : null,
+    ...signatureView(manifest),
     ...(version.status === 'rejected' || version.status === 'aborted' || version.status === 'deleted'
       ? { reason: version.reason ?? null, ...(version.endedAt ? { ended: version.endedAt, ended_by: version.endedBy ?? null } : {}) }
       : {}),
