@@ -1,0 +1,95 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { citableModel } from '../citations/citable-model';
+import { renderCitation } from '../citations/citation';
+import { citedWork, type CitationContext } from '../citations/cited-work';
+import { citationSettings } from '../citations/citation-settings';
+import { isAppError } from '../errors/app-error';
+import type { Actor } from '../identity/actor';
+import type { HttpResult } from '../http/responses';
+import { readyVersions } from '../platform/bundle-services';
+import { modelRegistry, tableServices } from '../platform/table-services';
+import { isWithdrawn, versionTombstone } from '../publishing/tombstones';
+import { relatedIdentifiersOf } from '../registry/model-views';
+import type { VersionRecord } from '../versions/version-records';
+import { landingPage, PAGE_HEADERS, tombstonePage, type TombstoneView } from './landing-page';
+import { modelJsonLd } from './model-jsonld';
+import type { Representation } from './representations';
+import { linkHeader, signpostingLinks } from './signposting';
+
+/**
+ * The representations of a model's or a version's URL other than the JSON record: citations,
+ * JSON-LD and the landing page. The handlers load this module (and citation-js with it) only when
+ * content negotiation chose one of them (functions/landing/representations.ts), so that JSON
+ * callers never pay for it.
+ *
+ * What is shown is what GET /model/{name}/cite cites (functions/citations/citable-model.ts):
+ * - a citation, or JSON-LD, of a withdrawn version answers 200, marked withdrawn, as /cite does:
+ *   its DOI resolves for ever, and its metadata stays anyone's to read;
+ * - the landing page of a withdrawn version or model is its tombstone page, at 410;
+ * - every other error (a private model to a stranger: 404) stays the usual JSON error.
+ */
+
+export interface RepresentationRequest {
+  readonly actor: Actor;
+  readonly name: string;
+  /** The version of `GET /model/{name}/versions/{n}`; absent on the model's URL. */
+  readonly version?: number;
+  readonly event: APIGatewayProxyEventV2;
+}
+
+type Alternate = Exclude<Representation, { kind: 'json' }>;
+
+const withdrawnCodes = new Set(['model_withdrawn', 'version_withdrawn']);
+
+/** The version a page shows files, signature and prediction of: the one asked for, else the latest ready one. */
+function shownVersion(versions: readonly VersionRecord[], requested: number | undefined, latest: number | undefined): VersionRecord | undefined {
+  const wanted = requested ?? latest;
+  return versions.find((version) => version.version === wanted) ?? [...versions].filter((version) => version.status === 'ready').sort((a, b) => b.version - a.version)[0];
+}
+
+function bundleUrl(base: string, name: string, version: VersionRecord | undefined): string | undefined {
+  if (!version || version.status !== 'ready' || isWithdrawn(version)) return undefined;
+  return `${base}model/${encodeURIComponent(name)}/download?version=${version.version}`;
+}
+
+const gonePage = (tombstone: TombstoneView, context: CitationContext): HttpResult =>
+  ({ statusCode: 410, headers: { ...PAGE_HEADERS, 'cache-control': 'no-cache' }, body: tombstonePage(tombstone, context.publisher) });
+
+/** Answers a model's or a version's URL in `representation` (not JSON: the handlers answer that themselves). */
+export async function answerRepresentation(representation: Alternate, request: RepresentationRequest): Promise<HttpResult> {
+  const settings = citationSettings(process.env, request.event.requestContext.domainName);
+  const context: CitationContext = { ...settings, now: new Date().toISOString() };
+  let found: Awaited<ReturnType<typeof citableModel>>;
+  try {
+    found = await citableModel({ registry: modelRegistry(), models: tableServices().models, versions: readyVersions() }, request.actor, request.name, request.version);
+  } catch (error) {
+    const tombstone = isAppError(error) && withdrawnCodes.has(error.code) ? error.details.tombstone : undefined;
+    if (representation.kind === 'html' && tombstone) return gonePage(tombstone as TombstoneView, context);
+    throw error;
+  }
+  const { model, versions } = found;
+  const work = citedWork(model, versions, request.version, context);
+  // no-cache, as citations: a work without a DOI carries today's access date, and a version may be withdrawn.
+  const headers = { 'cache-control': 'no-cache' };
+  if (representation.kind === 'citation') {
+    const citation = renderCitation(work, { format: representation.format, style: representation.style }, versions, context);
+    const mediaType = representation.format === 'text' ? 'text/x-bibliography; charset=utf-8' : citation.mediaType;
+    return { statusCode: 200, headers: { ...headers, 'content-type': mediaType }, body: citation.body };
+  }
+  const related = work.snapshot.metadata.related_identifiers ?? relatedIdentifiersOf(model);
+  const jsonLd = modelJsonLd(work, related);
+  if (representation.kind === 'jsonld') {
+    return { statusCode: 200, headers: { ...headers, 'content-type': 'application/ld+json' }, body: `${JSON.stringify(jsonLd, null, 2)}\n` };
+  }
+  const requested = request.version === undefined ? undefined : versions.find((version) => version.version === request.version);
+  if (requested && isWithdrawn(requested)) return gonePage(versionTombstone(requested), context);
+  const shown = shownVersion(versions, request.version, model.latestVersion);
+  const text = renderCitation(work, { format: 'text', style: 'apa' }, versions, context).body;
+  const bibtex = renderCitation(work, { format: 'bibtex', style: 'apa' }, versions, context).body;
+  const body = landingPage({ work, model, versions, related, shown, apiBase: settings.landingBaseUrl, citation: { text, bibtex }, jsonLd });
+  return {
+    statusCode: 200,
+    headers: { ...headers, ...PAGE_HEADERS, link: linkHeader(signpostingLinks(work, bundleUrl(settings.landingBaseUrl, model.name, shown))) },
+    body,
+  };
+}
