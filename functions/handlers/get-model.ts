@@ -2,7 +2,7 @@ import { getModel } from '../contracts/model-contracts';
 import { negotiate } from '../landing/representations';
 import { routeHandler } from '../http/route-handler';
 import { jsonResponse } from '../http/responses';
-import { modelRegistry } from '../platform/table-services';
+import { modelRegistry, tableServices } from '../platform/table-services';
 import { modelEtag, modelView } from '../registry/model-views';
 
 /**
@@ -15,7 +15,7 @@ export const handler = routeHandler(getModel, async ({ actor, params, headers, e
   const representation = negotiate(headers.accept);
   if (representation.kind !== 'json') {
     const { answerRepresentation } = await import('../landing/model-representations');
-    return answerRepresentation(representation, { actor, name: params.name, event });
+    return answerRepresentation(representation, { actor, name: params.name, event, deps: { registry: modelRegistry(), models: tableServices().models } });
   }
   const { model, versions, grants, level } = await modelRegistry().getModel(actor, params.name);
   return jsonResponse(200, modelView(model, versions, { level, grants }), { etag: modelEtag(model) });

@@ -3,6 +3,7 @@ import { negotiate } from '../landing/representations';
 import { routeHandler } from '../http/route-handler';
 import { jsonResponse } from '../http/responses';
 import { readyVersions } from '../platform/bundle-services';
+import { modelRegistry, tableServices } from '../platform/table-services';
 import { versionView } from '../registry/model-views';
 
 /**
@@ -15,7 +16,7 @@ export const handler = routeHandler(getVersion, async ({ actor, params, headers,
   const representation = negotiate(headers.accept);
   if (representation.kind !== 'json') {
     const { answerRepresentation } = await import('../landing/model-representations');
-    return answerRepresentation(representation, { actor, name, version: params.n, event });
+    return answerRepresentation(representation, { actor, name, version: params.n, event, deps: { registry: modelRegistry(), models: tableServices().models, versions: readyVersions() } });
   }
   const version = await readyVersions().version(actor, name, params.n);
   return jsonResponse(200, { model: name, ...versionView(version) }, { 'cache-control': 'no-store' });

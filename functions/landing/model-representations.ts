@@ -1,13 +1,11 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { citableModel } from '../citations/citable-model';
-import { renderCitation } from '../citations/citation';
+import { citableModel, type CitableModelDeps } from '../citations/citable-model';
+import { renderCitation, type CitationEngine } from '../citations/citation';
 import { citedWork, type CitationContext } from '../citations/cited-work';
 import { citationSettings } from '../citations/citation-settings';
 import { isAppError } from '../errors/app-error';
 import type { Actor } from '../identity/actor';
 import type { HttpResult } from '../http/responses';
-import { readyVersions } from '../platform/bundle-services';
-import { modelRegistry, tableServices } from '../platform/table-services';
 import { isWithdrawn, versionTombstone } from '../publishing/tombstones';
 import { relatedIdentifiersOf } from '../registry/model-views';
 import type { VersionRecord } from '../versions/version-records';
@@ -18,9 +16,11 @@ import { linkHeader, signpostingLinks } from './signposting';
 
 /**
  * The representations of a model's or a version's URL other than the JSON record: citations,
- * JSON-LD and the landing page. The handlers load this module (and citation-js with it) only when
- * content negotiation chose one of them (functions/landing/representations.ts), so that JSON
- * callers never pay for it.
+ * JSON-LD and the landing page. The handlers load this module only when content negotiation chose
+ * one of them (functions/landing/representations.ts), and it loads citation-js
+ * (`#citation-engine`, which the deployed functions find beside their bundle:
+ * lib/functions/handler-bundling.ts) only for a citation or a page, so that JSON callers never
+ * pay for either: not even to parse them.
  *
  * What is shown is what GET /model/{name}/cite cites (functions/citations/citable-model.ts):
  * - a citation, or JSON-LD, of a withdrawn version answers 200, marked withdrawn, as /cite does:
@@ -34,6 +34,12 @@ export interface RepresentationRequest {
   readonly name: string;
   /** The version of `GET /model/{name}/versions/{n}`; absent on the model's URL. */
   readonly version?: number;
+  /**
+   * Where the model and its versions are read (the version route's with ReadyVersions, which the
+   * model's does without): passed in by the handler, so that this module, loaded on demand, brings
+   * no service or AWS client of its own into the bundle.
+   */
+  readonly deps: CitableModelDeps;
   readonly event: APIGatewayProxyEventV2;
 }
 
@@ -61,7 +67,7 @@ export async function answerRepresentation(representation: Alternate, request: R
   const context: CitationContext = { ...settings, now: new Date().toISOString() };
   let found: Awaited<ReturnType<typeof citableModel>>;
   try {
-    found = await citableModel({ registry: modelRegistry(), models: tableServices().models, versions: readyVersions() }, request.actor, request.name, request.version);
+    found = await citableModel(request.deps, request.actor, request.name, request.version);
   } catch (error) {
     const tombstone = isAppError(error) && withdrawnCodes.has(error.code) ? error.details.tombstone : undefined;
     if (representation.kind === 'html' && tombstone) return gonePage(tombstone as TombstoneView, context);
@@ -69,10 +75,11 @@ export async function answerRepresentation(representation: Alternate, request: R
   }
   const { model, versions } = found;
   const work = citedWork(model, versions, request.version, context);
+  const engine = (): Promise<CitationEngine> => import('#citation-engine');
   // no-cache, as citations: a work without a DOI carries today's access date, and a version may be withdrawn.
   const headers = { 'cache-control': 'no-cache' };
   if (representation.kind === 'citation') {
-    const citation = renderCitation(work, { format: representation.format, style: representation.style }, versions, context);
+    const citation = renderCitation(work, { format: representation.format, style: representation.style }, versions, context, await engine());
     const mediaType = representation.format === 'text' ? 'text/x-bibliography; charset=utf-8' : citation.mediaType;
     return { statusCode: 200, headers: { ...headers, 'content-type': mediaType }, body: citation.body };
   }
@@ -84,8 +91,9 @@ export async function answerRepresentation(representation: Alternate, request: R
   const requested = request.version === undefined ? undefined : versions.find((version) => version.version === request.version);
   if (requested && isWithdrawn(requested)) return gonePage(versionTombstone(requested), context);
   const shown = shownVersion(versions, request.version, model.latestVersion);
-  const text = renderCitation(work, { format: 'text', style: 'apa' }, versions, context).body;
-  const bibtex = renderCitation(work, { format: 'bibtex', style: 'apa' }, versions, context).body;
+  const loaded = await engine();
+  const text = renderCitation(work, { format: 'text', style: 'apa' }, versions, context, loaded).body;
+  const bibtex = renderCitation(work, { format: 'bibtex', style: 'apa' }, versions, context, loaded).body;
   const body = landingPage({ work, model, versions, related, shown, apiBase: settings.landingBaseUrl, citation: { text, bibtex }, jsonLd });
   return {
     statusCode: 200,
