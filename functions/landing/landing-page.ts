@@ -3,7 +3,6 @@ import { CITATION_FORMAT_NAMES, CITATION_STYLE_NAMES } from '../citations/citati
 import type { CitedWork } from '../citations/cited-work';
 import { formatBytes } from '../http/body-limit';
 import type { ModelRecord } from '../registry/model-records';
-import { versionView } from '../registry/model-views';
 import type { VersionRecord } from '../versions/version-records';
 import { html, jsonForScript, Markup } from './html';
 import { doiUrl, orcidUrl, relatedUrl, spdxUrl, type RelatedIdentifier } from './related-links';
@@ -15,12 +14,12 @@ import { doiUrl, orcidUrl, relatedUrl, spdxUrl, type RelatedIdentifier } from '.
  */
 
 /** A tensor of a version's signature (as `signature` in the version view, once MLHub reads it from the model). */
-interface TensorSpec {
+export interface TensorSpec {
   readonly name: string;
   readonly datatype: string;
   readonly shape: readonly (number | string | null)[];
 }
-interface Signature {
+export interface Signature {
   readonly inputs: readonly TensorSpec[];
   readonly outputs: readonly TensorSpec[];
 }
@@ -32,6 +31,8 @@ export interface LandingPageInput {
   readonly related: readonly RelatedIdentifier[];
   /** The version whose files, signature and prediction the page shows: the one asked for, else the latest ready one. */
   readonly shown: VersionRecord | undefined;
+  /** The shown version's inputs and outputs, where known (signatureOf its view). */
+  readonly signature: Signature | undefined;
   /** The API's base URL, ending in `/`, for the curl snippets. */
   readonly apiBase: string;
   /** The citation box: the reference in APA, and BibTeX. */
@@ -181,17 +182,18 @@ ${manifest.files.map((file) => html`<tr><td><code>${file.path}</code></td><td>${
 </table>`;
 }
 
-/** The version view's `signature`, when the view has one (it is added where MLHub reads it from the model). */
-function signatureOf(version: VersionRecord | undefined): Signature | undefined {
-  if (!version) return undefined;
-  const signature = (versionView(version) as { signature?: unknown }).signature;
+/**
+ * A version view's `signature` (`{inputs, outputs}`, each `[{name, datatype, shape}]`), when it
+ * has one: where MLHub has read it from the model; otherwise undefined.
+ */
+export function signatureOf(view: object): Signature | undefined {
+  const signature = (view as { signature?: unknown }).signature;
   if (!signature || typeof signature !== 'object') return undefined;
   const { inputs, outputs } = signature as Partial<Signature>;
   return Array.isArray(inputs) && Array.isArray(outputs) ? { inputs, outputs } : undefined;
 }
 
-function signatureSection(shown: VersionRecord | undefined): Markup {
-  const signature = signatureOf(shown);
+function signatureSection(shown: VersionRecord | undefined, signature: Signature | undefined): Markup {
   if (!signature) return html``;
   const table = (caption: string, tensors: readonly TensorSpec[]) => html`<table>
 <caption>${caption}</caption>
@@ -212,7 +214,7 @@ function predictSection(input: LandingPageInput): Markup {
   if (!shown || shown.status !== 'ready') return html``;
   const url = `${apiBase}model/${encodeURIComponent(model.name)}/predict?version=${shown.version}`;
   const auth = model.visibility === 'private' ? ' -H "Authorization: Bearer $MLHUB_TOKEN"' : '';
-  const signature = signatureOf(shown);
+  const { signature } = input;
   const body = signature && signature.inputs.length > 1
     ? `{"inputs": {${signature.inputs.map((tensor) => `"${tensor.name}": […]`).join(', ')}}}`
     : '{"input": […]}';
@@ -296,7 +298,7 @@ ${versionsTable(input, onVersionPage)}
 <h2 id="files">Files</h2>
 ${filesSection(input.shown)}
 </section>
-${signatureSection(input.shown)}
+${signatureSection(input.shown, input.signature)}
 ${predictSection(input)}
 ${citationSection(input, onVersionPage)}
 ${relatedSection(input.related)}

@@ -7,9 +7,9 @@ import { isAppError } from '../errors/app-error';
 import type { Actor } from '../identity/actor';
 import type { HttpResult } from '../http/responses';
 import { isWithdrawn, versionTombstone } from '../publishing/tombstones';
-import { relatedIdentifiersOf } from '../registry/model-views';
+import { relatedIdentifiersOf, versionView } from '../registry/model-views';
 import type { VersionRecord } from '../versions/version-records';
-import { landingPage, PAGE_HEADERS, tombstonePage, type TombstoneView } from './landing-page';
+import { landingPage, PAGE_HEADERS, signatureOf, tombstonePage, type TombstoneView } from './landing-page';
 import { modelJsonLd } from './model-jsonld';
 import type { Representation } from './representations';
 import { linkHeader, signpostingLinks } from './signposting';
@@ -94,7 +94,8 @@ export async function answerRepresentation(representation: Alternate, request: R
   const loaded = await engine();
   const text = renderCitation(work, { format: 'text', style: 'apa' }, versions, context, loaded).body;
   const bibtex = renderCitation(work, { format: 'bibtex', style: 'apa' }, versions, context, loaded).body;
-  const body = landingPage({ work, model, versions, related, shown, apiBase: settings.landingBaseUrl, citation: { text, bibtex }, jsonLd });
+  const signature = shown ? signatureOf(versionView(shown)) : undefined;
+  const body = landingPage({ work, model, versions, related, shown, signature, apiBase: settings.landingBaseUrl, citation: { text, bibtex }, jsonLd });
   return {
     statusCode: 200,
     headers: { ...headers, ...PAGE_HEADERS, link: linkHeader(signpostingLinks(work, bundleUrl(settings.landingBaseUrl, model.name, shown))) },
