@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { ERROR_GROUPS as G, PREDICTION_ERRORS } from './error-groups';
-import { ALTERNATE_CONTENT_TYPES, NEGOTIATED_MEDIA_TYPES } from '../landing/representations';
+import { ALTERNATE_CONTENT_TYPES } from '../landing/representations';
 import { CITATION_FORMAT_NAMES, CITATION_FORMATS, CITATION_STYLE_NAMES, DEFAULT_CITATION_FORMAT, DEFAULT_CITATION_STYLE, STYLED_FORMATS } from '../citations/citation-formats';
 import { MAX_VERSION_NUMBER } from '../versions/version-records';
 import { flagText, modelParams, wholeNumberText, withdrawalReasonQuery } from './parameters';
@@ -85,7 +85,11 @@ export const createModel = contract({
  * the answer's media types and headers, the 406, and the tombstone page of a withdrawn record.
  */
 export const negotiated = {
-  description: `By \`Accept\` (q-values honoured): \`application/json\`, no Accept and \`*/*\` get the JSON record; ${NEGOTIATED_MEDIA_TYPES.filter((type) => type !== 'application/json').map((type) => `\`${type}\``).join(', ')} get BibTeX, RIS, CSL-JSON, formatted text (\`style\` apa, chicago, harvard, vancouver or ieee; \`locale\` en-US only), DataCite JSON, schema.org JSON-LD and the landing page (HTML, with signposting \`Link\` headers)`,
+  description: 'By `Accept` (q-values honoured; an unknown type or parameter is 406): `application/json`, no Accept and `*/*` get the JSON record; '
+    + '`text/html` the landing page (with signposting `Link` headers); `application/ld+json` its schema.org JSON-LD; '
+    + '`application/x-bibtex` BibTeX; `application/x-research-info-systems` RIS; `application/vnd.citationstyles.csl+json` CSL-JSON; '
+    + '`text/x-bibliography; style=…; locale=en-US` a formatted reference (style apa, chicago, harvard, vancouver or ieee); '
+    + '`application/vnd.datacite.datacite+json` DataCite JSON',
   contentType: ALTERNATE_CONTENT_TYPES,
   headers: {
     vary: 'Accept (and Origin with CORS): every answer depends on it',

@@ -66,13 +66,13 @@ const hashOf = (text: string): string => `'sha256-${createHash('sha256').update(
 /**
  * The Content-Security-Policy of landing pages: nothing but the page's own inline style and
  * script (by their hashes, CSP Level 3 §8.3), forms to this origin only (the citation form), no
- * base URL, no framing. The JSON-LD block is data, which `script-src` does not govern.
+ * base URL, no framing, nothing else loaded (no image, font or fetch). The JSON-LD block is data,
+ * which `script-src` does not govern.
  */
 export const LANDING_PAGE_CSP = [
   "default-src 'none'",
   `style-src ${hashOf(STYLE)}`,
   `script-src ${hashOf(SCRIPT)}`,
-  "img-src 'self'",
   "form-action 'self'",
   "base-uri 'none'",
   "frame-ancestors 'none'",

@@ -11,7 +11,7 @@ import { relatedIdentifiersOf, versionView } from '../registry/model-views';
 import type { VersionRecord } from '../versions/version-records';
 import { landingPage, PAGE_HEADERS, signatureOf, tombstonePage, type TombstoneView } from './landing-page';
 import { modelJsonLd } from './model-jsonld';
-import type { Representation } from './representations';
+import { BIBLIOGRAPHY_CONTENT_TYPE, type Representation } from './representations';
 import { linkHeader, signpostingLinks } from './signposting';
 
 /**
@@ -80,10 +80,11 @@ export async function answerRepresentation(representation: Alternate, request: R
   const headers = { 'cache-control': 'no-cache' };
   if (representation.kind === 'citation') {
     const citation = renderCitation(work, { format: representation.format, style: representation.style }, versions, context, await engine());
-    const mediaType = representation.format === 'text' ? 'text/x-bibliography; charset=utf-8' : citation.mediaType;
+    const mediaType = representation.format === 'text' ? BIBLIOGRAPHY_CONTENT_TYPE : citation.mediaType;
     return { statusCode: 200, headers: { ...headers, 'content-type': mediaType }, body: citation.body };
   }
-  const related = work.snapshot.metadata.related_identifiers ?? relatedIdentifiersOf(model);
+  // As what is cited: a published work's frozen snapshot, else the record as it is now (with its `reference` DOI).
+  const related = work.kind === 'unpublished' ? relatedIdentifiersOf(model) : work.snapshot.metadata.related_identifiers ?? [];
   const jsonLd = modelJsonLd(work, related);
   if (representation.kind === 'jsonld') {
     return { statusCode: 200, headers: { ...headers, 'content-type': 'application/ld+json' }, body: `${JSON.stringify(jsonLd, null, 2)}\n` };

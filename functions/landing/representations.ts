@@ -1,7 +1,7 @@
 import Negotiator from 'negotiator';
 import { AppError } from '../errors/app-error';
 import { visible } from '../contracts/request-errors';
-import { CITATION_STYLES, DEFAULT_CITATION_STYLE, type CitationFormat, type CitationStyle } from '../citations/citation-formats';
+import { CITATION_FORMATS, CITATION_STYLES, DEFAULT_CITATION_STYLE, type CitationFormat, type CitationStyle } from '../citations/citation-formats';
 
 /**
  * The representations of a model's URL and a version's URL (`GET /model/{name}` and
@@ -34,6 +34,12 @@ export const NEGOTIATED_MEDIA_TYPES = [
   'application/vnd.datacite.datacite+json',
 ] as const;
 
+/** The citation formats answered by their own media type (formatted text is `text/x-bibliography`). */
+const NEGOTIATED_FORMATS = ['bibtex', 'ris', 'csl-json', 'datacite-json'] as const satisfies readonly CitationFormat[];
+
+/** A citation format's media type, without its parameters. */
+const typeOf = (format: CitationFormat): string => CITATION_FORMATS[format].split(';')[0] as string;
+
 /** The locale formatted text comes in: the CSL locale the citation engine formats with (citation-engine.ts). */
 export const BIBLIOGRAPHY_LOCALE = 'en-US';
 
@@ -57,10 +63,7 @@ const VARIANTS: ReadonlyMap<string, Representation> = new Map<string, Representa
   ['text/html', { kind: 'html' }],
   ['text/html; charset=utf-8', { kind: 'html' }],
   ['application/ld+json', { kind: 'jsonld' }],
-  ...(['bibtex', 'ris', 'csl-json', 'datacite-json'] as const).map((format) => [
-    { bibtex: 'application/x-bibtex', ris: 'application/x-research-info-systems', 'csl-json': 'application/vnd.citationstyles.csl+json', 'datacite-json': 'application/vnd.datacite.datacite+json' }[format],
-    { kind: 'citation', format, style: DEFAULT_CITATION_STYLE },
-  ] as [string, Representation]),
+  ...NEGOTIATED_FORMATS.map((format) => [typeOf(format), { kind: 'citation', format, style: DEFAULT_CITATION_STYLE }] as [string, Representation]),
   ...['', `; locale=${BIBLIOGRAPHY_LOCALE}`].flatMap((locale) => [
     [`text/x-bibliography${locale}`, { kind: 'citation', format: 'text', style: DEFAULT_CITATION_STYLE }] as [string, Representation],
     ...[...STYLE_NAMES].map(([param, style]) => [`text/x-bibliography; style=${param}${locale}`, { kind: 'citation', format: 'text', style }] as [string, Representation]),
@@ -74,20 +77,20 @@ function rank(variant: string): number {
   return NEGOTIATED_MEDIA_TYPES.indexOf(variant.split(';')[0] as (typeof NEGOTIATED_MEDIA_TYPES)[number]);
 }
 
+/** Formatted text is answered as asked for, as doi.org answers it (citation-formats.ts's `text` is text/plain). */
+export const BIBLIOGRAPHY_CONTENT_TYPE = 'text/x-bibliography; charset=utf-8';
+
 /**
  * The media types the non-JSON representations are answered in, with their parameters: a
  * citation format's own (citation-formats.ts), except formatted text, answered as
  * `text/x-bibliography` (as asked, and as doi.org answers it); JSON-LD; and the landing page.
  */
-export const ALTERNATE_CONTENT_TYPES = [
+export const ALTERNATE_CONTENT_TYPES: readonly string[] = [
   'text/html; charset=utf-8',
   'application/ld+json',
-  'application/x-bibtex; charset=utf-8',
-  'application/x-research-info-systems; charset=utf-8',
-  'application/vnd.citationstyles.csl+json',
-  'text/x-bibliography; charset=utf-8',
-  'application/vnd.datacite.datacite+json',
-] as const;
+  ...NEGOTIATED_FORMATS.map((format) => CITATION_FORMATS[format]),
+  BIBLIOGRAPHY_CONTENT_TYPE,
+];
 
 /** What a 406 lists: each media type, formatted text with its parameters. */
 export const ACCEPTABLE_TEXT = NEGOTIATED_MEDIA_TYPES.map((type) => (type === 'text/x-bibliography'
