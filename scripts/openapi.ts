@@ -93,6 +93,17 @@ function operation(route: RouteSpec, contract: RouteContract): ZodOpenApiOperati
       } : {}),
     };
   }
+  // Error pages (a tombstone to a browser): the JSON error's status gets the page's media type too.
+  for (const code of contract.errorPages?.codes ?? []) {
+    const entry = catalogueEntry(code);
+    const answer = entry ? responses[String(statusForKind(entry.kind))] : undefined;
+    if (!answer || !contract.errorPages) throw new Error(`${route.id}: error page code '${code}' is not among its errors`);
+    const mediaType = contract.errorPages.contentType;
+    if (answer.content && !(mediaType in answer.content)) {
+      answer.content = { ...answer.content, [mediaType]: { schema: { type: 'string', contentMediaType: mediaType } } };
+      answer.description = `${answer.description}\n\n${contract.errorPages.description}`;
+    }
+  }
   const limit = route.bodyLimit > 0 ? ` Bodies up to ${formatBytes(route.bodyLimit)} (${route.bodyLimit} bytes); larger ones get 413.` : '';
   const head = route.method === 'GET' ? ' HEAD is answered too, with the same status and headers and no body.' : '';
   return {

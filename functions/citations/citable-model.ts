@@ -10,7 +10,8 @@ import type { VersionRecord } from '../versions/version-records';
 export interface CitableModelDeps {
   readonly registry: Pick<ModelRegistry, 'getModel'>;
   readonly models: Pick<ModelStore, 'getModel'>;
-  readonly versions: Pick<ReadyVersions, 'version'>;
+  /** Needed to cite a version only: a function that answers the model's URL alone does without it (and without the S3 client behind it). */
+  readonly versions?: Pick<ReadyVersions, 'version'>;
 }
 
 /**
@@ -33,6 +34,7 @@ export async function citableModel(deps: CitableModelDeps, actor: Actor, name: s
     throw error;
   }
   if (requested !== undefined && !found.versions.some((version) => version.version === requested)) {
+    if (!deps.versions) throw new Error('citableModel: citing a version needs deps.versions');
     await deps.versions.version(actor, name, requested);
     // The version was there when read again: it appeared between the two reads.
     throw new AppError('not_found', 'version_not_found', `Version ${requested} of model '${name}' was not there when the citation read the model; ask again`);

@@ -1,11 +1,19 @@
 import type { ModelRecord } from '../registry/model-records';
 import type { VersionRecord } from '../versions/version-records';
-import { formatBibliography, formatBibtex, formatCff, formatItem } from './citation-engine';
+import type * as citationEngine from './citation-engine';
 import { CITATION_FORMATS, CITATION_STYLES, type CitationFormat, type CitationStyle } from './citation-formats';
 import { citedWork, type CitationContext, type CitedWork } from './cited-work';
 import { codemetaDocument } from './codemeta';
 import { cslItem, noteOf } from './csl-item';
 import { dataciteDocument } from './datacite-json';
+
+/**
+ * citation-js with MLHub's plugins and styles (citation-engine.ts), passed in rather than
+ * imported: the cite function bundles it, while the functions that answer a model's URL load it
+ * from beside their bundle only when a citation is asked for (CITATION_ENGINE_IMPORT in
+ * lib/functions/handler-bundling.ts), so that their JSON answers never pay for it.
+ */
+export type CitationEngine = Pick<typeof citationEngine, 'formatBibliography' | 'formatBibtex' | 'formatCff' | 'formatItem'>;
 
 export interface CitationRequest {
   readonly format: CitationFormat;
@@ -28,9 +36,9 @@ const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (character
  * A bibliography entry, with the CSL note (a withdrawal, or that there is no DOI yet) after it:
  * the CSL styles show neither `status` nor `note` for software, and a reader must see both.
  */
-function bibliography(work: CitedWork, style: CitationStyle, format: 'text' | 'html'): string {
+function bibliography(engine: CitationEngine, work: CitedWork, style: CitationStyle, format: 'text' | 'html'): string {
   const item = cslItem(work);
-  const entry = formatBibliography(item, CITATION_STYLES[style], format);
+  const entry = engine.formatBibliography(item, CITATION_STYLES[style], format);
   const note = noteOf(work);
   if (!note) return entry;
   if (format === 'text') return `${entry.trimEnd()} ${note}.\n`;
@@ -46,22 +54,22 @@ function cffMessage(work: CitedWork): string {
 }
 
 /** A cited work in one format. `versions` and `context` are what citedWork was given. */
-export function renderCitation(work: CitedWork, request: CitationRequest, versions: readonly VersionRecord[], context: CitationContext): Citation {
+export function renderCitation(work: CitedWork, request: CitationRequest, versions: readonly VersionRecord[], context: CitationContext, engine: CitationEngine): Citation {
   const mediaType = CITATION_FORMATS[request.format];
   const body = (() => {
     switch (request.format) {
-      case 'bibtex': return formatBibtex(cslItem(work));
+      case 'bibtex': return engine.formatBibtex(cslItem(work));
       case 'biblatex':
       case 'ris':
-        return formatItem(cslItem(work), request.format);
-      case 'cff': return formatCff(cslItem(work), cffMessage(work), work.snapshot.metadata.license ?? undefined);
+        return engine.formatItem(cslItem(work), request.format);
+      case 'cff': return engine.formatCff(cslItem(work), cffMessage(work), work.snapshot.metadata.license ?? undefined);
       // As doi.org answers CSL-JSON: the one item, with ORCID iDs on names as citation-js reads them.
       case 'csl-json': return json(cslItem(work));
       case 'datacite-json': return json(dataciteDocument(work, versions, context));
       case 'codemeta': return json(codemetaDocument(work));
       case 'text':
       case 'html':
-        return bibliography(work, request.style, request.format);
+        return bibliography(engine, work, request.style, request.format);
     }
   })();
   return { body, mediaType, work };
@@ -74,8 +82,9 @@ export function renderCitation(work: CitedWork, request: CitationRequest, versio
  * @param model the model record, as the caller may see it
  * @param versions its versions as `GET /model/{name}` reads them (withdrawn ones included)
  * @param requested the version to cite; without one, the model (its concept DOI once published)
+ * @param engine citation-engine.ts, as the caller loads it (CitationEngine)
  * @throws AppError 404 `version_not_found` for a requested version not among `versions`
  */
-export function citeModel(model: ModelRecord, versions: readonly VersionRecord[], requested: number | undefined, request: CitationRequest, context: CitationContext): Citation {
-  return renderCitation(citedWork(model, versions, requested, context), request, versions, context);
+export function citeModel(model: ModelRecord, versions: readonly VersionRecord[], requested: number | undefined, request: CitationRequest, context: CitationContext, engine: CitationEngine): Citation {
+  return renderCitation(citedWork(model, versions, requested, context), request, versions, context, engine);
 }

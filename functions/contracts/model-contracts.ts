@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { ERROR_GROUPS as G, PREDICTION_ERRORS } from './error-groups';
+import { ALTERNATE_CONTENT_TYPES } from '../landing/representations';
 import { CITATION_FORMAT_NAMES, CITATION_FORMATS, CITATION_STYLE_NAMES, DEFAULT_CITATION_FORMAT, DEFAULT_CITATION_STYLE, STYLED_FORMATS } from '../citations/citation-formats';
 import { MAX_VERSION_NUMBER } from '../versions/version-records';
 import { flagText, modelParams, wholeNumberText, withdrawalReasonQuery } from './parameters';
@@ -79,11 +80,42 @@ export const createModel = contract({
   errors: [...G.everyRoute, ...G.readsIdentity, ...G.signedIn, ...G.writeScope, ...G.jsonBody, 'invalid_model_name', 'invalid_model_type', 'missing_type', 'name_mismatch', 'model_exists', 'model_not_found', ...PREDICTION_ERRORS, 'predict_function_failed', 'predict_function_busy'],
 });
 
+/**
+ * What content negotiation adds to a model's and a version's URL (functions/landing/representations.ts):
+ * the answer's media types and headers, the 406, and the tombstone page of a withdrawn record.
+ */
+export const negotiated = {
+  description: 'By `Accept` (q-values honoured; an unknown type or parameter is 406): `application/json`, no Accept and `*/*` get the JSON record; '
+    + '`text/html` the landing page (with signposting `Link` headers); `application/ld+json` its schema.org JSON-LD; '
+    + '`application/x-bibtex` BibTeX; `application/x-research-info-systems` RIS; `application/vnd.citationstyles.csl+json` CSL-JSON; '
+    + '`text/x-bibliography; style=…; locale=en-US` a formatted reference (style apa, chicago, harvard, vancouver or ieee); '
+    + '`application/vnd.datacite.datacite+json` DataCite JSON',
+  contentType: ALTERNATE_CONTENT_TYPES,
+  headers: {
+    vary: 'Accept (and Origin with CORS): every answer depends on it',
+    link: 'The landing page\'s signposting links (cite-as, describedby, item, license, author, type)',
+    'content-security-policy': "The landing page's: its own inline style and script only",
+  },
+  errorPages: {
+    codes: ['model_withdrawn', 'version_withdrawn'],
+    contentType: 'text/html',
+    description: 'Asked for text/html, a withdrawn model or version answers its tombstone page (410); other errors stay JSON',
+  },
+} as const;
+
 export const getModel = contract({
   route: 'getModel',
   params: modelParams,
-  responses: { 200: { description: 'The model record with its versions', body: views.model, headers: etag } },
-  errors: [...G.everyRoute, ...G.readsIdentity, ...G.namedModel],
+  responses: {
+    200: {
+      description: `The model record with its versions. ${negotiated.description}`,
+      body: views.model,
+      contentType: negotiated.contentType,
+      headers: { etag: "The record's revision, for If-Match (the JSON record only)", ...negotiated.headers },
+    },
+  },
+  errors: [...G.everyRoute, ...G.readsIdentity, ...G.namedModel, 'not_acceptable'],
+  errorPages: { ...negotiated.errorPages, codes: ['model_withdrawn'] },
 });
 
 /** `GET /model/{name}/cite`'s query: what to cite, in which format and style. */

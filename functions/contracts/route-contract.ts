@@ -55,6 +55,11 @@ export interface RouteContract {
   readonly alsoAnonymous?: string;
   readonly responses: Readonly<Record<number, ResponseContract>>;
   readonly errors: readonly ErrorCode[];
+  /**
+   * Errors answered as a page instead of JSON when the caller asked for `contentType` (a withdrawn
+   * record's tombstone page to a browser): the codes, of `errors`, and what the page is.
+   */
+  readonly errorPages?: { readonly codes: readonly ErrorCode[]; readonly contentType: string; readonly description: string };
 }
 
 /** Keeps a contract's literal types (so handlers see the parsed shapes) while checking it is one. */

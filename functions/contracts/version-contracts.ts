@@ -3,6 +3,7 @@ import { BUNDLE_FILENAME } from '../versions/bundle-filename';
 import { URLS_PER_ANSWER } from '../versions/upload-sessions';
 import { MAX_VERSION_NUMBER } from '../versions/version-records';
 import { ERROR_GROUPS as G } from './error-groups';
+import { negotiated } from './model-contracts';
 import { booleanText, issuedIdParam, modelNameParam, modelParams, versionQuery, wholeNumberText, withdrawalReasonQuery } from './parameters';
 import { contract } from './route-contract';
 import { component } from './views';
@@ -112,8 +113,16 @@ export const abortUpload = contract({
 export const getVersion = contract({
   route: 'getVersion',
   params: versionParams,
-  responses: { 200: { description: 'The version as it stands: pending, ready or rejected', body: views.modelVersion } },
-  errors: [...G.everyRoute, ...G.readsIdentity, ...G.namedModel, 'invalid_version', 'version_not_found', 'version_gone', 'version_withdrawn'],
+  responses: {
+    200: {
+      description: `The version as it stands: pending, ready or rejected. ${negotiated.description}. A withdrawn version's citation and JSON-LD still answer 200, marked withdrawn, as GET /model/{name}/cite does`,
+      body: views.modelVersion,
+      contentType: negotiated.contentType,
+      headers: negotiated.headers,
+    },
+  },
+  errors: [...G.everyRoute, ...G.readsIdentity, ...G.namedModel, 'invalid_version', 'version_not_found', 'version_gone', 'version_withdrawn', 'not_acceptable'],
+  errorPages: negotiated.errorPages,
 });
 
 /** `POST …/versions/{n}/publish`'s answer: the publication, with the model and version it belongs to. */

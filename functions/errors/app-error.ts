@@ -10,6 +10,7 @@ export type ErrorKind =
   | 'not_found'
   | 'gone'
   | 'method_not_allowed'
+  | 'not_acceptable'
   | 'conflict'
   | 'stale'
   | 'too_large'

@@ -39,6 +39,7 @@ export const ERROR_CATALOGUE = {
   invalid_token_id: { kind: 'invalid', description: 'The path does not hold a token id' },
   payload_too_large: { kind: 'too_large', description: 'The body is larger than the route accepts' },
   unsupported_media_type: { kind: 'unsupported_media_type', description: 'The Content-Type is not one the route reads' },
+  not_acceptable: { kind: 'not_acceptable', description: 'The Accept header names no media type the route answers in; the message lists those it does' },
   // Bundles and uploads.
   missing_file: { kind: 'invalid', description: 'The multipart form has no `file` field' },
   empty_bundle: { kind: 'invalid', description: 'The bundle has no bytes' },

@@ -7,6 +7,7 @@ const STATUS_BY_KIND: Readonly<Record<ErrorKind, number>> = {
   not_found: 404,
   gone: 410,
   method_not_allowed: 405,
+  not_acceptable: 406,
   conflict: 409,
   stale: 412,
   too_large: 413,

@@ -1,6 +1,6 @@
 import { citableModel } from '../citations/citable-model';
 import { citeModel as cite } from '../citations/citation';
-import { warmCitationEngine } from '../citations/citation-engine';
+import * as citationEngine from '../citations/citation-engine';
 import { DEFAULT_CITATION_FORMAT, DEFAULT_CITATION_STYLE, STYLED_FORMATS } from '../citations/citation-formats';
 import { citationSettings } from '../citations/citation-settings';
 import { citeModel } from '../contracts/model-contracts';
@@ -10,7 +10,7 @@ import { readyVersions } from '../platform/bundle-services';
 import { modelRegistry, tableServices } from '../platform/table-services';
 
 // In the init phase, not on a caller's request: the first citation compiles the styles.
-warmCitationEngine();
+citationEngine.warmCitationEngine();
 
 /**
  * `GET /model/{name}/cite?format=…&version=N&style=…`: a model's or a version's citation
@@ -25,7 +25,7 @@ export const handler = routeHandler(citeModel, async ({ actor, params, query, ev
   }
   const { model, versions } = await citableModel({ registry: modelRegistry(), models: tableServices().models, versions: readyVersions() }, actor, params.name, query.version);
   const settings = citationSettings(process.env, event.requestContext.domainName);
-  const citation = cite(model, versions, query.version, { format, style: query.style ?? DEFAULT_CITATION_STYLE }, { ...settings, now: new Date().toISOString() });
+  const citation = cite(model, versions, query.version, { format, style: query.style ?? DEFAULT_CITATION_STYLE }, { ...settings, now: new Date().toISOString() }, citationEngine);
   // no-cache: a citation without a DOI carries today's access date, and a version may be withdrawn.
   return { statusCode: 200, headers: { 'content-type': citation.mediaType, 'cache-control': 'no-cache' }, body: citation.body };
 });

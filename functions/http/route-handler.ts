@@ -40,6 +40,11 @@ export interface RouteHandlerOptions {
    * should leave alone the forms it does not read.
    */
   readonly bodyParsers?: readonly middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResult>[];
+  /**
+   * Request headers the answer depends on (`accept` for content negotiation): named in `Vary`
+   * on every answer, errors included (RFC 9110 §12.5.5), so that caches keep them apart.
+   */
+  readonly vary?: readonly string[];
 }
 
 const actors = new WeakMap<APIGatewayProxyEventV2, Actor>();
@@ -53,6 +58,18 @@ function identifyCaller(route: RouteSpec): middy.MiddlewareObj<APIGatewayProxyEv
       observeCaller(actor);
     },
   };
+}
+
+/** Adds `names` to every answer's `Vary`, keeping the names it holds. */
+function varyHeaders(names: readonly string[]): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResult> {
+  const add = async (request: { response: HttpResult | null }): Promise<void> => {
+    if (!request.response) return;
+    const vary = request.response.headers?.vary;
+    const held = new Set((vary ?? '').split(',').map((name) => name.trim().toLowerCase()).filter(Boolean));
+    const missing = names.filter((name) => !held.has(name.toLowerCase()));
+    if (missing.length > 0) request.response.headers = { ...request.response.headers, vary: [vary, ...missing].filter(Boolean).join(', ') };
+  };
+  return { after: add, onError: add };
 }
 
 /** The model named in the path is checked before anything reads the body. */
@@ -89,6 +106,7 @@ export function routeHandler<C extends RouteContract>(contract: C, handle: (requ
     .use(observeRequests(route.id))
     .use(headResponses())
     .use(corsHeaders())
+    .use(varyHeaders(options.vary ?? []))
     .use(errorResponses())
     .use(identifyCaller(route))
     .use(rateLimit(route, (event) => actors.get(event) as Actor))

@@ -33,6 +33,19 @@ export const CREDENTIAL_CHAIN_ALIAS = {
  */
 export const TRACER_PACKAGE = '@aws-lambda-powertools/tracer';
 
+/**
+ * citation-js with MLHub's plugins and styles (functions/citations/citation-engine.ts, about
+ * 1.4 MB minified), as the functions that answer a model's URL import it: by this subpath import
+ * (package.json `imports`), on the first citation or landing page they are asked for. Their
+ * bundles leave it out, since Node parses every byte of a bundle on each cold start, even code
+ * it never runs, and JSON callers must not pay for it; it ships beside the bundle
+ * (writeCitationEnginePackage). GET /model/{name}/cite bundles it, and warms it at init.
+ */
+export const CITATION_ENGINE_IMPORT = '#citation-engine';
+
+/** The handlers that import CITATION_ENGINE_IMPORT, and get the engine beside their bundle. */
+export const CITATION_ENGINE_HANDLERS: readonly string[] = ['get-model', 'get-version'];
+
 /** NodejsFunction's name for an ESM bundle; the Lambda handler is `index.handler`. */
 export const BUNDLE_FILE = 'index.mjs';
 
@@ -61,8 +74,8 @@ export const HANDLER_BUNDLE = {
   banner: REQUIRE_SHIM,
   // Bundle the AWS SDK rather than use the runtime's copy: tree-shaken, and the version our lockfile pins.
   // Only onnxruntime-node stays out, which the functions that predict get from a layer
-  // (lib/functions/onnx-runtime-layer.ts), and the tracer, which ships beside the bundle.
-  externalModules: [ONNX_RUNTIME_PACKAGE, TRACER_PACKAGE] as string[],
+  // (lib/functions/onnx-runtime-layer.ts), and the tracer and the citation engine, which ship beside the bundle.
+  externalModules: [ONNX_RUNTIME_PACKAGE, TRACER_PACKAGE, CITATION_ENGINE_IMPORT] as string[],
 } as const;
 
 /** Lambda reads source maps only when asked to. */
@@ -91,20 +104,53 @@ export function writeTracerPackage(assetDir: string): string {
   return dir;
 }
 
+/**
+ * Writes CITATION_ENGINE_IMPORT into a function's asset folder: `citation-engine/index.mjs` (with
+ * its source map), bundled as the handlers are, and a package.json whose `imports` maps the
+ * subpath to it, which Node reads for index.mjs beside it (Node.js, "Subpath imports").
+ */
+export function writeCitationEnginePackage(assetDir: string): string {
+  buildSync({
+    entryPoints: [join(PROJECT_ROOT, 'functions', 'citations', 'citation-engine.ts')],
+    outfile: join(assetDir, 'citation-engine', 'index.mjs'),
+    absWorkingDir: PROJECT_ROOT,
+    bundle: true,
+    platform: 'node',
+    format: HANDLER_BUNDLE.format,
+    target: HANDLER_BUNDLE.target,
+    minify: HANDLER_BUNDLE.minify,
+    sourcemap: HANDLER_BUNDLE.sourceMap,
+    sourcesContent: HANDLER_BUNDLE.sourcesContent,
+    mainFields: [...HANDLER_BUNDLE.mainFields],
+    banner: { js: HANDLER_BUNDLE.banner },
+    logLevel: 'silent',
+  });
+  writeFileSync(join(assetDir, 'package.json'), `${JSON.stringify({ private: true, imports: { [CITATION_ENGINE_IMPORT]: './citation-engine/index.mjs' } })}\n`);
+  return assetDir;
+}
+
 /** Built once per synth; each function's asset copies it (NodejsFunction's afterBundling runs in bash). */
 let builtTracerPackage: string | undefined;
+
+let builtCitationEngine: string | undefined;
+
+const quoted = (path: string): string => `'${path.replace(/'/g, "'\\''")}'`;
+
+function copyCitationEngineInto(outputDir: string): string {
+  if (builtCitationEngine === undefined) builtCitationEngine = writeCitationEnginePackage(mkdtempSync(join(tmpdir(), 'mlhub-citation-engine-')));
+  return `cp -R ${quoted(join(builtCitationEngine, 'citation-engine'))} ${quoted(join(builtCitationEngine, 'package.json'))} ${quoted(outputDir)}`;
+}
 
 function copyTracerPackageInto(outputDir: string): string {
   if (builtTracerPackage === undefined) {
     builtTracerPackage = mkdtempSync(join(tmpdir(), 'mlhub-tracer-package-'));
     writeTracerPackage(builtTracerPackage);
   }
-  const quote = (path: string): string => `'${path.replace(/'/g, "'\\''")}'`;
-  return `cp -R ${quote(join(builtTracerPackage, 'node_modules'))} ${quote(outputDir)}`;
+  return `cp -R ${quoted(join(builtTracerPackage, 'node_modules'))} ${quoted(outputDir)}`;
 }
 
-/** HANDLER_BUNDLE as NodejsFunction's bundling options: local esbuild, never Docker. */
-export function nodejsFunctionBundling(): BundlingOptions {
+/** HANDLER_BUNDLE as NodejsFunction's bundling options for `handler`: local esbuild, never Docker. */
+export function nodejsFunctionBundling(handler: string): BundlingOptions {
   return {
     format: HANDLER_BUNDLE.format,
     target: HANDLER_BUNDLE.target,
@@ -118,7 +164,10 @@ export function nodejsFunctionBundling(): BundlingOptions {
     commandHooks: {
       beforeBundling: () => [],
       beforeInstall: () => [],
-      afterBundling: (_inputDir: string, outputDir: string) => [copyTracerPackageInto(outputDir)],
+      afterBundling: (_inputDir: string, outputDir: string) => [
+        copyTracerPackageInto(outputDir),
+        ...(CITATION_ENGINE_HANDLERS.includes(handler) ? [copyCitationEngineInto(outputDir)] : []),
+      ],
     },
     forceDockerBundling: false,
   };

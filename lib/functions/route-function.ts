@@ -74,7 +74,7 @@ export class RouteFunction extends Construct {
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
-      bundling: nodejsFunctionBundling(),
+      bundling: nodejsFunctionBundling(props.handler),
       runtime: LAMBDA_RUNTIME,
       architecture: LAMBDA_ARCHITECTURE,
       memorySize: props.memoryMb,

@@ -7,7 +7,7 @@ import { importInFreshNode } from '../../bench/support/fresh-import';
 import { bundleHandlers, DEPLOYED_HANDLERS, type HandlerBundle } from '../../bench/support/handler-bundles';
 import { CATALOGUE_FUNCTIONS } from '../../functions/catalogue/function-catalogue';
 import { FALLBACK_HANDLER, ROUTES, type RouteSpec } from '../../functions/routes/route-table';
-import { HANDLER_NODE_OPTIONS, ONNX_RUNTIME_PACKAGE, PROJECT_ROOT, TRACER_PACKAGE, writeTracerPackage } from '../../lib/functions/handler-bundling';
+import { CITATION_ENGINE_HANDLERS, CITATION_ENGINE_IMPORT, HANDLER_NODE_OPTIONS, ONNX_RUNTIME_PACKAGE, PROJECT_ROOT, TRACER_PACKAGE, writeCitationEnginePackage, writeTracerPackage } from '../../lib/functions/handler-bundling';
 import { buildOnnxRuntimeLayer, LAYER_NODE_MODULES } from '../../lib/functions/onnx-runtime-layer-contents';
 
 let workdir: string;
@@ -90,6 +90,29 @@ describe('handler bundles', () => {
     expect(imported.stderr).toBe('');
     expect(imported.exports).toContain('handler');
   });
+
+  it('leaves citation-js out of the bundles that answer a model\'s URL, which find it beside them, and only the cite function bundles it', async () => {
+    for (const bundle of bundles) {
+      const sources = bundle.contributors.map((contributor) => contributor.source);
+      const text = readFileSync(bundle.file, 'utf8');
+      if (bundle.handler === 'cite-model') expect(sources).toContain('citeproc');
+      else expect(sources, bundle.handler).not.toContain('citeproc');
+      // Only the functions that get the engine beside their bundle may ask for it.
+      expect(text.includes(`import("${CITATION_ENGINE_IMPORT}")`), bundle.handler).toBe(CITATION_ENGINE_HANDLERS.includes(bundle.handler));
+    }
+    const bundle = bundles.find((candidate) => candidate.handler === 'get-model') as HandlerBundle;
+    writeCitationEnginePackage(dirname(bundle.file));
+    const probe = join(dirname(bundle.file), 'citation-engine-probe.mjs');
+    await writeFile(probe, [
+      `const engine = await import('${CITATION_ENGINE_IMPORT}');`,
+      "const item = { id: 'probe', type: 'software', title: 'Probe', author: [{ family: 'Carberry', given: 'Josiah' }], issued: { 'date-parts': [[2024]] } };",
+      "export const handler = [engine.formatBibtex(item), engine.formatBibliography(item, 'ieee', 'text')].join('|');",
+      "if (!handler.includes('author = {Carberry, Josiah}') || !handler.includes('[1] J. Carberry')) throw new Error(handler);",
+    ].join('\n'));
+    const imported = await importInFreshNode(probe, { nodeOptions: HANDLER_NODE_OPTIONS });
+    expect(imported.stderr).toBe('');
+    expect(imported.exports).toContain('handler');
+  }, 60_000);
 
   it('notices a bundle that needs a module it does not contain', async () => {
     const broken = join(workdir, 'broken.mjs');

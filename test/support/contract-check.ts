@@ -60,6 +60,12 @@ export function checkAnswer(method: string, rawPath: string, status: number, bod
     violations.push(`${where}, a status its contract does not declare`);
     return { routeId: match.route.id, violations };
   }
+  const pages = contract.errorPages;
+  if (pages && (contentType ?? '').toLowerCase().startsWith(pages.contentType)) {
+    // An error page (a tombstone to a browser) has no code to read: its status must be one of its codes'.
+    if (!pages.codes.some((code) => statusForKind(catalogueEntry(code)?.kind ?? 'internal') === status)) violations.push(`${where} as ${contentType}, a page for none of ${pages.codes.join(', ')}`);
+    return { routeId: match.route.id, violations };
+  }
   if (!isJson || !errorBody.safeParse(body).success) {
     violations.push(`${where} with an error that is not {"error":{"code","message"}}: ${JSON.stringify(body)?.slice(0, 200)}`);
     return { routeId: match.route.id, violations };

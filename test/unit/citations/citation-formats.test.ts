@@ -2,10 +2,13 @@ import { Cite } from '@citation-js/core';
 import Ajv from 'ajv';
 import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { citeModel, type Citation } from '../../../functions/citations/citation';
+import { citeModel as citeWith, type Citation } from '../../../functions/citations/citation';
+import * as citationEngine from '../../../functions/citations/citation-engine';
 import { CITATION_FORMATS, CITATION_FORMAT_NAMES, CITATION_STYLE_NAMES, type CitationFormat, type CitationStyle } from '../../../functions/citations/citation-formats';
 import cffSchema from '../../fixtures/citation-cff-1.2.0.schema.json' with { type: 'json' };
 import { CONTEXT, MODEL, UNPUBLISHED_VERSIONS, VERSIONS } from './citation-fixtures';
+
+const citeModel = (...args: Parameters<typeof citeWith> extends [...infer Head, unknown] ? Head : never): Citation => citeWith(...args, citationEngine);
 
 /*
  * Every format for the three kinds of citation: a published version (by its version DOI), a
