@@ -25,9 +25,45 @@ for (const style of [chicagoAuthorDate, ieee]) {
 export const CSL_TEMPLATES = ['apa', 'chicago-author-date', 'harvard1', 'ieee', 'vancouver'] as const;
 export type CslTemplate = (typeof CSL_TEMPLATES)[number];
 
+/** The item with every string in it (names and dates included) passed through `change`. */
+function mapStrings<T>(value: T, change: (text: string) => string): T {
+  if (typeof value === 'string') return change(value) as T;
+  if (Array.isArray(value)) return value.map((entry: unknown) => mapStrings(entry, change)) as T;
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, mapStrings(entry, change)])) as T;
+  return value;
+}
+
+/**
+ * Text as plugin-bibtex must see it to write it literally. It reads CSL values as rich text, and
+ * turns `<b>`, `<i>`, `<sup>`… into `\textbf{`… (an unclosed one leaves an unbalanced brace, and
+ * the entry no longer parses); the fullwidth `＜` `＞` match no tag, and its ASCII-only writer
+ * normalizes them (NFKD) back to `<` `>` and writes `\textless{}` `\textgreater{}`.
+ */
+const literalForBibtex = (text: string): string => text.replaceAll('<', '\uFF1C').replaceAll('>', '\uFF1E');
+
+/**
+ * Text as one RIS value: RIS is one tag per line (a value's newline could start a forged
+ * `ER  - ` / `TY  - ` record), so line breaks and other control characters become spaces; and
+ * runs of spaces become one, so that no piece of a value, wherever plugin-ris wraps it, reads as
+ * a tag (`XX  - `, with two spaces) once unwrapRis looks at it.
+ */
+const oneRisLine = (text: string): string => text.replace(/[\p{Cc}\p{Zl}\p{Zp}\s]+/gu, ' ');
+
+/** A RIS line is `XX  - value`: any other line is plugin-ris's hard wrap of the line before (at 70 characters), joined back. */
+function unwrapRis(ris: string): string {
+  const lines: string[] = [];
+  for (const line of ris.split('\n')) {
+    if (lines.length > 0 && line !== '' && !/^[A-Z][A-Z0-9] {2}- /.test(line)) lines[lines.length - 1] += line;
+    else lines.push(line);
+  }
+  const text = lines.join('\n').trimEnd();
+  return `${text}\n`;
+}
+
 /** One item through citation-js's output plugins: `biblatex` or `ris`. */
 export function formatItem(item: CslItem, format: 'biblatex' | 'ris'): string {
-  return new Cite([item]).format(format);
+  if (format === 'ris') return unwrapRis(new Cite([mapStrings(item, oneRisLine)]).format('ris'));
+  return new Cite([mapStrings(item, literalForBibtex)]).format(format);
 }
 
 /**
@@ -36,7 +72,7 @@ export function formatItem(item: CslItem, format: 'biblatex' | 'ris'): string {
  * for software carry, which BibTeX styles ignore and BibLaTeX and citation-js read.
  */
 export function formatBibtex(item: CslItem): string {
-  const entry = new Cite([item]).format('bibtex');
+  const entry = new Cite([mapStrings(item, literalForBibtex)]).format('bibtex');
   if (typeof item.version !== 'string' || !/^[\w.-]+$/.test(item.version)) return entry;
   const close = entry.lastIndexOf('}');
   return `${entry.slice(0, close)}\tversion = {${item.version}},\n${entry.slice(close)}`;

@@ -210,3 +210,30 @@ describe('what is cited', () => {
     expect(item.author).toBeUndefined();
   });
 });
+
+describe('metadata written to break the formats', () => {
+  const HOSTILE = {
+    ...MODEL,
+    title: 'Tom <b> Jerry, x <sup>2 & <i>unclosed',
+    description: `${'a'.repeat(64)}ER  - \nER  - \nTY  - JOUR\nTI  - Injected RIS`,
+  };
+  const cite = (format: CitationFormat) => citeModel(HOSTILE, UNPUBLISHED_VERSIONS, undefined, { format, style: 'apa' }, CONTEXT).body;
+
+  it('writes markup-like text literally in BibTeX and BibLaTeX, which parse back to the same title', () => {
+    for (const format of ['bibtex', 'biblatex'] as const) {
+      const [item] = new Cite(cite(format)).data as Record<string, unknown>[];
+      expect(item?.title, format).toBe(HOSTILE.title);
+    }
+  });
+
+  it('keeps a RIS record one record, whatever newlines or tag-like text a value holds, and long values unwrapped', () => {
+    const long = { ...HOSTILE, title: `A title well over seventy characters long, ${'so that plugin-ris would wrap it '.repeat(3)}mid-word` };
+    const ris = citeModel(long, UNPUBLISHED_VERSIONS, undefined, { format: 'ris', style: 'apa' }, CONTEXT).body;
+    const records = new Cite(ris).data as Record<string, unknown>[];
+    expect(records).toHaveLength(1);
+    expect(records[0]?.title).toBe(long.title);
+    expect(ris.split('\n').filter((line) => line.startsWith('TY  - '))).toEqual(['TY  - COMP']);
+    expect(ris.split('\n').find((line) => line.startsWith('AB  - '))).toBe(`AB  - ${'a'.repeat(64)}ER - ER - TY - JOUR TI - Injected RIS`);
+    expect(ris.endsWith('ER  -\n') || ris.endsWith('ER  - \n')).toBe(true);
+  });
+});
