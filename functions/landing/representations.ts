@@ -54,21 +54,20 @@ const STYLE_NAMES: ReadonlyMap<string, CitationStyle> = new Map(
 /**
  * Every variant offered to negotiator, with what it stands for. Negotiator matches a range with
  * parameters only to a variant with the same parameters, so the variants spell out the ones
- * callers send: `charset=utf-8` on JSON, and `style` and `locale` (en-US only) on
+ * callers send: `charset=utf-8` on every type, and `style` and `locale` (en-US only) on
  * `text/x-bibliography`; any other parameter matches nothing, and is refused (406).
  */
 const VARIANTS: ReadonlyMap<string, Representation> = new Map<string, Representation>([
   ['application/json', { kind: 'json' }],
-  ['application/json; charset=utf-8', { kind: 'json' }],
   ['text/html', { kind: 'html' }],
-  ['text/html; charset=utf-8', { kind: 'html' }],
   ['application/ld+json', { kind: 'jsonld' }],
   ...NEGOTIATED_FORMATS.map((format) => [typeOf(format), { kind: 'citation', format, style: DEFAULT_CITATION_STYLE }] as [string, Representation]),
   ...['', `; locale=${BIBLIOGRAPHY_LOCALE}`].flatMap((locale) => [
     [`text/x-bibliography${locale}`, { kind: 'citation', format: 'text', style: DEFAULT_CITATION_STYLE }] as [string, Representation],
     ...[...STYLE_NAMES].map(([param, style]) => [`text/x-bibliography; style=${param}${locale}`, { kind: 'citation', format: 'text', style }] as [string, Representation]),
   ]),
-]);
+// Every type also with `charset=utf-8`, as MLHub answers it: a client may send back the Content-Type it was given.
+].flatMap(([variant, representation]) => [[variant, representation], [`${variant}; charset=utf-8`, representation]] as [string, Representation][]));
 
 /** The variants in NEGOTIATED_MEDIA_TYPES' order: on a tie negotiator takes the first. */
 const OFFERED = [...VARIANTS.keys()].sort((a, b) => rank(a) - rank(b));

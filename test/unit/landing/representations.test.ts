@@ -19,6 +19,14 @@ describe('negotiate', () => {
     expect(negotiate('application/vnd.datacite.datacite+json')).toMatchObject({ kind: 'citation', format: 'datacite-json' });
   });
 
+  it('takes every type back with the charset MLHub answers it in', () => {
+    expect(negotiate('application/x-bibtex; charset=utf-8')).toMatchObject({ kind: 'citation', format: 'bibtex' });
+    expect(negotiate('application/vnd.citationstyles.csl+json; charset=utf-8')).toMatchObject({ kind: 'citation', format: 'csl-json' });
+    expect(negotiate('text/html; charset=utf-8')).toEqual({ kind: 'html' });
+    expect(negotiate('text/x-bibliography; style=ieee; charset=utf-8')).toEqual({ kind: 'citation', format: 'text', style: 'ieee' });
+    expect(() => negotiate('application/x-bibtex; profile=x')).toThrow(expect.objectContaining({ code: 'not_acceptable' }));
+  });
+
   it('reads text/x-bibliography\'s style by MLHub\'s name or the CSL id, en-US only', () => {
     expect(negotiate('text/x-bibliography')).toEqual({ kind: 'citation', format: 'text', style: 'apa' });
     expect(negotiate('text/x-bibliography; style=apa; locale=en-US')).toEqual({ kind: 'citation', format: 'text', style: 'apa' });
