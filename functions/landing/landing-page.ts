@@ -316,6 +316,7 @@ export interface TombstoneView {
   readonly authors: readonly { readonly name: string; readonly orcid?: string; readonly role?: string }[];
   readonly doi: string | null;
   readonly concept_doi: string | null;
+  readonly sha256?: string | null;
   readonly withdrawn: string | null;
   readonly reason: string | null;
   readonly versions: readonly { readonly version: number; readonly doi: string }[];
@@ -330,12 +331,13 @@ export function tombstonePage(tombstone: TombstoneView, publisher: string): stri
 <main>
 <h1>${title}</h1>
 <p class="notice">${what} was withdrawn${tombstone.withdrawn ? ` on ${tombstone.withdrawn.slice(0, 10)}` : ''}. Reason: ${tombstone.reason ?? 'none given'}.</p>
-${authorsList(tombstone.authors.map((author) => ({ name: author.name, ...(author.orcid ? { orcid: author.orcid } : {}), role: 'creator' as const })))}
+${authorsList(tombstone.authors.filter((author) => (author.role ?? 'creator') === 'creator').map((author) => ({ name: author.name, ...(author.orcid ? { orcid: author.orcid } : {}), role: 'creator' as const })))}
 <section aria-labelledby="identifiers">
 <h2 id="identifiers">Identifiers</h2>
 <p>${tombstone.doi ? doiBadge(tombstone.version === null ? 'DOI (all versions)' : `DOI (version ${tombstone.version})`, tombstone.doi) : ''}
 ${tombstone.concept_doi && tombstone.concept_doi !== tombstone.doi ? doiBadge('DOI (all versions)', tombstone.concept_doi) : ''}</p>
 ${tombstone.versions.length > 0 ? html`<ul>${tombstone.versions.map((version) => html`<li>Version ${version.version}: <a href="${doiUrl(version.doi)}">${version.doi}</a></li>`)}</ul>` : ''}
+${tombstone.sha256 ? html`<p>Its bundle's SHA-256 was <code>${tombstone.sha256}</code>.</p>` : ''}
 <p>The DOIs still resolve here; the files are no longer available.</p>
 </section>
 </main>`;

@@ -57,8 +57,15 @@ describe('the landing page renderer', () => {
   });
 
   it('gives a withdrawn version\'s tombstone page its reason, escaped', async () => {
-    const page = tombstonePage({ model: 'digits', version: 1, title: 'Digits <MLP>', authors: [{ name: 'Ada', orcid: '0000-0002-1825-0097' }], doi: '10.5072/mlhub.digits/v1', concept_doi: '10.5072/mlhub.digits', withdrawn: '2025-09-01T00:00:00.000Z', reason: 'Mislabelled <data>', versions: [] }, 'MLHub Test');
+    const page = tombstonePage({
+      model: 'digits', version: 1, title: 'Digits <MLP>', authors: [{ name: 'Ada', orcid: '0000-0002-1825-0097', role: 'creator' }, { name: 'Charles Babbage', role: 'ContactPerson' }],
+      doi: '10.5072/mlhub.digits/v1', concept_doi: '10.5072/mlhub.digits', sha256: 'a'.repeat(64), withdrawn: '2025-09-01T00:00:00.000Z', reason: 'Mislabelled <data>', versions: [],
+    }, 'MLHub Test');
     expect(page).toContain('Version 1 of digits was withdrawn on 2025-09-01. Reason: Mislabelled &#60;data&#62;.');
+    // Its authors are its creators, as on its page before; the contact person is not one.
+    expect(page).toContain('>Ada</a>');
+    expect(page).not.toContain('Charles Babbage');
+    expect(page).toContain(`<code>${'a'.repeat(64)}</code>`);
     expect(page).toContain('<link rel="cite-as" href="https://doi.org/10.5072/mlhub.digits/v1">');
     expect((await validator.validateString(page)).valid).toBe(true);
   });
