@@ -9,6 +9,9 @@ import { routeHandler } from '../http/route-handler';
 import { readyVersions } from '../platform/bundle-services';
 import { modelRegistry, tableServices } from '../platform/table-services';
 
+/** Every citation's: its media type is the one to read it as, and an HTML one is inert. */
+const FRAGMENT_HEADERS = { 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'none'; frame-ancestors 'none'" } as const;
+
 // In the init phase, not on a caller's request: the first citation compiles the styles.
 citationEngine.warmCitationEngine();
 
@@ -27,5 +30,6 @@ export const handler = routeHandler(citeModel, async ({ actor, params, query, ev
   const settings = citationSettings(process.env, event.requestContext.domainName);
   const citation = cite(model, versions, query.version, { format, style: query.style ?? DEFAULT_CITATION_STYLE }, { ...settings, now: new Date().toISOString() }, citationEngine);
   // no-cache: a citation without a DOI carries today's access date, and a version may be withdrawn.
-  return { statusCode: 200, headers: { 'content-type': citation.mediaType, 'cache-control': 'no-cache' }, body: citation.body };
+  // An HTML citation is a fragment of the owner's text: opened on its own it may run, load or frame nothing.
+  return { statusCode: 200, headers: { 'content-type': citation.mediaType, 'cache-control': 'no-cache', ...FRAGMENT_HEADERS }, body: citation.body };
 });

@@ -95,9 +95,11 @@ describe('GET /model/{name}/cite', () => {
       html: ['text/html; charset=utf-8', /^<div class="csl-bib-body">[\s\S]*<i>Digits MLP<\/i>/],
     };
     for (const [format, [mediaType, body]] of Object.entries(expected)) {
-      const { status, type, text } = await cite('bob', `/model/cite-digits/cite?format=${format}&version=2`);
+      const { status, type, text, headers } = await cite('bob', `/model/cite-digits/cite?format=${format}&version=2`);
       expect({ format, status, type }).toEqual({ format, status: 200, type: mediaType });
       expect(text, format).toMatch(body);
+      // Read as its type only, and inert when opened on its own (an HTML citation holds the owner's text).
+      expect([headers.get('x-content-type-options'), headers.get('content-security-policy')], format).toEqual(['nosniff', "default-src 'none'; frame-ancestors 'none'"]);
     }
   });
 
