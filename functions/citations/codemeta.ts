@@ -1,3 +1,4 @@
+import { isOrganization } from '../contracts/scholarly-metadata';
 import { parse as parseName } from '@citation-js/name';
 import type { CitedWork } from './cited-work';
 import { RESOURCE_TYPE } from './csl-item';
@@ -26,10 +27,10 @@ export function codemetaDocument(work: CitedWork): Record<string, unknown> {
   const authors = (metadata.authors ?? []).filter((author) => author.role === 'creator');
   const contributors = (metadata.authors ?? []).filter((author) => author.role !== 'creator');
   const person = (author: (typeof authors)[number]) => ({
-    '@type': 'Person',
+    '@type': isOrganization(author) ? 'Organization' : 'Person',
     ...(author.orcid ? { '@id': `https://orcid.org/${author.orcid}` } : {}),
     name: author.name,
-    ...personalName(author.name),
+    ...(isOrganization(author) ? {} : personalName(author.name)),
     ...(author.affiliation ? { affiliation: { '@type': 'Organization', ...(author.affiliation.ror ? { '@id': author.affiliation.ror } : {}), name: author.affiliation.name } } : {}),
   });
   return {

@@ -1,6 +1,6 @@
 import { parse as parseName } from '@citation-js/name';
 import type { CslItem } from '@citation-js/core';
-import type { ScholarlyMetadata } from '../contracts/scholarly-metadata';
+import { isOrganization, type ScholarlyMetadata } from '../contracts/scholarly-metadata';
 import type { CitedWork } from './cited-work';
 
 /** DataCite's resourceType for a model version (datacite-metadata.ts): CSL's `genre`, which APA shows in brackets. */
@@ -21,6 +21,8 @@ export const cslDate = (iso: string) => ({ 'date-parts': [[Number(iso.slice(0, 4
  * plugin-bibtex's biblatex output as an `author+an:orcid` annotation.
  */
 function cslName(author: Author): Record<string, string> {
+  // An organization is named whole: a name parser would make "Google Research and DeepMind" a person.
+  if (isOrganization(author)) return { literal: author.name };
   const parts = parseName(author.name);
   const name = parts.family ? parts : { literal: author.name };
   return { ...name, ...(author.orcid ? { ORCID: `https://orcid.org/${author.orcid}` } : {}) };

@@ -39,12 +39,22 @@ const ror = z.pipe(
 /** DataCite's contributorType values that name what a model's author did, plus `creator`. */
 export const AUTHOR_ROLES = ['creator', 'ContactPerson', 'DataCurator', 'ProjectLeader', 'ProjectMember', 'Researcher', 'Supervisor', 'Other'] as const;
 
+/** DataCite's nameType: a person, whose name citations split into family and given names, or an organization, named whole. */
+export const NAME_TYPES = ['Personal', 'Organizational'] as const;
+
 const author = z.strictObject({
   name: label(200),
+  name_type: z.optional(z.enum(NAME_TYPES, { error: `must be one of ${NAME_TYPES.join(', ')}` })),
   orcid: z.optional(orcid),
   affiliation: z.optional(z.strictObject({ name: label(300), ror: z.optional(ror) }, { error: 'must be an object {name, ror?}' })),
   role: z._default(z.enum(AUTHOR_ROLES, { error: `must be one of ${AUTHOR_ROLES.join(', ')}` }), 'creator'),
-}, { error: 'must be an object {name, orcid?, affiliation?, role?}' });
+}, { error: 'must be an object {name, name_type?, orcid?, affiliation?, role?}' }).check(z.refine(
+  (value) => !(value.name_type === 'Organizational' && value.orcid !== undefined),
+  { message: 'is an ORCID iD, which names a person, not an organization (name_type Organizational)', path: ['orcid'] },
+));
+
+/** Whether an author is named whole (an organization) rather than as a person. */
+export const isOrganization = (author: { readonly name_type?: string }): boolean => author.name_type === 'Organizational';
 
 const SPDX = new Set<string>(spdxIds as string[]);
 

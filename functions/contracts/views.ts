@@ -17,6 +17,7 @@ const sha256 = z.string().check(z.regex(/^[0-9a-f]{64}$/));
 
 const author = z.strictObject({
   name: z.string(),
+  name_type: z.optional(z.enum(['Personal', 'Organizational'])),
   orcid: z.optional(z.string()),
   affiliation: z.optional(z.strictObject({ name: z.string(), ror: z.optional(z.string()) })),
   role: z.string(),

@@ -1,3 +1,4 @@
+import { isOrganization } from '../contracts/scholarly-metadata';
 import type { CitedWork } from '../citations/cited-work';
 import { doiUrl, orcidUrl, relatedUrl, spdxUrl, type RelatedIdentifier, type RelationType } from './related-links';
 
@@ -63,7 +64,7 @@ export function modelJsonLd(work: CitedWork, related: readonly RelatedIdentifier
     ...(work.version !== undefined ? { version: String(work.version) } : {}),
     ...(creators.length > 0 ? {
       author: creators.map((author) => ({
-        '@type': 'Person',
+        '@type': isOrganization(author) ? 'Organization' : 'Person',
         ...(author.orcid ? { '@id': orcidUrl(author.orcid) } : {}),
         name: author.name,
         ...(author.affiliation ? { affiliation: { '@type': 'Organization', ...(author.affiliation.ror ? { '@id': author.affiliation.ror } : {}), name: author.affiliation.name } } : {}),

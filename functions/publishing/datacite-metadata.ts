@@ -48,7 +48,7 @@ const ORCID = 'https://orcid.org/';
 function person(author: NonNullable<ScholarlyMetadata['authors']>[number]) {
   return {
     name: author.name,
-    nameType: 'Personal',
+    nameType: author.name_type ?? 'Personal',
     nameIdentifiers: author.orcid ? [{ nameIdentifier: `${ORCID}${author.orcid}`, nameIdentifierScheme: 'ORCID', schemeUri: ORCID }] : [],
     affiliation: author.affiliation
       ? [{ name: author.affiliation.name, ...(author.affiliation.ror ? { affiliationIdentifier: author.affiliation.ror, affiliationIdentifierScheme: 'ROR', schemeUri: 'https://ror.org' } : {}) }]

@@ -43,10 +43,17 @@ describe('the scholarly fields of a model document', () => {
     expect(doc.related_identifiers).toHaveLength(3);
   });
 
+  it('takes an organization as an author, named whole', () => {
+    expect(parse({ type: 'onnx', authors: [{ name: 'Google Research and DeepMind', name_type: 'Organizational' }] }).authors)
+      .toEqual([{ name: 'Google Research and DeepMind', name_type: 'Organizational', role: 'creator' }]);
+  });
+
   it.each([
     [{ authors: [{ name: 'A', orcid: '0000-0002-1825-0098' }] }, /authors\.0\.orcid has a wrong check digit/],
     [{ authors: [{ name: 'A', affiliation: { name: 'X', ror: 'not-a-ror' } }] }, /authors\.0\.affiliation\.ror must be a ROR id/],
     [{ authors: [{ name: 'A', role: 'Boss' }] }, /authors\.0\.role must be one of creator/],
+    [{ authors: [{ name: 'Google Research', name_type: 'Organizational', orcid: '0000-0002-1825-0097' }] }, /authors\.0\.orcid is an ORCID iD, which names a person/],
+    [{ authors: [{ name: 'A', name_type: 'Corporate' }] }, /authors\.0\.name_type must be one of Personal, Organizational/],
     [{ authors: [{ orcid: '0000-0002-1825-0097' }] }, /authors\.0\.name/],
     [{ license: 'MIT-ish' }, /license must be an SPDX license id/],
     [{ task: 'Image Classification' }, /task must be a task name/],

@@ -237,3 +237,18 @@ describe('metadata written to break the formats', () => {
     expect(ris.endsWith('ER  -\n') || ris.endsWith('ER  - \n')).toBe(true);
   });
 });
+
+describe('an organization as an author', () => {
+  const ORGANIZATION = { ...MODEL, authors: [{ name: 'Google Research and DeepMind', name_type: 'Organizational' as const, role: 'creator' as const }, { name: 'Lovelace, Ada', role: 'creator' as const }] };
+  const cite = (format: CitationFormat) => citeModel(ORGANIZATION, UNPUBLISHED_VERSIONS, undefined, { format, style: 'apa' }, CONTEXT).body;
+
+  it('is named whole in every format, never split into family and given names', () => {
+    const [item] = new Cite(cite('bibtex')).data as Record<string, unknown>[];
+    expect(item?.author).toEqual([{ family: 'Google Research and DeepMind' }, { family: 'Lovelace', given: 'Ada' }]);
+    expect(cite('ris').split('\n').filter((line) => line.startsWith('AU  - '))).toEqual(['AU  - Google Research and DeepMind', 'AU  - Lovelace, Ada']);
+    expect((yaml.load(cite('cff')) as { authors: unknown[] }).authors[0]).toEqual({ name: 'Google Research and DeepMind' });
+    expect(cite('text')).toMatch(/^Google Research and DeepMind, & Lovelace, A\. \(2026\)/);
+    expect((JSON.parse(cite('datacite-json')) as { creators: { nameType: string }[] }).creators.map((creator) => creator.nameType)).toEqual(['Organizational', 'Personal']);
+    expect((JSON.parse(cite('codemeta')) as { author: { '@type': string; givenName?: string }[] }).author.map((author) => [author['@type'], author.givenName])).toEqual([['Organization', undefined], ['Person', 'Ada']]);
+  });
+});
