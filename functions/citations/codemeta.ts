@@ -1,3 +1,4 @@
+import { relatedUrl } from './related-links';
 import { isOrganization } from '../contracts/scholarly-metadata';
 import { parse as parseName } from '@citation-js/name';
 import type { CitedWork } from './cited-work';
@@ -52,7 +53,7 @@ export function codemetaDocument(work: CitedWork): Record<string, unknown> {
     url: work.landingUrl,
     ...(snapshot.size > 0 ? { fileSize: `${snapshot.size}B` } : {}),
     ...(metadata.related_identifiers && metadata.related_identifiers.length > 0
-      ? { relatedLink: metadata.related_identifiers.map((related) => (related.identifier_type === 'DOI' ? `https://doi.org/${related.identifier}` : related.identifier)) }
+      ? { relatedLink: metadata.related_identifiers.map(relatedUrl) }
       : {}),
     ...(metadata.funding && metadata.funding.length > 0
       ? { funding: metadata.funding.map((funding) => ({ '@type': 'Grant', ...(funding.award_number ? { identifier: funding.award_number } : {}), ...(funding.award_title ? { name: funding.award_title } : {}), funder: { '@type': 'Organization', ...(funding.funder_identifier ? { '@id': funding.funder_identifier } : {}), name: funding.funder_name } })) }

@@ -5,7 +5,7 @@ import { formatBytes } from '../http/body-limit';
 import type { ModelRecord } from '../registry/model-records';
 import type { VersionRecord } from '../versions/version-records';
 import { html, jsonForScript, Markup } from './html';
-import { doiUrl, orcidUrl, relatedUrl, spdxUrl, type RelatedIdentifier } from './related-links';
+import { doiUrl, orcidUrl, relatedUrl, spdxUrl, type RelatedIdentifier } from '../citations/related-links';
 
 /**
  * The landing page of a model or a version: what its DOI opens in a browser. Server-rendered,

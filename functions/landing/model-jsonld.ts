@@ -1,6 +1,6 @@
 import { isOrganization } from '../contracts/scholarly-metadata';
 import type { CitedWork } from '../citations/cited-work';
-import { doiUrl, orcidUrl, relatedUrl, spdxUrl, type RelatedIdentifier, type RelationType } from './related-links';
+import { doiUrl, orcidUrl, relatedUrl, spdxUrl, type RelatedIdentifier, type RelationType } from '../citations/related-links';
 
 /**
  * FAIR4ML 0.1.0 (RDA FAIR4ML task force, https://w3id.org/fair4ml/0.1.0): a schema.org extension

@@ -1,5 +1,5 @@
 import type { CitedWork } from '../citations/cited-work';
-import { doiUrl, orcidUrl, spdxUrl } from './related-links';
+import { doiUrl, orcidUrl, spdxUrl } from '../citations/related-links';
 
 /** One typed link (RFC 8288): its target, relation, and the media type found there. */
 export interface TypedLink {

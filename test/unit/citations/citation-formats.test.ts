@@ -252,3 +252,19 @@ describe('an organization as an author', () => {
     expect((JSON.parse(cite('codemeta')) as { author: { '@type': string; givenName?: string }[] }).author.map((author) => [author['@type'], author.givenName])).toEqual([['Organization', undefined], ['Person', 'Ada']]);
   });
 });
+
+describe('related identifiers in CodeMeta', () => {
+  it('are links a harvester can follow, whatever their type', () => {
+    const related = {
+      ...MODEL,
+      related_identifiers: [
+        { identifier: '10.1234/paper.5', identifier_type: 'DOI' as const, relation_type: 'IsDocumentedBy' as const },
+        { identifier: '2101.00001', identifier_type: 'arXiv' as const, relation_type: 'IsDocumentedBy' as const },
+        { identifier: `swh:1:dir:${'a'.repeat(40)}`, identifier_type: 'SWHID' as const, relation_type: 'IsCompiledBy' as const },
+        { identifier: 'https://example.org/data', identifier_type: 'URL' as const, relation_type: 'IsDerivedFrom' as const },
+      ],
+    };
+    const document = JSON.parse(citeModel(related, UNPUBLISHED_VERSIONS, undefined, { format: 'codemeta', style: 'apa' }, CONTEXT).body) as { relatedLink: string[] };
+    expect(document.relatedLink).toEqual(['https://doi.org/10.1234/paper.5', 'https://arxiv.org/abs/2101.00001', `https://archive.softwareheritage.org/swh:1:dir:${'a'.repeat(40)}`, 'https://example.org/data']);
+  });
+});
