@@ -54,6 +54,7 @@ code{font-family:ui-monospace,monospace}
 .doi span:last-child{background:#0b57d0}
 .notice{border:2px solid #b3261e;padding:.5rem 1rem;background:#fdecea}
 .digest{word-break:break-all;font-size:.85rem}
+.text{white-space:pre-line}
 `.trim();
 
 /** Shows the copy buttons (hidden without the script), and copies the text of the element a button names. */
@@ -278,14 +279,14 @@ ${work.snapshot.description ? html`<meta name="description" content="${work.snap
 <script type="application/ld+json">${jsonForScript(input.jsonLd)}</script>`;
   const body = html`<header><p>${work.publisher}: a trained machine learning model${onVersionPage ? html`, one version of <a href="../../${encodeURIComponent(model.name)}">${model.name}</a>` : html` (<code>${model.name}</code>)`}</p></header>
 <main>
-<h1>${heading}</h1>
+<h1 dir="auto">${heading}</h1>
 ${authorsList(metadata.authors)}
 ${work.withdrawn ? html`<p class="notice">Withdrawn on ${work.withdrawn.date.slice(0, 10)}${work.withdrawn.reason ? `: ${work.withdrawn.reason}` : ''}.</p>` : ''}
 <section aria-labelledby="identifiers">
 <h2 id="identifiers">Identifiers</h2>
 ${identifiersSection(work)}
 </section>
-${work.snapshot.description ? html`<section aria-labelledby="description"><h2 id="description">Description</h2><p>${work.snapshot.description}</p></section>` : ''}
+${work.snapshot.description ? html`<section aria-labelledby="description"><h2 id="description">Description</h2><p class="text" dir="auto">${work.snapshot.description}</p></section>` : ''}
 <section aria-labelledby="details">
 <h2 id="details">Details</h2>
 ${detailsList(work)}

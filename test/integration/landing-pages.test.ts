@@ -233,9 +233,9 @@ describe('the landing page', () => {
 
   it('shows what the issue asks for, escaped', async () => {
     const page = (await fetchAs('text/html', '/model/land-digits/versions/2')).text;
-    expect(page).toContain('<h1>Digits MLP, version 2</h1>');
+    expect(page).toContain('<h1 dir="auto">Digits MLP, version 2</h1>');
     expect(page).toContain('<a href="https://orcid.org/0000-0002-1825-0097" title="ORCID iD 0000-0002-1825-0097">Josiah Carberry</a>');
-    expect(page).toContain('Handwritten digits, a small MLP &#60;b&#62;bold&#60;/b&#62; &#38; &#34;quoted&#34;');
+    expect(page).toContain('<p class="text" dir="auto">Handwritten digits, a small MLP &#60;b&#62;bold&#60;/b&#62; &#38; &#34;quoted&#34;</p>');
     expect(page).not.toContain('<b>bold</b>');
     expect(page).toContain('href="https://doi.org/10.5072/mlhub.land-digits/v2"');
     expect(page).toContain('href="https://doi.org/10.5072/mlhub.land-digits"');
