@@ -1,16 +1,13 @@
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { Cite } from '@citation-js/core';
 import '@citation-js/plugin-bibtex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLocalIssuer } from '../../local/local-issuer';
-import { checkAnswer } from '../support/contract-check';
-import { call, expectError, json } from '../support/http';
+import { expectError } from '../support/http';
 import { removeDataDir, startMlhub, type RunningMlhub } from '../support/local-runtime';
+import { publishingClient } from '../support/publishing-client';
 
 /* GET /model/{name}/cite over HTTP on npm start, whose DOI provider is the local one. */
 
-const BUNDLE = fileURLToPath(new URL('../../models/demo/mnist.tar.gz', import.meta.url));
 let mlhub: RunningMlhub;
 const tokens: Record<'alice' | 'bob', string> = { alice: '', bob: '' };
 
@@ -19,41 +16,16 @@ const METADATA = {
   authors: [{ name: 'Josiah Carberry', orcid: '0000-0002-1825-0097' }],
 };
 
-const as = (who: keyof typeof tokens | undefined, method: string, path: string, body?: unknown) =>
-  call(mlhub.url, method, path, { ...(body === undefined ? {} : json(body)), headers: { ...(body === undefined ? {} : json(body).headers), ...(who ? { authorization: `Bearer ${tokens[who]}` } : {}) } });
-
+let client: ReturnType<typeof publishingClient<keyof typeof tokens>>;
+const as = (...args: Parameters<typeof client.as>) => client.as(...args);
 /** A citation as text, held to the route's contract like every answer the tests read. */
-async function cite(who: keyof typeof tokens | undefined, path: string, method = 'GET'): Promise<{ status: number; type: string | null; text: string; headers: Headers }> {
-  const response = await fetch(`${mlhub.url}${path}`, { method, headers: who ? { authorization: `Bearer ${tokens[who]}` } : {} });
-  const text = await response.text();
-  const type = response.headers.get('content-type');
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  const { violations } = checkAnswer(method, path, response.status, body, type);
-  expect(violations).toEqual([]);
-  return { status: response.status, type, text, headers: response.headers };
-}
-
-async function upload(name: string): Promise<void> {
-  const uploaded = await call(mlhub.url, 'POST', `/model/${name}/upload`, { body: await readFile(BUNDLE), headers: { 'content-type': 'application/octet-stream', authorization: `Bearer ${tokens.alice}` } });
-  expect(uploaded.status, JSON.stringify(uploaded.body)).toBe(201);
-}
-
-async function published(name: string, version: number): Promise<void> {
-  expect((await as('alice', 'POST', `/model/${name}/versions/${version}/publish`)).status).toBe(202);
-  for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 100))) {
-    const read = await as('alice', 'GET', `/model/${name}/versions/${version}`);
-    if ((read.body as { publication: { state: string } | null }).publication?.state === 'published') return;
-  }
-  throw new Error(`${name} v${version} is still publishing`);
-}
+const cite = (who: keyof typeof tokens | undefined, path: string, method = 'GET') => client.fetchText(path, { ...(who ? { who } : {}), method });
+const upload = (name: string) => client.upload('alice', name);
+const published = (name: string, version: number) => client.publish('alice', name, version);
 
 beforeAll(async () => {
   mlhub = await startMlhub({ env: { MLHUB_AUTH: 'required' } });
+  client = publishingClient(mlhub, tokens);
   const issuer = await openLocalIssuer(mlhub.dataDir);
   for (const who of ['alice', 'bob'] as const) tokens[who] = await issuer.sign(who);
   // cite-digits: v1 published then withdrawn, v2 published, v3 without a DOI.
