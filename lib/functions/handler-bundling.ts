@@ -113,17 +113,7 @@ export function writeCitationEnginePackage(assetDir: string): string {
   buildSync({
     entryPoints: [join(PROJECT_ROOT, 'functions', 'citations', 'citation-engine.ts')],
     outfile: join(assetDir, 'citation-engine', 'index.mjs'),
-    absWorkingDir: PROJECT_ROOT,
-    bundle: true,
-    platform: 'node',
-    format: HANDLER_BUNDLE.format,
-    target: HANDLER_BUNDLE.target,
-    minify: HANDLER_BUNDLE.minify,
-    sourcemap: HANDLER_BUNDLE.sourceMap,
-    sourcesContent: HANDLER_BUNDLE.sourcesContent,
-    mainFields: [...HANDLER_BUNDLE.mainFields],
-    banner: { js: HANDLER_BUNDLE.banner },
-    logLevel: 'silent',
+    ...sharedBuildOptions(),
   });
   writeFileSync(join(assetDir, 'package.json'), `${JSON.stringify({ private: true, imports: { [CITATION_ENGINE_IMPORT]: './citation-engine/index.mjs' } })}\n`);
   return assetDir;
@@ -178,6 +168,15 @@ export function esbuildBundleOptions(handler: string, outdir: string): BuildOpti
   return {
     entryPoints: [handlerEntry(handler)],
     outfile: join(outdir, BUNDLE_FILE),
+    ...sharedBuildOptions(),
+    external: [...HANDLER_BUNDLE.externalModules],
+    alias: { ...CREDENTIAL_CHAIN_ALIAS },
+  };
+}
+
+/** What every bundle MLHub builds itself shares: HANDLER_BUNDLE's format, target and output settings. */
+function sharedBuildOptions(): BuildOptions {
+  return {
     absWorkingDir: PROJECT_ROOT,
     bundle: true,
     platform: 'node',
@@ -188,8 +187,6 @@ export function esbuildBundleOptions(handler: string, outdir: string): BuildOpti
     sourcesContent: HANDLER_BUNDLE.sourcesContent,
     mainFields: [...HANDLER_BUNDLE.mainFields],
     banner: { js: HANDLER_BUNDLE.banner },
-    external: [...HANDLER_BUNDLE.externalModules],
-    alias: { ...CREDENTIAL_CHAIN_ALIAS },
     logLevel: 'silent',
   };
 }
