@@ -24,6 +24,27 @@ export const CITATION_FORMATS = {
 } as const;
 
 export type CitationFormat = keyof typeof CITATION_FORMATS;
+
+/**
+ * The file a citation is saved as, for a model (`digits`) or one of its versions (`digits-v2`):
+ * each format's usual extension, and the names CFF and CodeMeta files go by in a repository
+ * (CITATION.cff, codemeta.json). Model names are letters, digits, `.`, `_` and `-`
+ * (registry/model-name.ts), safe in a filename as they are.
+ */
+export function citationFilename(format: CitationFormat, name: string, version?: number): string {
+  const base = version === undefined ? name : `${name}-v${version}`;
+  switch (format) {
+    case 'cff': return 'CITATION.cff';
+    case 'codemeta': return 'codemeta.json';
+    case 'bibtex':
+    case 'biblatex': return `${base}.bib`;
+    case 'ris': return `${base}.ris`;
+    case 'csl-json': return `${base}.csl.json`;
+    case 'datacite-json': return `${base}.datacite.json`;
+    case 'text': return `${base}.txt`;
+    case 'html': return `${base}.html`;
+  }
+}
 export const CITATION_FORMAT_NAMES = Object.keys(CITATION_FORMATS) as CitationFormat[];
 export const DEFAULT_CITATION_FORMAT: CitationFormat = 'bibtex';
 

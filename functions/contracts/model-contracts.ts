@@ -137,6 +137,7 @@ export const citeModel = contract({
     200: {
       description: 'The citation, in the media type of its format. A published version cites its version DOI, a model with a published version its concept DOI; a model or version without a DOI cites its landing page, with the access date, and says it has no DOI yet; a withdrawn version still cites, marked withdrawn',
       contentType: [...new Set(Object.values(CITATION_FORMATS))],
+      headers: { 'content-disposition': 'inline, with the file name a browser saves it as when it does not show it: <model>[-v<n>].bib, .ris, .csl.json, .datacite.json, .txt, .html; CITATION.cff; codemeta.json' },
     },
   },
   errors: [...G.everyRoute, ...G.readsIdentity, ...G.namedModel, 'invalid_format', 'invalid_style', 'invalid_version', 'version_not_found', 'version_gone', 'version_withdrawn'],

@@ -1,7 +1,7 @@
 import { citableModel } from '../citations/citable-model';
 import { citeModel as cite } from '../citations/citation';
 import * as citationEngine from '../citations/citation-engine';
-import { DEFAULT_CITATION_FORMAT, DEFAULT_CITATION_STYLE, STYLED_FORMATS } from '../citations/citation-formats';
+import { DEFAULT_CITATION_FORMAT, DEFAULT_CITATION_STYLE, STYLED_FORMATS, citationFilename } from '../citations/citation-formats';
 import { citationSettings } from '../citations/citation-settings';
 import { citeModel } from '../contracts/model-contracts';
 import { invalid } from '../errors/app-error';
@@ -31,5 +31,7 @@ export const handler = routeHandler(citeModel, async ({ actor, params, query, ev
   const citation = cite(model, versions, query.version, { format, style: query.style ?? DEFAULT_CITATION_STYLE }, { ...settings, now: new Date().toISOString() }, citationEngine);
   // no-cache: a citation without a DOI carries today's access date, and a version may be withdrawn.
   // An HTML citation is a fragment of the owner's text: opened on its own it may run, load or frame nothing.
-  return { statusCode: 200, headers: { 'content-type': citation.mediaType, 'cache-control': 'no-cache', ...FRAGMENT_HEADERS }, body: citation.body };
+  // Shown where the browser can show it, else saved under a name that says what it is (RFC 6266).
+  const disposition = `inline; filename="${citationFilename(format, params.name, query.version)}"`;
+  return { statusCode: 200, headers: { 'content-type': citation.mediaType, 'content-disposition': disposition, 'cache-control': 'no-cache', ...FRAGMENT_HEADERS }, body: citation.body };
 });

@@ -66,13 +66,20 @@ describe('GET /model/{name}/cite', () => {
       text: ['text/plain; charset=utf-8', /^Carberry, J\. \(\d{4}\)\. Digits MLP \(Version 2\) \[Trained machine learning model\]\. MLHub \(local\)\. https:\/\/doi\.org\/10\.5072\/mlhub\.cite-digits\/v2\n$/],
       html: ['text/html; charset=utf-8', /^<div class="csl-bib-body">[\s\S]*<i>Digits MLP<\/i>/],
     };
+    const filenames: Record<string, string | undefined> = {};
     for (const [format, [mediaType, body]] of Object.entries(expected)) {
       const { status, type, text, headers } = await cite('bob', `/model/cite-digits/cite?format=${format}&version=2`);
       expect({ format, status, type }).toEqual({ format, status: 200, type: mediaType });
       expect(text, format).toMatch(body);
       // Read as its type only, and inert when opened on its own (an HTML citation holds the owner's text).
       expect([headers.get('x-content-type-options'), headers.get('content-security-policy')], format).toEqual(['nosniff', "default-src 'none'; frame-ancestors 'none'"]);
+      filenames[format] = /^inline; filename="(.+)"$/.exec(headers.get('content-disposition') ?? '')?.[1];
     }
+    // Saved under a name that says what it is, when a browser does not show it.
+    expect(filenames).toEqual({
+      bibtex: 'cite-digits-v2.bib', biblatex: 'cite-digits-v2.bib', ris: 'cite-digits-v2.ris', 'csl-json': 'cite-digits-v2.csl.json', cff: 'CITATION.cff',
+      'datacite-json': 'cite-digits-v2.datacite.json', codemeta: 'codemeta.json', text: 'cite-digits-v2.txt', html: 'cite-digits-v2.html',
+    });
   });
 
   it('formats text in each style it offers', async () => {
