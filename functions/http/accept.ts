@@ -7,6 +7,20 @@ interface MediaRange {
 /** RFC 9110 §12.4.2: `qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )`. */
 const QVALUE = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/;
 
+/** A range's weight as written (`q=…`), or undefined without one. */
+const weightOf = (params: readonly string[]): string | undefined => params.find((param) => param.startsWith('q='))?.slice(2);
+
+/**
+ * An Accept header without the ranges whose weight is not a qvalue, by the rule mediaRanges
+ * follows, for a parser of its own (negotiator) to read the rest; empty when none is left.
+ */
+export function withoutInvalidWeights(accept: string): string {
+  return accept.split(',').filter((part) => {
+    const weight = weightOf(part.split(';').slice(1).map((item) => item.trim().toLowerCase()));
+    return weight === undefined || QVALUE.test(weight);
+  }).join(',');
+}
+
 /**
  * The media ranges of an Accept header. A range whose weight is not a qvalue (`q=abc`, `q=1.5`,
  * `q=0.1234`, `q=`) is dropped, as if it were not there: RFC 9110 leaves invalid weights to the
@@ -16,7 +30,7 @@ function mediaRanges(accept: string): MediaRange[] {
   return accept.split(',').flatMap((part) => {
     const [range, ...params] = part.split(';').map((item) => item.trim().toLowerCase());
     if (!range || !range.includes('/')) return [];
-    const weight = params.find((param) => param.startsWith('q='))?.slice(2);
+    const weight = weightOf(params);
     if (weight === undefined) return [{ type: range, q: 1 }];
     return QVALUE.test(weight) ? [{ type: range, q: Number(weight) }] : [];
   });

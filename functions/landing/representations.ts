@@ -1,3 +1,4 @@
+import { withoutInvalidWeights } from '../http/accept';
 import Negotiator from 'negotiator';
 import { AppError } from '../errors/app-error';
 import { visible } from '../contracts/request-errors';
@@ -104,7 +105,9 @@ export const ACCEPTABLE_TEXT = NEGOTIATED_MEDIA_TYPES.map((type) => (type === 't
  * @throws AppError 406 `not_acceptable`, listing the media types answered, when nothing offered is acceptable
  */
 export function negotiate(accept: string | undefined): Representation {
-  const header = accept === undefined || accept.trim() === '' ? '*/*' : accept;
+  // Ranges with a weight that is not a qvalue are left out, as the download route leaves them out (http/accept.ts).
+  const valid = accept === undefined ? '' : withoutInvalidWeights(accept);
+  const header = valid.trim() === '' ? '*/*' : valid;
   const chosen = new Negotiator({ headers: { accept: header } }).mediaType(OFFERED);
   const representation = chosen === undefined ? undefined : VARIANTS.get(chosen);
   if (!representation) throw new AppError('not_acceptable', 'not_acceptable', `Nothing in Accept '${visible(header.slice(0, 200))}' is answered here; acceptable: ${ACCEPTABLE_TEXT}`);

@@ -19,6 +19,13 @@ describe('negotiate', () => {
     expect(negotiate('application/vnd.datacite.datacite+json')).toMatchObject({ kind: 'citation', format: 'datacite-json' });
   });
 
+  it('leaves out a range whose weight is not a qvalue, as the download route does', () => {
+    expect(negotiate('application/x-bibtex;q=1.5, application/x-research-info-systems;q=0.5')).toMatchObject({ format: 'ris' });
+    expect(negotiate('application/x-bibtex;q=abc, text/html;q=0.2')).toEqual({ kind: 'html' });
+    // None left: as no Accept at all.
+    expect(negotiate('application/x-bibtex;q=abc')).toEqual({ kind: 'json' });
+  });
+
   it('takes every type back with the charset MLHub answers it in', () => {
     expect(negotiate('application/x-bibtex; charset=utf-8')).toMatchObject({ kind: 'citation', format: 'bibtex' });
     expect(negotiate('application/vnd.citationstyles.csl+json; charset=utf-8')).toMatchObject({ kind: 'citation', format: 'csl-json' });
