@@ -42,6 +42,15 @@ async function modelWithVersion(name: string): Promise<void> {
 
 const settled = <T>(promise: Promise<T>): Promise<T | Error> => promise.catch((error: unknown) => error as Error);
 
+/** A one-shot signal between a test and a provider it pauses: `fired` resolves once `fire` is called. */
+function signal(): { readonly fired: Promise<void>; readonly fire: () => void } {
+  let fire: () => void = () => undefined;
+  const fired = new Promise<void>((resolve) => {
+    fire = resolve;
+  });
+  return { fired, fire };
+}
+
 beforeAll(async () => {
   stores = await startEmbeddedStores();
   dois = new DynamoDoiRecordStore(stores.documents, stores.tableName);
@@ -94,28 +103,22 @@ describe('registration racing a withdrawal', () => {
     await modelWithVersion('race-register');
     await publishing().request(alice, 'race-register', 1);
     const local = localDoiProvider(dois);
-    let releaseGate: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => {
-      releaseGate = resolve;
-    });
-    let entered: () => void = () => undefined;
-    const inside = new Promise<void>((resolve) => {
-      entered = resolve;
-    });
+    const gate = signal();
+    const inside = signal();
     // The agency answers the version DOI only once the withdrawal has happened.
     const slow: DoiProvider = Object.assign(Object.create(local) as DoiProvider, {
       publish: async (doi: string, attributes: Record<string, unknown>) => {
-        entered();
-        await gate;
+        inside.fire();
+        await gate.fired;
         return local.publish(doi, attributes);
       },
     });
     const registering = publishing({ provider: slow }).register('race-register', 1);
-    await inside;
+    await inside.fired;
     await removal.deleteVersion(alice, 'race-register', 1, 'Withdrawn mid-registration');
     // Another worker takes the withdrawal's message first: the agency has nothing yet to hide.
     expect(await publishing().advance('race-register', 1)).toMatchObject({ state: 'withdrawn', registered: false });
-    releaseGate();
+    gate.fire();
     expect(await registering).toMatchObject({ state: 'withdrawn', registered: true, hiddenAt: expect.any(String) });
     for (const doi of [`${LOCAL_DOI_PREFIX}/mlhub.race-register/v1`, `${LOCAL_DOI_PREFIX}/mlhub.race-register`]) {
       expect((await dois.get(doi))?.state, doi).toBe('registered');
@@ -208,29 +211,23 @@ describe('a DOI and what it resolves to', () => {
     await publishing().register('concept-stale', 1);
     await removal.deleteVersion(alice, 'concept-stale', 1);
     const local = localDoiProvider(dois);
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let reached: () => void = () => undefined;
-    const atConcept = new Promise<void>((resolve) => {
-      reached = resolve;
-    });
+    const gate = signal();
+    const atConcept = signal();
     // v1's withdrawal saw no version left and is about to hide the concept DOI when it pauses.
     const paused: DoiProvider = Object.assign(Object.create(local) as DoiProvider, {
       get: async (doi: string) => {
         if (!doi.endsWith('/v1')) {
-          reached();
-          await gate;
+          atConcept.fire();
+          await gate.fired;
         }
         return local.get(doi);
       },
     });
     const withdrawing = publishing({ provider: paused }).withdraw('concept-stale', 1);
-    await atConcept;
+    await atConcept.fired;
     await publishing().request(alice, 'concept-stale', 2);
     expect((await publishing().register('concept-stale', 2))?.state).toBe('published');
-    release();
+    gate.fire();
     await withdrawing;
     expect((await dois.get(`${LOCAL_DOI_PREFIX}/mlhub.concept-stale`))?.state).toBe('findable');
   });
