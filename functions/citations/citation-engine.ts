@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Cite, plugins, type CslItem } from '@citation-js/core';
 import '@citation-js/plugin-bibtex';
 import '@citation-js/plugin-cff';
@@ -60,19 +61,47 @@ function unwrapRis(ris: string): string {
   return `${text}\n`;
 }
 
-/** One item through citation-js's output plugins: `biblatex` or `ris`. */
-export function formatItem(item: CslItem, format: 'biblatex' | 'ris'): string {
-  if (format === 'ris') return unwrapRis(new Cite([mapStrings(item, oneRisLine)]).format('ris'));
-  return new Cite([mapStrings(item, literalForBibtex)]).format(format);
+/**
+ * A keyword list as BibLaTeX's `keywords`, a comma-separated list: a comma inside a keyword is
+ * written `{,}`, which BibLaTeX's list parsing (etoolbox's \docsvlist) does not split at.
+ * plugin-bibtex escapes braces in values, so the comma goes through it as a token of letters
+ * (nothing it escapes) made afresh for each process, and becomes `{,}` after.
+ */
+const KEYWORD_COMMA = `mlhubcomma${randomBytes(6).toString('hex').replace(/\d/g, (digit) => String.fromCharCode(103 + Number(digit)))}`;
+
+/** RIS, with one `KW  - ` line per keyword before the end of the record. */
+function withRisKeywords(ris: string, keywords: readonly string[]): string {
+  if (keywords.length === 0) return ris;
+  const end = ris.lastIndexOf('\nER  -') + 1;
+  return `${ris.slice(0, end)}${keywords.map((keyword) => `KW  - ${oneRisLine(keyword)}\n`).join('')}${ris.slice(end)}`;
 }
+
+/**
+ * One item through citation-js's output plugins: `biblatex` or `ris`. `keywords` replaces the
+ * item's CSL `keyword` string, which plugin-ris and plugin-bibtex would split at every comma,
+ * commas inside a keyword included.
+ */
+export function formatItem(item: CslItem, format: 'biblatex' | 'ris', keywords: readonly string[] = []): string {
+  const { keyword: _joined, ...rest } = item;
+  if (format === 'ris') return withRisKeywords(unwrapRis(new Cite([mapStrings(rest, oneRisLine)]).format('ris')), keywords);
+  const listed = keywords.length > 0 ? { keyword: keywords.map((keyword) => keyword.replaceAll(',', KEYWORD_COMMA)).join(', ') } : {};
+  return new Cite([{ ...mapStrings(rest, literalForBibtex), ...mapStrings(listed, literalForBibtex) }]).format(format).replaceAll(KEYWORD_COMMA, '{,}');
+}
+
+/** BibTeX's month macros, which every BibTeX style defines (and citation-js reads back). */
+const MONTH_MACROS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'] as const;
 
 /**
  * One item as a BibTeX entry. BibTeX's entry types have no version field and citation-js leaves
  * the CSL `version` out; the entry gets it as `version`, the field Zenodo's and GitHub's BibTeX
- * for software carry, which BibTeX styles ignore and BibLaTeX and citation-js read.
+ * for software carry, which BibTeX styles ignore and BibLaTeX and citation-js read. BibTeX has no
+ * day either: the month is the month macro (`month = nov`), as Zenodo and DataCite write it,
+ * not citation-js's `{nov 30}`.
  */
 export function formatBibtex(item: CslItem): string {
-  const entry = new Cite([mapStrings(item, literalForBibtex)]).format('bibtex');
+  let entry = new Cite([mapStrings(item, literalForBibtex)]).format('bibtex');
+  const month = (item.issued as { 'date-parts'?: number[][] } | undefined)?.['date-parts']?.[0]?.[1];
+  if (typeof month === 'number' && month >= 1 && month <= 12) entry = entry.replace(/^\tmonth = \{[^}\n]*\},$/m, `\tmonth = ${MONTH_MACROS[month - 1]},`);
   if (typeof item.version !== 'string' || !/^[\w.-]+$/.test(item.version)) return entry;
   const close = entry.lastIndexOf('}');
   return `${entry.slice(0, close)}\tversion = {${item.version}},\n${entry.slice(close)}`;
@@ -80,11 +109,13 @@ export function formatBibtex(item: CslItem): string {
 
 /**
  * One item as a CITATION.cff 1.2.0 file (YAML), with `message` (CFF's required note to the
- * reader) and, since plugin-cff maps no licence, the SPDX id as CFF's `license`.
+ * reader), the keywords as a list (plugin-cff splits CSL's keyword string at commas), and,
+ * since plugin-cff maps no licence, the SPDX id as CFF's `license`.
  */
-export function formatCff(item: CslItem, message: string, license: string | undefined): string {
-  const cff = new Cite([item]).format('cff', { type: 'object', message }) as unknown as Record<string, unknown>;
-  return plugins.output.format('yaml', license ? { ...cff, license } : cff);
+export function formatCff(item: CslItem, message: string, license: string | undefined, keywords: readonly string[] = []): string {
+  const { keyword: _joined, ...rest } = item;
+  const cff = new Cite([rest]).format('cff', { type: 'object', message }) as unknown as Record<string, unknown>;
+  return plugins.output.format('yaml', { ...cff, ...(keywords.length > 0 ? { keywords: [...keywords] } : {}), ...(license ? { license } : {}) });
 }
 
 /** One item as a bibliography entry in a CSL style, US English, as plain text or HTML. */

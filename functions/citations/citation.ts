@@ -56,13 +56,14 @@ function cffMessage(work: CitedWork): string {
 /** A cited work in one format. `versions` and `context` are what citedWork was given. */
 export function renderCitation(work: CitedWork, request: CitationRequest, versions: readonly VersionRecord[], context: CitationContext, engine: CitationEngine): Citation {
   const mediaType = CITATION_FORMATS[request.format];
+  const keywords = work.snapshot.metadata.keywords ?? [];
   const body = (() => {
     switch (request.format) {
       case 'bibtex': return engine.formatBibtex(cslItem(work));
       case 'biblatex':
       case 'ris':
-        return engine.formatItem(cslItem(work), request.format);
-      case 'cff': return engine.formatCff(cslItem(work), cffMessage(work), work.snapshot.metadata.license ?? undefined);
+        return engine.formatItem(cslItem(work), request.format, keywords);
+      case 'cff': return engine.formatCff(cslItem(work), cffMessage(work), work.snapshot.metadata.license ?? undefined, keywords);
       // As doi.org answers CSL-JSON: the one item, with ORCID iDs on names as citation-js reads them.
       case 'csl-json': return json(cslItem(work));
       case 'datacite-json': return json(dataciteDocument(work, versions, context));

@@ -62,8 +62,8 @@ export function cslItem(work: CitedWork): CslItem {
     ...(work.doi ? { DOI: work.doi } : {}),
     URL: work.url,
     ...(metadata.license ? { license: metadata.license } : {}),
-    // citation-js reads and writes CSL's one keyword string as a comma-separated list.
-    ...(metadata.keywords && metadata.keywords.length > 0 ? { keyword: metadata.keywords.join(',') } : {}),
+    // CSL has one keyword string; the formats with a list of keywords get the list (citation-engine.ts).
+    ...(metadata.keywords && metadata.keywords.length > 0 ? { keyword: metadata.keywords.join(', ') } : {}),
     ...(snapshot.description ? { abstract: snapshot.description } : {}),
     ...(work.accessed ? { accessed: cslDate(work.accessed) } : {}),
     ...(work.withdrawn ? { status: 'withdrawn' } : {}),

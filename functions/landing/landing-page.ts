@@ -138,7 +138,7 @@ function detailsList(work: CitedWork): Markup {
   const { metadata } = snapshot;
   return html`<dl>
 ${metadata.license ? html`<dt>Licence</dt><dd><a href="${spdxUrl(metadata.license)}">${metadata.license}</a></dd>` : ''}
-${metadata.keywords && metadata.keywords.length > 0 ? html`<dt>Keywords</dt><dd>${metadata.keywords.join(', ')}</dd>` : ''}
+${metadata.keywords && metadata.keywords.length > 0 ? html`<dt>Keywords</dt>${metadata.keywords.map((keyword) => html`<dd>${keyword}</dd>`)}` : ''}
 ${metadata.task ? html`<dt>Task</dt><dd>${metadata.task}</dd>` : ''}
 ${snapshot.discipline ? html`<dt>Discipline</dt><dd>${snapshot.discipline}</dd>` : ''}
 <dt>Publisher</dt><dd>${work.publisher}</dd>

@@ -202,7 +202,7 @@ describe('the landing page', () => {
     expect(page).toContain('href="https://doi.org/10.5072/mlhub.land-digits/v2"');
     expect(page).toContain('href="https://doi.org/10.5072/mlhub.land-digits"');
     expect(page).toContain('<a href="https://spdx.org/licenses/MIT.html">MIT</a>');
-    expect(page).toContain('digits, mnist');
+    expect(page).toContain('<dt>Keywords</dt><dd>digits</dd><dd>mnist</dd>');
     // Versions, newest first, with their status and digest; the files of this one.
     const versions = await as(undefined, 'GET', '/model/land-digits');
     const sha256 = (versions.body as { versions: { version: number; sha256: string }[] }).versions.find((version) => version.version === 2)?.sha256 ?? 'none';

@@ -103,7 +103,7 @@ describe.each(CASES)('citing $label', ({ cite, doi, url, year, version, label })
     const { body, mediaType } = cite('csl-json');
     expect(mediaType).toBe('application/vnd.citationstyles.csl+json');
     const item = JSON.parse(body) as Record<string, unknown>;
-    expect(item).toMatchObject({ type: 'software', title: 'Digits MLP', publisher: 'MLHub Test', URL: url, license: 'MIT', keyword: 'digits,mlp' });
+    expect(item).toMatchObject({ type: 'software', title: 'Digits MLP', publisher: 'MLHub Test', URL: url, license: 'MIT', keyword: 'digits, mlp' });
     expect((item.author as Record<string, unknown>[])[0]).toEqual({ family: 'Lovelace', given: 'Ada', ORCID: 'https://orcid.org/0000-0002-1825-0097' });
     expect(item.DOI).toBe(doi ?? undefined);
     expect(item.status).toBe(label === 'a withdrawn version' ? 'withdrawn' : undefined);
@@ -235,6 +235,31 @@ describe('metadata written to break the formats', () => {
     expect(ris.split('\n').filter((line) => line.startsWith('TY  - '))).toEqual(['TY  - COMP']);
     expect(ris.split('\n').find((line) => line.startsWith('AB  - '))).toBe(`AB  - ${'a'.repeat(64)}ER - ER - TY - JOUR TI - Injected RIS`);
     expect(ris.endsWith('ER  -\n') || ris.endsWith('ER  - \n')).toBe(true);
+  });
+});
+
+describe('keywords with commas in them', () => {
+  const KEYWORDS = { ...MODEL, keywords: ['images, handwritten', 'mnist', 'a{b}'] };
+  const cite = (format: CitationFormat) => citeModel(KEYWORDS, UNPUBLISHED_VERSIONS, undefined, { format, style: 'apa' }, CONTEXT).body;
+
+  it('stay one keyword each in RIS, CFF and BibLaTeX', () => {
+    expect(cite('ris').split('\n').filter((line) => line.startsWith('KW  - '))).toEqual(['KW  - images, handwritten', 'KW  - mnist', 'KW  - a{b}']);
+    expect(cite('ris').trimEnd().endsWith('ER  -')).toBe(true);
+    expect((yaml.load(cite('cff')) as { keywords: unknown }).keywords).toEqual(KEYWORDS.keywords);
+    const cff = yaml.load(cite('cff'), { schema: yaml.JSON_SCHEMA });
+    expect(cffValidator(cff), JSON.stringify(cffValidator.errors)).toBe(true);
+    // BibLaTeX's keywords field is split at commas outside braces.
+    expect(cite('biblatex')).toContain('\tkeywords = {images{,} handwritten, mnist, a\\textbraceleft{}b\\textbraceright{}},\n');
+    expect(cite('csl-json')).toContain('"keyword": "images, handwritten, mnist, a{b}"');
+  });
+});
+
+describe('the date in BibTeX', () => {
+  it('is the year and the month macro, as BibTeX has no day, and reads back to the same month', () => {
+    const bibtex = citeModel(MODEL, VERSIONS, 2, { format: 'bibtex', style: 'apa' }, CONTEXT).body;
+    expect(bibtex).toContain('\tyear = {2025},\n\tmonth = may,\n');
+    const [item] = new Cite(bibtex).data as Record<string, unknown>[];
+    expect(item?.issued).toEqual({ 'date-parts': [[2025, 5]] });
   });
 });
 
