@@ -56,6 +56,17 @@ describe('the landing page renderer', () => {
     expect(render(MODEL, 3).page).not.toContain('id="signature"');
   });
 
+  it('gives a valid page for a record holding characters no HTML document may hold (NUL, ESC, C1 controls, noncharacters)', async () => {
+    const { page, jsonLd } = render({ ...MODEL, description: 'a\u0000b\u001bc\u0085d\uFFFFe\tf\u202Eg\u{10FFFF}', title: 'T\u0007' }, 3);
+    // The JSON-LD keeps them, escaped.
+    expect(JSON.parse(/<script type="application\/ld\+json">([\s\S]*?)<\/script>/.exec(page)?.[1] ?? '')).toEqual(jsonLd);
+    expect((jsonLd as { description: string }).description).toBe('a\u0000b\u001bc\u0085d\uFFFFe\tf\u202Eg\u{10FFFF}');
+    expect(page).toContain('a\uFFFDb\uFFFDc\uFFFDd\uFFFDe\tf\u202Eg');
+    const bad = /[\u0000-\u0008\u000B\u000E-\u001F\u007F-\u009F]/.exec(page);
+    expect(bad && JSON.stringify(page.slice(Math.max(0, bad.index - 80), bad.index + 20))).toBeNull();
+    expect((await validator.validateString(page)).valid).toBe(true);
+  });
+
   it('shows a signature whose ranks or types are unknown (params.json without shapes, an ONNX map output)', async () => {
     const signature = signatureOf({ version: 3, signature: { inputs: [{ name: 'x', datatype: null, shape: null }], outputs: [{ name: 'probabilities', datatype: null, shape: null }, { name: 'label', datatype: 'INT64', shape: [null] }] } });
     const { page } = render(MODEL, 3, signature);
