@@ -1,4 +1,4 @@
-import { relatedUrl } from './related-links';
+import { relatedUrl, spdxUrl } from './related-links';
 import { isOrganization } from '../contracts/scholarly-metadata';
 import { parse as parseName } from '@citation-js/name';
 import type { CitedWork } from './cited-work';
@@ -45,7 +45,7 @@ export function codemetaDocument(work: CitedWork): Record<string, unknown> {
     ...(work.version !== undefined ? { version: String(work.version) } : {}),
     ...(authors.length > 0 ? { author: authors.map(person) } : {}),
     ...(contributors.length > 0 ? { contributor: contributors.map(person) } : {}),
-    ...(metadata.license ? { license: `https://spdx.org/licenses/${metadata.license}` } : {}),
+    ...(metadata.license ? { license: spdxUrl(metadata.license) } : {}),
     ...(metadata.keywords && metadata.keywords.length > 0 ? { keywords: metadata.keywords } : {}),
     ...(snapshot.discipline ? { applicationSubCategory: snapshot.discipline } : {}),
     ...(work.kind === 'unpublished' ? { dateModified: work.issued.slice(0, 10) } : { datePublished: work.issued.slice(0, 10) }),

@@ -15,5 +15,5 @@ export function relatedUrl(related: RelatedIdentifier): string {
 
 export const doiUrl = (doi: string): string => `https://doi.org/${doi}`;
 export const orcidUrl = (orcid: string): string => `https://orcid.org/${orcid}`;
-/** The SPDX License List's page of a licence id. */
-export const spdxUrl = (license: string): string => `https://spdx.org/licenses/${license}.html`;
+/** A licence id's URI on the SPDX License List (its page), as CodeMeta and schema.org name a licence. */
+export const spdxUrl = (license: string): string => `https://spdx.org/licenses/${license}`;

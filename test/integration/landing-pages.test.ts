@@ -204,7 +204,7 @@ describe('the landing page', () => {
     expect(page).not.toContain('<b>bold</b>');
     expect(page).toContain('href="https://doi.org/10.5072/mlhub.land-digits/v2"');
     expect(page).toContain('href="https://doi.org/10.5072/mlhub.land-digits"');
-    expect(page).toContain('<a href="https://spdx.org/licenses/MIT.html">MIT</a>');
+    expect(page).toContain('<a href="https://spdx.org/licenses/MIT">MIT</a>');
     expect(page).toContain('<dt>Keywords</dt><dd>digits</dd><dd>mnist</dd>');
     // Versions, newest first, with their status and digest; the files of this one.
     const versions = await as(undefined, 'GET', '/model/land-digits');
@@ -235,7 +235,7 @@ describe('the landing page', () => {
       '@type': ['CreativeWork', 'fair4ml:MLModel'],
       identifier: 'https://doi.org/10.5072/mlhub.land-digits',
       name: 'Digits MLP',
-      license: 'https://spdx.org/licenses/MIT.html',
+      license: 'https://spdx.org/licenses/MIT',
       keywords: ['digits', 'mnist'],
       author: [{ '@type': 'Person', '@id': 'https://orcid.org/0000-0002-1825-0097', name: 'Josiah Carberry' }, { '@type': 'Person', name: 'Ada Lovelace' }],
       isBasedOn: ['https://doi.org/10.5555/mnist'],
@@ -255,7 +255,7 @@ describe('the landing page', () => {
       { href: landing, rel: 'describedby', type: 'application/vnd.datacite.datacite+json' },
       { href: landing, rel: 'describedby', type: 'application/ld+json' },
       { href: `${mlhub.url}/model/land-digits/download?version=2`, rel: 'item', type: 'application/gzip' },
-      { href: 'https://spdx.org/licenses/MIT.html', rel: 'license' },
+      { href: 'https://spdx.org/licenses/MIT', rel: 'license' },
       { href: 'https://orcid.org/0000-0002-1825-0097', rel: 'author' },
     ]));
     expect(links.filter((link) => link.rel === 'author')).toHaveLength(1);

@@ -98,7 +98,7 @@ describe('signposting', () => {
     expect(header).toContain('<https://doi.org/10.5072/mlhub.digits/v2>; rel="cite-as"');
     expect(header).toContain('<https://hub.example.org/model/digits/download?version=2>; rel="item"; type="application/gzip"');
     expect(header).toContain('<https://orcid.org/0000-0002-1825-0097>; rel="author"');
-    expect(header).toContain('<https://spdx.org/licenses/MIT.html>; rel="license"');
+    expect(header).toContain('<https://spdx.org/licenses/MIT>; rel="license"');
   });
 
   it('names no cite-as for a work without a DOI: its landing page is not a persistent identifier', () => {
