@@ -314,7 +314,7 @@ export interface TombstoneView {
 }
 
 /** The page a withdrawn version or model answers (410): what stays of it, and when and why it was withdrawn. */
-export function tombstonePage(tombstone: TombstoneView, publisher: string): string {
+export function tombstonePage(tombstone: TombstoneView, publisher: string, modelUrl: string): string {
   const what = tombstone.version === null ? `Model ${tombstone.model}` : `Version ${tombstone.version} of ${tombstone.model}`;
   const title = `${tombstone.title ?? tombstone.model}: withdrawn`;
   const head = html`${tombstone.doi ? html`<link rel="cite-as" href="${doiUrl(tombstone.doi)}">` : ''}`;
@@ -330,6 +330,7 @@ ${tombstone.concept_doi && tombstone.concept_doi !== tombstone.doi ? doiBadge('D
 ${tombstone.versions.length > 0 ? html`<ul>${tombstone.versions.map((version) => html`<li>Version ${version.version}: <a href="${doiUrl(version.doi)}">${version.doi}</a></li>`)}</ul>` : ''}
 ${tombstone.sha256 ? html`<p>Its bundle's SHA-256 was <code>${tombstone.sha256}</code>.</p>` : ''}
 <p>The DOIs still resolve here; the files are no longer available.</p>
+${tombstone.version === null ? '' : html`<p><a href="${modelUrl}">The model's page</a> lists its other versions.</p>`}
 </section>
 </main>`;
   return page(title, head, body);

@@ -12,7 +12,7 @@ import type { VersionRecord } from '../versions/version-records';
 import { landingPage, PAGE_HEADERS, signatureOf, tombstonePage, type TombstoneView } from './landing-page';
 import { modelJsonLd } from './model-jsonld';
 import { BIBLIOGRAPHY_CONTENT_TYPE, type Representation } from './representations';
-import { linkHeader, signpostingLinks } from './signposting';
+import { linkHeader, signpostingLinks, tombstoneLinks } from './signposting';
 
 /**
  * The representations of a model's or a version's URL other than the JSON record: citations,
@@ -58,8 +58,11 @@ function bundleUrl(base: string, name: string, version: VersionRecord | undefine
   return `${base}model/${encodeURIComponent(name)}/download?version=${version.version}`;
 }
 
-const gonePage = (tombstone: TombstoneView, context: CitationContext): HttpResult =>
-  ({ statusCode: 410, headers: { ...PAGE_HEADERS, 'cache-control': 'no-cache' }, body: tombstonePage(tombstone, context.publisher) });
+const gonePage = (tombstone: TombstoneView, context: CitationContext): HttpResult => ({
+  statusCode: 410,
+  headers: { ...PAGE_HEADERS, 'cache-control': 'no-cache', link: linkHeader(tombstoneLinks(tombstone)) },
+  body: tombstonePage(tombstone, context.publisher, `${context.landingBaseUrl}model/${encodeURIComponent(tombstone.model)}`),
+});
 
 /** Answers a model's or a version's URL in `representation` (not JSON: the handlers answer that themselves). */
 export async function answerRepresentation(representation: Alternate, request: RepresentationRequest): Promise<HttpResult> {

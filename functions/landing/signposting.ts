@@ -1,5 +1,6 @@
 import type { CitedWork } from '../citations/cited-work';
 import { doiUrl, orcidUrl, spdxUrl } from '../citations/related-links';
+import type { TombstoneView } from './landing-page';
 
 /** One typed link (RFC 8288): its target, relation, and the media type found there. */
 export interface TypedLink {
@@ -25,6 +26,19 @@ export function signpostingLinks(work: CitedWork, bundle: string | undefined): T
     ...(bundle ? [{ href: bundle, rel: 'item' as const, type: 'application/gzip' }] : []),
     ...(metadata.license ? [{ href: spdxUrl(metadata.license), rel: 'license' as const }] : []),
     ...(metadata.authors ?? []).filter((author) => author.role === 'creator' && author.orcid).map((author) => ({ href: orcidUrl(author.orcid as string), rel: 'author' as const })),
+    { href: 'https://schema.org/CreativeWork', rel: 'type' },
+    { href: 'https://schema.org/AboutPage', rel: 'type' },
+  ];
+}
+
+/**
+ * The signposting links of a tombstone page (410): `cite-as` the DOI, which still resolves here,
+ * `author` each creator's ORCID URL, and `type`; nothing to describe it by or fetch.
+ */
+export function tombstoneLinks(tombstone: TombstoneView): TypedLink[] {
+  return [
+    ...(tombstone.doi ? [{ href: doiUrl(tombstone.doi), rel: 'cite-as' as const }] : []),
+    ...tombstone.authors.filter((author) => (author.role ?? 'creator') === 'creator' && author.orcid).map((author) => ({ href: orcidUrl(author.orcid as string), rel: 'author' as const })),
     { href: 'https://schema.org/CreativeWork', rel: 'type' },
     { href: 'https://schema.org/AboutPage', rel: 'type' },
   ];

@@ -5,7 +5,7 @@ import * as citationEngine from '../../../functions/citations/citation-engine';
 import { citedWork } from '../../../functions/citations/cited-work';
 import { landingPage, signatureOf, tombstonePage } from '../../../functions/landing/landing-page';
 import { modelJsonLd } from '../../../functions/landing/model-jsonld';
-import { linkHeader, signpostingLinks } from '../../../functions/landing/signposting';
+import { linkHeader, signpostingLinks, tombstoneLinks } from '../../../functions/landing/signposting';
 import type { ModelRecord } from '../../../functions/registry/model-records';
 import { CONTEXT, MODEL, VERSIONS } from '../citations/citation-fixtures';
 
@@ -75,11 +75,14 @@ describe('the landing page renderer', () => {
     expect((await validator.validateString(page)).valid).toBe(true);
   });
 
-  it('gives a withdrawn version\'s tombstone page its reason, escaped', async () => {
-    const page = tombstonePage({
-      model: 'digits', version: 1, title: 'Digits <MLP>', authors: [{ name: 'Ada', orcid: '0000-0002-1825-0097', role: 'creator' }, { name: 'Charles Babbage', role: 'ContactPerson' }],
+  it('gives a withdrawn version\'s tombstone page its reason, escaped, a link to the model\'s page, and its signposting', async () => {
+    const tombstone = {
+      model: 'digits', version: 1, title: 'Digits <MLP>', authors: [{ name: 'Ada', orcid: '0000-0002-1825-0097', role: 'creator' }, { name: 'Charles Babbage', orcid: '0000-0001-5109-3700', role: 'ContactPerson' }],
       doi: '10.5072/mlhub.digits/v1', concept_doi: '10.5072/mlhub.digits', sha256: 'a'.repeat(64), withdrawn: '2025-09-01T00:00:00.000Z', reason: 'Mislabelled <data>', versions: [],
-    }, 'MLHub Test');
+    };
+    const page = tombstonePage(tombstone, 'MLHub Test', 'https://hub.example.org/model/digits');
+    expect(page).toContain('<a href="https://hub.example.org/model/digits">The model\'s page</a> lists its other versions.');
+    expect(linkHeader(tombstoneLinks(tombstone))).toBe('<https://doi.org/10.5072/mlhub.digits/v1>; rel="cite-as", <https://orcid.org/0000-0002-1825-0097>; rel="author", <https://schema.org/CreativeWork>; rel="type", <https://schema.org/AboutPage>; rel="type"');
     expect(page).toContain('Version 1 of digits was withdrawn on 2025-09-01. Reason: Mislabelled &#60;data&#62;.');
     // Its authors are its creators, as on its page before; the contact person is not one.
     expect(page).toContain('>Ada</a>');
