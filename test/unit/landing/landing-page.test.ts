@@ -62,6 +62,7 @@ describe('the landing page renderer', () => {
     expect(JSON.parse(/<script type="application\/ld\+json">([\s\S]*?)<\/script>/.exec(page)?.[1] ?? '')).toEqual(jsonLd);
     expect((jsonLd as { description: string }).description).toBe('a\u0000b\u001bc\u0085d\uFFFFe\tf\u202Eg\u{10FFFF}');
     expect(page).toContain('a\uFFFDb\uFFFDc\uFFFDd\uFFFDe\tf\u202Eg');
+    // eslint-disable-next-line no-control-regex -- the characters the page must not hold
     const bad = /[\u0000-\u0008\u000B\u000E-\u001F\u007F-\u009F]/.exec(page);
     expect(bad && JSON.stringify(page.slice(Math.max(0, bad.index - 80), bad.index + 20))).toBeNull();
     expect((await validator.validateString(page)).valid).toBe(true);
