@@ -1,4 +1,4 @@
-import { notFound } from '../errors/app-error';
+import { AppError, notFound } from '../errors/app-error';
 import { snapshotOf } from '../publishing/publication';
 import type { PublishedVersion } from '../publishing/datacite-metadata';
 import type { ModelRecord } from '../registry/model-records';
@@ -60,7 +60,8 @@ function currentSnapshot(model: ModelRecord, version: VersionRecord | undefined)
  * Decides what a citation of `model` cites (CitedWork's kinds). `versions` are the model's
  * versions as `GET /model/{name}` reads them (withdrawn ones included); `requested` is the
  * version asked for, if any. Throws 404 `version_not_found` for a requested version that is not
- * among them: the caller answers 410 for one that ended first (ReadyVersions.version).
+ * among them: the caller answers 410 for one that ended first (ReadyVersions.version); and 409
+ * `version_not_ready` for one without a DOI whose bundle is pending or was rejected.
  */
 export function citedWork(model: ModelRecord, versions: readonly VersionRecord[], requested: number | undefined, context: CitationContext): CitedWork {
   const common = { publisher: context.publisher };
@@ -85,6 +86,8 @@ export function citedWork(model: ModelRecord, versions: readonly VersionRecord[]
           : {}),
       };
     }
+    // A version is a work once its bundle is checked: a pending one may never hold bytes, a rejected one never will.
+    if (version.status !== 'ready') throw new AppError('conflict', 'version_not_ready', `Version ${version.version} of model '${model.name}' is ${version.status}: only a ready version can be cited or shown as a work`);
     return { ...common, kind: 'unpublished', snapshot: currentSnapshot(model, version), version: version.version, url: landing, landingUrl: landing, issued: version.createdAt, accessed: context.now };
   }
   const resolving = versions

@@ -140,7 +140,7 @@ export const citeModel = contract({
       headers: { 'content-disposition': 'inline, with the file name a browser saves it as when it does not show it: <model>[-v<n>].bib, .ris, .csl.json, .datacite.json, .txt, .html; CITATION.cff; codemeta.json' },
     },
   },
-  errors: [...G.everyRoute, ...G.readsIdentity, ...G.namedModel, 'invalid_format', 'invalid_style', 'invalid_version', 'version_not_found', 'version_gone', 'version_withdrawn'],
+  errors: [...G.everyRoute, ...G.readsIdentity, ...G.namedModel, 'invalid_format', 'invalid_style', 'invalid_version', 'version_not_found', 'version_gone', 'version_withdrawn', 'version_not_ready'],
 });
 
 export const updateModel = contract({

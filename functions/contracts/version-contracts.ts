@@ -121,7 +121,7 @@ export const getVersion = contract({
       headers: negotiated.headers,
     },
   },
-  errors: [...G.everyRoute, ...G.readsIdentity, ...G.namedModel, 'invalid_version', 'version_not_found', 'version_gone', 'version_withdrawn', 'not_acceptable'],
+  errors: [...G.everyRoute, ...G.readsIdentity, ...G.namedModel, 'invalid_version', 'version_not_found', 'version_gone', 'version_withdrawn', 'version_not_ready', 'not_acceptable'],
   errorPages: negotiated.errorPages,
 });
 

@@ -146,4 +146,17 @@ describe('GET /model/{name}/cite', () => {
     expect((await as('alice', 'DELETE', '/model/cite-digits/versions/4')).status).toBe(200);
     expectError(await as(undefined, 'GET', '/model/cite-digits/cite?version=4'), 410, 'version_gone');
   });
+
+  it('answers 409 for a version whose bundle is not checked yet, in every citation and on its page, while its JSON record shows it pending', async () => {
+    expect((await as('alice', 'POST', '/model/cite-pending', { ...METADATA, visibility: 'public' })).status).toBe(201);
+    const session = await as('alice', 'POST', '/model/cite-pending/uploads', { size: 1000 });
+    expect(session.status, JSON.stringify(session.body)).toBe(201);
+    const pending = await as(undefined, 'GET', '/model/cite-pending/versions/1');
+    expect(pending.body, JSON.stringify(pending.body)).toMatchObject({ status: 'pending' });
+    expectError(await as(undefined, 'GET', '/model/cite-pending/cite?version=1'), 409, 'version_not_ready', /Version 1 of model 'cite-pending' is pending/);
+    for (const accept of ['application/x-bibtex', 'text/html', 'application/ld+json']) {
+      const answer = await fetch(`${mlhub.url}/model/cite-pending/versions/1`, { headers: { accept } });
+      expect(answer.status, accept).toBe(409);
+    }
+  });
 });
