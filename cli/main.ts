@@ -266,6 +266,26 @@ export function buildProgram(): Command {
       out.result(publication, () => `Published ${name} v${version}: DOI ${publication.doi} (${publication.doi_url}), concept DOI ${publication.concept_doi}`);
     });
 
+  program.command('cite <name>')
+    .description('cite a model (its concept DOI once published) or one version: BibTeX by default, or another format or style')
+    .option('-v, --version <n>', 'cite this version (its version DOI)', positiveInt)
+    .option('-f, --format <format>', 'bibtex, biblatex, ris, csl-json, cff, datacite-json, codemeta, text or html')
+    .option('-s, --style <style>', 'for text and html: apa, chicago, harvard, vancouver or ieee')
+    .action(async (name: string, options: { version?: number; format?: string; style?: string }, command: Command) => {
+      const { api, out } = await context(command);
+      const query = new URLSearchParams({
+        ...(options.version ? { version: String(options.version) } : {}),
+        ...(options.format ? { format: options.format } : {}),
+        ...(options.style ? { style: options.style } : {}),
+      }).toString();
+      const path = `${modelPath(name)}/cite${query ? `?${query}` : ''}`;
+      const response = await api.request('GET', path);
+      // Errors are JSON, as everywhere: read them the one way the client reads errors.
+      if (!response.ok) await ApiClient.read(response, `GET ${path}`);
+      const citation = await response.text();
+      out.result({ model: name, ...(options.version ? { version: options.version } : {}), content_type: response.headers.get('content-type'), citation }, () => citation.trimEnd());
+    });
+
   program.command('pull <name>')
     .description("download a version's bundle and check its sha256")
     .option('-v, --version <n>', 'which version (default: the latest)', positiveInt)

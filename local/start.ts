@@ -71,7 +71,7 @@ try {
     : '  identity  tokens required: get one with npm run token -- <user>');
   console.log(`  DynamoDB  ${runtime.dynamoEndpoint} (dynalite, table ${runtime.tableName})`);
   console.log(`  S3        ${runtime.s3Endpoint} (s3rver, bucket ${runtime.bucketName})`);
-  if (runtime.demoSeeded) console.log(`  demo      published the model ${DEMO_MODEL}: see "Predict" in the README`);
+  if (runtime.demoSeeded) console.log(`  demo      created the public model ${DEMO_MODEL}: see "Predict" in the README`);
   console.log('Press Ctrl-C to stop.');
 
   let stopping = false;

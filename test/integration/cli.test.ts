@@ -93,6 +93,19 @@ describe('the mlhub CLI, as a user drives it', () => {
     expect(image.stdout).toMatch(/^0: 4 \(\d+\.\d%\)$/m);
   });
 
+  it('cites a model: BibTeX by default, a style as text, and a bad format refused in one line', async () => {
+    const bibtex = await runCli(['cite', 'digits'], env);
+    expect(bibtex.code, bibtex.stderr).toBe(0);
+    expect(bibtex.stdout).toMatch(/^@misc\{[\s\S]*url = \{http:\/\/127\.0\.0\.1:\d+\/model\/digits\}/);
+    const apa = await runCli(['cite', 'digits', '--version', '1', '--format', 'text', '--style', 'apa'], env);
+    expect(apa.code, apa.stderr).toBe(0);
+    expect(apa.stdout).toMatch(/^MLHub \(local\)\. \(\d{4}\)\. digits \(Version 1\) \[Trained machine learning model\]/);
+    const refused = await runCli(['cite', 'digits', '--format', 'endnote'], env);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(/'format'.*got 'endnote'.*400 invalid_format/);
+  });
+
   it('fails with one line and a non-zero exit', async () => {
     const missing = await runCli(['push', 'nowhere', bigBundle], env);
     expect(missing.code).toBe(1);

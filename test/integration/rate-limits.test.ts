@@ -145,7 +145,7 @@ describe('the local runtime under a rate limit', () => {
     // The seed creates the model and makes it public: two writes, so it must wait out a window.
     const strict = await startMlhub({ env: { MLHUB_AUTH: 'required', MLHUB_RATE_LIMITS: 'write=1/2s,upload=1/2s' } });
     try {
-      expect(strict.output()).toMatch(/demo\s+published the model demo-mnist/);
+      expect(strict.output()).toMatch(/demo\s+created the public model demo-mnist/);
       const demo = await call(strict.url, 'GET', `/model/${DEMO_MODEL}`);
       expect(demo.status).toBe(200);
       expect(demo.body).toMatchObject({ visibility: 'public', latest_version: 1 });

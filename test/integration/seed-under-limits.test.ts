@@ -13,7 +13,7 @@ describe('npm start on a fresh data folder under limits the demo seeding cannot 
     const output = mlhub.output();
     expect(output).toMatch(/^The demo model demo-mnist was not seeded: .*429.*$/m);
     expect(output).not.toMatch(/^\s+at /m);
-    expect(output).not.toContain('published the model demo-mnist');
+    expect(output).not.toContain('created the public model demo-mnist');
     const response = await fetch(`${mlhub.url}/model/demo-mnist`);
     expect(response.status).toBe(200);
   }, 60_000);
