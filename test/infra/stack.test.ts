@@ -275,6 +275,7 @@ describe('least privilege', () => {
       bundleListing: { resources: [arnOf(ids.bucket)], condition: { StringLike: { 's3:prefix': 'models/*/' } } },
       bundleKeyLookup: { resources: [arnOf(ids.bucket)] },
       bundleObjects: { resources: [arnWithSuffix(ids.bucket, '/models/*/*')] },
+      searchObjects: { resources: [arnWithSuffix(ids.bucket, '/search/*')] },
       modelEndpoints: { resources: [ENDPOINT_PATTERN] },
       rateLimitCounters: { resources: [arnOf(ids.table)], condition: RATE_COUNTER_CONDITION },
       userPool: { resources: [arnOf(ids.userPool)] },

@@ -1,0 +1,34 @@
+import { SearchChangeLog } from '../search/search-change-log';
+import { SEARCH_ENGINE } from '../search/search-engine-factory';
+import { SearchIndexLoader } from '../search/search-index-loader';
+import { SearchIndexer } from '../search/search-indexer';
+import { SearchSnapshots } from '../search/search-snapshots';
+import { logger } from '../observability/logger';
+import { createS3Client } from './aws-clients';
+import { loadFunctionConfig } from './function-config';
+import { lazy } from './lazy';
+import { tableServices } from './table-services';
+
+/** The search pipeline's stores: the change log on the table, the snapshots under search/ in the bundle bucket. */
+const searchStores = lazy(() => {
+  const config = loadFunctionConfig();
+  return {
+    engine: SEARCH_ENGINE,
+    log: new SearchChangeLog(tableServices().documents, config.tableName),
+    snapshots: new SearchSnapshots(createS3Client(config), config.bucketName),
+  };
+});
+
+/** The indexer of this execution environment (indexModels): it keeps the index across invocations. */
+export const searchIndexer = lazy(() => new SearchIndexer(searchStores()));
+
+const loader = lazy(() => new SearchIndexLoader({
+  ...searchStores(),
+  onLoaded: (state) => logger.info('search index loaded', { sequence: state.sequence, documents: state.documents, origin: state.origin.kind, ...(state.origin.kind === 'rebuilt' ? { reason: state.origin.reason } : {}) }),
+}));
+
+/**
+ * The search index of this execution environment, current as of this call (SearchIndexLoader):
+ * what a search function answers from.
+ */
+export const searchIndex = () => loader().index();
