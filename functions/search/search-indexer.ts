@@ -78,11 +78,11 @@ export class SearchIndexer {
    * `forceSnapshot`). A name that fails is reported, not thrown: the others stand.
    */
   async indexModels(names: readonly string[], options: { readonly forceSnapshot?: boolean } = {}): Promise<IndexingReport> {
-    const index = await this.start();
+    // The log first: it needs no index, and is what every search reads.
     const distinct = [...new Set(names)];
     const outcomes = await Promise.allSettled(distinct.map((name) => this.deps.log.record(name)));
     const failed = distinct.filter((_name, i) => outcomes[i]?.status === 'rejected');
-    let current = index;
+    let current = await this.start();
     const caught = await current.catchUp();
     if (caught.status === 'stale') {
       current = await LiveSearchIndex.rebuild(this.deps, 'the change log was trimmed past the index');
