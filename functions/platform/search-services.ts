@@ -4,17 +4,20 @@ import { SearchIndexLoader } from '../search/search-index-loader';
 import { SearchIndexer } from '../search/search-indexer';
 import { SearchSnapshots } from '../search/search-snapshots';
 import { logger } from '../observability/logger';
-import { createS3Client } from './aws-clients';
+import { createDocumentClient, createS3Client } from './aws-clients';
 import { loadFunctionConfig } from './function-config';
 import { lazy } from './lazy';
-import { tableServices } from './table-services';
 
-/** The search pipeline's stores: the change log on the table, the snapshots under search/ in the bundle bucket. */
+/**
+ * The search pipeline's stores: the change log on the table, the snapshots under search/ in the
+ * bundle bucket. A client of their own, not tableServices', which would read the identity
+ * settings: the local runtime starts the indexer before it has them.
+ */
 const searchStores = lazy(() => {
   const config = loadFunctionConfig();
   return {
     engine: SEARCH_ENGINE,
-    log: new SearchChangeLog(tableServices().documents, config.tableName),
+    log: new SearchChangeLog(createDocumentClient(), config.tableName),
     snapshots: new SearchSnapshots(createS3Client(config), config.bucketName),
   };
 });
