@@ -18,6 +18,8 @@ export interface IndexingReport {
   readonly documents: number;
   readonly snapshot?: SnapshotPointer;
   readonly trimmed?: number;
+  /** Why the index or its snapshot could not be kept this time (the log entries stand). */
+  readonly indexError?: Error;
 }
 
 /**
@@ -74,14 +76,28 @@ export class SearchIndexer {
 
   /**
    * Records each name's current state in the log (its collection read after its sequence was
-   * taken), applies the log to the index, and writes a snapshot when the policy says so (or
-   * `forceSnapshot`). A name that fails is reported, not thrown: the others stand.
+   * taken), then applies the log to the index and writes a snapshot when the policy says so (or
+   * `forceSnapshot`). A name whose entry could not be written is reported in `failed`, not thrown:
+   * the others stand, and the stream gives back only its records. Keeping the index and its
+   * snapshots is reported in `indexError` instead of failing the batch: the log is what searches
+   * read, complete without it, and the next batch catches the index up from the log anyway, so
+   * holding the stream back for it would only delay every later change.
    */
   async indexModels(names: readonly string[], options: { readonly forceSnapshot?: boolean } = {}): Promise<IndexingReport> {
     // The log first: it needs no index, and is what every search reads.
     const distinct = [...new Set(names)];
     const outcomes = await Promise.allSettled(distinct.map((name) => this.deps.log.record(name)));
     const failed = distinct.filter((_name, i) => outcomes[i]?.status === 'rejected');
+    const recorded = distinct.length - failed.length;
+    try {
+      return { failed, recorded, ...(await this.maintain(options.forceSnapshot === true)) };
+    } catch (error) {
+      return { failed, recorded, sequence: this.index?.sequence ?? 0, documents: this.index?.engine.size ?? 0, indexError: error as Error };
+    }
+  }
+
+  /** Catches the index up from the log (rebuilding it when the log was trimmed past it), and writes a snapshot when due. */
+  private async maintain(forceSnapshot: boolean): Promise<Pick<IndexingReport, 'sequence' | 'documents' | 'snapshot' | 'trimmed'>> {
     let current = await this.start();
     const caught = await current.catchUp();
     if (caught.status === 'stale') {
@@ -93,16 +109,10 @@ export class SearchIndexer {
       this.changesSinceSnapshot += caught.applied;
     }
     const policy = this.deps.policy ?? DEFAULT_SNAPSHOT_POLICY;
-    const due = options.forceSnapshot === true || this.changesSinceSnapshot >= policy.everyChanges
+    const due = forceSnapshot || this.changesSinceSnapshot >= policy.everyChanges
       || (this.changesSinceSnapshot > 0 && this.now() - this.snapshotAt >= policy.everyMs);
     const written = due ? await this.snapshot() : undefined;
-    return {
-      failed,
-      recorded: distinct.length - failed.length,
-      sequence: current.sequence,
-      documents: current.engine.size,
-      ...(written ? { snapshot: written.pointer, trimmed: written.trimmed } : {}),
-    };
+    return { sequence: current.sequence, documents: current.engine.size, ...(written ? { snapshot: written.pointer, trimmed: written.trimmed } : {}) };
   }
 
   /** Writes the index as a snapshot, moves the pointer, trims the log through the previous snapshot, and deletes the one before it. */

@@ -276,6 +276,15 @@ describe('the snapshot lifecycle', () => {
     expect(behind.state()?.origin).toEqual({ kind: 'snapshot', pointer: third.snapshot });
   });
 
+  it('records the batch in the log even when the index cannot be kept, and says why instead of failing the batch', async () => {
+    const name = fresh('broken-engine');
+    await stores.registry.createModel(ada, name, { type: 'onnx', title: 'Logged anyway' });
+    const broken = { ...arrayEngineKind(), create: () => { throw new Error('out of memory'); }, load: () => { throw new Error('out of memory'); } };
+    const report = await new SearchIndexer({ ...deps(), engine: broken }).indexModels([name]);
+    expect(report).toMatchObject({ failed: [], recorded: 1, indexError: expect.objectContaining({ message: 'out of memory' }) });
+    expect((await log.changesAfter(0)).changes.filter((change) => change.name === name).at(-1)?.document?.title).toBe('Logged anyway');
+  });
+
   it('writes a snapshot after the policy\'s number of changes, and after its time with changes pending', async () => {
     let now = 1_000_000;
     const indexer = new SearchIndexer({ ...deps(), policy: { everyChanges: 3, everyMs: 60_000 }, now: () => now });
