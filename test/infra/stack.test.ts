@@ -31,7 +31,7 @@ import { functionsTriggeredBy } from '../../functions/catalogue/function-catalog
 import { ROUTES, type RouteSpec } from '../../functions/routes/route-table';
 import { ALL_INDEXES, TABLE_DESIGN } from '../../functions/store/table-design';
 import { DynamoTokenStore } from '../../functions/tokens/dynamo-token-store';
-import { BUNDLE_OBJECTS_PATTERN } from '../../lib/access/access-statements';
+import { BUNDLE_OBJECTS_PATTERN, SEARCH_OBJECTS_PATTERN } from '../../lib/access/access-statements';
 import { CATALOGUE_ACCESS } from '../../lib/access/event-access';
 import { routeAccess, type AccessTarget, type RouteAccess } from '../../lib/access/route-access';
 import { failedEventsOf, type DeployedFunction } from '../../lib/functions/catalogue-functions';
@@ -370,7 +370,11 @@ describe('least privilege', () => {
     // Listing with no condition only where a missing bundle must answer 404 to HeadObject.
     const unconditioned = allHandlerFunctions().filter(([, routeFunction]) => dataStatements(routeFunction)
       .some((statement) => asList(statement.Action).includes('s3:ListBucket') && statement.Condition === undefined)).map(([id]) => id);
-    expect(unconditioned.sort()).toEqual(['completeUpload', 'finalizeUpload', 'getUpload', 'indexModels', 'sweepVersions', 'uploadBundle']);
+    expect(unconditioned.sort()).toEqual(['completeUpload', 'finalizeUpload', 'getUpload', 'sweepVersions', 'uploadBundle']);
+    // The search index's objects are their own pattern, which no bundle key matches.
+    expect(iamPatternMatches(`/${SEARCH_OBJECTS_PATTERN}`, '/search/current.json')).toBe(true);
+    expect(iamPatternMatches(`/${SEARCH_OBJECTS_PATTERN}`, `/${newBundleKey('resnet-50', 12)}`)).toBe(false);
+    expect(iamPatternMatches(objectPattern, '/search/current.json')).toBe(false);
   });
 
   it('lets the status probe list exactly the bundle root, which is the prefix its ping asks for', async () => {
