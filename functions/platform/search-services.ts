@@ -27,6 +27,7 @@ export const searchIndexer = lazy(() => new SearchIndexer(searchStores()));
 
 const loader = lazy(() => new SearchIndexLoader({
   ...searchStores(),
+  onPointerError: (error) => logger.warn('search snapshot pointer not checked; serving from the change log', { error }),
   onLoaded: (state) => logger.info('search index loaded', { sequence: state.sequence, documents: state.documents, origin: state.origin.kind, ...(state.origin.kind === 'rebuilt' ? { reason: state.origin.reason } : {}) }),
 }));
 

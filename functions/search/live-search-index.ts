@@ -1,7 +1,7 @@
 import { HOLE_PATIENCE_MS, type SearchChange, type SearchChangeLog } from './search-change-log';
 import type { SearchEngine } from './search-engine';
 import type { SearchEngineKind } from './search-engine-factory';
-import type { SearchSnapshots, SnapshotPointer } from './search-snapshots';
+import { CorruptSnapshotError, type SearchSnapshots, type SnapshotPointer } from './search-snapshots';
 
 /** Where an index came from: a snapshot (its pointer) or a scan of the table. */
 export type IndexOrigin = { readonly kind: 'snapshot'; readonly pointer: SnapshotPointer } | { readonly kind: 'rebuilt'; readonly reason: string };
@@ -38,8 +38,9 @@ export class LiveSearchIndex {
   }
 
   /**
-   * The index the pointer names, or undefined with the reason when it cannot serve: no pointer, a
-   * snapshot of another format, missing, or corrupt (the engine refuses its bytes).
+   * The index the pointer names, or the reason it cannot serve: a snapshot of another format,
+   * missing, or corrupt (not gzip, or the engine refuses its bytes).
+   * @throws what S3 threw reading it (a rebuild would not help)
    */
   static async fromPointer(deps: LiveIndexDeps, pointer: SnapshotPointer): Promise<LiveSearchIndex | { readonly unusable: string }> {
     if (pointer.format !== deps.engine.format) return { unusable: `the snapshot is of format ${pointer.format}, not ${deps.engine.format}` };
@@ -47,7 +48,9 @@ export class LiveSearchIndex {
     try {
       bytes = await deps.snapshots.readSnapshot(pointer.key);
     } catch (error) {
-      return { unusable: `the snapshot ${pointer.key} is corrupt (${(error as Error).message})` };
+      // S3 failing is not the snapshot's fault: the caller tries again rather than rebuilding.
+      if (!(error instanceof CorruptSnapshotError)) throw error;
+      return { unusable: `the snapshot ${pointer.key} is corrupt (${error.message})` };
     }
     if (!bytes) return { unusable: `the snapshot ${pointer.key} is missing` };
     try {

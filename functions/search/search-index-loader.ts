@@ -31,7 +31,12 @@ export class SearchIndexLoader {
   private tail: Promise<unknown> = Promise.resolve();
   private waiting: Promise<SearchEngine> | undefined;
 
-  constructor(private readonly deps: LiveIndexDeps & { readonly pointerCheckMs?: number; readonly onLoaded?: (state: LoaderState) => void }) {}
+  constructor(private readonly deps: LiveIndexDeps & {
+    readonly pointerCheckMs?: number;
+    readonly onLoaded?: (state: LoaderState) => void;
+    /** A pointer check that failed while an index was in hand (it goes on serving from the log). */
+    readonly onPointerError?: (error: Error) => void;
+  }) {}
 
   /** The index, current as of this call. @throws what the table or S3 threw; the next call tries again. */
   index(): Promise<SearchEngine> {
@@ -56,7 +61,14 @@ export class SearchIndexLoader {
   }
 
   private async refresh(): Promise<SearchEngine> {
-    if (!this.current || this.now() - this.checkedAt >= (this.deps.pointerCheckMs ?? POINTER_CHECK_INTERVAL_MS)) await this.checkPointer();
+    if (!this.current) await this.checkPointer();
+    else if (this.now() - this.checkedAt >= (this.deps.pointerCheckMs ?? POINTER_CHECK_INTERVAL_MS)) {
+      // With an index in hand, S3 failing only delays a newer snapshot: the log still brings every change.
+      await this.checkPointer().catch((error: unknown) => {
+        this.checkedAt = this.now();
+        this.deps.onPointerError?.(error as Error);
+      });
+    }
     let current = this.current as LiveSearchIndex;
     if ((await current.catchUp()).status === 'stale') {
       // The log no longer reaches back to this index: a newer snapshot, or the table.

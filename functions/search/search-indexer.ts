@@ -32,6 +32,7 @@ export interface IndexingReport {
  */
 export class SearchIndexer {
   private index: LiveSearchIndex | undefined;
+  private starting: Promise<LiveSearchIndex> | undefined;
   private changesSinceSnapshot = 0;
   private snapshotAt = 0;
   /** The pointers written or found, newest last: the one before the current one is still served. */
@@ -48,8 +49,16 @@ export class SearchIndexer {
    * usable (missing, corrupt, other format, trimmed past), a rebuild from the table, written as a
    * snapshot at once.
    */
-  async start(): Promise<LiveSearchIndex> {
-    if (this.index) return this.index;
+  start(): Promise<LiveSearchIndex> {
+    if (this.index) return Promise.resolve(this.index);
+    // One start however many callers ask at once (locally, the runtime's warm-up and a first batch).
+    this.starting ??= this.open().finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  private async open(): Promise<LiveSearchIndex> {
     const read = await this.deps.snapshots.readPointer();
     let index: LiveSearchIndex | undefined;
     let reason = 'no snapshot pointer';
@@ -68,6 +77,8 @@ export class SearchIndexer {
       index = await LiveSearchIndex.rebuild(this.deps, reason);
       await index.catchUp();
       this.index = index;
+      // Due at once, and again at the next batch should this one fail.
+      this.changesSinceSnapshot = Number.POSITIVE_INFINITY;
       await this.snapshot();
     }
     this.index = index;

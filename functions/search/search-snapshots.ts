@@ -11,6 +11,11 @@ export const SEARCH_PREFIX = 'search/';
 export const SEARCH_POINTER_KEY = `${SEARCH_PREFIX}current.json`;
 const SNAPSHOT_PREFIX = `${SEARCH_PREFIX}snapshots/`;
 
+/** A snapshot whose bytes cannot be read back: a rebuild replaces it, where an S3 error is only retried. */
+export class CorruptSnapshotError extends Error {
+  override readonly name = 'CorruptSnapshotError';
+}
+
 /** What `search/current.json` holds. */
 export interface SnapshotPointer {
   /** The engine's format (SearchEngineKind.format): a reader of another format rebuilds instead. */
@@ -63,15 +68,24 @@ export class SearchSnapshots {
     }
   }
 
-  /** The snapshot's bytes, unzipped; undefined when the object is gone. @throws for bytes that are not gzip. */
+  /**
+   * The snapshot's bytes, unzipped; undefined when the object is gone.
+   * @throws CorruptSnapshotError for bytes that are not gzip; S3's own errors as they are
+   */
   async readSnapshot(key: string): Promise<Buffer | undefined> {
+    let zipped: Uint8Array | undefined;
     try {
       const result = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      const zipped = await result.Body?.transformToByteArray();
-      return zipped ? await gunzip(zipped) : undefined;
+      zipped = await result.Body?.transformToByteArray();
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw error;
+    }
+    if (!zipped) return undefined;
+    try {
+      return await gunzip(zipped);
+    } catch (error) {
+      throw new CorruptSnapshotError(`${key} is not gzip (${(error as Error).message})`);
     }
   }
 

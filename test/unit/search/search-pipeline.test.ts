@@ -285,6 +285,46 @@ describe('the snapshot lifecycle', () => {
     expect((await log.changesAfter(0)).changes.filter((change) => change.name === name).at(-1)?.document?.title).toBe('Logged anyway');
   });
 
+  it('starts once however many callers ask at once: one rebuild, one snapshot', async () => {
+    await removePointer();
+    const engine = arrayEngineKind();
+    const indexer = new SearchIndexer(deps(engine));
+    const [first, second] = await Promise.all([indexer.start(), indexer.indexModels([])]);
+    expect(engine.counts.creates).toBe(1);
+    expect(first.sequence).toBe(second.sequence);
+    expect((await pointer()).sequence).toBe(first.sequence);
+  });
+
+  it('goes on serving from the change log while S3 fails, and does not rebuild for an S3 failure', async () => {
+    const name = fresh('s3-down');
+    await stores.registry.createModel(ada, name, { type: 'onnx', title: 'before' });
+    await new SearchIndexer(deps()).indexModels([name], { forceSnapshot: true });
+    let down = false;
+    const failures: Error[] = [];
+    const flaky = new (class extends SearchSnapshots {
+      override async readPointer(etag?: string) {
+        if (down) throw Object.assign(new Error('S3 unreachable'), { name: 'TimeoutError' });
+        return super.readPointer(etag);
+      }
+      override async readSnapshot(key: string) {
+        if (down) throw Object.assign(new Error('S3 unreachable'), { name: 'TimeoutError' });
+        return super.readSnapshot(key);
+      }
+    })(stores.s3, stores.bucket);
+    const engine = arrayEngineKind();
+    const searches = new SearchIndexLoader({ engine, log, snapshots: flaky, pointerCheckMs: 0, onPointerError: (error) => failures.push(error) });
+    await searches.index();
+    down = true;
+    await stores.registry.updateModel(ada, name, { title: 'during the outage' }, 'any');
+    await log.record(name);
+    expect((await searches.index()).get(name)?.title).toBe('during the outage');
+    expect(failures.map((error) => error.message)).toEqual(['S3 unreachable']);
+    // A loader with nothing in hand fails the call rather than scanning the table for an outage.
+    const cold = new SearchIndexLoader({ engine, log, snapshots: flaky, pointerCheckMs: 0 });
+    await expect(cold.index()).rejects.toThrow('S3 unreachable');
+    expect(engine.counts.creates).toBe(0);
+  });
+
   it('writes a snapshot after the policy\'s number of changes, and after its time with changes pending', async () => {
     let now = 1_000_000;
     const indexer = new SearchIndexer({ ...deps(), policy: { everyChanges: 3, everyMs: 60_000 }, now: () => now });
