@@ -109,6 +109,16 @@ const PREDICT_ACCESS: RouteAccess = {
 };
 
 /**
+ * What a search function's index loader (functions/search/search-index-loader.ts) does: reads the
+ * pointer and the snapshot (GetObject under search/), queries the change log (Query), and, with
+ * no usable snapshot, rebuilds from the table (GetItem of the log's head, then a parallel Scan).
+ */
+export const SEARCH_INDEX_ACCESS: RouteAccess = {
+  table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'],
+  searchObjects: ['s3:GetObject'],
+};
+
+/**
  * By route id (functions/routes/route-table.ts): what the route's handler logic calls. (Besides
  * its data, createModel's function may invoke the predict function: lib/functions/route-functions.ts.)
  */
@@ -117,8 +127,12 @@ export const ROUTE_ACCESS: Readonly<Record<RouteId, RouteAccess>> = {
   getStatus: { table: ['dynamodb:GetItem'], bundleRootListing: ['s3:ListBucket'] },
   // Serves the document it was built with; touches no data.
   getOpenApi: {},
-  // Own models, public models, and models shared with the caller (grant items, then their records).
-  listModels: { table: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'], byOwnerIndex: ['dynamodb:Query'], publicModelsIndex: ['dynamodb:Query'] },
+  // Own models, public models, and models shared with the caller (grant items, then their records);
+  // a search (`q` or a filter) answers from the search index, which it loads and keeps current.
+  listModels: unionOfAccess([
+    { table: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'], byOwnerIndex: ['dynamodb:Query'], publicModelsIndex: ['dynamodb:Query'] },
+    SEARCH_INDEX_ACCESS,
+  ]),
   // Puts the record if the name was never used; else reads what holds it, and takes over a
   // deleted model's tombstone with a conditional put that keeps its version counter.
   createModel: { table: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
@@ -217,16 +231,6 @@ export const ROUTE_ACCESS: Readonly<Record<RouteId, RouteAccess>> = {
   deleteToken: { table: ['dynamodb:GetItem', 'dynamodb:DeleteItem'] },
   // Says what the authentication found; reads nothing but the personal access token, if one is sent.
   getMe: { table: ['dynamodb:GetItem'] },
-};
-
-/**
- * What a search function's index loader (functions/search/search-index-loader.ts) does: reads the
- * pointer and the snapshot (GetObject under search/), queries the change log (Query), and, with
- * no usable snapshot, rebuilds from the table (GetItem of the log's head, then a parallel Scan).
- */
-export const SEARCH_INDEX_ACCESS: RouteAccess = {
-  table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'],
-  searchObjects: ['s3:GetObject'],
 };
 
 /** The fallback only shapes 404 and 405 answers. */
