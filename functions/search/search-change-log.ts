@@ -57,6 +57,13 @@ const changeOf = (item: Item): SearchChange => ({
   at: Number(item.at),
 });
 
+/** The attributes of a model's items searchDocumentOf reads (functions/search/search-document.ts). */
+const SCANNED_ATTRIBUTES = [
+  TABLE_DESIGN.partitionKey, TABLE_DESIGN.sortKey,
+  'name', 'title', 'description', 'keywords', 'authors', 'discipline', 'task', 'license', 'type', 'owner', 'visibility',
+  'createdAt', 'updatedAt', 'latestVersion', 'state', 'version', 'publication', 'user', 'downloads', 'predictions',
+] as const;
+
 /** The parallel segments a rebuild scans the table in. */
 const SCAN_SEGMENTS = 4;
 const BATCH_WRITE_SIZE = 25;
@@ -186,7 +193,9 @@ export class SearchChangeLog {
           Segment: segment,
           TotalSegments: SCAN_SEGMENTS,
           FilterExpression: 'begins_with(#pk, :models)',
-          ExpressionAttributeNames: { '#pk': TABLE_DESIGN.partitionKey },
+          // What searchDocumentOf reads, and not the rest (a version's manifest, an upload session's parts): the scan holds every model at once.
+          ProjectionExpression: SCANNED_ATTRIBUTES.map((_attribute, i) => `#a${i}`).join(', '),
+          ExpressionAttributeNames: { '#pk': TABLE_DESIGN.partitionKey, ...Object.fromEntries(SCANNED_ATTRIBUTES.map((attribute, i) => [`#a${i}`, attribute])) },
           ExpressionAttributeValues: { ':models': modelPartition('') },
           ConsistentRead: true,
           ExclusiveStartKey: startKey,

@@ -7,7 +7,12 @@ export interface SnapshotPolicy {
   readonly everyMs: number;
 }
 
-export const DEFAULT_SNAPSHOT_POLICY: SnapshotPolicy = { everyChanges: 500, everyMs: 60_000 };
+/**
+ * Readers catch up from the log, so a snapshot needs to be only as recent as a cold start can
+ * afford to read entries (a query returns about a thousand small entries per page): every 1000
+ * changes, or 5 minutes after a change.
+ */
+export const DEFAULT_SNAPSHOT_POLICY: SnapshotPolicy = { everyChanges: 1000, everyMs: 300_000 };
 
 /** What one batch did. */
 export interface IndexingReport {

@@ -1095,6 +1095,8 @@ describe('storage', () => {
     const { sessionSeconds } = loadFunctionConfig({ [CONFIG_ENV.table]: 't', [CONFIG_ENV.bucket]: 'b' }).uploads;
     expect(sessionSeconds).toBeLessThanOrEqual((abort[0]?.AbortIncompleteMultipartUpload as { DaysAfterInitiation: number }).DaysAfterInitiation * 24 * 3600);
     expect(rules).toContainEqual(expect.objectContaining({ Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: 14 } }));
+    // The search snapshots' old versions go after a day (S3 applies the earlier of two expirations).
+    expect(rules).toContainEqual(expect.objectContaining({ Status: 'Enabled', Prefix: 'search/', NoncurrentVersionExpiration: { NoncurrentDays: 1 } }));
   });
 
   it('refuses plain HTTP on both buckets, and lets only S3 logging write to the log bucket', () => {

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { userActor } from '../../../functions/identity/actor';
 import { LiveSearchIndex } from '../../../functions/search/live-search-index';
 import { HOLE_PATIENCE_MS, SearchChangeLog } from '../../../functions/search/search-change-log';
@@ -14,6 +15,7 @@ import { SearchIndexer } from '../../../functions/search/search-indexer';
 import { SEARCH_POINTER_KEY, SearchSnapshots, type SnapshotPointer } from '../../../functions/search/search-snapshots';
 import { arrayEngineKind } from '../../support/array-search-engine';
 import { startEmbeddedStores, type EmbeddedStores } from '../../support/embedded-stores';
+import { sampleBundle } from '../../support/tarballs';
 
 const ada = userActor('ada', 'session');
 let stores: EmbeddedStores;
@@ -117,6 +119,27 @@ describe('applying the log: order, repeats and holes', () => {
     expect(index.sequence).toBe(base + 6);
     index.apply([{ sequence: base + 7, name: 'c', at: 0 }]);
     expect(index.engine.get('c')).toBeUndefined();
+  });
+});
+
+describe('a rebuild from the table', () => {
+  it('gives each model the document its own collection gives: grants, usage, DOIs and all', async () => {
+    const name = fresh('rebuild-full');
+    await stores.registry.createModel(ada, name, { type: 'onnx', visibility: 'public', title: 'Full', keywords: ['mnist'], authors: [{ name: 'Ada Lovelace', orcid: '0000-0002-1825-0097', role: 'creator' }], license: 'MIT', task: 'image-classification', discipline: 'Computer science', description: 'Digits' });
+    await stores.direct.addVersion(ada, name, { bytes: await sampleBundle() });
+    await stores.documents.send(new UpdateCommand({
+      TableName: stores.tableName, Key: { PK: `MODEL#${name}`, SK: 'VER#0000000001' },
+      UpdateExpression: 'SET publication = :publication',
+      ExpressionAttributeValues: { ':publication': { state: 'published', doi: `10.5072/mlhub.${name}/v1`, conceptDoi: `10.5072/mlhub.${name}`, requestedAt: 'x', requestedBy: 'ada' } },
+    }));
+    await stores.documents.send(new PutCommand({ TableName: stores.tableName, Item: { PK: `MODEL#${name}`, SK: 'USAGE', downloads: 7, predictions: 3 } }));
+    await stores.registry.setAccess(ada, name, { grants: [{ user: 'bob', role: 'read' }, { user: 'carol', role: 'write' }] });
+    const private_ = fresh('rebuild-private');
+    await stores.registry.createModel(ada, private_, { type: 'pytorch' });
+
+    const rebuilt = await LiveSearchIndex.rebuild(deps(), 'test');
+    for (const model of [name, private_]) expect(rebuilt.engine.get(model), model).toEqual(await log.readModel(model));
+    expect(rebuilt.engine.get(name)).toMatchObject({ published: true, hasDoi: true, grantees: ['bob', 'carol'], downloads: 7, predictions: 3, latestVersion: 1, authors: [{ name: 'Ada Lovelace', orcid: '0000-0002-1825-0097' }] });
   });
 });
 
