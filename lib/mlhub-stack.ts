@@ -72,7 +72,8 @@ export class MlHubStack extends Stack {
       storage: this.storage,
       layers: { 'onnx-runtime': this.functions.onnxRuntimeLayer?.layerVersion },
       bundleCheckEnvironment: { [CONFIG_ENV.maxUnpackedBytes]: String(config.maxUnpackedBytes), [CONFIG_ENV.builtinModelBytes]: String(PREDICT_MODEL_CACHE_BYTES) },
-      reservedConcurrency: { finalizeUpload: config.finalizerReservedConcurrency },
+      // The search indexer keeps the one index in memory and orders the log's snapshots: one at a time.
+      reservedConcurrency: { finalizeUpload: config.finalizerReservedConcurrency, indexModels: 1 },
       logRetention: config.logRetentionDays,
       removalPolicy,
     });

@@ -19,6 +19,7 @@ import { localObservabilityEnvironment } from './observability-environment';
 import { openLocalIssuer, type LocalIssuer } from './local-issuer';
 import { DEMO_MODEL, seedDemoModel, type SeedOutcome } from './demo-model';
 import { ensureTable } from './provision';
+import { searchIndexer } from '../functions/platform/search-services';
 import { startEventDispatcher, type EventDispatcher } from './events/event-dispatcher';
 import { attachQueueSink } from '../functions/platform/queue-sender';
 import { LOCAL_DOI_PREFIX } from '../functions/publishing/local-datacite';
@@ -65,6 +66,18 @@ const PREDICT_FUNCTION_ID = 'predictModel';
 const INVOKED_FUNCTIONS: readonly string[] = [PREDICT_FUNCTION_ID];
 
 const handlersDir = fileURLToPath(new URL('../functions/handlers/', import.meta.url));
+
+/**
+ * Brings up the indexer of this process (the one indexModels runs in) without waiting for it:
+ * it loads the snapshot the pointer names, or rebuilds from the table and writes one. A failure
+ * is one line in the log; the indexer tries again at its next batch.
+ */
+function startSearchIndexer(log: (line: string) => void): void {
+  void searchIndexer().start().then(
+    (index) => log(`Search index: ${index.engine.size} models at change ${index.sequence}, ${index.origin.kind === 'rebuilt' ? `rebuilt from the table (${index.origin.reason})` : `loaded from ${index.origin.pointer.key}`}`),
+    (error: unknown) => log(`The search index was not built: ${String((error as Error)?.message ?? error)}`),
+  );
+}
 
 async function loadHandler<Handler = LambdaHandler>(module: string): Promise<Handler> {
   const loaded = (await import(pathToFileURL(join(handlersDir, `${module}.ts`)).href)) as { handler?: Handler };
@@ -201,6 +214,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     // Messages the handlers send (the DOI registrations) go to the dispatcher's queues, as to SQS.
     const detachQueueSink = attachQueueSink((queue, body) => void events.sendMessage(queue, body));
     stops.push(async () => detachQueueSink());
+
+    // The search index is rebuilt from the table when its snapshot is missing or stale, as the
+    // cloud's indexer does at a cold start (issue 13); then the stream keeps it current.
+    startSearchIndexer(log);
 
     const issuer = await openLocalIssuer(dataDir);
     const gateway = await startGateway({

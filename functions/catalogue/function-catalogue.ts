@@ -53,6 +53,15 @@ export const FUNCTION_DEFINITIONS = {
     memoryMb: 512, timeoutSeconds: 120,
     summary: "Registers published versions' DOIs and their models' concept DOIs with the DOI provider",
   },
+  indexModels: {
+    handler: 'index-models',
+    // Every change of a model's collection (record, versions, grants, usage); never the search
+    // log's own partition, which the indexer writes. One reader at a time, a batch at most 1 s old.
+    trigger: { kind: 'table-stream', events: ['INSERT', 'MODIFY', 'REMOVE'], keyPrefixes: [{ partitionKey: 'MODEL#' }], batchSize: 100, retryAttempts: 10, batchingWindowSeconds: 1, parallelizationFactor: 1 },
+    // The whole index lives in memory (issue 13: 441 MB of heap at 100k models).
+    memoryMb: 1536, timeoutSeconds: 300,
+    summary: 'Keeps the search index: records each changed model in the search change log, and writes snapshots of the index to S3',
+  },
 } as const satisfies Record<string, CatalogueFunctionDefinition>;
 
 export type CatalogueFunctionId = keyof typeof FUNCTION_DEFINITIONS;

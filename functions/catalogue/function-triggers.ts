@@ -64,6 +64,10 @@ export interface TableStreamTrigger {
   readonly batchSize: number;
   /** Retries of a failed batch before its records are given up: 0 to 10000. */
   readonly retryAttempts: number;
+  /** How long Lambda gathers records before invoking, 0 to 300 s (MaximumBatchingWindowInSeconds); Lambda's default (0) when absent. */
+  readonly batchingWindowSeconds?: number;
+  /** Batches of one shard processed at once, 1 to 10 (ParallelizationFactor); 1 when absent. */
+  readonly parallelizationFactor?: number;
 }
 
 /**

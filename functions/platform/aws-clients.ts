@@ -7,6 +7,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { traced } from '../observability/tracing';
+import { watchTableChanges } from '../store/table-changes';
 import type { FunctionConfig } from './function-config';
 
 /*
@@ -18,9 +19,12 @@ import type { FunctionConfig } from './function-config';
 export function createDocumentClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
   // The document client sends through the DynamoDB client's middleware stack, which is the one traced.
   const dynamodb = traced(new DynamoDBClient(config));
-  return DynamoDBDocumentClient.from(dynamodb, {
+  const documents = DynamoDBDocumentClient.from(dynamodb, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
+  // The local runtime's stand-in for the table's stream (dynalite has none); nothing in Lambda.
+  watchTableChanges(documents);
+  return documents;
 }
 
 /**

@@ -18,6 +18,7 @@ import type { ModelFields } from './model-fields';
 import type { ModelRecord, ModelWithVersions, ModelWithdrawal, Visibility } from './model-records';
 import type { CommitOutcome, ExpectedRevision, ListingPage, ListingQuery, ModelStore } from './model-store';
 import { SCHOLARLY_KEYS } from '../contracts/scholarly-metadata';
+import { recordSearchChange } from '../search/search-change-log';
 import {
   GRANT_SORT_PREFIX,
   META_SORT_KEY,
@@ -93,6 +94,17 @@ export class DynamoModelStore implements ModelStore {
   ) {}
 
   /**
+   * The one seam between the registry's writes and search: every write here that changes who may
+   * see a model (a grant given or removed, its visibility, its delete or withdrawal) puts the
+   * model's new state in the search change log before it returns, so the change reaches every
+   * search before the request that made it answers (issue 13). Other changes reach the log
+   * through the table's stream (functions/handlers/index-models.ts).
+   */
+  private async accessChanged(name: string): Promise<void> {
+    await recordSearchChange(this.client, this.tableName, name);
+  }
+
+  /**
    * A name whose model was deleted keeps a tombstone with its version counter: the new model
    * takes the name over and goes on counting from there, so no version number is ever reused.
    */
@@ -158,10 +170,12 @@ export class DynamoModelStore implements ModelStore {
         ...grant,
       },
     }));
+    await this.accessChanged(name);
   }
 
   async deleteGrant(name: string, user: string): Promise<void> {
     await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: grantKey(name, user) }));
+    await this.accessChanged(name);
   }
 
   async setVisibility(name: string, visibility: Visibility, now: string): Promise<ModelRecord> {
@@ -188,6 +202,7 @@ export class DynamoModelStore implements ModelStore {
         ExpressionAttributeValues: values,
         ReturnValues: 'ALL_NEW',
       }));
+      await this.accessChanged(name);
       return modelRecordOf(result.Attributes ?? {});
     } catch (error) {
       if (isConditionFailure(error)) throw notFound('model_not_found', `Model '${name}' does not exist`);
@@ -292,6 +307,7 @@ export class DynamoModelStore implements ModelStore {
         },
         ReturnValues: 'ALL_NEW',
       }));
+      await this.accessChanged(name);
       return modelRecordOf(result.Attributes ?? {});
     } catch (error) {
       if (isConditionFailure(error)) return undefined;
@@ -331,6 +347,7 @@ export class DynamoModelStore implements ModelStore {
         ExpressionAttributeNames: { '#state': 'state', '#withdrawal': 'withdrawal', '#since': 'deletingSince', '#gpk': byOwner.partitionKey, '#gsk': byOwner.sortKey },
         ExpressionAttributeValues: { ':withdrawn': 'withdrawn', ':withdrawal': withdrawal, ':deleting': 'deleting' },
       })));
+      await this.accessChanged(name);
       return;
     }
     await conditionally(() => this.client.send(new PutCommand({
@@ -340,6 +357,7 @@ export class DynamoModelStore implements ModelStore {
       ExpressionAttributeNames: { '#state': 'state' },
       ExpressionAttributeValues: { ':deleting': 'deleting' },
     })));
+    await this.accessChanged(name);
   }
 
   async retractLatestVersion(name: string, version: number, replacement: number | undefined, now: string): Promise<boolean> {

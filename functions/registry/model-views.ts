@@ -141,7 +141,7 @@ export function modelView(model: ModelRecord, versions: readonly VersionRecord[]
 }
 
 /** The newest published version's DOI, and the model's concept DOI once any version is published (it resolves after a withdrawal too). */
-function publishedDois(versions: readonly VersionRecord[]): { doi: string | null; concept_doi: string | null } {
+export function publishedDois(versions: readonly Pick<VersionRecord, 'version' | 'publication'>[]): { doi: string | null; concept_doi: string | null } {
   const published = versions.filter((version) => version.publication?.state === 'published').sort((a, b) => b.version - a.version);
   const resolving = versions.find((version) => version.publication?.state === 'published' || version.publication?.state === 'withdrawn');
   return { doi: published[0]?.publication?.doi ?? null, concept_doi: resolving?.publication?.conceptDoi ?? null };

@@ -3,6 +3,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { BUNDLE_ROOT, modelPrefix } from '../../functions/bundles/bundle-keys';
 import { RATE_COUNTER_PREFIX } from '../../functions/rate-limits/dynamo-rate-counter-store';
+import { SEARCH_PREFIX } from '../../functions/search/search-snapshots';
 import { TABLE_DESIGN } from '../../functions/store/table-design';
 import type { MlHubStorage } from '../storage/mlhub-storage';
 import type { AccessTarget, IndexTarget, RouteAccess } from './route-access';
@@ -12,6 +13,9 @@ export const ANY_MODEL_PREFIX = modelPrefix('*');
 
 /** Every object under any model's prefix, and nothing else in the bucket. */
 export const BUNDLE_OBJECTS_PATTERN = `${ANY_MODEL_PREFIX}*`;
+
+/** Every object of the search index (snapshots, pointer), and nothing else in the bucket. */
+export const SEARCH_OBJECTS_PATTERN = `${SEARCH_PREFIX}*`;
 
 /** The concrete resources a route's access applies to. */
 export interface AccessTargets {
@@ -62,6 +66,8 @@ function scopeOf(target: AccessTarget, targets: AccessTargets): Scope {
       return { resources: [targets.bucketArn] };
     case 'bundleObjects':
       return { resources: [`${targets.bucketArn}/${BUNDLE_OBJECTS_PATTERN}`] };
+    case 'searchObjects':
+      return { resources: [`${targets.bucketArn}/${SEARCH_OBJECTS_PATTERN}`] };
     case 'modelEndpoints':
       return { resources: targets.modelEndpointArns };
     case 'userPool':
@@ -110,6 +116,12 @@ export function accessAcknowledgements(access: RouteAccess, targets: AccessTarge
     acknowledgements.push({
       id: `AwsSolutions-IAM5[Resource::<${targets.bucketLogicalId}.Arn>/${BUNDLE_OBJECTS_PATTERN}]`,
       reason: `Bundle keys are made per model and version at run time (functions/bundles/bundle-keys.ts); ${BUNDLE_OBJECTS_PATTERN} is the narrowest pattern covering them and excludes the rest of the bucket`,
+    });
+  }
+  if (access.searchObjects?.length) {
+    acknowledgements.push({
+      id: `AwsSolutions-IAM5[Resource::<${targets.bucketLogicalId}.Arn>/${SEARCH_OBJECTS_PATTERN}]`,
+      reason: `Snapshot keys are made per snapshot at run time (functions/search/search-snapshots.ts); ${SEARCH_OBJECTS_PATTERN} covers the search index's objects only`,
     });
   }
   if (access.modelEndpoints?.length) {

@@ -31,6 +31,16 @@ export const CATALOGUE_ACCESS: Readonly<Record<CatalogueFunctionId, RouteAccess>
   // local DOI provider of npm start keeps DOI items in the table (PutItem, DeleteItem), and it never
   // runs in the cloud (the stack sets MLHUB_DOI_PROVIDER=datacite).
   registerDois: { table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'] },
+  // SearchIndexer (functions/search/search-indexer.ts): for each model a batch touched, takes a log
+  // sequence (UpdateItem), reads the collection (Query) and puts the entry (PutItem); catches up
+  // from the log (Query); with no usable snapshot, rebuilds from the table (GetItem of the head,
+  // Scan); writes snapshots and the pointer (PutObject), reads them at start (GetObject), deletes
+  // old snapshots (DeleteObject) and trims the log entries they covered (UpdateItem of the head,
+  // Query of the keys, BatchWriteItem).
+  indexModels: {
+    table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
+    searchObjects: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+  },
 };
 
 /** A catalogue function's data access; throws for an id CATALOGUE_ACCESS does not hold (a function outside the catalogue). */

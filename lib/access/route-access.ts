@@ -29,6 +29,7 @@ export type TableAction =
   | 'dynamodb:GetItem'
   | 'dynamodb:BatchGetItem'
   | 'dynamodb:Query'
+  | 'dynamodb:Scan'
   | 'dynamodb:PutItem'
   | 'dynamodb:UpdateItem'
   | 'dynamodb:DeleteItem'
@@ -64,6 +65,8 @@ export type RouteAccess = {
   readonly bundleKeyLookup?: readonly 's3:ListBucket'[];
   /** Bundle objects, only under the bundle prefix. */
   readonly bundleObjects?: readonly BundleObjectAction[];
+  /** The search index's snapshots and their pointer, only under `search/` in the bundle bucket (functions/search/search-snapshots.ts). */
+  readonly searchObjects?: readonly ('s3:GetObject' | 's3:PutObject' | 's3:DeleteObject')[];
   /** The SageMaker endpoints configured in modelBackends (nothing, when none are configured). */
   readonly modelEndpoints?: readonly 'sagemaker:InvokeEndpoint'[];
   /** Rate counter items only (lib/access/rate-limit-access.ts): the table, for keys in the counters' partitions. */
@@ -106,6 +109,16 @@ const PREDICT_ACCESS: RouteAccess = {
 };
 
 /**
+ * What a search function's index loader (functions/search/search-index-loader.ts) does: reads the
+ * pointer and the snapshot (GetObject under search/), queries the change log (Query), and, with
+ * no usable snapshot, rebuilds from the table (GetItem of the log's head, then a parallel Scan).
+ */
+export const SEARCH_INDEX_ACCESS: RouteAccess = {
+  table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'],
+  searchObjects: ['s3:GetObject'],
+};
+
+/**
  * By route id (functions/routes/route-table.ts): what the route's handler logic calls. (Besides
  * its data, createModel's function may invoke the predict function: lib/functions/route-functions.ts.)
  */
@@ -114,8 +127,12 @@ export const ROUTE_ACCESS: Readonly<Record<RouteId, RouteAccess>> = {
   getStatus: { table: ['dynamodb:GetItem'], bundleRootListing: ['s3:ListBucket'] },
   // Serves the document it was built with; touches no data.
   getOpenApi: {},
-  // Own models, public models, and models shared with the caller (grant items, then their records).
-  listModels: { table: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'], byOwnerIndex: ['dynamodb:Query'], publicModelsIndex: ['dynamodb:Query'] },
+  // Own models, public models, and models shared with the caller (grant items, then their records);
+  // a search (`q` or a filter) answers from the search index, which it loads and keeps current.
+  listModels: unionOfAccess([
+    { table: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'], byOwnerIndex: ['dynamodb:Query'], publicModelsIndex: ['dynamodb:Query'] },
+    SEARCH_INDEX_ACCESS,
+  ]),
   // Puts the record if the name was never used; else reads what holds it, and takes over a
   // deleted model's tombstone with a conditional put that keeps its version counter.
   createModel: { table: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
@@ -129,7 +146,8 @@ export const ROUTE_ACCESS: Readonly<Record<RouteId, RouteAccess>> = {
   // versions an upload URL may still reach (PutObject of the empty marker), then deletes its
   // grants and sessions (a keys-only query, BatchWriteItem) and puts the tombstone record
   // (PutItem); a model with DOIs has its versions with DOIs withdrawn and its record turned
-  // withdrawn instead (UpdateItem each).
+  // withdrawn instead (UpdateItem each). The mark and the end are each recorded in the search
+  // change log (UpdateItem, Query, PutItem: as putAccess).
   deleteModel: {
     table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
     bundleListing: ['s3:ListBucket'],
@@ -186,9 +204,10 @@ export const ROUTE_ACCESS: Readonly<Record<RouteId, RouteAccess>> = {
   citeModel: { table: ['dynamodb:GetItem', 'dynamodb:Query'] },
   // VersionPublishing.request (functions/publishing/version-publishing.ts): reads the model, grant and
   // version (GetItem); starts the publication (a conditional UpdateItem of the version) and makes
-  // the model public (UpdateItem of the record); sends the registration to the DOI queue (granted
-  // with the queue, on a stack that publishes: lib/functions/datacite-publishing.ts).
-  publishVersion: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
+  // the model public (UpdateItem of the record), which records it in the search change log (the
+  // sequence: UpdateItem; its collection: Query; the entry: PutItem); sends the registration to the
+  // DOI queue (granted with the queue, on a stack that publishes: lib/functions/datacite-publishing.ts).
+  publishVersion: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:PutItem'] },
   // VersionRemoval.deleteVersion (functions/versions/version-removal.ts): reads the model, grant,
   // version and session (GetItem); moves the version to deleted, or withdraws it when it has a DOI
   // (a conditional UpdateItem either way; the hiding of the DOI goes to the DOI queue, granted with
@@ -203,6 +222,8 @@ export const ROUTE_ACCESS: Readonly<Record<RouteId, RouteAccess>> = {
   predictModelWithGet: PREDICT_ACCESS,
   getAccess: { table: ['dynamodb:GetItem', 'dynamodb:Query'] },
   // Grant items are put and deleted one by one; visibility is an update of the record.
+  // Each of these writes then records the model in the search change log (functions/search/search-change-log.ts):
+  // the log's sequence taken (UpdateItem), the model's collection read (Query), the entry put (PutItem).
   putAccess: { table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'] },
   createToken: { table: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
   // A user's tokens are listed from their own partition of the owner index.

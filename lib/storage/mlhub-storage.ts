@@ -5,6 +5,7 @@ import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { BUNDLE_BUCKET_CORS } from '../../functions/bundles/bucket-cors';
 import { ALL_INDEXES, TABLE_DESIGN } from '../../functions/store/table-design';
+import { SEARCH_PREFIX } from '../../functions/search/search-snapshots';
 
 export interface MlHubStorageProps {
   readonly removalPolicy: RemovalPolicy;
@@ -100,6 +101,9 @@ export class MlHubStorage extends Construct {
           // Once its versions are gone, a deleted object's marker is clutter.
           expiredObjectDeleteMarker: true,
         },
+        // The search index's snapshots are rewritten every few minutes and can be rebuilt from the
+        // table: their old versions (and the pointer's) are kept a day, not noncurrentVersionDays.
+        { id: 'expire-noncurrent-search-snapshots', prefix: SEARCH_PREFIX, noncurrentVersionExpiration: Duration.days(1) },
       ],
       removalPolicy: props.removalPolicy,
     });

@@ -31,10 +31,11 @@ import { functionsTriggeredBy } from '../../functions/catalogue/function-catalog
 import { ROUTES, type RouteSpec } from '../../functions/routes/route-table';
 import { ALL_INDEXES, TABLE_DESIGN } from '../../functions/store/table-design';
 import { DynamoTokenStore } from '../../functions/tokens/dynamo-token-store';
-import { BUNDLE_OBJECTS_PATTERN } from '../../lib/access/access-statements';
+import { BUNDLE_OBJECTS_PATTERN, SEARCH_OBJECTS_PATTERN } from '../../lib/access/access-statements';
 import { CATALOGUE_ACCESS } from '../../lib/access/event-access';
 import { routeAccess, type AccessTarget, type RouteAccess } from '../../lib/access/route-access';
 import { failedEventsOf, type DeployedFunction } from '../../lib/functions/catalogue-functions';
+import { STREAM_READ_ACTIONS } from '../../lib/functions/triggers/table-stream-source';
 import { BUCKET_NOTIFICATIONS_HANDLER_ID } from '../../lib/functions/triggers/s3-notification';
 import { ROUTE_UPLOAD_SETTINGS } from '../../lib/functions/upload-environment';
 import { BUNDLE_FILE, ONNX_RUNTIME_PACKAGE } from '../../lib/functions/handler-bundling';
@@ -112,6 +113,7 @@ const isDataAction = (action: string): boolean => /^(dynamodb|s3|sagemaker):/.te
 const EVENT_SUBSCRIPTIONS = functionsTriggeredBy('s3');
 const SCHEDULES = functionsTriggeredBy('schedule');
 const QUEUE_READERS = functionsTriggeredBy('queue');
+const STREAM_READERS = functionsTriggeredBy('table-stream');
 
 let synth: SynthesizedMlHub;
 let ids: { table: string; bucket: string; logBucket: string; api: string; userPool: string; userPoolClient: string };
@@ -126,6 +128,7 @@ const functionOf = (routeId: string): RouteFunction => {
 const eventFunctionOf = (subscriptionId: string): Extract<DeployedFunction, { kind: 's3' }> => synth.stack.catalogueFunctions.of(subscriptionId, 's3');
 const scheduledFunctionOf = (scheduleId: string): Extract<DeployedFunction, { kind: 'schedule' }> => synth.stack.catalogueFunctions.of(scheduleId, 'schedule');
 const queueFunctionOf = (functionId: string): Extract<DeployedFunction, { kind: 'queue' }> => synth.stack.catalogueFunctions.of(functionId, 'queue');
+const streamFunctionOf = (functionId: string): Extract<DeployedFunction, { kind: 'table-stream' }> => synth.stack.catalogueFunctions.of(functionId, 'table-stream');
 const functionResource = (routeFunction: RouteFunction): Resource => resourceById(synth.template, logicalIdOf(routeFunction.function));
 const dataStatements = (routeFunction: RouteFunction): Statement[] =>
   statementsOfRole(synth.template, logicalIdOf(routeFunction.role)).filter((statement) => asList(statement.Action).some(isDataAction));
@@ -147,6 +150,7 @@ const allHandlerFunctions = (): [string, RouteFunction][] => [
   ...EVENT_SUBSCRIPTIONS.map((subscription) => [subscription.id, eventFunctionOf(subscription.id).handler] as [string, RouteFunction]),
   ...SCHEDULES.map((schedule) => [schedule.id, scheduledFunctionOf(schedule.id).handler] as [string, RouteFunction]),
   ...QUEUE_READERS.map((reader) => [reader.id, queueFunctionOf(reader.id).handler] as [string, RouteFunction]),
+  ...STREAM_READERS.map((reader) => [reader.id, streamFunctionOf(reader.id).handler] as [string, RouteFunction]),
 ];
 
 const apiRoutes = () => Object.values(resourcesOfType(synth.template, 'AWS::ApiGatewayV2::Route'));
@@ -204,8 +208,8 @@ describe('routes and functions', () => {
     for (const route of apiRoutes().filter((candidate) => /^(OPTIONS |ANY |\$default)/.test(String(candidate.Properties.RouteKey)))) {
       expect(functionBehind(route), String(route.Properties.RouteKey)).toBe(fallback);
     }
-    // One per route, the fallback, one per storage event subscription, schedule and queue, and CDK's bucket notifications handler.
-    expect(Object.keys(resourcesOfType(synth.template, 'AWS::Lambda::Function'))).toHaveLength(ROUTES.length + 1 + EVENT_SUBSCRIPTIONS.length + SCHEDULES.length + QUEUE_READERS.length + 1);
+    // One per route, the fallback, one per storage event subscription, schedule, queue and stream reader, and CDK's bucket notifications handler.
+    expect(Object.keys(resourcesOfType(synth.template, 'AWS::Lambda::Function'))).toHaveLength(ROUTES.length + 1 + EVENT_SUBSCRIPTIONS.length + SCHEDULES.length + QUEUE_READERS.length + STREAM_READERS.length + 1);
   });
 
   it.each(ROUTES.map((route) => [route.id, route] as const))('%s runs with its route table memory and timeout, on arm64 Node.js, traced, logging JSON', (routeId, route: RouteSpec) => {
@@ -245,6 +249,7 @@ describe('routes and functions', () => {
       ...EVENT_SUBSCRIPTIONS.map((subscription) => [eventFunctionOf(subscription.id).handler, subscription.handler] as const),
       ...SCHEDULES.map((schedule) => [scheduledFunctionOf(schedule.id).handler, schedule.handler] as const),
       ...QUEUE_READERS.map((reader) => [queueFunctionOf(reader.id).handler, reader.handler] as const),
+      ...STREAM_READERS.map((reader) => [streamFunctionOf(reader.id).handler, reader.handler] as const),
     ];
     expect([...new Set(deployed.map(([, handler]) => handler))].sort()).toEqual([...DEPLOYED_HANDLERS].sort());
     for (const [routeFunction, handler] of deployed) {
@@ -275,6 +280,7 @@ describe('least privilege', () => {
       bundleListing: { resources: [arnOf(ids.bucket)], condition: { StringLike: { 's3:prefix': 'models/*/' } } },
       bundleKeyLookup: { resources: [arnOf(ids.bucket)] },
       bundleObjects: { resources: [arnWithSuffix(ids.bucket, '/models/*/*')] },
+      searchObjects: { resources: [arnWithSuffix(ids.bucket, '/search/*')] },
       modelEndpoints: { resources: [ENDPOINT_PATTERN] },
       rateLimitCounters: { resources: [arnOf(ids.table)], condition: RATE_COUNTER_CONDITION },
       userPool: { resources: [arnOf(ids.userPool)] },
@@ -312,6 +318,15 @@ describe('least privilege', () => {
     expect(dataGrantPairs(scheduledFunctionOf(scheduleId).handler)).toEqual(expectedPairs([access as RouteAccess]));
   });
 
+  it.each(STREAM_READERS.map((reader) => [reader.id]))('the %s stream function holds exactly the data grants CATALOGUE_ACCESS gives it', (readerId) => {
+    const access = (CATALOGUE_ACCESS as Record<string, RouteAccess | undefined>)[readerId];
+    expect(access).toBeDefined();
+    // Reading the stream itself is the trigger's grant (test/infra/catalogue-triggers.test.ts), on the stream's ARN only.
+    const [data, stream] = [false, true].map((onStream) => dataGrantPairs(streamFunctionOf(readerId).handler).filter((pair) => pair.includes('"StreamArn"') === onStream));
+    expect(data).toEqual(expectedPairs([access as RouteAccess]));
+    expect(stream).toEqual(grantPairs([{ actions: [...STREAM_READ_ACTIONS], resources: [{ 'Fn::GetAtt': [ids.table, 'StreamArn'] }] }]));
+  });
+
   it('gives the fallback no data access at all', () => {
     expect(dataStatements(synth.stack.functions.fallback)).toEqual([]);
   });
@@ -337,10 +352,10 @@ describe('least privilege', () => {
     expect(writes).toEqual({ getUpload: ['s3:PutObject'] });
   });
 
-  it('lets only the upload, upload session, finalizer, sweep and delete functions write to S3', () => {
+  it('lets only the upload, upload session, finalizer, sweep, delete and search indexer functions write to S3', () => {
     const writesToS3 = (routeFunction: RouteFunction) => dataActions(routeFunction).some((action) => action.startsWith('s3:') && !READ_ACTIONS.has(action));
     const writers = allHandlerFunctions().filter(([, routeFunction]) => writesToS3(routeFunction)).map(([id]) => id);
-    expect(writers.sort()).toEqual(['abortUpload', 'completeUpload', 'createUpload', 'deleteModel', 'deleteVersion', 'finalizeUpload', 'getUpload', 'sweepVersions', 'uploadBundle']);
+    expect(writers.sort()).toEqual(['abortUpload', 'completeUpload', 'createUpload', 'deleteModel', 'deleteVersion', 'finalizeUpload', 'getUpload', 'indexModels', 'sweepVersions', 'uploadBundle']);
   });
 
   it('scopes object grants to bundle keys, and listing to the bundle prefix', () => {
@@ -356,6 +371,10 @@ describe('least privilege', () => {
     const unconditioned = allHandlerFunctions().filter(([, routeFunction]) => dataStatements(routeFunction)
       .some((statement) => asList(statement.Action).includes('s3:ListBucket') && statement.Condition === undefined)).map(([id]) => id);
     expect(unconditioned.sort()).toEqual(['completeUpload', 'finalizeUpload', 'getUpload', 'sweepVersions', 'uploadBundle']);
+    // The search index's objects are their own pattern, which no bundle key matches.
+    expect(iamPatternMatches(`/${SEARCH_OBJECTS_PATTERN}`, '/search/current.json')).toBe(true);
+    expect(iamPatternMatches(`/${SEARCH_OBJECTS_PATTERN}`, `/${newBundleKey('resnet-50', 12)}`)).toBe(false);
+    expect(iamPatternMatches(objectPattern, '/search/current.json')).toBe(false);
   });
 
   it('lets the status probe list exactly the bundle root, which is the prefix its ping asks for', async () => {
@@ -433,7 +452,7 @@ describe('upload sessions', () => {
     downloadBundle: () => [table(['dynamodb:GetItem']), objects(['s3:GetObjectVersion'])],
     getVersion: () => [table(['dynamodb:GetItem'])],
     deleteVersion: () => [table(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']), objects(['s3:AbortMultipartUpload', 's3:PutObject'])],
-    publishVersion: () => [table(['dynamodb:GetItem', 'dynamodb:UpdateItem'])],
+    publishVersion: () => [table(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:PutItem'])],
   };
 
   it.each(Object.keys(EXPECTED).map((routeId) => [routeId]))('%s holds exactly the grants its calls and the URLs it signs need (and the rate counters\', if it counts requests)', (routeId) => {
@@ -494,7 +513,7 @@ describe('reserved concurrency', () => {
     const reserved = Object.fromEntries(allHandlerFunctions()
       .map(([id, routeFunction]) => [id, functionResource(routeFunction).Properties.ReservedConcurrentExecutions])
       .filter(([, value]) => value !== undefined));
-    expect(reserved).toEqual({ predictModel: 3, predictModelWithGet: 3, finalizeUpload: 2 });
+    expect(reserved).toEqual({ predictModel: 3, predictModelWithGet: 3, finalizeUpload: 2, indexModels: 1 });
     expect(functionResource(synth.stack.functions.fallback).Properties.ReservedConcurrentExecutions).toBeUndefined();
   });
 });
@@ -949,7 +968,7 @@ describe('identity: the stack\'s own Cognito user pool', () => {
 
   it('never puts a function into single-user development mode', () => {
     const functions = Object.values(resourcesOfType(synth.template, 'AWS::Lambda::Function'));
-    expect(functions).toHaveLength(ROUTES.length + 1 + EVENT_SUBSCRIPTIONS.length + SCHEDULES.length + QUEUE_READERS.length + 1);
+    expect(functions).toHaveLength(ROUTES.length + 1 + EVENT_SUBSCRIPTIONS.length + SCHEDULES.length + QUEUE_READERS.length + STREAM_READERS.length + 1);
     // CDK's bucket notifications handler has no environment at all.
     for (const resource of functions) expect(Object.keys((resource.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {})).not.toContain(IDENTITY_ENV.devUser);
   });
@@ -996,9 +1015,31 @@ describe('storage', () => {
     for (const attribute of table.Properties.AttributeDefinitions as { AttributeType: string }[]) expect(attribute.AttributeType).toBe('S');
   });
 
-  it('gives the table no stream while no catalogue function reads one (a stream nobody reads is only cost)', () => {
-    expect(functionsTriggeredBy('table-stream')).toEqual([]);
-    expect(resourceById(synth.template, ids.table).Properties.StreamSpecification).toBeUndefined();
+  it('gives the table a stream with both images, since the search indexer reads it (test/infra/catalogue-triggers.test.ts: none while no function does)', () => {
+    expect(functionsTriggeredBy('table-stream').map((fn) => fn.id)).toEqual(['indexModels']);
+    expect(resourceById(synth.template, ids.table).Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
+  });
+
+  it('feeds the search indexer every change of a model\'s items, and only those, one batch at a time per shard, at most a second old, with partial batch failures', () => {
+    const { handler, failedEvents } = streamFunctionOf('indexModels');
+    const mappings = Object.values(resourcesOfType(synth.template, 'AWS::Lambda::EventSourceMapping'))
+      .filter((mapping) => JSON.stringify(mapping.Properties.FunctionName).includes(logicalIdOf(handler.function)));
+    expect(mappings).toHaveLength(1);
+    const properties = mappings[0]?.Properties ?? {};
+    expect(properties).toMatchObject({
+      EventSourceArn: { 'Fn::GetAtt': [ids.table, 'StreamArn'] },
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 1,
+      ParallelizationFactor: 1,
+      MaximumRetryAttempts: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: { OnFailure: { Destination: arnOf(logicalIdOf(failedEvents)) } },
+    });
+    // Written out as Lambda's filter syntax: the model partitions, never the search log the indexer itself writes.
+    const filters = (properties.FilterCriteria as { Filters: { Pattern: string }[] }).Filters.map((filter) => JSON.parse(filter.Pattern) as unknown);
+    expect(filters).toEqual([{ eventName: ['INSERT', 'MODIFY', 'REMOVE'], dynamodb: { Keys: { PK: { S: [{ prefix: 'MODEL#' }] } } } }]);
+    expect(functionResource(handler).Properties.ReservedConcurrentExecutions).toBe(1);
   });
 
   it('lets DynamoDB expire personal access tokens by the attribute the token store writes', async () => {
@@ -1054,6 +1095,8 @@ describe('storage', () => {
     const { sessionSeconds } = loadFunctionConfig({ [CONFIG_ENV.table]: 't', [CONFIG_ENV.bucket]: 'b' }).uploads;
     expect(sessionSeconds).toBeLessThanOrEqual((abort[0]?.AbortIncompleteMultipartUpload as { DaysAfterInitiation: number }).DaysAfterInitiation * 24 * 3600);
     expect(rules).toContainEqual(expect.objectContaining({ Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: 14 } }));
+    // The search snapshots' old versions go after a day (S3 applies the earlier of two expirations).
+    expect(rules).toContainEqual(expect.objectContaining({ Status: 'Enabled', Prefix: 'search/', NoncurrentVersionExpiration: { NoncurrentDays: 1 } }));
   });
 
   it('refuses plain HTTP on both buckets, and lets only S3 logging write to the log bucket', () => {

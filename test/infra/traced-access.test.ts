@@ -15,6 +15,10 @@ import { BUNDLE_ROOT, newBundleKey } from '../../functions/bundles/bundle-keys';
 import { S3BundleStore } from '../../functions/bundles/s3-bundle-store';
 import { userActor } from '../../functions/identity/actor';
 import { TABLE_DESIGN } from '../../functions/store/table-design';
+import { SearchChangeLog } from '../../functions/search/search-change-log';
+import { SearchIndexer } from '../../functions/search/search-indexer';
+import { SEARCH_PREFIX, SearchSnapshots } from '../../functions/search/search-snapshots';
+import { arrayEngineKind } from '../support/array-search-engine';
 import { PendingSweep } from '../../functions/versions/pending-sweep';
 import { UploadSessions, type SessionStatus } from '../../functions/versions/upload-sessions';
 import { DynamoRateCounterStore, RATE_COUNTER_PREFIX } from '../../functions/rate-limits/dynamo-rate-counter-store';
@@ -73,7 +77,7 @@ function recordCalls(client: S3Client | DynamoDBDocumentClient, service: Call['s
 const DYNAMODB_ACTIONS: Readonly<Record<string, string>> = {
   Get: 'GetItem', GetItem: 'GetItem', Put: 'PutItem', PutItem: 'PutItem', Update: 'UpdateItem', UpdateItem: 'UpdateItem',
   Delete: 'DeleteItem', DeleteItem: 'DeleteItem', Query: 'Query', BatchGet: 'BatchGetItem', BatchGetItem: 'BatchGetItem',
-  BatchWrite: 'BatchWriteItem', BatchWriteItem: 'BatchWriteItem',
+  BatchWrite: 'BatchWriteItem', BatchWriteItem: 'BatchWriteItem', Scan: 'Scan',
 };
 
 /**
@@ -118,6 +122,7 @@ function grantsNeeded(call: Call): string[] {
   const key = String(call.input.Key ?? '');
   const keys = call.command === 'DeleteObjects' ? ((call.input.Delete as { Objects: { Key: string }[] }).Objects.map((object) => object.Key)) : [key];
   if (!action) return [`unmapped s3 ${call.command}`];
+  if (keys.every((candidate) => candidate.startsWith(SEARCH_PREFIX))) return [`searchObjects ${action}`];
   if (keys.some((candidate) => !candidate.startsWith(BUNDLE_ROOT))) return [`object outside the bundle root: ${keys.join(', ')}`];
   // A missing key answers 404 only to a caller who may list the bucket; 403 otherwise.
   const missing = call.command === 'HeadObject' && call.failure === 'NotFound' ? ['bundleKeyLookup s3:ListBucket'] : [];
@@ -455,6 +460,20 @@ describe('access traced through the calls the code makes', () => {
     // No token: a clock calls it.
     expect(needed).toEqual(granted(catalogueAccess(scheduleId)));
   }, 60_000);
+
+  it.each(functionsTriggeredBy('table-stream').map((fn) => [fn.id]))('%s (the table\'s stream): a cold start with no snapshot (rebuilt, written), batches recorded, snapshots written and the log trimmed, a cold start from a snapshot', async (streamId) => {
+    expect(streamId).toBe('indexModels');
+    const names = [await newModel(), await newModel()];
+    const deps = { engine: arrayEngineKind(), log: new SearchChangeLog(stores.documents, stores.tableName), snapshots: new SearchSnapshots(stores.s3, stores.bucket) };
+    const needed = await traced(async () => {
+      const indexer = new SearchIndexer(deps);
+      for (const name of names) await indexer.indexModels([name], { forceSnapshot: true });
+      await indexer.indexModels(names, { forceSnapshot: true });
+      await new SearchIndexer(deps).indexModels(names);
+    });
+    // No token: the stream invokes it.
+    expect(needed).toEqual(granted(catalogueAccess(streamId)));
+  });
 
   it('rate limits (every limited route): requests counted, one refused, each caller and class apart', async () => {
     const limiter = new RateLimiter({ store: new DynamoRateCounterStore(stores.documents, stores.tableName), policy: parseRateLimitPolicy('read=2/60s,upload=1/60s') });

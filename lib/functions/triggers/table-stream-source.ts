@@ -1,4 +1,4 @@
-import type { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import { EventSourceMapping, StartingPosition } from 'aws-cdk-lib/aws-lambda';
@@ -45,6 +45,8 @@ export function wireTableStreamTrigger(handler: RouteFunction, fn: CatalogueFunc
     startingPosition: StartingPosition.TRIM_HORIZON,
     batchSize: trigger.batchSize,
     retryAttempts: trigger.retryAttempts,
+    ...(trigger.batchingWindowSeconds !== undefined ? { maxBatchingWindow: Duration.seconds(trigger.batchingWindowSeconds) } : {}),
+    parallelizationFactor: trigger.parallelizationFactor ?? 1,
     reportBatchItemFailures: true,
     onFailure: new SqsDlq(failedEvents),
     filters: streamFilterPatterns(trigger).map((pattern) => ({ pattern: JSON.stringify(pattern) })),

@@ -2,6 +2,8 @@ import { DynamoDBClient, paginateScan, type AttributeValue } from '@aws-sdk/clie
 import { S3Client, paginateListObjectsV2 } from '@aws-sdk/client-s3';
 import { LOCAL_BUCKET, LOCAL_REGION, LOCAL_TABLE } from '../../../local/runtime';
 import { LOCAL_S3_CREDENTIALS } from '../../../local/s3-server';
+import { SEARCH_LOG_PARTITION } from '../../../functions/search/search-change-log';
+import { SEARCH_PREFIX } from '../../../functions/search/search-snapshots';
 
 /** Every stored item and object, each as a canonical line keyed by where it lives. */
 export type StateSnapshot = ReadonlyMap<string, string>;
@@ -27,7 +29,8 @@ const itemKey = (item: Record<string, AttributeValue>) => `table ${canonical(ite
 /**
  * Reads the running MLHub's whole state straight from its stores: every table item (models,
  * versions, grants, tokens, upload sessions) and every bucket object with its ETag, size and
- * time. The S3 client signs its requests, as the local S3 requires.
+ * time, but the search index's (its change log and snapshots, which the indexer derives from the
+ * rest on its own time). The S3 client signs its requests, as the local S3 requires.
  */
 export function stateReader(endpoints: { dynamoEndpoint: string; s3Endpoint: string }): StateReader {
   const dynamo = new DynamoDBClient({ endpoint: endpoints.dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_S3_CREDENTIALS });
@@ -38,7 +41,8 @@ export function stateReader(endpoints: { dynamoEndpoint: string; s3Endpoint: str
   const tableItems = async () => {
     const lines: [string, string][] = [];
     for await (const page of paginateScan({ client: dynamo }, { TableName: LOCAL_TABLE, ConsistentRead: true })) {
-      for (const item of page.Items ?? []) lines.push([itemKey(item), canonical(item)]);
+      // The search log is derived from the rest, written by the indexer when the stream delivers an earlier write: not what a request changed.
+      for (const item of page.Items ?? []) if (item.PK?.S !== SEARCH_LOG_PARTITION) lines.push([itemKey(item), canonical(item)]);
     }
     return lines;
   };
@@ -46,6 +50,8 @@ export function stateReader(endpoints: { dynamoEndpoint: string; s3Endpoint: str
     const lines: [string, string][] = [];
     for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: LOCAL_BUCKET })) {
       for (const object of page.Contents ?? []) {
+        // Search snapshots, likewise derived and written asynchronously.
+        if (object.Key?.startsWith(SEARCH_PREFIX)) continue;
         lines.push([`object ${object.Key}`, canonical({ etag: object.ETag, size: object.Size, modified: object.LastModified?.toISOString() })]);
       }
     }

@@ -1,0 +1,105 @@
+import { promisify } from 'node:util';
+import { gunzip as gunzipCallback, gzip as gzipCallback } from 'node:zlib';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+
+const gzip = promisify(gzipCallback);
+const gunzip = promisify(gunzipCallback);
+
+/** Everything of search in the bucket lives under this prefix (the stack grants it alone: lib/access/). */
+export const SEARCH_PREFIX = 'search/';
+/** The pointer to the current snapshot. */
+export const SEARCH_POINTER_KEY = `${SEARCH_PREFIX}current.json`;
+const SNAPSHOT_PREFIX = `${SEARCH_PREFIX}snapshots/`;
+
+/** A snapshot whose bytes cannot be read back: a rebuild replaces it, where an S3 error is only retried. */
+export class CorruptSnapshotError extends Error {
+  override readonly name = 'CorruptSnapshotError';
+}
+
+/** What `search/current.json` holds. */
+export interface SnapshotPointer {
+  /** The engine's format (SearchEngineKind.format): a reader of another format rebuilds instead. */
+  readonly format: string;
+  /** The snapshot object's key: `search/snapshots/<format>/<sequence>-<ms>.json.gz`, never overwritten. */
+  readonly key: string;
+  /** The last change-log sequence the snapshot includes: readers resume the log after it. */
+  readonly sequence: number;
+  readonly documents: number;
+  /** ISO 8601. */
+  readonly writtenAt: string;
+}
+
+/** A pointer read: the same as the ETag given (304), none, or a new one with its ETag. */
+export type PointerRead =
+  | { readonly status: 'unchanged' }
+  | { readonly status: 'missing' }
+  | { readonly status: 'found'; readonly pointer: SnapshotPointer; readonly etag: string };
+
+const statusOf = (error: unknown): number | undefined => (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+const isMissing = (error: unknown): boolean => error instanceof Error && (error.name === 'NoSuchKey' || error.name === 'NotFound' || statusOf(error) === 404);
+
+function pointerOf(text: string): SnapshotPointer | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<SnapshotPointer>;
+    if (typeof value.format !== 'string' || typeof value.key !== 'string' || typeof value.sequence !== 'number' || typeof value.documents !== 'number') return undefined;
+    return value as SnapshotPointer;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Gzipped, versioned snapshots of the search index in S3 and the pointer to the current one. */
+export class SearchSnapshots {
+  constructor(private readonly s3: S3Client, private readonly bucket: string) {}
+
+  /**
+   * The pointer, with a conditional GET when `etag` is given (If-None-Match: S3 answers 304 when it
+   * is unchanged). A pointer that does not parse counts as missing.
+   */
+  async readPointer(etag?: string): Promise<PointerRead> {
+    try {
+      const result = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: SEARCH_POINTER_KEY, ...(etag ? { IfNoneMatch: etag } : {}) }));
+      const pointer = pointerOf(await result.Body?.transformToString('utf8') ?? '');
+      return pointer && result.ETag ? { status: 'found', pointer, etag: result.ETag } : { status: 'missing' };
+    } catch (error) {
+      if (statusOf(error) === 304) return { status: 'unchanged' };
+      if (isMissing(error)) return { status: 'missing' };
+      throw error;
+    }
+  }
+
+  /**
+   * The snapshot's bytes, unzipped; undefined when the object is gone.
+   * @throws CorruptSnapshotError for bytes that are not gzip; S3's own errors as they are
+   */
+  async readSnapshot(key: string): Promise<Buffer | undefined> {
+    let zipped: Uint8Array | undefined;
+    try {
+      const result = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      zipped = await result.Body?.transformToByteArray();
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+    if (!zipped) return undefined;
+    try {
+      return await gunzip(zipped);
+    } catch (error) {
+      throw new CorruptSnapshotError(`${key} is not gzip (${(error as Error).message})`);
+    }
+  }
+
+  /** Writes a snapshot under a key of its own, then the pointer to it; returns the pointer. */
+  async write(bytes: Buffer, snapshot: { readonly format: string; readonly sequence: number; readonly documents: number }, now: Date = new Date()): Promise<SnapshotPointer> {
+    const key = `${SNAPSHOT_PREFIX}${encodeURIComponent(snapshot.format)}/${String(snapshot.sequence).padStart(15, '0')}-${now.getTime()}.json.gz`;
+    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: await gzip(bytes), ContentType: 'application/gzip' }));
+    const pointer: SnapshotPointer = { format: snapshot.format, key, sequence: snapshot.sequence, documents: snapshot.documents, writtenAt: now.toISOString() };
+    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: SEARCH_POINTER_KEY, Body: JSON.stringify(pointer), ContentType: 'application/json', CacheControl: 'no-cache' }));
+    return pointer;
+  }
+
+  async deleteSnapshot(key: string): Promise<void> {
+    if (!key.startsWith(SNAPSHOT_PREFIX)) return;
+    await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+}
