@@ -1,4 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +10,7 @@ import { LOCAL_S3_CREDENTIALS } from '../../local/s3-server';
 import { openLocalIssuer } from '../../local/local-issuer';
 import { call, expectError, json } from '../support/http';
 import { removeDataDir, startMlhub, type RunningMlhub } from '../support/local-runtime';
+import { runCli } from '../support/run-cli';
 
 /*
  * GET /models's search parameters as the running service reads them, the plain listing they
@@ -75,6 +78,22 @@ describe('GET /models search parameters', () => {
   it('anonymous mine is a 401, search or not', async () => {
     expectError(await call(mlhub.url, 'GET', '/models?mine=1'), 401, 'authentication_required');
     expectError(await call(mlhub.url, 'GET', '/models?mine=1&q=digit'), 401, 'authentication_required');
+  });
+});
+
+describe('mlhub search', () => {
+  it("passes MLHub's refusal of a search on, naming the parameter", async () => {
+    const scratch = await mkdtemp(join(tmpdir(), 'mlhub-search-cli-'));
+    try {
+      const env = { MLHUB_CONFIG: join(scratch, 'config.json'), MLHUB_URL: '', MLHUB_TOKEN: '' };
+      expect((await runCli(['login', '--local', '--user', 'olive', '--data-dir', mlhub.dataDir, '--url', mlhub.url], env)).code).toBe(0);
+      const refused = await runCli(['search', 'digit', '--sort', 'stars'], env);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/Query parameter 'sort' must be one of 'relevance', .*, got 'stars'/);
+      expect((await runCli(['search', '--framework', 'caffe', '--json'], env)).stderr).toMatch(/Query parameter 'framework' must be a model type/);
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
   });
 });
 
