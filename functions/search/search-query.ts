@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { label } from '../contracts/labels';
-import { booleanText } from '../contracts/parameters';
+import { anyCase, booleanText } from '../contracts/parameters';
 import { invalid } from '../errors/app-error';
 import { visible } from '../contracts/request-errors';
 import { MODEL_TYPES, normaliseModelType } from '../registry/model-type';
@@ -31,13 +31,15 @@ const words = (values: readonly string[]) => values.map((value) => `'${value}'`)
 
 /**
  * A parameter that takes one of a few words (any case), each repeat read alone (see above).
- * `read` maps a lowercased word to its value, or undefined when it is not one.
+ * `read` maps a lowercased word to its value, or undefined when it is not one; `word` is a regular
+ * expression of the words, for the OpenAPI document.
  */
-function oneOf<T extends string>(rule: string, read: (word: string) => T | undefined, description: string, pattern: string) {
+function oneOf<T extends string>(rule: string, read: (word: string) => T | undefined, description: string, word: string) {
   return z.pipe(
-    z.string().register(z.globalRegistry, { pattern }),
+    // For the OpenAPI document: one word, or repeats joined by commas, as API Gateway joins them.
+    z.string().register(z.globalRegistry, { pattern: `^(?:${word})(?:,(?:${word}))*$` }),
     z.transform((raw: string, context) => {
-      const values = raw.split(',').map((word) => read(word.trim().toLowerCase()));
+      const values = raw.split(',').map((word) => read(word.toLowerCase()));
       if (values.some((value) => value === undefined)) {
         context.issues.push({ code: 'custom', input: raw, message: `must be ${rule}` });
         return z.NEVER;
@@ -55,7 +57,7 @@ const sortParameter = oneOf<SearchSort>(
   `one of ${words(SEARCH_SORTS)}`,
   (word) => (SEARCH_SORTS as readonly string[]).includes(word) ? word as SearchSort : undefined,
   "The order (default 'relevance' with q, else 'updated'; 'relevance' needs q)",
-  `^(?:${SEARCH_SORTS.join('|')})$`,
+  SEARCH_SORTS.map(anyCase).join('|'),
 );
 
 /** The Hugging Face Hub takes `direction=-1` for descending; `1` is then ascending. */
@@ -64,7 +66,7 @@ const directionParameter = oneOf<'asc' | 'desc'>(
   "'asc' or 'desc' (or the Hugging Face Hub's 1 or -1)",
   (word) => DIRECTIONS[word],
   "The direction of the order (default 'desc', 'asc' for sort=name)",
-  '^(?:asc|desc|1|-1)$',
+  ['asc', 'desc', '1', '-1'].map(anyCase).join('|'),
 );
 
 /** A model type by any spelling normaliseModelType knows (`onnx`, `tf`, `sklearn`), as its canonical name. */
@@ -79,7 +81,7 @@ const frameworkParameter = (alias: string) => oneOf<string>(
   `a model type: one of ${MODEL_TYPES.join(', ')} (any case; tf, torch, sklearn… too)`,
   modelTypeOrUndefined,
   `Only models of this type (alias of ${alias})`,
-  '^[^,]+$',
+  '[^,]+',
 );
 
 /** SPDX license ids hold no comma, so repeats are read apart. */
@@ -87,7 +89,7 @@ const licenseParameter = oneOf<string>(
   'an SPDX license id (such as MIT or CC-BY-4.0)',
   (word) => /^[a-z0-9][a-z0-9.+-]{0,99}$/.test(word) ? word : undefined,
   'Only models under this license (SPDX id, any case)',
-  '^[A-Za-z0-9][A-Za-z0-9.+-]{0,99}$',
+  '[A-Za-z0-9][A-Za-z0-9.+-]{0,99}',
 );
 
 const filterText = (description: string) => label(MAX_FILTER_TEXT).register(z.globalRegistry, { description: `${description} (matched whole, any case; 1 to ${MAX_FILTER_TEXT} characters)` });
