@@ -13,14 +13,10 @@ export { SEARCH_PARAMETERS };
  * GET /models's search parameters, named as the Hugging Face Hub's /api/models names them where
  * it has them (`search` aside: MLHub's full text is `q`), and how they become a SearchQuery.
  *
- * Repeated parameters: API Gateway joins a repeated parameter's values with commas (`sort=name&sort=name`
- * arrives as `name,name`), as functions/contracts/parameters.ts says for flags. Parameters whose
- * values hold no comma (`sort`, `direction`, `type`/`framework`, `license`, `published`,
- * `has_doi`) are read value by value: repeats that agree are that value, repeats that differ are
- * refused. Free-text values (`q`, `author`, `keyword`…) may hold a comma themselves, so they are
- * taken whole, commas and all.
+ * Each takes one value: a parameter given twice is refused before this reads it, as on every
+ * route (functions/http/query-params.ts checkQueryRepeats), so a comma in a value is part of it
+ * (`author=Lovelace, Ada`).
  */
-
 
 /** Longest `q`, in characters: a sentence of search words, far more than anyone types. */
 export const MAX_QUERY_TEXT = 500;
@@ -30,25 +26,20 @@ export const MAX_FILTER_TEXT = 200;
 const words = (values: readonly string[]) => values.map((value) => `'${value}'`).join(', ');
 
 /**
- * A parameter that takes one of a few words (any case), each repeat read alone (see above).
- * `read` maps a lowercased word to its value, or undefined when it is not one; `word` is a regular
- * expression of the words, for the OpenAPI document.
+ * A parameter that takes one of a few words, in any case. `read` maps a lowercased word to its
+ * value, or undefined when it is not one; `word` is a regular expression of the words, for the
+ * OpenAPI document.
  */
 function oneOf<T extends string>(rule: string, read: (word: string) => T | undefined, description: string, word: string) {
   return z.pipe(
-    // For the OpenAPI document: one word, or repeats joined by commas, as API Gateway joins them.
-    z.string().register(z.globalRegistry, { pattern: `^(?:${word})(?:,(?:${word}))*$` }),
+    z.string().register(z.globalRegistry, { pattern: `^(?:${word})$` }),
     z.transform((raw: string, context) => {
-      const values = raw.split(',').map((word) => read(word.toLowerCase()));
-      if (values.some((value) => value === undefined)) {
+      const value = read(raw.toLowerCase());
+      if (value === undefined) {
         context.issues.push({ code: 'custom', input: raw, message: `must be ${rule}` });
         return z.NEVER;
       }
-      if (new Set(values).size > 1) {
-        context.issues.push({ code: 'custom', input: raw, message: 'is given more than once, with different values; give it once' });
-        return z.NEVER;
-      }
-      return values[0] as T;
+      return value;
     }),
   ).register(z.globalRegistry, { description: `${description}: ${rule}` });
 }
@@ -81,10 +72,10 @@ const frameworkParameter = (alias: string) => oneOf<string>(
   `a model type: one of ${MODEL_TYPES.join(', ')} (any case; tf, torch, sklearn… too)`,
   modelTypeOrUndefined,
   `Only models of this type (alias of ${alias})`,
-  '[^,]+',
+  '.+',
 );
 
-/** SPDX license ids hold no comma, so repeats are read apart. */
+/** An SPDX license id's characters; whether it names a license is the index's business (an unknown one matches nothing). */
 const licenseParameter = oneOf<string>(
   'an SPDX license id (such as MIT or CC-BY-4.0)',
   (word) => /^[a-z0-9][a-z0-9.+-]{0,99}$/.test(word) ? word : undefined,
