@@ -52,8 +52,9 @@ const DENIALS: Readonly<Record<ModelAction, string>> = {
  * answers exactly as a missing one (404); one they may see but not act on answers 403.
  */
 export function authorize(actor: Actor, name: string, model: ModelRecord | undefined, grant: GrantRole | undefined, action: ModelAction): AccessLevel {
-  // A withdrawn model's tombstone is for anyone to read, whatever they asked to do.
-  if (model?.state === 'withdrawn') throw modelWithdrawn(model);
+  // A withdrawn model's tombstone is for anyone to read, whatever they asked to do; and so is a
+  // model with DOIs while its withdrawal goes on (its DOIs never answer 404).
+  if (model?.state === 'withdrawn' || (model?.state === 'deleting' && model.withdrawal)) throw modelWithdrawn(model);
   if (!model || model.state !== 'active') throw modelNotFound(name);
   const level = accessLevel(actor, model, grant);
   if (level === 'none') throw modelNotFound(name);

@@ -42,6 +42,28 @@ function mapStrings<T>(value: T, change: (text: string) => string): T {
  */
 const literalForBibtex = (text: string): string => text.replaceAll('<', '\uFF1C').replaceAll('>', '\uFF1E');
 
+/** LaTeX's escapes for the characters BibTeX and LaTeX read as syntax. */
+const TEX_ESCAPES: Readonly<Record<string, string>> = {
+  '\\': '\\textbackslash{}', '{': '\\{', '}': '\\}', '~': '\\textasciitilde{}', '^': '\\textasciicircum{}',
+  '<': '\\textless{}', '>': '\\textgreater{}', '%': '\\%', '#': '\\#', '&': '\\&', '$': '\\$', '_': '\\_',
+};
+
+/**
+ * The item as plugin-bibtex must see it to write an entry that parses back: every string through
+ * literalForBibtex, and a name given whole (CSL `literal`, an organization) escaped for LaTeX
+ * first, since plugin-bibtex writes such a name as it is, in braces (a `}` in it would close the
+ * field and open forged ones, a `%` start a comment), while it escapes every other value itself.
+ */
+function forBibtex(item: CslItem): CslItem {
+  const escapeName = (name: unknown) => {
+    if (name === null || typeof name !== 'object' || typeof (name as { literal?: unknown }).literal !== 'string') return name;
+    const { literal } = name as { literal: string };
+    return { ...name, literal: literal.replace(/[\\{}~^<>%#&$_]/g, (character) => TEX_ESCAPES[character] ?? character) };
+  };
+  const named = Array.isArray(item.author) ? { ...item, author: item.author.map(escapeName) } : item;
+  return mapStrings(named, literalForBibtex);
+}
+
 /**
  * Text as one RIS value: RIS is one tag per line (a value's newline could start a forged
  * `ER  - ` / `TY  - ` record), so line breaks and other control characters become spaces; and
@@ -85,7 +107,7 @@ export function formatItem(item: CslItem, format: 'biblatex' | 'ris', keywords: 
   const { keyword: _joined, ...rest } = item;
   if (format === 'ris') return withRisKeywords(unwrapRis(new Cite([mapStrings(rest, oneRisLine)]).format('ris')), keywords);
   const listed = keywords.length > 0 ? { keyword: keywords.map((keyword) => keyword.replaceAll(',', KEYWORD_COMMA)).join(', ') } : {};
-  return new Cite([{ ...mapStrings(rest, literalForBibtex), ...mapStrings(listed, literalForBibtex) }]).format(format).replaceAll(KEYWORD_COMMA, '{,}');
+  return new Cite([{ ...forBibtex(rest), ...mapStrings(listed, literalForBibtex) }]).format(format).replaceAll(KEYWORD_COMMA, '{,}');
 }
 
 /** BibTeX's month macros, which every BibTeX style defines (and citation-js reads back). */
@@ -99,7 +121,7 @@ const MONTH_MACROS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 's
  * not citation-js's `{nov 30}`.
  */
 export function formatBibtex(item: CslItem): string {
-  let entry = new Cite([mapStrings(item, literalForBibtex)]).format('bibtex');
+  let entry = new Cite([forBibtex(item)]).format('bibtex');
   const month = (item.issued as { 'date-parts'?: number[][] } | undefined)?.['date-parts']?.[0]?.[1];
   if (typeof month === 'number' && month >= 1 && month <= 12) entry = entry.replace(/^\tmonth = \{[^}\n]*\},$/m, `\tmonth = ${MONTH_MACROS[month - 1]},`);
   if (typeof item.version !== 'string' || !/^[\w.-]+$/.test(item.version)) return entry;

@@ -6,7 +6,7 @@ import type { ErrorCode } from '../errors/error-catalogue';
  */
 export const ERROR_GROUPS = {
   /** Any route (functions/http/route-handler.ts, error-response.ts, query-params.ts). */
-  everyRoute: ['unknown_query_parameter', 'invalid_path', 'internal_error', 'timeout'],
+  everyRoute: ['unknown_query_parameter', 'repeated_query_parameter', 'invalid_path', 'internal_error', 'timeout'],
   /** Routes that read a bearer token when one is sent (functions/identity/authenticate.ts). */
   readsIdentity: ['invalid_token', 'identity_unavailable', 'rate_limited'],
   /** Routes that need a signed-in caller. */

@@ -27,6 +27,7 @@ export const ERROR_CATALOGUE = {
   document_too_large: { kind: 'invalid', description: 'The document is larger than a record may hold' },
   invalid_multipart: { kind: 'invalid', description: 'The multipart/form-data body cannot be read' },
   unknown_query_parameter: { kind: 'invalid', description: 'The query string names a parameter the route does not read' },
+  repeated_query_parameter: { kind: 'invalid', description: 'The query string gives a parameter more than once' },
   invalid_path: { kind: 'invalid', description: 'The request path cannot be decoded' },
   invalid_model_name: { kind: 'invalid', description: 'The model name in the path breaks the naming rules' },
   invalid_model_type: { kind: 'invalid', description: 'The model type is not one MLHub knows' },

@@ -25,6 +25,22 @@ export function checkQueryNames(route: RouteSpec, query: Readonly<Record<string,
   throw invalid('unknown_query_parameter', `Unknown query parameter${unknown.length > 1 ? 's' : ''} ${quoteList(unknown)} for ${requested}; ${accepted}`);
 }
 
+/**
+ * Refuses a query parameter given more than once (`?format=ris&format=bibtex`) with a 400 naming
+ * it: every MLHub parameter takes one value, and API Gateway would join the repeats with commas
+ * (`ris,bibtex`), which would then be refused as a value nobody sent.
+ *
+ * @param rawQueryString the query string as sent (API Gateway's `rawQueryString`, without `?`)
+ */
+export function checkQueryRepeats(rawQueryString: string | undefined): void {
+  if (!rawQueryString) return;
+  const counts = new Map<string, number>();
+  for (const [name] of new URLSearchParams(rawQueryString)) counts.set(name, (counts.get(name) ?? 0) + 1);
+  const repeated = [...counts].filter(([, count]) => count > 1).map(([name]) => name);
+  if (repeated.length === 0) return;
+  throw invalid('repeated_query_parameter', `Query parameter${repeated.length > 1 ? 's' : ''} ${quoteList(repeated)} ${repeated.length > 1 ? 'are' : 'is'} given more than once; give each once`);
+}
+
 /** Path identifiers other than the model name (upload and token ids) are ids MLHub issued, all far shorter. */
 export const MAX_PATH_ID_BYTES = 256;
 

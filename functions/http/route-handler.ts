@@ -9,7 +9,7 @@ import type { RouteContract, ValidatedInput } from '../contracts/route-contract'
 import { routeById, type RouteSpec } from '../routes/route-table';
 import { bodyLimit, type TooLargeMessage } from './body-limit';
 import { corsHeaders } from './cors';
-import { checkPathIds, checkQueryNames } from './query-params';
+import { checkPathIds, checkQueryNames, checkQueryRepeats } from './query-params';
 import { errorResponses } from './error-response';
 import { headResponses } from './head-response';
 import { jsonBody } from './json-body';
@@ -88,6 +88,7 @@ function checkRequestLine(route: RouteSpec): middy.MiddlewareObj<APIGatewayProxy
     before: async (request) => {
       const requested = request.event.routeKey && request.event.routeKey !== '$default' ? request.event.routeKey : undefined;
       checkQueryNames(route, request.event.queryStringParameters ?? {}, request.event.pathParameters ?? {}, requested);
+      checkQueryRepeats(request.event.rawQueryString);
       checkPathIds(request.event.pathParameters ?? {});
     },
   };

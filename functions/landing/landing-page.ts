@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ModelSignature, TensorSpec } from '../signatures/model-signature';
 import { CITATION_FORMAT_NAMES, CITATION_STYLE_NAMES } from '../citations/citation-formats';
 import type { CitedWork } from '../citations/cited-work';
 import { formatBytes } from '../http/body-limit';
@@ -13,17 +14,6 @@ import { doiUrl, orcidUrl, relatedUrl, spdxUrl, type RelatedIdentifier } from '.
  * shows the copy buttons and copies. Everything the record holds is escaped (html.ts).
  */
 
-/** A tensor of a version's signature (as `signature` in the version view, once MLHub reads it from the model). */
-export interface TensorSpec {
-  readonly name: string;
-  readonly datatype: string;
-  readonly shape: readonly (number | string | null)[];
-}
-export interface Signature {
-  readonly inputs: readonly TensorSpec[];
-  readonly outputs: readonly TensorSpec[];
-}
-
 export interface LandingPageInput {
   readonly work: CitedWork;
   readonly model: ModelRecord;
@@ -32,7 +22,7 @@ export interface LandingPageInput {
   /** The version whose files, signature and prediction the page shows: the one asked for, else the latest ready one. */
   readonly shown: VersionRecord | undefined;
   /** The shown version's inputs and outputs, where known (signatureOf its view). */
-  readonly signature: Signature | undefined;
+  readonly signature: ModelSignature | undefined;
   /** The API's base URL, ending in `/`, for the curl snippets. */
   readonly apiBase: string;
   /** The citation box: the reference in APA, and BibTeX. */
@@ -187,20 +177,20 @@ ${manifest.files.map((file) => html`<tr><td><code>${file.path}</code></td><td>${
  * A version view's `signature` (`{inputs, outputs}`, each `[{name, datatype, shape}]`), when it
  * has one: where MLHub has read it from the model; otherwise undefined.
  */
-export function signatureOf(view: object): Signature | undefined {
+export function signatureOf(view: object): ModelSignature | undefined {
   const signature = (view as { signature?: unknown }).signature;
   if (!signature || typeof signature !== 'object') return undefined;
-  const { inputs, outputs } = signature as Partial<Signature>;
+  const { inputs, outputs } = signature as Partial<ModelSignature>;
   return Array.isArray(inputs) && Array.isArray(outputs) ? { inputs, outputs } : undefined;
 }
 
-function signatureSection(shown: VersionRecord | undefined, signature: Signature | undefined): Markup {
+function signatureSection(shown: VersionRecord | undefined, signature: ModelSignature | undefined): Markup {
   if (!signature) return html``;
   const table = (caption: string, tensors: readonly TensorSpec[]) => html`<table>
 <caption>${caption}</caption>
 <thead><tr><th scope="col">Name</th><th scope="col">Type</th><th scope="col">Shape</th></tr></thead>
 <tbody>
-${tensors.map((tensor) => html`<tr><td><code>${tensor.name}</code></td><td>${tensor.datatype}</td><td><code>[${tensor.shape.map((dimension) => (dimension === null ? '?' : String(dimension))).join(', ')}]</code></td></tr>`)}
+${tensors.map((tensor) => html`<tr><td><code>${tensor.name}</code></td><td>${tensor.datatype ?? 'unknown'}</td><td>${tensor.shape === null ? 'unknown' : html`<code>[${tensor.shape.map((dimension) => (dimension === null ? '?' : String(dimension))).join(', ')}]</code>`}</td></tr>`)}
 </tbody>
 </table>`;
   return html`<section aria-labelledby="signature">

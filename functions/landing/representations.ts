@@ -33,6 +33,9 @@ export const NEGOTIATED_MEDIA_TYPES = [
   'application/vnd.citationstyles.csl+json',
   'text/x-bibliography',
   'application/vnd.datacite.datacite+json',
+  // The names DataCite's content negotiation also answers to, for JSON-LD and CSL-JSON.
+  'application/vnd.schemaorg.ld+json',
+  'application/citeproc+json',
 ] as const;
 
 /** The citation formats answered by their own media type (formatted text is `text/x-bibliography`). */
@@ -62,6 +65,8 @@ const VARIANTS: ReadonlyMap<string, Representation> = new Map<string, Representa
   ['application/json', { kind: 'json' }],
   ['text/html', { kind: 'html' }],
   ['application/ld+json', { kind: 'jsonld' }],
+  ['application/vnd.schemaorg.ld+json', { kind: 'jsonld' }],
+  ['application/citeproc+json', { kind: 'citation', format: 'csl-json', style: DEFAULT_CITATION_STYLE }],
   ...NEGOTIATED_FORMATS.map((format) => [typeOf(format), { kind: 'citation', format, style: DEFAULT_CITATION_STYLE }] as [string, Representation]),
   ...['', `; locale=${BIBLIOGRAPHY_LOCALE}`].flatMap((locale) => [
     [`text/x-bibliography${locale}`, { kind: 'citation', format: 'text', style: DEFAULT_CITATION_STYLE }] as [string, Representation],

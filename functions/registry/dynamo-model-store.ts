@@ -270,7 +270,7 @@ export class DynamoModelStore implements ModelStore {
     }
   }
 
-  async beginDelete(name: string, now: string, expected: ExpectedRevision = 'any', reason?: string): Promise<ModelRecord | undefined> {
+  async beginDelete(name: string, now: string, expected: ExpectedRevision = 'any', reason?: string, withdrawal?: ModelWithdrawal): Promise<ModelRecord | undefined> {
     const revisions = expected === 'any' ? {} : Object.fromEntries(expected.map((revision, i) => [`:rev${i}`, revision]));
     try {
       const result = await this.client.send(new UpdateCommand({
@@ -278,15 +278,17 @@ export class DynamoModelStore implements ModelStore {
         Key: metaKey(name),
         // Out of every listing, and into the index of deletes under way, ordered by when each began.
         // The revision moves on, so that of two deletes conditional on the same ETag only one begins.
-        UpdateExpression: `SET #state = :deleting, #gpk = :deletingPartition, #gsk = :sortKey, #since = if_not_exists(#since, :now), #revision = #revision + :one${reason === undefined ? '' : ', #deletionReason = :reason'} REMOVE ${[publicModels.partitionKey, publicModels.sortKey].join(', ')}`,
+        UpdateExpression: `SET #state = :deleting, #gpk = :deletingPartition, #gsk = :sortKey, #since = if_not_exists(#since, :now), #revision = #revision + :one${reason === undefined ? '' : ', #deletionReason = :reason'}${withdrawal === undefined ? '' : ', #withdrawal = if_not_exists(#withdrawal, :withdrawal)'} REMOVE ${[publicModels.partitionKey, publicModels.sortKey].join(', ')}`,
         ConditionExpression: `attribute_exists(#pk) AND #state <> :deleted${expected === 'any' ? '' : ` AND #revision IN (${Object.keys(revisions).join(', ') || ':none'})`}`,
         ExpressionAttributeNames: {
           '#pk': TABLE_DESIGN.partitionKey, '#state': 'state', '#gpk': byOwner.partitionKey, '#gsk': byOwner.sortKey, '#since': 'deletingSince', '#revision': 'revision',
           ...(reason === undefined ? {} : { '#deletionReason': 'deletionReason' }),
+          ...(withdrawal === undefined ? {} : { '#withdrawal': 'withdrawal' }),
         },
         ExpressionAttributeValues: {
           ':deleting': 'deleting', ':deleted': 'deleted', ':deletingPartition': DELETING_PARTITION, ':sortKey': `${now}#${name}`, ':now': now, ':one': 1,
           ...(reason === undefined ? {} : { ':reason': reason }),
+          ...(withdrawal === undefined ? {} : { ':withdrawal': withdrawal }),
           ...revisions, ...(expected !== 'any' && expected.length === 0 ? { ':none': -1 } : {}),
         },
         ReturnValues: 'ALL_NEW',
@@ -296,6 +298,17 @@ export class DynamoModelStore implements ModelStore {
       if (isConditionFailure(error)) return undefined;
       throw error;
     }
+  }
+
+  async markWithdrawing(name: string, withdrawal: ModelWithdrawal): Promise<void> {
+    await conditionally(() => this.client.send(new UpdateCommand({
+      TableName: this.tableName,
+      Key: metaKey(name),
+      UpdateExpression: 'SET #withdrawal = :withdrawal',
+      ConditionExpression: '#state = :deleting AND attribute_not_exists(#withdrawal)',
+      ExpressionAttributeNames: { '#state': 'state', '#withdrawal': 'withdrawal' },
+      ExpressionAttributeValues: { ':deleting': 'deleting', ':withdrawal': withdrawal },
+    })));
   }
 
   async endModel(name: string, now: string, withdrawal?: ModelWithdrawal): Promise<void> {

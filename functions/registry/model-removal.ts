@@ -5,8 +5,23 @@ import type { Actor } from '../identity/actor';
 import type { VersionRemoval } from '../versions/version-removal';
 import { checkModelName } from './model-name';
 import { AppError } from '../errors/app-error';
-import type { ModelRecord } from './model-records';
+import type { ModelRecord, ModelWithdrawal } from './model-records';
+import type { VersionRecord } from '../versions/version-records';
 import type { ExpectedRevision, ModelStore } from './model-store';
+
+/** The withdrawal of a model whose versions `withDois` hold DOIs (none when none does): what its tombstone says. */
+function withdrawalOf(withDois: readonly VersionRecord[], at: string, reason: string): ModelWithdrawal | undefined {
+  const conceptDoi = withDois[0]?.publication?.conceptDoi;
+  if (conceptDoi === undefined) return undefined;
+  const newest = withDois.at(-1)?.publication?.snapshot.metadata;
+  return {
+    at,
+    reason,
+    conceptDoi,
+    versions: withDois.map((version) => ({ version: version.version, doi: version.publication?.doi ?? '' })),
+    published: { ...(newest?.title ? { title: newest.title } : {}), ...(newest?.authors ? { authors: newest.authors } : {}) },
+  };
+}
 
 export interface DeletedModel {
   readonly name: string;
@@ -51,7 +66,10 @@ export class ModelRemoval {
     // Its owner deleting a withdrawn model again asks again for its DOIs to be hidden (a hide lost or refused); anyone gets the tombstone.
     if (access.model?.state === 'withdrawn' && !actor.anonymous && access.model.owner === actor.id) await this.deps.versions.resendWithdrawals(name);
     authorize(actor, name, resumable, access.grant, 'delete');
-    const model = await this.deps.models.beginDelete(name, this.now().toISOString(), expected, reason);
+    const now = this.now().toISOString();
+    // A model with DOIs answers with its tombstone (410) from the delete's first write on, never 404.
+    const withdrawal = withdrawalOf(await this.deps.versions.withDois(name), now, reason ?? `Withdrawn by ${actor.id}`);
+    const model = await this.deps.models.beginDelete(name, now, expected, reason, withdrawal);
     if (!model) {
       const current = await this.deps.models.getModelRecord(name);
       if (current && current.state !== 'deleted' && expected !== 'any' && !expected.includes(current.revision)) {
@@ -81,21 +99,18 @@ export class ModelRemoval {
   /** Every step is safe to run again, and to run beside another run: a retry picks up where one stopped. */
   private async removeEverything(model: ModelRecord, by: string): Promise<DeletedModel> {
     const { name } = model;
+    // A delete resumed (by the sweep, or begun before this rule) shows its tombstone while it ends.
+    if (!model.withdrawal) {
+      const provisional = withdrawalOf(await this.deps.versions.withDois(name), this.now().toISOString(), model.deletionReason ?? `Withdrawn by ${by}`);
+      if (provisional) await this.deps.models.markWithdrawing(name, provisional);
+    }
     const { ended, withdrawn } = await this.deps.versions.endAll(name, by, model.deletionReason);
     const objects = await this.deps.bundles.deletePrefix(modelPrefix(name));
     await this.deps.versions.retireRecentKeys(ended, this.deps.urlLifetimeMs);
     const now = this.now().toISOString();
-    const withDois = await this.deps.versions.withDois(name);
-    const conceptDoi = withDois[0]?.publication?.conceptDoi;
-    const newest = withDois.at(-1)?.publication?.snapshot.metadata;
-    await this.deps.models.endModel(name, now, conceptDoi === undefined ? undefined : {
-      at: now,
-      reason: model.deletionReason ?? `Withdrawn by ${by}`,
-      conceptDoi,
-      versions: withDois.map((version) => ({ version: version.version, doi: version.publication?.doi ?? '' })),
-      published: { ...(newest?.title ? { title: newest.title } : {}), ...(newest?.authors ? { authors: newest.authors } : {}) },
-    });
-    return { name, versions: ended.length, objects, withdrawn: conceptDoi !== undefined, versionsWithdrawn: withdrawn.length };
+    const withdrawal = withdrawalOf(await this.deps.versions.withDois(name), model.withdrawal?.at ?? now, model.deletionReason ?? `Withdrawn by ${by}`);
+    await this.deps.models.endModel(name, now, withdrawal);
+    return { name, versions: ended.length, objects, withdrawn: withdrawal !== undefined, versionsWithdrawn: withdrawn.length };
   }
 
   private now(): Date {

@@ -48,8 +48,14 @@ export interface ModelStore {
    * Marks the model as being deleted: out of listings, into the list of deletes under way (so an
    * interrupted one is finished by the sweep); returns undefined if absent.
    */
-  /** Undefined when there is no such model, or its revision is not one of `expected`. `reason` is kept for a withdrawal's tombstone. */
-  beginDelete(name: string, now: string, expected?: ExpectedRevision, reason?: string): Promise<ModelRecord | undefined>;
+  /**
+   * Undefined when there is no such model, or its revision is not one of `expected`. `reason` is
+   * kept for a withdrawal's tombstone; `withdrawal`, for a model with DOIs, is the tombstone it
+   * answers with (410) while the delete goes on.
+   */
+  beginDelete(name: string, now: string, expected?: ExpectedRevision, reason?: string, withdrawal?: ModelWithdrawal): Promise<ModelRecord | undefined>;
+  /** Gives a model being deleted the tombstone it answers with meanwhile, unless it has one; nothing if it is not being deleted. */
+  markWithdrawing(name: string, withdrawal: ModelWithdrawal): Promise<void>;
   /** Models whose delete began and has not ended, the oldest first. */
   listDeleting(limit: number): Promise<ModelRecord[]>;
   /**

@@ -283,6 +283,17 @@ describe('HEAD works on every GET route', () => {
   });
 });
 
+describe('a query parameter given twice gets a 400 naming it', () => {
+  it('on every kind of route, instead of the repeats joined with commas and refused as a value nobody sent', async () => {
+    const name = await createModel();
+    expectError(await api('GET', `/model/${name}/cite?format=ris&format=bibtex`), 400, 'repeated_query_parameter', /'format' is given more than once/);
+    expectError(await api('GET', `/model/${name}/download?version=1&version=1`), 400, 'repeated_query_parameter', /'version'/);
+    expectError(await api('GET', '/models?limit=1&cursor=a&limit=2&cursor=b'), 400, 'repeated_query_parameter', /'limit', 'cursor' are given more than once/);
+    expectError(await api('DELETE', `/model/${name}?reason=a&reason=b`), 400, 'repeated_query_parameter');
+    expect((await api('GET', `/model/${name}`)).status).toBe(200);
+  });
+});
+
 describe('unknown query parameters get a 400 naming them', () => {
   it('download?verison=99 does not silently return the latest', async () => {
     const name = await createModel();

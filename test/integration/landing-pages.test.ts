@@ -88,6 +88,9 @@ describe('content negotiation on a model\'s and a version\'s URL', () => {
       ['text/x-bibliography; style=ieee', 'text/x-bibliography; charset=utf-8', /^\[1\] J\. Carberry and A\. Lovelace, “Digits MLP\.”/],
       ['application/vnd.datacite.datacite+json', 'application/vnd.datacite.datacite+json', /"doi": "10\.5072\/mlhub\.land-digits"/],
       ['application/ld+json', 'application/ld+json', /"identifier": "https:\/\/doi\.org\/10\.5072\/mlhub\.land-digits"/],
+      // The names DataCite also answers to.
+      ['application/vnd.schemaorg.ld+json', 'application/ld+json', /"identifier": "https:\/\/doi\.org\/10\.5072\/mlhub\.land-digits"/],
+      ['application/citeproc+json', 'application/vnd.citationstyles.csl+json', /"DOI": "10\.5072\/mlhub\.land-digits"/],
       ['text/html', 'text/html; charset=utf-8', /^<!DOCTYPE html>/],
       ['application/json', 'application/json; charset=utf-8', /^\{"model":"land-digits"/],
     ];

@@ -50,6 +50,17 @@ describe("a model's signature over HTTP", () => {
     });
   });
 
+  it("shows the seed's TFaaS params.json (names, no shapes) as unknown shapes, on the record and on the landing pages", async () => {
+    await uploaded('tfaas', 'pytorch', await makeTarGz([{ name: 'm/model.pt', content: 'weights' }, { name: 'm/params.json', content: JSON.stringify({ input_name: 'x', output_name: 'y' }) }]));
+    const version = (await api('GET', '/model/tfaas/versions/1')).body as VersionAnswer;
+    expect(version.signature).toEqual({ source: 'params.json', inputs: [{ name: 'x', datatype: null, shape: null }], outputs: [{ name: 'y', datatype: null, shape: null }] });
+    for (const path of ['/model/tfaas', '/model/tfaas/versions/1']) {
+      const page = await fetch(`${mlhub.url}${path}`, { headers: { accept: 'text/html' } });
+      expect(page.status, path).toBe(200);
+      expect(await page.text()).toContain('<tr><td><code>x</code></td><td>unknown</td><td>unknown</td></tr>');
+    }
+  });
+
   it('makes the version ready with a null signature and the reason when the model file is no ONNX graph', async () => {
     await uploaded('unsigned', 'onnx', await makeTarGz([{ name: 'model.onnx', content: 'not really onnx, but bytes' }]));
     const version = (await api('GET', '/model/unsigned/versions/1')).body as VersionAnswer;

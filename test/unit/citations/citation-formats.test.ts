@@ -278,6 +278,23 @@ describe('an organization as an author', () => {
   });
 });
 
+describe('an organization named to break BibTeX', () => {
+  const NAMES = ['X}}, title = {Forged}, doi = {10.9999/forged}, note = {{', 'ACME Corp\\', 'A{B', 'A}B', 'Lab 100% #1 & $x_y ~^ <b>', '\\input{/etc/passwd}', 'Zoë Ünal Institute'];
+
+  it.each(NAMES.map((name) => [name]))('keeps %j one author, read back whole, with the entry\'s own title and no forged DOI', (name) => {
+    const model = { ...MODEL, authors: [{ name, name_type: 'Organizational' as const, role: 'creator' as const }] };
+    for (const format of ['bibtex', 'biblatex'] as const) {
+      const body = citeModel(model, UNPUBLISHED_VERSIONS, undefined, { format, style: 'apa' }, CONTEXT).body;
+      const items = new Cite(body).data as Record<string, unknown>[];
+      expect(items, format).toHaveLength(1);
+      expect(items[0]?.author, format).toEqual([{ family: name }]);
+      expect(items[0]?.title, format).toBe('Digits MLP');
+      expect(items[0]?.DOI, format).toBeUndefined();
+      expect(items[0]?.URL, format).toBe('https://hub.example.org/model/digits');
+    }
+  });
+});
+
 describe('related identifiers in CodeMeta', () => {
   it('are links a harvester can follow, whatever their type', () => {
     const related = {

@@ -56,6 +56,14 @@ describe('the landing page renderer', () => {
     expect(render(MODEL, 3).page).not.toContain('id="signature"');
   });
 
+  it('shows a signature whose ranks or types are unknown (params.json without shapes, an ONNX map output)', async () => {
+    const signature = signatureOf({ version: 3, signature: { inputs: [{ name: 'x', datatype: null, shape: null }], outputs: [{ name: 'probabilities', datatype: null, shape: null }, { name: 'label', datatype: 'INT64', shape: [null] }] } });
+    const { page } = render(MODEL, 3, signature);
+    expect(page).toContain('<tr><td><code>x</code></td><td>unknown</td><td>unknown</td></tr>');
+    expect(page).toContain('<tr><td><code>label</code></td><td>INT64</td><td><code>[?]</code></td></tr>');
+    expect((await validator.validateString(page)).valid).toBe(true);
+  });
+
   it('gives a withdrawn version\'s tombstone page its reason, escaped', async () => {
     const page = tombstonePage({
       model: 'digits', version: 1, title: 'Digits <MLP>', authors: [{ name: 'Ada', orcid: '0000-0002-1825-0097', role: 'creator' }, { name: 'Charles Babbage', role: 'ContactPerson' }],

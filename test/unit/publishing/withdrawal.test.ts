@@ -307,6 +307,39 @@ describe('a model with DOIs', () => {
     expect(await settled(stores.registry.createModel(userActor('bob', 'session'), 'model-withdrawn', FULL_METADATA))).toMatchObject({ code: 'model_exists' });
   });
 
+  it('answers with its tombstone (410), never 404, while its withdrawal goes on: from the first write of a delete, and of a delete resumed by the sweep', async () => {
+    const anyone = userActor('carol', 'session');
+    for (const how of ['deleted', 'resumed'] as const) {
+      const name = `withdrawing-${how}`;
+      await modelWithVersion(name);
+      await publishing().request(alice, name, 1);
+      await publishing().register(name, 1);
+      const gate = signal();
+      const inside = signal();
+      // The bundles go while the record says it is being deleted: the delete waits there.
+      const bundles = Object.create(stores.bundles) as typeof stores.bundles;
+      bundles.deletePrefix = async (prefix) => {
+        inside.fire();
+        await gate.fired;
+        return stores.bundles.deletePrefix(prefix);
+      };
+      const modelRemoval = new ModelRemoval({ models: stores.models, bundles, versions: removal, urlLifetimeMs: 1000 });
+      const ending = how === 'deleted'
+        ? modelRemoval.deleteModel(alice, name, 'any', 'Superseded')
+        // A delete begun before a model being withdrawn had its tombstone, and left for the sweep.
+        : stores.models.beginDelete(name, new Date(Date.now() - 120_000).toISOString(), 'any', 'Superseded').then(() => modelRemoval.finishInterrupted(new Date().toISOString(), 10));
+      await inside.fired;
+      expect(await settled(stores.registry.getModel(anyone, name)), how).toMatchObject({
+        code: 'model_withdrawn', kind: 'gone',
+        details: { tombstone: { reason: 'Superseded', concept_doi: `${LOCAL_DOI_PREFIX}/mlhub.${name}`, versions: [{ version: 1, doi: `${LOCAL_DOI_PREFIX}/mlhub.${name}/v1` }] } },
+      });
+      gate.fire();
+      await ending;
+      expect((await stores.models.getModelRecord(name))?.state, how).toBe('withdrawn');
+      expect(await settled(stores.registry.getModel(anyone, name)), how).toMatchObject({ code: 'model_withdrawn' });
+    }
+  });
+
   it('stays public: a change to private racing a publish is undone, whichever write lands last', async () => {
     for (let round = 0; round < 4; round += 1) {
       const name = `private-race-${round}`;
