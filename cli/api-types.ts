@@ -14,7 +14,11 @@ export type AnswerOf<C extends RouteContract, S extends keyof C['responses']> =
   C['responses'][S] extends { body: z.ZodMiniType } ? z.output<C['responses'][S]['body']> : never;
 
 export type Health = AnswerOf<typeof service.getStatus, 200>;
-export type ModelSummary = AnswerOf<typeof models.listModels, 200>[number];
+type ListAnswer = AnswerOf<typeof models.listModels, 200>;
+/** GET /models without search parameters: an array of these. */
+export type ModelSummary = Extract<ListAnswer, readonly unknown[]>[number];
+/** GET /models with search parameters. */
+export type SearchAnswer = Exclude<ListAnswer, readonly unknown[]>;
 export type Model = AnswerOf<typeof models.getModel, 200>;
 export type DeletedModel = AnswerOf<typeof models.deleteModel, 200>;
 export type UploadStatus = AnswerOf<typeof versions.createUpload, 201>;

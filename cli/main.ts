@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import type { Caller, DeletedModel, Health, Model, ModelSummary, ModelVersion, PublicationAnswer } from './api-types';
+import type { Caller, DeletedModel, Health, Model, ModelSummary, ModelVersion, PublicationAnswer, SearchAnswer } from './api-types';
 import { ApiClient, modelPath } from './api-client';
 import { CliError } from './cli-error';
 import { DEFAULT_URL, loadConfig, saveConfig } from './config-store';
@@ -10,6 +10,7 @@ import { Output, humanBytes, redactOutput } from './output';
 import { bundleNameFor, packDirectory } from './pack-directory';
 import { pullBundle } from './pull-bundle';
 import { pushBundle } from './push-bundle';
+import { searchPath, searchTable, type SearchOptions } from './search-command';
 
 interface GlobalOptions {
   json?: boolean;
@@ -148,6 +149,20 @@ export function buildProgram(): Command {
       const shown = options.limit === undefined ? models : models.slice(0, options.limit);
       out.result(shown, () => shown.length === 0 ? 'No models.' : shown.map((model) =>
         `${model.model.padEnd(32)} ${model.type.padEnd(11)} v${String(model.latest_version ?? '-').padEnd(4)} ${model.visibility.padEnd(8)} ${model.owner}`).join('\n'));
+    });
+
+  program.command('search [query]')
+    .description('search the models you can see: full text (prefixes and one typo allowed), filters, facets')
+    .option('--author <name>', 'only models with this author (a name or an ORCID iD)')
+    .option('--framework <type>', 'only models of this type: TensorFlow, PyTorch, Keras, ScikitLearn or ONNX')
+    .option('--license <spdx>', 'only models under this license (an SPDX id, such as MIT)')
+    .option('--keyword <word>', 'only models with this keyword')
+    .option('--sort <order>', 'relevance (the default with a query), updated, created, name, downloads or predictions')
+    .option('-n, --limit <n>', 'at most this many (1 to 100; default 50)', positiveInt)
+    .action(async (text: string | undefined, options: SearchOptions, command: Command) => {
+      const { api, out } = await context(command);
+      const answer = await api.json<SearchAnswer>('GET', searchPath(text, options));
+      out.result(answer, () => searchTable(answer));
     });
 
   program.command('show <name>')

@@ -7,6 +7,7 @@ import { flagText, modelParams, wholeNumberText, withdrawalReasonQuery } from '.
 import { echoed } from './request-errors';
 import { scholarlyFields } from './scholarly-metadata';
 import { contract } from './route-contract';
+import { SEARCH_PARAMETERS, searchParameters } from '../search/search-query';
 import * as views from './views';
 
 /** Listing pages hold at most this many models. */
@@ -55,11 +56,20 @@ export const listModels = contract({
     limit: z.optional(wholeNumberText(MAX_PAGE, 'Models per page (default 50)')),
     cursor: z.optional(z.string().register(z.globalRegistry, { description: 'The `x-next-cursor` of the previous page, unchanged' })),
     mine: z.optional(flagText('Only the caller\'s own models (sign in)')),
+    ...searchParameters,
   }),
   responses: {
-    200: { description: 'One page of the models the caller may see, newest first', body: z.array(views.modelSummary), headers: { link: 'The next page (rel="next")', 'x-next-cursor': 'The cursor of the next page' } },
+    200: {
+      description: 'Without search parameters (only limit, cursor, mine): one page of the models the caller may see, newest first, as a JSON array (the seed\'s listing). '
+        + 'With any of q, a filter, sort or direction: a search, answered as `{hits, total, facets, next_cursor}` over the models the caller may see',
+      body: z.union([z.array(views.modelSummary), views.searchResult]),
+      headers: { link: 'The next page (rel="next"), with the same parameters', 'x-next-cursor': 'The cursor of the next page (the plain listing)' },
+    },
   },
-  errors: [...G.everyRoute, ...G.readsIdentity, 'invalid_limit', 'invalid_mine', 'invalid_cursor', 'authentication_required'],
+  errors: [
+    ...G.everyRoute, ...G.readsIdentity, 'invalid_limit', 'invalid_mine', 'invalid_cursor', 'authentication_required',
+    ...SEARCH_PARAMETERS.map((name) => `invalid_${name}` as const), 'search_unavailable',
+  ],
 });
 
 export const createModel = contract({

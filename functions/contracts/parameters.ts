@@ -18,7 +18,7 @@ export const wholeNumberText = (max: number, description: string) =>
   ).register(z.globalRegistry, { description: `${description} (1 to ${max})` });
 
 /** Any case of each word, for a JSON Schema pattern (which takes no flags): `[Tt][Rr][Uu][Ee]`. */
-const anyCase = (word: string) => [...word].map((letter) => (/[a-z]/.test(letter) ? `[${letter.toUpperCase()}${letter}]` : letter)).join('');
+export const anyCase = (word: string) => [...word].map((letter) => (/[a-z]/.test(letter) ? `[${letter.toUpperCase()}${letter}]` : letter)).join('');
 
 /**
  * A yes/no query parameter spelled with `yes` or `no` words, in any case (`''` in `yes` or `no`:

@@ -143,6 +143,43 @@ const summaryShape = {
 
 export const modelSummary = component(z.strictObject(summaryShape), 'ModelSummary', 'A model record, as listings show it');
 
+const facetCounts = z.array(z.strictObject({ value: z.string(), count: z.int().check(z.minimum(1)) }));
+
+export const searchHit = component(z.strictObject({
+  model: z.string(),
+  type: z.string(),
+  title: z.nullable(z.string()),
+  authors: z.array(z.strictObject({ name: z.string(), orcid: z.optional(z.string()) })),
+  description: z.nullable(z.string()),
+  keywords: z.array(z.string()),
+  license: z.nullable(z.string()),
+  task: z.nullable(z.string()),
+  discipline: z.nullable(z.string()),
+  owner: z.string(),
+  visibility,
+  created: timestamp,
+  updated: timestamp,
+  latest_version: z.nullable(z.int()),
+  doi: z.nullable(z.string()).register(z.globalRegistry, { description: 'The DOI of the newest published version' }),
+  concept_doi: z.nullable(z.string()).register(z.globalRegistry, { description: "The model's concept DOI, once a version is published" }),
+  published: z.boolean().register(z.globalRegistry, { description: 'A version of it is published' }),
+  downloads: z.int().check(z.minimum(0)).register(z.globalRegistry, { description: 'Bundle downloads served, all versions' }),
+  predictions: z.int().check(z.minimum(0)).register(z.globalRegistry, { description: 'Successful predictions, all versions' }),
+  score: z.optional(z.number()).register(z.globalRegistry, { description: 'Relevance to q, higher first (only with q)' }),
+  highlights: z.optional(z.record(z.string(), z.string())).register(z.globalRegistry, {
+    description: 'Only with q: for each field q matched (name, title, keywords, authors, discipline, description), its text with each match wrapped in <mark>…</mark>, the rest HTML-escaped',
+  }),
+}), 'SearchHit', "A model found by a search: its summary without meta (GET /model/{name} has the whole record), its DOIs, usage counters and, with q, its score and highlights");
+
+export const searchResult = component(z.strictObject({
+  hits: z.array(searchHit),
+  total: z.int().check(z.minimum(0)).register(z.globalRegistry, { description: 'Models matching the search that the caller may see, all pages' }),
+  facets: z.strictObject({
+    author: facetCounts, owner: facetCounts, framework: facetCounts, task: facetCounts, license: facetCounts, keyword: facetCounts, discipline: facetCounts,
+  }).register(z.globalRegistry, { description: 'Per filter field, its values over the whole result (not the page) and how many models have each, most frequent first, at most 20' }),
+  next_cursor: z.nullable(z.string()).register(z.globalRegistry, { description: 'The cursor of the next page, or null on the last' }),
+}), 'SearchResult', 'One page of a search over the models the caller may see, with the total and facet counts of the whole result');
+
 export const model = component(z.strictObject({
   ...summaryShape,
   grants: z.optional(z.array(grant)),

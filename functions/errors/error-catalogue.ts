@@ -108,6 +108,7 @@ export const ERROR_CATALOGUE = {
   backend_timeout: { kind: 'timeout', description: 'The backend did not answer in time' },
   predict_function_failed: { kind: 'bad_gateway', description: "The predict function, which answers the seed's image form posted to /model/{name}, failed or could not be invoked" },
   predict_function_busy: { kind: 'unavailable', description: 'The predict function is at its concurrency limit; retry' },
+  search_unavailable: { kind: 'unavailable', description: 'The search index could not be loaded; retry' },
   // Anything.
   route_not_found: { kind: 'not_found', description: 'No endpoint at this path' },
   method_not_allowed: { kind: 'method_not_allowed', description: 'The path exists, with other methods (see Allow)' },

@@ -3,6 +3,7 @@ import { jsonDocuments, multipartForms } from '../http/body-parsers';
 import { readPredictInput, tooLargeForPrediction } from '../http/predict-body';
 import { routeHandler } from '../http/route-handler';
 import { jsonResponse } from '../http/responses';
+import { usageRecorder } from '../platform/usage-services';
 import { inferenceConfig, inferenceEngine, readyVersionFor } from '../platform/inference-services';
 
 /** Time kept back from the invocation's deadline to answer 504 as JSON rather than be cut off. */
@@ -13,6 +14,7 @@ export const handler = routeHandler(predictModel, async ({ actor, params, query,
   // The model is looked up first: one the caller may not see answers 404 whatever the input.
   const { model, version } = await readyVersionFor()(actor, params.name, query.version);
   const input = readPredictInput(event, rawBody, inferenceConfig().limits);
-  const result = await inferenceEngine().predict({ model, version, input, deadlineMs: remainingMs() - ANSWER_MARGIN_MS });
+  // Counted beside the inference, and only if it succeeds; a counter that cannot be written is logged, never the prediction's failure.
+  const result = await usageRecorder().counting(model.name, 'predictions', () => inferenceEngine().predict({ model, version, input, deadlineMs: remainingMs() - ANSWER_MARGIN_MS }));
   return jsonResponse(200, result);
 }, { bodyParsers: [jsonDocuments(), multipartForms()], tooLargeMessage: tooLargeForPrediction });

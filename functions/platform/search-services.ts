@@ -2,6 +2,7 @@ import { SearchChangeLog } from '../search/search-change-log';
 import { SEARCH_ENGINE } from '../search/search-engine-factory';
 import { SearchIndexLoader } from '../search/search-index-loader';
 import { SearchIndexer } from '../search/search-indexer';
+import { SearchService } from '../search/search-service';
 import { SearchSnapshots } from '../search/search-snapshots';
 import { logger } from '../observability/logger';
 import { createDocumentClient, createS3Client } from './aws-clients';
@@ -36,3 +37,6 @@ const loader = lazy(() => new SearchIndexLoader({
  * what a search function answers from.
  */
 export const searchIndex = () => loader().index();
+
+/** One search service per execution environment, over the index its loader keeps current. */
+export const searchService = lazy(() => new SearchService(searchIndex));

@@ -23,6 +23,7 @@ import {
   GRANT_SORT_PREFIX,
   META_SORT_KEY,
   PUBLIC_PARTITION,
+  USAGE_SORT_KEY,
   VERSION_SORT_PREFIX,
   listingSortKey,
   modelPartition,
@@ -329,10 +330,10 @@ export class DynamoModelStore implements ModelStore {
   async endModel(name: string, now: string, withdrawal?: ModelWithdrawal): Promise<void> {
     const keys: Item[] = [];
     for await (const key of partitionItems(this.client, this.tableName, modelPartition(name), { keysOnly: true })) keys.push(key);
-    // Grants and sessions go; versions stay as the removal left them (tombstones); the record goes last.
+    // Grants, sessions and usage counters go; versions stay as the removal left them (tombstones); the record goes last.
     const children = keys.filter((key) => {
       const sortKey = String(key[TABLE_DESIGN.sortKey]);
-      return sortKey.startsWith(GRANT_SORT_PREFIX) || sortKey.startsWith(UPLOAD_SORT_PREFIX);
+      return sortKey.startsWith(GRANT_SORT_PREFIX) || sortKey.startsWith(UPLOAD_SORT_PREFIX) || sortKey === USAGE_SORT_KEY;
     });
     await this.batchDelete(children);
     const record = await this.getModelRecord(name);

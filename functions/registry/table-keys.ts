@@ -10,6 +10,9 @@ export const versionSortKey = (version: number): string => `${VERSION_SORT_PREFI
 export const UPLOAD_SORT_PREFIX = 'UPLOAD#';
 export const uploadSortKey = (id: string): string => `${UPLOAD_SORT_PREFIX}${id}`;
 
+/** The model's usage counters (functions/usage/): one item per model, beside its record. */
+export const USAGE_SORT_KEY = 'USAGE';
+
 export const GRANT_SORT_PREFIX = 'GRANT#';
 export const grantSortKey = (user: string): string => `${GRANT_SORT_PREFIX}${user}`;
 /** Grant items sit in the owner index under the grantee, so "shared with me" is one query. */

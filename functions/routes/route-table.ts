@@ -4,6 +4,8 @@
  * else lists routes.
  */
 
+import { SEARCH_PARAMETERS } from '../search/search-parameters';
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
 
 /**
@@ -107,9 +109,9 @@ export const ROUTE_DEFINITIONS = {
     summary: 'This API described in OpenAPI 3.1, generated from the route contracts',
   },
   listModels: {
-    method: 'GET', path: '/models', handler: 'list-models', query: ['limit', 'cursor', 'mine'],
+    method: 'GET', path: '/models', handler: 'list-models', query: ['limit', 'cursor', 'mine', ...SEARCH_PARAMETERS],
     scope: 'read', auth: 'optional', body: 'none', bodyLimit: 0, ...metadataRoute,
-    summary: 'List models, newest first (limit, cursor)',
+    summary: 'List models, newest first (limit, cursor); or search them (q, filters, sort) with facets',
   },
   createModel: {
     method: 'POST', path: '/model/{name}', handler: 'create-model', query: [],

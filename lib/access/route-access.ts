@@ -103,7 +103,8 @@ export const FINALIZE_ACCESS: RouteAccess = {
  * and invokes SageMaker for models served there.
  */
 const PREDICT_ACCESS: RouteAccess = {
-  table: ['dynamodb:GetItem'],
+  // GetItem: the model, grant and version; UpdateItem: the model's usage counter (functions/usage/), one per prediction.
+  table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
   bundleObjects: ['s3:GetObject'],
   modelEndpoints: ['sagemaker:InvokeEndpoint'],
 };
@@ -144,7 +145,7 @@ export const ROUTE_ACCESS: Readonly<Record<RouteId, RouteAccess>> = {
   // live version (a query of the partition, a conditional UpdateItem each), aborts the open
   // multipart uploads, sweeps the model's objects (list + DeleteObjects), retires the keys of the
   // versions an upload URL may still reach (PutObject of the empty marker), then deletes its
-  // grants and sessions (a keys-only query, BatchWriteItem) and puts the tombstone record
+  // grants, sessions and usage counters (a keys-only query, BatchWriteItem) and puts the tombstone record
   // (PutItem); a model with DOIs has its versions with DOIs withdrawn and its record turned
   // withdrawn instead (UpdateItem each). The mark and the end are each recorded in the search
   // change log (UpdateItem, Query, PutItem: as putAccess).
@@ -164,7 +165,8 @@ export const ROUTE_ACCESS: Readonly<Record<RouteId, RouteAccess>> = {
   // Reads the model, grant and version; a small bundle is read and returned, a larger one answered
   // with a presigned GET URL, which acts with this function's permission. Both name the version id
   // the check pinned, so both are s3:GetObjectVersion, and plain s3:GetObject is never used.
-  downloadBundle: { table: ['dynamodb:GetItem'], bundleObjects: ['s3:GetObjectVersion'] },
+  // Each download served adds one to the model's usage counter (UpdateItem ADD: functions/usage/).
+  downloadBundle: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], bundleObjects: ['s3:GetObjectVersion'] },
   // Upload sessions (functions/versions/upload-sessions.ts). Each first loads the model and the
   // caller's grant (GetItem), and all but start read the session item (GetItem).
   // Start: allocates a version (UpdateItem), records it as pending and puts the session (PutItem

@@ -32,6 +32,8 @@ import type { DoiRecordStore, StoredDoi } from '../../functions/publishing/doi-r
 import { LOCAL_DOI_PREFIX, localDoiProvider } from '../../functions/publishing/local-datacite';
 import { VersionPublishing } from '../../functions/publishing/version-publishing';
 import { startEmbeddedStores, TEST_UPLOAD_LIMITS, type EmbeddedStores } from '../support/embedded-stores';
+import { DynamoUsageCounters } from '../../functions/usage/dynamo-usage-counters';
+import { UsageRecorder } from '../../functions/usage/usage-recorder';
 import { makeTar, sampleBundle } from '../support/tarballs';
 
 interface Call {
@@ -184,6 +186,9 @@ async function finalizerOutcomes(): Promise<string[]> {
 
 const soon = () => Date.now() + 20_000;
 
+/** The usage counters as the download and predict handlers write them (functions/platform/usage-services.ts). */
+const usage = () => new UsageRecorder(new DynamoUsageCounters(stores.documents, stores.tableName));
+
 beforeAll(async () => {
   stores = await startEmbeddedStores();
   recordCalls(stores.documents, 'dynamodb');
@@ -316,11 +321,29 @@ describe('access traced through the calls the code makes', () => {
     const name = await newModel();
     await stores.direct.addVersion(owner, name, { bytes: await sampleBundle() });
     const needed = await traced(async () => {
-      const { version } = await stores.versions.getBundle(owner, name);
-      expect(version.pin?.versionId).toBeDefined();
-      await bundles.presignDownload(version.bundleKey, 'bundle.tar.gz', 60, version.pin);
+      // Each served, with its usage counted beside it (functions/handlers/download-bundle.ts).
+      await usage().counting(name, 'downloads', async () => {
+        const { version } = await stores.versions.getBundle(owner, name);
+        expect(version.pin?.versionId).toBeDefined();
+        await bundles.presignDownload(version.bundleKey, 'bundle.tar.gz', 60, version.pin);
+      });
     });
     expect(union(TOKEN_LOOKUP, needed)).toEqual(granted(routeAccess('downloadBundle')));
+  });
+
+  it('predictModel: the version looked up, its bundle opened and the prediction counted (SageMaker apart: not called locally)', async () => {
+    const name = await newModel();
+    await stores.direct.addVersion(owner, name, { bytes: await sampleBundle() });
+    const needed = await traced(async () => {
+      // As functions/handlers/predict-model.ts: the ready version, then the inference (which opens the bundle) counted beside it.
+      const { version } = await stores.versions.readyVersion(owner, name);
+      await usage().counting(name, 'predictions', async () => {
+        for await (const _chunk of await bundles.open(version.bundleKey)) { /* read through */ }
+      });
+    });
+    const { modelEndpoints: _remote, ...local } = routeAccess('predictModel');
+    expect(union(TOKEN_LOOKUP, needed)).toEqual(granted(local));
+    expect(routeAccess('predictModelWithGet')).toEqual(routeAccess('predictModel'));
   });
 
   it('uploadBundle: a direct upload, one aborted when S3 refuses the bytes, and the finalizer it runs', async () => {
@@ -383,8 +406,13 @@ describe('access traced through the calls the code makes', () => {
     const name = await newModel();
     await stores.direct.addVersion(owner, name, { bytes: await sampleBundle() });
     await stores.uploads.start(owner, name, { size: 20 * 1024 * 1024 });
+    await usage().counting(name, 'downloads', async () => undefined);
+    const counters = new DynamoUsageCounters(stores.documents, stores.tableName);
+    expect(await counters.read(name)).toEqual({ downloads: 1, predictions: 0 });
     const needed = await traced(() => stores.removal.deleteModel(owner, name));
     expect(union(TOKEN_LOOKUP, needed)).toEqual(granted(routeAccess('deleteModel')));
+    // Its usage item went with its grants and sessions.
+    expect(await counters.read(name)).toEqual({ downloads: 0, predictions: 0 });
   });
 
   it('publishVersion, registerDois, and the withdrawals deleteVersion and deleteModel make of versions with DOIs', async () => {
