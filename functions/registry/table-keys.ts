@@ -42,5 +42,3 @@ export const DELETING_PARTITION = 'DELETING';
 export const DOI_WORK_PARTITION = 'DOI_WORK';
 export const doiWorkSortKey = (at: string, name: string, version: number): string => `${at}#${name}#${versionSortKey(version)}`;
 
-/** A model's usage counters (`downloads`, `predictions`, numbers added to with ADD), in its own partition. */
-export const USAGE_SORT_KEY = 'USAGE';
