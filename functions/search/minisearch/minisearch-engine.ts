@@ -11,7 +11,7 @@ import {
 } from '../search-engine';
 import { FacetDictionary } from './facet-counts';
 import { compileFilters, indexedEntry, type EntryFilter, type IndexedEntry } from './indexed-entry';
-import { rawMatches } from './raw-matches';
+import { internalsOf, scoreTerms, type ScoringOptions } from './term-scorer';
 import { numericSort, pageAfter, positionOf, type Candidate } from './result-order';
 import { decodeSearchCursor, encodeSearchCursor } from './search-cursor';
 import { highlight, processTerm, tokenizeDocument, tokenizeQuery } from './text-analysis';
@@ -52,6 +52,15 @@ const SEARCH_OPTIONS: SearchOptions = {
   processTerm,
 };
 
+/** The same, for the scorer (term-scorer.ts), with MiniSearch's default match weights and BM25+ parameters spelled out. */
+const SCORING: ScoringOptions = {
+  boost: SEARCH_BOOSTS,
+  prefix: prefixSearch,
+  fuzzy: fuzzyDistance,
+  weights: { prefix: 0.375, fuzzy: 0.45 },
+  bm25: { k: 1.2, b: 0.7, d: 0.5 },
+};
+
 /** MiniSearch's options; a snapshot must be loaded with the very ones it was built with. */
 const MINISEARCH_OPTIONS: Options<SearchDocument> = {
   idField: 'name',
@@ -88,10 +97,21 @@ export class SearchSnapshotError extends Error {
  */
 export class MiniSearchEngine implements SearchEngine {
   private readonly entries = new Map<string, IndexedEntry>();
+  /** The entries by MiniSearch's short id for them, so the scorer's dense arrays map to entries without a lookup by name. */
+  private readonly byShortId: (IndexedEntry | undefined)[] = [];
   private readonly facets = new FacetDictionary();
+  private readonly lengths: number[] = [];
 
   private constructor(private readonly index: MiniSearch<SearchDocument>, documents: Iterable<SearchDocument>) {
     for (const document of documents) this.entries.set(document.name, indexedEntry(document, this.facets));
+    for (const [shortId, name] of internalsOf(index)._documentIds) this.track(shortId, this.entries.get(name));
+  }
+
+  /** Records (or with no entry, forgets) the entry and field lengths of a short id. */
+  private track(shortId: number, entry: IndexedEntry | undefined): void {
+    this.byShortId[shortId] = entry;
+    const lengths = internalsOf(this.index)._fieldLength.get(shortId);
+    for (let field = 0; field < SEARCH_FIELDS.length; field += 1) this.lengths[shortId * SEARCH_FIELDS.length + field] = entry ? (lengths?.[field] ?? 0) : -1;
   }
 
   /** An engine holding `documents` (names unique). */
@@ -139,13 +159,16 @@ export class MiniSearchEngine implements SearchEngine {
   }
 
   upsert(document: SearchDocument): void {
-    if (this.entries.has(document.name)) this.index.discard(document.name);
+    this.remove(document.name);
     this.index.add(document);
-    this.entries.set(document.name, indexedEntry(document, this.facets));
+    const entry = indexedEntry(document, this.facets);
+    this.entries.set(document.name, entry);
+    this.track(internalsOf(this.index)._idToShortId.get(document.name) as number, entry);
   }
 
   remove(name: string): void {
     if (!this.entries.delete(name)) return;
+    this.track(internalsOf(this.index)._idToShortId.get(name) as number, undefined);
     this.index.discard(name);
   }
 
@@ -165,10 +188,10 @@ export class MiniSearchEngine implements SearchEngine {
     const facets = this.facets.count(result);
     const { page, more } = pageAfter(result, sort, query.direction, query.limit, after);
     const hits = page.map((candidate): SearchHit => {
-      const { match } = candidate;
-      return match === undefined
+      const { reached } = candidate;
+      return reached === undefined
         ? { document: candidate.entry.document }
-        : { document: candidate.entry.document, score: candidate.score, highlights: highlightsOf(candidate.entry.document, match) };
+        : { document: candidate.entry.document, score: candidate.score, highlights: highlightsOf(candidate.entry.document, reached) };
     });
     const last = page[page.length - 1];
     return {
@@ -193,35 +216,31 @@ export class MiniSearchEngine implements SearchEngine {
   }
 
   private matching(text: string, admits: EntryFilter): Candidate[] {
+    const terms = tokenizeQuery(text).map(processTerm).filter((term) => term !== '');
     const run = (combineWith: 'AND' | 'OR') => {
+      const scored = scoreTerms(this.index, terms, combineWith, SCORING, { lengths: this.lengths, fieldCount: SEARCH_FIELDS.length });
       const result: Candidate[] = [];
-      for (const hit of rawMatches(this.index, text, { combineWith })) {
-        const entry = this.entries.get(hit.id);
-        if (entry === undefined || !admits(entry)) continue;
-        result.push({ entry, score: hit.score * entry.boost, match: hit.match });
+      for (const shortId of scored.ids) {
+        const entry = this.byShortId[shortId] as IndexedEntry;
+        if (admits(entry)) result.push({ entry, score: (scored.scores[shortId] as number) * entry.boost, reached: scored.reached });
       }
       return result;
     };
     const all = run('AND');
-    return all.length > 0 || tokenizeQuery(text).length < 2 ? all : run('OR');
+    return all.length > 0 || new Set(terms).size < 2 ? all : run('OR');
   }
 }
 
-/** For each field a hit matched in, its text with the matched terms marked. */
-function highlightsOf(document: SearchDocument, match: Readonly<Record<string, readonly string[]>>): Partial<Record<SearchField, string>> {
-  const termsByField = new Map<string, Set<string>>();
-  for (const [term, fields] of Object.entries(match)) {
-    for (const field of fields) {
-      let terms = termsByField.get(field);
-      if (!terms) termsByField.set(field, (terms = new Set()));
-      terms.add(term);
-    }
-  }
+/**
+ * For each field whose text holds a term the query reached, that text with those terms marked.
+ * Read again from the document rather than from the index's postings: a prefix can reach
+ * thousands of terms, and only the page's 20 documents are read.
+ */
+function highlightsOf(document: SearchDocument, reached: ReadonlySet<string>): Partial<Record<SearchField, string>> {
   const highlights: Partial<Record<SearchField, string>> = {};
   for (const field of SEARCH_FIELDS) {
-    const terms = termsByField.get(field);
-    const value = terms ? fieldText(document, field) : undefined;
-    const marked = value === undefined || !terms ? undefined : highlight(value, terms);
+    const value = fieldText(document, field);
+    const marked = value === undefined ? undefined : highlight(value, reached);
     if (marked !== undefined) highlights[field] = marked;
   }
   return highlights;

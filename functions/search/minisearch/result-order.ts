@@ -2,11 +2,11 @@ import type { SearchSort } from '../search-engine';
 import type { IndexedEntry } from './indexed-entry';
 import type { SortPosition } from './search-cursor';
 
-/** One model of a result: its relevance and where `q` matched it (index term → fields), when `q` was set. */
+/** One model of a result: its relevance, and when `q` was set, the index terms the query reached (shared by every candidate of a search). */
 export interface Candidate {
   readonly entry: IndexedEntry;
   readonly score: number;
-  readonly match?: Readonly<Record<string, readonly string[]>>;
+  readonly reached?: ReadonlySet<string>;
 }
 
 /** Whether a sort's value is a number (relevance, counters) rather than text (dates, names). */

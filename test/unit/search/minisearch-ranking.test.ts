@@ -1,7 +1,9 @@
+import type MiniSearch from 'minisearch';
 import { describe, expect, it } from 'vitest';
-import { createMiniSearchEngine } from '../../../functions/search/minisearch/minisearch-engine';
-import { rawMatches } from '../../../functions/search/minisearch/raw-matches';
-import { highlight, stem, tokenizeDocument } from '../../../functions/search/minisearch/text-analysis';
+import type { SearchDocument } from '../../../functions/search/search-engine';
+import { createMiniSearchEngine, fuzzyDistance, prefixSearch, SEARCH_BOOSTS } from '../../../functions/search/minisearch/minisearch-engine';
+import { internalsOf, scoreTerms } from '../../../functions/search/minisearch/term-scorer';
+import { highlight, processTerm, stem, tokenizeDocument, tokenizeQuery } from '../../../functions/search/minisearch/text-analysis';
 import { names, query, searchDocument } from './search-fixtures';
 
 const corpus = [
@@ -102,11 +104,20 @@ describe('MiniSearchEngine ranking', () => {
   });
 
   it('scores as MiniSearch\'s own search does, through the internals it reads', () => {
-    const index = (engine as unknown as { index: Parameters<typeof rawMatches>[0] }).index;
-    for (const q of ['digit', 'clasifier', 'segm', 'wheat regression']) {
-      const expected = index.search(q).map((hit) => [hit.id, hit.score]);
-      const actual = rawMatches(index, q, {}).map((hit) => [hit.id, hit.score]);
-      expect(actual.sort()).toEqual(expected.sort());
+    const index = (engine as unknown as { index: MiniSearch<SearchDocument> }).index;
+    const byShortId = internalsOf(index)._documentIds;
+    const lengths: number[] = [];
+    for (const [shortId, fieldLengths] of internalsOf(index)._fieldLength) fieldLengths.forEach((length, field) => (lengths[shortId * 6 + field] = length));
+    const options = { boost: SEARCH_BOOSTS, prefix: prefixSearch, fuzzy: fuzzyDistance, weights: { prefix: 0.375, fuzzy: 0.45 }, bm25: { k: 1.2, b: 0.7, d: 0.5 } };
+    for (const q of ['digit', 'clasifier', 'segm', 'wheat regression', 'vision network', 'resnet-50']) {
+      for (const combineWith of ['AND', 'OR'] as const) {
+        const expected = index.search(q, { combineWith }).map((hit) => [hit.id as string, hit.score.toFixed(9)]);
+        const scored = scoreTerms(index, tokenizeQuery(q).map(processTerm), combineWith, options, { lengths, fieldCount: 6 });
+        const actual = scored.ids.map((shortId) => [byShortId.get(shortId) as string, (scored.scores[shortId] as number).toFixed(9)]);
+        expect(actual.sort()).toEqual(expected.sort());
+        expect(actual.length).toBeGreaterThan(0);
+        expect([...scored.reached].sort()).toEqual([...new Set(index.search(q, { combineWith }).flatMap((hit) => hit.terms))].sort());
+      }
     }
   });
 });
