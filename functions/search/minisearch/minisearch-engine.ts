@@ -147,6 +147,9 @@ export class MiniSearchEngine implements SearchEngine {
     if (index.documentCount !== documents.length || !documents.every((document) => index.has(document.name))) {
       throw new SearchSnapshotError('The search snapshot\'s index and documents disagree: it is damaged');
     }
+    // Every update takes a new short id, and a search allocates arrays as long as the largest: once
+    // most ids are dead, rebuilding from the documents (seconds) is cheaper than carrying them on.
+    if (internalsOf(index)._nextId > 2 * Math.max(documents.length, 10_000)) return MiniSearchEngine.create(documents);
     return new MiniSearchEngine(index, documents);
   }
 
@@ -186,7 +189,9 @@ export class MiniSearchEngine implements SearchEngine {
     const after = query.cursor === undefined ? undefined : decodeSearchCursor(query.cursor, query, numericSort(sort));
     const result = text === '' ? this.filtered(admits) : this.matching(text, admits);
     const facets = this.facets.count(result);
-    const { page, more } = pageAfter(result, sort, query.direction, query.limit, after);
+    // search-query.ts keeps limit within 1–100; a page is never empty of room, whatever a caller passes.
+    const limit = Math.min(100, Math.max(1, Math.trunc(query.limit) || 1));
+    const { page, more } = pageAfter(result, sort, query.direction, limit, after);
     const hits = page.map((candidate): SearchHit => {
       const { reached } = candidate;
       return reached === undefined
