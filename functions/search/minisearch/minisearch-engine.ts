@@ -11,7 +11,7 @@ import {
 } from '../search-engine';
 import { FacetDictionary } from './facet-counts';
 import { compileFilters, indexedEntry, type EntryFilter, type IndexedEntry } from './indexed-entry';
-import { internalsOf, scoreTerms, type ScoringOptions } from './term-scorer';
+import { internalsOf, ScoringCache, scoreTerms, type ScoringOptions } from './term-scorer';
 import { numericSort, pageAfter, positionOf, type Candidate } from './result-order';
 import { decodeSearchCursor, encodeSearchCursor } from './search-cursor';
 import { highlight, processTerm, tokenizeDocument, tokenizeQuery } from './text-analysis';
@@ -101,6 +101,8 @@ export class MiniSearchEngine implements SearchEngine {
   private readonly byShortId: (IndexedEntry | undefined)[] = [];
   private readonly facets = new FacetDictionary();
   private readonly lengths: number[] = [];
+  /** Dropped on every write: MiniSearch changes postings in place. */
+  private cache = new ScoringCache();
 
   private constructor(private readonly index: MiniSearch<SearchDocument>, documents: Iterable<SearchDocument>) {
     for (const document of documents) this.entries.set(document.name, indexedEntry(document, this.facets));
@@ -163,6 +165,7 @@ export class MiniSearchEngine implements SearchEngine {
 
   upsert(document: SearchDocument): void {
     this.remove(document.name);
+    this.cache = new ScoringCache();
     this.index.add(document);
     const entry = indexedEntry(document, this.facets);
     this.entries.set(document.name, entry);
@@ -171,6 +174,7 @@ export class MiniSearchEngine implements SearchEngine {
 
   remove(name: string): void {
     if (!this.entries.delete(name)) return;
+    this.cache = new ScoringCache();
     this.track(internalsOf(this.index)._idToShortId.get(name) as number, undefined);
     this.index.discard(name);
   }
@@ -223,7 +227,7 @@ export class MiniSearchEngine implements SearchEngine {
   private matching(text: string, admits: EntryFilter): Candidate[] {
     const terms = tokenizeQuery(text).map(processTerm).filter((term) => term !== '');
     const run = (combineWith: 'AND' | 'OR') => {
-      const scored = scoreTerms(this.index, terms, combineWith, SCORING, { lengths: this.lengths, fieldCount: SEARCH_FIELDS.length });
+      const scored = scoreTerms(this.index, terms, combineWith, SCORING, { lengths: this.lengths, fieldCount: SEARCH_FIELDS.length }, this.cache);
       const result: Candidate[] = [];
       for (const shortId of scored.ids) {
         const entry = this.byShortId[shortId] as IndexedEntry;

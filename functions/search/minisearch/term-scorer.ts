@@ -43,10 +43,58 @@ export interface ScoringOptions {
 }
 
 /** One index term a query term reached (itself, a longer term it prefixes, or one within its edits), with its weight. */
-interface DerivedTerm {
+export interface DerivedTerm {
   readonly term: string;
   readonly weight: number;
   readonly data: FieldTermData;
+}
+
+/** One field's postings of one term, as typed arrays: iterating them is a tenth of the cost of iterating MiniSearch's Map. */
+interface CompactPostings {
+  readonly ids: Int32Array;
+  readonly frequencies: Float64Array;
+}
+
+/** Most query terms a cache remembers the expansions of, before it starts again. */
+const DERIVED_CACHE_LIMIT = 10_000;
+
+/**
+ * What scoring computes from the index alone and can reuse until the index changes: each query
+ * term's expansions (a prefix of a common word reaches thousands of terms) and compact copies of
+ * the postings read. Common words are searched most (Zipf), so a warm search function reads most
+ * postings from here. The engine drops it on every write, since MiniSearch changes its postings in
+ * place.
+ */
+export class ScoringCache {
+  readonly derived = new Map<string, DerivedTerm[]>();
+  readonly postings = new WeakMap<Map<number, number>, CompactPostings>();
+
+  compact(frequencies: Map<number, number>): CompactPostings {
+    let postings = this.postings.get(frequencies);
+    if (postings === undefined) {
+      const ids = new Int32Array(frequencies.size);
+      const counts = new Float64Array(frequencies.size);
+      let at = 0;
+      frequencies.forEach((frequency, shortId) => {
+        ids[at] = shortId;
+        counts[at] = frequency;
+        at += 1;
+      });
+      postings = { ids, frequencies: counts };
+      this.postings.set(frequencies, postings);
+    }
+    return postings;
+  }
+
+  expansions(term: string, compute: () => DerivedTerm[]): DerivedTerm[] {
+    let derived = this.derived.get(term);
+    if (derived === undefined) {
+      if (this.derived.size >= DERIVED_CACHE_LIMIT) this.derived.clear();
+      derived = compute();
+      this.derived.set(term, derived);
+    }
+    return derived;
+  }
 }
 
 /** The documents a query matched, as dense arrays over MiniSearch's short ids. */
@@ -68,7 +116,7 @@ export interface ScoredTerms {
  * test/unit/search/minisearch-ranking.test.ts checks the scores equal MiniSearch's own `search`,
  * so an upgrade that changes the internals fails there.
  */
-export function scoreTerms<T>(index: MiniSearch<T>, terms: readonly string[], combineWith: 'AND' | 'OR', options: ScoringOptions, documents: DocumentLengths): ScoredTerms {
+export function scoreTerms<T>(index: MiniSearch<T>, terms: readonly string[], combineWith: 'AND' | 'OR', options: ScoringOptions, documents: DocumentLengths, cache: ScoringCache = new ScoringCache()): ScoredTerms {
   const internals = internalsOf(index);
   const unique = [...new Set(terms)];
   const size = internals._nextId;
@@ -76,7 +124,7 @@ export function scoreTerms<T>(index: MiniSearch<T>, terms: readonly string[], co
   const matched = new Uint16Array(size);
   const lastTerm = new Int32Array(size).fill(-1);
   const fields = Object.entries(options.boost).map(([field, boost]) => ({ field, boost, id: internals._fieldIds[field] as number }));
-  const derivedByTerm = unique.map((term) => derivedTerms(internals, term, options));
+  const derivedByTerm = unique.map((term) => cache.expansions(term, () => derivedTerms(internals, term, options)));
   const { k, b, d } = options.bm25;
   const total = internals._documentCount;
   derivedByTerm.forEach((derived, termIndex) => {
@@ -92,15 +140,18 @@ export function scoreTerms<T>(index: MiniSearch<T>, terms: readonly string[], co
         const normBase = k * (1 - b);
         const normPerLength = (k * b) / average;
         const { lengths, fieldCount } = documents;
-        frequencies.forEach((frequency, shortId) => {
+        const postings = cache.compact(frequencies);
+        for (let at = 0; at < postings.ids.length; at += 1) {
+          const shortId = postings.ids[at] as number;
+          const frequency = postings.frequencies[at] as number;
           const length = lengths[shortId * fieldCount + fieldId];
-          if (length === undefined || length < 0) return;
+          if (length === undefined || length < 0) continue;
           scores[shortId] = (scores[shortId] as number) + factor * (d + (frequency * (k + 1)) / (frequency + normBase + normPerLength * length));
           if (lastTerm[shortId] !== termIndex) {
             lastTerm[shortId] = termIndex;
             matched[shortId] = (matched[shortId] as number) + 1;
           }
-        });
+        }
       }
     }
   });

@@ -206,13 +206,17 @@ describe('MiniSearchEngine cursors', () => {
 describe('MiniSearchEngine writes', () => {
   it('upsert replaces a model\'s document and remove forgets it, both idempotent', () => {
     const engine = createMiniSearchEngine(corpus);
-    const changed = searchDocument({ name: 'beta', title: 'Avalanche forecaster', framework: 'Keras' });
+    // Searched first, so that what the engine reuses between searches is there to go stale.
+    expect(engine.search(query({ q: 'avalanche' }), {}).total).toBe(0);
+    expect(engine.search(query({ q: 'tabular' }), {}).total).toBe(1);
+    const changed = searchDocument({ name: 'beta', title: 'Avalanche forecaster', framework: 'Keras', keywords: ['snow'] });
     engine.upsert(changed);
     engine.upsert(changed);
     expect(engine.size).toBe(4);
     expect(engine.get('beta')).toBe(changed);
     expect(names(engine.search(query({ q: 'avalanche' }), {}).hits)).toEqual(['beta']);
     expect(engine.search(query({ filters: { framework: 'pytorch' } }), {}).total).toBe(0);
+    expect(engine.search(query({ q: 'tabular' }), {}).total).toBe(0);
     engine.remove('beta');
     engine.remove('beta');
     expect(engine.size).toBe(3);
