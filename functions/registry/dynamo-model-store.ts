@@ -60,7 +60,8 @@ function modelRecordOf(item: Item): ModelRecord {
   return typeof meta === 'string' ? { ...record, meta: JSON.parse(meta) as Record<string, unknown> } : record;
 }
 
-function modelItem(model: ModelRecord): Item {
+/** A model's META item as the table holds it: its keys, its owner and (when public) listing index keys, and its record. */
+export function modelItem(model: ModelRecord): Item {
   const sortKey = listingSortKey(model.createdAt, model.name);
   return {
     [TABLE_DESIGN.partitionKey]: modelPartition(model.name),

@@ -1,0 +1,82 @@
+import { SEARCH_FACETS, type FacetCount, type SearchDocument, type SearchFacet } from '../search-engine';
+
+/** At most this many values per facet (issue 13; SearchResult.facets). */
+export const FACET_VALUES_SHOWN = 20;
+
+/** A document's values of one facet, each once: the values its filter matches. */
+export function facetValuesOf(document: SearchDocument, facet: SearchFacet): string[] {
+  switch (facet) {
+    case 'author': return [...new Set(document.authors.map((author) => author.name))];
+    case 'owner': return [document.owner];
+    case 'framework': return [document.framework];
+    case 'task': return document.task === undefined ? [] : [document.task];
+    case 'license': return document.license === undefined ? [] : [document.license];
+    case 'keyword': return [...new Set(document.keywords)];
+    case 'discipline': return document.discipline === undefined ? [] : [document.discipline];
+  }
+}
+
+/** The ids of a document's facet values, all facets together (each id belongs to one facet). */
+export type FacetIds = Uint32Array;
+
+/**
+ * Every facet value the index has held, numbered across all facets, so that counting a result is
+ * incrementing one typed array rather than hashing strings: at 100k models a filter-only search
+ * counts about a million values. Values are kept exactly as written (counted apart when they
+ * differ in case) and never forgotten while the engine lives: a value no document has any more
+ * just counts 0, and a snapshot load starts afresh.
+ */
+export class FacetDictionary {
+  private readonly ids = SEARCH_FACETS.map(() => new Map<string, number>());
+  /** Per facet, the global ids of its values. */
+  private readonly idsByFacet = SEARCH_FACETS.map((): number[] => []);
+  private readonly values: string[] = [];
+
+  idsOf(document: SearchDocument): FacetIds {
+    return Uint32Array.from(SEARCH_FACETS.flatMap((facet, index) => facetValuesOf(document, facet).map((value) => this.idOf(index, value))));
+  }
+
+  private idOf(facet: number, value: string): number {
+    const ids = this.ids[facet] as Map<string, number>;
+    let id = ids.get(value);
+    if (id === undefined) {
+      id = this.values.length;
+      this.values.push(value);
+      (this.idsByFacet[facet] as number[]).push(id);
+      ids.set(value, id);
+    }
+    return id;
+  }
+
+  /** Counts of each facet's values over `result` (the whole result, not a page), top FACET_VALUES_SHOWN, most frequent first, ties by value. */
+  count(result: readonly { readonly entry: { readonly facetIds: FacetIds } }[]): Record<SearchFacet, FacetCount[]> {
+    const counts = new Uint32Array(this.values.length);
+    for (let at = 0; at < result.length; at += 1) {
+      const ids = (result[at] as { readonly entry: { readonly facetIds: FacetIds } }).entry.facetIds;
+      for (let index = 0; index < ids.length; index += 1) { const id = ids[index] as number; counts[id] = (counts[id] as number) + 1; }
+    }
+    const facets = {} as Record<SearchFacet, FacetCount[]>;
+    SEARCH_FACETS.forEach((facet, index) => {
+      facets[facet] = topValues(counts, this.idsByFacet[index] as number[], this.values);
+    });
+    return facets;
+  }
+}
+
+const before = (a: FacetCount, b: FacetCount): boolean => a.count > b.count || (a.count === b.count && a.value < b.value);
+
+/** The FACET_VALUES_SHOWN best of the counted values, by insertion into a short sorted list (no sort of every value). */
+function topValues(counts: Uint32Array, ids: readonly number[], values: readonly string[]): FacetCount[] {
+  const top: FacetCount[] = [];
+  for (const id of ids) {
+    const count = counts[id] as number;
+    if (count === 0) continue;
+    const candidate = { value: values[id] as string, count };
+    if (top.length === FACET_VALUES_SHOWN && !before(candidate, top[top.length - 1] as FacetCount)) continue;
+    let at = top.length;
+    while (at > 0 && before(candidate, top[at - 1] as FacetCount)) at -= 1;
+    top.splice(at, 0, candidate);
+    if (top.length > FACET_VALUES_SHOWN) top.pop();
+  }
+  return top;
+}

@@ -1,0 +1,279 @@
+import MiniSearch, { type Options, type SearchOptions } from 'minisearch';
+import {
+  SEARCH_FIELDS,
+  type SearchDocument,
+  type SearchEngine,
+  type SearchField,
+  type SearchHit,
+  type SearchQuery,
+  type SearchResult,
+  type SearchViewer,
+} from '../search-engine';
+import { FacetDictionary } from './facet-counts';
+import { compileFilters, indexedEntry, type EntryFilter, type IndexedEntry } from './indexed-entry';
+import { internalsOf, ScoringCache, scoreTerms, type ScoringOptions } from './term-scorer';
+import { numericSort, pageAfter, positionOf, type Candidate } from './result-order';
+import { decodeSearchCursor, encodeSearchCursor } from './search-cursor';
+import { highlight, processTerm, tokenizeDocument, tokenizeQuery } from './text-analysis';
+
+/**
+ * Field weights, multiplied into each field's BM25+ score (issue 13: name > title > keywords >
+ * authors > description). Discipline, which the issue does not rank, sits between authors and
+ * description. Each step is at least 1.5×, more than the spread of documentBoost between two
+ * models of similar quality.
+ */
+export const SEARCH_BOOSTS: Readonly<Record<SearchField, number>> = { name: 6, title: 4, keywords: 3, authors: 2, discipline: 1.5, description: 1 };
+
+/** Typo tolerance (issue 13): one edit for words of 5 letters or more, none below, where a single edit turns too many short words into others. */
+export const fuzzyDistance = (term: string): number | false => (term.length >= 5 ? 1 : false);
+
+/** Prefix search on every query word of 2 letters or more: one letter would match a fifth of the vocabulary and only slow the search. */
+export const prefixSearch = (term: string): boolean => term.length >= 2;
+
+/** A field's text as indexed and highlighted. Authors read `Name (ORCID)`, so both are searchable. */
+export function fieldText(document: SearchDocument, field: SearchField): string | undefined {
+  switch (field) {
+    case 'name': return document.name;
+    case 'title': return document.title;
+    case 'description': return document.description;
+    case 'discipline': return document.discipline;
+    case 'keywords': return document.keywords.length > 0 ? document.keywords.join(', ') : undefined;
+    case 'authors': return document.authors.length > 0 ? document.authors.map((author) => (author.orcid ? `${author.name} (${author.orcid})` : author.name)).join('; ') : undefined;
+  }
+}
+
+const SEARCH_OPTIONS: SearchOptions = {
+  boost: SEARCH_BOOSTS,
+  prefix: prefixSearch,
+  fuzzy: fuzzyDistance,
+  maxFuzzy: 1,
+  combineWith: 'AND',
+  tokenize: tokenizeQuery,
+  processTerm,
+};
+
+/** The same, for the scorer (term-scorer.ts), with MiniSearch's default match weights and BM25+ parameters spelled out. */
+const SCORING: ScoringOptions = {
+  boost: SEARCH_BOOSTS,
+  prefix: prefixSearch,
+  fuzzy: fuzzyDistance,
+  weights: { prefix: 0.375, fuzzy: 0.45 },
+  bm25: { k: 1.2, b: 0.7, d: 0.5 },
+};
+
+/** MiniSearch's options; a snapshot must be loaded with the very ones it was built with. */
+const MINISEARCH_OPTIONS: Options<SearchDocument> = {
+  idField: 'name',
+  fields: [...SEARCH_FIELDS],
+  storeFields: [],
+  extractField: (document, field) => (field === 'name' ? document.name : fieldText(document, field as SearchField) ?? ''),
+  tokenize: tokenizeDocument,
+  processTerm,
+  searchOptions: SEARCH_OPTIONS,
+};
+
+/** The format tag and version of a snapshot; a snapshot of another version is refused, and the caller rebuilds from the table. */
+export const SNAPSHOT_FORMAT = 'mlhub-search-minisearch';
+export const SNAPSHOT_VERSION = 1;
+
+/** A snapshot that cannot be loaded: not this format, another version, or damaged. The message says which. */
+export class SearchSnapshotError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SearchSnapshotError';
+  }
+}
+
+/**
+ * SearchEngine in one process, on MiniSearch 7.2.0 (issue 13 measured it best of the embedded
+ * libraries at 100k models). MiniSearch ranks text; this class keeps the documents, decides who
+ * sees what, filters, counts facets and pages, always over the whole result (never by paging
+ * through MiniSearch's hits), so totals and facets never depend on the page.
+ *
+ * Relevance is MiniSearch's BM25+ with SEARCH_BOOSTS, prefix and fuzzy matches weighted down by
+ * MiniSearch's defaults (0.375 and 0.45), times documentBoost (document-boost.ts). All words of
+ * `q` must match (each exactly, as a prefix, or within one edit); when no model the viewer may
+ * see matches them all, any word may match, so a stray word ranks instead of emptying the result.
+ */
+export class MiniSearchEngine implements SearchEngine {
+  private readonly entries = new Map<string, IndexedEntry>();
+  /** The entries by MiniSearch's short id for them, so the scorer's dense arrays map to entries without a lookup by name. */
+  private readonly byShortId: (IndexedEntry | undefined)[] = [];
+  private readonly facets = new FacetDictionary();
+  private readonly lengths: number[] = [];
+  /** Dropped on every write: MiniSearch changes postings in place. */
+  private cache = new ScoringCache();
+
+  private constructor(private readonly index: MiniSearch<SearchDocument>, documents: Iterable<SearchDocument>) {
+    for (const document of documents) this.entries.set(document.name, indexedEntry(document, this.facets));
+    for (const [shortId, name] of internalsOf(index)._documentIds) this.track(shortId, this.entries.get(name));
+  }
+
+  /** Records (or with no entry, forgets) the entry and field lengths of a short id. */
+  private track(shortId: number, entry: IndexedEntry | undefined): void {
+    this.byShortId[shortId] = entry;
+    const lengths = internalsOf(this.index)._fieldLength.get(shortId);
+    for (let field = 0; field < SEARCH_FIELDS.length; field += 1) this.lengths[shortId * SEARCH_FIELDS.length + field] = entry ? (lengths?.[field] ?? 0) : -1;
+  }
+
+  /** An engine holding `documents` (names unique). */
+  static create(documents: readonly SearchDocument[] = []): MiniSearchEngine {
+    const index = new MiniSearch<SearchDocument>(MINISEARCH_OPTIONS);
+    const latest = new Map(documents.map((document) => [document.name, document]));
+    index.addAll([...latest.values()]);
+    return new MiniSearchEngine(index, latest.values());
+  }
+
+  /**
+   * The engine a snapshot from serialize() holds.
+   *
+   * @throws SearchSnapshotError when the bytes are not such a snapshot, of SNAPSHOT_VERSION, whole
+   */
+  static load(bytes: Uint8Array): MiniSearchEngine {
+    let snapshot: { format?: unknown; version?: unknown; index?: unknown; documents?: unknown };
+    try {
+      snapshot = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as typeof snapshot;
+    } catch (error) {
+      throw new SearchSnapshotError('The search snapshot is not JSON: it is damaged or not a search snapshot', { cause: error });
+    }
+    if (snapshot === null || typeof snapshot !== 'object' || snapshot.format !== SNAPSHOT_FORMAT) throw new SearchSnapshotError(`The search snapshot is not in the ${SNAPSHOT_FORMAT} format`);
+    if (snapshot.version !== SNAPSHOT_VERSION) throw new SearchSnapshotError(`The search snapshot is version ${String(snapshot.version)}; this engine reads version ${SNAPSHOT_VERSION} only: rebuild it`);
+    const { documents } = snapshot;
+    if (!Array.isArray(documents) || !documents.every(isSearchDocument)) throw new SearchSnapshotError('The search snapshot\'s documents are missing or malformed');
+    let index: MiniSearch<SearchDocument>;
+    try {
+      index = MiniSearch.loadJS<SearchDocument>(snapshot.index as Parameters<typeof MiniSearch.loadJS>[0], MINISEARCH_OPTIONS);
+    } catch (error) {
+      throw new SearchSnapshotError(`The search snapshot's index cannot be loaded: ${(error as Error).message}`, { cause: error });
+    }
+    if (index.documentCount !== documents.length || !documents.every((document) => index.has(document.name))) {
+      throw new SearchSnapshotError('The search snapshot\'s index and documents disagree: it is damaged');
+    }
+    // Every update takes a new short id, and a search allocates arrays as long as the largest: once
+    // most ids are dead, rebuilding from the documents (seconds) is cheaper than carrying them on.
+    if (internalsOf(index)._nextId > 2 * Math.max(documents.length, 10_000)) return MiniSearchEngine.create(documents);
+    return new MiniSearchEngine(index, documents);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(name: string): SearchDocument | undefined {
+    return this.entries.get(name)?.document;
+  }
+
+  upsert(document: SearchDocument): void {
+    this.remove(document.name);
+    this.cache = new ScoringCache();
+    this.index.add(document);
+    const entry = indexedEntry(document, this.facets);
+    this.entries.set(document.name, entry);
+    this.track(internalsOf(this.index)._idToShortId.get(document.name) as number, entry);
+  }
+
+  remove(name: string): void {
+    if (!this.entries.delete(name)) return;
+    this.cache = new ScoringCache();
+    this.track(internalsOf(this.index)._idToShortId.get(name) as number, undefined);
+    this.index.discard(name);
+  }
+
+  /**
+   * Privacy first: every candidate passes `compileFilters` (visibility, then filters) before it
+   * is counted, so hits, total and facets only ever see what the viewer may. `relevance` without
+   * `q` orders as `updated` does.
+   *
+   * @throws AppError 400 `invalid_cursor`, `invalid_updated_since`
+   */
+  search(query: SearchQuery, viewer: SearchViewer): SearchResult {
+    const text = query.q?.trim() ?? '';
+    const admits = compileFilters(query.filters, viewer);
+    const sort = query.sort === 'relevance' && text === '' ? 'updated' : query.sort;
+    const after = query.cursor === undefined ? undefined : decodeSearchCursor(query.cursor, query, numericSort(sort));
+    const result = text === '' ? this.filtered(admits) : this.matching(text, admits);
+    const facets = this.facets.count(result);
+    // search-query.ts keeps limit within 1–100; a page is never empty of room, whatever a caller passes.
+    const limit = Math.min(100, Math.max(1, Math.trunc(query.limit) || 1));
+    const { page, more } = pageAfter(result, sort, query.direction, limit, after);
+    const hits = page.map((candidate): SearchHit => {
+      const { reached } = candidate;
+      return reached === undefined
+        ? { document: candidate.entry.document }
+        : { document: candidate.entry.document, score: candidate.score, highlights: highlightsOf(candidate.entry.document, reached) };
+    });
+    const last = page[page.length - 1];
+    return {
+      hits,
+      total: result.length,
+      facets,
+      ...(more && last ? { nextCursor: encodeSearchCursor(positionOf(last, sort), query) } : {}),
+    };
+  }
+
+  /** serialize(): `{format, version, index: MiniSearch's toJSON, documents}` as UTF-8 JSON. */
+  serialize(): Buffer {
+    const documents = [...this.entries.values()].map((entry) => entry.document);
+    return Buffer.from(JSON.stringify({ format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, index: this.index.toJSON(), documents }), 'utf8');
+  }
+
+  /** Filter-only: every admitted model, in index order; pageAfter orders them. */
+  private filtered(admits: EntryFilter): Candidate[] {
+    const result: Candidate[] = [];
+    for (const entry of this.entries.values()) if (admits(entry)) result.push({ entry, score: 0 });
+    return result;
+  }
+
+  private matching(text: string, admits: EntryFilter): Candidate[] {
+    const terms = tokenizeQuery(text).map(processTerm).filter((term) => term !== '');
+    const run = (combineWith: 'AND' | 'OR') => {
+      const scored = scoreTerms(this.index, terms, combineWith, SCORING, { lengths: this.lengths, fieldCount: SEARCH_FIELDS.length }, this.cache);
+      const result: Candidate[] = [];
+      for (const shortId of scored.ids) {
+        const entry = this.byShortId[shortId] as IndexedEntry;
+        if (admits(entry)) result.push({ entry, score: (scored.scores[shortId] as number) * entry.boost, reached: scored.reached });
+      }
+      return result;
+    };
+    const all = run('AND');
+    return all.length > 0 || new Set(terms).size < 2 ? all : run('OR');
+  }
+}
+
+/**
+ * For each field whose text holds a term the query reached, that text with those terms marked.
+ * Read again from the document rather than from the index's postings: a prefix can reach
+ * thousands of terms, and only the page's 20 documents are read.
+ */
+function highlightsOf(document: SearchDocument, reached: ReadonlySet<string>): Partial<Record<SearchField, string>> {
+  const highlights: Partial<Record<SearchField, string>> = {};
+  for (const field of SEARCH_FIELDS) {
+    const value = fieldText(document, field);
+    const marked = value === undefined ? undefined : highlight(value, reached);
+    if (marked !== undefined) highlights[field] = marked;
+  }
+  return highlights;
+}
+
+const isString = (value: unknown): value is string => typeof value === 'string';
+const optionalString = (value: unknown): boolean => value === undefined || typeof value === 'string';
+
+/** The shape of a SearchDocument, checked as far as a search relies on it (a damaged snapshot is refused, not half-loaded). */
+function isSearchDocument(value: unknown): value is SearchDocument {
+  if (value === null || typeof value !== 'object') return false;
+  const doc = value as Record<string, unknown>;
+  return isString(doc.name) && isString(doc.owner) && isString(doc.framework) && isString(doc.createdAt) && isString(doc.updatedAt)
+    && (doc.visibility === 'public' || doc.visibility === 'private')
+    && typeof doc.published === 'boolean' && typeof doc.hasDoi === 'boolean'
+    && typeof doc.downloads === 'number' && typeof doc.predictions === 'number'
+    && Array.isArray(doc.keywords) && doc.keywords.every(isString)
+    && Array.isArray(doc.grantees) && doc.grantees.every(isString)
+    && Array.isArray(doc.authors) && doc.authors.every((author: unknown) => author !== null && typeof author === 'object' && isString((author as { name?: unknown }).name) && optionalString((author as { orcid?: unknown }).orcid))
+    && [doc.title, doc.description, doc.discipline, doc.task, doc.license].every(optionalString);
+}
+
+/** The engine a snapshot holds: MiniSearchEngine.load. @throws SearchSnapshotError */
+export const loadMiniSearchEngine = (bytes: Uint8Array): MiniSearchEngine => MiniSearchEngine.load(bytes);
+
+/** An engine over `documents`: MiniSearchEngine.create. */
+export const createMiniSearchEngine = (documents: readonly SearchDocument[] = []): MiniSearchEngine => MiniSearchEngine.create(documents);

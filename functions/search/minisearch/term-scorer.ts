@@ -1,0 +1,190 @@
+import type MiniSearch from 'minisearch';
+
+/** Per field id, the frequency of a term in each document (by MiniSearch's short id). */
+type FieldTermData = Map<number, Map<number, number>>;
+
+/** MiniSearch 7.2.0's internals read here (the version is pinned in package.json). */
+export interface MiniSearchInternals {
+  _index: {
+    get(term: string): FieldTermData | undefined;
+    atPrefix(prefix: string): Iterable<[string, FieldTermData]>;
+    fuzzyGet(term: string, distance: number): Map<string, [FieldTermData, number]>;
+  };
+  _fieldIds: Record<string, number>;
+  _fieldLength: Map<number, number[]>;
+  _avgFieldLength: number[];
+  _documentCount: number;
+  _documentIds: Map<number, string>;
+  _idToShortId: Map<string, number>;
+  _nextId: number;
+}
+
+export const internalsOf = <T>(index: MiniSearch<T>): MiniSearchInternals => index as unknown as MiniSearchInternals;
+
+/**
+ * Each live document's field lengths (in terms), flat: `lengths[shortId × fieldCount + fieldId]`,
+ * −1 (or absent) for a discarded document. MiniSearch keeps them in a Map of arrays, whose
+ * lookups were most of the scoring time at 100k documents; the engine keeps this copy.
+ */
+export interface DocumentLengths {
+  readonly lengths: readonly number[];
+  readonly fieldCount: number;
+}
+
+/** How a query term is looked up; MiniSearch's SearchOptions as this scorer reads them. */
+export interface ScoringOptions {
+  readonly boost: Readonly<Record<string, number>>;
+  readonly prefix: (term: string) => boolean;
+  readonly fuzzy: (term: string) => number | false;
+  /** MiniSearch's defaults: 0.375 for a prefix match, 0.45 for a fuzzy one. */
+  readonly weights: { readonly prefix: number; readonly fuzzy: number };
+  /** BM25+ parameters, MiniSearch's defaults: k 1.2, b 0.7, d 0.5. */
+  readonly bm25: { readonly k: number; readonly b: number; readonly d: number };
+}
+
+/** One index term a query term reached (itself, a longer term it prefixes, or one within its edits), with its weight. */
+export interface DerivedTerm {
+  readonly term: string;
+  readonly weight: number;
+  readonly data: FieldTermData;
+}
+
+/** One field's postings of one term, as typed arrays: iterating them is a tenth of the cost of iterating MiniSearch's Map. */
+interface CompactPostings {
+  readonly ids: Int32Array;
+  readonly frequencies: Float64Array;
+}
+
+/** Most query terms a cache remembers the expansions of, before it starts again. */
+const DERIVED_CACHE_LIMIT = 10_000;
+
+/**
+ * What scoring computes from the index alone and can reuse until the index changes: each query
+ * term's expansions (a prefix of a common word reaches thousands of terms) and compact copies of
+ * the postings read. Common words are searched most (Zipf), so a warm search function reads most
+ * postings from here. The engine drops it on every write, since MiniSearch changes its postings in
+ * place.
+ */
+export class ScoringCache {
+  readonly derived = new Map<string, DerivedTerm[]>();
+  readonly postings = new WeakMap<Map<number, number>, CompactPostings>();
+
+  compact(frequencies: Map<number, number>): CompactPostings {
+    let postings = this.postings.get(frequencies);
+    if (postings === undefined) {
+      const ids = new Int32Array(frequencies.size);
+      const counts = new Float64Array(frequencies.size);
+      let at = 0;
+      frequencies.forEach((frequency, shortId) => {
+        ids[at] = shortId;
+        counts[at] = frequency;
+        at += 1;
+      });
+      postings = { ids, frequencies: counts };
+      this.postings.set(frequencies, postings);
+    }
+    return postings;
+  }
+
+  expansions(term: string, compute: () => DerivedTerm[]): DerivedTerm[] {
+    let derived = this.derived.get(term);
+    if (derived === undefined) {
+      if (this.derived.size >= DERIVED_CACHE_LIMIT) this.derived.clear();
+      derived = compute();
+      this.derived.set(term, derived);
+    }
+    return derived;
+  }
+}
+
+/** The documents a query matched, as dense arrays over MiniSearch's short ids. */
+export interface ScoredTerms {
+  /** Short ids of the documents matched (all query terms for AND, any for OR), unordered. */
+  readonly ids: number[];
+  /** Score by short id: BM25+ with field boosts and match weights, times the number of query terms matched, as MiniSearch's `search` scores. */
+  readonly scores: Float64Array;
+  /** Every index term the query reached (exactly, as a prefix or within its edits): what highlights mark. */
+  readonly reached: ReadonlySet<string>;
+}
+
+/**
+ * MiniSearch's scoring (executeQuery/termResults of 7.2.0, the same formula and weights) over
+ * its own index, into typed arrays instead of a result object per matched document. At 100k
+ * models a common word matches most of them; MiniSearch's `search` then builds and sorts 80k
+ * objects, some 150 ms, where this engine needs only scores (for a page) and ids (for the total
+ * and facets). Documents discarded but not yet vacuumed are skipped (their lengths are −1).
+ * test/unit/search/minisearch-ranking.test.ts checks the scores equal MiniSearch's own `search`,
+ * so an upgrade that changes the internals fails there.
+ */
+export function scoreTerms<T>(index: MiniSearch<T>, terms: readonly string[], combineWith: 'AND' | 'OR', options: ScoringOptions, documents: DocumentLengths, cache: ScoringCache = new ScoringCache()): ScoredTerms {
+  const internals = internalsOf(index);
+  const unique = [...new Set(terms)];
+  const size = internals._nextId;
+  const scores = new Float64Array(size);
+  const matched = new Uint16Array(size);
+  const lastTerm = new Int32Array(size).fill(-1);
+  const fields = Object.entries(options.boost).map(([field, boost]) => ({ field, boost, id: internals._fieldIds[field] as number }));
+  const derivedByTerm = unique.map((term) => cache.expansions(term, () => derivedTerms(internals, term, options)));
+  const { k, b, d } = options.bm25;
+  const total = internals._documentCount;
+  derivedByTerm.forEach((derived, termIndex) => {
+    for (const { weight, data } of derived) {
+      for (const { boost, id: fieldId } of fields) {
+        const frequencies = data.get(fieldId);
+        if (frequencies === undefined) continue;
+        const matching = frequencies.size;
+        const idf = Math.log(1 + (total - matching + 0.5) / (matching + 0.5));
+        const average = internals._avgFieldLength[fieldId] as number;
+        const factor = weight * boost * idf;
+        // BM25+'s length normalisation, k × (1 − b + b × length / average), split so the loop multiplies once.
+        const normBase = k * (1 - b);
+        const normPerLength = (k * b) / average;
+        const { lengths, fieldCount } = documents;
+        const postings = cache.compact(frequencies);
+        for (let at = 0; at < postings.ids.length; at += 1) {
+          const shortId = postings.ids[at] as number;
+          const frequency = postings.frequencies[at] as number;
+          const length = lengths[shortId * fieldCount + fieldId];
+          if (length === undefined || length < 0) continue;
+          scores[shortId] = (scores[shortId] as number) + factor * (d + (frequency * (k + 1)) / (frequency + normBase + normPerLength * length));
+          if (lastTerm[shortId] !== termIndex) {
+            lastTerm[shortId] = termIndex;
+            matched[shortId] = (matched[shortId] as number) + 1;
+          }
+        }
+      }
+    }
+  });
+  const needed = combineWith === 'AND' ? unique.length : 1;
+  const ids: number[] = [];
+  for (let shortId = 0; shortId < size; shortId += 1) {
+    const count = matched[shortId] as number;
+    if (count >= needed && count > 0) {
+      ids.push(shortId);
+      scores[shortId] = (scores[shortId] as number) * count;
+    }
+  }
+  return { ids, scores, reached: new Set(derivedByTerm.flatMap((derived) => derived.map(({ term }) => term))) };
+}
+
+/** The index terms one query term reaches, weighted as MiniSearch's executeQuerySpec weighs them: exact 1, prefix and fuzzy less with distance. */
+function derivedTerms(internals: MiniSearchInternals, term: string, options: ScoringOptions): DerivedTerm[] {
+  const derived: DerivedTerm[] = [];
+  const exact = internals._index.get(term);
+  if (exact) derived.push({ term, weight: 1, data: exact });
+  const maxDistance = options.fuzzy(term);
+  const fuzzy = maxDistance ? internals._index.fuzzyGet(term, maxDistance) : undefined;
+  if (options.prefix(term)) {
+    for (const [longer, data] of internals._index.atPrefix(term)) {
+      const distance = longer.length - term.length;
+      if (!distance) continue;
+      fuzzy?.delete(longer);
+      derived.push({ term: longer, weight: (options.weights.prefix * longer.length) / (longer.length + 0.3 * distance), data });
+    }
+  }
+  for (const [near, [data, distance]] of fuzzy ?? []) {
+    if (!distance) continue;
+    derived.push({ term: near, weight: (options.weights.fuzzy * near.length) / (near.length + distance), data });
+  }
+  return derived;
+}

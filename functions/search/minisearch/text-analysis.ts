@@ -1,0 +1,73 @@
+/**
+ * How text becomes index terms, the same way for documents and for `q`, and how a field's text is
+ * highlighted with the terms a search matched in it.
+ *
+ * - Words are runs of letters and digits: hyphens, underscores, dots and other punctuation split
+ *   them, so `mnist-cnn` is found by `mnist` and by `cnn`.
+ * - A word joined by `-`, `_` or `.` (`resnet_50`, `mnist-cnn`) is also indexed whole without its
+ *   joiners (`resnet50`), so a query that writes it either way finds it. Only documents get the
+ *   joined form: a query `resnet-50` asks for `resnet` and `50`, which the document has too.
+ * - Terms are lowercased and reduced by the S-stemmer (Harman 1991, "How effective is
+ *   suffixing?", JASIS 42(1)): English plurals only (`models` → `model`, `libraries` → `library`).
+ *   No stemming library is installed, and a full Porter stemmer over-conflates names and
+ *   identifiers that are most of what a model registry holds; prefix search covers the rest
+ *   (`classif` finds `classifier` and `classification`).
+ */
+
+const WORD = /[\p{L}\p{N}]+/gu;
+/** A word with joiners inside: `resnet_50`, `mnist-cnn`, `v1.2`. */
+const JOINED = /[\p{L}\p{N}]+(?:[-_.][\p{L}\p{N}]+)+/gu;
+const JOINER = /[-_.]/g;
+
+/** The S-stemmer's three rules, first match wins; words of three letters or fewer stay as they are. */
+export function stem(term: string): string {
+  if (term.length <= 3) return term;
+  if (term.endsWith('ies') && !term.endsWith('eies') && !term.endsWith('aies')) return `${term.slice(0, -3)}y`;
+  if (term.endsWith('es') && !term.endsWith('aes') && !term.endsWith('ees') && !term.endsWith('oes')) return term.slice(0, -1);
+  if (term.endsWith('s') && !term.endsWith('us') && !term.endsWith('ss')) return term.slice(0, -1);
+  return term;
+}
+
+/** One raw word as an index term: lowercased, then stemmed. */
+export const processTerm = (word: string): string => stem(word.toLowerCase());
+
+/** The words of a query. */
+export const tokenizeQuery = (text: string): string[] => text.match(WORD) ?? [];
+
+/** The words of a document's field, with each joined word also whole (see above). */
+export function tokenizeDocument(text: string): string[] {
+  const words: string[] = [...(text.match(WORD) ?? [])];
+  for (const joined of text.match(JOINED) ?? []) words.push(joined.replace(JOINER, ''));
+  return words;
+}
+
+const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] as string);
+
+/**
+ * `text` HTML-escaped, with every word (or joined word) whose index term is in `terms` wrapped in
+ * `<mark>…</mark>`; undefined when none is, so a field matched only through a joined form that
+ * this text lacks shows no highlight rather than an unmarked one.
+ */
+export function highlight(text: string, terms: ReadonlySet<string>): string | undefined {
+  // Words first; a joined word is marked whole only where none of its words is (`resnet50` finds `resnet_50`).
+  const ranges: [number, number][] = [];
+  for (const match of text.matchAll(WORD)) {
+    if (terms.has(processTerm(match[0]))) ranges.push([match.index, match.index + match[0].length]);
+  }
+  for (const match of text.matchAll(JOINED)) {
+    const from = match.index;
+    const to = from + match[0].length;
+    if (ranges.some(([start]) => start >= from && start < to)) continue;
+    if (terms.has(processTerm(match[0].replace(JOINER, '')))) ranges.push([from, to]);
+  }
+  if (ranges.length === 0) return undefined;
+  ranges.sort((a, b) => a[0] - b[0]);
+  let out = '';
+  let at = 0;
+  for (const [from, to] of ranges) {
+    out += `${escapeHtml(text.slice(at, from))}<mark>${escapeHtml(text.slice(from, to))}</mark>`;
+    at = to;
+  }
+  return out + escapeHtml(text.slice(at));
+}

@@ -1,0 +1,259 @@
+import { describe, expect, it } from 'vitest';
+import { syntheticCorpus, randomSource } from '../../../bench/support/synthetic-models';
+import { isAppError } from '../../../functions/errors/app-error';
+import { createMiniSearchEngine, loadMiniSearchEngine, SearchSnapshotError } from '../../../functions/search/minisearch/minisearch-engine';
+import { SEARCH_SORTS, type SearchDocument, type SearchQuery, type SearchSort, type SearchViewer } from '../../../functions/search/search-engine';
+import { allPages, bruteFacets, mayRead, names, query, searchDocument } from './search-fixtures';
+
+function appErrorCode(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    if (isAppError(error)) return `${error.kind}:${error.code}`;
+    throw error;
+  }
+  throw new Error('did not throw');
+}
+
+const corpus = [
+  searchDocument({ name: 'alpha', framework: 'ONNX', task: 'image-classification', license: 'MIT', keywords: ['Vision', 'digits'], discipline: 'Computer Science', authors: [{ name: 'Ada Lovelace', orcid: '0000-0002-1825-0097' }], owner: 'alice', published: true, hasDoi: true, updatedAt: '2026-03-01T00:00:00.000Z', createdAt: '2025-01-01T00:00:00.000Z', downloads: 10, predictions: 3 }),
+  searchDocument({ name: 'beta', framework: 'PyTorch', task: 'regression', license: 'Apache-2.0', keywords: ['tabular'], discipline: 'Economics', authors: [{ name: 'Alan Turing' }], owner: 'bob', hasDoi: true, updatedAt: '2026-02-01T00:00:00.000Z', createdAt: '2025-02-01T00:00:00.000Z', downloads: 50, predictions: 1 }),
+  searchDocument({ name: 'gamma', framework: 'onnx', task: 'regression', license: undefined, keywords: ['vision'], discipline: undefined, authors: [{ name: 'ada lovelace' }], owner: 'alice', updatedAt: '2026-01-01T00:00:00.000Z', createdAt: '2025-03-01T00:00:00.000Z', downloads: 50, predictions: 7 }),
+  searchDocument({ name: 'secret', framework: 'ONNX', task: 'image-classification', keywords: ['vision', 'classified'], authors: [{ name: 'Hidden Author' }], owner: 'alice', visibility: 'private', grantees: ['carol'], updatedAt: '2026-04-01T00:00:00.000Z', createdAt: '2025-04-01T00:00:00.000Z', downloads: 99, predictions: 99 }),
+];
+
+describe('MiniSearchEngine filters', () => {
+  const engine = createMiniSearchEngine(corpus);
+  const filtered = (filters: SearchQuery['filters'], viewer: SearchViewer = {}) => names(engine.search(query({ filters, sort: 'name' }), viewer).hits);
+
+  it.each<[SearchQuery['filters'], string[]]>([
+    [{ author: 'ADA LOVELACE' }, ['alpha', 'gamma']],
+    [{ author: '0000-0002-1825-0097' }, ['alpha']],
+    [{ author: 'Ada' }, []],
+    [{ owner: 'Alice' }, ['alpha', 'gamma']],
+    [{ framework: 'onnx' }, ['alpha', 'gamma']],
+    [{ framework: 'pytorch' }, ['beta']],
+    [{ task: 'regression' }, ['beta', 'gamma']],
+    [{ license: 'mit' }, ['alpha']],
+    [{ keyword: 'vision' }, ['alpha', 'gamma']],
+    [{ keyword: 'visio' }, []],
+    [{ discipline: 'economics' }, ['beta']],
+    [{ published: true }, ['alpha']],
+    [{ published: false }, ['beta', 'gamma']],
+    [{ hasDoi: true }, ['alpha', 'beta']],
+    [{ hasDoi: false }, ['gamma']],
+    [{ updatedSince: '2026-02-01T00:00:00Z' }, ['alpha', 'beta']],
+    [{ updatedSince: '2026-02-01' }, ['alpha', 'beta']],
+    [{ framework: 'onnx', task: 'regression' }, ['gamma']],
+  ])('%o finds %o', (filters, expected) => {
+    expect(filtered(filters)).toEqual(expected);
+  });
+
+  it('mine: the viewer\'s own, nothing for an anonymous caller', () => {
+    expect(filtered({ mine: true }, { userId: 'alice' })).toEqual(['alpha', 'gamma', 'secret']);
+    expect(filtered({ mine: true }, { userId: 'carol' })).toEqual([]);
+    expect(filtered({ mine: true })).toEqual([]);
+  });
+
+  it('combines filters with text', () => {
+    expect(names(engine.search(query({ q: 'vision', filters: { framework: 'ONNX' } }), {}).hits).sort()).toEqual(['alpha', 'gamma']);
+  });
+
+  it('refuses an updatedSince that is no date', () => {
+    expect(appErrorCode(() => engine.search(query({ filters: { updatedSince: 'yesterday' } }), {}))).toBe('invalid:invalid_updated_since');
+  });
+});
+
+describe('MiniSearchEngine sorts', () => {
+  const engine = createMiniSearchEngine(corpus);
+  it.each<[SearchSort, 'asc' | 'desc', string[]]>([
+    ['updated', 'desc', ['alpha', 'beta', 'gamma']],
+    ['updated', 'asc', ['gamma', 'beta', 'alpha']],
+    ['created', 'desc', ['gamma', 'beta', 'alpha']],
+    ['name', 'asc', ['alpha', 'beta', 'gamma']],
+    ['name', 'desc', ['gamma', 'beta', 'alpha']],
+    ['downloads', 'desc', ['beta', 'gamma', 'alpha']], // beta and gamma tie at 50: by name
+    ['downloads', 'asc', ['alpha', 'beta', 'gamma']],
+    ['predictions', 'desc', ['gamma', 'alpha', 'beta']],
+  ])('%s %s', (sort, direction, expected) => {
+    expect(names(engine.search(query({ sort, direction }), {}).hits)).toEqual(expected);
+  });
+
+  it('relevance without q orders as updated', () => {
+    expect(names(engine.search(query({ sort: 'relevance' }), {}).hits)).toEqual(['alpha', 'beta', 'gamma']);
+  });
+});
+
+describe('MiniSearchEngine privacy', () => {
+  const engine = createMiniSearchEngine(corpus);
+  const viewers: [string, SearchViewer, boolean][] = [['anonymous', {}, false], ['a stranger', { userId: 'mallory' }, false], ['the owner', { userId: 'alice' }, true], ['a grantee', { userId: 'carol' }, true]];
+
+  it.each(viewers)('%s: the private model counts only for those who may read it', (_who, viewer, sees) => {
+    for (const search of [query({ q: 'classified' }), query({ q: 'vision' }), query({ filters: { owner: 'alice' } }), query({ filters: { author: 'hidden author' } }), query()]) {
+      const result = engine.search(search, viewer);
+      const all = allPages(engine, { ...search, limit: 1 }, viewer);
+      expect(names(all).includes('secret')).toBe(sees);
+      expect(result.total).toBe(all.length);
+      const authorValues = result.facets.author.map((facet) => facet.value);
+      expect(authorValues.includes('Hidden Author')).toBe(sees && names(all).includes('secret'));
+      expect(result.facets).toEqual(bruteFacets(all.map((hit) => hit.document)));
+    }
+    expect(engine.search(query({ q: 'classified' }), viewer).total).toBe(sees ? 1 : 0);
+  });
+});
+
+describe('MiniSearchEngine over random corpora', () => {
+  for (const seed of [1, 2, 3]) {
+    it(`seed ${seed}: totals, facets and every page agree with a brute-force count`, () => {
+      const { documents, vocabulary, users } = syntheticCorpus({ count: 400, seed, vocabularySize: 300, owners: 8, privateShare: 0.2 });
+      const engine = createMiniSearchEngine(documents);
+      const random = randomSource(seed * 7919);
+      const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+      for (let round = 0; round < 25; round += 1) {
+        const viewer: SearchViewer = random() < 0.3 ? {} : { userId: pick(users) };
+        const some = pick(documents);
+        const filters: { -readonly [K in keyof SearchQuery['filters']]: SearchQuery['filters'][K] } = {};
+        if (random() < 0.3) filters.framework = some.framework.toUpperCase();
+        if (random() < 0.3 && some.keywords[0]) filters.keyword = some.keywords[0];
+        if (random() < 0.2 && some.authors[0]) filters.author = some.authors[0].name;
+        if (random() < 0.2 && some.license) filters.license = some.license.toLowerCase();
+        if (random() < 0.2) filters.published = random() < 0.5;
+        if (random() < 0.2) filters.updatedSince = some.updatedAt;
+        if (random() < 0.1) filters.owner = some.owner;
+        const sort = pick(SEARCH_SORTS.filter((value) => value !== 'relevance'));
+        const direction = random() < 0.5 ? 'asc' : 'desc';
+        const expected = documents.filter((document) => mayRead(document, viewer) && matchesFilters(document, filters))
+          .sort((a, b) => compareBrute(a, b, sort, direction));
+        const search = query({ filters, sort, direction, limit: 1 + Math.floor(random() * 30) });
+        const first = engine.search(search, viewer);
+        expect(first.total).toBe(expected.length);
+        expect(first.facets).toEqual(bruteFacets(expected));
+        expect(names(allPages(engine, search, viewer))).toEqual(expected.map((document) => document.name));
+
+        const q = `${pick(vocabulary.slice(0, 60))}${random() < 0.5 ? ` ${pick(vocabulary.slice(0, 60))}` : ''}`;
+        const textSearch = query({ q, filters, limit: 7 });
+        const ranked = allPages(engine, textSearch, viewer);
+        const whole = engine.search({ ...textSearch, limit: 100 }, viewer);
+        expect(ranked.every((hit) => mayRead(hit.document, viewer) && matchesFilters(hit.document, filters))).toBe(true);
+        expect(whole.total).toBe(ranked.length);
+        expect(whole.facets).toEqual(bruteFacets(ranked.map((hit) => hit.document)));
+        expect(names(ranked).slice(0, 100)).toEqual(names(whole.hits));
+        const scores = ranked.map((hit) => hit.score as number);
+        expect(scores).toEqual([...scores].sort((a, b) => b - a));
+      }
+    });
+  }
+});
+
+function matchesFilters(document: SearchDocument, filters: SearchQuery['filters']): boolean {
+  const same = (a: string | undefined, b: string | undefined) => b === undefined || a?.toLowerCase() === b.toLowerCase();
+  return same(document.framework, filters.framework) && same(document.license, filters.license) && same(document.owner, filters.owner)
+    && (filters.keyword === undefined || document.keywords.some((keyword) => keyword.toLowerCase() === filters.keyword?.toLowerCase()))
+    && (filters.author === undefined || document.authors.some((author) => author.name.toLowerCase() === filters.author?.toLowerCase() || author.orcid === filters.author))
+    && (filters.published === undefined || document.published === filters.published)
+    && (filters.updatedSince === undefined || Date.parse(document.updatedAt) >= Date.parse(filters.updatedSince));
+}
+
+function compareBrute(a: SearchDocument, b: SearchDocument, sort: SearchSort, direction: 'asc' | 'desc'): number {
+  const key = (document: SearchDocument): string | number => ({ updated: document.updatedAt, created: document.createdAt, name: document.name, downloads: document.downloads, predictions: document.predictions, relevance: 0 })[sort];
+  const [x, y] = [key(a), key(b)];
+  if (x !== y) return (x < y ? -1 : 1) * (direction === 'asc' ? 1 : -1);
+  return a.name < b.name ? -1 : 1;
+}
+
+describe('MiniSearchEngine cursors', () => {
+  const many = Array.from({ length: 30 }, (_, index) => searchDocument({ name: `model-${String(index).padStart(2, '0')}`, description: `river ${index % 3 === 0 ? 'delta' : 'bank'}`, downloads: index % 4, updatedAt: `2026-01-${String(1 + (index % 7)).padStart(2, '0')}T00:00:00.000Z` }));
+
+  it('paging through a whole result equals the result unpaged, for every sort', () => {
+    const engine = createMiniSearchEngine(many);
+    for (const search of [query({ q: 'river' }), query({ q: 'delta' }), ...SEARCH_SORTS.slice(1).flatMap((sort) => [query({ sort, direction: 'asc' }), query({ sort, direction: 'desc' })])]) {
+      const whole = engine.search(search, {});
+      expect(whole.nextCursor).toBeUndefined();
+      expect(names(allPages(engine, { ...search, limit: 4 }, {}))).toEqual(names(whole.hits));
+    }
+  });
+
+  it('a model added before the cursor does not repeat a hit on the next page', () => {
+    const engine = createMiniSearchEngine(many);
+    const search = query({ sort: 'name', direction: 'asc', limit: 10 });
+    const first = engine.search(search, {});
+    engine.upsert(searchDocument({ name: 'model-00a' }));
+    const second = engine.search({ ...search, cursor: first.nextCursor as string }, {});
+    expect(names(second.hits)[0]).toBe('model-10');
+  });
+
+  it('refuses a forged cursor, one of another query, and one whose value has the wrong type with 400 invalid_cursor', () => {
+    const engine = createMiniSearchEngine(many);
+    const search = query({ q: 'river', limit: 5 });
+    const { nextCursor } = engine.search(search, {});
+    const forged = (payload: unknown) => Buffer.from(JSON.stringify(payload)).toString('base64url');
+    const decoded = JSON.parse(Buffer.from(nextCursor as string, 'base64url').toString()) as { v: number; n: string; h: string };
+    for (const [attempt, cursor] of [
+      [search, 'not-a-cursor!'],
+      [search, forged({ v: 1, n: 'model-01' })],
+      [search, forged({ ...decoded, v: 'high' })],
+      [search, forged({ ...decoded, h: 'AAAAAAAAAAAAAAAA' })],
+      [query({ q: 'delta', limit: 5 }), nextCursor],
+      [query({ q: 'river', limit: 5, filters: { license: 'MIT' } }), nextCursor],
+      [query({ q: 'river', limit: 5, sort: 'downloads' }), nextCursor],
+    ] as const) {
+      expect(appErrorCode(() => engine.search({ ...attempt, cursor: cursor as string }, {}))).toBe('invalid:invalid_cursor');
+    }
+    expect(engine.search({ ...search, limit: 7, cursor: nextCursor as string }, {}).hits.length).toBeGreaterThan(0);
+  });
+});
+
+describe('MiniSearchEngine writes', () => {
+  it('upsert replaces a model\'s document and remove forgets it, both idempotent', () => {
+    const engine = createMiniSearchEngine(corpus);
+    // Searched first, so that what the engine reuses between searches is there to go stale.
+    expect(engine.search(query({ q: 'avalanche' }), {}).total).toBe(0);
+    expect(engine.search(query({ q: 'tabular' }), {}).total).toBe(1);
+    const changed = searchDocument({ name: 'beta', title: 'Avalanche forecaster', framework: 'Keras', keywords: ['snow'] });
+    engine.upsert(changed);
+    engine.upsert(changed);
+    expect(engine.size).toBe(4);
+    expect(engine.get('beta')).toBe(changed);
+    expect(names(engine.search(query({ q: 'avalanche' }), {}).hits)).toEqual(['beta']);
+    expect(engine.search(query({ filters: { framework: 'pytorch' } }), {}).total).toBe(0);
+    expect(engine.search(query({ q: 'tabular' }), {}).total).toBe(0);
+    engine.remove('beta');
+    engine.remove('beta');
+    expect(engine.size).toBe(3);
+    expect(engine.search(query({ q: 'avalanche' }), {}).total).toBe(0);
+    expect(engine.search(query(), {}).facets.framework).toEqual([{ value: 'ONNX', count: 1 }, { value: 'onnx', count: 1 }]);
+  });
+});
+
+describe('MiniSearchEngine snapshots', () => {
+  const { documents } = syntheticCorpus({ count: 300, seed: 5, vocabularySize: 200, owners: 6, privateShare: 0.2 });
+
+  it('serialize then load answers every search the same', () => {
+    const engine = createMiniSearchEngine(documents);
+    engine.remove(documents[0]?.name as string);
+    engine.upsert({ ...(documents[1] as SearchDocument), title: 'renamed glacier' });
+    const loaded = loadMiniSearchEngine(engine.serialize());
+    expect(loaded.size).toBe(engine.size);
+    for (const [search, viewer] of [[query({ q: 'glacier' }), {}], [query({ q: 'model image' }), { userId: 'user-1' }], [query({ filters: { framework: 'onnx' } }), { userId: 'user-2' }], [query({ sort: 'downloads', limit: 50 }), {}]] as const) {
+      expect(loaded.search(search, viewer)).toEqual(engine.search(search, viewer));
+    }
+  });
+
+  it('refuses damaged, foreign and other-version snapshots with a SearchSnapshotError saying which', () => {
+    const bytes = createMiniSearchEngine(documents).serialize();
+    const snapshot = JSON.parse(bytes.toString()) as Record<string, unknown> & { documents: SearchDocument[]; index: Record<string, unknown> };
+    const as = (value: unknown) => Buffer.from(JSON.stringify(value));
+    for (const [bad, message] of [
+      [bytes.subarray(0, bytes.length - 10), /not JSON/],
+      [Buffer.from([0x1f, 0x8b, 0x08, 0x00]), /not JSON/],
+      [as([1, 2]), /not in the mlhub-search-minisearch format/],
+      [as({ ...snapshot, version: 2 }), /version 2; this engine reads version 1 only/],
+      [as({ ...snapshot, documents: snapshot.documents.slice(1) }), /disagree/],
+      [as({ ...snapshot, documents: [{ name: 'x' }] }), /documents are missing or malformed/],
+      [as({ ...snapshot, index: { ...snapshot.index, serializationVersion: 99 } }), /index cannot be loaded/],
+    ] as const) {
+      expect(() => loadMiniSearchEngine(bad)).toThrow(SearchSnapshotError);
+      expect(() => loadMiniSearchEngine(bad)).toThrow(message);
+    }
+  });
+});
