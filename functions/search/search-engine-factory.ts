@@ -1,3 +1,4 @@
+import { createMiniSearchEngine, loadMiniSearchEngine, SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './minisearch/minisearch-engine';
 import type { SearchEngine } from './search-engine';
 
 /**
@@ -13,17 +14,14 @@ export interface SearchEngineKind {
 }
 
 /**
- * The one place that says which engine MLHub runs: the integrator points it at the MiniSearch
- * implementation (functions/search/minisearch/). Until then it refuses, naming this file.
+ * The one place that says which engine MLHub runs: the embedded MiniSearch engine
+ * (functions/search/minisearch/). An OpenSearch adapter would be another SearchEngineKind here
+ * (README, "Search engine").
  */
 export const SEARCH_ENGINE: SearchEngineKind = {
-  format: 'unwired',
-  create: () => {
-    throw new Error('No search engine is wired: point SEARCH_ENGINE in functions/search/search-engine-factory.ts at the MiniSearch engine');
-  },
-  load: () => {
-    throw new Error('No search engine is wired: point SEARCH_ENGINE in functions/search/search-engine-factory.ts at the MiniSearch engine');
-  },
+  format: `${SNAPSHOT_FORMAT}/${SNAPSHOT_VERSION}`,
+  create: () => createMiniSearchEngine(),
+  load: (bytes) => loadMiniSearchEngine(bytes),
 };
 
 /** An empty index of the wired engine. */
