@@ -96,13 +96,15 @@ export class DynamoModelStore implements ModelStore {
   ) {}
 
   /**
-   * The one seam between the registry's writes and search: every write here that changes who may
-   * see a model (a grant given or removed, its visibility, its delete or withdrawal) puts the
-   * model's new state in the search change log before it returns, so the change reaches every
-   * search before the request that made it answers (issue 13). Other changes reach the log
-   * through the table's stream (functions/handlers/index-models.ts).
+   * The one seam between the registry's writes and search: every write here that changes a
+   * model's record or who may see it (its creation, an update, a grant given or removed, its
+   * visibility, its delete or withdrawal) puts the model's new state in the search change log
+   * before it returns, so the change reaches every search before the request that made it
+   * answers (issue 13: "seen by the next search"). Other changes (a version made ready or
+   * published, usage counters) reach the log through the table's stream
+   * (functions/handlers/index-models.ts), within a second or two.
    */
-  private async accessChanged(name: string): Promise<void> {
+  private async searchChanged(name: string): Promise<void> {
     await recordSearchChange(this.client, this.tableName, name);
   }
 
@@ -118,7 +120,10 @@ export class DynamoModelStore implements ModelStore {
       ConditionExpression: 'attribute_not_exists(#pk)',
       ExpressionAttributeNames: { '#pk': TABLE_DESIGN.partitionKey },
     })));
-    if (fresh) return;
+    if (fresh) {
+      await this.searchChanged(model.name);
+      return;
+    }
     const tombstone = await this.getModelRecord(model.name);
     if (tombstone?.state === 'deleting') throw conflict('model_exists', `The model name '${model.name}' is still being deleted; it may be free once that ends (within a minute or two)`);
     if (tombstone?.state === 'withdrawn') throw conflict('model_exists', `The model name '${model.name}' belonged to a model that was published and withdrawn: its DOIs resolve to it, so the name stays reserved`);
@@ -132,6 +137,7 @@ export class DynamoModelStore implements ModelStore {
       ExpressionAttributeValues: { ':deleted': 'deleted', ':counter': counter },
     })));
     if (!revived) throw taken();
+    await this.searchChanged(model.name);
   }
 
   async getModel(name: string): Promise<ModelWithVersions | undefined> {
@@ -172,12 +178,12 @@ export class DynamoModelStore implements ModelStore {
         ...grant,
       },
     }));
-    await this.accessChanged(name);
+    await this.searchChanged(name);
   }
 
   async deleteGrant(name: string, user: string): Promise<void> {
     await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: grantKey(name, user) }));
-    await this.accessChanged(name);
+    await this.searchChanged(name);
   }
 
   async setVisibility(name: string, visibility: Visibility, now: string): Promise<ModelRecord> {
@@ -204,7 +210,7 @@ export class DynamoModelStore implements ModelStore {
         ExpressionAttributeValues: values,
         ReturnValues: 'ALL_NEW',
       }));
-      await this.accessChanged(name);
+      await this.searchChanged(name);
       return modelRecordOf(result.Attributes ?? {});
     } catch (error) {
       if (isConditionFailure(error)) throw notFound('model_not_found', `Model '${name}' does not exist`);
@@ -240,6 +246,7 @@ export class DynamoModelStore implements ModelStore {
         ExpressionAttributeValues: values,
         ReturnValues: 'ALL_NEW',
       }));
+      await this.searchChanged(name);
       return modelRecordOf(result.Attributes ?? {});
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
@@ -309,7 +316,7 @@ export class DynamoModelStore implements ModelStore {
         },
         ReturnValues: 'ALL_NEW',
       }));
-      await this.accessChanged(name);
+      await this.searchChanged(name);
       return modelRecordOf(result.Attributes ?? {});
     } catch (error) {
       if (isConditionFailure(error)) return undefined;
@@ -349,7 +356,7 @@ export class DynamoModelStore implements ModelStore {
         ExpressionAttributeNames: { '#state': 'state', '#withdrawal': 'withdrawal', '#since': 'deletingSince', '#gpk': byOwner.partitionKey, '#gsk': byOwner.sortKey },
         ExpressionAttributeValues: { ':withdrawn': 'withdrawn', ':withdrawal': withdrawal, ':deleting': 'deleting' },
       })));
-      await this.accessChanged(name);
+      await this.searchChanged(name);
       return;
     }
     await conditionally(() => this.client.send(new PutCommand({
@@ -359,7 +366,7 @@ export class DynamoModelStore implements ModelStore {
       ExpressionAttributeNames: { '#state': 'state' },
       ExpressionAttributeValues: { ':deleting': 'deleting' },
     })));
-    await this.accessChanged(name);
+    await this.searchChanged(name);
   }
 
   async retractLatestVersion(name: string, version: number, replacement: number | undefined, now: string): Promise<boolean> {
