@@ -173,10 +173,15 @@ export class MiniSearchEngine implements SearchEngine {
   }
 
   remove(name: string): void {
-    if (!this.entries.delete(name)) return;
+    const entry = this.entries.get(name);
+    if (!entry) return;
+    this.entries.delete(name);
     this.cache = new ScoringCache();
     this.track(internalsOf(this.index)._idToShortId.get(name) as number, undefined);
-    this.index.discard(name);
+    // remove, with the document as indexed, not discard: a discarded document stays in its terms'
+    // postings until a vacuum, and counts there, so a term's document frequency could pass the
+    // document count and its IDF, and the scores of what matches it, turn negative.
+    this.index.remove(entry.document);
   }
 
   /**

@@ -223,6 +223,18 @@ describe('MiniSearchEngine writes', () => {
     expect(engine.search(query({ q: 'avalanche' }), {}).total).toBe(0);
     expect(engine.search(query(), {}).facets.framework).toEqual([{ value: 'ONNX', count: 1 }, { value: 'onnx', count: 1 }]);
   });
+
+  it('scores a model updated in place as an engine built afresh scores it, never below zero', () => {
+    const engine = createMiniSearchEngine(corpus);
+    // Each update of the same model: npm start's demo model is updated this way after its upload.
+    for (let round = 0; round < 3; round += 1) for (const document of corpus) engine.upsert({ ...document });
+    const fresh = createMiniSearchEngine(corpus);
+    for (const q of ['vision', 'ada', 'regression tabular', 'lovelac']) {
+      const scores = (from: typeof engine) => from.search(query({ q }), { userId: 'alice' }).hits.map((hit) => [hit.document.name, hit.score]);
+      expect(scores(engine), q).toEqual(scores(fresh));
+      for (const [, score] of scores(engine)) expect(score as number, q).toBeGreaterThan(0);
+    }
+  });
 });
 
 describe('MiniSearchEngine snapshots', () => {

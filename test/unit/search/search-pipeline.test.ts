@@ -350,7 +350,8 @@ describe('the snapshot lifecycle', () => {
 
   it('writes a snapshot after the policy\'s number of changes, and after its time with changes pending', async () => {
     let now = 1_000_000;
-    const indexer = new SearchIndexer({ ...deps(), policy: { everyChanges: 3, everyMs: 60_000 }, now: () => now });
+    // Six log entries: the registry's own for the three creates, then the indexer's for each model it indexes.
+    const indexer = new SearchIndexer({ ...deps(), policy: { everyChanges: 6, everyMs: 60_000 }, now: () => now });
     await indexer.start();
     const names = [fresh('policy'), fresh('policy'), fresh('policy')];
     for (const name of names) await stores.registry.createModel(ada, name, { type: 'onnx' });
