@@ -19,7 +19,6 @@ import { localObservabilityEnvironment } from './observability-environment';
 import { openLocalIssuer, type LocalIssuer } from './local-issuer';
 import { DEMO_MODEL, seedDemoModel, type SeedOutcome } from './demo-model';
 import { ensureTable } from './provision';
-import { searchIndexer } from '../functions/platform/search-services';
 import { startEventDispatcher, type EventDispatcher } from './events/event-dispatcher';
 import { attachQueueSink } from '../functions/platform/queue-sender';
 import { LOCAL_DOI_PREFIX } from '../functions/publishing/local-datacite';
@@ -73,7 +72,9 @@ const handlersDir = fileURLToPath(new URL('../functions/handlers/', import.meta.
  * is one line in the log; the indexer tries again at its next batch.
  */
 function startSearchIndexer(log: (line: string) => void): void {
-  void searchIndexer().start().then(
+  // Imported here, as the handlers are, once the runtime has set the functions' environment:
+  // their logger reads its format (readable lines locally) when its module loads.
+  void import('../functions/platform/search-services').then(({ searchIndexer }) => searchIndexer().start()).then(
     (index) => log(`Search index: ${index.engine.size} models at change ${index.sequence}, ${index.origin.kind === 'rebuilt' ? `rebuilt from the table (${index.origin.reason})` : `loaded from ${index.origin.pointer.key}`}`),
     (error: unknown) => log(`The search index was not built: ${String((error as Error)?.message ?? error)}`),
   );

@@ -22,7 +22,7 @@ const toSecond = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).
  * carries the page's origin (functions/bundles/bucket-cors.ts).
  *
  * Each answer that hands out the bundle (its bytes, a redirect or its URL) counts one download
- * (functions/usage/), written beside the S3 call; HEAD, which hands out nothing, counts none.
+ * (functions/usage/), written once the answer is made; HEAD, which hands out nothing, counts none.
  */
 export const handler = routeHandler(downloadBundle, async ({ actor, params, query, headers, event }) => {
   const name = params.name;

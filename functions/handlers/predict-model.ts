@@ -14,7 +14,7 @@ export const handler = routeHandler(predictModel, async ({ actor, params, query,
   // The model is looked up first: one the caller may not see answers 404 whatever the input.
   const { model, version } = await readyVersionFor()(actor, params.name, query.version);
   const input = readPredictInput(event, rawBody, inferenceConfig().limits);
-  // Counted beside the inference, and only if it succeeds; a counter that cannot be written is logged, never the prediction's failure.
+  // Counted once the inference has succeeded; a counter that cannot be written is logged, never the prediction's failure.
   const result = await usageRecorder().counting(model.name, 'predictions', () => inferenceEngine().predict({ model, version, input, deadlineMs: remainingMs() - ANSWER_MARGIN_MS }));
   return jsonResponse(200, result);
 }, { bodyParsers: [jsonDocuments(), multipartForms()], tooLargeMessage: tooLargeForPrediction });
