@@ -5,6 +5,7 @@ import { BUNDLE_ROOT, modelPrefix } from '../../functions/bundles/bundle-keys';
 import { RATE_COUNTER_PREFIX } from '../../functions/rate-limits/dynamo-rate-counter-store';
 import { SEARCH_PREFIX } from '../../functions/search/search-snapshots';
 import { TABLE_DESIGN } from '../../functions/store/table-design';
+import { USAGE_COUNTERS } from '../../functions/usage/usage-counters';
 import type { MlHubStorage } from '../storage/mlhub-storage';
 import type { AccessTarget, IndexTarget, RouteAccess } from './route-access';
 
@@ -40,8 +41,11 @@ export function storageAccessTargets(storage: MlHubStorage, modelEndpointArns: r
 
 interface Scope {
   readonly resources: readonly string[];
-  readonly conditions?: Record<string, Record<string, string>>;
+  readonly conditions?: Record<string, Record<string, string | readonly string[]>>;
 }
+
+/** What a usage counter's UpdateItem names (functions/usage/dynamo-usage-counters.ts): its keys, its `kind`, the counters. */
+const USAGE_COUNTER_ATTRIBUTES: readonly string[] = [TABLE_DESIGN.partitionKey, TABLE_DESIGN.sortKey, 'kind', ...USAGE_COUNTERS];
 
 const isIndexTarget = (target: AccessTarget): target is IndexTarget => target.endsWith('Index');
 
@@ -72,6 +76,9 @@ function scopeOf(target: AccessTarget, targets: AccessTargets): Scope {
       return { resources: targets.modelEndpointArns };
     case 'userPool':
       return { resources: targets.userPoolArns ?? [] };
+    case 'usageCounters':
+      // dynamodb:Attributes: every attribute the request names (keys included) must be one of these.
+      return { resources: [targets.tableArn], conditions: { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': USAGE_COUNTER_ATTRIBUTES } } };
     case 'rateLimitCounters':
       // Only items whose partition key is a rate counter's: DynamoDB checks the key of each request.
       return { resources: [targets.tableArn], conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': `${RATE_COUNTER_PREFIX}*` } } };

@@ -69,6 +69,12 @@ export type RouteAccess = {
   readonly searchObjects?: readonly ('s3:GetObject' | 's3:PutObject' | 's3:DeleteObject')[];
   /** The SageMaker endpoints configured in modelBackends (nothing, when none are configured). */
   readonly modelEndpoints?: readonly 'sagemaker:InvokeEndpoint'[];
+  /**
+   * A model's usage counters only (functions/usage/): UpdateItem of the table that may write no
+   * attribute but the keys, `kind` and the two counters, so a function that serves reads and
+   * counts them cannot change a record.
+   */
+  readonly usageCounters?: readonly 'dynamodb:UpdateItem'[];
   /** Rate counter items only (lib/access/rate-limit-access.ts): the table, for keys in the counters' partitions. */
   readonly rateLimitCounters?: readonly 'dynamodb:UpdateItem'[];
   /** The stack's own user pool (lib/access/user-status-access.ts); nothing with an external issuer. */
@@ -103,8 +109,9 @@ export const FINALIZE_ACCESS: RouteAccess = {
  * and invokes SageMaker for models served there.
  */
 const PREDICT_ACCESS: RouteAccess = {
-  // GetItem: the model, grant and version; UpdateItem: the model's usage counter (functions/usage/), one per prediction.
-  table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  // GetItem: the model, grant and version; its usage counter, one per prediction.
+  table: ['dynamodb:GetItem'],
+  usageCounters: ['dynamodb:UpdateItem'],
   bundleObjects: ['s3:GetObject'],
   modelEndpoints: ['sagemaker:InvokeEndpoint'],
 };
@@ -114,6 +121,13 @@ const PREDICT_ACCESS: RouteAccess = {
  * pointer and the snapshot (GetObject under search/), queries the change log (Query), and, with
  * no usable snapshot, rebuilds from the table (GetItem of the log's head, then a parallel Scan).
  */
+/**
+ * What recording a model in the search change log takes (functions/search/search-change-log.ts,
+ * recordSearchChange): a number from the log's head (UpdateItem ADD), the model's items (Query),
+ * and the entry (PutItem). Every registry write of a model's record does it before answering.
+ */
+const SEARCH_LOG_ACCESS: RouteAccess = { table: ['dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:PutItem'] };
+
 export const SEARCH_INDEX_ACCESS: RouteAccess = {
   table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'],
   searchObjects: ['s3:GetObject'],
@@ -136,11 +150,12 @@ export const ROUTE_ACCESS: Readonly<Record<RouteId, RouteAccess>> = {
   ]),
   // Puts the record if the name was never used; else reads what holds it, and takes over a
   // deleted model's tombstone with a conditional put that keeps its version counter.
-  createModel: { table: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
+  // Puts the record, then records it in the search change log.
+  createModel: unionOfAccess([{ table: ['dynamodb:GetItem', 'dynamodb:PutItem'] }, SEARCH_LOG_ACCESS]),
   // Reads the model's whole item collection (record, versions, grants) in one query.
   getModel: { table: ['dynamodb:GetItem', 'dynamodb:Query'] },
-  // Checks the caller's grant, updates conditionally, then reads the model back.
-  updateModel: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'] },
+  // Checks the caller's grant, updates conditionally, then reads the model back; and records it in the search change log.
+  updateModel: unionOfAccess([{ table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'] }, SEARCH_LOG_ACCESS]),
   // ModelRemoval (functions/registry/model-removal.ts): marks the record (UpdateItem), ends every
   // live version (a query of the partition, a conditional UpdateItem each), aborts the open
   // multipart uploads, sweeps the model's objects (list + DeleteObjects), retires the keys of the
@@ -166,7 +181,7 @@ export const ROUTE_ACCESS: Readonly<Record<RouteId, RouteAccess>> = {
   // with a presigned GET URL, which acts with this function's permission. Both name the version id
   // the check pinned, so both are s3:GetObjectVersion, and plain s3:GetObject is never used.
   // Each download served adds one to the model's usage counter (UpdateItem ADD: functions/usage/).
-  downloadBundle: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], bundleObjects: ['s3:GetObjectVersion'] },
+  downloadBundle: { table: ['dynamodb:GetItem'], usageCounters: ['dynamodb:UpdateItem'], bundleObjects: ['s3:GetObjectVersion'] },
   // Upload sessions (functions/versions/upload-sessions.ts). Each first loads the model and the
   // caller's grant (GetItem), and all but start read the session item (GetItem).
   // Start: allocates a version (UpdateItem), records it as pending and puts the session (PutItem

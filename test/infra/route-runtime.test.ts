@@ -39,14 +39,15 @@ describe('a function\'s access', () => {
     ])).toEqual({ table: ['dynamodb:GetItem', 'dynamodb:PutItem'], bundleObjects: ['s3:GetObject'] });
   });
 
-  it('lets the predict routes read the token, model, grant and version items, the bundles, and the configured endpoints, and write nothing', () => {
+  it('lets the predict routes read the token, model, grant and version items, the bundles, and the configured endpoints, and write nothing but the usage counter', () => {
     for (const id of ['predictModel', 'predictModelWithGet']) {
-      expect(routeAccess(id)).toEqual({ table: ['dynamodb:GetItem'], bundleObjects: ['s3:GetObject'], modelEndpoints: ['sagemaker:InvokeEndpoint'] });
+      expect(routeAccess(id)).toEqual({ table: ['dynamodb:GetItem'], usageCounters: ['dynamodb:UpdateItem'], bundleObjects: ['s3:GetObject'], modelEndpoints: ['sagemaker:InvokeEndpoint'] });
     }
   });
 
   it('gives createModel only its own access to data: no bundles, no endpoints (the predict function reads those)', () => {
-    expect(routeAccess('createModel')).toEqual({ table: ['dynamodb:GetItem', 'dynamodb:PutItem'] });
+    // Its record, and the search change log's head, its model's items and its entry.
+    expect(routeAccess('createModel')).toEqual({ table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'] });
     expect(routeAccess('createModel')).toEqual(ROUTE_ACCESS.createModel);
   });
 });

@@ -104,6 +104,9 @@ const COUNTING: Readonly<Record<string, string>> = {
 /** The one grant a counting function holds on rate counters: UpdateItem on the table, for keys of their partitions only. */
 const RATE_COUNTER_CONDITION = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': 'RATE#*' } };
 const isCounterGrant = (statement: { Condition?: unknown }): boolean => JSON.stringify(statement.Condition ?? {}) === JSON.stringify(RATE_COUNTER_CONDITION);
+/** A usage counter's UpdateItem may name no attribute but the keys, `kind`, `downloads` and `predictions`. */
+const USAGE_COUNTER_CONDITION = { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['PK', 'SK', 'kind', 'downloads', 'predictions'] } };
+const isUsageCounterGrant = (statement: { Condition?: unknown }): boolean => JSON.stringify(statement.Condition ?? {}) === JSON.stringify(USAGE_COUNTER_CONDITION);
 
 /** Actions that change nothing; anything else is a write. */
 const READ_ACTIONS = new Set(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan', 's3:GetObject', 's3:GetObjectVersion', 's3:ListBucket', 's3:ListMultipartUploadParts', 'sagemaker:InvokeEndpoint']);
@@ -283,6 +286,7 @@ describe('least privilege', () => {
       searchObjects: { resources: [arnWithSuffix(ids.bucket, '/search/*')] },
       modelEndpoints: { resources: [ENDPOINT_PATTERN] },
       rateLimitCounters: { resources: [arnOf(ids.table)], condition: RATE_COUNTER_CONDITION },
+      usageCounters: { resources: [arnOf(ids.table)], condition: USAGE_COUNTER_CONDITION },
       userPool: { resources: [arnOf(ids.userPool)] },
     };
     return byTarget[target];
@@ -344,9 +348,9 @@ describe('least privilege', () => {
     }
   });
 
-  it('gives GET routes read-only grants, but for the s3:PutObject that the part URLs getUpload signs act with (and the rate counters they count in)', () => {
+  it('gives GET routes read-only grants, but for the s3:PutObject that the part URLs getUpload signs act with (and the rate and usage counters they count in)', () => {
     const writes = Object.fromEntries(ROUTES.filter((candidate) => candidate.method === 'GET')
-      .map((route) => [route.id, dataStatements(functionOf(route.id)).filter((statement) => !isCounterGrant(statement))
+      .map((route) => [route.id, dataStatements(functionOf(route.id)).filter((statement) => !isCounterGrant(statement) && !isUsageCounterGrant(statement))
         .flatMap((statement) => asList(statement.Action)).filter((action) => !READ_ACTIONS.has(action))] as const)
       .filter(([, actions]) => actions.length > 0));
     expect(writes).toEqual({ getUpload: ['s3:PutObject'] });
@@ -388,7 +392,7 @@ describe('least privilege', () => {
     await new S3BundleStore(client as unknown as S3Client, 'bucket').ping();
     expect(sent).toEqual([expect.objectContaining({ Prefix: BUNDLE_ROOT, MaxKeys: 0 })]);
     // Only the status probe lists the bundle root; the delete sweep lists within one model.
-    const rootListers = ROUTES.filter((route) => dataStatements(functionOf(route.id)).some((statement) => JSON.stringify(statement.Condition ?? {}).includes('StringEquals')));
+    const rootListers = ROUTES.filter((route) => dataStatements(functionOf(route.id)).some((statement) => asList(statement.Action).includes('s3:ListBucket') && JSON.stringify(statement.Condition ?? {}).includes('"StringEquals"')));
     expect(rootListers.map((route) => route.id)).toEqual(['getStatus']);
   });
 
@@ -449,7 +453,8 @@ describe('upload sessions', () => {
     abortUpload: () => [table(['dynamodb:GetItem', 'dynamodb:UpdateItem']), objects(['s3:AbortMultipartUpload', 's3:PutObject'])],
     uploadBundle: () => [table(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem']), objects(['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject']), keyLookup()],
     // Pinned reads and URLs name the object's version: s3:GetObjectVersion, and never plain s3:GetObject.
-    downloadBundle: () => [table(['dynamodb:GetItem']), objects(['s3:GetObjectVersion'])],
+    // Each download served counts one use, in the usage counter's attributes only.
+    downloadBundle: () => [table(['dynamodb:GetItem']), objects(['s3:GetObjectVersion']), { actions: ['dynamodb:UpdateItem'], resources: [arnOf(ids.table)], condition: USAGE_COUNTER_CONDITION }],
     getVersion: () => [table(['dynamodb:GetItem'])],
     deleteVersion: () => [table(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']), objects(['s3:AbortMultipartUpload', 's3:PutObject'])],
     publishVersion: () => [table(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:PutItem'])],

@@ -7,6 +7,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { USAGE_SORT_KEY } from '../../functions/registry/table-keys';
+import { USAGE_COUNTERS } from '../../functions/usage/usage-counters';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -111,6 +113,10 @@ function grantsNeeded(call: Call): string[] {
     // Rate counters are granted apart, on their own partitions only (dynamodb:LeadingKeys).
     const partition = String((call.input.Key as Record<string, unknown> | undefined)?.[TABLE_DESIGN.partitionKey] ?? '');
     if (partition.startsWith(RATE_COUNTER_PREFIX)) return [`rateLimitCounters dynamodb:${action}`];
+    // So are usage counters: an UpdateItem that names no attribute but the counters' (dynamodb:Attributes).
+    const named = Object.values((call.input.ExpressionAttributeNames as Record<string, string> | undefined) ?? {});
+    const sortKey = String((call.input.Key as Record<string, unknown> | undefined)?.[TABLE_DESIGN.sortKey] ?? '');
+    if (action === 'UpdateItem' && sortKey === USAGE_SORT_KEY && named.every((name) => ['kind', ...USAGE_COUNTERS].includes(name))) return [`usageCounters dynamodb:${action}`];
     return [`${typeof call.input.IndexName === 'string' ? indexTarget(call.input.IndexName) : 'table'} dynamodb:${action}`];
   }
   if (call.command === 'ListObjectsV2') {
