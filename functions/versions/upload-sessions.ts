@@ -128,8 +128,13 @@ export class UploadSessions {
   async complete(actor: Actor, name: string, id: string, deadline: number): Promise<VersionRecord> {
     const session = await this.session(actor, name, id);
     const before = await this.version(session);
-    // The storage event may have checked a single PUT already: its verdict is the answer.
-    if (before.status !== 'pending') return answered(before);
+    // The storage event may have checked a single PUT already: its verdict is the answer, once
+    // settled (finalize of a version no longer pending commits a ready one as its model's latest).
+    const settled = async (version: VersionRecord): Promise<VersionRecord> => {
+      await this.deps.finalizer.finalize(name, version.version, `complete:${id}`);
+      return answered(version);
+    };
+    if (before.status !== 'pending') return settled(before);
     if (session.state === 'aborted') throw conflict('upload_aborted', `Upload ${id} was aborted; start a new one`);
     if (session.state === 'open') this.checkNotExpired(session);
     if ((await this.deps.bundles.stat(session.bundleKey)) === undefined) {
@@ -138,7 +143,7 @@ export class UploadSessions {
       } catch (error) {
         // A lost race is no fault: another complete assembled the parts, or the version ended.
         const now = await this.version(session);
-        if (now.status !== 'pending') return answered(now);
+        if (now.status !== 'pending') return settled(now);
         if ((await this.deps.bundles.stat(session.bundleKey)) === undefined) throw error;
       }
     }

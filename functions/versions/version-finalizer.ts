@@ -91,7 +91,7 @@ export class VersionFinalizer {
   async finalize(name: string, number: number, claimant: string, options: FinalizeOptions = {}): Promise<FinalizeResult> {
     const version = await this.deps.versions.get(name, number);
     if (!version) return 'missing';
-    if (version.status !== 'pending') return version.status;
+    if (version.status !== 'pending') return this.settled(name, number, version.status);
     return this.check(version, claimant, options);
   }
 
@@ -172,6 +172,16 @@ export class VersionFinalizer {
   }
 
   private async statusOf(name: string, number: number): Promise<FinalizeResult> {
-    return (await this.deps.versions.get(name, number))?.status ?? 'missing';
+    return this.settled(name, number, (await this.deps.versions.get(name, number))?.status ?? 'missing');
+  }
+
+  /**
+   * A status found rather than made here. A version another check made ready may not be its
+   * model's latest yet (that check commits it next): committed here too (a no-op once it is), so
+   * that whoever is told `ready` (a completed upload's caller) finds it as the latest at once.
+   */
+  private async settled(name: string, number: number, status: FinalizeResult): Promise<FinalizeResult> {
+    if (status === 'ready') await this.deps.models.commitLatestVersion(name, number, this.now().toISOString());
+    return status;
   }
 }

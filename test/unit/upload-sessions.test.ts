@@ -5,6 +5,8 @@ import { S3BundleStore } from '../../functions/bundles/s3-bundle-store';
 import { AppError } from '../../functions/errors/app-error';
 import { userActor, type Actor } from '../../functions/identity/actor';
 import type { SessionStatus } from '../../functions/versions/upload-sessions';
+import { VersionFinalizer } from '../../functions/versions/version-finalizer';
+import { DEFAULT_BUNDLE_LIMITS } from '../../functions/bundles/bundle-limits';
 import { startEmbeddedStores, type EmbeddedStores } from '../support/embedded-stores';
 import { makeTar, makeTarGz, sampleBundle } from '../support/tarballs';
 
@@ -191,5 +193,31 @@ describe('upload sessions', () => {
     expect(complete.status).toBe('ready');
     expect(['ready', 'busy', 'pending']).toContain(event);
     expect((await stores.registry.getModel(owner, name)).model.latestVersion).toBe(status.session.version);
+  });
+
+  it('answers a completed upload ready only once the version is its model\'s latest, when the event\'s check made it ready and has not committed it yet', async () => {
+    const name = await model();
+    const bundle = await sampleBundle();
+    const status = await stores.uploads.start(owner, name, { size: bundle.length });
+    await sendParts(status, bundle);
+    // The event's check pauses between making the version ready and committing it as the latest.
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => { release = resolve; });
+    let paused: () => void = () => undefined;
+    const atCommit = new Promise<void>((resolve) => { paused = resolve; });
+    const models = Object.create(stores.models) as typeof stores.models;
+    models.commitLatestVersion = async (...args) => {
+      paused();
+      await released;
+      return stores.models.commitLatestVersion(...args);
+    };
+    const eventFinalizer = new VersionFinalizer({ models, versions: stores.versionStore, sessions: stores.sessionStore, bundles: stores.bundles, bundleLimits: DEFAULT_BUNDLE_LIMITS });
+    const event = eventFinalizer.finalize(name, status.session.version, 'event');
+    await atCommit;
+    const complete = await stores.uploads.complete(owner, name, status.session.id, Date.now() + 20_000);
+    expect(complete.status).toBe('ready');
+    expect((await stores.registry.getModel(owner, name)).model.latestVersion).toBe(status.session.version);
+    release();
+    expect(await event).toBe('ready');
   });
 });
