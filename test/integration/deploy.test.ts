@@ -1,0 +1,116 @@
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, expectError, json, type JsonReply } from '../support/http';
+import { modelBundle } from '../support/inference/bundles';
+import { standInScripts } from '../support/deploy/stand-in-worker';
+import { removeDataDir, startMlhub, type RunningMlhub } from '../support/local-runtime';
+
+interface DeploymentAnswer { state: string; endpoint: string; framework: string; image: string; memory_mb: number; max_concurrency: number; reason: string | null }
+
+let mlhub: RunningMlhub;
+let scriptsDir: string;
+const api = <T = unknown>(method: string, path: string, init?: Parameters<typeof call>[3]) => call<T>(mlhub.url, method, path, init);
+const upload = (name: string, files: Record<string, string | Buffer>) =>
+  modelBundle(files).then((body) => api<{ version: number; serving: unknown }>('POST', `/model/${name}/upload`, { body, headers: { 'content-type': 'application/octet-stream' } }));
+
+/** Asks for the deployment until SageMaker (here, the local one) settles it; bounded, never timed. */
+async function settled(name: string, version = 1): Promise<JsonReply<DeploymentAnswer>> {
+  for (let attempt = 0; attempt < 600; attempt += 1) {
+    const reply = await api<DeploymentAnswer>('GET', `/model/${name}/versions/${version}/deploy`);
+    if (reply.status !== 200 || reply.body.state !== 'creating') return reply;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`The deployment of ${name} never left creating`);
+}
+
+const localEndpoints = async (): Promise<string[]> =>
+  Object.keys((JSON.parse(await readFile(join(mlhub.dataDir, 'sagemaker', 'state.json'), 'utf8')) as { endpoints: object }).endpoints);
+
+beforeAll(async () => {
+  scriptsDir = await standInScripts();
+  // Predictions look the version up anew each time, so the one after a deploy sees its endpoint.
+  mlhub = await startMlhub({ env: { MLHUB_FRAMEWORK_SCRIPTS_DIR: scriptsDir, MLHUB_PREDICT_LOOKUP_CACHE_MS: '0' } });
+});
+
+afterAll(async () => {
+  await mlhub?.stop();
+  if (mlhub) await removeDataDir(mlhub.dataDir);
+  if (scriptsDir) await rm(scriptsDir, { recursive: true, force: true });
+});
+
+describe('deploying a version over HTTP, with the local SageMaker and a stand-in worker', () => {
+  const model = { w: [0.5, -1, 2, 0.25], b: 0.125 };
+  const rows = [[5.1, 3.5, 1.4, 0.2], [6.2, 2.9, 4.3, 1.3]];
+  const expected = rows.map((row) => row.reduce((sum, x, i) => sum + x * (model.w[i] as number), model.b));
+
+  it('says at upload that a joblib bundle is deployable, and predict says to deploy it', async () => {
+    expect((await api('POST', '/model/iris', json({ type: 'scikit-learn' }))).status).toBe(201);
+    const uploaded = await upload('iris', { 'model.joblib': JSON.stringify(model) });
+    expect(uploaded.status).toBe(201);
+    expect(uploaded.body.serving).toEqual({ path: 'deployable', framework: 'sklearn' });
+    expectError(await api('POST', '/model/iris/predict', json({ input: rows[0] })), 409, 'no_backend', /deploy/);
+  });
+
+  it('refuses sizes outside SageMaker serverless and the limits, naming the field', async () => {
+    expectError(await api('POST', '/model/iris/versions/1/deploy', json({ memory_mb: 1000 })), 400, 'invalid_body', /memory_mb/);
+    expectError(await api('POST', '/model/iris/versions/1/deploy', json({ max_concurrency: 500 })), 400, 'invalid_body', /max_concurrency/);
+    expectError(await api('GET', '/model/iris/versions/1/deploy'), 404, 'not_deployed');
+  });
+
+  it('deploys once however often it is asked, reaches in_service, and predict runs on the endpoint', async () => {
+    const first = await api<DeploymentAnswer>('POST', '/model/iris/versions/1/deploy');
+    expect(first.status).toBe(202);
+    expect(first.headers.get('location')).toBe('/model/iris/versions/1/deploy');
+    expect(first.body).toMatchObject({ state: 'creating', framework: 'sklearn', memory_mb: 3072, max_concurrency: 2, reason: null });
+    expect(first.body.endpoint).toMatch(/^mlhub-iris-v1-[0-9a-f]{10}$/);
+    expect(first.body.image).toBe('683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3');
+    const again = await api<DeploymentAnswer>('POST', '/model/iris/versions/1/deploy', json({ memory_mb: 1024 }));
+    expect([200, 202]).toContain(again.status);
+    expect(again.body.endpoint).toBe(first.body.endpoint);
+    const done = await settled('iris');
+    expect(done.body).toMatchObject({ state: 'in_service', endpoint: first.body.endpoint, reason: null });
+    expect(await localEndpoints()).toEqual([first.body.endpoint]);
+    const predicted = await api<{ predictions: { output: number }[] }>('POST', '/model/iris/predict', json({ input: rows }));
+    expect(predicted.status, JSON.stringify(predicted.body)).toBe(200);
+    predicted.body.predictions.forEach((prediction, i) => expect(prediction.output).toBeCloseTo(expected[i] as number, 9));
+    // The worker's bad-input answer (400) reaches the caller as the input's fault, not the server's.
+    expectError(await api('POST', '/model/iris/predict', json({ input: [1, 2] })), 400, 'invalid_input');
+    expect(mlhub.output()).toContain(`[${first.body.endpoint}] stand-in worker loaded`);
+  });
+
+  it("answers failed with the worker's reason when the model cannot load", async () => {
+    expect((await api('POST', '/model/broken', json({ type: 'scikit-learn' }))).status).toBe(201);
+    expect((await upload('broken', { 'model.joblib': JSON.stringify({ fail: 'No module named sklearn: sudo apt-get install -y python3-sklearn' }) })).status).toBe(201);
+    expect((await api('POST', '/model/broken/versions/1/deploy')).status).toBe(202);
+    const failed = await settled('broken');
+    expect(failed.body.state).toBe('failed');
+    expect(failed.body.reason).toBe('No module named sklearn: sudo apt-get install -y python3-sklearn');
+    expectError(await api('POST', '/model/broken/versions/1/deploy'), 409, 'deployment_failed', /apt-get install -y python3-sklearn/);
+  });
+
+  it('undeploys: the endpoint goes, and predict goes back to saying deploy', async () => {
+    const deleting = await api<DeploymentAnswer>('DELETE', '/model/iris/versions/1/deploy');
+    expect(deleting.status).toBe(202);
+    expect(deleting.body.state).toBe('deleting');
+    expectError(await api('GET', '/model/iris/versions/1/deploy'), 404, 'not_deployed');
+    expect(await localEndpoints()).not.toContain(deleting.body.endpoint);
+    expectError(await api('POST', '/model/iris/predict', json({ input: rows[0] })), 409, 'no_backend', /deploy/);
+    expectError(await api('DELETE', '/model/iris/versions/1/deploy'), 404, 'not_deployed');
+  });
+
+  it("deleting a deployed version tears its endpoint down", async () => {
+    const deployed = await api<DeploymentAnswer>('POST', '/model/iris/versions/1/deploy');
+    expect((await settled('iris')).body.state).toBe('in_service');
+    expect(await localEndpoints()).toContain(deployed.body.endpoint);
+    expect((await api('DELETE', '/model/iris/versions/1')).status).toBe(200);
+    expect(await localEndpoints()).not.toContain(deployed.body.endpoint);
+  });
+
+  it('says why a bundle can run nowhere, and refuses to deploy it', async () => {
+    expect((await api('POST', '/model/notes', json({ type: 'scikit-learn' }))).status).toBe(201);
+    const uploaded = await upload('notes', { 'README.md': 'weights to follow' });
+    expect(uploaded.body.serving).toMatchObject({ path: 'none', reason: expect.stringMatching(/no model file of a framework MLHub deploys/) });
+    expectError(await api('POST', '/model/notes/versions/1/deploy'), 409, 'not_deployable', /\.joblib/);
+  });
+});
