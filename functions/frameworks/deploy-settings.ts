@@ -16,7 +16,7 @@ export const DEPLOY_ENV = {
 } as const;
 
 /** The name prefix of every SageMaker resource MLHub creates; the stack grants SageMaker actions on it alone. */
-export const DEFAULT_DEPLOY_PREFIX = 'mlhub-';
+export const DEFAULT_DEPLOY_PREFIX = 'mlhub-deploy-';
 export const DEFAULT_MEMORY_MB = 3072;
 export const DEFAULT_MAX_CONCURRENCY = 2;
 

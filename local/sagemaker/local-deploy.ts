@@ -55,7 +55,7 @@ export async function startLocalDeploy(options: { dataDir: string; region: strin
       missing.push(framework);
       continue;
     }
-    const archive = await buildScriptsArchive(framework, scriptsDir);
+    const archive = buildScriptsArchive(framework, scriptsDir);
     const key = `frameworks/${framework}-${archive.sha256.slice(0, 16)}.tar.gz`;
     await s3.send(new PutObjectCommand({ Bucket: LOCAL_ASSETS_BUCKET, Key: key, Body: archive.bytes, ContentType: 'application/gzip' }));
     scripts[framework] = `s3://${LOCAL_ASSETS_BUCKET}/${key}`;

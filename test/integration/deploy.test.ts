@@ -63,7 +63,7 @@ describe('deploying a version over HTTP, with the local SageMaker and a stand-in
     expect(first.status).toBe(202);
     expect(first.headers.get('location')).toBe('/model/iris/versions/1/deploy');
     expect(first.body).toMatchObject({ state: 'creating', framework: 'sklearn', memory_mb: 3072, max_concurrency: 2, reason: null });
-    expect(first.body.endpoint).toMatch(/^mlhub-iris-v1-[0-9a-f]{10}$/);
+    expect(first.body.endpoint).toMatch(/^mlhub-deploy-iris-v1-[0-9a-f]{10}$/);
     expect(first.body.image).toBe('683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3');
     const again = await api<DeploymentAnswer>('POST', '/model/iris/versions/1/deploy', json({ memory_mb: 1024 }));
     expect([200, 202]).toContain(again.status);

@@ -140,7 +140,7 @@ describe("deploying against SageMaker's control plane", () => {
       ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: deployment.endpoint, ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 3 } }],
     });
     expect(endpoint).toEqual({ EndpointName: deployment.endpoint, EndpointConfigName: deployment.endpoint });
-    expect(deployment.endpoint).toMatch(/^mlhub-cp-iris-v1-[0-9a-f]{10}$/);
+    expect(deployment.endpoint).toMatch(/^mlhub-deploy-cp-iris-v1-[0-9a-f]{10}$/);
     expect((await stores.versionStore.get('cp-iris', 1))?.deployment).toMatchObject({ state: 'creating', endpoint: deployment.endpoint, memoryMb: 2048, maxConcurrency: 3 });
   });
 
@@ -157,7 +157,7 @@ describe("deploying against SageMaker's control plane", () => {
   it("reads SageMaker's state while creating: in service, or failed with its FailureReason", async () => {
     await readyModel('cp-state', { 'model.joblib': 'x' });
     const { deployment } = await deployments.deploy(alice, 'cp-state', 1, {});
-    expect((await deployments.status(bob, 'cp-state', 1).catch((error: unknown) => error as AppError)).code).toBe('model_not_found');
+    expect((await failure(deployments.status(bob, 'cp-state', 1))).code).toBe('model_not_found');
     expect((await deployments.status(alice, 'cp-state', 1)).state).toBe('creating');
     fake.endpoints.set(deployment.endpoint, { status: 'Failed', reason: "ClientError: Failed to download model data (bucket: mlhub, key: models/x): access denied" });
     const failed = await deployments.status(alice, 'cp-state', 1);
