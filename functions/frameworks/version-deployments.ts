@@ -68,17 +68,18 @@ export class VersionDeployments {
    */
   async deploy(actor: Actor, name: string, number: number, request: DeployRequest): Promise<{ deployment: Deployment; created: boolean }> {
     const version = await this.liveVersion(actor, name, number, 'deploy');
+    const { settings } = this.deps;
+    // A bad request is refused as such, whether or not the version is deployed already.
+    const { memoryMb, maxConcurrency } = sizing(request, settings);
     if (version.status !== 'ready' || !version.manifest) throw conflict('version_not_ready', `Version ${number} of model '${name}' is ${version.status}, not ready to deploy`);
     if (version.deployment) return { deployment: await this.resume(version, version.deployment), created: false };
     const found = deployableFramework(version.manifest);
     if ('reason' in found) throw conflict('not_deployable', found.reason);
-    const { settings } = this.deps;
     const scriptsUri = settings.scripts[found.framework];
     if (!settings.roleArn || !scriptsUri) {
       throw new AppError('unavailable', 'deploy_not_configured', `This deployment cannot create endpoints: it has no ${settings.roleArn ? `${found.framework} scripts archive (${DEPLOY_ENV.scripts})` : `SageMaker execution role (${DEPLOY_ENV.roleArn})`}`);
     }
     const image = containerImage(found.framework, settings.region);
-    const { memoryMb, maxConcurrency } = sizing(request, settings);
     const now = this.now().toISOString();
     const deployment: Deployment = {
       state: 'creating', endpoint: deploymentName(settings.prefix, name, number, version.bundleKey), framework: found.framework, image: image.uri,

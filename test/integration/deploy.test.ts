@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, expectError, json, type JsonReply } from '../support/http';
 import { modelBundle } from '../support/inference/bundles';
 import { standInScripts } from '../support/deploy/stand-in-worker';
+import { runCli } from '../support/run-cli';
 import { removeDataDir, startMlhub, type RunningMlhub } from '../support/local-runtime';
 
 interface DeploymentAnswer { state: string; endpoint: string; framework: string; image: string; memory_mb: number; max_concurrency: number; reason: string | null }
@@ -112,5 +113,23 @@ describe('deploying a version over HTTP, with the local SageMaker and a stand-in
     const uploaded = await upload('notes', { 'README.md': 'weights to follow' });
     expect(uploaded.body.serving).toMatchObject({ path: 'none', reason: expect.stringMatching(/no model file of a framework MLHub deploys/) });
     expectError(await api('POST', '/model/notes/versions/1/deploy'), 409, 'not_deployable', /\.joblib/);
+  });
+
+  it('mlhub deploy --wait, then predict, then mlhub undeploy', async () => {
+    expect((await api('POST', '/model/cli-iris', json({ type: 'scikit-learn' }))).status).toBe(201);
+    expect((await upload('cli-iris', { 'model.joblib': JSON.stringify(model) })).status).toBe(201);
+    const env = { MLHUB_CONFIG: join(scriptsDir, 'cli-config.json'), MLHUB_URL: '', MLHUB_TOKEN: '' };
+    const deployed = await runCli(['deploy', 'cli-iris', '--memory', '2048', '--wait', '--url', mlhub.url], env);
+    expect(deployed.code, deployed.stderr).toBe(0);
+    expect(deployed.stdout).toMatch(/^cli-iris v1 is in service on the SageMaker endpoint mlhub-deploy-cli-iris-v1-[0-9a-f]{10} \(sklearn, 2048 MB, 2 at once\)/);
+    const predicted = await runCli(['predict', 'cli-iris', '--input', JSON.stringify(rows[1]), '--json', '--url', mlhub.url], env);
+    expect(predicted.code, predicted.stderr).toBe(0);
+    expect((JSON.parse(predicted.stdout) as { predictions: { output: number }[] }).predictions[0]?.output).toBeCloseTo(expected[1] as number, 9);
+    const refused = await runCli(['deploy', 'cli-iris', '--memory', '1000', '--url', mlhub.url], env);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/memory_mb/);
+    const undeployed = await runCli(['undeploy', 'cli-iris', '--url', mlhub.url], env);
+    expect(undeployed.code, undeployed.stderr).toBe(0);
+    expect(undeployed.stdout).toMatch(/^Deleting the endpoint mlhub-deploy-cli-iris-v1-/);
   });
 });
