@@ -87,7 +87,7 @@ export function selectBackend(model: ModelIdentity, manifest: BundleManifest, pa
   if (onnxModelFiles(manifest, params.modelFile)) return { kind: 'onnxruntime' };
   const deployable = deployableFramework(manifest);
   if (!('reason' in deployable) && deployed.version !== undefined) {
-    throw conflict('no_backend', `Model '${model.name}' (${model.type}) has no backend to run it yet: its bundle is a ${deployable.framework} model, which runs once deployed (POST /model/${model.name}/versions/${deployed.version}/deploy, or mlhub deploy ${model.name}); or name a backend in its meta.backend`);
+    throw conflict('no_backend', `Model '${model.name}' (${model.type}) has no backend to run it yet: its bundle is a ${deployable.framework} model, which runs once deployed (POST /model/${model.name}/versions/${deployed.version}/deploy, or mlhub deploy ${model.name}); or name a backend in its meta.backend, or have the operator set ${defaultBackendEnvName(model.type)}`);
   }
   throw conflict('no_backend',
     `Model '${model.name}' (${model.type}) has no backend to run it: add an ONNX export (model.onnx) to its bundle, ` +
