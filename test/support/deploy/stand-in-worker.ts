@@ -34,7 +34,7 @@ def load():
     return model, None
 
 model, problem = load()
-print("stand-in worker loaded" if model else "stand-in worker failed: " + problem[1], file=sys.stderr, flush=True)
+print(("stand-in worker loaded, pid %d" % os.getpid()) if model else "stand-in worker failed: " + problem[1], file=sys.stderr, flush=True)
 
 class Handler(BaseHTTPRequestHandler):
     def answer(self, status, document):
