@@ -346,13 +346,15 @@ export function buildProgram(): Command {
   program.command('predict <name>')
     .description('run a prediction: a JSON input, a JSON file, or an image')
     .option('-i, --input <json>', 'input as JSON: [1, 2, 3], [[...], [...]], or {"inputs": {...}}')
+    .option('-d, --data <json>', 'the request body as curl -d sends it: {"input": [...]} (the same as --input)')
     .option('-f, --input-file <file>', 'a JSON file holding {"input": ...} or {"inputs": ...}')
     .option('--image <file>', 'a PNG or JPEG')
     .option('-v, --version <n>', 'which version (default: the latest)', positiveInt)
-    .action(async (name: string, options: { input?: string; inputFile?: string; image?: string; version?: number }, command: Command) => {
+    .action(async (name: string, chosen: { input?: string; data?: string; inputFile?: string; image?: string; version?: number }, command: Command) => {
       const { api, out } = await context(command);
-      const given = [options.input, options.inputFile, options.image].filter((value) => value !== undefined);
-      if (given.length !== 1) throw new CliError('Give exactly one of --input, --input-file or --image');
+      const given = [chosen.input, chosen.data, chosen.inputFile, chosen.image].filter((value) => value !== undefined);
+      if (given.length !== 1) throw new CliError('Give exactly one of --input (or -d), --input-file or --image');
+      const options = { ...chosen, input: chosen.input ?? chosen.data };
       const path = `${modelPath(name)}/predict${options.version ? `?version=${options.version}` : ''}`;
       let answer: { predictions: { label?: string; probability?: number; output?: unknown }[] };
       if (options.image) {

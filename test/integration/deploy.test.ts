@@ -122,7 +122,8 @@ describe('deploying a version over HTTP, with the local SageMaker and a stand-in
     const deployed = await runCli(['deploy', 'cli-iris', '--memory', '2048', '--wait', '--url', mlhub.url], env);
     expect(deployed.code, deployed.stderr).toBe(0);
     expect(deployed.stdout).toMatch(/^cli-iris v1 is in service on the SageMaker endpoint mlhub-deploy-cli-iris-v1-[0-9a-f]{10} \(sklearn, 2048 MB, 2 at once\)/);
-    const predicted = await runCli(['predict', 'cli-iris', '--input', JSON.stringify(rows[1]), '--json', '--url', mlhub.url], env);
+    // As the issue's example runs it: mlhub predict iris -d '{"input":[…]}'.
+    const predicted = await runCli(['predict', 'cli-iris', '-d', JSON.stringify({ input: rows[1] }), '--json', '--url', mlhub.url], env);
     expect(predicted.code, predicted.stderr).toBe(0);
     expect((JSON.parse(predicted.stdout) as { predictions: { output: number }[] }).predictions[0]?.output).toBeCloseTo(expected[1] as number, 9);
     const refused = await runCli(['deploy', 'cli-iris', '--memory', '1000', '--url', mlhub.url], env);
