@@ -353,7 +353,7 @@ export function buildProgram(): Command {
     .action(async (name: string, chosen: { input?: string; data?: string; inputFile?: string; image?: string; version?: number }, command: Command) => {
       const { api, out } = await context(command);
       const given = [chosen.input, chosen.data, chosen.inputFile, chosen.image].filter((value) => value !== undefined);
-      if (given.length !== 1) throw new CliError('Give exactly one of --input (or -d), --input-file or --image');
+      if (given.length !== 1) throw new CliError('Give exactly one of --input, --input-file or --image');
       const options = { ...chosen, input: chosen.input ?? chosen.data };
       const path = `${modelPath(name)}/predict${options.version ? `?version=${options.version}` : ''}`;
       let answer: { predictions: { label?: string; probability?: number; output?: unknown }[] };

@@ -78,8 +78,9 @@ export async function startLocalDeploy(options: { dataDir: string; region: strin
     server,
     missing,
     environment: {
-      AWS_ENDPOINT_URL_SAGEMAKER: server.endpoint,
-      AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: server.endpoint,
+      // A SageMaker the user points MLHub at (a test's stand-in, a real region) is kept: it then serves models' own endpoints, and deployed ones must live there too.
+      ...(env.AWS_ENDPOINT_URL_SAGEMAKER ? {} : { AWS_ENDPOINT_URL_SAGEMAKER: server.endpoint }),
+      ...(env.AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME ? {} : { AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: server.endpoint }),
       [DEPLOY_ENV.roleArn]: `arn:aws:iam::${LOCAL_ACCOUNT}:role/mlhub-local-sagemaker-execution`,
       [DEPLOY_ENV.scripts]: JSON.stringify(scripts),
       [DEPLOY_ENV.allowPickles]: allowPickles,
