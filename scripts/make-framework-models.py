@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """Makes real framework models for MLHub's framework tests, with the outputs they must give.
 
-    /usr/bin/python3 scripts/make-framework-models.py <output folder>
+    /usr/bin/python3 scripts/make-framework-models.py <output folder> [sklearn|xgboost|pytorch|malicious ...]
+
+(all four groups when none is named).
 
 Needs Debian's python3-sklearn, python3-xgboost and python3-torch (no network: iris ships with
 scikit-learn). Every seed is fixed, so the same machine writes the same models and outputs.
@@ -205,18 +207,24 @@ def make_malicious(out):
     write_json(os.path.join(out, 'malicious.expected.json'), {'cases': cases})
 
 
-def main():
-    if len(sys.argv) != 2:
-        sys.exit('usage: /usr/bin/python3 scripts/make-framework-models.py <output folder>')
-    out = sys.argv[1]
-    os.makedirs(out, exist_ok=True)
+def make_iris_sklearn(out):
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.linear_model import LogisticRegression
     make_sklearn(out, 'iris-logreg', LogisticRegression(max_iter=1000, random_state=0))
     make_sklearn(out, 'iris-forest', RandomForestClassifier(n_estimators=10, max_depth=4, random_state=0, n_jobs=1))
-    make_xgboost(out)
-    make_cnn(out)
-    make_malicious(out)
+
+
+GROUPS = {'sklearn': make_iris_sklearn, 'xgboost': make_xgboost, 'pytorch': make_cnn, 'malicious': make_malicious}
+
+
+def main():
+    unknown = [name for name in sys.argv[2:] if name not in GROUPS]
+    if len(sys.argv) < 2 or unknown:
+        sys.exit(f'usage: /usr/bin/python3 scripts/make-framework-models.py <output folder> [{"|".join(GROUPS)} ...]')
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    for name in sys.argv[2:] or GROUPS:
+        GROUPS[name](out)
 
 
 if __name__ == '__main__':

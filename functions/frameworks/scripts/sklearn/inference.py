@@ -39,5 +39,8 @@ def predict_fn(data, loaded):
     if features.ndim != 2:
         raise bad_input(f'A scikit-learn model takes each row as a flat list of features; got rows of shape {list(features.shape[1:])}')
     model = loaded.model
+    expected = getattr(model, 'n_features_in_', None)
+    if expected is not None and features.shape[1] != expected:
+        raise bad_input(f'This scikit-learn model takes {expected} features per row; got {features.shape[1]}')
     output = model.predict_proba(features) if hasattr(model, 'predict_proba') else model.predict(features)
     return Prediction(rows=output_rows(output, features.shape[0]), labels=loaded.labels)
