@@ -53,11 +53,31 @@ def describe(error, fallback_code):
     return 500, fallback_code, f'{type(error).__name__}: {error}'
 
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+# Python puts this script's folder first on sys.path, and its sklearn/, xgboost/, pytorch/ and
+# tensorflow/ folders would then import as namespace packages wherever the real framework is
+# missing (`import tensorflow` succeeding on a folder of scripts). Only mlhub_serving is wanted
+# from here, so the folder comes off the path and the package is registered by location.
+sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or '.') != HERE]
+
+
+def register_shared_package(directory):
+    """mlhub_serving from the submit directory (SageMaker's layout) if it is there, else from beside this file."""
+    for folder in (directory, HERE):
+        package = os.path.join(folder, 'mlhub_serving')
+        if os.path.isfile(os.path.join(package, '__init__.py')):
+            spec = importlib.util.spec_from_file_location('mlhub_serving', os.path.join(package, '__init__.py'), submodule_search_locations=[package])
+            module = importlib.util.module_from_spec(spec)
+            sys.modules['mlhub_serving'] = module
+            spec.loader.exec_module(module)
+            return
+
+
 def load_script(directory, program):
-    """The framework's inference.py as a module; mlhub_serving resolves from its folder or this one."""
-    for folder in (os.path.dirname(os.path.abspath(__file__)), directory):
-        if folder not in sys.path:
-            sys.path.insert(0, folder)
+    """The framework's inference.py as a module, its folder first on the path as in SageMaker's containers."""
+    register_shared_package(directory)
+    if directory not in sys.path:
+        sys.path.insert(0, directory)
     spec = importlib.util.spec_from_file_location('inference', os.path.join(directory, program))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
