@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,6 +118,24 @@ describe('the worker contract', () => {
     expect(JSON.parse(answer.text)).toMatchObject({ labels: ['setosa', 'versicolor', 'virginica'] });
   });
 
+  it("takes labels from the classifier's classes_ when the bundle has no labels.txt", async () => {
+    const bare = join(models.path, 'no-labels');
+    await mkdir(bare, { recursive: true });
+    await copyFile(join(models.path, 'iris-logreg', 'model.joblib'), join(bare, 'model.joblib'));
+    const program = [
+      'import json, sys',
+      `sys.path[:0] = [${JSON.stringify(join(SCRIPTS, 'sklearn'))}, ${JSON.stringify(SCRIPTS)}]`,
+      'import inference',
+      'from mlhub_serving.payloads import parse_request',
+      'model = inference.model_fn(sys.argv[1])',
+      'body, kind = inference.output_fn(inference.predict_fn(parse_request(b"[[5.1, 3.5, 1.4, 0.2]]", "application/json"), model), "application/json")',
+      'print(body.decode())',
+    ].join('\n');
+    const run = spawnSync(PYTHON, ['-c', program, bare], { encoding: 'utf8', env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', MLHUB_ALLOW_PICKLES: '1' } });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toMatchObject({ labels: ['0', '1', '2'] });
+  });
+
   it('answers malformed bodies, unknown types and unknown routes with JSON errors naming the problem', async () => {
     const notJson = await call(worker, '/invocations', { body: '{"instances": [', contentType: 'application/json' });
     expect(notJson.status).toBe(400);
@@ -187,7 +205,7 @@ describe('pickle safety', () => {
     const bundle = join(models.path, 'evil-bundle');
     await mkdir(bundle, { recursive: true });
     const entry = expected.cases.find((item) => item.file.endsWith('protocol-4.pkl'))!;
-    await writeFile(join(bundle, 'model.pkl'), await import('node:fs/promises').then((fs) => fs.readFile(join(models.path, entry.file))));
+    await writeFile(join(bundle, 'model.pkl'), await readFile(join(models.path, entry.file)));
     const worker = await startWorker({ framework: 'sklearn', modelDir: bundle, allowPickles: true });
     stops.push(() => worker.stop());
     const ping = await call(worker, '/ping');

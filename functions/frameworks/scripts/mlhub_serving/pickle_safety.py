@@ -34,7 +34,6 @@ everything else: os, posix, subprocess, builtins.eval, numpy.load, numpy.core._u
 
 import _compat_pickle
 import importlib
-import io
 import os
 import pickle
 
@@ -267,7 +266,7 @@ def check_pickle(path):
                     raise refused('The file is in joblib\'s pre-0.10 format, which MLHub does not load; save it again with joblib.dump')
                 found = _globals_in(stream)
         else:
-            found = _globals_in(io.BufferedReader(raw))
+            found = _globals_in(raw)
     for module, name in found:
         if not _is_allowed(module, name):
             raise refused(f'The pickle imports {module}.{name}, which MLHub does not load: only scikit-learn, XGBoost, '
