@@ -15,7 +15,7 @@ It loads the model once through model_fn before it listens, then serves, on 127.
 - POST /invocations: input_fn(body, Content-Type) -> predict_fn -> output_fn(prediction, Accept),
   answered with output_fn's body and type; a script error is {"error": {"code", "message"}} with
   the error's status (4xx for bad input), else 500 model_failed.
-Every log line goes to stderr as one JSON object (the listening line, load failures, one line per
+Every log line goes to stderr as one JSON object (the listening line, load failures, warnings, one line per
 request). SIGTERM and SIGINT stop it cleanly (exit 0).
 """
 
@@ -26,6 +26,7 @@ import signal
 import sys
 import threading
 import time
+import warnings
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 HOST = '127.0.0.1'
@@ -176,17 +177,30 @@ def handler_for(worker):
     return Handler
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # A client that hangs up mid-answer: one log line, not socketserver's traceback.
+        log(event='connection_error', error=repr(sys.exc_info()[1]))
+
+
+def log_warning(message, category, filename, lineno, file=None, line=None):
+    # Frameworks warn (version mismatches, deprecations); each warning stays one JSON line.
+    log(event='warning', message=f'{category.__name__}: {message}', source=f'{filename}:{lineno}')
+
+
 def main():
     # Stop cleanly on SIGTERM even while the model is still loading.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    warnings.showwarning = log_warning
     environ = dict(os.environ)
     worker = Worker(environ)
     if worker.failure:
         status, code, message = worker.failure
         log(event='model_not_loaded', code=code, message=message)
     port = int(environ.get('SAGEMAKER_BIND_TO_PORT') or 8080)
-    server = ThreadingHTTPServer((HOST, port), handler_for(worker))
-    server.daemon_threads = True
+    server = Server((HOST, port), handler_for(worker))
 
     def stop(*_):
         threading.Thread(target=server.shutdown, daemon=True).start()
