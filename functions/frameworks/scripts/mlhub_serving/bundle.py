@@ -213,12 +213,14 @@ def read_labels(folder, params):
 
 
 def model_file(folder, params, suffixes, kind):
-    """The model file: params.json's "model", else the bundle's one file ending in `suffixes`.
+    """The model file: params.json's "model" when it ends in one of `suffixes`, else the bundle's
+    one file ending in them. A "model" of another kind (the .onnx the built-in runtime runs) is
+    left alone, as MLHub's runtime leaves non-.onnx names to other backends.
 
     Raises model_load_failed when the named file is missing, when there is none, or when there are
-    several and params.json names none (the message lists them).
+    several and params.json names none of them (the message lists them).
     """
-    if params.model_file:
+    if params.model_file and params.model_file.lower().endswith(suffixes):
         path = os.path.normpath(os.path.join(folder, params.model_file))
         if not path.startswith(os.path.normpath(folder) + os.sep) or not os.path.isfile(path):
             raise load_failed(f'params.json names "model": "{params.model_file}", which the bundle does not hold')

@@ -5,7 +5,8 @@ ITU-R BT.601 luma, 0.299 R + 0.587 G + 0.114 B, alpha ignored), resized (area av
 shrinking, bilinear between pixel centres when enlarging), scaled, normalised, laid out.
 
 Decoding uses Pillow (Debian's python3-pil) when it is installed; without it, PNG is decoded
-here (8- and 16-bit, non-interlaced) and JPEG is refused with the apt-get line for Pillow.
+here (8- and 16-bit, non-interlaced, up to a million pixels) and anything else, JPEG included, is
+refused with framework_missing and the apt-get line for Pillow.
 """
 
 import io
@@ -17,6 +18,8 @@ from .errors import ServingError, framework_missing, require
 PNG_MAGIC = b'\x89PNG\r\n\x1a\n'
 JPEG_MAGIC = b'\xff\xd8\xff'
 MAX_PIXELS = 40_000_000
+# The fallback decoder unfilters in pure Python, about a second per million pixels.
+MAX_PNG_PIXELS_WITHOUT_PILLOW = 1_000_000
 
 
 def _unsupported():
@@ -62,8 +65,8 @@ def _decode_png(data):
     if header is None:
         raise ServingError('invalid_image', 'The PNG has no IHDR chunk', 400)
     width, height, depth, colour, _, _, interlace = header
-    if width * height > MAX_PIXELS:
-        raise ServingError('image_too_large', f'The image has {width * height} pixels; at most {MAX_PIXELS}', 400)
+    if width * height > MAX_PNG_PIXELS_WITHOUT_PILLOW:
+        raise framework_missing('PIL', f'a PNG of {width}×{height} pixels is too slow to decode without Pillow (at most {MAX_PNG_PIXELS_WITHOUT_PILLOW})')
     samples = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}.get(colour)
     if samples is None or depth not in (8, 16) or (colour == 3 and depth != 8) or interlace != 0:
         raise framework_missing('PIL', 'this PNG (interlaced, or under 8 bits per sample) needs Pillow')
