@@ -177,7 +177,8 @@ class _ScanningUnpickler(pickle._Unpickler):
     """Records every global a pickle names without importing any (see the module's docstring)."""
 
     def __init__(self, file, found):
-        super().__init__(file, fix_imports=True, encoding='latin1')
+        # joblib's loader is pickle._Unpickler with its default arguments; so is the scan.
+        super().__init__(file)
         self._file = file
         self._found = found
 
