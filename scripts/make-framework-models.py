@@ -17,16 +17,18 @@ float32, written as doubles):
 - mnist-cnn/: a small TorchScript CNN on 1×28×28 input, model.pt with params.json and
   labels.txt, plus digit.png (28×28 grey) and digit-56.png (the same digit at 56×56, each pixel
   doubled, which MLHub's area resize brings back to digit.png exactly); outputs are logits;
-- malicious/: pickles whose __reduce__ calls os.system to create <output folder>/marker-<case>
-  (protocols 0 to 5, a STACK_GLOBAL whose names come from the memo, a joblib file hiding the call
-  after an array's raw bytes); malicious.expected.json lists each file, its marker and the
-  global it imports.
+- malicious/: pickles whose __reduce__ creates <output folder>/marker-<case> when loaded: through
+  os.system in protocols 0 to 5, in a STACK_GLOBAL whose names come from the memo and in joblib
+  files hiding the call after an array's raw bytes (plain and compressed); through builtins.eval
+  (protocol 2's __builtin__.eval) and subprocess.Popen. malicious.expected.json lists each file,
+  its marker and the global it imports.
 """
 
 import json
 import os
 import pickle
 import struct
+import subprocess
 import sys
 import zlib
 
@@ -156,14 +158,20 @@ def make_cnn(out):
     })
 
 
-class _System:
-    """Pickles as a call to os.system (posix.system on Linux) with a command that creates a file."""
+class _Call:
+    """Pickles as a call of `function` with `args` (os.system, eval, subprocess.Popen...)."""
 
-    def __init__(self, command):
-        self.command = command
+    def __init__(self, function, *args):
+        self.function = function
+        self.args = args
 
     def __reduce__(self):
-        return (os.system, (self.command,))
+        return (self.function, self.args)
+
+
+def _System(command):
+    """A call to os.system (posix.system on Linux) with a command that creates a file."""
+    return _Call(os.system, command)
 
 
 def memo_stack_global_pickle(command):
@@ -195,6 +203,11 @@ def make_malicious(out):
     for protocol in range(0, 6):
         name = f'protocol-{protocol}'
         case(name, pickle.dumps(_System(f'touch {marker(name)}'), protocol=protocol), 'posix.system')
+    # Protocol 2 names eval as __builtin__.eval, which loading maps to builtins.eval.
+    name = 'builtins-eval'
+    case(name, pickle.dumps(_Call(eval, f"__import__('os').system('touch {marker(name)}')"), protocol=2), 'builtins.eval')
+    name = 'subprocess-popen'
+    case(name, pickle.dumps(_Call(subprocess.Popen, ['touch', marker(name)]), protocol=4), 'subprocess.Popen')
     case('memo-stack-global', memo_stack_global_pickle(f'touch {marker("memo-stack-global")}'), 'posix.system')
     name = 'joblib-after-array'
     joblib.dump({'weights': np.arange(64, dtype=np.float64), 'hook': _System(f'touch {marker(name)}')},
