@@ -13,6 +13,8 @@ float32, written as doubles):
 
 - iris-logreg/ and iris-forest/: LogisticRegression and RandomForestClassifier on iris, as
   model.joblib with labels.txt; outputs are predict_proba rows;
+- iris-named/: a LogisticRegression fitted on the species' names, so its classes_ are the labels
+  ('setosa'...), with no labels.txt;
 - iris-xgboost/: an XGBClassifier's booster as model.json (multi:softprob) with labels.txt;
 - mnist-cnn/: a small TorchScript CNN on 1×28×28 input, model.pt with params.json and
   labels.txt, plus digit.png (28×28 grey) and digit-56.png (the same digit at 56×56, each pixel
@@ -51,21 +53,25 @@ def iris_cases():
     return iris, [float(v) for v in iris.data[0]], [[float(v) for v in iris.data[i]] for i in (0, 50, 100)]
 
 
-def make_sklearn(out, name, estimator):
+def make_sklearn(out, name, estimator, named_classes=False):
     import joblib
     import numpy as np
     iris, vector, batch = iris_cases()
-    estimator.fit(iris.data, iris.target)
+    labels = [str(label) for label in iris.target_names]
     folder = os.path.join(out, name)
     os.makedirs(folder, exist_ok=True)
+    if named_classes:
+        # Fitted on the species' names: classes_ holds the labels, and no labels.txt is written.
+        estimator.fit(iris.data, iris.target_names[iris.target])
+    else:
+        estimator.fit(iris.data, iris.target)
+        write_labels(folder, labels)
     joblib.dump(estimator, os.path.join(folder, 'model.joblib'))
-    labels = [str(label) for label in iris.target_names]
-    write_labels(folder, labels)
     write_json(os.path.join(out, f'{name}.expected.json'), {
         'labels': labels,
         'vector': {'input': vector, 'output': estimator.predict_proba(np.asarray([vector]))[0].tolist()},
         'batch': {'input': batch, 'outputs': estimator.predict_proba(np.asarray(batch)).tolist(),
-                  'labels': [labels[i] for i in estimator.predict(np.asarray(batch))]},
+                  'labels': [str(label) if named_classes else labels[label] for label in estimator.predict(np.asarray(batch))]},
     })
 
 
@@ -225,6 +231,7 @@ def make_iris_sklearn(out):
     from sklearn.linear_model import LogisticRegression
     make_sklearn(out, 'iris-logreg', LogisticRegression(max_iter=1000, random_state=0))
     make_sklearn(out, 'iris-forest', RandomForestClassifier(n_estimators=10, max_depth=4, random_state=0, n_jobs=1))
+    make_sklearn(out, 'iris-named', LogisticRegression(max_iter=1000, random_state=0), named_classes=True)
 
 
 GROUPS = {'sklearn': make_iris_sklearn, 'xgboost': make_xgboost, 'pytorch': make_cnn, 'malicious': make_malicious}
