@@ -1,4 +1,5 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { randomBytes, createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +8,7 @@ import { ROUTES } from '../../functions/routes/route-table';
 import { OPENAPI_FILE } from '../../scripts/openapi';
 import { checkAnswer } from '../support/contract-check';
 import { getWithJsonBody } from '../support/get-with-body';
-import { standInScripts } from '../support/deploy/stand-in-worker';
+import { generateModels, requirePython, type GeneratedModels } from '../support/frameworks/python-worker';
 import { json } from '../support/http';
 import { modelBundle } from '../support/inference/bundles';
 import { removeDataDir, startMlhub, type RunningMlhub } from '../support/local-runtime';
@@ -50,18 +51,19 @@ const jsonInit = (value: unknown, method?: string): RequestInit => ({ ...json(va
 const octets = (bytes: Buffer): RequestInit => ({ body: bytes, headers: { 'content-type': 'application/octet-stream' } });
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-let scriptsDir: string;
+let models: GeneratedModels;
 
 beforeAll(async () => {
-  // Deploying runs the stand-in worker (test/support/deploy/stand-in-worker.ts) until the framework scripts are in.
-  scriptsDir = await standInScripts();
-  mlhub = await startMlhub({ env: { MLHUB_FRAMEWORK_SCRIPTS_DIR: scriptsDir } });
-});
+  // Deploying runs the real worker (functions/frameworks/scripts/serve.py) on a real scikit-learn model.
+  requirePython(['sklearn', 'joblib']);
+  models = await generateModels(['sklearn']);
+  mlhub = await startMlhub();
+}, 120_000);
 
 afterAll(async () => {
   await mlhub?.stop();
   if (mlhub) await removeDataDir(mlhub.dataDir);
-  if (scriptsDir) await rm(scriptsDir, { recursive: true, force: true });
+  await models?.remove();
 });
 
 describe('the route contracts, walked', () => {
@@ -118,7 +120,7 @@ describe('the route contracts, walked', () => {
 
     // Deploying: 202 while the endpoint is created, 200 for the deployment once in service, 202 while it is deleted.
     expect((await send('POST', '/model/walk-deploy', jsonInit({ type: 'scikit-learn' }))).status).toBe(201);
-    expect((await send('POST', '/model/walk-deploy/upload', octets(await modelBundle({ 'model.joblib': JSON.stringify({ w: [1, 2], b: 0 }) })))).status).toBe(201);
+    expect((await send('POST', '/model/walk-deploy/upload', octets(await modelBundle({ 'model.joblib': await readFile(join(models.path, 'iris-logreg', 'model.joblib')) })))).status).toBe(201);
     expect((await send('POST', '/model/walk-deploy/versions/1/deploy', jsonInit({ memory_mb: 2048 }))).status).toBe(202);
     for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 100))) {
       const deployment = await send('GET', '/model/walk-deploy/versions/1/deploy');
