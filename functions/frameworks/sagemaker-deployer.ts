@@ -28,6 +28,18 @@ export type EndpointStatus =
 /** The entry script the framework containers run, and the one each scripts archive holds. */
 export const SAGEMAKER_PROGRAM = 'inference.py';
 
+/** The AdditionalModelDataSources channel that carries MLHub's scripts into the container. */
+export const SCRIPTS_CHANNEL = 'mlhub-scripts';
+
+/**
+ * Where SageMaker puts that channel in the container (/opt/ml/additional-model-data-sources/<channel>),
+ * unpacked before the container starts. With network isolation the container cannot fetch an s3://
+ * SAGEMAKER_SUBMIT_DIRECTORY itself, but the toolkits take a local folder there too
+ * (sagemaker-containers' download_and_extract copies a directory), and PYTHONPATH carries it to
+ * the inference toolkit (PyTorch), which imports inference.py from the path.
+ */
+export const SCRIPTS_PATH = `/opt/ml/additional-model-data-sources/${SCRIPTS_CHANNEL}`;
+
 interface ServiceError {
   readonly name?: string;
   readonly message?: string;
@@ -77,9 +89,16 @@ export class SageMakerDeployer {
       PrimaryContainer: {
         Image: plan.image,
         ModelDataUrl: plan.modelDataUrl,
+        // SageMaker fetches the scripts archive as it fetches the bundle, and unpacks it (Gzip) at SCRIPTS_PATH.
+        AdditionalModelDataSources: [{
+          ChannelName: SCRIPTS_CHANNEL,
+          S3DataSource: { S3Uri: plan.scriptsUri, S3DataType: 'S3Object', CompressionType: 'Gzip' },
+        }],
         Environment: {
           SAGEMAKER_PROGRAM,
-          SAGEMAKER_SUBMIT_DIRECTORY: plan.scriptsUri,
+          SAGEMAKER_SUBMIT_DIRECTORY: SCRIPTS_PATH,
+          PYTHONPATH: SCRIPTS_PATH,
+          // Explicit either way: the scripts refuse pickles unless this says 1 (the stack's endpointPickles).
           MLHUB_ALLOW_PICKLES: plan.allowPickles ? '1' : '0',
         },
       },

@@ -12,10 +12,21 @@ export class SageMakerFault extends Error {
   }
 }
 
+/** An AdditionalModelDataSources entry the local SageMaker serves: one gzipped tar object, unpacked. */
+interface ChannelEntry {
+  readonly channel: string;
+  readonly uri: string;
+}
+
+/** The container folder SageMaker unpacks AdditionalModelDataSources into, one subfolder per channel. */
+const CHANNELS_ROOT = '/opt/ml/additional-model-data-sources/';
+
 interface ModelEntry {
   readonly name: string;
   readonly image: string;
   readonly modelDataUrl: string;
+  /** AdditionalModelDataSources (absent in state a previous version wrote). */
+  readonly channels?: readonly ChannelEntry[];
   readonly environment: Readonly<Record<string, string>>;
   readonly roleArn: string;
   readonly networkIsolation: boolean;
@@ -75,6 +86,27 @@ const text = (value: unknown, field: string): string => {
 };
 
 /**
+ * AdditionalModelDataSources as the local SageMaker serves them: each a channel name (SageMaker's
+ * pattern) and a gzipped tar S3 object (S3Object, Gzip), which is what MLHub sends; an S3 prefix
+ * or an uncompressed object is refused rather than half served.
+ */
+function channelsOf(value: unknown): ChannelEntry[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new SageMakerFault('ValidationException', 'PrimaryContainer.AdditionalModelDataSources must be a list');
+  return value.map((entry: { ChannelName?: unknown; S3DataSource?: { S3Uri?: unknown; S3DataType?: unknown; CompressionType?: unknown } }, i) => {
+    const channel = text(entry?.ChannelName, `primaryContainer.additionalModelDataSources.${i + 1}.member.channelName`);
+    if (!/^[A-Za-z0-9.\-_]{1,64}$/.test(channel)) throw new SageMakerFault('ValidationException', `ChannelName '${channel}' does not match [A-Za-z0-9.\\-_]{1,64}`);
+    const source = entry.S3DataSource ?? {};
+    const uri = text(source.S3Uri, `primaryContainer.additionalModelDataSources.${i + 1}.member.s3DataSource.s3Uri`);
+    s3Location(uri, 'AdditionalModelDataSources.S3DataSource.S3Uri');
+    if (source.S3DataType !== 'S3Object' || source.CompressionType !== 'Gzip') {
+      throw new SageMakerFault('ValidationException', 'The local SageMaker serves AdditionalModelDataSources of S3DataType S3Object with CompressionType Gzip only');
+    }
+    return { channel, uri };
+  });
+}
+
+/**
  * The local stand-in for SageMaker's control plane and runtime, for `npm start`: models, serverless
  * endpoint configurations and endpoints as SageMaker keeps them (state on disk, so they outlive a
  * restart), and for each endpoint a worker process (endpoint-worker.ts) running the very scripts
@@ -129,8 +161,9 @@ export class LocalSageMaker {
     const modelDataUrl = text(container.ModelDataUrl, 'primaryContainer.modelDataUrl');
     s3Location(modelDataUrl, 'PrimaryContainer.ModelDataUrl');
     const environment = (container.Environment ?? {}) as Record<string, string>;
+    const channels = channelsOf(container.AdditionalModelDataSources);
     this.state.models[name] = {
-      name, image: text(container.Image, 'primaryContainer.image'), modelDataUrl, environment,
+      name, image: text(container.Image, 'primaryContainer.image'), modelDataUrl, channels, environment,
       roleArn: text(input.ExecutionRoleArn, 'executionRoleArn'), networkIsolation: input.EnableNetworkIsolation === true, created: Date.now() / 1000,
     };
     await this.save();
@@ -204,16 +237,35 @@ export class LocalSageMaker {
     return config ? this.state.models[config.modelName] : undefined;
   }
 
-  /** Unpacks the bundle and the scripts archive, as the container's start does. */
+  /**
+   * The local folder SAGEMAKER_SUBMIT_DIRECTORY names: a channel's folder when it is a container
+   * path under /opt/ml/additional-model-data-sources/, else `code` (an s3:// archive, unpacked there).
+   */
+  private codeDirOf(endpoint: EndpointEntry, model: ModelEntry): string {
+    const submit = model.environment.SAGEMAKER_SUBMIT_DIRECTORY ?? '';
+    const dir = this.endpointDir(endpoint.name);
+    if (!submit.startsWith(CHANNELS_ROOT)) return join(dir, 'code');
+    const channel = submit.slice(CHANNELS_ROOT.length).split('/')[0] ?? '';
+    if (!(model.channels ?? []).some((entry) => entry.channel === channel)) throw new Error(`SAGEMAKER_SUBMIT_DIRECTORY ${submit} names no AdditionalModelDataSources channel`);
+    return join(dir, 'additional-model-data-sources', submit.slice(CHANNELS_ROOT.length));
+  }
+
+  /** Unpacks the bundle, the additional channels and the scripts archive, as the container's start does. */
   private async prepare(endpoint: EndpointEntry, model: ModelEntry): Promise<{ modelDir: string; codeDir: string }> {
     const dir = this.endpointDir(endpoint.name);
     const modelDir = join(dir, 'model');
-    const codeDir = join(dir, 'code');
     const bundle = s3Location(model.modelDataUrl, 'ModelDataUrl');
     await unpackArchive(await this.options.openObject(bundle.bucket, bundle.key), modelDir, (path) => this.options.log(`[${endpoint.name}] skipped the link ${path} in the bundle`));
+    for (const { channel, uri } of model.channels ?? []) {
+      const object = s3Location(uri, 'AdditionalModelDataSources.S3DataSource.S3Uri');
+      await unpackArchive(await this.options.openObject(object.bucket, object.key), join(dir, 'additional-model-data-sources', channel));
+    }
+    const codeDir = this.codeDirOf(endpoint, model);
     const submit = model.environment.SAGEMAKER_SUBMIT_DIRECTORY ?? '';
-    const scripts = s3Location(submit, 'SAGEMAKER_SUBMIT_DIRECTORY');
-    await unpackArchive(await this.options.openObject(scripts.bucket, scripts.key), codeDir);
+    if (!submit.startsWith(CHANNELS_ROOT)) {
+      const scripts = s3Location(submit, 'SAGEMAKER_SUBMIT_DIRECTORY');
+      await unpackArchive(await this.options.openObject(scripts.bucket, scripts.key), codeDir);
+    }
     return { modelDir, codeDir };
   }
 
@@ -221,10 +273,11 @@ export class LocalSageMaker {
     let worker = this.workers.get(endpoint.name);
     if (!worker) {
       const dir = this.endpointDir(endpoint.name);
-      const { SAGEMAKER_SUBMIT_DIRECTORY: _remote, ...environment } = model.environment;
+      // Container paths mean nothing here: the worker gets the local folders instead.
+      const { SAGEMAKER_SUBMIT_DIRECTORY: _submit, PYTHONPATH: _path, ...environment } = model.environment;
       worker = new EndpointWorker({
         endpoint: endpoint.name, python: this.options.python, serveScript: this.options.serveScript,
-        codeDir: join(dir, 'code'), modelDir: join(dir, 'model'), environment, log: this.options.log,
+        codeDir: this.codeDirOf(endpoint, model), modelDir: join(dir, 'model'), environment, log: this.options.log,
       });
       this.workers.set(endpoint.name, worker);
     }

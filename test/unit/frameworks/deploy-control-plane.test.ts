@@ -132,7 +132,14 @@ describe("deploying against SageMaker's control plane", () => {
       PrimaryContainer: {
         Image: '141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3',
         ModelDataUrl: `s3://${stores.bucket}/${version?.bundleKey}`,
-        Environment: { SAGEMAKER_PROGRAM: 'inference.py', SAGEMAKER_SUBMIT_DIRECTORY: SCRIPTS.sklearn, MLHUB_ALLOW_PICKLES: '0' },
+        // Network isolation keeps the container from S3: SageMaker itself brings the scripts in as a channel.
+        AdditionalModelDataSources: [{ ChannelName: 'mlhub-scripts', S3DataSource: { S3Uri: SCRIPTS.sklearn, S3DataType: 'S3Object', CompressionType: 'Gzip' } }],
+        Environment: {
+          SAGEMAKER_PROGRAM: 'inference.py',
+          SAGEMAKER_SUBMIT_DIRECTORY: '/opt/ml/additional-model-data-sources/mlhub-scripts',
+          PYTHONPATH: '/opt/ml/additional-model-data-sources/mlhub-scripts',
+          MLHUB_ALLOW_PICKLES: '0',
+        },
       },
     });
     expect(config).toEqual({
