@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
- * TEST FIXTURE: a stand-in for functions/frameworks/scripts/serve.py, following the brief's worker
+ * TEST FIXTURE, for tests that need a controllable fake (a crash, a restart): a stand-in for functions/frameworks/scripts/serve.py, following the brief's worker
  * contract (env SAGEMAKER_SUBMIT_DIRECTORY, SM_MODEL_DIR, SAGEMAKER_BIND_TO_PORT, MLHUB_ALLOW_PICKLES;
  * GET /ping 200 once loaded or 500 with {"error": {"code", "message"}}; POST /invocations; stderr
  * logs; exits on SIGTERM). Its "model" is model.joblib holding JSON {"w": [...], "b": n}: each
