@@ -3,7 +3,7 @@ import { invalid } from '../../errors/app-error';
 import type { SageMakerSpec } from '../backend-spec';
 import { labelPredictions, predictionFromOutputs, type RowPrediction } from '../predictions';
 import { nest, splitRows } from '../tensor';
-import { backendBusy, backendFailed, backendRejectedInput, backendUnreachable, isAbort, redact } from './backend-failures';
+import { backendBusy, backendFailed, backendRejectedInput, backendUnreachable, isAbort } from './backend-failures';
 import type { InferenceBackend, PredictJob } from './inference-backend';
 import { batchTensor, isPlainObject, namedRowCount, nestedRows, splitAnswer } from './remote-input';
 import { jsonNumberFromText } from '../output-values';
@@ -123,9 +123,9 @@ function failure(error: unknown): Error {
   switch (service.name) {
     case 'ModelError': {
       const original = service.OriginalStatusCode ?? 0;
-      const message = workerMessage(service.OriginalMessage);
-      if (original >= 400 && original < 500) return backendRejectedInput('sagemaker', message);
-      return backendFailed('sagemaker', `the model failed${original ? ` (HTTP ${original})` : ''}${message ? `: ${redact(message)}` : ''}`, error);
+      if (original >= 400 && original < 500) return backendRejectedInput('sagemaker', workerMessage(service.OriginalMessage));
+      // A crash's words (a traceback, the container's paths) stay in the logs, through `cause`.
+      return backendFailed('sagemaker', `the model failed${original ? ` (HTTP ${original})` : ''}`, error);
     }
     case 'ThrottlingException':
     case 'ModelNotReadyException':
