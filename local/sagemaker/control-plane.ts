@@ -111,7 +111,8 @@ function channelsOf(value: unknown): ChannelEntry[] {
  * endpoint configurations and endpoints as SageMaker keeps them (state on disk, so they outlive a
  * restart), and for each endpoint a worker process (endpoint-worker.ts) running the very scripts
  * the cloud containers run. Creating an endpoint unpacks the bundle (ModelDataUrl) and the scripts
- * archive (SAGEMAKER_SUBMIT_DIRECTORY) from the local S3 and starts its worker: InService once
+ * archive (the AdditionalModelDataSources channel SAGEMAKER_SUBMIT_DIRECTORY names, or an s3://
+ * SAGEMAKER_SUBMIT_DIRECTORY itself) from the local S3 and starts its worker: InService once
  * /ping answers 200, Failed with the worker's reason otherwise. Workers stop when idle and start
  * again on the next invocation, as they do after a crash.
  */

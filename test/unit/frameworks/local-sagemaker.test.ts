@@ -1,8 +1,9 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { CreateModelCommand, DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildScriptsArchive } from '../../../functions/frameworks/scripts-archive';
@@ -71,6 +72,22 @@ describe('the local SageMaker', () => {
     const forged = new SageMakerClient({ endpoint: server.endpoint, region, credentials: { accessKeyId: LOCAL_S3_CREDENTIALS.accessKeyId, secretAccessKey: 'wrong' }, maxAttempts: 1 });
     await expect(forged.send(new DescribeEndpointCommand({ EndpointName: 'x' }))).rejects.toMatchObject({ name: 'InvalidSignatureException' });
     await expect(control().send(new DescribeEndpointCommand({ EndpointName: 'missing' }))).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringMatching(/Could not find endpoint/) });
+  });
+
+  it('unpacks the scripts channel (AdditionalModelDataSources) and refuses channels it cannot serve as SageMaker would', async () => {
+    const model = (name: string, source: Record<string, string>, submit = '/opt/ml/additional-model-data-sources/mlhub-scripts') => new CreateModelCommand({
+      ModelName: name, ExecutionRoleArn: 'arn:aws:iam::000000000000:role/r', EnableNetworkIsolation: true,
+      PrimaryContainer: {
+        Image: 'sklearn-image', ModelDataUrl: 's3://bundles/models/x.tar.gz', Environment: { SAGEMAKER_SUBMIT_DIRECTORY: submit },
+        AdditionalModelDataSources: [{ ChannelName: 'mlhub-scripts', S3DataSource: { S3Uri: 's3://assets/sklearn.tar.gz', S3DataType: 'S3Object', CompressionType: 'Gzip', ...source } as never }],
+      },
+    });
+    await expect(control().send(model('prefix-channel', { S3DataType: 'S3Prefix', S3Uri: 's3://assets/scripts/' }))).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringMatching(/S3Object with CompressionType Gzip/) });
+    await expect(control().send(model('plain-channel', { CompressionType: 'None' }))).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringMatching(/S3Object with CompressionType Gzip/) });
+    await deploy('ep-channel', { w: [1], b: 0 });
+    expect((await settled('ep-channel')).EndpointStatus).toBe('InService');
+    // The stand-in checks that inference.py and mlhub_serving/ came from SAGEMAKER_SUBMIT_DIRECTORY: here the channel's folder.
+    expect(existsSync(join(dataDir, 'endpoints', 'ep-channel', 'additional-model-data-sources', 'mlhub-scripts', 'inference.py'))).toBe(true);
   });
 
   it('serves an endpoint from its worker, and starts the worker again after it crashed', async () => {
