@@ -1,4 +1,5 @@
 import type * as z from 'zod/mini';
+import type * as deployments from '../functions/contracts/deployment-contracts';
 import type * as identity from '../functions/contracts/identity-contracts';
 import type * as models from '../functions/contracts/model-contracts';
 import type { RouteContract } from '../functions/contracts/route-contract';
@@ -27,3 +28,4 @@ export type Version = Model['versions'][number];
 export type Caller = AnswerOf<typeof identity.getMe, 200>;
 export type PublicationAnswer = AnswerOf<typeof versions.publishVersion, 200>;
 export type ModelVersion = AnswerOf<typeof versions.getVersion, 200>;
+export type Deployment = AnswerOf<typeof deployments.getDeployment, 200>;

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import type { Caller, DeletedModel, Health, Model, ModelSummary, ModelVersion, PublicationAnswer, SearchAnswer } from './api-types';
+import type { Caller, DeletedModel, Deployment, Health, Model, ModelSummary, ModelVersion, PublicationAnswer, SearchAnswer } from './api-types';
 import { ApiClient, modelPath } from './api-client';
 import { CliError } from './cli-error';
 import { DEFAULT_URL, loadConfig, saveConfig } from './config-store';
@@ -281,6 +281,44 @@ export function buildProgram(): Command {
       out.result(publication, () => `Published ${name} v${version}: DOI ${publication.doi} (${publication.doi_url}), concept DOI ${publication.concept_doi}`);
     });
 
+  const deployPath = (name: string, version: number) => `${modelPath(name)}/versions/${version}/deploy`;
+  const describeDeployment = (deployment: Deployment) =>
+    `${deployment.model} v${deployment.version} is ${deployment.state.replace('_', ' ')} on the SageMaker endpoint ${deployment.endpoint} (${deployment.framework}, ${deployment.memory_mb} MB, ${deployment.max_concurrency} at once)`;
+
+  program.command('deploy <name>')
+    .description('deploy a version (owner only) to its own SageMaker serverless endpoint; predictions then run there')
+    .option('-v, --version <n>', 'which version (default: the latest)', positiveInt)
+    .option('--memory <mb>', "the endpoint's memory: 1024, 2048, 3072, 4096, 5120 or 6144 MB (default 3072)", positiveInt)
+    .option('--concurrency <n>', 'how many predictions the endpoint runs at once (default 2)', positiveInt)
+    .option('--wait', 'wait until the endpoint is in service (or failed)')
+    .option('--timeout <seconds>', 'how long --wait waits', positiveInt, 900)
+    .action(async (name: string, options: { version?: number; memory?: number; concurrency?: number; wait?: boolean; timeout: number }, command: Command) => {
+      const { api, out } = await context(command);
+      const version = options.version ?? (await api.json<Model>('GET', modelPath(name))).latest_version;
+      if (!version) throw new CliError(`${name} has no ready version to deploy; push a bundle first`);
+      const body = { ...(options.memory ? { memory_mb: options.memory } : {}), ...(options.concurrency ? { max_concurrency: options.concurrency } : {}) };
+      let deployment = await api.json<Deployment>('POST', deployPath(name, version), { json: body });
+      // SageMaker builds the endpoint off the request path: poll it, as the API's 202 says.
+      for (const deadline = Date.now() + options.timeout * 1000; options.wait && deployment.state === 'creating';) {
+        if (Date.now() > deadline) throw new CliError(`${name} v${version} is still being deployed after ${options.timeout} s; see mlhub deploy ${name} --version ${version} --wait`);
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+        deployment = await api.json<Deployment>('GET', deployPath(name, version));
+      }
+      if (deployment.state === 'failed') throw new CliError(`Deploying ${name} v${version} failed: ${deployment.reason ?? 'no reason given'}; run mlhub undeploy ${name} --version ${version}, fix it, and deploy again`);
+      out.result(deployment, () => `${describeDeployment(deployment)}${deployment.state === 'creating' ? `; mlhub deploy ${name} --version ${version} --wait waits for it` : ''}`);
+    });
+
+  program.command('undeploy <name>')
+    .description("tear down a version's SageMaker endpoint (owner only)")
+    .option('-v, --version <n>', 'which version (default: the latest)', positiveInt)
+    .action(async (name: string, options: { version?: number }, command: Command) => {
+      const { api, out } = await context(command);
+      const version = options.version ?? (await api.json<Model>('GET', modelPath(name))).latest_version;
+      if (!version) throw new CliError(`${name} has no version to undeploy`);
+      const deployment = await api.json<Deployment>('DELETE', deployPath(name, version));
+      out.result(deployment, () => `Deleting the endpoint ${deployment.endpoint} of ${name} v${version}`);
+    });
+
   program.command('cite <name>')
     .description('cite a model (its concept DOI once published) or one version: BibTeX by default, or another format or style')
     .option('-v, --version <n>', 'cite this version (its version DOI)', positiveInt)
@@ -323,13 +361,15 @@ export function buildProgram(): Command {
   program.command('predict <name>')
     .description('run a prediction: a JSON input, a JSON file, or an image')
     .option('-i, --input <json>', 'input as JSON: [1, 2, 3], [[...], [...]], or {"inputs": {...}}')
+    .option('-d, --data <json>', 'the request body as curl -d sends it: {"input": [...]} (the same as --input)')
     .option('-f, --input-file <file>', 'a JSON file holding {"input": ...} or {"inputs": ...}')
     .option('--image <file>', 'a PNG or JPEG')
     .option('-v, --version <n>', 'which version (default: the latest)', positiveInt)
-    .action(async (name: string, options: { input?: string; inputFile?: string; image?: string; version?: number }, command: Command) => {
+    .action(async (name: string, chosen: { input?: string; data?: string; inputFile?: string; image?: string; version?: number }, command: Command) => {
       const { api, out } = await context(command);
-      const given = [options.input, options.inputFile, options.image].filter((value) => value !== undefined);
+      const given = [chosen.input, chosen.data, chosen.inputFile, chosen.image].filter((value) => value !== undefined);
       if (given.length !== 1) throw new CliError('Give exactly one of --input, --input-file or --image');
+      const options = { ...chosen, input: chosen.input ?? chosen.data };
       const path = `${modelPath(name)}/predict${options.version ? `?version=${options.version}` : ''}`;
       let answer: { predictions: { label?: string; probability?: number; output?: unknown }[] };
       if (options.image) {

@@ -11,6 +11,7 @@ import { CatalogueFunctions, failedEventsOf } from './functions/catalogue-functi
 import { DataCitePublishing } from './functions/datacite-publishing';
 import { PREDICT_MODEL_CACHE_BYTES } from './functions/inference-runtime';
 import { RouteFunctions } from './functions/route-functions';
+import { SageMakerDeploy } from './functions/sagemaker-deploy';
 import { MlHubIdentity } from './identity/mlhub-identity';
 import { MlHubOperations } from './operations/mlhub-operations';
 import { MlHubStorage } from './storage/mlhub-storage';
@@ -39,6 +40,8 @@ export class MlHubStack extends Stack {
   /** Publishing with DOIs through DataCite; undefined without the doiPrefix option. */
   readonly publishing: DataCitePublishing | undefined;
   readonly operations: MlHubOperations;
+  /** Deploying versions to SageMaker: the execution role, the scripts archives and the functions' grants. */
+  readonly deploy: SageMakerDeploy;
 
   constructor(scope: Construct, id: string, props: MlHubStackProps) {
     super(scope, id, props);
@@ -67,6 +70,13 @@ export class MlHubStack extends Stack {
       corsOrigins: config.corsOrigins,
       logRetention: config.logRetentionDays,
       removalPolicy,
+    });
+    this.deploy = new SageMakerDeploy(this, 'Deploy', {
+      bundleBucket: this.storage.bundleBucket,
+      functions: this.functions.byRoute,
+      maxMemoryMb: config.endpointMaxMemoryMb,
+      maxConcurrency: config.endpointMaxConcurrency,
+      allowPickles: config.endpointPickles,
     });
     this.catalogueFunctions = new CatalogueFunctions(this, 'Events', {
       storage: this.storage,

@@ -28,6 +28,7 @@ import { localIntervalSeconds } from './events/schedule-timers';
 import { checkHandlerSettings } from './startup-settings';
 import { readRememberedPorts, rememberPorts } from './runtime-file';
 import { LOCAL_S3_CREDENTIALS, startS3Server } from './s3-server';
+import { LOCAL_ASSETS_BUCKET, startLocalDeploy } from './sagemaker/local-deploy';
 
 export interface LocalRuntimeOptions {
   readonly host: string;
@@ -166,7 +167,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     stops.push(dynamo.close);
     const remembered = await readRememberedPorts(dataDir);
     const s3 = await startS3Server({
-      directory: join(dataDir, 's3'), host: '127.0.0.1', buckets: [LOCAL_BUCKET],
+      directory: join(dataDir, 's3'), host: '127.0.0.1', buckets: [LOCAL_BUCKET, LOCAL_ASSETS_BUCKET],
       // The origins the handlers answer CORS for (MLHUB_CORS_ORIGINS) may use presigned URLs too, as in the cloud.
       corsOrigins: loadCorsOrigins(),
       ...(remembered.s3 !== undefined ? { preferredPort: remembered.s3 } : {}),
@@ -195,6 +196,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     stops.push(lambda.close);
     Object.assign(process.env, { AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint, [CONFIG_ENV.predictFunction]: localFunctionName(PREDICT_FUNCTION_ID) });
+    // Deploying runs the same SageMaker calls against a local SageMaker, whose endpoints are Python workers.
+    const deploy = await startLocalDeploy({ dataDir, region: LOCAL_REGION, credentials: LOCAL_S3_CREDENTIALS, devMode: options.devUser !== undefined, env: process.env, log });
+    stops.push(deploy.server.close);
+    Object.assign(process.env, deploy.environment);
+    if (deploy.missing.length) log(`Deploying ${deploy.missing.join(', ')} models is off: functions/frameworks/scripts/ has no inference.py for them`);
     const dynamoClient = new DynamoDBClient({});
     const table = await ensureTable(dynamoClient, LOCAL_TABLE);
     dynamoClient.destroy();

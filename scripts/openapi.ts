@@ -122,7 +122,7 @@ function operation(route: RouteSpec, contract: RouteContract): ZodOpenApiOperati
     ...(contract.body || contract.requestBody ? {
       requestBody: {
         ...(contract.requestBody ? { description: contract.requestBody.description } : {}),
-        required: contract.requestBody?.required ?? true,
+        required: contract.requestBody?.required ?? contract.optionalBody !== true,
         content: {
           ...(contract.body ? { 'application/json': { schema: contract.body } } : {}),
           ...Object.fromEntries((contract.requestBody?.mediaTypes ?? [])

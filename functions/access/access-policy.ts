@@ -17,6 +17,7 @@ export const REQUIRED_LEVEL = {
   manageAccess: 'owner',
   delete: 'owner',
   publish: 'owner',
+  deploy: 'owner',
 } as const satisfies Record<string, AccessLevel>;
 
 export type ModelAction = keyof typeof REQUIRED_LEVEL;
@@ -45,6 +46,7 @@ const DENIALS: Readonly<Record<ModelAction, string>> = {
   manageAccess: 'change the sharing settings of',
   delete: 'delete',
   publish: 'publish',
+  deploy: 'deploy or undeploy',
 };
 
 /**

@@ -29,7 +29,7 @@ export const PREDICTION_ERRORS = [
   'missing_body', 'invalid_json', 'invalid_encoding', 'nested_too_deep', 'invalid_multipart', 'unsupported_media_type', 'payload_too_large',
   'invalid_input', 'missing_image', 'invalid_image', 'image_not_accepted', 'unsupported_image_type', 'image_too_large', 'input_too_large',
   'input_type_unsupported', 'image_shape_unsupported', 'image_size_unknown', 'unbatched_output', 'model_without_inputs',
-  'no_backend', 'no_onnx_model', 'ambiguous_model_file', 'model_file_missing', 'model_file_is_link', 'model_unloadable', 'model_too_large',
+  'no_backend', 'deployment_not_ready', 'no_onnx_model', 'ambiguous_model_file', 'model_file_missing', 'model_file_is_link', 'model_unloadable', 'model_too_large',
   'invalid_bundle_params', 'invalid_backend', 'backend_not_allowed', 'no_ready_bundle', 'version_not_found', 'version_gone', 'version_withdrawn', 'version_not_ready',
   'bundle_corrupt', 'bundle_unreadable', 'backend_error', 'backend_unavailable', 'backend_busy', 'backend_timeout', 'invalid_version',
 ] as const satisfies readonly ErrorCode[];

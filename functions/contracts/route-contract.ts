@@ -53,6 +53,8 @@ export interface RouteContract {
    * access beside the bearer requirement, and says which.
    */
   readonly alsoAnonymous?: string;
+  /** A JSON route whose body may be left out: an empty body is read as `{}` (POST …/deploy, whose settings all have defaults). */
+  readonly optionalBody?: boolean;
   readonly responses: Readonly<Record<number, ResponseContract>>;
   readonly errors: readonly ErrorCode[];
   /**

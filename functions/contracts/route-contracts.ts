@@ -1,5 +1,6 @@
 import type { RouteId } from '../routes/route-table';
 import * as access from './access-contracts';
+import * as deployments from './deployment-contracts';
 import * as identity from './identity-contracts';
 import * as models from './model-contracts';
 import * as predictions from './prediction-contracts';
@@ -30,6 +31,9 @@ export const ROUTE_CONTRACTS: { readonly [id in RouteId]: RouteContract & { read
   getVersion: versions.getVersion,
   citeModel: models.citeModel,
   publishVersion: versions.publishVersion,
+  deployVersion: deployments.deployVersion,
+  getDeployment: deployments.getDeployment,
+  undeployVersion: deployments.undeployVersion,
   deleteVersion: versions.deleteVersion,
   predictModel: predictions.predictModel,
   predictModelWithGet: predictions.predictModelWithGet,

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { DEPLOYABLE_FRAMEWORKS } from '../frameworks/serving-path';
 import { OIP_DATATYPES } from '../signatures/model-signature';
 
 /**
@@ -52,6 +53,14 @@ const builtinRuntime = z.union([
   description: "Whether predict can run the bundle in MLHub's built-in ONNX Runtime: `runnable` with the .onnx file it runs, or not with the `reason`, such as no .onnx file, or model files larger than the predict function holds, compared with its model cache size as set when the version is read (then deploy the model to a SageMaker endpoint and name it in meta.backend; predict answers 409 model_too_large). Says nothing of models served by another backend",
 });
 
+const serving = z.nullable(z.strictObject({
+  path: z.enum(['builtin', 'deployable', 'remote', 'none']),
+  framework: z.optional(z.enum(DEPLOYABLE_FRAMEWORKS)),
+  reason: z.optional(z.string()),
+})).register(z.globalRegistry, {
+  description: "The path this version's predictions take: `builtin` (MLHub's ONNX Runtime runs it, no deploy step), `deployable` with its `framework` (POST …/versions/{n}/deploy gives it a SageMaker endpoint running MLHub's inference script), `remote` (the model's meta.backend names its backend), or `none` with the `reason` nothing can serve it; null while the bundle is unchecked",
+});
+
 const tensorSpec = z.strictObject({
   name: z.string(),
   datatype: z.nullable(z.enum(OIP_DATATYPES)).register(z.globalRegistry, {
@@ -98,6 +107,7 @@ export const version = component(z.strictObject({
   file_count: z.nullable(z.int()),
   unpacked_bytes: z.nullable(z.int()),
   builtin_runtime: z.nullable(builtinRuntime),
+  serving,
   signature: z.nullable(signature),
   signature_reason: z.nullable(z.string()).register(z.globalRegistry, {
     description: "Why a checked bundle has no signature (no ONNX model file and no declaration in params.json, an unreadable or oversized graph, or a check made before signatures were recorded); null when it has one, or is not checked yet",

@@ -64,6 +64,14 @@ export const ERROR_CATALOGUE = {
   no_ready_bundle: { kind: 'conflict', description: 'The model has no ready version to predict with' },
   publishing_not_configured: { kind: 'unavailable', description: 'This deployment has no DOI prefix, so it cannot publish' },
   metadata_incomplete: { kind: 'invalid', description: 'The model lacks metadata a DOI needs; the message lists what to set' },
+  // Deployments (functions/frameworks/).
+  not_deployable: { kind: 'conflict', description: "The version's bundle holds no model of a framework MLHub deploys; the message says why (its `serving.reason`)" },
+  deploy_not_configured: { kind: 'unavailable', description: 'This deployment cannot create SageMaker endpoints: no execution role or scripts archive is configured, or no serving image is known for its region' },
+  not_deployed: { kind: 'not_found', description: 'The version has no deployment (never deployed, or its endpoint was deleted)' },
+  deployment_failed: { kind: 'conflict', description: "The version's deployment failed: DELETE …/deploy, then deploy again" },
+  deployment_deleting: { kind: 'conflict', description: "The version's endpoint is being deleted; deploy again once GET …/deploy answers 404" },
+  deployment_not_ready: { kind: 'conflict', description: "The version's endpoint is still being created (GET …/deploy says when it is in service)" },
+  deploy_failed: { kind: 'bad_gateway', description: "SageMaker refused or failed a call that creates or deletes the version's endpoint; the message gives its reason" },
   // Identity and access.
   authentication_required: { kind: 'unauthenticated', description: 'The route needs a signed-in caller' },
   invalid_token: { kind: 'unauthenticated', description: 'The bearer token is not valid, revoked or expired, or its user was offboarded, disabled or deleted' },

@@ -76,14 +76,20 @@ function parseText(text: string, lossless: boolean): unknown {
  *   another type is a 415 (or, with `otherTypes: 'pass'`, left to the next parser);
  * - the bytes must be UTF-8 (400 `invalid_encoding`), the text JSON (400 `invalid_json`,
  *   duplicate keys included with `storable`);
+ * - `optional`: an empty body (no bytes) is read as `{}` rather than refused with 400 `missing_body`;
  * - `storable`: the document is kept exactly as DynamoDB would store it, or refused with a 400
  *   naming the field (numbers read as written, depth, keys, lone surrogates, size).
  */
-export function jsonBody(options: { readonly storable: boolean; readonly otherTypes: 'refuse' | 'pass' }): MiddlewareObj<APIGatewayProxyEventV2, HttpResult> {
+export function jsonBody(options: { readonly storable: boolean; readonly otherTypes: 'refuse' | 'pass'; readonly optional?: boolean }): MiddlewareObj<APIGatewayProxyEventV2, HttpResult> {
   return {
     before: async (request) => {
       const { event } = request;
       const empty = event.body === undefined || event.body === null || event.body === '';
+      // A route whose body is optional reads none as an empty document, whatever the Content-Type.
+      if (empty && options.optional) {
+        (event as { body: unknown }).body = {};
+        return;
+      }
       if (empty && options.otherTypes === 'refuse') throw invalid('missing_body', 'This endpoint needs a JSON request body');
       if (!isJsonMediaType(parseMediaType(event.headers?.['content-type']).type)) {
         if (options.otherTypes === 'pass') return;

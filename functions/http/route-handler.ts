@@ -114,7 +114,7 @@ export function routeHandler<C extends RouteContract>(contract: C, handle: (requ
     .use(checkModelNameInPath())
     .use(checkRequestLine(route))
     .use(bodyLimit(route, options.tooLargeMessage));
-  if (route.body === 'json') chain.use(jsonBody({ storable: true, otherTypes: 'refuse' }));
+  if (route.body === 'json') chain.use(jsonBody({ storable: true, otherTypes: 'refuse', optional: contract.optionalBody === true }));
   if (route.body === 'bundle' || route.body === 'predict') for (const parser of options.bodyParsers ?? []) chain.use(parser);
 
   return chain.handler(async (event, context) => {

@@ -1,4 +1,6 @@
 import type { BundleManifest } from '../bundles/bundle-manifest';
+import type { Deployment } from '../frameworks/deployment-records';
+import { deployableFramework } from '../frameworks/serving-path';
 import { conflict } from '../errors/app-error';
 import type { ModelType } from '../registry/model-type';
 import { backendAccess, compileBackendRules, type BackendRules } from './backend-access';
@@ -56,18 +58,37 @@ function fromMetadata(model: ModelIdentity, config: InferenceConfig): BackendSpe
   return spec;
 }
 
+/** The version's own endpoint, MLHub's to trust: the one it deployed (functions/frameworks/version-deployments.ts). */
+function deployedEndpoint(model: ModelIdentity, deployed: { readonly version?: number; readonly deployment?: Pick<Deployment, 'state' | 'endpoint'> }): BackendSpec | undefined {
+  const deployment = deployed.deployment;
+  if (!deployment) return undefined;
+  if (deployment.state === 'in_service') return { kind: 'sagemaker', endpoint: deployment.endpoint, contentType: 'application/json', accept: 'application/json', jsonFormat: 'instances' };
+  if (deployment.state === 'creating') {
+    throw conflict('deployment_not_ready', `Version ${deployed.version} of model '${model.name}' is still being deployed; GET /model/${model.name}/versions/${deployed.version}/deploy says when it is in service`);
+  }
+  return undefined;
+}
+
 /**
- * The backend for a model: the one its metadata names (checked against the deployment's rules in
+ * The backend for a model: the version's own endpoint when it is deployed and in service (409
+ * deployment_not_ready while it is being created; a failed or deleting one counts as none), then
+ * the one its metadata names (checked against the deployment's rules in
  * backend-access.ts: a model reaches shared backends, its own by a per-model pattern, and those
  * assigned to its name and owner; anything else is 409 backend_not_allowed; an unusable spec is
  * 409 invalid_backend, naming the field, e.g. `meta.backend.url must not carry credentials`), else the deployment's default for
  * its type, else the built-in ONNX Runtime when the bundle holds a .onnx file.
  */
-export function selectBackend(model: ModelIdentity, manifest: BundleManifest, params: ModelParams, config: InferenceConfig): BackendSpec {
+export function selectBackend(model: ModelIdentity, manifest: BundleManifest, params: ModelParams, config: InferenceConfig, deployed: { readonly version?: number; readonly deployment?: Pick<Deployment, 'state' | 'endpoint'> } = {}): BackendSpec {
+  const endpoint = deployedEndpoint(model, deployed);
+  if (endpoint) return endpoint;
   if (model.meta.backend !== undefined && model.meta.backend !== null) return fromMetadata(model, config);
   const deploymentDefault = config.defaultBackends[model.type];
   if (deploymentDefault !== undefined) return parseBackendSpec(deploymentDefault, model.name);
   if (onnxModelFiles(manifest, params.modelFile)) return { kind: 'onnxruntime' };
+  const deployable = deployableFramework(manifest);
+  if (!('reason' in deployable) && deployed.version !== undefined) {
+    throw conflict('no_backend', `Model '${model.name}' (${model.type}) has no backend to run it yet: its bundle is a ${deployable.framework} model, which runs once deployed (POST /model/${model.name}/versions/${deployed.version}/deploy, or mlhub deploy ${model.name}); or name a backend in its meta.backend, or have the operator set ${defaultBackendEnvName(model.type)}`);
+  }
   throw conflict('no_backend',
     `Model '${model.name}' (${model.type}) has no backend to run it: add an ONNX export (model.onnx) to its bundle, ` +
     `name a backend in its meta.backend, or have the operator set ${defaultBackendEnvName(model.type)}`);

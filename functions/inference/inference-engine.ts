@@ -1,3 +1,4 @@
+import type { Deployment } from '../frameworks/deployment-records';
 import type { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { BundleManifest } from '../bundles/bundle-manifest';
 import { conflict } from '../errors/app-error';
@@ -26,6 +27,8 @@ export interface VersionToRun {
   readonly bundleKey: string;
   readonly status?: VersionStatus;
   readonly manifest?: BundleManifest;
+  /** Its own SageMaker endpoint, once deployed: predictions run there (backend-selection.ts). */
+  readonly deployment?: Pick<Deployment, 'state' | 'endpoint'>;
 }
 
 export interface PredictRequest {
@@ -98,7 +101,7 @@ export class InferenceEngine {
     }
     const manifest = version.manifest;
     const params = readModelParams(manifest.params);
-    const spec = selectBackend(model, manifest, params, this.options.config);
+    const spec = selectBackend(model, manifest, params, this.options.config, { version: version.version, ...(version.deployment ? { deployment: version.deployment } : {}) });
     const deadlineMs = Math.max(1, Math.min(this.options.config.deadlineMs, request.deadlineMs ?? Infinity));
     const signals = [AbortSignal.timeout(deadlineMs), ...(request.signal ? [request.signal] : [])];
     const signal = signals.length === 1 ? signals[0]! : AbortSignal.any(signals);

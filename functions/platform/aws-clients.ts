@@ -2,6 +2,7 @@ import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -38,6 +39,11 @@ export function createS3Client(config: Pick<FunctionConfig, 's3ForcePathStyle'>)
 /** For models served by SageMaker endpoints. */
 export function createSageMakerRuntimeClient(): SageMakerRuntimeClient {
   return traced(new SageMakerRuntimeClient({}));
+}
+
+/** For deploying versions to SageMaker endpoints (functions/frameworks/sagemaker-deployer.ts). */
+export function createSageMakerClient(): SageMakerClient {
+  return traced(new SageMakerClient({}));
 }
 
 /** For invoking another MLHub function (functions/platform/function-invoker.ts). */

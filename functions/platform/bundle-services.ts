@@ -9,6 +9,7 @@ import { PendingSweep } from '../versions/pending-sweep';
 import { ReadyVersions } from '../versions/ready-versions';
 import { UploadSessions } from '../versions/upload-sessions';
 import { VersionFinalizer } from '../versions/version-finalizer';
+import type { VersionRecord } from '../versions/version-records';
 import { VersionRemoval } from '../versions/version-removal';
 import { createS3Client } from './aws-clients';
 import { loadFunctionConfig } from './function-config';
@@ -46,7 +47,14 @@ export const directUpload = lazy(() => new DirectUpload({
   bundleLimits: loadFunctionConfig().bundleLimits,
 }));
 
-export const versionRemoval = lazy(() => new VersionRemoval({ models: tableServices().models, ...lifecycleStores(), bundles: bundleStore(), doiWork: sendRecordedDoiWork }));
+/** Tears down a removed version's endpoint; SageMaker's client is loaded only for a version that has one. */
+async function undeployRemoved(version: VersionRecord): Promise<void> {
+  if (!version.deployment) return;
+  const { versionDeployments } = await import('./deploy-services');
+  await versionDeployments().removeWith(version);
+}
+
+export const versionRemoval = lazy(() => new VersionRemoval({ models: tableServices().models, ...lifecycleStores(), bundles: bundleStore(), doiWork: sendRecordedDoiWork, undeploy: undeployRemoved }));
 
 export const modelRemoval = lazy(() => {
   const { sessionSeconds, presignSeconds } = loadFunctionConfig().uploads;

@@ -3,6 +3,7 @@ import type { Grant } from '../access/access-settings';
 import { verdictForModelCache } from '../bundles/builtin-runtime';
 import type { BundleManifest } from '../bundles/bundle-manifest';
 import { doiIn } from '../contracts/scholarly-metadata';
+import { servingPath, servingView } from '../frameworks/serving-path';
 import { builtinModelBytes } from '../platform/function-config';
 import type { ModelRecord } from './model-records';
 import type { Publication } from '../publishing/publication';
@@ -20,6 +21,17 @@ export const modelEtag = (model: ModelRecord): string => `"${model.revision}"`;
 function builtinRuntimeView(manifest: BundleManifest, maxModelBytes: number) {
   const verdict = verdictForModelCache(manifest, maxModelBytes);
   return verdict.runnable ? { runnable: true, model_file: verdict.modelFiles[0] ?? null } : { runnable: false, reason: verdict.reason };
+}
+
+/**
+ * The path the version's predictions take (the Serving component): built-in, deployable (with the
+ * framework), remote, or none with the reason; null while its bundle is unchecked. `meta`: its
+ * model's metadata, whose `backend` makes it remote.
+ */
+function servingOf(manifest: BundleManifest | undefined, maxModelBytes: number, meta: Readonly<Record<string, unknown>> | undefined) {
+  if (!manifest) return null;
+  const builtinRunnable = verdictForModelCache(manifest, maxModelBytes).runnable;
+  return servingView(servingPath(manifest, { builtinRunnable, ...(meta ? { meta } : {}) }));
 }
 
 /** Why a checked version has no signature, when it was checked before signatures were recorded. */
@@ -66,7 +78,7 @@ export function publicationView(publication: Publication) {
  * default MLHUB_MODEL_CACHE_BYTES as this function is told it (the stack tells every function
  * that shows versions the predict function's value).
  */
-export function versionView(version: VersionRecord, maxModelBytes: number = builtinModelBytes()) {
+export function versionView(version: VersionRecord, maxModelBytes: number = builtinModelBytes(), meta?: Readonly<Record<string, unknown>>) {
   const manifest = version.manifest;
   return {
     version: version.version,
@@ -80,6 +92,7 @@ export function versionView(version: VersionRecord, maxModelBytes: number = buil
     file_count: manifest?.fileCount ?? null,
     unpacked_bytes: manifest?.unpackedBytes ?? null,
     builtin_runtime: manifest ? builtinRuntimeView(manifest, maxModelBytes) : null,
+    serving: servingOf(manifest, maxModelBytes, meta),
     ...signatureView(manifest),
     ...(version.status === 'rejected' || version.status === 'aborted' || version.status === 'deleted'
       ? { reason: version.reason ?? null, ...(version.endedAt ? { ended: version.endedAt, ended_by: version.endedBy ?? null } : {}) }
@@ -135,7 +148,7 @@ export function modelView(model: ModelRecord, versions: readonly VersionRecord[]
   return {
     ...modelSummaryView(model),
     ...(showGrants ? { grants: access.grants.map(grantView) } : {}),
-    versions: versions.map((version) => versionView(version)),
+    versions: versions.map((version) => versionView(version, builtinModelBytes(), model.meta)),
     ...publishedDois(versions),
   };
 }

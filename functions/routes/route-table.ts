@@ -188,6 +188,21 @@ export const ROUTE_DEFINITIONS = {
     scope: 'write', auth: 'required', body: 'none', bodyLimit: 0, ...metadataRoute,
     summary: 'Publish a version with a DOI (owner only): freezes its metadata, makes the model public, registers a version DOI and the concept DOI',
   },
+  deployVersion: {
+    method: 'POST', path: '/model/{name}/versions/{n}/deploy', handler: 'deploy-version', query: [],
+    scope: 'write', auth: 'required', body: 'json', bodyLimit: 16 * 1024, ...metadataRoute,
+    summary: 'Deploy a version to its own SageMaker serverless endpoint (owner only; {memory_mb, max_concurrency} optional); predictions then run there',
+  },
+  getDeployment: {
+    method: 'GET', path: '/model/{name}/versions/{n}/deploy', handler: 'get-deployment', query: [],
+    scope: 'read', auth: 'optional', body: 'none', bodyLimit: 0, ...metadataRoute,
+    summary: "A version's deployment: creating, in_service, failed (with SageMaker's reason) or deleting, and its endpoint",
+  },
+  undeployVersion: {
+    method: 'DELETE', path: '/model/{name}/versions/{n}/deploy', handler: 'undeploy-version', query: [],
+    scope: 'write', auth: 'required', body: 'none', bodyLimit: 0, ...metadataRoute,
+    summary: "Tear down a version's endpoint (owner only); predictions go back to the model's other backend, if any",
+  },
   deleteVersion: {
     method: 'DELETE', path: '/model/{name}/versions/{n}', handler: 'delete-version', query: ['reason'],
     scope: 'write', auth: 'required', body: 'none', bodyLimit: 0, memoryMb: 512, timeoutSeconds: 28,

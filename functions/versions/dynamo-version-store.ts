@@ -2,6 +2,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocum
 import { conditionally, partitionItems, stripKeys, type Item } from '../store/dynamo-items';
 import { TABLE_DESIGN } from '../store/table-design';
 import { DOI_WORK_PARTITION, PENDING_PARTITION, VERSION_SORT_PREFIX, doiWorkSortKey, modelPartition, pendingSortKey, versionSortKey } from '../registry/table-keys';
+import type { Deployment, DeploymentState } from '../frameworks/deployment-records';
 import type { Publication } from '../publishing/publication';
 import type { VersionOutcome, VersionRecord, VersionStatus } from './version-records';
 import type { TransitionOptions, VersionStore } from './version-store';
@@ -190,6 +191,49 @@ export class DynamoVersionStore implements VersionStore {
       ConditionExpression: '#publication.#state = :withdrawn',
       ExpressionAttributeNames: update.names,
       ExpressionAttributeValues: update.values,
+    })));
+  }
+
+  async beginDeployment(name: string, version: number, deployment: Deployment): Promise<'started' | 'exists' | 'not_ready'> {
+    const started = await conditionally(() => this.client.send(new UpdateCommand({
+      TableName: this.tableName,
+      Key: versionKey(name, version),
+      UpdateExpression: 'SET #deployment = :deployment',
+      // One deployment per version: a second request finds the first and creates nothing.
+      ConditionExpression: '#status = :ready AND attribute_not_exists(#deployment)',
+      ExpressionAttributeNames: { '#status': 'status', '#deployment': 'deployment' },
+      ExpressionAttributeValues: { ':ready': 'ready', ':deployment': deployment },
+    })));
+    if (started) return 'started';
+    const current = await this.get(name, version);
+    return current?.deployment ? 'exists' : 'not_ready';
+  }
+
+  moveDeployment(name: string, version: number, endpoint: string, from: readonly DeploymentState[], state: DeploymentState, now: string, reason?: string): Promise<boolean> {
+    const values: Item = { ':endpoint': endpoint, ':state': state, ':now': now };
+    const allowed = from.map((status, i) => {
+      values[`:from${i}`] = status;
+      return `:from${i}`;
+    });
+    if (reason !== undefined) values[':reason'] = reason;
+    return conditionally(() => this.client.send(new UpdateCommand({
+      TableName: this.tableName,
+      Key: versionKey(name, version),
+      UpdateExpression: `SET #deployment.#state = :state, #deployment.#updatedAt = :now${reason === undefined ? ' REMOVE #deployment.#reason' : ', #deployment.#reason = :reason'}`,
+      ConditionExpression: `#deployment.#endpoint = :endpoint AND #deployment.#state IN (${allowed.join(', ')})`,
+      ExpressionAttributeNames: { '#deployment': 'deployment', '#state': 'state', '#updatedAt': 'updatedAt', '#reason': 'reason', '#endpoint': 'endpoint' },
+      ExpressionAttributeValues: values,
+    })));
+  }
+
+  clearDeployment(name: string, version: number, endpoint: string): Promise<boolean> {
+    return conditionally(() => this.client.send(new UpdateCommand({
+      TableName: this.tableName,
+      Key: versionKey(name, version),
+      UpdateExpression: 'REMOVE #deployment',
+      ConditionExpression: '#deployment.#endpoint = :endpoint AND #deployment.#state = :deleting',
+      ExpressionAttributeNames: { '#deployment': 'deployment', '#state': 'state', '#endpoint': 'endpoint' },
+      ExpressionAttributeValues: { ':endpoint': endpoint, ':deleting': 'deleting' },
     })));
   }
 }

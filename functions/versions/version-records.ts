@@ -1,4 +1,5 @@
 import type { BundleManifest } from '../bundles/bundle-manifest';
+import type { Deployment } from '../frameworks/deployment-records';
 import type { Publication } from '../publishing/publication';
 
 /**
@@ -53,6 +54,8 @@ export interface VersionRecord {
   readonly reason?: string;
   /** Its publication with a DOI, once asked for (functions/publishing/publication.ts). */
   readonly publication?: Publication;
+  /** Its SageMaker endpoint, once deployed (functions/frameworks/version-deployments.ts). */
+  readonly deployment?: Deployment;
 }
 
 /** How a version moves on: its checked bundle, or the end of it with the reason. */

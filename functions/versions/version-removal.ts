@@ -21,6 +21,11 @@ export interface VersionRemovalDeps {
    * it never throws, since the sweep sends again whatever it misses. None: nothing is sent.
    */
   readonly doiWork?: (name: string, version: number) => Promise<void>;
+  /**
+   * Tears down the SageMaker endpoint of a version that ended, if it had one
+   * (functions/frameworks/version-deployments.ts removeWith); it never throws. None: nothing is torn down.
+   */
+  readonly undeploy?: (version: VersionRecord) => Promise<void>;
   readonly now?: () => Date;
 }
 
@@ -73,6 +78,8 @@ export class VersionRemoval {
       throw versionGone(after ?? version, model);
     }
     await endUploadBytes(this.deps.bundles, version.bundleKey, version.uploadId ? await this.deps.sessions.get(name, version.uploadId) : undefined);
+    // Its endpoint would go on serving (and costing) a version that no longer exists.
+    await this.deps.undeploy?.(after);
     await this.repointLatest(name, number);
     return after;
   }
@@ -88,6 +95,7 @@ export class VersionRemoval {
       if (version.status === 'deleted' || version.status === 'aborted') continue;
       const ending = await this.endVersion(version, { by, reason: (isWithdrawal) => reason ?? `Model '${name}' was ${isWithdrawal ? 'withdrawn' : 'deleted'}`, now: this.now().toISOString() });
       if (ending) ended.push(version);
+      if (ending) await this.deps.undeploy?.(version);
       if (ending === 'withdrawn') withdrawn.push(version);
     }
     for (const session of await this.deps.sessions.list(name)) {

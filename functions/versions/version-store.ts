@@ -1,3 +1,4 @@
+import type { Deployment, DeploymentState } from '../frameworks/deployment-records';
 import type { Publication } from '../publishing/publication';
 import type { VersionOutcome, VersionRecord, VersionStatus } from './version-records';
 
@@ -49,4 +50,16 @@ export interface VersionStore {
   settleWithdrawal(name: string, version: number, outcome: { readonly hiddenAt: string; readonly registered: boolean } | { readonly hideFailure: string }): Promise<boolean>;
   /** Versions whose DOIs await the agency (publishing, or withdrawn and not hidden), longest waiting first. */
   listDoiWork(limit: number): Promise<VersionRecord[]>;
+  /**
+   * Records a ready version's deployment (state `creating`), unless it has one: `started`, or
+   * `exists` (read it), or `not_ready` (the version is not ready).
+   */
+  beginDeployment(name: string, version: number, deployment: Deployment): Promise<'started' | 'exists' | 'not_ready'>;
+  /**
+   * Moves the deployment of endpoint `endpoint` from one of `from` to `state` (with SageMaker's
+   * reason for `failed`) at `now`; false if it was in none of them or is another endpoint's.
+   */
+  moveDeployment(name: string, version: number, endpoint: string, from: readonly DeploymentState[], state: DeploymentState, now: string, reason?: string): Promise<boolean>;
+  /** Forgets a `deleting` deployment of `endpoint` once SageMaker no longer has it; false if it moved on. */
+  clearDeployment(name: string, version: number, endpoint: string): Promise<boolean>;
 }

@@ -225,6 +225,12 @@ export const ROUTE_ACCESS: Readonly<Record<RouteId, RouteAccess>> = {
   // sequence: UpdateItem; its collection: Query; the entry: PutItem); sends the registration to the
   // DOI queue (granted with the queue, on a stack that publishes: lib/functions/datacite-publishing.ts).
   publishVersion: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:PutItem'] },
+  // VersionDeployments (functions/frameworks/version-deployments.ts): reads the model, grant and
+  // version (GetItem) and moves its deployment (a conditional UpdateItem); SageMaker's calls are
+  // granted apart, on MLHub's endpoint names alone (lib/functions/deploy-access.ts).
+  deployVersion: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
+  getDeployment: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
+  undeployVersion: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
   // VersionRemoval.deleteVersion (functions/versions/version-removal.ts): reads the model, grant,
   // version and session (GetItem); moves the version to deleted, or withdraws it when it has a DOI
   // (a conditional UpdateItem either way; the hiding of the DOI goes to the DOI queue, granted with

@@ -129,6 +129,16 @@ export interface StackConfig {
   readonly predictReservedConcurrency: number;
   /** Reserved concurrent executions of the upload finalizer; 0 leaves it unreserved. */
   readonly finalizerReservedConcurrency: number;
+  /** The most memory (MemorySizeInMB: 1024 to 6144, in steps of 1024) a deploy may give a version's serverless endpoint. */
+  readonly endpointMaxMemoryMb: number;
+  /** The most concurrent invocations (MaxConcurrency, 1 to 200) a deploy may give a version's serverless endpoint. */
+  readonly endpointMaxConcurrency: number;
+  /**
+   * Whether deployed endpoints may load pickles (scikit-learn's joblib and pickle files): a pickle
+   * is code, run as its uploader wrote it, inside the endpoint's network-isolated container. Off
+   * by default: the operator decides.
+   */
+  readonly endpointPickles: boolean;
   /**
    * The DataCite repository's DOI prefix (`10.` and 4 to 9 digits) that published versions get
    * their DOIs under. Unset, the deployment does not publish (the publish route answers 503).
@@ -180,6 +190,9 @@ export const DEFAULT_STACK_CONFIG: StackConfig = {
   monthlyBudgetUsd: undefined,
   predictReservedConcurrency: 10,
   finalizerReservedConcurrency: 5,
+  endpointMaxMemoryMb: 6144,
+  endpointMaxConcurrency: 10,
+  endpointPickles: false,
   doiPrefix: undefined,
   dataciteRepositoryId: undefined,
   dataciteSecretName: undefined,
@@ -271,12 +284,22 @@ const PARSERS: { readonly [option in StackOption]: (raw: unknown) => StackConfig
   monthlyBudgetUsd: parseBudget,
   predictReservedConcurrency: (raw) => reservedConcurrency('predictReservedConcurrency', raw),
   finalizerReservedConcurrency: (raw) => reservedConcurrency('finalizerReservedConcurrency', raw),
+  endpointMaxMemoryMb: parseDeployMemory,
+  endpointMaxConcurrency: (raw) => wholeNumber('endpointMaxConcurrency', raw, 1, 200),
+  endpointPickles: (raw) => booleanOption('endpointPickles', raw),
   doiPrefix: parseDoiPrefix,
   dataciteRepositoryId: parseRepositoryId,
   dataciteSecretName: parseSecretName,
   dataciteEndpoint: parseDataciteEndpoint,
   doiPublisher: parsePublisher,
 };
+
+/** SageMaker serverless memory sizes only: 1024 to 6144 MB in steps of 1024. */
+function parseDeployMemory(raw: unknown): number {
+  const value = wholeNumber('endpointMaxMemoryMb', raw, 1024, 6144);
+  if (value % 1024 !== 0) throw new StackConfigError('endpointMaxMemoryMb', `${value} is not a SageMaker serverless memory size: use 1024, 2048, 3072, 4096, 5120 or 6144`);
+  return value;
+}
 
 /**
  * The upload limit agrees with the unpacked limit: a gzip stream holds at least what it inflates

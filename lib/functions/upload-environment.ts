@@ -33,6 +33,7 @@ export const ROUTE_UPLOAD_SETTINGS: Readonly<Record<RouteId, readonly UploadSett
   // Show versions, whose builtin_runtime compares model files with the predict function's cache as it is now.
   getModel: ['builtinModelBytes'], updateModel: ['builtinModelBytes'], getVersion: ['builtinModelBytes'], deleteVersion: ['builtinModelBytes'],
   getStatus: [], getOpenApi: [], listModels: [], createModel: [], listUploads: [], publishVersion: [],
+  deployVersion: [], getDeployment: [], undeployVersion: [],
   abortUpload: [], predictModel: [], predictModelWithGet: [], citeModel: [],
   getAccess: [], putAccess: [], createToken: [], listTokens: [], deleteToken: [], getMe: [],
 };

@@ -14,6 +14,7 @@ import { App, Stack, RemovalPolicy } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { BUNDLE_ROOT, newBundleKey, modelPrefix } from '../../functions/bundles/bundle-keys';
+import { DEFAULT_DEPLOY_PREFIX } from '../../functions/frameworks/deploy-settings';
 import { S3BundleStore } from '../../functions/bundles/s3-bundle-store';
 import { IDENTITY_ENV, loadIdentityConfig } from '../../functions/identity/identity-config';
 import { createJwtVerifier } from '../../functions/identity/jwt-verifier';
@@ -94,7 +95,7 @@ const OPTIONS = {
  * lib/access.
  */
 const COUNTING: Readonly<Record<string, string>> = {
-  listModels: 'read=100/60s', getModel: 'read=100/60s', getVersion: 'read=100/60s', citeModel: 'read=100/60s', downloadBundle: 'read=100/60s',
+  listModels: 'read=100/60s', getModel: 'read=100/60s', getVersion: 'read=100/60s', getDeployment: 'read=100/60s', citeModel: 'read=100/60s', downloadBundle: 'read=100/60s',
   getAccess: 'read=100/60s', listTokens: 'read=100/60s', getMe: 'read=100/60s',
   predictModel: 'predict=30/60s', predictModelWithGet: 'predict=30/60s',
   uploadBundle: 'upload=20/60s', createUpload: 'upload=20/60s', listUploads: 'upload=20/60s', getUpload: 'upload=20/60s',
@@ -133,8 +134,10 @@ const scheduledFunctionOf = (scheduleId: string): Extract<DeployedFunction, { ki
 const queueFunctionOf = (functionId: string): Extract<DeployedFunction, { kind: 'queue' }> => synth.stack.catalogueFunctions.of(functionId, 'queue');
 const streamFunctionOf = (functionId: string): Extract<DeployedFunction, { kind: 'table-stream' }> => synth.stack.catalogueFunctions.of(functionId, 'table-stream');
 const functionResource = (routeFunction: RouteFunction): Resource => resourceById(synth.template, logicalIdOf(routeFunction.function));
+/** A grant on the SageMaker resources MLHub deploys (lib/functions/sagemaker-deploy.ts DEPLOY_ACCESS), held apart from ROUTE_ACCESS's data and tested under "deploying to SageMaker". */
+const isDeployGrant = (statement: Statement): boolean => JSON.stringify(statement.Resource).includes(`/${DEFAULT_DEPLOY_PREFIX}*`);
 const dataStatements = (routeFunction: RouteFunction): Statement[] =>
-  statementsOfRole(synth.template, logicalIdOf(routeFunction.role)).filter((statement) => asList(statement.Action).some(isDataAction));
+  statementsOfRole(synth.template, logicalIdOf(routeFunction.role)).filter((statement) => asList(statement.Action).some(isDataAction) && !isDeployGrant(statement));
 const dataActions = (routeFunction: RouteFunction): string[] => dataStatements(routeFunction).flatMap((statement) => asList(statement.Action));
 
 /** `action on resource [if condition]` pairs, comparable across the template and the expectation. */
@@ -337,8 +340,11 @@ describe('least privilege', () => {
 
   it('grants no data action on a wildcard resource, nor on anything but the table, the bucket and configured endpoints', () => {
     const allowed = new Set([ids.table, ids.bucket]);
-    for (const statement of Object.values(resourcesOfType(synth.template, 'AWS::IAM::Policy')).flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)) {
-      if (!asList(statement.Action).some(isDataAction)) continue;
+    // The SageMaker execution role reads bundles and the scripts assets: test/infra/sagemaker-deploy.test.ts holds it to exactly that.
+    const executionPolicy = logicalIdOf(synth.stack.deploy.node.findChild('ExecutionPolicy'));
+    const policies = Object.entries(resourcesOfType(synth.template, 'AWS::IAM::Policy')).filter(([logicalId]) => logicalId !== executionPolicy).map(([, policy]) => policy);
+    for (const statement of policies.flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)) {
+      if (!asList(statement.Action).some(isDataAction) || isDeployGrant(statement)) continue;
       for (const resource of asList(statement.Resource)) {
         expect(resource).not.toBe('*');
         const json = JSON.stringify(resource);
@@ -348,12 +354,13 @@ describe('least privilege', () => {
     }
   });
 
-  it('gives GET routes read-only grants, but for the s3:PutObject that the part URLs getUpload signs act with (and the rate and usage counters they count in)', () => {
+  it('gives GET routes read-only grants, but for the s3:PutObject that the part URLs getUpload signs act with, the deployment state getDeployment records (and the rate and usage counters they count in)', () => {
     const writes = Object.fromEntries(ROUTES.filter((candidate) => candidate.method === 'GET')
       .map((route) => [route.id, dataStatements(functionOf(route.id)).filter((statement) => !isCounterGrant(statement) && !isUsageCounterGrant(statement))
         .flatMap((statement) => asList(statement.Action)).filter((action) => !READ_ACTIONS.has(action))] as const)
       .filter(([, actions]) => actions.length > 0));
-    expect(writes).toEqual({ getUpload: ['s3:PutObject'] });
+    // GET …/deploy records the state SageMaker settled a deployment in (a conditional UpdateItem of the version).
+    expect(writes).toEqual({ getUpload: ['s3:PutObject'], getDeployment: ['dynamodb:UpdateItem'] });
   });
 
   it('lets only the upload, upload session, finalizer, sweep, delete and search indexer functions write to S3', () => {
@@ -413,7 +420,7 @@ describe('least privilege', () => {
     for (const [id, routeFunction] of allHandlerFunctions()) {
       const role = resourceById(synth.template, logicalIdOf(routeFunction.role));
       expect(role.Properties.ManagedPolicyArns, id).toBeUndefined();
-      const other = statementsOfRole(synth.template, logicalIdOf(routeFunction.role)).filter((statement) => !asList(statement.Action).some(isDataAction));
+      const other = statementsOfRole(synth.template, logicalIdOf(routeFunction.role)).filter((statement) => !asList(statement.Action).some(isDataAction) && !isDeployGrant(statement));
       const pairs = grantPairs(other.map((statement) => ({ actions: asList(statement.Action), resources: asList(statement.Resource) })));
       const queue = failedEventQueues.get(routeFunction);
       expect(pairs, id).toEqual(grantPairs([
@@ -422,6 +429,8 @@ describe('least privilege', () => {
         ...(queue ? [{ actions: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], resources: [arnOf(logicalIdOf(queue))] }] : []),
         ...(consumedQueues.has(routeFunction) ? [{ actions: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'], resources: [arnOf(logicalIdOf(consumedQueues.get(routeFunction) as Queue))] }] : []),
         ...(routeFunction === createModel ? [{ actions: ['lambda:InvokeFunction'], resources: [arnOf(logicalIdOf(functionOf('predictModel').function))] }] : []),
+        // Deploying passes the one SageMaker execution role (to SageMaker only: test/infra/sagemaker-deploy.test.ts).
+        ...(id === 'deployVersion' ? [{ actions: ['iam:PassRole'], resources: [arnOf(logicalIdOf(synth.stack.deploy.executionRole))] }] : []),
         ...(ROUTES.some((route) => route.id === id && route.auth !== 'none') ? [{ actions: ['cognito-idp:AdminGetUser'], resources: [arnOf(ids.userPool)] }] : []),
       ]));
     }
@@ -458,6 +467,10 @@ describe('upload sessions', () => {
     getVersion: () => [table(['dynamodb:GetItem'])],
     deleteVersion: () => [table(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']), objects(['s3:AbortMultipartUpload', 's3:PutObject'])],
     publishVersion: () => [table(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:PutItem'])],
+    // The deployment lives on the version item: read, then moved by conditional updates (SageMaker's calls: DEPLOY_ACCESS).
+    deployVersion: () => [table(['dynamodb:GetItem', 'dynamodb:UpdateItem'])],
+    getDeployment: () => [table(['dynamodb:GetItem', 'dynamodb:UpdateItem'])],
+    undeployVersion: () => [table(['dynamodb:GetItem', 'dynamodb:UpdateItem'])],
   };
 
   it.each(Object.keys(EXPECTED).map((routeId) => [routeId]))('%s holds exactly the grants its calls and the URLs it signs need (and the rate counters\', if it counts requests)', (routeId) => {

@@ -50,6 +50,11 @@ const EXPECTED: Record<string, Record<Caller, Row>> = {
   deleteVersion: { anonymous: all(401), owner: all(200), reader: [404, 403, 403], writer: [404, 403, 403], stranger: [404, 404, 403], ...badCredentials },
   // Each cell publishes a version of a model of its own, with the metadata a DOI needs: only owners publish.
   publishVersion: { anonymous: all(401), owner: all(202), reader: [404, 403, 403], writer: [404, 403, 403], stranger: [404, 404, 403], ...badCredentials },
+  // The demo bundle is ONNX (it runs built in): those who may deploy learn it is not deployable; only owners deploy.
+  deployVersion: { anonymous: all(401), owner: all(409), reader: [404, 403, 403], writer: [404, 403, 403], stranger: [404, 404, 403], ...badCredentials },
+  // Nothing is deployed: those who may see the model learn that (404 not_deployed), the others that it does not exist (404).
+  getDeployment: { anonymous: all(404), owner: all(404), reader: all(404), writer: all(404), stranger: all(404), ...badCredentials },
+  undeployVersion: { anonymous: all(401), owner: all(404), reader: [404, 403, 403], writer: [404, 403, 403], stranger: [404, 404, 403], ...badCredentials },
   predictModel: { anonymous: [404, 404, 200], owner: all(200), reader: [404, 200, 200], writer: [404, 200, 200], stranger: [404, 404, 200], ...badCredentials },
   predictModelWithGet: { anonymous: [404, 404, 200], owner: all(200), reader: [404, 200, 200], writer: [404, 200, 200], stranger: [404, 404, 200], ...badCredentials },
 };
@@ -126,6 +131,9 @@ async function exercise(routeId: string, caller: Caller, kind: Kind): Promise<Js
     case 'deleteVersion': return api(caller, 'DELETE', `/model/${await makeModel(kind)}/versions/1`);
     case 'publishVersion': return api(caller, 'POST', `/model/${await makeModel(kind, unique(`mx-${kind}`), DOI_METADATA)}/versions/1/publish`);
     case 'predictModel': return api(caller, 'POST', `/model/${name}/predict`, { body: digit, headers: { 'content-type': 'application/json' } });
+    case 'deployVersion': return api(caller, 'POST', `/model/${name}/versions/1/deploy`);
+    case 'getDeployment': return api(caller, 'GET', `/model/${name}/versions/1/deploy`);
+    case 'undeployVersion': return api(caller, 'DELETE', `/model/${name}/versions/1/deploy`);
     case 'predictModelWithGet': {
       const credentials = authorization.get(caller);
       return getWithJsonBody(mlhub.url, `/model/${name}/predict`, digit, credentials ? { authorization: credentials } : {});
@@ -201,6 +209,9 @@ describe('a withdrawn model', () => {
     citeModel: { call: (caller, name) => api(caller, 'GET', `/model/${name}/cite`), anonymous: 410, signedIn: 410 },
     deleteVersion: { call: (caller, name) => api(caller, 'DELETE', `/model/${name}/versions/1`), anonymous: 401, signedIn: 410 },
     publishVersion: { call: (caller, name) => api(caller, 'POST', `/model/${name}/versions/1/publish`), anonymous: 401, signedIn: 410 },
+    deployVersion: { call: (caller, name) => api(caller, 'POST', `/model/${name}/versions/1/deploy`), anonymous: 401, signedIn: 410 },
+    getDeployment: { call: (caller, name) => api(caller, 'GET', `/model/${name}/versions/1/deploy`), anonymous: 410, signedIn: 410 },
+    undeployVersion: { call: (caller, name) => api(caller, 'DELETE', `/model/${name}/versions/1/deploy`), anonymous: 401, signedIn: 410 },
     predictModel: { call: (caller, name) => api(caller, 'POST', `/model/${name}/predict`, { body: digit, headers: { 'content-type': 'application/json' } }), anonymous: 410, signedIn: 410 },
     // The name stays reserved: creating it again is refused, whoever asks.
     createModel: { call: (caller, name) => api(caller, 'POST', `/model/${name}`, json({ type: 'onnx' })), anonymous: 401, signedIn: 409 },

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { randomBytes, createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +8,9 @@ import { ROUTES } from '../../functions/routes/route-table';
 import { OPENAPI_FILE } from '../../scripts/openapi';
 import { checkAnswer } from '../support/contract-check';
 import { getWithJsonBody } from '../support/get-with-body';
+import { generateModels, requirePython, type GeneratedModels } from '../support/frameworks/python-worker';
 import { json } from '../support/http';
+import { modelBundle } from '../support/inference/bundles';
 import { removeDataDir, startMlhub, type RunningMlhub } from '../support/local-runtime';
 import { makeTar } from '../support/tarballs';
 
@@ -48,13 +51,19 @@ const jsonInit = (value: unknown, method?: string): RequestInit => ({ ...json(va
 const octets = (bytes: Buffer): RequestInit => ({ body: bytes, headers: { 'content-type': 'application/octet-stream' } });
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
+let models: GeneratedModels;
+
 beforeAll(async () => {
+  // Deploying runs the real worker (functions/frameworks/scripts/serve.py) on a real scikit-learn model.
+  requirePython(['sklearn', 'joblib']);
+  models = await generateModels(['sklearn']);
   mlhub = await startMlhub();
-});
+}, 120_000);
 
 afterAll(async () => {
   await mlhub?.stop();
   if (mlhub) await removeDataDir(mlhub.dataDir);
+  await models?.remove();
 });
 
 describe('the route contracts, walked', () => {
@@ -108,6 +117,17 @@ describe('the route contracts, walked', () => {
     expect((await send('DELETE', `/model/walk/uploads/${(abandoned.body as { upload_id: string }).upload_id}`)).status).toBe(200);
     expect((await send('DELETE', '/model/walk/versions/1')).status).toBe(200);
     expect((await send('DELETE', '/model/walk')).status).toBe(200);
+
+    // Deploying: 202 while the endpoint is created, 200 for the deployment once in service, 202 while it is deleted.
+    expect((await send('POST', '/model/walk-deploy', jsonInit({ type: 'scikit-learn' }))).status).toBe(201);
+    expect((await send('POST', '/model/walk-deploy/upload', octets(await modelBundle({ 'model.joblib': await readFile(join(models.path, 'iris-logreg', 'model.joblib')) })))).status).toBe(201);
+    expect((await send('POST', '/model/walk-deploy/versions/1/deploy', jsonInit({ memory_mb: 2048 }))).status).toBe(202);
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 100))) {
+      const deployment = await send('GET', '/model/walk-deploy/versions/1/deploy');
+      if ((deployment.body as { state: string }).state !== 'creating') break;
+    }
+    expect((await send('POST', '/model/walk-deploy/versions/1/deploy')).status).toBe(200);
+    expect((await send('DELETE', '/model/walk-deploy/versions/1/deploy')).status).toBe(202);
 
     // Publishing with a DOI: 202 while the DOIs are registered, 200 once they are.
     const doiMetadata = { type: 'onnx', description: 'walked to a DOI', title: 'Walk', license: 'MIT', authors: [{ name: 'Walker' }] };

@@ -1,7 +1,7 @@
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { invalid } from '../../errors/app-error';
 import type { SageMakerSpec } from '../backend-spec';
-import { predictionFromOutputs, type RowPrediction } from '../predictions';
+import { labelPredictions, predictionFromOutputs, type RowPrediction } from '../predictions';
 import { nest, splitRows } from '../tensor';
 import { backendBusy, backendFailed, backendRejectedInput, backendUnreachable, isAbort } from './backend-failures';
 import type { InferenceBackend, PredictJob } from './inference-backend';
@@ -56,6 +56,18 @@ function parseCsv(text: string): (number | string)[][] | undefined {
   return rows.every((row) => row.every((cell) => cell !== undefined)) ? (rows as (number | string)[][]) : undefined;
 }
 
+/**
+ * MLHub's framework scripts answer the class labels they know (scikit-learn's classes_,
+ * params.json's labels) as a top-level "labels" beside "predictions". They label each row here,
+ * as labels.txt labels ONNX answers, unless the bundle has labels.txt: the engine labels from that
+ * afterwards, and it wins (a row already labelled would keep these).
+ */
+function withAnswerLabels(predictions: RowPrediction[], labels: unknown, job: PredictJob<SageMakerSpec>): RowPrediction[] {
+  if ((job.version.manifest.labels?.length ?? 0) > 0) return predictions;
+  if (!Array.isArray(labels) || labels.length === 0 || !labels.every((label) => typeof label === 'string')) return predictions;
+  return labelPredictions(predictions, labels as string[], job.params);
+}
+
 function readAnswer(body: Uint8Array, contentType: string, rows: number, job: PredictJob<SageMakerSpec>): RowPrediction[] {
   const text = Buffer.from(body).toString('utf8');
   let parsed: unknown;
@@ -67,7 +79,8 @@ function readAnswer(body: Uint8Array, contentType: string, rows: number, job: Pr
   }
   if (isJsonAnswer) {
     if (isPlainObject(parsed) && 'predictions' in parsed) {
-      return splitAnswer(parsed.predictions, rows, job, 'predictions').map((value) => (isPlainObject(value) ? predictionFromOutputs(value) : { output: value }));
+      const predictions = splitAnswer(parsed.predictions, rows, job, 'predictions').map((value) => (isPlainObject(value) ? predictionFromOutputs(value) : { output: value }));
+      return withAnswerLabels(predictions, parsed.labels, job);
     }
     return splitAnswer(parsed, rows, job, 'predictions').map((output) => ({ output }));
   }
@@ -86,6 +99,23 @@ interface ServiceError {
   readonly $metadata?: { readonly httpStatusCode?: number };
 }
 
+/**
+ * The container's own words from a ModelError's OriginalMessage: MLHub's scripts answer
+ * {"error": {"code", "message"}} and the message is what the user needs; any other body (the
+ * toolkit's plain text) is kept as it is. Undefined when there is none.
+ */
+function workerMessage(original: string | undefined): string | undefined {
+  const text = original?.trim();
+  if (!text) return undefined;
+  try {
+    const parsed = JSON.parse(text) as { error?: { message?: unknown } };
+    if (typeof parsed?.error?.message === 'string' && parsed.error.message.trim()) return parsed.error.message;
+  } catch {
+    // Not JSON: the text itself is the message.
+  }
+  return text;
+}
+
 function failure(error: unknown): Error {
   const service = error as ServiceError;
   const status = service?.$metadata?.httpStatusCode;
@@ -93,7 +123,8 @@ function failure(error: unknown): Error {
   switch (service.name) {
     case 'ModelError': {
       const original = service.OriginalStatusCode ?? 0;
-      if (original >= 400 && original < 500) return backendRejectedInput('sagemaker', service.OriginalMessage);
+      if (original >= 400 && original < 500) return backendRejectedInput('sagemaker', workerMessage(service.OriginalMessage));
+      // A crash's words (a traceback, the container's paths) stay in the logs, through `cause`.
       return backendFailed('sagemaker', `the model failed${original ? ` (HTTP ${original})` : ''}`, error);
     }
     case 'ThrottlingException':

@@ -23,6 +23,10 @@ function sagemakerRuntime(request: ReceivedRequest): Reply {
   if (endpoint === 'picky') {
     return errorType('ModelError', 424, { message: 'Received client error (400) from model', OriginalStatusCode: 400, OriginalMessage: 'expected 4 features, got 2', LogStreamArn: 'arn:aws:logs:eu-west-1:123456789012:log-group' });
   }
+  if (endpoint === 'scripted') {
+    // MLHub's framework scripts answer their own JSON error, which SageMaker wraps as OriginalMessage.
+    return errorType('ModelError', 424, { message: 'Received client error (400) from primary', OriginalStatusCode: 400, OriginalMessage: JSON.stringify({ error: { code: 'invalid_input', message: 'This scikit-learn model takes 4 features per row; got 2' } }) });
+  }
   if (endpoint === 'crashing') {
     return errorType('ModelError', 424, { message: 'Received server error (500) from model', OriginalStatusCode: 500, OriginalMessage: 'Traceback at /opt/ml/model/code.py' });
   }
@@ -98,6 +102,10 @@ describe('SageMaker InvokeEndpoint adapter', () => {
     const picky = await rejectionOf(fixture.predict({ kind: 'sagemaker', endpoint: 'picky' }, fixture.json({ input: [1, 2] })));
     expect(picky.kind).toBe('invalid');
     expect(picky.message).toContain('expected 4 features, got 2');
+
+    const scripted = await rejectionOf(fixture.predict({ kind: 'sagemaker', endpoint: 'scripted' }, fixture.json({ input: [1, 2] })));
+    expect(scripted.kind).toBe('invalid');
+    expect(scripted.message).toBe('The sagemaker backend rejected the input: This scikit-learn model takes 4 features per row; got 2');
 
     const crashing = await rejectionOf(fixture.predict({ kind: 'sagemaker', endpoint: 'crashing' }, fixture.json({ input: [1, 2] })));
     expect(crashing.kind).toBe('bad_gateway');

@@ -1,0 +1,46 @@
+"""scikit-learn models in SageMaker's framework-container contract (and MLHub's local worker).
+
+Bundle: one .joblib, .pkl or .pickle file (or the one params.json's "model" names), optionally
+labels.txt and params.json. The file is scanned and loaded only if MLHUB_ALLOW_PICKLES=1
+(mlhub_serving/pickle_safety.py). Each row's answer is the model's predict_proba row when it has
+one (so MLHub labels it from labels.txt, as for an ONNX classifier), else its predict value.
+Labels known to the script (labels.txt, params.json "labels", else the classifier's classes_)
+are added to the answer as "labels".
+"""
+
+from mlhub_serving.arrays import batch_array, output_rows
+from mlhub_serving.bundle import model_file
+from mlhub_serving.errors import bad_input, require
+from mlhub_serving.model_base import LoadedModel, open_bundle
+from mlhub_serving.model_base import input_fn, output_fn  # noqa: F401 - the contract's names
+from mlhub_serving.payloads import Prediction
+from mlhub_serving.pickle_safety import load_pickle
+
+SUFFIXES = ('.joblib', '.pkl', '.pickle')
+
+
+def model_fn(model_dir):
+    """The bundle's estimator, loaded once; raises pickle_refused, framework_missing or model_load_failed."""
+    require('sklearn')
+    folder, params, labels = open_bundle(model_dir)
+    path = model_file(folder, params, SUFFIXES, 'scikit-learn (joblib or pickle)')
+    model = load_pickle(path)
+    if labels is None and hasattr(model, 'classes_') and hasattr(model, 'predict_proba'):
+        labels = tuple(str(label) for label in model.classes_)
+    return LoadedModel(model=model, params=params, labels=labels, path=path)
+
+
+def predict_fn(data, loaded):
+    """predict_proba (one probability per class, in classes_ order) where the model has it, else predict."""
+    if data.kind != 'rows':
+        raise bad_input('A scikit-learn model takes rows of numbers ({"input": [...]}), not images or named inputs')
+    spec = loaded.params.input
+    features = batch_array(data.rows, spec.dtype or 'float64', spec.row_shape)
+    if features.ndim != 2:
+        raise bad_input(f'A scikit-learn model takes each row as a flat list of features; got rows of shape {list(features.shape[1:])}')
+    model = loaded.model
+    expected = getattr(model, 'n_features_in_', None)
+    if expected is not None and features.shape[1] != expected:
+        raise bad_input(f'This scikit-learn model takes {expected} features per row; got {features.shape[1]}')
+    output = model.predict_proba(features) if hasattr(model, 'predict_proba') else model.predict(features)
+    return Prediction(rows=output_rows(output, features.shape[0]), labels=loaded.labels)

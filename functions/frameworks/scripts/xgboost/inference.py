@@ -1,0 +1,62 @@
+"""XGBoost boosters in SageMaker's framework-container contract (and MLHub's local worker).
+
+Bundle: one booster saved with save_model, as JSON (.json), UBJSON (.ubj) or XGBoost's legacy
+binary (.bst, .model, .xgb, .bin), or the one params.json's "model" names; optionally labels.txt
+and params.json. Boosters are data, not pickles, so MLHUB_ALLOW_PICKLES does not apply.
+Each row's answer is what the booster predicts for its objective: one probability per class for
+multi:softprob (and for multi:softmax, whose margins are softmax-ed so that it too gives
+probabilities), the positive class's probability for binary:logistic (MLHub reads a single score
+with two labels as a binary classifier), the value for regression.
+"""
+
+import json
+
+from mlhub_serving.arrays import batch_array, output_rows
+from mlhub_serving.bundle import load_failed, model_file
+from mlhub_serving.errors import bad_input, require
+from mlhub_serving.model_base import LoadedModel, open_bundle
+from mlhub_serving.model_base import input_fn, output_fn  # noqa: F401 - the contract's names
+from mlhub_serving.payloads import Prediction
+
+SUFFIXES = ('.json', '.ubj', '.bst', '.model', '.xgb', '.bin')
+
+
+def model_fn(model_dir):
+    """The bundle's booster; raises framework_missing or model_load_failed."""
+    xgb = require('xgboost')
+    folder, params, labels = open_bundle(model_dir)
+    path = model_file(folder, params, SUFFIXES, 'XGBoost booster')
+    booster = xgb.Booster()
+    try:
+        booster.load_model(path)
+    except xgb.core.XGBoostError as error:
+        raise load_failed(f'{path.rsplit("/", 1)[-1]} is not an XGBoost booster XGBoost can read ({str(error).splitlines()[0]})') from None
+    return LoadedModel(model=booster, params=params, labels=labels, path=path)
+
+
+def objective(booster):
+    return json.loads(booster.save_config())['learner']['objective']['name']
+
+
+def predict_fn(data, loaded):
+    """The booster's predictions for the rows (see the module's docstring for what each objective gives)."""
+    if data.kind != 'rows':
+        raise bad_input('An XGBoost model takes rows of numbers ({"input": [...]}), not images or named inputs')
+    xgb = require('xgboost')
+    np = require('numpy')
+    spec = loaded.params.input
+    features = batch_array(data.rows, spec.dtype or 'float32', spec.row_shape)
+    if features.ndim != 2:
+        raise bad_input(f'An XGBoost model takes each row as a flat list of features; got rows of shape {list(features.shape[1:])}')
+    booster = loaded.model
+    expected = booster.num_features()
+    if features.shape[1] != expected:
+        raise bad_input(f'This XGBoost model takes {expected} features per row; got {features.shape[1]}')
+    matrix = xgb.DMatrix(features)
+    if objective(booster) == 'multi:softmax':
+        margins = booster.predict(matrix, output_margin=True).astype(np.float64)
+        exps = np.exp(margins - margins.max(axis=1, keepdims=True))
+        output = (exps / exps.sum(axis=1, keepdims=True)).astype(np.float32)
+    else:
+        output = booster.predict(matrix)
+    return Prediction(rows=output_rows(output, features.shape[0]), labels=loaded.labels)

@@ -1,0 +1,120 @@
+import type { BundleManifest } from '../bundles/bundle-manifest';
+
+/** The frameworks MLHub can deploy (functions/frameworks/scripts/<framework>/inference.py serves each). */
+export const DEPLOYABLE_FRAMEWORKS = ['sklearn', 'xgboost', 'pytorch', 'tensorflow'] as const;
+export type DeployableFramework = (typeof DEPLOYABLE_FRAMEWORKS)[number];
+
+/**
+ * Where a bundle's predictions can come from, decided from its manifest (and the model's
+ * meta.backend) when the version is read:
+ * - `builtin`: MLHub's ONNX Runtime runs it with no deploy step;
+ * - `deployable`: `POST …/deploy` gives it an endpoint running the framework's inference.py;
+ * - `remote`: the model's meta.backend names the backend that serves it;
+ * - `none`: nothing can, and `reason` says why and what to add.
+ */
+export type ServingPath =
+  | { readonly path: 'builtin' }
+  | { readonly path: 'deployable'; readonly framework: DeployableFramework; readonly modelFile: string }
+  | { readonly path: 'remote' }
+  | { readonly path: 'none'; readonly reason: string };
+
+/** The serving path as the API shows it (`serving` on a version): snake-case, undefined members left out. */
+export interface ServingView {
+  readonly path: ServingPath['path'];
+  readonly framework?: DeployableFramework;
+  readonly reason?: string;
+}
+
+const base = (path: string): string => path.split('/').pop() ?? path;
+const lower = (path: string): string => path.toLowerCase();
+
+/** Sidecars and metadata a .json model file is never: params.json, and the names tools write beside models. */
+const NOT_XGBOOST_JSON = new Set(['params.json', 'config.json', 'metadata.json', 'labels.json', 'package.json', 'tokenizer.json', 'codemeta.json']);
+
+/**
+ * Each framework's model files, by name (compared lowercased):
+ * - tensorflow: a SavedModel's `saved_model.pb` (at the root or in a numbered version folder);
+ * - pytorch: a TorchScript file `.pt`, `.pth` or `.torchscript`;
+ * - xgboost: a booster as `.ubj`, `.bst` or legacy binary `.model`, or JSON (`.json` that is not
+ *   params.json or another known sidecar);
+ * - sklearn: `.joblib`, `.pkl` or `.pickle`.
+ */
+const MODEL_FILES: Readonly<Record<DeployableFramework, (path: string) => boolean>> = {
+  tensorflow: (path) => base(lower(path)) === 'saved_model.pb',
+  pytorch: (path) => /\.(pt|pth|torchscript)$/.test(lower(path)),
+  xgboost: (path) => /\.(ubj|bst|model)$/.test(lower(path)) || (lower(path).endsWith('.json') && !NOT_XGBOOST_JSON.has(base(lower(path)))),
+  sklearn: (path) => /\.(joblib|pkl|pickle)$/.test(lower(path)),
+};
+
+/** Spellings params.json's `framework` may use to settle a bundle that holds several frameworks' files. */
+const FRAMEWORK_ALIASES: Readonly<Record<string, DeployableFramework>> = {
+  sklearn: 'sklearn', scikitlearn: 'sklearn', 'scikit-learn': 'sklearn',
+  xgboost: 'xgboost', xgb: 'xgboost',
+  pytorch: 'pytorch', torch: 'pytorch', torchscript: 'pytorch',
+  tensorflow: 'tensorflow', tf: 'tensorflow', keras: 'tensorflow', savedmodel: 'tensorflow',
+};
+
+/** params.json's `framework`, if it names one MLHub deploys; undefined when absent or unknown. */
+export function declaredFramework(params: Readonly<Record<string, unknown>> | undefined): DeployableFramework | undefined {
+  const value = params?.framework;
+  return typeof value === 'string' ? FRAMEWORK_ALIASES[value.trim().toLowerCase()] : undefined;
+}
+
+/** params.json's `model` (the model file), when it names one. */
+const declaredModelFile = (params: Readonly<Record<string, unknown>> | undefined): string | undefined =>
+  typeof params?.model === 'string' && params.model !== '' ? params.model : undefined;
+
+/** The files of `framework` in the bundle, shallowest first (the model beats a copy in a sub-folder). */
+function filesOf(manifest: Pick<BundleManifest, 'files'>, framework: DeployableFramework): string[] {
+  return manifest.files.map((file) => file.path).filter(MODEL_FILES[framework])
+    .sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
+}
+
+const NOWHERE = 'Nothing can serve this bundle: it holds no .onnx file for the built-in runtime, and no model file of a framework MLHub deploys (scikit-learn .joblib/.pkl/.pickle, XGBoost .json/.ubj/.bst/.model, TorchScript .pt/.pth with params.json, TensorFlow saved_model.pb); add one, or name a backend in the model\'s meta.backend';
+
+/**
+ * Which deployable framework a bundle is for, or why none: its params.json's `framework` when it
+ * names one (and its `model` file, when it names one), else the one framework whose model files
+ * it holds. Several frameworks' files with no `framework` is ambiguous. A TorchScript model needs
+ * params.json (its input shape and dtype; the script cannot find them in the file).
+ */
+export function deployableFramework(manifest: Pick<BundleManifest, 'files' | 'params'>): { framework: DeployableFramework; modelFile: string } | { reason: string } {
+  const declared = declaredFramework(manifest.params);
+  const named = declaredModelFile(manifest.params);
+  const candidates = declared ? [declared] : DEPLOYABLE_FRAMEWORKS.filter((framework) => filesOf(manifest, framework).length > 0);
+  if (candidates.length === 0) return { reason: NOWHERE };
+  if (candidates.length > 1) {
+    return { reason: `The bundle holds model files of several frameworks (${candidates.join(', ')}); name the one to deploy in params.json's "framework" (and its file in "model")` };
+  }
+  const framework = candidates[0] as DeployableFramework;
+  const files = filesOf(manifest, framework);
+  const modelFile = named ?? files[0];
+  if (modelFile === undefined) return { reason: `params.json names the framework ${framework}, but the bundle holds none of its model files` };
+  if (named !== undefined && !manifest.files.some((file) => file.path === named)) return { reason: `params.json's "model" names '${named}', which the bundle does not hold` };
+  if (framework === 'pytorch' && manifest.params === undefined) {
+    return { reason: `The TorchScript file '${modelFile}' needs a params.json beside it giving the input shape and dtype (e.g. {"input_shape": [1, 28, 28], "dtype": "float32"}); add one to deploy it` };
+  }
+  return { framework, modelFile };
+}
+
+/**
+ * The path a bundle's predictions take (ServingPath), in the order predict decides it
+ * (functions/inference/backend-selection.ts): the model's meta.backend first, then the built-in
+ * ONNX Runtime (`builtinRunnable`: its verdict as predict would decide it now, else the one
+ * recorded at the check), then a deployable framework.
+ */
+export function servingPath(manifest: Pick<BundleManifest, 'files' | 'params' | 'builtinRuntime'>, context: { readonly meta?: Readonly<Record<string, unknown>>; readonly builtinRunnable?: boolean } = {}): ServingPath {
+  const backend = context.meta?.backend;
+  if (backend !== undefined && backend !== null) return { path: 'remote' };
+  if (context.builtinRunnable ?? manifest.builtinRuntime?.runnable) return { path: 'builtin' };
+  const found = deployableFramework(manifest);
+  return 'reason' in found ? { path: 'none', reason: found.reason } : { path: 'deployable', ...found };
+}
+
+export function servingView(path: ServingPath): ServingView {
+  switch (path.path) {
+    case 'deployable': return { path: path.path, framework: path.framework };
+    case 'none': return { path: path.path, reason: path.reason };
+    default: return { path: path.path };
+  }
+}

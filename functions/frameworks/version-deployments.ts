@@ -1,0 +1,216 @@
+import { AppError, conflict, invalid, notFound } from '../errors/app-error';
+import type { Actor } from '../identity/actor';
+import { loadAuthorized } from '../registry/authorized-model';
+import type { ModelStore } from '../registry/model-store';
+import { versionGone } from '../versions/ready-versions';
+import type { VersionRecord } from '../versions/version-records';
+import type { VersionStore } from '../versions/version-store';
+import { containerImage } from './container-images';
+import { DEFAULT_MAX_CONCURRENCY, DEFAULT_MEMORY_MB, DEPLOY_ENV, SERVERLESS_MEMORY_SIZES_MB, type DeploySettings } from './deploy-settings';
+import { deploymentName, type Deployment } from './deployment-records';
+import type { SageMakerDeployer } from './sagemaker-deployer';
+import { deployableFramework } from './serving-path';
+
+/** What `POST …/deploy` may ask for; each within the stack's limits (DeploySettings). */
+export interface DeployRequest {
+  readonly memory_mb?: number;
+  readonly max_concurrency?: number;
+}
+
+export interface VersionDeploymentDeps {
+  readonly models: ModelStore;
+  readonly versions: VersionStore;
+  readonly deployer: SageMakerDeployer;
+  readonly settings: DeploySettings;
+  /** The bundle bucket: a version's ModelDataUrl is `s3://<bucket>/<its bundle key>`. */
+  readonly bucket: string;
+  readonly now?: () => Date;
+  /** Where teardown failures during a version's removal are reported (they never stop the removal). */
+  readonly log?: (message: string, error: unknown) => void;
+}
+
+/** The serverless size asked for, within SageMaker's sizes and the stack's limit; 400 invalid_body naming the field. */
+function sizing(request: DeployRequest, settings: DeploySettings): { memoryMb: number; maxConcurrency: number } {
+  const memoryMb = request.memory_mb ?? Math.min(DEFAULT_MEMORY_MB, settings.maxMemoryMb);
+  const allowed = SERVERLESS_MEMORY_SIZES_MB.filter((size) => size <= settings.maxMemoryMb);
+  if (!(allowed as readonly number[]).includes(memoryMb)) {
+    throw invalid('invalid_body', `memory_mb must be one of ${allowed.join(', ')} (SageMaker serverless sizes up to this deployment's ${DEPLOY_ENV.maxMemoryMb}), got ${memoryMb}`);
+  }
+  const maxConcurrency = request.max_concurrency ?? Math.min(DEFAULT_MAX_CONCURRENCY, settings.maxConcurrency);
+  if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > settings.maxConcurrency) {
+    throw invalid('invalid_body', `max_concurrency must be a whole number from 1 to ${settings.maxConcurrency} (this deployment's ${DEPLOY_ENV.maxConcurrency}), got ${maxConcurrency}`);
+  }
+  return { memoryMb, maxConcurrency };
+}
+
+/**
+ * Deploying a version to its own SageMaker serverless endpoint, reading its state, and tearing it
+ * down. The deployment lives on the version's item (deployment-records.ts); SageMaker's calls are
+ * each safe to repeat (sagemaker-deployer.ts), and the endpoint's name is fixed per version, so a
+ * retried request finishes the first and never makes a second endpoint.
+ */
+export class VersionDeployments {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: VersionDeploymentDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /**
+   * Deploys a ready version (owner only): records it `creating` and asks SageMaker for the model,
+   * serverless endpoint configuration and endpoint. A version with a deployment gets it back
+   * (`created: false`), its creation carried on if it is still `creating`.
+   *
+   * Errors: 404 model_not_found / version_not_found, 403 forbidden, 410 version_gone, 409
+   * version_not_ready, not_deployable (the reason), deployment_failed, deployment_deleting; 400
+   * invalid_body (memory_mb, max_concurrency); 503 deploy_not_configured; 502 deploy_failed (then
+   * the deployment is `failed` with SageMaker's message).
+   */
+  async deploy(actor: Actor, name: string, number: number, request: DeployRequest): Promise<{ deployment: Deployment; created: boolean }> {
+    const version = await this.liveVersion(actor, name, number, 'deploy');
+    const { settings } = this.deps;
+    // A bad request is refused as such, whether or not the version is deployed already.
+    const { memoryMb, maxConcurrency } = sizing(request, settings);
+    if (version.status !== 'ready' || !version.manifest) throw conflict('version_not_ready', `Version ${number} of model '${name}' is ${version.status}, not ready to deploy`);
+    if (version.deployment) return { deployment: await this.resume(version, version.deployment), created: false };
+    const found = deployableFramework(version.manifest);
+    if ('reason' in found) throw conflict('not_deployable', found.reason);
+    const scriptsUri = settings.scripts[found.framework];
+    if (!settings.roleArn || !scriptsUri) {
+      throw new AppError('unavailable', 'deploy_not_configured', `This deployment cannot create endpoints: it has no ${settings.roleArn ? `${found.framework} scripts archive (${DEPLOY_ENV.scripts})` : `SageMaker execution role (${DEPLOY_ENV.roleArn})`}`);
+    }
+    const image = containerImage(found.framework, settings.region);
+    const now = this.now().toISOString();
+    const deployment: Deployment = {
+      state: 'creating', endpoint: deploymentName(settings.prefix, name, number, version.bundleKey), framework: found.framework, image: image.uri,
+      memoryMb, maxConcurrency, requestedAt: now, requestedBy: actor.id, updatedAt: now,
+    };
+    const begun = await this.deps.versions.beginDeployment(name, number, deployment);
+    if (begun !== 'started') {
+      const current = await this.deps.versions.get(name, number);
+      if (begun === 'exists' && current?.deployment) return { deployment: await this.resume(current, current.deployment), created: false };
+      throw conflict('version_not_ready', `Version ${number} of model '${name}' is no longer ready to deploy`);
+    }
+    return { deployment: await this.create({ ...version, deployment }, deployment), created: true };
+  }
+
+  /**
+   * The deployment as it stands (anyone who may see the model): while `creating` or `deleting`,
+   * SageMaker's DescribeEndpoint settles it (in service, failed with its FailureReason, or gone).
+   * Errors: 404 not_deployed (none, or its endpoint is deleted), and the version's own.
+   */
+  async status(actor: Actor, name: string, number: number): Promise<Deployment> {
+    const version = await this.liveVersion(actor, name, number, 'view');
+    const deployment = version.deployment;
+    if (!deployment) throw this.notDeployed(name, number);
+    if (deployment.state !== 'creating' && deployment.state !== 'deleting') return deployment;
+    const described = await this.deps.deployer.describe(deployment.endpoint);
+    const now = this.now().toISOString();
+    if (deployment.state === 'deleting') {
+      if (described.state !== 'gone') return deployment;
+      await this.deps.versions.clearDeployment(name, number, deployment.endpoint);
+      throw this.notDeployed(name, number);
+    }
+    if (described.state === 'creating') return deployment;
+    const [state, reason] = described.state === 'failed' ? ['failed', described.reason] as const
+      : described.state === 'gone' ? ['failed', `SageMaker has no endpoint named ${deployment.endpoint}: it was deleted outside MLHub`] as const
+        : [described.state, undefined] as const;
+    await this.deps.versions.moveDeployment(name, number, deployment.endpoint, ['creating'], state, now, reason);
+    return (await this.deps.versions.get(name, number))?.deployment ?? deployment;
+  }
+
+  /**
+   * Tears a version's endpoint down (owner only): `deleting`, then DeleteEndpoint,
+   * DeleteEndpointConfig and DeleteModel; asking again repeats them (gone counts as deleted).
+   * Errors: 404 not_deployed, 502 deploy_failed, and the version's own.
+   */
+  async undeploy(actor: Actor, name: string, number: number): Promise<Deployment> {
+    const version = await this.liveVersion(actor, name, number, 'deploy');
+    if (!version.deployment) throw this.notDeployed(name, number);
+    return this.tearDownDeployment(version, version.deployment);
+  }
+
+  /**
+   * Tears down the endpoint of a version being deleted or withdrawn, if it has one; never throws
+   * (the version's removal goes on), reporting a failure to `log`.
+   */
+  async removeWith(version: VersionRecord): Promise<void> {
+    if (!version.deployment) return;
+    try {
+      await this.tearDownDeployment(version, version.deployment);
+    } catch (error) {
+      this.deps.log?.(`The endpoint ${version.deployment.endpoint} of version ${version.version} of '${version.name}' could not be deleted`, error);
+    }
+  }
+
+  private async tearDownDeployment(version: VersionRecord, deployment: Deployment): Promise<Deployment> {
+    const now = this.now().toISOString();
+    await this.deps.versions.moveDeployment(version.name, version.version, deployment.endpoint, ['creating', 'in_service', 'failed', 'deleting'], 'deleting', now);
+    await this.deps.deployer.teardown(deployment.endpoint);
+    return { ...deployment, state: 'deleting', updatedAt: now };
+  }
+
+  /** A deployment found in place: one still `creating` has its SageMaker calls made again, in case its first request stopped half-way. */
+  private async resume(version: VersionRecord, deployment: Deployment): Promise<Deployment> {
+    const where = `Version ${version.version} of model '${version.name}'`;
+    switch (deployment.state) {
+      case 'creating': return this.create(version, deployment);
+      case 'in_service': return deployment;
+      case 'failed': throw conflict('deployment_failed', `${where} failed to deploy (${deployment.reason ?? 'no reason given'}); DELETE its deploy, then deploy again`);
+      case 'deleting': throw conflict('deployment_deleting', `${where}'s endpoint is being deleted; deploy again once GET /model/${version.name}/versions/${version.version}/deploy answers 404`);
+    }
+  }
+
+  private async create(version: VersionRecord, deployment: Deployment): Promise<Deployment> {
+    const { settings } = this.deps;
+    try {
+      await this.deps.deployer.create({
+        name: deployment.endpoint,
+        image: deployment.image,
+        modelDataUrl: `s3://${this.deps.bucket}/${version.bundleKey}`,
+        scriptsUri: settings.scripts[deployment.framework] ?? '',
+        roleArn: settings.roleArn ?? '',
+        memoryMb: deployment.memoryMb,
+        maxConcurrency: deployment.maxConcurrency,
+        allowPickles: settings.allowPickles,
+      });
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'deploy_failed') {
+        await this.deps.versions.moveDeployment(version.name, version.version, deployment.endpoint, ['creating'], 'failed', this.now().toISOString(), error.message);
+      }
+      throw error;
+    }
+    return deployment;
+  }
+
+  /** The version, live: 404 for none, 410 for one deleted or aborted. */
+  private async liveVersion(actor: Actor, name: string, number: number, action: 'deploy' | 'view'): Promise<VersionRecord> {
+    const model = await loadAuthorized(this.deps.models, actor, name, action);
+    const version = number <= model.versionCounter ? await this.deps.versions.get(name, number) : undefined;
+    if (!version) throw notFound('version_not_found', `Model '${name}' has no version ${number}`);
+    if (version.status === 'deleted' || version.status === 'aborted') throw versionGone(version, model);
+    return version;
+  }
+
+  private notDeployed(name: string, number: number): AppError {
+    return notFound('not_deployed', `Version ${number} of model '${name}' is not deployed; POST /model/${name}/versions/${number}/deploy to deploy it`);
+  }
+}
+
+/** A deployment as the API shows it (the Deployment component). */
+export function deploymentView(name: string, number: number, deployment: Deployment) {
+  return {
+    model: name,
+    version: number,
+    state: deployment.state,
+    endpoint: deployment.endpoint,
+    framework: deployment.framework,
+    image: deployment.image,
+    memory_mb: deployment.memoryMb,
+    max_concurrency: deployment.maxConcurrency,
+    requested: deployment.requestedAt,
+    requested_by: deployment.requestedBy,
+    updated: deployment.updatedAt,
+    reason: deployment.state === 'failed' ? deployment.reason ?? null : null,
+  };
+}

@@ -1,0 +1,251 @@
+#!/usr/bin/python3
+"""Makes real framework models for MLHub's framework tests, with the outputs they must give.
+
+    /usr/bin/python3 scripts/make-framework-models.py <output folder> [sklearn|xgboost|pytorch|malicious ...]
+
+(all four groups when none is named).
+
+Needs Debian's python3-sklearn, python3-xgboost and python3-torch (no network: iris ships with
+scikit-learn). Every seed is fixed, so the same machine writes the same models and outputs.
+Writes one bundle folder per model and, beside each, <name>.expected.json with the inputs the
+tests send and the outputs the same framework computed for them (float32 models' outputs as
+float32, written as doubles):
+
+- iris-logreg/ and iris-forest/: LogisticRegression and RandomForestClassifier on iris, as
+  model.joblib with labels.txt; outputs are predict_proba rows;
+- iris-named/: a LogisticRegression fitted on the species' names, so its classes_ are the labels
+  ('setosa'...), with no labels.txt;
+- iris-xgboost/: an XGBClassifier's booster as model.json (multi:softprob) with labels.txt;
+- mnist-cnn/: a small TorchScript CNN on 1×28×28 input, model.pt with params.json and
+  labels.txt, plus digit.png (28×28 grey) and digit-56.png (the same digit at 56×56, each pixel
+  doubled, which MLHub's area resize brings back to digit.png exactly); outputs are logits;
+- malicious/: pickles whose __reduce__ creates <output folder>/marker-<case> when loaded: through
+  os.system in protocols 0 to 5, in a STACK_GLOBAL whose names come from the memo and in joblib
+  files hiding the call after an array's raw bytes (plain and compressed); through builtins.eval
+  (protocol 2's __builtin__.eval) and subprocess.Popen. malicious.expected.json lists each file,
+  its marker and the global it imports.
+"""
+
+import json
+import os
+import pickle
+import struct
+import subprocess
+import sys
+import zlib
+
+
+def write_json(path, value):
+    with open(path, 'w', encoding='utf-8') as handle:
+        json.dump(value, handle, indent=1)
+        handle.write('\n')
+
+
+def write_labels(folder, labels):
+    with open(os.path.join(folder, 'labels.txt'), 'w', encoding='utf-8') as handle:
+        handle.write('\n'.join(labels) + '\n')
+
+
+def iris_cases():
+    """The iris rows the tests send: one vector and a batch of one flower of each species."""
+    from sklearn.datasets import load_iris
+    iris = load_iris()
+    return iris, [float(v) for v in iris.data[0]], [[float(v) for v in iris.data[i]] for i in (0, 50, 100)]
+
+
+def make_sklearn(out, name, estimator, named_classes=False):
+    import joblib
+    import numpy as np
+    iris, vector, batch = iris_cases()
+    labels = [str(label) for label in iris.target_names]
+    folder = os.path.join(out, name)
+    os.makedirs(folder, exist_ok=True)
+    if named_classes:
+        # Fitted on the species' names: classes_ holds the labels, and no labels.txt is written.
+        estimator.fit(iris.data, iris.target_names[iris.target])
+    else:
+        estimator.fit(iris.data, iris.target)
+        write_labels(folder, labels)
+    joblib.dump(estimator, os.path.join(folder, 'model.joblib'))
+    write_json(os.path.join(out, f'{name}.expected.json'), {
+        'labels': labels,
+        'vector': {'input': vector, 'output': estimator.predict_proba(np.asarray([vector]))[0].tolist()},
+        'batch': {'input': batch, 'outputs': estimator.predict_proba(np.asarray(batch)).tolist(),
+                  'labels': [str(label) if named_classes else labels[label] for label in estimator.predict(np.asarray(batch))]},
+    })
+
+
+def make_xgboost(out):
+    import numpy as np
+    import xgboost
+    iris, vector, batch = iris_cases()
+    classifier = xgboost.XGBClassifier(n_estimators=8, max_depth=3, learning_rate=0.5, random_state=0,
+                                       objective='multi:softprob', tree_method='exact', n_jobs=1)
+    classifier.fit(iris.data.astype(np.float32), iris.target)
+    folder = os.path.join(out, 'iris-xgboost')
+    os.makedirs(folder, exist_ok=True)
+    booster = classifier.get_booster()
+    booster.save_model(os.path.join(folder, 'model.json'))
+    labels = [str(label) for label in iris.target_names]
+    write_labels(folder, labels)
+    predict = lambda rows: booster.predict(xgboost.DMatrix(np.asarray(rows, dtype=np.float32)))
+    write_json(os.path.join(out, 'iris-xgboost.expected.json'), {
+        'labels': labels,
+        'vector': {'input': vector, 'output': predict([vector])[0].tolist()},
+        'batch': {'input': batch, 'outputs': predict(batch).tolist(),
+                  'labels': [labels[int(i)] for i in predict(batch).argmax(axis=1)]},
+    })
+
+
+def write_grey_png(path, pixels):
+    """An 8-bit greyscale PNG (filter 0 on every line) from rows of 0-255 values."""
+    height, width = len(pixels), len(pixels[0])
+    raw = b''.join(b'\x00' + bytes(row) for row in pixels)
+    chunk = lambda kind, data: struct.pack('>I', len(data)) + kind + data + struct.pack('>I', zlib.crc32(kind + data))
+    png = (b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', width, height, 8, 0, 0, 0, 0))
+           + chunk(b'IDAT', zlib.compress(raw, 9)) + chunk(b'IEND', b''))
+    with open(path, 'wb') as handle:
+        handle.write(png)
+
+
+def digit_pixels():
+    """A '7' drawn on 28×28: a bar across the top and a stroke down to the lower left."""
+    pixels = [[0] * 28 for _ in range(28)]
+    for x in range(6, 22):
+        for y in (5, 6):
+            pixels[y][x] = 255
+    for y in range(7, 24):
+        x = 21 - (y - 7) * 9 // 16
+        for dx in (-1, 0):
+            pixels[y][x + dx] = 230
+    return pixels
+
+
+def make_cnn(out):
+    import numpy as np
+    import torch
+
+    class SmallCnn(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv2d(1, 4, kernel_size=3)
+            self.pool = torch.nn.MaxPool2d(2)
+            self.fc = torch.nn.Linear(4 * 13 * 13, 10)
+
+        def forward(self, x):
+            return self.fc(torch.flatten(self.pool(torch.relu(self.conv(x))), 1))
+
+    torch.manual_seed(0)
+    model = SmallCnn().eval()
+    folder = os.path.join(out, 'mnist-cnn')
+    os.makedirs(folder, exist_ok=True)
+    scripted = torch.jit.script(model)
+    scripted.save(os.path.join(folder, 'model.pt'))
+    labels = [str(digit) for digit in range(10)]
+    write_labels(folder, labels)
+    write_json(os.path.join(folder, 'params.json'), {
+        'inputs': [{'name': 'x', 'datatype': 'FP32', 'shape': [-1, 1, 28, 28]}],
+        'img_width': 28, 'img_height': 28, 'img_channels': 1, 'img_layout': 'NCHW', 'softmax': True,
+    })
+    pixels = digit_pixels()
+    write_grey_png(os.path.join(out, 'digit.png'), pixels)
+    write_grey_png(os.path.join(out, 'digit-56.png'), [[v for v in row for _ in (0, 1)] for row in pixels for _ in (0, 1)])
+    rng = np.random.default_rng(0)
+    # Multiples of 1/256 are exact in float32, so JSON carries the very values the model sees.
+    vector = (rng.integers(0, 256, size=784) / 256).tolist()
+    batch = (rng.integers(0, 256, size=(2, 784)) / 256).tolist()
+    run = lambda rows: scripted(torch.tensor(rows, dtype=torch.float32).reshape(-1, 1, 28, 28)).detach().numpy()
+    image = (np.asarray(pixels, dtype=np.float64) / 255).astype(np.float32)
+    write_json(os.path.join(out, 'mnist-cnn.expected.json'), {
+        'labels': labels,
+        'vector': {'input': vector, 'output': run([vector])[0].tolist()},
+        'batch': {'input': batch, 'outputs': run(batch).tolist()},
+        'image': {'files': ['digit.png', 'digit-56.png'], 'output': run(image.reshape(1, 784).tolist())[0].tolist()},
+    })
+
+
+class _Call:
+    """Pickles as a call of `function` with `args` (os.system, eval, subprocess.Popen...)."""
+
+    def __init__(self, function, *args):
+        self.function = function
+        self.args = args
+
+    def __reduce__(self):
+        return (self.function, self.args)
+
+
+def _System(command):
+    """A call to os.system (posix.system on Linux) with a command that creates a file."""
+    return _Call(os.system, command)
+
+
+def memo_stack_global_pickle(command):
+    """Protocol 4 by hand: STACK_GLOBAL's module comes from the memo, not from the opcode before it."""
+    def unicode(text):
+        data = text.encode('utf-8')
+        return b'\x8c' + bytes([len(data)]) + data
+    return (b'\x80\x04' + unicode('posix') + b'\x94' + b'0'  # push 'posix', MEMOIZE as 0, POP
+            + unicode('decoy') + b'0'  # a string that is not the module, popped
+            + b'h\x00' + unicode('system') + b'\x93'  # BINGET 0, 'system', STACK_GLOBAL
+            + unicode(command) + b'\x85' + b'R' + b'.')  # (command,) REDUCE STOP
+
+
+def make_malicious(out):
+    import joblib
+    import numpy as np
+    folder = os.path.join(out, 'malicious')
+    os.makedirs(folder, exist_ok=True)
+    cases = []
+
+    def case(name, data, imports):
+        path = os.path.join(folder, f'{name}.pkl' if not name.startswith('joblib') else f'{name}.joblib')
+        if data is not None:
+            with open(path, 'wb') as handle:
+                handle.write(data)
+        cases.append({'file': os.path.relpath(path, out), 'marker': marker(name), 'imports': imports})
+
+    marker = lambda name: os.path.join(os.path.abspath(out), f'marker-{name}')
+    for protocol in range(0, 6):
+        name = f'protocol-{protocol}'
+        case(name, pickle.dumps(_System(f'touch {marker(name)}'), protocol=protocol), 'posix.system')
+    # Protocol 2 names eval as __builtin__.eval, which loading maps to builtins.eval.
+    name = 'builtins-eval'
+    case(name, pickle.dumps(_Call(eval, f"__import__('os').system('touch {marker(name)}')"), protocol=2), 'builtins.eval')
+    name = 'subprocess-popen'
+    case(name, pickle.dumps(_Call(subprocess.Popen, ['touch', marker(name)]), protocol=4), 'subprocess.Popen')
+    case('memo-stack-global', memo_stack_global_pickle(f'touch {marker("memo-stack-global")}'), 'posix.system')
+    name = 'joblib-after-array'
+    joblib.dump({'weights': np.arange(64, dtype=np.float64), 'hook': _System(f'touch {marker(name)}')},
+                os.path.join(folder, f'{name}.joblib'))
+    case(name, None, 'posix.system')
+    name = 'joblib-compressed'
+    joblib.dump({'weights': np.arange(64, dtype=np.float64), 'hook': _System(f'touch {marker(name)}')},
+                os.path.join(folder, f'{name}.joblib'), compress=3)
+    case(name, None, 'posix.system')
+    write_json(os.path.join(out, 'malicious.expected.json'), {'cases': cases})
+
+
+def make_iris_sklearn(out):
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+    make_sklearn(out, 'iris-logreg', LogisticRegression(max_iter=1000, random_state=0))
+    make_sklearn(out, 'iris-forest', RandomForestClassifier(n_estimators=10, max_depth=4, random_state=0, n_jobs=1))
+    make_sklearn(out, 'iris-named', LogisticRegression(max_iter=1000, random_state=0), named_classes=True)
+
+
+GROUPS = {'sklearn': make_iris_sklearn, 'xgboost': make_xgboost, 'pytorch': make_cnn, 'malicious': make_malicious}
+
+
+def main():
+    unknown = [name for name in sys.argv[2:] if name not in GROUPS]
+    if len(sys.argv) < 2 or unknown:
+        sys.exit(f'usage: /usr/bin/python3 scripts/make-framework-models.py <output folder> [{"|".join(GROUPS)} ...]')
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    for name in sys.argv[2:] or GROUPS:
+        GROUPS[name](out)
+
+
+if __name__ == '__main__':
+    main()

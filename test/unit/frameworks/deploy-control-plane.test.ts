@@ -1,0 +1,222 @@
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AppError } from '../../../functions/errors/app-error';
+import { loadDeploySettings } from '../../../functions/frameworks/deploy-settings';
+import { SageMakerDeployer } from '../../../functions/frameworks/sagemaker-deployer';
+import { VersionDeployments } from '../../../functions/frameworks/version-deployments';
+import { userActor } from '../../../functions/identity/actor';
+import { LOCAL_S3_CREDENTIALS } from '../../../local/s3-server';
+import { startEmbeddedStores, type EmbeddedStores } from '../../support/embedded-stores';
+import { modelBundle } from '../../support/inference/bundles';
+import { startProtocolServer, type ProtocolServer, type ReceivedRequest, type Reply } from '../../support/inference/protocol-server';
+
+const alice = userActor('alice', 'session');
+const bob = userActor('bob', 'session');
+const ROLE = 'arn:aws:iam::123456789012:role/mlhub-sagemaker-execution';
+const SCRIPTS = { sklearn: 's3://assets/sklearn-abc.tar.gz', pytorch: 's3://assets/pytorch-def.tar.gz' };
+
+interface Call { readonly operation: string; readonly input: Record<string, unknown> }
+
+/**
+ * A small SageMaker control plane following the published API (AWS JSON 1.1: POST / with
+ * X-Amz-Target `SageMaker.<Operation>`, errors as `__type` and `message`), keeping what it was
+ * asked for so the test can assert each call. Endpoints stay Creating until the test settles them.
+ */
+class FakeSageMaker {
+  readonly calls: Call[] = [];
+  readonly models = new Map<string, Record<string, unknown>>();
+  readonly configs = new Map<string, Record<string, unknown>>();
+  readonly endpoints = new Map<string, { status: string; reason?: string }>();
+
+  handle = (request: ReceivedRequest): Reply => {
+    expect(request.method).toBe('POST');
+    expect(request.headers['content-type']).toBe('application/x-amz-json-1.1');
+    expect(String(request.headers.authorization)).toMatch(/^AWS4-HMAC-SHA256 Credential=S3RVER\/\d{8}\/eu-west-1\/sagemaker\/aws4_request/);
+    const operation = String(request.headers['x-amz-target']).replace(/^SageMaker\./, '');
+    const input = JSON.parse(request.body.toString('utf8')) as Record<string, unknown>;
+    this.calls.push({ operation, input });
+    const fault = (type: string, message: string): Reply => ({ status: 400, json: { __type: type, message } });
+    const arn = (kind: string, name: unknown) => `arn:aws:sagemaker:eu-west-1:123456789012:${kind}/${String(name).toLowerCase()}`;
+    switch (operation) {
+      case 'CreateModel':
+        if (this.models.has(input.ModelName as string)) return fault('ValidationException', `Cannot create already existing model "${arn('model', input.ModelName)}".`);
+        this.models.set(input.ModelName as string, input);
+        return { json: { ModelArn: arn('model', input.ModelName) } };
+      case 'CreateEndpointConfig':
+        if (this.configs.has(input.EndpointConfigName as string)) return fault('ValidationException', `Cannot create already existing endpoint configuration "${arn('endpoint-config', input.EndpointConfigName)}".`);
+        this.configs.set(input.EndpointConfigName as string, input);
+        return { json: { EndpointConfigArn: arn('endpoint-config', input.EndpointConfigName) } };
+      case 'CreateEndpoint':
+        if (this.endpoints.has(input.EndpointName as string)) return fault('ValidationException', `Cannot create already existing endpoint "${arn('endpoint', input.EndpointName)}".`);
+        this.endpoints.set(input.EndpointName as string, { status: 'Creating' });
+        return { json: { EndpointArn: arn('endpoint', input.EndpointName) } };
+      case 'DescribeEndpoint': {
+        const endpoint = this.endpoints.get(input.EndpointName as string);
+        if (!endpoint) return fault('ValidationException', `Could not find endpoint "${arn('endpoint', input.EndpointName)}".`);
+        return { json: { EndpointName: input.EndpointName, EndpointArn: arn('endpoint', input.EndpointName), EndpointStatus: endpoint.status, CreationTime: 1, LastModifiedTime: 2, ...(endpoint.reason ? { FailureReason: endpoint.reason } : {}) } };
+      }
+      case 'DeleteEndpoint':
+        if (!this.endpoints.delete(input.EndpointName as string)) return fault('ValidationException', `Could not find endpoint "${arn('endpoint', input.EndpointName)}".`);
+        return { json: {} };
+      case 'DeleteEndpointConfig':
+        if (!this.configs.delete(input.EndpointConfigName as string)) return fault('ValidationException', `Could not find endpoint configuration "${arn('endpoint-config', input.EndpointConfigName)}".`);
+        return { json: {} };
+      case 'DeleteModel':
+        if (!this.models.delete(input.ModelName as string)) return fault('ValidationException', `Could not find model "${arn('model', input.ModelName)}".`);
+        return { json: {} };
+      default:
+        return fault('UnknownOperationException', operation);
+    }
+  };
+
+  operations(): string[] {
+    return this.calls.map((call) => call.operation);
+  }
+}
+
+let stores: EmbeddedStores;
+let server: ProtocolServer;
+let fake: FakeSageMaker;
+let deployments: VersionDeployments;
+
+const failure = async (promise: Promise<unknown>): Promise<AppError> => {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof AppError) return error;
+    throw error;
+  }
+  throw new Error('expected a refusal');
+};
+
+async function readyModel(name: string, files: Record<string, string>): Promise<void> {
+  await stores.registry.createModel(alice, name, { type: 'scikit-learn' });
+  const version = await stores.direct.addVersion(alice, name, { bytes: await modelBundle(files) });
+  expect(version.status).toBe('ready');
+}
+
+beforeAll(async () => {
+  stores = await startEmbeddedStores();
+  server = await startProtocolServer((request) => fake.handle(request));
+  const client = new SageMakerClient({ endpoint: server.url, region: 'eu-west-1', credentials: LOCAL_S3_CREDENTIALS, maxAttempts: 1 });
+  deployments = new VersionDeployments({
+    models: stores.models,
+    versions: stores.versionStore,
+    deployer: new SageMakerDeployer(client),
+    settings: loadDeploySettings({ MLHUB_DEPLOY_ROLE_ARN: ROLE, MLHUB_DEPLOY_SCRIPTS: JSON.stringify(SCRIPTS), AWS_REGION: 'eu-west-1', MLHUB_DEPLOY_MAX_MEMORY_MB: '4096', MLHUB_DEPLOY_MAX_CONCURRENCY: '5' }),
+    bucket: stores.bucket,
+  });
+});
+
+beforeEach(() => {
+  fake = new FakeSageMaker();
+});
+
+afterAll(async () => {
+  await server?.close();
+  await stores?.close();
+});
+
+describe("deploying against SageMaker's control plane", () => {
+  it('creates the model (image, data URL, environment, network isolation, role), a serverless configuration and the endpoint', async () => {
+    await readyModel('cp-iris', { 'model.joblib': 'pickle bytes' });
+    const version = await stores.versionStore.get('cp-iris', 1);
+    const { deployment, created } = await deployments.deploy(alice, 'cp-iris', 1, { memory_mb: 2048, max_concurrency: 3 });
+    expect(created).toBe(true);
+    expect(fake.operations()).toEqual(['CreateModel', 'CreateEndpointConfig', 'CreateEndpoint']);
+    const [model, config, endpoint] = fake.calls.map((call) => call.input);
+    expect(model).toEqual({
+      ModelName: deployment.endpoint,
+      ExecutionRoleArn: ROLE,
+      EnableNetworkIsolation: true,
+      PrimaryContainer: {
+        Image: '141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3',
+        ModelDataUrl: `s3://${stores.bucket}/${version?.bundleKey}`,
+        // Network isolation keeps the container from S3: SageMaker itself brings the scripts in as a channel.
+        AdditionalModelDataSources: [{ ChannelName: 'mlhub-scripts', S3DataSource: { S3Uri: SCRIPTS.sklearn, S3DataType: 'S3Object', CompressionType: 'Gzip' } }],
+        Environment: {
+          SAGEMAKER_PROGRAM: 'inference.py',
+          SAGEMAKER_SUBMIT_DIRECTORY: '/opt/ml/additional-model-data-sources/mlhub-scripts',
+          PYTHONPATH: '/opt/ml/additional-model-data-sources/mlhub-scripts',
+          MLHUB_ALLOW_PICKLES: '0',
+        },
+      },
+    });
+    expect(config).toEqual({
+      EndpointConfigName: deployment.endpoint,
+      ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: deployment.endpoint, ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 3 } }],
+    });
+    expect(endpoint).toEqual({ EndpointName: deployment.endpoint, EndpointConfigName: deployment.endpoint });
+    expect(deployment.endpoint).toMatch(/^mlhub-deploy-cp-iris-v1-[0-9a-f]{10}$/);
+    expect((await stores.versionStore.get('cp-iris', 1))?.deployment).toMatchObject({ state: 'creating', endpoint: deployment.endpoint, memoryMb: 2048, maxConcurrency: 3 });
+  });
+
+  it('a repeated request finishes the first and never creates a second endpoint', async () => {
+    await readyModel('cp-retry', { 'model.joblib': 'x' });
+    const first = await deployments.deploy(alice, 'cp-retry', 1, {});
+    const second = await deployments.deploy(alice, 'cp-retry', 1, { memory_mb: 1024 });
+    expect(second).toEqual({ deployment: first.deployment, created: false });
+    // The second request makes the calls again (in case the first stopped half-way): SageMaker says each exists.
+    expect(fake.operations()).toEqual(['CreateModel', 'CreateEndpointConfig', 'CreateEndpoint', 'CreateModel', 'CreateEndpointConfig', 'CreateEndpoint']);
+    expect([...fake.endpoints.keys()]).toEqual([first.deployment.endpoint]);
+  });
+
+  it("reads SageMaker's state while creating: in service, or failed with its FailureReason", async () => {
+    await readyModel('cp-state', { 'model.joblib': 'x' });
+    const { deployment } = await deployments.deploy(alice, 'cp-state', 1, {});
+    expect((await failure(deployments.status(bob, 'cp-state', 1))).code).toBe('model_not_found');
+    expect((await deployments.status(alice, 'cp-state', 1)).state).toBe('creating');
+    fake.endpoints.set(deployment.endpoint, { status: 'Failed', reason: "ClientError: Failed to download model data (bucket: mlhub, key: models/x): access denied" });
+    const failed = await deployments.status(alice, 'cp-state', 1);
+    expect(failed).toMatchObject({ state: 'failed', reason: "ClientError: Failed to download model data (bucket: mlhub, key: models/x): access denied" });
+    // Settled: no more DescribeEndpoint calls.
+    const described = fake.operations().filter((operation) => operation === 'DescribeEndpoint').length;
+    await deployments.status(alice, 'cp-state', 1);
+    expect(fake.operations().filter((operation) => operation === 'DescribeEndpoint').length).toBe(described);
+    expect((await failure(deployments.deploy(alice, 'cp-state', 1, {}))).code).toBe('deployment_failed');
+  });
+
+  it('deletes the endpoint, its configuration and its model; twice is fine; GET then says not deployed', async () => {
+    await readyModel('cp-delete', { 'model.joblib': 'x' });
+    const { deployment } = await deployments.deploy(alice, 'cp-delete', 1, {});
+    fake.endpoints.set(deployment.endpoint, { status: 'InService' });
+    expect((await deployments.status(alice, 'cp-delete', 1)).state).toBe('in_service');
+    expect((await failure(deployments.undeploy(bob, 'cp-delete', 1))).code).toBe('model_not_found');
+    fake.calls.length = 0;
+    expect((await deployments.undeploy(alice, 'cp-delete', 1)).state).toBe('deleting');
+    expect(fake.calls).toEqual([
+      { operation: 'DeleteEndpoint', input: { EndpointName: deployment.endpoint } },
+      { operation: 'DeleteEndpointConfig', input: { EndpointConfigName: deployment.endpoint } },
+      { operation: 'DeleteModel', input: { ModelName: deployment.endpoint } },
+    ]);
+    expect(fake.models.size + fake.configs.size + fake.endpoints.size).toBe(0);
+    expect((await deployments.undeploy(alice, 'cp-delete', 1)).state).toBe('deleting');
+    expect((await failure(deployments.status(alice, 'cp-delete', 1))).code).toBe('not_deployed');
+    expect((await stores.versionStore.get('cp-delete', 1))?.deployment).toBeUndefined();
+  });
+
+  it("refuses sizes outside SageMaker's and the stack's limits, and bundles nothing can deploy, before calling SageMaker", async () => {
+    await readyModel('cp-limits', { 'model.joblib': 'x' });
+    expect((await failure(deployments.deploy(alice, 'cp-limits', 1, { memory_mb: 6144 }))).message).toMatch(/memory_mb must be one of 1024, 2048, 3072, 4096/);
+    expect((await failure(deployments.deploy(alice, 'cp-limits', 1, { max_concurrency: 6 }))).message).toMatch(/max_concurrency must be a whole number from 1 to 5/);
+    await readyModel('cp-none', { 'notes.txt': 'x' });
+    expect((await failure(deployments.deploy(alice, 'cp-none', 1, {}))).code).toBe('not_deployable');
+    expect((await failure(deployments.deploy(bob, 'cp-limits', 1, {}))).code).toBe('model_not_found');
+    expect(fake.calls).toEqual([]);
+  });
+
+  it("records SageMaker's refusal as failed, with its message", async () => {
+    await readyModel('cp-refused', { 'model.joblib': 'x' });
+    const limited = await startProtocolServer(() => ({ status: 400, json: { __type: 'ResourceLimitExceeded', message: 'The account-level service limit for serverless endpoints is 0' } }));
+    const refusing = new VersionDeployments({
+      models: stores.models, versions: stores.versionStore, bucket: stores.bucket,
+      deployer: new SageMakerDeployer(new SageMakerClient({ endpoint: limited.url, region: 'eu-west-1', credentials: LOCAL_S3_CREDENTIALS, maxAttempts: 1 })),
+      settings: loadDeploySettings({ MLHUB_DEPLOY_ROLE_ARN: ROLE, MLHUB_DEPLOY_SCRIPTS: JSON.stringify(SCRIPTS), AWS_REGION: 'eu-west-1' }),
+    });
+    const error = await failure(refusing.deploy(alice, 'cp-refused', 1, {}));
+    await limited.close();
+    expect(error.code).toBe('deploy_failed');
+    expect(error.message).toBe('SageMaker CreateModel failed: ResourceLimitExceeded: The account-level service limit for serverless endpoints is 0');
+    expect((await stores.versionStore.get('cp-refused', 1))?.deployment).toMatchObject({ state: 'failed', reason: error.message });
+  });
+});

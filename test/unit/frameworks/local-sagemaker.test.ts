@@ -1,0 +1,134 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { CreateModelCommand, DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildScriptsArchive } from '../../../functions/frameworks/scripts-archive';
+import { SageMakerDeployer } from '../../../functions/frameworks/sagemaker-deployer';
+import { LOCAL_S3_CREDENTIALS } from '../../../local/s3-server';
+import { LocalSageMaker } from '../../../local/sagemaker/control-plane';
+import { EndpointWorker } from '../../../local/sagemaker/endpoint-worker';
+import { startSageMakerServer, type RunningSageMakerServer } from '../../../local/sagemaker/sagemaker-server';
+import { standInScripts } from '../../support/deploy/stand-in-worker';
+import { modelBundle } from '../../support/inference/bundles';
+
+let dataDir: string;
+let scriptsDir: string;
+let server: RunningSageMakerServer;
+const lines: string[] = [];
+const objects = new Map<string, Buffer>();
+const region = 'us-east-1';
+const control = () => new SageMakerClient({ endpoint: server.endpoint, region, credentials: LOCAL_S3_CREDENTIALS, maxAttempts: 1 });
+const runtime = () => new SageMakerRuntimeClient({ endpoint: server.endpoint, region, credentials: LOCAL_S3_CREDENTIALS, maxAttempts: 1 });
+
+/** Asks until the local SageMaker settles the endpoint; bounded, never timed. */
+async function settled(name: string): Promise<{ EndpointStatus?: string; FailureReason?: string }> {
+  for (let attempt = 0; attempt < 600; attempt += 1) {
+    const described = await control().send(new DescribeEndpointCommand({ EndpointName: name }));
+    if (described.EndpointStatus !== 'Creating') return described;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${name} never left Creating`);
+}
+
+async function deploy(name: string, model: unknown): Promise<void> {
+  objects.set(`models/${name}.tar.gz`, await modelBundle({ 'model.joblib': JSON.stringify(model) }));
+  await new SageMakerDeployer(control()).create({
+    name, image: 'sklearn-image', modelDataUrl: `s3://bundles/models/${name}.tar.gz`, scriptsUri: 's3://assets/sklearn.tar.gz',
+    roleArn: 'arn:aws:iam::000000000000:role/r', memoryMb: 1024, maxConcurrency: 1, allowPickles: true,
+  });
+}
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'mlhub-local-sagemaker-'));
+  scriptsDir = await standInScripts();
+  objects.set('assets/sklearn.tar.gz', buildScriptsArchive('sklearn', scriptsDir).bytes);
+  const sagemaker = new LocalSageMaker({
+    directory: dataDir, region, account: '000000000000',
+    openObject: async (bucket, key) => Readable.from([objects.get(`${bucket === 'assets' ? 'assets/' : ''}${key}`) ?? Buffer.alloc(0)]),
+    python: '/usr/bin/python3', serveScript: join(scriptsDir, 'serve.py'), startTimeoutMs: 60_000, idleMs: 3_600_000,
+    log: (line) => lines.push(line),
+  });
+  await sagemaker.open();
+  server = await startSageMakerServer({ host: '127.0.0.1', credentials: LOCAL_S3_CREDENTIALS, sagemaker, log: (line) => lines.push(line) });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await rm(dataDir, { recursive: true, force: true });
+  await rm(scriptsDir, { recursive: true, force: true });
+});
+
+describe('the local SageMaker', () => {
+  it('answers nothing unsigned or signed with other credentials, as AWS does', async () => {
+    const unsigned = await fetch(server.endpoint, { method: 'POST', headers: { 'x-amz-target': 'SageMaker.DescribeEndpoint', 'content-type': 'application/x-amz-json-1.1' }, body: '{"EndpointName":"x"}' });
+    expect(unsigned.status).toBe(403);
+    expect(unsigned.headers.get('x-amzn-errortype')).toBe('MissingAuthenticationTokenException');
+    const stranger = new SageMakerClient({ endpoint: server.endpoint, region, credentials: { accessKeyId: 'OTHER', secretAccessKey: 'x' }, maxAttempts: 1 });
+    await expect(stranger.send(new DescribeEndpointCommand({ EndpointName: 'x' }))).rejects.toMatchObject({ name: 'UnrecognizedClientException' });
+    const forged = new SageMakerClient({ endpoint: server.endpoint, region, credentials: { accessKeyId: LOCAL_S3_CREDENTIALS.accessKeyId, secretAccessKey: 'wrong' }, maxAttempts: 1 });
+    await expect(forged.send(new DescribeEndpointCommand({ EndpointName: 'x' }))).rejects.toMatchObject({ name: 'InvalidSignatureException' });
+    await expect(control().send(new DescribeEndpointCommand({ EndpointName: 'missing' }))).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringMatching(/Could not find endpoint/) });
+  });
+
+  it('unpacks the scripts channel (AdditionalModelDataSources) and refuses channels it cannot serve as SageMaker would', async () => {
+    const model = (name: string, source: Record<string, string>, submit = '/opt/ml/additional-model-data-sources/mlhub-scripts') => new CreateModelCommand({
+      ModelName: name, ExecutionRoleArn: 'arn:aws:iam::000000000000:role/r', EnableNetworkIsolation: true,
+      PrimaryContainer: {
+        Image: 'sklearn-image', ModelDataUrl: 's3://bundles/models/x.tar.gz', Environment: { SAGEMAKER_SUBMIT_DIRECTORY: submit },
+        AdditionalModelDataSources: [{ ChannelName: 'mlhub-scripts', S3DataSource: { S3Uri: 's3://assets/sklearn.tar.gz', S3DataType: 'S3Object', CompressionType: 'Gzip', ...source } as never }],
+      },
+    });
+    await expect(control().send(model('prefix-channel', { S3DataType: 'S3Prefix', S3Uri: 's3://assets/scripts/' }))).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringMatching(/S3Object with CompressionType Gzip/) });
+    await expect(control().send(model('plain-channel', { CompressionType: 'None' }))).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringMatching(/S3Object with CompressionType Gzip/) });
+    await deploy('ep-channel', { w: [1], b: 0 });
+    expect((await settled('ep-channel')).EndpointStatus).toBe('InService');
+    // The stand-in checks that inference.py and mlhub_serving/ came from SAGEMAKER_SUBMIT_DIRECTORY: here the channel's folder.
+    expect(existsSync(join(dataDir, 'endpoints', 'ep-channel', 'additional-model-data-sources', 'mlhub-scripts', 'inference.py'))).toBe(true);
+  });
+
+  it('serves an endpoint from its worker, and starts the worker again after it crashed', async () => {
+    await deploy('ep-crash', { w: [2, 3], b: 1 });
+    expect((await settled('ep-crash')).EndpointStatus).toBe('InService');
+    const invoke = async () => JSON.parse(Buffer.from((await runtime().send(new InvokeEndpointCommand({ EndpointName: 'ep-crash', Body: Buffer.from('{"instances": [[1, 1]]}'), ContentType: 'application/json' }))).Body ?? []).toString()) as unknown;
+    expect(await invoke()).toEqual({ predictions: [6] });
+    const pid = Number(/\[ep-crash\] stand-in worker loaded, pid (\d+)/.exec(lines.join('\n'))?.[1]);
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid, 'SIGKILL');
+    for (let alive = true; alive; await new Promise((resolve) => setTimeout(resolve, 50))) {
+      try {
+        process.kill(pid, 0);
+      } catch {
+        alive = false;
+      }
+    }
+    expect(await invoke()).toEqual({ predictions: [6] });
+    expect(lines).toContain('[ep-crash] starting its worker');
+    const pids = [...lines.join('\n').matchAll(/\[ep-crash\] stand-in worker loaded, pid (\d+)/g)].map((match) => Number(match[1]));
+    expect(pids).toHaveLength(2);
+    expect(pids[1]).not.toBe(pid);
+  });
+
+  it("gives each endpoint its own worker, and a model's error reaches the caller as SageMaker's ModelError", async () => {
+    await deploy('ep-other', { w: [1, 1], b: 0 });
+    expect((await settled('ep-other')).EndpointStatus).toBe('InService');
+    const pidOf = (name: string) => /stand-in worker loaded, pid (\d+)/.exec(lines.find((line) => line.startsWith(`[${name}] stand-in worker loaded`)) ?? '')?.[1];
+    expect(pidOf('ep-other')).not.toBe(pidOf('ep-crash'));
+    await expect(runtime().send(new InvokeEndpointCommand({ EndpointName: 'ep-other', Body: Buffer.from('{"instances": [[1]]}'), ContentType: 'application/json' })))
+      .rejects.toMatchObject({ name: 'ModelError', OriginalStatusCode: 400 });
+  });
+
+  it('fails an endpoint whose model does not load, with the worker\'s message', async () => {
+    await deploy('ep-broken', { fail: 'No module named xgboost: sudo apt-get install -y python3-xgboost' });
+    expect(await settled('ep-broken')).toMatchObject({ EndpointStatus: 'Failed', FailureReason: 'No module named xgboost: sudo apt-get install -y python3-xgboost' });
+  });
+
+  it('fails a worker where the Python it runs is missing, with the apt-get line that installs it', async () => {
+    const worker = new EndpointWorker({ endpoint: 'ep-nopython', python: join(dataDir, 'no-such-python3'), serveScript: join(scriptsDir, 'serve.py'), codeDir: dataDir, modelDir: dataDir, environment: {}, log: () => undefined });
+    expect(await worker.start(60_000)).toEqual({ ok: false, reason: `Python 3 is not installed at ${join(dataDir, 'no-such-python3')}, which the local workers run: sudo apt-get install -y python3` });
+    expect(worker.running).toBe(false);
+  });
+});
