@@ -190,8 +190,10 @@ describe('content types are matched case-insensitively, with whitespace around p
     expect((await api('PUT', `/model/${name}/access`, raw('{"visibility": "private"}', type))).status).toBe(200);
     expect((await api('POST', `/model/${name}/uploads`, raw('{"size": 100}', type))).status).toBe(201);
     expect((await api('POST', '/tokens', raw('{"name": "ct"}', type))).status).toBe(201);
+    // The body is read (no 415): the version it names is pending, which no deploy takes.
+    expectError(await api('POST', `/model/${name}/versions/1/deploy`, raw('{"memory_mb": 2048}', type)), 409, 'version_not_ready');
     const jsonRoutes = ROUTES.filter((route) => route.body === 'json').map((route) => route.id).sort();
-    expect(jsonRoutes).toEqual(['createModel', 'createToken', 'createUpload', 'putAccess', 'updateModel']);
+    expect(jsonRoutes).toEqual(['createModel', 'createToken', 'createUpload', 'deployVersion', 'putAccess', 'updateModel']);
   });
 
   it('a charset other than UTF-8 or a type that is not JSON answers 415', async () => {
