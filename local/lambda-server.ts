@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Context } from 'aws-lambda';
 import { LAMBDA_PAYLOAD_LIMIT } from '../functions/routes/route-table';
 import { newRequestId } from './api-gateway-event';
+import { readSignedBody } from './signed-body';
 import { lambdaContext, localFunctionName } from './lambda-context';
 import { SigV4Verifier, type Verdict } from './sigv4-verifier';
 
@@ -55,18 +55,6 @@ function nameOf(functionName: string): string {
   return arn?.[1] ?? functionName;
 }
 
-/** The body (undefined past Lambda's limit) and the SHA-256 of all of it, which the signature must cover. */
-async function readPayload(request: IncomingMessage): Promise<{ body: Buffer | undefined; sha256: string }> {
-  const chunks: Buffer[] = [];
-  const hash = createHash('sha256');
-  let length = 0;
-  for await (const chunk of request) {
-    length += (chunk as Buffer).length;
-    hash.update(chunk as Buffer);
-    if (length <= LAMBDA_PAYLOAD_LIMIT) chunks.push(chunk as Buffer);
-  }
-  return { body: length > LAMBDA_PAYLOAD_LIMIT ? undefined : Buffer.concat(chunks), sha256: hash.digest('hex') };
-}
 
 /**
  * Lambda's answers to a request it cannot authenticate (403, the type in x-amzn-errortype): no
@@ -122,7 +110,7 @@ export async function startLambdaServer(options: LambdaServerOptions): Promise<R
 
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     // Who is asking comes first, as on AWS: an unsigned request learns nothing, not even which paths exist.
-    const { body: payload, sha256 } = await readPayload(request);
+    const { body: payload, sha256 } = await readSignedBody(request, LAMBDA_PAYLOAD_LIMIT);
     const verdict = await verifier.verify({ method: request.method ?? 'GET', url: request.url ?? '/', headers: request.headers }, { service: 'lambda', payloadSha256: sha256 });
     if (!verdict.ok) {
       const refusal = authRefusal(verdict, request.headers.authorization !== undefined || /[?&]X-Amz-Signature=/.test(request.url ?? ''));

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { readSignedBody } from '../signed-body';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,17 +26,6 @@ const TARGET = /^SageMaker\.([A-Za-z]+)$/;
 /** Larger than SageMaker's 6 MB serverless payload, so the worker, not this server, is the limit. */
 const BODY_LIMIT = 8 * 1024 * 1024;
 
-async function readBody(request: IncomingMessage): Promise<{ body: Buffer; sha256: string; tooLarge: boolean }> {
-  const chunks: Buffer[] = [];
-  const hash = createHash('sha256');
-  let length = 0;
-  for await (const chunk of request) {
-    length += (chunk as Buffer).length;
-    hash.update(chunk as Buffer);
-    if (length <= BODY_LIMIT) chunks.push(chunk as Buffer);
-  }
-  return { body: Buffer.concat(chunks), sha256: hash.digest('hex'), tooLarge: length > BODY_LIMIT };
-}
 
 /** An error as both of SageMaker's protocols carry it: the type in x-amzn-errortype and `__type`, the message in the body. */
 function sendFault(response: ServerResponse, fault: SageMakerFault, extra: Record<string, unknown> = {}): void {
@@ -59,7 +48,10 @@ export async function startSageMakerServer(options: SageMakerServerOptions): Pro
   const verifier = new SigV4Verifier(new Map([[options.credentials.accessKeyId, options.credentials.secretAccessKey]]));
 
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const { body, sha256, tooLarge } = await readBody(request);
+    const read = await readSignedBody(request, BODY_LIMIT);
+    const { sha256 } = read;
+    const tooLarge = read.body === undefined;
+    const body = read.body ?? Buffer.alloc(0);
     const verdict = await verifier.verify({ method: request.method ?? 'GET', url: request.url ?? '/', headers: request.headers }, { service: 'sagemaker', payloadSha256: sha256 });
     if (!verdict.ok) {
       const signed = request.headers.authorization !== undefined;
