@@ -191,6 +191,16 @@ def memo_stack_global_pickle(command):
             + unicode(command) + b'\x85' + b'R' + b'.')  # (command,) REDUCE STOP
 
 
+def dotted_stack_global_pickle(module, name, command):
+    """Protocol 4 by hand: a STACK_GLOBAL whose dotted name reaches subprocess.Popen from an allowed package
+    (a module that imports subprocess), called with `sh -c command`."""
+    def unicode(text):
+        data = text.encode('utf-8')
+        return b'\x8c' + bytes([len(data)]) + data
+    return (b'\x80\x04' + unicode(module) + unicode(name) + b'\x93'  # STACK_GLOBAL
+            + b'(' + unicode('sh') + unicode('-c') + unicode(command) + b'l' + b'\x85' + b'R' + b'.')  # ([sh, -c, cmd],) REDUCE STOP
+
+
 def make_malicious(out):
     import joblib
     import numpy as np
@@ -215,6 +225,10 @@ def make_malicious(out):
     name = 'subprocess-popen'
     case(name, pickle.dumps(_Call(subprocess.Popen, ['touch', marker(name)]), protocol=4), 'subprocess.Popen')
     case('memo-stack-global', memo_stack_global_pickle(f'touch {marker("memo-stack-global")}'), 'posix.system')
+    # An allowed package's module reaches other modules' classes through a module it imports.
+    name = 'dotted-through-module'
+    case(name, dotted_stack_global_pickle('sklearn._build_utils.pre_build_helpers', 'subprocess.Popen', f'touch {marker(name)}'),
+         'sklearn._build_utils.pre_build_helpers.subprocess.Popen')
     name = 'joblib-after-array'
     joblib.dump({'weights': np.arange(64, dtype=np.float64), 'hook': _System(f'touch {marker(name)}')},
                 os.path.join(folder, f'{name}.joblib'))

@@ -192,7 +192,7 @@ describe('pickle safety', () => {
     const run = spawnSync(PYTHON, ['-c', program, ...paths], { encoding: 'utf8', env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
     expect(run.stderr).toBe('');
     const outcome = JSON.parse(run.stdout) as Record<string, [string, string]>;
-    expect(expected.cases.length).toBe(11);
+    expect(expected.cases.length).toBe(12);
     for (const entry of expected.cases) {
       const [code, message] = outcome[join(models.path, entry.file)]!;
       expect({ file: entry.file, code }).toEqual({ file: entry.file, code: 'pickle_refused' });

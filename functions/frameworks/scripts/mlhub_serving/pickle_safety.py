@@ -34,6 +34,7 @@ everything else: os, posix, subprocess, builtins.eval, numpy.load, numpy.core._u
 
 import _compat_pickle
 import importlib
+import types
 import os
 import pickle
 
@@ -104,12 +105,19 @@ def _is_allowed(module, name):
         target = importlib.import_module(module)
         for part in name.split('.'):
             target = getattr(target, part)
+            # A dotted name must stay among classes: through a module an allowed package merely
+            # imports (sklearn._build_utils.pre_build_helpers -> subprocess.Popen) it reaches anything.
+            if isinstance(target, types.ModuleType):
+                return False
     except (ImportError, AttributeError):
         return False
     if numpy_scalar:
         import numpy
         return isinstance(target, type) and issubclass(target, numpy.generic)
-    return isinstance(target, type)
+    # The class must be defined in an allowed package, not only reachable from one: an allowed
+    # module's attribute may be a class it imported (types.MethodType, ctypes, builtins.type).
+    defined_in = getattr(target, '__module__', None) or ''
+    return isinstance(target, type) and _under(defined_in, CLASS_PACKAGES) and not _under(defined_in, DENIED_MODULES)
 
 
 class _Inert:
