@@ -49,3 +49,17 @@ def output_rows(output, rows):
         return named[''].tolist()
     lists = {name: value.tolist() for name, value in named.items()}
     return [{name: values[row] for name, values in lists.items()} for row in range(rows)]
+
+
+def feature_rows(data, params, article, framework, default_dtype, expected):
+    """The rows of a tabular model's request as one 2-D array (batch, features): `article` and
+    `framework` name the model in the errors (400 invalid_input: images or named inputs, rows that
+    are not flat, and, when `expected` is a number, another count of features than it was fitted on)."""
+    if data.kind != 'rows':
+        raise bad_input(f'{article} {framework} model takes rows of numbers ({{"input": [...]}}), not images or named inputs')
+    features = batch_array(data.rows, params.input.dtype or default_dtype, params.input.row_shape)
+    if features.ndim != 2:
+        raise bad_input(f'{article} {framework} model takes each row as a flat list of features; got rows of shape {list(features.shape[1:])}')
+    if expected is not None and features.shape[1] != expected:
+        raise bad_input(f'This {framework} model takes {expected} features per row; got {features.shape[1]}')
+    return features

@@ -8,9 +8,9 @@ Labels known to the script (labels.txt, params.json "labels", else the classifie
 are added to the answer as "labels".
 """
 
-from mlhub_serving.arrays import batch_array, output_rows
+from mlhub_serving.arrays import feature_rows, output_rows
 from mlhub_serving.bundle import model_file
-from mlhub_serving.errors import bad_input, require
+from mlhub_serving.errors import require
 from mlhub_serving.model_base import LoadedModel, open_bundle
 from mlhub_serving.model_base import input_fn, output_fn  # noqa: F401 - the contract's names
 from mlhub_serving.payloads import Prediction
@@ -32,15 +32,7 @@ def model_fn(model_dir):
 
 def predict_fn(data, loaded):
     """predict_proba (one probability per class, in classes_ order) where the model has it, else predict."""
-    if data.kind != 'rows':
-        raise bad_input('A scikit-learn model takes rows of numbers ({"input": [...]}), not images or named inputs')
-    spec = loaded.params.input
-    features = batch_array(data.rows, spec.dtype or 'float64', spec.row_shape)
-    if features.ndim != 2:
-        raise bad_input(f'A scikit-learn model takes each row as a flat list of features; got rows of shape {list(features.shape[1:])}')
     model = loaded.model
-    expected = getattr(model, 'n_features_in_', None)
-    if expected is not None and features.shape[1] != expected:
-        raise bad_input(f'This scikit-learn model takes {expected} features per row; got {features.shape[1]}')
+    features = feature_rows(data, loaded.params, 'A', 'scikit-learn', 'float64', getattr(model, 'n_features_in_', None))
     output = model.predict_proba(features) if hasattr(model, 'predict_proba') else model.predict(features)
     return Prediction(rows=output_rows(output, features.shape[0]), labels=loaded.labels)

@@ -11,9 +11,9 @@ with two labels as a binary classifier), the value for regression.
 
 import json
 
-from mlhub_serving.arrays import batch_array, output_rows
+from mlhub_serving.arrays import feature_rows, output_rows
 from mlhub_serving.bundle import load_failed, model_file
-from mlhub_serving.errors import bad_input, require
+from mlhub_serving.errors import require
 from mlhub_serving.model_base import LoadedModel, open_bundle
 from mlhub_serving.model_base import input_fn, output_fn  # noqa: F401 - the contract's names
 from mlhub_serving.payloads import Prediction
@@ -40,18 +40,10 @@ def objective(booster):
 
 def predict_fn(data, loaded):
     """The booster's predictions for the rows (see the module's docstring for what each objective gives)."""
-    if data.kind != 'rows':
-        raise bad_input('An XGBoost model takes rows of numbers ({"input": [...]}), not images or named inputs')
+    booster = loaded.model
+    features = feature_rows(data, loaded.params, 'An', 'XGBoost', 'float32', booster.num_features())
     xgb = require('xgboost')
     np = require('numpy')
-    spec = loaded.params.input
-    features = batch_array(data.rows, spec.dtype or 'float32', spec.row_shape)
-    if features.ndim != 2:
-        raise bad_input(f'An XGBoost model takes each row as a flat list of features; got rows of shape {list(features.shape[1:])}')
-    booster = loaded.model
-    expected = booster.num_features()
-    if features.shape[1] != expected:
-        raise bad_input(f'This XGBoost model takes {expected} features per row; got {features.shape[1]}')
     matrix = xgb.DMatrix(features)
     if objective(booster) == 'multi:softmax':
         margins = booster.predict(matrix, output_margin=True).astype(np.float64)
