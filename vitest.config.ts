@@ -12,5 +12,6 @@ export default defineConfig({
     // three files at a time keep both cores busy.
     maxWorkers: 3,
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    setupFiles: ['test/support/cdk-outdir.ts'],
   },
 });

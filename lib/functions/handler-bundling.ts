@@ -1,6 +1,6 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { synthScratchDir } from './synth-scratch';
 import { fileURLToPath } from 'node:url';
 import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { buildSync, type BuildOptions } from 'esbuild';
@@ -127,13 +127,13 @@ let builtCitationEngine: string | undefined;
 const quoted = (path: string): string => `'${path.replace(/'/g, "'\\''")}'`;
 
 function copyCitationEngineInto(outputDir: string): string {
-  if (builtCitationEngine === undefined) builtCitationEngine = writeCitationEnginePackage(mkdtempSync(join(tmpdir(), 'mlhub-citation-engine-')));
+  if (builtCitationEngine === undefined) builtCitationEngine = writeCitationEnginePackage(synthScratchDir('mlhub-citation-engine-'));
   return `cp -R ${quoted(join(builtCitationEngine, 'citation-engine'))} ${quoted(join(builtCitationEngine, 'package.json'))} ${quoted(outputDir)}`;
 }
 
 function copyTracerPackageInto(outputDir: string): string {
   if (builtTracerPackage === undefined) {
-    builtTracerPackage = mkdtempSync(join(tmpdir(), 'mlhub-tracer-package-'));
+    builtTracerPackage = synthScratchDir('mlhub-tracer-package-');
     writeTracerPackage(builtTracerPackage);
   }
   return `cp -R ${quoted(join(builtTracerPackage, 'node_modules'))} ${quoted(outputDir)}`;

@@ -3,9 +3,9 @@ import { Effect, Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk
 import type { CfnBucket, IBucket } from 'aws-cdk-lib/aws-s3';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { synthScratchDir } from './synth-scratch';
 import { BUNDLE_ROOT } from '../../functions/bundles/bundle-keys';
 import { DEFAULT_DEPLOY_PREFIX, DEPLOY_ENV } from '../../functions/frameworks/deploy-settings';
 import { buildScriptsArchive, DEFAULT_SCRIPTS_DIR, hasScripts } from '../../functions/frameworks/scripts-archive';
@@ -63,7 +63,7 @@ export class SageMakerDeploy extends Construct {
     this.prefix = prefix;
     const scriptsDir = props.scriptsDir ?? DEFAULT_SCRIPTS_DIR;
     // The archives are built here, deterministically, so their asset hashes change only with the scripts.
-    const staging = mkdtempSync(join(tmpdir(), 'mlhub-scripts-'));
+    const staging = synthScratchDir('mlhub-scripts-');
     this.scripts = new Map(DEPLOYABLE_FRAMEWORKS.filter((framework) => hasScripts(framework, scriptsDir)).map((framework) => {
       const path = join(staging, `${framework}.tar.gz`);
       writeFileSync(path, buildScriptsArchive(framework, scriptsDir).bytes);

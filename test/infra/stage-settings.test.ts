@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
 import type { Stack } from 'aws-cdk-lib';
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { optionEnvName, parseStackOption, STACK_OPTIONS, type StackOption } from '../../lib/config/stack-config';
 import { runStageCommand } from '../../lib/config/stage-command';
 import { readStageSettings, StageSettingsError, stageSettingsFile, withStageLock, writeStageSettings } from '../../lib/config/stage-settings';
@@ -12,7 +12,15 @@ import { PROJECT_ROOT } from '../../lib/functions/handler-bundling';
 import { createMlHubApp } from '../../lib/mlhub-app';
 
 const NO_BUNDLING = { [BUNDLING_STACKS]: [] };
-const scratch = (): string => mkdtempSync(join(tmpdir(), 'mlhub-stages-'));
+const scratches: string[] = [];
+const scratch = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'mlhub-stages-'));
+  scratches.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of scratches) rmSync(dir, { recursive: true, force: true });
+});
 
 /** Runs `npm run stage -- …` in-process against a scratch folder, quietly. */
 async function stage(dir: string, ...words: string[]): Promise<void> {
