@@ -1,3 +1,4 @@
+import { verdictForModelCache } from '../bundles/builtin-runtime';
 import type { BundleManifest } from '../bundles/bundle-manifest';
 import { declaredFramework, servingPath, type DeployableFramework } from '../frameworks/serving-path';
 import type { ModelType } from '../registry/model-type';
@@ -11,11 +12,12 @@ const MODEL_TYPE_OF: Readonly<Record<DeployableFramework, ModelType>> = {
 /**
  * The framework a checked bundle is for, as the serving path reads it (functions/frameworks/
  * serving-path.ts, ignoring the model's meta.backend, which says who serves it, not what it is):
- * `ONNX` when the built-in runtime runs it, the deployable framework's model type when one
- * serves it, undefined when neither does (the declared type then stands).
+ * `ONNX` when the built-in runtime runs it (whatever the size of the predict function's model
+ * cache, which says where it runs, not what it is), the deployable framework's model type when
+ * one serves it, undefined when neither does (the declared type then stands).
  */
-export function bundleModelType(manifest: Pick<BundleManifest, 'files' | 'params' | 'builtinRuntime'>): ModelType | undefined {
-  const path = servingPath(manifest);
+export function bundleModelType(manifest: Pick<BundleManifest, 'files' | 'onnxLinks' | 'params' | 'builtinRuntime'>): ModelType | undefined {
+  const path = servingPath(manifest, { builtinRunnable: verdictForModelCache(manifest, Number.POSITIVE_INFINITY).runnable });
   if (path.path === 'builtin') return 'ONNX';
   return path.path === 'deployable' ? MODEL_TYPE_OF[path.framework] : undefined;
 }

@@ -82,6 +82,8 @@ describe('searchDocumentOf: a model\'s items as the search index holds them', ()
     expect(framework('ScikitLearn', bundle(1, files('iris-xgb/model.ubj', 'labels.txt')))).toMatchObject({ type: 'ScikitLearn', framework: 'XGBoost' });
     expect(framework('PyTorch', bundle(1, files('model.joblib')))).toMatchObject({ type: 'PyTorch', framework: 'ScikitLearn' });
     expect(framework('TensorFlow', bundle(1, { ...files('mnist.onnx'), builtinRuntime: { runnable: true, modelFiles: ['mnist.onnx'] } }))?.framework).toBe('ONNX');
+    // Too large for the predict function's model cache is still ONNX: the size says where it runs, not what it is.
+    expect(framework('PyTorch', bundle(1, { ...files('big.onnx'), builtinRuntime: { runnable: false, reason: 'too big', modelFiles: ['big.onnx'] } }))?.framework).toBe('ONNX');
     // The newest ready version decides; a pending or rejected one after it does not.
     expect(framework('ONNX', bundle(1, files('old.joblib')), bundle(2, files('new.ubj')), bundle(3, files('x.pt'), 'rejected'))?.framework).toBe('XGBoost');
     // A declaration the bundle agrees with stands as written; no detection keeps the declared type.
