@@ -10,7 +10,9 @@ import { Output, humanBytes, redactOutput } from './output';
 import { bundleNameFor, packDirectory } from './pack-directory';
 import { pullBundle } from './pull-bundle';
 import { pushBundle } from './push-bundle';
-import { searchPath, searchTable, type SearchOptions } from './search-command';
+import { MODEL_TYPES } from '../functions/registry/model-type';
+import { SEARCH_SORTS } from '../functions/search/search-engine';
+import { PAGE_LIMIT, searchPages, searchTable, type SearchOptions } from './search-command';
 
 interface GlobalOptions {
   json?: boolean;
@@ -113,7 +115,7 @@ export function buildProgram(): Command {
 
   program.command('create <name>')
     .description('create a model record')
-    .requiredOption('-t, --type <type>', 'TensorFlow, PyTorch, Keras, ScikitLearn or ONNX')
+    .requiredOption('-t, --type <type>', `the framework: ${MODEL_TYPES.join(', ')} (any case; tf, torch, sklearn, xgb… too)`)
     .option('-d, --description <text>', 'what the model does')
     .option('--meta <json>', 'metadata as a JSON object')
     .option('--public', 'make it readable by anyone')
@@ -152,16 +154,26 @@ export function buildProgram(): Command {
     });
 
   program.command('search [query]')
-    .description('search the models you can see: full text (prefixes and one typo allowed), filters, facets')
-    .option('--author <name>', 'only models with this author (a name or an ORCID iD)')
-    .option('--framework <type>', 'only models of this type: TensorFlow, PyTorch, Keras, ScikitLearn or ONNX')
+    .description('search the models you can see: full text (prefixes and one typo allowed), filters, facets; pages on with --all or --limit')
+    .option('--author <name>', 'only models with this scholarly author (a name or an ORCID iD); for the account, --owner')
+    .option('--owner <user>', 'only models owned by this user id')
+    .option('--framework <type>', `only models of this framework (detected in the bundle, else the declared type): ${MODEL_TYPES.join(', ')}`)
+    .option('--task <task>', 'only models for this task (e.g. image-classification)')
+    .option('--discipline <name>', 'only models of this discipline')
     .option('--license <spdx>', 'only models under this license (an SPDX id, such as MIT)')
     .option('--keyword <word>', 'only models with this keyword')
-    .option('--sort <order>', 'relevance (the default with a query), updated, created, name, downloads or predictions')
-    .option('-n, --limit <n>', 'at most this many (1 to 100; default 50)', positiveInt)
+    .addOption(new Option('--published <bool>', 'only models with (true) or without (false) a published version').choices(['true', 'false']))
+    .addOption(new Option('--has-doi <bool>', 'only models with (true) or without (false) a concept DOI').choices(['true', 'false']))
+    .option('--updated-since <date>', 'only models updated at or after it: an ISO 8601 date or date-time (2026-01-31, 2026-01-31T12:00:00Z)')
+    .option('--mine', 'only your own')
+    .option('--sort <order>', `${SEARCH_SORTS.join(', ')} (default relevance with a query, else updated)`)
+    .addOption(new Option('--direction <dir>', 'desc (the default) or asc (the default for --sort name)').choices(['asc', 'desc']))
+    .option('-n, --limit <n>', `at most this many, fetched ${PAGE_LIMIT} a page (default: one page of 50)`, positiveInt)
+    .addOption(new Option('--all', 'every hit, page after page').conflicts('limit'))
+    .option('--cursor <cursor>', "start after a previous search's next_cursor (same query and options)")
     .action(async (text: string | undefined, options: SearchOptions, command: Command) => {
       const { api, out } = await context(command);
-      const answer = await api.json<SearchAnswer>('GET', searchPath(text, options));
+      const answer = await searchPages((path) => api.json<SearchAnswer>('GET', path), text, options);
       out.result(answer, () => searchTable(answer));
     });
 
@@ -203,7 +215,7 @@ export function buildProgram(): Command {
   program.command('push <name> <path>')
     .description('upload a .tar.gz (or a folder, packed on the fly) as a new version; run it again to resume')
     .option('-p, --parallel <n>', 'parts sent at once', positiveInt, 4)
-    .addOption(new Option('--create <type>', 'create the model first if it does not exist, with this type'))
+    .addOption(new Option('--create <type>', `create the model first if it does not exist, with this type: ${MODEL_TYPES.join(', ')}`))
     .action(async (name: string, path: string, options: { parallel: number; create?: string }, command: Command) => {
       const { api, out } = await context(command);
       const info = await stat(path).catch(() => {

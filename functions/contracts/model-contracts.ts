@@ -3,6 +3,7 @@ import { ERROR_GROUPS as G, PREDICTION_ERRORS } from './error-groups';
 import { ALTERNATE_CONTENT_TYPES } from '../landing/representations';
 import { CITATION_FORMAT_NAMES, CITATION_FORMATS, CITATION_STYLE_NAMES, DEFAULT_CITATION_FORMAT, DEFAULT_CITATION_STYLE, STYLED_FORMATS } from '../citations/citation-formats';
 import { MAX_VERSION_NUMBER } from '../versions/version-records';
+import { MODEL_TYPES } from '../registry/model-type';
 import { flagText, modelParams, wholeNumberText, withdrawalReasonQuery } from './parameters';
 import { echoed } from './request-errors';
 import { scholarlyFields } from './scholarly-metadata';
@@ -29,7 +30,9 @@ const metaObject = z.optional(z.nullable(jsonObject));
  */
 export const modelDocument = z.strictObject({
   model: z.optional(z.string({ error: 'must be a string' })),
-  type: z.optional(z.nullable(z.string({ error: 'must be a string' }))),
+  type: z.optional(z.nullable(z.string({ error: 'must be a string' })).register(z.globalRegistry, {
+    description: `The framework: one of ${MODEL_TYPES.join(', ')}, or a common spelling (tf, torch, sklearn, scikit-learn, xgb…); required at create`,
+  })),
   meta: metaObject,
   // The original MLHub called it meta_data; both are accepted.
   meta_data: metaObject,
@@ -54,7 +57,7 @@ export const listModels = contract({
   route: 'listModels',
   query: z.object({
     limit: z.optional(wholeNumberText(MAX_PAGE, 'Models per page (default 50)')),
-    cursor: z.optional(z.string().register(z.globalRegistry, { description: 'The `x-next-cursor` of the previous page, unchanged' })),
+    cursor: z.optional(z.string().register(z.globalRegistry, { description: "The previous page's cursor, unchanged: the listing's `x-next-cursor`, a search's `next_cursor` (both in its Link header too)" })),
     mine: z.optional(flagText('Only the caller\'s own models (sign in)')),
     ...searchParameters,
   }),

@@ -157,7 +157,8 @@ const facetCounts = z.array(z.strictObject({ value: z.string(), count: z.int().c
 
 export const searchHit = component(z.strictObject({
   model: z.string(),
-  type: z.string(),
+  type: z.string().register(z.globalRegistry, { description: 'The model type its owner declared' }),
+  framework: z.string().register(z.globalRegistry, { description: 'The framework the framework filter and facet go by: detected in the newest ready version\'s bundle (ONNX when the built-in runtime runs it, else the deployable framework), or the declared type when none is' }),
   title: z.nullable(z.string()),
   authors: z.array(z.strictObject({ name: z.string(), orcid: z.optional(z.string()) })),
   description: z.nullable(z.string()),

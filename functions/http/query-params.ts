@@ -41,6 +41,40 @@ export function checkQueryRepeats(rawQueryString: string | undefined): void {
   throw invalid('repeated_query_parameter', `Query parameter${repeated.length > 1 ? 's' : ''} ${quoteList(repeated)} ${repeated.length > 1 ? 'are' : 'is'} given more than once; give each once`);
 }
 
+/** A `%` not followed by two hex digits: URLSearchParams keeps it as a literal `%`, and so does this. */
+const LONE_PERCENT = /%(?![0-9a-f]{2})/gi;
+
+/** Whether a query string component's percent-escapes decode to UTF-8 (decodeURIComponent throws on any other bytes). */
+function isUtf8Component(component: string): boolean {
+  try {
+    decodeURIComponent(component.replace(LONE_PERCENT, '%25'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Refuses a query parameter whose percent-escapes are not UTF-8 (`?q=a%FFb`) with a 400
+ * `invalid_<name>`: the parsed parameters hold U+FFFD in place of such bytes (URL's
+ * percent-decoding, WHATWG URL §5.1), so without this a value nobody sent would be searched for,
+ * matched or stored, as an invalid body is refused rather than stored as U+FFFD (`invalid_encoding`).
+ * Run after checkQueryNames, so the name is one the route reads (and its `invalid_<name>` a code its
+ * contract lists).
+ *
+ * @param rawQueryString the query string as sent (API Gateway's `rawQueryString`, without `?`)
+ */
+export function checkQueryEncoding(rawQueryString: string | undefined): void {
+  if (!rawQueryString) return;
+  for (const pair of rawQueryString.split('&')) {
+    const split = pair.indexOf('=');
+    const [rawName, rawValue] = split === -1 ? [pair, ''] : [pair.slice(0, split), pair.slice(split + 1)];
+    if (isUtf8Component(rawName) && isUtf8Component(rawValue)) continue;
+    const name = new URLSearchParams(`${rawName}=`).keys().next().value ?? '';
+    throw invalid(`invalid_${name}`, `Query parameter ${quoteList([name])} holds percent-escapes that are not UTF-8 (${quoteList([pair.slice(0, 60)])}); encode its text as UTF-8`);
+  }
+}
+
 /** Path identifiers other than the model name (upload and token ids) are ids MLHub issued, all far shorter. */
 export const MAX_PATH_ID_BYTES = 256;
 

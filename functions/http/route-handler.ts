@@ -9,7 +9,7 @@ import type { RouteContract, ValidatedInput } from '../contracts/route-contract'
 import { routeById, type RouteSpec } from '../routes/route-table';
 import { bodyLimit, type TooLargeMessage } from './body-limit';
 import { corsHeaders } from './cors';
-import { checkPathIds, checkQueryNames, checkQueryRepeats } from './query-params';
+import { checkPathIds, checkQueryEncoding, checkQueryNames, checkQueryRepeats } from './query-params';
 import { errorResponses } from './error-response';
 import { headResponses } from './head-response';
 import { jsonBody } from './json-body';
@@ -82,13 +82,14 @@ function checkModelNameInPath(): middy.MiddlewareObj<APIGatewayProxyEventV2, Htt
   };
 }
 
-/** Query parameter names and path identifiers are checked before anything reads the body. */
+/** Query parameter names, repeats and encoding, and path identifiers, are checked before anything reads the body. */
 function checkRequestLine(route: RouteSpec): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResult> {
   return {
     before: async (request) => {
       const requested = request.event.routeKey && request.event.routeKey !== '$default' ? request.event.routeKey : undefined;
       checkQueryNames(route, request.event.queryStringParameters ?? {}, request.event.pathParameters ?? {}, requested);
       checkQueryRepeats(request.event.rawQueryString);
+      checkQueryEncoding(request.event.rawQueryString);
       checkPathIds(request.event.pathParameters ?? {});
     },
   };

@@ -11,6 +11,7 @@ import type { AccessDocument } from '../contracts/access-contracts';
 import { modelFieldsOf } from './model-fields';
 import { SCHOLARLY_KEYS } from '../contracts/scholarly-metadata';
 import { checkModelName } from './model-name';
+import { MODEL_TYPES } from './model-type';
 import type { ModelRecord, ModelWithVersions, Visibility } from './model-records';
 import type { ExpectedRevision, ListingPage, ListingQuery, ModelStore } from './model-store';
 
@@ -60,7 +61,7 @@ export class ModelRegistry {
     if (named !== undefined && named !== name) {
       throw invalid('name_mismatch', `The body names model '${named}' but the path names '${name}'; they must match`);
     }
-    if (!fields.type) throw invalid('missing_type', "Field 'type' is required: one of TensorFlow, PyTorch, Keras, ScikitLearn, ONNX");
+    if (!fields.type) throw invalid('missing_type', `Field 'type' is required: one of ${MODEL_TYPES.join(', ')}`);
     const now = this.now().toISOString();
     const model: ModelRecord = {
       name,
@@ -103,7 +104,7 @@ export class ModelRegistry {
     if (named !== undefined && named !== name) {
       throw invalid('name_mismatch', `The body names model '${named}' but the path names '${name}'; renaming is not supported`);
     }
-    if (clearsType) throw invalid('invalid_body', "Field 'type' is required and cannot be cleared; send one of TensorFlow, PyTorch, Keras, ScikitLearn, ONNX, or leave it out");
+    if (clearsType) throw invalid('invalid_body', `Field 'type' is required and cannot be cleared; send one of ${MODEL_TYPES.join(', ')}, or leave it out`);
     if (visibility !== undefined && visibility !== current.visibility) {
       throw invalid('visibility_not_here',
         `Visibility is changed with PUT /model/${encodeURIComponent(name)}/access {"visibility": "${visibility}"} (by the owner); this PUT changed nothing`);

@@ -1,6 +1,7 @@
 import { invalid } from '../errors/app-error';
 
-export const MODEL_TYPES = ['TensorFlow', 'PyTorch', 'Keras', 'ScikitLearn', 'ONNX'] as const;
+/** The frameworks a model may be declared as (`type`): issue 14's deployable ones and ONNX, which MLHub runs itself. */
+export const MODEL_TYPES = ['TensorFlow', 'PyTorch', 'Keras', 'ScikitLearn', 'XGBoost', 'ONNX'] as const;
 export type ModelType = (typeof MODEL_TYPES)[number];
 
 /** Spellings researchers use, compared after lowercasing and dropping spaces, dots, dashes and underscores. */
@@ -9,6 +10,7 @@ const ALIASES: Readonly<Record<string, ModelType>> = {
   pytorch: 'PyTorch', torch: 'PyTorch', torchscript: 'PyTorch',
   keras: 'Keras', tfkeras: 'Keras',
   scikitlearn: 'ScikitLearn', sklearn: 'ScikitLearn', scikit: 'ScikitLearn',
+  xgboost: 'XGBoost', xgb: 'XGBoost',
   onnx: 'ONNX',
 };
 

@@ -61,7 +61,7 @@ const changeOf = (item: Item): SearchChange => ({
 const SCANNED_ATTRIBUTES = [
   TABLE_DESIGN.partitionKey, TABLE_DESIGN.sortKey,
   'name', 'title', 'description', 'keywords', 'authors', 'discipline', 'task', 'license', 'type', 'owner', 'visibility',
-  'createdAt', 'updatedAt', 'latestVersion', 'state', 'version', 'publication', 'user', 'downloads', 'predictions',
+  'createdAt', 'updatedAt', 'latestVersion', 'state', 'version', 'status', 'manifest', 'publication', 'user', 'downloads', 'predictions',
 ] as const;
 
 /** The parallel segments a rebuild scans the table in. */

@@ -5,6 +5,7 @@ import { GRANT_SORT_PREFIX, META_SORT_KEY, USAGE_SORT_KEY, VERSION_SORT_PREFIX }
 import { stripKeys, type Item } from '../store/dynamo-items';
 import { TABLE_DESIGN } from '../store/table-design';
 import type { VersionRecord } from '../versions/version-records';
+import { searchFramework } from './detected-framework';
 import type { SearchDocument } from './search-engine';
 
 /** The usage counters' item (PK=MODEL#<name>, SK=USAGE): numbers the download and predict handlers ADD to. */
@@ -24,7 +25,8 @@ const count = (value: unknown): number => (typeof value === 'number' && Number.i
  *
  * `published`, `hasDoi`, `doi` and `conceptDoi` are what the model's page says of its DOIs
  * (publishedDois in functions/registry/model-views.ts). Grantees are the users with a grant of any
- * role (read suffices to see a model: functions/access/access-policy.ts).
+ * role (read suffices to see a model: functions/access/access-policy.ts). `framework` is the one
+ * detected in the newest ready bundle, else the declared `type` (detected-framework.ts).
  */
 export function searchDocumentOf(items: readonly Item[]): SearchDocument | undefined {
   let model: ModelRecord | undefined;
@@ -49,7 +51,8 @@ export function searchDocumentOf(items: readonly Item[]): SearchDocument | undef
     ...(model.discipline ? { discipline: model.discipline } : {}),
     ...(model.task ? { task: model.task } : {}),
     ...(model.license ? { license: model.license } : {}),
-    framework: model.type,
+    type: model.type,
+    framework: searchFramework(model.type, versions),
     owner: model.owner,
     visibility: model.visibility,
     grantees: [...new Set(grantees)].sort(),

@@ -34,8 +34,13 @@ export interface SearchDocument {
   readonly task?: string;
   /** SPDX id. */
   readonly license?: string;
-  /** The model type (`ONNX`, `TensorFlow`, …), matched case-insensitively by `type`/`framework`. */
+  /**
+   * The framework (a model type: `ONNX`, `XGBoost`, …) detected in its newest ready bundle, else
+   * the declared type; matched case-insensitively by `type`/`framework`, and faceted.
+   */
   readonly framework: string;
+  /** The model type its owner declared; absent from documents indexed before it was kept (then `framework`). */
+  readonly type?: string;
   /** Who may see it (functions/access/access-policy.ts, as data): the owner, everyone when public, and each grantee. */
   readonly owner: string;
   readonly visibility: 'public' | 'private';
@@ -87,7 +92,7 @@ export interface SearchQuery {
   readonly direction: 'asc' | 'desc';
   /** 1–100. */
   readonly limit: number;
-  /** An opaque cursor from the previous page's `nextCursor`. */
+  /** An opaque cursor from the previous page's `nextCursor` (the API's `next_cursor`). */
   readonly cursor?: string;
 }
 

@@ -10,8 +10,11 @@ import { SEARCH_PARAMETERS } from './search-parameters';
 export { SEARCH_PARAMETERS };
 
 /**
- * GET /models's search parameters, named as the Hugging Face Hub's /api/models names them where
- * it has them (`search` aside: MLHub's full text is `q`), and how they become a SearchQuery.
+ * GET /models's search parameters and how they become a SearchQuery. The Hugging Face Hub's
+ * /api/models names are aliases where they mean the same thing: `search` (of `q`), `library` (of
+ * `framework`), `pipeline_tag` (of `task`), and its sorts `lastModified` and `createdAt` (of
+ * `updated` and `created`). The Hub's `author` (the account) is not one: MLHub's `author` is a
+ * scholarly author, and the account is `owner`.
  *
  * Each takes one value: a parameter given twice is refused before this reads it, as on every
  * route (functions/http/query-params.ts checkQueryRepeats), so a comma in a value is part of it
@@ -44,11 +47,13 @@ function oneOf<T extends string>(rule: string, read: (word: string) => T | undef
   ).register(z.globalRegistry, { description: `${description}: ${rule}` });
 }
 
+/** The Hugging Face Hub's names for the sorts MLHub has under another name (its `downloads` is MLHub's too). */
+const HUB_SORTS: Readonly<Record<string, SearchSort>> = { lastmodified: 'updated', createdat: 'created' };
 const sortParameter = oneOf<SearchSort>(
-  `one of ${words(SEARCH_SORTS)}`,
-  (word) => (SEARCH_SORTS as readonly string[]).includes(word) ? word as SearchSort : undefined,
+  `one of ${words(SEARCH_SORTS)} (or the Hugging Face Hub's 'lastModified', 'createdAt')`,
+  (word) => (SEARCH_SORTS as readonly string[]).includes(word) ? word as SearchSort : HUB_SORTS[word],
   "The order (default 'relevance' with q, else 'updated'; 'relevance' needs q)",
-  SEARCH_SORTS.map(anyCase).join('|'),
+  [...SEARCH_SORTS, 'lastModified', 'createdAt'].map(anyCase).join('|'),
 );
 
 /** The Hugging Face Hub takes `direction=-1` for descending; `1` is then ascending. */
@@ -116,15 +121,20 @@ const updatedSinceParameter = z.pipe(
 ).register(z.globalRegistry, { description: 'Only models updated at or after it: an ISO 8601 date (midnight UTC) or date-time with Z or an offset', format: 'date-time' });
 
 /** The search parameters' schemas, for the listModels contract's query (beside limit, cursor and mine). */
+const fullText = (alias: string) => label(MAX_QUERY_TEXT).register(z.globalRegistry, {
+  description: `Full text over name, title, keywords, authors (names and ORCID iDs), discipline and description, ranked; prefixes and one typo in words of 5 letters or more match too (1 to ${MAX_QUERY_TEXT} characters; ${alias})`,
+});
+
 export const searchParameters = {
-  q: z.optional(label(MAX_QUERY_TEXT).register(z.globalRegistry, {
-    description: `Full text over name, title, keywords, authors (names and ORCID iDs), discipline and description, ranked; prefixes and one typo in words of 5 letters or more match too (1 to ${MAX_QUERY_TEXT} characters)`,
-  })),
-  author: z.optional(filterText('Only models with this author: a name, or a bare ORCID iD')),
-  owner: z.optional(filterText("Only models owned by this user id")),
+  q: z.optional(fullText("alias search, the Hugging Face Hub's name")),
+  search: z.optional(fullText("alias of q, as the Hugging Face Hub names it")),
+  author: z.optional(filterText('Only models with this scholarly author: a name, or a bare ORCID iD (the account that owns a model is owner)')),
+  owner: z.optional(filterText("Only models owned by this user id (the Hugging Face Hub's author)")),
   type: z.optional(frameworkParameter('framework')),
   framework: z.optional(frameworkParameter('type')),
-  task: z.optional(filterText('Only models for this task')),
+  library: z.optional(frameworkParameter("framework, as the Hugging Face Hub names it")),
+  task: z.optional(filterText('Only models for this task (alias pipeline_tag)')),
+  pipeline_tag: z.optional(filterText("Only models for this task (alias of task, as the Hugging Face Hub names it)")),
   license: z.optional(licenseParameter),
   keyword: z.optional(filterText('Only models with this keyword (alias tag)')),
   tag: z.optional(filterText('Only models with this keyword (alias of keyword)')),
@@ -148,34 +158,43 @@ export type ParsedListQuery = {
 /** Whether the request is a search (any search parameter given) rather than the plain listing. */
 export const isSearch = (query: Readonly<Record<string, unknown>>): boolean => SEARCH_PARAMETERS.some((name) => query[name] !== undefined);
 
-/** One value for two alias parameters: either, or both when they agree (case aside); else a 400 naming both. */
-function aliased(first: [string, string | undefined], second: [string, string | undefined]): string | undefined {
-  const [[firstName, a], [secondName, b]] = [first, second];
-  if (a !== undefined && b !== undefined && a.toLowerCase() !== b.toLowerCase()) {
-    throw invalid(`invalid_${secondName}`, `Query parameters '${firstName}' and '${secondName}' are aliases and differ ('${visible(a.slice(0, 60))}', '${visible(b.slice(0, 60))}'); give one`);
+/**
+ * One value for alias parameters: whichever is given, or the first when several agree (case
+ * aside); else a 400 `invalid_<the later one>` naming the two that differ.
+ */
+function aliased(...given: readonly [string, string | undefined][]): string | undefined {
+  const present = given.filter((pair): pair is [string, string] => pair[1] !== undefined);
+  const [first] = present;
+  if (first === undefined) return undefined;
+  const differing = present.find(([, value]) => value.toLowerCase() !== first[1].toLowerCase());
+  if (differing !== undefined) {
+    throw invalid(`invalid_${differing[0]}`, `Query parameters '${first[0]}' and '${differing[0]}' are aliases and differ ('${visible(first[1].slice(0, 60))}', '${visible(differing[1].slice(0, 60))}'); give one`);
   }
-  return a ?? b;
+  return first[1];
 }
 
 /**
  * The SearchQuery a GET /models request asks for, once its contract has checked each value.
  *
  * @param defaultLimit the page size when `limit` is absent (the listing's)
- * @throws AppError 400 `invalid_framework` (type and framework differ), `invalid_tag` (keyword and
- *   tag differ), `invalid_sort` (sort=relevance without q)
+ * @throws AppError 400 when aliases differ: `invalid_search` (q and search), `invalid_framework` or
+ *   `invalid_library` (type, framework and library), `invalid_pipeline_tag` (task and
+ *   pipeline_tag), `invalid_tag` (keyword and tag); `invalid_sort` (sort=relevance without q)
  */
 export function toSearchQuery(query: ParsedListQuery, defaultLimit: number): SearchQuery {
-  const framework = aliased(['type', query.type], ['framework', query.framework]);
+  const q = aliased(['q', query.q], ['search', query.search]);
+  const framework = aliased(['type', query.type], ['framework', query.framework], ['library', query.library]);
+  const task = aliased(['task', query.task], ['pipeline_tag', query.pipeline_tag]);
   const keyword = aliased(['keyword', query.keyword], ['tag', query.tag]);
-  if (query.sort === 'relevance' && query.q === undefined) {
+  if (query.sort === 'relevance' && q === undefined) {
     throw invalid('invalid_sort', "Query parameter 'sort' is 'relevance', which ranks by q; give q, or another sort");
   }
-  const sort = query.sort ?? (query.q === undefined ? 'updated' : 'relevance');
+  const sort = query.sort ?? (q === undefined ? 'updated' : 'relevance');
   const filters = {
     ...(query.author !== undefined ? { author: query.author } : {}),
     ...(query.owner !== undefined ? { owner: query.owner } : {}),
     ...(framework !== undefined ? { framework } : {}),
-    ...(query.task !== undefined ? { task: query.task } : {}),
+    ...(task !== undefined ? { task } : {}),
     ...(query.license !== undefined ? { license: query.license } : {}),
     ...(keyword !== undefined ? { keyword } : {}),
     ...(query.discipline !== undefined ? { discipline: query.discipline } : {}),
@@ -185,7 +204,7 @@ export function toSearchQuery(query: ParsedListQuery, defaultLimit: number): Sea
     ...(query.mine ? { mine: true } : {}),
   };
   return {
-    ...(query.q !== undefined ? { q: query.q } : {}),
+    ...(q !== undefined ? { q } : {}),
     filters,
     sort,
     direction: query.direction ?? (sort === 'name' ? 'asc' : 'desc'),

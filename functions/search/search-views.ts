@@ -4,14 +4,16 @@ import { SEARCH_FACETS, type SearchHit, type SearchResult } from './search-engin
  * A search hit as GET /models answers it: the model summary's fields as modelSummaryView names
  * them (functions/registry/model-views.ts), less `meta` and the fields the index does not hold
  * (reference, related identifiers, funding, revision: GET /model/{name} has them all), plus the
- * DOIs, whether a version is published, the usage counters, and, when `q` was given, the score and
- * the highlights.
+ * DOIs, whether a version is published, the usage counters, the framework the `framework` filter
+ * and facet go by (detected in the newest ready bundle, else the declared `type`), and, when `q`
+ * was given, the score and the highlights.
  */
 export function searchHitView(hit: SearchHit) {
   const document = hit.document;
   return {
     model: document.name,
-    type: document.framework,
+    type: document.type ?? document.framework,
+    framework: document.framework,
     title: document.title ?? null,
     authors: document.authors.map((author) => ({ name: author.name, ...(author.orcid !== undefined ? { orcid: author.orcid } : {}) })),
     description: document.description ?? null,

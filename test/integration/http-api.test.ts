@@ -96,7 +96,7 @@ describe('model records', () => {
 
   it('rejects invalid create bodies with 400 and writes nothing', async () => {
     expectError(await api('POST', '/model/rec-bad', json({ model: 'other', type: 'onnx' })), 400, 'name_mismatch');
-    expectError(await api('POST', '/model/rec-bad', json({ type: 'caffe' })), 400, 'invalid_model_type', /TensorFlow, PyTorch, Keras, ScikitLearn, ONNX/);
+    expectError(await api('POST', '/model/rec-bad', json({ type: 'caffe' })), 400, 'invalid_model_type', /TensorFlow, PyTorch, Keras, ScikitLearn, XGBoost, ONNX/);
     expectError(await api('POST', '/model/rec-bad', json({ type: 'onnx', colour: 1 })), 400, 'invalid_body', /unknown field/);
     expectError(await api('POST', '/model/rec-bad', json([1, 2])), 400, 'invalid_body');
     expectError(await api('POST', '/model/rec-bad', { body: '', headers: { 'content-type': 'application/json' } }), 400, 'missing_body');

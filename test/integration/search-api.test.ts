@@ -45,7 +45,16 @@ afterAll(async () => {
 describe('GET /models search parameters', () => {
   it.each([
     ['q=', 'invalid_q', /^Query parameter 'q' must not be empty/],
-    ['framework=caffe', 'invalid_framework', /^Query parameter 'framework' must be a model type: one of TensorFlow, PyTorch, Keras, ScikitLearn, ONNX .*, got 'caffe'$/],
+    ['framework=caffe', 'invalid_framework', /^Query parameter 'framework' must be a model type: one of TensorFlow, PyTorch, Keras, ScikitLearn, XGBoost, ONNX .*, got 'caffe'$/],
+    ['library=caffe', 'invalid_library', /^Query parameter 'library' must be a model type/],
+    ['q=x&search=y', 'invalid_search', /^Query parameters 'q' and 'search' are aliases and differ \('x', 'y'\); give one$/],
+    ['framework=onnx&library=xgboost', 'invalid_library', /^Query parameters 'framework' and 'library' are aliases and differ \('ONNX', 'XGBoost'\)/],
+    ['task=a&pipeline_tag=b', 'invalid_pipeline_tag', /aliases and differ/],
+    ['q=a%FFb', 'invalid_q', /^Query parameter 'q' holds percent-escapes that are not UTF-8 \('q=a%FFb'\)/],
+    ['search=%ED%A0%80', 'invalid_search', /^Query parameter 'search' holds percent-escapes that are not UTF-8/],
+    ['author=Ada%C3&owner=olive', 'invalid_author', /^Query parameter 'author' holds percent-escapes that are not UTF-8/],
+    ['keyword=%C0%AF', 'invalid_keyword', /not UTF-8/],
+    ['limit=%FF', 'invalid_limit', /not UTF-8/],
     ['type=onnx&framework=keras', 'invalid_framework', /^Query parameters 'type' and 'framework' are aliases and differ \('ONNX', 'Keras'\); give one$/],
     ['keyword=a&tag=b', 'invalid_tag', /aliases and differ/],
     ['published=maybe', 'invalid_published', /^Query parameter 'published' must be true or false, got 'maybe'$/],
@@ -58,7 +67,7 @@ describe('GET /models search parameters', () => {
     ['direction=sideways', 'invalid_direction', /got 'sideways'$/],
     ['license=not%20spdx', 'invalid_license', /must be an SPDX license id/],
     ['q=x&limit=500', 'invalid_limit', /from 1 to 100, got '500'$/],
-    ['q=x&search=y', 'unknown_query_parameter', /^Unknown query parameter 'search' for GET \/models; it accepts 'limit', 'cursor', 'mine', 'q', /],
+    ['q=x&filter=y', 'unknown_query_parameter', /^Unknown query parameter 'filter' for GET \/models; it accepts 'limit', 'cursor', 'mine', 'q', 'search', /],
   ])('?%s is a 400 %s naming the field', async (query, code, message) => {
     expectError(await api('GET', `/models?${query}`), 400, code, message);
   });
@@ -74,6 +83,17 @@ describe('GET /models search parameters', () => {
     expect(first.headers.get('link')).toBe(`<${mlhub.url}/models?limit=1&mine=1&cursor=${encodeURIComponent(cursor ?? '')}>; rel="next"`);
     const second = await api('GET', `/models?limit=1&mine=1&cursor=${encodeURIComponent(cursor ?? '')}`);
     expect((second.body as { model: string }[]).map((model) => model.model)).toEqual(['plain-a']);
+  });
+
+  it('invalid UTF-8 in any route\'s query parameter is a 400 naming it, before the model is looked up; UTF-8 and a lone % are read as sent', async () => {
+    expectError(await api('GET', '/model/no-such-model/download?version=1%FF'), 400, 'invalid_version', /^Query parameter 'version' holds percent-escapes that are not UTF-8/);
+    expectError(await api('GET', '/model/no-such-model/cite?style=apa%E2%82'), 400, 'invalid_style', /not UTF-8/);
+    expectError(await api('DELETE', '/model/no-such-model?reason=%FE%FF'), 400, 'invalid_reason', /not UTF-8/);
+    expectError(await api('GET', '/models?mine=1&cursor=%80'), 400, 'invalid_cursor', /^Query parameter 'cursor' holds percent-escapes that are not UTF-8/);
+    const unicode = await api('GET', '/models?q=caf%C3%A9%20%F0%9F%A7%AC');
+    expect(unicode.status, JSON.stringify(unicode.body)).toBe(200);
+    expect((await api('GET', '/models?q=50%')).status).toBe(200);
+    expect((await api('GET', '/models?q=50%25+off')).status).toBe(200);
   });
 
   it('anonymous mine is a 401, search or not', async () => {

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_MODEL } from '../../local/demo-model';
 import { openLocalIssuer } from '../../local/local-issuer';
-import { call, json, type JsonReply } from '../support/http';
+import { call, expectError, json, type JsonReply } from '../support/http';
 import { removeDataDir, startMlhub, type RunningMlhub } from '../support/local-runtime';
 import { runCli } from '../support/run-cli';
+import { makeTarGz } from '../support/tarballs';
 
 /*
  * GET /models searches over the running service, end to end: the answer's shape, every filter
@@ -19,13 +20,13 @@ import { runCli } from '../support/run-cli';
  */
 
 interface Hit {
-  model: string; type: string; title: string | null; authors: { name: string; orcid?: string }[]; keywords: string[]; license: string | null;
+  model: string; type: string; framework: string; title: string | null; authors: { name: string; orcid?: string }[]; keywords: string[]; license: string | null;
   task: string | null; discipline: string | null; owner: string; latest_version: number | null; downloads: number; predictions: number;
   score?: number; highlights?: Record<string, string>;
 }
 interface Answer { hits: Hit[]; total: number; facets: Record<string, { value: string; count: number }[]>; next_cursor: string | null }
 
-const HIT_FIELDS = ['model', 'type', 'title', 'authors', 'description', 'keywords', 'license', 'task', 'discipline', 'owner', 'visibility', 'created', 'updated',
+const HIT_FIELDS = ['model', 'type', 'framework', 'title', 'authors', 'description', 'keywords', 'license', 'task', 'discipline', 'owner', 'visibility', 'created', 'updated',
   'latest_version', 'doi', 'concept_doi', 'published', 'downloads', 'predictions'];
 
 const ADA = { name: 'Ada Lovelace', orcid: '0000-0002-1825-0097' };
@@ -76,7 +77,7 @@ describe('GET /models search', () => {
     expect(names(answer)[0]).toBe('sr-galaxy');
     const [hit] = answer.hits;
     expect(Object.keys(hit ?? {}).sort()).toEqual([...HIT_FIELDS, 'score', 'highlights'].sort());
-    expect(hit).toMatchObject({ type: 'ONNX', title: 'Galaxy morphology classifier', authors: [ADA], license: 'MIT', owner: 'olive', published: false, doi: null });
+    expect(hit).toMatchObject({ type: 'ONNX', framework: 'ONNX', title: 'Galaxy morphology classifier', authors: [ADA], license: 'MIT', owner: 'olive', published: false, doi: null });
     expect(hit?.highlights?.title).toBe('<mark>Galaxy</mark> morphology classifier');
     expect(Object.keys((await search('keyword=srtest')).hits[0] ?? {}).sort()).toEqual([...HIT_FIELDS].sort());
   });
@@ -116,7 +117,7 @@ describe('GET /models search', () => {
       return [...counts].map(([value, count]) => `${value}:${count}`).sort();
     };
     const facet = (name: string) => (all.facets[name] ?? []).map(({ value, count }) => `${value}:${count}`).sort();
-    expect(facet('framework')).toEqual(brute((hit) => [hit.type]));
+    expect(facet('framework')).toEqual(brute((hit) => [hit.framework]));
     expect(facet('license')).toEqual(brute((hit) => [hit.license]));
     expect(facet('keyword')).toEqual(brute((hit) => hit.keywords));
     expect(facet('author')).toEqual(brute((hit) => hit.authors.map((author) => author.name)));
@@ -150,6 +151,55 @@ describe('GET /models search', () => {
     await expect.poll(async () => (await search('keyword=srtest&sort=downloads')).hits[0], { timeout: 2000, interval: 100 }).toMatchObject({ model: 'sr-weather', downloads: 2 });
   });
 
+  it("the Hugging Face Hub's names are aliases: search, library, pipeline_tag, sort=lastModified; the Link carries them as sent", async () => {
+    expect(names(await search('search=galaxy'))).toEqual(names(await search('q=galaxy')));
+    expect(names(await search('library=pytorch&keyword=srtest'))).toEqual(['sr-protein']);
+    expect(names(await search('pipeline_tag=regression'))).toEqual(['sr-protein']);
+    expect(names(await search('keyword=srtest&sort=lastModified'))).toEqual(names(await search('keyword=srtest&sort=updated')));
+    const first = await search('search=srtest&library=onnx&sort=name&limit=1');
+    const next = new URL(/^<([^>]+)>/.exec(first.link ?? '')?.[1] ?? '');
+    expect(Object.fromEntries(next.searchParams)).toEqual({ limit: '1', search: 'srtest', library: 'onnx', sort: 'name', cursor: first.next_cursor });
+    expect(names(await search(next.searchParams.toString()))).toEqual(['sr-weather']);
+  });
+
+  it('author is a scholarly author, not the account (owner): an account name finds nothing as an author', async () => {
+    expect((await search('author=olive&keyword=srtest')).total).toBe(0);
+    expect((await search('owner=olive&keyword=srtest')).total).toBe(3);
+  });
+
+  it('a cursor of another search is refused, naming next_cursor as the answer spells it', async () => {
+    const page = await search('keyword=srtest&sort=name&limit=1');
+    const refused = await api('GET', `/models?keyword=srtest&sort=created&limit=1&cursor=${encodeURIComponent(page.next_cursor ?? '')}`);
+    expectError(refused, 400, 'invalid_cursor', /pass back the next_cursor of the previous page/);
+    expect((refused.body as { error: { message: string } }).error.message).not.toMatch(/nextCursor/);
+  });
+
+  it('XGBoost is a model type; the framework filter and facet go by the framework detected in the newest ready bundle, else the declared type', async () => {
+    const booster = await makeTarGz([{ name: 'booster/model.ubj', content: Buffer.from('{not really a booster}') }, { name: 'booster/labels.txt', content: 'a\nb\n' }]);
+    const pickled = await makeTarGz([{ name: 'forest/model.joblib', content: Buffer.from('not a pickle') }]);
+    const created = await api('POST', '/model/fw-xgb', json({ type: 'xgboost', keywords: ['fwtest'] }));
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body).toMatchObject({ type: 'XGBoost' });
+    // Declared as scikit-learn, as the review had to, but holding a booster.
+    expect((await api('POST', '/model/fw-labelled', json({ type: 'scikit-learn', keywords: ['fwtest'] }))).status).toBe(201);
+    expect((await api('POST', '/model/fw-labelled/upload', { body: booster, headers: { 'content-type': 'application/octet-stream' } })).status).toBe(201);
+    expect((await api('POST', '/model/fw-declared', json({ type: 'pytorch', keywords: ['fwtest'] }))).status).toBe(201);
+    const upload = await api('POST', '/model/fw-declared/upload', { body: pickled, headers: { 'content-type': 'application/octet-stream' } });
+    const version = await api('GET', '/model/fw-labelled/versions/1');
+    expect(version.body, JSON.stringify(version.body)).toMatchObject({ status: 'ready', serving: { framework: 'xgboost' } });
+    expect(upload.body, JSON.stringify(upload.body)).toMatchObject({ status: 'ready', serving: { framework: 'sklearn' } });
+
+    await expect.poll(async () => names(await search('keyword=fwtest&framework=xgboost')).sort(), { timeout: 2000, interval: 100 }).toEqual(['fw-labelled', 'fw-xgb']);
+    const all = await search('keyword=fwtest&sort=name');
+    expect(all.hits.map((hit) => [hit.model, hit.type, hit.framework])).toEqual([
+      ['fw-declared', 'PyTorch', 'ScikitLearn'], ['fw-labelled', 'ScikitLearn', 'XGBoost'], ['fw-xgb', 'XGBoost', 'XGBoost'],
+    ]);
+    expect(all.facets.framework).toContainEqual({ value: 'XGBoost', count: 2 });
+    expect(names(await search('keyword=fwtest&type=scikit-learn'))).toEqual(['fw-declared']);
+    expect(names(await search('keyword=fwtest&framework=pytorch'))).toEqual([]);
+    expect(names(await search('keyword=fwtest&library=XGB')).sort()).toEqual(['fw-labelled', 'fw-xgb']);
+  });
+
   it('a change to a model is seen by the next search, and a deleted model is gone', async () => {
     expect((await api('PUT', '/model/sr-protein', json({ title: 'Enzyme kinetics model' }))).status).toBe(200);
     expect(names(await search('q=enzyme'))).toEqual(['sr-protein']);
@@ -173,8 +223,45 @@ describe('mlhub search', () => {
       const scripted = await runCli(['search', '--keyword', 'srtest', '--sort', 'name', '--limit', '2', '--json'], env);
       expect(scripted.code, scripted.stderr).toBe(0);
       expect(JSON.parse(scripted.stdout)).toEqual((await api('GET', '/models?keyword=srtest&sort=name&limit=2')).body);
+      const filtered = await runCli(['search', '--owner', 'olive', '--task', 'regression', '--discipline', 'Biology', '--license', 'Apache-2.0', '--published', 'false',
+        '--has-doi', 'false', '--updated-since', '2000-01-01', '--sort', 'name', '--direction', 'desc', '--mine', '--json'], env);
+      expect(filtered.code, filtered.stderr).toBe(0);
+      expect(names(JSON.parse(filtered.stdout) as Answer)).toEqual(['sr-protein']);
+      expect(names(JSON.parse((await runCli(['search', '--keyword', 'srtest', '--published', 'true', '--json'], env)).stdout) as Answer)).toEqual([]);
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
   });
+});
+
+describe('mlhub search past one page', () => {
+  it('follows next_cursor: --all and a --limit over 100 page on; --cursor starts where a previous search left off', async () => {
+    const scratch = await mkdtemp(join(tmpdir(), 'mlhub-search-cli-'));
+    try {
+      const created = await Promise.all(Array.from({ length: 105 }, (_, i) => api('POST', `/model/pg-${String(i).padStart(3, '0')}`, json({ type: 'onnx', keywords: ['pgtest'] }))));
+      expect(created.map((reply) => reply.status)).toEqual(created.map(() => 201));
+      const every = Array.from({ length: 105 }, (_, i) => `pg-${String(i).padStart(3, '0')}`);
+      await expect.poll(async () => (await search('keyword=pgtest')).total, { timeout: 5000, interval: 100 }).toBe(105);
+      const env = { MLHUB_CONFIG: join(scratch, 'config.json'), MLHUB_URL: '', MLHUB_TOKEN: '' };
+      expect((await runCli(['login', '--local', '--user', 'olive', '--data-dir', mlhub.dataDir, '--url', mlhub.url], env)).code).toBe(0);
+
+      const all = await runCli(['search', '--keyword', 'pgtest', '--sort', 'name', '--all', '--json'], env);
+      expect(all.code, all.stderr).toBe(0);
+      expect(JSON.parse(all.stdout)).toMatchObject({ total: 105, next_cursor: null });
+      expect(names(JSON.parse(all.stdout) as Answer)).toEqual(every);
+      const limited = JSON.parse((await runCli(['search', '--keyword', 'pgtest', '--sort', 'name', '--limit', '102', '--json'], env)).stdout) as Answer;
+      expect(names(limited)).toEqual(every.slice(0, 102));
+      expect(limited.next_cursor).not.toBeNull();
+      const rest = JSON.parse((await runCli(['search', '--keyword', 'pgtest', '--sort', 'name', '--cursor', limited.next_cursor ?? '', '--json'], env)).stdout) as Answer;
+      expect(names(rest)).toEqual(every.slice(102));
+
+      const human = await runCli(['search', '--keyword', 'pgtest', '--sort', 'name', '--limit', '2'], env);
+      expect(human.stdout).toMatch(/^2 of 105 models \(more: --all, a larger --limit, or --cursor \S+ for the next ones\)$/m);
+      const both = await runCli(['search', '--all', '--limit', '5'], env);
+      expect(both.code).not.toBe(0);
+      expect(both.stderr).toMatch(/--all.*cannot be used with.*--limit|--limit.*cannot be used with.*--all/);
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

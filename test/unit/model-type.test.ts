@@ -13,6 +13,9 @@ describe('normaliseModelType', () => {
     ['Scikit_Learn', 'ScikitLearn'],
     ['keras', 'Keras'],
     ['onnx', 'ONNX'],
+    ['xgboost', 'XGBoost'],
+    ['XGBoost', 'XGBoost'],
+    ['xgb', 'XGBoost'],
   ])('%s → %s', (spelling, canonical) => {
     expect(normaliseModelType(spelling)).toBe(canonical);
   });
@@ -22,6 +25,6 @@ describe('normaliseModelType', () => {
   });
 
   it('lists the allowed types for an unknown one', () => {
-    expect(() => normaliseModelType('caffe')).toThrow(/Unknown model type 'caffe': use one of TensorFlow, PyTorch, Keras, ScikitLearn, ONNX/);
+    expect(() => normaliseModelType('caffe')).toThrow(/Unknown model type 'caffe': use one of TensorFlow, PyTorch, Keras, ScikitLearn, XGBoost, ONNX/);
   });
 });

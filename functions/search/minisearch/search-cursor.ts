@@ -27,7 +27,7 @@ export function encodeSearchCursor(position: SortPosition, query: SearchQuery): 
   return Buffer.from(JSON.stringify({ v: position.value, n: position.name, h: queryFingerprint(query) }), 'utf8').toString('base64url');
 }
 
-const refused = () => invalid('invalid_cursor', 'The cursor is not one MLHub issued for this search; pass back the nextCursor of the previous page, with the same q, filters and sort');
+const refused = () => invalid('invalid_cursor', 'The cursor is not one MLHub issued for this search; pass back the next_cursor of the previous page (or follow its Link header), with the same q, filters and sort');
 
 /**
  * The position a cursor holds, for this query.

@@ -18,7 +18,7 @@ const grant = (user: string, role = 'read'): Item => ({ PK: 'MODEL#digits', SK: 
 describe('searchDocumentOf: a model\'s items as the search index holds them', () => {
   it('takes the searched, filtered and sorted fields from the record, with empty lists and zero counters when it has none', () => {
     expect(searchDocumentOf([meta()])).toEqual({
-      name: 'digits', keywords: [], authors: [], framework: 'ONNX', owner: 'ada', visibility: 'public', grantees: [],
+      name: 'digits', keywords: [], authors: [], type: 'ONNX', framework: 'ONNX', owner: 'ada', visibility: 'public', grantees: [],
       published: false, hasDoi: false, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-02-01T00:00:00.000Z', downloads: 0, predictions: 0,
     });
   });
@@ -72,5 +72,24 @@ describe('searchDocumentOf: a model\'s items as the search index holds them', ()
 
   it('ignores upload sessions and items it does not know', () => {
     expect(searchDocumentOf([meta(), { PK: 'MODEL#digits', SK: 'UPLOAD#abc', status: 'open' }, { PK: 'MODEL#digits', SK: 'SOMETHING', owner: 'mallory' }])).toEqual(searchDocumentOf([meta()]));
+  });
+
+  it("filters and facets by the framework detected in the newest ready bundle (as the serving path reads it), else the declared type", () => {
+    const files = (...paths: string[]) => ({ files: paths.map((path) => ({ path, size: 1 })) });
+    const bundle = (n: number, manifest: Item, status = 'ready'): Item => ({ ...version(n, undefined, status), manifest });
+    const framework = (type: string, ...versions: Item[]) => searchDocumentOf([meta({ type }), ...versions]);
+    // An XGBoost booster declared as scikit-learn, as the fresh-eyes review found it faceted.
+    expect(framework('ScikitLearn', bundle(1, files('iris-xgb/model.ubj', 'labels.txt')))).toMatchObject({ type: 'ScikitLearn', framework: 'XGBoost' });
+    expect(framework('PyTorch', bundle(1, files('model.joblib')))).toMatchObject({ type: 'PyTorch', framework: 'ScikitLearn' });
+    expect(framework('TensorFlow', bundle(1, { ...files('mnist.onnx'), builtinRuntime: { runnable: true, modelFiles: ['mnist.onnx'] } }))?.framework).toBe('ONNX');
+    // Too large for the predict function's model cache is still ONNX: the size says where it runs, not what it is.
+    expect(framework('PyTorch', bundle(1, { ...files('big.onnx'), builtinRuntime: { runnable: false, reason: 'too big', modelFiles: ['big.onnx'] } }))?.framework).toBe('ONNX');
+    // The newest ready version decides; a pending or rejected one after it does not.
+    expect(framework('ONNX', bundle(1, files('old.joblib')), bundle(2, files('new.ubj')), bundle(3, files('x.pt'), 'rejected'))?.framework).toBe('XGBoost');
+    // A declaration the bundle agrees with stands as written; no detection keeps the declared type.
+    expect(framework('Keras', bundle(1, files('1/saved_model.pb')))?.framework).toBe('Keras');
+    expect(framework('Keras', bundle(1, files('weights.bin')))?.framework).toBe('Keras');
+    expect(framework('XGBoost')?.framework).toBe('XGBoost');
+    expect(framework('ONNX', bundle(1, files('a.joblib', 'b.ubj')))?.framework).toBe('ONNX');
   });
 });

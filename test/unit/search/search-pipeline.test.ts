@@ -123,9 +123,10 @@ describe('applying the log: order, repeats and holes', () => {
 });
 
 describe('a rebuild from the table', () => {
-  it('gives each model the document its own collection gives: grants, usage, DOIs and all', async () => {
+  it('gives each model the document its own collection gives: grants, usage, DOIs, the detected framework and all', async () => {
     const name = fresh('rebuild-full');
-    await stores.registry.createModel(ada, name, { type: 'onnx', visibility: 'public', title: 'Full', keywords: ['mnist'], authors: [{ name: 'Ada Lovelace', orcid: '0000-0002-1825-0097', role: 'creator' }], license: 'MIT', task: 'image-classification', discipline: 'Computer science', description: 'Digits' });
+    // Declared PyTorch, its bundle ONNX: the framework comes from the version's manifest, which the rebuild must read too.
+    await stores.registry.createModel(ada, name, { type: 'pytorch', visibility: 'public', title: 'Full', keywords: ['mnist'], authors: [{ name: 'Ada Lovelace', orcid: '0000-0002-1825-0097', role: 'creator' }], license: 'MIT', task: 'image-classification', discipline: 'Computer science', description: 'Digits' });
     await stores.direct.addVersion(ada, name, { bytes: await sampleBundle() });
     await stores.documents.send(new UpdateCommand({
       TableName: stores.tableName, Key: { PK: `MODEL#${name}`, SK: 'VER#0000000001' },
@@ -139,7 +140,7 @@ describe('a rebuild from the table', () => {
 
     const rebuilt = await LiveSearchIndex.rebuild(deps(), 'test');
     for (const model of [name, private_]) expect(rebuilt.engine.get(model), model).toEqual(await log.readModel(model));
-    expect(rebuilt.engine.get(name)).toMatchObject({ published: true, hasDoi: true, grantees: ['bob', 'carol'], downloads: 7, predictions: 3, latestVersion: 1, authors: [{ name: 'Ada Lovelace', orcid: '0000-0002-1825-0097' }] });
+    expect(rebuilt.engine.get(name)).toMatchObject({ type: 'PyTorch', framework: 'ONNX', published: true, hasDoi: true, grantees: ['bob', 'carol'], downloads: 7, predictions: 3, latestVersion: 1, authors: [{ name: 'Ada Lovelace', orcid: '0000-0002-1825-0097' }] });
   });
 });
 

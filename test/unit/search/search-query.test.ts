@@ -52,13 +52,23 @@ describe('GET /models query parameters -> SearchQuery', () => {
       sort: 'relevance', direction: 'desc', limit: 10, cursor: 'abc',
     });
     expect(read({ type: 'tf' }).filters.framework).toBe('TensorFlow');
+    expect(read({ framework: 'xgb' }).filters.framework).toBe('XGBoost');
     expect(read({ type: 'sklearn', framework: 'ScikitLearn' }).filters.framework).toBe('ScikitLearn');
     expect(read({ keyword: 'MNIST', tag: 'mnist' }).filters.keyword).toBe('MNIST');
     expect(read({ updated_since: '2026-01-31T12:00:00+02:00' }).filters.updatedSince).toBe('2026-01-31T10:00:00.000Z');
   });
 
+  it("reads the Hugging Face Hub's names as aliases: search, library, pipeline_tag, sort=lastModified/createdAt", () => {
+    expect(read({ search: 'digits' })).toEqual({ q: 'digits', filters: {}, sort: 'relevance', direction: 'desc', limit: 50 });
+    expect(read({ q: 'Digits', search: 'digits' }).q).toBe('Digits');
+    expect(read({ library: 'xgboost', pipeline_tag: 'regression' }).filters).toEqual({ framework: 'XGBoost', task: 'regression' });
+    expect(read({ framework: 'sklearn', library: 'scikit-learn', task: 'a', pipeline_tag: 'A' }).filters).toEqual({ framework: 'ScikitLearn', task: 'a' });
+    expect(read({ sort: 'lastModified', direction: '-1' })).toMatchObject({ sort: 'updated', direction: 'desc' });
+    expect(read({ sort: 'createdAt' }).sort).toBe('created');
+  });
+
   it('a comma is part of a value: repeats are refused before (checkQueryRepeats), not joined', () => {
-    expect(refusal({ sort: 'name,name' })).toMatchObject({ code: 'invalid_sort', message: "Query parameter 'sort' must be one of 'relevance', 'updated', 'created', 'name', 'downloads', 'predictions', got 'name,name'" });
+    expect(refusal({ sort: 'name,name' })).toMatchObject({ code: 'invalid_sort', message: "Query parameter 'sort' must be one of 'relevance', 'updated', 'created', 'name', 'downloads', 'predictions' (or the Hugging Face Hub's 'lastModified', 'createdAt'), got 'name,name'" });
     expect(refusal({ framework: 'onnx,onnx' }).code).toBe('invalid_framework');
     expect(read({ author: 'Lovelace, Ada' }).filters.author).toBe('Lovelace, Ada');
     expect(read({ q: 'digits, mnist' }).q).toBe('digits, mnist');
@@ -70,7 +80,7 @@ describe('GET /models query parameters -> SearchQuery', () => {
     [{ q: 'a\u202Eb' }, 'invalid_q', "Query parameter 'q' must not contain control, format or line-separator characters, got 'a\\u{202E}b'"],
     [{ author: '' }, 'invalid_author', "Query parameter 'author' must not be empty"],
     [{ owner: 'o'.repeat(201) }, 'invalid_owner', "Query parameter 'owner' must be at most 200 characters"],
-    [{ type: 'caffe' }, 'invalid_type', "Query parameter 'type' must be a model type: one of TensorFlow, PyTorch, Keras, ScikitLearn, ONNX (any case; tf, torch, sklearn… too), got 'caffe'"],
+    [{ type: 'caffe' }, 'invalid_type', "Query parameter 'type' must be a model type: one of TensorFlow, PyTorch, Keras, ScikitLearn, XGBoost, ONNX (any case; tf, torch, sklearn… too), got 'caffe'"],
     [{ framework: 'caffe' }, 'invalid_framework', "Query parameter 'framework' must be a model type"],
     [{ type: 'onnx', framework: 'pytorch' }, 'invalid_framework', "Query parameters 'type' and 'framework' are aliases and differ ('ONNX', 'PyTorch'); give one"],
     [{ keyword: 'a', tag: 'b' }, 'invalid_tag', "Query parameters 'keyword' and 'tag' are aliases and differ ('a', 'b'); give one"],
@@ -84,12 +94,17 @@ describe('GET /models query parameters -> SearchQuery', () => {
     [{ updated_since: 'yesterday' }, 'invalid_updated_since', "Query parameter 'updated_since' must be an ISO 8601 date (2026-01-31) or date-time with a zone (2026-01-31T12:00:00Z), got 'yesterday'"],
     [{ updated_since: '2026-02-30' }, 'invalid_updated_since', "Query parameter 'updated_since' must be an ISO 8601 date"],
     [{ updated_since: '2026-01-31T12:00' }, 'invalid_updated_since', "Query parameter 'updated_since' must be an ISO 8601 date"],
-    [{ sort: 'stars' }, 'invalid_sort', "Query parameter 'sort' must be one of 'relevance', 'updated', 'created', 'name', 'downloads', 'predictions', got 'stars'"],
+    [{ sort: 'stars' }, 'invalid_sort', "Query parameter 'sort' must be one of 'relevance', 'updated', 'created', 'name', 'downloads', 'predictions' (or the Hugging Face Hub's 'lastModified', 'createdAt'), got 'stars'"],
     [{ sort: 'relevance' }, 'invalid_sort', "Query parameter 'sort' is 'relevance', which ranks by q; give q, or another sort"],
     [{ direction: 'up' }, 'invalid_direction', "Query parameter 'direction' must be 'asc' or 'desc' (or the Hugging Face Hub's 1 or -1), got 'up'"],
     [{ q: 'x', limit: '101' }, 'invalid_limit', "Query parameter 'limit' must be a whole number from 1 to 100, got '101'"],
     [{ q: 'x', limit: '0' }, 'invalid_limit', "Query parameter 'limit'"],
-    [{ q: 'x', search: 'y' }, 'unknown_query_parameter', "Unknown query parameter 'search' for GET /models"],
+    [{ q: 'x', search: 'y' }, 'invalid_search', "Query parameters 'q' and 'search' are aliases and differ ('x', 'y'); give one"],
+    [{ framework: 'onnx', library: 'xgboost' }, 'invalid_library', "Query parameters 'framework' and 'library' are aliases and differ ('ONNX', 'XGBoost'); give one"],
+    [{ type: 'onnx', framework: 'onnx', library: 'keras' }, 'invalid_library', "Query parameters 'type' and 'library' are aliases and differ ('ONNX', 'Keras')"],
+    [{ task: 'regression', pipeline_tag: 'image-classification' }, 'invalid_pipeline_tag', "Query parameters 'task' and 'pipeline_tag' are aliases and differ"],
+    [{ library: 'caffe' }, 'invalid_library', "Query parameter 'library' must be a model type"],
+    [{ q: 'x', filter: 'y' }, 'unknown_query_parameter', "Unknown query parameter 'filter' for GET /models"],
   ])('%j is a 400 %s naming the field', (raw, code, message) => {
     const refused = refusal(raw as Record<string, string>);
     expect(refused.code).toBe(code);

@@ -63,7 +63,7 @@ describe('SearchService', () => {
     const result = await new SearchService(async () => engine).searchModels(ANONYMOUS, query({ q: 'open', sort: 'relevance', limit: 0 }));
     expect(searchResultView(result)).toEqual({
       hits: [{
-        model: 'open', type: 'ONNX', title: null, authors: [{ name: 'Ada Lovelace', orcid: '0000-0002-1825-0097' }], description: null, keywords: ['mnist'],
+        model: 'open', type: 'ONNX', framework: 'ONNX', title: null, authors: [{ name: 'Ada Lovelace', orcid: '0000-0002-1825-0097' }], description: null, keywords: ['mnist'],
         license: null, task: null, discipline: null, owner: 'olive', visibility: 'public', created: '2026-01-01T00:00:00.000Z', updated: '2026-01-02T00:00:00.000Z',
         latest_version: null, doi: null, concept_doi: null, published: false, downloads: 3, predictions: 4, score: 1, highlights: { name: '<mark>open</mark>' },
       }],
