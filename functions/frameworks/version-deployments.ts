@@ -50,15 +50,14 @@ function sizing(request: DeployRequest, settings: DeploySettings): { memoryMb: n
 
 /**
  * The deployment a version has, when the request asks for nothing else: a setting the request
- * names and the deployment does not have is 409 deployment_exists, with the current settings.
+ * names and the deployment does not have is 409 deployment_exists, whose message gives the current settings.
  */
 function sameSettings(version: VersionRecord, deployment: Deployment, request: DeployRequest): Deployment {
   const differs = (request.memory_mb !== undefined && request.memory_mb !== deployment.memoryMb)
     || (request.max_concurrency !== undefined && request.max_concurrency !== deployment.maxConcurrency);
   if (!differs) return deployment;
   throw new AppError('conflict', 'deployment_exists',
-    `Version ${version.version} of model '${version.name}' is deployed already with memory_mb ${deployment.memoryMb} and max_concurrency ${deployment.maxConcurrency}; a serverless endpoint's size is fixed: DELETE /model/${version.name}/versions/${version.version}/deploy, then deploy again with the new settings`,
-    { details: { deployment: { state: deployment.state, endpoint: deployment.endpoint, memory_mb: deployment.memoryMb, max_concurrency: deployment.maxConcurrency } } });
+    `Version ${version.version} of model '${version.name}' is deployed already with memory_mb ${deployment.memoryMb} and max_concurrency ${deployment.maxConcurrency}; a serverless endpoint's size is fixed: DELETE /model/${version.name}/versions/${version.version}/deploy, then deploy again with the new settings`);
 }
 
 /**
@@ -144,8 +143,9 @@ export class VersionDeployments {
       if (outcome === 'full' && await this.freeStaleSlots(holder)) outcome = await slots.take(holder, slot, cap);
       if (outcome === 'full') {
         await this.releaseSlots(taken, slot);
-        const held = (await slots.held(holder)).map((entry) => ({ model: entry.model, version: entry.version, endpoint: entry.endpoint }));
-        throw new AppError('conflict', code, `${message}: undeploy one (DELETE /model/{name}/versions/{n}/deploy) before deploying another`, { details: { limit: cap, deployments: held } });
+        // The deployments in the way are the owner's to see: they are all their own models' versions.
+        const held = (await slots.held(holder)).map((entry) => `${entry.model} v${entry.version}`).sort();
+        throw conflict(code, `${message} (${held.join(', ')}): undeploy one (DELETE /model/{name}/versions/{n}/deploy) before deploying another`);
       }
       if (outcome === 'taken') taken.push(holder);
     }

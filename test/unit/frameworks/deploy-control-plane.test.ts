@@ -230,7 +230,8 @@ describe("deploying against SageMaker's control plane", () => {
     fake.calls.length = 0;
     const refused = await failure(deployments.deploy(alice, 'cp-resize', 1, { memory_mb: 1024 }));
     expect(refused.code).toBe('deployment_exists');
-    expect(refused.details).toEqual({ deployment: { state: 'creating', endpoint: first.deployment.endpoint, memory_mb: 2048, max_concurrency: 2 } });
+    expect(refused.message).toMatch(/deployed already with memory_mb 2048 and max_concurrency 2/);
+    expect(first.deployment.memoryMb).toBe(2048);
     expect((await failure(deployments.deploy(alice, 'cp-resize', 1, { max_concurrency: 4 }))).code).toBe('deployment_exists');
     expect(fake.operations()).toEqual([]);
     // The same settings, or none, get the deployment back.
@@ -261,7 +262,7 @@ describe("deploying against SageMaker's control plane", () => {
     const perModel = await failure(capped.deploy(carol, 'cap-a', 3, {}));
     expect(perModel.code).toBe('model_deployment_limit');
     expect(perModel.message).toMatch(/MLHUB_DEPLOY_MAX_PER_MODEL/);
-    expect(perModel.details.limit).toBe(2);
+    expect(perModel.message).toMatch(/has 2 deployed version\(s\).*\(cap-a v1, cap-a v2\)/);
     expect((await stores.versionStore.get('cap-a', 3))?.deployment).toBeUndefined();
     // Two deploys racing for the last slot of a user: one wins.
     await stores.registry.createModel(carol, 'cap-b', { type: 'scikit-learn' });
