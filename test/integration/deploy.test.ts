@@ -180,6 +180,10 @@ describe('deploying a version over HTTP, with the local SageMaker and the real w
     expect(reply.status, JSON.stringify(reply.body)).toBe(200);
     expect(reply.body.version).toBe(1);
     expect(reply.headers.get('mlhub-latest-version')).toBe('2');
+    const env = { MLHUB_CONFIG: join(models.path, 'cli-config.json'), MLHUB_URL: '', MLHUB_TOKEN: '' };
+    const printed = await runCli(['predict', 'nopoll', '-d', JSON.stringify({ input: expected.vector.input }), '--url', mlhub.url], env);
+    expect(printed.code, printed.stderr).toBe(0);
+    expect(printed.stderr).toMatch(/Ran on nopoll v1, the latest in service: v2, the latest version, is not in service \(mlhub deploy nopoll --version 2\)/);
     // Named, the new version says it must be deployed.
     expectError(await api('POST', '/model/nopoll/predict?version=2', json({ input: expected.vector.input })), 409, 'no_backend', /deploy/);
   });

@@ -1,10 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_BUNDLE_LIMITS } from '../../../functions/bundles/bundle-limits';
 import type { BundleManifest } from '../../../functions/bundles/bundle-manifest';
+import { inspectBundle } from '../../../functions/bundles/inspect-bundle';
 import { pickleSklearnVersion } from '../../../functions/frameworks/pickle-sklearn-version';
 import { servingPath } from '../../../functions/frameworks/serving-path';
 import { requirePython } from '../../support/frameworks/python-worker';
+import { modelBundle } from '../../support/inference/bundles';
 
 /** A fitted LogisticRegression pickled by Debian's scikit-learn, claiming `version`, in `protocol` (joblib's own writer when `joblib`). */
 function pickled(version: string, protocol: number | 'joblib' | 'joblib-zlib'): Buffer {
@@ -40,6 +43,12 @@ describe("a pickle's scikit-learn version, read without unpickling", () => {
   it('finds none in a compressed joblib file or bytes that are no pickle', async () => {
     expect(await pickleSklearnVersion(Readable.from([pickled('1.5.2', 'joblib-zlib')]))).toBeUndefined();
     expect(await pickleSklearnVersion(Readable.from([Buffer.from('_sklearn_version then nothing a pickle writes')]))).toBeUndefined();
+  });
+
+  it('is recorded in the manifest when a bundle is checked at upload, from the first pickle', async () => {
+    const { manifest } = await inspectBundle(Readable.from([await modelBundle({ 'model.joblib': pickled('1.6.1', 'joblib'), 'labels.txt': 'a\nb\n' })]), DEFAULT_BUNDLE_LIMITS);
+    expect(manifest.sklearnVersion).toBe('1.6.1');
+    expect(servingPath(manifest)).toMatchObject({ path: 'deployable', warning: expect.stringMatching(/scikit-learn 1\.6\.1/) });
   });
 
   it('makes the serving path warn when the version differs from the endpoints\', and only then', () => {
