@@ -122,7 +122,22 @@ export class VersionDeployments {
       await this.releaseSlots(taken, slot);
       throw conflict('version_not_ready', `Version ${number} of model '${name}' is no longer ready to deploy`);
     }
-    return { deployment: await this.create({ ...version, deployment }, deployment), created: true };
+    await this.create({ ...version, deployment }, deployment);
+    await this.undoIfTornDown(name, number, deployment);
+    return { deployment, created: true };
+  }
+
+  /**
+   * An undeploy, or the version's delete, that ran while SageMaker was being asked to create the
+   * endpoint may have deleted it before it existed: the endpoint would then serve (and cost) a
+   * version that has no deployment. Read again once it is created, and deleted again if so.
+   */
+  private async undoIfTornDown(name: string, number: number, deployment: Deployment): Promise<void> {
+    const now = await this.deps.versions.get(name, number);
+    const kept = now?.status === 'ready' && now.deployment?.endpoint === deployment.endpoint && now.deployment.state !== 'deleting';
+    if (kept) return;
+    await this.deps.deployer.teardown(deployment.endpoint);
+    throw conflict('deployment_deleting', `Version ${number} of model '${name}' was undeployed or deleted while it was being deployed; its endpoint ${deployment.endpoint} is deleted`);
   }
 
   /**

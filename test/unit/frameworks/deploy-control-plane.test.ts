@@ -280,6 +280,28 @@ describe("deploying against SageMaker's control plane", () => {
   });
 });
 
+describe('a deploy racing its undeploy', () => {
+  it('deletes the endpoint SageMaker created after the undeploy had already deleted it', async () => {
+    await readyModel('cp-race', { 'model.joblib': 'x' });
+    const client = new SageMakerClient({ endpoint: server.url, region: 'eu-west-1', credentials: LOCAL_S3_CREDENTIALS, maxAttempts: 1 });
+    let racing!: VersionDeployments;
+    /** The undeploy runs (and finds nothing to delete at SageMaker) just before the deploy's CreateModel. */
+    class UndeployFirst extends SageMakerDeployer {
+      override async create(plan: Parameters<SageMakerDeployer['create']>[0]): Promise<void> {
+        await racing.undeploy(alice, 'cp-race', 1);
+        return super.create(plan);
+      }
+    }
+    racing = new VersionDeployments({
+      models: stores.models, versions: stores.versionStore, bucket: stores.bucket, slots: new DynamoDeploymentSlots(stores.documents, stores.tableName),
+      deployer: new UndeployFirst(client),
+      settings: loadDeploySettings({ MLHUB_DEPLOY_ROLE_ARN: ROLE, MLHUB_DEPLOY_SCRIPTS: JSON.stringify(SCRIPTS), AWS_REGION: 'eu-west-1', MLHUB_DEPLOY_MAX_PER_USER: '1000' }),
+    });
+    expect((await failure(racing.deploy(alice, 'cp-race', 1, {}))).code).toBe('deployment_deleting');
+    expect(fake.models.size + fake.configs.size + fake.endpoints.size).toBe(0);
+  });
+});
+
 describe('the version a prediction runs on', () => {
   const predicted = (needsDeployment = true) => new PredictedVersions({
     readyVersion: (actor, name, requested) => stores.versions.readyVersion(actor, name, requested),
