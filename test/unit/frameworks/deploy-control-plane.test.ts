@@ -284,7 +284,6 @@ describe('a deploy racing its undeploy', () => {
   it('deletes the endpoint SageMaker created after the undeploy had already deleted it', async () => {
     await readyModel('cp-race', { 'model.joblib': 'x' });
     const client = new SageMakerClient({ endpoint: server.url, region: 'eu-west-1', credentials: LOCAL_S3_CREDENTIALS, maxAttempts: 1 });
-    let racing!: VersionDeployments;
     /** The undeploy runs (and finds nothing to delete at SageMaker) just before the deploy's CreateModel. */
     class UndeployFirst extends SageMakerDeployer {
       override async create(plan: Parameters<SageMakerDeployer['create']>[0]): Promise<void> {
@@ -292,7 +291,7 @@ describe('a deploy racing its undeploy', () => {
         return super.create(plan);
       }
     }
-    racing = new VersionDeployments({
+    const racing: VersionDeployments = new VersionDeployments({
       models: stores.models, versions: stores.versionStore, bucket: stores.bucket, slots: new DynamoDeploymentSlots(stores.documents, stores.tableName),
       deployer: new UndeployFirst(client),
       settings: loadDeploySettings({ MLHUB_DEPLOY_ROLE_ARN: ROLE, MLHUB_DEPLOY_SCRIPTS: JSON.stringify(SCRIPTS), AWS_REGION: 'eu-west-1', MLHUB_DEPLOY_MAX_PER_USER: '1000' }),
