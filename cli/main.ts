@@ -372,11 +372,11 @@ export function buildProgram(): Command {
       const options = { ...chosen, input: chosen.input ?? chosen.data };
       const path = `${modelPath(name)}/predict${options.version ? `?version=${options.version}` : ''}`;
       let answer: { version?: number; predictions: { label?: string; probability?: number; output?: unknown }[] };
-      // The latest version, when MLHub ran an earlier one because the latest is not in service (MLHub-Latest-Version).
+      // The latest version, when MLHub ran an earlier one because the latest is not in service (X-MLHub-Latest-Version).
       let latest: string | null = null;
       const send = async (request: Parameters<typeof api.request>[2]) => {
         const response = await api.request('POST', path, request);
-        latest = response.headers.get('mlhub-latest-version');
+        latest = response.headers.get('x-mlhub-latest-version');
         return ApiClient.read<typeof answer>(response, `POST ${path}`);
       };
       if (options.image) {

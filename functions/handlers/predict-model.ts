@@ -18,7 +18,7 @@ const endpointWentAway = (error: unknown, used: PredictedVersion): boolean =>
 
 /**
  * Serves POST and GET /model/{name}/predict, and the seed's image form posted to /model/{name}.
- * The answer's `version` is the version that ran; `MLHub-Latest-Version` names the latest ready
+ * The answer's `version` is the version that ran; `X-MLHub-Latest-Version` names the latest ready
  * version when the prediction ran on an earlier, deployed one instead (predicted-versions.ts).
  */
 export const handler = routeHandler(predictModel, async ({ actor, params, query, event, rawBody, remainingMs }) => {
@@ -42,5 +42,5 @@ export const handler = routeHandler(predictModel, async ({ actor, params, query,
     }
     result = await run(used);
   }
-  return jsonResponse(200, result, used.latest === undefined ? {} : { 'mlhub-latest-version': String(used.latest) });
+  return jsonResponse(200, result, used.latest === undefined ? {} : { 'x-mlhub-latest-version': String(used.latest) });
 }, { bodyParsers: [jsonDocuments(), multipartForms()], tooLargeMessage: tooLargeForPrediction, tooLargeAnswer: tooLargeForPredictionAnswer });

@@ -171,7 +171,7 @@ describe('deploying a version over HTTP, with the local SageMaker and the real w
     expect((await upload('nopoll', irisFiles)).status).toBe(201);
     // Never a 409 meanwhile: the predict function may remember the version it used for its lookup cache's few seconds, then names v2 as latest.
     let reply = await api<{ version: number }>('POST', '/model/nopoll/predict', json({ input: expected.vector.input }));
-    for (let attempt = 0; attempt < 200 && reply.headers.get('mlhub-latest-version') === null; attempt += 1) {
+    for (let attempt = 0; attempt < 200 && reply.headers.get('x-mlhub-latest-version') === null; attempt += 1) {
       expect(reply.status, JSON.stringify(reply.body)).toBe(200);
       expect(reply.body.version).toBe(1);
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -179,7 +179,7 @@ describe('deploying a version over HTTP, with the local SageMaker and the real w
     }
     expect(reply.status, JSON.stringify(reply.body)).toBe(200);
     expect(reply.body.version).toBe(1);
-    expect(reply.headers.get('mlhub-latest-version')).toBe('2');
+    expect(reply.headers.get('x-mlhub-latest-version')).toBe('2');
     const env = { MLHUB_CONFIG: join(models.path, 'cli-config.json'), MLHUB_URL: '', MLHUB_TOKEN: '' };
     const printed = await runCli(['predict', 'nopoll', '-d', JSON.stringify({ input: expected.vector.input }), '--url', mlhub.url], env);
     expect(printed.code, printed.stderr).toBe(0);
