@@ -383,13 +383,20 @@ export function buildProgram(): Command {
       if (given.length !== 1) throw new CliError('Give exactly one of --input, --input-file or --image');
       const options = { ...chosen, input: chosen.input ?? chosen.data };
       const path = `${modelPath(name)}/predict${options.version ? `?version=${options.version}` : ''}`;
-      let answer: { predictions: { label?: string; probability?: number; output?: unknown }[] };
+      let answer: { version?: number; predictions: { label?: string; probability?: number; output?: unknown }[] };
+      // The latest version, when MLHub ran an earlier one because the latest is not in service (X-MLHub-Latest-Version).
+      let latest: string | null = null;
+      const send = async (request: Parameters<typeof api.request>[2]) => {
+        const response = await api.request('POST', path, request);
+        latest = response.headers.get('x-mlhub-latest-version');
+        return ApiClient.read<typeof answer>(response, `POST ${path}`);
+      };
       if (options.image) {
         const bytes = await readFile(options.image).catch(() => {
           throw new CliError(`${options.image} cannot be read`);
         });
         const type = bytes[0] === 0x89 ? 'image/png' : 'image/jpeg';
-        answer = await api.json('POST', path, { body: bytes, contentType: type });
+        answer = await send({ body: bytes, contentType: type });
       } else {
         let document: unknown;
         try {
@@ -399,8 +406,9 @@ export function buildProgram(): Command {
           throw new CliError(options.input ? '--input must be JSON, e.g. --input \'[0.1, 0.2]\'' : `${options.inputFile} is not JSON`);
         }
         const body = Array.isArray(document) ? { input: document } : document;
-        answer = await api.json('POST', path, { json: body });
+        answer = await send({ json: body });
       }
+      if (latest !== null) process.stderr.write(`Ran on ${name} v${answer.version}, the latest in service: v${latest}, the latest version, is not in service (mlhub deploy ${name} --version ${latest})\n`);
       out.result(answer, () => answer.predictions.map((prediction, row) =>
         prediction.label !== undefined ? `${row}: ${prediction.label} (${((prediction.probability ?? 0) * 100).toFixed(1)}%)` : `${row}: ${JSON.stringify(prediction.output ?? prediction)}`).join('\n'));
     });

@@ -76,6 +76,8 @@ export class MlHubStack extends Stack {
       functions: this.functions.byRoute,
       maxMemoryMb: config.endpointMaxMemoryMb,
       maxConcurrency: config.endpointMaxConcurrency,
+      perModel: config.endpointsPerModel,
+      perUser: config.endpointsPerUser,
       allowPickles: config.endpointPickles,
     });
     this.catalogueFunctions = new CatalogueFunctions(this, 'Events', {

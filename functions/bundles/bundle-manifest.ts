@@ -60,6 +60,12 @@ export interface BundleManifest {
   readonly params?: Record<string, unknown>;
   readonly labels?: readonly string[];
   /**
+   * The scikit-learn version the bundle's first pickle (.joblib, .pkl, .pickle, at any depth) records
+   * (`_sklearn_version`, read from its bytes, never unpickled: frameworks/pickle-sklearn-version.ts).
+   * Absent when none records one, and from manifests recorded before it existed.
+   */
+  readonly sklearnVersion?: string;
+  /**
    * The verdict when the bundle was checked. Absent from manifests recorded before it existed;
    * versionView works it out then, and redoes its size rule with the current model cache size.
    */

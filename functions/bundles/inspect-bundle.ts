@@ -16,6 +16,7 @@ import { checkEntryType } from './entry-types';
 import { InflatedMeter } from './inflated-meter';
 import { isMacOsMetadata } from './macos-metadata';
 import { isOnnx } from '../inference/onnx/onnx-model-file';
+import { pickleSklearnVersion } from '../frameworks/pickle-sklearn-version';
 import { bundleSignature, MAX_ONNX_FILES_READ, readOnnxSignature } from '../signatures/bundle-signature';
 import type { SignatureFinding } from '../signatures/model-signature';
 
@@ -153,6 +154,9 @@ function describeStreamError(error: unknown): AppError {
  * `limits.maxEntries` entries; more than `limits.maxUnpackedBytes` inflated bytes, counted as they
  * stream (inflated-meter.ts); no files.
  */
+/** scikit-learn's pickle files, as serving-path.ts names them. */
+const PICKLE_FILE = /\.(joblib|pkl|pickle)$/i;
+
 export async function inspectBundle(source: Readable, limits: BundleLimits): Promise<InspectedBundle> {
   const meter = new CompressedMeter();
   const inflated = new InflatedMeter(limits.maxUnpackedBytes);
@@ -172,6 +176,7 @@ export async function inspectBundle(source: Readable, limits: BundleLimits): Pro
   const onnxFindings = new Map<string, SignatureFinding>();
   let entries = 0;
   let fileCount = 0;
+  let sklearnVersion: string | undefined;
 
   // Where the header after the previous entry was due; a zero block there ends the archive.
   let nextHeader: number | undefined = 0;
@@ -210,6 +215,11 @@ export async function inspectBundle(source: Readable, limits: BundleLimits): Pro
           }
           if (isOnnx(path) && onnxFindings.size < MAX_ONNX_FILES_READ && !onnxFindings.has(path)) {
             onnxFindings.set(path, await readOnnxSignature(entry));
+            continue;
+          }
+          if (sklearnVersion === undefined && PICKLE_FILE.test(path)) {
+            // Read as it streams by (it is read to its end either way): the version a deploy's unpickling must match.
+            sklearnVersion = await pickleSklearnVersion(entry);
             continue;
           }
         }
@@ -252,6 +262,7 @@ export async function inspectBundle(source: Readable, limits: BundleLimits): Pro
     ...(framework ? { framework } : {}),
     ...(parsedParams ? { params: parsedParams } : {}),
     ...(labels ? { labels: parseLabels(labels) } : {}),
+    ...(sklearnVersion ? { sklearnVersion } : {}),
     builtinRuntime,
     signature: bundleSignature(builtinRuntime, relativeFindings, parsedParams),
   };

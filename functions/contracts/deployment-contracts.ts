@@ -48,7 +48,7 @@ export const deployVersion = contract({
     200: { description: 'The version was deployed already: its deployment as it stands (asking again creates nothing)', body: deployment },
     202: { description: 'Deploying began: SageMaker is creating the endpoint; GET …/deploy until it is in_service', body: deployment, headers: { location: 'The deployment, to poll' } },
   },
-  errors: [...ownerErrors, ...G.jsonBody, 'version_not_ready', 'not_deployable', 'deployment_failed', 'deployment_deleting', 'deploy_not_configured'],
+  errors: [...ownerErrors, ...G.jsonBody, 'version_not_ready', 'not_deployable', 'deployment_exists', 'model_deployment_limit', 'user_deployment_limit', 'deployment_failed', 'deployment_deleting', 'deploy_not_configured'],
 });
 
 export const getDeployment = contract({

@@ -5,8 +5,8 @@ import type { ErrorCode } from '../errors/error-catalogue';
  * its own. Each group follows the middleware or module that raises them.
  */
 export const ERROR_GROUPS = {
-  /** Any route (functions/http/route-handler.ts, error-response.ts, query-params.ts). */
-  everyRoute: ['unknown_query_parameter', 'repeated_query_parameter', 'invalid_path', 'internal_error', 'timeout'],
+  /** Any route (functions/http/route-handler.ts, error-response.ts, query-params.ts, response-size.ts). */
+  everyRoute: ['unknown_query_parameter', 'repeated_query_parameter', 'invalid_path', 'internal_error', 'timeout', 'response_too_large'],
   /** Routes that read a bearer token when one is sent (functions/identity/authenticate.ts). */
   readsIdentity: ['invalid_token', 'identity_unavailable', 'rate_limited'],
   /** Routes that need a signed-in caller. */
@@ -31,5 +31,5 @@ export const PREDICTION_ERRORS = [
   'input_type_unsupported', 'image_shape_unsupported', 'image_size_unknown', 'unbatched_output', 'model_without_inputs',
   'no_backend', 'deployment_not_ready', 'no_onnx_model', 'ambiguous_model_file', 'model_file_missing', 'model_file_is_link', 'model_unloadable', 'model_too_large',
   'invalid_bundle_params', 'invalid_backend', 'backend_not_allowed', 'no_ready_bundle', 'version_not_found', 'version_gone', 'version_withdrawn', 'version_not_ready',
-  'bundle_corrupt', 'bundle_unreadable', 'backend_error', 'backend_unavailable', 'backend_busy', 'backend_timeout', 'invalid_version',
+  'bundle_corrupt', 'bundle_unreadable', 'backend_error', 'backend_unavailable', 'endpoint_not_in_service', 'backend_busy', 'backend_timeout', 'invalid_version',
 ] as const satisfies readonly ErrorCode[];

@@ -162,7 +162,7 @@ export const updateModel = contract({
   headers: ifMatchHeader('the update is refused (412) if it changed since'),
   body: modelDocument,
   responses: { 200: { description: 'The updated record', body: views.model, headers: etag } },
-  errors: [...G.everyRoute, ...G.readsIdentity, ...G.signedIn, ...G.writeScope, ...G.namedModel, ...G.jsonBody, 'forbidden', 'invalid_model_type', 'name_mismatch', 'visibility_not_here', 'invalid_if_match', 'revision_mismatch'],
+  errors: [...G.everyRoute, ...G.readsIdentity, ...G.signedIn, ...G.writeScope, ...G.namedModel, ...G.jsonBody, 'forbidden', 'invalid_model_type', 'name_mismatch', 'visibility_not_here', 'invalid_if_match', 'revision_mismatch', 'backend_not_allowed'],
 });
 
 export const deleteModel = contract({

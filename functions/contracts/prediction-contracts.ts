@@ -18,7 +18,13 @@ const predictContract = {
   params: modelParams,
   query: z.object({ version: z.optional(versionQuery) }),
   requestBody: predictBody,
-  responses: { 200: { description: 'One prediction per input row', body: views.prediction } },
+  responses: {
+    200: {
+      description: 'One prediction per input row; `version` is the version that ran',
+      body: views.prediction,
+      headers: { 'x-mlhub-latest-version': 'Without ?version: the latest ready version, when it runs only once deployed and is not in service, so the prediction ran on the latest version in service instead' },
+    },
+  },
   errors: predictErrors,
 } as const;
 

@@ -57,8 +57,9 @@ const serving = z.nullable(z.strictObject({
   path: z.enum(['builtin', 'deployable', 'remote', 'none']),
   framework: z.optional(z.enum(DEPLOYABLE_FRAMEWORKS)),
   reason: z.optional(z.string()),
+  warning: z.optional(z.string()),
 })).register(z.globalRegistry, {
-  description: "The path this version's predictions take: `builtin` (MLHub's ONNX Runtime runs it, no deploy step), `deployable` with its `framework` (POST …/versions/{n}/deploy gives it a SageMaker endpoint running MLHub's inference script), `remote` (the model's meta.backend names its backend), or `none` with the `reason` nothing can serve it; null while the bundle is unchecked",
+  description: "The path this version's predictions take: `builtin` (MLHub's ONNX Runtime runs it, no deploy step), `deployable` with its `framework` (POST …/versions/{n}/deploy gives it a SageMaker endpoint running MLHub's inference script; a `warning` when its scikit-learn pickle was written by another scikit-learn than the endpoints run), `remote` (the model's meta.backend names its backend), or `none` with the `reason` nothing can serve it; null while the bundle is unchecked",
 });
 
 const tensorSpec = z.strictObject({

@@ -69,6 +69,9 @@ export const ERROR_CATALOGUE = {
   deploy_not_configured: { kind: 'unavailable', description: 'This deployment cannot create SageMaker endpoints: no execution role or scripts archive is configured, or no serving image is known for its region' },
   not_deployed: { kind: 'not_found', description: 'The version has no deployment (never deployed, or its endpoint was deleted)' },
   deployment_failed: { kind: 'conflict', description: "The version's deployment failed: DELETE …/deploy, then deploy again" },
+  deployment_exists: { kind: 'conflict', description: 'The version is deployed already with other settings; the error carries the current ones' },
+  model_deployment_limit: { kind: 'conflict', description: "The model has as many deployed versions as this deployment allows per model (MLHUB_DEPLOY_MAX_PER_MODEL)" },
+  user_deployment_limit: { kind: 'conflict', description: "The model's owner has as many deployed versions as this deployment allows per user (MLHUB_DEPLOY_MAX_PER_USER)" },
   deployment_deleting: { kind: 'conflict', description: "The version's endpoint is being deleted; deploy again once GET …/deploy answers 404" },
   deployment_not_ready: { kind: 'conflict', description: "The version's endpoint is still being created (GET …/deploy says when it is in service)" },
   deploy_failed: { kind: 'bad_gateway', description: "SageMaker refused or failed a call that creates or deletes the version's endpoint; the message gives its reason" },
@@ -112,6 +115,7 @@ export const ERROR_CATALOGUE = {
   bundle_unreadable: { kind: 'unavailable', description: 'The stored bundle could not be read' },
   backend_error: { kind: 'bad_gateway', description: 'The backend answered with an error' },
   backend_unavailable: { kind: 'bad_gateway', description: 'The backend could not be reached' },
+  endpoint_not_in_service: { kind: 'conflict', description: 'The SageMaker endpoint the model names is not in service: being created or deleted, or gone' },
   backend_busy: { kind: 'unavailable', description: 'The backend is overloaded; retry' },
   backend_timeout: { kind: 'timeout', description: 'The backend did not answer in time' },
   predict_function_failed: { kind: 'bad_gateway', description: "The predict function, which answers the seed's image form posted to /model/{name}, failed or could not be invoked" },
@@ -121,6 +125,7 @@ export const ERROR_CATALOGUE = {
   route_not_found: { kind: 'not_found', description: 'No endpoint at this path' },
   method_not_allowed: { kind: 'method_not_allowed', description: 'The path exists, with other methods (see Allow)' },
   timeout: { kind: 'timeout', description: 'The request took too long and was abandoned' },
+  response_too_large: { kind: 'too_large', description: "The answer would exceed Lambda's 6 MB response limit; the message says how to ask for less (for predictions, rows per request)" },
   internal_error: { kind: 'internal', description: 'An unexpected failure; the message gives the request id to report' },
 } as const satisfies Record<string, CatalogueEntry>;
 

@@ -10,6 +10,13 @@ export interface ContainerImage {
   readonly uri: string;
 }
 
+/**
+ * The scikit-learn the endpoints unpickle with: the `1.2-1` image's, and Debian 12's python3-sklearn
+ * that the local workers run (container-images.json's source note). A pickle written by another
+ * version may fail to load or predict differently (InconsistentVersionWarning).
+ */
+export const SERVING_SKLEARN_VERSION = '1.2.1';
+
 type RegistryGroup = keyof typeof table.registries;
 
 /** ECR's domain: China's regions have their own. */

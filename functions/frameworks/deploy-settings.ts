@@ -13,12 +13,35 @@ export const DEPLOY_ENV = {
   maxMemoryMb: 'MLHUB_DEPLOY_MAX_MEMORY_MB',
   maxConcurrency: 'MLHUB_DEPLOY_MAX_CONCURRENCY',
   allowPickles: 'MLHUB_ALLOW_PICKLES',
+  maxPerModel: 'MLHUB_DEPLOY_MAX_PER_MODEL',
+  maxPerOwner: 'MLHUB_DEPLOY_MAX_PER_USER',
 } as const;
 
 /** The name prefix of every SageMaker resource MLHub creates; the stack grants SageMaker actions on it alone. */
 export const DEFAULT_DEPLOY_PREFIX = 'mlhub-deploy-';
+/**
+ * Whether a SageMaker endpoint name is one MLHub's deploys make (this deployment's prefix, or the
+ * default one), compared without case: such an endpoint serves one version and is reached through
+ * that version's deployment alone, never through a model's meta.backend, whatever the endpoint
+ * allow-list says (its owner may have revoked the caller's access, or made the model private).
+ */
+export function isDeployEndpoint(endpoint: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const name = endpoint.toLowerCase();
+  return [DEFAULT_DEPLOY_PREFIX, env[DEPLOY_ENV.prefix]?.trim() ?? ''].some((prefix) => prefix !== '' && name.startsWith(prefix.toLowerCase()));
+}
+
 export const DEFAULT_MEMORY_MB = 3072;
 export const DEFAULT_MAX_CONCURRENCY = 2;
+/**
+ * Deployed versions per model: two, so a new version can be deployed and reach in_service while
+ * the one before still serves (predict keeps to the latest in service), then the old one undeployed.
+ */
+export const DEFAULT_MAX_PER_MODEL = 2;
+/**
+ * Deployed versions per user (over all their models): each is a serverless endpoint drawing on the
+ * account's SageMaker quotas (endpoints, and total concurrency), which all users share.
+ */
+export const DEFAULT_MAX_PER_OWNER = 5;
 
 export interface DeploySettings {
   /** The one execution role SageMaker runs every MLHub endpoint with; undefined: deploying is off. */
@@ -31,6 +54,10 @@ export interface DeploySettings {
   readonly maxMemoryMb: number;
   /** Largest MaxConcurrency a request may ask for (the stack's limit). */
   readonly maxConcurrency: number;
+  /** Most endpoints (in any state but deleting) one model's versions may hold. */
+  readonly maxPerModel: number;
+  /** Most endpoints (in any state but deleting) the versions of one user's models may hold. */
+  readonly maxPerOwner: number;
   /** Whether endpoints may load pickles (joblib/pickle files run code): the operator's call, passed to the scripts. */
   readonly allowPickles: boolean;
 }
@@ -66,5 +93,7 @@ export function loadDeploySettings(env: NodeJS.ProcessEnv = process.env): Deploy
     maxMemoryMb: integerFromEnv(env, DEPLOY_ENV.maxMemoryMb, 6144, { min: 1024, max: 6144 }),
     maxConcurrency: integerFromEnv(env, DEPLOY_ENV.maxConcurrency, 10, { min: 1, max: SERVERLESS_MAX_CONCURRENCY }),
     allowPickles: flag(env[DEPLOY_ENV.allowPickles]),
+    maxPerModel: integerFromEnv(env, DEPLOY_ENV.maxPerModel, DEFAULT_MAX_PER_MODEL, { min: 1, max: 1000 }),
+    maxPerOwner: integerFromEnv(env, DEPLOY_ENV.maxPerOwner, DEFAULT_MAX_PER_OWNER, { min: 1, max: 10000 }),
   };
 }

@@ -1,4 +1,5 @@
 import type { BundleManifest } from '../bundles/bundle-manifest';
+import { SERVING_SKLEARN_VERSION } from './container-images';
 
 /** The frameworks MLHub can deploy (functions/frameworks/scripts/<framework>/inference.py serves each). */
 export const DEPLOYABLE_FRAMEWORKS = ['sklearn', 'xgboost', 'pytorch', 'tensorflow'] as const;
@@ -14,7 +15,7 @@ export type DeployableFramework = (typeof DEPLOYABLE_FRAMEWORKS)[number];
  */
 export type ServingPath =
   | { readonly path: 'builtin' }
-  | { readonly path: 'deployable'; readonly framework: DeployableFramework; readonly modelFile: string }
+  | { readonly path: 'deployable'; readonly framework: DeployableFramework; readonly modelFile: string; readonly warning?: string }
   | { readonly path: 'remote' }
   | { readonly path: 'none'; readonly reason: string };
 
@@ -23,6 +24,7 @@ export interface ServingView {
   readonly path: ServingPath['path'];
   readonly framework?: DeployableFramework;
   readonly reason?: string;
+  readonly warning?: string;
 }
 
 const base = (path: string): string => path.split('/').pop() ?? path;
@@ -103,17 +105,25 @@ export function deployableFramework(manifest: Pick<BundleManifest, 'files' | 'pa
  * ONNX Runtime (`builtinRunnable`: its verdict as predict would decide it now, else the one
  * recorded at the check), then a deployable framework.
  */
-export function servingPath(manifest: Pick<BundleManifest, 'files' | 'params' | 'builtinRuntime'>, context: { readonly meta?: Readonly<Record<string, unknown>>; readonly builtinRunnable?: boolean } = {}): ServingPath {
+export function servingPath(manifest: Pick<BundleManifest, 'files' | 'params' | 'builtinRuntime' | 'sklearnVersion'>, context: { readonly meta?: Readonly<Record<string, unknown>>; readonly builtinRunnable?: boolean } = {}): ServingPath {
   const backend = context.meta?.backend;
   if (backend !== undefined && backend !== null) return { path: 'remote' };
   if (context.builtinRunnable ?? manifest.builtinRuntime?.runnable) return { path: 'builtin' };
   const found = deployableFramework(manifest);
-  return 'reason' in found ? { path: 'none', reason: found.reason } : { path: 'deployable', ...found };
+  if ('reason' in found) return { path: 'none', reason: found.reason };
+  const warning = found.framework === 'sklearn' ? versionWarning(manifest.sklearnVersion) : undefined;
+  return { path: 'deployable', ...found, ...(warning ? { warning } : {}) };
+}
+
+/** What to tell the uploader of a pickle written by another scikit-learn than the endpoints run. */
+function versionWarning(written: string | undefined): string | undefined {
+  if (written === undefined || written === SERVING_SKLEARN_VERSION) return undefined;
+  return `The pickle was written by scikit-learn ${written}, and endpoints run ${SERVING_SKLEARN_VERSION}: it may fail to load there, or load with InconsistentVersionWarning and predict differently; save it with scikit-learn ${SERVING_SKLEARN_VERSION}`;
 }
 
 export function servingView(path: ServingPath): ServingView {
   switch (path.path) {
-    case 'deployable': return { path: path.path, framework: path.framework };
+    case 'deployable': return { path: path.path, framework: path.framework, ...(path.warning ? { warning: path.warning } : {}) };
     case 'none': return { path: path.path, reason: path.reason };
     default: return { path: path.path };
   }

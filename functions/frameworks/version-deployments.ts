@@ -1,6 +1,7 @@
 import { AppError, conflict, invalid, notFound } from '../errors/app-error';
 import type { Actor } from '../identity/actor';
 import { loadAuthorized } from '../registry/authorized-model';
+import type { ModelRecord } from '../registry/model-records';
 import type { ModelStore } from '../registry/model-store';
 import { versionGone } from '../versions/ready-versions';
 import type { VersionRecord } from '../versions/version-records';
@@ -8,6 +9,8 @@ import type { VersionStore } from '../versions/version-store';
 import { containerImage } from './container-images';
 import { DEFAULT_MAX_CONCURRENCY, DEFAULT_MEMORY_MB, DEPLOY_ENV, SERVERLESS_MEMORY_SIZES_MB, type DeploySettings } from './deploy-settings';
 import { deploymentName, type Deployment } from './deployment-records';
+import { settleDeployment } from './deployment-settling';
+import type { DeploymentSlots, Slot, SlotHolder } from './deployment-slots';
 import type { SageMakerDeployer } from './sagemaker-deployer';
 import { deployableFramework } from './serving-path';
 
@@ -21,6 +24,8 @@ export interface VersionDeploymentDeps {
   readonly models: ModelStore;
   readonly versions: VersionStore;
   readonly deployer: SageMakerDeployer;
+  /** The slots the caps on deployments are counted in (deployment-slots.ts). */
+  readonly slots: DeploymentSlots;
   readonly settings: DeploySettings;
   /** The bundle bucket: a version's ModelDataUrl is `s3://<bucket>/<its bundle key>`. */
   readonly bucket: string;
@@ -44,6 +49,18 @@ function sizing(request: DeployRequest, settings: DeploySettings): { memoryMb: n
 }
 
 /**
+ * The deployment a version has, when the request asks for nothing else: a setting the request
+ * names and the deployment does not have is 409 deployment_exists, whose message gives the current settings.
+ */
+function sameSettings(version: VersionRecord, deployment: Deployment, request: DeployRequest): Deployment {
+  const differs = (request.memory_mb !== undefined && request.memory_mb !== deployment.memoryMb)
+    || (request.max_concurrency !== undefined && request.max_concurrency !== deployment.maxConcurrency);
+  if (!differs) return deployment;
+  throw new AppError('conflict', 'deployment_exists',
+    `Version ${version.version} of model '${version.name}' is deployed already with memory_mb ${deployment.memoryMb} and max_concurrency ${deployment.maxConcurrency}; a serverless endpoint's size is fixed: DELETE /model/${version.name}/versions/${version.version}/deploy, then deploy again with the new settings`);
+}
+
+/**
  * Deploying a version to its own SageMaker serverless endpoint, reading its state, and tearing it
  * down. The deployment lives on the version's item (deployment-records.ts); SageMaker's calls are
  * each safe to repeat (sagemaker-deployer.ts), and the endpoint's name is fixed per version, so a
@@ -57,24 +74,35 @@ export class VersionDeployments {
   }
 
   /**
-   * Deploys a ready version (owner only): records it `creating` and asks SageMaker for the model,
-   * serverless endpoint configuration and endpoint. A version with a deployment gets it back
-   * (`created: false`), its creation carried on if it is still `creating`.
+   * Deploys a ready version (owner only): takes its slots under the caps (settings.maxPerModel
+   * endpoints per model, settings.maxPerOwner per user who owns them), records it `creating` and
+   * asks SageMaker for the model, serverless endpoint configuration and endpoint. A version with a
+   * deployment gets it back (`created: false`), its creation carried on if it is still `creating`,
+   * when the request asks for nothing else; a request for other settings is refused (409
+   * deployment_exists, with the current settings), since SageMaker's serverless size is fixed per
+   * endpoint configuration: undeploy, then deploy again with the new size.
    *
    * Errors: 404 model_not_found / version_not_found, 403 forbidden, 410 version_gone, 409
-   * version_not_ready, not_deployable (the reason), deployment_failed, deployment_deleting; 400
-   * invalid_body (memory_mb, max_concurrency); 503 deploy_not_configured; 502 deploy_failed (then
-   * the deployment is `failed` with SageMaker's message).
+   * version_not_ready, not_deployable (the reason; a version the built-in runtime serves needs no
+   * deploy), deployment_exists, deployment_failed, deployment_deleting, model_deployment_limit,
+   * user_deployment_limit; 400 invalid_body (memory_mb, max_concurrency); 503
+   * deploy_not_configured; 502 deploy_failed (then the deployment is `failed` with SageMaker's message).
    */
   async deploy(actor: Actor, name: string, number: number, request: DeployRequest): Promise<{ deployment: Deployment; created: boolean }> {
-    const version = await this.liveVersion(actor, name, number, 'deploy');
+    const { model, version } = await this.liveVersion(actor, name, number, 'deploy');
     const { settings } = this.deps;
     // A bad request is refused as such, whether or not the version is deployed already.
     const { memoryMb, maxConcurrency } = sizing(request, settings);
     if (version.status !== 'ready' || !version.manifest) throw conflict('version_not_ready', `Version ${number} of model '${name}' is ${version.status}, not ready to deploy`);
-    if (version.deployment) return { deployment: await this.resume(version, version.deployment), created: false };
+    if (version.deployment) return { deployment: await this.resume(version, sameSettings(version, version.deployment, request)), created: false };
     const found = deployableFramework(version.manifest);
-    if ('reason' in found) throw conflict('not_deployable', found.reason);
+    if ('reason' in found) {
+      // The framework reason would say the bundle has no .onnx file: true of deploying, false of the bundle.
+      if (version.manifest.builtinRuntime?.runnable) {
+        throw conflict('not_deployable', `Version ${number} of model '${name}' runs in MLHub's built-in ONNX Runtime and needs no deploy: POST /model/${name}/predict runs it as it is`);
+      }
+      throw conflict('not_deployable', found.reason);
+    }
     const scriptsUri = settings.scripts[found.framework];
     if (!settings.roleArn || !scriptsUri) {
       throw new AppError('unavailable', 'deploy_not_configured', `This deployment cannot create endpoints: it has no ${settings.roleArn ? `${found.framework} scripts archive (${DEPLOY_ENV.scripts})` : `SageMaker execution role (${DEPLOY_ENV.roleArn})`}`);
@@ -85,13 +113,76 @@ export class VersionDeployments {
       state: 'creating', endpoint: deploymentName(settings.prefix, name, number, version.bundleKey), framework: found.framework, image: image.uri,
       memoryMb, maxConcurrency, requestedAt: now, requestedBy: actor.id, updatedAt: now,
     };
+    const slot: Slot = { model: name, version: number, endpoint: deployment.endpoint };
+    const taken = await this.takeSlots(model, slot);
     const begun = await this.deps.versions.beginDeployment(name, number, deployment);
     if (begun !== 'started') {
       const current = await this.deps.versions.get(name, number);
-      if (begun === 'exists' && current?.deployment) return { deployment: await this.resume(current, current.deployment), created: false };
+      if (begun === 'exists' && current?.deployment) return { deployment: await this.resume(current, sameSettings(current, current.deployment, request)), created: false };
+      await this.releaseSlots(taken, slot);
       throw conflict('version_not_ready', `Version ${number} of model '${name}' is no longer ready to deploy`);
     }
-    return { deployment: await this.create({ ...version, deployment }, deployment), created: true };
+    await this.create({ ...version, deployment }, deployment);
+    await this.undoIfTornDown(name, number, deployment);
+    return { deployment, created: true };
+  }
+
+  /**
+   * An undeploy, or the version's delete, that ran while SageMaker was being asked to create the
+   * endpoint may have deleted it before it existed: the endpoint would then serve (and cost) a
+   * version that has no deployment. Read again once it is created, and deleted again if so.
+   */
+  private async undoIfTornDown(name: string, number: number, deployment: Deployment): Promise<void> {
+    const now = await this.deps.versions.get(name, number);
+    const kept = now?.status === 'ready' && now.deployment?.endpoint === deployment.endpoint && now.deployment.state !== 'deleting';
+    if (kept) return;
+    await this.deps.deployer.teardown(deployment.endpoint);
+    throw conflict('deployment_deleting', `Version ${number} of model '${name}' was undeployed or deleted while it was being deployed; its endpoint ${deployment.endpoint} is deleted`);
+  }
+
+  /**
+   * The model's slot, then its owner's, each under its cap; a slot one holder gave is handed back
+   * when the next is full. A holder whose slots are full has them checked against the versions
+   * first: a slot whose version no longer holds that deployment (its teardown was cut short) is
+   * given back. Returns the holders whose slot this call newly took.
+   */
+  private async takeSlots(model: ModelRecord, slot: Slot): Promise<SlotHolder[]> {
+    const { settings, slots } = this.deps;
+    const caps: [SlotHolder, number, 'model_deployment_limit' | 'user_deployment_limit', string][] = [
+      [{ model: model.name }, settings.maxPerModel, 'model_deployment_limit', `Model '${model.name}' has ${settings.maxPerModel} deployed version(s), this deployment's limit per model (${DEPLOY_ENV.maxPerModel})`],
+      [{ owner: model.owner }, settings.maxPerOwner, 'user_deployment_limit', `The owner of '${model.name}' has ${settings.maxPerOwner} deployed version(s), this deployment's limit per user (${DEPLOY_ENV.maxPerOwner})`],
+    ];
+    const taken: SlotHolder[] = [];
+    for (const [holder, cap, code, message] of caps) {
+      let outcome = await slots.take(holder, slot, cap);
+      if (outcome === 'full' && await this.freeStaleSlots(holder)) outcome = await slots.take(holder, slot, cap);
+      if (outcome === 'full') {
+        await this.releaseSlots(taken, slot);
+        // The deployments in the way are the owner's to see: they are all their own models' versions.
+        const held = (await slots.held(holder)).map((entry) => `${entry.model} v${entry.version}`).sort();
+        throw conflict(code, `${message} (${held.join(', ')}): undeploy one (DELETE /model/{name}/versions/{n}/deploy) before deploying another`);
+      }
+      if (outcome === 'taken') taken.push(holder);
+    }
+    return taken;
+  }
+
+  /** Gives back the holder's slots whose version no longer holds a live deployment of that endpoint; whether any went. */
+  private async freeStaleSlots(holder: SlotHolder): Promise<boolean> {
+    let freed = false;
+    for (const held of await this.deps.slots.held(holder)) {
+      const version = await this.deps.versions.get(held.model, held.version);
+      const live = version?.deployment?.endpoint === held.endpoint && version.deployment.state !== 'deleting' && version.status !== 'deleted' && version.status !== 'aborted';
+      if (!live) {
+        await this.deps.slots.release(holder, held);
+        freed = true;
+      }
+    }
+    return freed;
+  }
+
+  private async releaseSlots(holders: readonly SlotHolder[], slot: Slot): Promise<void> {
+    for (const holder of holders) await this.deps.slots.release(holder, slot);
   }
 
   /**
@@ -100,23 +191,10 @@ export class VersionDeployments {
    * Errors: 404 not_deployed (none, or its endpoint is deleted), and the version's own.
    */
   async status(actor: Actor, name: string, number: number): Promise<Deployment> {
-    const version = await this.liveVersion(actor, name, number, 'view');
-    const deployment = version.deployment;
+    const { version } = await this.liveVersion(actor, name, number, 'view');
+    const deployment = await settleDeployment({ versions: this.deps.versions, deployer: this.deps.deployer, now: this.now }, version);
     if (!deployment) throw this.notDeployed(name, number);
-    if (deployment.state !== 'creating' && deployment.state !== 'deleting') return deployment;
-    const described = await this.deps.deployer.describe(deployment.endpoint);
-    const now = this.now().toISOString();
-    if (deployment.state === 'deleting') {
-      if (described.state !== 'gone') return deployment;
-      await this.deps.versions.clearDeployment(name, number, deployment.endpoint);
-      throw this.notDeployed(name, number);
-    }
-    if (described.state === 'creating') return deployment;
-    const [state, reason] = described.state === 'failed' ? ['failed', described.reason] as const
-      : described.state === 'gone' ? ['failed', `SageMaker has no endpoint named ${deployment.endpoint}: it was deleted outside MLHub`] as const
-        : [described.state, undefined] as const;
-    await this.deps.versions.moveDeployment(name, number, deployment.endpoint, ['creating'], state, now, reason);
-    return (await this.deps.versions.get(name, number))?.deployment ?? deployment;
+    return deployment;
   }
 
   /**
@@ -125,7 +203,7 @@ export class VersionDeployments {
    * Errors: 404 not_deployed, 502 deploy_failed, and the version's own.
    */
   async undeploy(actor: Actor, name: string, number: number): Promise<Deployment> {
-    const version = await this.liveVersion(actor, name, number, 'deploy');
+    const { version } = await this.liveVersion(actor, name, number, 'deploy');
     if (!version.deployment) throw this.notDeployed(name, number);
     return this.tearDownDeployment(version, version.deployment);
   }
@@ -146,6 +224,10 @@ export class VersionDeployments {
   private async tearDownDeployment(version: VersionRecord, deployment: Deployment): Promise<Deployment> {
     const now = this.now().toISOString();
     await this.deps.versions.moveDeployment(version.name, version.version, deployment.endpoint, ['creating', 'in_service', 'failed', 'deleting'], 'deleting', now);
+    // An endpoint being deleted counts against no cap; giving a slot back twice changes nothing.
+    const model = await this.deps.models.getModelRecord(version.name);
+    const slot: Slot = { model: version.name, version: version.version, endpoint: deployment.endpoint };
+    await this.releaseSlots([{ model: version.name }, ...(model ? [{ owner: model.owner }] : [])], slot);
     await this.deps.deployer.teardown(deployment.endpoint);
     return { ...deployment, state: 'deleting', updatedAt: now };
   }
@@ -184,12 +266,12 @@ export class VersionDeployments {
   }
 
   /** The version, live: 404 for none, 410 for one deleted or aborted. */
-  private async liveVersion(actor: Actor, name: string, number: number, action: 'deploy' | 'view'): Promise<VersionRecord> {
+  private async liveVersion(actor: Actor, name: string, number: number, action: 'deploy' | 'view'): Promise<{ model: ModelRecord; version: VersionRecord }> {
     const model = await loadAuthorized(this.deps.models, actor, name, action);
     const version = number <= model.versionCounter ? await this.deps.versions.get(name, number) : undefined;
     if (!version) throw notFound('version_not_found', `Model '${name}' has no version ${number}`);
     if (version.status === 'deleted' || version.status === 'aborted') throw versionGone(version, model);
-    return version;
+    return { model, version };
   }
 
   private notDeployed(name: string, number: number): AppError {

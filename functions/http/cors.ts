@@ -23,6 +23,8 @@ export const CORS_REQUEST_HEADERS: readonly string[] = ['authorization', 'conten
 /** Response headers MLHub's handlers set that browser code needs to read. */
 export const CORS_RESPONSE_HEADERS: readonly string[] = [
   'allow', 'content-disposition', 'etag', 'link', 'location', 'retry-after', 'x-next-cursor', 'x-request-id', 'x-mlhub-version', 'x-mlhub-sha256',
+  // The latest version, when a prediction ran on an earlier one in service (predict-model.ts).
+  'x-mlhub-latest-version',
   'ratelimit', 'ratelimit-policy',
   // Why a token was refused (RFC 6750 §3): browser code reads it to tell an expired token from a missing one.
   'www-authenticate',

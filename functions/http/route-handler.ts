@@ -14,6 +14,7 @@ import { errorResponses } from './error-response';
 import { headResponses } from './head-response';
 import { jsonBody } from './json-body';
 import { rateLimit } from './rate-limit';
+import { responseSizeLimit, type TooLargeAnswer } from './response-size';
 import type { HttpResult } from './responses';
 
 /**
@@ -45,6 +46,8 @@ export interface RouteHandlerOptions {
    * on every answer, errors included (RFC 9110 §12.5.5), so that caches keep them apart.
    */
   readonly vary?: readonly string[];
+  /** How an answer too large for Lambda could be made smaller (response-size.ts); said in its 413 response_too_large. */
+  readonly tooLargeAnswer?: TooLargeAnswer;
 }
 
 const actors = new WeakMap<APIGatewayProxyEventV2, Actor>();
@@ -99,8 +102,8 @@ function checkRequestLine(route: RouteSpec): middy.MiddlewareObj<APIGatewayProxy
  * Wraps a route's logic in the middleware every MLHub handler shares: logs, metrics and traces
  * (functions/observability/request-observer.ts), HEAD for GET routes, CORS headers
  * (functions/http/cors.ts), JSON errors, the caller's identity, the caller's rate limit (functions/http/rate-limit.ts), the model
- * name, query parameter names and path identifiers, the route's body limit, and body parsing for
- * its body kind.
+ * name, query parameter names and path identifiers, the route's body limit, body parsing for
+ * its body kind, and Lambda's limit on the answer's size (functions/http/response-size.ts).
  */
 export function routeHandler<C extends RouteContract>(contract: C, handle: (request: RouteRequest<C>) => Promise<HttpResult>, options: RouteHandlerOptions = {}) {
   const route = routeById(contract.route);
@@ -117,6 +120,8 @@ export function routeHandler<C extends RouteContract>(contract: C, handle: (requ
     .use(bodyLimit(route, options.tooLargeMessage));
   if (route.body === 'json') chain.use(jsonBody({ storable: true, otherTypes: 'refuse', optional: contract.optionalBody === true }));
   if (route.body === 'bundle' || route.body === 'predict') for (const parser of options.bodyParsers ?? []) chain.use(parser);
+  // Last in, so its check runs first on the way out, on the handler's answer as given.
+  chain.use(responseSizeLimit(options.tooLargeAnswer));
 
   return chain.handler(async (event, context) => {
     const rawParams = event.pathParameters ?? {};

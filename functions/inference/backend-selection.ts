@@ -5,6 +5,7 @@ import { conflict } from '../errors/app-error';
 import type { ModelType } from '../registry/model-type';
 import { backendAccess, compileBackendRules, type BackendRules } from './backend-access';
 import { BackendSpecError, parseBackendSpec, type BackendSpec } from './backend-spec';
+import { refuseDeployEndpoint } from './deploy-endpoint-backends';
 import { BACKEND_RULE_ENV, backendRuleInput, defaultBackendEnvName, INFERENCE_ENV, type InferenceConfig } from './inference-config';
 import type { ModelParams } from './model-params';
 import { onnxModelFiles } from './onnx/onnx-model-file';
@@ -42,6 +43,7 @@ function fromMetadata(model: ModelIdentity, config: InferenceConfig): BackendSpe
     if (error instanceof BackendSpecError) throw conflict('invalid_backend', `Model '${model.name}' has a meta.backend that cannot be used: ${error.describe('meta.backend')}`);
     throw error;
   }
+  refuseDeployEndpoint(model.name, spec);
   const access = backendAccess({ name: model.name, ...(model.owner === undefined ? {} : { owner: model.owner }) }, spec, rulesOf(config));
   if (access && !access.allowed) {
     const where = `Model '${model.name}' names ${named(spec)} in meta.backend`;

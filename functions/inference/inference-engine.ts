@@ -1,7 +1,7 @@
 import type { Deployment } from '../frameworks/deployment-records';
 import type { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { BundleManifest } from '../bundles/bundle-manifest';
-import { conflict } from '../errors/app-error';
+import { AppError, conflict } from '../errors/app-error';
 import type { VersionStatus } from '../versions/version-records';
 import type { BackendKind, BackendSpec } from './backend-spec';
 import { backendTimeout } from './backends/backend-failures';
@@ -92,6 +92,20 @@ export class InferenceEngine {
       oip: new OpenInferenceBackend(fetchImpl),
       tfaas: new TfaasBackend(fetchImpl),
     };
+  }
+
+  /**
+   * Whether a version runs only on a deployment of its own: with none, selectBackend would answer
+   * 409 no_backend (no built-in runtime, meta.backend or deployment default serves it).
+   */
+  needsDeployment(model: ModelIdentity, version: VersionToRun): boolean {
+    if (!version.manifest) return false;
+    try {
+      selectBackend(model, version.manifest, readModelParams(version.manifest.params), this.options.config, { version: version.version });
+      return false;
+    } catch (error) {
+      return error instanceof AppError && error.code === 'no_backend';
+    }
   }
 
   async predict(request: PredictRequest): Promise<PredictionResponse> {

@@ -1,4 +1,5 @@
 import { loadDeploySettings } from '../frameworks/deploy-settings';
+import { DynamoDeploymentSlots } from '../frameworks/dynamo-deployment-slots';
 import { SageMakerDeployer } from '../frameworks/sagemaker-deployer';
 import { VersionDeployments } from '../frameworks/version-deployments';
 import { logger } from '../observability/logger';
@@ -15,6 +16,7 @@ export const versionDeployments = lazy(() => {
     models: tableServices().models,
     versions: new DynamoVersionStore(tableServices().documents, config.tableName),
     deployer: new SageMakerDeployer(createSageMakerClient()),
+    slots: new DynamoDeploymentSlots(tableServices().documents, config.tableName),
     settings: loadDeploySettings(),
     bucket: config.bucketName,
     log: (message, error) => logger.error(message, { error }),

@@ -4,7 +4,7 @@ import type { RouteId } from '../routes/route-table';
  * The classes of request a caller's allowance is counted in, each apart from the others, so that
  * a burst of listings never blocks an upload and a flood of predictions never blocks edits.
  */
-export const RATE_CLASSES = ['read', 'write', 'predict', 'upload', 'predict-anonymous'] as const;
+export const RATE_CLASSES = ['read', 'write', 'predict', 'upload', 'deploy', 'predict-anonymous'] as const;
 
 export type RateClass = (typeof RATE_CLASSES)[number];
 
@@ -42,7 +42,8 @@ export const ROUTE_RATE_CLASSES: Readonly<Record<RouteId, RateClass | null>> = {
   updateModel: 'write',
   deleteModel: 'write',
   publishVersion: 'write',
-  deployVersion: 'write',
+  // Each deploy creates a SageMaker endpoint (minutes of SageMaker's work, and the account's quotas): its own, small allowance.
+  deployVersion: 'deploy',
   undeployVersion: 'write',
   deleteVersion: 'write',
   putAccess: 'write',

@@ -8,6 +8,7 @@ import { loadAuthorized } from './authorized-model';
 import { decodeCursor, encodeCursor } from './list-cursor';
 import type { ModelDocument } from '../contracts/model-contracts';
 import type { AccessDocument } from '../contracts/access-contracts';
+import { checkMetaBackend } from '../inference/deploy-endpoint-backends';
 import { modelFieldsOf } from './model-fields';
 import { SCHOLARLY_KEYS } from '../contracts/scholarly-metadata';
 import { checkModelName } from './model-name';
@@ -61,6 +62,7 @@ export class ModelRegistry {
     if (named !== undefined && named !== name) {
       throw invalid('name_mismatch', `The body names model '${named}' but the path names '${name}'; they must match`);
     }
+    checkMetaBackend(name, fields.meta);
     if (!fields.type) throw invalid('missing_type', `Field 'type' is required: one of ${MODEL_TYPES.join(', ')}`);
     const now = this.now().toISOString();
     const model: ModelRecord = {
@@ -104,6 +106,7 @@ export class ModelRegistry {
     if (named !== undefined && named !== name) {
       throw invalid('name_mismatch', `The body names model '${named}' but the path names '${name}'; renaming is not supported`);
     }
+    checkMetaBackend(name, fields.meta);
     if (clearsType) throw invalid('invalid_body', `Field 'type' is required and cannot be cleared; send one of ${MODEL_TYPES.join(', ')}, or leave it out`);
     if (visibility !== undefined && visibility !== current.visibility) {
       throw invalid('visibility_not_here',

@@ -95,7 +95,8 @@ export class VersionRemoval {
       if (version.status === 'deleted' || version.status === 'aborted') continue;
       const ending = await this.endVersion(version, { by, reason: (isWithdrawal) => reason ?? `Model '${name}' was ${isWithdrawal ? 'withdrawn' : 'deleted'}`, now: this.now().toISOString() });
       if (ending) ended.push(version);
-      if (ending) await this.deps.undeploy?.(version);
+      // As it stands once ended: a deploy that began after the listing is torn down too.
+      if (ending) await this.deps.undeploy?.((await this.deps.versions.get(name, version.version)) ?? version);
       if (ending === 'withdrawn') withdrawn.push(version);
     }
     for (const session of await this.deps.sessions.list(name)) {

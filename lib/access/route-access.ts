@@ -109,8 +109,10 @@ export const FINALIZE_ACCESS: RouteAccess = {
  * and invokes SageMaker for models served there.
  */
 const PREDICT_ACCESS: RouteAccess = {
-  // GetItem: the model, grant and version; its usage counter, one per prediction.
-  table: ['dynamodb:GetItem'],
+  // GetItem: the model, grant and version; its usage counter, one per prediction. UpdateItem: a
+  // deployment being created or deleted, settled (functions/frameworks/deployment-settling.ts).
+  // Query: the model's versions, for the latest one in service (functions/frameworks/predicted-versions.ts).
+  table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
   usageCounters: ['dynamodb:UpdateItem'],
   bundleObjects: ['s3:GetObject'],
   modelEndpoints: ['sagemaker:InvokeEndpoint'],
@@ -226,7 +228,8 @@ export const ROUTE_ACCESS: Readonly<Record<RouteId, RouteAccess>> = {
   // DOI queue (granted with the queue, on a stack that publishes: lib/functions/datacite-publishing.ts).
   publishVersion: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:PutItem'] },
   // VersionDeployments (functions/frameworks/version-deployments.ts): reads the model, grant and
-  // version (GetItem) and moves its deployment (a conditional UpdateItem); SageMaker's calls are
+  // version (GetItem) and moves its deployment (a conditional UpdateItem); takes and gives back the
+  // model's and owner's deployment slots (UpdateItem, GetItem: deployment-slots.ts); SageMaker's calls are
   // granted apart, on MLHub's endpoint names alone (lib/functions/deploy-access.ts).
   deployVersion: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
   getDeployment: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },

@@ -19,8 +19,9 @@ export type RouteThrottles = Readonly<Partial<Record<RateClass, Throttle>>>;
  * Per signed-in user (or address, for anonymous callers): room for a script listing and reading
  * at 10 requests a second, or predicting at 2, while one caller cannot take the stage's 50.
  * Anonymous predictions, each up to 2 GB and 29 s of Lambda, get a sixth of that per address.
+ * Deploys, each a SageMaker endpoint created, 20 an hour per user.
  */
-export const DEFAULT_RATE_LIMITS = 'read=600/60s,write=60/60s,predict=120/60s,upload=120/60s,predict-anonymous=20/60s';
+export const DEFAULT_RATE_LIMITS = 'read=600/60s,write=60/60s,predict=120/60s,upload=120/60s,deploy=20/1h,predict-anonymous=20/60s';
 
 /**
  * Per route, for all callers: a predict route at 10 a second keeps at most about 290 of its
@@ -30,6 +31,7 @@ export const DEFAULT_ROUTE_THROTTLES: RouteThrottles = {
   write: { rateLimit: 25, burstLimit: 50 },
   predict: { rateLimit: 10, burstLimit: 20 },
   upload: { rateLimit: 10, burstLimit: 20 },
+  deploy: { rateLimit: 5, burstLimit: 10 },
 };
 
 /** API Gateway's account-level ceilings: 10,000 requests a second and a burst of 5,000. */

@@ -133,6 +133,10 @@ export interface StackConfig {
   readonly endpointMaxMemoryMb: number;
   /** The most concurrent invocations (MaxConcurrency, 1 to 200) a deploy may give a version's serverless endpoint. */
   readonly endpointMaxConcurrency: number;
+  /** The most versions of one model deployed at once (endpoints in any state but deleting; 2 lets a new version come up while the old one serves). */
+  readonly endpointsPerModel: number;
+  /** The most versions deployed at once over one user's models: each endpoint draws on the account's SageMaker serverless quotas, shared by all users. */
+  readonly endpointsPerUser: number;
   /**
    * Whether deployed endpoints may load pickles (scikit-learn's joblib and pickle files): a pickle
    * is code, run as its uploader wrote it, inside the endpoint's network-isolated container. Off
@@ -192,6 +196,8 @@ export const DEFAULT_STACK_CONFIG: StackConfig = {
   finalizerReservedConcurrency: 5,
   endpointMaxMemoryMb: 6144,
   endpointMaxConcurrency: 10,
+  endpointsPerModel: 2,
+  endpointsPerUser: 5,
   endpointPickles: false,
   doiPrefix: undefined,
   dataciteRepositoryId: undefined,
@@ -286,6 +292,8 @@ const PARSERS: { readonly [option in StackOption]: (raw: unknown) => StackConfig
   finalizerReservedConcurrency: (raw) => reservedConcurrency('finalizerReservedConcurrency', raw),
   endpointMaxMemoryMb: parseDeployMemory,
   endpointMaxConcurrency: (raw) => wholeNumber('endpointMaxConcurrency', raw, 1, 200),
+  endpointsPerModel: (raw) => wholeNumber('endpointsPerModel', raw, 1, 1000),
+  endpointsPerUser: (raw) => wholeNumber('endpointsPerUser', raw, 1, 10000),
   endpointPickles: (raw) => booleanOption('endpointPickles', raw),
   doiPrefix: parseDoiPrefix,
   dataciteRepositoryId: parseRepositoryId,

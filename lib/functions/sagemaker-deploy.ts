@@ -23,9 +23,9 @@ export const DEPLOY_ACCESS: Readonly<Partial<Record<RouteId, readonly string[]>>
   undeployVersion: ['sagemaker:DeleteEndpoint', 'sagemaker:DeleteEndpointConfig', 'sagemaker:DeleteModel'],
   deleteVersion: ['sagemaker:DeleteEndpoint', 'sagemaker:DeleteEndpointConfig', 'sagemaker:DeleteModel'],
   deleteModel: ['sagemaker:DeleteEndpoint', 'sagemaker:DeleteEndpointConfig', 'sagemaker:DeleteModel'],
-  // Predictions run on a deployed version's endpoint.
-  predictModel: ['sagemaker:InvokeEndpoint'],
-  predictModelWithGet: ['sagemaker:InvokeEndpoint'],
+  // Predictions run on a deployed version's endpoint, and settle one still being created or deleted (deployment-settling.ts).
+  predictModel: ['sagemaker:InvokeEndpoint', 'sagemaker:DescribeEndpoint'],
+  predictModelWithGet: ['sagemaker:InvokeEndpoint', 'sagemaker:DescribeEndpoint'],
 };
 
 export interface SageMakerDeployProps {
@@ -35,6 +35,9 @@ export interface SageMakerDeployProps {
   /** Largest MemorySizeInMB and MaxConcurrency a deploy may ask for. */
   readonly maxMemoryMb: number;
   readonly maxConcurrency: number;
+  /** Most deployed versions per model, and per user over their models (version-deployments.ts's caps). */
+  readonly perModel: number;
+  readonly perUser: number;
   /** Whether the endpoints' scripts may load pickles (the operator's decision). */
   readonly allowPickles: boolean;
   /** Where the framework scripts are; frameworks without an inference.py there cannot be deployed. */
@@ -135,6 +138,8 @@ export class SageMakerDeploy extends Construct {
       .addEnvironment(DEPLOY_ENV.prefix, prefix)
       .addEnvironment(DEPLOY_ENV.maxMemoryMb, String(props.maxMemoryMb))
       .addEnvironment(DEPLOY_ENV.maxConcurrency, String(props.maxConcurrency))
+      .addEnvironment(DEPLOY_ENV.maxPerModel, String(props.perModel))
+      .addEnvironment(DEPLOY_ENV.maxPerOwner, String(props.perUser))
       .addEnvironment(DEPLOY_ENV.allowPickles, props.allowPickles ? '1' : '0');
   }
 }

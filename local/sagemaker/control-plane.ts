@@ -3,6 +3,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { EndpointWorker, type StartOutcome, type WorkerReply } from './endpoint-worker';
+import { WorkerPidFile } from './leftover-workers';
 import { unpackArchive } from './unpack-archive';
 
 /** A SageMaker API error: its type (`__type`) and message, as the JSON 1.1 protocol sends them. */
@@ -120,15 +121,23 @@ export class LocalSageMaker {
   private state: State = { models: {}, configs: {}, endpoints: {} };
   private readonly workers = new Map<string, EndpointWorker>();
   private readonly idleTimers = new Map<string, NodeJS.Timeout>();
+  /** Each endpoint's bringUp in progress (unpacking, then starting its worker), which a delete waits for. */
+  private readonly bringing = new Map<string, Promise<void>>();
   private readonly statePath: string;
+  private readonly pidFile: WorkerPidFile;
 
   constructor(private readonly options: LocalSageMakerOptions) {
     this.statePath = join(options.directory, 'state.json');
+    this.pidFile = new WorkerPidFile(join(options.directory, 'workers.json'));
   }
 
-  /** Reads the state a previous run left; an endpoint it left Creating is prepared again. */
+  /**
+   * Reads the state a previous run left, after stopping the workers that run left behind (a crash
+   * or kill -9 gives it no chance to); an endpoint it left Creating is prepared again.
+   */
   async open(): Promise<void> {
     await mkdir(this.options.directory, { recursive: true });
+    await this.pidFile.reap(this.options.serveScript, this.options.directory, this.options.log);
     if (existsSync(this.statePath)) this.state = JSON.parse(await readFile(this.statePath, 'utf8')) as State;
     for (const endpoint of Object.values(this.state.endpoints)) if (endpoint.status === 'Creating') void this.bringUp(endpoint);
   }
@@ -210,14 +219,21 @@ export class LocalSageMaker {
     };
   }
 
-  /** Deletes at once (SageMaker's Deleting passes in an instant here): the worker stops and its folders go. */
+  /**
+   * Deletes at once (SageMaker's Deleting passes in an instant here): the worker stops and its
+   * folders go. An endpoint still being brought up is waited for (its unpacking would otherwise
+   * write into the folder being removed), and then starts no worker, since it is gone from the state.
+   */
   private async deleteEndpoint(name: string): Promise<Record<string, unknown>> {
     if (!this.state.endpoints[name]) throw new SageMakerFault('ValidationException', `Could not find endpoint "${this.arn('endpoint', name)}".`);
+    delete this.state.endpoints[name];
+    this.stopWorker(name);
+    await this.save();
+    await this.bringing.get(name)?.catch(() => undefined);
     this.stopWorker(name);
     this.workers.delete(name);
-    delete this.state.endpoints[name];
-    await this.save();
-    await rm(this.endpointDir(name), { recursive: true, force: true });
+    // Retried: a worker that just stopped, or a reader, may still hold a file in it for a moment.
+    await rm(this.endpointDir(name), { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     return {};
   }
 
@@ -279,24 +295,36 @@ export class LocalSageMaker {
       worker = new EndpointWorker({
         endpoint: endpoint.name, python: this.options.python, serveScript: this.options.serveScript,
         codeDir: this.codeDirOf(endpoint, model), modelDir: join(dir, 'model'), environment, log: this.options.log,
+        owner: this.options.directory, onPid: (pid) => this.pidFile.set(endpoint.name, pid),
       });
       this.workers.set(endpoint.name, worker);
     }
     return worker;
   }
 
-  /** Creating → InService or Failed, by what the worker's /ping says. */
-  private async bringUp(endpoint: EndpointEntry): Promise<void> {
+  /** Creating → InService or Failed, by what the worker's /ping says; recorded in `bringing` while it runs. */
+  private bringUp(endpoint: EndpointEntry): Promise<void> {
+    const run = this.bringUpOnce(endpoint).finally(() => {
+      if (this.bringing.get(endpoint.name) === run) this.bringing.delete(endpoint.name);
+    });
+    this.bringing.set(endpoint.name, run);
+    return run;
+  }
+
+  private async bringUpOnce(endpoint: EndpointEntry): Promise<void> {
+    const deleted = () => this.state.endpoints[endpoint.name] !== endpoint;
     let outcome: StartOutcome;
     try {
       const model = this.modelOf(endpoint);
       if (!model) throw new Error(`the endpoint configuration ${endpoint.configName} or its model was deleted`);
       await this.prepare(endpoint, model);
+      // Deleted while its files were unpacked: no worker for an endpoint that is gone.
+      if (deleted()) return;
       outcome = await this.workerFor(endpoint, model).start(this.options.startTimeoutMs);
     } catch (error) {
       outcome = { ok: false, reason: `The model could not be prepared: ${(error as Error).message}` };
     }
-    if (this.state.endpoints[endpoint.name] !== endpoint) return; // deleted meanwhile
+    if (deleted()) return;
     endpoint.status = outcome.ok ? 'InService' : 'Failed';
     if (!outcome.ok) endpoint.failureReason = outcome.reason;
     endpoint.modified = Date.now() / 1000;

@@ -20,6 +20,13 @@ export interface WorkerSpec {
   /** The container's Environment from CreateModel (SAGEMAKER_PROGRAM, MLHUB_ALLOW_PICKLES…), less what the worker sets itself. */
   readonly environment: Readonly<Record<string, string>>;
   readonly log: (line: string) => void;
+  /**
+   * Marks the process as this local SageMaker's (MLHUB_LOCAL_SAGEMAKER in its environment, its
+   * state folder), so a later run can tell its own leftover workers from anything else (leftover-workers.ts).
+   */
+  readonly owner?: string;
+  /** Told the worker's process id when it starts, and undefined when it exits. */
+  readonly onPid?: (pid: number | undefined) => void;
 }
 
 export type StartOutcome = { readonly ok: true } | { readonly ok: false; readonly reason: string };
@@ -68,6 +75,11 @@ export class EndpointWorker {
 
   constructor(private readonly spec: WorkerSpec) {}
 
+  /** The worker's process id while it runs. */
+  get pid(): number | undefined {
+    return this.running ? this.child?.pid : undefined;
+  }
+
   get running(): boolean {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
@@ -98,10 +110,19 @@ export class EndpointWorker {
         SM_MODEL_DIR: this.spec.modelDir,
         SAGEMAKER_BIND_TO_PORT: String(port),
         PYTHONDONTWRITEBYTECODE: '1',
+        // serve.py exits when its stdin reaches EOF, which the kernel gives it when this process dies however it dies (kill -9 included).
+        MLHUB_PARENT_WATCH: '1',
+        ...(this.spec.owner ? { MLHUB_LOCAL_SAGEMAKER: this.spec.owner } : {}),
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.child = child;
+    // Never written: only held open, for the worker to see it close.
+    child.stdin?.on('error', () => undefined);
+    if (child.pid !== undefined) this.spec.onPid?.(child.pid);
+    child.once('exit', () => {
+      if (this.child === child) this.spec.onPid?.(undefined);
+    });
     this.port = port;
     this.stderrTail = [];
     const prefix = `[${this.spec.endpoint}]`;

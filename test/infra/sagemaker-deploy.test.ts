@@ -11,7 +11,7 @@ import { DEPLOY_ACCESS, SageMakerDeploy } from '../../lib/functions/sagemaker-de
 import { synthesizeMlHub, type SynthesizedMlHub } from './support/synthesize';
 import { arnOf, asList, logicalIdOf, resourceById, statementsOfRole, type Statement } from './support/template-views';
 
-const OPTIONS = { stage: 'test', endpointMaxMemoryMb: '4096', endpointMaxConcurrency: '3', endpointPickles: 'true' };
+const OPTIONS = { stage: 'test', endpointMaxMemoryMb: '4096', endpointMaxConcurrency: '3', endpointsPerModel: '1', endpointsPerUser: '7', endpointPickles: 'true' };
 
 let synth: SynthesizedMlHub;
 let roleId: string;
@@ -73,6 +73,8 @@ describe('deploying to SageMaker', () => {
     expect(sorted(resourcesOf('deployVersion', 'sagemaker:CreateModel'))).toEqual(sorted([prefixed('model'), prefixed('endpoint-config'), prefixed('endpoint')]));
     expect(resourcesOf('getDeployment', 'sagemaker:DescribeEndpoint')).toEqual([prefixed('endpoint')]);
     expect(resourcesOf('predictModel', 'sagemaker:InvokeEndpoint')).toContainEqual(prefixed('endpoint'));
+    // Predict settles a deployment still being created or deleted, on MLHub's endpoints alone.
+    expect(resourcesOf('predictModel', 'sagemaker:DescribeEndpoint')).toEqual([prefixed('endpoint')]);
   });
 
   it("tells the deploy function the role, the scripts, the prefix and the operator's limits and pickle decision", () => {
@@ -82,6 +84,8 @@ describe('deploying to SageMaker', () => {
       [DEPLOY_ENV.prefix]: DEFAULT_DEPLOY_PREFIX,
       [DEPLOY_ENV.maxMemoryMb]: '4096',
       [DEPLOY_ENV.maxConcurrency]: '3',
+      [DEPLOY_ENV.maxPerModel]: '1',
+      [DEPLOY_ENV.maxPerOwner]: '7',
       [DEPLOY_ENV.allowPickles]: '1',
     });
     expect(variables[DEPLOY_ENV.scripts]).toBeDefined();
@@ -107,7 +111,7 @@ describe('the scripts archives', () => {
 
   it('are one S3 asset per framework with scripts, readable by the execution role and named to the deploy function', () => {
     const stack = new Stack(new App(), 'Scripts');
-    const deploy = new SageMakerDeploy(stack, 'Deploy', { bundleBucket: new Bucket(stack, 'Bundles'), functions: new Map(), maxMemoryMb: 3072, maxConcurrency: 2, allowPickles: false, scriptsDir });
+    const deploy = new SageMakerDeploy(stack, 'Deploy', { bundleBucket: new Bucket(stack, 'Bundles'), functions: new Map(), maxMemoryMb: 3072, maxConcurrency: 2, perModel: 2, perUser: 5, allowPickles: false, scriptsDir });
     expect([...deploy.scripts.keys()]).toEqual(['sklearn', 'xgboost']);
     const template = Template.fromStack(stack);
     const [read] = statementsOfRole(template, logicalIdOf(deploy.executionRole));
@@ -118,7 +122,7 @@ describe('the scripts archives', () => {
       expect(JSON.stringify(objects)).toContain(stack.resolve(asset.s3ObjectKey) as string);
     }
     // The same scripts make the same archive, so the asset (and the deploy) changes only with them.
-    const again = new SageMakerDeploy(new Stack(new App(), 'Again'), 'Deploy', { bundleBucket: new Bucket(stack, 'Other'), functions: new Map(), maxMemoryMb: 3072, maxConcurrency: 2, allowPickles: false, scriptsDir });
+    const again = new SageMakerDeploy(new Stack(new App(), 'Again'), 'Deploy', { bundleBucket: new Bucket(stack, 'Other'), functions: new Map(), maxMemoryMb: 3072, maxConcurrency: 2, perModel: 2, perUser: 5, allowPickles: false, scriptsDir });
     expect(again.scripts.get('sklearn')?.assetHash).toBe(deploy.scripts.get('sklearn')?.assetHash);
   });
 });

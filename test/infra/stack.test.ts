@@ -354,13 +354,13 @@ describe('least privilege', () => {
     }
   });
 
-  it('gives GET routes read-only grants, but for the s3:PutObject that the part URLs getUpload signs act with, the deployment state getDeployment records (and the rate and usage counters they count in)', () => {
+  it('gives GET routes read-only grants, but for the s3:PutObject that the part URLs getUpload signs act with, the deployment state getDeployment and predict record (and the rate and usage counters they count in)', () => {
     const writes = Object.fromEntries(ROUTES.filter((candidate) => candidate.method === 'GET')
       .map((route) => [route.id, dataStatements(functionOf(route.id)).filter((statement) => !isCounterGrant(statement) && !isUsageCounterGrant(statement))
         .flatMap((statement) => asList(statement.Action)).filter((action) => !READ_ACTIONS.has(action))] as const)
       .filter(([, actions]) => actions.length > 0));
-    // GET …/deploy records the state SageMaker settled a deployment in (a conditional UpdateItem of the version).
-    expect(writes).toEqual({ getUpload: ['s3:PutObject'], getDeployment: ['dynamodb:UpdateItem'] });
+    // GET …/deploy, and a prediction (GET …/predict, the seed's curl), record the state SageMaker settled a deployment in (a conditional UpdateItem of the version).
+    expect(writes).toEqual({ getUpload: ['s3:PutObject'], getDeployment: ['dynamodb:UpdateItem'], predictModelWithGet: ['dynamodb:UpdateItem'] });
   });
 
   it('lets only the upload, upload session, finalizer, sweep, delete and search indexer functions write to S3', () => {
@@ -818,8 +818,8 @@ describe('predictions', () => {
     expect(pairs('createModel').filter((pair) => /^(s3|sagemaker):/.test(pair))).toEqual([]);
     expect(pairs('predictModel')).toContain(`sagemaker:InvokeEndpoint on ${JSON.stringify(ENDPOINT_PATTERN)}`);
     expect(pairs('predictModel')).toContain(`s3:GetObject on ${JSON.stringify(arnWithSuffix(ids.bucket, `/${BUNDLE_OBJECTS_PATTERN}`))}`);
-    // Besides reads, only the rate counter's UpdateItem (its condition is checked with the counting functions).
-    expect(pairs('predictModel').filter((pair) => !/^(dynamodb:GetItem|dynamodb:UpdateItem|s3:GetObject|sagemaker:InvokeEndpoint) /.test(pair))).toEqual([]);
+    // Besides reads, the rate counter's UpdateItem (its condition is checked with the counting functions), and a deployment's settling (UpdateItem, DescribeEndpoint).
+    expect(pairs('predictModel').filter((pair) => !/^(dynamodb:GetItem|dynamodb:UpdateItem|dynamodb:Query|s3:GetObject|sagemaker:InvokeEndpoint|sagemaker:DescribeEndpoint) /.test(pair))).toEqual([]);
 
     const create = functionOf('createModel');
     const properties = functionResource(create).Properties;

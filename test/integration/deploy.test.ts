@@ -39,8 +39,8 @@ beforeAll(async () => {
   expected = await models.expected<IrisExpected>('iris-logreg');
   const folder = join(models.path, 'iris-logreg');
   irisFiles = { 'model.joblib': await readFile(join(folder, 'model.joblib')), 'labels.txt': await readFile(join(folder, 'labels.txt')) };
-  // Predictions look the version up anew each time, so the one after a deploy sees its endpoint.
-  mlhub = await startMlhub({ env: { MLHUB_PREDICT_LOOKUP_CACHE_MS: '0' } });
+  // The predict function's lookup cache is on (its default), as in the cloud: what it remembers must never be stale deployment state.
+  mlhub = await startMlhub({ env: { MLHUB_DEPLOY_MAX_PER_USER: '50' } });
 }, 120_000);
 
 afterAll(async () => {
@@ -78,9 +78,11 @@ describe('deploying a version over HTTP, with the local SageMaker and the real w
     expect(first.body).toMatchObject({ state: 'creating', framework: 'sklearn', memory_mb: 3072, max_concurrency: 2, reason: null });
     expect(first.body.endpoint).toMatch(/^mlhub-deploy-iris-v1-[0-9a-f]{10}$/);
     expect(first.body.image).toBe('683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3');
-    const again = await api<DeploymentAnswer>('POST', '/model/iris/versions/1/deploy', json({ memory_mb: 1024 }));
+    const again = await api<DeploymentAnswer>('POST', '/model/iris/versions/1/deploy', json({ memory_mb: 3072 }));
     expect([200, 202]).toContain(again.status);
     expect(again.body.endpoint).toBe(first.body.endpoint);
+    // Other settings are not silently ignored: the answer says what the deployment has.
+    expectError(await api('POST', '/model/iris/versions/1/deploy', json({ memory_mb: 1024 })), 409, 'deployment_exists', /deployed already with memory_mb 3072 and max_concurrency 2/);
     const done = await settled('iris');
     expect(done.body).toMatchObject({ state: 'in_service', endpoint: first.body.endpoint, reason: null });
     expect(await localEndpoints()).toEqual([first.body.endpoint]);
@@ -150,5 +152,74 @@ describe('deploying a version over HTTP, with the local SageMaker and the real w
     const undeployed = await runCli(['undeploy', 'cli-iris', '--url', mlhub.url], env);
     expect(undeployed.code, undeployed.stderr).toBe(0);
     expect(undeployed.stdout).toMatch(/^Deleting the endpoint mlhub-deploy-cli-iris-v1-/);
+  });
+
+  it('predict settles a deployment itself: a caller who deploys and never GETs it gets predictions once it is in service', async () => {
+    expect((await api('POST', '/model/nopoll', json({ type: 'scikit-learn' }))).status).toBe(201);
+    expect((await upload('nopoll', irisFiles)).status).toBe(201);
+    expect((await api('POST', '/model/nopoll/versions/1/deploy')).status).toBe(202);
+    let reply = await api<{ version: number }>('POST', '/model/nopoll/predict', json({ input: expected.vector.input }));
+    for (let attempt = 0; attempt < 600 && reply.status === 409; attempt += 1) {
+      expectError(reply, 409, 'deployment_not_ready');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      reply = await api('POST', '/model/nopoll/predict', json({ input: expected.vector.input }));
+    }
+    expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+  });
+
+  it('after a push, an unversioned prediction stays on the version in service, and says which version is latest', async () => {
+    expect((await upload('nopoll', irisFiles)).status).toBe(201);
+    // Never a 409 meanwhile: the predict function may remember the version it used for its lookup cache's few seconds, then names v2 as latest.
+    let reply = await api<{ version: number }>('POST', '/model/nopoll/predict', json({ input: expected.vector.input }));
+    for (let attempt = 0; attempt < 200 && reply.headers.get('x-mlhub-latest-version') === null; attempt += 1) {
+      expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+      expect(reply.body.version).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      reply = await api('POST', '/model/nopoll/predict', json({ input: expected.vector.input }));
+    }
+    expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+    expect(reply.body.version).toBe(1);
+    expect(reply.headers.get('x-mlhub-latest-version')).toBe('2');
+    const env = { MLHUB_CONFIG: join(models.path, 'cli-config.json'), MLHUB_URL: '', MLHUB_TOKEN: '' };
+    const printed = await runCli(['predict', 'nopoll', '-d', JSON.stringify({ input: expected.vector.input }), '--url', mlhub.url], env);
+    expect(printed.code, printed.stderr).toBe(0);
+    expect(printed.stderr).toMatch(/Ran on nopoll v1, the latest in service: v2, the latest version, is not in service \(mlhub deploy nopoll --version 2\)/);
+    // Named, the new version says it must be deployed.
+    expectError(await api('POST', '/model/nopoll/predict?version=2', json({ input: expected.vector.input })), 409, 'no_backend', /deploy/);
+  });
+
+  it("an answer over Lambda's 6 MB is a 413 naming the limit and the rows that fit, not a bare 502", async () => {
+    const rows = Array.from({ length: 100_000 }, () => expected.vector.input);
+    const reply = await api<{ error: { code: string; message: string } }>('POST', '/model/nopoll/predict', json({ input: rows }));
+    expectError(reply, 413, 'response_too_large', /6291456-byte response limit\): send at most about \d+ rows per request \(this one had 100000\)/);
+    expect(reply.headers.get('x-request-id')).toBeTruthy();
+  });
+
+  it('undeploying while predictions run: the next one answers 409, never 502', async () => {
+    // The prediction before the undeploy leaves the in-service version in the predict function's memory.
+    expect((await api('POST', '/model/nopoll/predict?version=1', json({ input: expected.vector.input }))).status).toBe(200);
+    expect((await api('POST', '/model/nopoll/predict', json({ input: expected.vector.input }))).status).toBe(200);
+    expect((await api('DELETE', '/model/nopoll/versions/1/deploy')).status).toBe(202);
+    for (const path of ['/model/nopoll/predict?version=1', '/model/nopoll/predict']) {
+      expectError(await api('POST', path, json({ input: expected.vector.input })), 409, 'no_backend');
+    }
+  });
+
+  it('caps deployed versions per model (two by default), naming the limit', async () => {
+    expect((await api('POST', '/model/capped', json({ type: 'scikit-learn' }))).status).toBe(201);
+    for (let i = 0; i < 3; i += 1) expect((await upload('capped', irisFiles)).status).toBe(201);
+    expect((await api('POST', '/model/capped/versions/1/deploy')).status).toBe(202);
+    expect((await api('POST', '/model/capped/versions/2/deploy')).status).toBe(202);
+    expectError(await api('POST', '/model/capped/versions/3/deploy'), 409, 'model_deployment_limit', /has 2 deployed version\(s\).*MLHUB_DEPLOY_MAX_PER_MODEL.*\(capped v1, capped v2\)/);
+    expect((await api('DELETE', '/model/capped/versions/1/deploy')).status).toBe(202);
+    expect((await api('POST', '/model/capped/versions/3/deploy')).status).toBe(202);
+    for (const n of [2, 3]) expect((await api('DELETE', `/model/capped/versions/${n}/deploy`)).status).toBe(202);
+  });
+
+  it("refuses a model's meta.backend naming a deployed version's endpoint, on create and on update", async () => {
+    const backend = { kind: 'sagemaker', endpoint: 'mlhub-deploy-iris-v1-0123456789', content_type: 'application/json' };
+    expectError(await api('POST', '/model/steal', json({ type: 'scikit-learn', meta: { backend } })), 409, 'backend_not_allowed', /mlhub-deploy-iris-v1-0123456789/);
+    expect((await api('POST', '/model/steal', json({ type: 'scikit-learn' }))).status).toBe(201);
+    expectError(await api('PUT', '/model/steal', json({ meta: { backend: { ...backend, endpoint: 'MLHUB-DEPLOY-iris-v1-0123456789' } } })), 409, 'backend_not_allowed');
   });
 });

@@ -66,7 +66,8 @@ beforeAll(async () => {
   requirePython(['sklearn', 'xgboost', 'torch', 'joblib']);
   models = await generateModels(['sklearn', 'xgboost', 'pytorch', 'malicious']);
   // Predictions look the version up anew each time, so the one after a deploy sees its endpoint.
-  mlhub = await startMlhub({ env: { MLHUB_PREDICT_LOOKUP_CACHE_MS: '0' } });
+  // Each case deploys a model of the one dev user: more than the per-user cap's default of 5.
+  mlhub = await startMlhub({ env: { MLHUB_PREDICT_LOOKUP_CACHE_MS: '0', MLHUB_DEPLOY_MAX_PER_USER: '50' } });
 }, 120_000);
 
 afterAll(async () => {

@@ -17,6 +17,10 @@ It loads the model once through model_fn before it listens, then serves, on 127.
   the error's status (4xx for bad input), else 500 model_failed.
 Every log line goes to stderr as one JSON object (the listening line, load failures, warnings, one line per
 request). SIGTERM and SIGINT stop it cleanly (exit 0).
+
+With MLHUB_PARENT_WATCH=1 (MLHub's local runtime sets it) it also exits when the process that
+started it is gone, however it ended (kill -9 included): its stdin, a pipe MLHub holds open and
+never writes, reaches EOF, or its parent process id changes. A worker never outlives MLHub.
 """
 
 import importlib.util
@@ -185,6 +189,37 @@ class Server(ThreadingHTTPServer):
         log(event='connection_error', error=repr(sys.exc_info()[1]))
 
 
+def parent_gone(reason):
+    try:
+        log(event='parent_gone', reason=reason)
+    except (OSError, ValueError):
+        pass  # stderr was the parent's pipe too: a write to it fails now, and must not stop the exit
+    # Nothing to flush or save: the model is read-only and every answer was sent whole.
+    os._exit(0)
+
+
+def watch_parent():
+    """Exits the worker when its parent dies: stdin EOF (the kernel closes the pipe), or a new parent pid (re-parented to init or a subreaper)."""
+    parent = os.getppid()
+
+    def until_eof():
+        try:
+            while sys.stdin.buffer.read(65536):
+                pass
+        except (OSError, ValueError):
+            pass
+        parent_gone('stdin closed')
+
+    def poll():
+        while True:
+            time.sleep(1)
+            if os.getppid() != parent:
+                parent_gone('parent process changed')
+
+    threading.Thread(target=until_eof, daemon=True).start()
+    threading.Thread(target=poll, daemon=True).start()
+
+
 def log_warning(message, category, filename, lineno, file=None, line=None):
     # Frameworks warn (version mismatches, deprecations); each warning stays one JSON line.
     log(event='warning', message=f'{category.__name__}: {message}', source=f'{filename}:{lineno}')
@@ -193,6 +228,9 @@ def log_warning(message, category, filename, lineno, file=None, line=None):
 def main():
     # Stop cleanly on SIGTERM even while the model is still loading.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # Watched from the start: a model can take minutes to load, and MLHub may die meanwhile.
+    if os.environ.get('MLHUB_PARENT_WATCH') == '1':
+        watch_parent()
     warnings.showwarning = log_warning
     environ = dict(os.environ)
     worker = Worker(environ)

@@ -18,6 +18,10 @@ export const backendUnreachable = (kind: BackendKind, cause?: unknown): AppError
 export const backendFailed = (kind: BackendKind, detail: string, cause?: unknown): AppError =>
   new AppError('bad_gateway', 'backend_error', `The ${kind} backend failed: ${detail}`, { cause });
 
+/** SageMaker has no such endpoint in service (being created or deleted, or gone): the model's state, not a failure of the backend. */
+export const endpointNotInService = (cause?: unknown): AppError =>
+  new AppError('conflict', 'endpoint_not_in_service', 'The SageMaker endpoint is not in service: it is being created or deleted, or it is gone', { cause });
+
 export const backendBusy = (kind: BackendKind, cause?: unknown): AppError =>
   new AppError('unavailable', 'backend_busy', `The ${kind} backend is overloaded; try again shortly`, { cause });
 

@@ -3,7 +3,7 @@ import { invalid } from '../../errors/app-error';
 import type { SageMakerSpec } from '../backend-spec';
 import { labelPredictions, predictionFromOutputs, type RowPrediction } from '../predictions';
 import { nest, splitRows } from '../tensor';
-import { backendBusy, backendFailed, backendRejectedInput, backendUnreachable, isAbort } from './backend-failures';
+import { backendBusy, backendFailed, endpointNotInService, backendRejectedInput, backendUnreachable, isAbort } from './backend-failures';
 import type { InferenceBackend, PredictJob } from './inference-backend';
 import { batchTensor, isPlainObject, namedRowCount, nestedRows, splitAnswer } from './remote-input';
 import { jsonNumberFromText } from '../output-values';
@@ -94,6 +94,7 @@ function readAnswer(body: Uint8Array, contentType: string, rows: number, job: Pr
 
 interface ServiceError {
   readonly name?: string;
+  readonly message?: string;
   readonly OriginalStatusCode?: number;
   readonly OriginalMessage?: string;
   readonly $metadata?: { readonly httpStatusCode?: number };
@@ -127,6 +128,10 @@ function failure(error: unknown): Error {
       // A crash's words (a traceback, the container's paths) stay in the logs, through `cause`.
       return backendFailed('sagemaker', `the model failed${original ? ` (HTTP ${original})` : ''}`, error);
     }
+    case 'ValidationException':
+      // InvokeEndpoint's words for an endpoint that is missing or not InService (being created or deleted).
+      if (/not found|could not find|not in ?service/i.test(service.message ?? '')) return endpointNotInService(error);
+      return backendFailed('sagemaker', `${service.name} (HTTP ${status})`, error);
     case 'ThrottlingException':
     case 'ModelNotReadyException':
     case 'ServiceUnavailable':

@@ -2,12 +2,15 @@ import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../../functions/errors/app-error';
 import { loadDeploySettings } from '../../../functions/frameworks/deploy-settings';
+import { DynamoDeploymentSlots } from '../../../functions/frameworks/dynamo-deployment-slots';
+import { PredictedVersions } from '../../../functions/frameworks/predicted-versions';
 import { SageMakerDeployer } from '../../../functions/frameworks/sagemaker-deployer';
 import { VersionDeployments } from '../../../functions/frameworks/version-deployments';
 import { userActor } from '../../../functions/identity/actor';
 import { LOCAL_S3_CREDENTIALS } from '../../../local/s3-server';
 import { startEmbeddedStores, type EmbeddedStores } from '../../support/embedded-stores';
 import { modelBundle } from '../../support/inference/bundles';
+import { squareModel } from '../../support/inference/test-models';
 import { startProtocolServer, type ProtocolServer, type ReceivedRequest, type Reply } from '../../support/inference/protocol-server';
 
 const alice = userActor('alice', 'session');
@@ -103,7 +106,8 @@ beforeAll(async () => {
     models: stores.models,
     versions: stores.versionStore,
     deployer: new SageMakerDeployer(client),
-    settings: loadDeploySettings({ MLHUB_DEPLOY_ROLE_ARN: ROLE, MLHUB_DEPLOY_SCRIPTS: JSON.stringify(SCRIPTS), AWS_REGION: 'eu-west-1', MLHUB_DEPLOY_MAX_MEMORY_MB: '4096', MLHUB_DEPLOY_MAX_CONCURRENCY: '5' }),
+    slots: new DynamoDeploymentSlots(stores.documents, stores.tableName),
+    settings: loadDeploySettings({ MLHUB_DEPLOY_ROLE_ARN: ROLE, MLHUB_DEPLOY_SCRIPTS: JSON.stringify(SCRIPTS), AWS_REGION: 'eu-west-1', MLHUB_DEPLOY_MAX_MEMORY_MB: '4096', MLHUB_DEPLOY_MAX_CONCURRENCY: '5', MLHUB_DEPLOY_MAX_PER_USER: '1000' }),
     bucket: stores.bucket,
   });
 });
@@ -154,7 +158,7 @@ describe("deploying against SageMaker's control plane", () => {
   it('a repeated request finishes the first and never creates a second endpoint', async () => {
     await readyModel('cp-retry', { 'model.joblib': 'x' });
     const first = await deployments.deploy(alice, 'cp-retry', 1, {});
-    const second = await deployments.deploy(alice, 'cp-retry', 1, { memory_mb: 1024 });
+    const second = await deployments.deploy(alice, 'cp-retry', 1, { memory_mb: 3072 });
     expect(second).toEqual({ deployment: first.deployment, created: false });
     // The second request makes the calls again (in case the first stopped half-way): SageMaker says each exists.
     expect(fake.operations()).toEqual(['CreateModel', 'CreateEndpointConfig', 'CreateEndpoint', 'CreateModel', 'CreateEndpointConfig', 'CreateEndpoint']);
@@ -209,7 +213,7 @@ describe("deploying against SageMaker's control plane", () => {
     await readyModel('cp-refused', { 'model.joblib': 'x' });
     const limited = await startProtocolServer(() => ({ status: 400, json: { __type: 'ResourceLimitExceeded', message: 'The account-level service limit for serverless endpoints is 0' } }));
     const refusing = new VersionDeployments({
-      models: stores.models, versions: stores.versionStore, bucket: stores.bucket,
+      models: stores.models, versions: stores.versionStore, bucket: stores.bucket, slots: new DynamoDeploymentSlots(stores.documents, stores.tableName),
       deployer: new SageMakerDeployer(new SageMakerClient({ endpoint: limited.url, region: 'eu-west-1', credentials: LOCAL_S3_CREDENTIALS, maxAttempts: 1 })),
       settings: loadDeploySettings({ MLHUB_DEPLOY_ROLE_ARN: ROLE, MLHUB_DEPLOY_SCRIPTS: JSON.stringify(SCRIPTS), AWS_REGION: 'eu-west-1' }),
     });
@@ -218,5 +222,120 @@ describe("deploying against SageMaker's control plane", () => {
     expect(error.code).toBe('deploy_failed');
     expect(error.message).toBe('SageMaker CreateModel failed: ResourceLimitExceeded: The account-level service limit for serverless endpoints is 0');
     expect((await stores.versionStore.get('cp-refused', 1))?.deployment).toMatchObject({ state: 'failed', reason: error.message });
+  });
+
+  it('refuses a repeated request for other settings with deployment_exists and the current ones, and creates nothing', async () => {
+    await readyModel('cp-resize', { 'model.joblib': 'x' });
+    const first = await deployments.deploy(alice, 'cp-resize', 1, { memory_mb: 2048 });
+    fake.calls.length = 0;
+    const refused = await failure(deployments.deploy(alice, 'cp-resize', 1, { memory_mb: 1024 }));
+    expect(refused.code).toBe('deployment_exists');
+    expect(refused.message).toMatch(/deployed already with memory_mb 2048 and max_concurrency 2/);
+    expect(first.deployment.memoryMb).toBe(2048);
+    expect((await failure(deployments.deploy(alice, 'cp-resize', 1, { max_concurrency: 4 }))).code).toBe('deployment_exists');
+    expect(fake.operations()).toEqual([]);
+    // The same settings, or none, get the deployment back.
+    expect((await deployments.deploy(alice, 'cp-resize', 1, { memory_mb: 2048, max_concurrency: 2 })).created).toBe(false);
+  });
+
+  it('says a version the built-in runtime serves needs no deploy, instead of claiming it has no .onnx file', async () => {
+    await stores.registry.createModel(alice, 'cp-onnx', { type: 'onnx' });
+    const version = await stores.direct.addVersion(alice, 'cp-onnx', { bytes: await modelBundle({ 'model.onnx': squareModel() }) });
+    expect(version.manifest?.builtinRuntime?.runnable).toBe(true);
+    const refused = await failure(deployments.deploy(alice, 'cp-onnx', 1, {}));
+    expect(refused.code).toBe('not_deployable');
+    expect(refused.message).toMatch(/built-in ONNX Runtime and needs no deploy/);
+    expect(refused.message).not.toMatch(/no \.onnx file/);
+  });
+
+  it('caps deployed versions per model and per user, naming the limit, and gives a slot back on undeploy', async () => {
+    const capped = new VersionDeployments({
+      models: stores.models, versions: stores.versionStore, bucket: stores.bucket, slots: new DynamoDeploymentSlots(stores.documents, stores.tableName),
+      deployer: new SageMakerDeployer(new SageMakerClient({ endpoint: server.url, region: 'eu-west-1', credentials: LOCAL_S3_CREDENTIALS, maxAttempts: 1 })),
+      settings: loadDeploySettings({ MLHUB_DEPLOY_ROLE_ARN: ROLE, MLHUB_DEPLOY_SCRIPTS: JSON.stringify(SCRIPTS), AWS_REGION: 'eu-west-1', MLHUB_DEPLOY_MAX_PER_USER: '3' }),
+    });
+    const carol = userActor('carol', 'session');
+    await stores.registry.createModel(carol, 'cap-a', { type: 'scikit-learn' });
+    for (let i = 0; i < 3; i += 1) await stores.direct.addVersion(carol, 'cap-a', { bytes: await modelBundle({ 'model.joblib': `x${i}` }) });
+    expect((await capped.deploy(carol, 'cap-a', 1, {})).created).toBe(true);
+    expect((await capped.deploy(carol, 'cap-a', 2, {})).created).toBe(true);
+    const perModel = await failure(capped.deploy(carol, 'cap-a', 3, {}));
+    expect(perModel.code).toBe('model_deployment_limit');
+    expect(perModel.message).toMatch(/MLHUB_DEPLOY_MAX_PER_MODEL/);
+    expect(perModel.message).toMatch(/has 2 deployed version\(s\).*\(cap-a v1, cap-a v2\)/);
+    expect((await stores.versionStore.get('cap-a', 3))?.deployment).toBeUndefined();
+    // Two deploys racing for the last slot of a user: one wins.
+    await stores.registry.createModel(carol, 'cap-b', { type: 'scikit-learn' });
+    await stores.registry.createModel(carol, 'cap-c', { type: 'scikit-learn' });
+    await stores.direct.addVersion(carol, 'cap-b', { bytes: await modelBundle({ 'model.joblib': 'b' }) });
+    await stores.direct.addVersion(carol, 'cap-c', { bytes: await modelBundle({ 'model.joblib': 'c' }) });
+    const raced = await Promise.allSettled([capped.deploy(carol, 'cap-b', 1, {}), capped.deploy(carol, 'cap-c', 1, {})]);
+    expect(raced.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+    const lost = raced.find((outcome) => outcome.status === 'rejected') as PromiseRejectedResult;
+    expect((lost.reason as AppError).code).toBe('user_deployment_limit');
+    expect((lost.reason as AppError).message).toMatch(/MLHUB_DEPLOY_MAX_PER_USER/);
+    // Undeploying gives the slots back: the version refused before now deploys.
+    await capped.undeploy(carol, 'cap-a', 1);
+    expect((await capped.deploy(carol, 'cap-a', 3, {})).created).toBe(true);
+  });
+});
+
+describe('a deploy racing its undeploy', () => {
+  it('deletes the endpoint SageMaker created after the undeploy had already deleted it', async () => {
+    await readyModel('cp-race', { 'model.joblib': 'x' });
+    const client = new SageMakerClient({ endpoint: server.url, region: 'eu-west-1', credentials: LOCAL_S3_CREDENTIALS, maxAttempts: 1 });
+    /** The undeploy runs (and finds nothing to delete at SageMaker) just before the deploy's CreateModel. */
+    class UndeployFirst extends SageMakerDeployer {
+      override async create(plan: Parameters<SageMakerDeployer['create']>[0]): Promise<void> {
+        await racing.undeploy(alice, 'cp-race', 1);
+        return super.create(plan);
+      }
+    }
+    const racing: VersionDeployments = new VersionDeployments({
+      models: stores.models, versions: stores.versionStore, bucket: stores.bucket, slots: new DynamoDeploymentSlots(stores.documents, stores.tableName),
+      deployer: new UndeployFirst(client),
+      settings: loadDeploySettings({ MLHUB_DEPLOY_ROLE_ARN: ROLE, MLHUB_DEPLOY_SCRIPTS: JSON.stringify(SCRIPTS), AWS_REGION: 'eu-west-1', MLHUB_DEPLOY_MAX_PER_USER: '1000' }),
+    });
+    expect((await failure(racing.deploy(alice, 'cp-race', 1, {}))).code).toBe('deployment_deleting');
+    expect(fake.models.size + fake.configs.size + fake.endpoints.size).toBe(0);
+  });
+});
+
+describe('the version a prediction runs on', () => {
+  const predicted = (needsDeployment = true) => new PredictedVersions({
+    readyVersion: (actor, name, requested) => stores.versions.readyVersion(actor, name, requested),
+    versions: stores.versionStore,
+    deployer: new SageMakerDeployer(new SageMakerClient({ endpoint: server.url, region: 'eu-west-1', credentials: LOCAL_S3_CREDENTIALS, maxAttempts: 1 })),
+    needsDeployment: () => needsDeployment,
+    now: () => new Date(),
+  });
+
+  it('settles a creating deployment itself (DescribeEndpoint), with no GET …/deploy', async () => {
+    await readyModel('pv-settle', { 'model.joblib': 'x' });
+    const { deployment } = await deployments.deploy(alice, 'pv-settle', 1, {});
+    expect((await predicted().lookup(alice, 'pv-settle')).version.deployment?.state).toBe('creating');
+    fake.endpoints.set(deployment.endpoint, { status: 'InService' });
+    expect((await predicted().lookup(alice, 'pv-settle')).version.deployment?.state).toBe('in_service');
+    expect((await stores.versionStore.get('pv-settle', 1))?.deployment?.state).toBe('in_service');
+  });
+
+  it('runs an unversioned prediction on the latest version in service when the latest ready one is not deployed, and says which was latest', async () => {
+    await readyModel('pv-push', { 'model.joblib': 'x' });
+    const { deployment } = await deployments.deploy(alice, 'pv-push', 1, {});
+    fake.endpoints.set(deployment.endpoint, { status: 'InService' });
+    await stores.direct.addVersion(alice, 'pv-push', { bytes: await modelBundle({ 'model.joblib': 'y' }) });
+    const found = await predicted().lookup(alice, 'pv-push');
+    expect(found.version.version).toBe(1);
+    expect(found.latest).toBe(2);
+    // Named, the version is the one named; and a latest version that runs without a deploy is used as it is.
+    expect((await predicted().lookup(alice, 'pv-push', 2)).version.version).toBe(2);
+    expect((await predicted(false).lookup(alice, 'pv-push')).version.version).toBe(2);
+    // Once v2 is in service it is the one.
+    const second = await deployments.deploy(alice, 'pv-push', 2, {});
+    expect((await predicted().lookup(alice, 'pv-push')).version.version).toBe(1);
+    fake.endpoints.set(second.deployment.endpoint, { status: 'InService' });
+    const now = await predicted().lookup(alice, 'pv-push');
+    expect(now.version.version).toBe(2);
+    expect(now.latest).toBeUndefined();
   });
 });

@@ -20,6 +20,8 @@ let scriptsDir: string;
 let server: RunningSageMakerServer;
 const lines: string[] = [];
 const objects = new Map<string, Buffer>();
+/** Objects whose reading waits for the test to open their gate: an unpack caught half-way. */
+const gates = new Map<string, Promise<void>>();
 const region = 'us-east-1';
 const control = () => new SageMakerClient({ endpoint: server.endpoint, region, credentials: LOCAL_S3_CREDENTIALS, maxAttempts: 1 });
 const runtime = () => new SageMakerRuntimeClient({ endpoint: server.endpoint, region, credentials: LOCAL_S3_CREDENTIALS, maxAttempts: 1 });
@@ -48,7 +50,14 @@ beforeAll(async () => {
   objects.set('assets/sklearn.tar.gz', buildScriptsArchive('sklearn', scriptsDir).bytes);
   const sagemaker = new LocalSageMaker({
     directory: dataDir, region, account: '000000000000',
-    openObject: async (bucket, key) => Readable.from([objects.get(`${bucket === 'assets' ? 'assets/' : ''}${key}`) ?? Buffer.alloc(0)]),
+    openObject: async (bucket, key) => {
+      const bytes = objects.get(`${bucket === 'assets' ? 'assets/' : ''}${key}`) ?? Buffer.alloc(0);
+      const gate = gates.get(key);
+      return Readable.from((async function* () {
+        if (gate) await gate;
+        yield bytes;
+      })());
+    },
     python: '/usr/bin/python3', serveScript: join(scriptsDir, 'serve.py'), startTimeoutMs: 60_000, idleMs: 3_600_000,
     log: (line) => lines.push(line),
   });
@@ -58,7 +67,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
-  await rm(dataDir, { recursive: true, force: true });
+  // Retried: a worker stopping records its exit in the folder (workers.json) meanwhile.
+  await rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   await rm(scriptsDir, { recursive: true, force: true });
 });
 
@@ -130,5 +140,25 @@ describe('the local SageMaker', () => {
     const worker = new EndpointWorker({ endpoint: 'ep-nopython', python: join(dataDir, 'no-such-python3'), serveScript: join(scriptsDir, 'serve.py'), codeDir: dataDir, modelDir: dataDir, environment: {}, log: () => undefined });
     expect(await worker.start(60_000)).toEqual({ ok: false, reason: `Python 3 is not installed at ${join(dataDir, 'no-such-python3')}, which the local workers run: sudo apt-get install -y python3` });
     expect(worker.running).toBe(false);
+  });
+
+  it('a delete while the model is being unpacked waits for it, removes the whole folder, and starts no worker', async () => {
+    let open!: () => void;
+    gates.set('models/ep-race.tar.gz', new Promise<void>((resolve) => (open = resolve)));
+    await deploy('ep-race', { w: [1], b: 0 });
+    // The unpack has begun (its folder exists) and waits at the gate.
+    for (let attempt = 0; attempt < 600 && !existsSync(join(dataDir, 'endpoints', 'ep-race', 'model')); attempt += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    const deleting = new SageMakerDeployer(control()).teardown('ep-race');
+    // Not answered while the unpack is still under way; then the bytes come.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    open();
+    await deleting;
+    // Whatever the unpack or a worker would still do after the delete shows within these bounded looks.
+    const leftovers = () => existsSync(join(dataDir, 'endpoints', 'ep-race')) || lines.some((line) => /^\[ep-race\] (stand-in worker loaded|in service|starting its worker)/.test(line));
+    for (let look = 0; look < 40 && !leftovers(); look += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(existsSync(join(dataDir, 'endpoints', 'ep-race'))).toBe(false);
+    expect(lines.filter((line) => line.startsWith('[ep-race]'))).not.toContainEqual(expect.stringMatching(/stand-in worker loaded|in service|starting its worker/));
+    await expect(control().send(new DescribeEndpointCommand({ EndpointName: 'ep-race' }))).rejects.toMatchObject({ name: 'ValidationException' });
+    gates.delete('models/ep-race.tar.gz');
   });
 });

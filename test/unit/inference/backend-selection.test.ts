@@ -85,6 +85,17 @@ describe('selectBackend', () => {
     expect(caught).toMatchObject({ code: 'invalid_backend', message });
   });
 
+  it("refuses a meta.backend naming an endpoint under MLHub's deploy prefix, whatever the allow-list says", () => {
+    const open = loadInferenceConfig({ MLHUB_SAGEMAKER_ENDPOINT_ALLOWLIST: '*' });
+    for (const endpoint of ['mlhub-deploy-secret-v1-123c3a13db', 'MLHUB-DEPLOY-secret-v1-123c3a13db']) {
+      for (const rules of [config, open, loadInferenceConfig({})]) {
+        expect(() => selectBackend({ name: 'steal', type: 'ONNX', meta: { backend: { kind: 'sagemaker', endpoint } } }, manifest(), noParams, rules))
+          .toThrow(expect.objectContaining({ code: 'backend_not_allowed', message: expect.stringMatching(/version's own deployment/) }));
+      }
+    }
+    expect(selectBackend({ name: 'm', type: 'ONNX', meta: { backend: { kind: 'sagemaker', endpoint: 'mlhub-deployed-elsewhere' } } }, manifest(), noParams, open).kind).toBe('sagemaker');
+  });
+
   it('picks params.json\'s model file among several .onnx files, or answers 409', () => {
     expect(selectBackend({ name: 'm', type: 'ONNX', meta: {} }, manifest('a.onnx', 'b.onnx'), readModelParams({ model: 'b.onnx' }), config).kind).toBe('onnxruntime');
     expect(() => selectBackend({ name: 'm', type: 'ONNX', meta: {} }, manifest('a.onnx', 'b.onnx'), noParams, config)).toThrow(/several .onnx files/);
