@@ -48,6 +48,9 @@ const MODEL_FILES: Readonly<Record<DeployableFramework, (path: string) => boolea
   sklearn: (path) => /\.(joblib|pkl|pickle)$/.test(lower(path)),
 };
 
+/** Whether `path` (a bundle-relative file path) is a model file of `framework`, by MODEL_FILES' rules. */
+export const isModelFileOf = (framework: DeployableFramework, path: string): boolean => MODEL_FILES[framework](path);
+
 /** Spellings params.json's `framework` may use to settle a bundle that holds several frameworks' files. */
 const FRAMEWORK_ALIASES: Readonly<Record<string, DeployableFramework>> = {
   sklearn: 'sklearn', scikitlearn: 'sklearn', 'scikit-learn': 'sklearn',

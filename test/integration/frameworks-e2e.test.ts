@@ -40,9 +40,11 @@ async function bundleOf(folder: string, rename: Record<string, string> = {}): Pr
 /** Creates the model, uploads its bundle and deploys version 1; answers the settled deployment. */
 async function pushAndDeploy(name: string, type: string, bundle: Buffer): Promise<JsonReply<{ state: string; reason: string | null; framework: string }>> {
   expect((await api('POST', `/model/${name}`, json({ type }))).status).toBe(201);
-  const uploaded = await api<{ serving: { path: string } }>('POST', `/model/${name}/upload`, { body: bundle, headers: { 'content-type': 'application/octet-stream' } });
+  const uploaded = await api<{ serving: { path: string }; framework: string | null }>('POST', `/model/${name}/upload`, { body: bundle, headers: { 'content-type': 'application/octet-stream' } });
   expect(uploaded.status, JSON.stringify(uploaded.body)).toBe(201);
   expect(uploaded.body.serving.path).toBe('deployable');
+  // The bundle's framework, as the upload answer names it, is the type each of these is declared as.
+  expect(uploaded.body.framework).toBe(type);
   expect((await api('POST', `/model/${name}/versions/1/deploy`)).status).toBe(202);
   // Bounded by attempts, never by time: the worker answers /ping once the model is loaded.
   for (let attempt = 0; attempt < 1200; attempt += 1) {
@@ -80,7 +82,7 @@ describe('real framework models, deployed to the local SageMaker and predicted o
   for (const [name, folder, type, framework] of [
     ['iris-logreg', 'iris-logreg', 'ScikitLearn', 'sklearn'],
     ['iris-forest', 'iris-forest', 'ScikitLearn', 'sklearn'],
-    ['iris-xgboost', 'iris-xgboost', 'ScikitLearn', 'xgboost'],
+    ['iris-xgboost', 'iris-xgboost', 'XGBoost', 'xgboost'],
   ] as const) {
     it(`${name}: a vector and a batch match ${framework}'s own outputs, labelled from labels.txt`, async () => {
       const expected = await models.expected<Expected>(name);

@@ -40,6 +40,15 @@ describe('inspectBundle', () => {
     expect(manifest.labels).toEqual(['cat', 'dog']);
   });
 
+  it('names an XGBoost booster (UBJ, or JSON that is no known sidecar) after every other framework', async () => {
+    const framework = async (...names: string[]) => (await inspect(await makeTarGz(names.map((name) => ({ name, content: '{}' }))))).manifest.framework;
+    expect(await framework('model.ubj', 'labels.txt')).toBe('XGBoost');
+    expect(await framework('booster.json', 'params.json')).toBe('XGBoost');
+    expect(await framework('params.json', 'config.json', 'labels.txt')).toBeUndefined();
+    expect(await framework('model.joblib', 'model.json')).toBe('ScikitLearn');
+    expect(await framework('model.onnx', 'model.json')).toBe('ONNX');
+  });
+
   it('accepts symlinks that stay inside the bundle', async () => {
     const bytes = await makeTarGz([
       { name: 'm/', type: 'directory' },
