@@ -11,8 +11,9 @@ import {
 } from '../search-engine';
 import { FacetDictionary } from './facet-counts';
 import { compileFilters, indexedEntry, type EntryFilter, type IndexedEntry } from './indexed-entry';
+import { PublicStatistics } from './public-statistics';
 import { internalsOf, ScoringCache, scoreTerms, type ScoringOptions } from './term-scorer';
-import { numericSort, pageAfter, positionOf, type Candidate } from './result-order';
+import { numericSort, pageAfter, positionOf, resumeAt, type Candidate } from './result-order';
 import { decodeSearchCursor, encodeSearchCursor } from './search-cursor';
 import { highlight, processTerm, tokenizeDocument, tokenizeQuery } from './text-analysis';
 
@@ -91,7 +92,9 @@ export class SearchSnapshotError extends Error {
  * through MiniSearch's hits), so totals and facets never depend on the page.
  *
  * Relevance is MiniSearch's BM25+ with SEARCH_BOOSTS, prefix and fuzzy matches weighted down by
- * MiniSearch's defaults (0.375 and 0.45), times documentBoost (document-boost.ts). All words of
+ * MiniSearch's defaults (0.375 and 0.45), times documentBoost (document-boost.ts), with BM25's
+ * collection statistics counted over public documents only (public-statistics.ts, review finding
+ * 14), so no score or order moves with a document its viewer may not see. All words of
  * `q` must match (each exactly, as a prefix, or within one edit); when no model the viewer may
  * see matches them all, any word may match, so a stray word ranks instead of emptying the result.
  */
@@ -100,7 +103,7 @@ export class MiniSearchEngine implements SearchEngine {
   /** The entries by MiniSearch's short id for them, so the scorer's dense arrays map to entries without a lookup by name. */
   private readonly byShortId: (IndexedEntry | undefined)[] = [];
   private readonly facets = new FacetDictionary();
-  private readonly lengths: number[] = [];
+  private readonly statistics = new PublicStatistics(SEARCH_FIELDS.length);
   /** Dropped on every write: MiniSearch changes postings in place. */
   private cache = new ScoringCache();
 
@@ -109,11 +112,11 @@ export class MiniSearchEngine implements SearchEngine {
     for (const [shortId, name] of internalsOf(index)._documentIds) this.track(shortId, this.entries.get(name));
   }
 
-  /** Records (or with no entry, forgets) the entry and field lengths of a short id. */
+  /** Records (or with no entry, forgets) the entry, field lengths and visibility of a short id. */
   private track(shortId: number, entry: IndexedEntry | undefined): void {
     this.byShortId[shortId] = entry;
-    const lengths = internalsOf(this.index)._fieldLength.get(shortId);
-    for (let field = 0; field < SEARCH_FIELDS.length; field += 1) this.lengths[shortId * SEARCH_FIELDS.length + field] = entry ? (lengths?.[field] ?? 0) : -1;
+    if (entry) this.statistics.track(shortId, internalsOf(this.index)._fieldLength.get(shortId), entry.isPublic);
+    else this.statistics.untrack(shortId);
   }
 
   /** An engine holding `documents` (names unique). */
@@ -195,8 +198,9 @@ export class MiniSearchEngine implements SearchEngine {
     const text = query.q?.trim() ?? '';
     const admits = compileFilters(query.filters, viewer);
     const sort = query.sort === 'relevance' && text === '' ? 'updated' : query.sort;
-    const after = query.cursor === undefined ? undefined : decodeSearchCursor(query.cursor, query, numericSort(sort));
+    const stored = query.cursor === undefined ? undefined : decodeSearchCursor(query.cursor, query, numericSort(sort));
     const result = text === '' ? this.filtered(admits) : this.matching(text, admits);
+    const after = stored && resumeAt(stored, result, sort);
     const facets = this.facets.count(result);
     // search-query.ts keeps limit within 1–100; a page is never empty of room, whatever a caller passes.
     const limit = Math.min(100, Math.max(1, Math.trunc(query.limit) || 1));
@@ -232,7 +236,7 @@ export class MiniSearchEngine implements SearchEngine {
   private matching(text: string, admits: EntryFilter): Candidate[] {
     const terms = tokenizeQuery(text).map(processTerm).filter((term) => term !== '');
     const run = (combineWith: 'AND' | 'OR') => {
-      const scored = scoreTerms(this.index, terms, combineWith, SCORING, { lengths: this.lengths, fieldCount: SEARCH_FIELDS.length }, this.cache);
+      const scored = scoreTerms(this.index, terms, combineWith, SCORING, this.statistics, this.cache);
       const result: Candidate[] = [];
       for (const shortId of scored.ids) {
         const entry = this.byShortId[shortId] as IndexedEntry;

@@ -41,6 +41,27 @@ export function compareSortKeys(aValue: number | string, aName: string, bValue: 
 export const positionOf = (candidate: Candidate, sort: SearchSort): SortPosition => ({ value: sortValue(candidate, sort), name: candidate.entry.document.name });
 
 /**
+ * Where the next page starts, for a cursor's `stored` position, in the result as it is now.
+ *
+ * Relevance: right after the anchor (the last hit shown), at its CURRENT score, when it is still
+ * in the result; the stored score only when it is not (deleted, hidden, no longer matching). A
+ * relevance score is not the model's own: any write of a public model moves BM25's statistics and
+ * with them every score, so a stored score alone may lie above every remaining hit and the next
+ * page come back empty (review finding 15). The order among models moves far less than the
+ * scores, so the anchor's place in it is what the client has read up to.
+ *
+ * Every other sort: the stored value. Dates, names and counters are the models' own; a write
+ * moves only the model written, so keyset paging on the stored value shows every unchanged model
+ * exactly once. Re-reading the anchor's current value there would be worse: an anchor whose
+ * downloads grew would restart the listing above everything shown since its old value.
+ */
+export function resumeAt(stored: SortPosition, result: readonly Candidate[], sort: SearchSort): SortPosition {
+  if (sort !== 'relevance') return stored;
+  for (const candidate of result) if (candidate.entry.document.name === stored.name) return positionOf(candidate, sort);
+  return stored;
+}
+
+/**
  * The first `limit` candidates strictly after `after` in the order above, and whether more follow:
  * one pass keeping a sorted list of at most `limit` (at most 100), instead of sorting the whole
  * result to serve one page of it. Most candidates are refused by one comparison with the

@@ -12,8 +12,6 @@ export interface MiniSearchInternals {
   };
   _fieldIds: Record<string, number>;
   _fieldLength: Map<number, number[]>;
-  _avgFieldLength: number[];
-  _documentCount: number;
   _documentIds: Map<number, string>;
   _idToShortId: Map<string, number>;
   _nextId: number;
@@ -22,13 +20,18 @@ export interface MiniSearchInternals {
 export const internalsOf = <T>(index: MiniSearch<T>): MiniSearchInternals => index as unknown as MiniSearchInternals;
 
 /**
- * Each live document's field lengths (in terms), flat: `lengths[shortId × fieldCount + fieldId]`,
- * −1 (or absent) for a discarded document. MiniSearch keeps them in a Map of arrays, whose
- * lookups were most of the scoring time at 100k documents; the engine keeps this copy.
+ * The collection as BM25+ sees it (public-statistics.ts): each live document's field lengths,
+ * flat, `lengths[shortId × fieldCount + fieldId]`, −1 (or absent) for a removed document; which
+ * short ids are public; and N and the average field lengths over public documents only, so that
+ * no score depends on a document its viewer may not see (review finding 14).
  */
-export interface DocumentLengths {
-  readonly lengths: readonly number[];
+export interface CollectionStatistics {
+  readonly lengths: ArrayLike<number>;
   readonly fieldCount: number;
+  /** 1 for a live public document, by short id. */
+  readonly publicFlags: ArrayLike<number>;
+  readonly publicCount: number;
+  averageLength(fieldId: number): number;
 }
 
 /** How a query term is looked up; MiniSearch's SearchOptions as this scorer reads them. */
@@ -53,6 +56,8 @@ export interface DerivedTerm {
 interface CompactPostings {
   readonly ids: Int32Array;
   readonly frequencies: Float64Array;
+  /** How many of `ids` are public documents: the term's document frequency in this field, as BM25 reads it. */
+  readonly publicCount: number;
 }
 
 /** Most query terms a cache remembers the expansions of, before it starts again. */
@@ -61,7 +66,7 @@ const DERIVED_CACHE_LIMIT = 10_000;
 /**
  * What scoring computes from the index alone and can reuse until the index changes: each query
  * term's expansions (a prefix of a common word reaches thousands of terms) and compact copies of
- * the postings read. Common words are searched most (Zipf), so a warm search function reads most
+ * the postings read, with their public document counts. Common words are searched most (Zipf), so a warm search function reads most
  * postings from here. The engine drops it on every write, since MiniSearch changes its postings in
  * place.
  */
@@ -69,18 +74,20 @@ export class ScoringCache {
   readonly derived = new Map<string, DerivedTerm[]>();
   readonly postings = new WeakMap<Map<number, number>, CompactPostings>();
 
-  compact(frequencies: Map<number, number>): CompactPostings {
+  compact(frequencies: Map<number, number>, publicFlags: ArrayLike<number>): CompactPostings {
     let postings = this.postings.get(frequencies);
     if (postings === undefined) {
       const ids = new Int32Array(frequencies.size);
       const counts = new Float64Array(frequencies.size);
       let at = 0;
+      let publicCount = 0;
       frequencies.forEach((frequency, shortId) => {
         ids[at] = shortId;
         counts[at] = frequency;
         at += 1;
+        if (publicFlags[shortId] === 1) publicCount += 1;
       });
-      postings = { ids, frequencies: counts };
+      postings = { ids, frequencies: counts, publicCount };
       this.postings.set(frequencies, postings);
     }
     return postings;
@@ -112,11 +119,16 @@ export interface ScoredTerms {
  * its own index, into typed arrays instead of a result object per matched document. At 100k
  * models a common word matches most of them; MiniSearch's `search` then builds and sorts 80k
  * objects, some 150 ms, where this engine needs only scores (for a page) and ids (for the total
- * and facets). Documents discarded but not yet vacuumed are skipped (their lengths are −1).
- * test/unit/search/minisearch-ranking.test.ts checks the scores equal MiniSearch's own `search`,
- * so an upgrade that changes the internals fails there.
+ * and facets). Documents removed are skipped (their lengths are −1).
+ *
+ * One deliberate difference: N, document frequencies and average field lengths are those of the
+ * public documents (`statistics`, see CollectionStatistics), where MiniSearch counts every
+ * document. A term no public document holds gets the highest IDF, ln(1 + (N + 0.5) / 0.5), finite
+ * and positive even for N = 0. test/unit/search/minisearch-ranking.test.ts checks that on an
+ * all-public corpus the scores equal MiniSearch's own `search`, so an upgrade that changes the
+ * internals fails there.
  */
-export function scoreTerms<T>(index: MiniSearch<T>, terms: readonly string[], combineWith: 'AND' | 'OR', options: ScoringOptions, documents: DocumentLengths, cache: ScoringCache = new ScoringCache()): ScoredTerms {
+export function scoreTerms<T>(index: MiniSearch<T>, terms: readonly string[], combineWith: 'AND' | 'OR', options: ScoringOptions, statistics: CollectionStatistics, cache: ScoringCache = new ScoringCache()): ScoredTerms {
   const internals = internalsOf(index);
   const unique = [...new Set(terms)];
   const size = internals._nextId;
@@ -126,21 +138,21 @@ export function scoreTerms<T>(index: MiniSearch<T>, terms: readonly string[], co
   const fields = Object.entries(options.boost).map(([field, boost]) => ({ field, boost, id: internals._fieldIds[field] as number }));
   const derivedByTerm = unique.map((term) => cache.expansions(term, () => derivedTerms(internals, term, options)));
   const { k, b, d } = options.bm25;
-  const total = internals._documentCount;
+  const total = statistics.publicCount;
+  const { lengths, fieldCount, publicFlags } = statistics;
   derivedByTerm.forEach((derived, termIndex) => {
     for (const { weight, data } of derived) {
       for (const { boost, id: fieldId } of fields) {
         const frequencies = data.get(fieldId);
         if (frequencies === undefined) continue;
-        const matching = frequencies.size;
+        const postings = cache.compact(frequencies, publicFlags);
+        const matching = postings.publicCount;
         const idf = Math.log(1 + (total - matching + 0.5) / (matching + 0.5));
-        const average = internals._avgFieldLength[fieldId] as number;
+        const average = statistics.averageLength(fieldId);
         const factor = weight * boost * idf;
         // BM25+'s length normalisation, k × (1 − b + b × length / average), split so the loop multiplies once.
         const normBase = k * (1 - b);
         const normPerLength = (k * b) / average;
-        const { lengths, fieldCount } = documents;
-        const postings = cache.compact(frequencies);
         for (let at = 0; at < postings.ids.length; at += 1) {
           const shortId = postings.ids[at] as number;
           const frequency = postings.frequencies[at] as number;

@@ -102,6 +102,39 @@ describe('MiniSearchEngine privacy', () => {
   });
 });
 
+describe('MiniSearchEngine relevance never depends on models the viewer may not see (review finding 14)', () => {
+  const probes = [
+    searchDocument({ name: 'probe', owner: 'bob', title: 'quasarcodename probe', description: 'short', keywords: [] }),
+    searchDocument({ name: 'probe-two', owner: 'bob', title: 'Another model', description: 'quasarcodename appears in a longer description of this model', keywords: ['quasarcodename'] }),
+    searchDocument({ name: 'bystander', owner: 'carol', title: 'Unrelated zebra model', visibility: 'private', grantees: ['bob'] }),
+  ];
+  const hidden = Array.from({ length: 5 }, (_, index) => searchDocument({ name: `alice-quasar-${index}`, owner: 'alice', visibility: 'private', title: `quasarcodename internal ${'padding '.repeat(index * 5)}`, keywords: ['quasarcodename', 'zebra'], description: 'quasarcodename '.repeat(index + 1) }));
+  const searches = ['quasarcodename', 'quasarcode', 'quasarcodenme', 'quasarcodename zebra', 'zebra model', 'probe'];
+  const seen = (engine: ReturnType<typeof createMiniSearchEngine>, viewer: SearchViewer) =>
+    searches.map((q) => engine.search(query({ q }), viewer).hits.map((hit) => [hit.document.name, hit.score, hit.highlights]));
+
+  it.each([['anonymous', {}], ['bob', { userId: 'bob' }], ['a stranger', { userId: 'mallory' }]] as [string, SearchViewer][])('%s: scores and order are the same before and after other users add, then remove, private models holding the words', (_who, viewer) => {
+    const engine = createMiniSearchEngine(probes);
+    const before = seen(engine, viewer);
+    expect(before[0]?.length).toBeGreaterThan(0);
+    for (const document of hidden) engine.upsert(document);
+    expect(seen(engine, viewer)).toEqual(before);
+    expect(seen(createMiniSearchEngine([...probes, ...hidden]), viewer)).toEqual(before);
+    for (const document of hidden.slice(2)) engine.remove(document.name);
+    expect(seen(engine, viewer)).toEqual(before);
+  });
+
+  it('the owner of the private models still finds them, with finite positive scores, even when no public model holds the word', () => {
+    const engine = createMiniSearchEngine(hidden);
+    for (const q of searches.slice(0, 4)) {
+      const hits = engine.search(query({ q }), { userId: 'alice' }).hits;
+      expect(hits.length, q).toBe(5);
+      for (const hit of hits) expect(Number.isFinite(hit.score) && (hit.score as number) > 0, q).toBe(true);
+    }
+    expect(engine.search(query({ q: 'quasarcodename' }), {}).total).toBe(0);
+  });
+});
+
 describe('MiniSearchEngine over random corpora', () => {
   for (const seed of [1, 2, 3]) {
     it(`seed ${seed}: totals, facets and every page agree with a brute-force count`, () => {
@@ -180,6 +213,44 @@ describe('MiniSearchEngine cursors', () => {
     engine.upsert(searchDocument({ name: 'model-00a' }));
     const second = engine.search({ ...search, cursor: first.nextCursor as string }, {});
     expect(names(second.hits)[0]).toBe('model-10');
+  });
+
+  /** Every hit, page by page, with `write` run before each page after the first. */
+  const pagesWithWrites = (engine: ReturnType<typeof createMiniSearchEngine>, search: SearchQuery, write: (page: number, seen: readonly string[]) => void) => {
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 100; page += 1) {
+      if (page > 0) write(page, seen);
+      const result = engine.search({ ...search, ...(cursor === undefined ? {} : { cursor }) }, {});
+      seen.push(...names(result.hits));
+      cursor = result.nextCursor;
+      if (cursor === undefined) return seen;
+    }
+    throw new Error('paging did not end');
+  };
+
+  it.each([
+    ['unrelated public models are added (every score rises)', (page: number) => Array.from({ length: 30 }, (_, index) => searchDocument({ name: `other-${page}-${index}`, title: 'Unrelated', description: 'lake' }))],
+    ['public models holding the word are added (every score falls)', (page: number) => Array.from({ length: 10 }, (_, index) => searchDocument({ name: `zz-river-${page}-${index}`, title: 'Unrelated', description: 'river lake', downloads: 0 }))],
+  ])('paging by relevance skips and repeats nothing when %s between pages (review finding 15)', (_what, written) => {
+    const engine = createMiniSearchEngine(many);
+    const search = query({ q: 'river', limit: 5 });
+    const expected = names(engine.search({ ...search, limit: 100 }, {}).hits);
+    const seen = pagesWithWrites(engine, search, (page) => {
+      for (const document of written(page)) engine.upsert(document);
+    });
+    expect(seen.filter((name) => name.startsWith('model-'))).toEqual(expected);
+  });
+
+  it('paging by downloads shows every unchanged model once while the last hit shown gains downloads between pages', () => {
+    const engine = createMiniSearchEngine(many);
+    const search = query({ sort: 'downloads', limit: 4 });
+    const expected = names(engine.search({ ...search, limit: 100 }, {}).hits);
+    const seen = pagesWithWrites(engine, search, (_page, shown) => {
+      const document = engine.get(shown[shown.length - 1] as string) as SearchDocument;
+      engine.upsert({ ...document, downloads: document.downloads + 100 });
+    });
+    expect(seen).toEqual(expected);
   });
 
   it('refuses a forged cursor, one of another query, and one whose value has the wrong type with 400 invalid_cursor', () => {
