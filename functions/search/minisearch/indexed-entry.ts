@@ -1,11 +1,10 @@
 import { invalid } from '../../errors/app-error';
 import type { SearchDocument, SearchQuery, SearchViewer } from '../search-engine';
 import { documentBoost } from './document-boost';
-import type { FacetDictionary, FacetIds } from './facet-counts';
 
 /**
  * A document with what every search asks of it computed once, when it is indexed: who may see
- * it, its filter values lowercased, its facet value ids and its boost. A search then only
+ * it, its filter values lowercased and its boost (facet value ids: facet-counts.ts). A search then only
  * compares strings and reads arrays, 100k times for a filter-only search.
  */
 export interface IndexedEntry {
@@ -22,13 +21,12 @@ export interface IndexedEntry {
   readonly keywords: readonly string[];
   /** updatedAt in epoch milliseconds. */
   readonly updatedMs: number;
-  readonly facetIds: FacetIds;
   readonly boost: number;
 }
 
 const lower = (value: string | undefined): string | undefined => value?.toLowerCase();
 
-export function indexedEntry(document: SearchDocument, facets: FacetDictionary): IndexedEntry {
+export function indexedEntry(document: SearchDocument): IndexedEntry {
   return {
     document,
     isPublic: document.visibility === 'public',
@@ -41,7 +39,6 @@ export function indexedEntry(document: SearchDocument, facets: FacetDictionary):
     authors: document.authors.flatMap((author) => [author.name.toLowerCase(), ...(author.orcid ? [author.orcid.toLowerCase()] : [])]),
     keywords: document.keywords.map((keyword) => keyword.toLowerCase()),
     updatedMs: Date.parse(document.updatedAt),
-    facetIds: facets.idsOf(document),
     boost: documentBoost(document),
   };
 }

@@ -104,19 +104,21 @@ export class MiniSearchEngine implements SearchEngine {
   private readonly byShortId: (IndexedEntry | undefined)[] = [];
   private readonly facets = new FacetDictionary();
   private readonly statistics = new PublicStatistics(SEARCH_FIELDS.length);
-  /** Dropped on every write: MiniSearch changes postings in place. */
-  private cache = new ScoringCache();
+  /** Kept across writes, less what each write changes (upsert, forgetPostings). */
+  private readonly cache = new ScoringCache();
 
   private constructor(private readonly index: MiniSearch<SearchDocument>, documents: Iterable<SearchDocument>) {
-    for (const document of documents) this.entries.set(document.name, indexedEntry(document, this.facets));
+    for (const document of documents) this.entries.set(document.name, indexedEntry(document));
     for (const [shortId, name] of internalsOf(index)._documentIds) this.track(shortId, this.entries.get(name));
   }
 
   /** Records (or with no entry, forgets) the entry, field lengths and visibility of a short id. */
   private track(shortId: number, entry: IndexedEntry | undefined): void {
     this.byShortId[shortId] = entry;
-    if (entry) this.statistics.track(shortId, internalsOf(this.index)._fieldLength.get(shortId), entry.isPublic);
-    else this.statistics.untrack(shortId);
+    if (entry) {
+      this.statistics.track(shortId, internalsOf(this.index)._fieldLength.get(shortId), entry.isPublic);
+      this.facets.record(shortId, entry.document);
+    } else this.statistics.untrack(shortId);
   }
 
   /** An engine holding `documents` (names unique). */
@@ -168,9 +170,13 @@ export class MiniSearchEngine implements SearchEngine {
 
   upsert(document: SearchDocument): void {
     this.remove(document.name);
-    this.cache = new ScoringCache();
+    const terms = indexTerms(document);
+    // A word new to the index changes what a cached prefix or typo reaches; any other write
+    // changes only the postings of the document's own words.
+    if (terms.some((fieldTerms) => fieldTerms.some((term) => internalsOf(this.index)._index.get(term) === undefined))) this.cache.derived.clear();
     this.index.add(document);
-    const entry = indexedEntry(document, this.facets);
+    this.forgetPostings(terms);
+    const entry = indexedEntry(document);
     this.entries.set(document.name, entry);
     this.track(internalsOf(this.index)._idToShortId.get(document.name) as number, entry);
   }
@@ -179,12 +185,29 @@ export class MiniSearchEngine implements SearchEngine {
     const entry = this.entries.get(name);
     if (!entry) return;
     this.entries.delete(name);
-    this.cache = new ScoringCache();
     this.track(internalsOf(this.index)._idToShortId.get(name) as number, undefined);
     // remove, with the document as indexed, not discard: a discarded document stays in its terms'
     // postings until a vacuum, and counts there, so a term's document frequency could pass the
     // document count and its IDF, and the scores of what matches it, turn negative.
+    const terms = indexTerms(entry.document);
+    this.forgetPostings(terms);
     this.index.remove(entry.document);
+  }
+
+  /**
+   * Drops the scorer's compact copies of the postings of `terms` (by field id), which MiniSearch
+   * changes in place on a write; every other posting, and its public count, is unchanged by it.
+   * A posting emptied by a removal leaves the index, and a copy of it can only be reached through
+   * a cached expansion, where its ids are no longer live (lengths −1, not public) and count nowhere.
+   */
+  private forgetPostings(terms: readonly (readonly string[])[]): void {
+    const { _index } = internalsOf(this.index);
+    terms.forEach((fieldTerms, fieldId) => {
+      for (const term of fieldTerms) {
+        const postings = _index.get(term)?.get(fieldId);
+        if (postings) this.cache.postings.delete(postings);
+      }
+    });
   }
 
   /**
@@ -226,10 +249,14 @@ export class MiniSearchEngine implements SearchEngine {
     return Buffer.from(JSON.stringify({ format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, index: this.index.toJSON(), documents }), 'utf8');
   }
 
-  /** Filter-only: every admitted model, in index order; pageAfter orders them. */
+  /** Filter-only: every admitted model, in short id order; pageAfter orders them. */
   private filtered(admits: EntryFilter): Candidate[] {
     const result: Candidate[] = [];
-    for (const entry of this.entries.values()) if (admits(entry)) result.push({ entry, score: 0 });
+    const { byShortId } = this;
+    for (let id = 0; id < byShortId.length; id += 1) {
+      const entry = byShortId[id];
+      if (entry !== undefined && admits(entry)) result.push({ id, entry, score: 0 });
+    }
     return result;
   }
 
@@ -240,13 +267,21 @@ export class MiniSearchEngine implements SearchEngine {
       const result: Candidate[] = [];
       for (const shortId of scored.ids) {
         const entry = this.byShortId[shortId] as IndexedEntry;
-        if (admits(entry)) result.push({ entry, score: (scored.scores[shortId] as number) * entry.boost, reached: scored.reached });
+        if (admits(entry)) result.push({ id: shortId, entry, score: (scored.scores[shortId] as number) * entry.boost, reached: scored.reached });
       }
       return result;
     };
     const all = run('AND');
     return all.length > 0 || new Set(terms).size < 2 ? all : run('OR');
   }
+}
+
+/** A document's index terms per field id (SEARCH_FIELDS order), as MiniSearch's add derives them with MINISEARCH_OPTIONS. */
+function indexTerms(document: SearchDocument): string[][] {
+  return SEARCH_FIELDS.map((field) => {
+    const text = field === 'name' ? document.name : fieldText(document, field) ?? '';
+    return [...new Set(tokenizeDocument(text).map(processTerm).filter((term) => term !== ''))];
+  });
 }
 
 /**

@@ -2,8 +2,9 @@ import type { SearchSort } from '../search-engine';
 import type { IndexedEntry } from './indexed-entry';
 import type { SortPosition } from './search-cursor';
 
-/** One model of a result: its relevance, and when `q` was set, the index terms the query reached (shared by every candidate of a search). */
+/** One model of a result: its short id (MiniSearch's), its relevance, and when `q` was set, the index terms the query reached (shared by every candidate of a search). */
 export interface Candidate {
+  readonly id: number;
   readonly entry: IndexedEntry;
   readonly score: number;
   readonly reached?: ReadonlySet<string>;
@@ -71,13 +72,21 @@ export function pageAfter(candidates: readonly Candidate[], sort: SearchSort, di
   const page: Candidate[] = [];
   const values: (number | string)[] = [];
   let following = 0;
+  const sign = direction === 'asc' ? 1 : -1;
   for (const candidate of candidates) {
     const value = sortValue(candidate, sort);
-    const name = candidate.entry.document.name;
-    if (after && compareSortKeys(value, name, after.value, after.name, direction) <= 0) continue;
+    // The name is read only on a tie of values: most candidates are refused on the value alone.
+    if (after) {
+      const byValue = compareRaw(value, after.value) * sign;
+      if (byValue < 0 || (byValue === 0 && candidate.entry.document.name <= after.name)) continue;
+    }
     following += 1;
     const last = page.length - 1;
-    if (page.length === limit && compareSortKeys(value, name, values[last] as number | string, (page[last] as Candidate).entry.document.name, direction) >= 0) continue;
+    if (page.length === limit) {
+      const byValue = compareRaw(value, values[last] as number | string) * sign;
+      if (byValue > 0 || (byValue === 0 && candidate.entry.document.name >= (page[last] as Candidate).entry.document.name)) continue;
+    }
+    const name = candidate.entry.document.name;
     let at = page.length;
     while (at > 0 && compareSortKeys(value, name, values[at - 1] as number | string, (page[at - 1] as Candidate).entry.document.name, direction) < 0) at -= 1;
     page.splice(at, 0, candidate);

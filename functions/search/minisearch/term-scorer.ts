@@ -67,8 +67,9 @@ const DERIVED_CACHE_LIMIT = 10_000;
  * What scoring computes from the index alone and can reuse until the index changes: each query
  * term's expansions (a prefix of a common word reaches thousands of terms) and compact copies of
  * the postings read, with their public document counts. Common words are searched most (Zipf), so a warm search function reads most
- * postings from here. The engine drops it on every write, since MiniSearch changes its postings in
- * place.
+ * postings from here. MiniSearch changes postings in place, so on a write the engine drops the
+ * copies of the written document's postings, and the expansions when it brings a word new to the
+ * index (MiniSearchEngine.upsert); N and the average lengths are read at each search, never kept.
  */
 export class ScoringCache {
   readonly derived = new Map<string, DerivedTerm[]>();

@@ -308,6 +308,38 @@ describe('MiniSearchEngine writes', () => {
   });
 });
 
+describe('MiniSearchEngine scoring cache across writes', () => {
+  it('after every write, searches (warmed before it) answer as an engine built afresh from the same documents', () => {
+    const { documents, vocabulary, users } = syntheticCorpus({ count: 200, seed: 11, vocabularySize: 120, owners: 5, privateShare: 0.3 });
+    const engine = createMiniSearchEngine(documents);
+    const current = new Map(documents.map((document) => [document.name, document]));
+    const random = randomSource(4242);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+    const searches = [...vocabulary.slice(0, 8), ...vocabulary.slice(0, 8).map((word) => word.slice(0, 3)), 'zyxwvutq', 'zyxw', 'zyxwvutr'];
+    const answer = (of: ReturnType<typeof createMiniSearchEngine>, q: string, viewer: SearchViewer) => {
+      const result = of.search(query({ q }), viewer);
+      return { total: result.total, facets: result.facets, hits: result.hits.map((hit) => `${hit.document.name} ${(hit.score as number).toFixed(6)}`).sort() };
+    };
+    for (let round = 0; round < 40; round += 1) {
+      const viewer: SearchViewer = random() < 0.5 ? {} : { userId: pick(users) };
+      for (const q of searches) answer(engine, q, viewer);
+      const some = pick([...current.values()]);
+      const kind = random();
+      if (kind < 0.2) {
+        engine.remove(some.name);
+        current.delete(some.name);
+      } else {
+        // Sometimes a word the index never held, which cached prefixes and typos must then reach.
+        const changed: SearchDocument = { ...some, title: `${pick(vocabulary)} ${random() < 0.3 ? 'zyxwvutq' : pick(vocabulary)}`, visibility: random() < 0.5 ? 'public' : 'private', downloads: some.downloads + 1 };
+        engine.upsert(changed);
+        current.set(changed.name, changed);
+      }
+      const fresh = createMiniSearchEngine([...current.values()]);
+      for (const q of searches) expect(answer(engine, q, viewer), `round ${round} q=${q}`).toEqual(answer(fresh, q, viewer));
+    }
+  });
+});
+
 describe('MiniSearchEngine snapshots', () => {
   const { documents } = syntheticCorpus({ count: 300, seed: 5, vocabularySize: 200, owners: 6, privateShare: 0.2 });
 
