@@ -42,7 +42,6 @@ export class FacetDictionary {
 
   /** Records a document's facet value ids under its short id. */
   record(shortId: number, document: SearchDocument): void {
-    const ids = SEARCH_FACETS.flatMap((facet, index) => facetValuesOf(document, facet).map((value) => this.idOf(index, value)));
     if (shortId >= this.start.length) {
       const capacity = Math.max(shortId + 1, this.start.length * 2);
       const start = new Uint32Array(capacity);
@@ -52,15 +51,21 @@ export class FacetDictionary {
       this.start = start;
       this.size = size;
     }
-    if (this.used + ids.length > this.flat.length) {
-      const flat = new Uint32Array(Math.max(this.used + ids.length, this.flat.length * 2));
-      flat.set(this.flat.subarray(0, this.used));
-      this.flat = flat;
+    const from = this.used;
+    for (let facet = 0; facet < SEARCH_FACETS.length; facet += 1) {
+      for (const value of facetValuesOf(document, SEARCH_FACETS[facet] as SearchFacet)) {
+        if (this.used - from === 0xffff) break;
+        if (this.used === this.flat.length) {
+          const flat = new Uint32Array(this.flat.length * 2);
+          flat.set(this.flat);
+          this.flat = flat;
+        }
+        this.flat[this.used] = this.idOf(facet, value);
+        this.used += 1;
+      }
     }
-    this.start[shortId] = this.used;
-    this.size[shortId] = Math.min(ids.length, 0xffff);
-    for (let at = 0; at < ids.length && at < 0xffff; at += 1) this.flat[this.used + at] = ids[at] as number;
-    this.used += Math.min(ids.length, 0xffff);
+    this.start[shortId] = from;
+    this.size[shortId] = this.used - from;
   }
 
   private idOf(facet: number, value: string): number {

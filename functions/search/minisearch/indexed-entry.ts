@@ -53,6 +53,12 @@ export const visibleTo = (entry: IndexedEntry, viewer: SearchViewer): boolean =>
 /** A search's filters, compiled once per search into a predicate over entries. */
 export type EntryFilter = (entry: IndexedEntry) => boolean;
 
+/** compileFilters' answer: the predicate, and whether it is visibility alone (no filter set), when a public model passes without its entry being read. */
+export interface CompiledFilter {
+  readonly admits: EntryFilter;
+  readonly visibilityOnly: boolean;
+}
+
 /**
  * The predicate of SearchQuery.filters for `viewer`: each set filter must hold, values compared
  * lowercased and whole (`framework=onnx` matches `ONNX`; `author` matches a name or an ORCID iD).
@@ -60,7 +66,7 @@ export type EntryFilter = (entry: IndexedEntry) => boolean;
  *
  * @throws AppError 400 `invalid_updated_since` when updatedSince is not a date
  */
-export function compileFilters(filters: SearchQuery['filters'], viewer: SearchViewer): EntryFilter {
+export function compileFilters(filters: SearchQuery['filters'], viewer: SearchViewer): CompiledFilter {
   const checks: EntryFilter[] = [];
   const equals = (value: string | undefined, read: (entry: IndexedEntry) => string | undefined) => {
     if (value === undefined) return;
@@ -97,5 +103,10 @@ export function compileFilters(filters: SearchQuery['filters'], viewer: SearchVi
     const me = viewer.userId;
     checks.push((entry) => me !== undefined && entry.document.owner === me);
   }
-  return (entry) => visibleTo(entry, viewer) && checks.every((check) => check(entry));
+  const admits: EntryFilter = (entry) => {
+    if (!visibleTo(entry, viewer)) return false;
+    for (let at = 0; at < checks.length; at += 1) if (!(checks[at] as EntryFilter)(entry)) return false;
+    return true;
+  };
+  return { admits, visibilityOnly: checks.length === 0 };
 }

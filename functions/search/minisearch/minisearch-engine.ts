@@ -10,7 +10,7 @@ import {
   type SearchViewer,
 } from '../search-engine';
 import { FacetDictionary } from './facet-counts';
-import { compileFilters, indexedEntry, type EntryFilter, type IndexedEntry } from './indexed-entry';
+import { compileFilters, indexedEntry, type CompiledFilter, type EntryFilter, type IndexedEntry } from './indexed-entry';
 import { PublicStatistics } from './public-statistics';
 import { internalsOf, ScoringCache, scoreTerms, type ScoringOptions } from './term-scorer';
 import { numericSort, pageAfter, positionOf, resumeAt, type Candidate } from './result-order';
@@ -104,6 +104,8 @@ export class MiniSearchEngine implements SearchEngine {
   private readonly byShortId: (IndexedEntry | undefined)[] = [];
   private readonly facets = new FacetDictionary();
   private readonly statistics = new PublicStatistics(SEARCH_FIELDS.length);
+  /** documentBoost by short id, beside the entries for the same reason as the statistics' arrays. */
+  private boosts = new Float64Array(1024);
   /** Kept across writes, less what each write changes (upsert, forgetPostings). */
   private readonly cache = new ScoringCache();
 
@@ -116,6 +118,12 @@ export class MiniSearchEngine implements SearchEngine {
   private track(shortId: number, entry: IndexedEntry | undefined): void {
     this.byShortId[shortId] = entry;
     if (entry) {
+      if (shortId >= this.boosts.length) {
+        const boosts = new Float64Array(Math.max(shortId + 1, this.boosts.length * 2));
+        boosts.set(this.boosts);
+        this.boosts = boosts;
+      }
+      this.boosts[shortId] = entry.boost;
       this.statistics.track(shortId, internalsOf(this.index)._fieldLength.get(shortId), entry.isPublic);
       this.facets.record(shortId, entry.document);
     } else this.statistics.untrack(shortId);
@@ -201,6 +209,7 @@ export class MiniSearchEngine implements SearchEngine {
    * a cached expansion, where its ids are no longer live (lengths −1, not public) and count nowhere.
    */
   private forgetPostings(terms: readonly (readonly string[])[]): void {
+    this.cache.forgetScores();
     const { _index } = internalsOf(this.index);
     terms.forEach((fieldTerms, fieldId) => {
       for (const term of fieldTerms) {
@@ -219,11 +228,11 @@ export class MiniSearchEngine implements SearchEngine {
    */
   search(query: SearchQuery, viewer: SearchViewer): SearchResult {
     const text = query.q?.trim() ?? '';
-    const admits = compileFilters(query.filters, viewer);
+    const filter = compileFilters(query.filters, viewer);
     const sort = query.sort === 'relevance' && text === '' ? 'updated' : query.sort;
     const stored = query.cursor === undefined ? undefined : decodeSearchCursor(query.cursor, query, numericSort(sort));
-    const result = text === '' ? this.filtered(admits) : this.matching(text, admits);
-    const after = stored && resumeAt(stored, result, sort);
+    const result = text === '' ? this.filtered(filter.admits) : this.matching(text, filter);
+    const after = stored && resumeAt(stored, result, sort, this.entries.get(stored.name));
     const facets = this.facets.count(result);
     // search-query.ts keeps limit within 1–100; a page is never empty of room, whatever a caller passes.
     const limit = Math.min(100, Math.max(1, Math.trunc(query.limit) || 1));
@@ -260,14 +269,17 @@ export class MiniSearchEngine implements SearchEngine {
     return result;
   }
 
-  private matching(text: string, admits: EntryFilter): Candidate[] {
+  private matching(text: string, { admits, visibilityOnly }: CompiledFilter): Candidate[] {
     const terms = tokenizeQuery(text).map(processTerm).filter((term) => term !== '');
     const run = (combineWith: 'AND' | 'OR') => {
       const scored = scoreTerms(this.index, terms, combineWith, SCORING, this.statistics, this.cache);
       const result: Candidate[] = [];
+      const { publicFlags } = this.statistics;
+      const { boosts } = this;
       for (const shortId of scored.ids) {
         const entry = this.byShortId[shortId] as IndexedEntry;
-        if (admits(entry)) result.push({ id: shortId, entry, score: (scored.scores[shortId] as number) * entry.boost, reached: scored.reached });
+        // A public model with no filter set is admitted from flat arrays, without reading its entry.
+        if ((visibilityOnly && publicFlags[shortId] === 1) || admits(entry)) result.push({ id: shortId, entry, score: (scored.scores[shortId] as number) * (boosts[shortId] as number), reached: scored.reached });
       }
       return result;
     };

@@ -42,7 +42,8 @@ export function compareSortKeys(aValue: number | string, aName: string, bValue: 
 export const positionOf = (candidate: Candidate, sort: SearchSort): SortPosition => ({ value: sortValue(candidate, sort), name: candidate.entry.document.name });
 
 /**
- * Where the next page starts, for a cursor's `stored` position, in the result as it is now.
+ * Where the next page starts, for a cursor's `stored` position, in the result as it is now;
+ * `anchor` is the entry now held under the stored name, if any.
  *
  * Relevance: right after the anchor (the last hit shown), at its CURRENT score, when it is still
  * in the result; the stored score only when it is not (deleted, hidden, no longer matching). A
@@ -56,9 +57,9 @@ export const positionOf = (candidate: Candidate, sort: SearchSort): SortPosition
  * exactly once. Re-reading the anchor's current value there would be worse: an anchor whose
  * downloads grew would restart the listing above everything shown since its old value.
  */
-export function resumeAt(stored: SortPosition, result: readonly Candidate[], sort: SearchSort): SortPosition {
-  if (sort !== 'relevance') return stored;
-  for (const candidate of result) if (candidate.entry.document.name === stored.name) return positionOf(candidate, sort);
+export function resumeAt(stored: SortPosition, result: readonly Candidate[], sort: SearchSort, anchor: IndexedEntry | undefined): SortPosition {
+  if (sort !== 'relevance' || anchor === undefined) return stored;
+  for (const candidate of result) if (candidate.entry === anchor) return positionOf(candidate, sort);
   return stored;
 }
 

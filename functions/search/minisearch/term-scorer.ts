@@ -62,14 +62,23 @@ interface CompactPostings {
 
 /** Most query terms a cache remembers the expansions of, before it starts again. */
 const DERIVED_CACHE_LIMIT = 10_000;
+/** Most (document, score) pairs the term scores cache holds, before it starts again: 12 bytes each, some 36 MB. */
+const TERM_SCORES_LIMIT = 3_000_000;
+
+/** One query term's scores: the short ids it reaches and each one's score (see termVector). */
+export interface TermScores {
+  readonly ids: Int32Array;
+  readonly scores: Float64Array;
+}
 
 /**
  * What scoring computes from the index alone and can reuse until the index changes: each query
- * term's expansions (a prefix of a common word reaches thousands of terms) and compact copies of
- * the postings read, with their public document counts. Common words are searched most (Zipf), so a warm search function reads most
+ * term's expansions (a prefix of a common word reaches thousands of terms), compact copies of
+ * the postings read, with their public document counts, and each query term's scores. Common words are searched most (Zipf), so a warm search function reads most
  * postings from here. MiniSearch changes postings in place, so on a write the engine drops the
  * copies of the written document's postings, and the expansions when it brings a word new to the
- * index (MiniSearchEngine.upsert); N and the average lengths are read at each search, never kept.
+ * index (MiniSearchEngine.upsert), and every term's scores (forgetScores), since N, the average
+ * lengths and the written words' document frequencies may all have moved.
  */
 export class ScoringCache {
   readonly derived = new Map<string, DerivedTerm[]>();
@@ -94,6 +103,60 @@ export class ScoringCache {
     return postings;
   }
 
+  private scratchScores = new Float64Array(0);
+  private scratchCounts = new Uint16Array(0);
+  private scratchVector = new Float64Array(0);
+  private scratchReached = new Uint8Array(0);
+
+  /**
+   * Zeroed arrays of `size` for one search's scores and match counts, reused from search to search:
+   * two fresh 100k-element arrays per search were much of the garbage collector's work. The
+   * scores stay valid until the next call.
+   */
+  scratch(size: number): { scores: Float64Array; matched: Uint16Array } {
+    if (this.scratchScores.length < size) {
+      this.scratchScores = new Float64Array(Math.ceil(size * 1.25));
+      this.scratchCounts = new Uint16Array(this.scratchScores.length);
+    } else {
+      this.scratchScores.fill(0, 0, size);
+      this.scratchCounts.fill(0, 0, size);
+    }
+    return { scores: this.scratchScores, matched: this.scratchCounts };
+  }
+
+  /** The same for one term's scores while termVector sums them. */
+  vectorScratch(size: number): { scores: Float64Array; reached: Uint8Array } {
+    if (this.scratchVector.length < size) {
+      this.scratchVector = new Float64Array(Math.ceil(size * 1.25));
+      this.scratchReached = new Uint8Array(this.scratchVector.length);
+    } else {
+      this.scratchVector.fill(0, 0, size);
+      this.scratchReached.fill(0, 0, size);
+    }
+    return { scores: this.scratchVector, reached: this.scratchReached };
+  }
+
+  /** Each query term's scores, until the next write (any write may move N, a document frequency or an average length). */
+  private readonly scored = new Map<string, TermScores>();
+  private scoredPairs = 0;
+
+  termScores(term: string, compute: () => TermScores): TermScores {
+    let vector = this.scored.get(term);
+    if (vector === undefined) {
+      vector = compute();
+      if (this.scoredPairs + vector.ids.length > TERM_SCORES_LIMIT) this.forgetScores();
+      this.scored.set(term, vector);
+      this.scoredPairs += vector.ids.length;
+    }
+    return vector;
+  }
+
+  /** Drops every query term's scores: the engine calls it on each write. */
+  forgetScores(): void {
+    this.scored.clear();
+    this.scoredPairs = 0;
+  }
+
   expansions(term: string, compute: () => DerivedTerm[]): DerivedTerm[] {
     let derived = this.derived.get(term);
     if (derived === undefined) {
@@ -109,7 +172,7 @@ export class ScoringCache {
 export interface ScoredTerms {
   /** Short ids of the documents matched (all query terms for AND, any for OR), unordered. */
   readonly ids: number[];
-  /** Score by short id: BM25+ with field boosts and match weights, times the number of query terms matched, as MiniSearch's `search` scores. */
+  /** Score by short id: BM25+ with field boosts and match weights, times the number of query terms matched, as MiniSearch's `search` scores. Valid until the cache's next search. */
   readonly scores: Float64Array;
   /** Every index term the query reached (exactly, as a prefix or within its edits): what highlights mark. */
   readonly reached: ReadonlySet<string>;
@@ -133,39 +196,16 @@ export function scoreTerms<T>(index: MiniSearch<T>, terms: readonly string[], co
   const internals = internalsOf(index);
   const unique = [...new Set(terms)];
   const size = internals._nextId;
-  const scores = new Float64Array(size);
-  const matched = new Uint16Array(size);
-  const lastTerm = new Int32Array(size).fill(-1);
-  const fields = Object.entries(options.boost).map(([field, boost]) => ({ field, boost, id: internals._fieldIds[field] as number }));
+  const { scores, matched } = cache.scratch(size);
   const derivedByTerm = unique.map((term) => cache.expansions(term, () => derivedTerms(internals, term, options)));
-  const { k, b, d } = options.bm25;
-  const total = statistics.publicCount;
-  const { lengths, fieldCount, publicFlags } = statistics;
   derivedByTerm.forEach((derived, termIndex) => {
-    for (const { weight, data } of derived) {
-      for (const { boost, id: fieldId } of fields) {
-        const frequencies = data.get(fieldId);
-        if (frequencies === undefined) continue;
-        const postings = cache.compact(frequencies, publicFlags);
-        const matching = postings.publicCount;
-        const idf = Math.log(1 + (total - matching + 0.5) / (matching + 0.5));
-        const average = statistics.averageLength(fieldId);
-        const factor = weight * boost * idf;
-        // BM25+'s length normalisation, k × (1 − b + b × length / average), split so the loop multiplies once.
-        const normBase = k * (1 - b);
-        const normPerLength = (k * b) / average;
-        for (let at = 0; at < postings.ids.length; at += 1) {
-          const shortId = postings.ids[at] as number;
-          const frequency = postings.frequencies[at] as number;
-          const length = lengths[shortId * fieldCount + fieldId];
-          if (length === undefined || length < 0) continue;
-          scores[shortId] = (scores[shortId] as number) + factor * (d + (frequency * (k + 1)) / (frequency + normBase + normPerLength * length));
-          if (lastTerm[shortId] !== termIndex) {
-            lastTerm[shortId] = termIndex;
-            matched[shortId] = (matched[shortId] as number) + 1;
-          }
-        }
-      }
+    const term = unique[termIndex] as string;
+    const vector = cache.termScores(term, () => termVector(internals, derived, options, statistics, cache));
+    const { ids, scores: termScores } = vector;
+    for (let at = 0; at < ids.length; at += 1) {
+      const shortId = ids[at] as number;
+      scores[shortId] = (scores[shortId] as number) + (termScores[at] as number);
+      matched[shortId] = (matched[shortId] as number) + 1;
     }
   });
   const needed = combineWith === 'AND' ? unique.length : 1;
@@ -178,6 +218,49 @@ export function scoreTerms<T>(index: MiniSearch<T>, terms: readonly string[], co
     }
   }
   return { ids, scores, reached: new Set(derivedByTerm.flatMap((derived) => derived.map(({ term }) => term))) };
+}
+
+/**
+ * One query term's score in every live document it reaches, summed over its expansions and the
+ * fields (MiniSearch's termResults for one term), as the ids it reaches and their scores.
+ */
+function termVector(internals: MiniSearchInternals, derived: readonly DerivedTerm[], options: ScoringOptions, statistics: CollectionStatistics, cache: ScoringCache): TermScores {
+  const size = internals._nextId;
+  const { scores, reached } = cache.vectorScratch(size);
+  const touched: number[] = [];
+  const fields = Object.entries(options.boost).map(([field, boost]) => ({ boost, id: internals._fieldIds[field] as number }));
+  const { k, b, d } = options.bm25;
+  const total = statistics.publicCount;
+  const { lengths, fieldCount, publicFlags } = statistics;
+  for (const { weight, data } of derived) {
+    for (const { boost, id: fieldId } of fields) {
+      const frequencies = data.get(fieldId);
+      if (frequencies === undefined) continue;
+      const postings = cache.compact(frequencies, publicFlags);
+      const matching = postings.publicCount;
+      const idf = Math.log(1 + (total - matching + 0.5) / (matching + 0.5));
+      const average = statistics.averageLength(fieldId);
+      const factor = weight * boost * idf;
+      // BM25+'s length normalisation, k × (1 − b + b × length / average), split so the loop multiplies once.
+      const normBase = k * (1 - b);
+      const normPerLength = (k * b) / average;
+      for (let at = 0; at < postings.ids.length; at += 1) {
+        const shortId = postings.ids[at] as number;
+        const frequency = postings.frequencies[at] as number;
+        const length = lengths[shortId * fieldCount + fieldId];
+        if (length === undefined || length < 0) continue;
+        scores[shortId] = (scores[shortId] as number) + factor * (d + (frequency * (k + 1)) / (frequency + normBase + normPerLength * length));
+        if (reached[shortId] === 0) {
+          reached[shortId] = 1;
+          touched.push(shortId);
+        }
+      }
+    }
+  }
+  const ids = Int32Array.from(touched);
+  const vector = new Float64Array(ids.length);
+  for (let at = 0; at < ids.length; at += 1) vector[at] = scores[ids[at] as number] as number;
+  return { ids, scores: vector };
 }
 
 /** The index terms one query term reaches, weighted as MiniSearch's executeQuerySpec weighs them: exact 1, prefix and fuzzy less with distance. */
