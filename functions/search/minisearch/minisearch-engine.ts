@@ -10,6 +10,7 @@ import {
   type SearchViewer,
 } from '../search-engine';
 import { FacetDictionary } from './facet-counts';
+import { decodeSnapshot, encodeSnapshot } from './index-snapshot';
 import { compileFilters, indexedEntry, type CompiledFilter, type EntryFilter, type IndexedEntry } from './indexed-entry';
 import { PublicStatistics } from './public-statistics';
 import { internalsOf, ScoringCache, scoreTerms, type ScoringOptions } from './term-scorer';
@@ -73,17 +74,7 @@ const MINISEARCH_OPTIONS: Options<SearchDocument> = {
   searchOptions: SEARCH_OPTIONS,
 };
 
-/** The format tag and version of a snapshot; a snapshot of another version is refused, and the caller rebuilds from the table. */
-export const SNAPSHOT_FORMAT = 'mlhub-search-minisearch';
-export const SNAPSHOT_VERSION = 1;
-
-/** A snapshot that cannot be loaded: not this format, another version, or damaged. The message says which. */
-export class SearchSnapshotError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SearchSnapshotError';
-  }
-}
+export { SearchSnapshotError, SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './index-snapshot';
 
 /**
  * SearchEngine in one process, on MiniSearch 7.2.0 (issue 13 measured it best of the embedded
@@ -143,25 +134,7 @@ export class MiniSearchEngine implements SearchEngine {
    * @throws SearchSnapshotError when the bytes are not such a snapshot, of SNAPSHOT_VERSION, whole
    */
   static load(bytes: Uint8Array): MiniSearchEngine {
-    let snapshot: { format?: unknown; version?: unknown; index?: unknown; documents?: unknown };
-    try {
-      snapshot = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as typeof snapshot;
-    } catch (error) {
-      throw new SearchSnapshotError('The search snapshot is not JSON: it is damaged or not a search snapshot', { cause: error });
-    }
-    if (snapshot === null || typeof snapshot !== 'object' || snapshot.format !== SNAPSHOT_FORMAT) throw new SearchSnapshotError(`The search snapshot is not in the ${SNAPSHOT_FORMAT} format`);
-    if (snapshot.version !== SNAPSHOT_VERSION) throw new SearchSnapshotError(`The search snapshot is version ${String(snapshot.version)}; this engine reads version ${SNAPSHOT_VERSION} only: rebuild it`);
-    const { documents } = snapshot;
-    if (!Array.isArray(documents) || !documents.every(isSearchDocument)) throw new SearchSnapshotError('The search snapshot\'s documents are missing or malformed');
-    let index: MiniSearch<SearchDocument>;
-    try {
-      index = MiniSearch.loadJS<SearchDocument>(snapshot.index as Parameters<typeof MiniSearch.loadJS>[0], MINISEARCH_OPTIONS);
-    } catch (error) {
-      throw new SearchSnapshotError(`The search snapshot's index cannot be loaded: ${(error as Error).message}`, { cause: error });
-    }
-    if (index.documentCount !== documents.length || !documents.every((document) => index.has(document.name))) {
-      throw new SearchSnapshotError('The search snapshot\'s index and documents disagree: it is damaged');
-    }
+    const { index, documents } = decodeSnapshot(bytes, MINISEARCH_OPTIONS, SEARCH_FIELDS.length, isSearchDocument);
     // Every update takes a new short id, and a search allocates arrays as long as the largest: once
     // most ids are dead, rebuilding from the documents (seconds) is cheaper than carrying them on.
     if (internalsOf(index)._nextId > 2 * Math.max(documents.length, 10_000)) return MiniSearchEngine.create(documents);
@@ -252,10 +225,9 @@ export class MiniSearchEngine implements SearchEngine {
     };
   }
 
-  /** serialize(): `{format, version, index: MiniSearch's toJSON, documents}` as UTF-8 JSON. */
+  /** serialize(): the snapshot format of index-snapshot.ts. */
   serialize(): Buffer {
-    const documents = [...this.entries.values()].map((entry) => entry.document);
-    return Buffer.from(JSON.stringify({ format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, index: this.index.toJSON(), documents }), 'utf8');
+    return encodeSnapshot(this.index, SEARCH_FIELDS.length, (shortId) => (this.byShortId[shortId] as IndexedEntry).document);
   }
 
   /** Filter-only: every admitted model, in short id order; pageAfter orders them. */

@@ -1,4 +1,5 @@
 import type MiniSearch from 'minisearch';
+import { LazyPostings } from './lazy-postings';
 
 /** Per field id, the frequency of a term in each document (by MiniSearch's short id). */
 type FieldTermData = Map<number, Map<number, number>>;
@@ -86,7 +87,21 @@ export class ScoringCache {
 
   compact(frequencies: Map<number, number>, publicFlags: ArrayLike<number>): CompactPostings {
     let postings = this.postings.get(frequencies);
-    if (postings === undefined) {
+    const encoded = postings === undefined && frequencies instanceof LazyPostings ? frequencies.encoded() : undefined;
+    if (encoded) {
+      const { source, from, count } = encoded;
+      const ids = new Int32Array(count);
+      const counts = new Float64Array(count);
+      let publicCount = 0;
+      for (let at = 0; at < count; at += 1) {
+        const shortId = source[from + 2 * at] as number;
+        ids[at] = shortId;
+        counts[at] = source[from + 2 * at + 1] as number;
+        if (publicFlags[shortId] === 1) publicCount += 1;
+      }
+      postings = { ids, frequencies: counts, publicCount };
+      this.postings.set(frequencies, postings);
+    } else if (postings === undefined) {
       const ids = new Int32Array(frequencies.size);
       const counts = new Float64Array(frequencies.size);
       let at = 0;

@@ -354,18 +354,39 @@ describe('MiniSearchEngine snapshots', () => {
     }
   });
 
+  it('a loaded engine (postings still encoded) takes writes, and serializes again, as an engine built afresh', () => {
+    const current = new Map(documents.map((document) => [document.name, document]));
+    let engine = loadMiniSearchEngine(createMiniSearchEngine(documents).serialize());
+    const searches: [SearchQuery, SearchViewer][] = [[query({ q: 'model' }), {}], [query({ q: 'glacier avalanche' }), { userId: 'user-1' }], [query({ q: 'gla' }), {}], [query({ filters: { framework: 'onnx' } }), { userId: 'user-2' }]];
+    for (let round = 0; round < 3; round += 1) {
+      for (const document of documents.slice(round * 10, round * 10 + 10)) {
+        const changed: SearchDocument = { ...document, title: `glacier avalanche ${round}`, visibility: round === 1 ? 'private' : 'public' };
+        engine.upsert(changed);
+        current.set(changed.name, changed);
+      }
+      engine.remove(documents[200 + round]?.name as string);
+      current.delete(documents[200 + round]?.name as string);
+      const fresh = createMiniSearchEngine([...current.values()]);
+      for (const [search, viewer] of searches) expect(engine.search(search, viewer)).toEqual(fresh.search(search, viewer));
+      engine = loadMiniSearchEngine(engine.serialize());
+      for (const [search, viewer] of searches) expect(engine.search(search, viewer)).toEqual(fresh.search(search, viewer));
+    }
+  });
+
   it('refuses damaged, foreign and other-version snapshots with a SearchSnapshotError saying which', () => {
     const bytes = createMiniSearchEngine(documents).serialize();
-    const snapshot = JSON.parse(bytes.toString()) as Record<string, unknown> & { documents: SearchDocument[]; index: Record<string, unknown> };
+    const snapshot = JSON.parse(bytes.toString()) as Record<string, unknown> & { documents: SearchDocument[]; terms: string[]; postings: string };
     const as = (value: unknown) => Buffer.from(JSON.stringify(value));
     for (const [bad, message] of [
       [bytes.subarray(0, bytes.length - 10), /not JSON/],
       [Buffer.from([0x1f, 0x8b, 0x08, 0x00]), /not JSON/],
       [as([1, 2]), /not in the mlhub-search-minisearch format/],
-      [as({ ...snapshot, version: 2 }), /version 2; this engine reads version 1 only/],
+      [as({ ...snapshot, version: 1 }), /version 1; this engine reads version 2 only/],
       [as({ ...snapshot, documents: snapshot.documents.slice(1) }), /disagree/],
       [as({ ...snapshot, documents: [{ name: 'x' }] }), /documents are missing or malformed/],
-      [as({ ...snapshot, index: { ...snapshot.index, serializationVersion: 99 } }), /index cannot be loaded/],
+      [as({ ...snapshot, postings: snapshot.postings.slice(0, -8) }), /postings are damaged/],
+      [as({ ...snapshot, terms: snapshot.terms.slice(1) }), /index cannot be loaded: its postings are damaged/],
+      [as({ ...snapshot, terms: [...snapshot.terms, 'extra'] }), /index cannot be loaded: its postings end early/],
     ] as const) {
       expect(() => loadMiniSearchEngine(bad)).toThrow(SearchSnapshotError);
       expect(() => loadMiniSearchEngine(bad)).toThrow(message);
