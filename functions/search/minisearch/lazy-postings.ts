@@ -8,6 +8,8 @@
  */
 export class LazyPostings extends Map<number, number> {
   private source: Int32Array | undefined;
+  /** What the scorer derived from the encoded pairs (ScoringCache.compact), until they change. */
+  scorerCopy: unknown;
   private readonly from: number;
   private readonly count: number;
 
@@ -27,6 +29,7 @@ export class LazyPostings extends Map<number, number> {
     const source = this.source;
     if (source === undefined) return;
     this.source = undefined;
+    this.scorerCopy = undefined;
     for (let at = this.from, end = this.from + 2 * this.count; at < end; at += 2) super.set(source[at] as number, source[at + 1] as number);
   }
 
@@ -52,6 +55,7 @@ export class LazyPostings extends Map<number, number> {
 
   override clear(): void {
     this.source = undefined;
+    this.scorerCopy = undefined;
     super.clear();
   }
 

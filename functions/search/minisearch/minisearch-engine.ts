@@ -187,7 +187,7 @@ export class MiniSearchEngine implements SearchEngine {
     terms.forEach((fieldTerms, fieldId) => {
       for (const term of fieldTerms) {
         const postings = _index.get(term)?.get(fieldId);
-        if (postings) this.cache.postings.delete(postings);
+        if (postings) this.cache.forget(postings);
       }
     });
   }

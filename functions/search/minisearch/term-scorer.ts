@@ -55,9 +55,11 @@ export interface DerivedTerm {
 
 /** One field's postings of one term, as typed arrays: iterating them is a tenth of the cost of iterating MiniSearch's Map. */
 interface CompactPostings {
-  readonly ids: Int32Array;
-  readonly frequencies: Float64Array;
-  /** How many of `ids` are public documents: the term's document frequency in this field, as BM25 reads it. */
+  /** `count` pairs (short id, frequency) from `from`: a snapshot's own array while the postings are still encoded, else a copy. */
+  readonly pairs: Int32Array;
+  readonly from: number;
+  readonly count: number;
+  /** How many of the ids are public documents: the term's document frequency in this field, as BM25 reads it. */
   readonly publicCount: number;
 }
 
@@ -86,36 +88,40 @@ export class ScoringCache {
   readonly postings = new WeakMap<Map<number, number>, CompactPostings>();
 
   compact(frequencies: Map<number, number>, publicFlags: ArrayLike<number>): CompactPostings {
-    let postings = this.postings.get(frequencies);
-    const encoded = postings === undefined && frequencies instanceof LazyPostings ? frequencies.encoded() : undefined;
+    const encoded = frequencies instanceof LazyPostings ? frequencies.encoded() : undefined;
     if (encoded) {
-      const { source, from, count } = encoded;
-      const ids = new Int32Array(count);
-      const counts = new Float64Array(count);
-      let publicCount = 0;
-      for (let at = 0; at < count; at += 1) {
-        const shortId = source[from + 2 * at] as number;
-        ids[at] = shortId;
-        counts[at] = source[from + 2 * at + 1] as number;
-        if (publicFlags[shortId] === 1) publicCount += 1;
+      // Read in place: nothing to copy, and no WeakMap entry (which slows every collection).
+      let derived = (frequencies as LazyPostings).scorerCopy as CompactPostings | undefined;
+      if (derived === undefined) {
+        const { source, from, count } = encoded;
+        let publicCount = 0;
+        for (let at = from, end = from + 2 * count; at < end; at += 2) if (publicFlags[source[at] as number] === 1) publicCount += 1;
+        derived = { pairs: source, from, count, publicCount };
+        (frequencies as LazyPostings).scorerCopy = derived;
       }
-      postings = { ids, frequencies: counts, publicCount };
-      this.postings.set(frequencies, postings);
-    } else if (postings === undefined) {
-      const ids = new Int32Array(frequencies.size);
-      const counts = new Float64Array(frequencies.size);
+      return derived;
+    }
+    let postings = this.postings.get(frequencies);
+    if (postings === undefined) {
+      const pairs = new Int32Array(2 * frequencies.size);
       let at = 0;
       let publicCount = 0;
       frequencies.forEach((frequency, shortId) => {
-        ids[at] = shortId;
-        counts[at] = frequency;
-        at += 1;
+        pairs[at] = shortId;
+        pairs[at + 1] = frequency;
+        at += 2;
         if (publicFlags[shortId] === 1) publicCount += 1;
       });
-      postings = { ids, frequencies: counts, publicCount };
+      postings = { pairs, from: 0, count: frequencies.size, publicCount };
       this.postings.set(frequencies, postings);
     }
     return postings;
+  }
+
+  /** Forgets what was derived from one field's postings of a term (a write changed them, or who may see one of their documents). */
+  forget(frequencies: Map<number, number>): void {
+    this.postings.delete(frequencies);
+    if (frequencies instanceof LazyPostings) frequencies.scorerCopy = undefined;
   }
 
   private scratchScores = new Float64Array(0);
@@ -259,9 +265,10 @@ function termVector(internals: MiniSearchInternals, derived: readonly DerivedTer
       // BM25+'s length normalisation, k × (1 − b + b × length / average), split so the loop multiplies once.
       const normBase = k * (1 - b);
       const normPerLength = (k * b) / average;
-      for (let at = 0; at < postings.ids.length; at += 1) {
-        const shortId = postings.ids[at] as number;
-        const frequency = postings.frequencies[at] as number;
+      const { pairs } = postings;
+      for (let at = postings.from, end = postings.from + 2 * postings.count; at < end; at += 2) {
+        const shortId = pairs[at] as number;
+        const frequency = pairs[at + 1] as number;
         const length = lengths[shortId * fieldCount + fieldId];
         if (length === undefined || length < 0) continue;
         scores[shortId] = (scores[shortId] as number) + factor * (d + (frequency * (k + 1)) / (frequency + normBase + normPerLength * length));
