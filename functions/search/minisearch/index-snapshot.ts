@@ -17,28 +17,29 @@ export class SearchSnapshotError extends Error {
 }
 
 /**
- * A snapshot, UTF-8 JSON:
+ * A snapshot: a header, UTF-8 JSON on one line (JSON.stringify writes no raw newline), padded with
+ * spaces so that the binary part after its newline starts 4-aligned, then three little-endian
+ * Int32Arrays back to back:
  *
- *   { format, version, nextId,
- *     documents:    SearchDocument[], in short id order,
- *     shortIds:     base64 Int32Array, each document's MiniSearch short id,
- *     fieldLengths: base64 Int32Array, fieldCount per document (MiniSearch's _fieldLength),
- *     terms:        string[], every index term,
- *     postings:     base64 Int32Array, per term: fields, then per field: fieldId, n, n × (shortId, frequency) }
+ *   { format, version, nextId, postingsLength,
+ *     documents: SearchDocument[], in short id order,
+ *     terms:     string[], every index term }
+ *   shortIds:     one per document, its MiniSearch short id
+ *   fieldLengths: fieldCount per document (MiniSearch's _fieldLength)
+ *   postings:     postingsLength integers: per term, its field count, then per field: fieldId, n, n × (shortId, frequency)
  *
  * Integers in typed arrays rather than MiniSearch's toJSON (objects keyed by numbers, which
- * JSON.parse and loadJS then turn into 5 million Map entries): loading reads the arrays and
- * leaves the postings encoded (lazy-postings.ts) until a write needs them.
+ * JSON.parse and loadJS then turn into 5 million Map entries): loading reads the arrays in place
+ * and leaves the postings encoded (lazy-postings.ts) until a write needs them. A version 1
+ * snapshot (JSON only, no newline) is read as a header alone, to be refused by its version.
  */
-interface SnapshotJson {
+interface SnapshotHeader {
   format?: unknown;
   version?: unknown;
   nextId?: unknown;
+  postingsLength?: unknown;
   documents?: unknown;
-  shortIds?: unknown;
-  fieldLengths?: unknown;
   terms?: unknown;
-  postings?: unknown;
 }
 
 /** A growable Int32Array, written once front to back. */
@@ -60,8 +61,8 @@ class IntWriter {
     for (let at = 0; at < values.length; at += 1) this.push(values[at] as number);
   }
 
-  base64(): string {
-    return Buffer.from(this.buffer.buffer, 0, this.length * 4).toString('base64');
+  bytes(): Buffer {
+    return Buffer.from(this.buffer.buffer, 0, this.length * 4);
   }
 }
 
@@ -95,25 +96,18 @@ export function encodeSnapshot(index: MiniSearch<SearchDocument>, fieldCount: nu
       }
     }
   }
-  return Buffer.from(JSON.stringify({
-    format: SNAPSHOT_FORMAT,
-    version: SNAPSHOT_VERSION,
-    nextId: internals._nextId,
-    documents,
-    shortIds: shortIds.base64(),
-    fieldLengths: fieldLengths.base64(),
-    terms,
-    postings: postings.base64(),
-  }), 'utf8');
+  const header = Buffer.from(JSON.stringify({ format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, nextId: internals._nextId, postingsLength: postings.length, documents, terms }), 'utf8');
+  const padding = (4 - ((header.length + 1) % 4)) % 4;
+  return Buffer.concat([header, Buffer.from(`${' '.repeat(padding)}\n`), shortIds.bytes(), fieldLengths.bytes(), postings.bytes()]);
 }
 
-/** A base64 string as the Int32Array it encodes (copied when the decoded bytes are not 4-aligned). */
-function int32s(value: unknown, what: string): Int32Array {
-  if (typeof value !== 'string') throw new SearchSnapshotError(`The search snapshot's ${what} are missing: it is damaged`);
-  const bytes = Buffer.from(value, 'base64');
-  if (bytes.length % 4 !== 0) throw new SearchSnapshotError(`The search snapshot's ${what} are damaged`);
-  if (bytes.byteOffset % 4 === 0) return new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
-  return new Int32Array(new Uint8Array(bytes).buffer);
+/** `length` Int32s from byte `offset` of `bytes`, in place when 4-aligned (else copied). */
+function int32s(bytes: Uint8Array, offset: number, length: number): Int32Array {
+  const start = bytes.byteOffset + offset;
+  if (start % 4 === 0) return new Int32Array(bytes.buffer, start, length);
+  const copy = new Uint8Array(4 * length);
+  copy.set(bytes.subarray(offset, offset + 4 * length));
+  return new Int32Array(copy.buffer);
 }
 
 /**
@@ -123,25 +117,29 @@ function int32s(value: unknown, what: string): Int32Array {
  * @throws SearchSnapshotError when the bytes are not such a snapshot, of SNAPSHOT_VERSION, whole
  */
 export function decodeSnapshot(bytes: Uint8Array, options: Options<SearchDocument>, fieldCount: number, isDocument: (value: unknown) => value is SearchDocument): { index: MiniSearch<SearchDocument>; documents: SearchDocument[] } {
-  let snapshot: SnapshotJson;
+  const newline = bytes.indexOf(0x0a);
+  const headerEnd = newline === -1 ? bytes.length : newline;
+  let snapshot: SnapshotHeader;
   try {
-    snapshot = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as SnapshotJson;
+    snapshot = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, headerEnd).toString('utf8')) as SnapshotHeader;
   } catch (error) {
     throw new SearchSnapshotError('The search snapshot is not JSON: it is damaged or not a search snapshot', { cause: error });
   }
   if (snapshot === null || typeof snapshot !== 'object' || snapshot.format !== SNAPSHOT_FORMAT) throw new SearchSnapshotError(`The search snapshot is not in the ${SNAPSHOT_FORMAT} format`);
   if (snapshot.version !== SNAPSHOT_VERSION) throw new SearchSnapshotError(`The search snapshot is version ${String(snapshot.version)}; this engine reads version ${SNAPSHOT_VERSION} only: rebuild it`);
-  const { documents, nextId, terms } = snapshot;
+  const { documents, nextId, terms, postingsLength } = snapshot;
   if (!Array.isArray(documents) || !documents.every(isDocument)) throw new SearchSnapshotError('The search snapshot\'s documents are missing or malformed');
-  const shortIds = int32s(snapshot.shortIds, 'short ids');
-  const fieldLengths = int32s(snapshot.fieldLengths, 'field lengths');
-  const postings = int32s(snapshot.postings, 'postings');
-  if (typeof nextId !== 'number' || !Number.isSafeInteger(nextId) || !Array.isArray(terms) || !terms.every((term) => typeof term === 'string')) {
-    throw new SearchSnapshotError('The search snapshot\'s index cannot be loaded: its terms or next id are missing');
+  if (typeof nextId !== 'number' || !Number.isSafeInteger(nextId) || typeof postingsLength !== 'number' || !Number.isSafeInteger(postingsLength) || postingsLength < 0
+    || !Array.isArray(terms) || !terms.every((term) => typeof term === 'string')) {
+    throw new SearchSnapshotError('The search snapshot\'s index cannot be loaded: its terms, next id or postings length are missing');
   }
-  if (shortIds.length !== documents.length || fieldLengths.length !== documents.length * fieldCount) {
-    throw new SearchSnapshotError('The search snapshot\'s index and documents disagree: it is damaged');
+  const binary = headerEnd + 1;
+  if (bytes.length - binary !== 4 * (documents.length * (1 + fieldCount) + postingsLength)) {
+    throw new SearchSnapshotError('The search snapshot\'s index and documents disagree: it is damaged (its binary part is not as long as its header says)');
   }
+  const shortIds = int32s(bytes, binary, documents.length);
+  const fieldLengths = int32s(bytes, binary + 4 * documents.length, documents.length * fieldCount);
+  const postings = int32s(bytes, binary + 4 * documents.length * (1 + fieldCount), postingsLength);
 
   const index = new MiniSearch<SearchDocument>(options);
   const internals = internalsOf(index) as ReturnType<typeof internalsOf> & { _documentCount: number; _avgFieldLength: number[]; _storedFields: Map<number, object>; _index: { set(term: string, data: Map<number, Map<number, number>>): void } };
@@ -153,8 +151,12 @@ export function decodeSnapshot(bytes: Uint8Array, options: Options<SearchDocumen
     if (shortId < 0 || shortId >= nextId || internals._documentIds.has(shortId) || internals._idToShortId.has(document.name)) {
       throw new SearchSnapshotError('The search snapshot\'s index and documents disagree: it is damaged');
     }
-    const lengths = Array.from(fieldLengths.subarray(at * fieldCount, (at + 1) * fieldCount));
-    lengths.forEach((length, field) => (sums[field] = (sums[field] as number) + length));
+    const lengths = new Array<number>(fieldCount);
+    for (let field = 0; field < fieldCount; field += 1) {
+      const length = fieldLengths[at * fieldCount + field] as number;
+      lengths[field] = length;
+      sums[field] = (sums[field] as number) + length;
+    }
     internals._documentIds.set(shortId, document.name);
     internals._idToShortId.set(document.name, shortId);
     internals._fieldLength.set(shortId, lengths);

@@ -377,16 +377,19 @@ describe('MiniSearchEngine snapshots', () => {
 
   it('refuses damaged, foreign and other-version snapshots with a SearchSnapshotError saying which', () => {
     const bytes = createMiniSearchEngine(documents).serialize();
-    const snapshot = JSON.parse(bytes.toString()) as Record<string, unknown> & { documents: SearchDocument[]; terms: string[]; postings: string };
-    const as = (value: unknown) => Buffer.from(JSON.stringify(value));
+    const newline = bytes.indexOf(0x0a);
+    const snapshot = JSON.parse(bytes.subarray(0, newline).toString()) as Record<string, unknown> & { documents: SearchDocument[]; terms: string[]; postingsLength: number };
+    const binary = bytes.subarray(newline + 1);
+    const as = (header: unknown, rest: Buffer = binary) => Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), rest]);
     for (const [bad, message] of [
-      [bytes.subarray(0, bytes.length - 10), /not JSON/],
       [Buffer.from([0x1f, 0x8b, 0x08, 0x00]), /not JSON/],
-      [as([1, 2]), /not in the mlhub-search-minisearch format/],
-      [as({ ...snapshot, version: 1 }), /version 1; this engine reads version 2 only/],
+      [bytes.subarray(0, newline - 10), /not JSON/],
+      [Buffer.from(JSON.stringify([1, 2])), /not in the mlhub-search-minisearch format/],
+      [Buffer.from(JSON.stringify({ ...snapshot, version: 1 })), /version 1; this engine reads version 2 only/],
+      [bytes.subarray(0, bytes.length - 8), /binary part is not as long as its header says/],
       [as({ ...snapshot, documents: snapshot.documents.slice(1) }), /disagree/],
       [as({ ...snapshot, documents: [{ name: 'x' }] }), /documents are missing or malformed/],
-      [as({ ...snapshot, postings: snapshot.postings.slice(0, -8) }), /postings are damaged/],
+      [as({ ...snapshot, postingsLength: snapshot.postingsLength - 2 }, binary.subarray(0, binary.length - 8)), /index cannot be loaded: its postings are damaged/],
       [as({ ...snapshot, terms: snapshot.terms.slice(1) }), /index cannot be loaded: its postings are damaged/],
       [as({ ...snapshot, terms: [...snapshot.terms, 'extra'] }), /index cannot be loaded: its postings end early/],
     ] as const) {
