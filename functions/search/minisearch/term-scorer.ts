@@ -178,6 +178,18 @@ export class ScoringCache {
     this.scoredPairs = 0;
   }
 
+  private readonly reachedSets = new WeakMap<readonly DerivedTerm[], ReadonlySet<string>>();
+
+  /** The index terms of one query term's expansions, as a set, built once per expansion list (a prefix's can hold thousands). */
+  reachedBy(derived: readonly DerivedTerm[]): ReadonlySet<string> {
+    let reached = this.reachedSets.get(derived);
+    if (reached === undefined) {
+      reached = new Set(derived.map(({ term }) => term));
+      this.reachedSets.set(derived, reached);
+    }
+    return reached;
+  }
+
   expansions(term: string, compute: () => DerivedTerm[]): DerivedTerm[] {
     let derived = this.derived.get(term);
     if (derived === undefined) {
@@ -238,7 +250,9 @@ export function scoreTerms<T>(index: MiniSearch<T>, terms: readonly string[], co
       scores[shortId] = (scores[shortId] as number) * count;
     }
   }
-  return { ids, scores, reached: new Set(derivedByTerm.flatMap((derived) => derived.map(({ term }) => term))) };
+  const reachedSets = derivedByTerm.map((derived) => cache.reachedBy(derived));
+  const reached = reachedSets.length === 1 ? reachedSets[0] as ReadonlySet<string> : new Set(reachedSets.flatMap((set) => [...set]));
+  return { ids, scores, reached };
 }
 
 /**
