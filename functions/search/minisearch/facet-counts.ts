@@ -80,12 +80,12 @@ export class FacetDictionary {
     return id;
   }
 
-  /** Counts of each facet's values over `result` (short ids recorded) (the whole result, not a page), top FACET_VALUES_SHOWN, most frequent first, ties by value. */
-  count(result: readonly { readonly id: number }[]): Record<SearchFacet, FacetCount[]> {
+  /** Counts of each facet's values over the first `length` short ids of `ids` (recorded ones) (the whole result, not a page), top FACET_VALUES_SHOWN, most frequent first, ties by value. */
+  count(ids: Int32Array, length: number): Record<SearchFacet, FacetCount[]> {
     const counts = new Uint32Array(this.values.length);
     const { flat, start, size } = this;
-    for (let at = 0; at < result.length; at += 1) {
-      const shortId = (result[at] as { readonly id: number }).id;
+    for (let at = 0; at < length; at += 1) {
+      const shortId = ids[at] as number;
       const from = start[shortId] as number;
       const to = from + (size[shortId] as number);
       for (let index = from; index < to; index += 1) { const id = flat[index] as number; counts[id] = (counts[id] as number) + 1; }

@@ -14,7 +14,7 @@ import { decodeSnapshot, encodeSnapshot } from './index-snapshot';
 import { compileFilters, indexedEntry, type CompiledFilter, type EntryFilter, type IndexedEntry } from './indexed-entry';
 import { PublicStatistics } from './public-statistics';
 import { internalsOf, ScoringCache, scoreTerms, type ScoringOptions } from './term-scorer';
-import { numericSort, pageAfter, positionOf, resumeAt, type Candidate } from './result-order';
+import { numericSort, pageAfter, positionOf, resumeAt, type ResultSet } from './result-order';
 import { decodeSearchCursor, encodeSearchCursor } from './search-cursor';
 import { highlight, processTerm, tokenizeDocument, tokenizeQuery } from './text-analysis';
 
@@ -95,6 +95,8 @@ export class MiniSearchEngine implements SearchEngine {
   private readonly byShortId: (IndexedEntry | undefined)[] = [];
   private readonly facets = new FacetDictionary();
   private readonly statistics = new PublicStatistics(SEARCH_FIELDS.length);
+  private resultIds = new Int32Array(0);
+  private resultScores = new Float64Array(0);
   /** documentBoost by short id, beside the entries for the same reason as the statistics' arrays. */
   private boosts = new Float64Array(1024);
   /** Kept across writes, less what each write changes (upsert, forgetPostings). */
@@ -205,13 +207,13 @@ export class MiniSearchEngine implements SearchEngine {
     const sort = query.sort === 'relevance' && text === '' ? 'updated' : query.sort;
     const stored = query.cursor === undefined ? undefined : decodeSearchCursor(query.cursor, query, numericSort(sort));
     const result = text === '' ? this.filtered(filter.admits) : this.matching(text, filter);
-    const after = stored && resumeAt(stored, result, sort, this.entries.get(stored.name));
-    const facets = this.facets.count(result);
+    const after = stored && resumeAt(stored, result.set, sort, internalsOf(this.index)._idToShortId.get(stored.name));
+    const facets = this.facets.count(result.set.ids, result.set.length);
     // search-query.ts keeps limit within 1–100; a page is never empty of room, whatever a caller passes.
     const limit = Math.min(100, Math.max(1, Math.trunc(query.limit) || 1));
-    const { page, more } = pageAfter(result, sort, query.direction, limit, after);
+    const { page, more } = pageAfter(result.set, sort, query.direction, limit, after);
+    const { reached } = result;
     const hits = page.map((candidate): SearchHit => {
-      const { reached } = candidate;
       return reached === undefined
         ? { document: candidate.entry.document }
         : { document: candidate.entry.document, score: candidate.score, highlights: highlightsOf(candidate.entry.document, reached) };
@@ -219,7 +221,7 @@ export class MiniSearchEngine implements SearchEngine {
     const last = page[page.length - 1];
     return {
       hits,
-      total: result.length,
+      total: result.set.length,
       facets,
       ...(more && last ? { nextCursor: encodeSearchCursor(positionOf(last, sort), query) } : {}),
     };
@@ -230,33 +232,51 @@ export class MiniSearchEngine implements SearchEngine {
     return encodeSnapshot(this.index, SEARCH_FIELDS.length, (shortId) => (this.byShortId[shortId] as IndexedEntry).document);
   }
 
-  /** Filter-only: every admitted model, in short id order; pageAfter orders them. */
-  private filtered(admits: EntryFilter): Candidate[] {
-    const result: Candidate[] = [];
-    const { byShortId } = this;
-    for (let id = 0; id < byShortId.length; id += 1) {
-      const entry = byShortId[id];
-      if (entry !== undefined && admits(entry)) result.push({ id, entry, score: 0 });
+  /** The engine's result arrays, at least `size` long, reused from search to search (a search reads its result before the next begins). */
+  private resultArrays(size: number): { ids: Int32Array; scores: Float64Array } {
+    if (this.resultIds.length < size) {
+      this.resultIds = new Int32Array(Math.ceil(size * 1.25));
+      this.resultScores = new Float64Array(this.resultIds.length);
     }
-    return result;
+    return { ids: this.resultIds, scores: this.resultScores };
   }
 
-  private matching(text: string, { admits, visibilityOnly }: CompiledFilter): Candidate[] {
+  /** Filter-only: every admitted model, in short id order, score 0; pageAfter orders them. */
+  private filtered(admits: EntryFilter): { set: ResultSet; reached?: ReadonlySet<string> } {
+    const { byShortId } = this;
+    const { ids, scores } = this.resultArrays(byShortId.length);
+    let length = 0;
+    for (let id = 0; id < byShortId.length; id += 1) {
+      const entry = byShortId[id];
+      if (entry !== undefined && admits(entry)) {
+        ids[length] = id;
+        scores[length] = 0;
+        length += 1;
+      }
+    }
+    return { set: { ids, scores, length, entries: byShortId } };
+  }
+
+  private matching(text: string, { admits, visibilityOnly }: CompiledFilter): { set: ResultSet; reached?: ReadonlySet<string> } {
     const terms = tokenizeQuery(text).map(processTerm).filter((term) => term !== '');
     const run = (combineWith: 'AND' | 'OR') => {
       const scored = scoreTerms(this.index, terms, combineWith, SCORING, this.statistics, this.cache);
-      const result: Candidate[] = [];
+      const { ids, scores } = this.resultArrays(scored.ids.length);
       const { publicFlags } = this.statistics;
-      const { boosts } = this;
+      const { boosts, byShortId } = this;
+      let length = 0;
       for (const shortId of scored.ids) {
-        const entry = this.byShortId[shortId] as IndexedEntry;
         // A public model with no filter set is admitted from flat arrays, without reading its entry.
-        if ((visibilityOnly && publicFlags[shortId] === 1) || admits(entry)) result.push({ id: shortId, entry, score: (scored.scores[shortId] as number) * (boosts[shortId] as number), reached: scored.reached });
+        if ((visibilityOnly && publicFlags[shortId] === 1) || admits(byShortId[shortId] as IndexedEntry)) {
+          ids[length] = shortId;
+          scores[length] = (scored.scores[shortId] as number) * (boosts[shortId] as number);
+          length += 1;
+        }
       }
-      return result;
+      return { set: { ids, scores, length, entries: byShortId }, reached: scored.reached };
     };
     const all = run('AND');
-    return all.length > 0 || new Set(terms).size < 2 ? all : run('OR');
+    return all.set.length > 0 || new Set(terms).size < 2 ? all : run('OR');
   }
 }
 
