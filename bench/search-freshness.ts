@@ -10,6 +10,7 @@
  * Then the time one loader call takes to catch up when nothing is new.
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -32,6 +33,7 @@ const GOAL_MS = 2_000;
 const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 
 async function main(): Promise<void> {
+  const loadBefore = loadavg()[0] as number;
   const mlhub = await startMlhub({ env: { MLHUB_AUTH: 'required' } });
   try {
     const issuer = await openLocalIssuer(mlhub.dataDir);
@@ -97,6 +99,7 @@ async function main(): Promise<void> {
       '# Search freshness after a write (local runtime)',
       '',
       `Written by \`npm run bench:search-freshness\` (bench/search-freshness.ts) on ${new Date().toISOString()}. Goal (issue 13): a write is seen by search within ${GOAL_MS / 1000} s locally.`,
+      `The machine was shared: its 1-minute load average was ${loadBefore.toFixed(1)} when the run began and ${(loadavg()[0] as number).toFixed(1)} when it ended, on ${cpus().length} cores.`,
       '',
       `## Metadata updates (recorded by the write itself): ${updatesHeld} of ${RUNS} in the log when the request answered`,
       '',
