@@ -154,9 +154,10 @@ export class MiniSearchEngine implements SearchEngine {
   upsert(document: SearchDocument): void {
     this.remove(document.name);
     const terms = indexTerms(document);
-    // A word new to the index changes what a cached prefix or typo reaches; any other write
-    // changes only the postings of the document's own words.
-    if (terms.some((fieldTerms) => fieldTerms.some((term) => internalsOf(this.index)._index.get(term) === undefined))) this.cache.derived.clear();
+    // A word new to the index changes what a cached exact word, prefix or typo reaches; any other
+    // write changes only the postings of the document's own words.
+    const { _index } = internalsOf(this.index);
+    for (const term of new Set(terms.flat())) if (_index.get(term) === undefined) this.cache.forgetExpansionsReaching(term, SCORING);
     this.index.add(document);
     this.forgetPostings(terms);
     const entry = indexedEntry(document);

@@ -190,6 +190,19 @@ export class ScoringCache {
     return reached;
   }
 
+  /**
+   * Forgets the cached expansions that `added`, an index term new to the index, now belongs to: a
+   * query term it equals, prefixes (where prefix search applies), or is within the query term's
+   * edits of. A write brings such terms on most writes (a model's name is mostly its own words),
+   * and dropping every expansion then made the next searches walk the index tree again.
+   */
+  forgetExpansionsReaching(added: string, options: Pick<ScoringOptions, 'prefix' | 'fuzzy'>): void {
+    for (const term of this.derived.keys()) {
+      const distance = options.fuzzy(term);
+      if (term === added || (options.prefix(term) && added.startsWith(term)) || (distance !== false && distance > 0 && withinEdits(term, added, distance))) this.derived.delete(term);
+    }
+  }
+
   expansions(term: string, compute: () => DerivedTerm[]): DerivedTerm[] {
     let derived = this.derived.get(term);
     if (derived === undefined) {
@@ -297,6 +310,28 @@ function termVector(internals: MiniSearchInternals, derived: readonly DerivedTer
   const vector = new Float64Array(ids.length);
   for (let at = 0; at < ids.length; at += 1) vector[at] = scores[ids[at] as number] as number;
   return { ids, scores: vector };
+}
+
+/**
+ * Whether `a` and `b` are within `distance` edits (insertions, deletions, substitutions:
+ * Levenshtein, as MiniSearch's fuzzy search counts them), by the banded dynamic programme.
+ */
+export function withinEdits(a: string, b: string, distance: number): boolean {
+  if (Math.abs(a.length - b.length) > distance) return false;
+  let previous = Array.from({ length: b.length + 1 }, (_, at) => at);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    let best = i;
+    for (let j = 1; j <= b.length; j += 1) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      const value = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + cost);
+      current.push(value);
+      if (value < best) best = value;
+    }
+    if (best > distance) return false;
+    previous = current;
+  }
+  return (previous[b.length] as number) <= distance;
 }
 
 /** The index terms one query term reaches, weighted as MiniSearch's executeQuerySpec weighs them: exact 1, prefix and fuzzy less with distance. */

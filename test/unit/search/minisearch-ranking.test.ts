@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { SearchDocument } from '../../../functions/search/search-engine';
 import { createMiniSearchEngine, fuzzyDistance, prefixSearch, SEARCH_BOOSTS } from '../../../functions/search/minisearch/minisearch-engine';
 import { PublicStatistics } from '../../../functions/search/minisearch/public-statistics';
-import { internalsOf, scoreTerms } from '../../../functions/search/minisearch/term-scorer';
+import { internalsOf, scoreTerms, withinEdits } from '../../../functions/search/minisearch/term-scorer';
 import { highlight, processTerm, stem, tokenizeDocument, tokenizeQuery } from '../../../functions/search/minisearch/text-analysis';
 import { names, query, searchDocument } from './search-fixtures';
 
@@ -98,6 +98,15 @@ describe('MiniSearchEngine ranking', () => {
     expect(engine.search(query({ q: 'resnet50' }), {}).hits[0]?.highlights?.name).toBe('<mark>resnet_50</mark>');
     expect(engine.search(query({ q: 'resnet' }), {}).hits[0]?.highlights?.name).toBe('<mark>resnet</mark>_50');
     expect(engine.search(query({ filters: { framework: 'onnx' } }), {}).hits[0]?.highlights).toBeUndefined();
+  });
+
+  it('counts edits as MiniSearch\'s fuzzy search does (Levenshtein), for forgetting cached typo expansions', () => {
+    expect(withinEdits('segmentation', 'segmentaton', 1)).toBe(true);
+    expect(withinEdits('segmentation', 'segmentatoin', 1)).toBe(false);
+    expect(withinEdits('wheat', 'wheats', 1)).toBe(true);
+    expect(withinEdits('wheat', 'whet', 1)).toBe(true);
+    expect(withinEdits('wheat', 'wheaten', 1)).toBe(false);
+    expect(withinEdits('wheat', 'wheat', 0)).toBe(true);
   });
 
   it('indexes joined words whole beside their parts', () => {
