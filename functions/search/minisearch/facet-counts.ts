@@ -16,24 +16,56 @@ export function facetValuesOf(document: SearchDocument, facet: SearchFacet): str
   }
 }
 
-/** The ids of a document's facet values, all facets together (each id belongs to one facet). */
-export type FacetIds = Uint32Array;
-
 /**
  * Every facet value the index has held, numbered across all facets, so that counting a result is
  * incrementing one typed array rather than hashing strings: at 100k models a filter-only search
  * counts about a million values. Values are kept exactly as written (counted apart when they
  * differ in case) and never forgotten while the engine lives: a value no document has any more
  * just counts 0, and a snapshot load starts afresh.
+ *
+ * Each document's value ids are kept here, flat, by MiniSearch's short id (`record`), not on its
+ * entry: counting 30k hits then reads two typed arrays in id order instead of chasing 30k
+ * objects across the heap, which was most of a search's time at 100k models. A short id is never
+ * reused (an update takes a new one), so ids of replaced documents stay as dead space until the
+ * next load or rebuild.
  */
 export class FacetDictionary {
   private readonly ids = SEARCH_FACETS.map(() => new Map<string, number>());
   /** Per facet, the global ids of its values. */
   private readonly idsByFacet = SEARCH_FACETS.map((): number[] => []);
   private readonly values: string[] = [];
+  /** Value ids of every recorded document, back to back; a short id's run is [start[id], start[id] + size[id]). */
+  private flat = new Uint32Array(1 << 16);
+  private used = 0;
+  private start = new Uint32Array(1 << 12);
+  private size = new Uint16Array(1 << 12);
 
-  idsOf(document: SearchDocument): FacetIds {
-    return Uint32Array.from(SEARCH_FACETS.flatMap((facet, index) => facetValuesOf(document, facet).map((value) => this.idOf(index, value))));
+  /** Records a document's facet value ids under its short id. */
+  record(shortId: number, document: SearchDocument): void {
+    if (shortId >= this.start.length) {
+      const capacity = Math.max(shortId + 1, this.start.length * 2);
+      const start = new Uint32Array(capacity);
+      start.set(this.start);
+      const size = new Uint16Array(capacity);
+      size.set(this.size);
+      this.start = start;
+      this.size = size;
+    }
+    const from = this.used;
+    for (let facet = 0; facet < SEARCH_FACETS.length; facet += 1) {
+      for (const value of facetValuesOf(document, SEARCH_FACETS[facet] as SearchFacet)) {
+        if (this.used - from === 0xffff) break;
+        if (this.used === this.flat.length) {
+          const flat = new Uint32Array(this.flat.length * 2);
+          flat.set(this.flat);
+          this.flat = flat;
+        }
+        this.flat[this.used] = this.idOf(facet, value);
+        this.used += 1;
+      }
+    }
+    this.start[shortId] = from;
+    this.size[shortId] = this.used - from;
   }
 
   private idOf(facet: number, value: string): number {
@@ -48,12 +80,15 @@ export class FacetDictionary {
     return id;
   }
 
-  /** Counts of each facet's values over `result` (the whole result, not a page), top FACET_VALUES_SHOWN, most frequent first, ties by value. */
-  count(result: readonly { readonly entry: { readonly facetIds: FacetIds } }[]): Record<SearchFacet, FacetCount[]> {
+  /** Counts of each facet's values over the first `length` short ids of `ids` (recorded ones) (the whole result, not a page), top FACET_VALUES_SHOWN, most frequent first, ties by value. */
+  count(ids: Int32Array, length: number): Record<SearchFacet, FacetCount[]> {
     const counts = new Uint32Array(this.values.length);
-    for (let at = 0; at < result.length; at += 1) {
-      const ids = (result[at] as { readonly entry: { readonly facetIds: FacetIds } }).entry.facetIds;
-      for (let index = 0; index < ids.length; index += 1) { const id = ids[index] as number; counts[id] = (counts[id] as number) + 1; }
+    const { flat, start, size } = this;
+    for (let at = 0; at < length; at += 1) {
+      const shortId = ids[at] as number;
+      const from = start[shortId] as number;
+      const to = from + (size[shortId] as number);
+      for (let index = from; index < to; index += 1) { const id = flat[index] as number; counts[id] = (counts[id] as number) + 1; }
     }
     const facets = {} as Record<SearchFacet, FacetCount[]>;
     SEARCH_FACETS.forEach((facet, index) => {
@@ -70,7 +105,7 @@ function topValues(counts: Uint32Array, ids: readonly number[], values: readonly
   const top: FacetCount[] = [];
   for (const id of ids) {
     const count = counts[id] as number;
-    if (count === 0) continue;
+    if (count === 0 || (top.length === FACET_VALUES_SHOWN && count < (top[top.length - 1] as FacetCount).count)) continue;
     const candidate = { value: values[id] as string, count };
     if (top.length === FACET_VALUES_SHOWN && !before(candidate, top[top.length - 1] as FacetCount)) continue;
     let at = top.length;

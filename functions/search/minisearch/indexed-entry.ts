@@ -1,11 +1,10 @@
 import { invalid } from '../../errors/app-error';
 import type { SearchDocument, SearchQuery, SearchViewer } from '../search-engine';
 import { documentBoost } from './document-boost';
-import type { FacetDictionary, FacetIds } from './facet-counts';
 
 /**
  * A document with what every search asks of it computed once, when it is indexed: who may see
- * it, its filter values lowercased, its facet value ids and its boost. A search then only
+ * it, its filter values lowercased and its boost (facet value ids: facet-counts.ts). A search then only
  * compares strings and reads arrays, 100k times for a filter-only search.
  */
 export interface IndexedEntry {
@@ -22,13 +21,12 @@ export interface IndexedEntry {
   readonly keywords: readonly string[];
   /** updatedAt in epoch milliseconds. */
   readonly updatedMs: number;
-  readonly facetIds: FacetIds;
   readonly boost: number;
 }
 
 const lower = (value: string | undefined): string | undefined => value?.toLowerCase();
 
-export function indexedEntry(document: SearchDocument, facets: FacetDictionary): IndexedEntry {
+export function indexedEntry(document: SearchDocument): IndexedEntry {
   return {
     document,
     isPublic: document.visibility === 'public',
@@ -41,7 +39,6 @@ export function indexedEntry(document: SearchDocument, facets: FacetDictionary):
     authors: document.authors.flatMap((author) => [author.name.toLowerCase(), ...(author.orcid ? [author.orcid.toLowerCase()] : [])]),
     keywords: document.keywords.map((keyword) => keyword.toLowerCase()),
     updatedMs: Date.parse(document.updatedAt),
-    facetIds: facets.idsOf(document),
     boost: documentBoost(document),
   };
 }
@@ -56,6 +53,12 @@ export const visibleTo = (entry: IndexedEntry, viewer: SearchViewer): boolean =>
 /** A search's filters, compiled once per search into a predicate over entries. */
 export type EntryFilter = (entry: IndexedEntry) => boolean;
 
+/** compileFilters' answer: the predicate, and whether it is visibility alone (no filter set), when a public model passes without its entry being read. */
+export interface CompiledFilter {
+  readonly admits: EntryFilter;
+  readonly visibilityOnly: boolean;
+}
+
 /**
  * The predicate of SearchQuery.filters for `viewer`: each set filter must hold, values compared
  * lowercased and whole (`framework=onnx` matches `ONNX`; `author` matches a name or an ORCID iD).
@@ -63,7 +66,7 @@ export type EntryFilter = (entry: IndexedEntry) => boolean;
  *
  * @throws AppError 400 `invalid_updated_since` when updatedSince is not a date
  */
-export function compileFilters(filters: SearchQuery['filters'], viewer: SearchViewer): EntryFilter {
+export function compileFilters(filters: SearchQuery['filters'], viewer: SearchViewer): CompiledFilter {
   const checks: EntryFilter[] = [];
   const equals = (value: string | undefined, read: (entry: IndexedEntry) => string | undefined) => {
     if (value === undefined) return;
@@ -100,5 +103,10 @@ export function compileFilters(filters: SearchQuery['filters'], viewer: SearchVi
     const me = viewer.userId;
     checks.push((entry) => me !== undefined && entry.document.owner === me);
   }
-  return (entry) => visibleTo(entry, viewer) && checks.every((check) => check(entry));
+  const admits: EntryFilter = (entry) => {
+    if (!visibleTo(entry, viewer)) return false;
+    for (let at = 0; at < checks.length; at += 1) if (!(checks[at] as EntryFilter)(entry)) return false;
+    return true;
+  };
+  return { admits, visibilityOnly: checks.length === 0 };
 }

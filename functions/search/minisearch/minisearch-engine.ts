@@ -10,9 +10,11 @@ import {
   type SearchViewer,
 } from '../search-engine';
 import { FacetDictionary } from './facet-counts';
-import { compileFilters, indexedEntry, type EntryFilter, type IndexedEntry } from './indexed-entry';
+import { decodeSnapshot, encodeSnapshot } from './index-snapshot';
+import { compileFilters, indexedEntry, type CompiledFilter, type EntryFilter, type IndexedEntry } from './indexed-entry';
+import { PublicStatistics } from './public-statistics';
 import { internalsOf, ScoringCache, scoreTerms, type ScoringOptions } from './term-scorer';
-import { numericSort, pageAfter, positionOf, type Candidate } from './result-order';
+import { numericSort, pageAfter, positionOf, resumeAt, type ResultSet } from './result-order';
 import { decodeSearchCursor, encodeSearchCursor } from './search-cursor';
 import { highlight, processTerm, tokenizeDocument, tokenizeQuery } from './text-analysis';
 
@@ -72,17 +74,7 @@ const MINISEARCH_OPTIONS: Options<SearchDocument> = {
   searchOptions: SEARCH_OPTIONS,
 };
 
-/** The format tag and version of a snapshot; a snapshot of another version is refused, and the caller rebuilds from the table. */
-export const SNAPSHOT_FORMAT = 'mlhub-search-minisearch';
-export const SNAPSHOT_VERSION = 1;
-
-/** A snapshot that cannot be loaded: not this format, another version, or damaged. The message says which. */
-export class SearchSnapshotError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SearchSnapshotError';
-  }
-}
+export { SearchSnapshotError, SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './index-snapshot';
 
 /**
  * SearchEngine in one process, on MiniSearch 7.2.0 (issue 13 measured it best of the embedded
@@ -91,7 +83,9 @@ export class SearchSnapshotError extends Error {
  * through MiniSearch's hits), so totals and facets never depend on the page.
  *
  * Relevance is MiniSearch's BM25+ with SEARCH_BOOSTS, prefix and fuzzy matches weighted down by
- * MiniSearch's defaults (0.375 and 0.45), times documentBoost (document-boost.ts). All words of
+ * MiniSearch's defaults (0.375 and 0.45), times documentBoost (document-boost.ts), with BM25's
+ * collection statistics counted over public documents only (public-statistics.ts, review finding
+ * 14), so no score or order moves with a document its viewer may not see. All words of
  * `q` must match (each exactly, as a prefix, or within one edit); when no model the viewer may
  * see matches them all, any word may match, so a stray word ranks instead of emptying the result.
  */
@@ -100,20 +94,32 @@ export class MiniSearchEngine implements SearchEngine {
   /** The entries by MiniSearch's short id for them, so the scorer's dense arrays map to entries without a lookup by name. */
   private readonly byShortId: (IndexedEntry | undefined)[] = [];
   private readonly facets = new FacetDictionary();
-  private readonly lengths: number[] = [];
-  /** Dropped on every write: MiniSearch changes postings in place. */
-  private cache = new ScoringCache();
+  private readonly statistics = new PublicStatistics(SEARCH_FIELDS.length);
+  private resultIds = new Int32Array(0);
+  private resultScores = new Float64Array(0);
+  /** documentBoost by short id, beside the entries for the same reason as the statistics' arrays. */
+  private boosts = new Float64Array(1024);
+  /** Kept across writes, less what each write changes (upsert, forgetPostings). */
+  private readonly cache = new ScoringCache();
 
   private constructor(private readonly index: MiniSearch<SearchDocument>, documents: Iterable<SearchDocument>) {
-    for (const document of documents) this.entries.set(document.name, indexedEntry(document, this.facets));
+    for (const document of documents) this.entries.set(document.name, indexedEntry(document));
     for (const [shortId, name] of internalsOf(index)._documentIds) this.track(shortId, this.entries.get(name));
   }
 
-  /** Records (or with no entry, forgets) the entry and field lengths of a short id. */
+  /** Records (or with no entry, forgets) the entry, field lengths and visibility of a short id. */
   private track(shortId: number, entry: IndexedEntry | undefined): void {
     this.byShortId[shortId] = entry;
-    const lengths = internalsOf(this.index)._fieldLength.get(shortId);
-    for (let field = 0; field < SEARCH_FIELDS.length; field += 1) this.lengths[shortId * SEARCH_FIELDS.length + field] = entry ? (lengths?.[field] ?? 0) : -1;
+    if (entry) {
+      if (shortId >= this.boosts.length) {
+        const boosts = new Float64Array(Math.max(shortId + 1, this.boosts.length * 2));
+        boosts.set(this.boosts);
+        this.boosts = boosts;
+      }
+      this.boosts[shortId] = entry.boost;
+      this.statistics.track(shortId, internalsOf(this.index)._fieldLength.get(shortId), entry.isPublic);
+      this.facets.record(shortId, entry.document);
+    } else this.statistics.untrack(shortId);
   }
 
   /** An engine holding `documents` (names unique). */
@@ -130,25 +136,7 @@ export class MiniSearchEngine implements SearchEngine {
    * @throws SearchSnapshotError when the bytes are not such a snapshot, of SNAPSHOT_VERSION, whole
    */
   static load(bytes: Uint8Array): MiniSearchEngine {
-    let snapshot: { format?: unknown; version?: unknown; index?: unknown; documents?: unknown };
-    try {
-      snapshot = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as typeof snapshot;
-    } catch (error) {
-      throw new SearchSnapshotError('The search snapshot is not JSON: it is damaged or not a search snapshot', { cause: error });
-    }
-    if (snapshot === null || typeof snapshot !== 'object' || snapshot.format !== SNAPSHOT_FORMAT) throw new SearchSnapshotError(`The search snapshot is not in the ${SNAPSHOT_FORMAT} format`);
-    if (snapshot.version !== SNAPSHOT_VERSION) throw new SearchSnapshotError(`The search snapshot is version ${String(snapshot.version)}; this engine reads version ${SNAPSHOT_VERSION} only: rebuild it`);
-    const { documents } = snapshot;
-    if (!Array.isArray(documents) || !documents.every(isSearchDocument)) throw new SearchSnapshotError('The search snapshot\'s documents are missing or malformed');
-    let index: MiniSearch<SearchDocument>;
-    try {
-      index = MiniSearch.loadJS<SearchDocument>(snapshot.index as Parameters<typeof MiniSearch.loadJS>[0], MINISEARCH_OPTIONS);
-    } catch (error) {
-      throw new SearchSnapshotError(`The search snapshot's index cannot be loaded: ${(error as Error).message}`, { cause: error });
-    }
-    if (index.documentCount !== documents.length || !documents.every((document) => index.has(document.name))) {
-      throw new SearchSnapshotError('The search snapshot\'s index and documents disagree: it is damaged');
-    }
+    const { index, documents } = decodeSnapshot(bytes, MINISEARCH_OPTIONS, SEARCH_FIELDS.length, isSearchDocument);
     // Every update takes a new short id, and a search allocates arrays as long as the largest: once
     // most ids are dead, rebuilding from the documents (seconds) is cheaper than carrying them on.
     if (internalsOf(index)._nextId > 2 * Math.max(documents.length, 10_000)) return MiniSearchEngine.create(documents);
@@ -165,9 +153,14 @@ export class MiniSearchEngine implements SearchEngine {
 
   upsert(document: SearchDocument): void {
     this.remove(document.name);
-    this.cache = new ScoringCache();
+    const terms = indexTerms(document);
+    // A word new to the index changes what a cached exact word, prefix or typo reaches; any other
+    // write changes only the postings of the document's own words.
+    const { _index } = internalsOf(this.index);
+    for (const term of new Set(terms.flat())) if (_index.get(term) === undefined) this.cache.forgetExpansionsReaching(term, SCORING);
     this.index.add(document);
-    const entry = indexedEntry(document, this.facets);
+    this.forgetPostings(terms);
+    const entry = indexedEntry(document);
     this.entries.set(document.name, entry);
     this.track(internalsOf(this.index)._idToShortId.get(document.name) as number, entry);
   }
@@ -176,12 +169,30 @@ export class MiniSearchEngine implements SearchEngine {
     const entry = this.entries.get(name);
     if (!entry) return;
     this.entries.delete(name);
-    this.cache = new ScoringCache();
     this.track(internalsOf(this.index)._idToShortId.get(name) as number, undefined);
     // remove, with the document as indexed, not discard: a discarded document stays in its terms'
     // postings until a vacuum, and counts there, so a term's document frequency could pass the
     // document count and its IDF, and the scores of what matches it, turn negative.
+    const terms = indexTerms(entry.document);
+    this.forgetPostings(terms);
     this.index.remove(entry.document);
+  }
+
+  /**
+   * Drops the scorer's compact copies of the postings of `terms` (by field id), which MiniSearch
+   * changes in place on a write; every other posting, and its public count, is unchanged by it.
+   * A posting emptied by a removal leaves the index, and a copy of it can only be reached through
+   * a cached expansion, where its ids are no longer live (lengths −1, not public) and count nowhere.
+   */
+  private forgetPostings(terms: readonly (readonly string[])[]): void {
+    this.cache.forgetScores();
+    const { _index } = internalsOf(this.index);
+    terms.forEach((fieldTerms, fieldId) => {
+      for (const term of fieldTerms) {
+        const postings = _index.get(term)?.get(fieldId);
+        if (postings) this.cache.forget(postings);
+      }
+    });
   }
 
   /**
@@ -193,16 +204,17 @@ export class MiniSearchEngine implements SearchEngine {
    */
   search(query: SearchQuery, viewer: SearchViewer): SearchResult {
     const text = query.q?.trim() ?? '';
-    const admits = compileFilters(query.filters, viewer);
+    const filter = compileFilters(query.filters, viewer);
     const sort = query.sort === 'relevance' && text === '' ? 'updated' : query.sort;
-    const after = query.cursor === undefined ? undefined : decodeSearchCursor(query.cursor, query, numericSort(sort));
-    const result = text === '' ? this.filtered(admits) : this.matching(text, admits);
-    const facets = this.facets.count(result);
+    const stored = query.cursor === undefined ? undefined : decodeSearchCursor(query.cursor, query, numericSort(sort));
+    const result = text === '' ? this.filtered(filter.admits) : this.matching(text, filter);
+    const after = stored && resumeAt(stored, result.set, sort, internalsOf(this.index)._idToShortId.get(stored.name));
+    const facets = this.facets.count(result.set.ids, result.set.length);
     // search-query.ts keeps limit within 1–100; a page is never empty of room, whatever a caller passes.
     const limit = Math.min(100, Math.max(1, Math.trunc(query.limit) || 1));
-    const { page, more } = pageAfter(result, sort, query.direction, limit, after);
+    const { page, more } = pageAfter(result.set, sort, query.direction, limit, after);
+    const { reached } = result;
     const hits = page.map((candidate): SearchHit => {
-      const { reached } = candidate;
       return reached === undefined
         ? { document: candidate.entry.document }
         : { document: candidate.entry.document, score: candidate.score, highlights: highlightsOf(candidate.entry.document, reached) };
@@ -210,39 +222,71 @@ export class MiniSearchEngine implements SearchEngine {
     const last = page[page.length - 1];
     return {
       hits,
-      total: result.length,
+      total: result.set.length,
       facets,
       ...(more && last ? { nextCursor: encodeSearchCursor(positionOf(last, sort), query) } : {}),
     };
   }
 
-  /** serialize(): `{format, version, index: MiniSearch's toJSON, documents}` as UTF-8 JSON. */
+  /** serialize(): the snapshot format of index-snapshot.ts. */
   serialize(): Buffer {
-    const documents = [...this.entries.values()].map((entry) => entry.document);
-    return Buffer.from(JSON.stringify({ format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, index: this.index.toJSON(), documents }), 'utf8');
+    return encodeSnapshot(this.index, SEARCH_FIELDS.length, (shortId) => (this.byShortId[shortId] as IndexedEntry).document);
   }
 
-  /** Filter-only: every admitted model, in index order; pageAfter orders them. */
-  private filtered(admits: EntryFilter): Candidate[] {
-    const result: Candidate[] = [];
-    for (const entry of this.entries.values()) if (admits(entry)) result.push({ entry, score: 0 });
-    return result;
+  /** The engine's result arrays, at least `size` long, reused from search to search (a search reads its result before the next begins). */
+  private resultArrays(size: number): { ids: Int32Array; scores: Float64Array } {
+    if (this.resultIds.length < size) {
+      this.resultIds = new Int32Array(Math.ceil(size * 1.25));
+      this.resultScores = new Float64Array(this.resultIds.length);
+    }
+    return { ids: this.resultIds, scores: this.resultScores };
   }
 
-  private matching(text: string, admits: EntryFilter): Candidate[] {
+  /** Filter-only: every admitted model, in short id order, score 0; pageAfter orders them. */
+  private filtered(admits: EntryFilter): { set: ResultSet; reached?: ReadonlySet<string> } {
+    const { byShortId } = this;
+    const { ids, scores } = this.resultArrays(byShortId.length);
+    let length = 0;
+    for (let id = 0; id < byShortId.length; id += 1) {
+      const entry = byShortId[id];
+      if (entry !== undefined && admits(entry)) {
+        ids[length] = id;
+        scores[length] = 0;
+        length += 1;
+      }
+    }
+    return { set: { ids, scores, length, entries: byShortId } };
+  }
+
+  private matching(text: string, { admits, visibilityOnly }: CompiledFilter): { set: ResultSet; reached?: ReadonlySet<string> } {
     const terms = tokenizeQuery(text).map(processTerm).filter((term) => term !== '');
     const run = (combineWith: 'AND' | 'OR') => {
-      const scored = scoreTerms(this.index, terms, combineWith, SCORING, { lengths: this.lengths, fieldCount: SEARCH_FIELDS.length }, this.cache);
-      const result: Candidate[] = [];
+      const scored = scoreTerms(this.index, terms, combineWith, SCORING, this.statistics, this.cache);
+      const { ids, scores } = this.resultArrays(scored.ids.length);
+      const { publicFlags } = this.statistics;
+      const { boosts, byShortId } = this;
+      let length = 0;
       for (const shortId of scored.ids) {
-        const entry = this.byShortId[shortId] as IndexedEntry;
-        if (admits(entry)) result.push({ entry, score: (scored.scores[shortId] as number) * entry.boost, reached: scored.reached });
+        // A public model with no filter set is admitted from flat arrays, without reading its entry.
+        if ((visibilityOnly && publicFlags[shortId] === 1) || admits(byShortId[shortId] as IndexedEntry)) {
+          ids[length] = shortId;
+          scores[length] = (scored.scores[shortId] as number) * (boosts[shortId] as number);
+          length += 1;
+        }
       }
-      return result;
+      return { set: { ids, scores, length, entries: byShortId }, reached: scored.reached };
     };
     const all = run('AND');
-    return all.length > 0 || new Set(terms).size < 2 ? all : run('OR');
+    return all.set.length > 0 || new Set(terms).size < 2 ? all : run('OR');
   }
+}
+
+/** A document's index terms per field id (SEARCH_FIELDS order), as MiniSearch's add derives them with MINISEARCH_OPTIONS. */
+function indexTerms(document: SearchDocument): string[][] {
+  return SEARCH_FIELDS.map((field) => {
+    const text = field === 'name' ? document.name : fieldText(document, field) ?? '';
+    return [...new Set(tokenizeDocument(text).map(processTerm).filter((term) => term !== ''))];
+  });
 }
 
 /**

@@ -6,6 +6,8 @@ import type { SearchQuery } from '../search-engine';
  * Where a page ended: the sort value of its last hit (a number for relevance and counters, an
  * ISO date or name otherwise) and that hit's name, which breaks ties. The next page starts
  * strictly after it (keyset paging), so models added or removed between pages never shift it.
+ * For relevance the name is also the anchor whose current score is used (result-order.ts,
+ * resumeAt), since scores move with any write.
  */
 export interface SortPosition {
   readonly value: number | string;

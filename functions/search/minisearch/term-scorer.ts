@@ -1,4 +1,5 @@
 import type MiniSearch from 'minisearch';
+import { LazyPostings } from './lazy-postings';
 
 /** Per field id, the frequency of a term in each document (by MiniSearch's short id). */
 type FieldTermData = Map<number, Map<number, number>>;
@@ -12,8 +13,6 @@ export interface MiniSearchInternals {
   };
   _fieldIds: Record<string, number>;
   _fieldLength: Map<number, number[]>;
-  _avgFieldLength: number[];
-  _documentCount: number;
   _documentIds: Map<number, string>;
   _idToShortId: Map<string, number>;
   _nextId: number;
@@ -22,13 +21,18 @@ export interface MiniSearchInternals {
 export const internalsOf = <T>(index: MiniSearch<T>): MiniSearchInternals => index as unknown as MiniSearchInternals;
 
 /**
- * Each live document's field lengths (in terms), flat: `lengths[shortId × fieldCount + fieldId]`,
- * −1 (or absent) for a discarded document. MiniSearch keeps them in a Map of arrays, whose
- * lookups were most of the scoring time at 100k documents; the engine keeps this copy.
+ * The collection as BM25+ sees it (public-statistics.ts): each live document's field lengths,
+ * flat, `lengths[shortId × fieldCount + fieldId]`, −1 (or absent) for a removed document; which
+ * short ids are public; and N and the average field lengths over public documents only, so that
+ * no score depends on a document its viewer may not see (review finding 14).
  */
-export interface DocumentLengths {
-  readonly lengths: readonly number[];
+export interface CollectionStatistics {
+  readonly lengths: ArrayLike<number>;
   readonly fieldCount: number;
+  /** 1 for a live public document, by short id. */
+  readonly publicFlags: ArrayLike<number>;
+  readonly publicCount: number;
+  averageLength(fieldId: number): number;
 }
 
 /** How a query term is looked up; MiniSearch's SearchOptions as this scorer reads them. */
@@ -51,39 +55,152 @@ export interface DerivedTerm {
 
 /** One field's postings of one term, as typed arrays: iterating them is a tenth of the cost of iterating MiniSearch's Map. */
 interface CompactPostings {
-  readonly ids: Int32Array;
-  readonly frequencies: Float64Array;
+  /** `count` pairs (short id, frequency) from `from`: a snapshot's own array while the postings are still encoded, else a copy. */
+  readonly pairs: Int32Array;
+  readonly from: number;
+  readonly count: number;
+  /** How many of the ids are public documents: the term's document frequency in this field, as BM25 reads it. */
+  readonly publicCount: number;
 }
 
 /** Most query terms a cache remembers the expansions of, before it starts again. */
 const DERIVED_CACHE_LIMIT = 10_000;
+/** Most (document, score) pairs the term scores cache holds, before it starts again: 12 bytes each, some 36 MB. */
+const TERM_SCORES_LIMIT = 3_000_000;
+
+/** One query term's scores: the short ids it reaches and each one's score (see termVector). */
+export interface TermScores {
+  readonly ids: Int32Array;
+  readonly scores: Float64Array;
+}
 
 /**
  * What scoring computes from the index alone and can reuse until the index changes: each query
- * term's expansions (a prefix of a common word reaches thousands of terms) and compact copies of
- * the postings read. Common words are searched most (Zipf), so a warm search function reads most
- * postings from here. The engine drops it on every write, since MiniSearch changes its postings in
- * place.
+ * term's expansions (a prefix of a common word reaches thousands of terms), compact copies of
+ * the postings read, with their public document counts, and each query term's scores. Common words are searched most (Zipf), so a warm search function reads most
+ * postings from here. MiniSearch changes postings in place, so on a write the engine drops the
+ * copies of the written document's postings, and the expansions when it brings a word new to the
+ * index (MiniSearchEngine.upsert), and every term's scores (forgetScores), since N, the average
+ * lengths and the written words' document frequencies may all have moved.
  */
 export class ScoringCache {
   readonly derived = new Map<string, DerivedTerm[]>();
   readonly postings = new WeakMap<Map<number, number>, CompactPostings>();
 
-  compact(frequencies: Map<number, number>): CompactPostings {
+  compact(frequencies: Map<number, number>, publicFlags: ArrayLike<number>): CompactPostings {
+    const encoded = frequencies instanceof LazyPostings ? frequencies.encoded() : undefined;
+    if (encoded) {
+      // Read in place: nothing to copy, and no WeakMap entry (which slows every collection).
+      let derived = (frequencies as LazyPostings).scorerCopy as CompactPostings | undefined;
+      if (derived === undefined) {
+        const { source, from, count } = encoded;
+        let publicCount = 0;
+        for (let at = from, end = from + 2 * count; at < end; at += 2) if (publicFlags[source[at] as number] === 1) publicCount += 1;
+        derived = { pairs: source, from, count, publicCount };
+        (frequencies as LazyPostings).scorerCopy = derived;
+      }
+      return derived;
+    }
     let postings = this.postings.get(frequencies);
     if (postings === undefined) {
-      const ids = new Int32Array(frequencies.size);
-      const counts = new Float64Array(frequencies.size);
+      const pairs = new Int32Array(2 * frequencies.size);
       let at = 0;
+      let publicCount = 0;
       frequencies.forEach((frequency, shortId) => {
-        ids[at] = shortId;
-        counts[at] = frequency;
-        at += 1;
+        pairs[at] = shortId;
+        pairs[at + 1] = frequency;
+        at += 2;
+        if (publicFlags[shortId] === 1) publicCount += 1;
       });
-      postings = { ids, frequencies: counts };
+      postings = { pairs, from: 0, count: frequencies.size, publicCount };
       this.postings.set(frequencies, postings);
     }
     return postings;
+  }
+
+  /** Forgets what was derived from one field's postings of a term (a write changed them, or who may see one of their documents). */
+  forget(frequencies: Map<number, number>): void {
+    this.postings.delete(frequencies);
+    if (frequencies instanceof LazyPostings) frequencies.scorerCopy = undefined;
+  }
+
+  private scratchScores = new Float64Array(0);
+  private scratchCounts = new Uint16Array(0);
+  private scratchVector = new Float64Array(0);
+  private scratchReached = new Uint8Array(0);
+
+  /**
+   * Zeroed arrays of `size` for one search's scores and match counts, reused from search to search:
+   * two fresh 100k-element arrays per search were much of the garbage collector's work. The
+   * scores stay valid until the next call.
+   */
+  scratch(size: number): { scores: Float64Array; matched: Uint16Array } {
+    if (this.scratchScores.length < size) {
+      this.scratchScores = new Float64Array(Math.ceil(size * 1.25));
+      this.scratchCounts = new Uint16Array(this.scratchScores.length);
+    } else {
+      this.scratchScores.fill(0, 0, size);
+      this.scratchCounts.fill(0, 0, size);
+    }
+    return { scores: this.scratchScores, matched: this.scratchCounts };
+  }
+
+  /** The same for one term's scores while termVector sums them. */
+  vectorScratch(size: number): { scores: Float64Array; reached: Uint8Array } {
+    if (this.scratchVector.length < size) {
+      this.scratchVector = new Float64Array(Math.ceil(size * 1.25));
+      this.scratchReached = new Uint8Array(this.scratchVector.length);
+    } else {
+      this.scratchVector.fill(0, 0, size);
+      this.scratchReached.fill(0, 0, size);
+    }
+    return { scores: this.scratchVector, reached: this.scratchReached };
+  }
+
+  /** Each query term's scores, until the next write (any write may move N, a document frequency or an average length). */
+  private readonly scored = new Map<string, TermScores>();
+  private scoredPairs = 0;
+
+  termScores(term: string, compute: () => TermScores): TermScores {
+    let vector = this.scored.get(term);
+    if (vector === undefined) {
+      vector = compute();
+      if (this.scoredPairs + vector.ids.length > TERM_SCORES_LIMIT) this.forgetScores();
+      this.scored.set(term, vector);
+      this.scoredPairs += vector.ids.length;
+    }
+    return vector;
+  }
+
+  /** Drops every query term's scores: the engine calls it on each write. */
+  forgetScores(): void {
+    this.scored.clear();
+    this.scoredPairs = 0;
+  }
+
+  private readonly reachedSets = new WeakMap<readonly DerivedTerm[], ReadonlySet<string>>();
+
+  /** The index terms of one query term's expansions, as a set, built once per expansion list (a prefix's can hold thousands). */
+  reachedBy(derived: readonly DerivedTerm[]): ReadonlySet<string> {
+    let reached = this.reachedSets.get(derived);
+    if (reached === undefined) {
+      reached = new Set(derived.map(({ term }) => term));
+      this.reachedSets.set(derived, reached);
+    }
+    return reached;
+  }
+
+  /**
+   * Forgets the cached expansions that `added`, an index term new to the index, now belongs to: a
+   * query term it equals, prefixes (where prefix search applies), or is within the query term's
+   * edits of. A write brings such terms on most writes (a model's name is mostly its own words),
+   * and dropping every expansion then made the next searches walk the index tree again.
+   */
+  forgetExpansionsReaching(added: string, options: Pick<ScoringOptions, 'prefix' | 'fuzzy'>): void {
+    for (const term of this.derived.keys()) {
+      const distance = options.fuzzy(term);
+      if (term === added || (options.prefix(term) && added.startsWith(term)) || (distance !== false && distance > 0 && withinEdits(term, added, distance))) this.derived.delete(term);
+    }
   }
 
   expansions(term: string, compute: () => DerivedTerm[]): DerivedTerm[] {
@@ -101,7 +218,7 @@ export class ScoringCache {
 export interface ScoredTerms {
   /** Short ids of the documents matched (all query terms for AND, any for OR), unordered. */
   readonly ids: number[];
-  /** Score by short id: BM25+ with field boosts and match weights, times the number of query terms matched, as MiniSearch's `search` scores. */
+  /** Score by short id: BM25+ with field boosts and match weights, times the number of query terms matched, as MiniSearch's `search` scores. Valid until the cache's next search. */
   readonly scores: Float64Array;
   /** Every index term the query reached (exactly, as a prefix or within its edits): what highlights mark. */
   readonly reached: ReadonlySet<string>;
@@ -112,47 +229,29 @@ export interface ScoredTerms {
  * its own index, into typed arrays instead of a result object per matched document. At 100k
  * models a common word matches most of them; MiniSearch's `search` then builds and sorts 80k
  * objects, some 150 ms, where this engine needs only scores (for a page) and ids (for the total
- * and facets). Documents discarded but not yet vacuumed are skipped (their lengths are −1).
- * test/unit/search/minisearch-ranking.test.ts checks the scores equal MiniSearch's own `search`,
- * so an upgrade that changes the internals fails there.
+ * and facets). Documents removed are skipped (their lengths are −1).
+ *
+ * One deliberate difference: N, document frequencies and average field lengths are those of the
+ * public documents (`statistics`, see CollectionStatistics), where MiniSearch counts every
+ * document. A term no public document holds gets the highest IDF, ln(1 + (N + 0.5) / 0.5), finite
+ * and positive even for N = 0. test/unit/search/minisearch-ranking.test.ts checks that on an
+ * all-public corpus the scores equal MiniSearch's own `search`, so an upgrade that changes the
+ * internals fails there.
  */
-export function scoreTerms<T>(index: MiniSearch<T>, terms: readonly string[], combineWith: 'AND' | 'OR', options: ScoringOptions, documents: DocumentLengths, cache: ScoringCache = new ScoringCache()): ScoredTerms {
+export function scoreTerms<T>(index: MiniSearch<T>, terms: readonly string[], combineWith: 'AND' | 'OR', options: ScoringOptions, statistics: CollectionStatistics, cache: ScoringCache = new ScoringCache()): ScoredTerms {
   const internals = internalsOf(index);
   const unique = [...new Set(terms)];
   const size = internals._nextId;
-  const scores = new Float64Array(size);
-  const matched = new Uint16Array(size);
-  const lastTerm = new Int32Array(size).fill(-1);
-  const fields = Object.entries(options.boost).map(([field, boost]) => ({ field, boost, id: internals._fieldIds[field] as number }));
+  const { scores, matched } = cache.scratch(size);
   const derivedByTerm = unique.map((term) => cache.expansions(term, () => derivedTerms(internals, term, options)));
-  const { k, b, d } = options.bm25;
-  const total = internals._documentCount;
   derivedByTerm.forEach((derived, termIndex) => {
-    for (const { weight, data } of derived) {
-      for (const { boost, id: fieldId } of fields) {
-        const frequencies = data.get(fieldId);
-        if (frequencies === undefined) continue;
-        const matching = frequencies.size;
-        const idf = Math.log(1 + (total - matching + 0.5) / (matching + 0.5));
-        const average = internals._avgFieldLength[fieldId] as number;
-        const factor = weight * boost * idf;
-        // BM25+'s length normalisation, k × (1 − b + b × length / average), split so the loop multiplies once.
-        const normBase = k * (1 - b);
-        const normPerLength = (k * b) / average;
-        const { lengths, fieldCount } = documents;
-        const postings = cache.compact(frequencies);
-        for (let at = 0; at < postings.ids.length; at += 1) {
-          const shortId = postings.ids[at] as number;
-          const frequency = postings.frequencies[at] as number;
-          const length = lengths[shortId * fieldCount + fieldId];
-          if (length === undefined || length < 0) continue;
-          scores[shortId] = (scores[shortId] as number) + factor * (d + (frequency * (k + 1)) / (frequency + normBase + normPerLength * length));
-          if (lastTerm[shortId] !== termIndex) {
-            lastTerm[shortId] = termIndex;
-            matched[shortId] = (matched[shortId] as number) + 1;
-          }
-        }
-      }
+    const term = unique[termIndex] as string;
+    const vector = cache.termScores(term, () => termVector(internals, derived, options, statistics, cache));
+    const { ids, scores: termScores } = vector;
+    for (let at = 0; at < ids.length; at += 1) {
+      const shortId = ids[at] as number;
+      scores[shortId] = (scores[shortId] as number) + (termScores[at] as number);
+      matched[shortId] = (matched[shortId] as number) + 1;
     }
   });
   const needed = combineWith === 'AND' ? unique.length : 1;
@@ -164,7 +263,75 @@ export function scoreTerms<T>(index: MiniSearch<T>, terms: readonly string[], co
       scores[shortId] = (scores[shortId] as number) * count;
     }
   }
-  return { ids, scores, reached: new Set(derivedByTerm.flatMap((derived) => derived.map(({ term }) => term))) };
+  const reachedSets = derivedByTerm.map((derived) => cache.reachedBy(derived));
+  const reached = reachedSets.length === 1 ? reachedSets[0] as ReadonlySet<string> : new Set(reachedSets.flatMap((set) => [...set]));
+  return { ids, scores, reached };
+}
+
+/**
+ * One query term's score in every live document it reaches, summed over its expansions and the
+ * fields (MiniSearch's termResults for one term), as the ids it reaches and their scores.
+ */
+function termVector(internals: MiniSearchInternals, derived: readonly DerivedTerm[], options: ScoringOptions, statistics: CollectionStatistics, cache: ScoringCache): TermScores {
+  const size = internals._nextId;
+  const { scores, reached } = cache.vectorScratch(size);
+  const touched: number[] = [];
+  const fields = Object.entries(options.boost).map(([field, boost]) => ({ boost, id: internals._fieldIds[field] as number }));
+  const { k, b, d } = options.bm25;
+  const total = statistics.publicCount;
+  const { lengths, fieldCount, publicFlags } = statistics;
+  for (const { weight, data } of derived) {
+    for (const { boost, id: fieldId } of fields) {
+      const frequencies = data.get(fieldId);
+      if (frequencies === undefined) continue;
+      const postings = cache.compact(frequencies, publicFlags);
+      const matching = postings.publicCount;
+      const idf = Math.log(1 + (total - matching + 0.5) / (matching + 0.5));
+      const average = statistics.averageLength(fieldId);
+      const factor = weight * boost * idf;
+      // BM25+'s length normalisation, k × (1 − b + b × length / average), split so the loop multiplies once.
+      const normBase = k * (1 - b);
+      const normPerLength = (k * b) / average;
+      const { pairs } = postings;
+      for (let at = postings.from, end = postings.from + 2 * postings.count; at < end; at += 2) {
+        const shortId = pairs[at] as number;
+        const frequency = pairs[at + 1] as number;
+        const length = lengths[shortId * fieldCount + fieldId];
+        if (length === undefined || length < 0) continue;
+        scores[shortId] = (scores[shortId] as number) + factor * (d + (frequency * (k + 1)) / (frequency + normBase + normPerLength * length));
+        if (reached[shortId] === 0) {
+          reached[shortId] = 1;
+          touched.push(shortId);
+        }
+      }
+    }
+  }
+  const ids = Int32Array.from(touched);
+  const vector = new Float64Array(ids.length);
+  for (let at = 0; at < ids.length; at += 1) vector[at] = scores[ids[at] as number] as number;
+  return { ids, scores: vector };
+}
+
+/**
+ * Whether `a` and `b` are within `distance` edits (insertions, deletions, substitutions:
+ * Levenshtein, as MiniSearch's fuzzy search counts them), by the banded dynamic programme.
+ */
+export function withinEdits(a: string, b: string, distance: number): boolean {
+  if (Math.abs(a.length - b.length) > distance) return false;
+  let previous = Array.from({ length: b.length + 1 }, (_, at) => at);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    let best = i;
+    for (let j = 1; j <= b.length; j += 1) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      const value = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + cost);
+      current.push(value);
+      if (value < best) best = value;
+    }
+    if (best > distance) return false;
+    previous = current;
+  }
+  return (previous[b.length] as number) <= distance;
 }
 
 /** The index terms one query term reaches, weighted as MiniSearch's executeQuerySpec weighs them: exact 1, prefix and fuzzy less with distance. */

@@ -102,6 +102,39 @@ describe('MiniSearchEngine privacy', () => {
   });
 });
 
+describe('MiniSearchEngine relevance never depends on models the viewer may not see (review finding 14)', () => {
+  const probes = [
+    searchDocument({ name: 'probe', owner: 'bob', title: 'quasarcodename probe', description: 'short', keywords: [] }),
+    searchDocument({ name: 'probe-two', owner: 'bob', title: 'Another model', description: 'quasarcodename appears in a longer description of this model', keywords: ['quasarcodename'] }),
+    searchDocument({ name: 'bystander', owner: 'carol', title: 'Unrelated zebra model', visibility: 'private', grantees: ['bob'] }),
+  ];
+  const hidden = Array.from({ length: 5 }, (_, index) => searchDocument({ name: `alice-quasar-${index}`, owner: 'alice', visibility: 'private', title: `quasarcodename internal ${'padding '.repeat(index * 5)}`, keywords: ['quasarcodename', 'zebra'], description: 'quasarcodename '.repeat(index + 1) }));
+  const searches = ['quasarcodename', 'quasarcode', 'quasarcodenme', 'quasarcodename zebra', 'zebra model', 'probe'];
+  const seen = (engine: ReturnType<typeof createMiniSearchEngine>, viewer: SearchViewer) =>
+    searches.map((q) => engine.search(query({ q }), viewer).hits.map((hit) => [hit.document.name, hit.score, hit.highlights]));
+
+  it.each([['anonymous', {}], ['bob', { userId: 'bob' }], ['a stranger', { userId: 'mallory' }]] as [string, SearchViewer][])('%s: scores and order are the same before and after other users add, then remove, private models holding the words', (_who, viewer) => {
+    const engine = createMiniSearchEngine(probes);
+    const before = seen(engine, viewer);
+    expect(before[0]?.length).toBeGreaterThan(0);
+    for (const document of hidden) engine.upsert(document);
+    expect(seen(engine, viewer)).toEqual(before);
+    expect(seen(createMiniSearchEngine([...probes, ...hidden]), viewer)).toEqual(before);
+    for (const document of hidden.slice(2)) engine.remove(document.name);
+    expect(seen(engine, viewer)).toEqual(before);
+  });
+
+  it('the owner of the private models still finds them, with finite positive scores, even when no public model holds the word', () => {
+    const engine = createMiniSearchEngine(hidden);
+    for (const q of searches.slice(0, 4)) {
+      const hits = engine.search(query({ q }), { userId: 'alice' }).hits;
+      expect(hits.length, q).toBe(5);
+      for (const hit of hits) expect(Number.isFinite(hit.score) && (hit.score as number) > 0, q).toBe(true);
+    }
+    expect(engine.search(query({ q: 'quasarcodename' }), {}).total).toBe(0);
+  });
+});
+
 describe('MiniSearchEngine over random corpora', () => {
   for (const seed of [1, 2, 3]) {
     it(`seed ${seed}: totals, facets and every page agree with a brute-force count`, () => {
@@ -182,6 +215,44 @@ describe('MiniSearchEngine cursors', () => {
     expect(names(second.hits)[0]).toBe('model-10');
   });
 
+  /** Every hit, page by page, with `write` run before each page after the first. */
+  const pagesWithWrites = (engine: ReturnType<typeof createMiniSearchEngine>, search: SearchQuery, write: (page: number, seen: readonly string[]) => void) => {
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 100; page += 1) {
+      if (page > 0) write(page, seen);
+      const result = engine.search({ ...search, ...(cursor === undefined ? {} : { cursor }) }, {});
+      seen.push(...names(result.hits));
+      cursor = result.nextCursor;
+      if (cursor === undefined) return seen;
+    }
+    throw new Error('paging did not end');
+  };
+
+  it.each([
+    ['unrelated public models are added (every score rises)', (page: number) => Array.from({ length: 30 }, (_, index) => searchDocument({ name: `other-${page}-${index}`, title: 'Unrelated', description: 'lake' }))],
+    ['public models holding the word are added (every score falls)', (page: number) => Array.from({ length: 10 }, (_, index) => searchDocument({ name: `zz-river-${page}-${index}`, title: 'Unrelated', description: 'river lake', downloads: 0 }))],
+  ])('paging by relevance skips and repeats nothing when %s between pages (review finding 15)', (_what, written) => {
+    const engine = createMiniSearchEngine(many);
+    const search = query({ q: 'river', limit: 5 });
+    const expected = names(engine.search({ ...search, limit: 100 }, {}).hits);
+    const seen = pagesWithWrites(engine, search, (page) => {
+      for (const document of written(page)) engine.upsert(document);
+    });
+    expect(seen.filter((name) => name.startsWith('model-'))).toEqual(expected);
+  });
+
+  it('paging by downloads shows every unchanged model once while the last hit shown gains downloads between pages', () => {
+    const engine = createMiniSearchEngine(many);
+    const search = query({ sort: 'downloads', limit: 4 });
+    const expected = names(engine.search({ ...search, limit: 100 }, {}).hits);
+    const seen = pagesWithWrites(engine, search, (_page, shown) => {
+      const document = engine.get(shown[shown.length - 1] as string) as SearchDocument;
+      engine.upsert({ ...document, downloads: document.downloads + 100 });
+    });
+    expect(seen).toEqual(expected);
+  });
+
   it('refuses a forged cursor, one of another query, and one whose value has the wrong type with 400 invalid_cursor', () => {
     const engine = createMiniSearchEngine(many);
     const search = query({ q: 'river', limit: 5 });
@@ -237,6 +308,38 @@ describe('MiniSearchEngine writes', () => {
   });
 });
 
+describe('MiniSearchEngine scoring cache across writes', () => {
+  it('after every write, searches (warmed before it) answer as an engine built afresh from the same documents', () => {
+    const { documents, vocabulary, users } = syntheticCorpus({ count: 200, seed: 11, vocabularySize: 120, owners: 5, privateShare: 0.3 });
+    const engine = createMiniSearchEngine(documents);
+    const current = new Map(documents.map((document) => [document.name, document]));
+    const random = randomSource(4242);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+    const searches = [...vocabulary.slice(0, 8), ...vocabulary.slice(0, 8).map((word) => word.slice(0, 3)), 'zyxwvutq', 'zyxw', 'zyxwvutr'];
+    const answer = (of: ReturnType<typeof createMiniSearchEngine>, q: string, viewer: SearchViewer) => {
+      const result = of.search(query({ q }), viewer);
+      return { total: result.total, facets: result.facets, hits: result.hits.map((hit) => `${hit.document.name} ${(hit.score as number).toFixed(6)}`).sort() };
+    };
+    for (let round = 0; round < 40; round += 1) {
+      const viewer: SearchViewer = random() < 0.5 ? {} : { userId: pick(users) };
+      for (const q of searches) answer(engine, q, viewer);
+      const some = pick([...current.values()]);
+      const kind = random();
+      if (kind < 0.2) {
+        engine.remove(some.name);
+        current.delete(some.name);
+      } else {
+        // Sometimes a word the index never held, which cached prefixes and typos must then reach.
+        const changed: SearchDocument = { ...some, title: `${pick(vocabulary)} ${random() < 0.3 ? 'zyxwvutq' : pick(vocabulary)}`, visibility: random() < 0.5 ? 'public' : 'private', downloads: some.downloads + 1 };
+        engine.upsert(changed);
+        current.set(changed.name, changed);
+      }
+      const fresh = createMiniSearchEngine([...current.values()]);
+      for (const q of searches) expect(answer(engine, q, viewer), `round ${round} q=${q}`).toEqual(answer(fresh, q, viewer));
+    }
+  });
+});
+
 describe('MiniSearchEngine snapshots', () => {
   const { documents } = syntheticCorpus({ count: 300, seed: 5, vocabularySize: 200, owners: 6, privateShare: 0.2 });
 
@@ -251,18 +354,44 @@ describe('MiniSearchEngine snapshots', () => {
     }
   });
 
+  it('a loaded engine (postings still encoded) takes writes, and serializes again, as an engine built afresh', () => {
+    const current = new Map(documents.map((document) => [document.name, document]));
+    let engine = loadMiniSearchEngine(createMiniSearchEngine(documents).serialize());
+    const searches: [SearchQuery, SearchViewer][] = [[query({ q: 'model' }), {}], [query({ q: 'glacier avalanche' }), { userId: 'user-1' }], [query({ q: 'gla' }), {}], [query({ filters: { framework: 'onnx' } }), { userId: 'user-2' }]];
+    for (let round = 0; round < 3; round += 1) {
+      // Warmed first, so that what the scorer derived from the encoded postings is there to go stale.
+      for (const [search, viewer] of searches) engine.search(search, viewer);
+      for (const document of documents.slice(round * 10, round * 10 + 10)) {
+        const changed: SearchDocument = { ...document, title: `glacier avalanche ${round}`, visibility: round === 1 ? 'private' : 'public' };
+        engine.upsert(changed);
+        current.set(changed.name, changed);
+      }
+      engine.remove(documents[200 + round]?.name as string);
+      current.delete(documents[200 + round]?.name as string);
+      const fresh = createMiniSearchEngine([...current.values()]);
+      for (const [search, viewer] of searches) expect(engine.search(search, viewer)).toEqual(fresh.search(search, viewer));
+      engine = loadMiniSearchEngine(engine.serialize());
+      for (const [search, viewer] of searches) expect(engine.search(search, viewer)).toEqual(fresh.search(search, viewer));
+    }
+  });
+
   it('refuses damaged, foreign and other-version snapshots with a SearchSnapshotError saying which', () => {
     const bytes = createMiniSearchEngine(documents).serialize();
-    const snapshot = JSON.parse(bytes.toString()) as Record<string, unknown> & { documents: SearchDocument[]; index: Record<string, unknown> };
-    const as = (value: unknown) => Buffer.from(JSON.stringify(value));
+    const newline = bytes.indexOf(0x0a);
+    const snapshot = JSON.parse(bytes.subarray(0, newline).toString()) as Record<string, unknown> & { documents: SearchDocument[]; terms: string[]; postingsLength: number };
+    const binary = bytes.subarray(newline + 1);
+    const as = (header: unknown, rest: Buffer = binary) => Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), rest]);
     for (const [bad, message] of [
-      [bytes.subarray(0, bytes.length - 10), /not JSON/],
       [Buffer.from([0x1f, 0x8b, 0x08, 0x00]), /not JSON/],
-      [as([1, 2]), /not in the mlhub-search-minisearch format/],
-      [as({ ...snapshot, version: 2 }), /version 2; this engine reads version 1 only/],
+      [bytes.subarray(0, newline - 10), /not JSON/],
+      [Buffer.from(JSON.stringify([1, 2])), /not in the mlhub-search-minisearch format/],
+      [Buffer.from(JSON.stringify({ ...snapshot, version: 1 })), /version 1; this engine reads version 2 only/],
+      [bytes.subarray(0, bytes.length - 8), /binary part is not as long as its header says/],
       [as({ ...snapshot, documents: snapshot.documents.slice(1) }), /disagree/],
       [as({ ...snapshot, documents: [{ name: 'x' }] }), /documents are missing or malformed/],
-      [as({ ...snapshot, index: { ...snapshot.index, serializationVersion: 99 } }), /index cannot be loaded/],
+      [as({ ...snapshot, postingsLength: snapshot.postingsLength - 2 }, binary.subarray(0, binary.length - 8)), /index cannot be loaded: its postings are damaged/],
+      [as({ ...snapshot, terms: snapshot.terms.slice(1) }), /index cannot be loaded: its postings are damaged/],
+      [as({ ...snapshot, terms: [...snapshot.terms, 'extra'] }), /index cannot be loaded: its postings end early/],
     ] as const) {
       expect(() => loadMiniSearchEngine(bad)).toThrow(SearchSnapshotError);
       expect(() => loadMiniSearchEngine(bad)).toThrow(message);

@@ -2,7 +2,8 @@ import type MiniSearch from 'minisearch';
 import { describe, expect, it } from 'vitest';
 import type { SearchDocument } from '../../../functions/search/search-engine';
 import { createMiniSearchEngine, fuzzyDistance, prefixSearch, SEARCH_BOOSTS } from '../../../functions/search/minisearch/minisearch-engine';
-import { internalsOf, scoreTerms } from '../../../functions/search/minisearch/term-scorer';
+import { PublicStatistics } from '../../../functions/search/minisearch/public-statistics';
+import { internalsOf, scoreTerms, withinEdits } from '../../../functions/search/minisearch/term-scorer';
 import { highlight, processTerm, stem, tokenizeDocument, tokenizeQuery } from '../../../functions/search/minisearch/text-analysis';
 import { names, query, searchDocument } from './search-fixtures';
 
@@ -99,25 +100,55 @@ describe('MiniSearchEngine ranking', () => {
     expect(engine.search(query({ filters: { framework: 'onnx' } }), {}).hits[0]?.highlights).toBeUndefined();
   });
 
+  it('counts edits as MiniSearch\'s fuzzy search does (Levenshtein), for forgetting cached typo expansions', () => {
+    expect(withinEdits('segmentation', 'segmentaton', 1)).toBe(true);
+    expect(withinEdits('segmentation', 'segmentatoin', 1)).toBe(false);
+    expect(withinEdits('wheat', 'wheats', 1)).toBe(true);
+    expect(withinEdits('wheat', 'whet', 1)).toBe(true);
+    expect(withinEdits('wheat', 'wheaten', 1)).toBe(false);
+    expect(withinEdits('wheat', 'wheat', 0)).toBe(true);
+  });
+
   it('indexes joined words whole beside their parts', () => {
     expect(tokenizeDocument('resnet_50 and mnist-cnn')).toEqual(['resnet', '50', 'and', 'mnist', 'cnn', 'resnet50', 'mnistcnn']);
   });
 
-  it('scores as MiniSearch\'s own search does, through the internals it reads', () => {
-    const index = (engine as unknown as { index: MiniSearch<SearchDocument> }).index;
+  const options = { boost: SEARCH_BOOSTS, prefix: prefixSearch, fuzzy: fuzzyDistance, weights: { prefix: 0.375, fuzzy: 0.45 }, bm25: { k: 1.2, b: 0.7, d: 0.5 } };
+  const indexOf = (of: ReturnType<typeof createMiniSearchEngine>) => (of as unknown as { index: MiniSearch<SearchDocument> }).index;
+  /** The statistics of an index whose documents all count as public: what MiniSearch itself assumes. */
+  const allPublic = (index: MiniSearch<SearchDocument>) => {
+    const statistics = new PublicStatistics(6);
+    for (const [shortId, fieldLengths] of internalsOf(index)._fieldLength) statistics.track(shortId, fieldLengths, true);
+    return statistics;
+  };
+  const QUERIES = ['digit', 'clasifier', 'segm', 'wheat regression', 'vision network', 'resnet-50'];
+
+  it('scores as MiniSearch\'s own search does on an all-public corpus, through the internals it reads', () => {
+    const index = indexOf(engine);
     const byShortId = internalsOf(index)._documentIds;
-    const lengths: number[] = [];
-    for (const [shortId, fieldLengths] of internalsOf(index)._fieldLength) fieldLengths.forEach((length, field) => (lengths[shortId * 6 + field] = length));
-    const options = { boost: SEARCH_BOOSTS, prefix: prefixSearch, fuzzy: fuzzyDistance, weights: { prefix: 0.375, fuzzy: 0.45 }, bm25: { k: 1.2, b: 0.7, d: 0.5 } };
-    for (const q of ['digit', 'clasifier', 'segm', 'wheat regression', 'vision network', 'resnet-50']) {
+    for (const q of QUERIES) {
       for (const combineWith of ['AND', 'OR'] as const) {
         const expected = index.search(q, { combineWith }).map((hit) => [hit.id as string, hit.score.toFixed(9)]);
-        const scored = scoreTerms(index, tokenizeQuery(q).map(processTerm), combineWith, options, { lengths, fieldCount: 6 });
+        const scored = scoreTerms(index, tokenizeQuery(q).map(processTerm), combineWith, options, allPublic(index));
         const actual = scored.ids.map((shortId) => [byShortId.get(shortId) as string, (scored.scores[shortId] as number).toFixed(9)]);
         expect(actual.sort()).toEqual(expected.sort());
         expect(actual.length).toBeGreaterThan(0);
         expect([...scored.reached].sort()).toEqual([...new Set(index.search(q, { combineWith }).flatMap((hit) => hit.terms))].sort());
       }
+    }
+  });
+
+  it('scores a public model as MiniSearch does over the public models alone, whatever private models the index holds (review finding 14)', () => {
+    const hidden = corpus.map((document) => ({ ...document, name: `hidden-${document.name}`, visibility: 'private' as const, owner: 'alice', title: `${document.title ?? ''} digit segmentation network regression`, description: 'vision '.repeat(20) }));
+    const mixed = createMiniSearchEngine([...corpus, ...hidden]);
+    const mixedIndex = indexOf(mixed);
+    const publicOnly = indexOf(createMiniSearchEngine(corpus));
+    for (const q of QUERIES) {
+      const expected = publicOnly.search(q).map((hit) => [hit.id as string, hit.score.toFixed(9)]);
+      const scored = scoreTerms(mixedIndex, tokenizeQuery(q).map(processTerm), 'AND', options, (mixed as unknown as { statistics: PublicStatistics }).statistics);
+      const actual = scored.ids.map((shortId) => [internalsOf(mixedIndex)._documentIds.get(shortId) as string, (scored.scores[shortId] as number).toFixed(9)])
+        .filter(([name]) => !(name as string).startsWith('hidden-'));
+      expect(actual.sort(), q).toEqual(expected.sort());
     }
   });
 });

@@ -1,0 +1,193 @@
+import MiniSearch, { type Options } from 'minisearch';
+import type { SearchDocument } from '../search-engine';
+import { LazyPostings } from './lazy-postings';
+import { internalsOf } from './term-scorer';
+
+/** The format tag and version of a snapshot; a snapshot of another version is refused, and the caller rebuilds from the table. */
+export const SNAPSHOT_FORMAT = 'mlhub-search-minisearch';
+/** 2: postings as a flat Int32Array (version 1 was MiniSearch's toJSON beside the documents, 5 s to load at 100k models). */
+export const SNAPSHOT_VERSION = 2;
+
+/** A snapshot that cannot be loaded: not this format, another version, or damaged. The message says which. */
+export class SearchSnapshotError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SearchSnapshotError';
+  }
+}
+
+/**
+ * A snapshot: a header, UTF-8 JSON on one line (JSON.stringify writes no raw newline), padded with
+ * spaces so that the binary part after its newline starts 4-aligned, then three little-endian
+ * Int32Arrays back to back:
+ *
+ *   { format, version, nextId, postingsLength,
+ *     documents: SearchDocument[], in short id order,
+ *     terms:     string[], every index term }
+ *   shortIds:     one per document, its MiniSearch short id
+ *   fieldLengths: fieldCount per document (MiniSearch's _fieldLength)
+ *   postings:     postingsLength integers: per term, its field count, then per field: fieldId, n, n × (shortId, frequency)
+ *
+ * Integers in typed arrays rather than MiniSearch's toJSON (objects keyed by numbers, which
+ * JSON.parse and loadJS then turn into 5 million Map entries): loading reads the arrays in place
+ * and leaves the postings encoded (lazy-postings.ts) until a write needs them. A version 1
+ * snapshot (JSON only, no newline) is read as a header alone, to be refused by its version.
+ */
+interface SnapshotHeader {
+  format?: unknown;
+  version?: unknown;
+  nextId?: unknown;
+  postingsLength?: unknown;
+  documents?: unknown;
+  terms?: unknown;
+}
+
+/** A growable Int32Array, written once front to back. */
+class IntWriter {
+  private buffer = new Int32Array(1 << 16);
+  length = 0;
+
+  push(value: number): void {
+    if (this.length === this.buffer.length) {
+      const grown = new Int32Array(this.buffer.length * 2);
+      grown.set(this.buffer);
+      this.buffer = grown;
+    }
+    this.buffer[this.length] = value;
+    this.length += 1;
+  }
+
+  pushAll(values: Int32Array): void {
+    for (let at = 0; at < values.length; at += 1) this.push(values[at] as number);
+  }
+
+  bytes(): Buffer {
+    return Buffer.from(this.buffer.buffer, 0, this.length * 4);
+  }
+}
+
+/** The bytes of a snapshot of `index`; `documentOf` gives the document held under each live short id. */
+export function encodeSnapshot(index: MiniSearch<SearchDocument>, fieldCount: number, documentOf: (shortId: number) => SearchDocument): Buffer {
+  const internals = internalsOf(index);
+  const documents: SearchDocument[] = [];
+  const shortIds = new IntWriter();
+  const fieldLengths = new IntWriter();
+  for (const [shortId] of internals._documentIds) {
+    documents.push(documentOf(shortId));
+    shortIds.push(shortId);
+    const lengths = internals._fieldLength.get(shortId);
+    for (let field = 0; field < fieldCount; field += 1) fieldLengths.push(lengths?.[field] ?? 0);
+  }
+  const terms: string[] = [];
+  const postings = new IntWriter();
+  for (const [term, data] of internals._index as unknown as Iterable<[string, Map<number, Map<number, number>>]>) {
+    terms.push(term);
+    postings.push(data.size);
+    for (const [fieldId, frequencies] of data) {
+      postings.push(fieldId);
+      postings.push(frequencies.size);
+      const encoded = frequencies instanceof LazyPostings ? frequencies.encoded() : undefined;
+      if (encoded) postings.pushAll(encoded.source.subarray(encoded.from, encoded.from + 2 * encoded.count));
+      else {
+        frequencies.forEach((frequency, shortId) => {
+          postings.push(shortId);
+          postings.push(frequency);
+        });
+      }
+    }
+  }
+  const header = Buffer.from(JSON.stringify({ format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, nextId: internals._nextId, postingsLength: postings.length, documents, terms }), 'utf8');
+  const padding = (4 - ((header.length + 1) % 4)) % 4;
+  return Buffer.concat([header, Buffer.from(`${' '.repeat(padding)}\n`), shortIds.bytes(), fieldLengths.bytes(), postings.bytes()]);
+}
+
+/** `length` Int32s from byte `offset` of `bytes`, in place when 4-aligned (else copied). */
+function int32s(bytes: Uint8Array, offset: number, length: number): Int32Array {
+  const start = bytes.byteOffset + offset;
+  if (start % 4 === 0) return new Int32Array(bytes.buffer, start, length);
+  const copy = new Uint8Array(4 * length);
+  copy.set(bytes.subarray(offset, offset + 4 * length));
+  return new Int32Array(copy.buffer);
+}
+
+/**
+ * The MiniSearch index and documents a snapshot holds, with the index's internals filled as
+ * MiniSearch's own add would have left them (options must be those it was built with).
+ *
+ * @throws SearchSnapshotError when the bytes are not such a snapshot, of SNAPSHOT_VERSION, whole
+ */
+export function decodeSnapshot(bytes: Uint8Array, options: Options<SearchDocument>, fieldCount: number, isDocument: (value: unknown) => value is SearchDocument): { index: MiniSearch<SearchDocument>; documents: SearchDocument[] } {
+  const newline = bytes.indexOf(0x0a);
+  const headerEnd = newline === -1 ? bytes.length : newline;
+  let snapshot: SnapshotHeader;
+  try {
+    snapshot = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, headerEnd).toString('utf8')) as SnapshotHeader;
+  } catch (error) {
+    throw new SearchSnapshotError('The search snapshot is not JSON: it is damaged or not a search snapshot', { cause: error });
+  }
+  if (snapshot === null || typeof snapshot !== 'object' || snapshot.format !== SNAPSHOT_FORMAT) throw new SearchSnapshotError(`The search snapshot is not in the ${SNAPSHOT_FORMAT} format`);
+  if (snapshot.version !== SNAPSHOT_VERSION) throw new SearchSnapshotError(`The search snapshot is version ${String(snapshot.version)}; this engine reads version ${SNAPSHOT_VERSION} only: rebuild it`);
+  const { documents, nextId, terms, postingsLength } = snapshot;
+  if (!Array.isArray(documents) || !documents.every(isDocument)) throw new SearchSnapshotError('The search snapshot\'s documents are missing or malformed');
+  if (typeof nextId !== 'number' || !Number.isSafeInteger(nextId) || typeof postingsLength !== 'number' || !Number.isSafeInteger(postingsLength) || postingsLength < 0
+    || !Array.isArray(terms) || !terms.every((term) => typeof term === 'string')) {
+    throw new SearchSnapshotError('The search snapshot\'s index cannot be loaded: its terms, next id or postings length are missing');
+  }
+  const binary = headerEnd + 1;
+  if (bytes.length - binary !== 4 * (documents.length * (1 + fieldCount) + postingsLength)) {
+    throw new SearchSnapshotError('The search snapshot\'s index and documents disagree: it is damaged (its binary part is not as long as its header says)');
+  }
+  const shortIds = int32s(bytes, binary, documents.length);
+  const fieldLengths = int32s(bytes, binary + 4 * documents.length, documents.length * fieldCount);
+  const postings = int32s(bytes, binary + 4 * documents.length * (1 + fieldCount), postingsLength);
+
+  const index = new MiniSearch<SearchDocument>(options);
+  const internals = internalsOf(index) as ReturnType<typeof internalsOf> & { _documentCount: number; _avgFieldLength: number[]; _storedFields: Map<number, object>; _index: { set(term: string, data: Map<number, Map<number, number>>): void } };
+  const sums = new Array<number>(fieldCount).fill(0);
+  if (!Number.isSafeInteger(nextId) || nextId < 0 || nextId > 2 ** 31) throw new SearchSnapshotError('The search snapshot\'s index cannot be loaded: its next id is out of range');
+  const live = new Uint8Array(nextId);
+  documents.forEach((document, at) => {
+    const shortId = shortIds[at] as number;
+    if (shortId < 0 || shortId >= nextId || internals._documentIds.has(shortId) || internals._idToShortId.has(document.name)) {
+      throw new SearchSnapshotError('The search snapshot\'s index and documents disagree: it is damaged');
+    }
+    const lengths = new Array<number>(fieldCount);
+    for (let field = 0; field < fieldCount; field += 1) {
+      const length = fieldLengths[at * fieldCount + field] as number;
+      lengths[field] = length;
+      sums[field] = (sums[field] as number) + length;
+    }
+    internals._documentIds.set(shortId, document.name);
+    internals._idToShortId.set(document.name, shortId);
+    internals._fieldLength.set(shortId, lengths);
+    internals._storedFields.set(shortId, {});
+    live[shortId] = 1;
+  });
+  internals._documentCount = documents.length;
+  internals._nextId = nextId;
+  // MiniSearch keeps these up to date on each add and remove (the scorer reads public-statistics.ts instead).
+  internals._avgFieldLength = sums.map((sum) => (documents.length > 0 ? sum / documents.length : 0));
+
+  let at = 0;
+  const read = (): number => {
+    if (at >= postings.length) throw new SearchSnapshotError('The search snapshot\'s index cannot be loaded: its postings end early');
+    return postings[at++] as number;
+  };
+  for (const term of terms as string[]) {
+    const fields = read();
+    const data = new Map<number, Map<number, number>>();
+    for (let field = 0; field < fields; field += 1) {
+      const fieldId = read();
+      const count = read();
+      if (fieldId < 0 || fieldId >= fieldCount || count < 1 || at + 2 * count > postings.length) throw new SearchSnapshotError('The search snapshot\'s index cannot be loaded: its postings are damaged');
+      for (let pair = at; pair < at + 2 * count; pair += 2) {
+        if (live[postings[pair] as number] !== 1) throw new SearchSnapshotError('The search snapshot\'s index and documents disagree: it is damaged');
+      }
+      data.set(fieldId, new LazyPostings(postings, at, count));
+      at += 2 * count;
+    }
+    internals._index.set(term, data);
+  }
+  if (at !== postings.length) throw new SearchSnapshotError('The search snapshot\'s index cannot be loaded: its postings are damaged');
+  return { index, documents };
+}
