@@ -318,7 +318,7 @@ function isSearchDocument(value: unknown): value is SearchDocument {
     && Array.isArray(doc.keywords) && doc.keywords.every(isString)
     && Array.isArray(doc.grantees) && doc.grantees.every(isString)
     && Array.isArray(doc.authors) && doc.authors.every((author: unknown) => author !== null && typeof author === 'object' && isString((author as { name?: unknown }).name) && optionalString((author as { orcid?: unknown }).orcid))
-    && [doc.title, doc.description, doc.discipline, doc.task, doc.license].every(optionalString);
+    && [doc.type, doc.title, doc.description, doc.discipline, doc.task, doc.license].every(optionalString);
 }
 
 /** The engine a snapshot holds: MiniSearchEngine.load. @throws SearchSnapshotError */
