@@ -39,9 +39,9 @@ describe('a function\'s access', () => {
     ])).toEqual({ table: ['dynamodb:GetItem', 'dynamodb:PutItem'], bundleObjects: ['s3:GetObject'] });
   });
 
-  it('lets the predict routes read the token, model, grant and version items, the bundles, and the configured endpoints, and write nothing but the usage counter', () => {
+  it('lets the predict routes read the token, model, grant and version items, the bundles, and the configured endpoints, and write nothing but the usage counter and a deployment settled', () => {
     for (const id of ['predictModel', 'predictModelWithGet']) {
-      expect(routeAccess(id)).toEqual({ table: ['dynamodb:GetItem'], usageCounters: ['dynamodb:UpdateItem'], bundleObjects: ['s3:GetObject'], modelEndpoints: ['sagemaker:InvokeEndpoint'] });
+      expect(routeAccess(id)).toEqual({ table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], usageCounters: ['dynamodb:UpdateItem'], bundleObjects: ['s3:GetObject'], modelEndpoints: ['sagemaker:InvokeEndpoint'] });
     }
   });
 

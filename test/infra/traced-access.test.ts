@@ -33,6 +33,7 @@ import { FINALIZE_ACCESS, routeAccess, type AccessTarget, type RouteAccess } fro
 import type { DoiRecordStore, StoredDoi } from '../../functions/publishing/doi-record-store';
 import { LOCAL_DOI_PREFIX, localDoiProvider } from '../../functions/publishing/local-datacite';
 import { VersionPublishing } from '../../functions/publishing/version-publishing';
+import { PredictedVersions } from '../../functions/frameworks/predicted-versions';
 import { startEmbeddedStores, TEST_UPLOAD_LIMITS, type EmbeddedStores } from '../support/embedded-stores';
 import { DynamoUsageCounters } from '../../functions/usage/dynamo-usage-counters';
 import { UsageRecorder } from '../../functions/usage/usage-recorder';
@@ -340,12 +341,30 @@ describe('access traced through the calls the code makes', () => {
   it('predictModel: the version looked up, its bundle opened and the prediction counted (SageMaker apart: not called locally)', async () => {
     const name = await newModel();
     await stores.direct.addVersion(owner, name, { bytes: await sampleBundle() });
+    // A second model whose newest version waits for a deploy while the one before it is still being created.
+    const deployed = await newModel();
+    await stores.direct.addVersion(owner, deployed, { bytes: await sampleBundle() });
+    await stores.direct.addVersion(owner, deployed, { bytes: await sampleBundle('other') });
+    const endpoint = `mlhub-deploy-${deployed}-v1`;
+    const at = new Date().toISOString();
+    expect(await stores.versionStore.beginDeployment(deployed, 1, { state: 'creating', endpoint, framework: 'sklearn', image: 'image', memoryMb: 2048, maxConcurrency: 1, requestedAt: at, requestedBy: owner.id, updatedAt: at })).toBe('started');
+    // As functions/platform/inference-services.ts wires it; SageMaker's DescribeEndpoint apart (granted with the endpoints).
+    const predicted = new PredictedVersions({
+      readyVersion: (actor, model, requested) => stores.versions.readyVersion(actor, model, requested),
+      versions: stores.versionStore,
+      deployer: { describe: async () => ({ state: 'in_service' as const }) },
+      needsDeployment: () => true,
+      now: () => new Date(),
+    });
     const needed = await traced(async () => {
       // As functions/handlers/predict-model.ts: the ready version, then the inference (which opens the bundle) counted beside it.
       const { version } = await stores.versions.readyVersion(owner, name);
       await usage().counting(name, 'predictions', async () => {
         for await (const _chunk of await bundles.open(version.bundleKey)) { /* read through */ }
       });
+      // The latest version not in service: the one before it, its deployment settled in passing.
+      const fallback = await predicted.lookup(owner, deployed);
+      expect([fallback.version.version, fallback.version.deployment?.state, fallback.latest]).toEqual([1, 'in_service', 2]);
     });
     const { modelEndpoints: _remote, ...local } = routeAccess('predictModel');
     expect(union(TOKEN_LOOKUP, needed)).toEqual(granted(local));
