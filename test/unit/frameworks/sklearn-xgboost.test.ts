@@ -174,16 +174,16 @@ describe('pickle safety', () => {
     expected = await models.expected<MaliciousExpected>('malicious');
   });
 
-  it('refuses every malicious pickle before loading it, naming the global, and its marker never appears', () => {
-    // Each case through the script's own loader, in one Python process (a worker each would be slow).
+  /** Each case through `loader` (a Python expression of `path`), in one Python process (a worker each would be slow). */
+  function throughLoader(loader: string): Record<string, [string, string]> {
     const program = [
       'import json, sys',
       `sys.path.insert(0, ${JSON.stringify(SCRIPTS)})`,
-      'from mlhub_serving.pickle_safety import load_pickle',
+      'from mlhub_serving.pickle_safety import load_pickle, restricted_load',
       'out = {}',
       'for path in sys.argv[1:]:',
       '    try:',
-      '        load_pickle(path, {"MLHUB_ALLOW_PICKLES": "1"}); out[path] = "loaded"',
+      `        ${loader}; out[path] = ["loaded", ""]`,
       '    except Exception as error:',
       '        out[path] = [getattr(error, "code", type(error).__name__), str(error)]',
       'print(json.dumps(out))',
@@ -191,14 +191,37 @@ describe('pickle safety', () => {
     const paths = expected.cases.map((entry) => join(models.path, entry.file));
     const run = spawnSync(PYTHON, ['-c', program, ...paths], { encoding: 'utf8', env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
     expect(run.stderr).toBe('');
-    const outcome = JSON.parse(run.stdout) as Record<string, [string, string]>;
-    expect(expected.cases.length).toBe(12);
+    return JSON.parse(run.stdout) as Record<string, [string, string]>;
+  }
+
+  function expectAllRefused(outcome: Record<string, [string, string]>): void {
+    expect(expected.cases.length).toBe(18);
     for (const entry of expected.cases) {
       const [code, message] = outcome[join(models.path, entry.file)]!;
       expect({ file: entry.file, code }).toEqual({ file: entry.file, code: 'pickle_refused' });
       expect(message).toContain(`imports ${entry.imports}`);
       expect(existsSync(entry.marker)).toBe(false);
     }
+  }
+
+  it('refuses every malicious pickle before loading it, naming the global, and its marker never appears', () => {
+    expectAllRefused(throughLoader('load_pickle(path, {"MLHUB_ALLOW_MODEL_CODE": "1"})'));
+  });
+
+  it('refuses every malicious pickle in the loader itself, with no scan first: what is checked is what runs', () => {
+    // The copyreg-made wrappers, the missing alignment and the object array pass a scan that reads
+    // array bytes differently from joblib; only the loader's own allow-list can stop them.
+    expectAllRefused(throughLoader('restricted_load(path)'));
+  });
+
+  it('still reads pickles under their earlier setting name, MLHUB_ALLOW_PICKLES', () => {
+    const program = [
+      'import sys', `sys.path.insert(0, ${JSON.stringify(SCRIPTS)})`,
+      'from mlhub_serving.pickle_safety import load_pickle',
+      `print(type(load_pickle(sys.argv[1], {"MLHUB_ALLOW_PICKLES": "1"})).__name__)`,
+    ].join('\n');
+    const run = spawnSync(PYTHON, ['-c', program, join(models.path, 'iris-forest', 'model.joblib')], { encoding: 'utf8' });
+    expect(run.stdout.trim()).toBe('RandomForestClassifier');
   });
 
   it('makes /ping answer 500 pickle_refused naming posix.system, and never runs it', async () => {
@@ -217,12 +240,12 @@ describe('pickle safety', () => {
     expect(existsSync(entry.marker)).toBe(false);
   });
 
-  it('refuses every pickle with MLHUB_ALLOW_PICKLES=0, saying so', async () => {
+  it('refuses every pickle with MLHUB_ALLOW_MODEL_CODE=0, saying so', async () => {
     const worker = await startWorker({ framework: 'sklearn', modelDir: join(models.path, 'iris-logreg'), allowPickles: false });
     stops.push(() => worker.stop());
     const ping = await call(worker, '/ping');
     expect(ping.status).toBe(500);
-    expect(JSON.parse(ping.text)).toEqual({ error: { code: 'pickle_refused', message: expect.stringContaining('MLHUB_ALLOW_PICKLES=0') } });
+    expect(JSON.parse(ping.text)).toEqual({ error: { code: 'pickle_refused', message: expect.stringContaining('MLHUB_ALLOW_MODEL_CODE=0') } });
   });
 });
 

@@ -1,7 +1,7 @@
 """scikit-learn models in SageMaker's framework-container contract (and MLHub's local worker).
 
 Bundle: one .joblib, .pkl or .pickle file (or the one params.json's "model" names), optionally
-labels.txt and params.json. The file is scanned and loaded only if MLHUB_ALLOW_PICKLES=1
+labels.txt and params.json. The file is scanned and loaded only if MLHUB_ALLOW_MODEL_CODE=1
 (mlhub_serving/pickle_safety.py). Each row's answer is the model's predict_proba row when it has
 one (so MLHub labels it from labels.txt, as for an ONNX classifier), else its predict value.
 Labels known to the script (labels.txt, params.json "labels", else the classifier's classes_)

@@ -2,7 +2,7 @@
 
 Bundle: one booster saved with save_model, as JSON (.json), UBJSON (.ubj) or XGBoost's legacy
 binary (.bst, .model, .xgb, .bin), or the one params.json's "model" names; optionally labels.txt
-and params.json. Boosters are data, not pickles, so MLHUB_ALLOW_PICKLES does not apply.
+and params.json. Boosters are data, not pickles, so MLHUB_ALLOW_MODEL_CODE does not apply.
 Each row's answer is what the booster predicts for its objective: one probability per class for
 multi:softprob (and for multi:softmax, whose margins are softmax-ed so that it too gives
 probabilities), the positive class's probability for binary:logistic (MLHub reads a single score
