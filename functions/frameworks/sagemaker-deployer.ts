@@ -99,6 +99,7 @@ export class SageMakerDeployer {
           SAGEMAKER_SUBMIT_DIRECTORY: SCRIPTS_PATH,
           PYTHONPATH: SCRIPTS_PATH,
           // Explicit either way: the scripts refuse pickles unless this says 1 (the stack's endpointPickles).
+          MLHUB_ALLOW_MODEL_CODE: plan.allowPickles ? '1' : '0',
           MLHUB_ALLOW_PICKLES: plan.allowPickles ? '1' : '0',
         },
       },

@@ -1,5 +1,6 @@
 import type { BundleManifest } from '../bundles/bundle-manifest';
 import { SERVING_SKLEARN_VERSION } from './container-images';
+import { modelCodeRefusal, type ModelCodePolicy } from './model-code';
 
 /** The frameworks MLHub can deploy (functions/frameworks/scripts/<framework>/inference.py serves each). */
 export const DEPLOYABLE_FRAMEWORKS = ['sklearn', 'xgboost', 'pytorch', 'tensorflow'] as const;
@@ -106,14 +107,17 @@ export function deployableFramework(manifest: Pick<BundleManifest, 'files' | 'pa
  * The path a bundle's predictions take (ServingPath), in the order predict decides it
  * (functions/inference/backend-selection.ts): the model's meta.backend first, then the built-in
  * ONNX Runtime (`builtinRunnable`: its verdict as predict would decide it now, else the one
- * recorded at the check), then a deployable framework.
+ * recorded at the check), then a deployable framework, `none` when this MLHub's `modelCode`
+ * policy refuses to run it (model-code.ts), as deploy would.
  */
-export function servingPath(manifest: Pick<BundleManifest, 'files' | 'params' | 'builtinRuntime' | 'sklearnVersion'>, context: { readonly meta?: Readonly<Record<string, unknown>>; readonly builtinRunnable?: boolean } = {}): ServingPath {
+export function servingPath(manifest: Pick<BundleManifest, 'files' | 'params' | 'builtinRuntime' | 'sklearnVersion'>, context: { readonly meta?: Readonly<Record<string, unknown>>; readonly builtinRunnable?: boolean; readonly modelCode?: ModelCodePolicy } = {}): ServingPath {
   const backend = context.meta?.backend;
   if (backend !== undefined && backend !== null) return { path: 'remote' };
   if (context.builtinRunnable ?? manifest.builtinRuntime?.runnable) return { path: 'builtin' };
   const found = deployableFramework(manifest);
   if ('reason' in found) return { path: 'none', reason: found.reason };
+  const refusal = modelCodeRefusal(found.framework, context.modelCode);
+  if (refusal) return { path: 'none', reason: refusal };
   const warning = found.framework === 'sklearn' ? versionWarning(manifest.sklearnVersion) : undefined;
   return { path: 'deployable', ...found, ...(warning ? { warning } : {}) };
 }

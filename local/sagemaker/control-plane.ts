@@ -295,7 +295,7 @@ export class LocalSageMaker {
       worker = new EndpointWorker({
         endpoint: endpoint.name, python: this.options.python, serveScript: this.options.serveScript,
         codeDir: this.codeDirOf(endpoint, model), modelDir: join(dir, 'model'), environment, log: this.options.log,
-        owner: this.options.directory, onPid: (pid) => this.pidFile.set(endpoint.name, pid),
+        owner: this.options.directory, onPid: (pid) => this.pidFile.set(endpoint.name, pid), onExit: (pid) => this.pidFile.forget(endpoint.name, pid),
       });
       this.workers.set(endpoint.name, worker);
     }

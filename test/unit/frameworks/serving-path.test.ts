@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { deploymentName } from '../../../functions/frameworks/deployment-records';
 import { containerImage } from '../../../functions/frameworks/container-images';
+import { modelCodePolicy } from '../../../functions/frameworks/model-code';
 import { servingPath } from '../../../functions/frameworks/serving-path';
 import { localPickleSetting } from '../../../local/sagemaker/local-deploy';
 
@@ -31,6 +32,33 @@ describe('the serving path a bundle takes', () => {
   });
 });
 
+describe('the serving path under the operator\'s model code setting (review 14b finding 11)', () => {
+  const local = { modelCode: { allowed: false, localWorkers: true } };
+  const cloud = { modelCode: { allowed: false, localWorkers: false } };
+  const torch = { files: files('net.pt', 'params.json'), params: { inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 4] }] }, builtinRuntime: notRunnable };
+
+  it('is none, saying why and naming the setting, for a pickle when model code is off', () => {
+    expect(servingPath({ files: files('model.joblib'), builtinRuntime: notRunnable }, local)).toMatchObject({ path: 'none', reason: expect.stringMatching(/does not load pickles.*MLHUB_ALLOW_MODEL_CODE=1/) });
+    expect(servingPath({ files: files('model.joblib'), builtinRuntime: notRunnable }, cloud)).toMatchObject({ path: 'none', reason: expect.stringMatching(/endpointPickles/) });
+  });
+
+  it('is none for TorchScript locally, where a model runs with MLHub\'s rights, and deployable in the cloud', () => {
+    expect(servingPath(torch, local)).toMatchObject({ path: 'none', reason: expect.stringMatching(/read and write files.*MLHUB_ALLOW_MODEL_CODE=1/) });
+    expect(servingPath(torch, cloud)).toMatchObject({ path: 'deployable', framework: 'pytorch' });
+    expect(servingPath(torch, { modelCode: { allowed: true, localWorkers: true } })).toMatchObject({ path: 'deployable', framework: 'pytorch' });
+  });
+
+  it('leaves XGBoost boosters (data, not code) deployable', () => {
+    expect(servingPath({ files: files('booster.ubj'), builtinRuntime: notRunnable }, local)).toMatchObject({ path: 'deployable', framework: 'xgboost' });
+  });
+
+  it('is read from MLHUB_ALLOW_MODEL_CODE, else MLHUB_ALLOW_PICKLES, and says nothing when neither is set', () => {
+    expect(modelCodePolicy({})).toBeUndefined();
+    expect(modelCodePolicy({ MLHUB_ALLOW_PICKLES: '0', MLHUB_DEPLOY_LOCAL_WORKERS: '1' })).toEqual({ allowed: false, localWorkers: true });
+    expect(modelCodePolicy({ MLHUB_ALLOW_MODEL_CODE: '1', MLHUB_ALLOW_PICKLES: '0' })).toEqual({ allowed: true, localWorkers: false });
+  });
+});
+
 describe('deployment names and images', () => {
   it('fit SageMaker, are fixed per version, and differ per upload', () => {
     const name = deploymentName('mlhub-', 'a.very_long model name '.repeat(5), 12, 'models/abc');
@@ -47,10 +75,12 @@ describe('deployment names and images', () => {
   });
 });
 
-describe('whether local workers load pickles', () => {
-  it('is on in dev mode, off with MLHUB_AUTH=required, and MLHUB_ALLOW_PICKLES decides when set', () => {
+describe('whether local workers run model code', () => {
+  it('is on in dev mode, off with MLHUB_AUTH=required, and MLHUB_ALLOW_MODEL_CODE (or MLHUB_ALLOW_PICKLES) decides when set', () => {
     expect(localPickleSetting({}, true)).toBe(true);
     expect(localPickleSetting({}, false)).toBe(false);
+    expect(localPickleSetting({ MLHUB_ALLOW_MODEL_CODE: '1' }, false)).toBe(true);
+    expect(localPickleSetting({ MLHUB_ALLOW_MODEL_CODE: '0', MLHUB_ALLOW_PICKLES: '1' }, true)).toBe(false);
     expect(localPickleSetting({ MLHUB_ALLOW_PICKLES: '1' }, false)).toBe(true);
     expect(localPickleSetting({ MLHUB_ALLOW_PICKLES: '0' }, true)).toBe(false);
   });
