@@ -1,5 +1,6 @@
 import type { BundleManifest } from '../bundles/bundle-manifest';
 import { SERVING_SKLEARN_VERSION } from './container-images';
+import { frameworkParamsProblem } from './framework-params';
 import { modelCodeRefusal, type ModelCodePolicy } from './model-code';
 
 /** The frameworks MLHub can deploy (functions/frameworks/scripts/<framework>/inference.py serves each). */
@@ -81,8 +82,9 @@ const NOWHERE = 'Nothing can serve this bundle: it holds no .onnx file for the b
 /**
  * Which deployable framework a bundle is for, or why none: its params.json's `framework` when it
  * names one (and its `model` file, when it names one), else the one framework whose model files
- * it holds. Several frameworks' files with no `framework` is ambiguous. A TorchScript model needs
- * params.json (its input shape and dtype; the script cannot find them in the file).
+ * it holds. Several frameworks' files with no `framework` is ambiguous. A params.json the
+ * framework's script would refuse (framework-params.ts) is the reason, as a TorchScript model
+ * without `inputs[0].shape` is.
  */
 export function deployableFramework(manifest: Pick<BundleManifest, 'files' | 'params'>): { framework: DeployableFramework; modelFile: string } | { reason: string } {
   const declared = declaredFramework(manifest.params);
@@ -97,9 +99,8 @@ export function deployableFramework(manifest: Pick<BundleManifest, 'files' | 'pa
   const modelFile = named ?? files[0];
   if (modelFile === undefined) return { reason: `params.json names the framework ${framework}, but the bundle holds none of its model files` };
   if (named !== undefined && !manifest.files.some((file) => file.path === named)) return { reason: `params.json's "model" names '${named}', which the bundle does not hold` };
-  if (framework === 'pytorch' && manifest.params === undefined) {
-    return { reason: `The TorchScript file '${modelFile}' needs a params.json beside it giving the input shape and dtype (e.g. {"input_shape": [1, 28, 28], "dtype": "float32"}); add one to deploy it` };
-  }
+  const problem = frameworkParamsProblem(framework, manifest.params, modelFile);
+  if (problem) return { reason: problem };
   return { framework, modelFile };
 }
 

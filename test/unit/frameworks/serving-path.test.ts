@@ -17,7 +17,7 @@ describe('the serving path a bundle takes', () => {
     expect(servingPath({ files: files('clf.pickle', 'labels.txt'), builtinRuntime: notRunnable })).toMatchObject({ framework: 'sklearn' });
     expect(servingPath({ files: files('booster.ubj'), builtinRuntime: notRunnable })).toMatchObject({ framework: 'xgboost' });
     expect(servingPath({ files: files('model.json', 'params.json'), params: {}, builtinRuntime: notRunnable })).toMatchObject({ framework: 'xgboost', modelFile: 'model.json' });
-    expect(servingPath({ files: files('net.pt', 'params.json'), params: { input_shape: [1, 28, 28] }, builtinRuntime: notRunnable })).toMatchObject({ framework: 'pytorch' });
+    expect(servingPath({ files: files('net.pt', 'params.json'), params: { inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 1, 28, 28] }] }, builtinRuntime: notRunnable })).toMatchObject({ framework: 'pytorch' });
     expect(servingPath({ files: files('1/saved_model.pb', '1/variables/variables.index'), builtinRuntime: notRunnable })).toMatchObject({ framework: 'tensorflow' });
     // The built-in verdict as predict decides it now wins over the recorded one.
     expect(servingPath({ files: files('model.onnx', 'model.pkl'), builtinRuntime: runnable }, { builtinRunnable: false })).toMatchObject({ path: 'deployable', framework: 'sklearn' });
@@ -29,6 +29,30 @@ describe('the serving path a bundle takes', () => {
     expect(servingPath({ files: files('model.pkl', 'net.pt', 'params.json'), params: {}, builtinRuntime: notRunnable })).toMatchObject({ path: 'none', reason: expect.stringMatching(/several frameworks \(sklearn, pytorch\)/) });
     expect(servingPath({ files: files('model.pkl', 'net.pt', 'params.json'), params: { framework: 'scikit-learn', model: 'model.pkl' }, builtinRuntime: notRunnable })).toMatchObject({ path: 'deployable', framework: 'sklearn', modelFile: 'model.pkl' });
     expect(servingPath({ files: files('model.pkl', 'params.json'), params: { model: 'other.pkl' }, builtinRuntime: notRunnable })).toMatchObject({ path: 'none', reason: expect.stringMatching(/other\.pkl/) });
+  });
+});
+
+describe('params.json the framework scripts would refuse (review 14b findings 3, 6, 8)', () => {
+  const torch = (params: Record<string, unknown>) => servingPath({ files: files('net.pt', 'params.json'), params, builtinRuntime: notRunnable });
+
+  it('is none for a TorchScript model without an input shape, and the hint names the keys the script reads', () => {
+    const hinted = torch({ input_shape: [1, 28, 28], dtype: 'float32' });
+    expect(hinted).toMatchObject({ path: 'none', reason: expect.stringContaining('{"inputs": [{"name": "x", "datatype": "FP32", "shape": [-1, 1, 28, 28]}]}') });
+    expect(servingPath({ files: files('net.pt'), builtinRuntime: notRunnable })).toMatchObject({ path: 'none', reason: expect.stringContaining('"inputs"') });
+    expect(torch({})).toMatchObject({ path: 'none' });
+  });
+
+  it('is none, with the script\'s words, for values the script refuses', () => {
+    expect(torch({ inputs: [{ name: 'x', datatype: 'BYTES', shape: [-1, 1, 28, 28] }] })).toMatchObject({ path: 'none', reason: expect.stringMatching(/unknown datatype in "inputs\[0\].datatype"/) });
+    expect(torch({ inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, -5, 28, 28] }] })).toMatchObject({ path: 'none', reason: expect.stringMatching(/list of sizes/) });
+    expect(torch({ inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, '__import__', 28, 28] }] })).toMatchObject({ path: 'none', reason: expect.stringMatching(/list of sizes/) });
+    expect(torch({ inputs: [{ name: 'x', shape: [-1, 4] }], softmax: 'yes' })).toMatchObject({ path: 'none', reason: expect.stringMatching(/softmax/) });
+    expect(servingPath({ files: files('model.joblib', 'params.json'), params: { labels: 'a,b' }, builtinRuntime: notRunnable })).toMatchObject({ path: 'none', reason: expect.stringMatching(/labels/) });
+  });
+
+  it('is none for an image size larger than MLHub prepares', () => {
+    expect(torch({ inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 1, 28, 28] }], img_width: 60000, img_height: 60000, img_channels: 1 }))
+      .toMatchObject({ path: 'none', reason: expect.stringMatching(/60000×60000 image/) });
   });
 });
 
