@@ -136,6 +136,18 @@ describe('the worker contract', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ labels: ['0', '1', '2'] });
   });
 
+  it('refuses at load a pickle that holds no estimator, naming what it holds (review 14b finding 16)', async () => {
+    const bunch = join(models.path, 'bunch');
+    await mkdir(bunch, { recursive: true });
+    const made = spawnSync(PYTHON, ['-c', 'import joblib, sys; from sklearn.utils import Bunch; joblib.dump(Bunch(a=1), sys.argv[1])', join(bunch, 'model.joblib')], { encoding: 'utf8' });
+    expect(made.status).toBe(0);
+    const other = await startWorker({ framework: 'sklearn', modelDir: bunch, allowPickles: true });
+    stops.push(() => other.stop());
+    const ping = await call(other, '/ping');
+    expect(ping.status).toBe(500);
+    expect(JSON.parse(ping.text).error).toEqual({ code: 'model_load_failed', message: 'model.joblib holds a sklearn.utils._bunch.Bunch, not an estimator: it has neither predict nor predict_proba' });
+  });
+
   it('answers malformed bodies, unknown types and unknown routes with JSON errors naming the problem', async () => {
     const notJson = await call(worker, '/invocations', { body: '{"instances": [', contentType: 'application/json' });
     expect(notJson.status).toBe(400);
