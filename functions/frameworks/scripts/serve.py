@@ -204,8 +204,10 @@ def watch_parent():
     parent = os.getppid()
 
     def until_eof():
+        # os.read on fd 0, not sys.stdin: a daemon thread blocked in a BufferedReader's read holds
+        # its lock, and the interpreter aborts at exit ("Fatal Python error: _enter_buffered_busy").
         try:
-            while sys.stdin.buffer.read(65536):
+            while os.read(0, 65536):
                 pass
         except (OSError, ValueError):
             pass

@@ -172,6 +172,16 @@ describe('the worker contract', () => {
     expect(worker.url.startsWith('http://127.0.0.1:')).toBe(true);
   });
 
+  it('exits cleanly on SIGTERM while watching its parent, with no Fatal Python error (review 14b finding 5)', async () => {
+    // The stdin watch blocks in a read when the interpreter finalises; a buffered read held its lock and aborted the exit.
+    for (let i = 0; i < 3; i += 1) {
+      const other = await startWorker({ framework: 'xgboost', modelDir: join(models.path, 'iris-xgboost'), watchParent: true });
+      await call(other, '/ping');
+      expect(await other.stop()).toBe(0);
+      expect(other.stderr.join('\n')).not.toMatch(/Fatal Python error/);
+    }
+  });
+
   it('exits cleanly on SIGTERM', async () => {
     const other = await startWorker({ framework: 'sklearn', modelDir: join(models.path, 'iris-logreg'), allowPickles: true });
     expect(await other.stop()).toBe(0);
