@@ -32,6 +32,16 @@ describe('the serving path a bundle takes', () => {
   });
 });
 
+describe('.json files beside a model (review 14b finding 9)', () => {
+  it('counts only the .json files whose first bytes are a booster\'s, so sidecars leave a bundle one framework\'s', () => {
+    const cnn = { files: files('model.pt', 'params.json', 'metrics.json', 'vocab.json'), params: { inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 4] }] }, boosterJson: [], builtinRuntime: notRunnable };
+    expect(servingPath(cnn)).toMatchObject({ path: 'deployable', framework: 'pytorch' });
+    expect(servingPath({ files: files('model.json', 'metrics.json'), boosterJson: ['model.json'], builtinRuntime: notRunnable })).toMatchObject({ path: 'deployable', framework: 'xgboost', modelFile: 'model.json' });
+    // A manifest recorded before the first bytes were read keeps the name rule.
+    expect(servingPath({ ...cnn, boosterJson: undefined })).toMatchObject({ path: 'none', reason: expect.stringMatching(/several frameworks/) });
+  });
+});
+
 describe('params.json the framework scripts would refuse (review 14b findings 3, 6, 8)', () => {
   const torch = (params: Record<string, unknown>) => servingPath({ files: files('net.pt', 'params.json'), params, builtinRuntime: notRunnable });
 

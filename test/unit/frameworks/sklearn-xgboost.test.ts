@@ -136,6 +136,16 @@ describe('the worker contract', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ labels: ['0', '1', '2'] });
   });
 
+  it('takes model.json for the booster and leaves metrics.json beside it alone (review 14b finding 9)', async () => {
+    const withSidecar = join(models.path, 'xgboost-with-metrics');
+    await mkdir(withSidecar, { recursive: true });
+    await copyFile(join(models.path, 'iris-xgboost', 'model.json'), join(withSidecar, 'model.json'));
+    await writeFile(join(withSidecar, 'metrics.json'), '{"accuracy": 0.97}');
+    const other = await startWorker({ framework: 'xgboost', modelDir: withSidecar });
+    stops.push(() => other.stop());
+    expect((await call(other, '/ping')).status).toBe(200);
+  });
+
   it('refuses at load a pickle that holds no estimator, naming what it holds (review 14b finding 16)', async () => {
     const bunch = join(models.path, 'bunch');
     await mkdir(bunch, { recursive: true });

@@ -219,10 +219,13 @@ def read_labels(folder, params):
     return params.labels
 
 
-def model_file(folder, params, suffixes, kind):
+def model_file(folder, params, suffixes, kind, accept=None):
     """The model file: params.json's "model" when it ends in one of `suffixes`, else the bundle's
     one file ending in them. A "model" of another kind (the .onnx the built-in runtime runs) is
     left alone, as MLHub's runtime leaves non-.onnx names to other backends.
+
+    `accept(path)`, when given, is asked of each candidate the bundle holds (not of a named one):
+    a file it refuses is not one of the framework's.
 
     Raises model_load_failed when the named file is missing, when there is none, or when there are
     several and params.json names none of them (the message lists them).
@@ -233,7 +236,8 @@ def model_file(folder, params, suffixes, kind):
             raise load_failed(f'params.json names "model": "{params.model_file}", which the bundle does not hold')
         return path
     candidates = [name for name in _bundle_files(folder)
-                  if name.lower().endswith(suffixes) and os.path.basename(name) not in (PARAMS_FILE, LABELS_FILE)]
+                  if name.lower().endswith(suffixes) and os.path.basename(name) not in (PARAMS_FILE, LABELS_FILE)
+                  and (accept is None or accept(os.path.join(folder, name)))]
     if not candidates:
         raise load_failed(f'The bundle holds no {kind} file (one ending in {", ".join(suffixes)})')
     if len(candidates) > 1:
