@@ -18,7 +18,7 @@ export interface WorkerSpec {
   readonly codeDir: string;
   /** SM_MODEL_DIR: the unpacked bundle. */
   readonly modelDir: string;
-  /** The container's Environment from CreateModel (SAGEMAKER_PROGRAM, MLHUB_ALLOW_PICKLES…), less what the worker sets itself. */
+  /** The container's Environment from CreateModel (SAGEMAKER_PROGRAM, MLHUB_ALLOW_MODEL_CODE…), less what the worker sets itself. */
   readonly environment: Readonly<Record<string, string>>;
   readonly log: (line: string) => void;
   /**
