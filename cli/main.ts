@@ -10,6 +10,7 @@ import { Output, humanBytes, redactOutput } from './output';
 import { bundleNameFor, packDirectory } from './pack-directory';
 import { pullBundle } from './pull-bundle';
 import { pushBundle } from './push-bundle';
+import { servingLines } from './serving-lines';
 import { MODEL_TYPES } from '../functions/registry/model-type';
 import { SEARCH_SORTS } from '../functions/search/search-engine';
 import { PAGE_LIMIT, searchPages, searchTable, type SearchOptions } from './search-command';
@@ -261,7 +262,7 @@ export function buildProgram(): Command {
         });
         bar?.stop();
         out.result(result, () => `Pushed ${name} v${result.version}: ${humanBytes(result.size)}, sha256 ${result.sha256}` +
-          (result.resumed ? ` (resumed: ${result.partsSkipped} of ${result.partsTotal} parts were already there)` : ''));
+          (result.resumed ? ` (resumed: ${result.partsSkipped} of ${result.partsTotal} parts were already there)` : '') + servingLines(result.serving));
       } catch (error) {
         const said = await created?.undo('the push failed');
         if (!said) throw error;

@@ -22,6 +22,8 @@ export interface PushResult {
   readonly seconds: number;
   /** Where the time went: reading the file for its sha256, sending parts, and MLHub assembling and checking them. */
   readonly phases: { readonly hashing: number; readonly uploading: number; readonly completing: number };
+  /** The path the version's predictions take, as the upload answer says (null while unchecked). */
+  readonly serving: Version['serving'];
 }
 
 export interface PushEvents {
@@ -108,6 +110,7 @@ export async function pushBundle(api: ApiClient, name: string, file: string, opt
     model: name, version: version.version, size, sha256, uploadId: status.upload_id, resumed: previous !== undefined,
     partsTotal: status.part_count, partsSkipped: status.part_count - missing.length, partsSent: missing.length, seconds: (finishedAt - started) / 1000,
     phases: { hashing: (hashedAt - started) / 1000, uploading: (uploadedAt - hashedAt) / 1000, completing: (finishedAt - uploadedAt) / 1000 },
+    serving: version.serving,
   };
 }
 

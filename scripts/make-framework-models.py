@@ -22,8 +22,13 @@ float32, written as doubles):
 - malicious/: pickles whose __reduce__ creates <output folder>/marker-<case> when loaded: through
   os.system in protocols 0 to 5, in a STACK_GLOBAL whose names come from the memo and in joblib
   files hiding the call after an array's raw bytes (plain and compressed); through builtins.eval
-  (protocol 2's __builtin__.eval) and subprocess.Popen. malicious.expected.json lists each file,
-  its marker and the global it imports.
+  (protocol 2's __builtin__.eval) and subprocess.Popen; and files whose every global is on the
+  allow-list but where joblib's loader reads what the pickle scan takes for array bytes (or the
+  reverse): a NumpyArrayWrapper made by copyreg._reconstructor or copyreg.__newobj__ (as
+  .joblib, zlib-compressed .joblib and plain .pkl), one whose BUILD state leaves out the alignment
+  its constructor set, and an object array whose nested pickle calls os.system. Only the loader's
+  own allow-list stops those. malicious.expected.json lists each file, its marker and the global
+  it imports.
 """
 
 import json
@@ -201,6 +206,42 @@ def dotted_stack_global_pickle(module, name, command):
             + b'(' + unicode('sh') + unicode('-c') + unicode(command) + b'l' + b'\x85' + b'R' + b'.')  # ([sh, -c, cmd],) REDUCE STOP
 
 
+def _binunicode(text):
+    data = text.encode('utf-8') if isinstance(text, str) else text
+    return b'X' + struct.pack('<I', len(data)) + data
+
+
+# numpy.dtype('u1') built as a pickle does: dtype('u1', False, True) then BUILD is left out.
+_U1_DTYPE = b'cnumpy\ndtype\n(' + _binunicode('u1') + b'\x89\x88tR'
+
+
+def wrapper_made_by(prefix, command):
+    """A joblib array wrapper made by an allow-listed copyreg rebuilder (`prefix`), not by the wrapper
+    class itself: joblib's loader treats it as a wrapper and reads 5 bytes of "array data"; a scan
+    that only skips bytes after the class's own wrapper would read those 5 bytes as a BINBYTES
+    header and take the os.system call after them for its data."""
+    data = b'\x80\x04' + prefix
+    data += b'}(' + _binunicode('subclass') + b'cnumpy\nndarray\n' + _binunicode('shape') + b'K\x05\x85' + _binunicode('order') + _binunicode('C')
+    data += _binunicode('dtype') + _U1_DTYPE + _binunicode('allow_mmap') + b'\x89' + b'ub'
+    payload = b'0' + b'cposix\nsystem\n' + _binunicode(command) + b'\x85R.'
+    return data + b'B' + struct.pack('<I', len(payload)) + payload + b'.'
+
+
+RECONSTRUCTOR = b'ccopyreg\n_reconstructor\n(cjoblib.numpy_pickle\nNumpyArrayWrapper\ncbuiltins\nobject\nNtR'
+NEWOBJ = b'ccopyreg\n__newobj__\ncjoblib.numpy_pickle\nNumpyArrayWrapper\n\x85R'
+
+
+def wrapper_without_alignment(command):
+    """NumpyArrayWrapper(ndarray, (0,), 'C', u1) by REDUCE, whose constructor sets an alignment of 16,
+    then a BUILD state without that key: joblib reads a padding byte (66, 'B') and 66 bytes, where a
+    scan reading the layout from the state alone sees a BINBYTES hiding the os.system call."""
+    data = b'\x80\x04' + b'cjoblib.numpy_pickle\nNumpyArrayWrapper\n(cnumpy\nndarray\nK\x00\x85' + _binunicode('C') + _U1_DTYPE + b'tR'
+    data += b'}(' + _binunicode('shape') + b'K\x00\x85' + _binunicode('dtype') + _U1_DTYPE + b'ub'
+    payload = b'cposix\nsystem\n' + _binunicode(command) + b'\x85R.'
+    pad = 66
+    return data + bytes([pad]) + struct.pack('<I', pad - 4 + len(payload)) + b'\xff' * (pad - 4) + payload + b'.'
+
+
 def make_malicious(out):
     import joblib
     import numpy as np
@@ -236,6 +277,17 @@ def make_malicious(out):
     name = 'joblib-compressed'
     joblib.dump({'weights': np.arange(64, dtype=np.float64), 'hook': _System(f'touch {marker(name)}')},
                 os.path.join(folder, f'{name}.joblib'), compress=3)
+    case(name, None, 'posix.system')
+    for name, prefix in (('joblib-reconstructor', RECONSTRUCTOR), ('joblib-newobj', NEWOBJ)):
+        case(name, wrapper_made_by(prefix, f'touch {marker(name)}'), 'posix.system')
+    name = 'joblib-reconstructor-compressed'
+    case(name, zlib.compress(wrapper_made_by(RECONSTRUCTOR, f'touch {marker(name)}')), 'posix.system')
+    name = 'reconstructor-plain'  # a .pkl: joblib's loader reads plain pickles the same way
+    case(name, wrapper_made_by(RECONSTRUCTOR, f'touch {marker(name)}'), 'posix.system')
+    name = 'joblib-missing-alignment'
+    case(name, wrapper_without_alignment(f'touch {marker(name)}'), 'posix.system')
+    name = 'joblib-object-array'
+    joblib.dump({'objects': np.array([_System(f'touch {marker(name)}')], dtype=object)}, os.path.join(folder, f'{name}.joblib'))
     case(name, None, 'posix.system')
     write_json(os.path.join(out, 'malicious.expected.json'), {'cases': cases})
 

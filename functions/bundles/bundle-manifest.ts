@@ -66,6 +66,12 @@ export interface BundleManifest {
    */
   readonly sklearnVersion?: string;
   /**
+   * The .json files (relative to the root, at most MANIFEST_FILE_LIST_LIMIT) whose first bytes are
+   * an XGBoost booster's (frameworks/booster-json.ts): the only .json files taken for one. Absent
+   * from manifests recorded before it existed, where any .json but known sidecars counts.
+   */
+  readonly boosterJson?: readonly string[];
+  /**
    * The verdict when the bundle was checked. Absent from manifests recorded before it existed;
    * versionView works it out then, and redoes its size rule with the current model cache size.
    */

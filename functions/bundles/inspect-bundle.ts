@@ -11,6 +11,7 @@ import { SIDECAR_LIMITS } from './bundle-limits';
 import { MANIFEST_FILE_LIST_LIMIT, MANIFEST_LINK_LIST_LIMIT, type BuiltinRuntimeVerdict, type BundleManifest, type ManifestFile, type ManifestLink } from './bundle-manifest';
 import { builtinRuntimeVerdict } from './builtin-runtime';
 import { ByteWindow } from './byte-window';
+import { looksLikeBoosterJson, streamHead } from '../frameworks/booster-json';
 import { detectFramework } from './detect-framework';
 import { checkEntryType } from './entry-types';
 import { InflatedMeter } from './inflated-meter';
@@ -177,6 +178,7 @@ export async function inspectBundle(source: Readable, limits: BundleLimits): Pro
   let entries = 0;
   let fileCount = 0;
   let sklearnVersion: string | undefined;
+  const boosterJson: string[] = [];
 
   // Where the header after the previous entry was due; a zero block there ends the archive.
   let nextHeader: number | undefined = 0;
@@ -217,6 +219,10 @@ export async function inspectBundle(source: Readable, limits: BundleLimits): Pro
             onnxFindings.set(path, await readOnnxSignature(entry));
             continue;
           }
+          if (path.toLowerCase().endsWith('.json') && boosterJson.length < MANIFEST_FILE_LIST_LIMIT) {
+            if (looksLikeBoosterJson(await streamHead(entry))) boosterJson.push(path);
+            continue;
+          }
           if (sklearnVersion === undefined && PICKLE_FILE.test(path)) {
             // Read as it streams by (it is read to its end either way): the version a deploy's unpickling must match.
             sklearnVersion = await pickleSklearnVersion(entry);
@@ -250,7 +256,8 @@ export async function inspectBundle(source: Readable, limits: BundleLimits): Pro
   const labels = sidecars.get(`${prefix}labels.txt`);
   const parsedParams = params ? parseParams(params) : undefined;
   const builtinRuntime = builtinRuntimeVerdict({ files: relativeFiles, onnxLinks: relativeLinks, ...(parsedParams ? { params: parsedParams } : {}) }, limits.maxBuiltinModelBytes);
-  const framework = detectFramework(relativeFiles.map((file) => file.path));
+  const relativeBoosters = boosterJson.filter((path) => path.startsWith(prefix)).map((path) => path.slice(prefix.length));
+  const framework = detectFramework(relativeFiles.map((file) => file.path), relativeBoosters);
   const relativeFindings = new Map([...onnxFindings].filter(([path]) => path.startsWith(prefix)).map(([path, finding]) => [path.slice(prefix.length), finding]));
 
   const manifest: BundleManifest = {
@@ -263,6 +270,7 @@ export async function inspectBundle(source: Readable, limits: BundleLimits): Pro
     ...(parsedParams ? { params: parsedParams } : {}),
     ...(labels ? { labels: parseLabels(labels) } : {}),
     ...(sklearnVersion ? { sklearnVersion } : {}),
+    boosterJson: relativeBoosters,
     builtinRuntime,
     signature: bundleSignature(builtinRuntime, relativeFindings, parsedParams),
   };

@@ -1,4 +1,5 @@
 import { integerFromEnv } from '../platform/env-values';
+import { MODEL_CODE_ENV, modelCodeSetting } from './model-code';
 import { DEPLOYABLE_FRAMEWORKS, type DeployableFramework } from './serving-path';
 
 /** SageMaker serverless endpoints take these memory sizes only (ServerlessConfig.MemorySizeInMB). */
@@ -12,7 +13,8 @@ export const DEPLOY_ENV = {
   prefix: 'MLHUB_DEPLOY_PREFIX',
   maxMemoryMb: 'MLHUB_DEPLOY_MAX_MEMORY_MB',
   maxConcurrency: 'MLHUB_DEPLOY_MAX_CONCURRENCY',
-  allowPickles: 'MLHUB_ALLOW_PICKLES',
+  /** The stack's endpointPickles, under the opt-in's earlier name (model-code.ts reads MLHUB_ALLOW_MODEL_CODE first). */
+  allowPickles: MODEL_CODE_ENV.legacyPickles,
   maxPerModel: 'MLHUB_DEPLOY_MAX_PER_MODEL',
   maxPerOwner: 'MLHUB_DEPLOY_MAX_PER_USER',
 } as const;
@@ -58,8 +60,10 @@ export interface DeploySettings {
   readonly maxPerModel: number;
   /** Most endpoints (in any state but deleting) the versions of one user's models may hold. */
   readonly maxPerOwner: number;
-  /** Whether endpoints may load pickles (joblib/pickle files run code): the operator's call, passed to the scripts. */
+  /** Whether endpoints may run model code (pickles; locally TorchScript and TensorFlow too): the operator's call, passed to the scripts (model-code.ts). */
   readonly allowPickles: boolean;
+  /** Whether deployed models run as local processes with MLHub's own rights (`npm start`), not isolated containers. */
+  readonly localWorkers: boolean;
 }
 
 /** MLHUB_DEPLOY_SCRIPTS: `{"sklearn": "s3://bucket/key.tar.gz", …}`; unknown frameworks and non-s3 URIs are refused at cold start. */
@@ -92,7 +96,8 @@ export function loadDeploySettings(env: NodeJS.ProcessEnv = process.env): Deploy
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
     maxMemoryMb: integerFromEnv(env, DEPLOY_ENV.maxMemoryMb, 6144, { min: 1024, max: 6144 }),
     maxConcurrency: integerFromEnv(env, DEPLOY_ENV.maxConcurrency, 10, { min: 1, max: SERVERLESS_MAX_CONCURRENCY }),
-    allowPickles: flag(env[DEPLOY_ENV.allowPickles]),
+    allowPickles: flag(modelCodeSetting(env)),
+    localWorkers: flag(env[MODEL_CODE_ENV.localWorkers]),
     maxPerModel: integerFromEnv(env, DEPLOY_ENV.maxPerModel, DEFAULT_MAX_PER_MODEL, { min: 1, max: 1000 }),
     maxPerOwner: integerFromEnv(env, DEPLOY_ENV.maxPerOwner, DEFAULT_MAX_PER_OWNER, { min: 1, max: 10000 }),
   };

@@ -1,3 +1,5 @@
+import { constants, gunzipSync, inflateSync } from 'node:zlib';
+
 /** The dict key scikit-learn's estimators pickle their version under (BaseEstimator.__getstate__). */
 const KEY = Buffer.from('_sklearn_version', 'latin1');
 /** Bytes kept across chunks: the key, the opcodes around it and a version string fit in it. */
@@ -48,16 +50,11 @@ function valueAfter(bytes: Buffer, at: number): string | undefined {
   return text !== undefined && VERSION.test(text) ? text : undefined;
 }
 
-/**
- * The scikit-learn version a pickle (.joblib, .pkl) was written with, read from its bytes as they
- * stream by, never unpickled: the first `_sklearn_version` key and the string after it, in any
- * protocol (0 to 5). Undefined for a file without one (no scikit-learn estimator, or a joblib file
- * compressed with zlib, gzip or lz4, whose bytes hide it). The stream is read to its end.
- */
-export async function pickleSklearnVersion(source: AsyncIterable<unknown>): Promise<string | undefined> {
+/** The version in pickle bytes arriving in pieces (the key may straddle two of them). */
+async function versionIn(pieces: AsyncIterable<unknown> | Iterable<Buffer>): Promise<string | undefined> {
   let carry: Buffer = Buffer.alloc(0);
   let found: string | undefined;
-  for await (const piece of source) {
+  for await (const piece of pieces) {
     const chunk = piece as Buffer;
     if (found !== undefined) continue;
     const bytes = carry.length ? Buffer.concat([carry, chunk]) : chunk;
@@ -69,4 +66,54 @@ export async function pickleSklearnVersion(source: AsyncIterable<unknown>): Prom
     carry = bytes.subarray(Math.max(0, bytes.length - CARRY));
   }
   return found;
+}
+
+/**
+ * joblib.dump(..., compress=…) writes zlib (the default, first byte 0x78) or gzip (1f 8b); those
+ * are read decompressed, within these bounds (a small model's file; past them no version is read
+ * rather than the check holding a large file in memory). bz2, lzma and lz4 are not read.
+ */
+const MAX_COMPRESSED_BYTES = 8 * 1024 * 1024;
+const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
+
+function compression(head: Buffer): 'zlib' | 'gzip' | undefined {
+  if (head[0] === 0x78 && head.length > 1 && (head.readUInt16BE(0) % 31) === 0) return 'zlib';
+  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  return undefined;
+}
+
+/**
+ * The scikit-learn version a pickle (.joblib, .pkl) was written with, read from its bytes as they
+ * stream by, never unpickled: the first `_sklearn_version` key and the string after it, in any
+ * protocol (0 to 5), in a plain file or a zlib- or gzip-compressed joblib file (within the bounds
+ * above). Undefined for a file without one (no scikit-learn estimator, or compressed otherwise or
+ * past the bounds). The stream is read to its end.
+ */
+export async function pickleSklearnVersion(source: AsyncIterable<unknown>): Promise<string | undefined> {
+  const iterator = source[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done) return undefined;
+  const head = first.value as Buffer;
+  const rest = { [Symbol.asyncIterator]: () => iterator };
+  const kind = compression(head);
+  if (!kind) {
+    return versionIn((async function* () {
+      yield head;
+      yield* rest as AsyncIterable<Buffer>;
+    })());
+  }
+  const kept: Buffer[] = [head];
+  let size = head.length;
+  for await (const piece of rest) {
+    size += (piece as Buffer).length;
+    if (size <= MAX_COMPRESSED_BYTES) kept.push(piece as Buffer);
+  }
+  if (size > MAX_COMPRESSED_BYTES) return undefined;
+  try {
+    const options = { maxOutputLength: MAX_INFLATED_BYTES, finishFlush: constants.Z_SYNC_FLUSH };
+    const inflated = kind === 'zlib' ? inflateSync(Buffer.concat(kept), options) : gunzipSync(Buffer.concat(kept), options);
+    return await versionIn([inflated]);
+  } catch {
+    return undefined; // corrupt, or past MAX_INFLATED_BYTES: no version read, as for any other file
+  }
 }

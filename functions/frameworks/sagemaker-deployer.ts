@@ -98,7 +98,9 @@ export class SageMakerDeployer {
           SAGEMAKER_PROGRAM,
           SAGEMAKER_SUBMIT_DIRECTORY: SCRIPTS_PATH,
           PYTHONPATH: SCRIPTS_PATH,
-          // Explicit either way: the scripts refuse pickles unless this says 1 (the stack's endpointPickles).
+          // Explicit either way: the scripts refuse pickles unless this says 1 (the stack's endpointPickles);
+          // under both names, for scripts archives that read only the earlier one.
+          MLHUB_ALLOW_MODEL_CODE: plan.allowPickles ? '1' : '0',
           MLHUB_ALLOW_PICKLES: plan.allowPickles ? '1' : '0',
         },
       },

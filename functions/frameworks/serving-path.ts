@@ -1,5 +1,7 @@
 import type { BundleManifest } from '../bundles/bundle-manifest';
 import { SERVING_SKLEARN_VERSION } from './container-images';
+import { frameworkParamsProblem } from './framework-params';
+import { modelCodeRefusal, type ModelCodePolicy } from './model-code';
 
 /** The frameworks MLHub can deploy (functions/frameworks/scripts/<framework>/inference.py serves each). */
 export const DEPLOYABLE_FRAMEWORKS = ['sklearn', 'xgboost', 'pytorch', 'tensorflow'] as const;
@@ -37,19 +39,21 @@ const NOT_XGBOOST_JSON = new Set(['params.json', 'config.json', 'metadata.json',
  * Each framework's model files, by name (compared lowercased):
  * - tensorflow: a SavedModel's `saved_model.pb` (at the root or in a numbered version folder);
  * - pytorch: a TorchScript file `.pt`, `.pth` or `.torchscript`;
- * - xgboost: a booster as `.ubj`, `.bst` or legacy binary `.model`, or JSON (`.json` that is not
- *   params.json or another known sidecar);
+ * - xgboost: a booster as `.ubj`, `.bst` or legacy binary `.model`, or JSON: a `.json` whose first
+ *   bytes are a booster's (`boosters`, read at upload: booster-json.ts); for a manifest recorded
+ *   before those were read, any `.json` that is not params.json or another known sidecar;
  * - sklearn: `.joblib`, `.pkl` or `.pickle`.
  */
-const MODEL_FILES: Readonly<Record<DeployableFramework, (path: string) => boolean>> = {
+const MODEL_FILES: Readonly<Record<DeployableFramework, (path: string, boosters?: readonly string[]) => boolean>> = {
   tensorflow: (path) => base(lower(path)) === 'saved_model.pb',
   pytorch: (path) => /\.(pt|pth|torchscript)$/.test(lower(path)),
-  xgboost: (path) => /\.(ubj|bst|model)$/.test(lower(path)) || (lower(path).endsWith('.json') && !NOT_XGBOOST_JSON.has(base(lower(path)))),
+  xgboost: (path, boosters) => /\.(ubj|bst|model)$/.test(lower(path))
+    || (lower(path).endsWith('.json') && (boosters ? boosters.some((booster) => lower(booster) === lower(path)) : !NOT_XGBOOST_JSON.has(base(lower(path))))),
   sklearn: (path) => /\.(joblib|pkl|pickle)$/.test(lower(path)),
 };
 
-/** Whether `path` (a bundle-relative file path) is a model file of `framework`, by MODEL_FILES' rules. */
-export const isModelFileOf = (framework: DeployableFramework, path: string): boolean => MODEL_FILES[framework](path);
+/** Whether `path` (a bundle-relative file path) is a model file of `framework`, by MODEL_FILES' rules (`boosters`: the manifest's boosterJson). */
+export const isModelFileOf = (framework: DeployableFramework, path: string, boosters?: readonly string[]): boolean => MODEL_FILES[framework](path, boosters);
 
 /** Spellings params.json's `framework` may use to settle a bundle that holds several frameworks' files. */
 const FRAMEWORK_ALIASES: Readonly<Record<string, DeployableFramework>> = {
@@ -70,8 +74,8 @@ const declaredModelFile = (params: Readonly<Record<string, unknown>> | undefined
   typeof params?.model === 'string' && params.model !== '' ? params.model : undefined;
 
 /** The files of `framework` in the bundle, shallowest first (the model beats a copy in a sub-folder). */
-function filesOf(manifest: Pick<BundleManifest, 'files'>, framework: DeployableFramework): string[] {
-  return manifest.files.map((file) => file.path).filter(MODEL_FILES[framework])
+function filesOf(manifest: Pick<BundleManifest, 'files' | 'boosterJson'>, framework: DeployableFramework): string[] {
+  return manifest.files.map((file) => file.path).filter((path) => MODEL_FILES[framework](path, manifest.boosterJson))
     .sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
 }
 
@@ -80,10 +84,11 @@ const NOWHERE = 'Nothing can serve this bundle: it holds no .onnx file for the b
 /**
  * Which deployable framework a bundle is for, or why none: its params.json's `framework` when it
  * names one (and its `model` file, when it names one), else the one framework whose model files
- * it holds. Several frameworks' files with no `framework` is ambiguous. A TorchScript model needs
- * params.json (its input shape and dtype; the script cannot find them in the file).
+ * it holds. Several frameworks' files with no `framework` is ambiguous. A params.json the
+ * framework's script would refuse (framework-params.ts) is the reason, as a TorchScript model
+ * without `inputs[0].shape` is.
  */
-export function deployableFramework(manifest: Pick<BundleManifest, 'files' | 'params'>): { framework: DeployableFramework; modelFile: string } | { reason: string } {
+export function deployableFramework(manifest: Pick<BundleManifest, 'files' | 'params' | 'boosterJson'>): { framework: DeployableFramework; modelFile: string } | { reason: string } {
   const declared = declaredFramework(manifest.params);
   const named = declaredModelFile(manifest.params);
   const candidates = declared ? [declared] : DEPLOYABLE_FRAMEWORKS.filter((framework) => filesOf(manifest, framework).length > 0);
@@ -96,9 +101,8 @@ export function deployableFramework(manifest: Pick<BundleManifest, 'files' | 'pa
   const modelFile = named ?? files[0];
   if (modelFile === undefined) return { reason: `params.json names the framework ${framework}, but the bundle holds none of its model files` };
   if (named !== undefined && !manifest.files.some((file) => file.path === named)) return { reason: `params.json's "model" names '${named}', which the bundle does not hold` };
-  if (framework === 'pytorch' && manifest.params === undefined) {
-    return { reason: `The TorchScript file '${modelFile}' needs a params.json beside it giving the input shape and dtype (e.g. {"input_shape": [1, 28, 28], "dtype": "float32"}); add one to deploy it` };
-  }
+  const problem = frameworkParamsProblem(framework, manifest.params, modelFile);
+  if (problem) return { reason: problem };
   return { framework, modelFile };
 }
 
@@ -106,14 +110,17 @@ export function deployableFramework(manifest: Pick<BundleManifest, 'files' | 'pa
  * The path a bundle's predictions take (ServingPath), in the order predict decides it
  * (functions/inference/backend-selection.ts): the model's meta.backend first, then the built-in
  * ONNX Runtime (`builtinRunnable`: its verdict as predict would decide it now, else the one
- * recorded at the check), then a deployable framework.
+ * recorded at the check), then a deployable framework, `none` when this MLHub's `modelCode`
+ * policy refuses to run it (model-code.ts), as deploy would.
  */
-export function servingPath(manifest: Pick<BundleManifest, 'files' | 'params' | 'builtinRuntime' | 'sklearnVersion'>, context: { readonly meta?: Readonly<Record<string, unknown>>; readonly builtinRunnable?: boolean } = {}): ServingPath {
+export function servingPath(manifest: Pick<BundleManifest, 'files' | 'params' | 'builtinRuntime' | 'sklearnVersion' | 'boosterJson'>, context: { readonly meta?: Readonly<Record<string, unknown>>; readonly builtinRunnable?: boolean; readonly modelCode?: ModelCodePolicy } = {}): ServingPath {
   const backend = context.meta?.backend;
   if (backend !== undefined && backend !== null) return { path: 'remote' };
   if (context.builtinRunnable ?? manifest.builtinRuntime?.runnable) return { path: 'builtin' };
   const found = deployableFramework(manifest);
   if ('reason' in found) return { path: 'none', reason: found.reason };
+  const refusal = modelCodeRefusal(found.framework, context.modelCode);
+  if (refusal) return { path: 'none', reason: refusal };
   const warning = found.framework === 'sklearn' ? versionWarning(manifest.sklearnVersion) : undefined;
   return { path: 'deployable', ...found, ...(warning ? { warning } : {}) };
 }

@@ -12,6 +12,7 @@ import { deploymentName, type Deployment } from './deployment-records';
 import { settleDeployment } from './deployment-settling';
 import type { DeploymentSlots, Slot, SlotHolder } from './deployment-slots';
 import type { SageMakerDeployer } from './sagemaker-deployer';
+import { modelCodeRefusal } from './model-code';
 import { deployableFramework } from './serving-path';
 
 /** What `POST …/deploy` may ask for; each within the stack's limits (DeploySettings). */
@@ -94,7 +95,14 @@ export class VersionDeployments {
     // A bad request is refused as such, whether or not the version is deployed already.
     const { memoryMb, maxConcurrency } = sizing(request, settings);
     if (version.status !== 'ready' || !version.manifest) throw conflict('version_not_ready', `Version ${number} of model '${name}' is ${version.status}, not ready to deploy`);
-    if (version.deployment) return { deployment: await this.resume(version, sameSettings(version, version.deployment, request)), created: false };
+    if (version.deployment?.state === 'deleting') {
+      // An undeploy leaves the deployment `deleting` until someone reads it: settle it here as GET
+      // and predict do, so a deploy after an undeploy goes ahead once the endpoint is gone.
+      const current = await settleDeployment({ versions: this.deps.versions, deployer: this.deps.deployer, now: this.now }, version);
+      if (current) return { deployment: await this.resume(model, version, sameSettings(version, current, request)), created: false };
+    } else if (version.deployment) {
+      return { deployment: await this.resume(model, version, sameSettings(version, version.deployment, request)), created: false };
+    }
     const found = deployableFramework(version.manifest);
     if ('reason' in found) {
       // The framework reason would say the bundle has no .onnx file: true of deploying, false of the bundle.
@@ -103,6 +111,9 @@ export class VersionDeployments {
       }
       throw conflict('not_deployable', found.reason);
     }
+    // Known before anything is created: an endpoint that could only fail would hold a cap slot.
+    const refusal = modelCodeRefusal(found.framework, { allowed: settings.allowPickles, localWorkers: settings.localWorkers });
+    if (refusal) throw conflict('not_deployable', refusal);
     const scriptsUri = settings.scripts[found.framework];
     if (!settings.roleArn || !scriptsUri) {
       throw new AppError('unavailable', 'deploy_not_configured', `This deployment cannot create endpoints: it has no ${settings.roleArn ? `${found.framework} scripts archive (${DEPLOY_ENV.scripts})` : `SageMaker execution role (${DEPLOY_ENV.roleArn})`}`);
@@ -113,14 +124,22 @@ export class VersionDeployments {
       state: 'creating', endpoint: deploymentName(settings.prefix, name, number, version.bundleKey), framework: found.framework, image: image.uri,
       memoryMb, maxConcurrency, requestedAt: now, requestedBy: actor.id, updatedAt: now,
     };
-    const slot: Slot = { model: name, version: number, endpoint: deployment.endpoint };
-    const taken = await this.takeSlots(model, slot);
+    // The deployment is written before its slots are taken, and cleared if they cannot be: a slot
+    // then always has its deployment on its version, so freeStaleSlots never frees the slot of a
+    // deploy still in progress (which let concurrent deploys exceed the caps).
     const begun = await this.deps.versions.beginDeployment(name, number, deployment);
     if (begun !== 'started') {
       const current = await this.deps.versions.get(name, number);
-      if (begun === 'exists' && current?.deployment) return { deployment: await this.resume(current, sameSettings(current, current.deployment, request)), created: false };
-      await this.releaseSlots(taken, slot);
+      if (begun === 'exists' && current?.deployment) return { deployment: await this.resume(model, current, sameSettings(current, current.deployment, request)), created: false };
       throw conflict('version_not_ready', `Version ${number} of model '${name}' is no longer ready to deploy`);
+    }
+    try {
+      await this.takeSlots(model, this.slotOf(version, deployment));
+    } catch (error) {
+      // Nothing was created at SageMaker: the deployment is forgotten the way a deleted one is.
+      await this.deps.versions.moveDeployment(name, number, deployment.endpoint, ['creating'], 'deleting', now);
+      await this.deps.versions.clearDeployment(name, number, deployment.endpoint);
+      throw error;
     }
     await this.create({ ...version, deployment }, deployment);
     await this.undoIfTornDown(name, number, deployment);
@@ -167,7 +186,14 @@ export class VersionDeployments {
     return taken;
   }
 
-  /** Gives back the holder's slots whose version no longer holds a live deployment of that endpoint; whether any went. */
+  private slotOf(version: VersionRecord, deployment: Deployment): Slot {
+    return { model: version.name, version: version.version, endpoint: deployment.endpoint };
+  }
+
+  /**
+   * Gives back the holder's slots whose version no longer holds a live deployment of that endpoint
+   * (a deploy writes its deployment before taking its slots); whether any went.
+   */
   private async freeStaleSlots(holder: SlotHolder): Promise<boolean> {
     let freed = false;
     for (const held of await this.deps.slots.held(holder)) {
@@ -232,11 +258,17 @@ export class VersionDeployments {
     return { ...deployment, state: 'deleting', updatedAt: now };
   }
 
-  /** A deployment found in place: one still `creating` has its SageMaker calls made again, in case its first request stopped half-way. */
-  private async resume(version: VersionRecord, deployment: Deployment): Promise<Deployment> {
+  /**
+   * A deployment found in place: one still `creating` has its SageMaker calls made again, in case
+   * its first request stopped half-way, once its slots are held (taking a held slot again changes
+   * nothing; the first request may not have taken them yet, or may yet be refused them).
+   */
+  private async resume(model: ModelRecord, version: VersionRecord, deployment: Deployment): Promise<Deployment> {
     const where = `Version ${version.version} of model '${version.name}'`;
     switch (deployment.state) {
-      case 'creating': return this.create(version, deployment);
+      case 'creating':
+        await this.takeSlots(model, this.slotOf(version, deployment));
+        return this.create(version, deployment);
       case 'in_service': return deployment;
       case 'failed': throw conflict('deployment_failed', `${where} failed to deploy (${deployment.reason ?? 'no reason given'}); DELETE its deploy, then deploy again`);
       case 'deleting': throw conflict('deployment_deleting', `${where}'s endpoint is being deleted; deploy again once GET /model/${version.name}/versions/${version.version}/deploy answers 404`);

@@ -30,7 +30,13 @@ function predictionRows(response: HttpResult): number | undefined {
 export const tooLargeForPredictionAnswer: TooLargeAnswer = (response, bytes) => {
   const rows = predictionRows(response);
   if (!rows) return undefined;
-  const fits = Math.max(1, Math.floor((rows * RESPONSE_LIMIT) / bytes));
+  const fits = Math.floor((rows * RESPONSE_LIMIT) / bytes);
+  // Fewer rows cannot help when a row's answer alone is past the limit: say so, not "at most 1 row".
+  if (fits < 1) {
+    return rows === 1
+      ? 'the answer for this one row is too large by itself (the model\'s outputs for one input), so no request for it can be answered here; ask the model for smaller outputs'
+      : `each row's answer is too large by itself (about ${Math.round(bytes / rows)} bytes a row, this request had ${rows}), so no request for these rows can be answered here; ask the model for smaller outputs`;
+  }
   return `send at most about ${fits} rows per request (this one had ${rows}), and split the rest over further requests`;
 };
 

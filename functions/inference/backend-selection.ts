@@ -61,7 +61,7 @@ function fromMetadata(model: ModelIdentity, config: InferenceConfig): BackendSpe
 }
 
 /** The version's own endpoint, MLHub's to trust: the one it deployed (functions/frameworks/version-deployments.ts). */
-function deployedEndpoint(model: ModelIdentity, deployed: { readonly version?: number; readonly deployment?: Pick<Deployment, 'state' | 'endpoint'> }): BackendSpec | undefined {
+function deployedEndpoint(model: ModelIdentity, deployed: { readonly version?: number; readonly deployment?: Pick<Deployment, 'state' | 'endpoint' | 'reason'> }): BackendSpec | undefined {
   const deployment = deployed.deployment;
   if (!deployment) return undefined;
   if (deployment.state === 'in_service') return { kind: 'sagemaker', endpoint: deployment.endpoint, contentType: 'application/json', accept: 'application/json', jsonFormat: 'instances' };
@@ -80,7 +80,7 @@ function deployedEndpoint(model: ModelIdentity, deployed: { readonly version?: n
  * 409 invalid_backend, naming the field, e.g. `meta.backend.url must not carry credentials`), else the deployment's default for
  * its type, else the built-in ONNX Runtime when the bundle holds a .onnx file.
  */
-export function selectBackend(model: ModelIdentity, manifest: BundleManifest, params: ModelParams, config: InferenceConfig, deployed: { readonly version?: number; readonly deployment?: Pick<Deployment, 'state' | 'endpoint'> } = {}): BackendSpec {
+export function selectBackend(model: ModelIdentity, manifest: BundleManifest, params: ModelParams, config: InferenceConfig, deployed: { readonly version?: number; readonly deployment?: Pick<Deployment, 'state' | 'endpoint' | 'reason'> } = {}): BackendSpec {
   const endpoint = deployedEndpoint(model, deployed);
   if (endpoint) return endpoint;
   if (model.meta.backend !== undefined && model.meta.backend !== null) return fromMetadata(model, config);
@@ -89,6 +89,10 @@ export function selectBackend(model: ModelIdentity, manifest: BundleManifest, pa
   if (onnxModelFiles(manifest, params.modelFile)) return { kind: 'onnxruntime' };
   const deployable = deployableFramework(manifest);
   if (!('reason' in deployable) && deployed.version !== undefined) {
+    // A failed deployment is why it cannot run: its reason, not an invitation to deploy again.
+    if (deployed.deployment?.state === 'failed') {
+      throw conflict('no_backend', `Version ${deployed.version} of model '${model.name}' failed to deploy (${deployed.deployment.reason ?? 'no reason given'}); fix the bundle and push it again, or DELETE /model/${model.name}/versions/${deployed.version}/deploy and deploy again`);
+    }
     throw conflict('no_backend', `Model '${model.name}' (${model.type}) has no backend to run it yet: its bundle is a ${deployable.framework} model, which runs once deployed (POST /model/${model.name}/versions/${deployed.version}/deploy, or mlhub deploy ${model.name}); or name a backend in its meta.backend, or have the operator set ${defaultBackendEnvName(model.type)}`);
   }
   throw conflict('no_backend',

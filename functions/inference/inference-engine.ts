@@ -28,7 +28,7 @@ export interface VersionToRun {
   readonly status?: VersionStatus;
   readonly manifest?: BundleManifest;
   /** Its own SageMaker endpoint, once deployed: predictions run there (backend-selection.ts). */
-  readonly deployment?: Pick<Deployment, 'state' | 'endpoint'>;
+  readonly deployment?: Pick<Deployment, 'state' | 'endpoint' | 'reason'>;
 }
 
 export interface PredictRequest {

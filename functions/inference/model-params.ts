@@ -27,6 +27,14 @@ export interface ModelParams {
   readonly softmax?: boolean;
 }
 
+/**
+ * The most pixels an image params.json describes may have (img_width × img_height): what MLHub
+ * accepts in an image it is sent (MLHUB_PREDICT_MAX_IMAGE_PIXELS' default, 4096×4096). Each
+ * prediction allocates planes of that size before anything else, so a larger one could only fail
+ * (functions/frameworks/scripts/mlhub_serving/bundle.py holds the same bound).
+ */
+export const MAX_PARAMS_IMAGE_PIXELS = 4096 * 4096;
+
 const badParams = (message: string): AppError => conflict('invalid_bundle_params', `The bundle's params.json ${message}`);
 
 function optionalString(params: Record<string, unknown>, ...keys: string[]): string | undefined {
@@ -78,6 +86,9 @@ export function readModelParams(raw: Record<string, unknown> | undefined): Model
   const outputName = optionalString(params, 'output_name', 'outputNode');
   const width = positiveInteger(params, 'img_width');
   const height = positiveInteger(params, 'img_height');
+  if (width !== undefined && height !== undefined && width * height > MAX_PARAMS_IMAGE_PIXELS) {
+    throw badParams(`asks for a ${width}×${height} image (${width * height} pixels), more than the ${MAX_PARAMS_IMAGE_PIXELS} MLHub prepares; give the size the model takes`);
+  }
   return {
     ...(modelFile ? { modelFile } : {}),
     ...(inputName ? { inputName } : {}),

@@ -3,6 +3,7 @@ import type { Grant } from '../access/access-settings';
 import { verdictForModelCache } from '../bundles/builtin-runtime';
 import type { BundleManifest } from '../bundles/bundle-manifest';
 import { doiIn } from '../contracts/scholarly-metadata';
+import { modelCodePolicy } from '../frameworks/model-code';
 import { servingPath, servingView } from '../frameworks/serving-path';
 import { builtinModelBytes } from '../platform/function-config';
 import type { ModelRecord } from './model-records';
@@ -31,7 +32,8 @@ function builtinRuntimeView(manifest: BundleManifest, maxModelBytes: number) {
 function servingOf(manifest: BundleManifest | undefined, maxModelBytes: number, meta: Readonly<Record<string, unknown>> | undefined) {
   if (!manifest) return null;
   const builtinRunnable = verdictForModelCache(manifest, maxModelBytes).runnable;
-  return servingView(servingPath(manifest, { builtinRunnable, ...(meta ? { meta } : {}) }));
+  const modelCode = modelCodePolicy();
+  return servingView(servingPath(manifest, { builtinRunnable, ...(meta ? { meta } : {}), ...(modelCode ? { modelCode } : {}) }));
 }
 
 /** Why a checked version has no signature, when it was checked before signatures were recorded. */

@@ -132,6 +132,8 @@ export class SageMakerDeploy extends Construct {
         });
       }
     }
+    // Every route that shows a version says whether it is deployable, and a pickle is not when endpoints may not load one.
+    for (const routeFunction of props.functions.values()) routeFunction.function.addEnvironment(DEPLOY_ENV.allowPickles, props.allowPickles ? '1' : '0');
     props.functions.get('deployVersion')?.function
       .addEnvironment(DEPLOY_ENV.roleArn, this.executionRole.roleArn)
       .addEnvironment(DEPLOY_ENV.scripts, JSON.stringify(Object.fromEntries([...this.scripts].map(([framework, asset]) => [framework, asset.s3ObjectUrl]))))
@@ -139,8 +141,7 @@ export class SageMakerDeploy extends Construct {
       .addEnvironment(DEPLOY_ENV.maxMemoryMb, String(props.maxMemoryMb))
       .addEnvironment(DEPLOY_ENV.maxConcurrency, String(props.maxConcurrency))
       .addEnvironment(DEPLOY_ENV.maxPerModel, String(props.perModel))
-      .addEnvironment(DEPLOY_ENV.maxPerOwner, String(props.perUser))
-      .addEnvironment(DEPLOY_ENV.allowPickles, props.allowPickles ? '1' : '0');
+      .addEnvironment(DEPLOY_ENV.maxPerOwner, String(props.perUser));
   }
 }
 

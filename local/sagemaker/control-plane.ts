@@ -125,6 +125,8 @@ export class LocalSageMaker {
   private readonly bringing = new Map<string, Promise<void>>();
   private readonly statePath: string;
   private readonly pidFile: WorkerPidFile;
+  /** Invocations being served per endpoint, held to its MaxConcurrency. */
+  private readonly inFlight = new Map<string, number>();
 
   constructor(private readonly options: LocalSageMakerOptions) {
     this.statePath = join(options.directory, 'state.json');
@@ -295,7 +297,7 @@ export class LocalSageMaker {
       worker = new EndpointWorker({
         endpoint: endpoint.name, python: this.options.python, serveScript: this.options.serveScript,
         codeDir: this.codeDirOf(endpoint, model), modelDir: join(dir, 'model'), environment, log: this.options.log,
-        owner: this.options.directory, onPid: (pid) => this.pidFile.set(endpoint.name, pid),
+        owner: this.options.directory, onPid: (pid) => this.pidFile.set(endpoint.name, pid), onExit: (pid) => this.pidFile.forget(endpoint.name, pid),
       });
       this.workers.set(endpoint.name, worker);
     }
@@ -336,12 +338,28 @@ export class LocalSageMaker {
   /**
    * InvokeEndpoint: the worker's answer. Its worker is started first if it is not running (first
    * use after a restart, after idling, or after a crash). Faults: ValidationException for an
-   * endpoint that is missing or not in service; ModelError when the worker cannot start again.
+   * endpoint that is missing or not in service; ThrottlingException past its configuration's
+   * MaxConcurrency invocations at once, as a serverless endpoint throttles; ModelError when the
+   * worker cannot start again.
    */
   async invoke(name: string, body: Buffer, contentType: string, accept: string): Promise<WorkerReply> {
     const endpoint = this.state.endpoints[name];
     if (!endpoint) throw new SageMakerFault('ValidationException', `Endpoint ${name} of account ${this.options.account} not found.`);
     if (endpoint.status !== 'InService') throw new SageMakerFault('ValidationException', `Endpoint ${name} of account ${this.options.account} is ${endpoint.status}, not InService.`);
+    const cap = this.state.configs[endpoint.configName]?.maxConcurrency ?? 1;
+    const running = this.inFlight.get(name) ?? 0;
+    if (running >= cap) throw new SageMakerFault('ThrottlingException', `Endpoint ${name} is already serving ${running} invocations, its MaxConcurrency; try again`);
+    this.inFlight.set(name, running + 1);
+    try {
+      return await this.invokeWorker(endpoint, name, body, contentType, accept);
+    } finally {
+      const left = (this.inFlight.get(name) ?? 1) - 1;
+      if (left > 0) this.inFlight.set(name, left);
+      else this.inFlight.delete(name);
+    }
+  }
+
+  private async invokeWorker(endpoint: EndpointEntry, name: string, body: Buffer, contentType: string, accept: string): Promise<WorkerReply> {
     const model = this.modelOf(endpoint);
     if (!model) throw new SageMakerFault('ValidationException', `Endpoint ${name}'s model was deleted.`);
     const worker = this.workerFor(endpoint, model);

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
+import { dirname } from 'node:path';
 
 /** The apt-get line that gives a machine the Python the workers run. */
 export const PYTHON_INSTALL_LINE = 'sudo apt-get install -y python3';
@@ -17,7 +18,7 @@ export interface WorkerSpec {
   readonly codeDir: string;
   /** SM_MODEL_DIR: the unpacked bundle. */
   readonly modelDir: string;
-  /** The container's Environment from CreateModel (SAGEMAKER_PROGRAM, MLHUB_ALLOW_PICKLES…), less what the worker sets itself. */
+  /** The container's Environment from CreateModel (SAGEMAKER_PROGRAM, MLHUB_ALLOW_MODEL_CODE…), less what the worker sets itself. */
   readonly environment: Readonly<Record<string, string>>;
   readonly log: (line: string) => void;
   /**
@@ -25,8 +26,10 @@ export interface WorkerSpec {
    * state folder), so a later run can tell its own leftover workers from anything else (leftover-workers.ts).
    */
   readonly owner?: string;
-  /** Told the worker's process id when it starts, and undefined when it exits. */
-  readonly onPid?: (pid: number | undefined) => void;
+  /** Told the worker's process id when it starts. */
+  readonly onPid?: (pid: number) => void;
+  /** Told the worker's process id when it exits. */
+  readonly onExit?: (pid: number) => void;
 }
 
 export type StartOutcome = { readonly ok: true } | { readonly ok: false; readonly reason: string };
@@ -103,6 +106,10 @@ export class EndpointWorker {
     }
     const port = await freePort();
     const child = spawn(this.spec.python, [this.spec.serveScript], {
+      // The endpoint's own folder, not MLHub's: a model's relative paths land in its own files. The
+      // environment is built from nothing but PATH and the container's, so no secret of MLHub's
+      // (credentials, tokens) reaches a model; the process still has MLHub's file rights (README).
+      cwd: dirname(this.spec.modelDir),
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
         ...this.spec.environment,
@@ -119,10 +126,11 @@ export class EndpointWorker {
     this.child = child;
     // Never written: only held open, for the worker to see it close.
     child.stdin?.on('error', () => undefined);
-    if (child.pid !== undefined) this.spec.onPid?.(child.pid);
-    child.once('exit', () => {
-      if (this.child === child) this.spec.onPid?.(undefined);
-    });
+    const pid = child.pid;
+    if (pid !== undefined) {
+      this.spec.onPid?.(pid);
+      child.once('exit', () => this.spec.onExit?.(pid));
+    }
     this.port = port;
     this.stderrTail = [];
     const prefix = `[${this.spec.endpoint}]`;

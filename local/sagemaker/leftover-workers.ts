@@ -56,11 +56,26 @@ export class WorkerPidFile {
     return killed;
   }
 
-  /** Records an endpoint's worker pid, or forgets it (undefined). */
-  set(endpoint: string, pid: number | undefined): void {
-    if (pid === undefined) this.pids.delete(endpoint);
-    else this.pids.set(endpoint, pid);
+  /** Records an endpoint's worker pid. */
+  set(endpoint: string, pid: number): void {
+    this.pids.set(endpoint, pid);
     void this.save();
+  }
+
+  /**
+   * Forgets an exited worker's pid, only if the endpoint still records that one: an endpoint's
+   * name is fixed per version, so after an undeploy and redeploy the new worker's pid is recorded
+   * before the old one's exit is seen, and must stay.
+   */
+  forget(endpoint: string, pid: number): void {
+    if (this.pids.get(endpoint) !== pid) return;
+    this.pids.delete(endpoint);
+    void this.save();
+  }
+
+  /** Resolves once the record written last is on disk. */
+  settled(): Promise<void> {
+    return this.writing;
   }
 
   /** Writes in order, one after another, so the file always holds the latest record whole. */

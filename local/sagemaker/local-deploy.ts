@@ -2,6 +2,7 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DEPLOY_ENV } from '../../functions/frameworks/deploy-settings';
+import { MODEL_CODE_ENV, modelCodeSetting } from '../../functions/frameworks/model-code';
 import { buildScriptsArchive, DEFAULT_SCRIPTS_DIR, hasScripts } from '../../functions/frameworks/scripts-archive';
 import { DEPLOYABLE_FRAMEWORKS, type DeployableFramework } from '../../functions/frameworks/serving-path';
 import { integerFromEnv } from '../../functions/platform/env-values';
@@ -29,20 +30,22 @@ export interface LocalDeploy {
 }
 
 /**
- * Whether local workers may load pickles: MLHUB_ALLOW_PICKLES when set (1/true/yes/on), else only
- * in single-user dev mode (a pickle is code, and with MLHUB_AUTH=required others may upload one).
+ * Whether local workers may run model code (pickles, TorchScript, TensorFlow graphs; model-code.ts):
+ * MLHUB_ALLOW_MODEL_CODE (or its earlier name MLHUB_ALLOW_PICKLES) when set (1/true/yes/on), else
+ * only in single-user dev mode: a local worker runs with MLHub's own rights, and with
+ * MLHUB_AUTH=required other users may upload what it runs.
  */
 export function localPickleSetting(env: NodeJS.ProcessEnv, devMode: boolean): boolean {
-  const raw = env[DEPLOY_ENV.allowPickles]?.trim().toLowerCase();
-  if (raw === undefined || raw === '') return devMode;
+  const raw = modelCodeSetting(env)?.toLowerCase();
+  if (raw === undefined) return devMode;
   return ['1', 'true', 'yes', 'on'].includes(raw);
 }
 
 /**
  * SageMaker for `npm start`: uploads each framework's scripts archive to the local S3, starts the
- * local SageMaker (local/sagemaker/), and says how the handlers reach it. Pickles run in
- * single-user dev mode unless MLHUB_ALLOW_PICKLES=0; with MLHUB_AUTH=required, only with
- * MLHUB_ALLOW_PICKLES=1.
+ * local SageMaker (local/sagemaker/), and says how the handlers reach it. Model code runs in
+ * single-user dev mode unless MLHUB_ALLOW_MODEL_CODE=0; with MLHUB_AUTH=required, only with
+ * MLHUB_ALLOW_MODEL_CODE=1.
  */
 export async function startLocalDeploy(options: { dataDir: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string }; devMode: boolean; env: NodeJS.ProcessEnv; log: (line: string) => void }): Promise<LocalDeploy> {
   const { env } = options;
@@ -83,7 +86,9 @@ export async function startLocalDeploy(options: { dataDir: string; region: strin
       ...(env.AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME ? {} : { AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: server.endpoint }),
       [DEPLOY_ENV.roleArn]: `arn:aws:iam::${LOCAL_ACCOUNT}:role/mlhub-local-sagemaker-execution`,
       [DEPLOY_ENV.scripts]: JSON.stringify(scripts),
+      [MODEL_CODE_ENV.allowed]: allowPickles,
       [DEPLOY_ENV.allowPickles]: allowPickles,
+      [MODEL_CODE_ENV.localWorkers]: '1',
     },
   };
 }

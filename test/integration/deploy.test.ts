@@ -135,6 +135,10 @@ describe('deploying a version over HTTP, with the local SageMaker and the real w
     expect((await api('POST', '/model/cli-iris', json({ type: 'scikit-learn' }))).status).toBe(201);
     expect((await upload('cli-iris', irisFiles)).status).toBe(201);
     const env = { MLHUB_CONFIG: join(models.path, 'cli-config.json'), MLHUB_URL: '', MLHUB_TOKEN: '' };
+    // mlhub push says which path the version's predictions take.
+    const pushed = await runCli(['push', 'cli-pushed', join(models.path, 'iris-logreg'), '--create', 'scikit-learn', '--url', mlhub.url], env);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(pushed.stdout).toMatch(/\nserving: deployable \(sklearn\): mlhub deploy runs it on its own endpoint\n?$/);
     const deployed = await runCli(['deploy', 'cli-iris', '--memory', '2048', '--wait', '--url', mlhub.url], env);
     expect(deployed.code, deployed.stderr).toBe(0);
     expect(deployed.stdout).toMatch(/^cli-iris v1 is in service on the SageMaker endpoint mlhub-deploy-cli-iris-v1-[0-9a-f]{10} \(sklearn, 2048 MB, 2 at once\)/);

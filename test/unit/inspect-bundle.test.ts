@@ -40,13 +40,25 @@ describe('inspectBundle', () => {
     expect(manifest.labels).toEqual(['cat', 'dog']);
   });
 
-  it('names an XGBoost booster (UBJ, or JSON that is no known sidecar) after every other framework', async () => {
-    const framework = async (...names: string[]) => (await inspect(await makeTarGz(names.map((name) => ({ name, content: '{}' }))))).manifest.framework;
+  it('names an XGBoost booster (UBJ, or JSON that starts as a booster) after every other framework', async () => {
+    const BOOSTER = '{"learner":{"attributes":{},"objective":{"name":"multi:softprob"}},"version":[1,7,4]}';
+    const content = (name: string) => (name.endsWith('.json') && !['params.json', 'config.json', 'metrics.json'].includes(name) ? BOOSTER : '{}');
+    const framework = async (...names: string[]) => (await inspect(await makeTarGz(names.map((name) => ({ name, content: content(name) }))))).manifest.framework;
     expect(await framework('model.ubj', 'labels.txt')).toBe('XGBoost');
     expect(await framework('booster.json', 'params.json')).toBe('XGBoost');
     expect(await framework('params.json', 'config.json', 'labels.txt')).toBeUndefined();
     expect(await framework('model.joblib', 'model.json')).toBe('ScikitLearn');
     expect(await framework('model.onnx', 'model.json')).toBe('ONNX');
+  });
+
+  it('takes a .json for a booster only when its first bytes are one: metrics.json beside a model is a sidecar (review 14b finding 9)', async () => {
+    const booster = ' {\n "learner" : {"objective": {"name": "reg:squarederror"}}, "version": [1, 7, 4]}';
+    const { manifest } = await inspect(await makeTarGz([{ name: 'm/model.json', content: booster }, { name: 'm/metrics.json', content: '{"a": 1}' }, { name: 'm/trainer_state.json', content: '{"learner": "no"}'.replace('{"learner"', '[{"learner"') + ']' }]));
+    expect(manifest.boosterJson).toEqual(['model.json']);
+    expect(manifest.framework).toBe('XGBoost');
+    const cnn = await inspect(await makeTarGz([{ name: 'model.pt', content: 'x' }, { name: 'metrics.json', content: '{"a": 1}' }, { name: 'vocab.json', content: '{"the": 1}' }]));
+    expect(cnn.manifest.framework).toBe('PyTorch');
+    expect(cnn.manifest.boosterJson).toEqual([]);
   });
 
   it('accepts symlinks that stay inside the bundle', async () => {

@@ -16,6 +16,16 @@ async function check(response: HttpResult, hint = tooLargeForPredictionAnswer): 
   }
 }
 
+describe('the way to a smaller prediction answer (review 14b finding 7)', () => {
+  it('says a single row is too large by itself, not "send at most about 1 rows"', async () => {
+    const huge = jsonResponse(200, { predictions: [{ output: 'x'.repeat(RESPONSE_LIMIT) }] });
+    const refused = await check(huge) as AppError;
+    expect(refused.code).toBe('response_too_large');
+    expect(refused.message).toMatch(/this one row is too large by itself/);
+    expect(refused.message).not.toMatch(/at most about 1 rows/);
+  });
+});
+
 describe('responseSizeLimit', () => {
   it('lets an answer through that fits, however near the limit its bytes come', async () => {
     const small = jsonResponse(200, { predictions: [{ output: [1, 2] }] });

@@ -7,7 +7,8 @@ Started by MLHub (`npm start`) as `/usr/bin/python3 functions/frameworks/scripts
 - SAGEMAKER_PROGRAM: the script's file name (default inference.py);
 - SM_MODEL_DIR: the unpacked bundle;
 - SAGEMAKER_BIND_TO_PORT: the port (0 picks a free one; the "listening" log line says which);
-- MLHUB_ALLOW_PICKLES: 1 lets scanned pickles load, 0 (the default) refuses them.
+- MLHUB_ALLOW_MODEL_CODE (or its earlier name MLHUB_ALLOW_PICKLES): 1 lets pickles load through the
+  allow-listed loader, 0 (the default) refuses them.
 
 It loads the model once through model_fn before it listens, then serves, on 127.0.0.1 only:
 - GET /ping: 200 {"status": "ready"} when the model loaded; else 500
@@ -203,8 +204,10 @@ def watch_parent():
     parent = os.getppid()
 
     def until_eof():
+        # os.read on fd 0, not sys.stdin: a daemon thread blocked in a BufferedReader's read holds
+        # its lock, and the interpreter aborts at exit ("Fatal Python error: _enter_buffered_busy").
         try:
-            while sys.stdin.buffer.read(65536):
+            while os.read(0, 65536):
                 pass
         except (OSError, ValueError):
             pass

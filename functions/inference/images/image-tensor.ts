@@ -135,8 +135,12 @@ const perChannel = (value: readonly number[] | number, channel: number): number 
 
 /** Decodes, converts channels, resizes, scales and normalises an image, then lays it out for the target. */
 export function imageToTensor(image: ImageInput, target: ImageTarget, params: ModelParams['image'], maxPixels: number): Tensor {
-  const raster = decodeImage(image, maxPixels);
   const { width, height, channels } = target;
+  // Checked before decoding: the planes of the target's size are allocated per request.
+  if (width * height > maxPixels) {
+    throw conflict('invalid_bundle_params', `The model takes ${width}×${height} images (${width * height} pixels, from its shape or params.json), more than the ${maxPixels} pixels a prediction prepares (MLHUB_PREDICT_MAX_IMAGE_PIXELS)`);
+  }
+  const raster = decodeImage(image, maxPixels);
   const planes = channelPlanes(raster, channels).map((plane, channel) => {
     const resized = resizePlane(plane, raster.width, raster.height, width, height);
     const mean = perChannel(params.mean, channel);

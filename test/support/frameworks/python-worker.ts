@@ -66,6 +66,8 @@ export interface WorkerOptions {
   readonly allowPickles?: boolean;
   /** Folders put first on PYTHONPATH: fake or hiding modules. */
   readonly pythonPath?: readonly string[];
+  /** As MLHub's local runtime starts it: MLHUB_PARENT_WATCH=1, with a stdin pipe held open. */
+  readonly watchParent?: boolean;
 }
 
 /** Starts serve.py exactly as the seam says, on a port it picks (port 0), and waits for its "listening" line. */
@@ -80,8 +82,9 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       SAGEMAKER_BIND_TO_PORT: '0',
       MLHUB_ALLOW_PICKLES: options.allowPickles ? '1' : '0',
       ...(options.pythonPath ? { PYTHONPATH: options.pythonPath.join(':') } : {}),
+      ...(options.watchParent ? { MLHUB_PARENT_WATCH: '1' } : {}),
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: [options.watchParent ? 'pipe' : 'ignore', 'ignore', 'pipe'],
   });
   const logs: WorkerLogLine[] = [];
   const stderr: string[] = [];

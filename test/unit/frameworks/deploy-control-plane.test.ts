@@ -2,6 +2,7 @@ import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../../functions/errors/app-error';
 import { loadDeploySettings } from '../../../functions/frameworks/deploy-settings';
+import type { DeploymentSlots } from '../../../functions/frameworks/deployment-slots';
 import { DynamoDeploymentSlots } from '../../../functions/frameworks/dynamo-deployment-slots';
 import { PredictedVersions } from '../../../functions/frameworks/predicted-versions';
 import { SageMakerDeployer } from '../../../functions/frameworks/sagemaker-deployer';
@@ -107,7 +108,7 @@ beforeAll(async () => {
     versions: stores.versionStore,
     deployer: new SageMakerDeployer(client),
     slots: new DynamoDeploymentSlots(stores.documents, stores.tableName),
-    settings: loadDeploySettings({ MLHUB_DEPLOY_ROLE_ARN: ROLE, MLHUB_DEPLOY_SCRIPTS: JSON.stringify(SCRIPTS), AWS_REGION: 'eu-west-1', MLHUB_DEPLOY_MAX_MEMORY_MB: '4096', MLHUB_DEPLOY_MAX_CONCURRENCY: '5', MLHUB_DEPLOY_MAX_PER_USER: '1000' }),
+    settings: loadDeploySettings({ MLHUB_ALLOW_MODEL_CODE: '1', MLHUB_DEPLOY_ROLE_ARN: ROLE, MLHUB_DEPLOY_SCRIPTS: JSON.stringify(SCRIPTS), AWS_REGION: 'eu-west-1', MLHUB_DEPLOY_MAX_MEMORY_MB: '4096', MLHUB_DEPLOY_MAX_CONCURRENCY: '5', MLHUB_DEPLOY_MAX_PER_USER: '1000' }),
     bucket: stores.bucket,
   });
 });
@@ -142,7 +143,8 @@ describe("deploying against SageMaker's control plane", () => {
           SAGEMAKER_PROGRAM: 'inference.py',
           SAGEMAKER_SUBMIT_DIRECTORY: '/opt/ml/additional-model-data-sources/mlhub-scripts',
           PYTHONPATH: '/opt/ml/additional-model-data-sources/mlhub-scripts',
-          MLHUB_ALLOW_PICKLES: '0',
+          MLHUB_ALLOW_MODEL_CODE: '1',
+          MLHUB_ALLOW_PICKLES: '1',
         },
       },
     });
@@ -215,7 +217,7 @@ describe("deploying against SageMaker's control plane", () => {
     const refusing = new VersionDeployments({
       models: stores.models, versions: stores.versionStore, bucket: stores.bucket, slots: new DynamoDeploymentSlots(stores.documents, stores.tableName),
       deployer: new SageMakerDeployer(new SageMakerClient({ endpoint: limited.url, region: 'eu-west-1', credentials: LOCAL_S3_CREDENTIALS, maxAttempts: 1 })),
-      settings: loadDeploySettings({ MLHUB_DEPLOY_ROLE_ARN: ROLE, MLHUB_DEPLOY_SCRIPTS: JSON.stringify(SCRIPTS), AWS_REGION: 'eu-west-1' }),
+      settings: loadDeploySettings({ MLHUB_ALLOW_MODEL_CODE: '1', MLHUB_DEPLOY_ROLE_ARN: ROLE, MLHUB_DEPLOY_SCRIPTS: JSON.stringify(SCRIPTS), AWS_REGION: 'eu-west-1' }),
     });
     const error = await failure(refusing.deploy(alice, 'cp-refused', 1, {}));
     await limited.close();
@@ -252,7 +254,7 @@ describe("deploying against SageMaker's control plane", () => {
     const capped = new VersionDeployments({
       models: stores.models, versions: stores.versionStore, bucket: stores.bucket, slots: new DynamoDeploymentSlots(stores.documents, stores.tableName),
       deployer: new SageMakerDeployer(new SageMakerClient({ endpoint: server.url, region: 'eu-west-1', credentials: LOCAL_S3_CREDENTIALS, maxAttempts: 1 })),
-      settings: loadDeploySettings({ MLHUB_DEPLOY_ROLE_ARN: ROLE, MLHUB_DEPLOY_SCRIPTS: JSON.stringify(SCRIPTS), AWS_REGION: 'eu-west-1', MLHUB_DEPLOY_MAX_PER_USER: '3' }),
+      settings: loadDeploySettings({ MLHUB_ALLOW_MODEL_CODE: '1', MLHUB_DEPLOY_ROLE_ARN: ROLE, MLHUB_DEPLOY_SCRIPTS: JSON.stringify(SCRIPTS), AWS_REGION: 'eu-west-1', MLHUB_DEPLOY_MAX_PER_USER: '3' }),
     });
     const carol = userActor('carol', 'session');
     await stores.registry.createModel(carol, 'cap-a', { type: 'scikit-learn' });
@@ -280,6 +282,145 @@ describe("deploying against SageMaker's control plane", () => {
   });
 });
 
+describe('deploys racing for the caps (review 14b finding 2)', () => {
+  /**
+   * Slots whose first deploy of `version` stops right after taking its slot under `holder`, until
+   * the others have finished: the moment a concurrent deploy, finding the cap full, checks
+   * whether that slot is stale.
+   */
+  function pausingSlots(version: number, holderKind: 'model' | 'owner'): { slots: DeploymentSlots; others: (done: Promise<unknown>) => void } {
+    const inner = new DynamoDeploymentSlots(stores.documents, stores.tableName);
+    let release: Promise<unknown> = Promise.resolve();
+    let paused = false;
+    const slots: DeploymentSlots = {
+      take: async (holder, slot, cap) => {
+        const outcome = await inner.take(holder, slot, cap);
+        if (!paused && slot.version === version && holderKind in holder && outcome === 'taken') {
+          paused = true;
+          await release.catch(() => undefined);
+        }
+        return outcome;
+      },
+      release: (holder, slot) => inner.release(holder, slot),
+      held: (holder) => inner.held(holder),
+    };
+    return { slots, others: (done) => { release = done; } };
+  }
+
+  const capped = (slots: DeploymentSlots, env: Record<string, string>) => new VersionDeployments({
+    models: stores.models, versions: stores.versionStore, bucket: stores.bucket, slots,
+    deployer: new SageMakerDeployer(new SageMakerClient({ endpoint: server.url, region: 'eu-west-1', credentials: LOCAL_S3_CREDENTIALS, maxAttempts: 1 })),
+    settings: loadDeploySettings({ MLHUB_ALLOW_MODEL_CODE: '1', MLHUB_DEPLOY_ROLE_ARN: ROLE, MLHUB_DEPLOY_SCRIPTS: JSON.stringify(SCRIPTS), AWS_REGION: 'eu-west-1', ...env }),
+  });
+
+  it('never frees the slot of a deploy still in progress: the per-model cap holds', async () => {
+    const dave = userActor('dave', 'session');
+    await stores.registry.createModel(dave, 'race-model', { type: 'scikit-learn' });
+    for (let i = 0; i < 3; i += 1) await stores.direct.addVersion(dave, 'race-model', { bytes: await modelBundle({ 'model.joblib': `m${i}` }) });
+    const { slots, others } = pausingSlots(1, 'model');
+    const deploys = capped(slots, { MLHUB_DEPLOY_MAX_PER_MODEL: '2' });
+    let finishOthers!: () => void;
+    others(new Promise<void>((resolve) => { finishOthers = resolve; }));
+    const first = deploys.deploy(dave, 'race-model', 1, {});
+    // v1 holds its slot and is paused; v2 and v3 now deploy, and the cap of 2 has room for one of them.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (!(await slots.held({ model: 'race-model' })).some((slot) => slot.version === 1)) await new Promise((resolve) => setImmediate(resolve));
+    const rest = await Promise.allSettled([deploys.deploy(dave, 'race-model', 2, {}), deploys.deploy(dave, 'race-model', 3, {})]);
+    finishOthers();
+    const all = [await Promise.allSettled([first]).then(([outcome]) => outcome!), ...rest];
+    expect(all.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(2);
+    for (const lost of all.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected')) expect((lost.reason as AppError).code).toBe('model_deployment_limit');
+    const withDeployment = [];
+    for (let n = 1; n <= 3; n += 1) if ((await stores.versionStore.get('race-model', n))?.deployment) withDeployment.push(n);
+    expect(withDeployment).toHaveLength(2);
+    expect(fake.endpoints.size).toBe(2);
+  });
+
+  it("never frees the slot of a deploy still in progress: the per-user cap holds over the user's models", async () => {
+    const erin = userActor('erin', 'session');
+    for (let i = 0; i < 3; i += 1) {
+      await stores.registry.createModel(erin, `race-user-${i}`, { type: 'scikit-learn' });
+      await stores.direct.addVersion(erin, `race-user-${i}`, { bytes: await modelBundle({ 'model.joblib': `u${i}` }) });
+    }
+    const { slots, others } = pausingSlots(1, 'owner');
+    const deploys = capped(slots, { MLHUB_DEPLOY_MAX_PER_USER: '2' });
+    let finishOthers!: () => void;
+    others(new Promise<void>((resolve) => { finishOthers = resolve; }));
+    const first = deploys.deploy(erin, 'race-user-0', 1, {});
+    while (!(await slots.held({ owner: 'erin' })).length) await new Promise((resolve) => setImmediate(resolve));
+    const rest = await Promise.allSettled([deploys.deploy(erin, 'race-user-1', 1, {}), deploys.deploy(erin, 'race-user-2', 1, {})]);
+    finishOthers();
+    const all = [await Promise.allSettled([first]).then(([outcome]) => outcome!), ...rest];
+    expect(all.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(2);
+    expect(fake.endpoints.size).toBe(2);
+  });
+
+  it('lets exactly the cap of many deploys at once through', async () => {
+    const fay = userActor('fay', 'session');
+    await stores.registry.createModel(fay, 'race-many', { type: 'scikit-learn' });
+    for (let i = 0; i < 5; i += 1) await stores.direct.addVersion(fay, 'race-many', { bytes: await modelBundle({ 'model.joblib': `f${i}` }) });
+    const deploys = capped(new DynamoDeploymentSlots(stores.documents, stores.tableName), { MLHUB_DEPLOY_MAX_PER_MODEL: '2' });
+    const raced = await Promise.allSettled([1, 2, 3, 4, 5].map((n) => deploys.deploy(fay, 'race-many', n, {})));
+    expect(raced.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(2);
+    expect(fake.endpoints.size).toBe(2);
+  });
+});
+
+describe('deploying again after an undeploy (review 14b finding 15)', () => {
+  it('settles the deleting deployment itself and deploys, with no GET in between', async () => {
+    await readyModel('cp-redeploy', { 'model.joblib': 'x' });
+    const first = await deployments.deploy(alice, 'cp-redeploy', 1, {});
+    fake.endpoints.set(first.deployment.endpoint, { status: 'InService' });
+    await deployments.undeploy(alice, 'cp-redeploy', 1);
+    expect((await stores.versionStore.get('cp-redeploy', 1))?.deployment?.state).toBe('deleting');
+    const again = await deployments.deploy(alice, 'cp-redeploy', 1, {});
+    expect(again.created).toBe(true);
+    expect(again.deployment.state).toBe('creating');
+  });
+
+  it('still answers deployment_deleting while SageMaker has the endpoint', async () => {
+    await readyModel('cp-redeploy-slow', { 'model.joblib': 'x' });
+    const first = await deployments.deploy(alice, 'cp-redeploy-slow', 1, {});
+    await deployments.undeploy(alice, 'cp-redeploy-slow', 1);
+    fake.endpoints.set(first.deployment.endpoint, { status: 'Deleting' });
+    expect((await failure(deployments.deploy(alice, 'cp-redeploy-slow', 1, {}))).code).toBe('deployment_deleting');
+  });
+});
+
+describe('model code the operator has not allowed (review 14b findings 10 and 11)', () => {
+  const under = (env: Record<string, string>) => new VersionDeployments({
+    models: stores.models, versions: stores.versionStore, bucket: stores.bucket, slots: new DynamoDeploymentSlots(stores.documents, stores.tableName),
+    deployer: new SageMakerDeployer(new SageMakerClient({ endpoint: server.url, region: 'eu-west-1', credentials: LOCAL_S3_CREDENTIALS, maxAttempts: 1 })),
+    settings: loadDeploySettings({ MLHUB_DEPLOY_ROLE_ARN: ROLE, MLHUB_DEPLOY_SCRIPTS: JSON.stringify(SCRIPTS), AWS_REGION: 'eu-west-1', MLHUB_DEPLOY_MAX_PER_USER: '1000', ...env }),
+  });
+
+  it('locally (workers share MLHub\'s rights) refuses TorchScript and pickles up front, naming MLHUB_ALLOW_MODEL_CODE, and creates nothing', async () => {
+    await readyModel('mc-torch', { 'model.pt': 'x', 'params.json': JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 4] }] }) });
+    await readyModel('mc-pickle', { 'model.joblib': 'x' });
+    const local = under({ MLHUB_ALLOW_MODEL_CODE: '0', MLHUB_DEPLOY_LOCAL_WORKERS: '1' });
+    for (const name of ['mc-torch', 'mc-pickle']) {
+      const refused = await failure(local.deploy(alice, name, 1, {}));
+      expect(refused.code).toBe('not_deployable');
+      expect(refused.kind).toBe('conflict');
+      expect(refused.message).toMatch(/MLHUB_ALLOW_MODEL_CODE=1/);
+      expect((await stores.versionStore.get(name, 1))?.deployment).toBeUndefined();
+    }
+    expect(fake.calls).toEqual([]);
+    // The earlier name still turns it on.
+    expect((await under({ MLHUB_ALLOW_PICKLES: '1', MLHUB_DEPLOY_LOCAL_WORKERS: '1' }).deploy(alice, 'mc-torch', 1, {})).created).toBe(true);
+  });
+
+  it('in the cloud (isolated containers) refuses only pickles, naming endpointPickles', async () => {
+    await readyModel('mc-cloud-pickle', { 'model.joblib': 'x' });
+    await readyModel('mc-cloud-torch', { 'model.pt': 'x', 'params.json': JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 4] }] }) });
+    const cloud = under({ MLHUB_ALLOW_PICKLES: '0' });
+    const refused = await failure(cloud.deploy(alice, 'mc-cloud-pickle', 1, {}));
+    expect(refused.code).toBe('not_deployable');
+    expect(refused.message).toMatch(/endpointPickles/);
+    expect((await cloud.deploy(alice, 'mc-cloud-torch', 1, {})).created).toBe(true);
+  });
+});
+
 describe('a deploy racing its undeploy', () => {
   it('deletes the endpoint SageMaker created after the undeploy had already deleted it', async () => {
     await readyModel('cp-race', { 'model.joblib': 'x' });
@@ -294,7 +435,7 @@ describe('a deploy racing its undeploy', () => {
     const racing: VersionDeployments = new VersionDeployments({
       models: stores.models, versions: stores.versionStore, bucket: stores.bucket, slots: new DynamoDeploymentSlots(stores.documents, stores.tableName),
       deployer: new UndeployFirst(client),
-      settings: loadDeploySettings({ MLHUB_DEPLOY_ROLE_ARN: ROLE, MLHUB_DEPLOY_SCRIPTS: JSON.stringify(SCRIPTS), AWS_REGION: 'eu-west-1', MLHUB_DEPLOY_MAX_PER_USER: '1000' }),
+      settings: loadDeploySettings({ MLHUB_ALLOW_MODEL_CODE: '1', MLHUB_DEPLOY_ROLE_ARN: ROLE, MLHUB_DEPLOY_SCRIPTS: JSON.stringify(SCRIPTS), AWS_REGION: 'eu-west-1', MLHUB_DEPLOY_MAX_PER_USER: '1000' }),
     });
     expect((await failure(racing.deploy(alice, 'cp-race', 1, {}))).code).toBe('deployment_deleting');
     expect(fake.models.size + fake.configs.size + fake.endpoints.size).toBe(0);

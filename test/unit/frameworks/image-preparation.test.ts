@@ -90,3 +90,31 @@ describe('image preparation in the framework scripts', () => {
     expect(closeTo(prepared.data, Array.from(expected.data as ArrayLike<number>), 1e-9)).toEqual([]);
   });
 });
+
+describe('image sizes a bundle may ask for (review 14b finding 3)', () => {
+  it('refuses a params.json image larger than MLHub prepares, in MLHub and in the scripts alike', () => {
+    expect(() => readModelParams({ img_width: 60000, img_height: 60000 })).toThrow(/60000×60000 image \(3600000000 pixels\), more than the 16777216/);
+    const script = runPython([
+      'import os, tempfile',
+      'from mlhub_serving.bundle import read_params',
+      'folder = tempfile.mkdtemp()',
+      'open(os.path.join(folder, "params.json"), "w").write(sys.argv[1])',
+      'try:\n    read_params(folder); print(json.dumps("read"))\nexcept Exception as error:\n    print(json.dumps([error.code, str(error)]))',
+    ].join('\n'), [JSON.stringify({ img_width: 60000, img_height: 60000 })]) as [string, string];
+    expect(script[0]).toBe('model_load_failed');
+    expect(script[1]).toMatch(/60000×60000 image/);
+  });
+
+  it('answers 409 invalid_bundle_params before decoding or allocating anything, for a target the shape makes too large', () => {
+    const target = imageTargetFromParams({ width: 5000, height: 5000, channels: 1, scale: 1 / 255, mean: 0, std: 1 }, 'sagemaker');
+    const image = { format: 'png' as const, bytes: Buffer.from('not a png at all') };
+    let caught: unknown;
+    try {
+      imageToTensor(image, target, { scale: 1 / 255, mean: 0, std: 1 }, 4096 * 4096);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toMatchObject({ code: 'invalid_bundle_params', kind: 'conflict' });
+    expect((caught as Error).message).toMatch(/5000×5000 images \(25000000 pixels.*MLHUB_PREDICT_MAX_IMAGE_PIXELS/);
+  });
+});

@@ -44,11 +44,13 @@ async function deploy(name: string, model: unknown): Promise<void> {
   });
 }
 
+let sagemaker: LocalSageMaker;
+
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'mlhub-local-sagemaker-'));
   scriptsDir = await standInScripts();
   objects.set('assets/sklearn.tar.gz', buildScriptsArchive('sklearn', scriptsDir).bytes);
-  const sagemaker = new LocalSageMaker({
+  sagemaker = new LocalSageMaker({
     directory: dataDir, region, account: '000000000000',
     openObject: async (bucket, key) => {
       const bytes = objects.get(`${bucket === 'assets' ? 'assets/' : ''}${key}`) ?? Buffer.alloc(0);
@@ -120,6 +122,18 @@ describe('the local SageMaker', () => {
     const pids = [...lines.join('\n').matchAll(/\[ep-crash\] stand-in worker loaded, pid (\d+)/g)].map((match) => Number(match[1]));
     expect(pids).toHaveLength(2);
     expect(pids[1]).not.toBe(pid);
+  });
+
+  it('throttles invocations past the endpoint configuration\'s MaxConcurrency, as a serverless endpoint does (review 14b finding 14)', async () => {
+    await deploy('ep-throttle', { w: [1], b: 0 });
+    expect((await settled('ep-throttle')).EndpointStatus).toBe('InService');
+    const body = Buffer.from('{"instances": [[4]]}');
+    // MaxConcurrency 1: the second call starts while the first is in flight.
+    const [first, second] = await Promise.allSettled([sagemaker.invoke('ep-throttle', body, 'application/json', 'application/json'), sagemaker.invoke('ep-throttle', body, 'application/json', 'application/json')]);
+    expect(first.status).toBe('fulfilled');
+    expect(second).toMatchObject({ status: 'rejected', reason: { type: 'ThrottlingException' } });
+    // The slot is free again once the first answered.
+    expect(JSON.parse((await sagemaker.invoke('ep-throttle', body, 'application/json', 'application/json')).body.toString())).toEqual({ predictions: [4] });
   });
 
   it("gives each endpoint its own worker, and a model's error reaches the caller as SageMaker's ModelError", async () => {

@@ -10,7 +10,7 @@ import { requirePython } from '../../support/frameworks/python-worker';
 import { modelBundle } from '../../support/inference/bundles';
 
 /** A fitted LogisticRegression pickled by Debian's scikit-learn, claiming `version`, in `protocol` (joblib's own writer when `joblib`). */
-function pickled(version: string, protocol: number | 'joblib' | 'joblib-zlib'): Buffer {
+function pickled(version: string, protocol: number | 'joblib' | 'joblib-zlib' | 'joblib-gzip' | 'joblib-bz2'): Buffer {
   const script = `
 import io, pickle, sys, joblib, sklearn.base
 from sklearn.linear_model import LogisticRegression
@@ -20,6 +20,8 @@ out = io.BytesIO()
 kind = ${JSON.stringify(String(protocol))}
 if kind == 'joblib': joblib.dump(model, out)
 elif kind == 'joblib-zlib': joblib.dump(model, out, compress=3)
+elif kind == 'joblib-gzip': joblib.dump(model, out, compress=('gzip', 3))
+elif kind == 'joblib-bz2': joblib.dump(model, out, compress=('bz2', 3))
 else: pickle.dump(model, out, protocol=int(kind))
 sys.stdout.buffer.write(out.getvalue())
 `;
@@ -40,8 +42,16 @@ describe("a pickle's scikit-learn version, read without unpickling", () => {
     for (const size of [7, 16, 17, 33]) expect(await pickleSklearnVersion(chunked(bytes, size))).toBe('1.5.2');
   });
 
-  it('finds none in a compressed joblib file or bytes that are no pickle', async () => {
-    expect(await pickleSklearnVersion(Readable.from([pickled('1.5.2', 'joblib-zlib')]))).toBeUndefined();
+  it('reads zlib- and gzip-compressed joblib files decompressed, as the pickle scan does (review 14b finding 12)', async () => {
+    for (const kind of ['joblib-zlib', 'joblib-gzip'] as const) {
+      const bytes = pickled('1.5.2', kind);
+      expect(await pickleSklearnVersion(Readable.from([bytes]))).toBe('1.5.2');
+      expect(await pickleSklearnVersion(chunked(bytes, 17))).toBe('1.5.2');
+    }
+  });
+
+  it('finds none in a joblib file compressed otherwise (bz2) or bytes that are no pickle', async () => {
+    expect(await pickleSklearnVersion(Readable.from([pickled('1.5.2', 'joblib-bz2')]))).toBeUndefined();
     expect(await pickleSklearnVersion(Readable.from([Buffer.from('_sklearn_version then nothing a pickle writes')]))).toBeUndefined();
   });
 

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseImageInput } from '../../../functions/inference/predict-input';
@@ -90,6 +90,22 @@ describe('pytorch worker serving a TorchScript CNN', () => {
     const answer = await call(worker, '/invocations', { body: JSON.stringify({ instances: [[1, 2, 3]] }), contentType: 'application/json' });
     expect(answer.status).toBe(400);
     expect(JSON.parse(answer.text).error.message).toContain('rows of shape [1, 28, 28] (784 values)');
+  });
+
+  it('answers 400 invalid_input with the interpreter\'s words when the graph cannot take the rows, not a 500 (review 14b finding 16)', async () => {
+    // The same model with no declared shape: 784 numbers reach conv2d as one flat row.
+    const flat = join(models.path, 'mnist-flat');
+    await mkdir(flat, { recursive: true });
+    await copyFile(join(models.path, 'mnist-cnn', 'model.pt'), join(flat, 'model.pt'));
+    await writeFile(join(flat, 'params.json'), '{}');
+    const other = await startWorker({ framework: 'pytorch', modelDir: flat });
+    try {
+      const answer = await call(other, '/invocations', { body: JSON.stringify({ instances: [expected.vector.input] }), contentType: 'application/json' });
+      expect(answer.status).toBe(400);
+      expect(JSON.parse(answer.text).error).toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/cannot run on this input: .*conv2d/) });
+    } finally {
+      await other.stop();
+    }
   });
 
   it('refuses bytes that are no PNG or JPEG with 415', async () => {

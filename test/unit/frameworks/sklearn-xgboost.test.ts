@@ -136,6 +136,28 @@ describe('the worker contract', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ labels: ['0', '1', '2'] });
   });
 
+  it('takes model.json for the booster and leaves metrics.json beside it alone (review 14b finding 9)', async () => {
+    const withSidecar = join(models.path, 'xgboost-with-metrics');
+    await mkdir(withSidecar, { recursive: true });
+    await copyFile(join(models.path, 'iris-xgboost', 'model.json'), join(withSidecar, 'model.json'));
+    await writeFile(join(withSidecar, 'metrics.json'), '{"accuracy": 0.97}');
+    const other = await startWorker({ framework: 'xgboost', modelDir: withSidecar });
+    stops.push(() => other.stop());
+    expect((await call(other, '/ping')).status).toBe(200);
+  });
+
+  it('refuses at load a pickle that holds no estimator, naming what it holds (review 14b finding 16)', async () => {
+    const bunch = join(models.path, 'bunch');
+    await mkdir(bunch, { recursive: true });
+    const made = spawnSync(PYTHON, ['-c', 'import joblib, sys; from sklearn.utils import Bunch; joblib.dump(Bunch(a=1), sys.argv[1])', join(bunch, 'model.joblib')], { encoding: 'utf8' });
+    expect(made.status).toBe(0);
+    const other = await startWorker({ framework: 'sklearn', modelDir: bunch, allowPickles: true });
+    stops.push(() => other.stop());
+    const ping = await call(other, '/ping');
+    expect(ping.status).toBe(500);
+    expect(JSON.parse(ping.text).error).toEqual({ code: 'model_load_failed', message: 'model.joblib holds a sklearn.utils._bunch.Bunch, not an estimator: it has neither predict nor predict_proba' });
+  });
+
   it('answers malformed bodies, unknown types and unknown routes with JSON errors naming the problem', async () => {
     const notJson = await call(worker, '/invocations', { body: '{"instances": [', contentType: 'application/json' });
     expect(notJson.status).toBe(400);
@@ -160,6 +182,16 @@ describe('the worker contract', () => {
     expect(worker.url.startsWith('http://127.0.0.1:')).toBe(true);
   });
 
+  it('exits cleanly on SIGTERM while watching its parent, with no Fatal Python error (review 14b finding 5)', async () => {
+    // The stdin watch blocks in a read when the interpreter finalises; a buffered read held its lock and aborted the exit.
+    for (let i = 0; i < 3; i += 1) {
+      const other = await startWorker({ framework: 'xgboost', modelDir: join(models.path, 'iris-xgboost'), watchParent: true });
+      await call(other, '/ping');
+      expect(await other.stop()).toBe(0);
+      expect(other.stderr.join('\n')).not.toMatch(/Fatal Python error/);
+    }
+  });
+
   it('exits cleanly on SIGTERM', async () => {
     const other = await startWorker({ framework: 'sklearn', modelDir: join(models.path, 'iris-logreg'), allowPickles: true });
     expect(await other.stop()).toBe(0);
@@ -174,16 +206,16 @@ describe('pickle safety', () => {
     expected = await models.expected<MaliciousExpected>('malicious');
   });
 
-  it('refuses every malicious pickle before loading it, naming the global, and its marker never appears', () => {
-    // Each case through the script's own loader, in one Python process (a worker each would be slow).
+  /** Each case through `loader` (a Python expression of `path`), in one Python process (a worker each would be slow). */
+  function throughLoader(loader: string): Record<string, [string, string]> {
     const program = [
       'import json, sys',
       `sys.path.insert(0, ${JSON.stringify(SCRIPTS)})`,
-      'from mlhub_serving.pickle_safety import load_pickle',
+      'from mlhub_serving.pickle_safety import load_pickle, restricted_load',
       'out = {}',
       'for path in sys.argv[1:]:',
       '    try:',
-      '        load_pickle(path, {"MLHUB_ALLOW_PICKLES": "1"}); out[path] = "loaded"',
+      `        ${loader}; out[path] = ["loaded", ""]`,
       '    except Exception as error:',
       '        out[path] = [getattr(error, "code", type(error).__name__), str(error)]',
       'print(json.dumps(out))',
@@ -191,14 +223,37 @@ describe('pickle safety', () => {
     const paths = expected.cases.map((entry) => join(models.path, entry.file));
     const run = spawnSync(PYTHON, ['-c', program, ...paths], { encoding: 'utf8', env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
     expect(run.stderr).toBe('');
-    const outcome = JSON.parse(run.stdout) as Record<string, [string, string]>;
-    expect(expected.cases.length).toBe(12);
+    return JSON.parse(run.stdout) as Record<string, [string, string]>;
+  }
+
+  function expectAllRefused(outcome: Record<string, [string, string]>): void {
+    expect(expected.cases.length).toBe(18);
     for (const entry of expected.cases) {
       const [code, message] = outcome[join(models.path, entry.file)]!;
       expect({ file: entry.file, code }).toEqual({ file: entry.file, code: 'pickle_refused' });
       expect(message).toContain(`imports ${entry.imports}`);
       expect(existsSync(entry.marker)).toBe(false);
     }
+  }
+
+  it('refuses every malicious pickle before loading it, naming the global, and its marker never appears', () => {
+    expectAllRefused(throughLoader('load_pickle(path, {"MLHUB_ALLOW_MODEL_CODE": "1"})'));
+  });
+
+  it('refuses every malicious pickle in the loader itself, with no scan first: what is checked is what runs', () => {
+    // The copyreg-made wrappers, the missing alignment and the object array pass a scan that reads
+    // array bytes differently from joblib; only the loader's own allow-list can stop them.
+    expectAllRefused(throughLoader('restricted_load(path)'));
+  });
+
+  it('still reads pickles under their earlier setting name, MLHUB_ALLOW_PICKLES', () => {
+    const program = [
+      'import sys', `sys.path.insert(0, ${JSON.stringify(SCRIPTS)})`,
+      'from mlhub_serving.pickle_safety import load_pickle',
+      `print(type(load_pickle(sys.argv[1], {"MLHUB_ALLOW_PICKLES": "1"})).__name__)`,
+    ].join('\n');
+    const run = spawnSync(PYTHON, ['-c', program, join(models.path, 'iris-forest', 'model.joblib')], { encoding: 'utf8' });
+    expect(run.stdout.trim()).toBe('RandomForestClassifier');
   });
 
   it('makes /ping answer 500 pickle_refused naming posix.system, and never runs it', async () => {
@@ -217,12 +272,12 @@ describe('pickle safety', () => {
     expect(existsSync(entry.marker)).toBe(false);
   });
 
-  it('refuses every pickle with MLHUB_ALLOW_PICKLES=0, saying so', async () => {
+  it('refuses every pickle with MLHUB_ALLOW_MODEL_CODE=0, saying so', async () => {
     const worker = await startWorker({ framework: 'sklearn', modelDir: join(models.path, 'iris-logreg'), allowPickles: false });
     stops.push(() => worker.stop());
     const ping = await call(worker, '/ping');
     expect(ping.status).toBe(500);
-    expect(JSON.parse(ping.text)).toEqual({ error: { code: 'pickle_refused', message: expect.stringContaining('MLHUB_ALLOW_PICKLES=0') } });
+    expect(JSON.parse(ping.text)).toEqual({ error: { code: 'pickle_refused', message: expect.stringContaining('MLHUB_ALLOW_MODEL_CODE=0') } });
   });
 });
 

@@ -96,6 +96,13 @@ describe('selectBackend', () => {
     expect(selectBackend({ name: 'm', type: 'ONNX', meta: { backend: { kind: 'sagemaker', endpoint: 'mlhub-deployed-elsewhere' } } }, manifest(), noParams, open).kind).toBe('sagemaker');
   });
 
+  it('says a version whose deployment failed failed, with the reason, instead of inviting a deploy (review 14b finding 6)', () => {
+    const failed = { version: 1, deployment: { state: 'failed' as const, endpoint: 'mlhub-deploy-pt1-v1-abc', reason: 'unknown datatype in "inputs[0].datatype"' } };
+    expect(() => selectBackend({ name: 'pt1', type: 'ScikitLearn', meta: {} }, manifest('model.joblib'), noParams, config, failed))
+      .toThrow(/Version 1 of model 'pt1' failed to deploy \(unknown datatype in "inputs\[0\].datatype"\)/);
+    expect(() => selectBackend({ name: 'pt1', type: 'ScikitLearn', meta: {} }, manifest('model.joblib'), noParams, config, { version: 1 })).toThrow(/runs once deployed/);
+  });
+
   it('picks params.json\'s model file among several .onnx files, or answers 409', () => {
     expect(selectBackend({ name: 'm', type: 'ONNX', meta: {} }, manifest('a.onnx', 'b.onnx'), readModelParams({ model: 'b.onnx' }), config).kind).toBe('onnxruntime');
     expect(() => selectBackend({ name: 'm', type: 'ONNX', meta: {} }, manifest('a.onnx', 'b.onnx'), noParams, config)).toThrow(/several .onnx files/);

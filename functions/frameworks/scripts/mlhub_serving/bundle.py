@@ -29,6 +29,10 @@ OIP_DTYPES = {
     'FP16': 'float16', 'FP32': 'float32', 'FP64': 'float64',
 }
 
+# The most pixels an image params.json describes may have: MLHub's own bound
+# (MAX_PARAMS_IMAGE_PIXELS in functions/inference/model-params.ts), as every prediction allocates them.
+MAX_IMAGE_PIXELS = 4096 * 4096
+
 LAYOUTS = {
     'nchw': 'NCHW', 'channels_first': 'NCHW', 'chw': 'NCHW',
     'nhwc': 'NHWC', 'channels_last': 'NHWC', 'hwc': 'NHWC',
@@ -181,6 +185,9 @@ def read_params(folder):
     softmax = params.get('softmax')
     if softmax is not None and not isinstance(softmax, bool):
         raise bad_params('needs "softmax" to be true or false')
+    width, height = _positive_int(params, 'img_width'), _positive_int(params, 'img_height')
+    if width is not None and height is not None and width * height > MAX_IMAGE_PIXELS:
+        raise bad_params(f'asks for a {width}×{height} image ({width * height} pixels), more than the {MAX_IMAGE_PIXELS} MLHub prepares; give the size the model takes')
     labels = params.get('labels')
     if labels is not None and (not isinstance(labels, list) or not all(isinstance(label, str) for label in labels)):
         raise bad_params('needs "labels" to be a list of strings')
@@ -190,8 +197,8 @@ def read_params(folder):
         output_name=_string(params, 'output_name', 'outputNode'),
         image=ImageParams(
             channels=channels,
-            width=_positive_int(params, 'img_width'),
-            height=_positive_int(params, 'img_height'),
+            width=width,
+            height=height,
             layout=layout,
             scale=float(scale),
             mean=_number_or_list(params, 'mean', 0.0, False),
@@ -212,10 +219,13 @@ def read_labels(folder, params):
     return params.labels
 
 
-def model_file(folder, params, suffixes, kind):
+def model_file(folder, params, suffixes, kind, accept=None):
     """The model file: params.json's "model" when it ends in one of `suffixes`, else the bundle's
     one file ending in them. A "model" of another kind (the .onnx the built-in runtime runs) is
     left alone, as MLHub's runtime leaves non-.onnx names to other backends.
+
+    `accept(path)`, when given, is asked of each candidate the bundle holds (not of a named one):
+    a file it refuses is not one of the framework's.
 
     Raises model_load_failed when the named file is missing, when there is none, or when there are
     several and params.json names none of them (the message lists them).
@@ -226,7 +236,8 @@ def model_file(folder, params, suffixes, kind):
             raise load_failed(f'params.json names "model": "{params.model_file}", which the bundle does not hold')
         return path
     candidates = [name for name in _bundle_files(folder)
-                  if name.lower().endswith(suffixes) and os.path.basename(name) not in (PARAMS_FILE, LABELS_FILE)]
+                  if name.lower().endswith(suffixes) and os.path.basename(name) not in (PARAMS_FILE, LABELS_FILE)
+                  and (accept is None or accept(os.path.join(folder, name)))]
     if not candidates:
         raise load_failed(f'The bundle holds no {kind} file (one ending in {", ".join(suffixes)})')
     if len(candidates) > 1:

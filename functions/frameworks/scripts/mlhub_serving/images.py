@@ -14,6 +14,7 @@ import struct
 import zlib
 
 from .errors import ServingError, framework_missing, require
+from .bundle import MAX_IMAGE_PIXELS
 
 PNG_MAGIC = b'\x89PNG\r\n\x1a\n'
 JPEG_MAGIC = b'\xff\xd8\xff'
@@ -174,6 +175,8 @@ def image_target(image, row_shape):
         channels, height, width, layout = channels or 1, height or row_shape[0], width or row_shape[1], layout or 'flat'
     if not width or not height:
         raise ServingError('image_not_accepted', "This model takes no image: its params.json gives no image size (img_width and img_height, or inputs[0].shape)", 400)
+    if width * height > MAX_IMAGE_PIXELS:
+        raise ServingError('image_not_accepted', f'This model takes {width}×{height} images ({width * height} pixels, from inputs[0].shape), more than the {MAX_IMAGE_PIXELS} an image is prepared to', 400)
     return channels or 3, width, height, layout or 'NHWC'
 
 

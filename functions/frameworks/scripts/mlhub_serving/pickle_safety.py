@@ -1,4 +1,13 @@
-"""Refusing pickles that would run code, before anything in them runs.
+"""Refusing pickles that would run code: named at deploy by a scan, and enforced by the loader.
+
+Two layers share ONE allow-list (ALLOWED_GLOBALS, CLASS_PACKAGES, ALLOWED_FUNCTIONS, `_is_allowed`):
+- the loader (`load_pickle`) is joblib's own NumpyUnpickler with find_class overridden to refuse
+  every global off the allow-list, and with joblib's array reading kept but its object-array
+  `pickle.load` replaced by the same restricted unpickler. What is checked is what runs, so no
+  disagreement between a scan and the loader (where array bytes are, which objects are array
+  wrappers) can let a global through: the scan is only there to refuse early, with a name;
+- the scan (`check_pickle`), described below, runs first so a refused pickle is named before any
+  allowed module is even imported for it.
 
 A pickle is a program: every global it names (GLOBAL, INST, STACK_GLOBAL) is imported and may be
 called with arguments of the author's choosing (REDUCE, NEWOBJ, BUILD). Loading is allowed only
@@ -80,9 +89,18 @@ ALLOWED_FUNCTIONS = frozenset({
 })
 
 
+# The operator's opt-in to running uploaded model code (pickles; locally, TorchScript too: see
+# README "Deploy a version"). MLHUB_ALLOW_PICKLES is its earlier name, still read.
+MODEL_CODE_SETTING = 'MLHUB_ALLOW_MODEL_CODE'
+LEGACY_PICKLE_SETTING = 'MLHUB_ALLOW_PICKLES'
+
+
 def pickles_allowed(environ=None):
-    """MLHUB_ALLOW_PICKLES=1 lets scanned pickles load; 0 or unset refuses every pickle."""
-    return (environ if environ is not None else os.environ).get('MLHUB_ALLOW_PICKLES', '0').strip().lower() in ('1', 'true', 'yes')
+    """MLHUB_ALLOW_MODEL_CODE (else MLHUB_ALLOW_PICKLES) = 1/true/yes/on lets pickles load through the
+    restricted loader; 0 or unset refuses every pickle."""
+    environ = environ if environ is not None else os.environ
+    raw = environ.get(MODEL_CODE_SETTING) or environ.get(LEGACY_PICKLE_SETTING) or '0'
+    return raw.strip().lower() in ('1', 'true', 'yes', 'on')
 
 
 def refused(message):
@@ -191,11 +209,7 @@ class _ScanningUnpickler(pickle._Unpickler):
         self._found = found
 
     def find_class(self, module, name):
-        if self.proto < 3:
-            if (module, name) in _compat_pickle.NAME_MAPPING:
-                module, name = _compat_pickle.NAME_MAPPING[(module, name)]
-            elif module in _compat_pickle.IMPORT_MAPPING:
-                module = _compat_pickle.IMPORT_MAPPING[module]
+        module, name = _python3_name(self.proto, module, name)
         self._found.append((module, name))
         return type('Inert', (_Inert,), {'_mlhub_global': (module, name)})
 
@@ -278,18 +292,118 @@ def check_pickle(path):
             found = _globals_in(raw)
     for module, name in found:
         if not _is_allowed(module, name):
-            raise refused(f'The pickle imports {module}.{name}, which MLHub does not load: only scikit-learn, XGBoost, '
-                          'SciPy sparse and NumPy array globals are allowed (a pickle runs what it imports)')
+            raise _refuse_global(module, name)
     return found
 
 
-def load_pickle(path, environ=None):
-    """Loads a scanned pickle or joblib file; pickle_refused when MLHUB_ALLOW_PICKLES is not 1
-    or the scan refuses it. joblib's loader reads plain pickles too, compressed ones included."""
-    if not pickles_allowed(environ):
-        raise refused(f'{os.path.basename(path)} is a pickle, and this MLHub does not load pickles (MLHUB_ALLOW_PICKLES=0): '
-                      'a pickle runs code when loaded. Export the model to ONNX, or ask the operator to allow pickles')
-    check_pickle(path)
+def _python3_name(proto, module, name):
+    """(module, name) as find_class imports it: protocol 0-2 names mapped to Python 3's."""
+    if proto < 3:
+        if (module, name) in _compat_pickle.NAME_MAPPING:
+            return _compat_pickle.NAME_MAPPING[(module, name)]
+        if module in _compat_pickle.IMPORT_MAPPING:
+            return _compat_pickle.IMPORT_MAPPING[module], name
+    return module, name
+
+
+def _refuse_global(module, name):
+    return refused(f'The pickle imports {module}.{name}, which MLHub does not load: only scikit-learn, XGBoost, '
+                   'SciPy sparse and NumPy array globals are allowed (a pickle runs what it imports)')
+
+
+class _RestrictedUnpickler(pickle._Unpickler):
+    """The standard library's unpickler, importing only allow-listed globals (an object array's
+    own pickle inside a joblib file is read with it)."""
+
+    def find_class(self, module, name):
+        # Shared by the joblib loader below: pickle._Unpickler's own lookup, once the name is allowed.
+        if not _is_allowed(*_python3_name(self.proto, module, name)):
+            raise _refuse_global(*_python3_name(self.proto, module, name))
+        return pickle._Unpickler.find_class(self, module, name)
+
+    def persistent_load(self, pid):
+        raise refused('The pickle uses persistent IDs, which no model pickle MLHub loads needs')
+
+    def get_extension(self, code):
+        raise refused(f'The pickle uses copyreg extension code {code}, which no model pickle MLHub loads needs')
+
+
+# The attributes joblib's NumpyArrayWrapper has (joblib 0.10 to 1.4); an instance with any other
+# (a BUILD state setting `read_array`, say) would have joblib call what the pickle put there.
+_WRAPPER_ATTRIBUTES = frozenset({'subclass', 'shape', 'order', 'dtype', 'allow_mmap', 'numpy_array_alignment_bytes'})
+
+
+def _restricted_joblib_unpickler():
+    """joblib.numpy_pickle.NumpyUnpickler with the allow-list enforced (imported lazily: joblib is
+    only needed where pickles are loaded)."""
     from .errors import require
-    joblib = require('joblib')
-    return joblib.load(path)
+    numpy_pickle = require('joblib.numpy_pickle')
+    import numpy
+
+    class RestrictedNumpyUnpickler(numpy_pickle.NumpyUnpickler):
+        find_class = _RestrictedUnpickler.find_class
+        persistent_load = _RestrictedUnpickler.persistent_load
+        get_extension = _RestrictedUnpickler.get_extension
+
+        def load_build(self):
+            # joblib's load_build turns ANY object that is a NumpyArrayWrapper after BUILD into the
+            # array read from the following bytes (however it was made: NEWOBJ, REDUCE,
+            # copyreg._reconstructor); so does this one, after checking what the wrapper holds.
+            pickle._Unpickler.load_build(self)
+            wrapper = self.stack[-1]
+            if isinstance(wrapper, numpy_pickle.NDArrayWrapper):
+                raise refused('The file is in joblib\'s pre-0.10 format, which MLHub does not load; save it again with joblib.dump')
+            if isinstance(wrapper, numpy_pickle.NumpyArrayWrapper):
+                self.stack.pop()
+                self.stack.append(self._read_array(wrapper))
+
+        dispatch = dict(numpy_pickle.NumpyUnpickler.dispatch)
+        dispatch[pickle.BUILD[0]] = load_build
+
+        def _read_array(self, wrapper):
+            held = vars(wrapper)
+            shape, dtype = held.get('shape'), held.get('dtype')
+            well_formed = (type(wrapper) is numpy_pickle.NumpyArrayWrapper
+                           and set(held) <= _WRAPPER_ATTRIBUTES
+                           and isinstance(shape, tuple) and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)
+                           and isinstance(dtype, numpy.dtype)
+                           and held.get('order') in ('C', 'F')
+                           and held.get('subclass') in (numpy.ndarray, numpy.memmap)
+                           and isinstance(held.get('numpy_array_alignment_bytes'), (int, type(None))))
+            if not well_formed:
+                raise refused('The joblib file holds an array wrapper that joblib.dump does not write')
+            if dtype.hasobject:
+                # joblib reads an object array with the unrestricted pickle.load; this reads it
+                # from the same stream, at the same place, with the allow-list.
+                array = _RestrictedUnpickler(self.file_handle).load()
+                if not isinstance(array, numpy.ndarray):
+                    raise refused('The joblib file holds an object array that is not an array')
+                return array
+            return numpy_pickle.NumpyArrayWrapper.read(wrapper, self)
+
+    return RestrictedNumpyUnpickler
+
+
+def restricted_load(path):
+    """The object in the pickle or joblib file at `path` (compressed or not: joblib's framing), read
+    by joblib's loader with every global checked against the allow-list as it is imported.
+    Raises pickle_refused naming the first global off the list; nothing the file names is
+    imported or called before it is checked."""
+    from .errors import require
+    utils = require('joblib.numpy_pickle_utils')
+    unpickler = _restricted_joblib_unpickler()
+    with open(path, 'rb') as raw:
+        with utils._read_fileobject(raw, path, None) as stream:
+            if isinstance(stream, str):
+                raise refused('The file is in joblib\'s pre-0.10 format, which MLHub does not load; save it again with joblib.dump')
+            return unpickler(path, stream).load()
+
+
+def load_pickle(path, environ=None):
+    """Loads a pickle or joblib file: pickle_refused when model code is off (MODEL_CODE_SETTING), when
+    the scan names a global off the allow-list, or when the loader meets one (restricted_load)."""
+    if not pickles_allowed(environ):
+        raise refused(f'{os.path.basename(path)} is a pickle, and this MLHub does not load pickles ({MODEL_CODE_SETTING}=0): '
+                      'a pickle runs code when loaded. Export the model to ONNX, or ask the operator to allow model code')
+    check_pickle(path)
+    return restricted_load(path)

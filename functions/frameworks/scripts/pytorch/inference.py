@@ -15,7 +15,7 @@ params.json's "softmax" when it labels the answer from labels.txt.
 
 from mlhub_serving.arrays import batch_array, output_rows
 from mlhub_serving.bundle import load_failed, model_file
-from mlhub_serving.errors import require
+from mlhub_serving.errors import bad_input, require
 from mlhub_serving.images import image_batch
 from mlhub_serving.model_base import LoadedModel, open_bundle
 from mlhub_serving.model_base import input_fn, output_fn  # noqa: F401 - the contract's names
@@ -49,6 +49,17 @@ def _to_numpy(value):
     return value
 
 
+def _forward(model, *args, **kwargs):
+    """The module's forward; its RuntimeError (a rank, shape or dtype the graph cannot take, as
+    TorchScript reports them) is the input's fault: 400 invalid_input with the interpreter's own
+    last line, which names the op and the sizes, rather than a 500 the caller cannot read."""
+    try:
+        return model(*args, **kwargs)
+    except RuntimeError as error:
+        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        raise bad_input(f'The model cannot run on this input: {lines[-1] if lines else "RuntimeError"}') from None
+
+
 def predict_fn(data, loaded):
     """forward() on the request as tensors of the declared dtype and shape, without gradients."""
     torch = require('torch')
@@ -58,12 +69,12 @@ def predict_fn(data, loaded):
         if data.kind == 'named':
             tensors = {name: torch.from_numpy(batch_array(value, dtype, where=f'"inputs.{name}"')) for name, value in data.named.items()}
             rows = next(iter(tensors.values())).shape[0]
-            output = loaded.model(**tensors)
+            output = _forward(loaded.model, **tensors)
         else:
             if data.kind == 'image':
                 batch = image_batch(data.image, loaded.params.image, spec.row_shape, dtype)
             else:
                 batch = batch_array(data.rows, dtype, spec.row_shape)
             rows = batch.shape[0]
-            output = loaded.model(torch.from_numpy(batch))
+            output = _forward(loaded.model, torch.from_numpy(batch))
     return Prediction(rows=output_rows(_to_numpy(output), rows), labels=loaded.labels)

@@ -2,7 +2,7 @@
 
 Bundle: one booster saved with save_model, as JSON (.json), UBJSON (.ubj) or XGBoost's legacy
 binary (.bst, .model, .xgb, .bin), or the one params.json's "model" names; optionally labels.txt
-and params.json. Boosters are data, not pickles, so MLHUB_ALLOW_PICKLES does not apply.
+and params.json. Boosters are data, not pickles, so MLHUB_ALLOW_MODEL_CODE does not apply.
 Each row's answer is what the booster predicts for its objective: one probability per class for
 multi:softprob (and for multi:softmax, whose margins are softmax-ed so that it too gives
 probabilities), the positive class's probability for binary:logistic (MLHub reads a single score
@@ -10,6 +10,7 @@ with two labels as a binary classifier), the value for regression.
 """
 
 import json
+import re
 
 from mlhub_serving.arrays import feature_rows, output_rows
 from mlhub_serving.bundle import load_failed, model_file
@@ -19,13 +20,24 @@ from mlhub_serving.model_base import input_fn, output_fn  # noqa: F401 - the con
 from mlhub_serving.payloads import Prediction
 
 SUFFIXES = ('.json', '.ubj', '.bst', '.model', '.xgb', '.bin')
+# A .json is a booster only when it starts as save_model writes one: {"learner": ...}. MLHub's
+# upload check holds the same rule (functions/frameworks/booster-json.ts), so sidecars such as
+# metrics.json or vocab.json beside the model are not taken for boosters.
+BOOSTER_JSON = re.compile(rb'^(\xef\xbb\xbf)?\s*\{\s*"learner"\s*:')
+
+
+def is_booster(path):
+    if not path.lower().endswith('.json'):
+        return True
+    with open(path, 'rb') as handle:
+        return BOOSTER_JSON.match(handle.read(64)) is not None
 
 
 def model_fn(model_dir):
     """The bundle's booster; raises framework_missing or model_load_failed."""
     xgb = require('xgboost')
     folder, params, labels = open_bundle(model_dir)
-    path = model_file(folder, params, SUFFIXES, 'XGBoost booster')
+    path = model_file(folder, params, SUFFIXES, 'XGBoost booster', accept=is_booster)
     booster = xgb.Booster()
     try:
         booster.load_model(path)
