@@ -1,6 +1,6 @@
 import MiniSearch, { type Options } from 'minisearch';
 import type { SearchDocument } from '../search-engine';
-import { LazyPostings } from './lazy-postings';
+import { PairPostings } from './pair-postings';
 import { internalsOf } from './term-scorer';
 
 /** The format tag and version of a snapshot; a snapshot of another version is refused, and the caller rebuilds from the table. */
@@ -26,11 +26,12 @@ export class SearchSnapshotError extends Error {
  *     terms:     string[], every index term }
  *   shortIds:     one per document, its MiniSearch short id
  *   fieldLengths: fieldCount per document (MiniSearch's _fieldLength)
- *   postings:     postingsLength integers: per term, its field count, then per field: fieldId, n, n × (shortId, frequency)
+ *   postings:     postingsLength integers: per term, its field count, then per field: fieldId, n, n × (shortId, frequency),
+ *                 ascending by short id (as MiniSearch's Maps iterate, and as pair-postings.ts searches them)
  *
  * Integers in typed arrays rather than MiniSearch's toJSON (objects keyed by numbers, which
  * JSON.parse and loadJS then turn into 5 million Map entries): loading reads the arrays in place
- * and leaves the postings encoded (lazy-postings.ts) until a write needs them. A version 1
+ * and keeps the postings as pairs in it (pair-postings.ts) until a write changes them. A version 1
  * snapshot (JSON only, no newline) is read as a header alone, to be refused by its version.
  */
 interface SnapshotHeader {
@@ -86,9 +87,10 @@ export function encodeSnapshot(index: MiniSearch<SearchDocument>, fieldCount: nu
     for (const [fieldId, frequencies] of data) {
       postings.push(fieldId);
       postings.push(frequencies.size);
-      const encoded = frequencies instanceof LazyPostings ? frequencies.encoded() : undefined;
-      if (encoded) postings.pushAll(encoded.source.subarray(encoded.from, encoded.from + 2 * encoded.count));
-      else {
+      if (frequencies instanceof PairPostings) {
+        const { source, from, count } = frequencies.pairs();
+        postings.pushAll(source.subarray(from, from + 2 * count));
+      } else {
         frequencies.forEach((frequency, shortId) => {
           postings.push(shortId);
           postings.push(frequency);
@@ -181,9 +183,9 @@ export function decodeSnapshot(bytes: Uint8Array, options: Options<SearchDocumen
       const count = read();
       if (fieldId < 0 || fieldId >= fieldCount || count < 1 || at + 2 * count > postings.length) throw new SearchSnapshotError('The search snapshot\'s index cannot be loaded: its postings are damaged');
       for (let pair = at; pair < at + 2 * count; pair += 2) {
-        if (live[postings[pair] as number] !== 1) throw new SearchSnapshotError('The search snapshot\'s index and documents disagree: it is damaged');
+        if (live[postings[pair] as number] !== 1 || (pair > at && (postings[pair] as number) <= (postings[pair - 2] as number))) throw new SearchSnapshotError('The search snapshot\'s index and documents disagree: it is damaged');
       }
-      data.set(fieldId, new LazyPostings(postings, at, count));
+      data.set(fieldId, new PairPostings(postings, at, count));
       at += 2 * count;
     }
     internals._index.set(term, data);

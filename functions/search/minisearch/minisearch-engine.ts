@@ -13,7 +13,8 @@ import { FacetDictionary } from './facet-counts';
 import { decodeSnapshot, encodeSnapshot } from './index-snapshot';
 import { compileFilters, indexedEntry, type CompiledFilter, type EntryFilter, type IndexedEntry } from './indexed-entry';
 import { PublicStatistics } from './public-statistics';
-import { internalsOf, ScoringCache, scoreTerms, type ScoringOptions } from './term-scorer';
+import { describeWrite, type WrittenDocument } from './index-write';
+import { documentScore, internalsOf, ScoringCache, scoreTerms, type ScoringOptions } from './term-scorer';
 import { numericSort, pageAfter, positionOf, resumeAt, type ResultSet } from './result-order';
 import { decodeSearchCursor, encodeSearchCursor } from './search-cursor';
 import { highlight, processTerm, tokenizeDocument, tokenizeQuery } from './text-analysis';
@@ -99,7 +100,7 @@ export class MiniSearchEngine implements SearchEngine {
   private resultScores = new Float64Array(0);
   /** documentBoost by short id, beside the entries for the same reason as the statistics' arrays. */
   private boosts = new Float64Array(1024);
-  /** Kept across writes, less what each write changes (upsert, forgetPostings). */
+  /** Kept across writes, less what each write changes (write, recountPostings, ScoringCache.afterWrite). */
   private readonly cache = new ScoringCache();
 
   private constructor(private readonly index: MiniSearch<SearchDocument>, documents: Iterable<SearchDocument>) {
@@ -152,45 +153,66 @@ export class MiniSearchEngine implements SearchEngine {
   }
 
   upsert(document: SearchDocument): void {
-    this.remove(document.name);
-    const terms = indexTerms(document);
-    // A word new to the index changes what a cached exact word, prefix or typo reaches; any other
-    // write changes only the postings of the document's own words.
-    const { _index } = internalsOf(this.index);
-    for (const term of new Set(terms.flat())) if (_index.get(term) === undefined) this.cache.forgetExpansionsReaching(term, SCORING);
-    this.index.add(document);
-    this.forgetPostings(terms);
-    const entry = indexedEntry(document);
-    this.entries.set(document.name, entry);
-    this.track(internalsOf(this.index)._idToShortId.get(document.name) as number, entry);
+    this.write(document.name, document);
   }
 
   remove(name: string): void {
-    const entry = this.entries.get(name);
-    if (!entry) return;
-    this.entries.delete(name);
-    this.track(internalsOf(this.index)._idToShortId.get(name) as number, undefined);
-    // remove, with the document as indexed, not discard: a discarded document stays in its terms'
-    // postings until a vacuum, and counts there, so a term's document frequency could pass the
-    // document count and its IDF, and the scores of what matches it, turn negative.
-    const terms = indexTerms(entry.document);
-    this.forgetPostings(terms);
-    this.index.remove(entry.document);
+    this.write(name, undefined);
   }
 
   /**
-   * Drops the scorer's compact copies of the postings of `terms` (by field id), which MiniSearch
-   * changes in place on a write; every other posting, and its public count, is unchanged by it.
-   * A posting emptied by a removal leaves the index, and a copy of it can only be reached through
-   * a cached expansion, where its ids are no longer live (lengths −1, not public) and count nowhere.
+   * Replaces the document named `name` by `document` (either side may be absent), then tells the
+   * scorer's cache what moved (index-write.ts), so that it keeps what the write left exact.
    */
-  private forgetPostings(terms: readonly (readonly string[])[]): void {
-    this.cache.forgetScores();
+  private write(name: string, document: SearchDocument | undefined): void {
+    const old = this.entries.get(name);
+    if (old === undefined && document === undefined) return;
+    const internals = internalsOf(this.index);
+    const totalsBefore = this.statistics.totals();
+    let removed: WrittenDocument | undefined;
+    if (old) {
+      removed = { shortId: internals._idToShortId.get(name) as number, isPublic: old.isPublic, terms: indexTerms(old.document) };
+      this.entries.delete(name);
+      this.track(removed.shortId, undefined);
+      // Before the removal, while an emptied posting is still in the index to be found.
+      this.recountPostings(removed.terms, old.isPublic ? -1 : 0);
+      // remove, with the document as indexed, not discard: a discarded document stays in its terms'
+      // postings until a vacuum, and counts there, so a term's document frequency could pass the
+      // document count and its IDF, and the scores of what matches it, turn negative.
+      this.index.remove(old.document);
+    }
+    let added: WrittenDocument | undefined;
+    if (document) {
+      const terms = indexTerms(document);
+      // A word new to the index changes what a cached exact word, prefix or typo reaches; any other
+      // write changes only the postings of the document's own words.
+      for (const term of new Set(terms.flat())) if (internals._index.get(term) === undefined) this.cache.forgetExpansionsReaching(term, SCORING);
+      this.index.add(document);
+      const entry = indexedEntry(document);
+      this.recountPostings(terms, entry.isPublic ? 1 : 0);
+      this.entries.set(document.name, entry);
+      added = { shortId: internals._idToShortId.get(document.name) as number, isPublic: entry.isPublic, terms };
+      this.track(added.shortId, entry);
+    }
+    const totalsAfter = this.statistics.totals();
+    const statisticsMoved = totalsBefore.some((total, at) => total !== totalsAfter[at]);
+    const holds = new Set(added?.terms.flat());
+    this.cache.afterWrite(describeWrite(removed, added, statisticsMoved), (derived, shortId) => documentScore(internals, derived, shortId, holds, SCORING, this.statistics, this.cache));
+  }
+
+  /**
+   * Tells the scorer that a write added (`publicDelta` +1 if public, else 0) or removed (−1 if
+   * public, else 0) one document in the postings of `terms` (by field id), which MiniSearch
+   * changes in place; every other posting, and its public count, is unchanged by it. A posting
+   * emptied by a removal leaves the index, and a copy of it can only be reached through a cached
+   * expansion, where its ids are no longer live (lengths −1, not public) and count nowhere.
+   */
+  private recountPostings(terms: readonly (readonly string[])[], publicDelta: number): void {
     const { _index } = internalsOf(this.index);
     terms.forEach((fieldTerms, fieldId) => {
       for (const term of fieldTerms) {
         const postings = _index.get(term)?.get(fieldId);
-        if (postings) this.cache.forget(postings);
+        if (postings) this.cache.recount(postings, publicDelta);
       }
     });
   }

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { syntheticCorpus, randomSource } from '../../../bench/support/synthetic-models';
 import { isAppError } from '../../../functions/errors/app-error';
 import { createMiniSearchEngine, loadMiniSearchEngine, SearchSnapshotError } from '../../../functions/search/minisearch/minisearch-engine';
+import type { IndexWrite } from '../../../functions/search/minisearch/index-write';
+import { ScoringCache } from '../../../functions/search/minisearch/term-scorer';
 import { SEARCH_SORTS, type SearchDocument, type SearchQuery, type SearchSort, type SearchViewer } from '../../../functions/search/search-engine';
 import { allPages, bruteFacets, mayRead, names, query, searchDocument } from './search-fixtures';
 
@@ -337,6 +339,81 @@ describe('MiniSearchEngine scoring cache across writes', () => {
       const fresh = createMiniSearchEngine([...current.values()]);
       for (const q of searches) expect(answer(engine, q, viewer), `round ${round} q=${q}`).toEqual(answer(fresh, q, viewer));
     }
+  });
+});
+
+describe('MiniSearchEngine term scores patched across writes that leave the statistics alone', () => {
+  // Writes that move neither N, an average field length nor a public document count: a public
+  // model rewritten with the same words, a private model rewritten, added or removed. The cached
+  // scores are then patched rather than dropped (ScoringCache.afterWrite), and must equal, to the
+  // last bit, what a cache that never saw them computes on the same index.
+  const { documents, vocabulary, users } = syntheticCorpus({ count: 300, seed: 23, vocabularySize: 60, owners: 5, privateShare: 0.3 });
+  const searches = [...vocabulary.slice(0, 6), ...vocabulary.slice(0, 4).map((word) => word.slice(0, 3)), `${vocabulary[0] as string} ${vocabulary[1] as string}`];
+
+  it.each([['loaded from a snapshot (pair postings)', true], ['built (Map postings)', false]])('%s', (_, loaded) => {
+    const built = createMiniSearchEngine(documents);
+    const engine = loaded ? loadMiniSearchEngine(built.serialize()) : built;
+    const internals = engine as unknown as { cache: ScoringCache };
+    const current = new Map(documents.map((document) => [document.name, document]));
+    const random = randomSource(77);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+    const answers = (viewer: SearchViewer) => searches.map((q) => engine.search(query({ q, limit: 100 }), viewer));
+    for (let round = 0; round < 30; round += 1) {
+      const viewer: SearchViewer = random() < 0.5 ? {} : { userId: pick(users) };
+      answers(viewer);
+      const kind = round % 4;
+      const some = pick([...current.values()].filter((document) => (document.visibility === 'public') === (kind === 0)));
+      if (kind === 0) engine.upsert({ ...some, downloads: some.downloads + 1 });
+      else if (kind === 1) engine.upsert({ ...some, title: `${pick(vocabulary)} ${pick(vocabulary)}`, keywords: [pick(vocabulary)] });
+      else if (kind === 2) engine.upsert({ ...some, name: `added-${round}`, title: pick(vocabulary) });
+      else {
+        engine.remove(some.name);
+        current.delete(some.name);
+      }
+      const patched = answers(viewer);
+      const kept = internals.cache;
+      internals.cache = new ScoringCache();
+      expect(patched, `round ${round}`).toEqual(answers(viewer));
+      internals.cache = kept;
+    }
+  });
+});
+
+describe('ScoringCache.afterWrite', () => {
+  const vector = (ids: number[]) => ({ ids: Int32Array.from(ids), scores: Float64Array.from(ids, (id) => id / 10) });
+  const derived = (term: string) => [{ term, weight: 1, data: new Map() }];
+  const write = (change: Partial<IndexWrite>): IndexWrite => ({ statisticsMoved: false, recounted: new Set(), touched: new Set(), ...change });
+
+  function cached(): ScoringCache {
+    const cache = new ScoringCache();
+    for (const term of ['alpha', 'beta', 'gamma']) {
+      cache.expansions(term, () => derived(term));
+      cache.termScores(term, () => vector([1, 2, 3]));
+    }
+    return cache;
+  }
+  const scoresOf = (cache: ScoringCache, term: string) => {
+    const { ids, scores } = cache.termScores(term, () => vector([]));
+    return [...ids].map((id, at) => `${id}:${scores[at] as number}`);
+  };
+
+  it('moves the document written from its old short id to its new one, scored afresh, where a term reaches it, and keeps the rest', () => {
+    const cache = cached();
+    const removed = { shortId: 2, isPublic: true, terms: [['alpha']] };
+    const added = { shortId: 9, isPublic: true, terms: [['alpha', 'beta']] };
+    cache.afterWrite(write({ touched: new Set(['alpha', 'beta']), removed, added }), (terms, shortId) => (terms[0]?.term === 'alpha' ? shortId : undefined));
+    expect(scoresOf(cache, 'alpha')).toEqual(['1:0.1', '9:9', '3:0.3']);
+    expect(scoresOf(cache, 'beta')).toEqual(['1:0.1', '3:0.3']);
+    expect(scoresOf(cache, 'gamma')).toEqual(['1:0.1', '2:0.2', '3:0.3']);
+  });
+
+  it('drops the scores of a term that reaches a recount, and all of them when the statistics moved', () => {
+    const cache = cached();
+    cache.afterWrite(write({ recounted: new Set(['beta']) }), () => undefined);
+    expect(scoresOf(cache, 'beta')).toEqual([]);
+    expect(scoresOf(cache, 'alpha')).toHaveLength(3);
+    cache.afterWrite(write({ statisticsMoved: true }), () => undefined);
+    expect(scoresOf(cache, 'alpha')).toEqual([]);
   });
 });
 
