@@ -94,7 +94,6 @@ export class MiniSearchEngine implements SearchEngine {
   private readonly entries = new Map<string, IndexedEntry>();
   /** The entries by MiniSearch's short id for them, so the scorer's dense arrays map to entries without a lookup by name. */
   private readonly byShortId: (IndexedEntry | undefined)[] = [];
-  private readonly facets = new FacetDictionary();
   private readonly statistics = new PublicStatistics(SEARCH_FIELDS.length);
   private resultIds = new Int32Array(0);
   private resultScores = new Float64Array(0);
@@ -103,13 +102,18 @@ export class MiniSearchEngine implements SearchEngine {
   /** Kept across writes, less what each write changes (write, recountPostings, ScoringCache.afterWrite). */
   private readonly cache = new ScoringCache();
 
-  private constructor(private readonly index: MiniSearch<SearchDocument>, documents: Iterable<SearchDocument>) {
+  private readonly facets: FacetDictionary;
+
+  /** `facets`: the documents' facet values, already recorded (a snapshot's); else recorded here. */
+  private constructor(private readonly index: MiniSearch<SearchDocument>, documents: Iterable<SearchDocument>, facets?: FacetDictionary) {
+    const recorded = facets !== undefined;
+    this.facets = facets ?? new FacetDictionary();
     for (const document of documents) this.entries.set(document.name, indexedEntry(document));
-    for (const [shortId, name] of internalsOf(index)._documentIds) this.track(shortId, this.entries.get(name));
+    for (const [shortId, name] of internalsOf(index)._documentIds) this.track(shortId, this.entries.get(name), recorded);
   }
 
-  /** Records (or with no entry, forgets) the entry, field lengths and visibility of a short id. */
-  private track(shortId: number, entry: IndexedEntry | undefined): void {
+  /** Records (or with no entry, forgets) the entry, field lengths, visibility and (unless `recorded`) facet values of a short id. */
+  private track(shortId: number, entry: IndexedEntry | undefined, recorded = false): void {
     this.byShortId[shortId] = entry;
     if (entry) {
       if (shortId >= this.boosts.length) {
@@ -119,7 +123,7 @@ export class MiniSearchEngine implements SearchEngine {
       }
       this.boosts[shortId] = entry.boost;
       this.statistics.track(shortId, internalsOf(this.index)._fieldLength.get(shortId), entry.isPublic);
-      this.facets.record(shortId, entry.document);
+      if (!recorded) this.facets.record(shortId, entry.document);
     } else this.statistics.untrack(shortId);
   }
 
@@ -137,11 +141,11 @@ export class MiniSearchEngine implements SearchEngine {
    * @throws SearchSnapshotError when the bytes are not such a snapshot, of SNAPSHOT_VERSION, whole
    */
   static load(bytes: Uint8Array): MiniSearchEngine {
-    const { index, documents } = decodeSnapshot(bytes, MINISEARCH_OPTIONS, SEARCH_FIELDS.length, isSearchDocument);
+    const { index, documents, facets } = decodeSnapshot(bytes, MINISEARCH_OPTIONS, SEARCH_FIELDS.length, isSearchDocument);
     // Every update takes a new short id, and a search allocates arrays as long as the largest: once
     // most ids are dead, rebuilding from the documents (seconds) is cheaper than carrying them on.
     if (internalsOf(index)._nextId > 2 * Math.max(documents.length, 10_000)) return MiniSearchEngine.create(documents);
-    return new MiniSearchEngine(index, documents);
+    return new MiniSearchEngine(index, documents, facets);
   }
 
   get size(): number {
@@ -252,7 +256,7 @@ export class MiniSearchEngine implements SearchEngine {
 
   /** serialize(): the snapshot format of index-snapshot.ts. */
   serialize(): Buffer {
-    return encodeSnapshot(this.index, SEARCH_FIELDS.length, (shortId) => (this.byShortId[shortId] as IndexedEntry).document);
+    return encodeSnapshot(this.index, SEARCH_FIELDS.length, (shortId) => (this.byShortId[shortId] as IndexedEntry).document, this.facets);
   }
 
   /** The engine's result arrays, at least `size` long, reused from search to search (a search reads its result before the next begins). */

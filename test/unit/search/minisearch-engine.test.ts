@@ -462,13 +462,16 @@ describe('MiniSearchEngine snapshots', () => {
       [Buffer.from([0x1f, 0x8b, 0x08, 0x00]), /not JSON/],
       [bytes.subarray(0, newline - 10), /not JSON/],
       [Buffer.from(JSON.stringify([1, 2])), /not in the mlhub-search-minisearch format/],
-      [Buffer.from(JSON.stringify({ ...snapshot, version: 1 })), /version 1; this engine reads version 2 only/],
+      [Buffer.from(JSON.stringify({ ...snapshot, version: 1 })), /version 1; this engine reads version 3 only/],
       [bytes.subarray(0, bytes.length - 8), /binary part is not as long as its header says/],
       [as({ ...snapshot, documents: snapshot.documents.slice(1) }), /disagree/],
       [as({ ...snapshot, documents: [{ name: 'x' }] }), /documents are missing or malformed/],
       [as({ ...snapshot, postingsLength: snapshot.postingsLength - 2 }, binary.subarray(0, binary.length - 8)), /index cannot be loaded: its postings are damaged/],
       [as({ ...snapshot, terms: snapshot.terms.slice(1) }), /index cannot be loaded: its postings are damaged/],
       [as({ ...snapshot, terms: [...snapshot.terms, 'extra'] }), /index cannot be loaded: its postings end early/],
+      [as({ ...snapshot, facetOf: [] }), /facet values are missing or malformed/],
+      [as({ ...snapshot, facetOf: (snapshot.facetOf as number[]).map(() => 9) }), /facet values are damaged/],
+      [as({ ...snapshot, facetValues: [], facetOf: [] }), /facet values are damaged/],
     ] as const) {
       expect(() => loadMiniSearchEngine(bad)).toThrow(SearchSnapshotError);
       expect(() => loadMiniSearchEngine(bad)).toThrow(message);

@@ -13,7 +13,7 @@ describe('PairPostings', () => {
       const key = Math.floor(random() * 40);
       const operation = random();
       if (operation < 0.45) {
-        expect(postings.set(key, step)).toBe(postings);
+        postings.set(key, step);
         reference.set(key, step);
       } else if (operation < 0.8) expect(postings.delete(key)).toBe(reference.delete(key));
       else expect([postings.get(key), postings.has(key)]).toEqual([reference.get(key), reference.has(key)]);
