@@ -185,13 +185,17 @@ export class MiniSearchEngine implements SearchEngine {
       // document count and its IDF, and the scores of what matches it, turn negative.
       this.index.remove(old.document);
     }
+    // Words the removal took out of the index: put back by the add, they are not new to it.
+    const gone = new Set(removed?.terms.flat().filter((term) => internals._index.get(term) === undefined));
     let added: WrittenDocument | undefined;
     if (document) {
       const terms = indexTerms(document);
       // A word new to the index changes what a cached exact word, prefix or typo reaches; any other
       // write changes only the postings of the document's own words.
-      for (const term of new Set(terms.flat())) if (internals._index.get(term) === undefined) this.cache.forgetExpansionsReaching(term, SCORING);
+      const absent = [...new Set(terms.flat())].filter((term) => internals._index.get(term) === undefined);
+      for (const term of absent) if (!gone.has(term)) this.cache.forgetExpansionsReaching(term, SCORING);
       this.index.add(document);
+      for (const term of absent) if (gone.has(term)) this.cache.rebindExpansions(term, internals._index.get(term) as Map<number, Map<number, number>>, SCORING);
       const entry = indexedEntry(document);
       this.recountPostings(terms, entry.isPublic ? 1 : 0);
       this.entries.set(document.name, entry);

@@ -258,11 +258,27 @@ export class ScoringCache {
    */
   forgetExpansionsReaching(added: string, options: Pick<ScoringOptions, 'prefix' | 'fuzzy'>): void {
     for (const term of this.derived.keys()) {
-      const distance = options.fuzzy(term);
-      if (term === added || (options.prefix(term) && added.startsWith(term)) || (distance !== false && distance > 0 && withinEdits(term, added, distance))) {
+      if (expandsTo(term, added, options)) {
         this.derived.delete(term);
         this.forgetTermScores(term);
       }
+    }
+  }
+
+  /**
+   * An index term that a write took out of the index (the document rewritten was its only one,
+   * as for most words of a model's name) and put back, with new postings `data`: the cached
+   * expansions that held it keep it, with `data`, rather than being forgotten, so that rewriting a
+   * model's download count leaves a common word's expansions and scores in place.
+   */
+  rebindExpansions(returned: string, data: FieldTermData, options: Pick<ScoringOptions, 'prefix' | 'fuzzy'>): void {
+    for (const [term, derived] of this.derived) {
+      if (!expandsTo(term, returned, options)) continue;
+      const at = derived.findIndex((entry) => entry.term === returned);
+      if (at < 0) {
+        this.derived.delete(term);
+        this.forgetTermScores(term);
+      } else derived[at] = { ...(derived[at] as DerivedTerm), data };
     }
   }
 
@@ -416,6 +432,12 @@ function fieldWeights(weightTimesBoost: number, publicCount: number, fieldId: nu
 const bm25Plus = (field: FieldWeights, frequency: number, length: number): number =>
   field.factor * (field.d + (frequency * (field.k + 1)) / (frequency + field.normBase + field.normPerLength * length));
 
+/** Whether a query term's expansions hold `indexTerm`: it equals it, prefixes it (where prefix search applies), or is within its edits. */
+function expandsTo(queryTerm: string, indexTerm: string, options: Pick<ScoringOptions, 'prefix' | 'fuzzy'>): boolean {
+  const distance = options.fuzzy(queryTerm);
+  return queryTerm === indexTerm || (options.prefix(queryTerm) && indexTerm.startsWith(queryTerm)) || (distance !== false && distance > 0 && withinEdits(queryTerm, indexTerm, distance));
+}
+
 /**
  * Whether `a` and `b` are within `distance` edits (insertions, deletions, substitutions:
  * Levenshtein, as MiniSearch's fuzzy search counts them), by the banded dynamic programme.
@@ -438,7 +460,7 @@ export function withinEdits(a: string, b: string, distance: number): boolean {
   return (previous[b.length] as number) <= distance;
 }
 
-/** The index terms one query term reaches, weighted as MiniSearch's executeQuerySpec weighs them: exact 1, prefix and fuzzy less with distance. */
+/** The index terms one query term reaches, weighted as MiniSearch's executeQuerySpec weighs them: exact 1, prefix and fuzzy less with distance; by term. */
 function derivedTerms(internals: MiniSearchInternals, term: string, options: ScoringOptions): DerivedTerm[] {
   const derived: DerivedTerm[] = [];
   const exact = internals._index.get(term);
@@ -457,5 +479,8 @@ function derivedTerms(internals: MiniSearchInternals, term: string, options: Sco
     if (!distance) continue;
     derived.push({ term: near, weight: (options.weights.fuzzy * near.length) / (near.length + distance), data });
   }
-  return derived;
+  // In term order, not the tree's: that moves when a write takes a word out of the index and puts
+  // it back (rebindExpansions), and scores summed in another order can differ in the last bit;
+  // sorted, cached and fresh scores agree exactly.
+  return derived.sort((a, b) => (a.term < b.term ? -1 : a.term > b.term ? 1 : 0));
 }
