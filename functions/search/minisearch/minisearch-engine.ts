@@ -13,7 +13,8 @@ import { FacetDictionary } from './facet-counts';
 import { decodeSnapshot, encodeSnapshot } from './index-snapshot';
 import { compileFilters, indexedEntry, type CompiledFilter, type EntryFilter, type IndexedEntry } from './indexed-entry';
 import { PublicStatistics } from './public-statistics';
-import { internalsOf, ScoringCache, scoreTerms, type ScoringOptions } from './term-scorer';
+import { describeWrite, type WrittenDocument } from './index-write';
+import { documentScore, internalsOf, ScoringCache, scoreTerms, type ScoringOptions } from './term-scorer';
 import { numericSort, pageAfter, positionOf, resumeAt, type ResultSet } from './result-order';
 import { decodeSearchCursor, encodeSearchCursor } from './search-cursor';
 import { highlight, processTerm, tokenizeDocument, tokenizeQuery } from './text-analysis';
@@ -93,22 +94,26 @@ export class MiniSearchEngine implements SearchEngine {
   private readonly entries = new Map<string, IndexedEntry>();
   /** The entries by MiniSearch's short id for them, so the scorer's dense arrays map to entries without a lookup by name. */
   private readonly byShortId: (IndexedEntry | undefined)[] = [];
-  private readonly facets = new FacetDictionary();
   private readonly statistics = new PublicStatistics(SEARCH_FIELDS.length);
   private resultIds = new Int32Array(0);
   private resultScores = new Float64Array(0);
   /** documentBoost by short id, beside the entries for the same reason as the statistics' arrays. */
   private boosts = new Float64Array(1024);
-  /** Kept across writes, less what each write changes (upsert, forgetPostings). */
+  /** Kept across writes, less what each write changes (write, recountPostings, ScoringCache.afterWrite). */
   private readonly cache = new ScoringCache();
 
-  private constructor(private readonly index: MiniSearch<SearchDocument>, documents: Iterable<SearchDocument>) {
+  private readonly facets: FacetDictionary;
+
+  /** `facets`: the documents' facet values, already recorded (a snapshot's); else recorded here. */
+  private constructor(private readonly index: MiniSearch<SearchDocument>, documents: Iterable<SearchDocument>, facets?: FacetDictionary) {
+    const recorded = facets !== undefined;
+    this.facets = facets ?? new FacetDictionary();
     for (const document of documents) this.entries.set(document.name, indexedEntry(document));
-    for (const [shortId, name] of internalsOf(index)._documentIds) this.track(shortId, this.entries.get(name));
+    for (const [shortId, name] of internalsOf(index)._documentIds) this.track(shortId, this.entries.get(name), recorded);
   }
 
-  /** Records (or with no entry, forgets) the entry, field lengths and visibility of a short id. */
-  private track(shortId: number, entry: IndexedEntry | undefined): void {
+  /** Records (or with no entry, forgets) the entry, field lengths, visibility and (unless `recorded`) facet values of a short id. */
+  private track(shortId: number, entry: IndexedEntry | undefined, recorded = false): void {
     this.byShortId[shortId] = entry;
     if (entry) {
       if (shortId >= this.boosts.length) {
@@ -118,7 +123,7 @@ export class MiniSearchEngine implements SearchEngine {
       }
       this.boosts[shortId] = entry.boost;
       this.statistics.track(shortId, internalsOf(this.index)._fieldLength.get(shortId), entry.isPublic);
-      this.facets.record(shortId, entry.document);
+      if (!recorded) this.facets.record(shortId, entry.document);
     } else this.statistics.untrack(shortId);
   }
 
@@ -136,11 +141,11 @@ export class MiniSearchEngine implements SearchEngine {
    * @throws SearchSnapshotError when the bytes are not such a snapshot, of SNAPSHOT_VERSION, whole
    */
   static load(bytes: Uint8Array): MiniSearchEngine {
-    const { index, documents } = decodeSnapshot(bytes, MINISEARCH_OPTIONS, SEARCH_FIELDS.length, isSearchDocument);
+    const { index, documents, facets } = decodeSnapshot(bytes, MINISEARCH_OPTIONS, SEARCH_FIELDS.length, isSearchDocument);
     // Every update takes a new short id, and a search allocates arrays as long as the largest: once
     // most ids are dead, rebuilding from the documents (seconds) is cheaper than carrying them on.
     if (internalsOf(index)._nextId > 2 * Math.max(documents.length, 10_000)) return MiniSearchEngine.create(documents);
-    return new MiniSearchEngine(index, documents);
+    return new MiniSearchEngine(index, documents, facets);
   }
 
   get size(): number {
@@ -152,45 +157,70 @@ export class MiniSearchEngine implements SearchEngine {
   }
 
   upsert(document: SearchDocument): void {
-    this.remove(document.name);
-    const terms = indexTerms(document);
-    // A word new to the index changes what a cached exact word, prefix or typo reaches; any other
-    // write changes only the postings of the document's own words.
-    const { _index } = internalsOf(this.index);
-    for (const term of new Set(terms.flat())) if (_index.get(term) === undefined) this.cache.forgetExpansionsReaching(term, SCORING);
-    this.index.add(document);
-    this.forgetPostings(terms);
-    const entry = indexedEntry(document);
-    this.entries.set(document.name, entry);
-    this.track(internalsOf(this.index)._idToShortId.get(document.name) as number, entry);
+    this.write(document.name, document);
   }
 
   remove(name: string): void {
-    const entry = this.entries.get(name);
-    if (!entry) return;
-    this.entries.delete(name);
-    this.track(internalsOf(this.index)._idToShortId.get(name) as number, undefined);
-    // remove, with the document as indexed, not discard: a discarded document stays in its terms'
-    // postings until a vacuum, and counts there, so a term's document frequency could pass the
-    // document count and its IDF, and the scores of what matches it, turn negative.
-    const terms = indexTerms(entry.document);
-    this.forgetPostings(terms);
-    this.index.remove(entry.document);
+    this.write(name, undefined);
   }
 
   /**
-   * Drops the scorer's compact copies of the postings of `terms` (by field id), which MiniSearch
-   * changes in place on a write; every other posting, and its public count, is unchanged by it.
-   * A posting emptied by a removal leaves the index, and a copy of it can only be reached through
-   * a cached expansion, where its ids are no longer live (lengths −1, not public) and count nowhere.
+   * Replaces the document named `name` by `document` (either side may be absent), then tells the
+   * scorer's cache what moved (index-write.ts), so that it keeps what the write left exact.
    */
-  private forgetPostings(terms: readonly (readonly string[])[]): void {
-    this.cache.forgetScores();
+  private write(name: string, document: SearchDocument | undefined): void {
+    const old = this.entries.get(name);
+    if (old === undefined && document === undefined) return;
+    const internals = internalsOf(this.index);
+    const totalsBefore = this.statistics.totals();
+    let removed: WrittenDocument | undefined;
+    if (old) {
+      removed = { shortId: internals._idToShortId.get(name) as number, isPublic: old.isPublic, terms: indexTerms(old.document) };
+      this.entries.delete(name);
+      this.track(removed.shortId, undefined);
+      // Before the removal, while an emptied posting is still in the index to be found.
+      this.recountPostings(removed.terms, old.isPublic ? -1 : 0);
+      // remove, with the document as indexed, not discard: a discarded document stays in its terms'
+      // postings until a vacuum, and counts there, so a term's document frequency could pass the
+      // document count and its IDF, and the scores of what matches it, turn negative.
+      this.index.remove(old.document);
+    }
+    // Words the removal took out of the index: put back by the add, they are not new to it.
+    const gone = new Set(removed?.terms.flat().filter((term) => internals._index.get(term) === undefined));
+    let added: WrittenDocument | undefined;
+    if (document) {
+      const terms = indexTerms(document);
+      // A word new to the index changes what a cached exact word, prefix or typo reaches; any other
+      // write changes only the postings of the document's own words.
+      const absent = [...new Set(terms.flat())].filter((term) => internals._index.get(term) === undefined);
+      for (const term of absent) if (!gone.has(term)) this.cache.forgetExpansionsReaching(term, SCORING);
+      this.index.add(document);
+      for (const term of absent) if (gone.has(term)) this.cache.rebindExpansions(term, internals._index.get(term) as Map<number, Map<number, number>>, SCORING);
+      const entry = indexedEntry(document);
+      this.recountPostings(terms, entry.isPublic ? 1 : 0);
+      this.entries.set(document.name, entry);
+      added = { shortId: internals._idToShortId.get(document.name) as number, isPublic: entry.isPublic, terms };
+      this.track(added.shortId, entry);
+    }
+    const totalsAfter = this.statistics.totals();
+    const statisticsMoved = totalsBefore.some((total, at) => total !== totalsAfter[at]);
+    const holds = new Set(added?.terms.flat());
+    this.cache.afterWrite(describeWrite(removed, added, statisticsMoved), (derived, shortId) => documentScore(internals, derived, shortId, holds, SCORING, this.statistics, this.cache));
+  }
+
+  /**
+   * Tells the scorer that a write added (`publicDelta` +1 if public, else 0) or removed (−1 if
+   * public, else 0) one document in the postings of `terms` (by field id), which MiniSearch
+   * changes in place; every other posting, and its public count, is unchanged by it. A posting
+   * emptied by a removal leaves the index, and a copy of it can only be reached through a cached
+   * expansion, where its ids are no longer live (lengths −1, not public) and count nowhere.
+   */
+  private recountPostings(terms: readonly (readonly string[])[], publicDelta: number): void {
     const { _index } = internalsOf(this.index);
     terms.forEach((fieldTerms, fieldId) => {
       for (const term of fieldTerms) {
         const postings = _index.get(term)?.get(fieldId);
-        if (postings) this.cache.forget(postings);
+        if (postings) this.cache.recount(postings, publicDelta);
       }
     });
   }
@@ -230,7 +260,7 @@ export class MiniSearchEngine implements SearchEngine {
 
   /** serialize(): the snapshot format of index-snapshot.ts. */
   serialize(): Buffer {
-    return encodeSnapshot(this.index, SEARCH_FIELDS.length, (shortId) => (this.byShortId[shortId] as IndexedEntry).document);
+    return encodeSnapshot(this.index, SEARCH_FIELDS.length, (shortId) => (this.byShortId[shortId] as IndexedEntry).document, this.facets);
   }
 
   /** The engine's result arrays, at least `size` long, reused from search to search (a search reads its result before the next begins). */

@@ -38,6 +38,11 @@ export class PublicStatistics {
     return this.publicDocuments;
   }
 
+  /** N, then each field's public length total: all that BM25+ reads of the collection besides document frequencies (two equal totals, equal scores). */
+  totals(): number[] {
+    return [this.publicDocuments, ...this.publicLengthSums];
+  }
+
   /**
    * The average length of a field over public documents; 1 when no public document has words in
    * it, so that a field held only by private documents still scores finitely (and never

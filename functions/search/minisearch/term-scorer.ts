@@ -1,5 +1,6 @@
 import type MiniSearch from 'minisearch';
-import { LazyPostings } from './lazy-postings';
+import type { IndexWrite } from './index-write';
+import { PairPostings } from './pair-postings';
 
 /** Per field id, the frequency of a term in each document (by MiniSearch's short id). */
 type FieldTermData = Map<number, Map<number, number>>;
@@ -80,26 +81,23 @@ export interface TermScores {
  * the postings read, with their public document counts, and each query term's scores. Common words are searched most (Zipf), so a warm search function reads most
  * postings from here. MiniSearch changes postings in place, so on a write the engine drops the
  * copies of the written document's postings, and the expansions when it brings a word new to the
- * index (MiniSearchEngine.upsert), and every term's scores (forgetScores), since N, the average
- * lengths and the written words' document frequencies may all have moved.
+ * index (MiniSearchEngine.write), and brings the term scores up to date (afterWrite).
  */
 export class ScoringCache {
   readonly derived = new Map<string, DerivedTerm[]>();
   readonly postings = new WeakMap<Map<number, number>, CompactPostings>();
 
   compact(frequencies: Map<number, number>, publicFlags: ArrayLike<number>): CompactPostings {
-    const encoded = frequencies instanceof LazyPostings ? frequencies.encoded() : undefined;
-    if (encoded) {
+    if (frequencies instanceof PairPostings) {
       // Read in place: nothing to copy, and no WeakMap entry (which slows every collection).
-      let derived = (frequencies as LazyPostings).scorerCopy as CompactPostings | undefined;
-      if (derived === undefined) {
-        const { source, from, count } = encoded;
-        let publicCount = 0;
+      const { source, from, count } = frequencies.pairs();
+      let publicCount = frequencies.publicCount;
+      if (publicCount === undefined) {
+        publicCount = 0;
         for (let at = from, end = from + 2 * count; at < end; at += 2) if (publicFlags[source[at] as number] === 1) publicCount += 1;
-        derived = { pairs: source, from, count, publicCount };
-        (frequencies as LazyPostings).scorerCopy = derived;
+        frequencies.publicCount = publicCount;
       }
-      return derived;
+      return { pairs: source, from, count, publicCount };
     }
     let postings = this.postings.get(frequencies);
     if (postings === undefined) {
@@ -118,10 +116,14 @@ export class ScoringCache {
     return postings;
   }
 
-  /** Forgets what was derived from one field's postings of a term (a write changed them, or who may see one of their documents). */
-  forget(frequencies: Map<number, number>): void {
+  /**
+   * A write added or removed one document in one field's postings of a term, which counted
+   * `publicDelta` public documents more (+1, −1, or 0 for a private one): a Map's compact copy is
+   * dropped (rebuilt when next read), a pair posting's public count moved.
+   */
+  recount(frequencies: Map<number, number>, publicDelta: number): void {
     this.postings.delete(frequencies);
-    if (frequencies instanceof LazyPostings) frequencies.scorerCopy = undefined;
+    if (frequencies instanceof PairPostings && frequencies.publicCount !== undefined) frequencies.publicCount += publicDelta;
   }
 
   private scratchScores = new Float64Array(0);
@@ -157,7 +159,7 @@ export class ScoringCache {
     return { scores: this.scratchVector, reached: this.scratchReached };
   }
 
-  /** Each query term's scores, until the next write (any write may move N, a document frequency or an average length). */
+  /** Each query term's scores, until a write moves what they depend on (afterWrite). */
   private readonly scored = new Map<string, TermScores>();
   private scoredPairs = 0;
 
@@ -172,10 +174,68 @@ export class ScoringCache {
     return vector;
   }
 
-  /** Drops every query term's scores: the engine calls it on each write. */
+  /** Drops every query term's scores. */
   forgetScores(): void {
     this.scored.clear();
     this.scoredPairs = 0;
+  }
+
+  private forgetTermScores(term: string): void {
+    const vector = this.scored.get(term);
+    if (vector === undefined) return;
+    this.scored.delete(term);
+    this.scoredPairs -= vector.ids.length;
+  }
+
+  /**
+   * Brings each query term's cached scores up to date after a write, exactly: the result must be
+   * what scoring afresh gives. When N or an average field length moved, every score did, and all
+   * are dropped (no tolerance, however small the move: a score may depend only on public
+   * statistics, exact for every viewer, review finding 14). Otherwise a query term's scores moved
+   * only if it reaches a term whose public document count moved (dropped: its IDF moved), or
+   * for the document written: its old short id leaves the scores and its new one enters, scored
+   * by `score` (documentScore). Without this, every write made the next search of a common word
+   * rescore its 89k postings.
+   */
+  afterWrite(write: IndexWrite, score: (derived: readonly DerivedTerm[], shortId: number) => number | undefined): void {
+    if (write.statisticsMoved) {
+      this.forgetScores();
+      return;
+    }
+    const reaches = (reached: ReadonlySet<string>, terms: ReadonlySet<string>): boolean => {
+      for (const term of terms) if (reached.has(term)) return true;
+      return false;
+    };
+    for (const [term, vector] of this.scored) {
+      const derived = this.derived.get(term);
+      const reached = derived && this.reachedBy(derived);
+      if (derived === undefined || reached === undefined || reaches(reached, write.recounted)) this.forgetTermScores(term);
+      else if (reaches(reached, write.touched)) this.replaceDocument(term, vector, write.removed?.shortId, write.added && score(derived, write.added.shortId), write.added?.shortId);
+    }
+  }
+
+  /** One term's scores with `removedId` taken out and `addedId` put in with `score` (when it reaches it). */
+  private replaceDocument(term: string, vector: TermScores, removedId: number | undefined, score: number | undefined, addedId: number | undefined): void {
+    const { ids, scores } = vector;
+    const at = removedId === undefined ? -1 : ids.indexOf(removedId);
+    if (at >= 0 && score !== undefined && addedId !== undefined) {
+      ids[at] = addedId;
+      scores[at] = score;
+    } else if (at >= 0) {
+      ids.copyWithin(at, at + 1);
+      scores.copyWithin(at, at + 1);
+      this.scored.set(term, { ids: ids.subarray(0, ids.length - 1), scores: scores.subarray(0, scores.length - 1) });
+      this.scoredPairs -= 1;
+    } else if (score !== undefined && addedId !== undefined) {
+      const grownIds = new Int32Array(ids.length + 1);
+      const grownScores = new Float64Array(ids.length + 1);
+      grownIds.set(ids);
+      grownScores.set(scores);
+      grownIds[ids.length] = addedId;
+      grownScores[ids.length] = score;
+      this.scored.set(term, { ids: grownIds, scores: grownScores });
+      this.scoredPairs += 1;
+    }
   }
 
   private readonly reachedSets = new WeakMap<readonly DerivedTerm[], ReadonlySet<string>>();
@@ -198,8 +258,27 @@ export class ScoringCache {
    */
   forgetExpansionsReaching(added: string, options: Pick<ScoringOptions, 'prefix' | 'fuzzy'>): void {
     for (const term of this.derived.keys()) {
-      const distance = options.fuzzy(term);
-      if (term === added || (options.prefix(term) && added.startsWith(term)) || (distance !== false && distance > 0 && withinEdits(term, added, distance))) this.derived.delete(term);
+      if (expandsTo(term, added, options)) {
+        this.derived.delete(term);
+        this.forgetTermScores(term);
+      }
+    }
+  }
+
+  /**
+   * An index term that a write took out of the index (the document rewritten was its only one,
+   * as for most words of a model's name) and put back, with new postings `data`: the cached
+   * expansions that held it keep it, with `data`, rather than being forgotten, so that rewriting a
+   * model's download count leaves a common word's expansions and scores in place.
+   */
+  rebindExpansions(returned: string, data: FieldTermData, options: Pick<ScoringOptions, 'prefix' | 'fuzzy'>): void {
+    for (const [term, derived] of this.derived) {
+      if (!expandsTo(term, returned, options)) continue;
+      const at = derived.findIndex((entry) => entry.term === returned);
+      if (at < 0) {
+        this.derived.delete(term);
+        this.forgetTermScores(term);
+      } else derived[at] = { ...(derived[at] as DerivedTerm), data };
     }
   }
 
@@ -276,29 +355,20 @@ function termVector(internals: MiniSearchInternals, derived: readonly DerivedTer
   const size = internals._nextId;
   const { scores, reached } = cache.vectorScratch(size);
   const touched: number[] = [];
-  const fields = Object.entries(options.boost).map(([field, boost]) => ({ boost, id: internals._fieldIds[field] as number }));
-  const { k, b, d } = options.bm25;
-  const total = statistics.publicCount;
+  const fields = scoredFields(internals, options);
   const { lengths, fieldCount, publicFlags } = statistics;
   for (const { weight, data } of derived) {
     for (const { boost, id: fieldId } of fields) {
       const frequencies = data.get(fieldId);
       if (frequencies === undefined) continue;
       const postings = cache.compact(frequencies, publicFlags);
-      const matching = postings.publicCount;
-      const idf = Math.log(1 + (total - matching + 0.5) / (matching + 0.5));
-      const average = statistics.averageLength(fieldId);
-      const factor = weight * boost * idf;
-      // BM25+'s length normalisation, k × (1 − b + b × length / average), split so the loop multiplies once.
-      const normBase = k * (1 - b);
-      const normPerLength = (k * b) / average;
+      const field = fieldWeights(weight * boost, postings.publicCount, fieldId, options, statistics);
       const { pairs } = postings;
       for (let at = postings.from, end = postings.from + 2 * postings.count; at < end; at += 2) {
         const shortId = pairs[at] as number;
-        const frequency = pairs[at + 1] as number;
         const length = lengths[shortId * fieldCount + fieldId];
         if (length === undefined || length < 0) continue;
-        scores[shortId] = (scores[shortId] as number) + factor * (d + (frequency * (k + 1)) / (frequency + normBase + normPerLength * length));
+        scores[shortId] = (scores[shortId] as number) + bm25Plus(field, pairs[at + 1] as number, length);
         if (reached[shortId] === 0) {
           reached[shortId] = 1;
           touched.push(shortId);
@@ -310,6 +380,62 @@ function termVector(internals: MiniSearchInternals, derived: readonly DerivedTer
   const vector = new Float64Array(ids.length);
   for (let at = 0; at < ids.length; at += 1) vector[at] = scores[ids[at] as number] as number;
   return { ids, scores: vector };
+}
+
+/**
+ * One query term's score in one document, `undefined` when it does not reach it: what termVector
+ * gives it, summed in the same order, so equal to the last bit (ScoringCache.afterWrite).
+ * `holds` is every index term of the document: an expansion of a prefix can reach thousands of
+ * terms, and only those it holds are looked up.
+ */
+export function documentScore(internals: MiniSearchInternals, derived: readonly DerivedTerm[], shortId: number, holds: ReadonlySet<string>, options: ScoringOptions, statistics: CollectionStatistics, cache: ScoringCache): number | undefined {
+  const { lengths, fieldCount, publicFlags } = statistics;
+  const fields = scoredFields(internals, options);
+  let score: number | undefined;
+  for (const { term, weight, data } of derived) {
+    if (!holds.has(term)) continue;
+    for (const { boost, id: fieldId } of fields) {
+      const frequencies = data.get(fieldId);
+      const frequency = frequencies?.get(shortId);
+      const length = lengths[shortId * fieldCount + fieldId];
+      if (frequencies === undefined || frequency === undefined || length === undefined || length < 0) continue;
+      const field = fieldWeights(weight * boost, cache.compact(frequencies, publicFlags).publicCount, fieldId, options, statistics);
+      score = (score ?? 0) + bm25Plus(field, frequency, length);
+    }
+  }
+  return score;
+}
+
+/** The fields scored, each with its MiniSearch field id and boost, in the order their scores are summed. */
+const scoredFields = (internals: MiniSearchInternals, options: ScoringOptions): { boost: number; id: number }[] =>
+  Object.entries(options.boost).map(([field, boost]) => ({ boost, id: internals._fieldIds[field] as number }));
+
+/** What BM25+ needs of one field's postings of one derived term, whatever the document (see bm25Plus). */
+interface FieldWeights {
+  /** Match weight × field boost × IDF. */
+  readonly factor: number;
+  readonly k: number;
+  readonly d: number;
+  /** BM25+'s length normalisation, k × (1 − b + b × length / average), split as normBase + normPerLength × length so a posting multiplies once. */
+  readonly normBase: number;
+  readonly normPerLength: number;
+}
+
+function fieldWeights(weightTimesBoost: number, publicCount: number, fieldId: number, options: ScoringOptions, statistics: CollectionStatistics): FieldWeights {
+  const { k, b, d } = options.bm25;
+  const total = statistics.publicCount;
+  const idf = Math.log(1 + (total - publicCount + 0.5) / (publicCount + 0.5));
+  return { factor: weightTimesBoost * idf, k, d, normBase: k * (1 - b), normPerLength: (k * b) / statistics.averageLength(fieldId) };
+}
+
+/** BM25+ of one posting (MiniSearch's calcBM25Score with the factor hoisted). */
+const bm25Plus = (field: FieldWeights, frequency: number, length: number): number =>
+  field.factor * (field.d + (frequency * (field.k + 1)) / (frequency + field.normBase + field.normPerLength * length));
+
+/** Whether a query term's expansions hold `indexTerm`: it equals it, prefixes it (where prefix search applies), or is within its edits. */
+function expandsTo(queryTerm: string, indexTerm: string, options: Pick<ScoringOptions, 'prefix' | 'fuzzy'>): boolean {
+  const distance = options.fuzzy(queryTerm);
+  return queryTerm === indexTerm || (options.prefix(queryTerm) && indexTerm.startsWith(queryTerm)) || (distance !== false && distance > 0 && withinEdits(queryTerm, indexTerm, distance));
 }
 
 /**
@@ -334,7 +460,7 @@ export function withinEdits(a: string, b: string, distance: number): boolean {
   return (previous[b.length] as number) <= distance;
 }
 
-/** The index terms one query term reaches, weighted as MiniSearch's executeQuerySpec weighs them: exact 1, prefix and fuzzy less with distance. */
+/** The index terms one query term reaches, weighted as MiniSearch's executeQuerySpec weighs them: exact 1, prefix and fuzzy less with distance; by term. */
 function derivedTerms(internals: MiniSearchInternals, term: string, options: ScoringOptions): DerivedTerm[] {
   const derived: DerivedTerm[] = [];
   const exact = internals._index.get(term);
@@ -353,5 +479,8 @@ function derivedTerms(internals: MiniSearchInternals, term: string, options: Sco
     if (!distance) continue;
     derived.push({ term: near, weight: (options.weights.fuzzy * near.length) / (near.length + distance), data });
   }
-  return derived;
+  // In term order, not the tree's: that moves when a write takes a word out of the index and puts
+  // it back (rebindExpansions), and scores summed in another order can differ in the last bit;
+  // sorted, cached and fresh scores agree exactly.
+  return derived.sort((a, b) => (a.term < b.term ? -1 : a.term > b.term ? 1 : 0));
 }

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { syntheticCorpus, randomSource } from '../../../bench/support/synthetic-models';
 import { isAppError } from '../../../functions/errors/app-error';
 import { createMiniSearchEngine, loadMiniSearchEngine, SearchSnapshotError } from '../../../functions/search/minisearch/minisearch-engine';
+import type { IndexWrite } from '../../../functions/search/minisearch/index-write';
+import { ScoringCache } from '../../../functions/search/minisearch/term-scorer';
 import { SEARCH_SORTS, type SearchDocument, type SearchQuery, type SearchSort, type SearchViewer } from '../../../functions/search/search-engine';
 import { allPages, bruteFacets, mayRead, names, query, searchDocument } from './search-fixtures';
 
@@ -340,6 +342,81 @@ describe('MiniSearchEngine scoring cache across writes', () => {
   });
 });
 
+describe('MiniSearchEngine term scores patched across writes that leave the statistics alone', () => {
+  // Writes that move neither N, an average field length nor a public document count: a public
+  // model rewritten with the same words, a private model rewritten, added or removed. The cached
+  // scores are then patched rather than dropped (ScoringCache.afterWrite), and must equal, to the
+  // last bit, what a cache that never saw them computes on the same index.
+  const { documents, vocabulary, users } = syntheticCorpus({ count: 300, seed: 23, vocabularySize: 60, owners: 5, privateShare: 0.3 });
+  const searches = [...vocabulary.slice(0, 6), ...vocabulary.slice(0, 4).map((word) => word.slice(0, 3)), `${vocabulary[0] as string} ${vocabulary[1] as string}`];
+
+  it.each([['loaded from a snapshot (pair postings)', true], ['built (Map postings)', false]])('%s', (_, loaded) => {
+    const built = createMiniSearchEngine(documents);
+    const engine = loaded ? loadMiniSearchEngine(built.serialize()) : built;
+    const internals = engine as unknown as { cache: ScoringCache };
+    const current = new Map(documents.map((document) => [document.name, document]));
+    const random = randomSource(77);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+    const answers = (viewer: SearchViewer) => searches.map((q) => engine.search(query({ q, limit: 100 }), viewer));
+    for (let round = 0; round < 30; round += 1) {
+      const viewer: SearchViewer = random() < 0.5 ? {} : { userId: pick(users) };
+      answers(viewer);
+      const kind = round % 4;
+      const some = pick([...current.values()].filter((document) => (document.visibility === 'public') === (kind === 0)));
+      if (kind === 0) engine.upsert({ ...some, downloads: some.downloads + 1 });
+      else if (kind === 1) engine.upsert({ ...some, title: `${pick(vocabulary)} ${pick(vocabulary)}`, keywords: [pick(vocabulary)] });
+      else if (kind === 2) engine.upsert({ ...some, name: `added-${round}`, title: pick(vocabulary) });
+      else {
+        engine.remove(some.name);
+        current.delete(some.name);
+      }
+      const patched = answers(viewer);
+      const kept = internals.cache;
+      internals.cache = new ScoringCache();
+      expect(patched, `round ${round}`).toEqual(answers(viewer));
+      internals.cache = kept;
+    }
+  });
+});
+
+describe('ScoringCache.afterWrite', () => {
+  const vector = (ids: number[]) => ({ ids: Int32Array.from(ids), scores: Float64Array.from(ids, (id) => id / 10) });
+  const derived = (term: string) => [{ term, weight: 1, data: new Map() }];
+  const write = (change: Partial<IndexWrite>): IndexWrite => ({ statisticsMoved: false, recounted: new Set(), touched: new Set(), ...change });
+
+  function cached(): ScoringCache {
+    const cache = new ScoringCache();
+    for (const term of ['alpha', 'beta', 'gamma']) {
+      cache.expansions(term, () => derived(term));
+      cache.termScores(term, () => vector([1, 2, 3]));
+    }
+    return cache;
+  }
+  const scoresOf = (cache: ScoringCache, term: string) => {
+    const { ids, scores } = cache.termScores(term, () => vector([]));
+    return [...ids].map((id, at) => `${id}:${scores[at] as number}`);
+  };
+
+  it('moves the document written from its old short id to its new one, scored afresh, where a term reaches it, and keeps the rest', () => {
+    const cache = cached();
+    const removed = { shortId: 2, isPublic: true, terms: [['alpha']] };
+    const added = { shortId: 9, isPublic: true, terms: [['alpha', 'beta']] };
+    cache.afterWrite(write({ touched: new Set(['alpha', 'beta']), removed, added }), (terms, shortId) => (terms[0]?.term === 'alpha' ? shortId : undefined));
+    expect(scoresOf(cache, 'alpha')).toEqual(['1:0.1', '9:9', '3:0.3']);
+    expect(scoresOf(cache, 'beta')).toEqual(['1:0.1', '3:0.3']);
+    expect(scoresOf(cache, 'gamma')).toEqual(['1:0.1', '2:0.2', '3:0.3']);
+  });
+
+  it('drops the scores of a term that reaches a recount, and all of them when the statistics moved', () => {
+    const cache = cached();
+    cache.afterWrite(write({ recounted: new Set(['beta']) }), () => undefined);
+    expect(scoresOf(cache, 'beta')).toEqual([]);
+    expect(scoresOf(cache, 'alpha')).toHaveLength(3);
+    cache.afterWrite(write({ statisticsMoved: true }), () => undefined);
+    expect(scoresOf(cache, 'alpha')).toEqual([]);
+  });
+});
+
 describe('MiniSearchEngine snapshots', () => {
   const { documents } = syntheticCorpus({ count: 300, seed: 5, vocabularySize: 200, owners: 6, privateShare: 0.2 });
 
@@ -385,13 +462,16 @@ describe('MiniSearchEngine snapshots', () => {
       [Buffer.from([0x1f, 0x8b, 0x08, 0x00]), /not JSON/],
       [bytes.subarray(0, newline - 10), /not JSON/],
       [Buffer.from(JSON.stringify([1, 2])), /not in the mlhub-search-minisearch format/],
-      [Buffer.from(JSON.stringify({ ...snapshot, version: 1 })), /version 1; this engine reads version 2 only/],
+      [Buffer.from(JSON.stringify({ ...snapshot, version: 1 })), /version 1; this engine reads version 3 only/],
       [bytes.subarray(0, bytes.length - 8), /binary part is not as long as its header says/],
       [as({ ...snapshot, documents: snapshot.documents.slice(1) }), /disagree/],
       [as({ ...snapshot, documents: [{ name: 'x' }] }), /documents are missing or malformed/],
       [as({ ...snapshot, postingsLength: snapshot.postingsLength - 2 }, binary.subarray(0, binary.length - 8)), /index cannot be loaded: its postings are damaged/],
       [as({ ...snapshot, terms: snapshot.terms.slice(1) }), /index cannot be loaded: its postings are damaged/],
       [as({ ...snapshot, terms: [...snapshot.terms, 'extra'] }), /index cannot be loaded: its postings end early/],
+      [as({ ...snapshot, facetOf: [] }), /facet values are missing or malformed/],
+      [as({ ...snapshot, facetOf: (snapshot.facetOf as number[]).map(() => 9) }), /facet values are damaged/],
+      [as({ ...snapshot, facetValues: [], facetOf: [] }), /facet values are damaged/],
     ] as const) {
       expect(() => loadMiniSearchEngine(bad)).toThrow(SearchSnapshotError);
       expect(() => loadMiniSearchEngine(bad)).toThrow(message);
