@@ -180,6 +180,8 @@ export function decodeSnapshot(bytes: Uint8Array, options: Options<SearchDocumen
     const lengths = new Array<number>(fieldCount);
     for (let field = 0; field < fieldCount; field += 1) {
       const length = fieldLengths[at * fieldCount + field] as number;
+      // A negative length would lift its document's BM25 score, or make it NaN and drop it from every text search.
+      if (!(length >= 0)) throw new SearchSnapshotError('The search snapshot\'s field lengths are damaged');
       lengths[field] = length;
       sums[field] = (sums[field] as number) + length;
     }
@@ -207,6 +209,7 @@ export function decodeSnapshot(bytes: Uint8Array, options: Options<SearchDocumen
       if (fieldId < 0 || fieldId >= fieldCount || count < 1 || at + 2 * count > postings.length) throw new SearchSnapshotError('The search snapshot\'s index cannot be loaded: its postings are damaged');
       for (let pair = at; pair < at + 2 * count; pair += 2) {
         if (live[postings[pair] as number] !== 1 || (pair > at && (postings[pair] as number) <= (postings[pair - 2] as number))) throw new SearchSnapshotError('The search snapshot\'s index and documents disagree: it is damaged');
+        if (!((postings[pair + 1] as number) >= 1)) throw new SearchSnapshotError('The search snapshot\'s index cannot be loaded: its postings are damaged (a term frequency below 1)');
       }
       data.set(fieldId, new PairPostings(postings, at, count).asMap());
       at += 2 * count;

@@ -458,6 +458,15 @@ describe('MiniSearchEngine snapshots', () => {
     const snapshot = JSON.parse(bytes.subarray(0, newline).toString()) as Record<string, unknown> & { documents: SearchDocument[]; terms: string[]; postingsLength: number };
     const binary = bytes.subarray(newline + 1);
     const as = (header: unknown, rest: Buffer = binary) => Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), rest]);
+    /** The snapshot with one of its binary part's integers replaced (review 13b finding 7: gzip intact, values wrong). */
+    const withInt = (offset: number, value: number): Buffer => {
+      const copy = Buffer.from(bytes);
+      copy.writeInt32LE(value, newline + 1 + offset);
+      return copy;
+    };
+    // After the header line: a short id per document, then fieldCount lengths per document; the postings last.
+    const firstLength = 4 * snapshot.documents.length;
+    const firstFrequency = binary.length - 4 * snapshot.postingsLength + 4 * 4;
     for (const [bad, message] of [
       [Buffer.from([0x1f, 0x8b, 0x08, 0x00]), /not JSON/],
       [bytes.subarray(0, newline - 10), /not JSON/],
@@ -472,6 +481,8 @@ describe('MiniSearchEngine snapshots', () => {
       [as({ ...snapshot, facetOf: [] }), /facet values are missing or malformed/],
       [as({ ...snapshot, facetOf: (snapshot.facetOf as number[]).map(() => 9) }), /facet values are damaged/],
       [as({ ...snapshot, facetValues: [], facetOf: [] }), /facet values are damaged/],
+      [withInt(firstLength, -5), /field lengths are damaged/],
+      [withInt(firstFrequency, 0), /a term frequency below 1/],
     ] as const) {
       expect(() => loadMiniSearchEngine(bad)).toThrow(SearchSnapshotError);
       expect(() => loadMiniSearchEngine(bad)).toThrow(message);
