@@ -14,6 +14,12 @@
  *   (`classif` finds `classifier` and `classification`).
  */
 
+/** Any code point outside ASCII: text without one is already NFKC, and is not run through it (most of what is indexed). */
+const NON_ASCII = /[\u0080-\uffff]/;
+
+/** Unicode NFKC (UAX #15): compatibility forms (`ﬁ`, full-width letters) to their plain ones, and every character composed. */
+export const normalizeUnicode = (text: string): string => (NON_ASCII.test(text) ? text.normalize('NFKC') : text);
+
 const WORD = /[\p{L}\p{N}]+/gu;
 /** A word with joiners inside: `resnet_50`, `mnist-cnn`, `v1.2`. */
 const JOINED = /[\p{L}\p{N}]+(?:[-_.][\p{L}\p{N}]+)+/gu;
