@@ -5,8 +5,8 @@ import { internalsOf } from './term-scorer';
 
 /** The format tag and version of a snapshot; a snapshot of another version is refused, and the caller rebuilds from the table. */
 export const SNAPSHOT_FORMAT = 'mlhub-search-minisearch';
-/** 2: postings as a flat Int32Array (version 1 was MiniSearch's toJSON beside the documents, 5 s to load at 100k models). */
-export const SNAPSHOT_VERSION = 2;
+/** 2: postings as a flat Int32Array (version 1 was MiniSearch's toJSON beside the documents, 5 s to load at 100k models); 3: terms folded (text-analysis.ts: NFKD, Latin diacritics removed). */
+export const SNAPSHOT_VERSION = 3;
 
 /** A snapshot that cannot be loaded: not this format, another version, or damaged. The message says which. */
 export class SearchSnapshotError extends Error {
