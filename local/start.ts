@@ -82,7 +82,14 @@ try {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping MLHub...`);
-    runtime.stop().then(() => claim?.release()).then(
+    runtime.stop().then(() => {
+      // Table changes the stream did not deliver (dead letters, or cut off by the stop): the claim
+      // stays, so that the next start takes it over as after a kill -9 and rebuilds from the table.
+      const undelivered = runtime.events.undeliveredTableChanges();
+      if (undelivered === 0) return claim?.release();
+      console.log(`${undelivered} table change(s) were not delivered to the search indexer; the next start rebuilds the search index from the table`);
+      return undefined;
+    }).then(
       () => process.exit(0),
       (error: unknown) => {
         console.error(`Could not stop cleanly: ${String(error)}`);

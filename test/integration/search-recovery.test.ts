@@ -86,7 +86,7 @@ describe('search after an unclean stop of the local runtime', () => {
     // A clean stop needs no rebuild: the next start loads the snapshot the rebuild wrote.
     expect(await mlhub.stop()).toBe(0);
     mlhub = await startMlhub({ dataDir, env });
-    await expect.poll(() => mlhub.output()).toMatch(/Search index: \d+ models at change \d+, loaded from search\/snapshots\//);
+    await expect.poll(() => mlhub.output(), { timeout: 30_000 }).toMatch(/Search index: \d+ models at change \d+, loaded from search\/snapshots\//);
     expect(await found(undefined, 'killrecover')).toEqual(['kr-created', 'kr-kept']);
   });
 
@@ -107,11 +107,11 @@ describe('search after an unclean stop of the local runtime', () => {
     await writeFile(join(dataDir, 's3', LOCAL_BUCKET, `${SEARCH_POINTER_KEY}._S3rver_metadata.json`), '{"cach');
     mlhub = await startMlhub({ dataDir, env });
     expect(await found(undefined, 'damageprobe')).toEqual(['kr-damaged']);
-    await expect.poll(() => mlhub.output()).toMatch(/rebuilt from the table \(the snapshot pointer could not be read/);
+    await expect.poll(() => mlhub.output(), { timeout: 30_000 }).toMatch(/rebuilt from the table \(the snapshot pointer could not be read/);
     // The indexer wrote a fresh pointer over the damaged one: the next start loads it.
     expect(await mlhub.stop()).toBe(0);
     mlhub = await startMlhub({ dataDir, env });
-    await expect.poll(() => mlhub.output()).toMatch(/loaded from search\/snapshots\//);
+    await expect.poll(() => mlhub.output(), { timeout: 30_000 }).toMatch(/loaded from search\/snapshots\//);
     expect(await found(undefined, 'damageprobe')).toEqual(['kr-damaged']);
   });
 });
