@@ -52,6 +52,13 @@ export async function readRuntimeRecord(dataDir: string): Promise<RuntimeRecord 
 }
 
 export interface RuntimeClaim {
+  /**
+   * True when the claim took over a runtime.json left by a process that no longer runs (kill -9,
+   * a crash, a power cut, or a start that failed after an unclean stop): events that process had
+   * taken from the table but not yet delivered are lost (local/events/ is in memory), so what is
+   * derived from them must be brought back in step with the table (local/runtime.ts).
+   */
+  readonly uncleanStop: boolean;
   /** Records the addresses the runtime listens on. */
   publish(addresses: Pick<RuntimeRecord, 'url' | 's3Endpoint' | 'dynamoEndpoint'>): Promise<void>;
   /** Removes the file, if it is still this process's. */
@@ -67,7 +74,7 @@ const CLAIM_ATTEMPTS = 5;
  * process at a time judges and removes (a mkdir(2) lock beside the file), so two starts that both
  * find a dead claim cannot each remove the other's fresh one.
  */
-async function takeOverIfStale(dataDir: string, path: string, pid: number): Promise<void> {
+async function takeOverIfStale(dataDir: string, path: string, pid: number): Promise<boolean> {
   const lock = `${path}.takeover`;
   for (;;) {
     try {
@@ -86,11 +93,12 @@ async function takeOverIfStale(dataDir: string, path: string, pid: number): Prom
     try {
       holder = JSON.parse(await readFile(path, 'utf8')) as RuntimeRecord;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
       holder = undefined; // unreadable: not a claim any running MLHub wrote
     }
     if (holder && holder.pid !== pid && pidIsAlive(holder.pid)) throw new DataDirInUseError(dataDir, holder);
     await rm(path, { force: true });
+    return true;
   } finally {
     await rm(lock, { recursive: true, force: true });
   }
@@ -108,6 +116,7 @@ export async function claimDataDir(dataDir: string, pid: number = process.pid): 
   // file appears complete, so a rival never reads a half-written claim and takes it for torn.
   const staged = `${path}.${pid}.${randomBytes(6).toString('hex')}.tmp`;
   await writeFile(staged, `${JSON.stringify(own, null, 2)}\n`);
+  let uncleanStop = false;
   try {
     for (let attempt = 0; ; attempt += 1) {
       try {
@@ -116,7 +125,7 @@ export async function claimDataDir(dataDir: string, pid: number = process.pid): 
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= CLAIM_ATTEMPTS) throw error;
       }
-      await takeOverIfStale(dataDir, path, pid);
+      if (await takeOverIfStale(dataDir, path, pid)) uncleanStop = true;
     }
   } finally {
     await rm(staged, { force: true });
@@ -128,6 +137,7 @@ export async function claimDataDir(dataDir: string, pid: number = process.pid): 
     await rename(next, path);
   };
   return {
+    uncleanStop,
     publish: (addresses) => write({ ...own, ...addresses }),
     async release() {
       const current = await readFile(path, 'utf8').then((text) => JSON.parse(text) as RuntimeRecord, () => undefined);

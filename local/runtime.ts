@@ -34,6 +34,12 @@ export interface LocalRuntimeOptions {
   readonly host: string;
   readonly port: number;
   readonly dataDir: string;
+  /**
+   * The previous run on this data folder did not stop cleanly (its runtime.json was left:
+   * local/runtime-file.ts), so table changes it had not yet delivered to the stream's readers
+   * are lost; the start rebuilds what is derived from them before it serves (reconcileAfterUncleanStop).
+   */
+  readonly uncleanStop?: boolean;
   /** Single-user development mode: requests without credentials act as this user. */
   readonly devUser?: string;
   /** Gets a line for every request the embedded S3 server answers (to watch uploads). */
@@ -79,6 +85,26 @@ function startSearchIndexer(log: (line: string) => void): void {
     (index) => log(`Search index: ${index.engine.size} models at change ${index.sequence}, ${index.origin.kind === 'rebuilt' ? `rebuilt from the table (${index.origin.reason})` : `loaded from ${index.origin.pointer.key}`}`),
     (error: unknown) => log(`The search index was not built: ${String((error as Error)?.message ?? error)}`),
   );
+}
+
+/**
+ * After an unclean stop, before any request is served: the views derived from the table's stream
+ * must agree with the table again, since the local stream is this process's memory (in the cloud
+ * the DynamoDB stream is durable and the indexer catches up by itself). The one such view is the
+ * search index (its change log records what the stream delivered to indexModels; access changes
+ * record themselves before answering, but a kill between the table write and that record loses
+ * it): rebuilt from the table, written as a fresh snapshot, and the pointer moved to it, so every
+ * search loads it. The other event-fed work heals by itself: a bundle whose S3 event was lost is
+ * checked by the sweep, and a DOI registration whose queue message was lost is sent again by the
+ * sweep (pending-sweep.ts), on its schedule.
+ * @throws when the rebuild or the snapshot fails: serving would show what the table no longer holds
+ */
+async function reconcileAfterUncleanStop(log: (line: string) => void): Promise<void> {
+  const { searchIndexer } = await import('../functions/platform/search-services');
+  const index = await searchIndexer().start({ rebuild: 'the previous run did not stop cleanly, so the change log may lack its last changes' }).catch((error: unknown) => {
+    throw new Error(`The previous run on this data folder did not stop cleanly, and the search index could not be rebuilt from the table: ${String((error as Error)?.message ?? error)}`, { cause: error });
+  });
+  log(`Search index: ${index.engine.size} models at change ${index.sequence}, rebuilt from the table (the previous run did not stop cleanly)`);
 }
 
 async function loadHandler<Handler = LambdaHandler>(module: string): Promise<Handler> {
@@ -223,8 +249,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     stops.push(async () => detachQueueSink());
 
     // The search index is rebuilt from the table when its snapshot is missing or stale, as the
-    // cloud's indexer does at a cold start (issue 13); then the stream keeps it current.
-    startSearchIndexer(log);
+    // cloud's indexer does at a cold start (issue 13), or the previous run stopped uncleanly;
+    // then the stream keeps it current.
+    if (options.uncleanStop) await reconcileAfterUncleanStop(log);
+    else startSearchIndexer(log);
 
     const issuer = await openLocalIssuer(dataDir);
     const gateway = await startGateway({

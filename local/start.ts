@@ -41,14 +41,16 @@ let claim: RuntimeClaim | undefined;
  * The last resort, after every stream, socket and server in the runtime got its own error handling.
  * - An exception nobody caught leaves the process in a state nobody knows (Node.js docs, "Warning:
  *   Using 'uncaughtException' correctly"): it is logged with its stack and the process stops, its
- *   data folder released; the stores are consistent on disk (S3 writes land by rename, DynamoDB
- *   transitions are conditional), so the next start carries on.
+ *   stores are consistent on disk (S3 writes land by rename, DynamoDB transitions are conditional),
+ *   so the next start carries on, taking its claim over as after a kill -9.
  * - A rejected promise nobody awaited has already unwound its own work; one request's loose end
  *   should not take every other request down, so it is logged as a bug and MLHub keeps serving.
  */
 process.on('uncaughtException', (error) => {
   console.error(redactText(`MLHub stopped on an uncaught exception (a bug; please report it): ${error?.stack ?? String(error)}`));
-  void (claim?.release() ?? Promise.resolve()).finally(() => process.exit(70));
+  // The claim stays: its pid is gone at once, so the next start takes it over as an unclean stop
+  // and brings the views derived from undelivered events back in step (local/runtime.ts).
+  process.exit(70);
 });
 process.on('unhandledRejection', (reason) => {
   console.error(redactText(`BUG: unhandled promise rejection, MLHub keeps serving: ${(reason as Error)?.stack ?? String(reason)}`));
@@ -59,6 +61,7 @@ try {
   claim = await claimDataDir(dataDir);
   const runtime = await startLocalRuntime({
     host, port, dataDir,
+    uncleanStop: claim.uncleanStop,
     ...(authMode === 'dev' ? { devUser: 'local' } : {}),
     ...(process.env.MLHUB_S3_REQUEST_LOG === 'on' ? { s3RequestLog: (line: string) => console.log(line) } : {}),
     ...(quiet ? {} : { log: (line: string) => console.log(line) }),
@@ -79,7 +82,14 @@ try {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping MLHub...`);
-    runtime.stop().then(() => claim?.release()).then(
+    runtime.stop().then(() => {
+      // Table changes the stream did not deliver (dead letters, or cut off by the stop): the claim
+      // stays, so that the next start takes it over as after a kill -9 and rebuilds from the table.
+      const undelivered = runtime.events.undeliveredTableChanges();
+      if (undelivered === 0) return claim?.release();
+      console.log(`${undelivered} table change(s) were not delivered to the search indexer; the next start rebuilds the search index from the table`);
+      return undefined;
+    }).then(
       () => process.exit(0),
       (error: unknown) => {
         console.error(`Could not stop cleanly: ${String(error)}`);
@@ -90,7 +100,9 @@ try {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 } catch (error) {
-  await claim?.release().catch(() => undefined);
+  // After an unclean stop the claim stays until a start has brought the derived views in step:
+  // the next start takes it over and tries again.
+  if (!claim?.uncleanStop) await claim?.release().catch(() => undefined);
   const code = (error as NodeJS.ErrnoException).code;
   // A bad setting: one line naming the variable, and the exit code of the other refused settings.
   if (error instanceof SettingError) {

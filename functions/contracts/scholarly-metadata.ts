@@ -21,13 +21,23 @@ export function orcidChecksumValid(orcid: string): boolean {
   return digits[15] === (result === 10 ? 'X' : String(result));
 }
 
+/** The form ORCID displays an iD in (ORCID, "Display guidelines"): this, then the bare iD. */
+const ORCID_URL_PREFIX = 'https://orcid.org/';
+
+/**
+ * An ORCID iD as MLHub stores and compares it: bare (`0000-0002-1825-0097`), its
+ * `https://orcid.org/` form stripped; anything else as it is. A record's authors and search's
+ * `author=` both read iDs through this.
+ */
+export const bareOrcid = (value: string): string => (value.startsWith(ORCID_URL_PREFIX) ? value.slice(ORCID_URL_PREFIX.length) : value);
+
 /** An ORCID iD as `0000-0002-1825-0097`, or its https://orcid.org/ URL; stored bare. */
 const orcid = z.pipe(
   z.string({ error: 'must be a string' }).check(
     z.regex(/^(?:https:\/\/orcid\.org\/)?\d{4}-\d{4}-\d{4}-\d{3}[\dX]$/, 'must be an ORCID iD such as 0000-0002-1825-0097'),
-    z.refine((value) => orcidChecksumValid(value.replace('https://orcid.org/', '')), 'has a wrong check digit (ISO 7064 MOD 11-2): check the ORCID iD'),
+    z.refine((value) => orcidChecksumValid(bareOrcid(value)), 'has a wrong check digit (ISO 7064 MOD 11-2): check the ORCID iD'),
   ),
-  z.transform((value: string) => value.replace('https://orcid.org/', '')),
+  z.transform(bareOrcid),
 );
 
 /** A ROR id as `https://ror.org/02mhbdp94` or `02mhbdp94` (ROR, "ROR identifier pattern"); stored as the URL. */

@@ -108,6 +108,10 @@ export class DynamoModelStore implements ModelStore {
     await recordSearchChange(this.client, this.tableName, name);
   }
 
+  recordSearchState(name: string): Promise<void> {
+    return this.searchChanged(name);
+  }
+
   /**
    * A name whose model was deleted keeps a tombstone with its version counter: the new model
    * takes the name over and goes on counting from there, so no version number is ever reused.

@@ -160,13 +160,16 @@ export class ModelRegistry {
 
   /**
    * Applies new privacy settings. Each step is a single-item write and the whole change is
-   * idempotent, so a request that fails half-way converges when repeated.
+   * idempotent, so a request that fails half-way converges when repeated: one that finds nothing
+   * to write records the model in the search change log all the same, since the try before may
+   * have written the table and been cut off before its log entry.
    */
   async setAccess(actor: Actor, name: string, body: AccessDocument): Promise<ModelAccess> {
     const model = await this.authorized(actor, name, 'manageAccess');
     const change = accessChangeOf(body, model.owner);
     const now = this.now().toISOString();
     if (change.visibility === 'private' && model.visibility === 'public') await this.refuseUnpublishing(name);
+    let writes = 0;
     if (change.grants) {
       const current = (await this.models.getModel(name))?.grants ?? [];
       const wanted = new Map(change.grants.map((grant) => [grant.user, grant.role]));
@@ -175,9 +178,12 @@ export class ModelRegistry {
       for (const grant of written) {
         await this.models.putGrant(name, { user: grant.user, role: grant.role, grantedAt: now, grantedBy: actor.id }, model.createdAt);
       }
-      for (const stale of current.filter((grant) => !wanted.has(grant.user))) await this.models.deleteGrant(name, stale.user);
+      const removed = current.filter((grant) => !wanted.has(grant.user));
+      for (const stale of removed) await this.models.deleteGrant(name, stale.user);
+      writes += written.length + removed.length;
     }
     if (change.visibility && change.visibility !== model.visibility) {
+      writes += 1;
       await this.models.setVisibility(name, change.visibility, now);
       // A publication may have begun between the check and the write (it makes the model public
       // after it begins): looking again after the write, one of the two always sees the other.
@@ -190,6 +196,7 @@ export class ModelRegistry {
         }
       }
     }
+    if (writes === 0) await this.models.recordSearchState(name);
     return this.getAccess(actor, name);
   }
 

@@ -36,6 +36,12 @@ export interface ModelStore {
   getModelAccess(name: string, user: string): Promise<{ model?: ModelRecord; grant?: GrantRole }>;
   putGrant(name: string, grant: Grant, modelCreatedAt: string): Promise<void>;
   deleteGrant(name: string, user: string): Promise<void>;
+  /**
+   * Puts the model's current state in the search change log again, writing nothing else: an
+   * access change repeated because its first try was cut off after the table write but before the
+   * log entry finds nothing to write, and this heals search (issue 13).
+   */
+  recordSearchState(name: string): Promise<void>;
   /** Changes visibility of an active model, moving it into or out of the public listing. */
   setVisibility(name: string, visibility: Visibility, now: string): Promise<ModelRecord>;
   /** Fails with not_found if absent, stale if the revision does not match. */

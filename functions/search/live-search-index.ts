@@ -39,8 +39,9 @@ export class LiveSearchIndex {
 
   /**
    * The index the pointer names, or the reason it cannot serve: a snapshot of another format,
-   * missing, or corrupt (not gzip, or the engine refuses its bytes).
-   * @throws what S3 threw reading it (a rebuild would not help)
+   * missing, corrupt (not gzip, or the engine refuses its bytes), or unreadable (S3 answered an
+   * error). An unreadable one is rebuilt from the table like a corrupt one: an error S3 answers
+   * for one object may be for ever (damaged metadata locally), and the table holds the truth.
    */
   static async fromPointer(deps: LiveIndexDeps, pointer: SnapshotPointer): Promise<LiveSearchIndex | { readonly unusable: string }> {
     if (pointer.format !== deps.engine.format) return { unusable: `the snapshot is of format ${pointer.format}, not ${deps.engine.format}` };
@@ -48,9 +49,8 @@ export class LiveSearchIndex {
     try {
       bytes = await deps.snapshots.readSnapshot(pointer.key);
     } catch (error) {
-      // S3 failing is not the snapshot's fault: the caller tries again rather than rebuilding.
-      if (!(error instanceof CorruptSnapshotError)) throw error;
-      return { unusable: `the snapshot ${pointer.key} is corrupt (${error.message})` };
+      if (error instanceof CorruptSnapshotError) return { unusable: `the snapshot ${pointer.key} is corrupt (${error.message})` };
+      return { unusable: `the snapshot ${pointer.key} could not be read (${(error as Error).message})` };
     }
     if (!bytes) return { unusable: `the snapshot ${pointer.key} is missing` };
     try {

@@ -1,5 +1,6 @@
 import { LiveSearchIndex, type LiveIndexDeps } from './live-search-index';
 import type { SearchEngine } from './search-engine';
+import type { PointerRead } from './search-snapshots';
 
 /** How often at most a search function asks S3 whether the pointer moved (a conditional GET). */
 export const POINTER_CHECK_INTERVAL_MS = 5_000;
@@ -17,8 +18,8 @@ export interface LoaderState {
  * POINTER_CHECK_INTERVAL_MS, the pointer is checked with If-None-Match (304: keep), a newer
  * snapshot replacing the index; and on every call the change log's entries past the index are
  * applied (one strongly consistent Query), so a change recorded before a write answered is in the
- * next search. With no pointer, a snapshot missing, corrupt or of another format, or the log
- * trimmed past the index, it rebuilds from the table instead.
+ * next search. With no pointer, a pointer or snapshot S3 cannot read, a snapshot missing, corrupt
+ * or of another format, or the log trimmed past the index, it rebuilds from the table instead.
  *
  * Calls are serialized: one refresh runs at a time, and a call that arrives while one runs waits
  * for the next, which every call arriving meanwhile shares (so a rebuild happens once, not once
@@ -38,7 +39,7 @@ export class SearchIndexLoader {
     readonly onPointerError?: (error: Error) => void;
   }) {}
 
-  /** The index, current as of this call. @throws what the table or S3 threw; the next call tries again. */
+  /** The index, current as of this call. @throws what the table threw (a rebuild failed too); the next call tries again. */
   index(): Promise<SearchEngine> {
     if (this.waiting) return this.waiting;
     const run = this.tail.catch(() => undefined).then(() => {
@@ -73,7 +74,7 @@ export class SearchIndexLoader {
     if ((await current.catchUp()).status === 'stale') {
       // The log no longer reaches back to this index: a newer snapshot, or the table.
       this.pointerEtag = undefined;
-      await this.checkPointer();
+      await this.checkPointer().catch((error: unknown) => this.deps.onPointerError?.(error as Error));
       current = this.current as LiveSearchIndex;
       if ((await current.catchUp()).status === 'stale') {
         current = await this.rebuild('the change log was trimmed past the snapshot');
@@ -85,7 +86,16 @@ export class SearchIndexLoader {
 
   /** Reads the pointer (conditionally once one was read) and loads the snapshot it names when it is newer than the index. */
   private async checkPointer(): Promise<void> {
-    const read = await this.deps.snapshots.readPointer(this.current ? this.pointerEtag : undefined);
+    let read: PointerRead;
+    try {
+      read = await this.deps.snapshots.readPointer(this.current ? this.pointerEtag : undefined);
+    } catch (error) {
+      // With an index in hand the log still brings every change; without one, the table is the
+      // truth: an error S3 answers for this object may be for ever (damaged metadata locally).
+      if (this.current) throw error;
+      await this.rebuild(`the snapshot pointer could not be read (${(error as Error).message})`);
+      return;
+    }
     this.checkedAt = this.now();
     if (read.status === 'unchanged') return;
     if (read.status === 'missing') {

@@ -51,22 +51,28 @@ export class SearchIndexer {
 
   /**
    * The index: on the first call, the snapshot the pointer names caught up from the log; with none
-   * usable (missing, corrupt, other format, trimmed past), a rebuild from the table, written as a
-   * snapshot at once.
+   * usable (no pointer, a pointer or snapshot S3 cannot read, missing, corrupt, other format,
+   * trimmed past), a rebuild from the table, written as a snapshot (and the pointer moved to it)
+   * at once. `rebuild` skips the snapshot and rebuilds for that reason: for a log known to have
+   * missed changes (the local runtime after an unclean stop, local/runtime.ts).
+   * @throws what the table or S3 threw rebuilding or writing the snapshot; the next call tries again
    */
-  start(): Promise<LiveSearchIndex> {
-    if (this.index) return Promise.resolve(this.index);
+  start(options: { readonly rebuild?: string } = {}): Promise<LiveSearchIndex> {
+    if (this.index && options.rebuild === undefined) return Promise.resolve(this.index);
     // One start however many callers ask at once (locally, the runtime's warm-up and a first batch).
-    this.starting ??= this.open().finally(() => {
+    this.starting ??= this.open(options.rebuild).finally(() => {
       this.starting = undefined;
     });
     return this.starting;
   }
 
-  private async open(): Promise<LiveSearchIndex> {
-    const read = await this.deps.snapshots.readPointer();
+  private async open(forced: string | undefined): Promise<LiveSearchIndex> {
+    const read = forced === undefined
+      ? await this.deps.snapshots.readPointer().catch((error: unknown) => ({ status: 'unreadable', error: error as Error }) as const)
+      : { status: 'forced' } as const;
     let index: LiveSearchIndex | undefined;
-    let reason = 'no snapshot pointer';
+    let reason = forced ?? 'no snapshot pointer';
+    if (read.status === 'unreadable') reason = `the snapshot pointer could not be read (${read.error.message})`;
     if (read.status === 'found') {
       const loaded = await LiveSearchIndex.fromPointer(this.deps, read.pointer);
       if (loaded instanceof LiveSearchIndex) {

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { label } from '../contracts/labels';
+import { bareOrcid } from '../contracts/scholarly-metadata';
 import { anyCase, booleanText } from '../contracts/parameters';
 import { invalid } from '../errors/app-error';
 import { visible } from '../contracts/request-errors';
@@ -128,7 +129,7 @@ const fullText = (alias: string) => label(MAX_QUERY_TEXT).register(z.globalRegis
 export const searchParameters = {
   q: z.optional(fullText("alias search, the Hugging Face Hub's name")),
   search: z.optional(fullText("alias of q, as the Hugging Face Hub names it")),
-  author: z.optional(filterText('Only models with this scholarly author: a name, or a bare ORCID iD (the account that owns a model is owner)')),
+  author: z.optional(filterText('Only models with this scholarly author: a name, or an ORCID iD, bare or as its https://orcid.org/ URL (the account that owns a model is owner)')),
   owner: z.optional(filterText("Only models owned by this user id (the Hugging Face Hub's author)")),
   type: z.optional(frameworkParameter('framework')),
   framework: z.optional(frameworkParameter('type')),
@@ -191,7 +192,8 @@ export function toSearchQuery(query: ParsedListQuery, defaultLimit: number): Sea
   }
   const sort = query.sort ?? (q === undefined ? 'updated' : 'relevance');
   const filters = {
-    ...(query.author !== undefined ? { author: query.author } : {}),
+    // An iD as ORCID displays it (its URL) is the bare iD the record stores.
+    ...(query.author !== undefined ? { author: bareOrcid(query.author) } : {}),
     ...(query.owner !== undefined ? { owner: query.owner } : {}),
     ...(framework !== undefined ? { framework } : {}),
     ...(task !== undefined ? { task } : {}),

@@ -3,7 +3,7 @@ import type { BucketId } from '../../functions/catalogue/function-triggers';
 import { attachTableChangeSink } from '../../functions/store/table-changes';
 import type { S3ObjectEvent } from '../s3-server';
 import { DeadLetterStore, type DeadLetter } from './dead-letter-store';
-import { functionInvoker, LOCAL_RETRY_DELAY_MS, type DeliveryContext, type EventHandler } from './delivery-context';
+import { functionInvoker, LOCAL_RETRY_DELAY_MS, wait, type DeliveryContext, type EventHandler } from './delivery-context';
 import type { QueueMessage } from './lambda-events';
 import { QueueConsumer } from './queue-deliveries';
 import { s3Deliveries } from './s3-deliveries';
@@ -36,9 +36,22 @@ export interface EventDispatcher {
   runTask(functionId: string, input: unknown): Promise<unknown>;
   /** Events given up on, oldest first. */
   deadLetters(functionId?: string): readonly DeadLetter[];
-  /** Stops timers and deliveries and detaches from the stores. */
+  /**
+   * Table changes some stream reader did not get delivered: waiting or under way, dead-lettered,
+   * cut off by the stop or reported after it. Not 0 after a stop: what is derived from the stream
+   * (the search index) may lack them, and the next start must rebuild it (local/runtime.ts).
+   */
+  undeliveredTableChanges(): number;
+  /**
+   * Stops timers and queues, lets the table stream's readers deliver what they already took (for
+   * at most STREAM_DRAIN_MS, before the stores close), and detaches from the stores.
+   */
   stop(): Promise<void>;
 }
+
+/** How long a stop waits for the table stream's readers to deliver what they took; what is left counts as undelivered. */
+export const STREAM_DRAIN_MS = 10_000;
+const DRAIN_POLL_MS = 20;
 
 /**
  * Delivers every kind of event to the catalogue functions whose trigger takes it, in the shapes
@@ -61,7 +74,8 @@ export function startEventDispatcher(options: EventDispatcherOptions): EventDisp
   };
 
   const streamReaders = functionsTriggeredBy('table-stream', options.functions);
-  const detach = streamReaders.length > 0 ? attachTableChangeSink(tableStreamDeliveries(streamReaders, options.tableName, context)) : undefined;
+  const stream = streamReaders.length > 0 ? tableStreamDeliveries(streamReaders, options.tableName, context) : undefined;
+  const detach = stream ? attachTableChangeSink(stream.deliver) : undefined;
   const consumers = new Map(functionsTriggeredBy('queue', options.functions).map((fn) => [fn.trigger.queue, new QueueConsumer(fn, context)]));
   const stopTimers = startScheduleTimers(functionsTriggeredBy('schedule', options.functions), options.intervalSeconds, context);
 
@@ -78,10 +92,14 @@ export function startEventDispatcher(options: EventDispatcherOptions): EventDisp
       return context.invoke(fn, input);
     },
     deadLetters: (functionId) => deadLetters.list(functionId),
+    undeliveredTableChanges: () => stream?.undelivered() ?? 0,
     async stop() {
-      stopped = true;
       stopTimers();
       for (const consumer of consumers.values()) consumer.stop();
+      // A clean stop delivers the table changes already taken, so nothing derived from them is lost.
+      const until = Date.now() + STREAM_DRAIN_MS;
+      while (!stopped && (stream?.busy() ?? 0) > 0 && Date.now() < until) await wait(DRAIN_POLL_MS);
+      stopped = true;
       detach?.();
     },
   };

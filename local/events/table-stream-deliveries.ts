@@ -19,6 +19,9 @@ class StreamReader {
   private readonly pending: DynamoDBRecord[] = [];
   private reading = false;
   private readonly filters: readonly unknown[];
+  /** Records of the batch being delivered, and records given up on (dead letters, or cut off by a stop). */
+  private inFlight = 0;
+  private abandoned = 0;
 
   constructor(private readonly fn: CatalogueFunctionOf<'table-stream'>, private readonly context: DeliveryContext) {
     this.filters = streamFilterPatterns(fn.trigger);
@@ -30,13 +33,28 @@ class StreamReader {
     void this.read();
   }
 
+  /** Records taken that are still waiting or under way. */
+  busy(): number {
+    return this.pending.length + this.inFlight;
+  }
+
+  /** Records taken that were not delivered: still waiting or under way, dead-lettered, or cut off by a stop. */
+  undelivered(): number {
+    return this.busy() + this.abandoned;
+  }
+
   private async read(): Promise<void> {
     if (this.reading) return;
     this.reading = true;
     try {
       while (this.pending.length > 0 && !this.context.stopped()) {
         const batch = this.pending.splice(0, this.fn.trigger.batchSize);
-        await this.deliver(batch);
+        this.inFlight = batch.length;
+        try {
+          await this.deliver(batch);
+        } finally {
+          this.inFlight = 0;
+        }
       }
     } finally {
       this.reading = false;
@@ -57,13 +75,17 @@ class StreamReader {
       } catch (error) {
         failure = failureText(error);
       }
+      if (this.context.stopped() || attempt > this.fn.trigger.retryAttempts) this.abandoned += remaining.length;
       if (this.context.stopped()) return;
       if (attempt > this.fn.trigger.retryAttempts) {
         for (const record of remaining) this.context.deadLetters.add({ functionId: this.fn.id, source: 'table-stream', payload: record, attempts: attempt, error: failure });
         return;
       }
       await wait(this.context.retryDelayMs(attempt));
-      if (this.context.stopped()) return;
+      if (this.context.stopped()) {
+        this.abandoned += remaining.length;
+        return;
+      }
     }
   }
 }
@@ -73,13 +95,32 @@ class StreamReader {
  * table-stream trigger takes them, as DynamoDBStreamEvents. Only changes to `tableName` count: the
  * stack streams MLHub's one table.
  */
-export function tableStreamDeliveries(functions: readonly CatalogueFunctionOf<'table-stream'>[], tableName: string, context: DeliveryContext): (change: TableChange) => void {
+export function tableStreamDeliveries(functions: readonly CatalogueFunctionOf<'table-stream'>[], tableName: string, context: DeliveryContext): TableStreamDeliveries {
   const readers = functions.map((fn) => new StreamReader(fn, context));
   let sequence = 0n;
-  return (change) => {
-    if (context.stopped() || change.tableName !== tableName) return;
-    sequence += 1n;
-    const record = streamRecord(change, sequence.toString().padStart(21, '0'), context.region);
-    for (const reader of readers) reader.offer(record);
+  let missed = 0;
+  const sum = (count: (reader: StreamReader) => number) => readers.reduce((total, reader) => total + count(reader), 0);
+  return {
+    deliver(change) {
+      if (change.tableName !== tableName) return;
+      if (context.stopped()) {
+        missed += 1;
+        return;
+      }
+      sequence += 1n;
+      const record = streamRecord(change, sequence.toString().padStart(21, '0'), context.region);
+      for (const reader of readers) reader.offer(record);
+    },
+    busy: () => sum((reader) => reader.busy()),
+    undelivered: () => missed + sum((reader) => reader.undelivered()),
   };
+}
+
+/** The table's stream, locally: what the stores report goes in; what is still under way, or was never delivered, can be asked. */
+export interface TableStreamDeliveries {
+  readonly deliver: (change: TableChange) => void;
+  /** Records waiting or being delivered now. */
+  busy(): number;
+  /** Records (one per reader) not delivered: waiting or under way, dead-lettered, cut off by a stop, or reported after it. */
+  undelivered(): number;
 }

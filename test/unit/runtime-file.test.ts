@@ -42,14 +42,18 @@ describe('runtime.json, one MLHub per data folder', () => {
     }
   });
 
-  it('a file left by a dead process is taken over, and so is a torn one', async () => {
+  it('a file left by a dead process is taken over, and so is a torn one, each as an unclean stop; a released one is not', async () => {
     await writeFile(join(dataDir, 'runtime.json'), JSON.stringify({ pid: await deadPid(), url: 'http://127.0.0.1:1' }));
     expect(await readRuntimeRecord(dataDir)).toBeUndefined();
     const claim = await claimDataDir(dataDir, process.pid);
+    expect(claim.uncleanStop).toBe(true);
     expect(await record()).toMatchObject({ pid: process.pid });
     await claim.release();
+    const afterRelease = await claimDataDir(dataDir, process.pid);
+    expect(afterRelease.uncleanStop).toBe(false);
+    await afterRelease.release();
     await writeFile(join(dataDir, 'runtime.json'), '{"pid": 12');
-    await claimDataDir(dataDir, process.pid);
+    expect((await claimDataDir(dataDir, process.pid)).uncleanStop).toBe(true);
     expect(await record()).toMatchObject({ pid: process.pid });
   });
 

@@ -1,32 +1,37 @@
 import { SEARCH_FACETS, type FacetCount, type SearchDocument, type SearchFacet } from '../search-engine';
+import { foldFilterValue } from './indexed-entry';
 
 /** At most this many values per facet (issue 13; SearchResult.facets). */
 export const FACET_VALUES_SHOWN = 20;
 
 /**
- * Writes a document's values of one facet, once each (the values its filter matches), into
- * `into` from index 0, and returns how many. Into a reused array: a load records 100k documents
- * × 7 facets, and an array and a Set for each were most of that work for the collector.
+ * Writes a document's values of one facet into `into` from index 0, one per value its filter
+ * matches (folded as the filter folds them: foldFilterValue), each in the first spelling the
+ * document gives it, and returns how many: `Vision` and `vision` in one document count once, as
+ * `keyword=vision` finds it once. Into a reused array: a load records 100k documents × 7 facets,
+ * and an array and a Set for each were most of that work for the collector.
  */
 export function facetValuesInto(document: SearchDocument, facet: SearchFacet, into: string[]): number {
-  let count = 0;
   switch (facet) {
-    case 'author':
-      document.authors.forEach(({ name }, at, authors) => {
-        if (authors.findIndex((author) => author.name === name) === at) into[count++] = name;
-      });
-      return count;
-    case 'keyword':
-      document.keywords.forEach((keyword, at, keywords) => {
-        if (keywords.indexOf(keyword) === at) into[count++] = keyword;
-      });
-      return count;
+    case 'author': return distinctInto(document.authors.map(({ name }) => name), into);
+    case 'keyword': return distinctInto(document.keywords, into);
     case 'owner': into[0] = document.owner; return 1;
     case 'framework': into[0] = document.framework; return 1;
     case 'task': return valueInto(document.task, into);
     case 'license': return valueInto(document.license, into);
     case 'discipline': return valueInto(document.discipline, into);
   }
+}
+
+/** The values whose folded form no earlier one has, in their order. Documents hold a few, so a scan beats a Set. */
+function distinctInto(values: readonly string[], into: string[]): number {
+  let count = 0;
+  values.forEach((value, at) => {
+    const key = foldFilterValue(value);
+    for (let earlier = 0; earlier < at; earlier += 1) if (foldFilterValue(values[earlier] as string) === key) return;
+    into[count++] = value;
+  });
+  return count;
 }
 
 function valueInto(value: string | undefined, into: string[]): number {
@@ -45,9 +50,12 @@ export function facetValuesOf(document: SearchDocument, facet: SearchFacet): str
 /**
  * Every facet value the index has held, numbered across all facets, so that counting a result is
  * incrementing one typed array rather than hashing strings: at 100k models a filter-only search
- * counts about a million values. Values are kept exactly as written (counted apart when they
- * differ in case) and never forgotten while the engine lives: a value no document has any more
- * just counts 0, and a snapshot load starts afresh.
+ * counts about a million values. Values are kept as written (each spelling its own id), and each
+ * belongs to the group of its folded form (foldFilterValue): a facet counts groups, as its filter
+ * matches them, shown in the spelling most of the counted documents give (ties: the first in code
+ * point order), so that clicking a facet's value finds as many models as it said. Values are
+ * never forgotten while the engine lives: a value no document has any more just counts 0, and a
+ * snapshot load starts afresh.
  *
  * Each document's value ids are kept here, flat, by MiniSearch's short id (`record`), not on its
  * entry: counting 30k hits then reads two typed arrays in id order instead of chasing 30k
@@ -60,6 +68,10 @@ export class FacetDictionary {
   /** Per facet, the global ids of its values. */
   private readonly idsByFacet = SEARCH_FACETS.map((): number[] => []);
   private readonly values: string[] = [];
+  /** Per facet, the group id of each folded value; and by value id, its group's id (groups numbered across all facets). */
+  private readonly groups = SEARCH_FACETS.map(() => new Map<string, number>());
+  private readonly groupOf: number[] = [];
+  private groupCount = 0;
   /** Value ids of every recorded document, back to back; a short id's run is [start[id], start[id] + size[id]). */
   private flat = new Uint32Array(1 << 16);
   private used = 0;
@@ -157,6 +169,15 @@ export class FacetDictionary {
       this.values.push(value);
       (this.idsByFacet[facet] as number[]).push(id);
       ids.set(value, id);
+      const groups = this.groups[facet] as Map<string, number>;
+      const key = foldFilterValue(value);
+      let group = groups.get(key);
+      if (group === undefined) {
+        group = this.groupCount;
+        this.groupCount += 1;
+        groups.set(key, group);
+      }
+      this.groupOf.push(group);
     }
     return id;
   }
@@ -171,9 +192,23 @@ export class FacetDictionary {
       const to = from + (size[shortId] as number);
       for (let index = from; index < to; index += 1) { const id = flat[index] as number; counts[id] = (counts[id] as number) + 1; }
     }
+    // Each group's count (a document gives a group one spelling: facetValuesOf), and its most given spelling.
+    const groupCounts = new Uint32Array(this.groupCount);
+    const shown = new Int32Array(this.groupCount).fill(-1);
+    const { groupOf, values } = this;
     const facets = {} as Record<SearchFacet, FacetCount[]>;
     SEARCH_FACETS.forEach((facet, index) => {
-      facets[facet] = topValues(counts, this.idsByFacet[index] as number[], this.values);
+      const groupIds: number[] = [];
+      for (const id of this.idsByFacet[index] as number[]) {
+        const count = counts[id] as number;
+        if (count === 0) continue;
+        const group = groupOf[id] as number;
+        if (groupCounts[group] === 0) groupIds.push(group);
+        groupCounts[group] = (groupCounts[group] as number) + count;
+        const best = shown[group] as number;
+        if (best < 0 || count > (counts[best] as number) || (count === counts[best] && (values[id] as string) < (values[best] as string))) shown[group] = id;
+      }
+      facets[facet] = topValues(groupCounts, groupIds, (group) => values[shown[group] as number] as string);
     });
     return facets;
   }
@@ -181,13 +216,13 @@ export class FacetDictionary {
 
 const before = (a: FacetCount, b: FacetCount): boolean => a.count > b.count || (a.count === b.count && a.value < b.value);
 
-/** The FACET_VALUES_SHOWN best of the counted values, by insertion into a short sorted list (no sort of every value). */
-function topValues(counts: Uint32Array, ids: readonly number[], values: readonly string[]): FacetCount[] {
+/** The FACET_VALUES_SHOWN best of the counted groups, by insertion into a short sorted list (no sort of every value). */
+function topValues(counts: Uint32Array, ids: readonly number[], valueOf: (id: number) => string): FacetCount[] {
   const top: FacetCount[] = [];
   for (const id of ids) {
     const count = counts[id] as number;
     if (count === 0 || (top.length === FACET_VALUES_SHOWN && count < (top[top.length - 1] as FacetCount).count)) continue;
-    const candidate = { value: values[id] as string, count };
+    const candidate = { value: valueOf(id), count };
     if (top.length === FACET_VALUES_SHOWN && !before(candidate, top[top.length - 1] as FacetCount)) continue;
     let at = top.length;
     while (at > 0 && before(candidate, top[at - 1] as FacetCount)) at -= 1;

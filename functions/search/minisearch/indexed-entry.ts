@@ -1,6 +1,7 @@
 import { invalid } from '../../errors/app-error';
 import type { SearchDocument, SearchQuery, SearchViewer } from '../search-engine';
 import { documentBoost } from './document-boost';
+import { normalizeUnicode } from './text-analysis';
 
 /**
  * A document with what every search asks of it computed once, when it is indexed: who may see
@@ -24,7 +25,14 @@ export interface IndexedEntry {
   readonly boost: number;
 }
 
-const lower = (value: string | undefined): string | undefined => value?.toLowerCase();
+/**
+ * A filter value as filters compare it, and as facets count it (facet-counts.ts): Unicode NFKC
+ * (so `ﬁ` is `fi`, and `é` one code point however it was typed), then lowercased. Whole values,
+ * not text: accents stay (`café` is not `cafe`), unlike the words of `q` (text-analysis.ts).
+ */
+export const foldFilterValue = (value: string): string => normalizeUnicode(value).toLowerCase();
+
+const lower = (value: string | undefined): string | undefined => (value === undefined ? undefined : foldFilterValue(value));
 
 /** Shared by every entry without grantees (most): a Set each was 100k allocations on a load. */
 const NO_GRANTEES: ReadonlySet<string> = new Set();
@@ -34,13 +42,13 @@ export function indexedEntry(document: SearchDocument): IndexedEntry {
     document,
     isPublic: document.visibility === 'public',
     grantees: document.grantees.length > 0 ? new Set(document.grantees) : NO_GRANTEES,
-    owner: document.owner.toLowerCase(),
-    framework: document.framework.toLowerCase(),
+    owner: foldFilterValue(document.owner),
+    framework: foldFilterValue(document.framework),
     task: lower(document.task),
     license: lower(document.license),
     discipline: lower(document.discipline),
-    authors: document.authors.flatMap((author) => [author.name.toLowerCase(), ...(author.orcid ? [author.orcid.toLowerCase()] : [])]),
-    keywords: document.keywords.map((keyword) => keyword.toLowerCase()),
+    authors: document.authors.flatMap((author) => [foldFilterValue(author.name), ...(author.orcid ? [foldFilterValue(author.orcid)] : [])]),
+    keywords: document.keywords.map(foldFilterValue),
     updatedMs: Date.parse(document.updatedAt),
     boost: documentBoost(document),
   };
@@ -64,7 +72,7 @@ export interface CompiledFilter {
 
 /**
  * The predicate of SearchQuery.filters for `viewer`: each set filter must hold, values compared
- * lowercased and whole (`framework=onnx` matches `ONNX`; `author` matches a name or an ORCID iD).
+ * folded (foldFilterValue) and whole (`framework=onnx` matches `ONNX`; `author` matches a name or an ORCID iD).
  * `mine` holds only for the viewer's own models, so an anonymous `mine` matches nothing.
  *
  * @throws AppError 400 `invalid_updated_since` when updatedSince is not a date
@@ -73,7 +81,7 @@ export function compileFilters(filters: SearchQuery['filters'], viewer: SearchVi
   const checks: EntryFilter[] = [];
   const equals = (value: string | undefined, read: (entry: IndexedEntry) => string | undefined) => {
     if (value === undefined) return;
-    const wanted = value.toLowerCase();
+    const wanted = foldFilterValue(value);
     checks.push((entry) => read(entry) === wanted);
   };
   equals(filters.owner, (entry) => entry.owner);
@@ -82,11 +90,11 @@ export function compileFilters(filters: SearchQuery['filters'], viewer: SearchVi
   equals(filters.license, (entry) => entry.license);
   equals(filters.discipline, (entry) => entry.discipline);
   if (filters.author !== undefined) {
-    const wanted = filters.author.toLowerCase();
+    const wanted = foldFilterValue(filters.author);
     checks.push((entry) => entry.authors.includes(wanted));
   }
   if (filters.keyword !== undefined) {
-    const wanted = filters.keyword.toLowerCase();
+    const wanted = foldFilterValue(filters.keyword);
     checks.push((entry) => entry.keywords.includes(wanted));
   }
   if (filters.published !== undefined) {

@@ -7,16 +7,41 @@
  * - A word joined by `-`, `_` or `.` (`resnet_50`, `mnist-cnn`) is also indexed whole without its
  *   joiners (`resnet50`), so a query that writes it either way finds it. Only documents get the
  *   joined form: a query `resnet-50` asks for `resnet` and `50`, which the document has too.
- * - Terms are lowercased and reduced by the S-stemmer (Harman 1991, "How effective is
+ * - Letters carry their combining marks (`cafe\u0301` is one word, marked whole in a highlight).
+ * - Terms are folded as Elasticsearch's ICU and ASCII folding filters fold, for the Latin script:
+ *   lowercased, Unicode NFKD (compatibility forms such as `ﬁ` and full-width letters to plain
+ *   ones, accents split from their letters), Latin diacritics (U+0300-U+036F) removed, the Latin
+ *   letters with no decomposition spelled in ASCII (`ß` ss, `æ` ae, `ø` o, `ł` l…), then composed
+ *   again (NFC), so `café`, `cafe\u0301` and `cafe` are one term, `résumé` is `resume` and
+ *   `Dvořák` is `dvorak`; other scripts' marks (a Japanese dakuten, an Indic vowel sign) stay.
+ * - Terms are then reduced by the S-stemmer (Harman 1991, "How effective is
  *   suffixing?", JASIS 42(1)): English plurals only (`models` → `model`, `libraries` → `library`).
  *   No stemming library is installed, and a full Porter stemmer over-conflates names and
  *   identifiers that are most of what a model registry holds; prefix search covers the rest
  *   (`classif` finds `classifier` and `classification`).
  */
 
-const WORD = /[\p{L}\p{N}]+/gu;
+/** Any code point outside ASCII: text without one is already NFKC, and is not run through it (most of what is indexed). */
+const NON_ASCII = /[\u0080-\uffff]/;
+
+/** Unicode NFKC (UAX #15): compatibility forms (`ﬁ`, full-width letters) to their plain ones, and every character composed. */
+export const normalizeUnicode = (text: string): string => (NON_ASCII.test(text) ? text.normalize('NFKC') : text);
+
+/** A letter or digit, then letters, digits and the combining marks that belong to them. */
+const WORD = /[\p{L}\p{N}][\p{L}\p{M}\p{N}]*/gu;
 /** A word with joiners inside: `resnet_50`, `mnist-cnn`, `v1.2`. */
-const JOINED = /[\p{L}\p{N}]+(?:[-_.][\p{L}\p{N}]+)+/gu;
+const JOINED = /[\p{L}\p{N}][\p{L}\p{M}\p{N}]*(?:[-_.][\p{L}\p{N}][\p{L}\p{M}\p{N}]*)+/gu;
+/** The Combining Diacritical Marks block: the accents NFKD splits from Latin (and Greek, Cyrillic) letters. */
+const LATIN_DIACRITICS = /[\u0300-\u036f]/g;
+/** Lowercase Latin letters that carry a stroke or are ligatures, with no decomposition to strip (Lucene's ASCIIFoldingFilter spells them so). */
+const LATIN_LETTERS: Readonly<Record<string, string>> = { 'ß': 'ss', 'æ': 'ae', 'œ': 'oe', 'ø': 'o', 'ł': 'l', 'đ': 'd', 'ð': 'd', 'þ': 'th', 'ı': 'i', 'ħ': 'h', 'ŧ': 't' };
+const LATIN_LETTER = /[ßæœøłđðþıħŧ]/g;
+
+/** A word folded (see above), not stemmed; ASCII words are only lowercased. */
+export function foldWord(word: string): string {
+  if (!NON_ASCII.test(word)) return word.toLowerCase();
+  return word.normalize('NFKD').replace(LATIN_DIACRITICS, '').toLowerCase().replace(LATIN_LETTER, (letter) => LATIN_LETTERS[letter] as string).normalize('NFC');
+}
 const JOINER = /[-_.]/g;
 
 /** The S-stemmer's three rules, first match wins; words of three letters or fewer stay as they are. */
@@ -28,8 +53,8 @@ export function stem(term: string): string {
   return term;
 }
 
-/** One raw word as an index term: lowercased, then stemmed. */
-export const processTerm = (word: string): string => stem(word.toLowerCase());
+/** One raw word as an index term: folded, then stemmed. */
+export const processTerm = (word: string): string => stem(foldWord(word));
 
 /** The words of a query. */
 export const tokenizeQuery = (text: string): string[] => text.match(WORD) ?? [];

@@ -15,6 +15,33 @@ const corpus = [
   searchDocument({ name: 'speech-models', title: 'Spoken word recognition', description: 'Libraries of acoustic models', keywords: ['audio'] }),
 ];
 
+describe('Unicode: one word however it is written', () => {
+  const accented = createMiniSearchEngine([
+    searchDocument({ name: 'accents', title: 'Notes on café naïve résumé', description: 'Straße STRASSE İstanbul ﬁnance cafe\u0301 ＭＮＩＳＴ', authors: [{ name: 'Antonín Dvořák' }] }),
+    searchDocument({ name: 'plain', title: 'Plain ascii words', description: 'nothing accented here', authors: [{ name: 'Pat Doe' }] }),
+  ]);
+  const hit = (q: string) => accented.search(query({ q }), {}).hits;
+
+  it('folds NFC, NFD, compatibility forms and Latin diacritics alike, in documents and in q', () => {
+    for (const q of ['café', 'cafe\u0301', 'cafe', 'CAFÉ', 'resume', 'résumé', 'naive', 'dvorak', 'Dvořák', 'antonin', 'finance', 'ﬁnance', 'strasse', 'straße', 'istanbul', 'mnist', 'ＭＮＩＳＴ']) {
+      expect(names(hit(q)), q).toEqual(['accents']);
+    }
+    expect(processTerm('cafe\u0301')).toBe(processTerm('café'));
+    expect(processTerm('Ｄｖｏřáｋ')).toBe('dvorak');
+    // Other scripts keep their marks: a dakuten makes another kana.
+    expect(processTerm('が')).not.toBe(processTerm('か'));
+    expect(tokenizeQuery('cafe\u0301 au lait')).toEqual(['cafe\u0301', 'au', 'lait']);
+  });
+
+  it('highlights the original text, a combining accent inside the mark with its letter', () => {
+    const [found] = hit('cafe');
+    expect(found?.highlights?.title).toBe('Notes on <mark>café</mark> naïve résumé');
+    expect(found?.highlights?.description).toBe('Straße STRASSE İstanbul ﬁnance <mark>cafe\u0301</mark> ＭＮＩＳＴ');
+    expect(hit('strasse')[0]?.highlights?.description).toBe('<mark>Straße</mark> <mark>STRASSE</mark> İstanbul ﬁnance cafe\u0301 ＭＮＩＳＴ');
+    expect(hit('dvorak')[0]?.highlights?.authors).toBe('Antonín <mark>Dvořák</mark>');
+  });
+});
+
 describe('MiniSearchEngine ranking', () => {
   const engine = createMiniSearchEngine(corpus);
   const top = (q: string) => names(engine.search(query({ q }), {}).hits);

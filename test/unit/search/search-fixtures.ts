@@ -1,5 +1,6 @@
 import { SEARCH_FACETS, type FacetCount, type SearchDocument, type SearchEngine, type SearchFacet, type SearchHit, type SearchQuery, type SearchViewer } from '../../../functions/search/search-engine';
 import { facetValuesOf } from '../../../functions/search/minisearch/facet-counts';
+import { foldFilterValue } from '../../../functions/search/minisearch/indexed-entry';
 
 /** A document with every field filled in the same way, so that tests differ only in what they set. */
 export function searchDocument(fields: Partial<SearchDocument> & { name: string }): SearchDocument {
@@ -41,15 +42,28 @@ export function allPages(engine: SearchEngine, search: SearchQuery, viewer: Sear
   throw new Error('paging did not end');
 }
 
-/** Facet counts over documents computed the plain way: what the engine must report. */
+const byCode = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Facet counts over documents computed the plain way: what the engine must report. A value counts
+ * the documents its filter would find (the same value in any case, once per document), and shows
+ * in the spelling most of them give it (ties: the first in code point order).
+ */
 export function bruteFacets(documents: readonly SearchDocument[]): Record<SearchFacet, FacetCount[]> {
   const facets = {} as Record<SearchFacet, FacetCount[]>;
   for (const facet of SEARCH_FACETS) {
-    const counts = new Map<string, number>();
-    for (const document of documents) for (const value of facetValuesOf(document, facet)) counts.set(value, (counts.get(value) ?? 0) + 1);
-    facets[facet] = [...counts].map(([value, count]) => ({ value, count }))
-      .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
-      .slice(0, 20);
+    const spellings = new Map<string, Map<string, number>>();
+    for (const document of documents) {
+      for (const value of facetValuesOf(document, facet)) {
+        const group = spellings.get(foldFilterValue(value)) ?? new Map<string, number>();
+        group.set(value, (group.get(value) ?? 0) + 1);
+        spellings.set(foldFilterValue(value), group);
+      }
+    }
+    facets[facet] = [...spellings.values()].map((group) => {
+      const [value] = [...group].sort((a, b) => b[1] - a[1] || byCode(a[0], b[0]))[0] as [string, number];
+      return { value, count: [...group.values()].reduce((sum, count) => sum + count, 0) };
+    }).sort((a, b) => b.count - a.count || byCode(a.value, b.value)).slice(0, 20);
   }
   return facets;
 }

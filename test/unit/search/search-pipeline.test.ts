@@ -6,12 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { userActor } from '../../../functions/identity/actor';
 import { LiveSearchIndex } from '../../../functions/search/live-search-index';
 import { HOLE_PATIENCE_MS, SearchChangeLog } from '../../../functions/search/search-change-log';
 import { SearchIndexLoader } from '../../../functions/search/search-index-loader';
 import { SearchIndexer } from '../../../functions/search/search-indexer';
+import type { SearchQuery } from '../../../functions/search/search-engine';
+import { SEARCH_RETRY_AFTER_SECONDS, SearchService } from '../../../functions/search/search-service';
 import { SEARCH_POINTER_KEY, SearchSnapshots, type SnapshotPointer } from '../../../functions/search/search-snapshots';
 import { arrayEngineKind } from '../../support/array-search-engine';
 import { startEmbeddedStores, type EmbeddedStores } from '../../support/embedded-stores';
@@ -63,6 +65,24 @@ describe('the change log', () => {
     const removal = await latest();
     expect(removal).toMatchObject({ name });
     expect(removal?.document).toBeUndefined();
+  });
+
+  it('records the model again when an access change finds nothing to write, so repeating a request cut off before its entry heals search', async () => {
+    const name = fresh('log-repeat');
+    await stores.registry.createModel(ada, name, { type: 'onnx', title: 'Repeated' });
+    await stores.registry.setAccess(ada, name, { visibility: 'public', grants: [{ user: 'bob', role: 'read' }] });
+    // The table write of the first try landed; its log entry did not (the process died between them).
+    await stores.documents.send(new UpdateCommand({
+      TableName: stores.tableName, Key: { PK: `MODEL#${name}`, SK: 'META' },
+      UpdateExpression: 'SET visibility = :private REMOVE GSI2PK, GSI2SK', ExpressionAttributeValues: { ':private': 'private' },
+    }));
+    await stores.documents.send(new DeleteCommand({ TableName: stores.tableName, Key: { PK: `MODEL#${name}`, SK: 'GRANT#bob' } }));
+    const { sequence: before } = await log.head();
+    const latest = async () => (await log.changesAfter(before)).changes.filter((change) => change.name === name).at(-1);
+    expect(await latest()).toBeUndefined();
+
+    await stores.registry.setAccess(ada, name, { visibility: 'private', grants: [] });
+    expect((await latest())?.document).toMatchObject({ name, visibility: 'private', grantees: [] });
   });
 
   it('numbers entries one after another, each its own number, with the head past the last', async () => {
@@ -343,10 +363,74 @@ describe('the snapshot lifecycle', () => {
     await log.record(name);
     expect((await searches.index()).get(name)?.title).toBe('during the outage');
     expect(failures.map((error) => error.message)).toEqual(['S3 unreachable']);
-    // A loader with nothing in hand fails the call rather than scanning the table for an outage.
-    const cold = new SearchIndexLoader({ engine, log, snapshots: flaky, pointerCheckMs: 0 });
-    await expect(cold.index()).rejects.toThrow('S3 unreachable');
     expect(engine.counts.creates).toBe(0);
+  });
+
+  it('rebuilds from the table when S3 cannot read the pointer or the snapshot (an error that may be for ever), and the indexer overwrites both', async () => {
+    const name = fresh('s3-broken');
+    await stores.registry.createModel(ada, name, { type: 'onnx', title: 'found anyway' });
+    await new SearchIndexer(deps()).indexModels([name], { forceSnapshot: true });
+    const broken = (what: 'pointer' | 'snapshot') => new (class extends SearchSnapshots {
+      override async readPointer(etag?: string) {
+        if (what === 'pointer') throw Object.assign(new Error('We encountered an internal error'), { name: 'InternalError' });
+        return super.readPointer(etag);
+      }
+      override async readSnapshot(key: string) {
+        if (what === 'snapshot') throw Object.assign(new Error('We encountered an internal error'), { name: 'InternalError' });
+        return super.readSnapshot(key);
+      }
+    })(stores.s3, stores.bucket);
+    for (const what of ['pointer', 'snapshot'] as const) {
+      const cold = new SearchIndexLoader({ engine: arrayEngineKind(), log, snapshots: broken(what), pointerCheckMs: 0 });
+      expect((await cold.index()).get(name)?.title).toBe('found anyway');
+      expect(cold.state()?.origin).toMatchObject({ kind: 'rebuilt', reason: expect.stringMatching(/could not be read \(We encountered an internal error\)/) });
+    }
+    const before = await pointer();
+    const indexer = new SearchIndexer({ ...deps(), snapshots: broken('pointer') });
+    expect((await indexer.start()).origin).toMatchObject({ kind: 'rebuilt', reason: expect.stringMatching(/pointer could not be read/) });
+    expect((await pointer()).key).not.toBe(before.key);
+  });
+
+  it('answers 503 search_unavailable with Retry-After when the rebuild fails too, and tries again at the next call', async () => {
+    const name = fresh('table-down');
+    await stores.registry.createModel(ada, name, { type: 'onnx', title: 'back again' });
+    await removePointer();
+    let tableDown = true;
+    const flakyLog = new (class extends SearchChangeLog {
+      override async scanModels() {
+        if (tableDown) throw Object.assign(new Error('connect ECONNREFUSED'), { name: 'TimeoutError' });
+        return super.scanModels();
+      }
+    })(stores.documents, stores.tableName);
+    const searches = new SearchIndexLoader({ engine: arrayEngineKind(), log: flakyLog, snapshots, pointerCheckMs: 0 });
+    const service = new SearchService(() => searches.index());
+    const query: SearchQuery = { filters: {}, sort: 'name', direction: 'asc', limit: 5 };
+    const failure = await service.searchModels(ada, query).then(() => undefined, (error: unknown) => error);
+    expect(failure).toMatchObject({ kind: 'unavailable', code: 'search_unavailable', headers: { 'retry-after': String(SEARCH_RETRY_AFTER_SECONDS) } });
+    tableDown = false;
+    expect((await searches.index()).get(name)?.title).toBe('back again');
+  });
+
+  it('rebuilds when told the log missed changes (an unclean local stop), though the snapshot is sound, and moves the pointer to the rebuilt one', async () => {
+    const name = fresh('unclean');
+    await stores.registry.createModel(ada, name, { type: 'onnx', title: 'public then private' });
+    await stores.registry.setAccess(ada, name, { visibility: 'public' });
+    await new SearchIndexer(deps()).indexModels([name], { forceSnapshot: true });
+    const before = await pointer();
+    // The table changes and no log entry says so: the process died between the two.
+    await stores.documents.send(new UpdateCommand({
+      TableName: stores.tableName, Key: { PK: `MODEL#${name}`, SK: 'META' },
+      UpdateExpression: 'SET visibility = :private REMOVE GSI2PK, GSI2SK', ExpressionAttributeValues: { ':private': 'private' },
+    }));
+    const trusting = new SearchIndexLoader({ ...deps(), pointerCheckMs: 0 });
+    expect((await trusting.index()).get(name)?.visibility).toBe('public');
+
+    const rebuilt = await new SearchIndexer(deps()).start({ rebuild: 'the previous run did not stop cleanly' });
+    expect(rebuilt.origin).toEqual({ kind: 'rebuilt', reason: 'the previous run did not stop cleanly' });
+    expect((await pointer()).key).not.toBe(before.key);
+    const searches = new SearchIndexLoader({ ...deps(), pointerCheckMs: 0 });
+    expect((await searches.index()).get(name)?.visibility).toBe('private');
+    expect(searches.state()?.origin).toMatchObject({ kind: 'snapshot' });
   });
 
   it('writes a snapshot after the policy\'s number of changes, and after its time with changes pending', async () => {

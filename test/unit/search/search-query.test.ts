@@ -71,6 +71,8 @@ describe('GET /models query parameters -> SearchQuery', () => {
     expect(refusal({ sort: 'name,name' })).toMatchObject({ code: 'invalid_sort', message: "Query parameter 'sort' must be one of 'relevance', 'updated', 'created', 'name', 'downloads', 'predictions' (or the Hugging Face Hub's 'lastModified', 'createdAt'), got 'name,name'" });
     expect(refusal({ framework: 'onnx,onnx' }).code).toBe('invalid_framework');
     expect(read({ author: 'Lovelace, Ada' }).filters.author).toBe('Lovelace, Ada');
+    // As the record takes an ORCID iD: its URL is the bare iD the record stores.
+    expect(read({ author: 'https://orcid.org/0000-0002-1825-0097' }).filters.author).toBe('0000-0002-1825-0097');
     expect(read({ q: 'digits, mnist' }).q).toBe('digits, mnist');
   });
 
