@@ -187,7 +187,8 @@ describe('GET /models search', () => {
     const upload = await api('POST', '/model/fw-declared/upload', { body: pickled, headers: { 'content-type': 'application/octet-stream' } });
     const version = await api('GET', '/model/fw-labelled/versions/1');
     expect(version.body, JSON.stringify(version.body)).toMatchObject({ status: 'ready', serving: { framework: 'xgboost' } });
-    expect(upload.body, JSON.stringify(upload.body)).toMatchObject({ status: 'ready', serving: { framework: 'sklearn' } });
+    // Multi-user mode runs no model code unless the operator says so: served nowhere, yet still a scikit-learn bundle.
+    expect(upload.body, JSON.stringify(upload.body)).toMatchObject({ status: 'ready', framework: 'ScikitLearn', serving: { path: 'none', reason: expect.stringContaining('MLHUB_ALLOW_MODEL_CODE') } });
 
     await expect.poll(async () => names(await search('keyword=fwtest&framework=xgboost')).sort(), { timeout: 2000, interval: 100 }).toEqual(['fw-labelled', 'fw-xgb']);
     const all = await search('keyword=fwtest&sort=name');
