@@ -15,7 +15,7 @@ export function batchTensor(job: PredictJob): Tensor {
   const { input } = job;
   if (input.kind === 'rows') return input.rows;
   if (input.kind === 'image') {
-    return imageToTensor(input.image, imageTargetFromParams(job.params.image, job.spec.kind), job.params.image, job.limits.maxImagePixels);
+    return imageToTensor(input.image, imageTargetFromParams(job.params.image, job.spec.kind), job.params.image, job.limits);
   }
   throw new Error('batchTensor is for row and image input');
 }

@@ -1,4 +1,4 @@
-import { conflict, invalid } from '../../errors/app-error';
+import { AppError, conflict, invalid } from '../../errors/app-error';
 import type { ImageInput } from '../predict-input';
 import type { ImageLayoutName, ModelParams } from '../model-params';
 import { formatShape, type Tensor } from '../tensor';
@@ -133,12 +133,23 @@ function channelPlanes(raster: Raster, channels: 1 | 3 | 4): Float64Array[] {
 const perChannel = (value: readonly number[] | number, channel: number): number =>
   typeof value === 'number' ? value : (value[channel] ?? value[value.length - 1] ?? 0);
 
-/** Decodes, converts channels, resizes, scales and normalises an image, then lays it out for the target. */
-export function imageToTensor(image: ImageInput, target: ImageTarget, params: ModelParams['image'], maxPixels: number): Tensor {
+/**
+ * Decodes, converts channels, resizes, scales and normalises an image, then lays it out for the target.
+ *
+ * @param limits `maxImagePixels` bounds the target's width × height, `maxInputElements` the numbers
+ *   it becomes (× channels), the same bound a JSON input has (InputLimits)
+ * @throws AppError 409 invalid_bundle_params past the pixels; 413 input_too_large past the numbers
+ */
+export function imageToTensor(image: ImageInput, target: ImageTarget, params: ModelParams['image'], limits: { readonly maxImagePixels: number; readonly maxInputElements: number }): Tensor {
   const { width, height, channels } = target;
-  // Checked before decoding: the planes of the target's size are allocated per request.
+  const maxPixels = limits.maxImagePixels;
+  // Checked before decoding: the planes of the target's size are allocated per request, and a
+  // backend is sent them as JSON (some ten bytes a number), so a 28×28 PNG could cost gigabytes.
   if (width * height > maxPixels) {
     throw conflict('invalid_bundle_params', `The model takes ${width}×${height} images (${width * height} pixels, from its shape or params.json), more than the ${maxPixels} pixels a prediction prepares (MLHUB_PREDICT_MAX_IMAGE_PIXELS)`);
+  }
+  if (width * height * channels > limits.maxInputElements) {
+    throw new AppError('too_large', 'input_too_large', `The model takes ${width}×${height}×${channels} images (${width * height * channels} numbers, from its shape or params.json), more than the ${limits.maxInputElements} numbers a prediction's input may hold (MLHUB_PREDICT_MAX_ELEMENTS)`);
   }
   const raster = decodeImage(image, maxPixels);
   const planes = channelPlanes(raster, channels).map((plane, channel) => {

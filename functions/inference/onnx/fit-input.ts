@@ -211,7 +211,7 @@ export function planFeeds(declared: readonly DeclaredInput[], input: PredictInpu
       const target = singleInput(declared, params, model);
       const context = { model, input: target };
       const layout = imageTargetForShape(target.shape, params.image, target.name, target.type);
-      const tensor = imageToTensor(input.image, layout, params.image, limits.maxImagePixels);
+      const tensor = imageToTensor(input.image, layout, params.image, limits);
       return { runs: [{ [target.name]: toFeed(tensor.data, tensor.shape, context, { fromImage: true }) }], rows: 1 };
     }
   }

@@ -75,7 +75,7 @@ describe('image preparation in the framework scripts', () => {
     const file = join(folder.path, `prepare-${width}x${height}.png`);
     await writeFile(file, bytes);
     const modelParams = readModelParams(params);
-    const expected = imageToTensor({ bytes, format: 'png' }, imageTargetFromParams(modelParams.image, 'sagemaker'), modelParams.image, 10_000_000);
+    const expected = imageToTensor({ bytes, format: 'png' }, imageTargetFromParams(modelParams.image, 'sagemaker'), modelParams.image, { maxImagePixels: 10_000_000, maxInputElements: 30_000_000 });
     const program = [
       'from mlhub_serving.bundle import read_params',
       'from mlhub_serving.images import image_batch',
@@ -110,7 +110,7 @@ describe('image sizes a bundle may ask for (review 14b finding 3)', () => {
     const image = { format: 'png' as const, bytes: Buffer.from('not a png at all') };
     let caught: unknown;
     try {
-      imageToTensor(image, target, { scale: 1 / 255, mean: 0, std: 1 }, 4096 * 4096);
+      imageToTensor(image, target, { scale: 1 / 255, mean: 0, std: 1 }, { maxImagePixels: 4096 * 4096, maxInputElements: 1e9 });
     } catch (error) {
       caught = error;
     }

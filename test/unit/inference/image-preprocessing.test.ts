@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { imageTargetForShape, imageToTensor } from '../../../functions/inference/images/image-tensor';
+import { imageTargetForShape, imageTargetFromParams, imageToTensor } from '../../../functions/inference/images/image-tensor';
 import { resizePlane } from '../../../functions/inference/images/resize-image';
 import { readModelParams } from '../../../functions/inference/model-params';
 import { blockAverage, encodePng, enlarge, patternImage } from '../../support/inference/images';
@@ -76,8 +76,8 @@ describe('imageToTensor', () => {
   const pixel = (x: number, y: number, c: number): number => picture.values[(y * 2 + x) * 3 + c]!;
 
   it('lays channels out planar for NCHW and interleaved for NHWC', () => {
-    const nchw = imageToTensor(image, imageTargetForShape(['N', 3, 2, 2], defaults, 'x'), { ...defaults, scale: 1 }, 1e6);
-    const nhwc = imageToTensor(image, imageTargetForShape(['N', 2, 2, 3], defaults, 'x'), { ...defaults, scale: 1 }, 1e6);
+    const nchw = imageToTensor(image, imageTargetForShape(['N', 3, 2, 2], defaults, 'x'), { ...defaults, scale: 1 }, { maxImagePixels: 1e6, maxInputElements: 1e6 });
+    const nhwc = imageToTensor(image, imageTargetForShape(['N', 2, 2, 3], defaults, 'x'), { ...defaults, scale: 1 }, { maxImagePixels: 1e6, maxInputElements: 1e6 });
     expect(nchw.shape).toEqual([1, 3, 2, 2]);
     expect(nhwc.shape).toEqual([1, 2, 2, 3]);
     for (let c = 0; c < 3; c += 1) {
@@ -92,12 +92,28 @@ describe('imageToTensor', () => {
 
   it('converts to grey with BT.601 weights, then scales and normalises', () => {
     const params = readModelParams({ mean: 0.5, std: 0.25 }).image;
-    const grey = imageToTensor(image, imageTargetForShape(['N', 1, 2, 2], params, 'x'), params, 1e6);
+    const grey = imageToTensor(image, imageTargetForShape(['N', 1, 2, 2], params, 'x'), params, { maxImagePixels: 1e6, maxInputElements: 1e6 });
     const luma = (x: number, y: number) => 0.299 * pixel(x, y, 0) + 0.587 * pixel(x, y, 1) + 0.114 * pixel(x, y, 2);
     expect(Array.from(grey.data)).toEqual([luma(0, 0), luma(1, 0), luma(0, 1), luma(1, 1)].map((value) => expect.closeTo((value / 255 - 0.5) / 0.25, 9)));
   });
 
   it('refuses an image with more pixels than allowed with 413, before decoding it', () => {
-    expect(() => imageToTensor(image, imageTargetForShape(['N', 1, 2, 2], defaults, 'x'), defaults, 35)).toThrow(expect.objectContaining({ kind: 'too_large' }));
+    expect(() => imageToTensor(image, imageTargetForShape(['N', 1, 2, 2], defaults, 'x'), defaults, { maxImagePixels: 35, maxInputElements: 1e6 })).toThrow(expect.objectContaining({ kind: 'too_large' }));
+  });
+
+  it('refuses a target that would be more numbers than an input may hold with 413 input_too_large, before decoding (review 14c finding 3: a 28×28 PNG prepared as 4096×4096×4)', () => {
+    const decodes = { bytes: Buffer.from('not an image'), format: 'png' as const };
+    const target = imageTargetFromParams(readModelParams({ img_width: 4096, img_height: 4096, img_channels: 4, img_layout: 'flat' }).image, 'sagemaker');
+    expect(() => imageToTensor(decodes, target, defaults, { maxImagePixels: 4096 * 4096, maxInputElements: 1_000_000 }))
+      .toThrow(expect.objectContaining({ kind: 'too_large', code: 'input_too_large', message: expect.stringContaining('67108864 numbers') }));
+    // Within both bounds, the same bytes get as far as decoding, which refuses them for what they are.
+    let decoded: unknown;
+    try {
+      imageToTensor(decodes, imageTargetForShape(['N', 1, 2, 2], defaults, 'x'), defaults, { maxImagePixels: 35, maxInputElements: 1e6 });
+    } catch (error) {
+      decoded = error;
+    }
+    expect(decoded).toBeDefined();
+    expect((decoded as { code?: string }).code).not.toBe('input_too_large');
   });
 });
