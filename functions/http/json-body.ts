@@ -39,29 +39,53 @@ export function decodeJsonText(event: Pick<APIGatewayProxyEventV2, 'body' | 'isB
   }
 }
 
-/** How deeply the JSON text nests, counting brackets outside strings; stops counting past `limit`. */
-function nestingExceeds(text: string, limit: number): boolean {
-  let depth = 0;
-  let inString = false;
+/**
+ * What a scan of JSON text outside its strings finds before any parser runs: nesting past
+ * `limit` (a stack of `[[[[…` must not exhaust a parser's stack), or a key given twice in one
+ * object, which JSON.parse would settle silently by keeping the last (RFC 8259 §4: names SHOULD be
+ * unique; MLHub refuses rather than guess). Keys are compared decoded, so `"a"` and `"\u0061"`
+ * are one key. Linear in the text; numbers and arrays, most of a large prediction, cost one
+ * comparison a character. Text that is not JSON is left for the parser to refuse.
+ */
+function scanStructure(text: string, limit: number): { readonly tooDeep: boolean; readonly duplicateKey?: string } {
+  // One entry per open bracket: the keys seen so far for an object, null for an array.
+  const open: (Set<string> | null)[] = [];
   for (let i = 0; i < text.length; i += 1) {
     const code = text.charCodeAt(i);
-    if (inString) {
-      if (code === 0x5c) i += 1;
-      else if (code === 0x22) inString = false;
-    } else if (code === 0x22) {
-      inString = true;
+    if (code === 0x22) {
+      const from = i;
+      for (i += 1; i < text.length; i += 1) {
+        const inner = text.charCodeAt(i);
+        if (inner === 0x5c) i += 1;
+        else if (inner === 0x22) break;
+      }
+      const keys = open[open.length - 1];
+      if (!keys) continue;
+      let next = i + 1;
+      while (next < text.length && /\s/.test(text[next] as string)) next += 1;
+      if (text.charCodeAt(next) !== 0x3a) continue;
+      let key: string;
+      try {
+        key = JSON.parse(text.slice(from, i + 1)) as string;
+      } catch {
+        return { tooDeep: false };
+      }
+      if (keys.has(key)) return { tooDeep: false, duplicateKey: key };
+      keys.add(key);
     } else if (code === 0x5b || code === 0x7b) {
-      depth += 1;
-      if (depth > limit) return true;
+      if (open.length >= limit) return { tooDeep: true };
+      open.push(code === 0x7b ? new Set() : null);
     } else if (code === 0x5d || code === 0x7d) {
-      depth -= 1;
+      open.pop();
     }
   }
-  return false;
+  return { tooDeep: false };
 }
 
 function parseText(text: string, lossless: boolean): unknown {
-  if (nestingExceeds(text, MAX_JSON_NESTING)) throw invalid('nested_too_deep', `The JSON body nests more than ${MAX_JSON_NESTING} levels deep`);
+  const { tooDeep, duplicateKey } = scanStructure(text, MAX_JSON_NESTING);
+  if (tooDeep) throw invalid('nested_too_deep', `The JSON body nests more than ${MAX_JSON_NESTING} levels deep`);
+  if (duplicateKey !== undefined) throw invalid('invalid_json', `The request body is not valid JSON for MLHub: the key '${duplicateKey.slice(0, 100)}' appears twice in one object`);
   try {
     return lossless ? parseLossless(text) : JSON.parse(text);
   } catch (error) {
@@ -75,7 +99,7 @@ function parseText(text: string, lossless: boolean): unknown {
  *   parameters allowed): `application/json` or a `+json` type, with no charset or UTF-8;
  *   another type is a 415 (or, with `otherTypes: 'pass'`, left to the next parser);
  * - the bytes must be UTF-8 (400 `invalid_encoding`), the text JSON (400 `invalid_json`,
- *   duplicate keys included with `storable`);
+ *   a key given twice in one object included, whatever the route);
  * - `optional`: an empty body (no bytes) is read as `{}` rather than refused with 400 `missing_body`;
  * - `storable`: the document is kept exactly as DynamoDB would store it, or refused with a 400
  *   naming the field (numbers read as written, depth, keys, lone surrogates, size).

@@ -121,6 +121,20 @@ describe('jsonBody middleware', () => {
     await expect(run('{"a":', 'application/json')).rejects.toMatchObject({ code: 'invalid_json' });
   });
 
+  it('refuses a key given twice in one object on routes that store nothing too (prediction input), compared decoded, at any depth', async () => {
+    const predict = { storable: false, otherTypes: 'pass' } as const;
+    for (const text of [
+      '{"input":[[5.1,3.5,1.4,0.2]],"input":[1]}',
+      '{"input":[1],"\u0069nput":[2]}',
+      '{"inputs":[{"name":"x","name":"y","data":[1]}]}',
+      '{ "a" : 1 , "a"\n: 2 }',
+    ]) await expect(run(text, 'application/json', predict), text).rejects.toMatchObject({ code: 'invalid_json', message: expect.stringMatching(/appears twice in one object/) });
+    // The same name in sibling objects, as a value, or inside a string is no repeat.
+    expect(await run('{"inputs":[{"name":"a","data":[1]},{"name":"b","data":[2]}],"x":"\\"a\\":1,\\"a\\":2"}', 'application/json', predict))
+      .toEqual({ inputs: [{ name: 'a', data: [1] }, { name: 'b', data: [2] }], x: '"a":1,"a":2' });
+    expect(await run('{"a":"a","b":["a","a"]}', 'application/json', predict)).toEqual({ a: 'a', b: ['a', 'a'] });
+  });
+
   it('refuses nesting past the parser guard before parsing, whatever the route', async () => {
     const deep = `${'['.repeat(MAX_JSON_NESTING + 1)}${']'.repeat(MAX_JSON_NESTING + 1)}`;
     await expect(run(deep, 'application/json')).rejects.toMatchObject({ code: 'nested_too_deep' });
