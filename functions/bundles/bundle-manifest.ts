@@ -72,6 +72,13 @@ export interface BundleManifest {
    */
   readonly boosterJson?: readonly string[];
   /**
+   * True when the archive's top level holds a `code` entry: unpacked as the model's folder
+   * (/opt/ml/model), it is where SageMaker's framework containers look for the uploader's own
+   * inference.py (ahead of MLHub's) and a requirements.txt they pip-install at start
+   * (sagemaker-inference-toolkit's environment.code_dir). Read over every entry, not the file list.
+   */
+  readonly containerCodeDir?: true;
+  /**
    * The verdict when the bundle was checked. Absent from manifests recorded before it existed;
    * versionView works it out then, and redoes its size rule with the current model cache size.
    */

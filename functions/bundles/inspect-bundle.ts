@@ -271,6 +271,7 @@ export async function inspectBundle(source: Readable, limits: BundleLimits): Pro
     ...(labels ? { labels: parseLabels(labels) } : {}),
     ...(sklearnVersion ? { sklearnVersion } : {}),
     boosterJson: relativeBoosters,
+    ...(contentPaths.some((path) => path === 'code' || path.startsWith('code/')) ? { containerCodeDir: true as const } : {}),
     builtinRuntime,
     signature: bundleSignature(builtinRuntime, relativeFindings, parsedParams),
   };

@@ -63,6 +63,8 @@ const FRAMEWORK_ALIASES: Readonly<Record<string, DeployableFramework>> = {
   tensorflow: 'tensorflow', tf: 'tensorflow', keras: 'tensorflow', savedmodel: 'tensorflow',
 };
 
+const CONTAINER_CODE = "The bundle's top level holds a 'code' folder, where SageMaker's framework containers look for the uploader's own inference.py and requirements.txt, which would run instead of MLHub's scripts (and pip-install at start): put the bundle's files in a folder of another name, or leave that folder out";
+
 /** params.json's `framework`, if it names one MLHub deploys; undefined when absent or unknown. */
 export function declaredFramework(params: Readonly<Record<string, unknown>> | undefined): DeployableFramework | undefined {
   const value = params?.framework;
@@ -88,7 +90,9 @@ const NOWHERE = 'Nothing can serve this bundle: it holds no .onnx file for the b
  * framework's script would refuse (framework-params.ts) is the reason, as a TorchScript model
  * without `inputs[0].shape` is.
  */
-export function deployableFramework(manifest: Pick<BundleManifest, 'files' | 'params' | 'boosterJson'>): { framework: DeployableFramework; modelFile: string } | { reason: string } {
+export function deployableFramework(manifest: Pick<BundleManifest, 'files' | 'params' | 'boosterJson' | 'containerCodeDir'>): { framework: DeployableFramework; modelFile: string } | { reason: string } {
+  // Whatever the framework: every SageMaker framework container would run that folder's Python instead of, or before, MLHub's scripts.
+  if (manifest.containerCodeDir) return { reason: CONTAINER_CODE };
   const declared = declaredFramework(manifest.params);
   const named = declaredModelFile(manifest.params);
   const candidates = declared ? [declared] : DEPLOYABLE_FRAMEWORKS.filter((framework) => filesOf(manifest, framework).length > 0);

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { servingPath } from '../../functions/frameworks/serving-path';
 import { DEFAULT_BUNDLE_LIMITS } from '../../functions/bundles/bundle-limits';
 import { MANIFEST_FILE_LIST_LIMIT } from '../../functions/bundles/bundle-manifest';
 import { inspectBundle } from '../../functions/bundles/inspect-bundle';
@@ -59,6 +60,23 @@ describe('inspectBundle', () => {
     const cnn = await inspect(await makeTarGz([{ name: 'model.pt', content: 'x' }, { name: 'metrics.json', content: '{"a": 1}' }, { name: 'vocab.json', content: '{"the": 1}' }]));
     expect(cnn.manifest.framework).toBe('PyTorch');
     expect(cnn.manifest.boosterJson).toEqual([]);
+  });
+
+  it('marks a top-level code folder, where SageMaker containers run the uploader\'s own Python, and nothing deploys it (review 14c finding 2)', async () => {
+    const withCode = async (...names: string[]) => (await inspect(await makeTarGz(names.map((name) => ({ name, content: name.endsWith('/') ? undefined : 'x', type: name.endsWith('/') ? 'directory' as const : undefined }))))).manifest;
+    for (const manifest of [
+      await withCode('model.pt', 'code/inference.py'),
+      await withCode('model.joblib', 'code/requirements.txt'),
+      await withCode('code/', 'code/model.pt'),
+    ]) {
+      expect(manifest.containerCodeDir).toBe(true);
+      expect(servingPath(manifest)).toMatchObject({ path: 'none', reason: expect.stringMatching(/top level holds a 'code' folder/) });
+    }
+    // Under the bundle's own folder it is just a folder: SageMaker unpacks the archive as /opt/ml/model.
+    const nested = await withCode('cnn/', 'cnn/model.joblib', 'cnn/code/notes.txt');
+    expect(nested.root).toBe('cnn');
+    expect(nested.containerCodeDir).toBeUndefined();
+    expect(servingPath(nested)).toMatchObject({ path: 'deployable', framework: 'sklearn' });
   });
 
   it('accepts symlinks that stay inside the bundle', async () => {
