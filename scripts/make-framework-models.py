@@ -27,8 +27,14 @@ float32, written as doubles):
   reverse): a NumpyArrayWrapper made by copyreg._reconstructor or copyreg.__newobj__ (as
   .joblib, zlib-compressed .joblib and plain .pkl), one whose BUILD state leaves out the alignment
   its constructor set, and an object array whose nested pickle calls os.system. Only the loader's
-  own allow-list stops those. malicious.expected.json lists each file, its marker and the global
-  it imports.
+  own allow-list stops those. And files naming only allowed NumPy globals whose dtype or array
+  state would have NumPy read 8 bytes of the file as an object pointer (review 14c's gadget, with
+  arbitrary bytes in place of an address): dtype('O') given flags 0 by BUILD, then made a scalar or
+  an array's data; a structured dtype with an object field and forged flags read by _frombuffer; a
+  correct object dtype made a scalar from bytes; and NumPy's own shared object dtype given a state.
+  Without the loader's dtype checks these crash the loading Python (or worse), with them each is
+  refused by name. malicious.expected.json lists each file, its marker, the global it imports (if
+  that is what is refused) and the words its refusal must hold.
 """
 
 import json
@@ -242,19 +248,47 @@ def wrapper_without_alignment(command):
     return data + bytes([pad]) + struct.pack('<I', pad - 4 + len(payload)) + b'\xff' * (pad - 4) + payload + b'.'
 
 
+class _Built:
+    """Pickles as `made` (a _Call) followed by BUILD with `state`."""
+
+    def __init__(self, made, state):
+        self.made = made
+        self.state = state
+
+    def __reduce__(self):
+        return (self.made.function, self.made.args, self.state)
+
+
+# Never dereferenced: the loader must refuse before NumPy reads these bytes as a pointer.
+_ARBITRARY_POINTER = b'MLHUB!!!'
+
+
+def _forged_dtypes():
+    """dtype('O') with flags 0 where NumPy writes 63 (object items read as plain bytes), and a
+    V8 with an object field and flags 16 where NumPy writes 27 (review 14c's /tmp/rv14c/mkdt.py)."""
+    import numpy as np
+    forged_object = _Built(_Call(np.dtype, 'O8', False, True), (3, '|', None, None, None, -1, -1, 0))
+    forged_struct = _Built(_Call(np.dtype, 'V8', False, True), (3, '|', None, ('a',), {'a': (np.dtype('O'), 0)}, 8, 1, 16))
+    return forged_object, forged_struct
+
+
 def make_malicious(out):
     import joblib
     import numpy as np
+    from numpy.core.multiarray import _reconstruct, scalar
+    from numpy.core.numeric import _frombuffer
+    forged_object, forged_struct = _forged_dtypes()
     folder = os.path.join(out, 'malicious')
     os.makedirs(folder, exist_ok=True)
     cases = []
 
-    def case(name, data, imports):
+    def case(name, data, imports, refusal=None):
         path = os.path.join(folder, f'{name}.pkl' if not name.startswith('joblib') else f'{name}.joblib')
         if data is not None:
             with open(path, 'wb') as handle:
                 handle.write(data)
-        cases.append({'file': os.path.relpath(path, out), 'marker': marker(name), 'imports': imports})
+        cases.append({'file': os.path.relpath(path, out), 'marker': marker(name), 'imports': imports,
+                      'refusal': refusal or f'imports {imports}'})
 
     marker = lambda name: os.path.join(os.path.abspath(out), f'marker-{name}')
     for protocol in range(0, 6):
@@ -289,6 +323,15 @@ def make_malicious(out):
     name = 'joblib-object-array'
     joblib.dump({'objects': np.array([_System(f'touch {marker(name)}')], dtype=object)}, os.path.join(folder, f'{name}.joblib'))
     case(name, None, 'posix.system')
+    forged = 'a state NumPy never writes'
+    case('forged-dtype-scalar', pickle.dumps(_Call(scalar, forged_object, _ARBITRARY_POINTER), protocol=2), None, forged)
+    case('forged-dtype-array', pickle.dumps(_Built(_Call(_reconstruct, np.ndarray, (0,), b'b'),
+                                                   (1, (1,), forged_object, False, _ARBITRARY_POINTER)), protocol=2), None, forged)
+    case('joblib-forged-struct', pickle.dumps(_Call(_frombuffer, _ARBITRARY_POINTER, forged_struct, (1,), 'C'), protocol=4), None, forged)
+    case('object-scalar-from-bytes', pickle.dumps(_Call(scalar, _Built(_Call(np.dtype, 'O8', False, True), (3, '|', None, None, None, -1, -1, 63)),
+                                                        _ARBITRARY_POINTER), protocol=2), None, 'scalar of object dtype')
+    case('shared-dtype-state', pickle.dumps(_Built(_Call(np.dtype, 'O8', False, False), (3, '|', None, None, None, -1, -1, 0)), protocol=2),
+         None, 'did not just make')
     write_json(os.path.join(out, 'malicious.expected.json'), {'cases': cases})
 
 
