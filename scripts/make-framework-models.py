@@ -16,6 +16,10 @@ float32, written as doubles):
 - iris-named/: a LogisticRegression fitted on the species' names, so its classes_ are the labels
   ('setosa'...), with no labels.txt;
 - iris-xgboost/: an XGBClassifier's booster as model.json (multi:softprob) with labels.txt;
+- crafted-boosters/: iris-xgboost's booster with one index or count changed so that XGBoost 1.7
+  would read outside a tree's arrays (or allocate by a huge count), as JSON and as UBJSON; plus
+  the real booster as UBJSON (iris.ubj, loads) and as legacy binary (iris.bst, model code: loads
+  only with the opt-in). crafted-boosters.expected.json gives each file and its refusal's words;
 - mnist-cnn/: a small TorchScript CNN on 1×28×28 input, model.pt with params.json and
   labels.txt, plus digit.png (28×28 grey) and digit-56.png (the same digit at 56×56, each pixel
   doubled, which MLHub's area resize brings back to digit.png exactly); outputs are logits;
@@ -86,6 +90,55 @@ def make_sklearn(out, name, estimator, named_classes=False):
     })
 
 
+def _ubjson(value):
+    """UBJSON (Draft 12) of a JSON value, untyped containers: enough to write a crafted .ubj."""
+    if isinstance(value, bool):
+        return b'T' if value else b'F'
+    if isinstance(value, int):
+        return b'L' + struct.pack('>q', value)
+    if isinstance(value, float):
+        return b'D' + struct.pack('>d', value)
+    if isinstance(value, str):
+        data = value.encode('utf-8')
+        return b'SL' + struct.pack('>q', len(data)) + data
+    if isinstance(value, list):
+        return b'[' + b''.join(_ubjson(item) for item in value) + b']'
+    return b'{' + b''.join(b'L' + struct.pack('>q', len(key.encode())) + key.encode() + _ubjson(item) for key, item in value.items()) + b'}'
+
+
+# (name, change to iris-xgboost's JSON booster, words its refusal must hold)
+_CRAFTED_BOOSTERS = (
+    ('child-past-end', lambda tree, learner: tree['left_children'].__setitem__(0, 8), 'left_children[0] is 8, outside [-1, 3)'),
+    ('negative-child', lambda tree, learner: tree['right_children'].__setitem__(0, -5), 'right_children[0] is -5'),
+    ('split-index-huge', lambda tree, learner: tree['split_indices'].__setitem__(0, 2000000000), 'split_indices[0] is 2000000000'),
+    ('parent-mismatch', lambda tree, learner: tree['parents'].__setitem__(2, 1), 'whose parent is 1, not 0'),
+    ('short-array', lambda tree, learner: tree['split_conditions'].pop(), 'split_conditions has 2 entries, not num_nodes = 3'),
+    ('tree-info-group', lambda tree, learner: learner['gradient_booster']['model']['tree_info'].__setitem__(0, 7), 'tree_info[0] is 7'),
+    ('num-feature-huge', lambda tree, learner: learner['learner_model_param'].__setitem__('num_feature', '2000000000'),
+     'num_feature is 2000000000'),
+    ('num-class-huge', lambda tree, learner: learner['learner_model_param'].__setitem__('num_class', '2000000000'), 'num_class is 2000000000'),
+    ('base-score-nan', lambda tree, learner: learner['learner_model_param'].__setitem__('base_score', 'nan'), 'base_score'),
+)
+
+
+def make_crafted_boosters(out, json_path, booster):
+    folder = os.path.join(out, 'crafted-boosters')
+    os.makedirs(folder, exist_ok=True)
+    cases = []
+    for name, change, refusal in _CRAFTED_BOOSTERS:
+        with open(json_path, encoding='utf-8') as handle:
+            document = json.load(handle)
+        change(document['learner']['gradient_booster']['model']['trees'][0], document['learner'])
+        write_json(os.path.join(folder, f'{name}.json'), document)
+        with open(os.path.join(folder, f'{name}.ubj'), 'wb') as handle:
+            handle.write(_ubjson(document))
+        cases += [{'file': f'crafted-boosters/{name}.json', 'refusal': refusal}, {'file': f'crafted-boosters/{name}.ubj', 'refusal': refusal}]
+    booster.save_model(os.path.join(folder, 'iris.ubj'))
+    booster.save_model(os.path.join(folder, 'iris.bst'))  # not .json/.ubj: XGBoost 1.7 writes its legacy binary
+    write_json(os.path.join(out, 'crafted-boosters.expected.json'), {
+        'cases': cases, 'ubj': 'crafted-boosters/iris.ubj', 'binary': 'crafted-boosters/iris.bst', 'binaryRefusal': 'legacy binary format'})
+
+
 def make_xgboost(out):
     import numpy as np
     import xgboost
@@ -97,6 +150,7 @@ def make_xgboost(out):
     os.makedirs(folder, exist_ok=True)
     booster = classifier.get_booster()
     booster.save_model(os.path.join(folder, 'model.json'))
+    make_crafted_boosters(out, os.path.join(folder, 'model.json'), booster)
     labels = [str(label) for label in iris.target_names]
     write_labels(folder, labels)
     predict = lambda rows: booster.predict(xgboost.DMatrix(np.asarray(rows, dtype=np.float32)))
