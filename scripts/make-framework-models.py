@@ -35,7 +35,8 @@ float32, written as doubles):
   state would have NumPy read 8 bytes of the file as an object pointer (review 14c's gadget, with
   arbitrary bytes in place of an address): dtype('O') given flags 0 by BUILD, then made a scalar or
   an array's data; a structured dtype with an object field and forged flags read by _frombuffer; a
-  correct object dtype made a scalar from bytes; and NumPy's own shared object dtype given a state.
+  correct object dtype made a scalar from bytes; NumPy's own shared object dtype given a state; and
+  numpy.ndarray called with an object dtype and a buffer (by REDUCE, copyreg.__newobj__ and NEWOBJ).
   Without the loader's dtype checks these crash the loading Python (or worse), with them each is
   refused by name. malicious.expected.json lists each file, its marker, the global it imports (if
   that is what is refused) and the words its refusal must hold.
@@ -326,6 +327,12 @@ def _forged_dtypes():
     return forged_object, forged_struct
 
 
+def _array_call_args(np):
+    """Protocol 2 opcodes pushing (1,), dtype('O') (correct flags) and 8 arbitrary bytes: numpy.ndarray called
+    with them reads the bytes as an object pointer."""
+    return pickle.dumps((1,), protocol=2)[2:-1] + pickle.dumps(np.dtype('O'), protocol=2)[2:-1] + pickle.dumps(_ARBITRARY_POINTER, protocol=2)[2:-1]
+
+
 def make_malicious(out):
     import joblib
     import numpy as np
@@ -386,6 +393,10 @@ def make_malicious(out):
                                                         _ARBITRARY_POINTER), protocol=2), None, 'scalar of object dtype')
     case('shared-dtype-state', pickle.dumps(_Built(_Call(np.dtype, 'O8', False, False), (3, '|', None, None, None, -1, -1, 0)), protocol=2),
          None, 'did not just make')
+    direct = 'calls numpy.ndarray directly'
+    case('ndarray-from-buffer', pickle.dumps(_Call(np.ndarray, (1,), np.dtype('O'), _ARBITRARY_POINTER), protocol=2), None, direct)
+    for name, opening, call in (('newobj-ndarray', b'ccopyreg\n__newobj__\n(cnumpy\nndarray\n', b'tR'), ('newobj-opcode-ndarray', b'cnumpy\nndarray\n(', b't\x81')):
+        case(name, b'\x80\x02' + opening + _array_call_args(np) + call + b'.', None, direct)
     write_json(os.path.join(out, 'malicious.expected.json'), {'cases': cases})
 
 

@@ -228,7 +228,7 @@ describe('pickle safety', () => {
   }
 
   function expectAllRefused(outcome: Record<string, [string, string]>): void {
-    expect(expected.cases.length).toBe(23);
+    expect(expected.cases.length).toBe(26);
     for (const entry of expected.cases) {
       const [code, message] = outcome[join(models.path, entry.file)]!;
       expect({ file: entry.file, code }).toEqual({ file: entry.file, code: 'pickle_refused' });

@@ -45,6 +45,7 @@ everything else: os, posix, subprocess, builtins.eval, numpy.load, numpy.core._u
 """
 
 import _compat_pickle
+import copyreg
 import importlib
 import types
 import os
@@ -317,6 +318,16 @@ def _refuse_global(module, name):
                    'SciPy sparse and NumPy array globals are allowed (a pickle runs what it imports)')
 
 
+def _refuse_direct_array(target):
+    """numpy.ndarray(shape, dtype, buffer) reads the buffer's bytes as the dtype's items, object
+    pointers included, whatever its flags: NumPy pickles arrays through _reconstruct and BUILD,
+    never by calling the class, so a pickle that calls it (or __new__s it) is refused."""
+    import numpy
+    if isinstance(target, type) and issubclass(target, numpy.ndarray):
+        raise refused(f'The pickle calls {target.__module__}.{target.__name__} directly, which NumPy never writes '
+                      '(an array made from a buffer reads its bytes as object pointers)')
+
+
 # The allow-listed NumPy callables the loader calls through its DtypeGuard (numpy_state.py).
 _GUARDED = {
     'dtype': 'make_dtype',
@@ -368,14 +379,20 @@ class _RestrictedUnpickler(pickle._Unpickler):
             pickle._Unpickler.load_build(self)
 
     def _guarded_reduce(self):
-        self._guard.seal(self.stack[-1])
+        function, args = self.stack[-2], self.stack[-1]
+        if function is copyreg.__newobj__ and isinstance(args, tuple) and args:
+            _refuse_direct_array(args[0])
+        _refuse_direct_array(function)
+        self._guard.seal(args)
         pickle._Unpickler.load_reduce(self)
 
     def _guarded_newobj(self):
+        _refuse_direct_array(self.stack[-2])
         self._guard.seal(self.stack[-1])
         pickle._Unpickler.load_newobj(self)
 
     def _guarded_newobj_ex(self):
+        _refuse_direct_array(self.stack[-3])
         self._guard.seal(self.stack[-1])
         self._guard.seal(self.stack[-2])
         pickle._Unpickler.load_newobj_ex(self)
