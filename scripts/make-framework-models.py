@@ -16,6 +16,10 @@ float32, written as doubles):
 - iris-named/: a LogisticRegression fitted on the species' names, so its classes_ are the labels
   ('setosa'...), with no labels.txt;
 - iris-xgboost/: an XGBClassifier's booster as model.json (multi:softprob) with labels.txt;
+- crafted-boosters/: iris-xgboost's booster with one index or count changed so that XGBoost 1.7
+  would read outside a tree's arrays (or allocate by a huge count), as JSON and as UBJSON; plus
+  the real booster as UBJSON (iris.ubj, loads) and as legacy binary (iris.bst, model code: loads
+  only with the opt-in). crafted-boosters.expected.json gives each file and its refusal's words;
 - mnist-cnn/: a small TorchScript CNN on 1×28×28 input, model.pt with params.json and
   labels.txt, plus digit.png (28×28 grey) and digit-56.png (the same digit at 56×56, each pixel
   doubled, which MLHub's area resize brings back to digit.png exactly); outputs are logits;
@@ -27,8 +31,15 @@ float32, written as doubles):
   reverse): a NumpyArrayWrapper made by copyreg._reconstructor or copyreg.__newobj__ (as
   .joblib, zlib-compressed .joblib and plain .pkl), one whose BUILD state leaves out the alignment
   its constructor set, and an object array whose nested pickle calls os.system. Only the loader's
-  own allow-list stops those. malicious.expected.json lists each file, its marker and the global
-  it imports.
+  own allow-list stops those. And files naming only allowed NumPy globals whose dtype or array
+  state would have NumPy read 8 bytes of the file as an object pointer (review 14c's gadget, with
+  arbitrary bytes in place of an address): dtype('O') given flags 0 by BUILD, then made a scalar or
+  an array's data; a structured dtype with an object field and forged flags read by _frombuffer; a
+  correct object dtype made a scalar from bytes; NumPy's own shared object dtype given a state; and
+  numpy.ndarray called with an object dtype and a buffer (by REDUCE, copyreg.__newobj__ and NEWOBJ).
+  Without the loader's dtype checks these crash the loading Python (or worse), with them each is
+  refused by name. malicious.expected.json lists each file, its marker, the global it imports (if
+  that is what is refused) and the words its refusal must hold.
 """
 
 import json
@@ -80,6 +91,55 @@ def make_sklearn(out, name, estimator, named_classes=False):
     })
 
 
+def _ubjson(value):
+    """UBJSON (Draft 12) of a JSON value, untyped containers: enough to write a crafted .ubj."""
+    if isinstance(value, bool):
+        return b'T' if value else b'F'
+    if isinstance(value, int):
+        return b'L' + struct.pack('>q', value)
+    if isinstance(value, float):
+        return b'D' + struct.pack('>d', value)
+    if isinstance(value, str):
+        data = value.encode('utf-8')
+        return b'SL' + struct.pack('>q', len(data)) + data
+    if isinstance(value, list):
+        return b'[' + b''.join(_ubjson(item) for item in value) + b']'
+    return b'{' + b''.join(b'L' + struct.pack('>q', len(key.encode())) + key.encode() + _ubjson(item) for key, item in value.items()) + b'}'
+
+
+# (name, change to iris-xgboost's JSON booster, words its refusal must hold)
+_CRAFTED_BOOSTERS = (
+    ('child-past-end', lambda tree, learner: tree['left_children'].__setitem__(0, 8), 'left_children[0] is 8, outside [-1, 3)'),
+    ('negative-child', lambda tree, learner: tree['right_children'].__setitem__(0, -5), 'right_children[0] is -5'),
+    ('split-index-huge', lambda tree, learner: tree['split_indices'].__setitem__(0, 2000000000), 'split_indices[0] is 2000000000'),
+    ('parent-mismatch', lambda tree, learner: tree['parents'].__setitem__(2, 1), 'whose parent is 1, not 0'),
+    ('short-array', lambda tree, learner: tree['split_conditions'].pop(), 'split_conditions has 2 entries, not num_nodes = 3'),
+    ('tree-info-group', lambda tree, learner: learner['gradient_booster']['model']['tree_info'].__setitem__(0, 7), 'tree_info[0] is 7'),
+    ('num-feature-huge', lambda tree, learner: learner['learner_model_param'].__setitem__('num_feature', '2000000000'),
+     'num_feature is 2000000000'),
+    ('num-class-huge', lambda tree, learner: learner['learner_model_param'].__setitem__('num_class', '2000000000'), 'num_class is 2000000000'),
+    ('base-score-nan', lambda tree, learner: learner['learner_model_param'].__setitem__('base_score', 'nan'), 'base_score'),
+)
+
+
+def make_crafted_boosters(out, json_path, booster):
+    folder = os.path.join(out, 'crafted-boosters')
+    os.makedirs(folder, exist_ok=True)
+    cases = []
+    for name, change, refusal in _CRAFTED_BOOSTERS:
+        with open(json_path, encoding='utf-8') as handle:
+            document = json.load(handle)
+        change(document['learner']['gradient_booster']['model']['trees'][0], document['learner'])
+        write_json(os.path.join(folder, f'{name}.json'), document)
+        with open(os.path.join(folder, f'{name}.ubj'), 'wb') as handle:
+            handle.write(_ubjson(document))
+        cases += [{'file': f'crafted-boosters/{name}.json', 'refusal': refusal}, {'file': f'crafted-boosters/{name}.ubj', 'refusal': refusal}]
+    booster.save_model(os.path.join(folder, 'iris.ubj'))
+    booster.save_model(os.path.join(folder, 'iris.bst'))  # not .json/.ubj: XGBoost 1.7 writes its legacy binary
+    write_json(os.path.join(out, 'crafted-boosters.expected.json'), {
+        'cases': cases, 'ubj': 'crafted-boosters/iris.ubj', 'binary': 'crafted-boosters/iris.bst', 'binaryRefusal': 'legacy binary format'})
+
+
 def make_xgboost(out):
     import numpy as np
     import xgboost
@@ -91,6 +151,7 @@ def make_xgboost(out):
     os.makedirs(folder, exist_ok=True)
     booster = classifier.get_booster()
     booster.save_model(os.path.join(folder, 'model.json'))
+    make_crafted_boosters(out, os.path.join(folder, 'model.json'), booster)
     labels = [str(label) for label in iris.target_names]
     write_labels(folder, labels)
     predict = lambda rows: booster.predict(xgboost.DMatrix(np.asarray(rows, dtype=np.float32)))
@@ -242,19 +303,53 @@ def wrapper_without_alignment(command):
     return data + bytes([pad]) + struct.pack('<I', pad - 4 + len(payload)) + b'\xff' * (pad - 4) + payload + b'.'
 
 
+class _Built:
+    """Pickles as `made` (a _Call) followed by BUILD with `state`."""
+
+    def __init__(self, made, state):
+        self.made = made
+        self.state = state
+
+    def __reduce__(self):
+        return (self.made.function, self.made.args, self.state)
+
+
+# Never dereferenced: the loader must refuse before NumPy reads these bytes as a pointer.
+_ARBITRARY_POINTER = b'MLHUB!!!'
+
+
+def _forged_dtypes():
+    """dtype('O') with flags 0 where NumPy writes 63 (object items read as plain bytes), and a
+    V8 with an object field and flags 16 where NumPy writes 27 (review 14c's /tmp/rv14c/mkdt.py)."""
+    import numpy as np
+    forged_object = _Built(_Call(np.dtype, 'O8', False, True), (3, '|', None, None, None, -1, -1, 0))
+    forged_struct = _Built(_Call(np.dtype, 'V8', False, True), (3, '|', None, ('a',), {'a': (np.dtype('O'), 0)}, 8, 1, 16))
+    return forged_object, forged_struct
+
+
+def _array_call_args(np):
+    """Protocol 2 opcodes pushing (1,), dtype('O') (correct flags) and 8 arbitrary bytes: numpy.ndarray called
+    with them reads the bytes as an object pointer."""
+    return pickle.dumps((1,), protocol=2)[2:-1] + pickle.dumps(np.dtype('O'), protocol=2)[2:-1] + pickle.dumps(_ARBITRARY_POINTER, protocol=2)[2:-1]
+
+
 def make_malicious(out):
     import joblib
     import numpy as np
+    from numpy.core.multiarray import _reconstruct, scalar
+    from numpy.core.numeric import _frombuffer
+    forged_object, forged_struct = _forged_dtypes()
     folder = os.path.join(out, 'malicious')
     os.makedirs(folder, exist_ok=True)
     cases = []
 
-    def case(name, data, imports):
+    def case(name, data, imports, refusal=None):
         path = os.path.join(folder, f'{name}.pkl' if not name.startswith('joblib') else f'{name}.joblib')
         if data is not None:
             with open(path, 'wb') as handle:
                 handle.write(data)
-        cases.append({'file': os.path.relpath(path, out), 'marker': marker(name), 'imports': imports})
+        cases.append({'file': os.path.relpath(path, out), 'marker': marker(name), 'imports': imports,
+                      'refusal': refusal or f'imports {imports}'})
 
     marker = lambda name: os.path.join(os.path.abspath(out), f'marker-{name}')
     for protocol in range(0, 6):
@@ -289,6 +384,19 @@ def make_malicious(out):
     name = 'joblib-object-array'
     joblib.dump({'objects': np.array([_System(f'touch {marker(name)}')], dtype=object)}, os.path.join(folder, f'{name}.joblib'))
     case(name, None, 'posix.system')
+    forged = 'a state NumPy never writes'
+    case('forged-dtype-scalar', pickle.dumps(_Call(scalar, forged_object, _ARBITRARY_POINTER), protocol=2), None, forged)
+    case('forged-dtype-array', pickle.dumps(_Built(_Call(_reconstruct, np.ndarray, (0,), b'b'),
+                                                   (1, (1,), forged_object, False, _ARBITRARY_POINTER)), protocol=2), None, forged)
+    case('joblib-forged-struct', pickle.dumps(_Call(_frombuffer, _ARBITRARY_POINTER, forged_struct, (1,), 'C'), protocol=4), None, forged)
+    case('object-scalar-from-bytes', pickle.dumps(_Call(scalar, _Built(_Call(np.dtype, 'O8', False, True), (3, '|', None, None, None, -1, -1, 63)),
+                                                        _ARBITRARY_POINTER), protocol=2), None, 'scalar of object dtype')
+    case('shared-dtype-state', pickle.dumps(_Built(_Call(np.dtype, 'O8', False, False), (3, '|', None, None, None, -1, -1, 0)), protocol=2),
+         None, 'did not just make')
+    direct = 'calls numpy.ndarray directly'
+    case('ndarray-from-buffer', pickle.dumps(_Call(np.ndarray, (1,), np.dtype('O'), _ARBITRARY_POINTER), protocol=2), None, direct)
+    for name, opening, call in (('newobj-ndarray', b'ccopyreg\n__newobj__\n(cnumpy\nndarray\n', b'tR'), ('newobj-opcode-ndarray', b'cnumpy\nndarray\n(', b't\x81')):
+        case(name, b'\x80\x02' + opening + _array_call_args(np) + call + b'.', None, direct)
     write_json(os.path.join(out, 'malicious.expected.json'), {'cases': cases})
 
 

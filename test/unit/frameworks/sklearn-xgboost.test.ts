@@ -21,7 +21,7 @@ interface IrisExpected {
 }
 
 interface MaliciousExpected {
-  readonly cases: { readonly file: string; readonly marker: string; readonly imports: string }[];
+  readonly cases: { readonly file: string; readonly marker: string; readonly imports: string | null; readonly refusal: string }[];
 }
 
 requirePython(['numpy', 'joblib', 'sklearn', 'xgboost']);
@@ -222,21 +222,22 @@ describe('pickle safety', () => {
     ].join('\n');
     const paths = expected.cases.map((entry) => join(models.path, entry.file));
     const run = spawnSync(PYTHON, ['-c', program, ...paths], { encoding: 'utf8', env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
-    expect(run.stderr).toBe('');
+    // A forged NumPy state that gets through crashes this Python (SIGSEGV): a failure, never a pass.
+    expect({ signal: run.signal, status: run.status, stderr: run.stderr }).toEqual({ signal: null, status: 0, stderr: '' });
     return JSON.parse(run.stdout) as Record<string, [string, string]>;
   }
 
   function expectAllRefused(outcome: Record<string, [string, string]>): void {
-    expect(expected.cases.length).toBe(18);
+    expect(expected.cases.length).toBe(26);
     for (const entry of expected.cases) {
       const [code, message] = outcome[join(models.path, entry.file)]!;
       expect({ file: entry.file, code }).toEqual({ file: entry.file, code: 'pickle_refused' });
-      expect(message).toContain(`imports ${entry.imports}`);
+      expect({ file: entry.file, message }).toEqual({ file: entry.file, message: expect.stringContaining(entry.refusal) });
       expect(existsSync(entry.marker)).toBe(false);
     }
   }
 
-  it('refuses every malicious pickle before loading it, naming the global, and its marker never appears', () => {
+  it('refuses every malicious pickle before loading it, naming the global or the forged NumPy state, and its marker never appears', () => {
     expectAllRefused(throughLoader('load_pickle(path, {"MLHUB_ALLOW_MODEL_CODE": "1"})'));
   });
 
@@ -278,6 +279,82 @@ describe('pickle safety', () => {
     const ping = await call(worker, '/ping');
     expect(ping.status).toBe(500);
     expect(JSON.parse(ping.text)).toEqual({ error: { code: 'pickle_refused', message: expect.stringContaining('MLHUB_ALLOW_MODEL_CODE=0') } });
+  });
+});
+
+describe('XGBoost booster checks (review 14c finding 1)', () => {
+  interface CraftedExpected {
+    readonly cases: { readonly file: string; readonly refusal: string }[];
+    readonly ubj: string;
+    readonly binary: string;
+    readonly binaryRefusal: string;
+  }
+  let expected: CraftedExpected;
+
+  beforeAll(async () => {
+    expected = await models.expected<CraftedExpected>('crafted-boosters');
+  });
+
+  /** A bundle folder holding only `file` (as model.json, model.ubj or model.bst, by its suffix). */
+  async function bundleOf(file: string, name: string): Promise<string> {
+    const folder = join(models.path, 'booster-bundles', name);
+    await mkdir(folder, { recursive: true });
+    await copyFile(join(models.path, file), join(folder, `model${file.slice(file.lastIndexOf('.'))}`));
+    return folder;
+  }
+
+  it('refuses every crafted booster, JSON and UBJSON, naming the index or count, before XGBoost reads it', () => {
+    // One Python for all: a crafted booster that got through to XGBoost may crash it, which fails here too.
+    const program = [
+      'import json, sys', `sys.path.insert(0, ${JSON.stringify(SCRIPTS)})`,
+      'from mlhub_serving.booster_check import read_booster',
+      'out = {}',
+      'for path in sys.argv[1:]:',
+      '    try:',
+      '        read_booster(path, True); out[path] = ["loaded", ""]',
+      '    except Exception as error:',
+      '        out[path] = [getattr(error, "code", type(error).__name__), str(error)]',
+      'print(json.dumps(out))',
+    ].join('\n');
+    expect(expected.cases.length).toBe(18);
+    const run = spawnSync(PYTHON, ['-c', program, ...expected.cases.map((entry) => join(models.path, entry.file))], { encoding: 'utf8' });
+    expect({ signal: run.signal, status: run.status, stderr: run.stderr }).toEqual({ signal: null, status: 0, stderr: '' });
+    const outcome = JSON.parse(run.stdout) as Record<string, [string, string]>;
+    for (const entry of expected.cases) {
+      const [code, message] = outcome[join(models.path, entry.file)]!;
+      expect({ file: entry.file, code, message }).toEqual({ file: entry.file, code: 'model_load_failed', message: expect.stringContaining(entry.refusal) });
+    }
+  });
+
+  it('makes /ping answer 500 model_load_failed for a booster whose child index is past its tree, and the worker stays up', async () => {
+    const worker = await startWorker({ framework: 'xgboost', modelDir: await bundleOf('crafted-boosters/child-past-end.json', 'child') });
+    stops.push(() => worker.stop());
+    const ping = await call(worker, '/ping');
+    expect(ping.status).toBe(500);
+    expect(JSON.parse(ping.text).error).toEqual({ code: 'model_load_failed', message: expect.stringContaining('left_children[0] is 8, outside [-1, 3)') });
+    expect((await call(worker, '/ping')).status).toBe(500);
+  });
+
+  it('loads the real booster as UBJSON, checked, and predicts what the JSON one does', async () => {
+    const iris = await models.expected<IrisExpected>('iris-xgboost');
+    const worker = await startWorker({ framework: 'xgboost', modelDir: await bundleOf(expected.ubj, 'ubj') });
+    stops.push(() => worker.stop());
+    const answer = await call(worker, '/invocations', { body: JSON.stringify([iris.vector.input]), contentType: 'application/json' });
+    expect(answer.status).toBe(200);
+    const scores = (JSON.parse(answer.text) as { predictions: number[][] }).predictions[0]!;
+    scores.forEach((score, index) => expect(score).toBeCloseTo(iris.vector.output[index]!, 5));
+  });
+
+  it('treats a legacy binary booster as model code: refused with model code off, loaded with it on', async () => {
+    const folder = await bundleOf(expected.binary, 'binary');
+    const off = await startWorker({ framework: 'xgboost', modelDir: folder, allowPickles: false });
+    stops.push(() => off.stop());
+    const ping = await call(off, '/ping');
+    expect(ping.status).toBe(500);
+    expect(JSON.parse(ping.text).error).toEqual({ code: 'model_load_failed', message: expect.stringContaining(expected.binaryRefusal) });
+    const on = await startWorker({ framework: 'xgboost', modelDir: folder, allowPickles: true });
+    stops.push(() => on.stop());
+    expect((await call(on, '/ping')).status).toBe(200);
   });
 });
 

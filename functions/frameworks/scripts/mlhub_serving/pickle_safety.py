@@ -6,6 +6,9 @@ Two layers share ONE allow-list (ALLOWED_GLOBALS, CLASS_PACKAGES, ALLOWED_FUNCTI
   `pickle.load` replaced by the same restricted unpickler. What is checked is what runs, so no
   disagreement between a scan and the loader (where array bytes are, which objects are array
   wrappers) can let a global through: the scan is only there to refuse early, with a name;
+- the loader also checks every NumPy dtype and array state before NumPy reads bytes with it
+  (numpy_state.DtypeGuard): the allow-listed NumPy rebuilders are memory-unsafe with forged states
+  (review 14c finding 4), so a global being allowed is not enough;
 - the scan (`check_pickle`), described below, runs first so a refused pickle is named before any
   allowed module is even imported for it.
 
@@ -42,12 +45,14 @@ everything else: os, posix, subprocess, builtins.eval, numpy.load, numpy.core._u
 """
 
 import _compat_pickle
+import copyreg
 import importlib
 import types
 import os
 import pickle
 
 from .errors import ServingError
+from .numpy_state import DtypeGuard, consistent
 
 # Exact (module, name) pairs, after protocol 0-2 names are mapped to Python 3's, as find_class does.
 ALLOWED_GLOBALS = frozenset({
@@ -186,9 +191,11 @@ def _real(value):
     if isinstance(value, _Inert):
         if value._mlhub_global != ('numpy', 'dtype'):
             raise refused(f'The joblib file describes an array with {".".join(value._mlhub_global or ("?",))}, not a NumPy dtype')
-        dtype = numpy.dtype(*_real(value._mlhub_args))
+        # A copy: a state must never change NumPy's shared built-in dtypes, even in the scan.
+        dtype = numpy.dtype(numpy.dtype(*_real(value._mlhub_args)), copy=True)
         if value._mlhub_state is not None:
             dtype.__setstate__(_real(value._mlhub_state))
+            consistent(dtype)
         return dtype
     if isinstance(value, tuple):
         return tuple(_real(item) for item in value)
@@ -311,21 +318,90 @@ def _refuse_global(module, name):
                    'SciPy sparse and NumPy array globals are allowed (a pickle runs what it imports)')
 
 
+def _refuse_direct_array(target):
+    """numpy.ndarray(shape, dtype, buffer) reads the buffer's bytes as the dtype's items, object
+    pointers included, whatever its flags: NumPy pickles arrays through _reconstruct and BUILD,
+    never by calling the class, so a pickle that calls it (or __new__s it) is refused."""
+    import numpy
+    if isinstance(target, type) and issubclass(target, numpy.ndarray):
+        raise refused(f'The pickle calls {target.__module__}.{target.__name__} directly, which NumPy never writes '
+                      '(an array made from a buffer reads its bytes as object pointers)')
+
+
+# The allow-listed NumPy callables the loader calls through its DtypeGuard (numpy_state.py).
+_GUARDED = {
+    'dtype': 'make_dtype',
+    'scalar': 'scalar',
+    '_frombuffer': 'frombuffer',
+    '_reconstruct': 'reconstruct',
+}
+
+
 class _RestrictedUnpickler(pickle._Unpickler):
-    """The standard library's unpickler, importing only allow-listed globals (an object array's
-    own pickle inside a joblib file is read with it)."""
+    """The standard library's unpickler, importing only allow-listed globals, with NumPy's dtype
+    and array states checked (numpy_state.py; an object array's own pickle inside a joblib file is
+    read with it)."""
+
+    def __init__(self, file, guard=None):
+        super().__init__(file)
+        self._guard = guard or DtypeGuard()
 
     def find_class(self, module, name):
         # Shared by the joblib loader below: pickle._Unpickler's own lookup, once the name is allowed.
         if not _is_allowed(*_python3_name(self.proto, module, name)):
             raise _refuse_global(*_python3_name(self.proto, module, name))
-        return pickle._Unpickler.find_class(self, module, name)
+        found = pickle._Unpickler.find_class(self, module, name)
+        module3, name3 = _python3_name(self.proto, module, name)
+        if (module3, name3) in ALLOWED_GLOBALS and name3 in _GUARDED:
+            return getattr(self._guard, _GUARDED[name3])
+        return found
 
     def persistent_load(self, pid):
         raise refused('The pickle uses persistent IDs, which no model pickle MLHub loads needs')
 
     def get_extension(self, code):
         raise refused(f'The pickle uses copyreg extension code {code}, which no model pickle MLHub loads needs')
+
+    def _guarded_build(self):
+        """BUILD, with a NumPy dtype's or array's state checked first; anything else handed to code
+        (an estimator's state) can no longer be given a dtype state."""
+        import numpy
+        state = self.stack[-1]
+        target = self.stack[-2]
+        if isinstance(target, numpy.dtype):
+            self.stack.pop()
+            self._guard.build(target, state)
+        elif isinstance(target, numpy.ndarray):
+            self.stack.pop()
+            self._guard.array_state(target, state)
+        else:
+            self._guard.seal(state)
+            pickle._Unpickler.load_build(self)
+
+    def _guarded_reduce(self):
+        function, args = self.stack[-2], self.stack[-1]
+        if function is copyreg.__newobj__ and isinstance(args, tuple) and args:
+            _refuse_direct_array(args[0])
+        _refuse_direct_array(function)
+        self._guard.seal(args)
+        pickle._Unpickler.load_reduce(self)
+
+    def _guarded_newobj(self):
+        _refuse_direct_array(self.stack[-2])
+        self._guard.seal(self.stack[-1])
+        pickle._Unpickler.load_newobj(self)
+
+    def _guarded_newobj_ex(self):
+        _refuse_direct_array(self.stack[-3])
+        self._guard.seal(self.stack[-1])
+        self._guard.seal(self.stack[-2])
+        pickle._Unpickler.load_newobj_ex(self)
+
+    dispatch = dict(pickle._Unpickler.dispatch)
+    dispatch[pickle.BUILD[0]] = _guarded_build
+    dispatch[pickle.REDUCE[0]] = _guarded_reduce
+    dispatch[pickle.NEWOBJ[0]] = _guarded_newobj
+    dispatch[pickle.NEWOBJ_EX[0]] = _guarded_newobj_ex
 
 
 # The attributes joblib's NumpyArrayWrapper has (joblib 0.10 to 1.4); an instance with any other
@@ -341,6 +417,10 @@ def _restricted_joblib_unpickler():
     import numpy
 
     class RestrictedNumpyUnpickler(numpy_pickle.NumpyUnpickler):
+        def __init__(self, filename, file_handle, mmap_mode=None):
+            super().__init__(filename, file_handle, mmap_mode)
+            self._guard = DtypeGuard()
+
         find_class = _RestrictedUnpickler.find_class
         persistent_load = _RestrictedUnpickler.persistent_load
         get_extension = _RestrictedUnpickler.get_extension
@@ -349,7 +429,7 @@ def _restricted_joblib_unpickler():
             # joblib's load_build turns ANY object that is a NumpyArrayWrapper after BUILD into the
             # array read from the following bytes (however it was made: NEWOBJ, REDUCE,
             # copyreg._reconstructor); so does this one, after checking what the wrapper holds.
-            pickle._Unpickler.load_build(self)
+            _RestrictedUnpickler._guarded_build(self)
             wrapper = self.stack[-1]
             if isinstance(wrapper, numpy_pickle.NDArrayWrapper):
                 raise refused('The file is in joblib\'s pre-0.10 format, which MLHub does not load; save it again with joblib.dump')
@@ -358,6 +438,7 @@ def _restricted_joblib_unpickler():
                 self.stack.append(self._read_array(wrapper))
 
         dispatch = dict(numpy_pickle.NumpyUnpickler.dispatch)
+        dispatch.update(_RestrictedUnpickler.dispatch)
         dispatch[pickle.BUILD[0]] = load_build
 
         def _read_array(self, wrapper):
@@ -372,10 +453,13 @@ def _restricted_joblib_unpickler():
                            and isinstance(held.get('numpy_array_alignment_bytes'), (int, type(None))))
             if not well_formed:
                 raise refused('The joblib file holds an array wrapper that joblib.dump does not write')
+            # joblib reads the bytes that follow with this dtype (numpy.frombuffer): it must say truly
+            # whether they hold objects.
+            self._guard.usable(dtype)
             if dtype.hasobject:
                 # joblib reads an object array with the unrestricted pickle.load; this reads it
                 # from the same stream, at the same place, with the allow-list.
-                array = _RestrictedUnpickler(self.file_handle).load()
+                array = _RestrictedUnpickler(self.file_handle, self._guard).load()
                 if not isinstance(array, numpy.ndarray):
                     raise refused('The joblib file holds an object array that is not an array')
                 return array
