@@ -42,19 +42,32 @@ export function modelCodePolicy(env: NodeJS.ProcessEnv = process.env): ModelCode
   return { allowed: flag(raw), localWorkers: flag(env[MODEL_CODE_ENV.localWorkers]) };
 }
 
-/** The frameworks whose model files are code: always pickles; locally, graphs too. */
-const isCode = (framework: DeployableFramework, policy: ModelCodePolicy): boolean =>
-  framework === 'sklearn' || (policy.localWorkers && (framework === 'pytorch' || framework === 'tensorflow'));
+/**
+ * A booster in XGBoost's legacy binary format (`.bst`, `.model`, …): the scripts check JSON and
+ * UBJ boosters' trees before XGBoost reads them (mlhub_serving/booster_check.py), but cannot check
+ * this one, whose crafted indices read memory out of bounds; so it counts as code.
+ */
+const isLegacyBooster = (modelFile: string | undefined): boolean => modelFile !== undefined && !/\.(json|ubj)$/i.test(modelFile);
 
 /**
- * Why a model of `framework` cannot be deployed under `policy`, naming the setting that would
- * allow it; undefined when it can.
+ * The model files that are code: always pickles and unchecked boosters (the scripts refuse those
+ * without the setting, in an endpoint's container too); locally, graphs too.
  */
-export function modelCodeRefusal(framework: DeployableFramework, policy: ModelCodePolicy | undefined): string | undefined {
-  if (!policy || policy.allowed || !isCode(framework, policy)) return undefined;
+const isCode = (framework: DeployableFramework, policy: ModelCodePolicy, modelFile: string | undefined): boolean =>
+  framework === 'sklearn' || (framework === 'xgboost' && isLegacyBooster(modelFile)) || (policy.localWorkers && (framework === 'pytorch' || framework === 'tensorflow'));
+
+/**
+ * Why a model of `framework` (in `modelFile`, relative to the bundle's root) cannot be deployed
+ * under `policy`, naming the setting that would allow it; undefined when it can.
+ */
+export function modelCodeRefusal(framework: DeployableFramework, policy: ModelCodePolicy | undefined, modelFile?: string): string | undefined {
+  if (!policy || policy.allowed || !isCode(framework, policy, modelFile)) return undefined;
   const setting = policy.localWorkers ? `${MODEL_CODE_ENV.allowed}=1` : 'the stack option endpointPickles';
   if (framework === 'sklearn') {
     return `A scikit-learn model is a pickle, which runs code when it is loaded, and this MLHub does not load pickles: export the model to ONNX (the built-in runtime runs it with no deploy), or ask the operator to turn on ${setting}`;
+  }
+  if (framework === 'xgboost') {
+    return `An XGBoost booster in the legacy binary format cannot be checked before XGBoost reads it (a crafted one reads memory out of bounds), so it is model code, which this MLHub does not run: save it as JSON or UBJ (booster.save_model("model.json")), or ask the operator to turn on ${setting}`;
   }
   const kind = framework === 'pytorch' ? 'A TorchScript model' : 'A TensorFlow SavedModel';
   return `${kind} is a program whose ops can read and write files, and this MLHub runs deployed models locally with its own rights, shared by all its users: it runs them only when the operator sets ${setting}. Export the model to ONNX (the built-in runtime runs it with no deploy), or ask the operator`;

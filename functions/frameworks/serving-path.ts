@@ -123,7 +123,7 @@ export function servingPath(manifest: Pick<BundleManifest, 'files' | 'params' | 
   if (context.builtinRunnable ?? manifest.builtinRuntime?.runnable) return { path: 'builtin' };
   const found = deployableFramework(manifest);
   if ('reason' in found) return { path: 'none', reason: found.reason };
-  const refusal = modelCodeRefusal(found.framework, context.modelCode);
+  const refusal = modelCodeRefusal(found.framework, context.modelCode, found.modelFile);
   if (refusal) return { path: 'none', reason: refusal };
   const warning = found.framework === 'sklearn' ? versionWarning(manifest.sklearnVersion) : undefined;
   return { path: 'deployable', ...found, ...(warning ? { warning } : {}) };

@@ -112,7 +112,7 @@ export class VersionDeployments {
       throw conflict('not_deployable', found.reason);
     }
     // Known before anything is created: an endpoint that could only fail would hold a cap slot.
-    const refusal = modelCodeRefusal(found.framework, { allowed: settings.allowPickles, localWorkers: settings.localWorkers });
+    const refusal = modelCodeRefusal(found.framework, { allowed: settings.allowPickles, localWorkers: settings.localWorkers }, found.modelFile);
     if (refusal) throw conflict('not_deployable', refusal);
     const scriptsUri = settings.scripts[found.framework];
     if (!settings.roleArn || !scriptsUri) {

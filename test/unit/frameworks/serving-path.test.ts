@@ -82,8 +82,14 @@ describe('the serving path under the operator\'s model code setting (review 14b 
     expect(servingPath(torch, { modelCode: { allowed: true, localWorkers: true } })).toMatchObject({ path: 'deployable', framework: 'pytorch' });
   });
 
-  it('leaves XGBoost boosters (data, not code) deployable', () => {
+  it('leaves XGBoost boosters the scripts check (JSON, UBJ) deployable, and counts a legacy binary one, which they cannot check, as code (review 14c finding 1)', () => {
     expect(servingPath({ files: files('booster.ubj'), builtinRuntime: notRunnable }, local)).toMatchObject({ path: 'deployable', framework: 'xgboost' });
+    expect(servingPath({ files: files('model.json'), boosterJson: ['model.json'], builtinRuntime: notRunnable }, local)).toMatchObject({ path: 'deployable', framework: 'xgboost' });
+    for (const legacy of ['booster.bst', 'xgb.model']) {
+      expect(servingPath({ files: files(legacy), builtinRuntime: notRunnable }, local)).toMatchObject({ path: 'none', reason: expect.stringMatching(/legacy binary format.*MLHUB_ALLOW_MODEL_CODE=1/) });
+      expect(servingPath({ files: files(legacy), builtinRuntime: notRunnable }, cloud)).toMatchObject({ path: 'none', reason: expect.stringMatching(/legacy binary format.*endpointPickles/) });
+      expect(servingPath({ files: files(legacy), builtinRuntime: notRunnable }, { modelCode: { allowed: true, localWorkers: true } })).toMatchObject({ path: 'deployable' });
+    }
   });
 
   it('is read from MLHUB_ALLOW_MODEL_CODE, else MLHUB_ALLOW_PICKLES, and says nothing when neither is set', () => {
