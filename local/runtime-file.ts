@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomically } from './atomic-file';
 
 /**
  * `<data folder>/runtime.json`: which process serves a data folder, and where. `npm start` claims
@@ -131,11 +132,7 @@ export async function claimDataDir(dataDir: string, pid: number = process.pid): 
     await rm(staged, { force: true });
   }
 
-  const write = async (record: RuntimeRecord) => {
-    const next = `${path}.${pid}.tmp`;
-    await writeFile(next, `${JSON.stringify(record, null, 2)}\n`);
-    await rename(next, path);
-  };
+  const write = (record: RuntimeRecord) => writeFileAtomically(path, `${JSON.stringify(record, null, 2)}\n`);
   return {
     uncleanStop,
     publish: (addresses) => write({ ...own, ...addresses }),
@@ -170,8 +167,5 @@ export async function readRememberedPorts(dataDir: string): Promise<RememberedPo
 }
 
 export async function rememberPorts(dataDir: string, ports: RememberedPorts): Promise<void> {
-  const path = join(dataDir, PORTS_FILE);
-  const next = `${path}.${process.pid}.tmp`;
-  await writeFile(next, `${JSON.stringify(ports, null, 2)}\n`);
-  await rename(next, path);
+  await writeFileAtomically(join(dataDir, PORTS_FILE), `${JSON.stringify(ports, null, 2)}\n`);
 }

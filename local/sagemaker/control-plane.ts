@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { writeFileAtomically } from '../atomic-file';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { EndpointWorker, type StartOutcome, type WorkerReply } from './endpoint-worker';
@@ -55,6 +56,23 @@ interface State {
   models: Record<string, ModelEntry>;
   configs: Record<string, ConfigEntry>;
   endpoints: Record<string, EndpointEntry>;
+}
+
+/**
+ * The state a previous run saved. One that cannot be read (torn by a crash before saves were
+ * atomic, or edited by hand) is started afresh, logged, rather than keeping MLHub from starting:
+ * the workers that run left were stopped already, and its deployments then read as deleted outside
+ * MLHub (functions/frameworks/deployment-settling.ts), which their owners may deploy again.
+ */
+async function readState(path: string, log: (line: string) => void): Promise<State> {
+  try {
+    const state = JSON.parse(await readFile(path, 'utf8')) as Partial<State> | null;
+    if (state && typeof state === 'object' && [state.models, state.configs, state.endpoints].every((part) => part !== null && typeof part === 'object' && !Array.isArray(part))) return state as State;
+  } catch {
+    // Read as unreadable below.
+  }
+  log(`sagemaker: ${path} could not be read; the local SageMaker starts with no endpoints`);
+  return { models: {}, configs: {}, endpoints: {} };
 }
 
 export interface LocalSageMakerOptions {
@@ -124,6 +142,7 @@ export class LocalSageMaker {
   /** Each endpoint's bringUp in progress (unpacking, then starting its worker), which a delete waits for. */
   private readonly bringing = new Map<string, Promise<void>>();
   private readonly statePath: string;
+  private saving: Promise<void> = Promise.resolve();
   private readonly pidFile: WorkerPidFile;
   /** Invocations being served per endpoint, held to its MaxConcurrency. */
   private readonly inFlight = new Map<string, number>();
@@ -140,7 +159,7 @@ export class LocalSageMaker {
   async open(): Promise<void> {
     await mkdir(this.options.directory, { recursive: true });
     await this.pidFile.reap(this.options.serveScript, this.options.directory, this.options.log);
-    if (existsSync(this.statePath)) this.state = JSON.parse(await readFile(this.statePath, 'utf8')) as State;
+    if (existsSync(this.statePath)) this.state = await readState(this.statePath, this.options.log);
     for (const endpoint of Object.values(this.state.endpoints)) if (endpoint.status === 'Creating') void this.bringUp(endpoint);
   }
 
@@ -148,8 +167,12 @@ export class LocalSageMaker {
     return `arn:aws:sagemaker:${this.options.region}:${this.options.account}:${kind}/${name.toLowerCase()}`;
   }
 
-  private async save(): Promise<void> {
-    await writeFile(this.statePath, JSON.stringify(this.state, null, 2));
+  /** Writes the state whole (a kill -9 mid-write leaves the last one), in order, one after another. */
+  private save(): Promise<void> {
+    const text = JSON.stringify(this.state, null, 2);
+    const saved = this.saving.then(() => writeFileAtomically(this.statePath, text));
+    this.saving = saved.catch(() => undefined);
+    return saved;
   }
 
   /** Runs one control-plane operation (the X-Amz-Target's name) on its JSON input. */

@@ -1,4 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomically } from '../atomic-file';
 
 /** The environment variable that marks a worker as one local SageMaker's; its value is that SageMaker's state folder. */
 export const WORKER_OWNER_ENV = 'MLHUB_LOCAL_SAGEMAKER';
@@ -81,7 +82,7 @@ export class WorkerPidFile {
   /** Writes in order, one after another, so the file always holds the latest record whole. */
   private save(): Promise<void> {
     const text = JSON.stringify(Object.fromEntries(this.pids));
-    this.writing = this.writing.then(() => writeFile(this.path, text)).catch(() => undefined);
+    this.writing = this.writing.then(() => writeFileAtomically(this.path, text)).catch(() => undefined);
     return this.writing;
   }
 }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -75,6 +75,28 @@ afterAll(async () => {
 });
 
 describe('the local SageMaker', () => {
+  it('starts on a folder whose state a crash tore, with no endpoints, and saves its state whole', async () => {
+    const torn = await mkdtemp(join(tmpdir(), 'mlhub-local-sagemaker-torn-'));
+    try {
+      await writeFile(join(torn, 'state.json'), '{"models": {"m": {"ModelName"');
+      const logged: string[] = [];
+      const fresh = new LocalSageMaker({
+        directory: torn, region, account: '000000000000', openObject: async () => Readable.from([]),
+        python: '/usr/bin/python3', serveScript: join(scriptsDir, 'serve.py'), startTimeoutMs: 60_000, idleMs: 3_600_000, log: (line) => logged.push(line),
+      });
+      await fresh.open();
+      expect(logged.some((line) => /state\.json could not be read; the local SageMaker starts with no endpoints/.test(line))).toBe(true);
+      await expect(fresh.operate('DescribeEndpoint', { EndpointName: 'm' })).rejects.toThrow(/Could not find endpoint/i);
+      // Its next save replaces the torn file with a whole one.
+      await fresh.operate('CreateModel', { ModelName: 'whole', PrimaryContainer: { Image: 'sklearn-image', ModelDataUrl: 's3://bundles/models/whole.tar.gz' }, ExecutionRoleArn: 'arn:aws:iam::000000000000:role/r' }).catch(() => undefined);
+      const saved = await readFile(join(torn, 'state.json'), 'utf8');
+      expect(() => JSON.parse(saved)).not.toThrow();
+      fresh.close();
+    } finally {
+      await rm(torn, { recursive: true, force: true });
+    }
+  });
+
   it('answers nothing unsigned or signed with other credentials, as AWS does', async () => {
     const unsigned = await fetch(server.endpoint, { method: 'POST', headers: { 'x-amz-target': 'SageMaker.DescribeEndpoint', 'content-type': 'application/x-amz-json-1.1' }, body: '{"EndpointName":"x"}' });
     expect(unsigned.status).toBe(403);

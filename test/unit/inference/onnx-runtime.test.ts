@@ -191,7 +191,8 @@ describe('built-in ONNX Runtime, end to end at the core', () => {
   });
 
   it('refuses oversized input with 413', async () => {
-    const small = { ...config.limits, maxInputElements: 100, maxImagePixels: 500 };
+    // The digits model takes 28×28 (784 pixels, within the bound); the 30×30 image sent is not.
+    const small = { ...config.limits, maxInputElements: 100, maxImagePixels: 800 };
     expect(() => parseJsonInput({ input: seededValues(101, 1) }, small)).toThrow(expect.objectContaining({ kind: 'too_large' }));
     const tooBig = parseImageInput(encodePng(patternImage(30, 30, 1)), 'image/png', small);
     const limited = testEngine(shelf, { ...config, limits: small });

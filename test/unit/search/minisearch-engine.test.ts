@@ -376,7 +376,7 @@ describe('MiniSearchEngine scoring cache across writes', () => {
       const fresh = createMiniSearchEngine([...current.values()]);
       for (const q of searches) expect(answer(engine, q, viewer), `round ${round} q=${q}`).toEqual(answer(fresh, q, viewer));
     }
-  });
+  }, 120_000);
 });
 
 describe('MiniSearchEngine term scores patched across writes that leave the statistics alone', () => {
@@ -413,7 +413,7 @@ describe('MiniSearchEngine term scores patched across writes that leave the stat
       expect(patched, `round ${round}`).toEqual(answers(viewer));
       internals.cache = kept;
     }
-  });
+  }, 120_000);
 });
 
 describe('ScoringCache.afterWrite', () => {
