@@ -27,6 +27,12 @@ export interface GatewayOptions {
    * failures of the gateway itself. Lines hold URLs as sent: the local runtime redacts them.
    */
   readonly log?: (line: string) => void;
+  /**
+   * Requests wait for this before any handler runs (the listening socket comes first, so that
+   * the runtime knows its URL before it starts what the handlers read it from); one that
+   * rejects fails them as API Gateway does a failed integration (500).
+   */
+  readonly ready?: Promise<void>;
 }
 
 export interface RunningGateway {
@@ -185,6 +191,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         return;
       }
 
+      await options.ready;
       const module = route ? route.handler : options.fallbackModule;
       const handler = await handlerFor(module);
       const context = lambdaContext(`mlhub-${route?.id ?? 'notRouted'}`, requestId, route?.memoryMb ?? 128, route?.timeoutSeconds ?? 3);

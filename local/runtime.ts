@@ -107,6 +107,19 @@ async function reconcileAfterUncleanStop(log: (line: string) => void): Promise<v
   log(`Search index: ${index.engine.size} models at change ${index.sequence}, rebuilt from the table (the previous run did not stop cleanly)`);
 }
 
+/** A promise the gateway's requests wait on: opened once the runtime is ready, failed if its start fails. */
+function startupGate(): { readonly ready: Promise<void>; open(): void; fail(error: unknown): void } {
+  let open!: () => void;
+  let fail!: (error: unknown) => void;
+  const ready = new Promise<void>((resolve, reject) => {
+    open = resolve;
+    fail = reject;
+  });
+  // Requests that never came leave no unhandled rejection behind.
+  ready.catch(() => undefined);
+  return { ready, open, fail };
+}
+
 async function loadHandler<Handler = LambdaHandler>(module: string): Promise<Handler> {
   const loaded = (await import(pathToFileURL(join(handlersDir, `${module}.ts`)).href)) as { handler?: Handler };
   if (typeof loaded.handler !== 'function') throw new Error(`functions/handlers/${module}.ts exports no handler`);
@@ -184,6 +197,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   await mkdir(join(dataDir, 'dynamodb'), { recursive: true });
   await mkdir(join(dataDir, 's3'), { recursive: true });
 
+  const startup = startupGate();
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const close of stops.reverse()) await close().catch(() => undefined);
@@ -231,6 +245,29 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const table = await ensureTable(dynamoClient, LOCAL_TABLE);
     dynamoClient.destroy();
 
+    // The gateway listens first, holding requests until the runtime is ready, so that its address
+    // is in the environment (the issuer's JWKS URI, DOI landing pages) before anything can run a
+    // handler: the sweep, the indexer and the other event functions build the same shared
+    // services (functions/platform/table-services.ts) as the routes, and keep them for the
+    // process's life. Built earlier, they kept no dev user and no issuer: every request a 401.
+    const issuer = await openLocalIssuer(dataDir);
+    const gateway = await startGateway({
+      host: options.host,
+      port: options.port,
+      routes: ROUTES,
+      loadHandler: (module) => loadScoped<LambdaHandler>(module),
+      fallbackModule: FALLBACK_HANDLER,
+      staticDocuments: new Map<string, unknown>([
+        [JWKS_PATH, issuer.jwks],
+        ['/.well-known/openid-configuration', { issuer: issuer.issuer, jwks_uri: JWKS_PATH, id_token_signing_alg_values_supported: ['ES256'] }],
+      ]),
+      ready: startup.ready,
+      ...(accessLog ? { log: accessLog } : {}),
+    });
+    stops.push(gateway.close);
+    Object.assign(process.env, identityEnvironment(issuer, gateway.port, options), publishingEnvironment(gateway.url));
+    if (!options.devUser) delete process.env[IDENTITY_ENV.devUser];
+
     // Before the gateway: the stores a request builds must find the table change sink attached.
     const events = startEventDispatcher({
       functions: CATALOGUE_FUNCTIONS,
@@ -254,22 +291,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     if (options.uncleanStop) await reconcileAfterUncleanStop(log);
     else startSearchIndexer(log);
 
-    const issuer = await openLocalIssuer(dataDir);
-    const gateway = await startGateway({
-      host: options.host,
-      port: options.port,
-      routes: ROUTES,
-      loadHandler: (module) => loadScoped<LambdaHandler>(module),
-      fallbackModule: FALLBACK_HANDLER,
-      staticDocuments: new Map<string, unknown>([
-        [JWKS_PATH, issuer.jwks],
-        ['/.well-known/openid-configuration', { issuer: issuer.issuer, jwks_uri: JWKS_PATH, id_token_signing_alg_values_supported: ['ES256'] }],
-      ]),
-      ...(accessLog ? { log: accessLog } : {}),
-    });
-    stops.push(gateway.close);
-    Object.assign(process.env, identityEnvironment(issuer, gateway.port, options), publishingEnvironment(gateway.url));
-    if (!options.devUser) delete process.env[IDENTITY_ENV.devUser];
+    startup.open();
     // A new data folder starts with the demo model, so the README's predict example just works.
     // The seeding goes through the API like any caller, so the user's limits (MLHUB_RATE_LIMITS) may
     // stop it: then it is one line in the log, and the runtime starts all the same.
@@ -294,6 +316,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       stop,
     };
   } catch (error) {
+    startup.fail(error);
     await stop();
     throw error;
   }
