@@ -5,6 +5,7 @@ import { CITATION_FORMAT_NAMES, CITATION_FORMATS, CITATION_STYLE_NAMES, DEFAULT_
 import { MAX_VERSION_NUMBER } from '../versions/version-records';
 import { MODEL_TYPES } from '../registry/model-type';
 import { flagText, modelParams, wholeNumberText, withdrawalReasonQuery } from './parameters';
+import { label } from './labels';
 import { echoed } from './request-errors';
 import { scholarlyFields } from './scholarly-metadata';
 import { contract } from './route-contract';
@@ -38,7 +39,8 @@ export const modelDocument = z.strictObject({
   meta_data: metaObject,
   description: text(10_000),
   reference: text(2_000),
-  discipline: text(200),
+  // Trimmed as keywords are: a facet value with spaces around it matched no discipline= filter (review 13c F2).
+  discipline: z.optional(z.nullable(label(200))),
   visibility: z.optional(z.enum(['private', 'public'], { error: "must be 'private' or 'public'" })),
   ...scholarlyFields,
   ...Object.fromEntries(['owner', 'created', 'updated', 'revision', 'latest_version', 'versions', 'grants', 'user', 'version', 'bundle', 'doi', 'concept_doi']

@@ -21,22 +21,42 @@ export function orcidChecksumValid(orcid: string): boolean {
   return digits[15] === (result === 10 ? 'X' : String(result));
 }
 
-/** The form ORCID displays an iD in (ORCID, "Display guidelines"): this, then the bare iD. */
-const ORCID_URL_PREFIX = 'https://orcid.org/';
+/** An iD's own form: four groups of four digits, the last a check digit or `X` (ORCID, "Structure of the ORCID Identifier"). */
+const ORCID_ID = /^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$/i;
+/**
+ * The URL forms an iD is written in: `https://orcid.org/` as ORCID displays it ("Display
+ * guidelines"), `http://` as it did until 2017 and DataCite and Crossref metadata still carry,
+ * `www.`, any case of scheme and host, a trailing `/` (review 13c F3).
+ */
+const ORCID_URL = /^(?:https?:\/\/(?:www\.)?orcid\.org\/)(.*?)\/?$/i;
 
 /**
- * An ORCID iD as MLHub stores and compares it: bare (`0000-0002-1825-0097`), its
- * `https://orcid.org/` form stripped; anything else as it is. A record's authors and search's
+ * An ORCID iD as MLHub stores and compares it: bare (`0000-0002-1825-0097`, `X` upper-case), from
+ * any of its URL forms (ORCID_URL); anything else as it is. A record's authors and search's
  * `author=` both read iDs through this.
  */
-export const bareOrcid = (value: string): string => (value.startsWith(ORCID_URL_PREFIX) ? value.slice(ORCID_URL_PREFIX.length) : value);
+export function bareOrcid(value: string): string {
+  const id = ORCID_URL.exec(value)?.[1] ?? value;
+  return ORCID_ID.test(id) ? id.toUpperCase() : value;
+}
 
-/** An ORCID iD as `0000-0002-1825-0097`, or its https://orcid.org/ URL; stored bare. */
+/** Whether `value` is written as an ORCID iD (bare or a URL form), valid or not: a name never is. */
+export const looksLikeOrcid = (value: string): boolean => ORCID_URL.test(value) || ORCID_ID.test(value);
+
+/**
+ * An ORCID iD, bare or in a URL form, that is not valid, with why; undefined for a valid one.
+ * Search's `author=` refuses such a value rather than match nothing.
+ */
+export function orcidProblem(value: string): string | undefined {
+  const id = bareOrcid(value);
+  if (!ORCID_ID.test(id)) return 'must be an ORCID iD such as 0000-0002-1825-0097';
+  return orcidChecksumValid(id) ? undefined : 'has a wrong check digit (ISO 7064 MOD 11-2): check the ORCID iD';
+}
+
+/** An ORCID iD as `0000-0002-1825-0097`, or a URL form of it; stored bare. */
 const orcid = z.pipe(
-  z.string({ error: 'must be a string' }).check(
-    z.regex(/^(?:https:\/\/orcid\.org\/)?\d{4}-\d{4}-\d{4}-\d{3}[\dX]$/, 'must be an ORCID iD such as 0000-0002-1825-0097'),
-    z.refine((value) => orcidChecksumValid(bareOrcid(value)), 'has a wrong check digit (ISO 7064 MOD 11-2): check the ORCID iD'),
-  ),
+  z.string({ error: 'must be a string' }).check(z.refine((value) => !orcidProblem(value), { error: (issue) => orcidProblem(issue.input as string) ?? 'must be an ORCID iD' }))
+    .register(z.globalRegistry, { description: 'An ORCID iD, 0000-0002-1825-0097 with a valid check digit, or its URL (https://orcid.org/…; http, www., any case, a trailing / too); stored bare' }),
   z.transform(bareOrcid),
 );
 

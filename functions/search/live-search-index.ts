@@ -7,7 +7,7 @@ import { CorruptSnapshotError, type SearchSnapshots, type SnapshotPointer } from
 export type IndexOrigin = { readonly kind: 'snapshot'; readonly pointer: SnapshotPointer } | { readonly kind: 'rebuilt'; readonly reason: string };
 
 /** What a catch-up found: the changes applied, or that the log no longer reaches back to the index (trimmed past it). */
-export type CatchUp = { readonly status: 'current'; readonly applied: number } | { readonly status: 'stale' };
+export type CatchUp = { readonly status: 'current'; readonly applied: number } | { readonly status: 'stale'; readonly reason: string };
 
 export interface LiveIndexDeps {
   readonly engine: SearchEngineKind;
@@ -45,16 +45,18 @@ export class LiveSearchIndex {
    */
   static async fromPointer(deps: LiveIndexDeps, pointer: SnapshotPointer): Promise<LiveSearchIndex | { readonly unusable: string }> {
     if (pointer.format !== deps.engine.format) return { unusable: `the snapshot is of format ${pointer.format}, not ${deps.engine.format}` };
-    let bytes: Buffer | undefined;
+    let content: Awaited<ReturnType<SearchSnapshots['readSnapshot']>>;
     try {
-      bytes = await deps.snapshots.readSnapshot(pointer.key);
+      content = await deps.snapshots.readSnapshot(pointer.key);
     } catch (error) {
       if (error instanceof CorruptSnapshotError) return { unusable: `the snapshot ${pointer.key} is corrupt (${error.message})` };
       return { unusable: `the snapshot ${pointer.key} could not be read (${(error as Error).message})` };
     }
-    if (!bytes) return { unusable: `the snapshot ${pointer.key} is missing` };
+    if (!content) return { unusable: `the snapshot ${pointer.key} is missing` };
+    // A pointer naming an older (or newer) snapshot than its sequence says would skip changes for good.
+    if (content.sequence !== pointer.sequence) return { unusable: `the pointer says sequence ${pointer.sequence} but the snapshot ${pointer.key} holds ${content.sequence}` };
     try {
-      return new LiveSearchIndex(deps, deps.engine.load(bytes), pointer.sequence, { kind: 'snapshot', pointer });
+      return new LiveSearchIndex(deps, deps.engine.load(content.bytes), pointer.sequence, { kind: 'snapshot', pointer });
     } catch (error) {
       return { unusable: `the snapshot ${pointer.key} is corrupt (${(error as Error).message})` };
     }
@@ -73,11 +75,14 @@ export class LiveSearchIndex {
    * in sequence order; the mark moves over an unbroken run only, so an entry whose writer has
    * taken its number but not yet written it is read next time, and the ones after it applied
    * again in order; a hole open longer than HOLE_PATIENCE_MS is stepped over. `stale` when the
-   * log was trimmed past the mark: only a newer snapshot or a rebuild can bring this index current.
+   * log was trimmed past the mark, or its head is below the mark (the table restored from an older
+   * backup, or a bucket of another table): only a newer snapshot or a rebuild can bring it current.
    */
   async catchUp(): Promise<CatchUp> {
     const { changes, head } = await this.deps.log.changesAfter(this.mark);
-    if (head.trimmedThrough > this.mark) return { status: 'stale' };
+    if (head.trimmedThrough > this.mark) return { status: 'stale', reason: 'the change log was trimmed past the index' };
+    // An index ahead of the log would ignore every change numbered up to its mark (review 13c F1).
+    if (head.sequence < this.mark) return { status: 'stale', reason: `the index is at change ${this.mark}, past the change log's head ${head.sequence}` };
     this.apply(changes);
     return { status: 'current', applied: changes.length };
   }

@@ -48,7 +48,8 @@ export function searchDocumentOf(items: readonly Item[]): SearchDocument | undef
     ...(model.description ? { description: model.description } : {}),
     keywords: model.keywords ?? [],
     authors: (model.authors ?? []).map((author) => ({ name: author.name, ...(author.orcid ? { orcid: author.orcid } : {}) })),
-    ...(model.discipline ? { discipline: model.discipline } : {}),
+    // Records stored before discipline was trimmed on input are trimmed here, as the filter trims its value.
+    ...(model.discipline?.trim() ? { discipline: model.discipline.trim() } : {}),
     ...(model.task ? { task: model.task } : {}),
     ...(model.license ? { license: model.license } : {}),
     type: model.type,

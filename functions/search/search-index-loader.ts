@@ -72,12 +72,13 @@ export class SearchIndexLoader {
     }
     let current = this.current as LiveSearchIndex;
     if ((await current.catchUp()).status === 'stale') {
-      // The log no longer reaches back to this index: a newer snapshot, or the table.
+      // The log no longer reaches back to this index (or is behind it): a newer snapshot, or the table.
       this.pointerEtag = undefined;
       await this.checkPointer().catch((error: unknown) => this.deps.onPointerError?.(error as Error));
       current = this.current as LiveSearchIndex;
-      if ((await current.catchUp()).status === 'stale') {
-        current = await this.rebuild('the change log was trimmed past the snapshot');
+      const again = await current.catchUp();
+      if (again.status === 'stale') {
+        current = await this.rebuild(again.reason);
         await current.catchUp();
       }
     }

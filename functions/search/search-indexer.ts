@@ -76,9 +76,15 @@ export class SearchIndexer {
     if (read.status === 'found') {
       const loaded = await LiveSearchIndex.fromPointer(this.deps, read.pointer);
       if (loaded instanceof LiveSearchIndex) {
-        this.pointers = [read.pointer];
-        if ((await loaded.catchUp()).status === 'current') index = loaded;
-        else reason = 'the change log was trimmed past the snapshot';
+        const caught = await loaded.catchUp();
+        // Only a snapshot in use counts as the previous one: trimming the log through a damaged
+        // pointer's sequence (ahead of the log) would cut entries no snapshot holds.
+        if (caught.status === 'current') {
+          index = loaded;
+          this.pointers = [read.pointer];
+        } else {
+          reason = caught.reason;
+        }
       } else {
         reason = loaded.unusable;
       }
@@ -123,7 +129,7 @@ export class SearchIndexer {
     let current = await this.start();
     const caught = await current.catchUp();
     if (caught.status === 'stale') {
-      current = await LiveSearchIndex.rebuild(this.deps, 'the change log was trimmed past the index');
+      current = await LiveSearchIndex.rebuild(this.deps, caught.reason);
       await current.catchUp();
       this.index = current;
       this.changesSinceSnapshot = Number.POSITIVE_INFINITY;

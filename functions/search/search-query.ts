@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { label } from '../contracts/labels';
-import { bareOrcid } from '../contracts/scholarly-metadata';
+import { bareOrcid, looksLikeOrcid, orcidProblem } from '../contracts/scholarly-metadata';
 import { anyCase, booleanText } from '../contracts/parameters';
 import { invalid } from '../errors/app-error';
 import { visible } from '../contracts/request-errors';
@@ -129,7 +129,10 @@ const fullText = (alias: string) => label(MAX_QUERY_TEXT).register(z.globalRegis
 export const searchParameters = {
   q: z.optional(fullText("alias search, the Hugging Face Hub's name")),
   search: z.optional(fullText("alias of q, as the Hugging Face Hub names it")),
-  author: z.optional(filterText('Only models with this scholarly author: a name, or an ORCID iD, bare or as its https://orcid.org/ URL (the account that owns a model is owner)')),
+  // A value written as an ORCID iD that is not a valid one would match nothing, silently: refused instead.
+  author: z.optional(filterText('Only models with this scholarly author: a name, or an ORCID iD, bare or as its https://orcid.org/ URL (http, www., any case, a trailing / too; an iD with a wrong check digit is 400) (the account that owns a model is owner)').check(
+    z.refine((value) => !looksLikeOrcid(value) || !orcidProblem(value), { error: (issue) => orcidProblem(issue.input as string) ?? 'must be an ORCID iD' }),
+  )),
   owner: z.optional(filterText("Only models owned by this user id (the Hugging Face Hub's author)")),
   type: z.optional(frameworkParameter('framework')),
   framework: z.optional(frameworkParameter('type')),

@@ -18,6 +18,12 @@ describe('the model document: its contract, then modelFieldsOf', () => {
     expect(parsed.fields).toEqual({ type: 'ScikitLearn', meta: { k: 1 }, description: 'd', reference: 'doi:10.1/x', discipline: 'HEP' });
   });
 
+  it('trims discipline as it trims keywords, and refuses one of spaces only (review 13c F2)', () => {
+    expect(parseModelDocument({ type: 'onnx', discipline: '  High-energy physics  ' }).fields.discipline).toBe('High-energy physics');
+    expect(() => parseModelDocument({ type: 'onnx', discipline: '   ' })).toThrow(/discipline.*must not be empty/);
+    expect(parseModelDocument({ type: 'onnx', discipline: null }).fields.discipline).toBeNull();
+  });
+
   it('rejects meta and meta_data that disagree', () => {
     expect(() => parseModelDocument({ meta: { a: 1 }, meta_data: { a: 2 } })).toThrow(/either 'meta' or 'meta_data'/);
   });

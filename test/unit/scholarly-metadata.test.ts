@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { modelDocument } from '../../functions/contracts/model-contracts';
 import { parseRequestPart } from '../../functions/contracts/request-errors';
-import { doiIn, orcidChecksumValid } from '../../functions/contracts/scholarly-metadata';
+import { bareOrcid, doiIn, orcidChecksumValid } from '../../functions/contracts/scholarly-metadata';
 
 const parse = (body: unknown) => parseRequestPart('body', modelDocument, body);
 
@@ -43,6 +43,14 @@ describe('the scholarly fields of a model document', () => {
     expect(doc.related_identifiers).toHaveLength(3);
   });
 
+  it('takes an ORCID iD in each URL form and stores it bare, the same form search\'s author= reads (review 13c F3)', () => {
+    for (const form of ['http://orcid.org/0000-0002-1825-0097', 'https://orcid.org/0000-0002-1825-0097/', 'HTTPS://ORCID.ORG/0000-0002-1825-0097', 'https://www.orcid.org/0000-0002-1825-0097']) {
+      expect(parse({ type: 'onnx', authors: [{ name: 'Josiah Carberry', orcid: form }] }).authors?.[0]?.orcid, form).toBe('0000-0002-1825-0097');
+      expect(bareOrcid(form), form).toBe('0000-0002-1825-0097');
+    }
+    expect(bareOrcid('Lovelace, Ada')).toBe('Lovelace, Ada');
+  });
+
   it('takes an organization as an author, named whole', () => {
     expect(parse({ type: 'onnx', authors: [{ name: 'Google Research and DeepMind', name_type: 'Organizational' }] }).authors)
       .toEqual([{ name: 'Google Research and DeepMind', name_type: 'Organizational', role: 'creator' }]);
@@ -50,6 +58,8 @@ describe('the scholarly fields of a model document', () => {
 
   it.each([
     [{ authors: [{ name: 'A', orcid: '0000-0002-1825-0098' }] }, /authors\.0\.orcid has a wrong check digit/],
+    [{ authors: [{ name: 'A', orcid: 'https://orcid.org/Ada' }] }, /authors\.0\.orcid must be an ORCID iD such as/],
+    [{ authors: [{ name: 'A', orcid: '0000000218250097' }] }, /authors\.0\.orcid must be an ORCID iD such as/],
     [{ authors: [{ name: 'A', affiliation: { name: 'X', ror: 'not-a-ror' } }] }, /authors\.0\.affiliation\.ror must be a ROR id/],
     [{ authors: [{ name: 'A', role: 'Boss' }] }, /authors\.0\.role must be one of creator/],
     [{ authors: [{ name: 'Google Research', name_type: 'Organizational', orcid: '0000-0002-1825-0097' }] }, /authors\.0\.orcid is an ORCID iD, which names a person/],

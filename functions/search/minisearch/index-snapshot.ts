@@ -7,12 +7,13 @@ import { internalsOf } from './term-scorer';
 /** The format tag and version of a snapshot; a snapshot of another version is refused, and the caller rebuilds from the table. */
 export const SNAPSHOT_FORMAT = 'mlhub-search-minisearch';
 /**
- * 4: terms folded (text-analysis.ts: NFKD, Latin diacritics removed). 3: with the facet
+ * 5: terms cut at MAX_TERM_LENGTH (text-analysis.ts), so a longer word of an older snapshot would
+ * be a term no query reaches. 4: terms folded (text-analysis.ts: NFKD, Latin diacritics removed). 3: with the facet
  * dictionary and each document's facet value ids (recording them again was a tenth of a load),
  * postings ascending by short id. 2: postings as a flat Int32Array. 1: MiniSearch's toJSON beside
  * the documents, 5 s to load at 100k models.
  */
-export const SNAPSHOT_VERSION = 4;
+export const SNAPSHOT_VERSION = 5;
 
 /** A snapshot that cannot be loaded: not this format, another version, or damaged. The message says which. */
 export class SearchSnapshotError extends Error {

@@ -29,18 +29,54 @@ export const normalizeUnicode = (text: string): string => (NON_ASCII.test(text) 
 
 /** A letter or digit, then letters, digits and the combining marks that belong to them. */
 const WORD = /[\p{L}\p{N}][\p{L}\p{M}\p{N}]*/gu;
-/** A word with joiners inside: `resnet_50`, `mnist-cnn`, `v1.2`. */
-const JOINED = /[\p{L}\p{N}][\p{L}\p{M}\p{N}]*(?:[-_.][\p{L}\p{N}][\p{L}\p{M}\p{N}]*)+/gu;
+/** What joins the words of one identifier: `resnet_50`, `mnist-cnn`, `v1.2`. */
+const JOINERS = new Set(['-', '_', '.']);
+
+/**
+ * The words of `text` with their offsets, and the joined words (two or more words each followed
+ * by a single joiner and the next word), in one pass over the words. A regex for joined words
+ * restarted at every letter of a long word and ran to its end: quadratic in the word's length
+ * (one 10,000-letter word took 1.3 s to tokenize, and as long per highlight: review 13c F5).
+ */
+function wordsOf(text: string): { words: RegExpMatchArray[]; joined: { from: number; to: number }[] } {
+  const words = [...text.matchAll(WORD)];
+  const joined: { from: number; to: number }[] = [];
+  let first = 0;
+  for (let i = 1; i <= words.length; i += 1) {
+    const previous = words[i - 1] as RegExpMatchArray;
+    const end = (previous.index as number) + previous[0].length;
+    const next = words[i];
+    if (next && next.index === end + 1 && JOINERS.has(text.charAt(end))) continue;
+    if (i - 1 > first) joined.push({ from: (words[first] as RegExpMatchArray).index as number, to: end });
+    first = i;
+  }
+  return { words, joined };
+}
 /** The Combining Diacritical Marks block: the accents NFKD splits from Latin (and Greek, Cyrillic) letters. */
 const LATIN_DIACRITICS = /[\u0300-\u036f]/g;
 /** Lowercase Latin letters that carry a stroke or are ligatures, with no decomposition to strip (Lucene's ASCIIFoldingFilter spells them so). */
 const LATIN_LETTERS: Readonly<Record<string, string>> = { 'ß': 'ss', 'æ': 'ae', 'œ': 'oe', 'ø': 'o', 'ł': 'l', 'đ': 'd', 'ð': 'd', 'þ': 'th', 'ı': 'i', 'ħ': 'h', 'ŧ': 't' };
 const LATIN_LETTER = /[ßæœøłđðþıħŧ]/g;
 
-/** A word folded (see above), not stemmed; ASCII words are only lowercased. */
-export function foldWord(word: string): string {
+/**
+ * The longest term, in UTF-16 code units, before and after folding: a longer word is cut there
+ * (Lucene's StandardTokenizer cuts at its maxTokenLength, 255, likewise). NFKD expands a character
+ * up to 18 (U+FDFA), so without the cut one 10,000-character word became a 180,000-character term.
+ */
+export const MAX_TERM_LENGTH = 255;
+
+/** `text` cut to `MAX_TERM_LENGTH` code units, never between the halves of a surrogate pair. */
+function capped(text: string): string {
+  if (text.length <= MAX_TERM_LENGTH) return text;
+  const last = text.charCodeAt(MAX_TERM_LENGTH - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? MAX_TERM_LENGTH - 1 : MAX_TERM_LENGTH);
+}
+
+/** A word folded (see above), not stemmed, at most MAX_TERM_LENGTH long; ASCII words are only lowercased. */
+export function foldWord(raw: string): string {
+  const word = capped(raw);
   if (!NON_ASCII.test(word)) return word.toLowerCase();
-  return word.normalize('NFKD').replace(LATIN_DIACRITICS, '').toLowerCase().replace(LATIN_LETTER, (letter) => LATIN_LETTERS[letter] as string).normalize('NFC');
+  return capped(word.normalize('NFKD').replace(LATIN_DIACRITICS, '').toLowerCase().replace(LATIN_LETTER, (letter) => LATIN_LETTERS[letter] as string).normalize('NFC'));
 }
 const JOINER = /[-_.]/g;
 
@@ -61,9 +97,8 @@ export const tokenizeQuery = (text: string): string[] => text.match(WORD) ?? [];
 
 /** The words of a document's field, with each joined word also whole (see above). */
 export function tokenizeDocument(text: string): string[] {
-  const words: string[] = [...(text.match(WORD) ?? [])];
-  for (const joined of text.match(JOINED) ?? []) words.push(joined.replace(JOINER, ''));
-  return words;
+  const { words, joined } = wordsOf(text);
+  return [...words.map((word) => word[0]), ...joined.map(({ from, to }) => text.slice(from, to).replace(JOINER, ''))];
 }
 
 const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -76,15 +111,19 @@ export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (ch
  */
 export function highlight(text: string, terms: ReadonlySet<string>): string | undefined {
   // Words first; a joined word is marked whole only where none of its words is (`resnet50` finds `resnet_50`).
+  const { words, joined } = wordsOf(text);
   const ranges: [number, number][] = [];
-  for (const match of text.matchAll(WORD)) {
-    if (terms.has(processTerm(match[0]))) ranges.push([match.index, match.index + match[0].length]);
+  for (const match of words) {
+    const from = match.index as number;
+    if (terms.has(processTerm(match[0]))) ranges.push([from, from + match[0].length]);
   }
-  for (const match of text.matchAll(JOINED)) {
-    const from = match.index;
-    const to = from + match[0].length;
-    if (ranges.some(([start]) => start >= from && start < to)) continue;
-    if (terms.has(processTerm(match[0].replace(JOINER, '')))) ranges.push([from, to]);
+  // Both lists are in text order: one cursor over the word ranges finds those inside a joined word.
+  let cursor = 0;
+  const wordRanges = ranges.length;
+  for (const { from, to } of joined) {
+    while (cursor < wordRanges && (ranges[cursor] as [number, number])[0] < from) cursor += 1;
+    if (cursor < wordRanges && (ranges[cursor] as [number, number])[0] < to) continue;
+    if (terms.has(processTerm(text.slice(from, to).replace(JOINER, '')))) ranges.push([from, to]);
   }
   if (ranges.length === 0) return undefined;
   ranges.sort((a, b) => a[0] - b[0]);

@@ -4,6 +4,7 @@ import { isAppError } from '../../../functions/errors/app-error';
 import { createMiniSearchEngine, loadMiniSearchEngine, SearchSnapshotError, SNAPSHOT_VERSION } from '../../../functions/search/minisearch/minisearch-engine';
 import type { IndexWrite } from '../../../functions/search/minisearch/index-write';
 import { ScoringCache } from '../../../functions/search/minisearch/term-scorer';
+import { highlight, MAX_TERM_LENGTH, processTerm, tokenizeDocument } from '../../../functions/search/minisearch/text-analysis';
 import { SEARCH_SORTS, type SearchDocument, type SearchQuery, type SearchSort, type SearchViewer } from '../../../functions/search/search-engine';
 import { allPages, bruteFacets, mayRead, names, query, searchDocument } from './search-fixtures';
 
@@ -524,5 +525,35 @@ describe('MiniSearchEngine snapshots', () => {
       expect(() => loadMiniSearchEngine(bad)).toThrow(SearchSnapshotError);
       expect(() => loadMiniSearchEngine(bad)).toThrow(message);
     }
+  });
+});
+
+describe('MiniSearchEngine text whose folding expands it (review 13c F5)', () => {
+  // U+FDFA is one letter that NFKD spells in 18 characters (4 words): 10,000 of them were one
+  // 10,000-letter word and a 180,000-character term, and tokenizing it took quadratic work.
+  const ligature = '\ufdfa';
+  const bomb = searchDocument({ name: 'lig-3', title: 'ligbomb3 test', description: ligature.repeat(10_000), keywords: Array.from({ length: 20 }, () => ligature.repeat(40)), visibility: 'public' });
+  const plain = searchDocument({ name: 'plain', title: 'a test model', description: `${'x'.repeat(50_000)}-y`, visibility: 'public' });
+  const engine = createMiniSearchEngine([bomb, plain]);
+  const terms = (JSON.parse(engine.serialize().subarray(0, engine.serialize().indexOf(0x0a)).toString('utf8')) as { terms: string[] }).terms;
+
+  it('indexes no term longer than MAX_TERM_LENGTH, before or after folding', () => {
+    expect(processTerm(ligature.repeat(10_000)).length).toBeLessThanOrEqual(MAX_TERM_LENGTH);
+    expect(Math.max(...terms.map((term) => term.length))).toBeLessThanOrEqual(MAX_TERM_LENGTH);
+    // Work measured as what was indexed: a handful of terms, each capped.
+    expect(terms.reduce((sum, term) => sum + term.length, 0)).toBeLessThanOrEqual(30 * MAX_TERM_LENGTH);
+  });
+
+  it('finds and highlights the long word by its capped term, marking it once and whole', () => {
+    const hit = engine.search(query({ q: ligature.repeat(10_000) }), {}).hits;
+    expect(names(hit)).toEqual(['lig-3']);
+    expect(hit[0]?.highlights?.description).toBe(`<mark>${ligature.repeat(10_000)}</mark>`);
+    expect(names(engine.search(query({ q: 'test' }), {}).hits).sort()).toEqual(['lig-3', 'plain']);
+  });
+
+  it('still finds a long word joined to another whole, without its joiner', () => {
+    expect(tokenizeDocument(`${'x'.repeat(50_000)}-y`).map((word) => word.length)).toEqual([50_000, 1, 50_001]);
+    expect(tokenizeDocument('resnet_50 mnist-cnn v1.2 a..b')).toEqual(['resnet', '50', 'mnist', 'cnn', 'v1', '2', 'a', 'b', 'resnet50', 'mnistcnn', 'v12']);
+    expect(highlight('see mnist-cnn and resnet_50', new Set(['mnistcnn', 'resnet']))).toBe('see <mark>mnist-cnn</mark> and <mark>resnet</mark>_50');
   });
 });

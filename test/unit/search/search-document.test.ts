@@ -34,6 +34,11 @@ describe('searchDocumentOf: a model\'s items as the search index holds them', ()
     });
   });
 
+  it('trims a discipline stored with spaces around it (before input trimmed it), so the facet value is one the filter finds (review 13c F2)', () => {
+    expect(searchDocumentOf([meta({ discipline: ' spaced ' })])?.discipline).toBe('spaced');
+    expect(searchDocumentOf([meta({ discipline: '   ' })])).not.toHaveProperty('discipline');
+  });
+
   it('is none for a model being deleted, deleted or withdrawn, and for items with no record', () => {
     for (const state of ['deleting', 'deleted', 'withdrawn']) expect(searchDocumentOf([meta({ state }), grant('bob')]), state).toBeUndefined();
     expect(searchDocumentOf([grant('bob'), version(1)])).toBeUndefined();

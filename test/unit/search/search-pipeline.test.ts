@@ -297,6 +297,45 @@ describe('the snapshot lifecycle', () => {
     expect(reloaded.state()?.origin).toMatchObject({ kind: 'snapshot' });
   });
 
+  it('rebuilds from the table when the pointer\'s sequence is not a change number, not the snapshot\'s own, or past the log\'s head (review 13c F1)', async () => {
+    const name = fresh('forged');
+    await stores.registry.createModel(ada, name, { type: 'onnx', visibility: 'public', title: 'Public first' });
+    const indexer = new SearchIndexer(deps());
+    const older = (await indexer.indexModels([name], { forceSnapshot: true })).snapshot as SnapshotPointer;
+    await stores.registry.setAccess(ada, name, { visibility: 'private' });
+    const good = (await indexer.indexModels([name], { forceSnapshot: true })).snapshot as SnapshotPointer;
+    const later = fresh('forged-later');
+    await stores.registry.createModel(ada, later, { type: 'onnx', title: 'After the snapshot' });
+    await log.record(later);
+    const { sequence: head } = await log.head();
+    // A snapshot whose own sequence is past the log (a table restored from an older backup).
+    const ahead = await snapshots.write(arrayEngineKind().create().serialize(), { format: good.format, sequence: head + 1_000, documents: 0 });
+    const forged: Array<[string, unknown]> = [
+      ['far ahead', { ...good, sequence: 99_999_999 }],
+      ['a fraction', { ...good, sequence: 1.5 }],
+      ['beyond safe integers', { ...good, sequence: 1e300 }],
+      ['naming an older snapshot', { ...good, key: older.key }],
+      ['a snapshot past the log', ahead],
+    ];
+    for (const [label, body] of forged) {
+      await stores.s3.send(new PutObjectCommand({ Bucket: stores.bucket, Key: SEARCH_POINTER_KEY, Body: JSON.stringify(body) }));
+      const searches = loader();
+      const engine = await searches.index();
+      expect(engine.get(name)?.visibility, label).toBe('private');
+      expect(engine.get(later)?.title, label).toBe('After the snapshot');
+      expect(searches.state()?.origin.kind, label).toBe('rebuilt');
+      expect(searches.state()?.sequence, label).toBeLessThanOrEqual((await log.head()).sequence);
+    }
+    // The indexer, starting on the forged pointer, rebuilds and moves the pointer to a sound snapshot.
+    const restarted = new SearchIndexer(deps());
+    await restarted.start();
+    const rewritten = await pointer();
+    expect(rewritten.sequence).toBeLessThanOrEqual((await log.head()).sequence);
+    const reloaded = loader();
+    expect((await reloaded.index()).get(name)?.visibility).toBe('private');
+    expect(reloaded.state()?.origin.kind).toBe('snapshot');
+  });
+
   it('trims the log through the previous snapshot and deletes the one before it; a loader left behind reloads', async () => {
     const name = fresh('trim');
     await stores.registry.createModel(ada, name, { type: 'onnx', title: 'v1' });

@@ -73,6 +73,10 @@ describe('GET /models query parameters -> SearchQuery', () => {
     expect(read({ author: 'Lovelace, Ada' }).filters.author).toBe('Lovelace, Ada');
     // As the record takes an ORCID iD: its URL is the bare iD the record stores.
     expect(read({ author: 'https://orcid.org/0000-0002-1825-0097' }).filters.author).toBe('0000-0002-1825-0097');
+    // Every URL form the record takes reads as the bare iD too (review 13c F3).
+    for (const form of ['http://orcid.org/0000-0002-1825-0097', 'https://orcid.org/0000-0002-1825-0097/', 'HTTPS://ORCID.ORG/0000-0002-1825-0097', 'https://www.orcid.org/0000-0002-1825-0097', 'https://orcid.org/0000-0002-1694-233x']) {
+      expect(read({ author: form }).filters.author, form).toMatch(/^0000-0002-(1825-0097|1694-233X)$/);
+    }
     expect(read({ q: 'digits, mnist' }).q).toBe('digits, mnist');
   });
 
@@ -81,6 +85,9 @@ describe('GET /models query parameters -> SearchQuery', () => {
     [{ q: 'x'.repeat(501) }, 'invalid_q', "Query parameter 'q' must be at most 500 characters"],
     [{ q: 'a\u202Eb' }, 'invalid_q', "Query parameter 'q' must not contain control, format or line-separator characters, got 'a\\u{202E}b'"],
     [{ author: '' }, 'invalid_author', "Query parameter 'author' must not be empty"],
+    [{ author: '0000-0002-1825-0098' }, 'invalid_author', "Query parameter 'author' has a wrong check digit (ISO 7064 MOD 11-2): check the ORCID iD"],
+    [{ author: 'http://orcid.org/0000-0002-1825-0098/' }, 'invalid_author', "Query parameter 'author' has a wrong check digit"],
+    [{ author: 'https://orcid.org/Ada' }, 'invalid_author', "Query parameter 'author' must be an ORCID iD such as 0000-0002-1825-0097"],
     [{ owner: 'o'.repeat(201) }, 'invalid_owner', "Query parameter 'owner' must be at most 200 characters"],
     [{ type: 'caffe' }, 'invalid_type', "Query parameter 'type' must be a model type: one of TensorFlow, PyTorch, Keras, ScikitLearn, XGBoost, ONNX (any case; tf, torch, sklearn… too), got 'caffe'"],
     [{ framework: 'caffe' }, 'invalid_framework', "Query parameter 'framework' must be a model type"],
