@@ -89,6 +89,12 @@ export interface LocalSageMakerOptions {
   /** A worker unused this long is stopped; the next invocation starts it again. */
   readonly idleMs: number;
   readonly log: (line: string) => void;
+  /**
+   * Set on every worker as it starts, over its container's Environment: the operator's settings
+   * now (MLHUB_ALLOW_MODEL_CODE), which a model deployed under an earlier setting must not keep
+   * when its worker starts again after the operator turned them off.
+   */
+  readonly workerEnvironment?: () => Readonly<Record<string, string>>;
 }
 
 const SERVERLESS_MEMORY = [1024, 2048, 3072, 4096, 5120, 6144];
@@ -319,7 +325,7 @@ export class LocalSageMaker {
       const { SAGEMAKER_SUBMIT_DIRECTORY: _submit, PYTHONPATH: _path, ...environment } = model.environment;
       worker = new EndpointWorker({
         endpoint: endpoint.name, python: this.options.python, serveScript: this.options.serveScript,
-        codeDir: this.codeDirOf(endpoint, model), modelDir: join(dir, 'model'), environment, log: this.options.log,
+        codeDir: this.codeDirOf(endpoint, model), modelDir: join(dir, 'model'), environment: { ...environment, ...this.options.workerEnvironment?.() }, log: this.options.log,
         owner: this.options.directory, onPid: (pid) => this.pidFile.set(endpoint.name, pid), onExit: (pid) => this.pidFile.forget(endpoint.name, pid),
       });
       this.workers.set(endpoint.name, worker);

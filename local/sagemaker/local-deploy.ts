@@ -63,6 +63,8 @@ export async function startLocalDeploy(options: { dataDir: string; region: strin
     await s3.send(new PutObjectCommand({ Bucket: LOCAL_ASSETS_BUCKET, Key: key, Body: archive.bytes, ContentType: 'application/gzip' }));
     scripts[framework] = `s3://${LOCAL_ASSETS_BUCKET}/${key}`;
   }
+  // The operator's setting now, given to every worker as it starts: a model deployed under another keeps none of it.
+  const allowPickles = localPickleSetting(env, options.devMode) ? '1' : '0';
   const sagemaker = new LocalSageMaker({
     directory: join(options.dataDir, 'sagemaker'),
     region: options.region,
@@ -73,10 +75,10 @@ export async function startLocalDeploy(options: { dataDir: string; region: strin
     startTimeoutMs: integerFromEnv(env, WORKER_ENV.startSeconds, 120) * 1000,
     idleMs: integerFromEnv(env, WORKER_ENV.idleSeconds, 900) * 1000,
     log: options.log,
+    workerEnvironment: () => ({ [MODEL_CODE_ENV.allowed]: allowPickles, [DEPLOY_ENV.allowPickles]: allowPickles }),
   });
   await sagemaker.open();
   const server = await startSageMakerServer({ host: '127.0.0.1', credentials: options.credentials, sagemaker, log: options.log });
-  const allowPickles = localPickleSetting(env, options.devMode) ? '1' : '0';
   return {
     server,
     missing,

@@ -45,6 +45,8 @@ async function deploy(name: string, model: unknown): Promise<void> {
 }
 
 let sagemaker: LocalSageMaker;
+/** What the runtime's operator has set now (local-deploy.ts gives MLHUB_ALLOW_MODEL_CODE): none unless a test sets it. */
+let operatorSetting: Record<string, string> = {};
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'mlhub-local-sagemaker-'));
@@ -62,6 +64,7 @@ beforeAll(async () => {
     },
     python: '/usr/bin/python3', serveScript: join(scriptsDir, 'serve.py'), startTimeoutMs: 60_000, idleMs: 3_600_000,
     log: (line) => lines.push(line),
+    workerEnvironment: () => operatorSetting,
   });
   await sagemaker.open();
   server = await startSageMakerServer({ host: '127.0.0.1', credentials: LOCAL_S3_CREDENTIALS, sagemaker, log: (line) => lines.push(line) });
@@ -94,6 +97,17 @@ describe('the local SageMaker', () => {
       fresh.close();
     } finally {
       await rm(torn, { recursive: true, force: true });
+    }
+  });
+
+  it('starts a worker with the operator\'s model-code setting as it is now, not as it was when the model was deployed (review 14c finding 7)', async () => {
+    operatorSetting = { MLHUB_ALLOW_MODEL_CODE: '0', MLHUB_ALLOW_PICKLES: '0' };
+    try {
+      // Deployed with pickles allowed (its CreateModel environment says 1), started after the operator turned them off.
+      await deploy('turned-off', { classes: ['a', 'b'], weights: [1, 0] });
+      expect(await settled('turned-off')).toMatchObject({ EndpointStatus: 'Failed', FailureReason: expect.stringMatching(/pickles are off/) });
+    } finally {
+      operatorSetting = {};
     }
   });
 
