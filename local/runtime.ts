@@ -18,6 +18,7 @@ import { startLambdaServer } from './lambda-server';
 import { localObservabilityEnvironment } from './observability-environment';
 import { openLocalIssuer, type LocalIssuer } from './local-issuer';
 import { DEMO_MODEL, seedDemoModel, type SeedOutcome } from './demo-model';
+import { LOCAL_BUCKET, LOCAL_REGION, LOCAL_TABLE } from './local-resources';
 import { ensureTable } from './provision';
 import { startEventDispatcher, type EventDispatcher } from './events/event-dispatcher';
 import { attachQueueSink } from '../functions/platform/queue-sender';
@@ -42,6 +43,8 @@ export interface LocalRuntimeOptions {
   readonly uncleanStop?: boolean;
   /** Single-user development mode: requests without credentials act as this user. */
   readonly devUser?: string;
+  /** Whether a new data folder starts with the demo model (default true; MLHUB_DEMO_MODEL=off). */
+  readonly seedDemo?: boolean;
   /** Gets a line for every request the embedded S3 server answers (to watch uploads). */
   readonly s3RequestLog?: (line: string) => void;
   readonly log?: (line: string) => void;
@@ -62,9 +65,6 @@ export interface LocalRuntime {
   stop(): Promise<void>;
 }
 
-export const LOCAL_TABLE = 'mlhub';
-export const LOCAL_BUCKET = 'mlhub-bundles';
-export const LOCAL_REGION = 'us-east-1';
 
 /** createModel hands the seed's image form to this function (MLHUB_PREDICT_FUNCTION). */
 const PREDICT_FUNCTION_ID = 'predictModel';
@@ -296,7 +296,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     // The seeding goes through the API like any caller, so the user's limits (MLHUB_RATE_LIMITS) may
     // stop it: then it is one line in the log, and the runtime starts all the same.
     let demo: SeedOutcome | undefined;
-    if (table === 'created') {
+    if (table === 'created' && options.seedDemo !== false) {
       try {
         demo = await seedDemoModel(gateway.url, await issuer.sign('local', { expiresIn: '5m' }));
       } catch (error) {

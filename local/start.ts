@@ -62,6 +62,7 @@ try {
   const runtime = await startLocalRuntime({
     host, port, dataDir,
     uncleanStop: claim.uncleanStop,
+    seedDemo: process.env.MLHUB_DEMO_MODEL !== 'off',
     ...(authMode === 'dev' ? { devUser: 'local' } : {}),
     ...(process.env.MLHUB_S3_REQUEST_LOG === 'on' ? { s3RequestLog: (line: string) => console.log(line) } : {}),
     ...(quiet ? {} : { log: (line: string) => console.log(line) }),

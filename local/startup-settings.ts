@@ -20,7 +20,7 @@ export class SettingError extends Error {
 }
 
 /** Switches of `npm start` itself (local/start.ts): `on` or `off`, or unset for the default. */
-export const START_SWITCHES = ['MLHUB_ACCESS_LOG', 'MLHUB_S3_REQUEST_LOG'] as const;
+export const START_SWITCHES = ['MLHUB_ACCESS_LOG', 'MLHUB_S3_REQUEST_LOG', 'MLHUB_DEMO_MODEL'] as const;
 
 const POWERTOOLS_LOG_LEVEL = 'POWERTOOLS_LOG_LEVEL';
 

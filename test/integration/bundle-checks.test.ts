@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_BUCKET } from '../../local/runtime';
+import { LOCAL_BUCKET } from '../../local/local-resources';
 import { call, expectError, json } from '../support/http';
 import { removeDataDir, startMlhub, type RunningMlhub } from '../support/local-runtime';
 import { bucketReader } from '../support/s3-inspect';

@@ -22,7 +22,7 @@ const json = <T>(text: string) => JSON.parse(text) as T;
 interface PushResult { version: number; sha256: string; size: number; resumed: boolean; partsTotal: number; partsSkipped: number; partsSent: number; uploadId: string }
 
 beforeAll(async () => {
-  mlhub = await startMlhub({ env: { MLHUB_AUTH: 'required', MLHUB_S3_REQUEST_LOG: 'on' } });
+  mlhub = await startMlhub({ demo: true, env: { MLHUB_AUTH: 'required', MLHUB_S3_REQUEST_LOG: 'on' } });
   scratch = await mkdtemp(join(tmpdir(), 'mlhub-cli-'));
   env = { MLHUB_CONFIG: join(scratch, 'config.json'), MLHUB_URL: '', MLHUB_TOKEN: '' };
   // 64 MB of incompressible weights: eight 8 MiB parts.

@@ -35,7 +35,7 @@ function runDemo(args: readonly string[], env: Record<string, string> = {}): Pro
 }
 
 beforeAll(async () => {
-  mlhub = await startMlhub({ env: { MLHUB_AUTH: 'required' } });
+  mlhub = await startMlhub({ demo: true, env: { MLHUB_AUTH: 'required' } });
   // The stack's ApiUrl output ends in '/', as this does.
   api = `${mlhub.url}/`;
   const issuer = await openLocalIssuer(mlhub.dataDir);

@@ -5,7 +5,7 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { SEARCH_PREFIX } from '../../functions/search/search-snapshots';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_BUCKET, LOCAL_REGION, LOCAL_TABLE } from '../../local/runtime';
+import { LOCAL_BUCKET, LOCAL_REGION, LOCAL_TABLE } from '../../local/local-resources';
 import { LOCAL_S3_CREDENTIALS } from '../../local/s3-server';
 import type { VersionRecord } from '../../functions/versions/version-records';
 import { call, json } from '../support/http';

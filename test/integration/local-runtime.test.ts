@@ -13,7 +13,7 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { createServer, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LOCAL_BUCKET } from '../../local/runtime';
+import { LOCAL_BUCKET } from '../../local/local-resources';
 import { call, json } from '../support/http';
 import { removeDataDir, startMlhub, type RunningMlhub } from '../support/local-runtime';
 import { bucketReader } from '../support/s3-inspect';

@@ -35,7 +35,7 @@ beforeAll(async () => {
     // TF Serving's REST answer for the row form: one prediction per instance.
     return { status: 200, json: { predictions: body.instances.map((row) => [row.reduce((sum, value) => sum + value, 0)]) } };
   });
-  mlhub = await startMlhub({ env: { MLHUB_BACKEND_URL_ALLOWLIST: `${tfServing.url},http://127.0.0.1:*` } });
+  mlhub = await startMlhub({ demo: true, env: { MLHUB_BACKEND_URL_ALLOWLIST: `${tfServing.url},http://127.0.0.1:*` } });
   await api('POST', '/model/custom', json({ type: 'onnx' }));
   const bundle = await modelBundle({ 'model.onnx': Buffer.from(custom.onnx), 'labels.txt': 'cat\ndog\nbird\n', 'params.json': JSON.stringify({ img_width: 4, img_height: 4, img_channels: 1, softmax: true }) });
   expect((await api('POST', '/model/custom/upload', { body: bundle, headers: { 'content-type': 'application/octet-stream' } })).status).toBe(201);

@@ -7,7 +7,7 @@ import { DynamoDoiRecordStore } from '../../functions/publishing/dynamo-doi-reco
 import { registrationProblems } from '../../functions/publishing/datacite-schema';
 import { openLocalIssuer } from '../../local/local-issuer';
 import { LOCAL_S3_CREDENTIALS } from '../../local/s3-server';
-import { LOCAL_TABLE } from '../../local/runtime';
+import { LOCAL_TABLE } from '../../local/local-resources';
 import { call, expectError, json } from '../support/http';
 import { removeDataDir, startMlhub, type RunningMlhub } from '../support/local-runtime';
 import { runCli } from '../support/run-cli';

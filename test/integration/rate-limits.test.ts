@@ -31,7 +31,7 @@ function fieldItem(value: string | null): { name: string; params: Record<string,
 }
 
 beforeAll(async () => {
-  mlhub = await startMlhub({ env: { MLHUB_AUTH: 'required', MLHUB_RATE_LIMITS: LIMITS } });
+  mlhub = await startMlhub({ demo: true, env: { MLHUB_AUTH: 'required', MLHUB_RATE_LIMITS: LIMITS } });
   scratch = await mkdtemp(join(tmpdir(), 'mlhub-rate-'));
   const issuer = await openLocalIssuer(mlhub.dataDir);
   for (const user of ['ada', 'bob']) sessions.set(user, `Bearer ${await issuer.sign(user)}`);
@@ -143,7 +143,7 @@ describe('the mlhub CLI under a rate limit', () => {
 describe('the local runtime under a rate limit', () => {
   it('still seeds the demo model into a new data folder when one write per window is allowed', async () => {
     // The seed creates the model and makes it public: two writes, so it must wait out a window.
-    const strict = await startMlhub({ env: { MLHUB_AUTH: 'required', MLHUB_RATE_LIMITS: 'write=1/2s,upload=1/2s' } });
+    const strict = await startMlhub({ demo: true, env: { MLHUB_AUTH: 'required', MLHUB_RATE_LIMITS: 'write=1/2s,upload=1/2s' } });
     try {
       expect(strict.output()).toMatch(/demo\s+created the public model demo-mnist/);
       const demo = await call(strict.url, 'GET', `/model/${DEMO_MODEL}`);

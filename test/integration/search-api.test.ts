@@ -5,7 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoUsageCounters } from '../../functions/usage/dynamo-usage-counters';
-import { LOCAL_REGION, LOCAL_TABLE } from '../../local/runtime';
+import { LOCAL_REGION, LOCAL_TABLE } from '../../local/local-resources';
 import { LOCAL_S3_CREDENTIALS } from '../../local/s3-server';
 import { openLocalIssuer } from '../../local/local-issuer';
 import { call, expectError, json } from '../support/http';

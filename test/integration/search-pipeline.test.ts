@@ -11,7 +11,7 @@ import { SearchChangeLog, type SearchChange } from '../../functions/search/searc
 import { SearchIndexLoader } from '../../functions/search/search-index-loader';
 import { SearchSnapshots } from '../../functions/search/search-snapshots';
 import { openLocalIssuer } from '../../local/local-issuer';
-import { LOCAL_BUCKET, LOCAL_REGION, LOCAL_TABLE } from '../../local/runtime';
+import { LOCAL_BUCKET, LOCAL_REGION, LOCAL_TABLE } from '../../local/local-resources';
 import { LOCAL_S3_CREDENTIALS } from '../../local/s3-server';
 import { arrayEngineKind } from '../support/array-search-engine';
 import { call, json } from '../support/http';

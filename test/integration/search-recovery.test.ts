@@ -12,7 +12,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLocalIssuer } from '../../local/local-issuer';
-import { LOCAL_BUCKET, LOCAL_REGION, LOCAL_TABLE } from '../../local/runtime';
+import { LOCAL_BUCKET, LOCAL_REGION, LOCAL_TABLE } from '../../local/local-resources';
 import { LOCAL_S3_CREDENTIALS } from '../../local/s3-server';
 import { SEARCH_POINTER_KEY } from '../../functions/search/search-snapshots';
 import { call, json } from '../support/http';

@@ -50,7 +50,7 @@ async function search(query: string): Promise<Answer & { link: string | null }> 
 const names = (answer: Answer) => answer.hits.map((hit) => hit.model);
 
 beforeAll(async () => {
-  mlhub = await startMlhub({ env: { MLHUB_AUTH: 'required' } });
+  mlhub = await startMlhub({ demo: true, env: { MLHUB_AUTH: 'required' } });
   olive = `Bearer ${await (await openLocalIssuer(mlhub.dataDir)).sign('olive')}`;
   bundle = await readFile(new URL('../../models/demo/mnist.tar.gz', import.meta.url));
   for (const [name, metadata] of Object.entries(MODELS)) {

@@ -22,6 +22,11 @@ export interface RunningMlhub {
 export interface StartOptions {
   readonly dataDir?: string;
   readonly env?: Record<string, string>;
+  /**
+   * Seed the demo model into a new data folder, as `npm start` does by default. Off unless asked:
+   * seeding takes about a second of CPU per start, and most suites make their own models.
+   */
+  readonly demo?: boolean;
 }
 
 /**
@@ -33,7 +38,7 @@ export async function startMlhub(options: StartOptions = {}): Promise<RunningMlh
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'mlhub-data-')));
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
     cwd: repoRoot,
-    env: { ...process.env, PORT: '0', MLHUB_DATA_DIR: dataDir, MLHUB_ACCESS_LOG: 'off', ...options.env },
+    env: { ...process.env, PORT: '0', MLHUB_DATA_DIR: dataDir, MLHUB_ACCESS_LOG: 'off', MLHUB_DEMO_MODEL: options.demo ? 'on' : 'off', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -102,5 +102,6 @@ describe('checkStartSwitches', () => {
     expect(() => checkStartSwitches({ MLHUB_ACCESS_LOG: 'off', MLHUB_S3_REQUEST_LOG: 'on' })).not.toThrow();
     expect(() => checkStartSwitches({ MLHUB_ACCESS_LOG: 'no' })).toThrow(new SettingError("MLHUB_ACCESS_LOG must be 'on' or 'off', got 'no'"));
     expect(() => checkStartSwitches({ MLHUB_S3_REQUEST_LOG: '1' })).toThrow(/^MLHUB_S3_REQUEST_LOG must be 'on' or 'off'/);
+    expect(() => checkStartSwitches({ MLHUB_DEMO_MODEL: 'no' })).toThrow(new SettingError("MLHUB_DEMO_MODEL must be 'on' or 'off', got 'no'"));
   });
 });
