@@ -19,7 +19,7 @@ import { SearchChangeLog } from '../functions/search/search-change-log';
 import { SearchIndexLoader } from '../functions/search/search-index-loader';
 import { SearchSnapshots } from '../functions/search/search-snapshots';
 import { openLocalIssuer } from '../local/local-issuer';
-import { LOCAL_BUCKET, LOCAL_REGION, LOCAL_TABLE } from '../local/runtime';
+import { LOCAL_BUCKET, LOCAL_REGION, LOCAL_TABLE } from '../local/local-resources';
 import { LOCAL_S3_CREDENTIALS } from '../local/s3-server';
 import { arrayEngineKind } from '../test/support/array-search-engine';
 import { call, json } from '../test/support/http';

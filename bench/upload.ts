@@ -19,7 +19,7 @@ import { createGzip } from 'node:zlib';
 import { Upload } from '@aws-sdk/lib-storage';
 import { pack } from 'tar-stream';
 import { PROJECT_ROOT } from '../lib/functions/handler-bundling';
-import { LOCAL_BUCKET } from '../local/runtime';
+import { LOCAL_BUCKET } from '../local/local-resources';
 import { openLocalIssuer } from '../local/local-issuer';
 import { removeDataDir, startMlhub } from '../test/support/local-runtime';
 import { bucketReader } from '../test/support/s3-inspect';

@@ -3,10 +3,9 @@ import { parseArgs } from 'node:util';
 import * as z from 'zod/mini';
 import { requireGrantUserFits } from '../functions/access/access-settings';
 import { grantUser } from '../functions/contracts/access-contracts';
-import { NoTraceError, offboardUser, reinstateUser, type OffboardingTable } from '../functions/offboarding/user-offboarding';
-import { createDocumentClient } from '../functions/platform/aws-clients';
+import type { OffboardingTable } from '../functions/offboarding/user-offboarding';
 import { readRuntimeRecord } from '../local/runtime-file';
-import { LOCAL_REGION, LOCAL_TABLE } from '../local/runtime';
+import { LOCAL_REGION, LOCAL_TABLE } from '../local/local-resources';
 
 /**
  * `npm run offboard -- --user <id> [--table <name> [--region <region>]] [--reinstate | --force]`
@@ -72,6 +71,11 @@ try {
 if (values.table !== undefined && !/^[A-Za-z0-9_.-]{3,255}$/.test(values.table)) wrongArguments(`--table takes a DynamoDB table name (3-255 letters, digits, _ . -), got '${values.table.slice(0, 60)}'`);
 if (values.region !== undefined && values.table === undefined) wrongArguments('--region goes with --table: the local runtime has its own');
 if (values.reinstate && values.force) wrongArguments('--force goes with offboarding, not with --reinstate');
+
+// The AWS SDK and the offboarding module load only once the arguments are right, so that a wrong
+// argument is answered at once.
+const { createDocumentClient } = await import('../functions/platform/aws-clients');
+const { NoTraceError, offboardUser, reinstateUser } = await import('../functions/offboarding/user-offboarding');
 
 async function openTable(): Promise<{ table: OffboardingTable; where: string }> {
   if (values.table !== undefined) {

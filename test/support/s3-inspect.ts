@@ -1,5 +1,5 @@
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { LOCAL_BUCKET, LOCAL_REGION } from '../../local/runtime';
+import { LOCAL_BUCKET, LOCAL_REGION } from '../../local/local-resources';
 import { LOCAL_S3_CREDENTIALS } from '../../local/s3-server';
 
 /** Reads the running MLHub's bucket directly, to prove what is (and is not) stored. */

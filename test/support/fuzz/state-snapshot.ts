@@ -1,6 +1,6 @@
 import { DynamoDBClient, paginateScan, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { S3Client, paginateListObjectsV2 } from '@aws-sdk/client-s3';
-import { LOCAL_BUCKET, LOCAL_REGION, LOCAL_TABLE } from '../../../local/runtime';
+import { LOCAL_BUCKET, LOCAL_REGION, LOCAL_TABLE } from '../../../local/local-resources';
 import { LOCAL_S3_CREDENTIALS } from '../../../local/s3-server';
 import { SEARCH_LOG_PARTITION } from '../../../functions/search/search-change-log';
 import { SEARCH_PREFIX } from '../../../functions/search/search-snapshots';
