@@ -98,7 +98,11 @@ export class DirectUpload {
     }
     const version = await versions.get(name, number);
     if (!version) throw new Error(`Version ${number} of ${name} vanished while being checked`);
-    if (version.status === 'rejected') throw new AppError('invalid', 'invalid_bundle', version.reason ?? 'The bundle was refused');
+    if (version.status === 'rejected') {
+      // Bytes refused because the model was deleted meanwhile: the answer is the model's own (404, 410).
+      await loadAuthorized(models, actor, name, 'upload');
+      throw new AppError('invalid', 'invalid_bundle', version.reason ?? 'The bundle was refused');
+    }
     if (version.status === 'aborted' || version.status === 'deleted') throw await this.ended(version);
     return version;
   }

@@ -157,7 +157,10 @@ export class UploadSessions {
         result = await this.deps.finalizer.finalize(name, session.version, claimant, { until });
       }
     }
-    return answered(await this.version(session));
+    const version = await this.version(session);
+    // Bytes refused because the model was deleted meanwhile: the answer is the model's own (404, 410).
+    if (version.status === 'rejected') await loadAuthorized(this.deps.models, actor, name, 'upload');
+    return answered(version);
   }
 
   /**

@@ -4,10 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3BundleStore } from '../../functions/bundles/s3-bundle-store';
 import { AppError } from '../../functions/errors/app-error';
 import { userActor, type Actor } from '../../functions/identity/actor';
-import type { SessionStatus } from '../../functions/versions/upload-sessions';
+import type { BundleStore } from '../../functions/bundles/bundle-store';
+import { DirectUpload } from '../../functions/versions/direct-upload';
+import { UploadSessions, type SessionStatus } from '../../functions/versions/upload-sessions';
 import { VersionFinalizer } from '../../functions/versions/version-finalizer';
 import { DEFAULT_BUNDLE_LIMITS } from '../../functions/bundles/bundle-limits';
-import { startEmbeddedStores, type EmbeddedStores } from '../support/embedded-stores';
+import { startEmbeddedStores, TEST_UPLOAD_LIMITS, type EmbeddedStores } from '../support/embedded-stores';
 import { makeTar, makeTarGz, sampleBundle } from '../support/tarballs';
 
 const owner: Actor = userActor('uma', 'session');
@@ -55,6 +57,34 @@ afterAll(async () => {
 });
 
 describe('upload sessions', () => {
+  it('answers an upload whose model began to be deleted while its bytes were stored as the model does (404), not as a refused bundle', async () => {
+    // The delete's first write lands after the upload's access check and before the bundle's check,
+    // the window a racing DELETE /model/{name} falls in.
+    const deleteOnStore = (bundles: BundleStore, name: string): BundleStore => Object.assign(Object.create(bundles) as BundleStore, {
+      put: async (...args: Parameters<BundleStore['put']>) => {
+        await bundles.put(...args);
+        await stores.models.beginDelete(name, new Date().toISOString());
+      },
+      completeMultipart: async (...args: Parameters<BundleStore['completeMultipart']>) => {
+        await bundles.completeMultipart(...args);
+        await stores.models.beginDelete(name, new Date().toISOString());
+      },
+    });
+    const bundle = await sampleBundle();
+    const direct = await model();
+    const uploader = new DirectUpload({ models: stores.models, versions: stores.versionStore, bundles: deleteOnStore(stores.bundles, direct), finalizer: stores.finalizer, bundleLimits: DEFAULT_BUNDLE_LIMITS });
+    const directError = await failure(uploader.addVersion(owner, direct, { bytes: bundle }));
+    expect([directError.kind, directError.code]).toEqual(['not_found', 'model_not_found']);
+
+    const resumable = await model();
+    const big = await bigBundle(9);
+    const sessions = new UploadSessions({ models: stores.models, versions: stores.versionStore, sessions: stores.sessionStore, bundles: deleteOnStore(stores.bundles, resumable), finalizer: stores.finalizer, limits: TEST_UPLOAD_LIMITS });
+    const status = await sessions.start(owner, resumable, { size: big.length });
+    await sendParts(status, big);
+    const completeError = await failure(sessions.complete(owner, resumable, status.session.id, Date.now() + 10_000));
+    expect([completeError.kind, completeError.code]).toEqual(['not_found', 'model_not_found']);
+  });
+
   it('takes a small bundle in one presigned PUT and makes its version ready', async () => {
     const name = await model();
     const bundle = await sampleBundle();
