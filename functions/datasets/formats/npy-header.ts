@@ -53,18 +53,17 @@ export function parseNpyHeader(head: Buffer): NpyHeader {
   if (shape.some((dim) => !Number.isSafeInteger(dim))) throw rejectDataset(`The NPY header's shape (${shapeText}) is not a tuple of sizes`);
   if (shape.length === 0) throw rejectDataset('The NPY array is 0-dimensional (one scalar); save an array with rows along its first axis');
   if (fortran === 'True' && shape.filter((dim) => dim > 1).length > 1) throw rejectDataset('The NPY array is in Fortran order; save it in C order (numpy.ascontiguousarray) so rows are contiguous');
-  const match = /^([<>|=])?([a-zA-Z])(\d*)$/.exec(descr);
-  const code = match ? `${match[2]}${match[3]}` : descr;
-  if (match?.[2] === 'O') throw rejectDataset('The NPY array has dtype object (pickled Python objects), which MLHub never loads; save a numeric array');
-  if (!match || !SUPPORTED.has(code)) throw rejectDataset(`The NPY array has dtype ${descr}; MLHub reads ${[...SUPPORTED].join(' ')} (either endianness)`);
-  return {
-    dtype: descr,
-    littleEndian: match[1] !== '>',
-    kind: match[2] as NpyHeader['kind'],
-    itemBytes: Number(match[3]),
-    shape,
-    dataOffset: length,
-  };
+  if (/^[<>|=]?O/.test(descr)) throw rejectDataset('The NPY array has dtype object (pickled Python objects), which MLHub never loads; save a numeric array');
+  const dtype = npyDtype(descr);
+  if (!dtype) throw rejectDataset(`The NPY array has dtype ${descr}; MLHub reads ${[...SUPPORTED].join(' ')} (either endianness)`);
+  return { dtype: descr, ...dtype, shape, dataOffset: length };
+}
+
+/** A numpy type string (`<f4`, `>i8`, `|b1`) MLHub reads, or undefined. `=` is native order, little-endian on every platform MLHub runs on. */
+export function npyDtype(descr: string): Pick<NpyHeader, 'kind' | 'itemBytes' | 'littleEndian'> | undefined {
+  const match = /^([<>|=])?([fiub])(\d)$/.exec(descr);
+  if (!match || !SUPPORTED.has(`${match[2]}${match[3]}`)) return undefined;
+  return { kind: match[2] as NpyHeader['kind'], itemBytes: Number(match[3]), littleEndian: match[1] !== '>' };
 }
 
 /** IEEE 754 binary16 to a double. */
