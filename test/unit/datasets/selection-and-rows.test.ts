@@ -116,4 +116,17 @@ describe('CSV chunks', () => {
     const rows = await readPlan(inspected, chunks, resolveSelection(inspected.inspection.schema, ['n'], ['note']));
     expect(plainRows(rows)).toEqual(notes.map((note, row) => ({ row, values: [row], kept: { note } })));
   });
+
+  it('split alike whether records come before or after the first quote, with CR, LF or CR LF breaks', async () => {
+    for (const newline of ['\n', '\r\n', '\r']) {
+      const lines = ['n,note', ...Array.from({ length: 30 }, (_, index) => `${index},${index === 17 ? '"say ""hi""' + newline + 'twice"' : `plain ${index}`}`)];
+      const text = `\uFEFF${lines.join(newline)}${newline}${newline}`;
+      const inspected = await inspectBytes(Buffer.from(text), 'mixed.csv', { rows: 2, bytes: 1 });
+      expect(inspected.inspection.rowCount).toBe(30);
+      expect(inspected.inspection.layout).toMatchObject({ recordDelimiter: newline });
+      const rows = plainRows(await readPlan(inspected, planChunks(inspected.inspection, { maxRows: 3, maxBytes: 40 }), resolveSelection(inspected.inspection.schema, ['n'], ['note'])));
+      expect(rows).toEqual(Array.from({ length: 30 }, (_, row) => ({ row, values: [row], kept: { note: row === 17 ? `say "hi"${newline}twice` : `plain ${row}` } })));
+    }
+  });
 });
+
