@@ -26,7 +26,7 @@ class RowFault extends Error {}
 const label = (name: string): string => `column ${JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name)}`;
 
 /** The message of a value predict's rules refuse, on one line. */
-const oneLine = (error: unknown): string => (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ');
+export const oneLine = (error: unknown): string => (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ');
 
 /** A selected column, planned once per chunk: where its value is found, and how to name it in errors. */
 interface Slot {
