@@ -71,6 +71,8 @@ describe('the inspection refuses whole-file faults with a reason', () => {
     ['an NPY of no rows', () => writeNpy({ dtype: '<f8', shape: [0, 3], data: [] }), 'a.npy', /no rows/],
     ['a tar that is not a tar', () => Buffer.alloc(2048, 7), 'a.tar', /not a valid tar/],
     ['a tar without images', () => makeTar([{ name: 'README.txt', bytes: Buffer.from('hi') }, { name: 'd/', type: 'directory' }]), 'a.tar', /no PNG or JPEG images \(skipped: 1 directories, 0 macOS metadata files, 1 other/],
+    ['a zip named like a CSV', () => Buffer.from('PK\x03\x04\x14\x00\x00\x00\x08\x00', 'latin1'), 'data.csv', /binary bytes \(NUL\), not UTF-8 text/],
+    ['UTF-16 text in a gzip', () => gzipSync(Buffer.from('\uFEFFa,b\n1,2\n', 'utf16le')), 'data.gz', /not UTF-8 text/],
     ['a broken gzip stream', () => gzipSync(Buffer.from('a,b\n1,2\n')).subarray(0, 12), 'a.csv.gz', /not a valid gzip stream/],
   ];
   for (const [name, make, filename, reason] of cases) {
