@@ -41,7 +41,7 @@ const tooLarge = (limit: number): AppError =>
   new AppError('too_large', 'input_too_large', `The input holds more than ${limit} numbers; split it into smaller requests`);
 
 /** Counts elements across all tensors of one request against the limit. */
-class ElementBudget {
+export class ElementBudget {
   private used = 0;
   constructor(private readonly limit: number) {}
   take(count: number): void {
@@ -68,7 +68,7 @@ function probeShape(value: unknown, where: string): number[] {
  * arrive as strings, which are refused like any string, or as a literal too large for a double
  * (`1e400`), which JSON.parse turns into ±Infinity: refused too, since no input type holds it.
  */
-function toNumber(value: unknown, where: string): number {
+export function toNumber(value: unknown, where: string): number {
   if (typeof value === 'number' && Number.isFinite(value)) return value;
   if (typeof value === 'boolean') return value ? 1 : 0;
   if (typeof value === 'number') throw badInput(`${where} is beyond the range of any number type (its magnitude overflows a 64-bit float); send finite numbers`);
@@ -80,7 +80,7 @@ function toNumber(value: unknown, where: string): number {
 }
 
 /** A rectangular nested array of numbers as a tensor; ragged or non-numeric input is refused with where it went wrong. */
-function readTensor(value: unknown, where: string, budget: ElementBudget): Tensor {
+export function readTensor(value: unknown, where: string, budget: ElementBudget): Tensor {
   const shape = probeShape(value, where);
   const count = shape.reduce((product, dim) => product * dim, 1);
   budget.take(count);

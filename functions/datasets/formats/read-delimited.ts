@@ -1,0 +1,80 @@
+import { parse } from 'csv-parse';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { invalid } from '../../errors/app-error';
+import type { ResolvedSelection, SelectedColumn } from './column-selection';
+import { csvOptions, type CsvRecord, type Delimiter } from './csv-dialect';
+import type { ChunkRow, DatasetChunk, DatasetLayout } from './dataset-types';
+import type { RangeSource } from './range-source';
+import { RowAssembler } from './row-assembler';
+
+type Lines = Extract<DatasetLayout, { kind: 'lines' }>;
+
+const QUOTE = 0x22;
+
+/** Column positions by header name; a selected name the header lacks is a fault of the job, not of a row. */
+function positions(header: readonly string[], selection: Extract<ResolvedSelection, { kind: 'columns' | 'named' }>): Map<string, number> {
+  const byName = new Map(header.map((name, index) => [name, index]));
+  const wanted = [
+    ...(selection.kind === 'named' ? selection.inputs.flatMap((input) => input.columns) : selection.columns === 'all' ? [] : selection.columns).map((column) => column.name),
+    ...selection.keep,
+  ];
+  for (const name of wanted) if (!byName.has(name)) throw invalid('invalid_columns', `The dataset has no column ${JSON.stringify(name)}`);
+  return byName;
+}
+
+/**
+ * Records of text without a single quote character: with no quotes, RFC 4180 records are the
+ * lines between record delimiters and fields the pieces between delimiters, exactly as csv-parse
+ * splits them with the same dialect (empty lines skipped), at a fraction of its cost.
+ */
+function* unquotedRecords(bytes: Uint8Array, delimiter: Delimiter, recordDelimiter: string): Generator<string[]> {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  let from = 0;
+  while (from < text.length) {
+    let to = text.indexOf(recordDelimiter, from);
+    if (to === -1) to = text.length;
+    if (to > from) yield text.slice(from, to).split(delimiter);
+    from = to + recordDelimiter.length;
+  }
+}
+
+async function* parsedRecords(bytes: Uint8Array, delimiter: Delimiter, recordDelimiter: string | undefined): AsyncGenerator<string[]> {
+  const parser = parse(csvOptions(delimiter, recordDelimiter));
+  const flowing = pipeline(Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]), parser);
+  flowing.catch(() => undefined);
+  try {
+    for await (const { record } of parser as AsyncIterable<CsvRecord>) yield record;
+    await flowing;
+  } finally {
+    parser.destroy();
+  }
+}
+
+/**
+ * Reads a CSV/TSV chunk: one ranged read of its bytes (they start and end at record starts, and
+ * the planner bounds their size), split into records by csv-parse with the inspection's dialect
+ * and record delimiter, or directly when the chunk holds no quote at all. Every record is a row;
+ * a record with another field count than the header is an error row.
+ */
+export async function* readDelimited(layout: Lines, chunk: DatasetChunk, source: RangeSource, selection: Extract<ResolvedSelection, { kind: 'columns' | 'named' }>, delimiter: Delimiter): AsyncGenerator<ChunkRow> {
+  const header = layout.header ?? [];
+  const byName = positions(header, selection);
+  const keptSet = new Set(selection.keep);
+  const all: SelectedColumn[] = header.filter((name) => !keptSet.has(name)).map((name) => ({ name }));
+  const assembler = new RowAssembler(selection, true, all, (name) => byName.get(name)!);
+  const bytes = await source.read(chunk.byteStart ?? 0, chunk.byteEnd ?? source.size);
+  const records = layout.recordDelimiter && bytes.indexOf(QUOTE) === -1
+    ? unquotedRecords(bytes, delimiter, layout.recordDelimiter)
+    : parsedRecords(bytes, delimiter, layout.recordDelimiter);
+  let row = chunk.rowStart;
+  for await (const record of records) {
+    if (record.length !== header.length) {
+      yield { row, error: `the row has ${record.length} fields where the header has ${header.length} columns` };
+    } else {
+      yield assembler.build(row, (key) => record[key as number], (name) => record[byName.get(name)!]);
+    }
+    row += 1;
+  }
+  if (row !== chunk.rowStart + chunk.rowCount) throw new Error(`Chunk ${chunk.index} holds ${row - chunk.rowStart} rows where the inspection found ${chunk.rowCount}: the object changed since it was inspected`);
+}
