@@ -1,49 +1,37 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
-  GetObjectCommand,
   ListPartsCommand,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
   UploadPartCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_S3_CREDENTIALS, startS3Server, type LocalS3Server } from '../../local/s3-server';
+import { startLocalS3, type LocalS3 } from '../support/local-s3';
 
 const BUCKET = 'copies';
 const MIB = 1024 * 1024;
-let directory: string;
-let server: LocalS3Server;
+let local: LocalS3;
 let s3: S3Client;
 const source = randomBytes(6 * MIB + 123);
 
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'mlhub-s3-copy-'));
-  server = await startS3Server({ directory, host: '127.0.0.1', buckets: [BUCKET] });
-  s3 = new S3Client({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: LOCAL_S3_CREDENTIALS, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+  local = await startLocalS3(BUCKET);
+  s3 = local.s3;
   await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'src/a b+ü.bin', Body: source }));
   await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'src/tail', Body: Buffer.from('tail bytes') }));
   await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'src/empty', Body: Buffer.alloc(0) }));
 });
 
-afterAll(async () => {
-  s3?.destroy();
-  await server?.close();
-  await rm(directory, { recursive: true, force: true });
-});
+afterAll(() => local?.close());
 
 const md5 = (bytes: Buffer) => `"${createHash('md5').update(bytes).digest('hex')}"`;
 const copySource = (key: string) => `${BUCKET}/${encodeURIComponent(key)}`;
 
-async function read(key: string): Promise<Buffer> {
-  return Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToByteArray());
-}
+const read = (key: string): Promise<Buffer> => local.read(key);
 
 async function startUpload(key: string): Promise<string> {
   const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }));

@@ -1,7 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { parse } from 'csv-parse/sync';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,24 +9,18 @@ import { outputColumnsFromPrediction, type OutputColumns } from '../../../functi
 import type { OutputFormat } from '../../../functions/jobs/outputs/output-format';
 import { storePart } from '../../../functions/jobs/outputs/part-store';
 import { createPartWriter, type PartRow, type WrittenPart } from '../../../functions/jobs/outputs/part-writer';
-import { LOCAL_S3_CREDENTIALS, startS3Server, type LocalS3Server } from '../../../local/s3-server';
+import { startLocalS3, type LocalS3 } from '../../support/local-s3';
 
 const BUCKET = 'results';
-let directory: string;
-let server: LocalS3Server;
+let local: LocalS3;
 let s3: S3Client;
 
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'mlhub-assembly-'));
-  server = await startS3Server({ directory, host: '127.0.0.1', buckets: [BUCKET] });
-  s3 = new S3Client({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: LOCAL_S3_CREDENTIALS, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+  local = await startLocalS3(BUCKET);
+  s3 = local.s3;
 });
 
-afterAll(async () => {
-  s3?.destroy();
-  await server?.close();
-  await rm(directory, { recursive: true, force: true });
-});
+afterAll(() => local?.close());
 
 const OUTPUTS = 40;
 const LABELS = ['zero', 'one, two', 'drei "3"'];
@@ -91,9 +82,7 @@ async function storeJob(jobId: string, format: OutputFormat, sizes: readonly ('b
   return chunks;
 }
 
-async function read(key: string): Promise<Buffer> {
-  return Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToByteArray());
-}
+const read = (key: string): Promise<Buffer> => local.read(key);
 
 const toArrayBuffer = (bytes: Buffer): ArrayBuffer => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 
