@@ -155,6 +155,7 @@ function flattenShaped(value: unknown, shape: readonly number[]): unknown[] | un
  */
 export function outputColumnsFromPrediction(prediction: RowPrediction, options: { kept: readonly KeptColumn[]; labelled?: boolean }): OutputColumns {
   const named = prediction.outputs !== undefined;
+  if (!named && prediction.output === undefined) throw new Error('a prediction with neither output nor outputs fixes no columns');
   const entries: [string, unknown][] = named ? Object.entries(prediction.outputs ?? {}) : [['output', prediction.output]];
   const outputs = entries.map(([name, value]): OutputField => {
     const shape = shapeOf(value);
