@@ -11,7 +11,8 @@
  *   hyparquet-writer ParquetWriter streaming into lib-storage's Upload, part by part;
  * - jsonl, small parts: the streamed pass of the text formats.
  *
- * Usage: npm run bench:assembly [-- --rows 1000000]
+ * Usage: npm run bench:assembly [-- --rows 1000000] [-- --heap 64] (caps the child's V8 old space, in MB:
+ * V8 collects lazily, so an uncapped peak RSS shows garbage not yet collected as much as memory held)
  */
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -104,9 +105,12 @@ async function child(endpoint: string, mode: string, jobId: string, format: Outp
   s3.destroy();
 }
 
+/** `--heap MB` caps the child's V8 heap: an assembly that holds its output would fail under it. */
+let childFlags: string[] = [];
+
 function runChild(endpoint: string, mode: string, jobId: string, format: OutputFormat, parts: number): Promise<{ method: string; seconds: number; peakRssMb: number }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--no-warnings', '--import', 'tsx', fileURLToPath(import.meta.url), '--child', endpoint, mode, jobId, format, String(parts)], { stdio: ['ignore', 'pipe', 'inherit'], cwd: join(here, '..') });
+    const proc = spawn(process.execPath, [...childFlags, '--no-warnings', '--import', 'tsx', fileURLToPath(import.meta.url), '--child', endpoint, mode, jobId, format, String(parts)], { stdio: ['ignore', 'pipe', 'inherit'], cwd: join(here, '..') });
     let out = '';
     proc.stdout.on('data', (data: Buffer) => {
       out += data.toString();
@@ -124,6 +128,8 @@ async function main(): Promise<void> {
   }
   const rowsFlag = args.indexOf('--rows');
   const rows = rowsFlag >= 0 ? Number(args[rowsFlag + 1]) : 1_000_000;
+  const heapFlag = args.indexOf('--heap');
+  if (heapFlag >= 0) childFlags = [`--max-old-space-size=${Number(args[heapFlag + 1])}`];
   const directory = await mkdtemp(join(tmpdir(), 'mlhub-bench-assembly-'));
   const server = await startS3Server({ directory, host: '127.0.0.1', buckets: [BUCKET] });
   const s3 = client(server.endpoint);
@@ -139,7 +145,7 @@ async function main(): Promise<void> {
     ];
     const written = new Map<string, number>();
     const baseline = await runChild(server.endpoint, 'idle', 'none', 'jsonl', 0);
-    const lines = [`# bench:assembly`, '', `${rows.toLocaleString('en')} rows (10 float outputs, label, probability, a kept id). Peak RSS of the assembling process (getrusage maxrss); the same process loading the modules and doing nothing peaks at ${baseline.peakRssMb.toFixed(0)} MB.`, '', '| case | method | file MB | seconds | peak RSS MB |', '|---|---|---|---|---|'];
+    const lines = [`# bench:assembly`, '', `${rows.toLocaleString('en')} rows (10 float outputs, label, probability, a kept id). Peak RSS of the assembling process (getrusage maxrss); the same process loading the modules and doing nothing peaks at ${baseline.peakRssMb.toFixed(0)} MB. Child flags: ${childFlags.join(' ') || 'none'}.`, '', '| case | method | file MB | seconds | peak RSS MB |', '|---|---|---|---|---|'];
     for (const test of cases) {
       if (!written.has(test.jobId)) written.set(test.jobId, await writeJob(s3, test.jobId, test.format, rows, test.perPart));
       const result = await runChild(server.endpoint, test.mode, test.jobId, test.format, written.get(test.jobId)!);

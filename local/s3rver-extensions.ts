@@ -393,13 +393,19 @@ const copyRangeForm = () => s3Error('InvalidArgument', 'The x-amz-copy-source-ra
  */
 function copySource(header: string): { bucket: string; key: string } {
   const [path = '', query] = header.split('?');
-  const decoded = decodeURIComponent(path).replace(/^\//, '');
+  const invalid = () => s3Error('InvalidArgument', 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey', { ArgumentName: 'x-amz-copy-source', ArgumentValue: header }, 400);
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path).replace(/^\//, '');
+  } catch {
+    throw invalid(); // a malformed %-escape
+  }
   const slash = decoded.indexOf('/');
   const versionId = query === undefined ? undefined : new URLSearchParams(query).get('versionId');
   const bucket = decoded.slice(0, slash);
   // S3 bucket naming rules (S3 User Guide, "Bucket naming rules"), which also keep the name inside the store.
   if (slash <= 0 || slash === decoded.length - 1 || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) || bucket.includes('..') || (versionId !== undefined && versionId !== null && versionId !== 'null')) {
-    throw s3Error('InvalidArgument', 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey', { ArgumentName: 'x-amz-copy-source', ArgumentValue: header }, 400);
+    throw invalid();
   }
   return { bucket, key: decoded.slice(slash + 1) };
 }

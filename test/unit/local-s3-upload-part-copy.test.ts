@@ -69,12 +69,16 @@ describe('the local S3 server, UploadPartCopy', () => {
     await s3.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: 'out/empty', UploadId }));
   });
 
-  it('answers NoSuchKey (404) for a missing source, and NoSuchBucket for a missing bucket', async () => {
+  it('answers NoSuchKey (404) for a missing source, NoSuchBucket for a missing bucket, InvalidArgument for a malformed source', async () => {
     const UploadId = await startUpload('out/missing');
     await expect(s3.send(new UploadPartCopyCommand({ Bucket: BUCKET, Key: 'out/missing', UploadId, PartNumber: 1, CopySource: copySource('src/nothing') })))
       .rejects.toMatchObject({ name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
     await expect(s3.send(new UploadPartCopyCommand({ Bucket: BUCKET, Key: 'out/missing', UploadId, PartNumber: 1, CopySource: 'no-such-bucket/x' })))
       .rejects.toMatchObject({ name: 'NoSuchBucket', $metadata: { httpStatusCode: 404 } });
+    for (const source of [`${BUCKET}/%E0%A4%A`, BUCKET, `${BUCKET}/`, '../etc/passwd', `${BUCKET}/src/tail?versionId=3`]) {
+      await expect(s3.send(new UploadPartCopyCommand({ Bucket: BUCKET, Key: 'out/missing', UploadId, PartNumber: 1, CopySource: source })), source)
+        .rejects.toMatchObject({ name: 'InvalidArgument', $metadata: { httpStatusCode: 400 } });
+    }
   });
 
   it('answers InvalidArgument (400) for a malformed range, a range past the end and a bad part number', async () => {
