@@ -4,23 +4,22 @@
  *
  * A job of ROWS rows (10 float outputs, a label and a probability, an id kept) is written as parts
  * by the real part writers into a local S3, then assembled in a child process (so that only the
- * assembly's memory is counted, not the S3 server's), whose peak RSS (getrusage maxrss) is
+ * assembly's memory is counted, not the S3 server's), whose peak RSS (VmHWM) is
  * reported with the RSS of the same child doing nothing but loading the modules. Compared:
  * - parquet, small parts (streamed pass) and parts over 5 MiB (multipart copy): the byte join;
  * - parquet, the alternative: each part decoded by hyparquet and the whole file written by one
  *   hyparquet-writer ParquetWriter streaming into lib-storage's Upload, part by part;
  * - jsonl, small parts: the streamed pass of the text formats.
  *
- * Usage: npm run bench:assembly [-- --rows 1000000] [-- --heap 64] (caps the child's V8 old space, in MB:
- * V8 collects lazily, so an uncapped peak RSS shows garbage not yet collected as much as memory held)
+ * Usage: npm run bench:assembly [-- --rows 1000000]
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
@@ -90,6 +89,26 @@ async function reencode(s3: S3Client, jobId: string, parts: number): Promise<voi
   await done;
 }
 
+/**
+ * This process's peak RSS: Linux's VmHWM, the high-water mark of this process image. Not getrusage's
+ * maxrss, which keeps the parent's RSS at fork time across the exec (so every child would seem as
+ * big as the bench that spawned it); elsewhere, maxrss all the same.
+ */
+async function peakRssMb(): Promise<number> {
+  const status = await readFile('/proc/self/status', 'utf8').catch(() => '');
+  const kb = /^VmHWM:\s+(\d+) kB/m.exec(status)?.[1];
+  return (kb === undefined ? process.resourceUsage().maxRSS : Number(kb)) / 1024;
+}
+
+/** Both ways must have written the whole file: its footer counts every row that did not fail. */
+async function checkParquet(s3: S3Client, jobId: string, rows: number): Promise<void> {
+  const { Body } = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: resultsKey(jobId, 'parquet') }));
+  const bytes = await Body!.transformToByteArray();
+  const found = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer).num_rows;
+  const expected = BigInt(rows - Array.from({ length: rows }, (_, row) => row).filter((row) => row % 10_007 === 5).length);
+  if (found !== expected) throw new Error(`${jobId}: ${found} rows, expected ${expected}`);
+}
+
 /** In the child: one assembly, then its peak RSS as JSON on stdout. */
 async function child(endpoint: string, mode: string, jobId: string, format: OutputFormat, parts: number): Promise<void> {
   const s3 = client(endpoint);
@@ -101,14 +120,18 @@ async function child(endpoint: string, mode: string, jobId: string, format: Outp
     method = 'reencode';
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  process.stdout.write(`${JSON.stringify({ method, seconds, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
+  process.stdout.write(`${JSON.stringify({ method, seconds, peakRssMb: await peakRssMb() })}\n`);
   s3.destroy();
 }
 
-/** `--heap MB` caps the child's V8 heap: an assembly that holds its output would fail under it. */
-let childFlags: string[] = [];
+/**
+ * Each case runs twice: as it is, and with the child's V8 old space capped at CAPPED_HEAP_MB. V8
+ * collects lazily, so an uncapped peak shows garbage not yet collected as much as memory held; an
+ * assembly that held its output (or a part's decoded rows) fails under the cap.
+ */
+const CAPPED_HEAP_MB = 64;
 
-function runChild(endpoint: string, mode: string, jobId: string, format: OutputFormat, parts: number): Promise<{ method: string; seconds: number; peakRssMb: number }> {
+function runChild(endpoint: string, mode: string, jobId: string, format: OutputFormat, parts: number, childFlags: readonly string[] = []): Promise<{ method: string; seconds: number; peakRssMb: number }> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, [...childFlags, '--no-warnings', '--import', 'tsx', fileURLToPath(import.meta.url), '--child', endpoint, mode, jobId, format, String(parts)], { stdio: ['ignore', 'pipe', 'inherit'], cwd: join(here, '..') });
     let out = '';
@@ -116,7 +139,8 @@ function runChild(endpoint: string, mode: string, jobId: string, format: OutputF
       out += data.toString();
     });
     proc.on('error', reject);
-    proc.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`child exited ${code}`))));
+    // A child killed by V8 for want of heap (under --heap) is a result: that way needs more memory.
+    proc.on('close', (code, signal) => resolve(code === 0 ? JSON.parse(out.trim().split('\n').pop()!) : { method: `failed (${signal ?? `exit ${code}`}: out of memory?)`, seconds: Number.NaN, peakRssMb: Number.NaN }));
   });
 }
 
@@ -128,8 +152,6 @@ async function main(): Promise<void> {
   }
   const rowsFlag = args.indexOf('--rows');
   const rows = rowsFlag >= 0 ? Number(args[rowsFlag + 1]) : 1_000_000;
-  const heapFlag = args.indexOf('--heap');
-  if (heapFlag >= 0) childFlags = [`--max-old-space-size=${Number(args[heapFlag + 1])}`];
   const directory = await mkdtemp(join(tmpdir(), 'mlhub-bench-assembly-'));
   const server = await startS3Server({ directory, host: '127.0.0.1', buckets: [BUCKET] });
   const s3 = client(server.endpoint);
@@ -145,20 +167,21 @@ async function main(): Promise<void> {
     ];
     const written = new Map<string, number>();
     const baseline = await runChild(server.endpoint, 'idle', 'none', 'jsonl', 0);
-    const lines = [`# bench:assembly`, '', `${rows.toLocaleString('en')} rows (10 float outputs, label, probability, a kept id). Peak RSS of the assembling process (getrusage maxrss); the same process loading the modules and doing nothing peaks at ${baseline.peakRssMb.toFixed(0)} MB. Child flags: ${childFlags.join(' ') || 'none'}.`, '', '| case | method | file MB | seconds | peak RSS MB |', '|---|---|---|---|---|'];
+    const lines = [`# bench:assembly`, '', `${rows.toLocaleString('en')} rows (10 float outputs, label, probability, a kept id). Peak RSS of the assembling process (VmHWM); the same process loading the modules and doing nothing peaks at ${baseline.peakRssMb.toFixed(0)} MB. Then the same with the V8 heap capped at ${CAPPED_HEAP_MB} MB (--max-old-space-size): V8 collects lazily, so the uncapped peak counts garbage not yet collected; an assembly that held its output would fail under the cap.`, '', '| case | method | file MB | seconds | peak RSS MB | capped: seconds | capped: peak RSS MB |', '|---|---|---|---|---|---|---|'];
     for (const test of cases) {
       if (!written.has(test.jobId)) written.set(test.jobId, await writeJob(s3, test.jobId, test.format, rows, test.perPart));
-      const result = await runChild(server.endpoint, test.mode, test.jobId, test.format, written.get(test.jobId)!);
-      const size = (await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: resultsKey(test.jobId, test.format) }))).ContentLength ?? 0;
-      if (test.format === 'parquet') {
-        // Both ways must have written the whole file: its footer counts every row that did not fail.
-        const { Body } = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: resultsKey(test.jobId, test.format) }));
-        const bytes = await Body!.transformToByteArray();
-        const found = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer).num_rows;
-        const expected = BigInt(rows - Array.from({ length: rows }, (_, row) => row).filter((row) => row % 10_007 === 5).length);
-        if (found !== expected) throw new Error(`${test.name}: ${found} rows, expected ${expected}`);
+      const runs = [];
+      let size = 0;
+      for (const flags of [[], [`--max-old-space-size=${CAPPED_HEAP_MB}`]]) {
+        // A result left by an earlier run must not pass for this one's.
+        await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: resultsKey(test.jobId, test.format) }));
+        const result = await runChild(server.endpoint, test.mode, test.jobId, test.format, written.get(test.jobId)!, flags);
+        if (test.format === 'parquet' && !result.method.startsWith('failed')) await checkParquet(s3, test.jobId, rows);
+        if (runs.length === 0) size = (await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: resultsKey(test.jobId, test.format) }))).ContentLength ?? 0;
+        runs.push(result);
       }
-      const line = `| ${test.name} | ${result.method} | ${(size / 1024 / 1024).toFixed(1)} | ${result.seconds.toFixed(1)} | ${result.peakRssMb.toFixed(0)} |`;
+      const [free, capped] = runs as [Awaited<ReturnType<typeof runChild>>, Awaited<ReturnType<typeof runChild>>];
+      const line = `| ${test.name} | ${free.method} | ${(size / 1024 / 1024).toFixed(1)} | ${free.seconds.toFixed(1)} | ${free.peakRssMb.toFixed(0)} | ${capped.method.startsWith('failed') ? capped.method : capped.seconds.toFixed(1)} | ${capped.peakRssMb.toFixed(0)} |`;
       console.log(line);
       lines.push(line);
     }
