@@ -19,7 +19,7 @@ import type { Segment } from './object-concatenation';
  * size), re-compresses every page and streams every byte through the finalizer, where the byte join
  * holds only the footers (a few KB per part) and, on the copy path, moves no bytes itself. Measured
  * by `npm run bench:assembly` (bench/results/assembly.md), 1M rows (10 float outputs, label,
- * probability, a kept id; 92 MB of Parquet), peak RSS of the assembling process, 110 MB of which is
+ * probability, a kept id; 92 MB of Parquet), peak RSS of the assembling process, 106 MB of which is
  * the process doing nothing:
  * - 100 parts of 10k rows: byte join (streamed) 4.3 s, 206 MB (185 MB under a 64 MB V8 heap cap);
  *   decode + one writer 18.6 s, 248 MB (204 MB capped, 31 s);
