@@ -65,6 +65,9 @@ function writeChunk(format: OutputFormat, index: number, start: number, count: n
   return { rows, part: writer.finish() };
 }
 
+/** Tens of MB written, read back and compared row by row: more than the default 30 s may take on a busy 2-core machine. */
+const BIG_TEST_MS = 180_000;
+
 /** Rows per chunk that make a part over 5 MiB in each format (Parquet's doubles are 8 bytes, the text ones ~20). */
 const BIG: Readonly<Record<OutputFormat, number>> = { jsonl: 8000, csv: 8000, parquet: 18_000 };
 
@@ -143,7 +146,7 @@ describe.each(['jsonl', 'csv', 'parquet'] as const)('assembling a job\'s %s part
     const again = await assembleResults({ client: s3, bucket: BUCKET, jobId, format, chunks: chunks.map((_, index) => index) });
     expect(again).toEqual(first);
     expect((await read(resultsKey(jobId, format))).equals(assembled)).toBe(true);
-  });
+  }, BIG_TEST_MS);
 
   it('joins parts of at least 5 MiB by multipart copy, the last one tiny, and a retry writes the same bytes', async () => {
     const jobId = `copied-${format}`;
@@ -155,7 +158,7 @@ describe.each(['jsonl', 'csv', 'parquet'] as const)('assembling a job\'s %s part
     await assembleResults({ client: s3, bucket: BUCKET, jobId, format, chunks: [0, 1, 2] });
     expect((await read(resultsKey(jobId, format))).equals(assembled)).toBe(true);
     expect((await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: resultsKey(jobId, format) }))).ETag).toBe(etag);
-  });
+  }, BIG_TEST_MS);
 
   it('writes a file of the format when every chunk is empty', async () => {
     const jobId = `empty-${format}`;
