@@ -1,10 +1,10 @@
-import { DeleteObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { parse } from 'csv-parse/sync';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assembleResults, MissingPartError } from '../../../functions/jobs/outputs/assemble-results';
 import { errorsKey, resultsKey } from '../../../functions/jobs/outputs/job-output-keys';
-import { MIN_PART_BYTES } from '../../../functions/jobs/outputs/object-concatenation';
+import { concatenateObjects, MIN_PART_BYTES } from '../../../functions/jobs/outputs/object-concatenation';
 import { outputColumnsFromPrediction, type OutputColumns } from '../../../functions/jobs/outputs/output-columns';
 import type { OutputFormat } from '../../../functions/jobs/outputs/output-format';
 import { storePart } from '../../../functions/jobs/outputs/part-store';
@@ -183,5 +183,19 @@ describe('assembling a job with a part missing', () => {
     await expect(assembleResults({ client: s3, bucket: BUCKET, jobId, format: 'jsonl', chunks: [0, 1, 2] })).rejects.toThrow(MissingPartError);
     await expect(assembleResults({ client: s3, bucket: BUCKET, jobId, format: 'jsonl', chunks: [0, 1, 2] })).rejects.toThrow('jobs/missing/parts/000001.jsonl');
     await expect(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: resultsKey(jobId, 'jsonl') }))).rejects.toMatchObject({ name: 'NotFound' });
+  });
+});
+
+describe('a concatenation whose source is not what was listed', () => {
+  it.each([
+    ['streamed', [{ key: 'src/small', start: 0, end: 100 }, { key: 'src/big', start: 0, end: MIN_PART_BYTES + 10 }]],
+    ['copied', [{ key: 'src/big', start: 0, end: MIN_PART_BYTES + 10 }, { key: 'src/small', start: 0, end: 100 }]],
+  ])('%s: fails, and leaves no object behind', async (name, segments) => {
+    // src/big is shorter than the range asked for, as a part overwritten after the listing would be.
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'src/small', Body: Buffer.alloc(100, 1) }));
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'src/big', Body: Buffer.alloc(MIN_PART_BYTES, 2) }));
+    const key = `out/${name}`;
+    await expect(concatenateObjects({ client: s3, bucket: BUCKET, key, contentType: 'application/octet-stream' }, segments)).rejects.toThrow();
+    await expect(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))).rejects.toMatchObject({ name: 'NotFound' });
   });
 });
