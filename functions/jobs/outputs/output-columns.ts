@@ -73,6 +73,11 @@ export function outputColumnNames(columns: OutputColumns, field: OutputField): s
   return Array.from({ length: elementCount(field.shape) }, (_, index) => `${base}_${index}`);
 }
 
+/** How many columns flatColumnNames gives, without listing them. */
+export function flatColumnCount(columns: OutputColumns): number {
+  return 1 + columns.kept.length + columns.outputs.reduce((total, field) => total + (field.shape.length === 0 ? 1 : elementCount(field.shape)), 0) + (columns.labelled ? 2 : 0);
+}
+
 /** Every column name of the CSV header and Parquet schema, in order. */
 export function flatColumnNames(columns: OutputColumns): string[] {
   return [

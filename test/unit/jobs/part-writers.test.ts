@@ -2,7 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { describe, expect, it } from 'vitest';
 import { describeOutputs, fitPrediction, flatColumnNames, OutputColumnClash, outputColumnsFromPrediction, outputColumnsFromSignature, type OutputColumns } from '../../../functions/jobs/outputs/output-columns';
-import { createPartWriter, type PartRow } from '../../../functions/jobs/outputs/part-writer';
+import { createPartWriter, MAX_FLAT_COLUMNS, TooManyColumns, type PartRow } from '../../../functions/jobs/outputs/part-writer';
 
 const toArrayBuffer = (bytes: Buffer): ArrayBuffer => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 const readParquet = (bytes: Buffer) => parquetReadObjects({ file: toArrayBuffer(bytes) });
@@ -53,6 +53,17 @@ describe('the output columns', () => {
     }
     expect(() => outputColumnsFromPrediction({ output: [1] }, { kept: [{ name: 'outputs', type: 'string' }] })).toThrow(OutputColumnClash);
     expect(() => describeOutputs({ kept: [], form: 'named', outputs: [{ name: 'a', shape: [2], kind: 'number' }, { name: 'a_1', shape: [], kind: 'number' }], labelled: false })).toThrow(/a_1/);
+  });
+});
+
+describe('the column limit', () => {
+  it('refuses CSV and Parquet results of more than 100,000 columns, but not JSON Lines', () => {
+    const columns = describeOutputs({ kept: [], form: 'single', outputs: [{ name: 'output', shape: [1, 512, 512], kind: 'number' }], labelled: false });
+    expect(() => createPartWriter('csv', columns, 0)).toThrow(TooManyColumns);
+    expect(() => createPartWriter('parquet', columns, 0)).toThrow(TooManyColumns);
+    expect(createPartWriter('jsonl', columns, 0).finish().body.length).toBe(0);
+    const wide = describeOutputs({ kept: [], form: 'single', outputs: [{ name: 'output', shape: [MAX_FLAT_COLUMNS - 1], kind: 'number' }], labelled: false });
+    expect(() => createPartWriter('csv', wide, 0)).not.toThrow();
   });
 });
 
