@@ -53,6 +53,11 @@ export const ERROR_CATALOGUE = {
   upload_aborted: { kind: 'conflict', description: 'The upload was aborted' },
   upload_completed: { kind: 'conflict', description: 'The upload was already completed' },
   upload_checking: { kind: 'conflict', description: 'The bundle is being checked; ask again' },
+  invalid_upload: { kind: 'invalid', description: 'The path does not hold an upload id MLHub could have issued' },
+  // Datasets.
+  dataset_not_found: { kind: 'not_found', description: 'No dataset with this id that the caller may see' },
+  dataset_too_large: { kind: 'too_large', description: 'The dataset is larger than this MLHub accepts (the bundle limit)' },
+  dataset_rejected: { kind: 'invalid', description: 'The uploaded dataset failed its inspection; the message gives the reason' },
   // Models and versions.
   model_not_found: { kind: 'not_found', description: 'No model of that name that the caller may see' },
   model_exists: { kind: 'conflict', description: 'A model of that name exists' },

@@ -1,7 +1,7 @@
 import type { BundleStore } from '../bundles/bundle-store';
 import type { ModelRemoval } from '../registry/model-removal';
 import { routeById } from '../routes/route-table';
-import { endUploadBytes } from './upload-bytes';
+import { endUploadBytes } from '../uploads/upload-bytes';
 import type { UploadSessionStore } from './upload-session-store';
 import type { VersionFinalizer } from './version-finalizer';
 import type { VersionStore } from './version-store';
