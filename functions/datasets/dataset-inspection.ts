@@ -15,7 +15,7 @@ import { Transform, Writable, type Readable } from 'node:stream';
 
 export type DatasetFormat = 'csv' | 'tsv' | 'jsonl' | 'parquet' | 'npy' | 'image-tar';
 export type DatasetCompression = 'none' | 'gzip';
-export const DATASET_FORMATS: readonly DatasetFormat[] = ['csv', 'tsv', 'jsonl', 'parquet', 'npy', 'image-tar'];
+export const DATASET_FORMATS = ['csv', 'tsv', 'jsonl', 'parquet', 'npy', 'image-tar'] as const satisfies readonly DatasetFormat[];
 
 export type ColumnType = 'number' | 'integer' | 'string' | 'boolean' | 'list<number>' | 'null' | 'mixed';
 

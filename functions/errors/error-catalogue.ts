@@ -47,7 +47,7 @@ export const ERROR_CATALOGUE = {
   invalid_bundle: { kind: 'invalid', description: 'The bundle is not a .tar.gz MLHub accepts; the message says why' },
   bundle_rejected: { kind: 'invalid', description: 'The uploaded bundle failed its checks; the message gives the reason' },
   bundle_too_large: { kind: 'too_large', description: 'The bundle is larger than this MLHub accepts' },
-  upload_not_found: { kind: 'not_found', description: 'No upload with this id on this model' },
+  upload_not_found: { kind: 'not_found', description: 'No upload with this id on this model or dataset' },
   upload_incomplete: { kind: 'conflict', description: 'Parts are still missing, or the bytes differ from the declared size or sha256' },
   upload_expired: { kind: 'conflict', description: 'The upload session expired before it was completed' },
   upload_aborted: { kind: 'conflict', description: 'The upload was aborted' },
