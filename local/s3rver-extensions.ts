@@ -21,7 +21,9 @@ import type S3rver from 's3rver';
  *   read is being set up) crashes the process; here reads hold the file open from the check on;
  * - CompleteMultipartUpload neither checks the parts listed nor survives an abort running at the
  *   same time; DeleteObjects deletes concurrently and races pruning empty folders (InternalError);
- * - GetObject reads in 64 KiB chunks, which makes a 1 GiB bundle cost seconds of CPU to serve.
+ * - GetObject reads in 64 KiB chunks, which makes a 1 GiB bundle cost seconds of CPU to serve;
+ * - UploadPartCopy (a part copied from a stored object, whole or a byte range) is refused as
+ *   NotImplemented; the job finalizer assembles results with it (functions/jobs/outputs/).
  * Every change of what a key names (a commit, a delete, an abort) and every check before a read
  * runs under one lock, so a condition holds at the moment its write lands. The fixes work on
  * s3rver's own store and its on-disk layout, which this pinned version fixes.
@@ -48,6 +50,7 @@ interface FilesystemStore {
   getObject(bucket: string, key: string, options?: { start?: number; end?: number }): Promise<StoredObject | null>;
   putPart(bucket: string, uploadId: string, partNumber: string | number, content: Readable): Promise<{ size: number; md5: string }>;
   deleteObject(bucket: string, key: string): Promise<void>;
+  getBucket(bucket: string): Promise<unknown>;
 }
 
 const requireS3rver = createRequire(import.meta.url);
@@ -380,9 +383,109 @@ async function abortUpload(store: FilesystemStore, lock: Mutex, bucket: string, 
   response.end();
 }
 
+/** S3's part numbers (S3 API Reference, UploadPart: "a positive integer between 1 and 10,000"). */
+const MAX_PART_NUMBER = 10_000;
+const copyRangeForm = () => s3Error('InvalidArgument', 'The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy', { ArgumentName: 'x-amz-copy-source-range' }, 400);
+
+/**
+ * `x-amz-copy-source` as S3 reads it: `bucket/key` or `/bucket/key`, URL-encoded, optionally
+ * `?versionId=` (this store keeps no versions, so only `null` names anything).
+ */
+function copySource(header: string): { bucket: string; key: string } {
+  const [path = '', query] = header.split('?');
+  const invalid = () => s3Error('InvalidArgument', 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey', { ArgumentName: 'x-amz-copy-source', ArgumentValue: header }, 400);
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path).replace(/^\//, '');
+  } catch {
+    throw invalid(); // a malformed %-escape
+  }
+  const slash = decoded.indexOf('/');
+  const versionId = query === undefined ? undefined : new URLSearchParams(query).get('versionId');
+  const bucket = decoded.slice(0, slash);
+  // S3 bucket naming rules (S3 User Guide, "Bucket naming rules"), which also keep the name inside the store.
+  if (slash <= 0 || slash === decoded.length - 1 || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) || bucket.includes('..') || (versionId !== undefined && versionId !== null && versionId !== 'null')) {
+    throw invalid();
+  }
+  return { bucket, key: decoded.slice(slash + 1) };
+}
+
+/** `x-amz-copy-source-range: bytes=first-last`, both inclusive, within the source's size (S3 API Reference, UploadPartCopy). */
+function copyRange(header: string | undefined, size: number): { start: number; end: number } | undefined {
+  if (header === undefined) return undefined;
+  const match = /^bytes=(\d+)-(\d+)$/.exec(header.trim());
+  if (!match) throw copyRangeForm();
+  const start = Number(match[1]);
+  const end = Number(match[2]);
+  if (start > end) throw copyRangeForm();
+  if (end >= size) throw s3Error('InvalidArgument', `Range specified is not valid for source object of size: ${size}`, { ArgumentName: 'x-amz-copy-source-range', ArgumentValue: header }, 400);
+  return { start, end };
+}
+
+/**
+ * UploadPartCopy (S3 API Reference): a part of an upload made from a stored object's bytes, whole
+ * or the `x-amz-copy-source-range` of it, answered with CopyPartResult (the part's ETag, the MD5 of
+ * its bytes as for UploadPart, and LastModified). The source is opened under the lock, so a delete
+ * after that point leaves the copy its bytes; the part lands under the lock, so an abort wins as it
+ * does for UploadPart. `x-amz-copy-source-if-match` is honoured (412 PreconditionFailed).
+ */
+async function uploadPartCopy(store: FilesystemStore, lock: Mutex, target: { bucket: string; key: string; uploadId: string; partNumber: string | null }, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const { bucket, key, uploadId } = target;
+  const partNumber = Number(target.partNumber);
+  if (!/^\d+$/.test(target.partNumber ?? '') || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
+    throw s3Error('InvalidArgument', `Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`, { ArgumentName: 'partNumber', ArgumentValue: target.partNumber ?? '' }, 400);
+  }
+  const source = copySource(headerOf(request.headers, 'x-amz-copy-source') ?? '');
+  const directory = uploadDir(store, bucket, uploadId);
+  const missingUpload = (error: unknown) => {
+    throw isMissing(error) ? noSuchUpload(uploadId) : error;
+  };
+  const opened = await lock.run(async () => {
+    const uploadKey = await readFile(join(directory, 'key'), 'utf8').catch(missingUpload);
+    if (uploadKey !== key) throw noSuchUpload(uploadId);
+    if (!(await store.getBucket(source.bucket))) throw s3Error('NoSuchBucket', 'The specified bucket does not exist', { BucketName: source.bucket });
+    let metadata: Record<string, string>;
+    try {
+      metadata = await store.getMetadata(source.bucket, source.key);
+    } catch (error) {
+      throw isMissing(error) ? noSuchKey(source.key) : error;
+    }
+    const expected = headerOf(request.headers, 'x-amz-copy-source-if-match');
+    if (expected !== undefined && !expected.split(',').map(bareTag).some((tag) => tag === '*' || tag === bareTag(metadata.etag ?? ''))) {
+      throw preconditionFailed('x-amz-copy-source-If-Match');
+    }
+    const size = Number(metadata['content-length'] ?? 0);
+    const range = copyRange(headerOf(request.headers, 'x-amz-copy-source-range'), size);
+    const handle = await open(store.getResourcePath(source.bucket, source.key, 'object'), 'r').catch((error: unknown) => {
+      throw isMissing(error) ? noSuchKey(source.key) : error;
+    });
+    return { handle, range: range ?? { start: 0, end: size - 1 } };
+  });
+  let staged: Staged | undefined;
+  try {
+    // An empty source copies to an empty part: a stream with end < start would read the whole file.
+    const content = opened.range.end < opened.range.start
+      ? Readable.from([])
+      : createReadStream('', { fd: opened.handle, autoClose: false, start: opened.range.start, end: opened.range.end, highWaterMark: READ_CHUNK_BYTES });
+    staged = await stage(store, bucket, content);
+    const ready = staged;
+    await lock.run(async () => {
+      await stat(directory).catch(missingUpload);
+      const partPath = join(directory, String(partNumber));
+      await rename(ready.path, partPath);
+      await writeFile(`${partPath}.md5`, ready.md5);
+    });
+    request.resume();
+    sendXml(response, 200, `<CopyPartResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LastModified>${new Date().toISOString()}</LastModified><ETag>"${ready.md5}"</ETag></CopyPartResult>`);
+  } finally {
+    await opened.handle.close().catch(() => undefined);
+    if (staged) await rm(staged.path, { force: true });
+  }
+}
+
 export interface S3rverExtension {
   /**
-   * Answers one request: ListParts and AbortMultipartUpload here, everything else through s3rver,
+   * Answers one request: ListParts, AbortMultipartUpload and UploadPartCopy here, everything else through s3rver,
    * with the request's conditions and response in scope for the store fixes. Never rejects: a
    * failure becomes an S3 XML error, or a destroyed response once the headers are out.
    */
@@ -406,6 +509,9 @@ export function extendS3rver(s3rver: S3rver, log: (line: string) => void): S3rve
   const own = async (request: IncomingMessage, response: ServerResponse): Promise<boolean> => {
     const url = new URL(request.url ?? '/', 'http://placeholder');
     const uploadId = url.searchParams.get('uploadId');
+    const copy = request.method === 'PUT' && headerOf(request.headers, 'x-amz-copy-source') !== undefined;
+    // s3rver's upload ids are hex; any other names no upload (and never a path outside the store).
+    if (uploadId !== null && copy && !/^[0-9a-f]+$/.test(uploadId)) throw noSuchUpload(uploadId);
     if (uploadId === null || !/^[0-9a-f]+$/.test(uploadId)) return false;
     const [, bucket = '', ...keyParts] = url.pathname.split('/');
     const key = decodeURIComponent(keyParts.join('/'));
@@ -415,6 +521,10 @@ export function extendS3rver(s3rver: S3rver, log: (line: string) => void): S3rve
     }
     if (request.method === 'DELETE') {
       await abortUpload(store, lock, bucket, uploadId, response);
+      return true;
+    }
+    if (copy) {
+      await uploadPartCopy(store, lock, { bucket, key, uploadId, partNumber: url.searchParams.get('partNumber') }, request, response);
       return true;
     }
     return false;

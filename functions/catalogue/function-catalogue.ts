@@ -39,12 +39,18 @@ export const FUNCTION_DEFINITIONS = {
     memoryMb: 2048, timeoutSeconds: 900, checksBundles: true,
     summary: 'Checks each bundle a presigned upload stored, and makes its version ready or rejected',
   },
+  finalizeDataset: {
+    handler: 'finalize-dataset',
+    trigger: { kind: 's3', bucket: 'bundle-bucket', events: ['s3:ObjectCreated:*'], prefix: 'datasets/', suffix: '/data' },
+    memoryMb: 2048, timeoutSeconds: 900,
+    summary: 'Inspects each dataset a presigned upload stored (schema, row count, the plain copy of a gzip upload), and makes it ready or rejected',
+  },
   sweepVersions: {
     handler: 'sweep-versions',
     trigger: { kind: 'schedule', rateMinutes: 5 },
     // As much memory and time as the finalizer: a run may check bundles nobody checked.
     memoryMb: 2048, timeoutSeconds: 900, checksBundles: true,
-    summary: 'Ends pending versions past their expiry (aborted, bytes retired) and checks stored bundles nobody checked',
+    summary: 'Ends pending versions and datasets past their expiry (aborted, bytes retired) and checks stored bundles and datasets nobody checked',
   },
   registerDois: {
     handler: 'register-dois',

@@ -47,12 +47,17 @@ export const ERROR_CATALOGUE = {
   invalid_bundle: { kind: 'invalid', description: 'The bundle is not a .tar.gz MLHub accepts; the message says why' },
   bundle_rejected: { kind: 'invalid', description: 'The uploaded bundle failed its checks; the message gives the reason' },
   bundle_too_large: { kind: 'too_large', description: 'The bundle is larger than this MLHub accepts' },
-  upload_not_found: { kind: 'not_found', description: 'No upload with this id on this model' },
+  upload_not_found: { kind: 'not_found', description: 'No upload with this id on this model or dataset' },
   upload_incomplete: { kind: 'conflict', description: 'Parts are still missing, or the bytes differ from the declared size or sha256' },
   upload_expired: { kind: 'conflict', description: 'The upload session expired before it was completed' },
   upload_aborted: { kind: 'conflict', description: 'The upload was aborted' },
   upload_completed: { kind: 'conflict', description: 'The upload was already completed' },
   upload_checking: { kind: 'conflict', description: 'The bundle is being checked; ask again' },
+  invalid_upload: { kind: 'invalid', description: 'The path does not hold an upload id MLHub could have issued' },
+  // Datasets.
+  dataset_not_found: { kind: 'not_found', description: 'No dataset with this id that the caller may see' },
+  dataset_too_large: { kind: 'too_large', description: 'The dataset is larger than this MLHub accepts (the bundle limit)' },
+  dataset_rejected: { kind: 'invalid', description: 'The uploaded dataset failed its inspection; the message gives the reason' },
   // Models and versions.
   model_not_found: { kind: 'not_found', description: 'No model of that name that the caller may see' },
   model_exists: { kind: 'conflict', description: 'A model of that name exists' },

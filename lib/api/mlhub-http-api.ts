@@ -85,8 +85,14 @@ function whyNoAuthorizer(route: RouteSpec | 'fallback'): string {
 const acknowledgeNoAuthorizer = (scope: Construct, route: RouteSpec | 'fallback'): void =>
   Validations.of(scope).acknowledge({ id: 'AwsSolutions-APIG4', reason: whyNoAuthorizer(route) });
 
-const lambdaIntegration = (id: string, handler: IFunction): HttpLambdaIntegration =>
-  new HttpLambdaIntegration(id, handler, { payloadFormatVersion: PayloadFormatVersion.VERSION_2_0 });
+/**
+ * A route's function may be invoked by API Gateway for its own route only. The fallback serves two
+ * routes per known path (OPTIONS and ANY) and $default: one permission for the whole API
+ * (`scopePermissionToRoute: false`) rather than one per route, which kept the stack under
+ * CloudFormation's 500 resources as routes were added; it answers only 404, 405 and preflights.
+ */
+const lambdaIntegration = (id: string, handler: IFunction, scope: 'route' | 'api' = 'route'): HttpLambdaIntegration =>
+  new HttpLambdaIntegration(id, handler, { payloadFormatVersion: PayloadFormatVersion.VERSION_2_0, scopePermissionToRoute: scope === 'route' });
 
 /**
  * The HTTP API, generated from the route table: one route per entry, to that route's function.
@@ -103,7 +109,7 @@ export class MlHubHttpApi extends Construct {
 
   constructor(scope: Construct, id: string, props: MlHubHttpApiProps) {
     super(scope, id);
-    const fallback = lambdaIntegration('NotRouted', props.functions.fallback.function);
+    const fallback = lambdaIntegration('NotRouted', props.functions.fallback.function, 'api');
 
     this.api = new HttpApi(this, 'Api', {
       apiName: Stack.of(this).stackName,

@@ -287,6 +287,8 @@ describe('least privilege', () => {
       bundleKeyLookup: { resources: [arnOf(ids.bucket)] },
       bundleObjects: { resources: [arnWithSuffix(ids.bucket, '/models/*/*')] },
       searchObjects: { resources: [arnWithSuffix(ids.bucket, '/search/*')] },
+      datasetObjects: { resources: [arnWithSuffix(ids.bucket, '/datasets/*')] },
+      datasetListing: { resources: [arnOf(ids.bucket)], condition: { StringLike: { 's3:prefix': 'datasets/*' } } },
       modelEndpoints: { resources: [ENDPOINT_PATTERN] },
       rateLimitCounters: { resources: [arnOf(ids.table)], condition: RATE_COUNTER_CONDITION },
       usageCounters: { resources: [arnOf(ids.table)], condition: USAGE_COUNTER_CONDITION },

@@ -59,6 +59,17 @@ const EXPECTED: Record<string, Record<Caller, Row>> = {
   predictModelWithGet: { anonymous: [404, 404, 200], owner: all(200), reader: [404, 200, 200], writer: [404, 200, 200], stranger: [404, 404, 200], ...badCredentials },
 };
 
+/** Datasets have no grants: the shared kind is a private dataset, so rita and will are strangers to it. */
+Object.assign(EXPECTED, {
+  createDataset: { anonymous: all(401), owner: all(201), reader: all(201), writer: all(201), stranger: all(201), ...badCredentials },
+  listDatasets: { anonymous: all(401), owner: all(200), reader: all(200), writer: all(200), stranger: all(200), ...badCredentials },
+  getDataset: { anonymous: [404, 404, 200], owner: all(200), reader: [404, 404, 200], writer: [404, 404, 200], stranger: [404, 404, 200], ...badCredentials },
+  deleteDataset: { anonymous: all(401), owner: all(200), reader: [404, 404, 403], writer: [404, 404, 403], stranger: [404, 404, 403], ...badCredentials },
+  getDatasetUpload: { anonymous: all(401), owner: all(200), reader: [404, 404, 403], writer: [404, 404, 403], stranger: [404, 404, 403], ...badCredentials },
+  completeDatasetUpload: { anonymous: all(401), owner: all(409), reader: [404, 404, 403], writer: [404, 404, 403], stranger: [404, 404, 403], ...badCredentials },
+  abortDatasetUpload: { anonymous: all(401), owner: all(200), reader: [404, 404, 403], writer: [404, 404, 403], stranger: [404, 404, 403], ...badCredentials },
+} satisfies Record<string, Record<Caller, Row>>);
+
 const SETTINGS: Record<Kind, unknown> = {
   private: { visibility: 'private', grants: [] },
   shared: { visibility: 'private', grants: [{ user: 'rita', role: 'read' }, { user: 'will', role: 'write' }] },
@@ -89,6 +100,15 @@ async function makeModel(kind: Kind, name = unique(`mx-${kind}`), metadata: Reco
 const DOI_METADATA = { title: 'Access matrix', description: 'A model to publish', license: 'MIT', authors: [{ name: 'Olive Owner' }] };
 
 const models = {} as Record<Kind, string>;
+const datasets = {} as Record<Kind, { id: string; upload: string }>;
+
+/** A dataset of olive's, public for the public kind and private otherwise, with its upload not yet sent. */
+async function makeDataset(kind: Kind): Promise<{ id: string; upload: string }> {
+  const reply = await api('olive', 'POST', '/datasets', json({ filename: 'rows.csv', size: 100, visibility: kind === 'public' ? 'public' : 'private' }));
+  expect(reply.status).toBe(201);
+  const body = reply.body as { id: string; upload: { upload_id: string } };
+  return { id: body.id, upload: body.upload.upload_id };
+}
 const uploads = {} as Record<Kind, string>;
 
 async function startUpload(name: string): Promise<string> {
@@ -138,6 +158,19 @@ async function exercise(routeId: string, caller: Caller, kind: Kind): Promise<Js
       const credentials = authorization.get(caller);
       return getWithJsonBody(mlhub.url, `/model/${name}/predict`, digit, credentials ? { authorization: credentials } : {});
     }
+    case 'createDataset': return api(caller, 'POST', '/datasets', json({ filename: 'rows.csv', size: 100 }));
+    case 'listDatasets': return api(caller, 'GET', '/datasets');
+    case 'getDataset': return api(caller, 'GET', `/datasets/${datasets[kind].id}`);
+    case 'deleteDataset': return api(caller, 'DELETE', `/datasets/${(await makeDataset(kind)).id}`);
+    case 'getDatasetUpload': return api(caller, 'GET', `/datasets/${datasets[kind].id}/uploads/${datasets[kind].upload}`);
+    case 'completeDatasetUpload': {
+      const dataset = await makeDataset(kind);
+      return api(caller, 'POST', `/datasets/${dataset.id}/uploads/${dataset.upload}/complete`);
+    }
+    case 'abortDatasetUpload': {
+      const dataset = await makeDataset(kind);
+      return api(caller, 'DELETE', `/datasets/${dataset.id}/uploads/${dataset.upload}`);
+    }
     default: throw new Error(`The matrix does not know how to call route ${routeId}`);
   }
 }
@@ -164,6 +197,7 @@ beforeAll(async () => {
   for (const kind of KINDS) {
     models[kind] = await makeModel(kind);
     uploads[kind] = await startUpload(models[kind]);
+    datasets[kind] = await makeDataset(kind);
   }
 });
 
