@@ -127,7 +127,6 @@ export const ERROR_CATALOGUE = {
   predict_function_busy: { kind: 'unavailable', description: 'The predict function is at its concurrency limit; retry' },
   search_unavailable: { kind: 'unavailable', description: 'The search index could not be loaded; retry' },
   // Datasets (functions/datasets/formats/).
-  dataset_rejected: { kind: 'invalid', description: 'The uploaded dataset cannot be read as a whole (not the format it claims, no header, no rows, a line over the limit…); the message says what and where' },
   invalid_columns: { kind: 'invalid', description: "A job's `columns` or `keep` names a column the dataset lacks, or one that cannot be an input; the message names the entry (`columns[2]`)" },
   // Anything.
   route_not_found: { kind: 'not_found', description: 'No endpoint at this path' },
