@@ -36,6 +36,15 @@ export function detectFormat(filename: string, firstBytes: Uint8Array): { format
   return found.format ? { format: found.format, compression: found.compression } : found.compression === 'gzip' ? { format: 'csv', compression: 'gzip' } : undefined;
 }
 
+/**
+ * Rows between checkpoints of a line format (where chunks may be cut): formats/'s default unless
+ * MLHUB_DATASET_CHECKPOINT_ROWS says fewer, so that tests make multi-chunk jobs of small files.
+ */
+function checkpointSpacing(): { rows: number; bytes: number } | undefined {
+  const rows = Number(process.env.MLHUB_DATASET_CHECKPOINT_ROWS);
+  return Number.isSafeInteger(rows) && rows >= 1 ? { rows, bytes: 1024 * 1024 } : undefined;
+}
+
 const EXTENSIONS: Readonly<Record<DatasetFormat, string>> = { csv: '.csv', tsv: '.tsv', jsonl: '.jsonl', parquet: '.parquet', npy: '.npy', 'image-tar': '.tar' };
 
 export interface InspectOptions {
@@ -55,7 +64,8 @@ export async function inspectDataset(stream: Readable, options: InspectOptions):
   const filename = `dataset${EXTENSIONS[options.format]}${options.compression === 'gzip' ? '.gz' : ''}`;
   const plainSink = options.compression === 'gzip' ? options.plainSink?.() : undefined;
   try {
-    return await inspectStream(stream, { filename, ...(plainSink ? { plainSink } : {}) });
+    const spacing = checkpointSpacing();
+    return await inspectStream(stream, { filename, ...(plainSink ? { plainSink } : {}), ...(spacing ? { spacing } : {}) });
   } catch (error) {
     stream.resume();
     throw asRefusal(error);

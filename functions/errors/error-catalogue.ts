@@ -58,6 +58,12 @@ export const ERROR_CATALOGUE = {
   dataset_not_found: { kind: 'not_found', description: 'No dataset with this id that the caller may see' },
   dataset_too_large: { kind: 'too_large', description: 'The dataset is larger than this MLHub accepts (the bundle limit)' },
   dataset_rejected: { kind: 'invalid', description: 'The uploaded dataset failed its inspection; the message gives the reason' },
+  dataset_not_ready: { kind: 'conflict', description: 'The dataset is pending, rejected or aborted: a job reads only a ready dataset' },
+  // Batch jobs (functions/jobs/).
+  job_not_found: { kind: 'not_found', description: 'No job with this id that is yours' },
+  job_not_finished: { kind: 'conflict', description: 'The job is queued or running: its results are not assembled yet' },
+  job_cancelled: { kind: 'conflict', description: 'The job was cancelled: it has no results' },
+  job_finished: { kind: 'conflict', description: 'The job has already succeeded or failed: there is nothing left to cancel' },
   // Models and versions.
   model_not_found: { kind: 'not_found', description: 'No model of that name that the caller may see' },
   model_exists: { kind: 'conflict', description: 'A model of that name exists' },

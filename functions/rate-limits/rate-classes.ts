@@ -65,6 +65,12 @@ export const ROUTE_RATE_CLASSES: Readonly<Record<RouteId, RateClass | null>> = {
   getDatasetUpload: 'upload',
   completeDatasetUpload: 'upload',
   abortDatasetUpload: 'upload',
+  // A job runs many predictions, but its start is one request: a write; its polling, reads.
+  createJob: 'write',
+  listJobs: 'read',
+  getJob: 'read',
+  getJobResults: 'read',
+  cancelJob: 'write',
 };
 
 /**

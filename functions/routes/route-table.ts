@@ -283,6 +283,31 @@ export const ROUTE_DEFINITIONS = {
     scope: 'write', auth: 'required', body: 'none', bodyLimit: 0, ...metadataRoute,
     summary: 'Abort a dataset upload: its parts go and the dataset is aborted',
   },
+  createJob: {
+    method: 'POST', path: '/model/{name}/jobs', handler: 'create-job', query: [],
+    scope: 'write', auth: 'required', body: 'json', bodyLimit: 64 * 1024, ...metadataRoute,
+    summary: 'Start a batch prediction over a dataset {dataset, version?, columns?, keep?, output?, on_error?}: 202 with the job',
+  },
+  listJobs: {
+    method: 'GET', path: '/jobs', handler: 'list-jobs', query: ['limit', 'cursor'],
+    scope: 'read', auth: 'required', body: 'none', bodyLimit: 0, ...metadataRoute,
+    summary: 'List your batch jobs, newest first (limit, cursor)',
+  },
+  getJob: {
+    method: 'GET', path: '/jobs/{id}', handler: 'get-job', query: [],
+    scope: 'read', auth: 'required', body: 'none', bodyLimit: 0, ...metadataRoute,
+    summary: 'A batch job: its state, rows done and failed, throughput, ETA and first errors',
+  },
+  getJobResults: {
+    method: 'GET', path: '/jobs/{id}/results', handler: 'get-job-results', query: [],
+    scope: 'read', auth: 'required', body: 'none', bodyLimit: 0, ...metadataRoute,
+    summary: "Presigned downloads of a finished job's results.<ext> and errors.jsonl",
+  },
+  cancelJob: {
+    method: 'DELETE', path: '/jobs/{id}', handler: 'cancel-job', query: [],
+    scope: 'write', auth: 'required', body: 'none', bodyLimit: 0, ...metadataRoute,
+    summary: 'Cancel a queued or running batch job (idempotent; 409 once it succeeded or failed)',
+  },
 } as const satisfies Record<string, RouteDefinition>;
 
 export type RouteId = keyof typeof ROUTE_DEFINITIONS;

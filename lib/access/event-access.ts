@@ -1,5 +1,5 @@
 import type { CatalogueFunctionId } from '../../functions/catalogue/function-catalogue';
-import { DATASET_FINALIZE_ACCESS, FINALIZE_ACCESS, routeAccess, unionOfAccess, type RouteAccess } from './route-access';
+import { DATASET_FINALIZE_ACCESS, FINALIZE_ACCESS, JOB_STEP_ACCESS, routeAccess, unionOfAccess, type RouteAccess } from './route-access';
 
 /**
  * What each function of the function catalogue (functions/catalogue/function-catalogue.ts) may
@@ -50,6 +50,11 @@ export const CATALOGUE_ACCESS: Readonly<Record<CatalogueFunctionId, RouteAccess>
     table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
     searchObjects: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
   },
+  // The job steps (functions/jobs/job-steps.ts): see JOB_STEP_ACCESS. One grant for the three, as
+  // they share the job's items and objects; the state machine invokes them (next: its own role).
+  planJob: JOB_STEP_ACCESS,
+  runJobChunk: JOB_STEP_ACCESS,
+  finalizeJob: JOB_STEP_ACCESS,
 };
 
 /** A catalogue function's data access; throws for an id CATALOGUE_ACCESS does not hold (a function outside the catalogue). */

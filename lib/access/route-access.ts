@@ -69,6 +69,10 @@ export type RouteAccess = {
   readonly datasetObjects?: readonly BundleObjectAction[];
   /** Listing keys, only under the dataset root (a dataset's delete sweeps its prefix). */
   readonly datasetListing?: readonly 's3:ListBucket'[];
+  /** A batch job's objects, only under the job root `jobs/` (manifest, plan, parts, results: functions/jobs/). */
+  readonly jobObjects?: readonly BundleObjectAction[];
+  /** Listing keys, only under the job root (the assembler lists a job's parts; the finalizer removes them). */
+  readonly jobListing?: readonly 's3:ListBucket'[];
   /** The search index's snapshots and their pointer, only under `search/` in the bundle bucket (functions/search/search-snapshots.ts). */
   readonly searchObjects?: readonly ('s3:GetObject' | 's3:PutObject' | 's3:DeleteObject')[];
   /** The SageMaker endpoints configured in modelBackends (nothing, when none are configured). */
@@ -121,6 +125,27 @@ export const DATASET_FINALIZE_ACCESS: RouteAccess = {
   table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
   datasetObjects: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
   bundleKeyLookup: ['s3:ListBucket'],
+};
+
+/**
+ * The job steps (functions/jobs/job-steps.ts), one role each in the cloud. All read the job
+ * (GetItem) and the job's objects (plan, manifest, parts: GetObject) and write them (PutObject);
+ * planJob reads the dataset (GetItem) and its layout and bytes (GetObject, HeadObject: so
+ * bundleKeyLookup), and starts the job (UpdateItem); runJobChunk reads the dataset's bytes by
+ * range (GetObject, GetObjectVersion for a pinned one), runs the model as predict does (the
+ * bundle, SageMaker), and counts its chunk (PutItem, conditional UpdateItem); finalizeJob reads
+ * the chunk items (Query), lists and copies the parts (ListBucket under jobs/, multipart upload
+ * with UploadPartCopy: GetObject and PutObject), ends the job (UpdateItem, DeleteItem of its
+ * mark) and removes its parts (DeleteObject).
+ */
+export const JOB_STEP_ACCESS: RouteAccess = {
+  table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+  jobObjects: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+  jobListing: ['s3:ListBucket'],
+  datasetObjects: ['s3:GetObject', 's3:GetObjectVersion'],
+  bundleObjects: ['s3:GetObject'],
+  bundleKeyLookup: ['s3:ListBucket'],
+  modelEndpoints: ['sagemaker:InvokeEndpoint'],
 };
 
 /**
@@ -309,6 +334,18 @@ export const ROUTE_ACCESS: Readonly<Record<RouteId, RouteAccess>> = {
     table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
     datasetObjects: ['s3:AbortMultipartUpload', 's3:PutObject'],
   },
+  // Batch jobs (functions/jobs/). Create: predict's own version lookup (PREDICT_ACCESS's reads:
+  // model, grant, version, a deployment settled, the versions queried), the dataset read (GetItem),
+  // the job's resume mark and record put (PutItem); the local runner starts it in process (the
+  // cloud's StartExecution comes with the state machine).
+  createJob: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:PutItem'] },
+  // The caller's jobs, from their partition of the owner index.
+  listJobs: { table: ['dynamodb:GetItem'], byOwnerIndex: ['dynamodb:Query'] },
+  getJob: { table: ['dynamodb:GetItem'] },
+  // Reads the job, stats the assembled files (HeadObject, so bundleKeyLookup) and signs GETs of them.
+  getJobResults: { table: ['dynamodb:GetItem'], jobObjects: ['s3:GetObject'], bundleKeyLookup: ['s3:ListBucket'] },
+  // Reads the job, moves it to cancelled (a conditional UpdateItem) and drops its resume mark (DeleteItem).
+  cancelJob: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] },
 };
 
 /** The fallback only shapes 404 and 405 answers. */

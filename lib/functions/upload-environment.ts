@@ -36,6 +36,9 @@ export const ROUTE_UPLOAD_SETTINGS: Readonly<Record<RouteId, readonly UploadSett
   createDataset: ['maxBundleBytes', 'maxUnpackedBytes', 'presignSeconds'],
   getDatasetUpload: ['presignSeconds'],
   completeDatasetUpload: [], abortDatasetUpload: [], listDatasets: [], getDataset: [], deleteDataset: [],
+  // Signs the GETs of a job's results and errors files.
+  getJobResults: ['presignSeconds'],
+  createJob: [], listJobs: [], getJob: [], cancelJob: [],
   getStatus: [], getOpenApi: [], listModels: [], createModel: [], listUploads: [], publishVersion: [],
   deployVersion: [], getDeployment: [], undeployVersion: [],
   abortUpload: [], predictModel: [], predictModelWithGet: [], citeModel: [],

@@ -118,6 +118,7 @@ const EVENT_SUBSCRIPTIONS = functionsTriggeredBy('s3');
 const SCHEDULES = functionsTriggeredBy('schedule');
 const QUEUE_READERS = functionsTriggeredBy('queue');
 const STREAM_READERS = functionsTriggeredBy('table-stream');
+const STATE_MACHINE_TASKS = functionsTriggeredBy('state-machine-task');
 
 let synth: SynthesizedMlHub;
 let ids: { table: string; bucket: string; logBucket: string; api: string; userPool: string; userPoolClient: string };
@@ -215,7 +216,7 @@ describe('routes and functions', () => {
       expect(functionBehind(route), String(route.Properties.RouteKey)).toBe(fallback);
     }
     // One per route, the fallback, one per storage event subscription, schedule, queue and stream reader, and CDK's bucket notifications handler.
-    expect(Object.keys(resourcesOfType(synth.template, 'AWS::Lambda::Function'))).toHaveLength(ROUTES.length + 1 + EVENT_SUBSCRIPTIONS.length + SCHEDULES.length + QUEUE_READERS.length + STREAM_READERS.length + 1);
+    expect(Object.keys(resourcesOfType(synth.template, 'AWS::Lambda::Function'))).toHaveLength(ROUTES.length + 1 + EVENT_SUBSCRIPTIONS.length + SCHEDULES.length + QUEUE_READERS.length + STREAM_READERS.length + STATE_MACHINE_TASKS.length + 1);
   });
 
   it.each(ROUTES.map((route) => [route.id, route] as const))('%s runs with its route table memory and timeout, on arm64 Node.js, traced, logging JSON', (routeId, route: RouteSpec) => {
@@ -289,6 +290,8 @@ describe('least privilege', () => {
       searchObjects: { resources: [arnWithSuffix(ids.bucket, '/search/*')] },
       datasetObjects: { resources: [arnWithSuffix(ids.bucket, '/datasets/*')] },
       datasetListing: { resources: [arnOf(ids.bucket)], condition: { StringLike: { 's3:prefix': 'datasets/*' } } },
+      jobObjects: { resources: [arnWithSuffix(ids.bucket, '/jobs/*')] },
+      jobListing: { resources: [arnOf(ids.bucket)], condition: { StringLike: { 's3:prefix': 'jobs/*' } } },
       modelEndpoints: { resources: [ENDPOINT_PATTERN] },
       rateLimitCounters: { resources: [arnOf(ids.table)], condition: RATE_COUNTER_CONDITION },
       usageCounters: { resources: [arnOf(ids.table)], condition: USAGE_COUNTER_CONDITION },
@@ -988,7 +991,7 @@ describe('identity: the stack\'s own Cognito user pool', () => {
 
   it('never puts a function into single-user development mode', () => {
     const functions = Object.values(resourcesOfType(synth.template, 'AWS::Lambda::Function'));
-    expect(functions).toHaveLength(ROUTES.length + 1 + EVENT_SUBSCRIPTIONS.length + SCHEDULES.length + QUEUE_READERS.length + STREAM_READERS.length + 1);
+    expect(functions).toHaveLength(ROUTES.length + 1 + EVENT_SUBSCRIPTIONS.length + SCHEDULES.length + QUEUE_READERS.length + STREAM_READERS.length + STATE_MACHINE_TASKS.length + 1);
     // CDK's bucket notifications handler has no environment at all.
     for (const resource of functions) expect(Object.keys((resource.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {})).not.toContain(IDENTITY_ENV.devUser);
   });

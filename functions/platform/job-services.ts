@@ -1,0 +1,42 @@
+import { DynamoJobStore } from '../jobs/dynamo-job-store';
+import { JobSteps } from '../jobs/job-steps';
+import { loadJobSettings } from '../jobs/job-settings';
+import type { JobRecord } from '../jobs/job-records';
+import type { Predict } from '../jobs/row-predictions';
+import { DynamoVersionStore } from '../versions/dynamo-version-store';
+import { createS3Client } from './aws-clients';
+import { bundleStore } from './bundle-services';
+import { datasetStore } from './dataset-services';
+import { loadFunctionConfig } from './function-config';
+import { inferenceEngine } from './inference-services';
+import { lazy } from './lazy';
+import { tableServices } from './table-services';
+
+/** Jobs live in the models' table and bucket (functions/jobs/). */
+export const jobStore = lazy(() => new DynamoJobStore(tableServices().documents, loadFunctionConfig().tableName));
+
+const versionStore = lazy(() => new DynamoVersionStore(tableServices().documents, loadFunctionConfig().tableName));
+
+/**
+ * The job's model and version as the registry has them now, run through this process's engine.
+ * The caller's right to predict was checked when the job was created; the job runs as created.
+ */
+async function predictorFor(job: JobRecord): Promise<{ predict: Predict; labelled: boolean }> {
+  const [model, version] = await Promise.all([tableServices().models.getModelRecord(job.model), versionStore().get(job.model, job.version)]);
+  if (!model || !version || version.createdAt < model.createdAt) throw new Error(`Version ${job.version} of model '${job.model}' is gone`);
+  const predict: Predict = async (input) => (await inferenceEngine().predict({ model, version, input })).predictions;
+  return { predict, labelled: (version.manifest?.labels?.length ?? 0) > 0 };
+}
+
+export const jobSteps = lazy(() => {
+  const config = loadFunctionConfig();
+  return new JobSteps({
+    jobs: jobStore(),
+    datasets: datasetStore(),
+    objects: bundleStore(),
+    s3: { client: createS3Client(config), bucket: config.bucketName },
+    predictorFor,
+    settings: loadJobSettings(),
+    now: () => new Date(),
+  });
+});
