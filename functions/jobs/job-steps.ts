@@ -9,7 +9,7 @@ import { planChunks } from '../datasets/formats/plan-chunks';
 import { readChunk } from '../datasets/formats/read-chunk';
 import { FIRST_ERRORS_LIMIT, type ChunkOutcome, type JobRecord, type RowError } from './job-records';
 import type { JobStore } from './job-store';
-import { manifestKey } from './job-keys';
+import { manifestKey, planKey } from './job-keys';
 import { readPlanDocument, writePlanDocument, type JobPlanDocument } from './job-plan-document';
 import type { JobSettings } from './job-settings';
 import { assembleResults } from './outputs/assemble-results';
@@ -103,27 +103,51 @@ export class JobSteps {
     const manifest = { bucket: s3.bucket, key: manifestKey(input.jobId) };
     if (!job || (job.state !== 'queued' && job.state !== 'running')) return { jobId: input.jobId, manifest, chunkCount: 0, state: job?.state ?? 'failed' };
     try {
-      const dataset = await this.deps.datasets.get(job.dataset);
-      if (!dataset || dataset.status !== 'ready' || !dataset.layoutKey || !dataset.schema) throw new JobPlanFailure(`Dataset '${job.dataset}' was deleted or is no longer ready`);
-      const inspection = await this.inspectionOf(dataset);
-      const sourceKey = dataset.readsFrom === 'plain' && dataset.plainKey ? dataset.plainKey : dataset.dataKey;
-      const stored = await objects.stat(sourceKey);
-      if (!stored) throw new JobPlanFailure(`Dataset '${job.dataset}' has lost its bytes (${sourceKey})`);
-      const source = { key: sourceKey, size: stored.size, ...(sourceKey === dataset.dataKey && dataset.pin ? { pin: dataset.pin } : {}) };
-      const selection = resolveSelection(inspection.schema, job.columns, job.keep);
-      const chunks = planChunks(inspection, { maxRows: settings.chunkRows, maxBytes: settings.chunkBytes });
-      const outputColumns = job.outputColumns ?? await this.probeOutputColumns(job, inspection, chunks, source, selection);
-      const plan: JobPlanDocument = { inspection, source, selection, outputColumns, format: job.format };
-      await writePlanDocument(objects, job.id, plan);
-      const lines = Buffer.from(chunks.map((chunk) => `${JSON.stringify(chunk)}\n`).join(''));
-      await objects.put(manifest.key, lines, createHash('sha256').update(lines).digest('hex'));
-      const started = await jobs.start(job.id, { rowsTotal: inspection.rowCount, chunksTotal: chunks.length, outputColumns, startedAt: this.stamp() }, this.stamp());
+      // A plan run again (a retry, a restart) keeps the manifest and plan it wrote: chunks were
+      // counted against them, whatever the settings are now.
+      let chunks = await this.storedManifest(job.id);
+      let plan = chunks ? await this.storedPlan(job.id) : undefined;
+      if (!chunks || !plan) {
+        const dataset = await this.deps.datasets.get(job.dataset);
+        if (!dataset || dataset.status !== 'ready' || !dataset.layoutKey || !dataset.schema) throw new JobPlanFailure(`Dataset '${job.dataset}' was deleted or is no longer ready`);
+        const inspection = await this.inspectionOf(dataset);
+        const sourceKey = dataset.readsFrom === 'plain' && dataset.plainKey ? dataset.plainKey : dataset.dataKey;
+        const stored = await objects.stat(sourceKey);
+        if (!stored) throw new JobPlanFailure(`Dataset '${job.dataset}' has lost its bytes (${sourceKey})`);
+        const source = { key: sourceKey, size: stored.size, ...(sourceKey === dataset.dataKey && dataset.pin ? { pin: dataset.pin } : {}) };
+        const selection = resolveSelection(inspection.schema, job.columns, job.keep);
+        if (!chunks) {
+          const planned = planChunks(inspection, { maxRows: settings.chunkRows, maxBytes: settings.chunkBytes });
+          await this.putOnce(manifest.key, Buffer.from(planned.map((chunk) => `${JSON.stringify(chunk)}\n`).join('')));
+          chunks = (await this.storedManifest(job.id))!;
+        }
+        const outputColumns = await this.probeOutputColumns(job, inspection, chunks, source, selection);
+        await writePlanDocument(objects, job.id, { inspection, source, selection, outputColumns, format: job.format }).catch(ignoreWrittenBefore);
+        plan = (await this.storedPlan(job.id))!;
+      }
+      const started = await jobs.start(job.id, { rowsTotal: plan.inspection.rowCount, chunksTotal: chunks.length, outputColumns: plan.outputColumns, startedAt: this.stamp() }, this.stamp());
       return { jobId: job.id, manifest, chunkCount: chunks.length, state: started ? 'running' : (await jobs.get(job.id))?.state ?? 'failed' };
     } catch (error) {
       if (!(error instanceof JobPlanFailure) && !isBadInput(error)) throw error;
       await jobs.finish(job.id, ['queued', 'running'], { state: 'failed', reason: oneLine(error.message) }, this.stamp());
       return { jobId: job.id, manifest, chunkCount: 0, state: 'failed' };
     }
+  }
+
+  /** The manifest's chunks, or undefined before it is written. */
+  private async storedManifest(jobId: string): Promise<DatasetChunk[] | undefined> {
+    if (!(await this.deps.objects.stat(manifestKey(jobId)))) return undefined;
+    const text = (await this.deps.objects.get(manifestKey(jobId))).toString('utf8');
+    return text.split('\n').filter((line) => line.length > 0).map((line) => JSON.parse(line) as DatasetChunk);
+  }
+
+  private async storedPlan(jobId: string): Promise<JobPlanDocument | undefined> {
+    return (await this.deps.objects.stat(planKey(jobId))) ? readPlanDocument(this.deps.objects, jobId) : undefined;
+  }
+
+  /** Keys are written once (BundleStore.put): a planner that lost the race reads the winner's. */
+  private async putOnce(key: string, bytes: Buffer): Promise<void> {
+    await this.deps.objects.put(key, bytes, createHash('sha256').update(bytes).digest('hex')).catch(ignoreWrittenBefore);
   }
 
   private async inspectionOf(dataset: DatasetRecord): Promise<DatasetInspection> {
@@ -235,6 +259,14 @@ export class JobSteps {
     if (moved) await objects.deletePrefix(partsPrefix(job.id));
     return { jobId: job.id, state: moved ? verdict.state : (await jobs.get(job.id))?.state ?? verdict.state };
   }
+}
+
+/** S3's 412 to a write with If-None-Match: the key was written before, by an earlier run of the step. */
+function ignoreWrittenBefore(error: unknown): void {
+  const name = (error as { name?: string })?.name;
+  const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  if (name === 'PreconditionFailed' || status === 412) return;
+  throw error;
 }
 
 function firstErrorLines(errors: Buffer): RowError[] {
