@@ -6,6 +6,7 @@ import { LOCAL_AUDIENCE, openLocalIssuer } from '../../local/local-issuer';
 import { call, json, type JsonReply } from '../support/http';
 import { removeDataDir, startMlhub, type RunningMlhub } from '../support/local-runtime';
 import { getWithJsonBody } from '../support/get-with-body';
+import { jobWhen, pixelHeader, pixelRows, readyDataset, type Api } from '../support/jobs/job-harness';
 
 /*
  * Every route, for every kind of caller and every kind of model, with the status each cell must
@@ -70,6 +71,17 @@ Object.assign(EXPECTED, {
   abortDatasetUpload: { anonymous: all(401), owner: all(200), reader: [404, 404, 403], writer: [404, 404, 403], stranger: [404, 404, 403], ...badCredentials },
 } satisfies Record<string, Record<Caller, Row>>);
 
+/** Jobs are their creator's alone: each kind's job is olive's, on that kind's model, and has ended. */
+Object.assign(EXPECTED, {
+  // On a public dataset of olive's: who may predict with the model may start a job.
+  createJob: { anonymous: all(401), owner: all(202), reader: [404, 202, 202], writer: [404, 202, 202], stranger: [404, 404, 202], ...badCredentials },
+  listJobs: { anonymous: all(401), owner: all(200), reader: all(200), writer: all(200), stranger: all(200), ...badCredentials },
+  getJob: { anonymous: all(401), owner: all(200), reader: all(404), writer: all(404), stranger: all(404), ...badCredentials },
+  getJobResults: { anonymous: all(401), owner: all(200), reader: all(404), writer: all(404), stranger: all(404), ...badCredentials },
+  // The job has ended: its owner learns there is nothing to cancel.
+  cancelJob: { anonymous: all(401), owner: all(409), reader: all(404), writer: all(404), stranger: all(404), ...badCredentials },
+} satisfies Record<string, Record<Caller, Row>>);
+
 const SETTINGS: Record<Kind, unknown> = {
   private: { visibility: 'private', grants: [] },
   shared: { visibility: 'private', grants: [{ user: 'rita', role: 'read' }, { user: 'will', role: 'write' }] },
@@ -110,6 +122,8 @@ async function makeDataset(kind: Kind): Promise<{ id: string; upload: string }> 
   return { id: body.id, upload: body.upload.upload_id };
 }
 const uploads = {} as Record<Kind, string>;
+const jobs = {} as Record<Kind, string>;
+let jobDataset = '';
 
 async function startUpload(name: string): Promise<string> {
   const reply = await api('olive', 'POST', `/model/${name}/uploads`, json({ size: 100 }));
@@ -158,6 +172,11 @@ async function exercise(routeId: string, caller: Caller, kind: Kind): Promise<Js
       const credentials = authorization.get(caller);
       return getWithJsonBody(mlhub.url, `/model/${name}/predict`, digit, credentials ? { authorization: credentials } : {});
     }
+    case 'createJob': return api(caller, 'POST', `/model/${models[kind]}/jobs`, json({ dataset: jobDataset }));
+    case 'listJobs': return api(caller, 'GET', '/jobs');
+    case 'getJob': return api(caller, 'GET', `/jobs/${jobs[kind]}`);
+    case 'getJobResults': return api(caller, 'GET', `/jobs/${jobs[kind]}/results`);
+    case 'cancelJob': return api(caller, 'DELETE', `/jobs/${jobs[kind]}`);
     case 'createDataset': return api(caller, 'POST', '/datasets', json({ filename: 'rows.csv', size: 100 }));
     case 'listDatasets': return api(caller, 'GET', '/datasets');
     case 'getDataset': return api(caller, 'GET', `/datasets/${datasets[kind].id}`);
@@ -198,6 +217,13 @@ beforeAll(async () => {
     models[kind] = await makeModel(kind);
     uploads[kind] = await startUpload(models[kind]);
     datasets[kind] = await makeDataset(kind);
+  }
+  const asOlive: Api = (method, path, init) => api('olive', method, path, init);
+  jobDataset = await readyDataset(asOlive, Buffer.from(`${pixelHeader.join(',')}\n${pixelRows(2, 1).map((row) => row.join(',')).join('\n')}\n`), 'matrix.csv', { visibility: 'public' });
+  for (const kind of KINDS) {
+    const started = await api('olive', 'POST', `/model/${models[kind]}/jobs`, json({ dataset: jobDataset }));
+    expect(started.status, JSON.stringify(started.body)).toBe(202);
+    jobs[kind] = (await jobWhen(asOlive, (started.body as { id: string }).id)).id;
   }
 });
 
@@ -247,6 +273,7 @@ describe('a withdrawn model', () => {
     getDeployment: { call: (caller, name) => api(caller, 'GET', `/model/${name}/versions/1/deploy`), anonymous: 410, signedIn: 410 },
     undeployVersion: { call: (caller, name) => api(caller, 'DELETE', `/model/${name}/versions/1/deploy`), anonymous: 401, signedIn: 410 },
     predictModel: { call: (caller, name) => api(caller, 'POST', `/model/${name}/predict`, { body: digit, headers: { 'content-type': 'application/json' } }), anonymous: 410, signedIn: 410 },
+    createJob: { call: (caller, name) => api(caller, 'POST', `/model/${name}/jobs`, json({ dataset: jobDataset })), anonymous: 401, signedIn: 410 },
     // The name stays reserved: creating it again is refused, whoever asks.
     createModel: { call: (caller, name) => api(caller, 'POST', `/model/${name}`, json({ type: 'onnx' })), anonymous: 401, signedIn: 409 },
   };
