@@ -1,5 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { conditionally, partitionItems, stripKeys, type Item } from '../store/dynamo-items';
+import { conditionally, ownerIndexPage, partitionItems, stripKeys, type Item } from '../store/dynamo-items';
 import { TABLE_DESIGN } from '../store/table-design';
 import { FIRST_ERRORS_LIMIT, type ChunkOutcome, type JobRecord, type JobState, type RowError } from './job-records';
 import type { JobPage, JobStart, JobStore } from './job-store';
@@ -50,19 +50,8 @@ export class DynamoJobStore implements JobStore {
   }
 
   async listByOwner(owner: string, query: { readonly limit: number; readonly before?: string }): Promise<JobPage> {
-    const below = query.before !== undefined;
-    const result = await this.client.send(new QueryCommand({
-      TableName: this.tableName,
-      IndexName: byOwner.indexName,
-      KeyConditionExpression: below ? '#pk = :pk AND #sk < :before' : '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': byOwner.partitionKey, ...(below ? { '#sk': byOwner.sortKey } : {}) },
-      ExpressionAttributeValues: { ':pk': ownerJobsPartition(owner), ...(below ? { ':before': query.before } : {}) },
-      ScanIndexForward: false,
-      Limit: query.limit,
-    }));
-    const items = result.Items ?? [];
-    const last = items.at(-1);
-    return { jobs: items.map(toRecord), ...(result.LastEvaluatedKey && last ? { last: String(last[byOwner.sortKey]) } : {}) };
+    const page = await ownerIndexPage(this.client, this.tableName, ownerJobsPartition(owner), query);
+    return { jobs: page.items.map(toRecord), ...(page.last ? { last: page.last } : {}) };
   }
 
   async listActive(limit: number): Promise<readonly string[]> {

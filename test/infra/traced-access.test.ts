@@ -34,6 +34,9 @@ import type { DoiRecordStore, StoredDoi } from '../../functions/publishing/doi-r
 import { LOCAL_DOI_PREFIX, localDoiProvider } from '../../functions/publishing/local-datacite';
 import { VersionPublishing } from '../../functions/publishing/version-publishing';
 import { PredictedVersions } from '../../functions/frameworks/predicted-versions';
+import { DynamoJobStore } from '../../functions/jobs/dynamo-job-store';
+import { cancelJob, loadOwnJob } from '../../functions/jobs/job-creation';
+import { newJobId, type JobRecord } from '../../functions/jobs/job-records';
 import { startEmbeddedStores, TEST_UPLOAD_LIMITS, type EmbeddedStores } from '../support/embedded-stores';
 import { DynamoUsageCounters } from '../../functions/usage/dynamo-usage-counters';
 import { UsageRecorder } from '../../functions/usage/usage-recorder';
@@ -545,5 +548,18 @@ describe('access traced through the calls the code makes', () => {
       await bundles.ping();
     });
     expect(needed).toEqual(granted(routeAccess('getStatus')));
+  });
+
+  it('getJob, listJobs and cancelJob: the owner\'s job read, listed and cancelled', async () => {
+    const jobs = new DynamoJobStore(stores.documents, stores.tableName);
+    const now = new Date().toISOString();
+    const job: JobRecord = {
+      id: newJobId(), owner: owner.id, model: 'traced', version: 1, dataset: 'ds_000000000000000000000000', format: 'jsonl', onError: { mode: 'fail', toleratedPercent: 0 },
+      state: 'queued', createdAt: now, updatedAt: now, rowsDone: 0, rowsFailed: 0, chunksDone: 0, chunksFailed: 0, firstErrors: [],
+    };
+    await jobs.put(job);
+    expect(union(TOKEN_LOOKUP, await traced(() => loadOwnJob(jobs, owner, job.id)))).toEqual(granted(routeAccess('getJob')));
+    expect(union(TOKEN_LOOKUP, await traced(() => jobs.listByOwner(owner.id, { limit: 10 })))).toEqual(granted(routeAccess('listJobs')));
+    expect(union(TOKEN_LOOKUP, await traced(() => cancelJob(jobs, owner, job.id, new Date())))).toEqual(granted(routeAccess('cancelJob')));
   });
 });
