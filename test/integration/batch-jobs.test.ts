@@ -5,6 +5,7 @@ import { call, expectError, json } from '../support/http';
 import { download, jobWhen, jsonLines, pixelHeader, pixelRows, readyDataset, type Api, type JobView, type ResultsView } from '../support/jobs/job-harness';
 import { removeDataDir, startMlhub, type RunningMlhub } from '../support/local-runtime';
 import { DEMO_BUNDLE } from '../support/publishing-client';
+import { makeTar } from '../../scripts/datasets/image-tar';
 
 /**
  * Batch jobs over HTTP against one local runtime: datasets made through the datasets routes, jobs
@@ -104,6 +105,27 @@ describe('batch predictions over HTTP', () => {
       const expected = await predictOne('demo-mnist', rows[index]!);
       const output = names.flatMap((name, at) => (name.startsWith('output_') ? [Number(cells[at])] : []));
       expectSamePrediction({ output, label: names.includes('label') ? cells[names.indexOf('label')] : undefined }, expected);
+    }
+  });
+
+  it('predicts an image archive, one image per prediction as /predict answers it, naming a member that is no image', async () => {
+    const images = await Promise.all([0, 1, 2, 3, 4].map((digit) => readFile(new URL(`../../models/demo/images/img${digit}.png`, import.meta.url))));
+    const tar = await makeTar([
+      ...images.slice(0, 3).map((bytes, index) => ({ name: `digits/img${index}.png`, bytes })),
+      { name: 'digits/broken.png', bytes: Buffer.from('not a png at all') },
+      ...images.slice(3).map((bytes, index) => ({ name: `digits/img${index + 3}.png`, bytes })),
+    ], true);
+    const dataset = await readyDataset(olive, tar, 'digits.tar.gz');
+    const job = await jobWhen(olive, (await startJob(olive, 'demo-mnist', { dataset, keep: ['path'], on_error: { mode: 'skip' } })).id);
+    expect(job, JSON.stringify(job)).toMatchObject({ state: 'succeeded', rows_total: 6, rows_done: 5, rows_failed: 1 });
+    expect(job.first_errors.map((error) => error.row)).toEqual([3]);
+    const files = await results(olive, job.id);
+    const lines = jsonLines(await download(files.results!.url)) as { row: number; path: string; output: number[]; label?: string }[];
+    expect(lines.map((line) => [line.row, line.path])).toEqual([[0, 'digits/img0.png'], [1, 'digits/img1.png'], [2, 'digits/img2.png'], [4, 'digits/img3.png'], [5, 'digits/img4.png']]);
+    for (const [index, line] of lines.entries()) {
+      const reply = await olive('POST', '/model/demo-mnist/predict', { body: images[index]!, headers: { 'content-type': 'image/png' } });
+      expect(reply.status).toBe(200);
+      expectSamePrediction(line, (reply.body as { predictions: Prediction[] }).predictions[0]!);
     }
   });
 
