@@ -118,7 +118,6 @@ const EVENT_SUBSCRIPTIONS = functionsTriggeredBy('s3');
 const SCHEDULES = functionsTriggeredBy('schedule');
 const QUEUE_READERS = functionsTriggeredBy('queue');
 const STREAM_READERS = functionsTriggeredBy('table-stream');
-const STATE_MACHINE_TASKS = functionsTriggeredBy('state-machine-task');
 
 let synth: SynthesizedMlHub;
 let ids: { table: string; bucket: string; logBucket: string; api: string; userPool: string; userPoolClient: string };
@@ -207,16 +206,16 @@ describe('routes and functions', () => {
     const paths = [...new Set(ROUTES.map((route) => route.path))];
     const expected = [
       ...ROUTES.flatMap((route) => routeMethods(route).map((method) => `${method} ${route.path}`)),
-      ...paths.flatMap((path) => [`OPTIONS ${path}`, `ANY ${path}`]),
+      ...paths.map((path) => `ANY ${path}`),
       '$default',
     ];
     expect(apiRoutes().map((route) => route.Properties.RouteKey).sort()).toEqual(expected.sort());
     const fallback = logicalIdOf(synth.stack.functions.fallback.function);
-    for (const route of apiRoutes().filter((candidate) => /^(OPTIONS |ANY |\$default)/.test(String(candidate.Properties.RouteKey)))) {
+    for (const route of apiRoutes().filter((candidate) => /^(ANY |\$default)/.test(String(candidate.Properties.RouteKey)))) {
       expect(functionBehind(route), String(route.Properties.RouteKey)).toBe(fallback);
     }
     // One per route, the fallback, one per storage event subscription, schedule, queue and stream reader, and CDK's bucket notifications handler.
-    expect(Object.keys(resourcesOfType(synth.template, 'AWS::Lambda::Function'))).toHaveLength(ROUTES.length + 1 + EVENT_SUBSCRIPTIONS.length + SCHEDULES.length + QUEUE_READERS.length + STREAM_READERS.length + STATE_MACHINE_TASKS.length + 1);
+    expect(Object.keys(resourcesOfType(synth.template, 'AWS::Lambda::Function'))).toHaveLength(ROUTES.length + 1 + EVENT_SUBSCRIPTIONS.length + SCHEDULES.length + QUEUE_READERS.length + STREAM_READERS.length + 1);
   });
 
   it.each(ROUTES.map((route) => [route.id, route] as const))('%s runs with its route table memory and timeout, on arm64 Node.js, traced, logging JSON', (routeId, route: RouteSpec) => {
@@ -991,7 +990,7 @@ describe('identity: the stack\'s own Cognito user pool', () => {
 
   it('never puts a function into single-user development mode', () => {
     const functions = Object.values(resourcesOfType(synth.template, 'AWS::Lambda::Function'));
-    expect(functions).toHaveLength(ROUTES.length + 1 + EVENT_SUBSCRIPTIONS.length + SCHEDULES.length + QUEUE_READERS.length + STREAM_READERS.length + STATE_MACHINE_TASKS.length + 1);
+    expect(functions).toHaveLength(ROUTES.length + 1 + EVENT_SUBSCRIPTIONS.length + SCHEDULES.length + QUEUE_READERS.length + STREAM_READERS.length + 1);
     // CDK's bucket notifications handler has no environment at all.
     for (const resource of functions) expect(Object.keys((resource.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {})).not.toContain(IDENTITY_ENV.devUser);
   });
@@ -1149,16 +1148,17 @@ describe('HTTP API', () => {
     expect(JSON.parse(logs.Format)).toMatchObject({ requestId: '$context.requestId', status: '$context.status', routeKey: '$context.routeKey' });
   });
 
-  it('leaves CORS to the functions: no CORS configuration on the API, an OPTIONS route on every path to the fallback, open to anyone', () => {
+  it('leaves CORS to the functions: no CORS configuration on the API, preflights on every path to the fallback (ANY: no route takes OPTIONS), open to anyone', () => {
     // With one, API Gateway would drop the CORS headers the functions return.
     expect(resourceById(synth.template, ids.api).Properties.CorsConfiguration).toBeUndefined();
     const fallback = logicalIdOf(synth.stack.functions.fallback.function);
+    expect(ROUTES.filter((route) => (route.method as string) === 'OPTIONS')).toEqual([]);
     for (const path of new Set(ROUTES.map((route) => route.path))) {
-      const options = apiRoutes().filter((route) => route.Properties.RouteKey === `OPTIONS ${path}`);
-      expect(options, path).toHaveLength(1);
-      expect(functionBehind(options[0] as Resource)).toBe(fallback);
+      const any = apiRoutes().filter((route) => route.Properties.RouteKey === `ANY ${path}`);
+      expect(any, path).toHaveLength(1);
+      expect(functionBehind(any[0] as Resource)).toBe(fallback);
       // A preflight carries no credentials (Fetch standard): an authorizer would refuse every one.
-      expect(options[0]?.Properties.AuthorizationType ?? 'NONE').toBe('NONE');
+      expect(any[0]?.Properties.AuthorizationType ?? 'NONE').toBe('NONE');
     }
   });
 
