@@ -289,7 +289,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     stops.push(async () => detachQueueSink());
     // Batch jobs: the POST handler's start (StartExecution in the cloud) goes to the in-process
     // runner, which runs the job state machine's tasks through the dispatcher (local/jobs/).
-    const { jobStore } = await import('../functions/platform/job-services');
+    const { jobStore } = await import('../functions/platform/job-store-services');
     const { bundleStore } = await import('../functions/platform/bundle-services');
     const jobRunner = createLocalJobRunner({
       runTask: (functionId, input) => events.runTask(functionId, input),

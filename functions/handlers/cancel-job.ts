@@ -3,7 +3,7 @@ import { cancelJob as cancel } from '../jobs/job-creation';
 import { jobView } from '../jobs/job-views';
 import { routeHandler } from '../http/route-handler';
 import { jsonResponse } from '../http/responses';
-import { jobStore } from '../platform/job-services';
+import { jobStore } from '../platform/job-store-services';
 
 /** DELETE /jobs/{id}: idempotent for a job cancelled already; 409 job_finished for one that succeeded or failed. */
 export const handler = routeHandler(cancelJob, async ({ actor, params }) => {

@@ -5,8 +5,8 @@ import { jobPath, jobView } from '../jobs/job-views';
 import { routeHandler } from '../http/route-handler';
 import { jsonResponse } from '../http/responses';
 import { datasetStore } from '../platform/dataset-services';
-import { predictedVersions } from '../platform/inference-services';
-import { jobStore } from '../platform/job-services';
+import { predictedVersions } from '../platform/predicted-version-services';
+import { jobStore } from '../platform/job-store-services';
 
 /** POST /model/{name}/jobs: checks and records the job, starts its run, and answers 202 at once. */
 export const handler = routeHandler(createJob, async ({ actor, params, body }) => {

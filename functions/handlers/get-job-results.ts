@@ -5,7 +5,7 @@ import { routeHandler } from '../http/route-handler';
 import { jsonResponse } from '../http/responses';
 import { bundleStore } from '../platform/bundle-services';
 import { loadFunctionConfig } from '../platform/function-config';
-import { jobStore } from '../platform/job-services';
+import { jobStore } from '../platform/job-store-services';
 
 /**
  * Presigned downloads of the assembled files (S3 GetObject URLs, as bundle downloads are): once

@@ -3,7 +3,7 @@ import { jobView } from '../jobs/job-views';
 import { routeHandler } from '../http/route-handler';
 import { pageHeaders } from '../http/next-page';
 import { jsonResponse } from '../http/responses';
-import { jobStore } from '../platform/job-services';
+import { jobStore } from '../platform/job-store-services';
 import { encodeCursor, listingStart } from '../registry/list-cursor';
 
 const DEFAULT_PAGE = 50;

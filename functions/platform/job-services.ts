@@ -1,4 +1,3 @@
-import { DynamoJobStore } from '../jobs/dynamo-job-store';
 import { JobSteps } from '../jobs/job-steps';
 import { loadJobSettings } from '../jobs/job-settings';
 import type { JobRecord } from '../jobs/job-records';
@@ -9,11 +8,9 @@ import { bundleStore } from './bundle-services';
 import { datasetStore } from './dataset-services';
 import { loadFunctionConfig } from './function-config';
 import { inferenceEngine } from './inference-services';
+import { jobStore } from './job-store-services';
 import { lazy } from './lazy';
 import { tableServices } from './table-services';
-
-/** Jobs live in the models' table and bucket (functions/jobs/). */
-export const jobStore = lazy(() => new DynamoJobStore(tableServices().documents, loadFunctionConfig().tableName));
 
 const versionStore = lazy(() => new DynamoVersionStore(tableServices().documents, loadFunctionConfig().tableName));
 

@@ -100,6 +100,10 @@ const COUNTING: Readonly<Record<string, string>> = {
   predictModel: 'predict=30/60s', predictModelWithGet: 'predict=30/60s',
   uploadBundle: 'upload=20/60s', createUpload: 'upload=20/60s', listUploads: 'upload=20/60s', getUpload: 'upload=20/60s',
   completeUpload: 'upload=20/60s', abortUpload: 'upload=20/60s',
+  // Datasets (their uploads count as a model upload's) and batch jobs (writes are unlimited here).
+  listDatasets: 'read=100/60s', getDataset: 'read=100/60s',
+  createDataset: 'upload=20/60s', getDatasetUpload: 'upload=20/60s', completeDatasetUpload: 'upload=20/60s', abortDatasetUpload: 'upload=20/60s',
+  listJobs: 'read=100/60s', getJob: 'read=100/60s', getJobResults: 'read=100/60s',
 };
 
 /** The one grant a counting function holds on rate counters: UpdateItem on the table, for keys of their partitions only. */
@@ -257,7 +261,9 @@ describe('routes and functions', () => {
       ...QUEUE_READERS.map((reader) => [queueFunctionOf(reader.id).handler, reader.handler] as const),
       ...STREAM_READERS.map((reader) => [streamFunctionOf(reader.id).handler, reader.handler] as const),
     ];
-    expect([...new Set(deployed.map(([, handler]) => handler))].sort()).toEqual([...DEPLOYED_HANDLERS].sort());
+    // The job state machine's tasks are built with the state machine (lib/functions/catalogue-functions.ts STACK_CATALOGUE_FUNCTIONS).
+    const notYet = functionsTriggeredBy('state-machine-task').map((task) => task.handler);
+    expect([...new Set(deployed.map(([, handler]) => handler))].sort()).toEqual(DEPLOYED_HANDLERS.filter((handler) => !notYet.includes(handler)).sort());
     for (const [routeFunction, handler] of deployed) {
       const key = String((functionResource(routeFunction).Properties.Code as { S3Key: string }).S3Key);
       const assetDir = join(synth.assemblyDir, `asset.${key.replace(/\.zip$/, '')}`);
