@@ -342,8 +342,9 @@ export const ROUTE_ACCESS: Readonly<Record<RouteId, RouteAccess>> = {
   // The caller's jobs, from their partition of the owner index.
   listJobs: { table: ['dynamodb:GetItem'], byOwnerIndex: ['dynamodb:Query'] },
   getJob: { table: ['dynamodb:GetItem'] },
-  // Reads the job, stats the assembled files (HeadObject, so bundleKeyLookup) and signs GETs of them.
-  getJobResults: { table: ['dynamodb:GetItem'], jobObjects: ['s3:GetObject'], bundleKeyLookup: ['s3:ListBucket'] },
+  // Reads the job, stats the assembled files (HeadObject: s3:GetObject, no listing, as the keys
+  // are on the record only once the files are written) and signs GETs of them.
+  getJobResults: { table: ['dynamodb:GetItem'], jobObjects: ['s3:GetObject'] },
   // Reads the job, moves it to cancelled (a conditional UpdateItem) and drops its resume mark (DeleteItem).
   cancelJob: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] },
 };

@@ -508,6 +508,7 @@ describe('upload sessions', () => {
       getUpload: [`${CONFIG_ENV.presignSeconds}=600`],
       downloadBundle: [`${CONFIG_ENV.presignSeconds}=600`],
       deleteModel: [`${CONFIG_ENV.presignSeconds}=600`],
+      getJobResults: [`${CONFIG_ENV.presignSeconds}=600`],
     });
   });
 
