@@ -1,5 +1,5 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { conditionally, ownerIndexPage, partitionItems, stripKeys, type Item } from '../store/dynamo-items';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { conditionally, indexPartitionItems, ownerIndexPage, partitionItems, stripKeys, type Item } from '../store/dynamo-items';
 import { TABLE_DESIGN } from '../store/table-design';
 import { FIRST_ERRORS_LIMIT, type ChunkOutcome, type JobRecord, type JobState, type RowError } from './job-records';
 import type { JobPage, JobStart, JobStore } from './job-store';
@@ -55,15 +55,12 @@ export class DynamoJobStore implements JobStore {
   }
 
   async listActive(limit: number): Promise<readonly string[]> {
-    const result = await this.client.send(new QueryCommand({
-      TableName: this.tableName,
-      IndexName: byOwner.indexName,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': byOwner.partitionKey },
-      ExpressionAttributeValues: { ':pk': ACTIVE_JOBS_PARTITION },
-      Limit: limit,
-    }));
-    return (result.Items ?? []).map((item) => String(item.id));
+    const ids: string[] = [];
+    for await (const mark of indexPartitionItems(this.client, this.tableName, byOwner, ACTIVE_JOBS_PARTITION)) {
+      if (ids.length >= limit) break;
+      ids.push(String(mark.id));
+    }
+    return ids;
   }
 
   start(id: string, start: JobStart, now: string): Promise<boolean> {
