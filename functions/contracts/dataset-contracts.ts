@@ -6,10 +6,8 @@ import { ERROR_GROUPS as G } from './error-groups';
 import { MAX_PAGE } from './model-contracts';
 import { issuedIdParam, wholeNumberText } from './parameters';
 import { contract } from './route-contract';
-import { component } from './views';
+import { component, sha256, timestamp, transferPartsShape } from './views';
 
-const timestamp = z.string().register(z.globalRegistry, { description: 'RFC 3339 date-time, UTC', format: 'date-time' });
-const sha256 = z.string().check(z.regex(/^[0-9a-f]{64}$/));
 
 /** What `POST /datasets` takes. */
 export const createDatasetRequest = z.strictObject({
@@ -46,14 +44,7 @@ const datasetUploadShape = {
 
 export const datasetUploadStatus = component(z.strictObject({
   ...datasetUploadShape,
-  received: z.array(z.strictObject({ part: z.int(), size: z.int(), etag: z.nullable(z.string()) })),
-  urls: z.array(z.strictObject({
-    part: z.int(),
-    size: z.int().register(z.globalRegistry, { description: 'The exact bytes this URL takes' }),
-    method: z.literal('PUT'),
-    url: z.string(),
-    headers: z.record(z.string(), z.string()).register(z.globalRegistry, { description: 'Headers the PUT must carry, as signed into the URL' }),
-  })),
+  ...transferPartsShape,
 }), 'DatasetUploadStatus', "A dataset's upload, as a model upload's (UploadStatus): the parts received so far, and presigned URLs for parts still to send");
 
 const datasetShape = {

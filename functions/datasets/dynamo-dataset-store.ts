@@ -1,5 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { conditionally, stripKeys, type Item } from '../store/dynamo-items';
+import { conditionally, stateMove, stripKeys, type Item } from '../store/dynamo-items';
 import { TABLE_DESIGN } from '../store/table-design';
 import type { DatasetOutcome, DatasetRecord, DatasetStatus, DatasetUpload } from './dataset-records';
 import type { DatasetPage, DatasetStore } from './dataset-store';
@@ -91,18 +91,10 @@ export class DynamoDatasetStore implements DatasetStore {
   }
 
   async transition(id: string, from: readonly DatasetStatus[], outcome: DatasetOutcome, now: string, options: { readonly unclaimedAt?: string } = {}): Promise<boolean> {
-    const names: Record<string, string> = { '#status': 'status', '#claim': 'finalizeUntil', '#claimant': 'finalizer', '#updatedAt': 'updatedAt' };
+    const names: Record<string, string> = { '#claim': 'finalizeUntil', '#claimant': 'finalizer', '#updatedAt': 'updatedAt' };
     const values: Item = { ':now': now };
-    const assignments = Object.entries(outcomeFields(outcome)).map(([field, value]) => {
-      names[`#${field}`] = field;
-      values[`:${field}`] = value;
-      return `#${field} = :${field}`;
-    });
-    const allowed = from.map((status, i) => {
-      values[`:from${i}`] = status;
-      return `:from${i}`;
-    });
-    let condition = `#status IN (${allowed.join(', ')})`;
+    const move = stateMove(outcomeFields(outcome), from, names, values);
+    let condition = move.condition;
     if (options.unclaimedAt !== undefined) {
       values[':unclaimedAt'] = options.unclaimedAt;
       condition += ' AND (attribute_not_exists(#claim) OR #claim < :unclaimedAt)';
@@ -110,7 +102,7 @@ export class DynamoDatasetStore implements DatasetStore {
     const moved = await conditionally(() => this.client.send(new UpdateCommand({
       TableName: this.tableName,
       Key: recordKey(id),
-      UpdateExpression: `SET ${assignments.join(', ')}, #updatedAt = :now REMOVE #claim, #claimant`,
+      UpdateExpression: `SET ${move.assignments}, #updatedAt = :now REMOVE #claim, #claimant`,
       ConditionExpression: condition,
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,

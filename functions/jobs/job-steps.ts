@@ -15,7 +15,7 @@ import type { JobSettings } from './job-settings';
 import { assembleResults } from './outputs/assemble-results';
 import { partsPrefix } from './outputs/job-output-keys';
 import { outputColumnsFromPrediction, type KeptColumn, type OutputColumns } from './outputs/output-columns';
-import { createPartWriter } from './outputs/part-writer';
+import { checkColumnCount, createPartWriter, TooManyColumns } from './outputs/part-writer';
 import { storePart } from './outputs/part-store';
 import { isBadInput, predictRows, type Predict } from './row-predictions';
 import { s3RangeSource } from './s3-range-source';
@@ -122,6 +122,11 @@ export class JobSteps {
           chunks = (await this.storedManifest(job.id))!;
         }
         const outputColumns = await this.probeOutputColumns(job, inspection, chunks, source, selection);
+        try {
+          checkColumnCount(job.format, outputColumns);
+        } catch (error) {
+          throw error instanceof TooManyColumns ? new JobPlanFailure(error.message) : error;
+        }
         await writePlanDocument(objects, job.id, { inspection, source, selection, outputColumns, format: job.format }).catch(ignoreWrittenBefore);
         plan = (await this.storedPlan(job.id))!;
       }

@@ -105,3 +105,22 @@ export async function ownerIndexPage(client: DynamoDBDocumentClient, tableName: 
   const last = items.at(-1);
   return { items, ...(result.LastEvaluatedKey && last ? { last: String(last[index.sortKey]) } : {}) };
 }
+
+/**
+ * The pieces of a conditional move between states: `SET` assignments for each of `fields`, and
+ * `#status IN (…)` for the states it may move from, adding the names and values they use to
+ * `names` and `values` (`#status` is named too).
+ */
+export function stateMove(fields: Readonly<Record<string, unknown>>, from: readonly string[], names: Record<string, string>, values: Item): { assignments: string; condition: string } {
+  names['#status'] = 'status';
+  const assignments = Object.entries(fields).map(([field, value]) => {
+    names[`#${field}`] = field;
+    values[`:${field}`] = value;
+    return `#${field} = :${field}`;
+  });
+  const allowed = from.map((status, i) => {
+    values[`:from${i}`] = status;
+    return `:from${i}`;
+  });
+  return { assignments: assignments.join(', '), condition: `#status IN (${allowed.join(', ')})` };
+}

@@ -23,7 +23,10 @@ function toHalf(value: number): number {
   if (Number.isNaN(value)) return 0x7e00;
   if (exponent >= 0x1f) return sign | 0x7c00;
   if (exponent <= 0) return exponent < -10 ? sign : sign | ((mantissa | 0x800000) >> (1 - exponent + 13));
-  return sign | (exponent << 10) | (mantissa >> 13);
+  // Round to nearest, ties to even, as numpy does; a carry rolls into the exponent.
+  const half = sign | (exponent << 10) | (mantissa >> 13);
+  const dropped = mantissa & 0x1fff;
+  return dropped > 0x1000 || (dropped === 0x1000 && (half & 1) === 1) ? half + 1 : half;
 }
 
 export function writeNpy(array: NpyArray): Buffer {

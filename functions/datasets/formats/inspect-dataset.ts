@@ -39,6 +39,15 @@ function inspectBody(format: DatasetFormat, plain: Readable, spacing: Checkpoint
   }
 }
 
+const TEXT_FORMATS: ReadonlySet<DatasetFormat> = new Set(['csv', 'tsv', 'jsonl']);
+
+/** Text formats are UTF-8: a NUL byte in the head means another binary format (a zip, an image) or UTF-16 text. */
+function refuseBinaryText(format: DatasetFormat, head: Buffer): void {
+  if (TEXT_FORMATS.has(format) && head.includes(0)) {
+    throw rejectDataset('The upload holds binary bytes (NUL), not UTF-8 text: MLHub reads CSV, TSV and JSON Lines as UTF-8, besides Parquet, NPY and tars of images');
+  }
+}
+
 /** zlib's failures (codes Z_*) are the upload's fault; anything else (the source failing) is not. */
 function describeGzipError(error: unknown): unknown {
   const code = (error as { code?: unknown })?.code;
@@ -63,6 +72,7 @@ export async function inspectDataset(stream: Readable, options: InspectOptions):
   const outer = detectFormat(options.filename, head);
   if (outer.compression === 'none') {
     if (outer.format === 'parquet') throw new Error('inspectDataset cannot read Parquet from a stream: call inspectParquet with a RangeSource');
+    refuseBinaryText(outer.format!, head);
     const body = await inspectBody(outer.format!, whole, spacing);
     return { format: outer.format!, compression: 'none', readsFrom: 'data', ...body };
   }
@@ -84,6 +94,7 @@ export async function inspectDataset(stream: Readable, options: InspectOptions):
     const format = outer.format ?? detectFormat(innerName(options.filename), inner.head).format;
     if (inner.head.length === 0) throw rejectDataset('The gzip upload decompresses to nothing (0 bytes)');
     if (format === undefined) throw rejectDataset('The gzip upload holds another gzip stream; compress the dataset once');
+    refuseBinaryText(format, inner.head);
     const body = await inspectBody(format, inner.whole, spacing);
     await flowing;
     return { format, compression: 'gzip', readsFrom: 'plain', ...body };

@@ -1,10 +1,8 @@
-import { parse } from 'csv-parse';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { ByteCounter } from './byte-counter';
 import { CheckpointRecorder, type CheckpointSpacing } from './checkpoints';
 import { ColumnTyper, TYPED_ROWS } from './column-types';
-import { csvOptions, detectedRecordDelimiter, MAX_COLUMNS, MAX_RECORD_CHARS, type CsvRecord, type Delimiter } from './csv-dialect';
+import { CsvRecordScanner } from './csv-records';
+import { MAX_COLUMNS, MAX_RECORD_CHARS, type Delimiter } from './csv-dialect';
 import { LISTED_COLUMNS_LIMIT, type DatasetLayout, type DatasetSchema } from './dataset-types';
 import { rejectDataset } from './refusal';
 import { textType } from './text-number';
@@ -44,8 +42,8 @@ function describeCsvError(error: unknown, kind: string): Error {
 }
 
 /**
- * Streams a CSV or TSV once (RFC 4180, csv-dialect.ts): the header row names the columns, every
- * later record is a row. Records checkpoints at record starts (quotes respected), counts rows and
+ * Streams a CSV or TSV once (RFC 4180, csv-dialect.ts; records split by csv-records.ts): the
+ * header row names the columns, every later record is a row. Records checkpoints at record starts (quotes respected), counts rows and
  * types columns from the first 1000 rows (column-types.ts).
  *
  * Refusals (`dataset_rejected`): no header row, a header over 100k columns or naming a column
@@ -54,30 +52,27 @@ function describeCsvError(error: unknown, kind: string): Error {
  */
 export async function inspectDelimited(plain: Readable, delimiter: Delimiter, spacing: CheckpointSpacing): Promise<InspectedBody> {
   const kind = delimiter === ',' ? 'CSV' : 'TSV';
-  const counter = new ByteCounter();
-  const parser = parse(csvOptions(delimiter));
-  const flowing = pipeline(plain, counter, parser);
-  flowing.catch(() => undefined);
-
   let header: string[] | undefined;
   let typers: ColumnTyper[] = [];
   let rows = 0;
-  let lastEnd = 0;
+  let end = 0;
   const recorder = new CheckpointRecorder(spacing);
-  try {
-    for await (const item of parser as AsyncIterable<CsvRecord>) {
-      if (!header) {
-        header = headerColumns(item.record, kind);
-        typers = header.map(() => new ColumnTyper());
-        lastEnd = item.info.bytes;
-        continue;
-      }
-      recorder.recordStart(rows, lastEnd);
-      if (rows < TYPED_ROWS) item.record.forEach((field, index) => typers[index]?.see(textType(field)));
-      rows += 1;
-      lastEnd = item.info.bytes;
+  const scanner = new CsvRecordScanner(delimiter, ({ fields, start }) => {
+    if (!header) {
+      header = headerColumns(fields, kind);
+      typers = header.map(() => new ColumnTyper());
+      return;
     }
-    await flowing;
+    recorder.recordStart(rows, start);
+    if (rows < TYPED_ROWS) fields.forEach((field, index) => typers[index]?.see(textType(field)));
+    rows += 1;
+  });
+  try {
+    for await (const chunk of plain) {
+      end += (chunk as Buffer).length;
+      scanner.write(chunk as Buffer);
+    }
+    scanner.end();
   } catch (error) {
     throw describeCsvError(error, kind);
   }
@@ -87,6 +82,6 @@ export async function inspectDelimited(plain: Readable, delimiter: Delimiter, sp
   return {
     rowCount: rows,
     schema: { kind: 'columns', columns: columns.slice(0, LISTED_COLUMNS_LIMIT), ...(columns.length > LISTED_COLUMNS_LIMIT ? { columnCount: columns.length } : {}) },
-    layout: { kind: 'lines', end: counter.bytes, checkpoints: recorder.finish(rows, counter.bytes), header, recordDelimiter: detectedRecordDelimiter(parser) },
+    layout: { kind: 'lines', end, checkpoints: recorder.finish(rows, end), header, recordDelimiter: scanner.detectedDelimiter },
   };
 }

@@ -1,4 +1,5 @@
 import { parse } from 'csv-parse';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { invalid } from '../../errors/app-error';
 import type { ResolvedSelection, SelectedColumn } from './column-selection';
@@ -8,6 +9,8 @@ import type { RangeSource } from './range-source';
 import { RowAssembler } from './row-assembler';
 
 type Lines = Extract<DatasetLayout, { kind: 'lines' }>;
+
+const QUOTE = 0x22;
 
 /** Column positions by header name; a selected name the header lacks is a fault of the job, not of a row. */
 function positions(header: readonly string[], selection: Extract<ResolvedSelection, { kind: 'columns' | 'named' }>): Map<string, number> {
@@ -21,33 +24,57 @@ function positions(header: readonly string[], selection: Extract<ResolvedSelecti
 }
 
 /**
- * Reads a CSV/TSV chunk: streams its byte range (it starts and ends at record starts) through
- * csv-parse with the inspection's dialect and record delimiter. Every record is a row; a record
- * with another field count than the header is an error row.
+ * Records of text without a single quote character: with no quotes, RFC 4180 records are the
+ * lines between record delimiters and fields the pieces between delimiters, exactly as csv-parse
+ * splits them with the same dialect (empty lines skipped), at a fraction of its cost.
+ */
+function* unquotedRecords(bytes: Uint8Array, delimiter: Delimiter, recordDelimiter: string): Generator<string[]> {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  let from = 0;
+  while (from < text.length) {
+    let to = text.indexOf(recordDelimiter, from);
+    if (to === -1) to = text.length;
+    if (to > from) yield text.slice(from, to).split(delimiter);
+    from = to + recordDelimiter.length;
+  }
+}
+
+async function* parsedRecords(bytes: Uint8Array, delimiter: Delimiter, recordDelimiter: string | undefined): AsyncGenerator<string[]> {
+  const parser = parse(csvOptions(delimiter, recordDelimiter));
+  const flowing = pipeline(Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]), parser);
+  flowing.catch(() => undefined);
+  try {
+    for await (const { record } of parser as AsyncIterable<CsvRecord>) yield record;
+    await flowing;
+  } finally {
+    parser.destroy();
+  }
+}
+
+/**
+ * Reads a CSV/TSV chunk: one ranged read of its bytes (they start and end at record starts, and
+ * the planner bounds their size), split into records by csv-parse with the inspection's dialect
+ * and record delimiter, or directly when the chunk holds no quote at all. Every record is a row;
+ * a record with another field count than the header is an error row.
  */
 export async function* readDelimited(layout: Lines, chunk: DatasetChunk, source: RangeSource, selection: Extract<ResolvedSelection, { kind: 'columns' | 'named' }>, delimiter: Delimiter): AsyncGenerator<ChunkRow> {
   const header = layout.header ?? [];
   const byName = positions(header, selection);
   const keptSet = new Set(selection.keep);
   const all: SelectedColumn[] = header.filter((name) => !keptSet.has(name)).map((name) => ({ name }));
-  const assembler = new RowAssembler(selection, true, all);
-  const parser = parse(csvOptions(delimiter, layout.recordDelimiter));
-  const flowing = pipeline(await source.stream(chunk.byteStart ?? 0, chunk.byteEnd ?? source.size), parser);
-  flowing.catch(() => undefined);
+  const assembler = new RowAssembler(selection, true, all, (name) => byName.get(name)!);
+  const bytes = await source.read(chunk.byteStart ?? 0, chunk.byteEnd ?? source.size);
+  const records = layout.recordDelimiter && bytes.indexOf(QUOTE) === -1
+    ? unquotedRecords(bytes, delimiter, layout.recordDelimiter)
+    : parsedRecords(bytes, delimiter, layout.recordDelimiter);
   let row = chunk.rowStart;
-  try {
-    for await (const { record } of parser as AsyncIterable<CsvRecord>) {
-      if (record.length !== header.length) {
-        yield { row, error: `the row has ${record.length} fields where the header has ${header.length} columns` };
-      } else {
-        const get = (name: string): unknown => record[byName.get(name)!];
-        yield assembler.build(row, get);
-      }
-      row += 1;
+  for await (const record of records) {
+    if (record.length !== header.length) {
+      yield { row, error: `the row has ${record.length} fields where the header has ${header.length} columns` };
+    } else {
+      yield assembler.build(row, (key) => record[key as number], (name) => record[byName.get(name)!]);
     }
-    await flowing;
-  } finally {
-    parser.destroy();
+    row += 1;
   }
   if (row !== chunk.rowStart + chunk.rowCount) throw new Error(`Chunk ${chunk.index} holds ${row - chunk.rowStart} rows where the inspection found ${chunk.rowCount}: the object changed since it was inspected`);
 }

@@ -5,12 +5,10 @@ import type { ResolvedSelection } from './column-selection';
 import type { ChunkRow, DatasetChunk, DatasetLayout, DatasetSchema } from './dataset-types';
 import { isBlankLine, MAX_JSONL_LINE_BYTES, parseLine } from './jsonl-rows';
 import type { RangeSource } from './range-source';
-import { RowAssembler } from './row-assembler';
+import { oneLine, RowAssembler } from './row-assembler';
 import { textLines } from './text-lines';
 
 type Lines = Extract<DatasetLayout, { kind: 'lines' }>;
-
-const oneLine = (message: string): string => message.replace(/\s*\n\s*/g, ' ');
 
 /** An array row flattened by predict's tensor rules (rectangular, finite numbers), of the dataset's row shape. */
 function arrayRow(row: number, value: unknown, rowShape: readonly number[]): ChunkRow {
@@ -22,7 +20,7 @@ function arrayRow(row: number, value: unknown, rowShape: readonly number[]): Chu
     }
     return { row, values: Float64Array.from(tensor.data) };
   } catch (error) {
-    if (isAppError(error) && error.kind === 'invalid') return { row, error: oneLine(error.message) };
+    if (isAppError(error) && error.kind === 'invalid') return { row, error: oneLine(error) };
     throw error;
   }
 }

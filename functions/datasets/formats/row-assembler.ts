@@ -2,10 +2,10 @@ import { isAppError } from '../../errors/app-error';
 import { toNumber } from '../../inference/predict-input';
 import type { ResolvedSelection, SelectedColumn } from './column-selection';
 import type { ChunkRow } from './dataset-types';
-import { textNumber } from './text-number';
+import { fastTextNumber, textNumber } from './text-number';
 
-/** A field of a row by column name; undefined when the row lacks it. */
-export type FieldGetter = (name: string) => unknown;
+/** A field of a row by the key `keyOf` gave its column; undefined when the row lacks it. */
+export type FieldGetter = (key: string | number) => unknown;
 
 /** A value read from JSON or Parquet as predict reads it: bigints become numbers (int64 past 2^53 rounds). */
 export const valueNumber = (value: unknown, where: string): number => toNumber(typeof value === 'bigint' ? Number(value) : value, where);
@@ -26,56 +26,74 @@ class RowFault extends Error {}
 const label = (name: string): string => `column ${JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name)}`;
 
 /** The message of a value predict's rules refuse, on one line. */
-const oneLine = (error: unknown): string => (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ');
+export const oneLine = (error: unknown): string => (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ');
+
+/** A selected column, planned once per chunk: where its value is found, and how to name it in errors. */
+interface Slot {
+  readonly key: string | number;
+  readonly label: string;
+  readonly length?: number;
+}
 
 /**
  * Builds `ChunkRow`s of the columnar formats (CSV, TSV, JSON Lines of objects, Parquet) from a
  * field getter: the selected columns' values in order, by predict's number rules (text through
  * text-number.ts, JSON and Parquet values through predict-input.ts `toNumber`); a `list<number>`
  * column gives its `length` values. A value those rules refuse, a missing column or a list of
- * another length makes the row an error row naming the column; nothing is thrown.
+ * another length makes the row an error row naming the column; nothing is thrown. `keyOf` maps a
+ * column name to what the getter takes (a CSV field's position, an object's key), once per chunk.
  */
 export class RowAssembler {
   private readonly number: (value: unknown, where: string) => number;
+  private readonly fast: (value: unknown) => number | undefined;
+  private readonly inputs: readonly { readonly name: string; readonly slots: readonly Slot[]; readonly width: number }[];
 
-  constructor(private readonly selection: Extract<ResolvedSelection, { kind: 'columns' | 'named' }> & { readonly columns?: readonly SelectedColumn[] | 'all' }, text: boolean, private readonly allColumns?: readonly SelectedColumn[]) {
+  constructor(
+    private readonly selection: Extract<ResolvedSelection, { kind: 'columns' | 'named' }>,
+    text: boolean,
+    allColumns: readonly SelectedColumn[] = [],
+    keyOf: (name: string) => string | number = (name) => name,
+  ) {
     this.number = text ? (value, where) => textNumber(value as string, where) : valueNumber;
+    this.fast = text ? (value) => fastTextNumber(value as string) : (value) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+    const plan = (columns: readonly SelectedColumn[]): { slots: Slot[]; width: number } => ({
+      slots: columns.map((column) => ({ key: keyOf(column.name), label: label(column.name), ...(column.length === undefined ? {} : { length: column.length }) })),
+      width: columns.reduce((width, column) => width + (column.length ?? 1), 0),
+    });
+    this.inputs = selection.kind === 'named'
+      ? selection.inputs.map((input) => ({ name: input.name, ...plan(input.columns) }))
+      : [{ name: '', ...plan(selection.columns === 'all' ? allColumns : selection.columns) }];
   }
 
-  private widthOf(columns: readonly SelectedColumn[]): number {
-    return columns.reduce((width, column) => width + (column.length ?? 1), 0);
-  }
-
-  private fill(columns: readonly SelectedColumn[], get: FieldGetter): Float64Array {
-    const out = new Float64Array(this.widthOf(columns));
+  private fill(slots: readonly Slot[], width: number, get: FieldGetter): Float64Array {
+    const out = new Float64Array(width);
     let at = 0;
-    for (const column of columns) {
-      const value = get(column.name);
-      if (value === undefined) throw new RowFault(`${label(column.name)} is missing from the row`);
-      if (column.length === undefined) {
-        out[at] = this.number(value, label(column.name));
+    for (const slot of slots) {
+      const value = get(slot.key);
+      if (value === undefined) throw new RowFault(`${slot.label} is missing from the row`);
+      if (slot.length === undefined) {
+        out[at] = this.fast(value) ?? this.number(value, slot.label);
         at += 1;
         continue;
       }
-      if (!Array.isArray(value)) throw new RowFault(`${label(column.name)} must hold a list of ${column.length} numbers, found ${value === null ? 'null' : typeof value}`);
-      if (value.length !== column.length) throw new RowFault(`${label(column.name)} holds ${value.length} values where ${column.length} were expected (the length of its first row)`);
-      for (let index = 0; index < value.length; index += 1) out[at + index] = this.number(value[index], `${label(column.name)}[${index}]`);
+      if (!Array.isArray(value)) throw new RowFault(`${slot.label} must hold a list of ${slot.length} numbers, found ${value === null ? 'null' : typeof value}`);
+      if (value.length !== slot.length) throw new RowFault(`${slot.label} holds ${value.length} values where ${slot.length} were expected (the length of its first row)`);
+      for (let index = 0; index < value.length; index += 1) out[at + index] = this.fast(value[index]) ?? this.number(value[index], `${slot.label}[${index}]`);
       at += value.length;
     }
     return out;
   }
 
   /** The row's inputs and kept values, or an error row. `kept` reads the raw value of a kept column. */
-  build(row: number, get: FieldGetter, kept: FieldGetter = get): ChunkRow {
+  build(row: number, get: FieldGetter, kept: (name: string) => unknown = get): ChunkRow {
     const result: ChunkRow = { row };
     try {
       if (this.selection.kind === 'named') {
         const named: Record<string, Float64Array> = {};
-        for (const input of this.selection.inputs) named[input.name] = this.fill(input.columns, get);
+        for (const input of this.inputs) named[input.name] = this.fill(input.slots, input.width, get);
         result.named = named;
       } else {
-        const columns = this.selection.columns === 'all' ? this.allColumns ?? [] : this.selection.columns;
-        result.values = this.fill(columns, get);
+        result.values = this.fill(this.inputs[0]!.slots, this.inputs[0]!.width, get);
       }
     } catch (error) {
       if (!(error instanceof RowFault) && !(isAppError(error) && error.kind === 'invalid')) throw error;

@@ -25,12 +25,16 @@ const BOOLEANS: Readonly<Record<string, boolean>> = { true: true, false: false }
  * other text, `NaN`/`Infinity` written out, or a literal that overflows a double (`1e400`).
  */
 export function textNumber(text: string, where: string): number {
-  // The common case without a regular expression: one Number() and a look at two characters.
+  return fastTextNumber(text) ?? slowTextNumber(text, where);
+}
+
+/** The common case without a regular expression: one Number() and a look at two characters; undefined when the full rules must decide. */
+export function fastTextNumber(text: string): number | undefined {
   if (text.length > 0 && opensNumber(text.charCodeAt(0)) && !isPrefixed(text)) {
     const value = Number(text);
     if (Number.isFinite(value)) return value;
   }
-  return slowTextNumber(text, where);
+  return undefined;
 }
 
 function slowTextNumber(text: string, where: string): number {

@@ -55,7 +55,8 @@ const lengthOf = (segment: Segment): number => ('bytes' in segment ? segment.byt
 /**
  * How S3 can copy these (non-empty) segments as the parts of one upload, or undefined: stored
  * ranges of 5 MiB to 5 GiB copied as parts, then a tail (what follows the last such range: small
- * ranges and inline bytes, under 5 MiB together) read and uploaded as the last part. The tail is
+ * ranges and inline bytes, under 5 MiB together) read and uploaded as the last part, or copied when
+ * it is one stored range. The tail is
  * what lets a Parquet join copy: its last part's row groups are rarely 5 MiB, and its footer follows.
  */
 export function copyPlan(segments: readonly Segment[]): { copies: ObjectRange[]; tail: Segment[] } | undefined {
@@ -68,8 +69,10 @@ export function copyPlan(segments: readonly Segment[]): { copies: ObjectRange[];
   const copies = segments.slice(0, split) as ObjectRange[];
   const tail = segments.slice(split);
   const tailBytes = tail.reduce((total, segment) => total + lengthOf(segment), 0);
-  if (copies.length === 0 || copies.length + (tail.length > 0 ? 1 : 0) > MAX_PARTS || tailBytes >= MIN_PART_BYTES) return undefined;
-  return { copies, tail };
+  const lastRange = tail.length === 1 && 'key' in tail[0]! && tailBytes <= MAX_PART_BYTES;
+  if (copies.length === 0 || copies.length + (tail.length > 0 ? 1 : 0) > MAX_PARTS || (tailBytes >= MIN_PART_BYTES && !lastRange)) return undefined;
+  // A lone stored range at the end is copied too: the last part may be any size.
+  return lastRange ? { copies: [...copies, tail[0] as ObjectRange], tail: [] } : { copies, tail };
 }
 
 type ObjectRange = Extract<Segment, { key: string }>;

@@ -1,5 +1,6 @@
 import type { JsonScalar } from '../../inference/output-values';
 import type { RowPrediction } from '../../inference/predictions';
+import type { ModelSignature, OipDatatype } from '../../signatures/model-signature';
 import { elementCount, formatShape } from '../../inference/tensor';
 
 /**
@@ -70,6 +71,11 @@ export function outputColumnNames(columns: OutputColumns, field: OutputField): s
   const base = columns.form === 'single' ? 'output' : field.name;
   if (field.shape.length === 0) return [base];
   return Array.from({ length: elementCount(field.shape) }, (_, index) => `${base}_${index}`);
+}
+
+/** How many columns flatColumnNames gives, without listing them. */
+export function flatColumnCount(columns: OutputColumns): number {
+  return 1 + columns.kept.length + columns.outputs.reduce((total, field) => total + (field.shape.length === 0 ? 1 : elementCount(field.shape)), 0) + (columns.labelled ? 2 : 0);
 }
 
 /** Every column name of the CSV header and Parquet schema, in order. */
@@ -162,6 +168,28 @@ export function outputColumnsFromPrediction(prediction: RowPrediction, options: 
     return { name, shape, kind: kindOf(flattenShaped(value, shape) ?? []) };
   });
   return describeOutputs({ kept: options.kept, form: named ? 'named' : 'single', outputs, labelled: options.labelled ?? prediction.label !== undefined });
+}
+
+const kindOfDatatype = (datatype: OipDatatype): OutputElementKind => (datatype === 'BOOL' ? 'boolean' : datatype === 'BYTES' ? 'string' : 'number');
+
+/**
+ * The descriptor a model's recorded signature implies, when it says enough: every output a tensor
+ * of a known datatype whose dimensions after the first (the batch axis) are all fixed sizes. Else
+ * undefined, and the job takes the descriptor from its first prediction: an ONNX output that is a
+ * sequence or map (scikit-learn's ZipMap), or a symbolic dimension, leaves the layout to the data.
+ * A lone output is `output`, as predictionFromOutputs (predictions.ts) makes it. Throws as
+ * describeOutputs does.
+ */
+export function outputColumnsFromSignature(signature: ModelSignature, options: { kept: readonly KeptColumn[]; labelled: boolean }): OutputColumns | undefined {
+  const outputs: OutputField[] = [];
+  for (const spec of signature.outputs) {
+    const rowShape = spec.shape?.slice(1);
+    if (spec.datatype === null || !rowShape || spec.shape?.length === 0 || !rowShape.every((dim): dim is number => typeof dim === 'number' && dim >= 0)) return undefined;
+    outputs.push({ name: spec.name, shape: rowShape, kind: kindOfDatatype(spec.datatype) });
+  }
+  if (outputs.length === 0) return undefined;
+  const single = outputs.length === 1;
+  return describeOutputs({ kept: options.kept, form: single ? 'single' : 'named', outputs: single ? [{ ...outputs[0]!, name: 'output' }] : outputs, labelled: options.labelled });
 }
 
 /** A prediction laid out by the descriptor: each output's values row-major, and the label if any. */

@@ -14,11 +14,17 @@ import type { Segment } from './object-concatenation';
  * now sit. Nothing is decoded or re-encoded; the bytes of the row groups move by S3 multipart copy
  * when every part's chunks are at least 5 MiB, else by one streamed pass (object-concatenation.ts).
  *
- * Why not decode each part and write one file with hyparquet-writer: that holds a part's decoded
- * columns, re-compresses every page, and streams every byte through the finalizer, where this
- * holds only the footers (a few KB per part) and moves no bytes itself on the copy path. Measured
- * by scripts/jobs/assembly-memory.ts, 1M rows × 12 columns in 100 parts, see the report in this
- * module's commit and README's "Batch predictions" section (bench figures, not a test).
+ * Why not decode each part and write one file with one hyparquet-writer ParquetWriter streaming
+ * into an Upload, part by part: that holds a part's decoded rows (its memory grows with the chunk
+ * size), re-compresses every page and streams every byte through the finalizer, where the byte join
+ * holds only the footers (a few KB per part) and, on the copy path, moves no bytes itself. Measured
+ * by `npm run bench:assembly` (bench/results/assembly.md), 1M rows (10 float outputs, label,
+ * probability, a kept id; 92 MB of Parquet), peak RSS of the assembling process, 106 MB of which is
+ * the process doing nothing:
+ * - 100 parts of 10k rows: byte join (streamed) 4.3 s, 206 MB (185 MB under a 64 MB V8 heap cap);
+ *   decode + one writer 18.6 s, 248 MB (204 MB capped, 31 s);
+ * - 10 parts of 100k rows: byte join (multipart copy) 1.2 s, 119 MB (117 MB capped); decode + one
+ *   writer 25.2 s, 402 MB, and out of memory under the 64 MB heap cap.
  *
  * A part's footer is read with two ranged GETs at most (its tail, then the rest of a long footer).
  * Parts must share one schema and carry no page indexes or bloom filters (their offsets live

@@ -1,8 +1,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import { resolveSelection, type ResolvedSelection } from '../../../functions/datasets/formats/column-selection';
 import type { ChunkRow, DatasetChunk, DatasetInspection } from '../../../functions/datasets/formats/dataset-types';
-import { inspectDataset } from '../../../functions/datasets/formats/inspect-dataset';
-import { inspectParquet } from '../../../functions/datasets/formats/inspect-parquet';
+import { inspectObject } from '../../../functions/datasets/formats/inspect-dataset';
 import { planChunks } from '../../../functions/datasets/formats/plan-chunks';
 import { bufferRangeSource, type RangeSource } from '../../../functions/datasets/formats/range-source';
 import { readChunk } from '../../../functions/datasets/formats/read-chunk';
@@ -20,11 +19,10 @@ export interface Inspected {
 
 /** Inspects an upload held in memory the way finalization will: Parquet by range, the rest streamed with a plain sink. */
 export async function inspectBytes(bytes: Buffer, filename: string, spacing?: CheckpointSpacing): Promise<Inspected> {
-  if (bytes.subarray(0, 4).toString('latin1') === 'PAR1') return { inspection: await inspectParquet(bufferRangeSource(bytes)), source: bufferRangeSource(bytes) };
   const sink = new PassThrough();
   const plain: Buffer[] = [];
   sink.on('data', (chunk: Buffer) => plain.push(chunk));
-  const inspection = await inspectDataset(streamOf(bytes), { filename, plainSink: sink, ...(spacing ? { spacing } : {}) });
+  const inspection = await inspectObject(bufferRangeSource(bytes), { filename, plainSink: sink, ...(spacing ? { spacing } : {}) });
   return { inspection, source: inspection.readsFrom === 'plain' ? bufferRangeSource(Buffer.concat(plain)) : bufferRangeSource(bytes) };
 }
 

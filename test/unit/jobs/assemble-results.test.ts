@@ -1,10 +1,10 @@
-import { DeleteObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { parse } from 'csv-parse/sync';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assembleResults, MissingPartError } from '../../../functions/jobs/outputs/assemble-results';
 import { errorsKey, resultsKey } from '../../../functions/jobs/outputs/job-output-keys';
-import { MIN_PART_BYTES } from '../../../functions/jobs/outputs/object-concatenation';
+import { concatenateObjects, MIN_PART_BYTES } from '../../../functions/jobs/outputs/object-concatenation';
 import { outputColumnsFromPrediction, type OutputColumns } from '../../../functions/jobs/outputs/output-columns';
 import type { OutputFormat } from '../../../functions/jobs/outputs/output-format';
 import { storePart } from '../../../functions/jobs/outputs/part-store';
@@ -64,6 +64,9 @@ function writeChunk(format: OutputFormat, index: number, start: number, count: n
   }
   return { rows, part: writer.finish() };
 }
+
+/** Tens of MB written, read back and compared row by row: more than the default 30 s may take on a busy 2-core machine. */
+const BIG_TEST_MS = 180_000;
 
 /** Rows per chunk that make a part over 5 MiB in each format (Parquet's doubles are 8 bytes, the text ones ~20). */
 const BIG: Readonly<Record<OutputFormat, number>> = { jsonl: 8000, csv: 8000, parquet: 18_000 };
@@ -134,7 +137,7 @@ async function expectAssembled(jobId: string, format: OutputFormat, chunks: read
 describe.each(['jsonl', 'csv', 'parquet'] as const)('assembling a job\'s %s parts', (format) => {
   it('joins big, empty and tiny parts in chunk order by a streamed pass, and a retry writes the same bytes', async () => {
     const jobId = `mixed-${format}`;
-    const chunks = await storeJob(jobId, format, ['big', 0, 3, 'big', 1, 0, 2000, 'big', 5]);
+    const chunks = await storeJob(jobId, format, ['big', 0, 3, 'big', 1, 0, 2000, 5]);
     expect(chunks.some((chunk) => chunk.part.body.length > MIN_PART_BYTES)).toBe(true);
     const first = await assembleResults({ client: s3, bucket: BUCKET, jobId, format, chunks: chunks.map((_, index) => index) });
     expect(first.results.method).toBe('stream');
@@ -143,7 +146,7 @@ describe.each(['jsonl', 'csv', 'parquet'] as const)('assembling a job\'s %s part
     const again = await assembleResults({ client: s3, bucket: BUCKET, jobId, format, chunks: chunks.map((_, index) => index) });
     expect(again).toEqual(first);
     expect((await read(resultsKey(jobId, format))).equals(assembled)).toBe(true);
-  });
+  }, BIG_TEST_MS);
 
   it('joins parts of at least 5 MiB by multipart copy, the last one tiny, and a retry writes the same bytes', async () => {
     const jobId = `copied-${format}`;
@@ -155,7 +158,7 @@ describe.each(['jsonl', 'csv', 'parquet'] as const)('assembling a job\'s %s part
     await assembleResults({ client: s3, bucket: BUCKET, jobId, format, chunks: [0, 1, 2] });
     expect((await read(resultsKey(jobId, format))).equals(assembled)).toBe(true);
     expect((await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: resultsKey(jobId, format) }))).ETag).toBe(etag);
-  });
+  }, BIG_TEST_MS);
 
   it('writes a file of the format when every chunk is empty', async () => {
     const jobId = `empty-${format}`;
@@ -180,5 +183,19 @@ describe('assembling a job with a part missing', () => {
     await expect(assembleResults({ client: s3, bucket: BUCKET, jobId, format: 'jsonl', chunks: [0, 1, 2] })).rejects.toThrow(MissingPartError);
     await expect(assembleResults({ client: s3, bucket: BUCKET, jobId, format: 'jsonl', chunks: [0, 1, 2] })).rejects.toThrow('jobs/missing/parts/000001.jsonl');
     await expect(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: resultsKey(jobId, 'jsonl') }))).rejects.toMatchObject({ name: 'NotFound' });
+  });
+});
+
+describe('a concatenation whose source is not what was listed', () => {
+  it.each([
+    ['streamed', [{ key: 'src/small', start: 0, end: 100 }, { key: 'src/big', start: 0, end: MIN_PART_BYTES + 10 }]],
+    ['copied', [{ key: 'src/big', start: 0, end: MIN_PART_BYTES + 10 }, { key: 'src/small', start: 0, end: 100 }]],
+  ])('%s: fails, and leaves no object behind', async (name, segments) => {
+    // src/big is shorter than the range asked for, as a part overwritten after the listing would be.
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'src/small', Body: Buffer.alloc(100, 1) }));
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'src/big', Body: Buffer.alloc(MIN_PART_BYTES, 2) }));
+    const key = `out/${name}`;
+    await expect(concatenateObjects({ client: s3, bucket: BUCKET, key, contentType: 'application/octet-stream' }, segments)).rejects.toThrow();
+    await expect(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))).rejects.toMatchObject({ name: 'NotFound' });
   });
 });

@@ -11,6 +11,8 @@ describe('the multipart copy plan', () => {
       tail: [range('c', 10), bytes(100)],
     });
     expect(copyPlan([range('a', MIN_PART_BYTES)])).toEqual({ copies: [range('a', MIN_PART_BYTES)], tail: [] });
+    // A lone stored range at the end is copied, whatever its size: the last part has no minimum.
+    expect(copyPlan([range('a', MIN_PART_BYTES), range('b', 10)])).toEqual({ copies: [range('a', MIN_PART_BYTES), range('b', 10)], tail: [] });
   });
 
   it('streams instead when a small range comes before a big one, the tail reaches 5 MiB, or nothing is big', () => {

@@ -1,8 +1,8 @@
 import { parse } from 'csv-parse/sync';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { describe, expect, it } from 'vitest';
-import { describeOutputs, flatColumnNames, OutputColumnClash, outputColumnsFromPrediction, type OutputColumns } from '../../../functions/jobs/outputs/output-columns';
-import { createPartWriter, type PartRow } from '../../../functions/jobs/outputs/part-writer';
+import { describeOutputs, fitPrediction, flatColumnNames, OutputColumnClash, outputColumnsFromPrediction, outputColumnsFromSignature, type OutputColumns } from '../../../functions/jobs/outputs/output-columns';
+import { createPartWriter, MAX_FLAT_COLUMNS, TooManyColumns, type PartRow } from '../../../functions/jobs/outputs/part-writer';
 
 const toArrayBuffer = (bytes: Buffer): ArrayBuffer => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 const readParquet = (bytes: Buffer) => parquetReadObjects({ file: toArrayBuffer(bytes) });
@@ -53,6 +53,39 @@ describe('the output columns', () => {
     }
     expect(() => outputColumnsFromPrediction({ output: [1] }, { kept: [{ name: 'outputs', type: 'string' }] })).toThrow(OutputColumnClash);
     expect(() => describeOutputs({ kept: [], form: 'named', outputs: [{ name: 'a', shape: [2], kind: 'number' }, { name: 'a_1', shape: [], kind: 'number' }], labelled: false })).toThrow(/a_1/);
+  });
+});
+
+describe('the column limit', () => {
+  it('refuses CSV and Parquet results of more than 100,000 columns, but not JSON Lines', () => {
+    const columns = describeOutputs({ kept: [], form: 'single', outputs: [{ name: 'output', shape: [1, 512, 512], kind: 'number' }], labelled: false });
+    expect(() => createPartWriter('csv', columns, 0)).toThrow(TooManyColumns);
+    expect(() => createPartWriter('parquet', columns, 0)).toThrow(TooManyColumns);
+    expect(createPartWriter('jsonl', columns, 0).finish().body.length).toBe(0);
+    const wide = describeOutputs({ kept: [], form: 'single', outputs: [{ name: 'output', shape: [MAX_FLAT_COLUMNS - 1], kind: 'number' }], labelled: false });
+    expect(() => createPartWriter('csv', wide, 0)).not.toThrow();
+  });
+});
+
+describe('the output columns from a signature', () => {
+  it('takes fixed row shapes and element kinds from the outputs, the batch axis dropped', () => {
+    const columns = outputColumnsFromSignature({ inputs: [], outputs: [{ name: 'probs', datatype: 'FP32', shape: ['N', 10] }] }, { kept: [], labelled: true });
+    expect(columns).toEqual({ kept: [], form: 'single', outputs: [{ name: 'output', shape: [10], kind: 'number' }], labelled: true });
+    expect(flatColumnNames(columns!)).toEqual(['row', ...Array.from({ length: 10 }, (_, index) => `output_${index}`), 'label', 'probability']);
+    expect(fitPrediction(columns!, { output: Array.from({ length: 10 }, () => 0.1), label: '3', probability: 0.1 })).toMatchObject({ label: '3' });
+    const scalars = outputColumnsFromSignature({ inputs: [], outputs: [{ name: 'flag', datatype: 'BOOL', shape: [null] }, { name: 'box', datatype: 'INT64', shape: [null, 2, 2] }] }, { kept: [], labelled: false });
+    expect(flatColumnNames(scalars!)).toEqual(['row', 'flag', 'box_0', 'box_1', 'box_2', 'box_3']);
+    expect(scalars!.outputs.map((field) => field.kind)).toEqual(['boolean', 'number']);
+  });
+
+  it('leaves the layout to the data when the signature cannot say it', () => {
+    const open = (shape: (number | string | null)[] | null, datatype: 'FP32' | null = 'FP32') => outputColumnsFromSignature({ inputs: [], outputs: [{ name: 'y', datatype, shape }] }, { kept: [], labelled: false });
+    expect(open(['N', 'classes'])).toBeUndefined();
+    expect(open(['N', -1])).toBeUndefined();
+    expect(open(null)).toBeUndefined();
+    expect(open([])).toBeUndefined();
+    expect(open(['N'], null)).toBeUndefined();
+    expect(open(['N'])).toMatchObject({ outputs: [{ shape: [] }] });
   });
 });
 
