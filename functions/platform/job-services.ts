@@ -1,14 +1,10 @@
 import { JobSteps } from '../jobs/job-steps';
-import { loadJobSettings } from '../jobs/job-settings';
 import type { JobRecord } from '../jobs/job-records';
 import type { Predict } from '../jobs/row-predictions';
 import { DynamoVersionStore } from '../versions/dynamo-version-store';
-import { createS3Client } from './aws-clients';
-import { bundleStore } from './bundle-services';
-import { datasetStore } from './dataset-services';
 import { loadFunctionConfig } from './function-config';
 import { inferenceEngine } from './inference-services';
-import { jobStore } from './job-store-services';
+import { jobStepStores } from './job-step-stores';
 import { lazy } from './lazy';
 import { tableServices } from './table-services';
 
@@ -25,15 +21,5 @@ async function predictorFor(job: JobRecord): Promise<{ predict: Predict; labelle
   return { predict, labelled: (version.manifest?.labels?.length ?? 0) > 0 };
 }
 
-export const jobSteps = lazy(() => {
-  const config = loadFunctionConfig();
-  return new JobSteps({
-    jobs: jobStore(),
-    datasets: datasetStore(),
-    objects: bundleStore(),
-    s3: { client: createS3Client(config), bucket: config.bucketName },
-    predictorFor,
-    settings: loadJobSettings(),
-    now: () => new Date(),
-  });
-});
+/** The job steps that run the model (planJob, runJobChunk): they bundle the engine and need the ONNX Runtime layer. */
+export const jobSteps = lazy(() => new JobSteps({ ...jobStepStores(), predictorFor }));
