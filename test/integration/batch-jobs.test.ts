@@ -5,7 +5,10 @@ import { call, expectError, json } from '../support/http';
 import { download, jobWhen, jsonLines, pixelHeader, pixelRows, readyDataset, type Api, type JobView, type ResultsView } from '../support/jobs/job-harness';
 import { removeDataDir, startMlhub, type RunningMlhub } from '../support/local-runtime';
 import { DEMO_BUNDLE } from '../support/publishing-client';
+import { parquetReadObjects } from 'hyparquet';
 import { makeTar } from '../../scripts/datasets/image-tar';
+import { writeNpy } from '../../scripts/datasets/npy-writer';
+import { writeParquet } from '../../scripts/datasets/parquet-file';
 
 /**
  * Batch jobs over HTTP against one local runtime: datasets made through the datasets routes, jobs
@@ -105,6 +108,32 @@ describe('batch predictions over HTTP', () => {
       const expected = await predictOne('demo-mnist', rows[index]!);
       const output = names.flatMap((name, at) => (name.startsWith('output_') ? [Number(cells[at])] : []));
       expectSamePrediction({ output, label: names.includes('label') ? cells[names.indexOf('label')] : undefined }, expected);
+    }
+  });
+
+  it('predicts an NPY array in input order, each row as /predict answers it', async () => {
+    const rows = pixelRows(12, 9);
+    const dataset = await readyDataset(olive, writeNpy({ dtype: '<f8', shape: [12, 784], data: rows.flat() }), 'digits.npy');
+    const job = await jobWhen(olive, (await startJob(olive, 'demo-mnist', { dataset })).id);
+    expect(job, JSON.stringify(job)).toMatchObject({ state: 'succeeded', rows_done: 12, rows_failed: 0 });
+    const lines = jsonLines(await download((await results(olive, job.id)).results!.url)) as { row: number; output: number[]; label?: string }[];
+    expect(lines.map((line) => line.row)).toEqual(rows.map((_, index) => index));
+    for (const [index, row] of rows.entries()) expectSamePrediction(lines[index]!, await predictOne('demo-mnist', row));
+  });
+
+  it('predicts a Parquet dataset of several row groups into Parquet, in input order', async () => {
+    const rows = pixelRows(14, 10);
+    const columns = pixelHeader.map((name, at) => ({ name, type: 'DOUBLE' as const, data: rows.map((row) => row[at]!) }));
+    const dataset = await readyDataset(olive, writeParquet(columns, { rowGroupSize: 4 }), 'digits.parquet');
+    const job = await jobWhen(olive, (await startJob(olive, 'demo-mnist', { dataset, output: { format: 'parquet' } })).id);
+    expect(job, JSON.stringify(job)).toMatchObject({ state: 'succeeded', rows_done: 14, rows_failed: 0 });
+    expect(job.chunks_total).toBeGreaterThan(1);
+    const bytes = await download((await results(olive, job.id)).results!.url);
+    const records = await parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer });
+    expect(records.map((record) => Number(record.row))).toEqual(rows.map((_, index) => index));
+    for (const [index, record] of records.entries()) {
+      const output = Object.keys(record).filter((key) => key.startsWith('output_')).sort((a, b) => Number(a.slice(7)) - Number(b.slice(7))).map((key) => record[key] as number);
+      expectSamePrediction({ output, label: record.label ?? undefined }, await predictOne('demo-mnist', rows[index]!));
     }
   });
 
