@@ -22,6 +22,9 @@ import { LOCAL_BUCKET, LOCAL_REGION, LOCAL_TABLE } from './local-resources';
 import { ensureTable } from './provision';
 import { startEventDispatcher, type EventDispatcher } from './events/event-dispatcher';
 import { attachQueueSink } from '../functions/platform/queue-sender';
+import { attachJobExecutionStarter } from '../functions/jobs/job-execution';
+import { loadJobSettings } from '../functions/jobs/job-settings';
+import { createLocalJobRunner } from './jobs/local-job-runner';
 import { LOCAL_DOI_PREFIX } from '../functions/publishing/local-datacite';
 import { PUBLISHING_ENV } from '../functions/publishing/publishing-config';
 import type { EventHandler } from './events/delivery-context';
@@ -284,6 +287,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     // Messages the handlers send (the DOI registrations) go to the dispatcher's queues, as to SQS.
     const detachQueueSink = attachQueueSink((queue, body) => void events.sendMessage(queue, body));
     stops.push(async () => detachQueueSink());
+    // Batch jobs: the POST handler's start (StartExecution in the cloud) goes to the in-process
+    // runner, which runs the job state machine's tasks through the dispatcher (local/jobs/).
+    const { jobStore } = await import('../functions/platform/job-store-services');
+    const { bundleStore } = await import('../functions/platform/bundle-services');
+    const jobRunner = createLocalJobRunner({
+      runTask: (functionId, input) => events.runTask(functionId, input),
+      jobs: jobStore,
+      readManifest: (_bucket, key) => bundleStore().get(key),
+      concurrency: loadJobSettings().concurrency,
+      log,
+    });
+    const detachJobStarter = attachJobExecutionStarter(async (jobId) => jobRunner.start(jobId));
+    stops.push(async () => {
+      detachJobStarter();
+      jobRunner.stop();
+    });
 
     // The search index is rebuilt from the table when its snapshot is missing or stale, as the
     // cloud's indexer does at a cold start (issue 13), or the previous run stopped uncleanly;
@@ -292,6 +311,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     else startSearchIndexer(log);
 
     startup.open();
+    // Jobs left queued or running by the last run (a kill -9 included) go on from their counted chunks.
+    void jobRunner.resume().catch((error: unknown) => log(`Batch jobs were not resumed: ${String((error as Error)?.message ?? error)}`));
     // A new data folder starts with the demo model, so the README's predict example just works.
     // The seeding goes through the API like any caller, so the user's limits (MLHUB_RATE_LIMITS) may
     // stop it: then it is one line in the log, and the runtime starts all the same.

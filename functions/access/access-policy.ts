@@ -66,3 +66,31 @@ export function authorize(actor: Actor, name: string, model: ModelRecord | undef
   }
   return level;
 }
+
+/** Everything one can do to a dataset, and the least access each needs (no grants yet: owner or public reading). */
+export const DATASET_REQUIRED_LEVEL = {
+  view: 'read',
+  upload: 'owner',
+  delete: 'owner',
+} as const satisfies Record<string, AccessLevel>;
+
+export type DatasetAction = keyof typeof DATASET_REQUIRED_LEVEL;
+
+/** The one answer for "no such dataset": one the caller may not see does not exist for them. */
+export const datasetNotFound = (id: string): AppError => new AppError('not_found', 'dataset_not_found', `Dataset '${id.slice(0, 64)}' does not exist`);
+
+const DATASET_DENIALS: Readonly<Record<DatasetAction, string>> = { view: 'see', upload: 'upload to', delete: 'delete' };
+
+/**
+ * The access check every dataset operation passes through, by the model rule (accessLevel): its
+ * owner may do all, anyone may read a public one. One the actor may not see answers exactly as
+ * a missing one (404 dataset_not_found, for every route); one they may see but not change, 403.
+ */
+export function authorizeDataset(actor: Actor, id: string, dataset: Pick<ModelRecord, 'owner' | 'visibility'> | undefined, action: DatasetAction): AccessLevel {
+  const level = dataset ? accessLevel(actor, dataset, undefined) : 'none';
+  if (level === 'none') throw datasetNotFound(id);
+  if (!atLeast(level, DATASET_REQUIRED_LEVEL[action])) {
+    throw new AppError('forbidden', 'forbidden', `You may not ${DATASET_DENIALS[action]} dataset '${id}': only its owner may`);
+  }
+  return level;
+}

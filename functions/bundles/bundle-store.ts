@@ -1,5 +1,5 @@
-import type { Readable } from 'node:stream';
-import type { ReceivedPart } from '../versions/upload-records';
+import type { Readable, Writable } from 'node:stream';
+import type { ReceivedPart } from '../uploads/received-part';
 import type { ObjectPin } from '../versions/version-records';
 
 /** What S3 holds at a key: its size in bytes, and the pin of exactly those bytes. */
@@ -19,6 +19,16 @@ export interface BundleStore {
   get(key: string, pin?: ObjectPin): Promise<Buffer>;
   /** Streams the bytes, for bundles too large to hold in memory; a pin as for get. */
   open(key: string, pin?: ObjectPin): Promise<Readable>;
+  /** Bytes [start, end) of the (pinned) object: end exclusive, as RangeSource reads (an HTTP Range of start to end - 1). */
+  readRange(key: string, start: number, end: number, pin?: ObjectPin): Promise<Uint8Array>;
+  /** Streams bytes [start, end) of the (pinned) object. */
+  openRange(key: string, start: number, end: number, pin?: ObjectPin): Promise<Readable>;
+  /**
+   * A stream that writes an object of unknown length at `key`, in parts as it grows: `done`
+   * settles once S3 holds all of it (after the stream ended), and rejects if a part failed, when
+   * the stream is destroyed too; `abort` gives up an unfinished one.
+   */
+  openWrite(key: string, contentType: string): { readonly stream: Writable; readonly done: Promise<void>; abort(): Promise<void> };
   delete(key: string): Promise<void>;
   /**
    * Ends a key whose version ended: its bytes are replaced by an empty object, so any URL ever

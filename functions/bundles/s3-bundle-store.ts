@@ -13,11 +13,12 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { ReceivedPart } from '../versions/upload-records';
+import type { ReceivedPart } from '../uploads/received-part';
 import { BUNDLE_ROOT } from './bundle-keys';
 import type { BundleStore, StoredObject } from './bundle-store';
 import type { ObjectPin } from '../versions/version-records';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable, type Writable } from 'node:stream';
+import { Upload } from '@aws-sdk/lib-storage';
 
 const DELETE_BATCH = 1000;
 /**
@@ -60,6 +61,33 @@ export class S3BundleStore implements BundleStore {
     const result = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, ...pinned(pin) }));
     if (!(result.Body instanceof Readable)) throw new Error(`S3 returned no stream for ${key}`);
     return result.Body;
+  }
+
+  async readRange(key: string, start: number, end: number, pin?: ObjectPin): Promise<Uint8Array> {
+    if (end <= start) return new Uint8Array(0);
+    const result = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${start}-${end - 1}`, ...pinned(pin) }));
+    if (!result.Body) throw new Error(`S3 returned no body for ${key}`);
+    return result.Body.transformToByteArray();
+  }
+
+  async openRange(key: string, start: number, end: number, pin?: ObjectPin): Promise<Readable> {
+    if (end <= start) return Readable.from([]);
+    const result = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${start}-${end - 1}`, ...pinned(pin) }));
+    if (!(result.Body instanceof Readable)) throw new Error(`S3 returned no stream for ${key}`);
+    return result.Body;
+  }
+
+  openWrite(key: string, contentType: string): { stream: Writable; done: Promise<void>; abort(): Promise<void> } {
+    const stream = new PassThrough();
+    const upload = new Upload({ client: this.client, params: { Bucket: this.bucket, Key: key, Body: stream, ContentType: contentType } });
+    const done = upload.done().then(() => undefined, (error: unknown) => {
+      // The writer would otherwise wait for ever on a stream nobody reads any more.
+      stream.destroy(error as Error);
+      throw error;
+    });
+    // Whoever awaits `done` sees a failure; the stream's own error is for its writer.
+    stream.on('error', () => undefined);
+    return { stream, done, abort: () => upload.abort() };
   }
 
   async retire(key: string): Promise<void> {

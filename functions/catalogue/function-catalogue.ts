@@ -39,12 +39,18 @@ export const FUNCTION_DEFINITIONS = {
     memoryMb: 2048, timeoutSeconds: 900, checksBundles: true,
     summary: 'Checks each bundle a presigned upload stored, and makes its version ready or rejected',
   },
+  finalizeDataset: {
+    handler: 'finalize-dataset',
+    trigger: { kind: 's3', bucket: 'bundle-bucket', events: ['s3:ObjectCreated:*'], prefix: 'datasets/', suffix: '/data' },
+    memoryMb: 2048, timeoutSeconds: 900,
+    summary: 'Inspects each dataset a presigned upload stored (schema, row count, the plain copy of a gzip upload), and makes it ready or rejected',
+  },
   sweepVersions: {
     handler: 'sweep-versions',
     trigger: { kind: 'schedule', rateMinutes: 5 },
     // As much memory and time as the finalizer: a run may check bundles nobody checked.
     memoryMb: 2048, timeoutSeconds: 900, checksBundles: true,
-    summary: 'Ends pending versions past their expiry (aborted, bytes retired) and checks stored bundles nobody checked',
+    summary: 'Ends pending versions and datasets past their expiry (aborted, bytes retired) and checks stored bundles and datasets nobody checked',
   },
   registerDois: {
     handler: 'register-dois',
@@ -61,6 +67,31 @@ export const FUNCTION_DEFINITIONS = {
     // The whole index lives in memory (issue 13: 441 MB of heap at 100k models).
     memoryMb: 1536, timeoutSeconds: 300,
     summary: 'Keeps the search index: records each changed model in the search change log, and writes snapshots of the index to S3',
+  },
+  // Batch jobs (issue 15): the job state machine's tasks (the Distributed Map runs runJobChunk per
+  // manifest line); locally the job runner (local/jobs/) runs them through the event dispatcher.
+  // Each takes and gives ids, keys and counts only (Step Functions' 256 KB payloads).
+  planJob: {
+    handler: 'plan-job',
+    trigger: { kind: 'state-machine-task' },
+    // It predicts the first rows, to fix the output columns: the model's memory and layer.
+    memoryMb: 2048, timeoutSeconds: 300, layers: ['onnx-runtime'],
+    summary: "Plans a batch job: reads the dataset's layout, writes the chunk manifest and the plan, fixes the output columns, and starts the job running",
+  },
+  runJobChunk: {
+    handler: 'run-job-chunk',
+    trigger: { kind: 'state-machine-task' },
+    // A chunk (MLHUB_JOB_CHUNK_ROWS, 50,000 rows) takes seconds to a few minutes: 10 minutes leaves
+    // room under Lambda's 15 for a slow backend, and the state machine's retries start afresh.
+    memoryMb: 3008, timeoutSeconds: 600, layers: ['onnx-runtime'],
+    summary: 'Runs one chunk of a batch job: ranged reads of the dataset, predictions in batches, its part and error part written, the chunk counted once',
+  },
+  finalizeJob: {
+    handler: 'finalize-job',
+    trigger: { kind: 'state-machine-task' },
+    // Multipart copy moves the bytes inside S3; a streamed join holds 4 parts of 5 MiB.
+    memoryMb: 1024, timeoutSeconds: 900,
+    summary: "Ends a batch job: assembles its parts into results and errors files in input order, and decides whether it succeeded",
   },
 } as const satisfies Record<string, CatalogueFunctionDefinition>;
 

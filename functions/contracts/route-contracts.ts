@@ -1,7 +1,9 @@
 import type { RouteId } from '../routes/route-table';
 import * as access from './access-contracts';
+import * as datasets from './dataset-contracts';
 import * as deployments from './deployment-contracts';
 import * as identity from './identity-contracts';
+import * as jobs from './job-contracts';
 import * as models from './model-contracts';
 import * as predictions from './prediction-contracts';
 import type { RouteContract } from './route-contract';
@@ -43,6 +45,18 @@ export const ROUTE_CONTRACTS: { readonly [id in RouteId]: RouteContract & { read
   listTokens: tokens.listTokens,
   deleteToken: tokens.deleteToken,
   getMe: identity.getMe,
+  createDataset: datasets.createDataset,
+  listDatasets: datasets.listDatasets,
+  getDataset: datasets.getDataset,
+  deleteDataset: datasets.deleteDataset,
+  getDatasetUpload: datasets.getDatasetUpload,
+  completeDatasetUpload: datasets.completeDatasetUpload,
+  abortDatasetUpload: datasets.abortDatasetUpload,
+  createJob: jobs.createJob,
+  listJobs: jobs.listJobs,
+  getJob: jobs.getJob,
+  getJobResults: jobs.getJobResults,
+  cancelJob: jobs.cancelJob,
 };
 
 /** A route's contract by a route id held as a string (RouteSpec.id); throws for an id with none. */

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { BUNDLE_FILENAME } from '../versions/bundle-filename';
-import { URLS_PER_ANSWER } from '../versions/upload-sessions';
+import { URLS_PER_ANSWER } from '../uploads/upload-transfer';
 import { MAX_VERSION_NUMBER } from '../versions/version-records';
 import { ERROR_GROUPS as G } from './error-groups';
 import { negotiated } from './model-contracts';

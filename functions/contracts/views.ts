@@ -13,8 +13,8 @@ export function component<S extends z.ZodMiniType>(schema: S, id: string, descri
   return schema;
 }
 
-const timestamp = z.string().register(z.globalRegistry, { description: 'RFC 3339 date-time, UTC', format: 'date-time' });
-const sha256 = z.string().check(z.regex(/^[0-9a-f]{64}$/));
+export const timestamp = z.string().register(z.globalRegistry, { description: 'RFC 3339 date-time, UTC', format: 'date-time' });
+export const sha256 = z.string().check(z.regex(/^[0-9a-f]{64}$/));
 
 const author = z.strictObject({
   name: z.string(),
@@ -227,8 +227,8 @@ const uploadSessionShape = {
 
 export const uploadSession = component(z.strictObject(uploadSessionShape), 'UploadSession', 'An upload session: where the bytes go and until when');
 
-export const uploadStatus = component(z.strictObject({
-  ...uploadSessionShape,
+/** What every upload's status shows of its transfer (functions/uploads/upload-transfer.ts transferView): the parts S3 holds, and URLs for the next ones. */
+export const transferPartsShape = {
   received: z.array(z.strictObject({ part: z.int(), size: z.int(), etag: z.nullable(z.string()) })),
   urls: z.array(z.strictObject({
     part: z.int(),
@@ -237,6 +237,11 @@ export const uploadStatus = component(z.strictObject({
     url: z.string(),
     headers: z.record(z.string(), z.string()).register(z.globalRegistry, { description: 'Headers the PUT must carry, as signed into the URL' }),
   })),
+};
+
+export const uploadStatus = component(z.strictObject({
+  ...uploadSessionShape,
+  ...transferPartsShape,
 }), 'UploadStatus', 'An upload session, the parts received so far, and presigned URLs for parts still to send');
 
 export const token = component(z.strictObject({

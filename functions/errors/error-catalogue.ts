@@ -47,12 +47,23 @@ export const ERROR_CATALOGUE = {
   invalid_bundle: { kind: 'invalid', description: 'The bundle is not a .tar.gz MLHub accepts; the message says why' },
   bundle_rejected: { kind: 'invalid', description: 'The uploaded bundle failed its checks; the message gives the reason' },
   bundle_too_large: { kind: 'too_large', description: 'The bundle is larger than this MLHub accepts' },
-  upload_not_found: { kind: 'not_found', description: 'No upload with this id on this model' },
+  upload_not_found: { kind: 'not_found', description: 'No upload with this id on this model or dataset' },
   upload_incomplete: { kind: 'conflict', description: 'Parts are still missing, or the bytes differ from the declared size or sha256' },
   upload_expired: { kind: 'conflict', description: 'The upload session expired before it was completed' },
   upload_aborted: { kind: 'conflict', description: 'The upload was aborted' },
   upload_completed: { kind: 'conflict', description: 'The upload was already completed' },
   upload_checking: { kind: 'conflict', description: 'The bundle is being checked; ask again' },
+  invalid_upload: { kind: 'invalid', description: 'The path does not hold an upload id MLHub could have issued' },
+  // Datasets.
+  dataset_not_found: { kind: 'not_found', description: 'No dataset with this id that the caller may see' },
+  dataset_too_large: { kind: 'too_large', description: 'The dataset is larger than this MLHub accepts (the bundle limit)' },
+  dataset_rejected: { kind: 'invalid', description: 'The uploaded dataset failed its inspection; the message gives the reason' },
+  dataset_not_ready: { kind: 'conflict', description: 'The dataset is pending, rejected or aborted: a job reads only a ready dataset' },
+  // Batch jobs (functions/jobs/).
+  job_not_found: { kind: 'not_found', description: 'No job with this id that is yours' },
+  job_not_finished: { kind: 'conflict', description: 'The job is queued or running: its results are not assembled yet' },
+  job_cancelled: { kind: 'conflict', description: 'The job was cancelled: it has no results' },
+  job_finished: { kind: 'conflict', description: 'The job has already succeeded or failed: there is nothing left to cancel' },
   // Models and versions.
   model_not_found: { kind: 'not_found', description: 'No model of that name that the caller may see' },
   model_exists: { kind: 'conflict', description: 'A model of that name exists' },
@@ -122,7 +133,6 @@ export const ERROR_CATALOGUE = {
   predict_function_busy: { kind: 'unavailable', description: 'The predict function is at its concurrency limit; retry' },
   search_unavailable: { kind: 'unavailable', description: 'The search index could not be loaded; retry' },
   // Datasets (functions/datasets/formats/).
-  dataset_rejected: { kind: 'invalid', description: 'The uploaded dataset cannot be read as a whole (not the format it claims, no header, no rows, a line over the limit…); the message says what and where' },
   invalid_columns: { kind: 'invalid', description: "A job's `columns` or `keep` names a column the dataset lacks, or one that cannot be an input; the message names the entry (`columns[2]`)" },
   // Anything.
   route_not_found: { kind: 'not_found', description: 'No endpoint at this path' },

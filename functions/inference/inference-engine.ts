@@ -1,7 +1,7 @@
 import type { Deployment } from '../frameworks/deployment-records';
 import type { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { BundleManifest } from '../bundles/bundle-manifest';
-import { AppError, conflict } from '../errors/app-error';
+import { conflict } from '../errors/app-error';
 import type { VersionStatus } from '../versions/version-records';
 import type { BackendKind, BackendSpec } from './backend-spec';
 import { backendTimeout } from './backends/backend-failures';
@@ -17,6 +17,7 @@ import { selectBackend, type ModelIdentity } from './backend-selection';
 import type { InferenceConfig } from './inference-config';
 import { ModelFileCache, type OpenBundle } from './model-file-cache';
 import { readModelParams } from './model-params';
+import { needsDeployment } from './deployment-need';
 import type { PredictInput } from './predict-input';
 import { labelPredictions, type PredictionResponse } from './predictions';
 
@@ -94,18 +95,9 @@ export class InferenceEngine {
     };
   }
 
-  /**
-   * Whether a version runs only on a deployment of its own: with none, selectBackend would answer
-   * 409 no_backend (no built-in runtime, meta.backend or deployment default serves it).
-   */
+  /** Whether a version runs only on a deployment of its own (deployment-need.ts). */
   needsDeployment(model: ModelIdentity, version: VersionToRun): boolean {
-    if (!version.manifest) return false;
-    try {
-      selectBackend(model, version.manifest, readModelParams(version.manifest.params), this.options.config, { version: version.version });
-      return false;
-    } catch (error) {
-      return error instanceof AppError && error.code === 'no_backend';
-    }
+    return needsDeployment(model, version, this.options.config);
   }
 
   async predict(request: PredictRequest): Promise<PredictionResponse> {

@@ -12,6 +12,7 @@ import { VersionFinalizer } from '../versions/version-finalizer';
 import type { VersionRecord } from '../versions/version-records';
 import { VersionRemoval } from '../versions/version-removal';
 import { createS3Client } from './aws-clients';
+import { datasetFinalizer, datasetStore } from './dataset-services';
 import { loadFunctionConfig } from './function-config';
 import { lazy } from './lazy';
 import { tableServices } from './table-services';
@@ -69,4 +70,7 @@ export const uploadSessions = lazy(() => new UploadSessions({
   limits: loadFunctionConfig().uploads,
 }));
 
-export const pendingSweep = lazy(() => new PendingSweep({ removal: modelRemoval(), ...lifecycleStores(), bundles: bundleStore(), finalizer: versionFinalizer(), doiWork: sendRecordedDoiWork }));
+export const pendingSweep = lazy(() => new PendingSweep({
+  removal: modelRemoval(), ...lifecycleStores(), bundles: bundleStore(), finalizer: versionFinalizer(), doiWork: sendRecordedDoiWork,
+  datasets: { store: datasetStore(), finalizer: datasetFinalizer() },
+}));

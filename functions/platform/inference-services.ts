@@ -1,18 +1,12 @@
-import { PredictedVersions } from '../frameworks/predicted-versions';
-import { SageMakerDeployer } from '../frameworks/sagemaker-deployer';
-import { loadInferenceConfig } from '../inference/inference-config';
 import { InferenceEngine } from '../inference/inference-engine';
 import { observePrediction } from '../observability/domain-observers';
-import { logger } from '../observability/logger';
 import { cacheReadyVersions } from '../registry/ready-version-cache';
-import { DynamoVersionStore } from '../versions/dynamo-version-store';
-import { createSageMakerClient, createSageMakerRuntimeClient } from './aws-clients';
-import { bundleStore, readyVersions } from './bundle-services';
-import { loadFunctionConfig } from './function-config';
+import { createSageMakerRuntimeClient } from './aws-clients';
+import { bundleStore } from './bundle-services';
 import { lazy } from './lazy';
-import { tableServices } from './table-services';
+import { inferenceConfig, predictedVersions } from './predicted-version-services';
 
-export const inferenceConfig = lazy(() => loadInferenceConfig());
+export { inferenceConfig, predictedVersions };
 
 /** One engine per execution environment: it keeps ONNX sessions and unpacked model files warm. */
 export const inferenceEngine = lazy(() => new InferenceEngine({
@@ -20,16 +14,6 @@ export const inferenceEngine = lazy(() => new InferenceEngine({
   openBundle: (key) => bundleStore().open(key),
   sagemaker: createSageMakerRuntimeClient(),
   onPrediction: observePrediction,
-}));
-
-/** Which version a prediction runs on, its deployment settled with SageMaker (DescribeEndpoint) while it changes. */
-export const predictedVersions = lazy(() => new PredictedVersions({
-  readyVersion: (actor, name, requested) => readyVersions().readyVersion(actor, name, requested),
-  versions: new DynamoVersionStore(tableServices().documents, loadFunctionConfig().tableName),
-  deployer: new SageMakerDeployer(createSageMakerClient()),
-  needsDeployment: (model, version) => inferenceEngine().needsDeployment(model, version),
-  now: () => new Date(),
-  log: (message, error) => logger.warn(message, { error }),
 }));
 
 /**

@@ -57,6 +57,20 @@ export const ROUTE_RATE_CLASSES: Readonly<Record<RouteId, RateClass | null>> = {
   abortUpload: 'upload',
   predictModel: 'predict',
   predictModelWithGet: 'predict',
+  listDatasets: 'read',
+  getDataset: 'read',
+  deleteDataset: 'write',
+  // A dataset's creation starts its upload: its steps count as a model upload's do.
+  createDataset: 'upload',
+  getDatasetUpload: 'upload',
+  completeDatasetUpload: 'upload',
+  abortDatasetUpload: 'upload',
+  // A job runs many predictions, but its start is one request: a write; its polling, reads.
+  createJob: 'write',
+  listJobs: 'read',
+  getJob: 'read',
+  getJobResults: 'read',
+  cancelJob: 'write',
 };
 
 /**

@@ -1,4 +1,5 @@
 import { invalid } from '../errors/app-error';
+import { DYNAMODB_LIMITS } from '../store/storable-values';
 
 /**
  * Listing cursors are opaque to clients: the sort key of the last row served, in base64url.
@@ -17,4 +18,13 @@ export function decodeCursor(cursor: string): string {
     // Reported below with the same message as any other malformed cursor.
   }
   throw invalid('invalid_cursor', 'The cursor is not one MLHub issued; pass back the cursor from the previous page unchanged');
+}
+
+/** The sort key a listing continues below, or undefined for the first page; a key longer than DynamoDB compares was forged (400 invalid_cursor). */
+export function listingStart(cursor: string | undefined): string | undefined {
+  const before = cursor === undefined ? undefined : decodeCursor(cursor);
+  if (before !== undefined && Buffer.byteLength(before, 'utf8') > DYNAMODB_LIMITS.sortKeyBytes) {
+    throw invalid('invalid_cursor', 'The cursor is not one MLHub issued; pass back the cursor from the previous page unchanged');
+  }
+  return before;
 }

@@ -3,9 +3,8 @@ import { authorize, type AccessLevel, type ModelAction } from '../access/access-
 import { accessChangeOf, type Grant } from '../access/access-settings';
 import { AppError, conflict, invalid } from '../errors/app-error';
 import type { Actor } from '../identity/actor';
-import { DYNAMODB_LIMITS } from '../store/storable-values';
 import { loadAuthorized } from './authorized-model';
-import { decodeCursor, encodeCursor } from './list-cursor';
+import { encodeCursor, listingStart } from './list-cursor';
 import type { ModelDocument } from '../contracts/model-contracts';
 import type { AccessDocument } from '../contracts/access-contracts';
 import { checkMetaBackend } from '../inference/deploy-endpoint-backends';
@@ -125,11 +124,7 @@ export class ModelRegistry {
    */
   async listModels(actor: Actor, options: { limit: number; cursor?: string; mine?: boolean }): Promise<ModelPage> {
     if (options.mine && actor.anonymous) throw new AppError('unauthenticated', 'authentication_required', 'Sign in to list your own models (?mine=1)');
-    const before = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
-    // A forged cursor could hold a key longer than DynamoDB compares; none MLHub issued does.
-    if (before !== undefined && Buffer.byteLength(before, 'utf8') > DYNAMODB_LIMITS.sortKeyBytes) {
-      throw invalid('invalid_cursor', 'The cursor is not one MLHub issued; pass back the cursor from the previous page unchanged');
-    }
+    const before = listingStart(options.cursor);
     const query = { limit: options.limit, ...(before === undefined ? {} : { before }) };
     const { models } = this;
     const sources: Lister[] = actor.anonymous

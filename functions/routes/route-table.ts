@@ -248,6 +248,66 @@ export const ROUTE_DEFINITIONS = {
     scope: 'read', auth: 'required', body: 'none', bodyLimit: 0, ...metadataRoute,
     summary: "Who you are: your user id (others share models with you by it), how you signed in, and your token's scope",
   },
+  createDataset: {
+    method: 'POST', path: '/datasets', handler: 'create-dataset', query: [],
+    scope: 'write', auth: 'required', body: 'json', bodyLimit: 16 * 1024, ...metadataRoute,
+    summary: 'Create a dataset {filename, size, sha256?, format?, visibility?} and start its upload: presigned PUT or part URLs',
+  },
+  listDatasets: {
+    method: 'GET', path: '/datasets', handler: 'list-datasets', query: ['limit', 'cursor'],
+    scope: 'read', auth: 'required', body: 'none', bodyLimit: 0, ...metadataRoute,
+    summary: 'List your datasets, newest first (limit, cursor)',
+  },
+  getDataset: {
+    method: 'GET', path: '/datasets/{id}', handler: 'get-dataset', query: [],
+    scope: 'read', auth: 'optional', body: 'none', bodyLimit: 0, ...metadataRoute,
+    summary: 'Read a dataset: pending, ready (schema, row_count), rejected (reason) or aborted',
+  },
+  deleteDataset: {
+    method: 'DELETE', path: '/datasets/{id}', handler: 'delete-dataset', query: [],
+    scope: 'write', auth: 'required', body: 'none', bodyLimit: 0, memoryMb: 512, timeoutSeconds: 28,
+    summary: 'Delete a dataset (owner only): its record and all its objects',
+  },
+  getDatasetUpload: {
+    method: 'GET', path: '/datasets/{id}/uploads/{upload}', handler: 'get-dataset-upload', query: ['parts'],
+    scope: 'write', auth: 'required', body: 'none', bodyLimit: 0, ...metadataRoute,
+    summary: "A dataset upload's parts received so far, and fresh URLs (?parts=N-M) to resume",
+  },
+  completeDatasetUpload: {
+    method: 'POST', path: '/datasets/{id}/uploads/{upload}/complete', handler: 'complete-dataset-upload', query: [],
+    scope: 'write', auth: 'required', body: 'none', bodyLimit: 0, memoryMb: 2048, timeoutSeconds: 28,
+    summary: 'Assemble the parts and inspect the dataset: 200 ready, 202 still inspecting, 400 refused',
+  },
+  abortDatasetUpload: {
+    method: 'DELETE', path: '/datasets/{id}/uploads/{upload}', handler: 'abort-dataset-upload', query: [],
+    scope: 'write', auth: 'required', body: 'none', bodyLimit: 0, ...metadataRoute,
+    summary: 'Abort a dataset upload: its parts go and the dataset is aborted',
+  },
+  createJob: {
+    method: 'POST', path: '/model/{name}/jobs', handler: 'create-job', query: [],
+    scope: 'write', auth: 'required', body: 'json', bodyLimit: 64 * 1024, ...metadataRoute,
+    summary: 'Start a batch prediction over a dataset {dataset, version?, columns?, keep?, output?, on_error?}: 202 with the job',
+  },
+  listJobs: {
+    method: 'GET', path: '/jobs', handler: 'list-jobs', query: ['limit', 'cursor'],
+    scope: 'read', auth: 'required', body: 'none', bodyLimit: 0, ...metadataRoute,
+    summary: 'List your batch jobs, newest first (limit, cursor)',
+  },
+  getJob: {
+    method: 'GET', path: '/jobs/{id}', handler: 'get-job', query: [],
+    scope: 'read', auth: 'required', body: 'none', bodyLimit: 0, ...metadataRoute,
+    summary: 'A batch job: its state, rows done and failed, throughput, ETA and first errors',
+  },
+  getJobResults: {
+    method: 'GET', path: '/jobs/{id}/results', handler: 'get-job-results', query: [],
+    scope: 'read', auth: 'required', body: 'none', bodyLimit: 0, ...metadataRoute,
+    summary: "Presigned downloads of a finished job's results.<ext> and errors.jsonl",
+  },
+  cancelJob: {
+    method: 'DELETE', path: '/jobs/{id}', handler: 'cancel-job', query: [],
+    scope: 'write', auth: 'required', body: 'none', bodyLimit: 0, ...metadataRoute,
+    summary: 'Cancel a queued or running batch job (idempotent; 409 once it succeeded or failed)',
+  },
 } as const satisfies Record<string, RouteDefinition>;
 
 export type RouteId = keyof typeof ROUTE_DEFINITIONS;

@@ -83,3 +83,44 @@ export async function* indexPartitionItems(client: DynamoDBDocumentClient, table
     startKey = page.LastEvaluatedKey;
   } while (startKey);
 }
+
+/**
+ * One page of a partition of the owner index, newest first (sort keys read backwards): at most
+ * `limit` items strictly below `before`, and `last`, the sort key the next page continues below
+ * (absent on the last page). For "my datasets", "my jobs" and the like (functions/registry/list-cursor.ts).
+ */
+export async function ownerIndexPage(client: DynamoDBDocumentClient, tableName: string, partition: string, query: { readonly limit: number; readonly before?: string }): Promise<{ items: Item[]; last?: string }> {
+  const index = TABLE_DESIGN.indexes.byOwner;
+  const below = query.before !== undefined;
+  const result = await client.send(new QueryCommand({
+    TableName: tableName,
+    IndexName: index.indexName,
+    KeyConditionExpression: below ? '#pk = :pk AND #sk < :before' : '#pk = :pk',
+    ExpressionAttributeNames: { '#pk': index.partitionKey, ...(below ? { '#sk': index.sortKey } : {}) },
+    ExpressionAttributeValues: { ':pk': partition, ...(below ? { ':before': query.before } : {}) },
+    ScanIndexForward: false,
+    Limit: query.limit,
+  }));
+  const items = result.Items ?? [];
+  const last = items.at(-1);
+  return { items, ...(result.LastEvaluatedKey && last ? { last: String(last[index.sortKey]) } : {}) };
+}
+
+/**
+ * The pieces of a conditional move between states: `SET` assignments for each of `fields`, and
+ * `#status IN (…)` for the states it may move from, adding the names and values they use to
+ * `names` and `values` (`#status` is named too).
+ */
+export function stateMove(fields: Readonly<Record<string, unknown>>, from: readonly string[], names: Record<string, string>, values: Item): { assignments: string; condition: string } {
+  names['#status'] = 'status';
+  const assignments = Object.entries(fields).map(([field, value]) => {
+    names[`#${field}`] = field;
+    values[`:${field}`] = value;
+    return `#${field} = :${field}`;
+  });
+  const allowed = from.map((status, i) => {
+    values[`:from${i}`] = status;
+    return `:from${i}`;
+  });
+  return { assignments: assignments.join(', '), condition: `#status IN (${allowed.join(', ')})` };
+}

@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { conditionally, partitionItems, stripKeys, type Item } from '../store/dynamo-items';
+import { conditionally, partitionItems, stateMove, stripKeys, type Item } from '../store/dynamo-items';
 import { TABLE_DESIGN } from '../store/table-design';
 import { DOI_WORK_PARTITION, PENDING_PARTITION, VERSION_SORT_PREFIX, doiWorkSortKey, modelPartition, pendingSortKey, versionSortKey } from '../registry/table-keys';
 import type { Deployment, DeploymentState } from '../frameworks/deployment-records';
@@ -83,17 +83,9 @@ export class DynamoVersionStore implements VersionStore {
   transition(name: string, version: number, from: readonly VersionStatus[], outcome: VersionOutcome, now: string, options: TransitionOptions = {}): Promise<boolean> {
     const names: Record<string, string> = { '#status': 'status', '#claim': 'finalizeUntil', '#gpk': byOwner.partitionKey, '#gsk': byOwner.sortKey, '#publication': 'publication', '#state': 'state' };
     const values: Item = { ':failed': 'publish_failed' };
-    const assignments = Object.entries(outcomeFields(outcome, now)).map(([field, value]) => {
-      names[`#${field}`] = field;
-      values[`:${field}`] = value;
-      return `#${field} = :${field}`;
-    });
-    const allowed = from.map((status, i) => {
-      values[`:from${i}`] = status;
-      return `:from${i}`;
-    });
+    const move = stateMove(outcomeFields(outcome, now), from, names, values);
     // A version whose DOI is asked for is withdrawn, never plainly deleted: this holds against a publish racing the delete.
-    let condition = `#status IN (${allowed.join(', ')}) AND (attribute_not_exists(#publication) OR #publication.#state = :failed)`;
+    let condition = `${move.condition} AND (attribute_not_exists(#publication) OR #publication.#state = :failed)`;
     if (options.unclaimedAt !== undefined) {
       values[':unclaimedAt'] = options.unclaimedAt;
       condition += ' AND (attribute_not_exists(#claim) OR #claim < :unclaimedAt)';
@@ -102,7 +94,7 @@ export class DynamoVersionStore implements VersionStore {
       TableName: this.tableName,
       Key: versionKey(name, version),
       // Leaving pending also leaves the pending index and drops any claim.
-      UpdateExpression: `SET ${assignments.join(', ')} REMOVE #claim, #gpk, #gsk`,
+      UpdateExpression: `SET ${move.assignments} REMOVE #claim, #gpk, #gsk`,
       ConditionExpression: condition,
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,

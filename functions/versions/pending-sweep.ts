@@ -1,10 +1,18 @@
 import type { BundleStore } from '../bundles/bundle-store';
+import type { DatasetFinalizer } from '../datasets/dataset-finalizer';
+import type { DatasetStore } from '../datasets/dataset-store';
 import type { ModelRemoval } from '../registry/model-removal';
 import { routeById } from '../routes/route-table';
-import { endUploadBytes } from './upload-bytes';
+import { endUploadBytes } from '../uploads/upload-bytes';
 import type { UploadSessionStore } from './upload-session-store';
 import type { VersionFinalizer } from './version-finalizer';
 import type { VersionStore } from './version-store';
+
+/** The dataset side of the sweep (functions/datasets/): pending datasets end as pending versions do. */
+export interface PendingDatasets {
+  readonly store: DatasetStore;
+  readonly finalizer: DatasetFinalizer;
+}
 
 export interface PendingSweepDeps {
   readonly removal: ModelRemoval;
@@ -14,6 +22,8 @@ export interface PendingSweepDeps {
   readonly finalizer: VersionFinalizer;
   /** Sends a version's DOI work to registerDois again (functions/platform/doi-work-sender.ts); none: not sent. */
   readonly doiWork?: (name: string, version: number) => Promise<void>;
+  /** None: datasets are not swept. */
+  readonly datasets?: PendingDatasets;
   readonly now?: () => Date;
 }
 
@@ -28,6 +38,8 @@ export interface SweepReport {
   readonly deletesFinished: number;
   /** Versions whose DOI work (registering, or hiding a withdrawn one) waited too long, and was asked for again. */
   readonly doiWorkResent: number;
+  /** Pending datasets, as versions above: looked at, expired, and checked by verdict. */
+  readonly datasets: { readonly seen: number; readonly expired: number; readonly checked: Readonly<Record<string, number>> };
 }
 
 /**
@@ -43,7 +55,7 @@ const DELETE_GRACE_MS = (routeById('deleteModel').timeoutSeconds + 1) * 1000;
 const BATCH = 100;
 
 /**
- * Ends what a crash or an abandoned client left pending. Run on a schedule (EventBridge in the
+ * Ends what a crash or an abandoned client left pending, versions and datasets alike. Run on a schedule (EventBridge in the
  * cloud, a timer locally): a pending version whose bytes are all stored but that nobody checked
  * (a lost event, a killed complete or direct upload) is checked once its claim lapses; one
  * without its bytes past its expiry, and not being checked, becomes aborted and its parts go. A
@@ -65,12 +77,7 @@ export class PendingSweep {
     const pending = await versions.listPending(BATCH);
     for (const version of pending) {
       if (Date.now() >= deadline) break;
-      // Bytes that all arrived are checked whatever the hour: a finished upload is never thrown away.
-      if ((await bundles.stat(version.bundleKey)) !== undefined) {
-        const result = await finalizer.finalize(version.name, version.version, 'sweep', { until: new Date(deadline) });
-        if (result !== 'pending' && result !== 'busy') checked[result] = (checked[result] ?? 0) + 1;
-        continue;
-      }
+      if (await this.checkedIfStored(version.bundleKey, checked, () => finalizer.finalize(version.name, version.version, 'sweep', { until: new Date(deadline) }))) continue;
       const now = this.now().toISOString();
       if (version.expiresAt === undefined || version.expiresAt > now) continue;
       const ended = await versions.transition(version.name, version.version, ['pending'],
@@ -81,7 +88,46 @@ export class PendingSweep {
       if (session) await sessions.setState(session.name, session.id, 'open', 'aborted');
       await endUploadBytes(bundles, version.bundleKey, session);
     }
-    return { seen: pending.length, expired, checked, deletesFinished, doiWorkResent: await this.resendDoiWork(deadline) };
+    const datasets = await this.sweepDatasets(deadline);
+    return { seen: pending.length, expired, checked, deletesFinished, doiWorkResent: await this.resendDoiWork(deadline), datasets };
+  }
+
+  /**
+   * Bytes that all arrived are checked whatever the hour: a finished upload is never thrown away.
+   * True when they had (counted in `checked` by verdict, unless still pending or busy).
+   */
+  private async checkedIfStored(key: string, checked: Record<string, number>, finalize: () => Promise<string>): Promise<boolean> {
+    if ((await this.deps.bundles.stat(key)) === undefined) return false;
+    const result = await finalize();
+    if (result !== 'pending' && result !== 'busy') checked[result] = (checked[result] ?? 0) + 1;
+    return true;
+  }
+
+  /** Pending datasets, by their marks: checked if stored, aborted (bytes retired) once expired, a stale mark dropped. */
+  private async sweepDatasets(deadline: number): Promise<SweepReport['datasets']> {
+    const checked: Record<string, number> = {};
+    if (!this.deps.datasets) return { seen: 0, expired: 0, checked };
+    const { store, finalizer } = this.deps.datasets;
+    let expired = 0;
+    const marks = await store.listPending(BATCH);
+    for (const mark of marks) {
+      if (Date.now() >= deadline) break;
+      const now = this.now().toISOString();
+      const dataset = await store.get(mark.id);
+      if (!dataset || dataset.status !== 'pending') {
+        // The mark of a dataset that moved on (its drop was lost), or whose record was never put.
+        if (dataset || mark.expiresAt <= now) await store.dropPendingMark(mark.id);
+        continue;
+      }
+      if (await this.checkedIfStored(dataset.dataKey, checked, () => finalizer.finalize(dataset.id, 'sweep', { until: new Date(deadline) }))) continue;
+      if (dataset.upload.expiresAt > now) continue;
+      const ended = await store.transition(dataset.id, ['pending'], { status: 'aborted', reason: `The upload was not finished before it expired at ${dataset.upload.expiresAt}` }, now, { unclaimedAt: now });
+      if (!ended) continue;
+      expired += 1;
+      await store.setUploadState(dataset.id, 'open', 'aborted', now);
+      await endUploadBytes(this.deps.bundles, dataset.dataKey, dataset.upload);
+    }
+    return { seen: marks.length, expired, checked };
   }
 
   /** Asks again for DOI work that waited past DOI_WORK_GRACE_MS; sending it twice is harmless (VersionPublishing.advance). */

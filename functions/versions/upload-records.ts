@@ -20,9 +20,3 @@ export interface UploadSession {
   readonly expiresAt: string;
   readonly state: SessionState;
 }
-
-export interface ReceivedPart {
-  readonly number: number;
-  readonly size: number;
-  readonly etag: string;
-}

@@ -1,37 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import type { UploadRequest } from '../contracts/version-contracts';
-import { AppError, conflict, invalid, notFound } from '../errors/app-error';
+import { AppError, conflict, notFound } from '../errors/app-error';
 import type { Actor } from '../identity/actor';
 import { newBundleKey } from '../bundles/bundle-keys';
 import type { BundleStore } from '../bundles/bundle-store';
 import type { UploadLimits } from '../platform/function-config';
 import { loadAuthorized } from '../registry/authorized-model';
 import type { ModelStore } from '../registry/model-store';
-import { partLength, planParts, type PartPlan } from './part-plan';
-import type { ReceivedPart, UploadSession } from './upload-records';
-import { endUploadBytes } from './upload-bytes';
+import { endUploadBytes } from '../uploads/upload-bytes';
+import type { ReceivedPart } from '../uploads/received-part';
+import { assembleParts, beginTransfer, checkPartNumbers, firstParts, planOf, receivedParts, signParts, transferFields, type PartUrl, type Transfer } from '../uploads/upload-transfer';
+import { checkWhileWaiting } from '../uploads/inline-check';
+import type { UploadSession } from './upload-records';
 import type { UploadSessionStore } from './upload-session-store';
 import type { VersionFinalizer } from './version-finalizer';
 import type { VersionRecord } from './version-records';
 import type { VersionStore } from './version-store';
 import { versionGone } from './ready-versions';
 
-/** Presigned part URLs handed out per answer; the client asks for more as it goes. */
-export const URLS_PER_ANSWER = 100;
-/**
- * Bundles up to this size are checked while the client waits for complete; larger ones are left
- * to the S3 event's check, which has minutes rather than the API's 30 seconds.
- */
-export const INLINE_CHECK_BYTES = 1024 ** 3;
-const POLL_MS = 250;
-
-export interface PartUrl {
-  readonly number: number;
-  readonly size: number;
-  readonly url: string;
-  /** Headers the PUT must carry, as signed into the URL (`If-None-Match: *` on a single PUT). */
-  readonly headers: Readonly<Record<string, string>>;
-}
 
 export interface SessionStatus {
   readonly session: UploadSession;
@@ -50,10 +36,8 @@ export interface UploadSessionDeps {
   readonly now?: () => Date;
 }
 
-const planOf = (session: UploadSession): PartPlan =>
-  session.mode === 'single'
-    ? { mode: 'single', size: session.size }
-    : { mode: 'multipart', size: session.size, partSize: session.partSize as number, partCount: session.partCount as number };
+/** A session's S3 side, for the shared transfer functions (functions/uploads/upload-transfer.ts). */
+const transferOf = (session: UploadSession): Transfer => ({ ...session, key: session.bundleKey });
 
 /**
  * Resumable uploads straight to S3 on presigned URLs. The size is checked against the limit
@@ -74,7 +58,6 @@ export class UploadSessions {
     if (size > this.deps.limits.maxBundleBytes) {
       throw new AppError('too_large', 'bundle_too_large', `The bundle is ${size} bytes; this MLHub accepts bundles of at most ${this.deps.limits.maxBundleBytes} bytes`);
     }
-    const plan = planParts(size);
     const { models, versions, sessions, bundles } = this.deps;
     const id = randomBytes(12).toString('hex');
     const number = await models.allocateVersion(name);
@@ -88,15 +71,15 @@ export class UploadSessions {
       ...(filename ? { filename } : {}),
     });
     try {
-      const s3UploadId = plan.mode === 'multipart' ? await bundles.startMultipart(key) : undefined;
+      const begun = await beginTransfer(bundles, key, size);
       const session: UploadSession = {
-        id, name, version: number, bundleKey: key, size, mode: plan.mode, createdBy: actor.id, createdAt: now.toISOString(),
+        id, name, version: number, bundleKey: key, size, createdBy: actor.id, createdAt: now.toISOString(),
         expiresAt: new Date(sessionExpiry).toISOString(), state: 'open',
         ...(sha256 ? { sha256 } : {}), ...(filename ? { filename } : {}),
-        ...(plan.mode === 'multipart' ? { partSize: plan.partSize, partCount: plan.partCount, s3UploadId } : {}),
+        ...transferFields(begun),
       };
       await sessions.put(session);
-      return { session, received: [], urls: await this.sign(session, firstParts(plan, [])) };
+      return { session, received: [], urls: await this.sign(session, firstParts(begun.plan, [])) };
     } catch (error) {
       await versions.transition(name, number, ['pending'], { status: 'aborted', reason: 'The upload could not be started', by: actor.id }, this.now().toISOString());
       throw error;
@@ -105,12 +88,9 @@ export class UploadSessions {
 
   async status(actor: Actor, name: string, id: string, requested?: readonly number[]): Promise<SessionStatus> {
     const session = await this.openSession(actor, name, id);
-    const received = await this.received(session);
-    const plan = planOf(session);
-    const wanted = requested ?? firstParts(plan, received);
-    if (plan.mode === 'multipart' && wanted.some((part) => part < 1 || part > plan.partCount)) {
-      throw invalid('invalid_parts', `This upload has parts 1 to ${plan.partCount}`);
-    }
+    const received = await receivedParts(this.deps.bundles, transferOf(session), session.state === 'open');
+    const wanted = requested ?? firstParts(planOf(transferOf(session)), received);
+    checkPartNumbers(transferOf(session), wanted);
     return { session, received, urls: session.state === 'open' ? await this.sign(session, wanted) : [] };
   }
 
@@ -132,14 +112,14 @@ export class UploadSessions {
     // settled (finalize of a version no longer pending commits a ready one as its model's latest).
     const settled = async (version: VersionRecord): Promise<VersionRecord> => {
       await this.deps.finalizer.finalize(name, version.version, `complete:${id}`);
-      return answered(version);
+      return this.answer(actor, version);
     };
     if (before.status !== 'pending') return settled(before);
     if (session.state === 'aborted') throw conflict('upload_aborted', `Upload ${id} was aborted; start a new one`);
     if (session.state === 'open') this.checkNotExpired(session);
     if ((await this.deps.bundles.stat(session.bundleKey)) === undefined) {
       try {
-        await this.assemble(session);
+        await assembleParts(this.deps.bundles, transferOf(session), 'bundle');
       } catch (error) {
         // A lost race is no fault: another complete assembled the parts, or the version ended.
         const now = await this.version(session);
@@ -148,18 +128,13 @@ export class UploadSessions {
       }
     }
     await this.deps.sessions.setState(name, id, 'open', 'completed');
-    if (session.size <= INLINE_CHECK_BYTES) {
-      const until = new Date(deadline);
-      const claimant = `complete:${id}`;
-      let result = await this.deps.finalizer.finalize(name, session.version, claimant, { until });
-      while ((result === 'busy' || result === 'pending') && Date.now() + POLL_MS < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-        result = await this.deps.finalizer.finalize(name, session.version, claimant, { until });
-      }
-    }
-    const version = await this.version(session);
-    // Bytes refused because the model was deleted meanwhile: the answer is the model's own (404, 410).
-    if (version.status === 'rejected') await loadAuthorized(this.deps.models, actor, name, 'upload');
+    await checkWhileWaiting(session.size, deadline, (until) => this.deps.finalizer.finalize(name, session.version, `complete:${id}`, { until }));
+    return this.answer(actor, await this.version(session));
+  }
+
+  /** What complete answers with (see `answered`); bytes refused because the model was deleted meanwhile get the model's own answer (404, 410). */
+  private async answer(actor: Actor, version: VersionRecord): Promise<VersionRecord> {
+    if (version.status === 'rejected') await loadAuthorized(this.deps.models, actor, version.name, 'upload');
     return answered(version);
   }
 
@@ -207,44 +182,8 @@ export class UploadSessions {
     }
   }
 
-  private async received(session: UploadSession): Promise<ReceivedPart[]> {
-    if (session.mode === 'single') {
-      const stored = await this.deps.bundles.stat(session.bundleKey);
-      return stored === undefined ? [] : [{ number: 1, size: stored.size, etag: stored.pin.etag }];
-    }
-    if (session.state !== 'open') return [];
-    return (await this.deps.bundles.listParts(session.bundleKey, session.s3UploadId as string)) ?? [];
-  }
-
-  private async assemble(session: UploadSession): Promise<void> {
-    const plan = planOf(session);
-    if (plan.mode === 'single') {
-      throw conflict('upload_incomplete', 'The bundle has not been uploaded yet: PUT it to the URL first');
-    }
-    const parts = await this.deps.bundles.listParts(session.bundleKey, session.s3UploadId as string);
-    if (!parts) throw conflict('upload_incomplete', `Upload ${session.id} has no parts left to assemble; start a new one`);
-    const byNumber = new Map(parts.map((part) => [part.number, part]));
-    const missing: number[] = [];
-    for (let number = 1; number <= plan.partCount; number += 1) {
-      const part = byNumber.get(number);
-      if (!part || part.size !== partLength(plan, number)) missing.push(number);
-    }
-    if (missing.length > 0) {
-      throw conflict('upload_incomplete', `${missing.length} of ${plan.partCount} parts are missing or short (first: ${missing.slice(0, 10).join(', ')}); upload them, then complete again`);
-    }
-    await this.deps.bundles.completeMultipart(session.bundleKey, session.s3UploadId as string, parts);
-  }
-
   private sign(session: UploadSession, parts: readonly number[]): Promise<PartUrl[]> {
-    const { bundles, limits } = this.deps;
-    const plan = planOf(session);
-    if (plan.mode === 'single') {
-      return bundles.presignPut(session.bundleKey, session.size, limits.presignSeconds).then(({ url, headers }) => [{ number: 1, size: session.size, url, headers }]);
-    }
-    return Promise.all(parts.slice(0, URLS_PER_ANSWER).map(async (number) => {
-      const size = partLength(plan, number);
-      return { number, size, url: await bundles.presignPart(session.bundleKey, session.s3UploadId as string, number, size, limits.presignSeconds), headers: {} };
-    }));
+    return signParts(this.deps.bundles, transferOf(session), parts, this.deps.limits.presignSeconds);
   }
 }
 
@@ -253,13 +192,4 @@ function answered(version: VersionRecord): VersionRecord {
   if (version.status === 'aborted') throw conflict('upload_aborted', `${version.reason ?? `Upload ${version.uploadId ?? ''} was aborted`}; start a new one`);
   if (version.status === 'deleted') throw versionGone(version);
   return version;
-}
-
-/** The first parts not yet received, up to one answer's worth. */
-function firstParts(plan: PartPlan, received: readonly ReceivedPart[]): number[] {
-  if (plan.mode === 'single') return [1];
-  const have = new Set(received.map((part) => part.number));
-  const missing: number[] = [];
-  for (let number = 1; number <= plan.partCount && missing.length < URLS_PER_ANSWER; number += 1) if (!have.has(number)) missing.push(number);
-  return missing;
 }

@@ -1,9 +1,11 @@
+import { transferView } from '../uploads/upload-transfer';
 import type { SessionStatus } from './upload-sessions';
 import type { UploadSession } from './upload-records';
 
 const sessionPath = (session: UploadSession) => `/model/${encodeURIComponent(session.name)}/uploads/${session.id}`;
 
 export function uploadSessionView(session: UploadSession) {
+  const { mode, part_size, part_count } = transferView({ ...session, key: session.bundleKey }, [], []);
   return {
     upload_id: session.id,
     model: session.name,
@@ -12,9 +14,9 @@ export function uploadSessionView(session: UploadSession) {
     size: session.size,
     sha256: session.sha256 ?? null,
     filename: session.filename ?? null,
-    mode: session.mode,
-    part_size: session.partSize ?? session.size,
-    part_count: session.partCount ?? 1,
+    mode,
+    part_size,
+    part_count,
     created: session.createdAt,
     created_by: session.createdBy,
     expires: session.expiresAt,
@@ -24,9 +26,6 @@ export function uploadSessionView(session: UploadSession) {
 }
 
 export function uploadStatusView(status: SessionStatus) {
-  return {
-    ...uploadSessionView(status.session),
-    received: status.received.map((part) => ({ part: part.number, size: part.size, etag: part.etag || null })),
-    urls: status.urls.map((url) => ({ part: url.number, size: url.size, method: 'PUT', url: url.url, headers: url.headers })),
-  };
+  const { received, urls } = transferView({ ...status.session, key: status.session.bundleKey }, status.received, status.urls);
+  return { ...uploadSessionView(status.session), received, urls };
 }

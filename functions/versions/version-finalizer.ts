@@ -6,6 +6,7 @@ import type { BundleStore, StoredObject } from '../bundles/bundle-store';
 import { parseBundleKey } from '../bundles/bundle-keys';
 import { inspectBundle } from '../bundles/inspect-bundle';
 import type { ModelStore } from '../registry/model-store';
+import { CLAIM_MS, whileClaimed } from '../uploads/claim-lease';
 import type { UploadSessionStore } from './upload-session-store';
 import type { VersionRecord, VersionStatus } from './version-records';
 import type { VersionStore } from './version-store';
@@ -36,15 +37,6 @@ export interface UploadCheck {
   readonly bytes: number;
   readonly reason?: string;
 }
-
-/** The longest a check may run: a Lambda invocation's limit, enough to stream a very large bundle once. */
-export const CLAIM_MS = 15 * 60 * 1000;
-
-/**
- * A check holds its claim as a lease it renews while it streams: a checker killed mid-way loses
- * it within this time, so the sweep (or anyone) can take over, whatever its deadline was.
- */
-export const LEASE_MS = 30 * 1000;
 
 export interface FinalizeOptions {
   /** When the caller must have finished by: its claim lapses then, so nobody waits on a dead check. */
@@ -101,20 +93,10 @@ export class VersionFinalizer {
     const stored = await bundles.stat(version.bundleKey);
     if (stored === undefined) return 'pending';
     const until = (options.until ?? new Date(this.now().getTime() + CLAIM_MS)).getTime();
-    const claim = () => {
-      const now = this.now().getTime();
-      return versions.claim(name, number, claimant, new Date(Math.min(now + LEASE_MS, until)).toISOString(), new Date(now).toISOString());
-    };
-    if (!(await claim())) {
-      const status = await this.statusOf(name, number);
-      return status === 'pending' ? 'busy' : status;
-    }
-    const renewal = setInterval(() => void claim().catch(() => undefined), LEASE_MS / 3);
-    try {
-      return await this.checkClaimed(version, stored);
-    } finally {
-      clearInterval(renewal);
-    }
+    const checked = await whileClaimed((lease, now) => versions.claim(name, number, claimant, lease, now), until, this.now, () => this.checkClaimed(version, stored));
+    if (checked.claimed) return checked.result;
+    const status = await this.statusOf(name, number);
+    return status === 'pending' ? 'busy' : status;
   }
 
   private async checkClaimed(version: VersionRecord, stored: StoredObject): Promise<FinalizeResult> {

@@ -3,7 +3,7 @@ import type { Actor } from '../identity/actor';
 import type { BundleStore } from '../bundles/bundle-store';
 import { loadAuthorized } from '../registry/authorized-model';
 import type { ModelStore } from '../registry/model-store';
-import { endUploadBytes } from './upload-bytes';
+import { endUploadBytes } from '../uploads/upload-bytes';
 import type { UploadSessionStore } from './upload-session-store';
 import type { VersionRecord } from './version-records';
 import type { VersionStore } from './version-store';

@@ -2,6 +2,8 @@ import { Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { BUNDLE_ROOT, modelPrefix } from '../../functions/bundles/bundle-keys';
+import { DATASET_ROOT } from '../../functions/datasets/dataset-keys';
+import { JOB_ROOT } from '../../functions/jobs/job-keys';
 import { RATE_COUNTER_PREFIX } from '../../functions/rate-limits/dynamo-rate-counter-store';
 import { SEARCH_PREFIX } from '../../functions/search/search-snapshots';
 import { TABLE_DESIGN } from '../../functions/store/table-design';
@@ -14,6 +16,12 @@ export const ANY_MODEL_PREFIX = modelPrefix('*');
 
 /** Every object under any model's prefix, and nothing else in the bucket. */
 export const BUNDLE_OBJECTS_PATTERN = `${ANY_MODEL_PREFIX}*`;
+
+/** Every dataset object (data, plain copy, layout), and nothing else in the bucket. */
+export const DATASET_OBJECTS_PATTERN = `${DATASET_ROOT}*`;
+
+/** Every object of every batch job (manifest, plan, parts, results), and nothing else in the bucket. */
+export const JOB_OBJECTS_PATTERN = `${JOB_ROOT}*`;
 
 /** Every object of the search index (snapshots, pointer), and nothing else in the bucket. */
 export const SEARCH_OBJECTS_PATTERN = `${SEARCH_PREFIX}*`;
@@ -70,6 +78,14 @@ function scopeOf(target: AccessTarget, targets: AccessTargets): Scope {
       return { resources: [targets.bucketArn] };
     case 'bundleObjects':
       return { resources: [`${targets.bucketArn}/${BUNDLE_OBJECTS_PATTERN}`] };
+    case 'datasetObjects':
+      return { resources: [`${targets.bucketArn}/${DATASET_OBJECTS_PATTERN}`] };
+    case 'datasetListing':
+      return { resources: [targets.bucketArn], conditions: { StringLike: { 's3:prefix': DATASET_OBJECTS_PATTERN } } };
+    case 'jobObjects':
+      return { resources: [`${targets.bucketArn}/${JOB_OBJECTS_PATTERN}`] };
+    case 'jobListing':
+      return { resources: [targets.bucketArn], conditions: { StringLike: { 's3:prefix': JOB_OBJECTS_PATTERN } } };
     case 'searchObjects':
       return { resources: [`${targets.bucketArn}/${SEARCH_OBJECTS_PATTERN}`] };
     case 'modelEndpoints':
@@ -123,6 +139,18 @@ export function accessAcknowledgements(access: RouteAccess, targets: AccessTarge
     acknowledgements.push({
       id: `AwsSolutions-IAM5[Resource::<${targets.bucketLogicalId}.Arn>/${BUNDLE_OBJECTS_PATTERN}]`,
       reason: `Bundle keys are made per model and version at run time (functions/bundles/bundle-keys.ts); ${BUNDLE_OBJECTS_PATTERN} is the narrowest pattern covering them and excludes the rest of the bucket`,
+    });
+  }
+  if (access.datasetObjects?.length) {
+    acknowledgements.push({
+      id: `AwsSolutions-IAM5[Resource::<${targets.bucketLogicalId}.Arn>/${DATASET_OBJECTS_PATTERN}]`,
+      reason: `Dataset keys are made per dataset at run time (functions/datasets/dataset-keys.ts); ${DATASET_OBJECTS_PATTERN} covers the datasets' objects only`,
+    });
+  }
+  if (access.jobObjects?.length) {
+    acknowledgements.push({
+      id: `AwsSolutions-IAM5[Resource::<${targets.bucketLogicalId}.Arn>/${JOB_OBJECTS_PATTERN}]`,
+      reason: `Job keys are made per job and chunk at run time (functions/jobs/job-keys.ts, outputs/job-output-keys.ts); ${JOB_OBJECTS_PATTERN} covers the jobs' objects only`,
     });
   }
   if (access.searchObjects?.length) {

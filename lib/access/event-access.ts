@@ -1,5 +1,5 @@
 import type { CatalogueFunctionId } from '../../functions/catalogue/function-catalogue';
-import { FINALIZE_ACCESS, routeAccess, unionOfAccess, type RouteAccess } from './route-access';
+import { DATASET_FINALIZE_ACCESS, FINALIZE_ACCESS, JOB_STEP_ACCESS, routeAccess, unionOfAccess, type RouteAccess } from './route-access';
 
 /**
  * What each function of the function catalogue (functions/catalogue/function-catalogue.ts) may
@@ -14,6 +14,10 @@ export const CATALOGUE_ACCESS: Readonly<Record<CatalogueFunctionId, RouteAccess>
   // a deleted model's); retires the key of a version that already ended (HeadObject, then PutObject
   // of the empty marker); checks a pending one as completeUpload does.
   finalizeUpload: unionOfAccess([{ bundleObjects: ['s3:DeleteObject'] }, FINALIZE_ACCESS]),
+  // DatasetFinalizer.finalizeKey, for each object stored under a dataset's data key: reads the
+  // dataset (GetItem); deletes bytes that belong to no dataset (a URL alive after its delete);
+  // retires the key of one that already ended; inspects a pending one as completeDatasetUpload does.
+  finalizeDataset: DATASET_FINALIZE_ACCESS,
   // PendingSweep (functions/versions/pending-sweep.ts): lists pending versions, soonest expiry
   // first, from the PENDING partition of the owner index (Query). An expired one moves to aborted
   // (a conditional UpdateItem), its session is read and marked aborted (GetItem, UpdateItem), its
@@ -23,6 +27,11 @@ export const CATALOGUE_ACCESS: Readonly<Record<CatalogueFunctionId, RouteAccess>
     FINALIZE_ACCESS,
     // It also finishes model deletes whose caller died: the same calls deleteModel makes after its access check.
     routeAccess('deleteModel'),
+    // Pending datasets: their marks from the PENDING_DATASETS partition of the owner index (Query),
+    // each dataset read (GetItem); an expired one aborted as abortDatasetUpload does, a stale mark
+    // dropped (DeleteItem); any other handed to the dataset finalizer.
+    routeAccess('abortDatasetUpload'),
+    DATASET_FINALIZE_ACCESS,
   ]),
   // VersionPublishing.register (functions/publishing/version-publishing.ts): reads the version and
   // the model's versions (GetItem, a query of the partition), settles the publication (a
@@ -41,6 +50,11 @@ export const CATALOGUE_ACCESS: Readonly<Record<CatalogueFunctionId, RouteAccess>
     table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
     searchObjects: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
   },
+  // The job steps (functions/jobs/job-steps.ts): see JOB_STEP_ACCESS. One grant for the three, as
+  // they share the job's items and objects; the state machine invokes them (next: its own role).
+  planJob: JOB_STEP_ACCESS,
+  runJobChunk: JOB_STEP_ACCESS,
+  finalizeJob: JOB_STEP_ACCESS,
 };
 
 /** A catalogue function's data access; throws for an id CATALOGUE_ACCESS does not hold (a function outside the catalogue). */

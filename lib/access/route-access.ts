@@ -65,6 +65,14 @@ export type RouteAccess = {
   readonly bundleKeyLookup?: readonly 's3:ListBucket'[];
   /** Bundle objects, only under the bundle prefix. */
   readonly bundleObjects?: readonly BundleObjectAction[];
+  /** Dataset objects, only under the dataset root `datasets/` (functions/datasets/dataset-keys.ts). */
+  readonly datasetObjects?: readonly BundleObjectAction[];
+  /** Listing keys, only under the dataset root (a dataset's delete sweeps its prefix). */
+  readonly datasetListing?: readonly 's3:ListBucket'[];
+  /** A batch job's objects, only under the job root `jobs/` (manifest, plan, parts, results: functions/jobs/). */
+  readonly jobObjects?: readonly BundleObjectAction[];
+  /** Listing keys, only under the job root (the assembler lists a job's parts; the finalizer removes them). */
+  readonly jobListing?: readonly 's3:ListBucket'[];
   /** The search index's snapshots and their pointer, only under `search/` in the bundle bucket (functions/search/search-snapshots.ts). */
   readonly searchObjects?: readonly ('s3:GetObject' | 's3:PutObject' | 's3:DeleteObject')[];
   /** The SageMaker endpoints configured in modelBackends (nothing, when none are configured). */
@@ -101,6 +109,43 @@ export const FINALIZE_ACCESS: RouteAccess = {
   table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
   bundleObjects: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
   bundleKeyLookup: ['s3:ListBucket'],
+};
+
+/**
+ * DatasetFinalizer.finalize (functions/datasets/dataset-finalizer.ts), wherever it runs: inside
+ * completeDatasetUpload, on the bucket's ObjectCreated event and in the pending sweep. It reads
+ * the dataset (GetItem), claims it and resolves it ready or rejected (conditional UpdateItem),
+ * dropping its pending mark (DeleteItem). It asks whether the object is there (HeadObject, so
+ * bundleKeyLookup), reads its first bytes and streams it once pinned (by version id:
+ * s3:GetObjectVersion; s3:GetObject where the bucket gives none), writes the plain copy (a
+ * multipart upload, aborted if the inspection fails) and the layout (PutObject), removes them
+ * when the check ends otherwise (DeleteObject), and retires the data key of a rejected dataset.
+ */
+export const DATASET_FINALIZE_ACCESS: RouteAccess = {
+  table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+  datasetObjects: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+  bundleKeyLookup: ['s3:ListBucket'],
+};
+
+/**
+ * The job steps (functions/jobs/job-steps.ts), one role each in the cloud. All read the job
+ * (GetItem) and the job's objects (plan, manifest, parts: GetObject) and write them (PutObject);
+ * planJob reads the dataset (GetItem) and its layout and bytes (GetObject, HeadObject: so
+ * bundleKeyLookup), and starts the job (UpdateItem); runJobChunk reads the dataset's bytes by
+ * range (GetObject, GetObjectVersion for a pinned one), runs the model as predict does (the
+ * bundle, SageMaker), and counts its chunk (PutItem, conditional UpdateItem); finalizeJob reads
+ * the chunk items (Query), lists and copies the parts (ListBucket under jobs/, multipart upload
+ * with UploadPartCopy: GetObject and PutObject), ends the job (UpdateItem, DeleteItem of its
+ * mark) and removes its parts (DeleteObject).
+ */
+export const JOB_STEP_ACCESS: RouteAccess = {
+  table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+  jobObjects: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+  jobListing: ['s3:ListBucket'],
+  datasetObjects: ['s3:GetObject', 's3:GetObjectVersion'],
+  bundleObjects: ['s3:GetObject'],
+  bundleKeyLookup: ['s3:ListBucket'],
+  modelEndpoints: ['sagemaker:InvokeEndpoint'],
 };
 
 /**
@@ -257,6 +302,51 @@ export const ROUTE_ACCESS: Readonly<Record<RouteId, RouteAccess>> = {
   deleteToken: { table: ['dynamodb:GetItem', 'dynamodb:DeleteItem'] },
   // Says what the authentication found; reads nothing but the personal access token, if one is sent.
   getMe: { table: ['dynamodb:GetItem'] },
+  // Datasets (functions/datasets/). Create: starts the multipart upload (s3:PutObject, as the URLs
+  // it signs act with it), puts the pending mark and the record (PutItem), aborts the multipart
+  // upload if the record could not be put.
+  createDataset: { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], datasetObjects: ['s3:PutObject', 's3:AbortMultipartUpload'] },
+  // The caller's datasets, from their partition of the owner index.
+  listDatasets: { table: ['dynamodb:GetItem'], byOwnerIndex: ['dynamodb:Query'] },
+  getDataset: { table: ['dynamodb:GetItem'] },
+  // Reads the record, deletes it and its pending mark (DeleteItem), aborts an open multipart
+  // upload and deletes every object under its prefix (list + DeleteObjects).
+  deleteDataset: {
+    table: ['dynamodb:GetItem', 'dynamodb:DeleteItem'],
+    datasetListing: ['s3:ListBucket'],
+    datasetObjects: ['s3:DeleteObject', 's3:AbortMultipartUpload'],
+  },
+  // As getUpload: lists the parts (ListParts) or asks whether the single PUT arrived (HeadObject), signs fresh URLs.
+  getDatasetUpload: {
+    table: ['dynamodb:GetItem'],
+    datasetObjects: ['s3:GetObject', 's3:PutObject', 's3:ListMultipartUploadParts'],
+    bundleKeyLookup: ['s3:ListBucket'],
+  },
+  // As completeUpload: assembles the parts (s3:PutObject, If-None-Match), marks the upload
+  // completed (UpdateItem), then runs the dataset finalizer itself.
+  completeDatasetUpload: unionOfAccess([
+    { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], datasetObjects: ['s3:GetObject', 's3:PutObject', 's3:ListMultipartUploadParts'], bundleKeyLookup: ['s3:ListBucket'] },
+    DATASET_FINALIZE_ACCESS,
+  ]),
+  // Moves the dataset to aborted (a conditional UpdateItem, dropping its pending mark: DeleteItem),
+  // aborts the multipart upload and retires the data key (PutObject of an empty marker).
+  abortDatasetUpload: {
+    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    datasetObjects: ['s3:AbortMultipartUpload', 's3:PutObject'],
+  },
+  // Batch jobs (functions/jobs/). Create: predict's own version lookup (PREDICT_ACCESS's reads:
+  // model, grant, version, a deployment settled, the versions queried), the dataset read (GetItem),
+  // the job's resume mark and record put (PutItem); the local runner starts it in process (the
+  // cloud's StartExecution comes with the state machine).
+  createJob: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:PutItem'] },
+  // The caller's jobs, from their partition of the owner index.
+  listJobs: { table: ['dynamodb:GetItem'], byOwnerIndex: ['dynamodb:Query'] },
+  getJob: { table: ['dynamodb:GetItem'] },
+  // Reads the job, stats the assembled files (HeadObject: s3:GetObject, no listing, as the keys
+  // are on the record only once the files are written) and signs GETs of them.
+  getJobResults: { table: ['dynamodb:GetItem'], jobObjects: ['s3:GetObject'] },
+  // Reads the job, moves it to cancelled (a conditional UpdateItem) and drops its resume mark (DeleteItem).
+  cancelJob: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] },
 };
 
 /** The fallback only shapes 404 and 405 answers. */

@@ -85,14 +85,20 @@ function whyNoAuthorizer(route: RouteSpec | 'fallback'): string {
 const acknowledgeNoAuthorizer = (scope: Construct, route: RouteSpec | 'fallback'): void =>
   Validations.of(scope).acknowledge({ id: 'AwsSolutions-APIG4', reason: whyNoAuthorizer(route) });
 
-const lambdaIntegration = (id: string, handler: IFunction): HttpLambdaIntegration =>
-  new HttpLambdaIntegration(id, handler, { payloadFormatVersion: PayloadFormatVersion.VERSION_2_0 });
+/**
+ * A route's function may be invoked by API Gateway for its own route only. The fallback serves two
+ * routes: ANY per known path, and $default: one permission for the whole API
+ * (`scopePermissionToRoute: false`) rather than one per route, which kept the stack under
+ * CloudFormation's 500 resources as routes were added; it answers only 404, 405 and preflights.
+ */
+const lambdaIntegration = (id: string, handler: IFunction, scope: 'route' | 'api' = 'route'): HttpLambdaIntegration =>
+  new HttpLambdaIntegration(id, handler, { payloadFormatVersion: PayloadFormatVersion.VERSION_2_0, scopePermissionToRoute: scope === 'route' });
 
 /**
  * The HTTP API, generated from the route table: one route per entry, to that route's function.
- * Everything else reaches the fallback function: `OPTIONS <path>` for each known path (the CORS
- * preflight, answered with MLHub's CORS policy, functions/http/cors.ts), `ANY <path>` (so a wrong
- * method gets a JSON 405 with Allow) and `$default` for unknown paths (a JSON 404). The API has
+ * Everything else reaches the fallback function: `ANY <path>` for each known path (the CORS
+ * preflight, answered with MLHub's CORS policy, functions/http/cors.ts, and a wrong method, a
+ * JSON 405 with Allow) and `$default` for unknown paths (a JSON 404). The API has
  * no CORS configuration of its own: the functions answer CORS (see functions/http/cors.ts for why).
  * The stage throttles every route, and the routes of throttled classes more strictly.
  */
@@ -103,7 +109,7 @@ export class MlHubHttpApi extends Construct {
 
   constructor(scope: Construct, id: string, props: MlHubHttpApiProps) {
     super(scope, id);
-    const fallback = lambdaIntegration('NotRouted', props.functions.fallback.function);
+    const fallback = lambdaIntegration('NotRouted', props.functions.fallback.function, 'api');
 
     this.api = new HttpApi(this, 'Api', {
       apiName: Stack.of(this).stackName,
@@ -138,8 +144,9 @@ export class MlHubHttpApi extends Construct {
       }
     }
     for (const path of routePaths(ROUTES)) {
-      // An explicit OPTIONS route outranks ANY: preflights reach the fallback's CORS answer whatever else changes.
-      for (const httpRoute of this.api.addRoutes({ path, methods: [HttpMethod.OPTIONS, HttpMethod.ANY], integration: fallback })) acknowledgeNoAuthorizer(httpRoute, 'fallback');
+      // ANY takes the preflights too (OPTIONS is no route's method), to the same fallback: an
+      // OPTIONS route per path as well cost a resource per path of CloudFormation's 500.
+      for (const httpRoute of this.api.addRoutes({ path, methods: [HttpMethod.ANY], integration: fallback })) acknowledgeNoAuthorizer(httpRoute, 'fallback');
     }
     acknowledgeNoAuthorizer(this.api.node.findChild('DefaultRoute'), 'fallback');
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Duration, Size, Validations, type RemovalPolicy } from 'aws-cdk-lib';
-import { Policy, Role, ServicePrincipal, type PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Role, ServicePrincipal, type PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, Tracing, type ILayerVersion } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -90,20 +90,19 @@ export class RouteFunction extends Construct {
       tracing: Tracing.ACTIVE,
     });
 
-    if (props.dataAccess.length > 0) {
-      const dataPolicy = new Policy(this, 'DataAccess', { statements: [...props.dataAccess], roles: [this.role] });
-      // The first invocation must not race the policy's attachment.
-      this.function.node.addDependency(dataPolicy);
-      for (const acknowledgement of props.dataAccessAcknowledgements ?? []) Validations.of(dataPolicy).acknowledge(acknowledgement);
-    }
+    // The data grants go into the role's one policy, beside the log-group and tracing grants: a
+    // policy of their own per function cost a CloudFormation resource each, and the stack is held
+    // to CloudFormation's 500. The function depends on the role, and so on its default policy: the
+    // first invocation does not race the grants' attachment.
+    for (const statement of props.dataAccess) this.role.addToPrincipalPolicy(statement);
 
     // No AwsSolutions-L1 acknowledgement: the pinned runtime is the latest Node.js one. When a newer
     // one comes, cdk-nag stops synth, and moving to it is a tested upgrade (LAMBDA_RUNTIME above).
-    // The role's default policy holds only the log-group grant above and the tracing grant Lambda adds.
     const executionPolicy = this.role.node.findChild('DefaultPolicy');
     Validations.of(executionPolicy).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions; this policy holds only them and the write grant on the function\'s own log group',
+      reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions; only they are granted on * here (the log grant names the function\'s own log group, the data grants their targets)',
     });
+    for (const acknowledgement of props.dataAccessAcknowledgements ?? []) Validations.of(executionPolicy).acknowledge(acknowledgement);
   }
 }

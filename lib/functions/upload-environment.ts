@@ -32,6 +32,13 @@ export const ROUTE_UPLOAD_SETTINGS: Readonly<Record<RouteId, readonly UploadSett
   deleteModel: ['presignSeconds'],
   // Show versions, whose builtin_runtime compares model files with the predict function's cache as it is now.
   getModel: ['builtinModelBytes'], updateModel: ['builtinModelBytes'], getVersion: ['builtinModelBytes'], deleteVersion: ['builtinModelBytes'],
+  // As createUpload, getUpload and completeUpload, for datasets (the bundle limit is theirs too).
+  createDataset: ['maxBundleBytes', 'maxUnpackedBytes', 'presignSeconds'],
+  getDatasetUpload: ['presignSeconds'],
+  completeDatasetUpload: [], abortDatasetUpload: [], listDatasets: [], getDataset: [], deleteDataset: [],
+  // Signs the GETs of a job's results and errors files.
+  getJobResults: ['presignSeconds'],
+  createJob: [], listJobs: [], getJob: [], cancelJob: [],
   getStatus: [], getOpenApi: [], listModels: [], createModel: [], listUploads: [], publishVersion: [],
   deployVersion: [], getDeployment: [], undeployVersion: [],
   abortUpload: [], predictModel: [], predictModelWithGet: [], citeModel: [],

@@ -43,8 +43,8 @@ export interface OperationsAlarmsProps {
  * The stack's CloudWatch alarms, each naming what it watches in its description:
  * - a message visible in a failed-event or dead-letter queue (an event that failed every try,
  *   which the queue drops after 14 days);
- * - any Lambda Errors or Throttles of a function: handlers answer every handled failure
- *   themselves, so Errors counts crashes and timeouts only;
+ * - any Lambda Errors or Throttles of a function (one alarm over both): handlers answer every
+ *   handled failure themselves, so Errors counts crashes and timeouts only;
  * - an event function's longest run above DURATION_ALARM_SHARE of its timeout;
  * - the API's 5xx answers above API_5XX_PERCENT of its requests (API Gateway's own metrics, so
  *   integration failures and the gateway's own 503s count too), two periods running;
@@ -52,7 +52,7 @@ export interface OperationsAlarmsProps {
  * Missing data (no traffic) is not a breach.
  */
 export class OperationsAlarms extends Construct {
-  /** By construct id (`<function id>Errors`, `<queue id>Messages`, `Api5xxRate`...). */
+  /** By construct id (`<function id>Failures`, `<queue id>Messages`, `Api5xxRate`...). */
   readonly alarms: ReadonlyMap<string, Alarm>;
 
   constructor(scope: Construct, id: string, props: OperationsAlarmsProps) {
@@ -79,10 +79,14 @@ export class OperationsAlarms extends Construct {
         queue.metricApproximateNumberOfMessagesVisible({ period: ALARM_PERIOD, statistic: 'Maximum' }), 1);
     }
     for (const { id: functionId, function: fn, timeoutSeconds } of props.functions) {
-      add(`${functionId}Errors`, `${functionId}: the function failed (a crash or a timeout; handled errors are answered, not counted)`,
-        fn.metricErrors({ period: ALARM_PERIOD, statistic: 'Sum' }), 1);
-      add(`${functionId}Throttles`, `${functionId}: Lambda refused to run the function (concurrency limit reached)`,
-        fn.metricThrottles({ period: ALARM_PERIOD, statistic: 'Sum' }), 1);
+      // One alarm for both, over metric math: an alarm per metric per function took over 100 of
+      // CloudFormation's 500 resources a stack may hold.
+      add(`${functionId}Failures`, `${functionId}: the function failed (a crash or a timeout; handled errors are answered, not counted) or Lambda refused to run it (concurrency limit reached): see its Errors and Throttles`, new MathExpression({
+        label: 'errors + throttles',
+        expression: 'FILL(errors, 0) + FILL(throttles, 0)',
+        usingMetrics: { errors: fn.metricErrors({ period: ALARM_PERIOD, statistic: 'Sum' }), throttles: fn.metricThrottles({ period: ALARM_PERIOD, statistic: 'Sum' }) },
+        period: ALARM_PERIOD,
+      }), 1);
       if (timeoutSeconds !== undefined) {
         add(`${functionId}Duration`, `${functionId}: a run took over ${DURATION_ALARM_SHARE * 100}% of the function's ${timeoutSeconds} s timeout`,
           fn.metricDuration({ period: ALARM_PERIOD, statistic: 'Maximum' }), DURATION_ALARM_SHARE * timeoutSeconds * 1000,

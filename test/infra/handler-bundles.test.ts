@@ -48,7 +48,10 @@ describe('handler bundles', () => {
   it('leaves onnxruntime-node out of the handlers that predict, and only of them: createModel hands image forms to the predict function', () => {
     const predictingHandlers = [...new Set(ROUTES.filter((route: RouteSpec) => route.body === 'predict').map((route) => route.handler))].sort();
     expect(predictingHandlers).toEqual(['predict-model']);
-    expect(bundles.filter(requiresOnnxRuntime).map((bundle) => bundle.handler).sort()).toEqual(predictingHandlers);
+    // And the catalogue functions that run models (the batch job's plan and chunk steps), which have the layer.
+    const withLayer = CATALOGUE_FUNCTIONS.filter((fn) => fn.layers?.includes('onnx-runtime')).map((fn) => fn.handler);
+    expect(withLayer.sort()).toEqual(['plan-job', 'run-job-chunk']);
+    expect(bundles.filter(requiresOnnxRuntime).map((bundle) => bundle.handler).sort()).toEqual([...predictingHandlers, ...withLayer].sort());
     const create = (bundles.find((bundle) => bundle.handler === 'create-model') as HandlerBundle).contributors.map((contributor) => contributor.source);
     // No backends, no image decoding, no multipart parsing: the predict path stays in the predict function.
     for (const predictPath of ['functions/inference/backends', 'functions/inference/images', 'pngjs', 'jpeg-js', '@fastify/busboy', '@aws-sdk/client-sagemaker-runtime']) {

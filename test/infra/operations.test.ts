@@ -5,7 +5,7 @@
  * configured time, and every function logs to one of them.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CATALOGUE_FUNCTIONS } from '../../functions/catalogue/function-catalogue';
+import { STACK_CATALOGUE_FUNCTIONS } from '../../lib/functions/catalogue-functions';
 import { BACKEND_KINDS } from '../../functions/inference/backend-spec';
 import { ROUTES } from '../../functions/routes/route-table';
 import { ALL_INDEXES } from '../../functions/store/table-design';
@@ -53,18 +53,22 @@ const handlerFunctions = (synth: SynthesizedMlHub): [string, string][] => [
 ];
 
 describe('alarms', () => {
-  it('watch every route and catalogue function, and the fallback, for any Error or Throttle in five minutes', () => {
+  it('watch every route and catalogue function, and the fallback, for any Error or Throttle in five minutes (one alarm over both)', () => {
     const watched = handlerFunctions(plain);
-    expect(watched.length).toBe(ROUTES.length + 1 + CATALOGUE_FUNCTIONS.length);
+    expect(watched.length).toBe(ROUTES.length + 1 + STACK_CATALOGUE_FUNCTIONS.length);
+    const onFunction = (logicalId: string) => alarmsOf(plain).filter((alarm) => alarm.Metrics?.some((metric) => metric.MetricStat?.Metric.Dimensions
+      .some((entry) => entry.Name === 'FunctionName' && referencedId(entry.Value) === logicalId)));
     for (const [id, logicalId] of watched) {
-      for (const metricName of ['Errors', 'Throttles']) {
-        const [alarm, ...others] = alarmsOn(plain, metricName, 'FunctionName', logicalId);
-        expect(others, `${id} ${metricName}`).toEqual([]);
-        expect(alarm, `${id} ${metricName}`).toMatchObject({
-          Namespace: 'AWS/Lambda', Statistic: 'Sum', Period: 300, Threshold: 1,
-          ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching',
-        });
-      }
+      const [alarm, ...others] = onFunction(logicalId);
+      expect(others, id).toEqual([]);
+      expect(alarm, id).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });
+      const metrics = alarm?.Metrics ?? [];
+      const idOf = (name: string) => {
+        const found = metrics.find((metric) => metric.MetricStat?.Metric.MetricName === name);
+        expect(found?.MetricStat, `${id} ${name}`).toMatchObject({ Stat: 'Sum', Period: 300, Metric: { Namespace: 'AWS/Lambda' } });
+        return found?.Id;
+      };
+      expect(metrics.find((metric) => metric.Expression)?.Expression, id).toBe(`FILL(${idOf('Errors')}, 0) + FILL(${idOf('Throttles')}, 0)`);
     }
   });
 
@@ -79,7 +83,7 @@ describe('alarms', () => {
       expect(alarmsOn(plain, 'Duration', 'FunctionName', logicalIdOf(deployed.handler.function))[0]?.Threshold).toBe(0.8 * (resource.Properties.Timeout as number) * 1000);
     }
     // Route functions answer within the API's limit; their timeouts show as Errors.
-    expect(alarmsOf(plain).filter((alarm) => alarm.MetricName === 'Duration')).toHaveLength(CATALOGUE_FUNCTIONS.length);
+    expect(alarmsOf(plain).filter((alarm) => alarm.MetricName === 'Duration')).toHaveLength(STACK_CATALOGUE_FUNCTIONS.length);
   });
 
   it('fire on any message in a failed-event or dead-letter queue', () => {

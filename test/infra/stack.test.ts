@@ -100,6 +100,9 @@ const COUNTING: Readonly<Record<string, string>> = {
   predictModel: 'predict=30/60s', predictModelWithGet: 'predict=30/60s',
   uploadBundle: 'upload=20/60s', createUpload: 'upload=20/60s', listUploads: 'upload=20/60s', getUpload: 'upload=20/60s',
   completeUpload: 'upload=20/60s', abortUpload: 'upload=20/60s',
+  listDatasets: 'read=100/60s', getDataset: 'read=100/60s',
+  createDataset: 'upload=20/60s', getDatasetUpload: 'upload=20/60s', completeDatasetUpload: 'upload=20/60s', abortDatasetUpload: 'upload=20/60s',
+  listJobs: 'read=100/60s', getJob: 'read=100/60s', getJobResults: 'read=100/60s',
 };
 
 /** The one grant a counting function holds on rate counters: UpdateItem on the table, for keys of their partitions only. */
@@ -218,12 +221,12 @@ describe('routes and functions', () => {
     const paths = [...new Set(ROUTES.map((route) => route.path))];
     const expected = [
       ...ROUTES.flatMap((route) => routeMethods(route).map((method) => `${method} ${route.path}`)),
-      ...paths.flatMap((path) => [`OPTIONS ${path}`, `ANY ${path}`]),
+      ...paths.map((path) => `ANY ${path}`),
       '$default',
     ];
     expect(apiRoutes().map((route) => route.Properties.RouteKey).sort()).toEqual(expected.sort());
     const fallback = logicalIdOf(synth.stack.functions.fallback.function);
-    for (const route of apiRoutes().filter((candidate) => /^(OPTIONS |ANY |\$default)/.test(String(candidate.Properties.RouteKey)))) {
+    for (const route of apiRoutes().filter((candidate) => /^(ANY |\$default)/.test(String(candidate.Properties.RouteKey)))) {
       expect(functionBehind(route), String(route.Properties.RouteKey)).toBe(fallback);
     }
     // One per route, the fallback, one per storage event subscription, schedule, queue and stream reader, and CDK's bucket notifications handler.
@@ -269,7 +272,9 @@ describe('routes and functions', () => {
       ...QUEUE_READERS.map((reader) => [queueFunctionOf(reader.id).handler, reader.handler] as const),
       ...STREAM_READERS.map((reader) => [streamFunctionOf(reader.id).handler, reader.handler] as const),
     ];
-    expect([...new Set(deployed.map(([, handler]) => handler))].sort()).toEqual([...DEPLOYED_HANDLERS].sort());
+    // The job state machine's tasks are built with the state machine (lib/functions/catalogue-functions.ts STACK_CATALOGUE_FUNCTIONS).
+    const notYet = functionsTriggeredBy('state-machine-task').map((task) => task.handler);
+    expect([...new Set(deployed.map(([, handler]) => handler))].sort()).toEqual(DEPLOYED_HANDLERS.filter((handler) => !notYet.includes(handler)).sort());
     expect(REBUILT_SAMPLE.every((handler) => deployed.some(([, deployedHandler]) => deployedHandler === handler))).toBe(true);
     for (const [routeFunction, handler] of deployed) {
       const key = String((functionResource(routeFunction).Properties.Code as { S3Key: string }).S3Key);
@@ -301,6 +306,10 @@ describe('least privilege', () => {
       bundleKeyLookup: { resources: [arnOf(ids.bucket)] },
       bundleObjects: { resources: [arnWithSuffix(ids.bucket, '/models/*/*')] },
       searchObjects: { resources: [arnWithSuffix(ids.bucket, '/search/*')] },
+      datasetObjects: { resources: [arnWithSuffix(ids.bucket, '/datasets/*')] },
+      datasetListing: { resources: [arnOf(ids.bucket)], condition: { StringLike: { 's3:prefix': 'datasets/*' } } },
+      jobObjects: { resources: [arnWithSuffix(ids.bucket, '/jobs/*')] },
+      jobListing: { resources: [arnOf(ids.bucket)], condition: { StringLike: { 's3:prefix': 'jobs/*' } } },
       modelEndpoints: { resources: [ENDPOINT_PATTERN] },
       rateLimitCounters: { resources: [arnOf(ids.table)], condition: RATE_COUNTER_CONDITION },
       usageCounters: { resources: [arnOf(ids.table)], condition: USAGE_COUNTER_CONDITION },
@@ -374,13 +383,13 @@ describe('least privilege', () => {
         .flatMap((statement) => asList(statement.Action)).filter((action) => !READ_ACTIONS.has(action))] as const)
       .filter(([, actions]) => actions.length > 0));
     // GET …/deploy, and a prediction (GET …/predict, the seed's curl), record the state SageMaker settled a deployment in (a conditional UpdateItem of the version).
-    expect(writes).toEqual({ getUpload: ['s3:PutObject'], getDeployment: ['dynamodb:UpdateItem'], predictModelWithGet: ['dynamodb:UpdateItem'] });
+    expect(writes).toEqual({ getUpload: ['s3:PutObject'], getDeployment: ['dynamodb:UpdateItem'], predictModelWithGet: ['dynamodb:UpdateItem'], getDatasetUpload: ['s3:PutObject'] });
   });
 
   it('lets only the upload, upload session, finalizer, sweep, delete and search indexer functions write to S3', () => {
     const writesToS3 = (routeFunction: RouteFunction) => dataActions(routeFunction).some((action) => action.startsWith('s3:') && !READ_ACTIONS.has(action));
     const writers = allHandlerFunctions().filter(([, routeFunction]) => writesToS3(routeFunction)).map(([id]) => id);
-    expect(writers.sort()).toEqual(['abortUpload', 'completeUpload', 'createUpload', 'deleteModel', 'deleteVersion', 'finalizeUpload', 'getUpload', 'indexModels', 'sweepVersions', 'uploadBundle']);
+    expect(writers.sort()).toEqual(['abortDatasetUpload', 'abortUpload', 'completeDatasetUpload', 'completeUpload', 'createDataset', 'createUpload', 'deleteDataset', 'deleteModel', 'deleteVersion', 'finalizeDataset', 'finalizeUpload', 'getDatasetUpload', 'getUpload', 'indexModels', 'sweepVersions', 'uploadBundle']);
   });
 
   it('scopes object grants to bundle keys, and listing to the bundle prefix', () => {
@@ -395,7 +404,7 @@ describe('least privilege', () => {
     // Listing with no condition only where a missing bundle must answer 404 to HeadObject.
     const unconditioned = allHandlerFunctions().filter(([, routeFunction]) => dataStatements(routeFunction)
       .some((statement) => asList(statement.Action).includes('s3:ListBucket') && statement.Condition === undefined)).map(([id]) => id);
-    expect(unconditioned.sort()).toEqual(['completeUpload', 'finalizeUpload', 'getUpload', 'sweepVersions', 'uploadBundle']);
+    expect(unconditioned.sort()).toEqual(['completeDatasetUpload', 'completeUpload', 'finalizeDataset', 'finalizeUpload', 'getDatasetUpload', 'getUpload', 'sweepVersions', 'uploadBundle']);
     // The search index's objects are their own pattern, which no bundle key matches.
     expect(iamPatternMatches(`/${SEARCH_OBJECTS_PATTERN}`, '/search/current.json')).toBe(true);
     expect(iamPatternMatches(`/${SEARCH_OBJECTS_PATTERN}`, `/${newBundleKey('resnet-50', 12)}`)).toBe(false);
@@ -457,6 +466,7 @@ const variablesOf = (resource: Resource): Record<string, unknown> => (resource.P
 describe('upload sessions', () => {
   const objects = (actions: string[]) => ({ actions, resources: [arnWithSuffix(ids.bucket, '/models/*/*')] });
   const table = (actions: string[]) => ({ actions, resources: [arnOf(ids.table)] });
+  const datasetObjects = (actions: string[]) => ({ actions, resources: [arnWithSuffix(ids.bucket, '/datasets/*')] });
   /** Listing with no prefix condition: what makes S3 answer 404, not 403, to a HeadObject for a bundle not yet there. */
   const keyLookup = () => ({ actions: ['s3:ListBucket'], resources: [arnOf(ids.bucket)] });
 
@@ -485,6 +495,14 @@ describe('upload sessions', () => {
     deployVersion: () => [table(['dynamodb:GetItem', 'dynamodb:UpdateItem'])],
     getDeployment: () => [table(['dynamodb:GetItem', 'dynamodb:UpdateItem'])],
     undeployVersion: () => [table(['dynamodb:GetItem', 'dynamodb:UpdateItem'])],
+    // A dataset's upload: the same calls on its own keys (datasets/*); the finalizer also writes the
+    // plain copy and the layout, removes them when a check ends otherwise, and drops the pending mark.
+    getDatasetUpload: () => [table(['dynamodb:GetItem']), datasetObjects(['s3:GetObject', 's3:PutObject', 's3:ListMultipartUploadParts']), keyLookup()],
+    completeDatasetUpload: () => [
+      table(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']),
+      datasetObjects(['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts']), keyLookup(),
+    ],
+    abortDatasetUpload: () => [table(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']), datasetObjects(['s3:AbortMultipartUpload', 's3:PutObject'])],
   };
 
   it.each(Object.keys(EXPECTED).map((routeId) => [routeId]))('%s holds exactly the grants its calls and the URLs it signs need (and the rate counters\', if it counts requests)', (routeId) => {
@@ -512,12 +530,15 @@ describe('upload sessions', () => {
       getUpload: [`${CONFIG_ENV.presignSeconds}=600`],
       downloadBundle: [`${CONFIG_ENV.presignSeconds}=600`],
       deleteModel: [`${CONFIG_ENV.presignSeconds}=600`],
+      createDataset: [`${CONFIG_ENV.maxBundleBytes}=${50 * 1024 ** 3}`, `${CONFIG_ENV.presignSeconds}=600`],
+      getDatasetUpload: [`${CONFIG_ENV.presignSeconds}=600`],
+      getJobResults: [`${CONFIG_ENV.presignSeconds}=600`],
     });
   });
 
   it('tells every function that checks bundles, and the one that starts uploads, the configured unpacked limit; no other function', () => {
     const told = allHandlerFunctions().filter(([, routeFunction]) => CONFIG_ENV.maxUnpackedBytes in variablesOf(functionResource(routeFunction)));
-    expect(told.map(([id]) => id).sort()).toEqual(['completeUpload', 'createUpload', 'finalizeUpload', 'sweepVersions', 'uploadBundle']);
+    expect(told.map(([id]) => id).sort()).toEqual(['completeUpload', 'createDataset', 'createUpload', 'finalizeUpload', 'sweepVersions', 'uploadBundle']);
     for (const [id, routeFunction] of told) expect(variablesOf(functionResource(routeFunction))[CONFIG_ENV.maxUnpackedBytes], id).toBe(String(64 * 1024 ** 3));
   });
 
@@ -589,7 +610,9 @@ describe('storage events', () => {
   it('tells an event function where the data is and nothing about identity: S3 calls it, no user does', () => {
     for (const subscription of EVENT_SUBSCRIPTIONS) {
       const variables = variablesOf(functionResource(eventFunctionOf(subscription.id).handler));
-      expect(Object.keys(variables).sort()).toEqual([CONFIG_ENV.bucket, CONFIG_ENV.table, CONFIG_ENV.maxUnpackedBytes, CONFIG_ENV.builtinModelBytes, 'NODE_OPTIONS'].sort());
+      // Only a function that checks bundles is told their limits (finalizeDataset reads datasets).
+      const limits = subscription.checksBundles ? [CONFIG_ENV.maxUnpackedBytes, CONFIG_ENV.builtinModelBytes] : [];
+      expect(Object.keys(variables).sort()).toEqual([CONFIG_ENV.bucket, CONFIG_ENV.table, ...limits, 'NODE_OPTIONS'].sort());
       expect(variables[CONFIG_ENV.table]).toEqual({ Ref: ids.table });
       expect(variables[CONFIG_ENV.bucket]).toEqual({ Ref: ids.bucket });
     }
@@ -1157,16 +1180,17 @@ describe('HTTP API', () => {
     expect(JSON.parse(logs.Format)).toMatchObject({ requestId: '$context.requestId', status: '$context.status', routeKey: '$context.routeKey' });
   });
 
-  it('leaves CORS to the functions: no CORS configuration on the API, an OPTIONS route on every path to the fallback, open to anyone', () => {
+  it('leaves CORS to the functions: no CORS configuration on the API, preflights on every path to the fallback (ANY: no route takes OPTIONS), open to anyone', () => {
     // With one, API Gateway would drop the CORS headers the functions return.
     expect(resourceById(synth.template, ids.api).Properties.CorsConfiguration).toBeUndefined();
     const fallback = logicalIdOf(synth.stack.functions.fallback.function);
+    expect(ROUTES.filter((route) => (route.method as string) === 'OPTIONS')).toEqual([]);
     for (const path of new Set(ROUTES.map((route) => route.path))) {
-      const options = apiRoutes().filter((route) => route.Properties.RouteKey === `OPTIONS ${path}`);
-      expect(options, path).toHaveLength(1);
-      expect(functionBehind(options[0] as Resource)).toBe(fallback);
+      const any = apiRoutes().filter((route) => route.Properties.RouteKey === `ANY ${path}`);
+      expect(any, path).toHaveLength(1);
+      expect(functionBehind(any[0] as Resource)).toBe(fallback);
       // A preflight carries no credentials (Fetch standard): an authorizer would refuse every one.
-      expect(options[0]?.Properties.AuthorizationType ?? 'NONE').toBe('NONE');
+      expect(any[0]?.Properties.AuthorizationType ?? 'NONE').toBe('NONE');
     }
   });
 

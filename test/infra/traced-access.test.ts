@@ -11,7 +11,7 @@ import { USAGE_SORT_KEY } from '../../functions/registry/table-keys';
 import { USAGE_COUNTERS } from '../../functions/usage/usage-counters';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { citableModel } from '../../functions/citations/citable-model';
 import { BUNDLE_ROOT, newBundleKey } from '../../functions/bundles/bundle-keys';
 import { S3BundleStore } from '../../functions/bundles/s3-bundle-store';
@@ -34,6 +34,16 @@ import type { DoiRecordStore, StoredDoi } from '../../functions/publishing/doi-r
 import { LOCAL_DOI_PREFIX, localDoiProvider } from '../../functions/publishing/local-datacite';
 import { VersionPublishing } from '../../functions/publishing/version-publishing';
 import { PredictedVersions } from '../../functions/frameworks/predicted-versions';
+import { DynamoJobStore } from '../../functions/jobs/dynamo-job-store';
+import { cancelJob, loadOwnJob } from '../../functions/jobs/job-creation';
+import { newJobId, type JobRecord } from '../../functions/jobs/job-records';
+import { loadAuthorizedDataset } from '../../functions/datasets/authorized-dataset';
+import { DatasetFinalizer } from '../../functions/datasets/dataset-finalizer';
+import { DATASET_ROOT, datasetDataKey } from '../../functions/datasets/dataset-keys';
+import { listOwnDatasets } from '../../functions/datasets/dataset-listing';
+import { removeDataset } from '../../functions/datasets/dataset-removal';
+import { DatasetUploads, type DatasetUploadStatus } from '../../functions/datasets/dataset-uploads';
+import { DynamoDatasetStore } from '../../functions/datasets/dynamo-dataset-store';
 import { startEmbeddedStores, TEST_UPLOAD_LIMITS, type EmbeddedStores } from '../support/embedded-stores';
 import { DynamoUsageCounters } from '../../functions/usage/dynamo-usage-counters';
 import { UsageRecorder } from '../../functions/usage/usage-recorder';
@@ -123,6 +133,7 @@ function grantsNeeded(call: Call): string[] {
   if (call.command === 'ListObjectsV2') {
     const prefix = String(call.input.Prefix ?? '');
     if (prefix === BUNDLE_ROOT) return ['bundleRootListing s3:ListBucket'];
+    if (/^datasets\/ds_[0-9a-f]{24}\/$/.test(prefix)) return ['datasetListing s3:ListBucket'];
     return [/^models\/[^/]+\/$/.test(prefix) ? 'bundleListing s3:ListBucket' : `listing outside one model: '${prefix}'`];
   }
   // A read of a named version needs s3:GetObjectVersion, and not s3:GetObject (GetObject, HeadObject: "Permissions").
@@ -132,9 +143,10 @@ function grantsNeeded(call: Call): string[] {
   const keys = call.command === 'DeleteObjects' ? ((call.input.Delete as { Objects: { Key: string }[] }).Objects.map((object) => object.Key)) : [key];
   if (!action) return [`unmapped s3 ${call.command}`];
   if (keys.every((candidate) => candidate.startsWith(SEARCH_PREFIX))) return [`searchObjects ${action}`];
-  if (keys.some((candidate) => !candidate.startsWith(BUNDLE_ROOT))) return [`object outside the bundle root: ${keys.join(', ')}`];
   // A missing key answers 404 only to a caller who may list the bucket; 403 otherwise.
   const missing = call.command === 'HeadObject' && call.failure === 'NotFound' ? ['bundleKeyLookup s3:ListBucket'] : [];
+  if (keys.every((candidate) => candidate.startsWith(DATASET_ROOT))) return [`datasetObjects ${action}`, ...missing];
+  if (keys.some((candidate) => !candidate.startsWith(BUNDLE_ROOT))) return [`object outside the bundle root: ${keys.join(', ')}`];
   return [`bundleObjects ${action}`, ...missing];
 }
 
@@ -192,6 +204,19 @@ async function finalizerOutcomes(): Promise<string[]> {
 }
 
 const soon = () => Date.now() + 20_000;
+
+const datasetStore = () => new DynamoDatasetStore(stores.documents, stores.tableName);
+const datasetDeps = () => ({ datasets: datasetStore(), objects: bundles, finalizer: new DatasetFinalizer({ datasets: datasetStore(), objects: bundles }) });
+const datasetUploads = () => new DatasetUploads({ ...datasetDeps(), limits: TEST_UPLOAD_LIMITS });
+const CSV = Buffer.from('a,b\n1,2\n3,4\n');
+
+/** PUTs a dataset's bytes to every URL its upload was given. */
+async function sendDataset(status: DatasetUploadStatus, bytes: Buffer): Promise<void> {
+  const partSize = status.dataset.upload.partSize ?? bytes.length;
+  for (const { number, url, headers } of status.urls) {
+    expect((await fetch(url, { method: 'PUT', headers: { ...headers }, body: bytes.subarray((number - 1) * partSize, number * partSize) })).status).toBe(200);
+  }
+}
 
 /** The usage counters as the download and predict handlers write them (functions/platform/usage-services.ts). */
 const usage = () => new UsageRecorder(new DynamoUsageCounters(stores.documents, stores.tableName));
@@ -298,8 +323,11 @@ describe('access traced through the calls the code makes', () => {
     expect(union(TOKEN_LOOKUP, needed)).toEqual(granted(routeAccess('abortUpload')));
   });
 
-  it.each(functionsTriggeredBy('s3').map((fn) => [fn.id]))('%s (a storage event): a bundle not there yet, one made ready, one refused, a late PUT to an ended version, bytes of no version', async (subscriptionId) => {
-    expect(subscriptionId).toBe('finalizeUpload');
+  it('has a storage event for bundles and one for datasets, each traced below', () => {
+    expect(functionsTriggeredBy('s3').map((fn) => fn.id)).toEqual(['finalizeUpload', 'finalizeDataset']);
+  });
+
+  it.each([['finalizeUpload']])('%s (a storage event): a bundle not there yet, one made ready, one refused, a late PUT to an ended version, bytes of no version', async (subscriptionId) => {
     const name = await newModel();
     const good = await sampleBundle();
     const bad = await sampleBundle('other');
@@ -502,8 +530,22 @@ describe('access traced through the calls the code makes', () => {
     await stores.uploads.start(owner, abandoned, { size: good.length });
     await stores.models.beginDelete(abandoned, new Date().toISOString());
     // Ten minutes on: past the brief sessions' expiry, well inside the ordinary ones'.
-    const sweep = new PendingSweep({ removal: stores.removal, versions: stores.versionStore, sessions: stores.sessionStore, bundles, finalizer: stores.finalizer, now: () => new Date(Date.now() + 10 * 60_000) });
+    // Datasets: one expired without its bytes (multipart), one stored (ready), one refused, and a mark whose record is gone.
+    const later = () => new Date(Date.now() + 10 * 60_000);
+    const briefDatasets = new DatasetUploads({ ...datasetDeps(), limits: { ...TEST_UPLOAD_LIMITS, sessionSeconds: 1 } });
+    const expiredDataset = await briefDatasets.create(owner, { filename: 'big.csv', size: 20 * 1024 * 1024 });
+    const storedDataset = await datasetUploads().create(owner, { filename: 'rows.csv', size: CSV.length });
+    const refusedDataset = await datasetUploads().create(owner, { filename: 'rows.csv', size: CSV.length, sha256: '0'.repeat(64) });
+    await sendDataset(storedDataset, CSV);
+    await sendDataset(refusedDataset, CSV);
+    const orphan = await briefDatasets.create(owner, { filename: 'orphan.csv', size: 10 });
+    await stores.documents.send(new DeleteCommand({ TableName: stores.tableName, Key: { PK: `DATASET#${orphan.dataset.id}`, SK: 'META' } }));
+    const sweep = new PendingSweep({
+      removal: stores.removal, versions: stores.versionStore, sessions: stores.sessionStore, bundles, finalizer: stores.finalizer, now: later,
+      datasets: { store: datasetStore(), finalizer: new DatasetFinalizer({ datasets: datasetStore(), objects: bundles, now: later }) },
+    });
     const needed = await traced(() => sweep.sweep(Date.now() + 60_000));
+    expect(await Promise.all([expiredDataset, storedDataset, refusedDataset].map(async (made) => (await datasetStore().get(made.dataset.id))?.status))).toEqual(['aborted', 'ready', 'rejected']);
     expect((await stores.models.getModelRecord(abandoned))?.state).toBe('deleted');
     const status = async (upload: SessionStatus) => (await stores.versionStore.get(name, upload.session.version))?.status;
     expect({
@@ -528,6 +570,105 @@ describe('access traced through the calls the code makes', () => {
     expect(needed).toEqual(granted(catalogueAccess(streamId)));
   });
 
+  it('createDataset: a single and a multipart upload started', async () => {
+    const needed = await traced(async () => {
+      await datasetUploads().create(owner, { filename: 'a.csv', size: 100 });
+      expect((await datasetUploads().create(owner, { filename: 'b.csv', size: 20 * 1024 * 1024 })).dataset.upload.mode).toBe('multipart');
+    });
+    // Its multipart upload is aborted only when the record cannot be put (a table outage).
+    expect(granted(routeAccess('createDataset')).filter((grant) => !union(TOKEN_LOOKUP, needed).includes(grant))).toEqual(['datasetObjects s3:AbortMultipartUpload']);
+    expect(union(TOKEN_LOOKUP, needed).filter((grant) => !granted(routeAccess('createDataset')).includes(grant))).toEqual([]);
+  });
+
+  it('listDatasets and getDataset: the caller\'s own, and one read', async () => {
+    const made = await datasetUploads().create(owner, { filename: 'a.csv', size: 100 });
+    const listed = await traced(() => listOwnDatasets(datasetStore(), owner, { limit: 10 }));
+    expect(union(TOKEN_LOOKUP, listed)).toEqual(granted(routeAccess('listDatasets')));
+    const read = await traced(() => loadAuthorizedDataset(datasetStore(), owner, made.dataset.id, 'view'));
+    expect(union(TOKEN_LOOKUP, read)).toEqual(granted(routeAccess('getDataset')));
+  });
+
+  it('getDatasetUpload: the parts of a multipart upload, and whether a single PUT has arrived, each with fresh URLs', async () => {
+    const multipart = await datasetUploads().create(owner, { filename: 'b.csv', size: 20 * 1024 * 1024 });
+    const single = await datasetUploads().create(owner, { filename: 'a.csv', size: 100 });
+    const needed = await traced(async () => {
+      expect((await datasetUploads().status(owner, multipart.dataset.id, multipart.dataset.upload.id)).urls.length).toBeGreaterThan(0);
+      expect((await datasetUploads().status(owner, single.dataset.id, single.dataset.upload.id)).received).toEqual([]);
+    });
+    expect(union(TOKEN_LOOKUP, needed)).toEqual(granted(routeAccess('getDatasetUpload')));
+  });
+
+  it('completeDatasetUpload: before the PUT, a refused one, a gzip one made ready (its plain copy written), a multipart one made ready', async () => {
+    const refused = await datasetUploads().create(owner, { filename: 'a.csv', size: CSV.length, sha256: '0'.repeat(64) });
+    const gzipped = gzipSync(CSV);
+    const gzip = await datasetUploads().create(owner, { filename: 'a.csv.gz', size: gzipped.length });
+    const large = Buffer.from(`a,b\n${'1,2\n'.repeat(9 * 1024 * 1024 / 4)}`);
+    const multipart = await datasetUploads().create(owner, { filename: 'big.csv', size: large.length });
+    await sendDataset(multipart, large);
+    await sendDataset(gzip, gzipped);
+    const needed = await traced(async () => {
+      await expect(datasetUploads().complete(owner, refused.dataset.id, refused.dataset.upload.id, soon())).rejects.toThrow(/not been uploaded/);
+      await sendDataset(refused, CSV);
+      expect((await datasetUploads().complete(owner, refused.dataset.id, refused.dataset.upload.id, soon())).status).toBe('rejected');
+      expect((await datasetUploads().complete(owner, gzip.dataset.id, gzip.dataset.upload.id, soon())).status).toBe('ready');
+      expect((await datasetUploads().complete(owner, multipart.dataset.id, multipart.dataset.upload.id, soon())).status).toBe('ready');
+    });
+    // Not every call is met on every path (an inspection that fails half-way aborts its plain copy's upload).
+    const allowed = union(TOKEN_LOOKUP, granted(routeAccess('completeDatasetUpload')));
+    expect(needed.filter((grant) => !allowed.includes(grant))).toEqual([]);
+    expect(allowed.filter((grant) => !union(TOKEN_LOOKUP, needed).includes(grant))).toEqual(['datasetObjects s3:AbortMultipartUpload']);
+  }, 60_000);
+
+  it('abortDatasetUpload: a multipart upload, a single one already sent, and one already ready (refused)', async () => {
+    const multipart = await datasetUploads().create(owner, { filename: 'b.csv', size: 20 * 1024 * 1024 });
+    const single = await datasetUploads().create(owner, { filename: 'a.csv', size: CSV.length });
+    await sendDataset(single, CSV);
+    const done = await datasetUploads().create(owner, { filename: 'a.csv', size: CSV.length });
+    await sendDataset(done, CSV);
+    expect((await datasetUploads().complete(owner, done.dataset.id, done.dataset.upload.id, soon())).status).toBe('ready');
+    const needed = await traced(async () => {
+      await datasetUploads().abort(owner, multipart.dataset.id, multipart.dataset.upload.id);
+      await datasetUploads().abort(owner, single.dataset.id, single.dataset.upload.id);
+      await expect(datasetUploads().abort(owner, done.dataset.id, done.dataset.upload.id)).rejects.toThrow(/already ended/);
+    });
+    expect(union(TOKEN_LOOKUP, needed)).toEqual(granted(routeAccess('abortDatasetUpload')));
+  });
+
+  it('deleteDataset: a ready one with its objects, and a pending multipart one', async () => {
+    const ready = await datasetUploads().create(owner, { filename: 'a.csv', size: CSV.length });
+    await sendDataset(ready, CSV);
+    expect((await datasetUploads().complete(owner, ready.dataset.id, ready.dataset.upload.id, soon())).status).toBe('ready');
+    const pending = await datasetUploads().create(owner, { filename: 'b.csv', size: 20 * 1024 * 1024 });
+    const needed = await traced(async () => {
+      expect((await removeDataset({ datasets: datasetStore(), objects: bundles }, owner, ready.dataset.id)).objects).toBe(2);
+      await removeDataset({ datasets: datasetStore(), objects: bundles }, owner, pending.dataset.id);
+    });
+    expect(union(TOKEN_LOOKUP, needed)).toEqual(granted(routeAccess('deleteDataset')));
+  });
+
+  it('finalizeDataset (a storage event): bytes not there yet, made ready, refused, a late PUT to an aborted one, bytes of no dataset', async () => {
+    const first = await datasetUploads().create(owner, { filename: 'a.csv', size: CSV.length });
+    const refused = await datasetUploads().create(owner, { filename: 'a.csv', size: CSV.length, sha256: '0'.repeat(64) });
+    const ended = await datasetUploads().create(owner, { filename: 'a.csv', size: CSV.length });
+    expect(await datasetStore().transition(ended.dataset.id, ['pending'], { status: 'aborted', reason: 'traced' }, new Date().toISOString())).toBe(true);
+    const stray = datasetDataKey('ds_ffffffffffffffffffffffff');
+    await bundles.put(stray, CSV, sha(CSV));
+    const finalizer = new DatasetFinalizer({ datasets: datasetStore(), objects: bundles });
+    const needed = await traced(async () => {
+      expect(await finalizer.finalizeKey(first.dataset.dataKey, 'event:1')).toBe('pending');
+      await sendDataset(first, CSV);
+      await sendDataset(refused, CSV);
+      await sendDataset(ended, CSV);
+      expect(await finalizer.finalizeKey(first.dataset.dataKey, 'event:2')).toBe('ready');
+      expect(await finalizer.finalizeKey(refused.dataset.dataKey, 'event:3')).toBe('rejected');
+      expect(await finalizer.finalizeKey(ended.dataset.dataKey, 'event:4')).toBe('aborted');
+      expect(await finalizer.finalizeKey(stray, 'event:5')).toBe('missing');
+    });
+    // Every call it made is granted; the plain copy's abort is met only when an inspection fails half-way.
+    expect(needed.filter((grant) => !granted(catalogueAccess('finalizeDataset')).includes(grant))).toEqual([]);
+    expect(granted(catalogueAccess('finalizeDataset')).filter((grant) => !needed.includes(grant))).toEqual(['datasetObjects s3:AbortMultipartUpload']);
+  }, 30_000);
+
   it('rate limits (every limited route): requests counted, one refused, each caller and class apart', async () => {
     const limiter = new RateLimiter({ store: new DynamoRateCounterStore(stores.documents, stores.tableName), policy: parseRateLimitPolicy('read=2/60s,upload=1/60s') });
     const needed = await traced(async () => {
@@ -545,5 +686,18 @@ describe('access traced through the calls the code makes', () => {
       await bundles.ping();
     });
     expect(needed).toEqual(granted(routeAccess('getStatus')));
+  });
+
+  it('getJob, listJobs and cancelJob: the owner\'s job read, listed and cancelled', async () => {
+    const jobs = new DynamoJobStore(stores.documents, stores.tableName);
+    const now = new Date().toISOString();
+    const job: JobRecord = {
+      id: newJobId(), owner: owner.id, model: 'traced', version: 1, dataset: 'ds_000000000000000000000000', format: 'jsonl', onError: { mode: 'fail', toleratedPercent: 0 },
+      state: 'queued', createdAt: now, updatedAt: now, rowsDone: 0, rowsFailed: 0, chunksDone: 0, chunksFailed: 0, firstErrors: [],
+    };
+    await jobs.put(job);
+    expect(union(TOKEN_LOOKUP, await traced(() => loadOwnJob(jobs, owner, job.id)))).toEqual(granted(routeAccess('getJob')));
+    expect(union(TOKEN_LOOKUP, await traced(() => jobs.listByOwner(owner.id, { limit: 10 })))).toEqual(granted(routeAccess('listJobs')));
+    expect(union(TOKEN_LOOKUP, await traced(() => cancelJob(jobs, owner, job.id, new Date())))).toEqual(granted(routeAccess('cancelJob')));
   });
 });

@@ -6,6 +6,7 @@ import { LOCAL_AUDIENCE, openLocalIssuer } from '../../local/local-issuer';
 import { call, json, type JsonReply } from '../support/http';
 import { removeDataDir, startMlhub, type RunningMlhub } from '../support/local-runtime';
 import { getWithJsonBody } from '../support/get-with-body';
+import { jobWhen, pixelHeader, pixelRows, readyDataset, type Api } from '../support/jobs/job-harness';
 
 /*
  * Every route, for every kind of caller and every kind of model, with the status each cell must
@@ -59,6 +60,28 @@ const EXPECTED: Record<string, Record<Caller, Row>> = {
   predictModelWithGet: { anonymous: [404, 404, 200], owner: all(200), reader: [404, 200, 200], writer: [404, 200, 200], stranger: [404, 404, 200], ...badCredentials },
 };
 
+/** Datasets have no grants: the shared kind is a private dataset, so rita and will are strangers to it. */
+Object.assign(EXPECTED, {
+  createDataset: { anonymous: all(401), owner: all(201), reader: all(201), writer: all(201), stranger: all(201), ...badCredentials },
+  listDatasets: { anonymous: all(401), owner: all(200), reader: all(200), writer: all(200), stranger: all(200), ...badCredentials },
+  getDataset: { anonymous: [404, 404, 200], owner: all(200), reader: [404, 404, 200], writer: [404, 404, 200], stranger: [404, 404, 200], ...badCredentials },
+  deleteDataset: { anonymous: all(401), owner: all(200), reader: [404, 404, 403], writer: [404, 404, 403], stranger: [404, 404, 403], ...badCredentials },
+  getDatasetUpload: { anonymous: all(401), owner: all(200), reader: [404, 404, 403], writer: [404, 404, 403], stranger: [404, 404, 403], ...badCredentials },
+  completeDatasetUpload: { anonymous: all(401), owner: all(409), reader: [404, 404, 403], writer: [404, 404, 403], stranger: [404, 404, 403], ...badCredentials },
+  abortDatasetUpload: { anonymous: all(401), owner: all(200), reader: [404, 404, 403], writer: [404, 404, 403], stranger: [404, 404, 403], ...badCredentials },
+} satisfies Record<string, Record<Caller, Row>>);
+
+/** Jobs are their creator's alone: each kind's job is olive's, on that kind's model, and has ended. */
+Object.assign(EXPECTED, {
+  // On a public dataset of olive's: who may predict with the model may start a job.
+  createJob: { anonymous: all(401), owner: all(202), reader: [404, 202, 202], writer: [404, 202, 202], stranger: [404, 404, 202], ...badCredentials },
+  listJobs: { anonymous: all(401), owner: all(200), reader: all(200), writer: all(200), stranger: all(200), ...badCredentials },
+  getJob: { anonymous: all(401), owner: all(200), reader: all(404), writer: all(404), stranger: all(404), ...badCredentials },
+  getJobResults: { anonymous: all(401), owner: all(200), reader: all(404), writer: all(404), stranger: all(404), ...badCredentials },
+  // The job has ended: its owner learns there is nothing to cancel.
+  cancelJob: { anonymous: all(401), owner: all(409), reader: all(404), writer: all(404), stranger: all(404), ...badCredentials },
+} satisfies Record<string, Record<Caller, Row>>);
+
 const SETTINGS: Record<Kind, unknown> = {
   private: { visibility: 'private', grants: [] },
   shared: { visibility: 'private', grants: [{ user: 'rita', role: 'read' }, { user: 'will', role: 'write' }] },
@@ -89,7 +112,18 @@ async function makeModel(kind: Kind, name = unique(`mx-${kind}`), metadata: Reco
 const DOI_METADATA = { title: 'Access matrix', description: 'A model to publish', license: 'MIT', authors: [{ name: 'Olive Owner' }] };
 
 const models = {} as Record<Kind, string>;
+const datasets = {} as Record<Kind, { id: string; upload: string }>;
+
+/** A dataset of olive's, public for the public kind and private otherwise, with its upload not yet sent. */
+async function makeDataset(kind: Kind): Promise<{ id: string; upload: string }> {
+  const reply = await api('olive', 'POST', '/datasets', json({ filename: 'rows.csv', size: 100, visibility: kind === 'public' ? 'public' : 'private' }));
+  expect(reply.status).toBe(201);
+  const body = reply.body as { id: string; upload: { upload_id: string } };
+  return { id: body.id, upload: body.upload.upload_id };
+}
 const uploads = {} as Record<Kind, string>;
+const jobs = {} as Record<Kind, string>;
+let jobDataset = '';
 
 async function startUpload(name: string): Promise<string> {
   const reply = await api('olive', 'POST', `/model/${name}/uploads`, json({ size: 100 }));
@@ -138,6 +172,24 @@ async function exercise(routeId: string, caller: Caller, kind: Kind): Promise<Js
       const credentials = authorization.get(caller);
       return getWithJsonBody(mlhub.url, `/model/${name}/predict`, digit, credentials ? { authorization: credentials } : {});
     }
+    case 'createJob': return api(caller, 'POST', `/model/${models[kind]}/jobs`, json({ dataset: jobDataset }));
+    case 'listJobs': return api(caller, 'GET', '/jobs');
+    case 'getJob': return api(caller, 'GET', `/jobs/${jobs[kind]}`);
+    case 'getJobResults': return api(caller, 'GET', `/jobs/${jobs[kind]}/results`);
+    case 'cancelJob': return api(caller, 'DELETE', `/jobs/${jobs[kind]}`);
+    case 'createDataset': return api(caller, 'POST', '/datasets', json({ filename: 'rows.csv', size: 100 }));
+    case 'listDatasets': return api(caller, 'GET', '/datasets');
+    case 'getDataset': return api(caller, 'GET', `/datasets/${datasets[kind].id}`);
+    case 'deleteDataset': return api(caller, 'DELETE', `/datasets/${(await makeDataset(kind)).id}`);
+    case 'getDatasetUpload': return api(caller, 'GET', `/datasets/${datasets[kind].id}/uploads/${datasets[kind].upload}`);
+    case 'completeDatasetUpload': {
+      const dataset = await makeDataset(kind);
+      return api(caller, 'POST', `/datasets/${dataset.id}/uploads/${dataset.upload}/complete`);
+    }
+    case 'abortDatasetUpload': {
+      const dataset = await makeDataset(kind);
+      return api(caller, 'DELETE', `/datasets/${dataset.id}/uploads/${dataset.upload}`);
+    }
     default: throw new Error(`The matrix does not know how to call route ${routeId}`);
   }
 }
@@ -164,6 +216,14 @@ beforeAll(async () => {
   for (const kind of KINDS) {
     models[kind] = await makeModel(kind);
     uploads[kind] = await startUpload(models[kind]);
+    datasets[kind] = await makeDataset(kind);
+  }
+  const asOlive: Api = (method, path, init) => api('olive', method, path, init);
+  jobDataset = await readyDataset(asOlive, Buffer.from(`${pixelHeader.join(',')}\n${pixelRows(2, 1).map((row) => row.join(',')).join('\n')}\n`), 'matrix.csv', { visibility: 'public' });
+  for (const kind of KINDS) {
+    const started = await api('olive', 'POST', `/model/${models[kind]}/jobs`, json({ dataset: jobDataset }));
+    expect(started.status, JSON.stringify(started.body)).toBe(202);
+    jobs[kind] = (await jobWhen(asOlive, (started.body as { id: string }).id)).id;
   }
 });
 
@@ -213,6 +273,7 @@ describe('a withdrawn model', () => {
     getDeployment: { call: (caller, name) => api(caller, 'GET', `/model/${name}/versions/1/deploy`), anonymous: 410, signedIn: 410 },
     undeployVersion: { call: (caller, name) => api(caller, 'DELETE', `/model/${name}/versions/1/deploy`), anonymous: 401, signedIn: 410 },
     predictModel: { call: (caller, name) => api(caller, 'POST', `/model/${name}/predict`, { body: digit, headers: { 'content-type': 'application/json' } }), anonymous: 410, signedIn: 410 },
+    createJob: { call: (caller, name) => api(caller, 'POST', `/model/${name}/jobs`, json({ dataset: jobDataset })), anonymous: 401, signedIn: 410 },
     // The name stays reserved: creating it again is refused, whoever asks.
     createModel: { call: (caller, name) => api(caller, 'POST', `/model/${name}`, json({ type: 'onnx' })), anonymous: 401, signedIn: 409 },
   };

@@ -25,7 +25,8 @@ describe('the function catalogue', () => {
   });
 
   it('holds the upload finalizer as an S3 trigger and the sweep as a schedule, with their ids kept', () => {
-    expect(functionsTriggeredBy('s3').map((fn) => fn.id)).toEqual(['finalizeUpload']);
+    expect(functionsTriggeredBy('s3').map((fn) => fn.id)).toEqual(['finalizeUpload', 'finalizeDataset']);
+    expect(catalogueFunction('finalizeDataset').trigger).toEqual({ kind: 's3', bucket: 'bundle-bucket', events: ['s3:ObjectCreated:*'], prefix: 'datasets/', suffix: '/data' });
     expect(catalogueFunction('finalizeUpload').trigger).toEqual({ kind: 's3', bucket: 'bundle-bucket', events: ['s3:ObjectCreated:*'], prefix: 'models/', suffix: '/bundle.tar.gz' });
     expect(functionsTriggeredBy('schedule').map((fn) => [fn.id, fn.handler, fn.trigger.rateMinutes])).toEqual([['sweepVersions', 'sweep-versions', 5]]);
     expect(() => catalogueFunction('noSuchFunction')).toThrow(/No function with id 'noSuchFunction' in the function catalogue/);

@@ -18,7 +18,7 @@ const bodies = Object.values(ROUTE_CONTRACTS).flatMap((contract) => {
 
 describe('refusals of a JSON body', () => {
   it('covers every route that takes one', () => {
-    expect(bodies.map((body) => body.route).sort()).toEqual(['createModel', 'createToken', 'createUpload', 'deployVersion', 'putAccess', 'updateModel']);
+    expect(bodies.map((body) => body.route).sort()).toEqual(['createDataset', 'createJob', 'createModel', 'createToken', 'createUpload', 'deployVersion', 'putAccess', 'updateModel']);
   });
 
   it.each(bodies)('$route: each field, sent as every JSON type, is refused naming the field and what it takes', ({ schema, fields }) => {

@@ -95,10 +95,15 @@ function keepNotificationsHandlerLogs(stack: Stack, retention: RetentionDays, re
  * AWSLambdaBasicExecutionRole for its logs, on every role it is given, so that one finding is
  * acknowledged, on that role alone.
  */
+const acknowledgedRoles = new WeakSet<IConstruct>();
+
 function acknowledgeNotificationsHandler(stack: Stack): void {
   const handler: IConstruct | undefined = stack.node.tryFindChild(BUCKET_NOTIFICATIONS_HANDLER_ID);
   const role = handler?.node.tryFindChild('Role');
   if (!role) throw new Error(`CDK's bucket notifications handler (${BUCKET_NOTIFICATIONS_HANDLER_ID}/Role) was not found: review what it is granted before acknowledging it anew`);
+  // Once per stack, however many functions listen to its buckets.
+  if (acknowledgedRoles.has(role)) return;
+  acknowledgedRoles.add(role);
   Validations.of(role).acknowledge({
     id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
     reason: "CDK's bucket notifications handler runs only during deployments, to write the bundle bucket's notification configuration (its own policy allows s3:PutBucketNotification on that bucket alone); CDK attaches this managed policy for its logs to whatever role it runs with",

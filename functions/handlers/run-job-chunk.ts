@@ -1,0 +1,11 @@
+import { logger } from '../observability/logger';
+import { observeEvents } from '../observability/event-observer';
+import type { RunJobChunkInput, RunJobChunkOutput } from '../jobs/job-steps';
+import { jobSteps } from '../platform/job-services';
+
+/** The Distributed Map's item task (the local runner's pool runs it the same way): one chunk of a job, its part written and counted once. */
+export const handler = observeEvents('runJobChunk', async (input: RunJobChunkInput): Promise<RunJobChunkOutput> => {
+  const output = await jobSteps().runJobChunk(input);
+  logger.info('job chunk run', { job: output.jobId, chunk: output.chunk, rows: output.rows, failed: output.failed, counted: output.counted, ...(output.stopped ? { stopped: output.stopped } : {}) });
+  return output;
+});
