@@ -68,7 +68,7 @@ export const createJob = contract({
   },
   errors: [
     ...G.everyRoute, ...G.readsIdentity, ...G.signedIn, ...G.writeScope, ...G.namedModel, ...G.jsonBody,
-    'dataset_not_found', 'dataset_not_ready', 'invalid_columns', 'no_ready_bundle', 'version_not_found', 'version_gone', 'version_withdrawn', 'no_backend',
+    'dataset_not_found', 'dataset_not_ready', 'invalid_columns', 'no_ready_bundle', 'version_not_found', 'version_gone', 'version_withdrawn', 'no_backend', 'jobs_not_configured',
   ],
 });
 

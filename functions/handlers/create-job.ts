@@ -1,6 +1,6 @@
 import { createJob } from '../contracts/job-contracts';
 import { createJob as createQueuedJob } from '../jobs/job-creation';
-import { startJobExecution } from '../jobs/job-execution';
+import { jobExecutionAvailable, startJobExecution } from '../jobs/job-execution';
 import { jobPath, jobView } from '../jobs/job-views';
 import { routeHandler } from '../http/route-handler';
 import { jsonResponse } from '../http/responses';
@@ -16,6 +16,7 @@ export const handler = routeHandler(createJob, async ({ actor, params, body }) =
     datasets: datasetStore(),
     predictedVersion: (caller, name, requested) => predictedVersions().lookup(caller, name, requested),
     start: startJobExecution,
+    canStart: jobExecutionAvailable,
     now,
   }, actor, params.name, body);
   return jsonResponse(202, jobView(job, now()), { location: jobPath(job.id), 'cache-control': 'no-store' });

@@ -2,7 +2,7 @@ import { loadAuthorizedDataset } from '../datasets/authorized-dataset';
 import type { DatasetStore } from '../datasets/dataset-store';
 import { resolveSelection } from '../datasets/formats/column-selection';
 import type { DatasetSchema } from '../datasets/formats/dataset-types';
-import { conflict, invalid, notFound } from '../errors/app-error';
+import { AppError, conflict, invalid, notFound } from '../errors/app-error';
 import type { PredictedVersion } from '../frameworks/predicted-versions';
 import type { Actor } from '../identity/actor';
 import { JOB_ID, newJobId, type JobRecord } from './job-records';
@@ -26,6 +26,8 @@ export interface JobCreationDeps {
   readonly predictedVersion: (actor: Actor, name: string, requested?: number) => Promise<PredictedVersion>;
   /** Starts the job's run (job-execution.ts). */
   readonly start: (jobId: string) => Promise<void>;
+  /** Whether `start` can start a run here (job-execution.ts jobExecutionAvailable). */
+  readonly canStart: () => boolean;
   readonly now: () => Date;
 }
 
@@ -47,7 +49,8 @@ export async function loadOwnJob(jobs: JobStore, actor: Actor, id: string): Prom
  * written: the caller may predict with the model (404 model_not_found for one they cannot see,
  * 409 no_ready_bundle for nothing to run), the version that would run (predict's rule); the
  * caller may read the dataset (404 dataset_not_found), which is ready (409 dataset_not_ready);
- * `columns` and `keep` fit its schema (400 invalid_columns naming `columns[i]` or `keep[i]`).
+ * `columns` and `keep` fit its schema (400 invalid_columns naming `columns[i]` or `keep[i]`); and
+ * this deployment can run jobs at all (503 jobs_not_configured).
  */
 export async function createJob(deps: JobCreationDeps, actor: Actor, modelName: string, request: JobRequest): Promise<JobRecord> {
   const { model, version } = await deps.predictedVersion(actor, modelName, request.version);
@@ -59,6 +62,7 @@ export async function createJob(deps: JobCreationDeps, actor: Actor, modelName: 
   (request.keep ?? []).forEach((name, index) => {
     if (RESULT_KEYS.includes(name)) throw invalid('invalid_columns', `keep[${index}] names column "${name}", which the results use for their own column; rename it in the dataset`);
   });
+  if (!deps.canStart()) throw new AppError('unavailable', 'jobs_not_configured', 'This deployment cannot run batch jobs yet: it has no job runner (the job state machine is not part of the cloud stack yet); run them on a local MLHub (npm start)');
   const mode = request.on_error?.mode ?? 'fail';
   const now = deps.now().toISOString();
   const job: JobRecord = {

@@ -19,6 +19,15 @@ export function attachJobExecutionStarter(starter: JobExecutionStarter): () => v
 }
 
 /**
+ * Whether this process can start a job: locally the runtime attaches its runner; in the cloud the
+ * job state machine is not deployed yet, so POST /model/{name}/jobs answers 503
+ * jobs_not_configured before it writes anything, rather than a queued job that never runs.
+ */
+export function jobExecutionAvailable(): boolean {
+  return starterSlot.get() !== undefined;
+}
+
+/**
  * Starts the job. Without an attached runner this is where the cloud's StartExecution goes, with
  * the state machine ARN the stack gives the function (MLHUB_JOB_STATE_MACHINE_ARN): the state
  * machine and its SDK client come with the stack's job state machine, so until then it throws.
