@@ -9,8 +9,8 @@ export default defineConfig({
     pool: 'forks',
     // Vitest's default is one worker per core less one: a single worker on CI's 2 cores. Most
     // integration time is spent waiting on a child MLHub (its checks, sweeps and expiries), so
-    // three files at a time keep both cores busy.
-    maxWorkers: 3,
+    // four files at a time keep both cores busy.
+    maxWorkers: 4,
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     setupFiles: ['test/support/cdk-outdir.ts'],
   },
