@@ -24,7 +24,7 @@ beforeAll(async () => {
   const layer = join(workdir, 'onnx-runtime-layer');
   buildOnnxRuntimeLayer(layer, process.arch === 'arm64' ? 'arm64' : 'x64');
   layerNodePath = join(layer, LAYER_NODE_MODULES);
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   if (workdir) await rm(workdir, { recursive: true, force: true });

@@ -25,7 +25,7 @@ async function signIn(): Promise<void> {
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'mlhub-jobs-restart-'));
-  mlhub = await startMlhub({ dataDir, env });
+  mlhub = await startMlhub({ dataDir, env, demo: true });
   await signIn();
 }, 90_000);
 

@@ -62,7 +62,7 @@ async function privateModel(name: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  mlhub = await startMlhub({ env: { MLHUB_AUTH: 'required', MLHUB_DATASET_CHECKPOINT_ROWS: '4', MLHUB_JOB_CHUNK_ROWS: '8', MLHUB_JOB_BATCH_ROWS: '5', MLHUB_JOB_CONCURRENCY: '2' } });
+  mlhub = await startMlhub({ demo: true, env: { MLHUB_AUTH: 'required', MLHUB_DATASET_CHECKPOINT_ROWS: '4', MLHUB_JOB_CHUNK_ROWS: '8', MLHUB_JOB_BATCH_ROWS: '5', MLHUB_JOB_CONCURRENCY: '2' } });
   const issuer = await openLocalIssuer(mlhub.dataDir);
   for (const caller of ['olive', 'sam', 'rita'] as const) auth.set(caller, `Bearer ${await issuer.sign(caller)}`);
 }, 90_000);

@@ -192,8 +192,11 @@ describe('content types are matched case-insensitively, with whitespace around p
     expect((await api('POST', '/tokens', raw('{"name": "ct"}', type))).status).toBe(201);
     // The body is read (no 415): the version it names is pending, which no deploy takes.
     expectError(await api('POST', `/model/${name}/versions/1/deploy`, raw('{"memory_mb": 2048}', type)), 409, 'version_not_ready');
+    expect((await api('POST', '/datasets', raw('{"filename": "rows.csv", "size": 100}', type))).status).toBe(201);
+    // Read too: the model has no version to run yet.
+    expectError(await api('POST', `/model/${name}/jobs`, raw('{"dataset": "ds_000000000000000000000000"}', type)), 409, 'no_ready_bundle');
     const jsonRoutes = ROUTES.filter((route) => route.body === 'json').map((route) => route.id).sort();
-    expect(jsonRoutes).toEqual(['createModel', 'createToken', 'createUpload', 'deployVersion', 'putAccess', 'updateModel']);
+    expect(jsonRoutes).toEqual(['createDataset', 'createJob', 'createModel', 'createToken', 'createUpload', 'deployVersion', 'putAccess', 'updateModel']);
   });
 
   it('a charset other than UTF-8 or a type that is not JSON answers 415', async () => {
