@@ -85,8 +85,10 @@ export class S3BundleStore implements BundleStore {
       stream.destroy(error as Error);
       throw error;
     });
-    // Whoever awaits `done` sees a failure; the stream's own error is for its writer.
+    // Whoever awaits `done` sees a failure; the stream's own error is for its writer. A writer that
+    // gave up (aborted) may never await `done`: its rejection must not end the process as unhandled.
     stream.on('error', () => undefined);
+    done.catch(() => undefined);
     return { stream, done, abort: () => upload.abort() };
   }
 

@@ -18,6 +18,11 @@ export type DatasetFinalizeResult = DatasetStatus | 'missing' | 'busy';
 export interface DatasetFinalizerDeps {
   readonly datasets: DatasetStore;
   readonly objects: BundleStore;
+  /**
+   * Bytes a gzip dataset may decompress to (the bundles' unpacked limit, MLHUB_MAX_UNPACKED_BYTES):
+   * a small upload of zeros otherwise inflated to any size, in the complete call's inspection.
+   */
+  readonly maxPlainBytes: number;
   readonly now?: () => Date;
   /** Told of every inspection that made a dataset ready or rejected it (for logs and metrics). */
   readonly onChecked?: (check: { readonly id: string; readonly outcome: 'ready' | 'rejected'; readonly bytes: number; readonly reason?: string }) => void;
@@ -152,7 +157,7 @@ export class DatasetFinalizer {
         // Parquet is read by its footer, by range; the stream is read through only for the sha256.
         ? (await Promise.all([inspectParquet(source), pipeline(hashed, new Writable({ write: (_chunk, _encoding, done) => done() }))]))[0]
         : await inspectDataset(hashed, {
-          filename: dataset.filename, format, compression,
+          filename: dataset.filename, format, compression, maxPlainBytes: this.deps.maxPlainBytes,
           plainSink: () => (plain = objects.openWrite(datasetPlainKey(dataset.id), 'application/octet-stream')).stream,
         });
       await plain?.done;

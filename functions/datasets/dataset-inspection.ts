@@ -14,6 +14,7 @@ import { inspectDataset as inspectStream } from './formats/inspect-dataset';
 import { inspectParquet as inspectFooter } from './formats/inspect-parquet';
 import type { RangeSource } from './formats/range-source';
 import { isRefusal } from './formats/refusal';
+import { checkSchemaBounds } from './formats/schema-bounds';
 
 export type { ColumnType, DatasetCompression, DatasetFormat, DatasetInspection, DatasetLayout, DatasetSchema } from './formats/dataset-types';
 export type { RangeSource } from './formats/range-source';
@@ -53,19 +54,24 @@ export interface InspectOptions {
   readonly compression: DatasetCompression;
   /** Where the decompressed bytes of a gzip upload go while they are inspected (the `plain` object). */
   readonly plainSink?: () => Writable;
+  /** Bytes a gzip upload may decompress to: more refuses it (the bundles' unpacked limit, MLHUB_MAX_UNPACKED_BYTES). */
+  readonly maxPlainBytes: number;
 }
 
 /**
  * Reads the object once as a stream and describes it (formats/inspect-dataset.ts). The declared
  * format decides where the bytes do not: the name handed to detection carries its extension.
- * Throws DatasetRefusal for a file that is not a dataset; any other error is a fault of reading.
+ * Throws DatasetRefusal for a file that is not a dataset, or whose schema the record cannot hold
+ * (formats/schema-bounds.ts); any other error is a fault of reading.
  */
 export async function inspectDataset(stream: Readable, options: InspectOptions): Promise<DatasetInspection> {
   const filename = `dataset${EXTENSIONS[options.format]}${options.compression === 'gzip' ? '.gz' : ''}`;
   const plainSink = options.compression === 'gzip' ? options.plainSink?.() : undefined;
   try {
     const spacing = checkpointSpacing();
-    return await inspectStream(stream, { filename, ...(plainSink ? { plainSink } : {}), ...(spacing ? { spacing } : {}) });
+    const inspection = await inspectStream(stream, { filename, maxPlainBytes: options.maxPlainBytes, ...(plainSink ? { plainSink } : {}), ...(spacing ? { spacing } : {}) });
+    checkSchemaBounds(inspection.schema);
+    return inspection;
   } catch (error) {
     stream.resume();
     throw asRefusal(error);
@@ -75,7 +81,9 @@ export async function inspectDataset(stream: Readable, options: InspectOptions):
 /** Parquet is read by its footer, by range (formats/inspect-parquet.ts). */
 export async function inspectParquet(source: RangeSource): Promise<DatasetInspection> {
   try {
-    return await inspectFooter(source);
+    const inspection = await inspectFooter(source);
+    checkSchemaBounds(inspection.schema);
+    return inspection;
   } catch (error) {
     throw asRefusal(error);
   }

@@ -29,7 +29,8 @@ export function rowPosition(input: Extract<PredictInput, { kind: 'rows' }>): (in
 export const namedPosition = (name: string, tensor: Tensor): ((index: number) => string) =>
   (index) => positionOf(`inputs.${name}`, tensor.shape, index);
 
-const MAX_DEPTH = 8;
+/** Dimensions an input may have (a row, or a batch of rows): datasets of arrays are held to it too (functions/datasets/formats/schema-bounds.ts). */
+export const MAX_DEPTH = 8;
 const MAX_NAMED_INPUTS = 64;
 
 const FORMS_HINT = 'send {"input": [1, 2, 3]} for one row, {"input": [[1, 2, 3], [4, 5, 6]]} for a batch, ' +

@@ -2,7 +2,7 @@ import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocu
 import { conditionally, indexPartitionItems, ownerIndexPage, partitionItems, stripKeys, type Item } from '../store/dynamo-items';
 import { TABLE_DESIGN } from '../store/table-design';
 import { FIRST_ERRORS_LIMIT, type ChunkOutcome, type JobRecord, type JobState, type RowError } from './job-records';
-import type { JobPage, JobStart, JobStore } from './job-store';
+import type { JobOutcome, JobPage, JobStart, JobStore } from './job-store';
 import {
   ACTIVE_JOBS_PARTITION, CHUNK_SORT_PREFIX, JOB_ACTIVE_SORT_KEY, JOB_RECORD_SORT_KEY, activeJobSortKey, chunkSortKey, jobListingSortKey, jobPartition, ownerJobsPartition,
 } from './job-table-keys';
@@ -125,11 +125,11 @@ export class DynamoJobStore implements JobStore {
     return errors.sort((a, b) => a.row - b.row).slice(0, limit);
   }
 
-  async finish(id: string, from: readonly JobState[], outcome: { readonly state: 'succeeded' | 'failed' | 'cancelled'; readonly reason?: string; readonly resultsKey?: string; readonly errorsKey?: string }, now: string): Promise<boolean> {
+  async finish(id: string, from: readonly JobState[], outcome: JobOutcome, now: string): Promise<boolean> {
     const names: Record<string, string> = { '#state': 'state', '#finishedAt': 'finishedAt', '#updatedAt': 'updatedAt' };
     const values: Item = { ':state': outcome.state, ':now': now };
     const sets = ['#state = :state', '#finishedAt = :now', '#updatedAt = :now'];
-    for (const field of ['reason', 'resultsKey', 'errorsKey'] as const) {
+    for (const field of ['reason', 'resultsKey', 'errorsKey', 'rowsTotal', 'rowsFailed', 'firstErrors'] as const) {
       if (outcome[field] === undefined) continue;
       names[`#${field}`] = field;
       values[`:${field}`] = outcome[field];

@@ -13,7 +13,7 @@ import { manifestKey, planKey } from './job-keys';
 import { readPlanDocument, writePlanDocument, type JobPlanDocument } from './job-plan-document';
 import type { JobSettings } from './job-settings';
 import { assembleResults } from './outputs/assemble-results';
-import { partsPrefix } from './outputs/job-output-keys';
+import { errorsKey, partsPrefix } from './outputs/job-output-keys';
 import { outputColumnsFromPrediction, type KeptColumn, type OutputColumns } from './outputs/output-columns';
 import { checkColumnCount, createPartWriter, TooManyColumns } from './outputs/part-writer';
 import { storePart } from './outputs/part-store';
@@ -76,12 +76,21 @@ export interface FinalizeJobOutput { readonly jobId: string; readonly state: Job
 
 /** Rows tried at most for the first prediction that fixes the output columns. */
 const PROBE_ROWS = 100;
+/** Rows read at most (unreadable ones too) looking for them: the plan must end well inside its step's time. */
+const PROBE_READ_ROWS = 10_000;
 
 const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, ' ').slice(0, 500);
 
-/** A fault of the plan no retry mends: the job fails with it as its reason. */
+/**
+ * A fault of the plan no retry mends: the job fails with it as its reason. `rowErrors` are the
+ * rows the plan tried and could not predict: written as the job's errors.jsonl and counted as its
+ * failed rows, so a job that failed for its rows says which rows, as one that ran would.
+ */
 export class JobPlanFailure extends Error {
   override readonly name = 'JobPlanFailure';
+  constructor(message: string, readonly rowErrors: readonly RowError[] = [], readonly rowsTotal?: number) {
+    super(message);
+  }
 }
 
 function keptColumns(inspection: DatasetInspection, selection: ResolvedSelection): KeptColumn[] {
@@ -147,7 +156,15 @@ export class JobSteps {
       return { jobId: job.id, manifest, chunkCount: chunks.length, state: started ? 'running' : (await jobs.get(job.id))?.state ?? 'failed' };
     } catch (error) {
       if (!(error instanceof JobPlanFailure) && !isBadInput(error)) throw error;
-      await jobs.finish(job.id, ['queued', 'running'], { state: 'failed', reason: oneLine(error.message) }, this.stamp());
+      const rowErrors = error instanceof JobPlanFailure ? error.rowErrors : [];
+      let rows = {};
+      if (rowErrors.length > 0) {
+        const lines = Buffer.from(rowErrors.map((rowError) => `${JSON.stringify(rowError)}\n`).join(''));
+        await objects.put(errorsKey(job.id), lines, createHash('sha256').update(lines).digest('hex')).catch(ignoreWrittenBefore);
+        const { rowsTotal } = error as JobPlanFailure;
+        rows = { errorsKey: errorsKey(job.id), rowsFailed: rowErrors.length, firstErrors: rowErrors.slice(0, FIRST_ERRORS_LIMIT), ...(rowsTotal !== undefined ? { rowsTotal } : {}) };
+      }
+      await jobs.finish(job.id, ['queued', 'running'], { state: 'failed', reason: oneLine(error.message), ...rows }, this.stamp());
       return { jobId: job.id, manifest, chunkCount: 0, state: 'failed' };
     }
   }
@@ -176,28 +193,35 @@ export class JobSteps {
     };
   }
 
-  /** The output columns, from the first row (of the first PROBE_ROWS readable ones) the model predicts. */
+  /**
+   * The output columns, from the first row the model predicts: of the first PROBE_ROWS readable
+   * rows, within the first PROBE_READ_ROWS. When none is, the plan fails naming the first row's
+   * error, with every row it tried as a row error (JobPlanFailure.rowErrors).
+   */
   private async probeOutputColumns(job: JobRecord, inspection: DatasetInspection, chunks: readonly DatasetChunk[], source: JobPlanDocument['source'], selection: ResolvedSelection): Promise<OutputColumns> {
     const { predict, labelled } = await this.deps.predictorFor(job);
     const range = s3RangeSource(this.deps.objects, source.key, source.size, source.pin);
     let tried = 0;
-    let lastError = 'every row of the dataset is unreadable';
+    const rowErrors: RowError[] = [];
+    const failure = (what: string): JobPlanFailure => {
+      const first = rowErrors[0];
+      return new JobPlanFailure(`${what}${first ? `; the first, row ${first.row}: ${first.error}` : ''} (see errors.jsonl). The output's columns come from the first row predicted`, rowErrors, inspection.rowCount);
+    };
     for (const chunk of chunks) {
       for await (const row of readChunk(inspection, chunk, range, selection)) {
-        if (row.error) {
-          lastError = `row ${row.row}: ${row.error}`;
-          continue;
+        if (row.error) rowErrors.push({ row: row.row, error: row.error });
+        else {
+          const [outcome] = await predictRows([row], predict);
+          tried += 1;
+          if (outcome && 'prediction' in outcome) {
+            return outputColumnsFromPrediction(outcome.prediction, { kept: keptColumns(inspection, selection), labelled: labelled || outcome.prediction.label !== undefined });
+          }
+          if (outcome) rowErrors.push({ row: row.row, error: outcome.error });
         }
-        const [outcome] = await predictRows([row], predict);
-        tried += 1;
-        if (outcome && 'prediction' in outcome) {
-          return outputColumnsFromPrediction(outcome.prediction, { kept: keptColumns(inspection, selection), labelled: labelled || outcome.prediction.label !== undefined });
-        }
-        if (outcome) lastError = `row ${row.row}: ${outcome.error}`;
-        if (tried >= PROBE_ROWS) throw new JobPlanFailure(`None of the first ${PROBE_ROWS} rows could be predicted (${lastError})`);
+        if (tried >= PROBE_ROWS || rowErrors.length >= PROBE_READ_ROWS) throw failure(`None of the first ${rowErrors.length} rows could be predicted`);
       }
     }
-    throw new JobPlanFailure(`No row of the dataset could be predicted (${lastError})`);
+    throw failure(`No row of the dataset could be predicted (${rowErrors.length} rows)`);
   }
 
   /**
@@ -213,6 +237,7 @@ export class JobSteps {
     if (!job || job.state !== 'running') return stopped(job?.state === 'cancelled' ? 'cancelled' : 'not_running');
     const plan = await readPlanDocument(objects, jobId);
     const writer = createPartWriter(plan.format, plan.outputColumns, chunk.index);
+    if (input.failure !== undefined && await this.failedForLostDataset(job)) return stopped('not_running');
     if (input.failure !== undefined) {
       for (let row = chunk.rowStart; row < chunk.rowStart + chunk.rowCount; row += 1) writer.fail({ row, error: `the chunk of rows ${chunk.rowStart} to ${chunk.rowStart + chunk.rowCount - 1} failed every try: ${oneLine(input.failure)}` });
     } else {
@@ -238,18 +263,36 @@ export class JobSteps {
         readable = 0;
         return true;
       };
-      for await (const row of readChunk(plan.inspection, chunk, source, plan.selection)) {
-        pending.push(row);
-        if (!row.error) readable += 1;
-        if (readable >= settings.batchRows && !(await flush())) return stopped('cancelled');
+      try {
+        for await (const row of readChunk(plan.inspection, chunk, source, plan.selection)) {
+          pending.push(row);
+          if (!row.error) readable += 1;
+          if (readable >= settings.batchRows && !(await flush())) return stopped('cancelled');
+        }
+        if (pending.length > 0 && !(await flush())) return stopped('cancelled');
+      } catch (error) {
+        // Reading failed: a dataset deleted mid-job ends the job now, rather than after every try
+        // of every chunk with S3's words as each row's error; anything else is retried.
+        if (await this.failedForLostDataset(job)) return stopped('not_running');
+        throw error;
       }
-      if (pending.length > 0 && !(await flush())) return stopped('cancelled');
     }
     const part = writer.finish();
     await storePart(s3.client, s3.bucket, { jobId, chunk: chunk.index, format: plan.format }, part);
     const outcome: ChunkOutcome = { chunk: chunk.index, rows: part.rows, failed: part.failed, errors: firstErrorLines(part.errors), ...(input.failure !== undefined ? { gaveUp: true } : {}) };
     const counted = await jobs.recordChunk(jobId, outcome, this.stamp());
     return { jobId, chunk: chunk.index, rows: part.rows, failed: part.failed, counted };
+  }
+
+  /**
+   * Fails the job, true, when its dataset is gone or no longer ready (deleted while the job ran):
+   * no try of any chunk can read it again.
+   */
+  private async failedForLostDataset(job: JobRecord): Promise<boolean> {
+    const dataset = await this.deps.datasets.get(job.dataset);
+    if (dataset?.status === 'ready') return false;
+    await this.deps.jobs.finish(job.id, ['running'], { state: 'failed', reason: `Dataset '${job.dataset}' was deleted while the job ran; the rows not yet predicted cannot be read` }, this.stamp());
+    return true;
   }
 
   /**
@@ -260,9 +303,10 @@ export class JobSteps {
     const { jobs, objects, s3 } = this.deps;
     const job = await jobs.get(input.jobId);
     if (!job) return { jobId: input.jobId, state: 'failed' };
-    if (job.state === 'cancelled') {
+    if (job.state === 'cancelled' || (job.state === 'failed' && job.resultsKey === undefined)) {
+      // Ended without an assembly (cancelled, or failed mid-run by a lost dataset): its parts are nobody's.
       await objects.deletePrefix(partsPrefix(job.id));
-      return { jobId: job.id, state: 'cancelled' };
+      return { jobId: job.id, state: job.state };
     }
     if (job.state !== 'running') return { jobId: job.id, state: job.state };
     const counted = await jobs.countedChunks(job.id);

@@ -45,5 +45,19 @@ export interface JobStore {
   /** Drops the resume mark of a job that is final or gone (a restarted runner found it so). */
   dropActiveMark(id: string): Promise<void>;
   /** Moves a job from one of `from` to a final state; false if it was in none of them. */
-  finish(id: string, from: readonly JobState[], outcome: { readonly state: 'succeeded' | 'failed' | 'cancelled'; readonly reason?: string; readonly resultsKey?: string; readonly errorsKey?: string }, now: string): Promise<boolean>;
+  finish(id: string, from: readonly JobState[], outcome: JobOutcome, now: string): Promise<boolean>;
+}
+
+/**
+ * How a job ends. The counts and first errors are set by an end that did not go through the
+ * chunks (a plan that found no row to predict); otherwise the chunks' completions set them.
+ */
+export interface JobOutcome {
+  readonly state: 'succeeded' | 'failed' | 'cancelled';
+  readonly reason?: string;
+  readonly resultsKey?: string;
+  readonly errorsKey?: string;
+  readonly rowsTotal?: number;
+  readonly rowsFailed?: number;
+  readonly firstErrors?: JobRecord['firstErrors'];
 }

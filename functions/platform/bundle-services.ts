@@ -1,6 +1,7 @@
 import { sendRecordedDoiWork } from './doi-work-sender';
 import { S3BundleStore } from '../bundles/s3-bundle-store';
 import { observeUploadCheck } from '../observability/domain-observers';
+import { logger } from '../observability/logger';
 import { ModelRemoval } from '../registry/model-removal';
 import { DirectUpload } from '../versions/direct-upload';
 import { DynamoUploadSessionStore } from '../versions/dynamo-upload-session-store';
@@ -73,4 +74,5 @@ export const uploadSessions = lazy(() => new UploadSessions({
 export const pendingSweep = lazy(() => new PendingSweep({
   removal: modelRemoval(), ...lifecycleStores(), bundles: bundleStore(), finalizer: versionFinalizer(), doiWork: sendRecordedDoiWork,
   datasets: { store: datasetStore(), finalizer: datasetFinalizer() },
+  onItemError: (item, error) => logger.error('pending sweep: an item failed; the others were swept', { item, error: error as Error }),
 }));

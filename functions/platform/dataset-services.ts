@@ -9,7 +9,7 @@ import { tableServices } from './table-services';
 /** Datasets live in the models' table and bucket (functions/datasets/). */
 export const datasetStore = lazy(() => new DynamoDatasetStore(tableServices().documents, loadFunctionConfig().tableName));
 
-export const datasetFinalizer = lazy(() => new DatasetFinalizer({ datasets: datasetStore(), objects: bundleStore() }));
+export const datasetFinalizer = lazy(() => new DatasetFinalizer({ datasets: datasetStore(), objects: bundleStore(), maxPlainBytes: loadFunctionConfig().bundleLimits.maxUnpackedBytes }));
 
 export const datasetUploads = lazy(() => new DatasetUploads({
   datasets: datasetStore(),

@@ -25,6 +25,14 @@ export interface PendingSweepDeps {
   /** None: datasets are not swept. */
   readonly datasets?: PendingDatasets;
   readonly now?: () => Date;
+  /** Told of each item whose handling threw (logged in the cloud); the sweep goes on with the next. */
+  readonly onItemError?: (item: SweptItem, error: unknown) => void;
+}
+
+/** What one step of the sweep was about, for its error. */
+export interface SweptItem {
+  readonly kind: 'version' | 'dataset';
+  readonly id: string;
 }
 
 export interface SweepReport {
@@ -38,8 +46,10 @@ export interface SweepReport {
   readonly deletesFinished: number;
   /** Versions whose DOI work (registering, or hiding a withdrawn one) waited too long, and was asked for again. */
   readonly doiWorkResent: number;
-  /** Pending datasets, as versions above: looked at, expired, and checked by verdict. */
-  readonly datasets: { readonly seen: number; readonly expired: number; readonly checked: Readonly<Record<string, number>> };
+  /** Pending versions whose handling threw: left pending for the next run, the others handled regardless. */
+  readonly failed: number;
+  /** Pending datasets, as versions above: looked at, expired, checked by verdict, and failed. */
+  readonly datasets: { readonly seen: number; readonly expired: number; readonly checked: Readonly<Record<string, number>>; readonly failed: number };
 }
 
 /**
@@ -75,21 +85,40 @@ export class PendingSweep {
     const checked: Record<string, number> = {};
     const deletesFinished = (await this.deps.removal.finishInterrupted(new Date(this.now().getTime() - DELETE_GRACE_MS).toISOString(), BATCH)).length;
     const pending = await versions.listPending(BATCH);
+    let failed = 0;
     for (const version of pending) {
       if (Date.now() >= deadline) break;
-      if (await this.checkedIfStored(version.bundleKey, checked, () => finalizer.finalize(version.name, version.version, 'sweep', { until: new Date(deadline) }))) continue;
-      const now = this.now().toISOString();
-      if (version.expiresAt === undefined || version.expiresAt > now) continue;
-      const ended = await versions.transition(version.name, version.version, ['pending'],
-        { status: 'aborted', reason: `The upload was not finished before it expired at ${version.expiresAt}`, by: 'mlhub' }, now, { unclaimedAt: now });
-      if (!ended) continue;
-      expired += 1;
-      const session = version.uploadId ? await sessions.get(version.name, version.uploadId) : undefined;
-      if (session) await sessions.setState(session.name, session.id, 'open', 'aborted');
-      await endUploadBytes(bundles, version.bundleKey, session);
+      const outcome = await this.isolated({ kind: 'version', id: `${version.name}/${version.version}` }, async () => {
+        if (await this.checkedIfStored(version.bundleKey, checked, () => finalizer.finalize(version.name, version.version, 'sweep', { until: new Date(deadline) }))) return false;
+        const now = this.now().toISOString();
+        if (version.expiresAt === undefined || version.expiresAt > now) return false;
+        const ended = await versions.transition(version.name, version.version, ['pending'],
+          { status: 'aborted', reason: `The upload was not finished before it expired at ${version.expiresAt}`, by: 'mlhub' }, now, { unclaimedAt: now });
+        if (!ended) return false;
+        const session = version.uploadId ? await sessions.get(version.name, version.uploadId) : undefined;
+        if (session) await sessions.setState(session.name, session.id, 'open', 'aborted');
+        await endUploadBytes(bundles, version.bundleKey, session);
+        return true;
+      });
+      if (outcome === 'failed') failed += 1;
+      else if (outcome) expired += 1;
     }
     const datasets = await this.sweepDatasets(deadline);
-    return { seen: pending.length, expired, checked, deletesFinished, doiWorkResent: await this.resendDoiWork(deadline), datasets };
+    return { seen: pending.length, expired, checked, deletesFinished, doiWorkResent: await this.resendDoiWork(deadline), failed, datasets };
+  }
+
+  /**
+   * Runs one item's step, so that an item that throws (a record that cannot be written, a store's
+   * fault) costs that item only: it stays as it was for the next run, and every other pending
+   * version and dataset is still swept. 'failed' when it threw.
+   */
+  private async isolated<T>(item: SweptItem, step: () => Promise<T>): Promise<T | 'failed'> {
+    try {
+      return await step();
+    } catch (error) {
+      this.deps.onItemError?.(item, error);
+      return 'failed';
+    }
   }
 
   /**
@@ -106,28 +135,33 @@ export class PendingSweep {
   /** Pending datasets, by their marks: checked if stored, aborted (bytes retired) once expired, a stale mark dropped. */
   private async sweepDatasets(deadline: number): Promise<SweepReport['datasets']> {
     const checked: Record<string, number> = {};
-    if (!this.deps.datasets) return { seen: 0, expired: 0, checked };
+    if (!this.deps.datasets) return { seen: 0, expired: 0, checked, failed: 0 };
     const { store, finalizer } = this.deps.datasets;
     let expired = 0;
+    let failed = 0;
     const marks = await store.listPending(BATCH);
     for (const mark of marks) {
       if (Date.now() >= deadline) break;
-      const now = this.now().toISOString();
-      const dataset = await store.get(mark.id);
-      if (!dataset || dataset.status !== 'pending') {
-        // The mark of a dataset that moved on (its drop was lost), or whose record was never put.
-        if (dataset || mark.expiresAt <= now) await store.dropPendingMark(mark.id);
-        continue;
-      }
-      if (await this.checkedIfStored(dataset.dataKey, checked, () => finalizer.finalize(dataset.id, 'sweep', { until: new Date(deadline) }))) continue;
-      if (dataset.upload.expiresAt > now) continue;
-      const ended = await store.transition(dataset.id, ['pending'], { status: 'aborted', reason: `The upload was not finished before it expired at ${dataset.upload.expiresAt}` }, now, { unclaimedAt: now });
-      if (!ended) continue;
-      expired += 1;
-      await store.setUploadState(dataset.id, 'open', 'aborted', now);
-      await endUploadBytes(this.deps.bundles, dataset.dataKey, dataset.upload);
+      const outcome = await this.isolated({ kind: 'dataset', id: mark.id }, async () => {
+        const now = this.now().toISOString();
+        const dataset = await store.get(mark.id);
+        if (!dataset || dataset.status !== 'pending') {
+          // The mark of a dataset that moved on (its drop was lost), or whose record was never put.
+          if (dataset || mark.expiresAt <= now) await store.dropPendingMark(mark.id);
+          return false;
+        }
+        if (await this.checkedIfStored(dataset.dataKey, checked, () => finalizer.finalize(dataset.id, 'sweep', { until: new Date(deadline) }))) return false;
+        if (dataset.upload.expiresAt > now) return false;
+        const ended = await store.transition(dataset.id, ['pending'], { status: 'aborted', reason: `The upload was not finished before it expired at ${dataset.upload.expiresAt}` }, now, { unclaimedAt: now });
+        if (!ended) return false;
+        await store.setUploadState(dataset.id, 'open', 'aborted', now);
+        await endUploadBytes(this.deps.bundles, dataset.dataKey, dataset.upload);
+        return true;
+      });
+      if (outcome === 'failed') failed += 1;
+      else if (outcome) expired += 1;
     }
-    return { seen: marks.length, expired, checked };
+    return { seen: marks.length, expired, checked, failed };
   }
 
   /** Asks again for DOI work that waited past DOI_WORK_GRACE_MS; sending it twice is harmless (VersionPublishing.advance). */

@@ -206,7 +206,7 @@ async function finalizerOutcomes(): Promise<string[]> {
 const soon = () => Date.now() + 20_000;
 
 const datasetStore = () => new DynamoDatasetStore(stores.documents, stores.tableName);
-const datasetDeps = () => ({ datasets: datasetStore(), objects: bundles, finalizer: new DatasetFinalizer({ datasets: datasetStore(), objects: bundles }) });
+const datasetDeps = () => ({ datasets: datasetStore(), objects: bundles, finalizer: new DatasetFinalizer({ datasets: datasetStore(), objects: bundles, maxPlainBytes: 1024 ** 3 }) });
 const datasetUploads = () => new DatasetUploads({ ...datasetDeps(), limits: TEST_UPLOAD_LIMITS });
 const CSV = Buffer.from('a,b\n1,2\n3,4\n');
 
@@ -542,7 +542,7 @@ describe('access traced through the calls the code makes', () => {
     await stores.documents.send(new DeleteCommand({ TableName: stores.tableName, Key: { PK: `DATASET#${orphan.dataset.id}`, SK: 'META' } }));
     const sweep = new PendingSweep({
       removal: stores.removal, versions: stores.versionStore, sessions: stores.sessionStore, bundles, finalizer: stores.finalizer, now: later,
-      datasets: { store: datasetStore(), finalizer: new DatasetFinalizer({ datasets: datasetStore(), objects: bundles, now: later }) },
+      datasets: { store: datasetStore(), finalizer: new DatasetFinalizer({ datasets: datasetStore(), objects: bundles, maxPlainBytes: 1024 ** 3, now: later }) },
     });
     const needed = await traced(() => sweep.sweep(Date.now() + 60_000));
     expect(await Promise.all([expiredDataset, storedDataset, refusedDataset].map(async (made) => (await datasetStore().get(made.dataset.id))?.status))).toEqual(['aborted', 'ready', 'rejected']);
@@ -653,7 +653,7 @@ describe('access traced through the calls the code makes', () => {
     expect(await datasetStore().transition(ended.dataset.id, ['pending'], { status: 'aborted', reason: 'traced' }, new Date().toISOString())).toBe(true);
     const stray = datasetDataKey('ds_ffffffffffffffffffffffff');
     await bundles.put(stray, CSV, sha(CSV));
-    const finalizer = new DatasetFinalizer({ datasets: datasetStore(), objects: bundles });
+    const finalizer = new DatasetFinalizer({ datasets: datasetStore(), objects: bundles, maxPlainBytes: 1024 ** 3 });
     const needed = await traced(async () => {
       expect(await finalizer.finalizeKey(first.dataset.dataKey, 'event:1')).toBe('pending');
       await sendDataset(first, CSV);

@@ -198,6 +198,32 @@ describe('batch predictions over HTTP', () => {
       const errors = jsonLines(await download(files.errors!.url)) as { row: number }[];
       expect(errors.map((error) => error.row)).toContain(5);
     });
+
+    it('every row bad: the job fails at its plan, counting the rows it tried, naming the first, with them in errors.jsonl', async () => {
+      const bad = Buffer.from(`a,b,c\n${Array.from({ length: 130 }, (_, index) => `${index},1,2`).join('\n')}\n`);
+      const dataset = await readyDataset(olive, bad, 'narrow.csv');
+      const job = await jobWhen(olive, (await startJob(olive, 'demo-mnist', { dataset, on_error: { mode: 'skip', tolerated_percent: 100 } })).id);
+      expect(job, JSON.stringify(job)).toMatchObject({ state: 'failed', rows_total: 130, rows_failed: 100 });
+      expect(job.reason).toMatch(/^None of the first 100 rows could be predicted; the first, row 0: /);
+      expect(job.first_errors[0]).toMatchObject({ row: 0 });
+      const files = await results(olive, job.id);
+      expect(files.results).toBeNull();
+      const errors = jsonLines(await download(files.errors!.url)) as { row: number; error: string }[];
+      expect(errors.map((error) => error.row)).toEqual(Array.from({ length: 100 }, (_, index) => index));
+      expect(errors[0]!.error).toBe(job.first_errors[0]!.error);
+    });
+  });
+
+  it('a dataset deleted while its job runs fails the job at once, saying so, with no S3 text as row errors', async () => {
+    const dataset = await readyDataset(olive, csvOf(pixelRows(600, 8)), 'doomed.csv');
+    const started = await startJob(olive, 'demo-mnist', { dataset, keep: ['id'], on_error: { mode: 'skip', tolerated_percent: 100 } });
+    await jobWhen(olive, started.id, (job) => job.state !== 'queued' && job.rows_done > 0);
+    const removed = await olive('DELETE', `/datasets/${dataset}`);
+    expect([200, 202, 204]).toContain(removed.status);
+    const job = await jobWhen(olive, started.id);
+    expect(job, JSON.stringify(job)).toMatchObject({ state: 'failed', reason: `Dataset '${dataset}' was deleted while the job ran; the rows not yet predicted cannot be read` });
+    expect(job.rows_done).toBeLessThan(600);
+    for (const error of job.first_errors) expect(error.error).not.toMatch(/NoSuchKey|PreconditionFailed|S3|specified key/i);
   });
 
   it('cancels a running job: it stops, keeps its state, has no results, and a second cancel answers the same', async () => {

@@ -99,4 +99,19 @@ describe('claims and inline checks', () => {
     await checkWhileWaiting(INLINE_CHECK_BYTES + 1, Date.now() + 10_000, async () => String((large += 1)));
     expect(large).toBe(0);
   });
+
+  it('returns at the deadline while a check is still reading (a gzip that inflates for minutes), and still throws a check that failed before it', async () => {
+    let finished = false;
+    const started = Date.now();
+    await checkWhileWaiting(10, started + 300, () => new Promise((resolve) => setTimeout(() => {
+      finished = true;
+      resolve('ready');
+    }, 1500)));
+    expect(Date.now() - started).toBeLessThan(1200);
+    expect(finished).toBe(false);
+    await expect(checkWhileWaiting(10, Date.now() + 5000, () => Promise.reject(new Error('the table failed')))).rejects.toThrow('the table failed');
+    // The check left behind ends on its own; its outcome (here, a failure) is nobody's to handle.
+    await checkWhileWaiting(10, Date.now() + 50, () => new Promise((_resolve, reject) => setTimeout(() => reject(new Error('late')), 200)));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+  });
 });

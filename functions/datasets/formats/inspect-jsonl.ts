@@ -6,12 +6,16 @@ import { LISTED_COLUMNS_LIMIT, type DatasetColumn } from './dataset-types';
 import type { InspectedBody } from './inspect-delimited';
 import { isBlankLine, MAX_JSONL_LINE_BYTES, parseLine } from './jsonl-rows';
 import { rejectDataset } from './refusal';
+import { MAX_ARRAY_DIMENSIONS } from './schema-bounds';
 import { textLines } from './text-lines';
 
-/** The shape of a nested array along its first elements (predict reads rows the same way). */
+/**
+ * The shape of a nested array along its first elements (predict reads rows the same way), read one
+ * level past what a schema may hold (schema-bounds.ts refuses it), however deep the line nests.
+ */
 function arrayShape(value: unknown): number[] {
   const shape: number[] = [];
-  for (let cursor = value; Array.isArray(cursor); cursor = cursor[0]) shape.push(cursor.length);
+  for (let cursor = value; Array.isArray(cursor) && shape.length < MAX_ARRAY_DIMENSIONS; cursor = cursor[0]) shape.push(cursor.length);
   return shape;
 }
 
