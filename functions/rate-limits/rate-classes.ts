@@ -4,7 +4,7 @@ import type { RouteId } from '../routes/route-table';
  * The classes of request a caller's allowance is counted in, each apart from the others, so that
  * a burst of listings never blocks an upload and a flood of predictions never blocks edits.
  */
-export const RATE_CLASSES = ['read', 'write', 'predict', 'upload', 'deploy', 'predict-anonymous'] as const;
+export const RATE_CLASSES = ['read', 'write', 'predict', 'upload', 'deploy', 'job', 'predict-anonymous'] as const;
 
 export type RateClass = (typeof RATE_CLASSES)[number];
 
@@ -65,8 +65,9 @@ export const ROUTE_RATE_CLASSES: Readonly<Record<RouteId, RateClass | null>> = {
   getDatasetUpload: 'upload',
   completeDatasetUpload: 'upload',
   abortDatasetUpload: 'upload',
-  // A job runs many predictions, but its start is one request: a write; its polling, reads.
-  createJob: 'write',
+  // A job runs a whole dataset's predictions on the deployment's workers (the Distributed Map's
+  // MaxConcurrency each): its own, small allowance per user; its polling is reads.
+  createJob: 'job',
   listJobs: 'read',
   getJob: 'read',
   getJobResults: 'read',

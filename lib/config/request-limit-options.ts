@@ -21,7 +21,7 @@ export type RouteThrottles = Readonly<Partial<Record<RateClass, Throttle>>>;
  * Anonymous predictions, each up to 2 GB and 29 s of Lambda, get a sixth of that per address.
  * Deploys, each a SageMaker endpoint created, 20 an hour per user.
  */
-export const DEFAULT_RATE_LIMITS = 'read=600/60s,write=60/60s,predict=120/60s,upload=120/60s,deploy=20/1h,predict-anonymous=20/60s';
+export const DEFAULT_RATE_LIMITS = 'read=600/60s,write=60/60s,predict=120/60s,upload=120/60s,deploy=20/1h,job=60/1h,predict-anonymous=20/60s';
 
 /**
  * Per route, for all callers: a predict route at 10 a second keeps at most about 290 of its

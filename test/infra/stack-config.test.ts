@@ -41,6 +41,7 @@ describe('stack configuration', () => {
         predict: { limit: 120, windowSeconds: 60 },
         upload: { limit: 120, windowSeconds: 60 },
         deploy: { limit: 20, windowSeconds: 3600 },
+        job: { limit: 60, windowSeconds: 3600 },
         'predict-anonymous': { limit: 20, windowSeconds: 60 },
       },
       noncurrentVersionDays: 30,

@@ -79,7 +79,7 @@ describe('the rate limit policy (MLHUB_RATE_LIMITS)', () => {
 
   it.each([
     ['read=10', /'read=10' is not <class>=<requests>\/<window>/],
-    ['reads=10/60s', /'reads=10\/60s' names no class of requests; use read, write, predict, upload, deploy, predict-anonymous/],
+    ['reads=10/60s', /'reads=10\/60s' names no class of requests; use read, write, predict, upload, deploy, job, predict-anonymous/],
     ['predict-anon=10/60s', /'predict-anon=10\/60s' names no class of requests/],
     ['-predict=10/60s', /is not <class>/],
     ['read=0/60s', /number of requests must be from 1 to 1000000/],
@@ -107,6 +107,10 @@ describe('route classes', () => {
     expect(rateClassOf('deployVersion')).toBe('deploy');
     expect(rateClassOf('undeployVersion')).toBe('write');
     expect(formatRateLimitPolicy(functionRateLimits('deployVersion', parseRateLimitPolicy('write=60/60s,deploy=20/1h')))).toBe('deploy=20/3600s');
+    // A batch job runs a dataset's predictions on many workers: its start too is counted apart.
+    expect(rateClassOf('createJob')).toBe('job');
+    expect(rateClassOf('cancelJob')).toBe('write');
+    expect(formatRateLimitPolicy(functionRateLimits('createJob', parseRateLimitPolicy('write=60/60s,job=60/1h')))).toBe('job=60/3600s');
     expect(() => rateClassOf('noSuchRoute')).toThrow(/no entry in ROUTE_RATE_CLASSES/);
   });
 });
