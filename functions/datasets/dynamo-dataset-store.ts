@@ -1,5 +1,5 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { conditionally, stateMove, stripKeys, type Item } from '../store/dynamo-items';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { conditionally, ownerIndexHead, ownerIndexPage, stateMove, stripKeys, type Item } from '../store/dynamo-items';
 import { TABLE_DESIGN } from '../store/table-design';
 import type { DatasetOutcome, DatasetRecord, DatasetStatus, DatasetUpload } from './dataset-records';
 import type { DatasetPage, DatasetStore } from './dataset-store';
@@ -49,22 +49,8 @@ export class DynamoDatasetStore implements DatasetStore {
   }
 
   async listByOwner(owner: string, query: { readonly limit: number; readonly before?: string }): Promise<DatasetPage> {
-    const below = query.before !== undefined;
-    const result = await this.client.send(new QueryCommand({
-      TableName: this.tableName,
-      IndexName: byOwner.indexName,
-      KeyConditionExpression: below ? '#pk = :pk AND #sk < :before' : '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': byOwner.partitionKey, ...(below ? { '#sk': byOwner.sortKey } : {}) },
-      ExpressionAttributeValues: { ':pk': ownerDatasetsPartition(owner), ...(below ? { ':before': query.before } : {}) },
-      ScanIndexForward: false,
-      Limit: query.limit,
-    }));
-    const items = result.Items ?? [];
-    const last = items.at(-1);
-    return {
-      datasets: items.map((item) => stripKeys<DatasetRecord>(item)),
-      ...(result.LastEvaluatedKey && last ? { last: String(last[byOwner.sortKey]) } : {}),
-    };
+    const page = await ownerIndexPage(this.client, this.tableName, ownerDatasetsPartition(owner), query);
+    return { datasets: page.items.map((item) => stripKeys<DatasetRecord>(item)), ...(page.last !== undefined ? { last: page.last } : {}) };
   }
 
   setUploadState(id: string, from: DatasetUpload['state'], to: DatasetUpload['state'], now: string): Promise<boolean> {
@@ -118,15 +104,7 @@ export class DynamoDatasetStore implements DatasetStore {
   }
 
   async listPending(limit: number): Promise<{ readonly id: string; readonly expiresAt: string }[]> {
-    const result = await this.client.send(new QueryCommand({
-      TableName: this.tableName,
-      IndexName: byOwner.indexName,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': byOwner.partitionKey },
-      ExpressionAttributeValues: { ':pk': PENDING_DATASETS_PARTITION },
-      Limit: limit,
-    }));
-    return (result.Items ?? []).map((item) => ({ id: String(item.id), expiresAt: String(item.expiresAt) }));
+    return (await ownerIndexHead(this.client, this.tableName, PENDING_DATASETS_PARTITION, limit)).map((item) => ({ id: String(item.id), expiresAt: String(item.expiresAt) }));
   }
 
   async dropPendingMark(id: string): Promise<void> {

@@ -89,7 +89,7 @@ export async function* indexPartitionItems(client: DynamoDBDocumentClient, table
  * `limit` items strictly below `before`, and `last`, the sort key the next page continues below
  * (absent on the last page). For "my datasets", "my jobs" and the like (functions/registry/list-cursor.ts).
  */
-export async function ownerIndexPage(client: DynamoDBDocumentClient, tableName: string, partition: string, query: { readonly limit: number; readonly before?: string }): Promise<{ items: Item[]; last?: string }> {
+export async function ownerIndexPage(client: DynamoDBDocumentClient, tableName: string, partition: string, query: { readonly limit: number; readonly before?: string; readonly oldestFirst?: boolean }): Promise<{ items: Item[]; last?: string }> {
   const index = TABLE_DESIGN.indexes.byOwner;
   const below = query.before !== undefined;
   const result = await client.send(new QueryCommand({
@@ -98,12 +98,20 @@ export async function ownerIndexPage(client: DynamoDBDocumentClient, tableName: 
     KeyConditionExpression: below ? '#pk = :pk AND #sk < :before' : '#pk = :pk',
     ExpressionAttributeNames: { '#pk': index.partitionKey, ...(below ? { '#sk': index.sortKey } : {}) },
     ExpressionAttributeValues: { ':pk': partition, ...(below ? { ':before': query.before } : {}) },
-    ScanIndexForward: false,
+    ScanIndexForward: query.oldestFirst === true,
     Limit: query.limit,
   }));
   const items = result.Items ?? [];
   const last = items.at(-1);
   return { items, ...(result.LastEvaluatedKey && last ? { last: String(last[index.sortKey]) } : {}) };
+}
+
+/**
+ * The first `limit` items of a partition of the owner index, oldest (lowest sort key) first: the
+ * work queues the sweeps drain (pending versions and datasets by expiry, DOI work by its age).
+ */
+export async function ownerIndexHead(client: DynamoDBDocumentClient, tableName: string, partition: string, limit: number): Promise<Item[]> {
+  return (await ownerIndexPage(client, tableName, partition, { limit, oldestFirst: true })).items;
 }
 
 /**

@@ -1,5 +1,5 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { conditionally, partitionItems, stateMove, stripKeys, type Item } from '../store/dynamo-items';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { conditionally, ownerIndexHead, partitionItems, stateMove, stripKeys, type Item } from '../store/dynamo-items';
 import { TABLE_DESIGN } from '../store/table-design';
 import { DOI_WORK_PARTITION, PENDING_PARTITION, VERSION_SORT_PREFIX, doiWorkSortKey, modelPartition, pendingSortKey, versionSortKey } from '../registry/table-keys';
 import type { Deployment, DeploymentState } from '../frameworks/deployment-records';
@@ -110,15 +110,7 @@ export class DynamoVersionStore implements VersionStore {
   }
 
   private async queryIndexPartition(partition: string, limit: number): Promise<VersionRecord[]> {
-    const result = await this.client.send(new QueryCommand({
-      TableName: this.tableName,
-      IndexName: byOwner.indexName,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': byOwner.partitionKey },
-      ExpressionAttributeValues: { ':pk': partition },
-      Limit: limit,
-    }));
-    return (result.Items ?? []).map((item) => stripKeys<VersionRecord>(item));
+    return (await ownerIndexHead(this.client, this.tableName, partition, limit)).map((item) => stripKeys<VersionRecord>(item));
   }
 
   async beginPublication(name: string, version: number, publication: Publication): Promise<'started' | 'exists' | 'not_ready'> {
