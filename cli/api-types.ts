@@ -1,6 +1,8 @@
 import type * as z from 'zod/mini';
+import type * as datasets from '../functions/contracts/dataset-contracts';
 import type * as deployments from '../functions/contracts/deployment-contracts';
 import type * as identity from '../functions/contracts/identity-contracts';
+import type * as jobs from '../functions/contracts/job-contracts';
 import type * as models from '../functions/contracts/model-contracts';
 import type { RouteContract } from '../functions/contracts/route-contract';
 import type * as service from '../functions/contracts/service-contracts';
@@ -29,3 +31,8 @@ export type Caller = AnswerOf<typeof identity.getMe, 200>;
 export type PublicationAnswer = AnswerOf<typeof versions.publishVersion, 200>;
 export type ModelVersion = AnswerOf<typeof versions.getVersion, 200>;
 export type Deployment = AnswerOf<typeof deployments.getDeployment, 200>;
+export type Dataset = AnswerOf<typeof datasets.getDataset, 200>;
+export type DatasetUploadStatus = AnswerOf<typeof datasets.getDatasetUpload, 200>;
+export type CreatedDataset = AnswerOf<typeof datasets.createDataset, 201>;
+export type Job = AnswerOf<typeof jobs.getJob, 200>;
+export type JobResults = AnswerOf<typeof jobs.getJobResults, 200>;

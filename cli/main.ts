@@ -10,6 +10,8 @@ import { Output, humanBytes, redactOutput } from './output';
 import { bundleNameFor, packDirectory } from './pack-directory';
 import { pullBundle } from './pull-bundle';
 import { pushBundle } from './push-bundle';
+import { RESULT_FORMATS, batchPredict, type ResultFormat } from './batch-predict';
+import { progressDisplay, silentProgress } from './job-progress';
 import { servingLines } from './serving-lines';
 import { MODEL_TYPES } from '../functions/registry/model-type';
 import { SEARCH_SORTS } from '../functions/search/search-engine';
@@ -72,6 +74,43 @@ async function createIfMissing(api: ApiClient, name: string, type: string): Prom
       return undone;
     },
   };
+}
+
+interface PredictOptions {
+  input?: string; data?: string; inputFile?: string; image?: string; version?: number;
+  dataset?: string; datasetId?: string; out?: string; format?: ResultFormat; columns?: string; keep?: string;
+  onError?: 'skip' | 'fail'; tolerate?: number; parallel: number;
+}
+
+const percent = (value: string): number => {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number)) throw new InvalidArgumentError('must be a percentage, a number from 0 to 100');
+  return number;
+};
+
+/**
+ * `predict <name> --dataset <file> --out <file>`: a batch job (cli/batch-predict.ts). Progress
+ * goes to stderr, as push's does: a bar for the upload and a redrawn job line on a terminal, plain
+ * job lines in a pipe; nothing with --json, whose stdout is the result.
+ */
+async function predictDataset(name: string, options: PredictOptions & { out: string }, api: ApiClient, out: Output): Promise<void> {
+  let hashing: ReturnType<Output['progress']> | undefined;
+  let uploading: ReturnType<Output['progress']> | undefined;
+  const result = await batchPredict(api, name, options, {
+    notice: out.json ? () => undefined : (line) => process.stderr.write(`${line}\n`),
+    progress: out.json ? silentProgress : progressDisplay(process.stderr),
+    upload: {
+      hashing: (done, total) => (hashing ??= out.progress('hashing  ', total)).update(done),
+      uploading: (done, total) => {
+        hashing?.stop();
+        (uploading ??= out.progress('uploading', total)).update(done);
+      },
+      done: () => uploading?.stop(),
+    },
+  });
+  out.result(result, () => `Wrote ${result.rows_done.toLocaleString('en-US')} predictions to ${result.out} (${result.format}) in ${result.seconds.toFixed(1)} s` +
+    (result.throughput !== null ? `, ${Math.round(result.throughput).toLocaleString('en-US')} rows/s` : '') +
+    (result.errors_file ? `; ${result.rows_failed.toLocaleString('en-US')} row(s) failed: see ${result.errors_file}` : ''));
 }
 
 export function buildProgram(): Command {
@@ -372,16 +411,32 @@ export function buildProgram(): Command {
     });
 
   program.command('predict <name>')
-    .description('run a prediction: a JSON input, a JSON file, or an image')
+    .description('run a prediction: a JSON input, a JSON file, or an image; or a whole dataset file (--dataset, --out) as a batch job')
     .option('-i, --input <json>', 'input as JSON: [1, 2, 3], [[...], [...]], or {"inputs": {...}}')
     .option('-d, --data <json>', 'the request body as curl -d sends it: {"input": [...]} (the same as --input)')
     .option('-f, --input-file <file>', 'a JSON file holding {"input": ...} or {"inputs": ...}')
     .option('--image <file>', 'a PNG or JPEG')
     .option('-v, --version <n>', 'which version (default: the latest)', positiveInt)
-    .action(async (name: string, chosen: { input?: string; data?: string; inputFile?: string; image?: string; version?: number }, command: Command) => {
+    .option('--dataset <file>', 'a whole file to predict as a batch job: CSV, TSV, JSON Lines (gzipped too), Parquet, NPY, or a .tar/.tar.gz of images; uploaded as a dataset (run again to resume)')
+    .option('--dataset-id <id>', 'a dataset uploaded before (ds_…), instead of --dataset')
+    .option('-o, --out <file>', 'with --dataset: where to write the predictions (its extension, .csv, .jsonl or .parquet, sets the format); failed rows go to <file>.errors.jsonl')
+    .addOption(new Option('--format <format>', 'with --dataset: the results format, when --out does not end in one').choices(RESULT_FORMATS))
+    .option('--columns <names>', 'with --dataset: the input columns in the order the model takes them (a,b,c), or named inputs as JSON (\'{"x": ["a", "b"]}\'); default: every column not kept')
+    .option('--keep <names>', 'with --dataset: columns to write beside the predictions (id,name; path for an image archive)')
+    .addOption(new Option('--on-error <mode>', 'with --dataset: fail (the default) fails the job at the first bad row; skip writes bad rows to the errors file and goes on').choices(['skip', 'fail']))
+    .option('--tolerate <percent>', 'with --on-error skip: fail the job when more than this percentage of rows fail (default 100)', percent)
+    .option('-p, --parallel <n>', 'with --dataset: upload parts sent at once', positiveInt, 4)
+    .action(async (name: string, chosen: PredictOptions, command: Command) => {
       const { api, out } = await context(command);
-      const given = [chosen.input, chosen.data, chosen.inputFile, chosen.image].filter((value) => value !== undefined);
-      if (given.length !== 1) throw new CliError('Give exactly one of --input, --input-file or --image');
+      const batch = [chosen.dataset, chosen.datasetId].filter((value) => value !== undefined);
+      const single = [chosen.input, chosen.data, chosen.inputFile, chosen.image].filter((value) => value !== undefined);
+      if (batch.length > 0 || chosen.out !== undefined) {
+        if (batch.length !== 1 || single.length > 0) throw new CliError('Give exactly one of --dataset or --dataset-id with --out, and none of --input, --input-file or --image');
+        if (chosen.out === undefined) throw new CliError('Give --out <file> for the predictions (its extension, .csv, .jsonl or .parquet, sets the format)');
+        await predictDataset(name, { ...chosen, out: chosen.out }, api, out);
+        return;
+      }
+      if (single.length !== 1) throw new CliError('Give exactly one of --input, --input-file or --image (or --dataset with --out for a whole file)');
       const options = { ...chosen, input: chosen.input ?? chosen.data };
       const path = `${modelPath(name)}/predict${options.version ? `?version=${options.version}` : ''}`;
       let answer: { version?: number; predictions: { label?: string; probability?: number; output?: unknown }[] };

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { ApiClient, modelPath } from './api-client';
+import { replaceWhole } from './atomic-file';
 import { CliError } from './cli-error';
 import { downloadToFile } from './file-transfer';
 
@@ -23,8 +24,7 @@ export async function pullBundle(api: ApiClient, name: string, options: { versio
   const expected = response.headers.get('x-mlhub-sha256') ?? '';
   const version = Number(response.headers.get('x-mlhub-version'));
   const file = options.output ?? `${name}-v${version}.tar.gz`;
-  const partial = `${file}.part`;
-  try {
+  return replaceWhole(file, async (partial) => {
     let written: { sha256: string; size: number };
     if (response.status === 302) {
       const redirect = (await response.json()) as { url: string; size: number };
@@ -37,10 +37,6 @@ export async function pullBundle(api: ApiClient, name: string, options: { versio
       written = { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length };
     }
     if (expected && written.sha256 !== expected) throw new CliError(`The download's sha256 ${written.sha256} differs from the recorded ${expected}`);
-    await rename(partial, file);
     return { model: name, version, file, size: written.size, sha256: written.sha256 };
-  } catch (error) {
-    await rm(partial, { force: true });
-    throw error;
-  }
+  });
 }

@@ -2,12 +2,10 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ApiClient, modelPath } from './api-client';
 import { CliError } from './cli-error';
-import { HttpStatusError, fileSha256, putFileRange } from './file-transfer';
+import { fileSha256 } from './file-transfer';
+import { sendMissingParts } from './part-upload';
 
 import type { Model, UploadSession, UploadStatus, Version } from './api-types';
-
-/** One URL to PUT a part to, with the headers that must go with it (they are signed into it). */
-type PartUrl = UploadStatus['urls'][number];
 
 export interface PushResult {
   readonly model: string;
@@ -31,8 +29,6 @@ export interface PushEvents {
   uploading?(done: number, total: number): void;
 }
 
-const ATTEMPTS = 4;
-const URL_BATCH = 100;
 const FINISH_POLL_MS = 500;
 const FINISH_TIMEOUT_MS = 60 * 60 * 1000;
 
@@ -55,51 +51,11 @@ export async function pushBundle(api: ApiClient, name: string, file: string, opt
     ? await api.json<UploadStatus>('GET', `${base}/${previous.upload_id}`)
     : await api.json<UploadStatus>('POST', base, { json: { size, sha256, filename: options.filename ?? basename(file) } });
 
-  const received = new Set(status.received.filter((part) => part.size === partSize(status, part.part)).map((part) => part.part));
-  const missing = Array.from({ length: status.part_count }, (_, i) => i + 1).filter((part) => !received.has(part));
-  let done = status.received.filter((part) => received.has(part.part)).reduce((sum, part) => sum + part.size, 0);
-  options.events?.uploading?.(done, size);
-
-  const urls = new Map(status.urls.map((url) => [url.part, url]));
-  const urlFor = async (part: number, fresh: boolean): Promise<PartUrl> => {
-    if (!fresh && urls.has(part)) return urls.get(part) as PartUrl;
-    const batchEnd = Math.min(status.part_count, part + URL_BATCH - 1);
-    const answer = await api.json<UploadStatus>('GET', `${base}/${status.upload_id}?parts=${part}-${batchEnd}`);
-    for (const url of answer.urls) urls.set(url.part, url);
-    return urls.get(part) as PartUrl;
-  };
-
-  const queue = [...missing];
-  const sendOne = async (part: number): Promise<void> => {
-    for (let attempt = 1; ; attempt += 1) {
-      let sent = 0;
-      try {
-        // A refused URL may have expired while others were sending: sign it afresh.
-        const url = await urlFor(part, attempt > 1);
-        try {
-          await putFileRange(url.url, file, (part - 1) * status.part_size, url.size, (count) => {
-            sent += count;
-            options.events?.uploading?.((done += count), size);
-          }, url.headers ?? {});
-        } catch (error) {
-          // A write-once URL answers 412 when its object is already there: an earlier attempt (of
-          // this push, or of the one it resumes) landed and only its answer was lost. The key is
-          // this upload's own, and completing checks the stored bytes' sha256 against the file's.
-          if (!(error instanceof HttpStatusError && error.status === 412 && isWriteOnce(url))) throw error;
-        }
-        return;
-      } catch (error) {
-        done -= sent;
-        if (attempt >= ATTEMPTS || (error instanceof HttpStatusError && error.status < 500 && error.status !== 403)) {
-          throw new CliError(`Part ${part} could not be uploaded (${(error as Error).message}); run the same push again to resume`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, options.parallel) }, async () => {
-    for (let part = queue.shift(); part !== undefined; part = queue.shift()) await sendOne(part);
-  }));
+  const sent = await sendMissingParts(api, file, status, `${base}/${status.upload_id}`, {
+    parallel: options.parallel,
+    resumeHint: 'run the same push again to resume',
+    ...(options.events?.uploading ? { onBytes: options.events.uploading } : {}),
+  });
 
   const uploadedAt = Date.now();
   const version = await finish(api, name, `${base}/${status.upload_id}/complete`, status.version);
@@ -108,16 +64,10 @@ export async function pushBundle(api: ApiClient, name: string, file: string, opt
   if (version.sha256 !== sha256) throw new CliError(`The stored bundle's sha256 ${version.sha256} differs from the local ${sha256}`);
   return {
     model: name, version: version.version, size, sha256, uploadId: status.upload_id, resumed: previous !== undefined,
-    partsTotal: status.part_count, partsSkipped: status.part_count - missing.length, partsSent: missing.length, seconds: (finishedAt - started) / 1000,
+    ...sent, seconds: (finishedAt - started) / 1000,
     phases: { hashing: (hashedAt - started) / 1000, uploading: (uploadedAt - hashedAt) / 1000, completing: (finishedAt - uploadedAt) / 1000 },
     serving: version.serving,
   };
-}
-
-const isWriteOnce = (url: PartUrl) => Object.entries(url.headers ?? {}).some(([name, value]) => name.toLowerCase() === 'if-none-match' && value.trim() === '*');
-
-function partSize(status: UploadStatus, part: number): number {
-  return part < status.part_count ? status.part_size : status.size - status.part_size * (status.part_count - 1);
 }
 
 /** Completes the upload, then waits while MLHub checks a bundle too large to check at once. */

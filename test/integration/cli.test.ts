@@ -111,7 +111,7 @@ describe('the mlhub CLI, as a user drives it', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe("mlhub: Model 'nowhere' does not exist (404 model_not_found)\n");
     const both = await runCli(['predict', DEMO_MODEL, '--input', '[1]', '--image', 'x.png'], env);
-    expect([both.code, both.stderr]).toEqual([1, 'mlhub: Give exactly one of --input, --input-file or --image\n']);
+    expect([both.code, both.stderr]).toEqual([1, 'mlhub: Give exactly one of --input, --input-file or --image (or --dataset with --out for a whole file)\n']);
     const careful = await runCli(['rm', 'big'], env);
     expect(careful.code).toBe(1);
     expect(careful.stderr).toMatch(/^mlhub: Deleting big removes every version for good; run again with --yes/);
