@@ -62,7 +62,7 @@ export async function createJob(deps: JobCreationDeps, actor: Actor, modelName: 
   (request.keep ?? []).forEach((name, index) => {
     if (RESULT_KEYS.includes(name)) throw invalid('invalid_columns', `keep[${index}] names column "${name}", which the results use for their own column; rename it in the dataset`);
   });
-  if (!deps.canStart()) throw new AppError('unavailable', 'jobs_not_configured', 'This deployment cannot run batch jobs yet: it has no job runner (the job state machine is not part of the cloud stack yet); run them on a local MLHub (npm start)');
+  if (!deps.canStart()) throw new AppError('unavailable', 'jobs_not_configured', 'This deployment cannot run batch jobs: it has no job runner (MLHUB_JOB_STATE_MACHINE_ARN is not set; the stack sets it on the function that creates jobs)');
   const mode = request.on_error?.mode ?? 'fail';
   const now = deps.now().toISOString();
   const job: JobRecord = {
