@@ -92,6 +92,8 @@ export function createLocalJobRunner(options: LocalJobRunnerOptions): LocalJobRu
             halt = true;
             return;
           }
+          // Another worker may have taken the last chunk while this one awaited the check.
+          if (next >= chunks.length) return;
           const chunk = chunks[next++]!;
           const output = await runChunk(jobId, chunk);
           if (output?.stopped) halt = true;
