@@ -1,4 +1,4 @@
-import { NestedStack, type RemovalPolicy } from 'aws-cdk-lib';
+import { NestedStack, Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
@@ -39,6 +39,8 @@ export class MlHubOperations extends NestedStack {
   constructor(scope: Construct, id: string, props: MlHubOperationsProps) {
     super(scope, id, { description: 'MLHub operations: alarms, dashboard, alarm topic and budget' });
     const { notifications } = props;
+    // The dashboard and budget keep the MLHub stack's name, as operators know it.
+    const name = Stack.of(scope).stackName;
     if (notifications.topic) this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', { email: notifications.email, removalPolicy: props.removalPolicy });
     const topic = this.alarmTopic?.topic;
     this.alarms = new OperationsAlarms(this, 'Alarms', {
@@ -49,13 +51,14 @@ export class MlHubOperations extends NestedStack {
       action: topic ? new SnsAction(topic) : undefined,
     });
     this.dashboard = new OperationsDashboard(this, 'Dashboard', {
+      name,
       routeIds: props.routeIds,
       httpApi: props.httpApi,
       bundleBucket: props.bundleBucket,
       alarms: [...this.alarms.alarms.values()],
     });
     if (notifications.monthlyBudgetUsd !== undefined) {
-      this.budget = new CostBudget(this, 'Budget', { monthlyLimitUsd: notifications.monthlyBudgetUsd, email: notifications.email, topic });
+      this.budget = new CostBudget(this, 'Budget', { name, monthlyLimitUsd: notifications.monthlyBudgetUsd, email: notifications.email, topic });
     }
   }
 }

@@ -7,7 +7,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Template } from 'aws-cdk-lib/assertions';
+import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTION_DEFINITIONS } from '../../functions/catalogue/function-catalogue';
 import { INFERENCE_ENV } from '../../functions/inference/inference-config';
@@ -15,7 +15,7 @@ import { JOB_STATE_MACHINE_ENV } from '../../functions/jobs/job-execution';
 import { STEP_ATTEMPTS, STEP_BACKOFF_RATE } from '../../functions/jobs/job-retries';
 import { ROUTES } from '../../functions/routes/route-table';
 import { PREDICT_EPHEMERAL_STORAGE_MB } from '../../lib/functions/inference-runtime';
-import { synthesizeMlHub, type SynthesizedMlHub } from './support/synthesize';
+import { nestedTemplateOf, synthesizeMlHub, type SynthesizedMlHub } from './support/synthesize';
 import { asList, logicalIdOf, resourceById, resourcesOfType, statementsOfRole, type Resource, type Statement } from './support/template-views';
 
 const CONCURRENCY = 7;
@@ -41,8 +41,8 @@ function placeholder(token: unknown): string {
 
 beforeAll(() => {
   synth = synthesizeMlHub({ options: { stage: 'jobtest', jobConcurrency: String(CONCURRENCY), removalPolicy: 'destroy' }, bundling: false });
-  jobs = Template.fromStack(synth.stack.jobs);
-  operations = Template.fromStack(synth.stack.operations);
+  jobs = nestedTemplateOf(synth, synth.stack.jobs);
+  operations = nestedTemplateOf(synth, synth.stack.operations);
   const [machine, ...others] = Object.values(resourcesOfType(jobs, 'AWS::StepFunctions::StateMachine'));
   expect(others).toEqual([]);
   const parts = ((machine as Resource).Properties.DefinitionString as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
