@@ -1,4 +1,4 @@
-import { NestedStack } from 'aws-cdk-lib';
+import type { NestedStack } from 'aws-cdk-lib';
 import { nestedTemplateOf, type SynthesizedMlHub } from './synthesize';
 import { logicalIdOf, referencedId, resourceById } from './template-views';
 
