@@ -10,7 +10,7 @@ import { bundleHandlers, DEPLOYED_HANDLERS, type HandlerBundle } from '../../ben
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { App, Stack, RemovalPolicy } from 'aws-cdk-lib';
+import { App, Stack, RemovalPolicy, type NestedStack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { BUNDLE_ROOT, newBundleKey, modelPrefix } from '../../functions/bundles/bundle-keys';
@@ -42,7 +42,7 @@ import { ROUTE_UPLOAD_SETTINGS } from '../../lib/functions/upload-environment';
 import { BUNDLE_FILE, CITATION_ENGINE_HANDLERS, ONNX_RUNTIME_PACKAGE } from '../../lib/functions/handler-bundling';
 import { onnxRuntimeLayerFiles } from '../../lib/functions/onnx-runtime-layer-contents';
 import { RouteFunction } from '../../lib/functions/route-function';
-import { acknowledgementsIn, synthesizeMlHub, type SynthesizedMlHub } from './support/synthesize';
+import { acknowledgementsIn, nestedTemplateOf, synthesizeMlHub, type SynthesizedMlHub } from './support/synthesize';
 import {
   arnOf,
   arnWithSuffix,
@@ -144,7 +144,11 @@ const eventFunctionOf = (subscriptionId: string): Extract<DeployedFunction, { ki
 const scheduledFunctionOf = (scheduleId: string): Extract<DeployedFunction, { kind: 'schedule' }> => synth.stack.catalogueFunctions.of(scheduleId, 'schedule');
 const queueFunctionOf = (functionId: string): Extract<DeployedFunction, { kind: 'queue' }> => synth.stack.catalogueFunctions.of(functionId, 'queue');
 const streamFunctionOf = (functionId: string): Extract<DeployedFunction, { kind: 'table-stream' }> => synth.stack.catalogueFunctions.of(functionId, 'table-stream');
-const functionResource = (routeFunction: RouteFunction): Resource => resourceById(synth.template, logicalIdOf(routeFunction.function));
+/** A function's resource, in the stack's template or (the job state machine's tasks) in its nested stack's. */
+const functionResource = (routeFunction: RouteFunction): Resource => {
+  const holder = Stack.of(routeFunction);
+  return resourceById(holder === synth.stack ? synth.template : nestedTemplateOf(synth, holder as NestedStack), logicalIdOf(routeFunction.function));
+};
 /** A grant on the SageMaker resources MLHub deploys (lib/functions/sagemaker-deploy.ts DEPLOY_ACCESS), held apart from ROUTE_ACCESS's data and tested under "deploying to SageMaker". */
 const isDeployGrant = (statement: Statement): boolean => JSON.stringify(statement.Resource).includes(`/${DEFAULT_DEPLOY_PREFIX}*`);
 const dataStatements = (routeFunction: RouteFunction): Statement[] =>
@@ -271,10 +275,10 @@ describe('routes and functions', () => {
       ...SCHEDULES.map((schedule) => [scheduledFunctionOf(schedule.id).handler, schedule.handler] as const),
       ...QUEUE_READERS.map((reader) => [queueFunctionOf(reader.id).handler, reader.handler] as const),
       ...STREAM_READERS.map((reader) => [streamFunctionOf(reader.id).handler, reader.handler] as const),
+      // The job state machine's tasks, in the Jobs nested stack (lib/jobs/mlhub-jobs.ts).
+      ...functionsTriggeredBy('state-machine-task').map((task) => [synth.stack.jobs.tasks.of(task.id, 'state-machine-task').handler, task.handler] as const),
     ];
-    // The job state machine's tasks are built with the state machine (lib/functions/catalogue-functions.ts STACK_CATALOGUE_FUNCTIONS).
-    const notYet = functionsTriggeredBy('state-machine-task').map((task) => task.handler);
-    expect([...new Set(deployed.map(([, handler]) => handler))].sort()).toEqual(DEPLOYED_HANDLERS.filter((handler) => !notYet.includes(handler)).sort());
+    expect([...new Set(deployed.map(([, handler]) => handler))].sort()).toEqual([...DEPLOYED_HANDLERS].sort());
     expect(REBUILT_SAMPLE.every((handler) => deployed.some(([, deployedHandler]) => deployedHandler === handler))).toBe(true);
     for (const [routeFunction, handler] of deployed) {
       const key = String((functionResource(routeFunction).Properties.Code as { S3Key: string }).S3Key);
@@ -1021,8 +1025,9 @@ describe('identity: the stack\'s own Cognito user pool', () => {
   });
 
   it('never puts a function into single-user development mode', () => {
-    const functions = Object.values(resourcesOfType(synth.template, 'AWS::Lambda::Function'));
-    expect(functions).toHaveLength(ROUTES.length + 1 + EVENT_SUBSCRIPTIONS.length + SCHEDULES.length + QUEUE_READERS.length + STREAM_READERS.length + 1);
+    // The job state machine's tasks are in the Jobs nested stack.
+    const functions = [synth.template, nestedTemplateOf(synth, synth.stack.jobs)].flatMap((template) => Object.values(resourcesOfType(template, 'AWS::Lambda::Function')));
+    expect(functions).toHaveLength(ROUTES.length + 1 + EVENT_SUBSCRIPTIONS.length + SCHEDULES.length + QUEUE_READERS.length + STREAM_READERS.length + 1 + functionsTriggeredBy('state-machine-task').length);
     // CDK's bucket notifications handler has no environment at all.
     for (const resource of functions) expect(Object.keys((resource.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {})).not.toContain(IDENTITY_ENV.devUser);
   });
