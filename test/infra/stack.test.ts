@@ -199,7 +199,8 @@ beforeAll(async () => {
   // handler is built with the same options, so a sample shows any difference.
   bundleDir = await mkdtemp(join(tmpdir(), 'mlhub-stack-bundles-'));
   rebuilt = new Map((await bundleHandlers(REBUILT_SAMPLE, bundleDir)).map((bundle) => [bundle.handler, bundle]));
-}, 240_000);
+  // Every handler is bundled, the job state machine's three included: 240 s ran out on two busy shared cores (268 s on a calmer run).
+}, 600_000);
 
 afterAll(async () => {
   if (bundleDir) await rm(bundleDir, { recursive: true, force: true });
@@ -459,10 +460,22 @@ describe('least privilege', () => {
         // Deploying passes the one SageMaker execution role (to SageMaker only: test/infra/sagemaker-deploy.test.ts).
         ...(id === 'deployVersion' ? [{ actions: ['iam:PassRole'], resources: [arnOf(logicalIdOf(synth.stack.deploy.executionRole))] }] : []),
         ...(ROUTES.some((route) => route.id === id && route.auth !== 'none') ? [{ actions: ['cognito-idp:AdminGetUser'], resources: [arnOf(ids.userPool)] }] : []),
+        // Starting and stopping batch jobs' executions of the job state machine (test/infra/job-state-machine.test.ts).
+        ...(id === 'createJob' ? [{ actions: ['states:StartExecution'], resources: [{ 'Fn::GetAtt': [logicalIdOf(synth.stack.jobs.nestedStackResource as never), jobStateMachineOutput()] }] }] : []),
+        ...(id === 'cancelJob' ? [{ actions: ['states:StopExecution'], resources: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':states:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':execution:MlHub-test-jobs:*']] }] }] : []),
       ]));
     }
   });
 });
+
+/** The Jobs nested stack's output that gives the job state machine's ARN (`Outputs.<name>`). */
+function jobStateMachineOutput(): string {
+  const outputs = (nestedTemplateOf(synth, synth.stack.jobs).toJSON() as { Outputs: Record<string, { Value: unknown }> }).Outputs;
+  const machine = logicalIdOf(synth.stack.jobs.jobStateMachine.stateMachine);
+  const [name, ...others] = Object.entries(outputs).filter(([, output]) => JSON.stringify(output.Value) === JSON.stringify({ Ref: machine })).map(([outputName]) => outputName);
+  expect(others).toEqual([]);
+  return `Outputs.${name}`;
+}
 
 /** The environment variables of a Lambda function resource. */
 const variablesOf = (resource: Resource): Record<string, unknown> => (resource.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
