@@ -13,6 +13,7 @@ import { PREDICT_MODEL_CACHE_BYTES } from './functions/inference-runtime';
 import { RouteFunctions } from './functions/route-functions';
 import { SageMakerDeploy } from './functions/sagemaker-deploy';
 import { MlHubIdentity } from './identity/mlhub-identity';
+import { MlHubJobs, wireJobExecutions } from './jobs/mlhub-jobs';
 import { MlHubOperations } from './operations/mlhub-operations';
 import { MlHubStorage } from './storage/mlhub-storage';
 
@@ -42,6 +43,8 @@ export class MlHubStack extends Stack {
   readonly operations: MlHubOperations;
   /** Deploying versions to SageMaker: the execution role, the scripts archives and the functions' grants. */
   readonly deploy: SageMakerDeploy;
+  /** Batch jobs: the job state machine and its task functions, in a nested stack (lib/jobs/mlhub-jobs.ts). */
+  readonly jobs: MlHubJobs;
 
   constructor(scope: Construct, id: string, props: MlHubStackProps) {
     super(scope, id, props);
@@ -89,6 +92,21 @@ export class MlHubStack extends Stack {
       logRetention: config.logRetentionDays,
       removalPolicy,
     });
+    const onnxRuntimeLayer = this.functions.onnxRuntimeLayer?.layerVersion;
+    const createJob = this.functions.byRoute.get('createJob');
+    const cancelJob = this.functions.byRoute.get('cancelJob');
+    if (!onnxRuntimeLayer || !createJob || !cancelJob) throw new Error('Batch jobs need the ONNX Runtime layer and the createJob and cancelJob routes');
+    const jobStateMachineName = `${this.stackName}-jobs`;
+    this.jobs = new MlHubJobs(this, 'Jobs', {
+      storage: this.storage,
+      onnxRuntimeLayer,
+      inference: { modelBackends: config.modelBackends, backendUrlAllowlist: config.backendUrlAllowlist, backendAssignments: config.backendAssignments, modelEndpointArns: sagemakerEndpointArns(config.modelBackends) },
+      stateMachineName: jobStateMachineName,
+      maxConcurrency: config.jobConcurrency,
+      logRetention: config.logRetentionDays,
+      removalPolicy,
+    });
+    wireJobExecutions(this.jobs, jobStateMachineName, { createJob, cancelJob });
     this.httpApi = new MlHubHttpApi(this, 'Http', {
       functions: this.functions,
       throttle: { rateLimit: config.throttleRateLimit, burstLimit: config.throttleBurstLimit },
@@ -120,7 +138,7 @@ export class MlHubStack extends Stack {
       functions: [
         ...[...this.functions.byRoute].map(([routeId, routeFunction]) => ({ id: routeId, function: routeFunction.function })),
         { id: 'NotRouted', function: this.functions.fallback.function },
-        ...[...this.catalogueFunctions.byId.values()].map((deployed) => ({ id: deployed.spec.id, function: deployed.handler.function, timeoutSeconds: deployed.spec.timeoutSeconds })),
+        ...[...this.catalogueFunctions.byId.values(), ...this.jobs.tasks.byId.values()].map((deployed) => ({ id: deployed.spec.id, function: deployed.handler.function, timeoutSeconds: deployed.spec.timeoutSeconds })),
       ],
       failedEventQueues: [...this.catalogueFunctions.byId.values()].flatMap((deployed) => {
         const queue = failedEventsOf(deployed);

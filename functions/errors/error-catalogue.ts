@@ -77,7 +77,7 @@ export const ERROR_CATALOGUE = {
   metadata_incomplete: { kind: 'invalid', description: 'The model lacks metadata a DOI needs; the message lists what to set' },
   // Deployments (functions/frameworks/).
   not_deployable: { kind: 'conflict', description: "The version's bundle holds no model of a framework MLHub deploys; the message says why (its `serving.reason`)" },
-  jobs_not_configured: { kind: 'unavailable', description: 'This deployment cannot run batch jobs: it has no job runner (the cloud stack does not deploy the job state machine yet)' },
+  jobs_not_configured: { kind: 'unavailable', description: 'This deployment cannot run batch jobs: it has no job runner (a function deployed without the job state machine)' },
   deploy_not_configured: { kind: 'unavailable', description: 'This deployment cannot create SageMaker endpoints: no execution role or scripts archive is configured, or no serving image is known for its region' },
   not_deployed: { kind: 'not_found', description: 'The version has no deployment (never deployed, or its endpoint was deleted)' },
   deployment_failed: { kind: 'conflict', description: "The version's deployment failed: DELETE …/deploy, then deploy again" },

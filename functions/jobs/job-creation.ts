@@ -62,7 +62,7 @@ export async function createJob(deps: JobCreationDeps, actor: Actor, modelName: 
   (request.keep ?? []).forEach((name, index) => {
     if (RESULT_KEYS.includes(name)) throw invalid('invalid_columns', `keep[${index}] names column "${name}", which the results use for their own column; rename it in the dataset`);
   });
-  if (!deps.canStart()) throw new AppError('unavailable', 'jobs_not_configured', 'This deployment cannot run batch jobs yet: it has no job runner (the job state machine is not part of the cloud stack yet); run them on a local MLHub (npm start)');
+  if (!deps.canStart()) throw new AppError('unavailable', 'jobs_not_configured', 'This deployment cannot run batch jobs: it has no job runner (MLHUB_JOB_STATE_MACHINE_ARN is not set; the stack sets it on the function that creates jobs)');
   const mode = request.on_error?.mode ?? 'fail';
   const now = deps.now().toISOString();
   const job: JobRecord = {
@@ -93,13 +93,19 @@ export async function createJob(deps: JobCreationDeps, actor: Actor, modelName: 
 /**
  * Cancels a job of the caller's: queued or running becomes cancelled (its workers stop between
  * batches; the finalizer removes its parts); a cancelled job answers as it is (idempotent); a job
- * that already succeeded or failed is 409 job_finished and stays as it was.
+ * that already succeeded or failed is 409 job_finished and stays as it was. A job cancelled while
+ * queued is handed to `stopQueued` once the record says so (job-execution.ts stopQueuedJobExecution:
+ * a best effort, since the record is what the steps obey).
  */
-export async function cancelJob(jobs: JobStore, actor: Actor, id: string, now: Date): Promise<JobRecord> {
+export async function cancelJob(jobs: JobStore, actor: Actor, id: string, now: Date, stopQueued?: (jobId: string) => Promise<unknown>): Promise<JobRecord> {
   const job = await loadOwnJob(jobs, actor, id);
   if (job.state === 'cancelled') return job;
   if (job.state === 'succeeded' || job.state === 'failed') throw conflict('job_finished', `Job '${id}' has already ${job.state}; there is nothing to cancel`);
-  if (!(await jobs.finish(id, ['queued', 'running'], { state: 'cancelled', reason: 'cancelled by its owner' }, now.toISOString()))) {
+  const outcome = { state: 'cancelled', reason: 'cancelled by its owner' } as const;
+  // From queued first, to know the run had written no parts when it is stopped.
+  const fromQueued = job.state === 'queued' && await jobs.finish(id, ['queued'], outcome, now.toISOString());
+  if (fromQueued) await stopQueued?.(id);
+  else if (!(await jobs.finish(id, ['queued', 'running'], outcome, now.toISOString()))) {
     const again = await loadOwnJob(jobs, actor, id);
     if (again.state === 'cancelled') return again;
     throw conflict('job_finished', `Job '${id}' has already ${again.state}; there is nothing to cancel`);

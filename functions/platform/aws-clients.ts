@@ -5,6 +5,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { traced } from '../observability/tracing';
@@ -64,4 +65,9 @@ export function createSqsClient(): SQSClient {
 /** For reading a secret the stack names, such as DataCite's repository password. */
 export function createSecretsManagerClient(): SecretsManagerClient {
   return traced(new SecretsManagerClient({}));
+}
+
+/** For starting and stopping runs of the job state machine (functions/jobs/job-execution.ts). */
+export function createSfnClient(): SFNClient {
+  return traced(new SFNClient({}));
 }

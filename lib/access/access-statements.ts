@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { CfnBucket, IBucket } from 'aws-cdk-lib/aws-s3';
 import { BUNDLE_ROOT, modelPrefix } from '../../functions/bundles/bundle-keys';
 import { DATASET_ROOT } from '../../functions/datasets/dataset-keys';
 import { JOB_ROOT } from '../../functions/jobs/job-keys';
@@ -8,7 +9,6 @@ import { RATE_COUNTER_PREFIX } from '../../functions/rate-limits/dynamo-rate-cou
 import { SEARCH_PREFIX } from '../../functions/search/search-snapshots';
 import { TABLE_DESIGN } from '../../functions/store/table-design';
 import { USAGE_COUNTERS } from '../../functions/usage/usage-counters';
-import type { MlHubStorage } from '../storage/mlhub-storage';
 import type { AccessTarget, IndexTarget, RouteAccess } from './route-access';
 
 /** `models/<any one name>/`: model names contain no "/", so its "*" spans exactly one name. */
@@ -36,14 +36,30 @@ export interface AccessTargets {
   readonly userPoolArns?: readonly string[];
 }
 
-/** The stack's storage as access targets, with the bucket's logical id that cdk-nag names it by. */
-export function storageAccessTargets(storage: MlHubStorage, modelEndpointArns: readonly string[]): AccessTargets & { readonly bucketLogicalId: string } {
+/** The table and the bundle bucket, as the stack built them or as a nested stack imports them (lib/jobs/mlhub-jobs.ts). */
+export interface StorageRefs {
+  readonly table: ITable;
+  readonly bundleBucket: IBucket;
+}
+
+/** Access targets, with the bucket's ARN written as cdk-nag names it in its findings. */
+export type NamedAccessTargets = AccessTargets & { readonly bucketArnInFindings: string };
+
+/**
+ * The stack's storage as access targets, with the bucket's ARN as cdk-nag writes it: `<LogicalId.Arn>`
+ * for the bucket the stack built; for one imported from a parameter, `bucketArnInFindings`
+ * (`<ParameterName>`, as cdk-nag writes a Ref).
+ */
+export function storageAccessTargets(storage: StorageRefs, modelEndpointArns: readonly string[], bucketArnInFindings?: string): NamedAccessTargets {
   const { table, bundleBucket } = storage;
+  const built = bundleBucket.node.defaultChild as CfnBucket | undefined;
+  const named = bucketArnInFindings ?? (built ? `<${Stack.of(bundleBucket).getLogicalId(built)}.Arn>` : undefined);
+  if (!named) throw new Error('An imported bucket needs the name cdk-nag gives its ARN (bucketArnInFindings)');
   return {
     tableArn: table.tableArn,
     bucketArn: bundleBucket.bucketArn,
     modelEndpointArns,
-    bucketLogicalId: Stack.of(bundleBucket).getLogicalId(bundleBucket.node.defaultChild as CfnBucket),
+    bucketArnInFindings: named,
   };
 }
 
@@ -131,31 +147,31 @@ export interface Acknowledgement {
 /**
  * The cdk-nag IAM5 (wildcard) findings a route's access raises by design, each with its reason.
  * cdk-nag names a resource by its template form, so the bucket's ARN appears as
- * `<LogicalId.Arn>`.
+ * `<LogicalId.Arn>` (or `<ParameterName>` in a nested stack: storageAccessTargets).
  */
-export function accessAcknowledgements(access: RouteAccess, targets: AccessTargets & { readonly bucketLogicalId: string }): Acknowledgement[] {
+export function accessAcknowledgements(access: RouteAccess, targets: NamedAccessTargets): Acknowledgement[] {
   const acknowledgements: Acknowledgement[] = [];
   if (access.bundleObjects?.length) {
     acknowledgements.push({
-      id: `AwsSolutions-IAM5[Resource::<${targets.bucketLogicalId}.Arn>/${BUNDLE_OBJECTS_PATTERN}]`,
+      id: `AwsSolutions-IAM5[Resource::${targets.bucketArnInFindings}/${BUNDLE_OBJECTS_PATTERN}]`,
       reason: `Bundle keys are made per model and version at run time (functions/bundles/bundle-keys.ts); ${BUNDLE_OBJECTS_PATTERN} is the narrowest pattern covering them and excludes the rest of the bucket`,
     });
   }
   if (access.datasetObjects?.length) {
     acknowledgements.push({
-      id: `AwsSolutions-IAM5[Resource::<${targets.bucketLogicalId}.Arn>/${DATASET_OBJECTS_PATTERN}]`,
+      id: `AwsSolutions-IAM5[Resource::${targets.bucketArnInFindings}/${DATASET_OBJECTS_PATTERN}]`,
       reason: `Dataset keys are made per dataset at run time (functions/datasets/dataset-keys.ts); ${DATASET_OBJECTS_PATTERN} covers the datasets' objects only`,
     });
   }
   if (access.jobObjects?.length) {
     acknowledgements.push({
-      id: `AwsSolutions-IAM5[Resource::<${targets.bucketLogicalId}.Arn>/${JOB_OBJECTS_PATTERN}]`,
+      id: `AwsSolutions-IAM5[Resource::${targets.bucketArnInFindings}/${JOB_OBJECTS_PATTERN}]`,
       reason: `Job keys are made per job and chunk at run time (functions/jobs/job-keys.ts, outputs/job-output-keys.ts); ${JOB_OBJECTS_PATTERN} covers the jobs' objects only`,
     });
   }
   if (access.searchObjects?.length) {
     acknowledgements.push({
-      id: `AwsSolutions-IAM5[Resource::<${targets.bucketLogicalId}.Arn>/${SEARCH_OBJECTS_PATTERN}]`,
+      id: `AwsSolutions-IAM5[Resource::${targets.bucketArnInFindings}/${SEARCH_OBJECTS_PATTERN}]`,
       reason: `Snapshot keys are made per snapshot at run time (functions/search/search-snapshots.ts); ${SEARCH_OBJECTS_PATTERN} covers the search index's objects only`,
     });
   }

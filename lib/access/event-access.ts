@@ -51,7 +51,7 @@ export const CATALOGUE_ACCESS: Readonly<Record<CatalogueFunctionId, RouteAccess>
     searchObjects: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
   },
   // The job steps (functions/jobs/job-steps.ts): see JOB_STEP_ACCESS. One grant for the three, as
-  // they share the job's items and objects; the state machine invokes them (next: its own role).
+  // they share the job's items and objects; the job state machine invokes them (lib/jobs/job-state-machine.ts), under its own role.
   planJob: JOB_STEP_ACCESS,
   runJobChunk: JOB_STEP_ACCESS,
   finalizeJob: JOB_STEP_ACCESS,

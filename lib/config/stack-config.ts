@@ -129,6 +129,12 @@ export interface StackConfig {
   readonly predictReservedConcurrency: number;
   /** Reserved concurrent executions of the upload finalizer; 0 leaves it unreserved. */
   readonly finalizerReservedConcurrency: number;
+  /**
+   * Chunks of one batch job run at once in the cloud: the job state machine's Distributed Map
+   * MaxConcurrency (1 to 10,000, Step Functions' ceiling for child executions of a Map Run; the
+   * local runner's is MLHUB_JOB_CONCURRENCY). Each chunk is one invocation of the chunk worker.
+   */
+  readonly jobConcurrency: number;
   /** The most memory (MemorySizeInMB: 1024 to 6144, in steps of 1024) a deploy may give a version's serverless endpoint. */
   readonly endpointMaxMemoryMb: number;
   /** The most concurrent invocations (MaxConcurrency, 1 to 200) a deploy may give a version's serverless endpoint. */
@@ -194,6 +200,7 @@ export const DEFAULT_STACK_CONFIG: StackConfig = {
   monthlyBudgetUsd: undefined,
   predictReservedConcurrency: 10,
   finalizerReservedConcurrency: 5,
+  jobConcurrency: 10,
   endpointMaxMemoryMb: 6144,
   endpointMaxConcurrency: 10,
   endpointsPerModel: 2,
@@ -290,6 +297,7 @@ const PARSERS: { readonly [option in StackOption]: (raw: unknown) => StackConfig
   monthlyBudgetUsd: parseBudget,
   predictReservedConcurrency: (raw) => reservedConcurrency('predictReservedConcurrency', raw),
   finalizerReservedConcurrency: (raw) => reservedConcurrency('finalizerReservedConcurrency', raw),
+  jobConcurrency: (raw) => wholeNumber('jobConcurrency', raw, 1, 10_000),
   endpointMaxMemoryMb: parseDeployMemory,
   endpointMaxConcurrency: (raw) => wholeNumber('endpointMaxConcurrency', raw, 1, 200),
   endpointsPerModel: (raw) => wholeNumber('endpointsPerModel', raw, 1, 1000),

@@ -4,6 +4,8 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 
 export interface CostBudgetProps {
+  /** Named `<name>-<region>`: the MLHub stack's name (not a nested stack's generated one). */
+  readonly name: string;
   /** The monthly limit, in USD. */
   readonly monthlyLimitUsd: number;
   /** Told by e-mail; at least one of email and topic is given (lib/config/stack-config.ts checks). */
@@ -36,7 +38,7 @@ export class CostBudget extends Construct {
     this.budget = new CfnBudget(this, 'Budget', {
       budget: {
         // Budget names are unique in the account; the stack's region tells two deployments of a stage apart.
-        budgetName: `${Stack.of(this).stackName}-${Stack.of(this).region}`,
+        budgetName: `${props.name}-${Stack.of(this).region}`,
         budgetType: 'COST',
         timeUnit: 'MONTHLY',
         budgetLimit: { amount: props.monthlyLimitUsd, unit: 'USD' },

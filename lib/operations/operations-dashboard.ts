@@ -8,6 +8,8 @@ import { DIMENSION, METRIC, UPLOAD_CHECK_OUTCOMES } from '../../functions/observ
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/observability/observability-settings';
 
 export interface OperationsDashboardProps {
+  /** Named `<name>-<region>`: the MLHub stack's name (not a nested stack's generated one). */
+  readonly name: string;
   /** The ids of the routes whose functions count their requests (the route table's). */
   readonly routeIds: readonly string[];
   readonly httpApi: HttpApi;
@@ -94,7 +96,7 @@ export class OperationsDashboard extends Construct {
     ];
     this.dashboard = new Dashboard(this, 'Dashboard', {
       // Dashboard names are unique in the account, not per region: a stage deployed in two regions needs two.
-      dashboardName: `${Stack.of(this).stackName}-${Stack.of(this).region}`,
+      dashboardName: `${props.name}-${Stack.of(this).region}`,
       defaultInterval: Duration.days(1),
       widgets: rows,
     });

@@ -1,12 +1,11 @@
 import type { DatasetChunk } from '../../functions/datasets/formats/dataset-types';
 import type { JobStore } from '../../functions/jobs/job-store';
+import { failJobAfterStep, STEP_ATTEMPTS, STEP_BACKOFF_RATE } from '../../functions/jobs/job-retries';
 import { jobDoomed, type FinalizeJobOutput, type PlanJobOutput, type RunJobChunkInput, type RunJobChunkOutput } from '../../functions/jobs/job-steps';
 import { wait } from '../events/delivery-context';
 
-/** Tries of each step before it is given up on (the state machine's Retry: MaxAttempts 2 after the first). */
-export const STEP_ATTEMPTS = 3;
-/** Backoff before the nth retry: 0.5 s, 1 s (BackoffRate 2), as the state machine's Retry. */
-export const stepBackoffMs = (retry: number): number => 500 * 2 ** (retry - 1);
+/** Backoff before the nth retry: 0.5 s, 1 s (BackoffRate 2), as the state machine's Retry (functions/jobs/job-retries.ts). */
+export const stepBackoffMs = (retry: number): number => 500 * STEP_BACKOFF_RATE ** (retry - 1);
 /** Jobs resumed at a start, at most (older ones wait for the next start). */
 const RESUMED_JOBS = 1000;
 
@@ -93,6 +92,8 @@ export function createLocalJobRunner(options: LocalJobRunnerOptions): LocalJobRu
             halt = true;
             return;
           }
+          // Another worker may have taken the last chunk while this one awaited the check.
+          if (next >= chunks.length) return;
           const chunk = chunks[next++]!;
           const output = await runChunk(jobId, chunk);
           if (output?.stopped) halt = true;
@@ -113,7 +114,7 @@ export function createLocalJobRunner(options: LocalJobRunnerOptions): LocalJobRu
         if (stopped) return options.log(`Job ${jobId} stopped with the runtime; it resumes at the next start`);
         // As the state machine's Catch: a step that failed every try fails the job, with why.
         options.log(`Job ${jobId} failed: a step failed every try: ${(error as Error)?.stack ?? reason}`);
-        await options.jobs().finish(jobId, ['queued', 'running'], { state: 'failed', reason: `A step of the job failed every try: ${reason.slice(0, 400)}` }, new Date().toISOString())
+        await failJobAfterStep(options.jobs(), jobId, reason, new Date().toISOString())
           .catch((cause: unknown) => options.log(`Job ${jobId} could not be marked failed; it resumes at the next start: ${String(cause)}`));
       })
       .finally(() => running.delete(jobId));

@@ -11,7 +11,7 @@ import { iamPatternMatches } from './support/template-views';
 const TABLE = 'arn:aws:dynamodb:eu-west-1:123456789012:table/mlhub';
 const BUCKET = 'arn:aws:s3:::mlhub-bundles';
 const ENDPOINTS = ['arn:aws:sagemaker:eu-west-1:123456789012:endpoint/torch-*', 'arn:aws:sagemaker:eu-west-1:123456789012:endpoint/keras-prod'];
-const targets = (modelEndpointArns: readonly string[] = ENDPOINTS) => ({ tableArn: TABLE, bucketArn: BUCKET, modelEndpointArns, bucketLogicalId: 'Bucket' });
+const targets = (modelEndpointArns: readonly string[] = ENDPOINTS) => ({ tableArn: TABLE, bucketArn: BUCKET, modelEndpointArns, bucketArnInFindings: '<Bucket.Arn>' });
 
 const json = (statements: ReturnType<typeof accessStatements>) => statements.map((statement) => statement.toStatementJson() as Record<string, unknown>);
 

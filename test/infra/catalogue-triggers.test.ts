@@ -16,15 +16,19 @@ import { BUNDLING_STACKS, VALIDATION_REPORT_FILE } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogueFunction } from '../../functions/catalogue/function-catalogue';
+import { INFERENCE_ENV } from '../../functions/inference/inference-config';
 import { CONFIG_ENV } from '../../functions/platform/function-config';
 import type { RouteAccess } from '../../lib/access/route-access';
 import { CatalogueFunctions, type DeployedFunction } from '../../lib/functions/catalogue-functions';
+import { inferenceEnvironment, PREDICT_EPHEMERAL_STORAGE_MB } from '../../lib/functions/inference-runtime';
 import type { RouteFunction } from '../../lib/functions/route-function';
 import { MlHubStorage } from '../../lib/storage/mlhub-storage';
 import { CDK_JSON_CONTEXT, type ValidationReport } from './support/synthesize';
 import { arnOf, asList, logicalIdOf, resourceById, resourcesOfType, statementsOfRole, type Resource, type Statement } from './support/template-views';
 
 const LAYER_ARN = 'arn:aws:lambda:eu-west-1:123456789012:layer:onnx-runtime:3';
+/** What the stack tells the functions that run models (as it tells the predict functions). */
+const INFERENCE = { modelBackends: {}, backendUrlAllowlist: ['https://tfs.example.org/v1'], modelEndpointArns: [] };
 
 /** One function of each kind, as later issues' catalogue entries would read (the handler module only has to exist). */
 const TEST_FUNCTIONS: readonly CatalogueFunction[] = [
@@ -74,6 +78,7 @@ function build(functions: readonly CatalogueFunction[], options: { readonly tabl
   const built = new CatalogueFunctions(stack, 'Events', {
     storage, functions, access: () => TEST_ACCESS,
     layers: { 'onnx-runtime': LayerVersion.fromLayerVersionArn(stack, 'OnnxRuntime', LAYER_ARN) },
+    inference: INFERENCE,
     logRetention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY,
   });
   const stateMachineRole = new Role(stack, 'StateMachineRole', { assumedBy: new ServicePrincipal('states.amazonaws.com') });
@@ -114,13 +119,15 @@ describe('every trigger kind', () => {
     expect(() => build(TEST_FUNCTIONS, { extra: (stack) => new Queue(stack, 'Bare') })).toThrow(/AwsSolutions-SQS3/);
   }, 60_000);
 
-  it.each(TEST_FUNCTIONS.map((fn) => [fn.id, fn] as const))('%s gets its memory, timeout, layers and an environment that says where the data is, and nothing about identity', (id, fn) => {
+  it.each(TEST_FUNCTIONS.map((fn) => [fn.id, fn] as const))('%s gets its memory, timeout, layers and an environment that says where the data is (and how to run models, if it runs them), and nothing about identity', (id, fn) => {
     const handler = built.functions.byId.get(id)?.handler as RouteFunction;
     const properties = functionResource(handler).Properties;
     expect(properties).toMatchObject({ MemorySize: fn.memoryMb, Timeout: fn.timeoutSeconds, Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
     expect(properties.Layers).toEqual(fn.layers ? [LAYER_ARN] : undefined);
     const variables = (properties.Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(Object.keys(variables).sort()).toEqual([CONFIG_ENV.bucket, CONFIG_ENV.table, 'NODE_OPTIONS'].sort());
+    const runsModels = fn.layers?.includes('onnx-runtime') ?? false;
+    const inference = runsModels ? Object.keys(inferenceEnvironment({ ...INFERENCE, memoryMb: fn.memoryMb, timeoutSeconds: fn.timeoutSeconds })) : [];
+    expect(Object.keys(variables).sort()).toEqual([CONFIG_ENV.bucket, CONFIG_ENV.table, 'NODE_OPTIONS', ...inference].sort());
     expect(String(properties.Description)).toContain(fn.summary);
   });
 });
@@ -219,6 +226,30 @@ describe('a state-machine task', () => {
     expect(Object.values(resourcesOfType(built.template, 'AWS::Lambda::Permission')).filter((permission) => JSON.stringify(permission.Properties.FunctionName).includes(functionId))).toEqual([]);
     expect(mappingsOf(handler)).toEqual([]);
     expect(triggerGrants(handler.role, handler)).toEqual([]);
+  });
+
+  it("runs models as the predict functions do: predict's inference configuration for its own memory and timeout, and room in /tmp", () => {
+    const { handler } = deployed('runChunk', 'state-machine-task');
+    const properties = resourceById(built.template, logicalIdOf(handler.function)).Properties;
+    const variables = (properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    const expected = inferenceEnvironment({ ...INFERENCE, memoryMb: 2048, timeoutSeconds: 900 });
+    for (const [name, value] of Object.entries(expected)) expect(variables[name], name).toBe(value);
+    expect(variables[INFERENCE_ENV.allowedBackendUrls]).toBe('https://tfs.example.org/v1');
+    expect(properties.EphemeralStorage).toEqual({ Size: PREDICT_EPHEMERAL_STORAGE_MB });
+    // A function that runs no model is told none of it.
+    const { handler: scheduled } = deployed('sweepNightly', 'schedule');
+    const plain = (resourceById(built.template, logicalIdOf(scheduled.function)).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(Object.keys(plain).filter((name) => name in expected)).toEqual([]);
+  });
+
+  it('refuses building a function that runs models without the inference configuration', () => {
+    const app = new App({ context: { ...CDK_JSON_CONTEXT, [BUNDLING_STACKS]: [] } });
+    const stack = new Stack(app, 'NoInference');
+    const storage = new MlHubStorage(stack, 'Storage', { removalPolicy: RemovalPolicy.DESTROY, corsOrigins: [], noncurrentVersionDays: 30 });
+    expect(() => new CatalogueFunctions(stack, 'Events', {
+      storage, functions: TEST_FUNCTIONS.filter((fn) => fn.id === 'runChunk'), access: () => TEST_ACCESS,
+      layers: { 'onnx-runtime': LayerVersion.fromLayerVersionArn(stack, 'OnnxRuntime', LAYER_ARN) }, logRetention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY,
+    })).toThrow(/'runChunk' runs models, and the stack gave no inference configuration/);
   });
 
   it('refuses a layer the stack was not given', () => {

@@ -1,5 +1,6 @@
 /**
- * What operators get from the stack (lib/operations/): alarms on every function, the failed-event
+ * What operators get from the stack (lib/operations/, a nested stack of its own): alarms on every
+ * function (the job state machine's, in the Jobs nested stack, included), the failed-event
  * queues, the API and the table; a dashboard; and, only when configured, the alarm topic with its
  * e-mail subscription and a monthly budget. Also: every log group keeps its logs for the
  * configured time, and every function logs to one of them.
@@ -11,7 +12,8 @@ import { ROUTES } from '../../functions/routes/route-table';
 import { ALL_INDEXES } from '../../functions/store/table-design';
 import { failedEventsOf } from '../../lib/functions/catalogue-functions';
 import { BUCKET_NOTIFICATIONS_HANDLER_ID } from '../../lib/functions/triggers/s3-notification';
-import { synthesizeMlHub, type SynthesizedMlHub } from './support/synthesize';
+import { originIn } from './support/nested-stacks';
+import { nestedTemplateOf, synthesizeMlHub, type SynthesizedMlHub } from './support/synthesize';
 import { logicalIdOf, referencedId, resourceById, resourcesOfType, type Resource, type Statement } from './support/template-views';
 
 let plain: SynthesizedMlHub;
@@ -37,19 +39,29 @@ interface AlarmProperties {
   readonly Metrics?: readonly { Id: string; Expression?: string; MetricStat?: { Metric: { MetricName: string; Namespace: string; Dimensions: { Name: string; Value: unknown }[] }; Stat: string; Period: number } }[];
 }
 
+/** The operations stack's template. */
+const operationsOf = (synth: SynthesizedMlHub) => nestedTemplateOf(synth, synth.stack.operations);
+const jobsOf = (synth: SynthesizedMlHub) => nestedTemplateOf(synth, synth.stack.jobs);
+
 const alarmsOf = (synth: SynthesizedMlHub): AlarmProperties[] =>
-  Object.values(resourcesOfType(synth.template, 'AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties as unknown as AlarmProperties);
+  Object.values(resourcesOfType(operationsOf(synth), 'AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties as unknown as AlarmProperties);
+
+/** The logical id, in its own stack, of what a value of the operations stack refers to (through its parameters). */
+const origin = (synth: SynthesizedMlHub, value: unknown): string | undefined => originIn(synth, synth.stack.operations, value);
 
 /** The alarms on one metric of one resource, found by the dimension that names it. */
 const alarmsOn = (synth: SynthesizedMlHub, metricName: string, dimension: string, logicalId: string): AlarmProperties[] =>
   alarmsOf(synth).filter((alarm) => alarm.MetricName === metricName
-    && alarm.Dimensions?.some((entry) => entry.Name === dimension && referencedId(entry.Value) === logicalId));
+    && alarm.Dimensions?.some((entry) => entry.Name === dimension && origin(synth, entry.Value) === logicalId));
+
+/** Every catalogue function the stack builds: the event functions, and the job state machine's tasks in the Jobs stack. */
+const catalogueDeployed = (synth: SynthesizedMlHub) => [...synth.stack.catalogueFunctions.byId.values(), ...synth.stack.jobs.tasks.byId.values()];
 
 /** Every function the stack builds from the route table and the function catalogue, and the fallback, by id. */
 const handlerFunctions = (synth: SynthesizedMlHub): [string, string][] => [
   ...[...synth.stack.functions.byRoute].map(([id, fn]): [string, string] => [id, logicalIdOf(fn.function)]),
   ['NotRouted', logicalIdOf(synth.stack.functions.fallback.function)],
-  ...[...synth.stack.catalogueFunctions.byId].map(([id, deployed]): [string, string] => [id, logicalIdOf(deployed.handler.function)]),
+  ...catalogueDeployed(synth).map((deployed): [string, string] => [deployed.spec.id, logicalIdOf(deployed.handler.function)]),
 ];
 
 describe('alarms', () => {
@@ -57,7 +69,7 @@ describe('alarms', () => {
     const watched = handlerFunctions(plain);
     expect(watched.length).toBe(ROUTES.length + 1 + STACK_CATALOGUE_FUNCTIONS.length);
     const onFunction = (logicalId: string) => alarmsOf(plain).filter((alarm) => alarm.Metrics?.some((metric) => metric.MetricStat?.Metric.Dimensions
-      .some((entry) => entry.Name === 'FunctionName' && referencedId(entry.Value) === logicalId)));
+      .some((entry) => entry.Name === 'FunctionName' && origin(plain, entry.Value) === logicalId)));
     for (const [id, logicalId] of watched) {
       const [alarm, ...others] = onFunction(logicalId);
       expect(others, id).toEqual([]);
@@ -78,8 +90,8 @@ describe('alarms', () => {
     expect(alarmsOn(plain, 'Duration', 'FunctionName', logicalIdOf(finalizer.handler.function))).toEqual([expect.objectContaining({
       Namespace: 'AWS/Lambda', Statistic: 'Maximum', Period: 300, Threshold: 720_000, ComparisonOperator: 'GreaterThanThreshold',
     })]);
-    for (const deployed of plain.stack.catalogueFunctions.byId.values()) {
-      const resource = resourceById(plain.template, logicalIdOf(deployed.handler.function));
+    for (const deployed of catalogueDeployed(plain)) {
+      const resource = resourceById(deployed.kind === 'state-machine-task' ? jobsOf(plain) : plain.template, logicalIdOf(deployed.handler.function));
       expect(alarmsOn(plain, 'Duration', 'FunctionName', logicalIdOf(deployed.handler.function))[0]?.Threshold).toBe(0.8 * (resource.Properties.Timeout as number) * 1000);
     }
     // Route functions answer within the API's limit; their timeouts show as Errors.
@@ -105,7 +117,8 @@ describe('alarms', () => {
     const metrics = alarm?.Metrics ?? [];
     const stat = (name: string) => metrics.find((metric) => metric.MetricStat?.Metric.MetricName === name)?.MetricStat;
     for (const name of ['5xx', 'Count']) {
-      expect(stat(name)).toMatchObject({ Stat: 'Sum', Period: 300, Metric: { Namespace: 'AWS/ApiGateway', Dimensions: [{ Name: 'ApiId', Value: { Ref: apiId } }] } });
+      expect(stat(name)).toMatchObject({ Stat: 'Sum', Period: 300, Metric: { Namespace: 'AWS/ApiGateway', Dimensions: [{ Name: 'ApiId', Value: expect.anything() }] } });
+      expect(origin(plain, stat(name)?.Metric.Dimensions[0]?.Value)).toBe(apiId);
     }
     const errorsId = metrics.find((metric) => metric.MetricStat?.Metric.MetricName === '5xx')?.Id;
     const countId = metrics.find((metric) => metric.MetricStat?.Metric.MetricName === 'Count')?.Id;
@@ -118,7 +131,10 @@ describe('alarms', () => {
     expect(others).toEqual([]);
     expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
     const stats = (alarm?.Metrics ?? []).flatMap((metric) => (metric.MetricStat ? [metric.MetricStat] : []));
-    for (const stat of stats) expect(stat).toMatchObject({ Stat: 'Sum', Metric: { Dimensions: expect.arrayContaining([{ Name: 'TableName', Value: { Ref: tableId } }]) } });
+    for (const stat of stats) {
+      expect(stat).toMatchObject({ Stat: 'Sum', Metric: { Dimensions: expect.arrayContaining([{ Name: 'TableName', Value: expect.anything() }]) } });
+      expect(origin(plain, stat.Metric.Dimensions.find((dimension) => dimension.Name === 'TableName')?.Value)).toBe(tableId);
+    }
     // Each metric of the table, then of each index by the dimension DynamoDB publishes it under.
     const watched = stats.map((stat) => `${stat.Metric.MetricName} ${stat.Metric.Dimensions.find((dimension: { Name: string }) => dimension.Name === 'GlobalSecondaryIndexName')?.Value ?? '(table)'}`).sort();
     expect(watched).toEqual(['(table)', ...ALL_INDEXES.map((index) => index.indexName)].flatMap((target) => [`ReadThrottleEvents ${target}`, `WriteThrottleEvents ${target}`]).sort());
@@ -131,17 +147,19 @@ describe('alarms', () => {
       expect(alarm.AlarmActions).toBeUndefined();
       expect(alarm.OKActions).toBeUndefined();
     }
-    for (const type of ['AWS::SNS::Topic', 'AWS::SNS::Subscription', 'AWS::KMS::Key', 'AWS::Budgets::Budget']) expect(resourcesOfType(plain.template, type), type).toEqual({});
+    for (const type of ['AWS::SNS::Topic', 'AWS::SNS::Subscription', 'AWS::KMS::Key', 'AWS::Budgets::Budget']) {
+      for (const template of [plain.template, operationsOf(plain), jobsOf(plain)]) expect(resourcesOfType(template, type), type).toEqual({});
+    }
     expect(plain.stack.operations.alarmTopic).toBeUndefined();
   });
 });
 
 /** The dashboard's body, with each `Ref` and `Fn::GetAtt` written as `{ref:<id>}`. */
 function dashboardBody(synth: SynthesizedMlHub): { widgets: { type: string; properties: { title: string; metrics?: unknown[][]; alarms?: string[] } }[] } {
-  const [dashboard, ...others] = Object.values(resourcesOfType(synth.template, 'AWS::CloudWatch::Dashboard'));
+  const [dashboard, ...others] = Object.values(resourcesOfType(operationsOf(synth), 'AWS::CloudWatch::Dashboard'));
   expect(others).toEqual([]);
   const body = (dashboard as Resource).Properties.DashboardBody as { 'Fn::Join': [string, unknown[]] };
-  const text = body['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : `{ref:${referencedId(part) ?? JSON.stringify(part)}}`)).join('');
+  const text = body['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : `{ref:${origin(synth, part) ?? JSON.stringify(part)}}`)).join('');
   return JSON.parse(text) as ReturnType<typeof dashboardBody>;
 }
 
@@ -155,7 +173,7 @@ describe('the dashboard', () => {
   const rows = (title: string): string[] => (widget(title).metrics ?? []).map((row) => row.filter((cell) => typeof cell === 'string').join(' '));
 
   it('is named after the stack and shows every alarm with its state', () => {
-    const [dashboard] = Object.values(resourcesOfType(plain.template, 'AWS::CloudWatch::Dashboard'));
+    const [dashboard] = Object.values(resourcesOfType(operationsOf(plain), 'AWS::CloudWatch::Dashboard'));
     expect(dashboard?.Properties.DashboardName).toEqual({ 'Fn::Join': ['', ['MlHub-dev-', { Ref: 'AWS::Region' }]] });
     expect(widget('Alarms').alarms).toHaveLength(alarmsOf(plain).length);
   });
@@ -191,11 +209,11 @@ describe('with alarmEmail and monthlyBudgetUsd', () => {
   const topicId = (): string => logicalIdOf(notified.stack.operations.alarmTopic?.topic as NonNullable<typeof notified.stack.operations.alarmTopic>['topic']);
 
   it('makes one topic, encrypted with a rotated key of its own, that refuses anything but TLS', () => {
-    const [topic, ...others] = Object.values(resourcesOfType(notified.template, 'AWS::SNS::Topic'));
+    const [topic, ...others] = Object.values(resourcesOfType(operationsOf(notified), 'AWS::SNS::Topic'));
     expect(others).toEqual([]);
     const keyId = referencedId(topic?.Properties.KmsMasterKeyId);
-    expect(resourceById(notified.template, keyId as string).Properties.EnableKeyRotation).toBe(true);
-    const [policy] = Object.values(resourcesOfType(notified.template, 'AWS::SNS::TopicPolicy'));
+    expect(resourceById(operationsOf(notified), keyId as string).Properties.EnableKeyRotation).toBe(true);
+    const [policy] = Object.values(resourcesOfType(operationsOf(notified), 'AWS::SNS::TopicPolicy'));
     const statements = (policy?.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
     expect(statements).toEqual(expect.arrayContaining([expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]));
     const publishing = (service: string, sourceArn: unknown) => expect.objectContaining({
@@ -209,7 +227,7 @@ describe('with alarmEmail and monthlyBudgetUsd', () => {
   });
 
   it('lets CloudWatch and Budgets encrypt messages with the key', () => {
-    const [key] = Object.values(resourcesOfType(notified.template, 'AWS::KMS::Key'));
+    const [key] = Object.values(resourcesOfType(operationsOf(notified), 'AWS::KMS::Key'));
     const statements = (key?.Properties.KeyPolicy as { Statement: (Statement & { Principal?: { Service?: unknown } })[] }).Statement;
     const services = statements.filter((statement) => statement.Principal?.Service);
     // CDK may merge the two grants into one statement naming both services.
@@ -218,7 +236,7 @@ describe('with alarmEmail and monthlyBudgetUsd', () => {
   });
 
   it('subscribes the e-mail address to the topic', () => {
-    expect(Object.values(resourcesOfType(notified.template, 'AWS::SNS::Subscription')).map((subscription) => subscription.Properties)).toEqual([
+    expect(Object.values(resourcesOfType(operationsOf(notified), 'AWS::SNS::Subscription')).map((subscription) => subscription.Properties)).toEqual([
       { Protocol: 'email', Endpoint: 'ops@example.org', TopicArn: { Ref: topicId() } },
     ]);
   });
@@ -233,7 +251,7 @@ describe('with alarmEmail and monthlyBudgetUsd', () => {
   });
 
   it('makes a monthly cost budget in USD, telling the address and the topic at 80% of actual cost and 100% of the forecast', () => {
-    const [budget, ...others] = Object.values(resourcesOfType(notified.template, 'AWS::Budgets::Budget'));
+    const [budget, ...others] = Object.values(resourcesOfType(operationsOf(notified), 'AWS::Budgets::Budget'));
     expect(others).toEqual([]);
     expect(budget?.Properties.Budget).toEqual({ BudgetName: { 'Fn::Join': ['', ['MlHub-dev-', { Ref: 'AWS::Region' }]] }, BudgetType: 'COST', TimeUnit: 'MONTHLY', BudgetLimit: { Amount: 250, Unit: 'USD' } });
     const subscribers = [{ SubscriptionType: 'EMAIL', Address: 'ops@example.org' }, { SubscriptionType: 'SNS', Address: { Ref: topicId() } }];
@@ -250,29 +268,39 @@ describe('with alarmEmail and monthlyBudgetUsd', () => {
 
   it('makes the topic without a subscription with alarmTopic=true alone', () => {
     const topicOnly = synthesizeMlHub({ options: { alarmTopic: 'true' }, bundling: false });
-    expect(Object.keys(resourcesOfType(topicOnly.template, 'AWS::SNS::Topic'))).toHaveLength(1);
-    expect(resourcesOfType(topicOnly.template, 'AWS::SNS::Subscription')).toEqual({});
-    expect(resourcesOfType(topicOnly.template, 'AWS::Budgets::Budget')).toEqual({});
+    expect(Object.keys(resourcesOfType(operationsOf(topicOnly), 'AWS::SNS::Topic'))).toHaveLength(1);
+    expect(resourcesOfType(operationsOf(topicOnly), 'AWS::SNS::Subscription')).toEqual({});
+    expect(resourcesOfType(operationsOf(topicOnly), 'AWS::Budgets::Budget')).toEqual({});
   }, 120_000);
 });
 
 describe('log retention', () => {
   it('keeps every log group in the template for logRetentionDays', () => {
-    const groups = Object.values(resourcesOfType(plain.template, 'AWS::Logs::LogGroup'));
+    const groupsOf = (synth: SynthesizedMlHub) => [synth.template, jobsOf(synth), operationsOf(synth)].flatMap((template) => Object.values(resourcesOfType(template, 'AWS::Logs::LogGroup')));
+    const groups = groupsOf(plain);
     expect(groups.length).toBeGreaterThan(ROUTES.length);
     for (const group of groups) expect(group.Properties.RetentionInDays).toBe(14);
-    for (const group of Object.values(resourcesOfType(notified.template, 'AWS::Logs::LogGroup'))) expect(group.Properties.RetentionInDays).toBe(90);
+    for (const group of groupsOf(notified)) expect(group.Properties.RetentionInDays).toBe(90);
   });
 
-  it("has every function log to a log group of the stack, CDK's bucket notifications handler included", () => {
-    const groups = new Set(Object.keys(resourcesOfType(plain.template, 'AWS::Logs::LogGroup')));
-    const functions = resourcesOfType(plain.template, 'AWS::Lambda::Function');
-    expect(Object.keys(functions).some((id) => id.startsWith(BUCKET_NOTIFICATIONS_HANDLER_ID))).toBe(true);
-    for (const [id, fn] of Object.entries(functions)) {
-      const logGroup = referencedId((fn.Properties.LoggingConfig as { LogGroup?: unknown } | undefined)?.LogGroup);
-      expect(logGroup && groups.has(logGroup), id).toBe(true);
+  it("has every function log to a log group of its stack, CDK's bucket notifications handler included", () => {
+    let count = 0;
+    for (const template of [plain.template, jobsOf(plain), operationsOf(plain)]) {
+      const groups = new Set(Object.keys(resourcesOfType(template, 'AWS::Logs::LogGroup')));
+      const functions = resourcesOfType(template, 'AWS::Lambda::Function');
+      for (const [id, fn] of Object.entries(functions)) {
+        const logGroup = referencedId((fn.Properties.LoggingConfig as { LogGroup?: unknown } | undefined)?.LogGroup);
+        expect(logGroup && groups.has(logGroup), id).toBe(true);
+      }
+      count += Object.keys(functions).length;
     }
+    expect(Object.keys(resourcesOfType(plain.template, 'AWS::Lambda::Function')).some((id) => id.startsWith(BUCKET_NOTIFICATIONS_HANDLER_ID))).toBe(true);
     // Nothing else makes functions (CDK's LogRetention or other singleton handlers would show here).
-    expect(Object.keys(functions)).toHaveLength(handlerFunctions(plain).length + 1);
+    expect(count).toBe(handlerFunctions(plain).length + 1);
+  });
+
+  it('keeps the state machine\'s execution history in a log group of its own, for logRetentionDays', () => {
+    const group = resourceById(jobsOf(plain), logicalIdOf(plain.stack.jobs.jobStateMachine.logGroup));
+    expect(group.Properties.RetentionInDays).toBe(14);
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Validations, type App } from 'aws-cdk-lib';
+import { NestedStack, Validations, type App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { BUNDLING_STACKS, VALIDATION_REPORT_FILE } from 'aws-cdk-lib/cx-api';
 import type { IConstruct } from 'constructs';
@@ -26,6 +26,8 @@ export interface SynthesizedMlHub {
   readonly app: App;
   readonly stack: MlHubStack;
   readonly template: Template;
+  /** The template of each nested stack, read when it was synthesized (nestedTemplateOf). */
+  readonly nestedTemplates: ReadonlyMap<NestedStack, Template>;
   readonly assemblyDir: string;
   readonly validationReport: ValidationReport;
 }
@@ -47,7 +49,18 @@ export function synthesizeMlHub({ options = {}, bundling = true }: SynthesizeOpt
   const { app, stack } = createMlHubApp({ context, env: {} });
   const assemblyDir = app.synth().directory;
   const validationReport = JSON.parse(readFileSync(join(assemblyDir, VALIDATION_REPORT_FILE), 'utf8')) as ValidationReport;
-  return { app, stack, template: Template.fromStack(stack), assemblyDir, validationReport };
+  // Read now: the apps of one test file share CDK_OUTDIR (test/support/cdk-outdir.ts), where a
+  // later synth writes its nested templates under the same names (Template.fromStack would read those).
+  const nestedTemplates = new Map(stack.node.findAll().filter((construct): construct is NestedStack => NestedStack.isNestedStack(construct))
+    .map((nested) => [nested, Template.fromJSON(JSON.parse(readFileSync(join(assemblyDir, nested.templateFile), 'utf8')) as Record<string, unknown>)] as const));
+  return { app, stack, template: Template.fromStack(stack), nestedTemplates, assemblyDir, validationReport };
+}
+
+/** A nested stack's template, as its synth wrote it. */
+export function nestedTemplateOf(synth: Pick<SynthesizedMlHub, 'nestedTemplates'>, nested: NestedStack): Template {
+  const template = synth.nestedTemplates.get(nested);
+  if (!template) throw new Error(`No nested stack ${nested.node.path} in this synth`);
+  return template;
 }
 
 export interface RecordedAcknowledgement {
