@@ -43,6 +43,8 @@ const GOALS = { ratio: 0.8, peakRssMb: 1024 };
 const MLP_MODEL = 'bench-mlp';
 const DEMO_DIR = join(PROJECT_ROOT, 'models/demo/mnist');
 const CLOCK_TICKS = 100;
+/** How often the job is polled, as a client showing progress would. */
+const POLL_MS = 500;
 /** GETs sent again after a reset connection (see call). */
 let resets = 0;
 
@@ -53,12 +55,12 @@ interface Case { readonly rows: number; readonly format: Format; readonly model:
 
 const loadAverage = async (): Promise<number> => Number((await readFile('/proc/loadavg', 'utf8')).split(' ')[0]);
 
-/** CPU seconds by thread name (comm) of a process so far: main thread, ONNX Runtime's, libuv's pool, V8's workers. */
+/** CPU seconds by thread (comm#tid) of a process so far: main thread, ONNX Runtime's, libuv's pool, V8's workers. */
 async function threadCpuSeconds(pid: number): Promise<Map<string, number>> {
   const byName = new Map<string, number>();
   for (const task of await readdir(`/proc/${pid}/task`).catch(() => [] as string[])) {
     const stat = await readFile(`/proc/${pid}/task/${task}/stat`, 'utf8').catch(() => '');
-    const name = /\((.*)\)/s.exec(stat)?.[1] ?? '?';
+    const name = `${/\((.*)\)/s.exec(stat)?.[1] ?? '?'}#${task}`;
     const fields = stat.replace(/^.*\) /s, '').split(' ');
     byName.set(name, (byName.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS);
   }
@@ -148,7 +150,7 @@ async function runJob(mlhub: RunningMlhub, model: Model, dataset: string, format
   const id = created.body.id as string;
   let job = created.body;
   while (!['succeeded', 'failed', 'cancelled'].includes(job.state as string)) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     const reply = await call(mlhub, 'GET', `/jobs/${id}`);
     expectStatus(reply, 200, `GET /jobs/${id}`);
     job = reply.body;
@@ -284,7 +286,8 @@ async function report(cases: readonly Case[], run: { generated: string[]; upload
     '',
     `- Data: ${PIXEL_COLUMNS.length} pixel columns (p0…p783): four in five values 0, the rest thousandths in (0, 1], the same rows as CSV (header, LF, shortest numbers) and as Parquet (FLOAT columns, snappy, dictionary pages, ${f(ROW_GROUP)}-row groups, hyparquet-writer). ${run.generated.join('; ')}.`,
     `- MLHub: \`npm start\` in its own process, dev mode, defaults: MLHUB_JOB_BATCH_ROWS ${BATCH_ROWS}, chunks of ≤ 50,000 rows / 64 MiB, 2 chunks at once; local S3 (s3rver) and DynamoDB (dynalite) in the same process, and counted in its RSS. Each dataset uploaded through \`POST /datasets\` and its presigned parts, then inspected (not timed in the rates): ${run.uploads.join('; ')}.`,
-    '- MLHub job, timed: `POST /model/{name}/jobs` (columns p0…p783; results CSV for the CSV dataset, Parquet for the Parquet one), `GET /jobs/{id}` every 200 ms until it succeeded, `GET /jobs/{id}/results`, the assembled file downloaded to disk. Peak RSS: VmHWM of the runtime process, reset (clear_refs 5) before each job, so it is that job\'s peak.',
+    `- MLHub job, timed: \`POST /model/{name}/jobs\` (columns p0…p783; results CSV for the CSV dataset, Parquet for the Parquet one), \`GET /jobs/{id}\` every ${POLL_MS} ms until it succeeded, \`GET /jobs/{id}/results\`, the assembled file downloaded to disk. Peak RSS: VmHWM of the runtime process, reset (clear_refs 5) before each job, so it is that job's peak.`,
+    `- API GETs sent again after the runtime reset a kept-alive connection (its event loop blocked past the keep-alive timeout): ${resets}.`,
     `- Baseline (bench/support/raw-batch-loop.ts, its own process, run right after each job): reads the same file (CSV streamed, split on LF and commas, Number(); Parquet with hyparquet, one row group at a time, columns transposed into rows), InferenceSession.run on ${BATCH_ROWS} rows at a time with MLHub's session options, writes the same columns (row, output_0…9, label and probability for the labelled demo model) in the same format. No validation, no error rows, no storage round trips.`,
     '',
     `## Results (goals: MLHub ≥ ${GOALS.ratio}× the raw loop's rows/s; MLHub's peak RSS under 1 GB at 1M rows and flat in the dataset's size)`,

@@ -85,6 +85,21 @@ export class RowAssembler {
   }
 
   /**
+   * Where each input's values come from, key by key in order, when every selected column is a
+   * scalar (no list); undefined otherwise. Lets a reader fill rows without a getter per value
+   * (read-delimited.ts), while `build` stays the rule for every row it cannot fill so.
+   */
+  scalarKeys(): { readonly name: string; readonly keys: readonly (string | number)[] }[] | undefined {
+    if (this.inputs.some((input) => input.slots.some((slot) => slot.length !== undefined))) return undefined;
+    return this.inputs.map((input) => ({ name: input.name, keys: input.slots.map((slot) => slot.key) }));
+  }
+
+  /** Whether rows carry `named` inputs (else `values`), and the kept columns' names. */
+  get shape(): { readonly named: boolean; readonly keep: readonly string[] } {
+    return { named: this.selection.kind === 'named', keep: this.selection.keep };
+  }
+
+  /**
    * Rows `firstRow` to `firstRow + count - 1` from decoded columns (Parquet's): `column(key)` gives
    * the column's values, the first row's at `offset`. The same rows `build` makes, one block at a
    * time: each selected column is copied into every row of the block in one pass, since a column
