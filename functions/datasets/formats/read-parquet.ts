@@ -7,6 +7,20 @@ import type { RangeSource } from './range-source';
 import { RowAssembler } from './row-assembler';
 
 /**
+ * A decoded column as a Float32Array when every value is a number a float32 holds exactly (any
+ * FLOAT column's, and many DOUBLE ones'): half the memory of hyparquet's array of doubles, and
+ * the same values. A wide file's row group of 784 FLOAT columns × 50,000 rows is 157 MB so, not
+ * 314 MB, held while its rows are made. Anything else (nulls, text, other doubles) stays as it is.
+ */
+function compact(data: DecodedArray): DecodedArray {
+  if (!Array.isArray(data)) return data;
+  for (const value of data as unknown[]) {
+    if (typeof value !== 'number' || (Math.fround(value) !== value && !Number.isNaN(value))) return data;
+  }
+  return Float32Array.from(data as number[]);
+}
+
+/**
  * One column's decoded values over a row range, as hyparquet hands them over (onChunk: one array
  * per page or column chunk, each from its first row, which may lie before the range asked for).
  */
@@ -14,7 +28,7 @@ class ColumnValues {
   private readonly pieces: { readonly start: number; readonly data: DecodedArray }[] = [];
 
   add(start: number, data: DecodedArray): void {
-    this.pieces.push({ start, data });
+    this.pieces.push({ start, data: compact(data) });
     this.pieces.sort((a, b) => a.start - b.start);
   }
 
