@@ -217,10 +217,14 @@ async function main(): Promise<void> {
     console.log(line);
   }
   if (CPU_PROF) await mkdir(CPU_PROF, { recursive: true });
+  // The scratch data goes with a runtime that did not start, as with one that did.
   const mlhub = await startMlhub({
     demo: true,
     env: { MLHUB_ACCESS_LOG: 'off', MLHUB_JOB_BATCH_ROWS: String(BATCH_ROWS) },
     ...(CPU_PROF ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] } : {}),
+  }).catch(async (error: unknown) => {
+    await rm(scratch, { recursive: true, force: true });
+    throw error;
   });
   const cases: Case[] = [];
   const uploads: string[] = [];
