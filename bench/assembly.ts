@@ -14,7 +14,7 @@
  * Usage: npm run bench:assembly [-- --rows 1000000]
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -30,6 +30,7 @@ import type { OutputFormat } from '../functions/jobs/outputs/output-format';
 import { storePart } from '../functions/jobs/outputs/part-store';
 import { createPartWriter } from '../functions/jobs/outputs/part-writer';
 import { LOCAL_S3_CREDENTIALS, startS3Server } from '../local/s3-server';
+import { peakRssMb } from './support/peak-rss';
 
 const BUCKET = 'bench';
 const here = dirname(fileURLToPath(import.meta.url));
@@ -89,17 +90,6 @@ async function reencode(s3: S3Client, jobId: string, parts: number): Promise<voi
   await done;
 }
 
-/**
- * This process's peak RSS: Linux's VmHWM, the high-water mark of this process image. Not getrusage's
- * maxrss, which keeps the parent's RSS at fork time across the exec (so every child would seem as
- * big as the bench that spawned it); elsewhere, maxrss all the same.
- */
-async function peakRssMb(): Promise<number> {
-  const status = await readFile('/proc/self/status', 'utf8').catch(() => '');
-  const kb = /^VmHWM:\s+(\d+) kB/m.exec(status)?.[1];
-  return (kb === undefined ? process.resourceUsage().maxRSS : Number(kb)) / 1024;
-}
-
 /** Both ways must have written the whole file: its footer counts every row that did not fail. */
 async function checkParquet(s3: S3Client, jobId: string, rows: number): Promise<void> {
   const { Body } = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: resultsKey(jobId, 'parquet') }));
@@ -120,7 +110,7 @@ async function child(endpoint: string, mode: string, jobId: string, format: Outp
     method = 'reencode';
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  process.stdout.write(`${JSON.stringify({ method, seconds, peakRssMb: await peakRssMb() })}\n`);
+  process.stdout.write(`${JSON.stringify({ method, seconds, peakRssMb: await peakRssMb('self') })}\n`);
   s3.destroy();
 }
 

@@ -79,6 +79,13 @@ const PROBE_ROWS = 100;
 /** Rows read at most (unreadable ones too) looking for them: the plan must end well inside its step's time. */
 const PROBE_READ_ROWS = 10_000;
 
+/**
+ * How often, at most, a chunk's worker reads the job's state between batches (and once more
+ * before it writes its part), so a cancel stops it within about this long plus one batch: a read
+ * per batch cost more than the batch on a cheap model (bench/results/batch.md).
+ */
+const STATE_CHECK_MS = 1000;
+
 const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, ' ').slice(0, 500);
 
 /**
@@ -207,7 +214,9 @@ export class JobSteps {
       const first = rowErrors[0];
       return new JobPlanFailure(`${what}${first ? `; the first, row ${first.row}: ${first.error}` : ''} (see errors.jsonl). The output's columns come from the first row predicted`, rowErrors, inspection.rowCount);
     };
-    for (const chunk of chunks) {
+    // A line format is read checkpoint span by span (thousands of rows), not chunk by chunk (tens of MB): one row is wanted.
+    const probed = inspection.layout.kind === 'lines' ? planChunks(inspection, { maxRows: PROBE_ROWS, maxBytes: this.deps.settings.chunkBytes }) : chunks;
+    for (const chunk of probed) {
       for await (const row of readChunk(inspection, chunk, range, selection)) {
         if (row.error) rowErrors.push({ row: row.row, error: row.error });
         else {
@@ -245,9 +254,12 @@ export class JobSteps {
       const source = s3RangeSource(objects, plan.source.key, plan.source.size, plan.source.pin);
       let pending: ChunkRow[] = [];
       let readable = 0;
-      const flush = async (): Promise<boolean> => {
-        const state = (await jobs.get(jobId))?.state;
-        if (state !== 'running') return false;
+      let checkedAt = performance.now();
+      const flush = async (last = false): Promise<boolean> => {
+        if (last || performance.now() - checkedAt >= STATE_CHECK_MS) {
+          checkedAt = performance.now();
+          if ((await jobs.get(jobId))?.state !== 'running') return false;
+        }
         const outcomes = await predictRows(pending.filter((row) => !row.error), predict);
         let next = 0;
         for (const row of pending) {
@@ -269,7 +281,7 @@ export class JobSteps {
           if (!row.error) readable += 1;
           if (readable >= settings.batchRows && !(await flush())) return stopped('cancelled');
         }
-        if (pending.length > 0 && !(await flush())) return stopped('cancelled');
+        if (!(await flush(true))) return stopped('cancelled');
       } catch (error) {
         // Reading failed: a dataset deleted mid-job ends the job now, rather than after every try
         // of every chunk with S3's words as each row's error; anything else is retried.

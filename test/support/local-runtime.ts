@@ -27,6 +27,8 @@ export interface StartOptions {
    * seeding takes about a second of CPU per start, and most suites make their own models.
    */
   readonly demo?: boolean;
+  /** Node flags before the script (such as --cpu-prof, which NODE_OPTIONS may not carry). */
+  readonly nodeArgs?: readonly string[];
 }
 
 /**
@@ -36,7 +38,7 @@ export interface StartOptions {
  */
 export async function startMlhub(options: StartOptions = {}): Promise<RunningMlhub> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'mlhub-data-')));
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'local/start.ts'], {
     cwd: repoRoot,
     env: { ...process.env, PORT: '0', MLHUB_DATA_DIR: dataDir, MLHUB_ACCESS_LOG: 'off', MLHUB_DEMO_MODEL: options.demo ? 'on' : 'off', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -84,6 +84,65 @@ export class RowAssembler {
     return out;
   }
 
+  /**
+   * Where each input's values come from, key by key in order, when every selected column is a
+   * scalar (no list); undefined otherwise. Lets a reader fill rows without a getter per value
+   * (read-delimited.ts), while `build` stays the rule for every row it cannot fill so.
+   */
+  scalarKeys(): { readonly name: string; readonly keys: readonly (string | number)[] }[] | undefined {
+    if (this.inputs.some((input) => input.slots.some((slot) => slot.length !== undefined))) return undefined;
+    return this.inputs.map((input) => ({ name: input.name, keys: input.slots.map((slot) => slot.key) }));
+  }
+
+  /** Whether rows carry `named` inputs (else `values`), and the kept columns' names. */
+  get shape(): { readonly named: boolean; readonly keep: readonly string[] } {
+    return { named: this.selection.kind === 'named', keep: this.selection.keep };
+  }
+
+  /**
+   * Rows `firstRow` to `firstRow + count - 1` from decoded columns (Parquet's): `column(key)` gives
+   * the column's values, the first row's at `offset`. The same rows `build` makes, one block at a
+   * time: each selected column is copied into every row of the block in one pass, since a column
+   * at a time is what the decoder gives and row by row through hundreds of columns is slow (bench/results/batch.md).
+   * A row with any value the direct copy does not take (not a finite number, or a list) goes
+   * through `build`, which gives the number rules' value or names the fault.
+   */
+  buildColumns(firstRow: number, count: number, column: (key: string | number) => { readonly values: ArrayLike<unknown>; readonly offset: number }): ChunkRow[] {
+    const slow = new Uint8Array(count);
+    const filled = this.inputs.map((input) => {
+      const rows = Array.from({ length: count }, () => new Float64Array(input.width));
+      let at = 0;
+      for (const slot of input.slots) {
+        if (slot.length !== undefined) {
+          slow.fill(1);
+          at += slot.length;
+          continue;
+        }
+        const { values, offset } = column(slot.key);
+        for (let index = 0; index < count; index += 1) {
+          const value = values[offset + index];
+          if (typeof value === 'number' && Number.isFinite(value)) rows[index]![at] = value;
+          else slow[index] = 1;
+        }
+        at += 1;
+      }
+      return rows;
+    });
+    const get = (index: number): FieldGetter => (key) => {
+      const { values, offset } = column(key);
+      return values[offset + index];
+    };
+    return Array.from({ length: count }, (_, index): ChunkRow => {
+      const row = firstRow + index;
+      if (slow[index]) return this.build(row, get(index), (name) => get(index)(name));
+      const result: ChunkRow = { row };
+      if (this.selection.kind === 'named') result.named = Object.fromEntries(this.inputs.map((input, which) => [input.name, filled[which]![index]!]));
+      else result.values = filled[0]![index]!;
+      if (this.selection.keep.length > 0) result.kept = Object.fromEntries(this.selection.keep.map((name) => [name, keptValue(get(index)(name))]));
+      return result;
+    });
+  }
+
   /** The row's inputs and kept values, or an error row. `kept` reads the raw value of a kept column. */
   build(row: number, get: FieldGetter, kept: (name: string) => unknown = get): ChunkRow {
     const result: ChunkRow = { row };

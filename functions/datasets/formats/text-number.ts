@@ -37,6 +37,42 @@ export function fastTextNumber(text: string): number | undefined {
   return undefined;
 }
 
+/** Powers of ten a double holds exactly (10^22 is the last). */
+const EXACT_POWERS = Array.from({ length: 23 }, (_, power) => 10 ** power);
+const MAX_SIGNIFICANT = 15;
+
+/**
+ * A field's bytes [start, end) read as a plain decimal, `[+-]digits[.digits]` (or `.digits`),
+ * without making a string: the value Number() gives for the same text, or undefined for any other
+ * form (spaces, exponents, letters, empty), which the text rules must then decide. The value is
+ * the correctly rounded one: at most 15 significant digits are an exact integer, and 10^k (k ≤ 22)
+ * is exact, so one IEEE division rounds it correctly (Clinger's fast path), as Number() does.
+ */
+export function plainDecimalBytes(bytes: Uint8Array, start: number, end: number): number | undefined {
+  let at = start;
+  const first = bytes[at];
+  const negative = first === MINUS;
+  if (negative || first === PLUS) at += 1;
+  let mantissa = 0;
+  let digits = 0;
+  let significant = 0;
+  let fraction = 0;
+  let point = false;
+  for (; at < end; at += 1) {
+    const code = bytes[at]!;
+    if (code >= ZERO && code <= NINE) {
+      digits += 1;
+      if (significant > 0 || code !== ZERO) significant += 1;
+      mantissa = mantissa * 10 + (code - ZERO);
+      if (point) fraction += 1;
+    } else if (code === DOT && !point) point = true;
+    else return undefined;
+  }
+  if (digits === 0 || significant > MAX_SIGNIFICANT || fraction >= EXACT_POWERS.length) return undefined;
+  const value = fraction === 0 ? mantissa : mantissa / EXACT_POWERS[fraction]!;
+  return negative ? -value : value;
+}
+
 function slowTextNumber(text: string, where: string): number {
   const trimmed = text.trim();
   const flag = BOOLEANS[trimmed.toLowerCase()];
