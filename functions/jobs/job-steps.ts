@@ -34,16 +34,16 @@ export interface JobStepDeps {
 
 /**
  * Step Functions state payloads stay small (256 KB): ids, keys and counts, never rows. The job
- * state machine these fit (next: lib/, from the catalogue's state-machine tasks), as the local
- * runner (local/jobs/local-job-runner.ts) plays it:
+ * state machine (lib/jobs/job-state-machine.ts), as the local runner (local/jobs/) plays it too:
  *   Plan (planJob, input {jobId}) → Choice on $.state = "running"
  *   → Chunks: Distributed Map, ItemReader JSONL from $.manifest.bucket/$.manifest.key,
- *     ItemSelector {jobId, chunk: $$.Map.Item.Value}, MaxConcurrency from a stack property,
- *     runJobChunk with Retry (MaxAttempts 2, BackoffRate 2) and a Catch that runs runJobChunk again
+ *     ItemSelector {jobId, chunk: $$.Map.Item.Value}, MaxConcurrency from the stack's jobConcurrency,
+ *     runJobChunk with Retry (functions/jobs/job-retries.ts) and a Catch that runs runJobChunk again
  *     with `failure` (the error's Cause), so a chunk that fails every try counts its rows as failed;
- *     ToleratedFailurePercentage 100 (the rows' tolerance is on_error's, decided by finalizeJob);
- *     ResultWriter to jobs/<id>/map/ (the outputs are small, and the job record holds the counts)
- *   → Finalize (finalizeJob, input {jobId}); a Catch on Plan or Finalize fails the job with the cause.
+ *     ToleratedFailurePercentage 0 (a chunk failing even that rerun fails the map, as locally; the
+ *     rows' tolerance is on_error's, decided by finalizeJob); ResultWriter to jobs/<id>/map/
+ *   → Finalize (finalizeJob, input {jobId}); a Catch on Plan, the map and Finalize runs the
+ *     finalizer with the failure, which fails the job with the cause, so it never stays running.
  * The POST route starts it with StartExecution named by the job id (job-execution.ts).
  */
 export interface PlanJobInput { readonly jobId: string }
