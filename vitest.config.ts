@@ -12,6 +12,6 @@ export default defineConfig({
     // four files at a time keep both cores busy.
     maxWorkers: 4,
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    setupFiles: ['test/support/cdk-outdir.ts'],
+    setupFiles: ['test/support/cdk/outdir-per-file.ts'],
   },
 });

@@ -49,7 +49,7 @@ export function synthesizeMlHub({ options = {}, bundling = true }: SynthesizeOpt
   const { app, stack } = createMlHubApp({ context, env: {} });
   const assemblyDir = app.synth().directory;
   const validationReport = JSON.parse(readFileSync(join(assemblyDir, VALIDATION_REPORT_FILE), 'utf8')) as ValidationReport;
-  // Read now: the apps of one test file share CDK_OUTDIR (test/support/cdk-outdir.ts), where a
+  // Read now: the apps of one test file share CDK_OUTDIR (test/support/cdk/outdir-per-file.ts), where a
   // later synth writes its nested templates under the same names (Template.fromStack would read those).
   const nestedTemplates = new Map(stack.node.findAll().filter((construct): construct is NestedStack => NestedStack.isNestedStack(construct))
     .map((nested) => [nested, Template.fromJSON(JSON.parse(readFileSync(join(assemblyDir, nested.templateFile), 'utf8')) as Record<string, unknown>)] as const));
