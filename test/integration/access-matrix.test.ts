@@ -249,7 +249,9 @@ describe('access matrix', () => {
       }
     }
     expect(mismatches).toEqual([]);
-  });
+    // Routes such as deleteModel make a fresh model (create, upload with its check, share) for each
+    // of the 24 calls: well under 30 s on a quiet machine, but CI's 2 loaded cores once took longer.
+  }, 120_000);
 });
 
 describe('a withdrawn model', () => {
